@@ -1,0 +1,45 @@
+"""The webSocket module: Client, Server and Socket over asyncio, with MIME-typed messages.
+
+Works headless under ``asyncio.run`` and unchanged on the workbench's qasync loop; never
+imports Qt. See README.md for the tables of options, events and MIME types.
+"""
+
+from .client import Client
+from .errors import (
+    ConnectError,
+    ConnectionLostError,
+    DecodeError,
+    EncodeError,
+    HandlerError,
+    NotOpenError,
+    ServerStartError,
+    UnsentMessagesError,
+    WebSocketError,
+)
+from .events import EventEmitter
+from .mime import supported_receive_types, supported_send_types
+from .server import Server, Socket
+
+#: The spec's camelCase names of the module functions.
+supportedReceiveTypes = supported_receive_types
+supportedSendTypes = supported_send_types
+
+__all__ = [
+    "Client",
+    "Server",
+    "Socket",
+    "EventEmitter",
+    "supported_receive_types",
+    "supported_send_types",
+    "supportedReceiveTypes",
+    "supportedSendTypes",
+    "WebSocketError",
+    "EncodeError",
+    "DecodeError",
+    "ConnectError",
+    "ServerStartError",
+    "NotOpenError",
+    "ConnectionLostError",
+    "UnsentMessagesError",
+    "HandlerError",
+]

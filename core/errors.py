@@ -1,0 +1,178 @@
+"""The exceptions of the webSocket module, and the one place that explains library errors.
+
+Every exception this package raises or emits on ``'error'`` derives from ``WebSocketError``::
+
+    WebSocketError
+    ├── EncodeError (also TypeError)     send(): the value does not convert to the sendType
+    ├── DecodeError (also ValueError)    a received message did not convert; .raw is delivered
+    ├── ConnectError                     open(): every attempt failed (.url, .attempts, .cause)
+    ├── ServerStartError                 start(): cannot listen (port in use, bad certificate)
+    ├── NotOpenError                     send()/close() on a connection that is closed
+    ├── ConnectionLostError              the connection ended abnormally (.code, .reason)
+    ├── UnsentMessagesError              messages that were never sent (.count)
+    └── HandlerError                     a listener raised (.event; the cause is chained)
+
+Option mistakes raise the built-in ``ValueError`` / ``TypeError`` at construction.
+
+``explain()`` is the single boundary where exceptions of the ``websockets`` package and of
+the OS are turned into a sentence a student can act on.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+from websockets.exceptions import (
+    ConnectionClosed,
+    InvalidHandshake,
+    InvalidStatus,
+    InvalidURI,
+)
+
+__all__ = [
+    "WebSocketError",
+    "EncodeError",
+    "DecodeError",
+    "ConnectError",
+    "ServerStartError",
+    "NotOpenError",
+    "ConnectionLostError",
+    "UnsentMessagesError",
+    "HandlerError",
+    "explain",
+]
+
+
+class WebSocketError(Exception):
+    """Root of every error of the webSocket module."""
+
+
+class EncodeError(WebSocketError, TypeError):
+    """``send()`` was given a value that the ``sendType`` cannot carry; nothing was sent."""
+
+    def __init__(self, mime_type: str, value: Any, why: str) -> None:
+        self.mime_type = mime_type
+        super().__init__(f"cannot send {type(value).__name__} as {mime_type}: {why}")
+
+
+class DecodeError(WebSocketError, ValueError):
+    """A received message did not convert to the ``receiveType``.
+
+    The message was still delivered on ``'message'`` as ``raw`` (``str`` for a text frame,
+    ``bytes`` for a binary one); this error follows on ``'error'``.
+    """
+
+    def __init__(self, mime_type: str, raw: str | bytes, why: str) -> None:
+        self.mime_type = mime_type
+        self.raw = raw
+        kind = "text" if isinstance(raw, str) else "binary"
+        super().__init__(
+            f"received a {kind} message of {len(raw)} "
+            f"{'characters' if kind == 'text' else 'bytes'} that is not valid {mime_type} "
+            f"({why}); it was delivered unconverted"
+        )
+
+
+class ConnectError(WebSocketError):
+    """Every connection attempt of a Client failed."""
+
+    def __init__(self, url: str, attempts: int, cause: BaseException | None) -> None:
+        self.url = url
+        self.attempts = attempts
+        self.cause = cause
+        tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+        super().__init__(f"could not connect to {url} after {tries}: {explain(cause)}")
+
+
+class ServerStartError(WebSocketError):
+    """A Server could not start listening."""
+
+    def __init__(self, host: str, port: int, cause: BaseException) -> None:
+        self.host = host
+        self.port = port
+        super().__init__(f"could not listen on {host}:{port}: {explain(cause)}")
+
+
+class NotOpenError(WebSocketError):
+    """The connection is closed, so it can neither send nor be closed again with a code."""
+
+
+class ConnectionLostError(WebSocketError):
+    """The connection ended without a normal closing handshake, or for a protocol error."""
+
+    def __init__(self, code: int, reason: str, peer: str) -> None:
+        self.code = code
+        self.reason = reason
+        meaning = CLOSE_CODE_MEANINGS.get(code, "")
+        detail = f": {reason}" if reason else ""
+        super().__init__(f"connection with {peer} ended with code {code} ({meaning}){detail}")
+
+
+class UnsentMessagesError(WebSocketError):
+    """Messages accepted by ``send()`` were never handed to the network."""
+
+    def __init__(self, count: int, why: str) -> None:
+        self.count = count
+        noun = "message was" if count == 1 else "messages were"
+        super().__init__(f"{count} {noun} never sent: {why}")
+
+
+class HandlerError(WebSocketError):
+    """A listener raised; the original exception is ``__cause__``."""
+
+    def __init__(self, event: str, exc: BaseException) -> None:
+        self.event = event
+        super().__init__(f"a handler for '{event}' raised {type(exc).__name__}: {exc}")
+
+
+#: What each registered close code means (RFC 6455 §7.4.1), for messages people read.
+CLOSE_CODE_MEANINGS = {
+    1000: "normal closure",
+    1001: "going away",
+    1002: "protocol error",
+    1003: "unsupported data",
+    1005: "no status code",
+    1006: "connection lost without a closing handshake",
+    1007: "invalid data for the message type",
+    1008: "policy violation",
+    1009: "message too big",
+    1010: "missing extension",
+    1011: "internal error",
+    1012: "service restart",
+    1013: "try again later",
+    1014: "bad gateway",
+    1015: "TLS handshake failure",
+}
+
+
+def explain(exc: BaseException | None) -> str:
+    """Say in plain words why a connection or a server failed."""
+    if exc is None:
+        return "no attempt was made"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (
+            f"the server's certificate is not trusted ({exc.verify_message}); "
+            "set trusted_ca_cert_path to the CA that signed it, or trust_all for testing"
+        )
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS failed ({exc.reason or exc}); check the certificate, key and wss:// settings"
+    if isinstance(exc, InvalidStatus):
+        status = exc.response.status_code
+        hint = " (the server refused this Origin)" if status == 403 else ""
+        return f"the server answered HTTP {status} instead of accepting the WebSocket{hint}"
+    if isinstance(exc, InvalidURI):
+        return f"the URL is not a valid ws:// or wss:// URL ({exc})"
+    if isinstance(exc, InvalidHandshake):
+        return f"the server's handshake was invalid ({exc})"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused (is a server listening on that host and port?)"
+    if isinstance(exc, TimeoutError):
+        return "no answer within the connect timeout"
+    if isinstance(exc, ConnectionClosed):
+        return f"the connection closed ({exc})"
+    if isinstance(exc, OSError):
+        if exc.errno is not None and exc.strerror:
+            return exc.strerror[0].lower() + exc.strerror[1:]
+        return str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,104 @@
+"""JSON to and from the wire, with orjson when it is installed and the stdlib otherwise.
+
+Both backends give the same results:
+
+- encoding is compact (``JSON.stringify`` style, UTF-8 not escaped), keys that are not strings
+  are converted as the stdlib does, NaN and infinities become ``null`` as in JavaScript, and
+  ``datetime`` / dataclass values are refused (``TypeError``) by both;
+- decoding rejects ``NaN`` / ``Infinity`` literals (they are not JSON); integers too large for
+  64 bits come back as exact ``int`` (orjson would give a float, so such texts go to the stdlib).
+
+``encode`` returns UTF-8 ``bytes``; the caller sends them as a text frame.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+import re
+import uuid
+from typing import Any
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - exercised by the stdlib-only test
+    orjson = None  # type: ignore[assignment]
+
+BACKEND = "orjson" if orjson is not None else "json"
+
+# A run of 19+ digits may not fit orjson's 64-bit integers: parse such texts with the stdlib.
+_LONG_DIGITS = re.compile(rb"\d{19}")
+_LONG_DIGITS_STR = re.compile(r"\d{19}")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _stdlib_default(value: Any) -> Any:
+    # orjson converts these natively; mirror it so both backends accept the same values.
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _finite(value: Any) -> Any:
+    """A copy of ``value`` with NaN and infinities replaced by None (the stdlib's slow path)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
+
+
+def stdlib_encode(value: Any) -> bytes:
+    try:
+        text = json.dumps(
+            value, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_stdlib_default
+        )
+    except ValueError as exc:
+        if "Out of range float" not in str(exc):
+            raise TypeError(str(exc)) from exc
+        return stdlib_encode(_finite(value))
+    return text.encode("utf-8", "surrogatepass")
+
+
+def stdlib_decode(data: str | bytes) -> Any:
+    return json.loads(data, parse_constant=_reject_constant)
+
+
+if orjson is not None:
+    _ORJSON_OPTIONS = (
+        orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+    )
+    _orjson_dumps = orjson.dumps
+    _orjson_loads = orjson.loads
+    _OrjsonError = orjson.JSONDecodeError
+
+    def encode(value: Any) -> bytes:
+        """``value`` as compact JSON in UTF-8; ``TypeError`` if it is not serialisable."""
+        try:
+            return _orjson_dumps(value, option=_ORJSON_OPTIONS)
+        except TypeError:
+            # Integers beyond 64 bits, lone surrogates...: the stdlib decides.
+            return stdlib_encode(value)
+
+    def decode(data: str | bytes) -> Any:
+        """Parse JSON text; ``ValueError`` if it is not JSON."""
+        pattern = _LONG_DIGITS_STR if isinstance(data, str) else _LONG_DIGITS
+        if pattern.search(data) is not None:
+            return stdlib_decode(data)
+        try:
+            return _orjson_loads(data)
+        except _OrjsonError:
+            # The stdlib accepts a few texts orjson refuses (e.g. escaped lone surrogates).
+            return stdlib_decode(data)
+
+else:  # pragma: no cover
+    encode = stdlib_encode
+    decode = stdlib_decode

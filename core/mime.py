@@ -1,0 +1,175 @@
+"""The MIME-type table: how a Python value becomes a frame and a frame becomes a value.
+
+Pure functions, no loop, no socket. ``encoder_for(mime)`` gives ``value -> (payload, is_text)``
+and ``decoder_for(mime)`` gives ``payload -> value``; the payload is what the ``websockets``
+package sends or receives (``str``/``bytes``; ``is_text`` says which frame to use).
+
+=========================  ===============================  ==================================
+type                       send(value)                      receive
+=========================  ===============================  ==================================
+application/json           compact JSON, text frame         parsed JSON
+text/* (any subtype)       str(value), text frame           str (binary frames read as UTF-8)
+image/<fmt>                Pillow image encoded, binary     PIL.Image.Image
+application/octet-stream   bytes-like, binary frame         bytes (text frames as UTF-8)
+=========================  ===============================  ==================================
+
+Encoders raise ``EncodeError`` (a ``TypeError``); decoders raise ``DecodeError`` carrying the
+raw payload, which the connection then delivers unconverted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import image_codec, json_codec
+from .errors import DecodeError, EncodeError
+
+Payload = str | bytes
+Encoder = Callable[[Any], tuple[Payload, bool]]
+Decoder = Callable[[Payload], Any]
+
+JSON = "application/json"
+OCTET_STREAM = "application/octet-stream"
+TEXT_PLAIN = "text/plain"
+# Listed text subtypes; any other ``text/<subtype>`` is accepted as well.
+LISTED_TEXT_TYPES = ("text/plain", "text/html", "text/csv", "text/xml", "text/markdown")
+_BYTES_LIKE = (bytes, bytearray, memoryview)
+
+
+def _encode_json(value: Any) -> tuple[Payload, bool]:
+    try:
+        return json_codec.encode(value), True
+    except TypeError as exc:
+        raise EncodeError(JSON, value, str(exc)) from exc
+
+
+def _decode_json(payload: Payload) -> Any:
+    try:
+        return json_codec.decode(payload)
+    except ValueError as exc:  # includes JSONDecodeError and bad UTF-8 in binary frames
+        raise DecodeError(JSON, payload, str(exc)) from exc
+
+
+def _text_encoder(mime: str) -> Encoder:
+    def encode(value: Any) -> tuple[Payload, bool]:
+        if isinstance(value, str):
+            return value, True
+        if isinstance(value, _BYTES_LIKE):
+            try:
+                return bytes(value).decode("utf-8"), True
+            except UnicodeDecodeError as exc:
+                raise EncodeError(mime, value, f"the bytes are not UTF-8 ({exc.reason})") from exc
+        return str(value), True
+
+    return encode
+
+
+def _text_decoder(mime: str) -> Decoder:
+    def decode(payload: Payload) -> Any:
+        if isinstance(payload, str):
+            return payload
+        try:
+            return payload.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DecodeError(mime, payload, f"not UTF-8: {exc.reason}") from exc
+
+    return decode
+
+
+def _encode_octets(value: Any) -> tuple[Payload, bool]:
+    if isinstance(value, _BYTES_LIKE):
+        return value, False  # type: ignore[return-value]
+    raise EncodeError(OCTET_STREAM, value, "give bytes, bytearray or memoryview")
+
+
+def _decode_octets(payload: Payload) -> Any:
+    return payload.encode("utf-8") if isinstance(payload, str) else payload
+
+
+def _image_encoder(mime: str, fmt: str) -> Encoder:
+    def encode(value: Any) -> tuple[Payload, bool]:
+        if isinstance(value, _BYTES_LIKE):
+            return value, False  # type: ignore[return-value]
+        if not isinstance(value, image_codec.Image.Image):
+            raise EncodeError(mime, value, "give a PIL.Image.Image or already-encoded bytes")
+        try:
+            return image_codec.encode(value, fmt), False
+        except (OSError, ValueError, KeyError) as exc:
+            raise EncodeError(mime, value, f"Pillow could not write it: {exc}") from exc
+
+    return encode
+
+
+def _image_decoder(mime: str) -> Decoder:
+    def decode(payload: Payload) -> Any:
+        if isinstance(payload, str):
+            raise DecodeError(mime, payload, "an image must arrive as a binary frame")
+        try:
+            return image_codec.decode(payload)
+        except (OSError, ValueError, SyntaxError, Warning, image_codec.Image.DecompressionBombError) as exc:
+            raise DecodeError(mime, payload, f"{type(exc).__name__}: {exc}") from exc
+
+    return decode
+
+
+_ENCODERS: dict[str, Encoder] = {JSON: _encode_json, OCTET_STREAM: _encode_octets}
+_DECODERS: dict[str, Decoder] = {JSON: _decode_json, OCTET_STREAM: _decode_octets}
+for _mime in LISTED_TEXT_TYPES:
+    _ENCODERS[_mime] = _text_encoder(_mime)
+    _DECODERS[_mime] = _text_decoder(_mime)
+for _mime, _fmt in sorted(image_codec.ENCODABLE.items()):
+    _ENCODERS[_mime] = _image_encoder(_mime, _fmt)
+for _mime in sorted(image_codec.DECODABLE):
+    _DECODERS[_mime] = _image_decoder(_mime)
+
+
+def supported_send_types() -> list[str]:
+    """MIME types accepted as ``sendType``; ``text/<any subtype>`` is accepted too."""
+    return list(_ENCODERS)
+
+
+def supported_receive_types() -> list[str]:
+    """MIME types accepted as ``receiveType``; ``text/<any subtype>`` is accepted too."""
+    return list(_DECODERS)
+
+
+def _normalise(mime: str) -> str:
+    return mime.split(";", 1)[0].strip().lower()
+
+
+def _is_text_type(mime: str) -> bool:
+    return mime.startswith("text/") and len(mime) > len("text/") and "/" not in mime[5:]
+
+
+def _lookup(table: dict[str, Any], factory: Callable[[str], Any], mime: str, role: str) -> Any:
+    if not isinstance(mime, str):
+        raise TypeError(f"{role} must be a MIME type string such as 'application/json'")
+    key = _normalise(mime)
+    if key in table:
+        return table[key]
+    if _is_text_type(key):
+        return factory(key)
+    raise ValueError(
+        f"unsupported {role} {mime!r}; supported: {', '.join(table)} (or any text/<subtype>)"
+    )
+
+
+def encoder_for(mime: str) -> Encoder:
+    """The encoder for a ``sendType``; ``ValueError`` listing the supported ones if unknown."""
+    return _lookup(_ENCODERS, _text_encoder, mime, "sendType")
+
+
+def decoder_for(mime: str) -> Decoder:
+    """The decoder for a ``receiveType``; ``ValueError`` listing the supported ones if unknown."""
+    return _lookup(_DECODERS, _text_decoder, mime, "receiveType")
+
+
+def encode(mime: str, value: Any) -> tuple[Payload, bool]:
+    """Convenience: encode one value for ``mime``."""
+    return encoder_for(mime)(value)
+
+
+def decode(mime: str, payload: Payload) -> Any:
+    """Convenience: decode one payload received as ``mime``."""
+    return decoder_for(mime)(payload)

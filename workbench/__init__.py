@@ -1,0 +1,1 @@
+"""WebSocket Workbench: the PySide6 desktop application over ``core``."""

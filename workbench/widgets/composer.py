@@ -1,0 +1,585 @@
+"""The message composer: an editor that follows the send type, a Send button, Ctrl+Enter,
+and recent / saved messages to reuse.
+
+========================  ==============================================================
+send type                 editor                       value handed to ``send_requested``
+========================  ==============================================================
+application/json          JSON text, checked as typed  the parsed value (dict, list, ...)
+text/*                    plain text                   ``str``
+image/*                   file picker with preview     ``PIL.Image.Image`` (core encodes it)
+application/octet-stream  hex / base64 / file          ``bytes``
+========================  ==============================================================
+
+A draft is a plain dict (``{"send_type", "editor", "text", "mode", "path"}``) so the
+workspace can store saved messages as JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontDatabase, QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .resources import resource_path
+
+RECENT_LIMIT = 20
+
+
+class ComposeError(ValueError):
+    """What is in the editor cannot be sent as the current type; the message says why."""
+
+
+def editor_kind(mime: str) -> str:
+    """Which editor serves ``mime``: 'json', 'image', 'bytes' or 'text'."""
+    mime = mime.split(";", 1)[0].strip().lower()
+    if mime == "application/json":
+        return "json"
+    if mime.startswith("image/"):
+        return "image"
+    if mime == "application/octet-stream":
+        return "bytes"
+    return "text"
+
+
+def check_json(text: str) -> tuple[Any, str | None]:
+    """``(value, None)`` when ``text`` is JSON, else ``(None, a sentence saying where it breaks)``."""
+    if not text.strip():
+        return None, 'Type a JSON value, for example {"hello": "world"}'
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as exc:
+        return None, f"Not valid JSON — line {exc.lineno}, column {exc.colno}: {exc.msg}"
+
+
+def describe_json(value: Any) -> str:
+    if isinstance(value, dict):
+        return f"Valid JSON: an object with {len(value)} key{'s' if len(value) != 1 else ''}"
+    if isinstance(value, list):
+        return f"Valid JSON: an array of {len(value)} item{'s' if len(value) != 1 else ''}"
+    return f"Valid JSON: {type(value).__name__.replace('str', 'a string').replace('NoneType', 'null')}"
+
+
+def parse_bytes(text: str, mode: str) -> bytes:
+    """Hex (spaces, newlines and ``0x`` allowed) or base64 text into bytes; ComposeError if not."""
+    if mode == "hex":
+        cleaned = "".join(text.replace("0x", " ").replace(",", " ").split())
+        if len(cleaned) % 2:
+            raise ComposeError(f"Hex needs two digits per byte; there are {len(cleaned)} digits")
+        try:
+            return bytes.fromhex(cleaned)
+        except ValueError:
+            bad = next((c for c in cleaned if c not in "0123456789abcdefABCDEF"), "?")
+            raise ComposeError(f"{bad!r} is not a hex digit (use 0-9 and a-f)") from None
+    try:
+        return base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ComposeError(f"Not valid base64 ({exc})") from None
+
+
+def _mono(widget: QWidget) -> None:
+    widget.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+
+
+def _human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} byte{'s' if size != 1 else ''}"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} kB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+class JsonEditor(QWidget):
+    """JSON text checked on every keystroke, with Pretty-print."""
+
+    validity_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.edit = QPlainTextEdit()
+        self.edit.setObjectName("jsonEdit")
+        _mono(self.edit)
+        self.edit.setTabChangesFocus(True)
+        self.edit.setPlaceholderText('{"type": "hello", "text": "Hi there"}')
+        self.status = QLabel()
+        self.status.setObjectName("composerStatus")
+        self.status.setWordWrap(True)
+        self.pretty_button = QPushButton("Pretty-print")
+        self.pretty_button.setAutoDefault(False)
+        self.pretty_button.setToolTip("Re-indent the JSON")
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.status, 1)
+        row.addWidget(self.pretty_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addLayout(row)
+        self.valid = False
+        self.edit.textChanged.connect(self.check)
+        self.pretty_button.clicked.connect(self.pretty_print)
+        self.check()
+
+    def check(self) -> None:
+        value, problem = check_json(self.edit.toPlainText())
+        valid = problem is None
+        self.status.setText(describe_json(value) if valid else problem)
+        self.status.setProperty("state", "ok" if valid else "error")
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
+        self.pretty_button.setEnabled(valid)
+        if valid != self.valid:
+            self.valid = valid
+            self.validity_changed.emit(valid)
+
+    def pretty_print(self) -> None:
+        value, problem = check_json(self.edit.toPlainText())
+        if problem is None:
+            self.edit.setPlainText(json.dumps(value, indent=2, ensure_ascii=False))
+
+    def value(self) -> Any:
+        value, problem = check_json(self.edit.toPlainText())
+        if problem is not None:
+            raise ComposeError(problem)
+        return value
+
+
+class TextEditor(QWidget):
+    validity_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.edit = QPlainTextEdit()
+        self.edit.setObjectName("textEdit")
+        self.edit.setTabChangesFocus(True)
+        self.edit.setPlaceholderText("Type the text to send")
+        self.status = QLabel()
+        self.status.setObjectName("composerStatus")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.status)
+        self.valid = True
+        self.edit.textChanged.connect(self._count)
+        self._count()
+
+    def _count(self) -> None:
+        text = self.edit.toPlainText()
+        self.status.setText(f"{len(text)} characters, {_human_size(len(text.encode('utf-8')))} as UTF-8")
+
+    def value(self) -> str:
+        return self.edit.toPlainText()
+
+
+class ImageEditor(QWidget):
+    """An image file with a preview; the value is the decoded image, so core re-encodes it to
+    exactly the chosen ``image/*`` type."""
+
+    validity_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.path = ""
+        self._image: Image.Image | None = None
+        self.preview = QLabel("No image chosen yet.\nChoose a PNG, JPEG, GIF… file.")
+        self.preview.setObjectName("imagePreview")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setMinimumHeight(90)
+        self.preview.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.choose_button = QPushButton("Choose image…")
+        self.choose_button.setAutoDefault(False)
+        self.sample_button = QPushButton("Use sample")
+        self.sample_button.setAutoDefault(False)
+        self.sample_button.setToolTip("Load the small sample picture shipped with the workbench")
+        self.status = QLabel()
+        self.status.setObjectName("composerStatus")
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.choose_button)
+        row.addWidget(self.sample_button)
+        row.addWidget(self.status, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.preview, 1)
+        layout.addLayout(row)
+        self.valid = False
+        self.choose_button.clicked.connect(self._choose)
+        self.sample_button.clicked.connect(lambda: self.load(str(resource_path("samples", "sample.png"))))
+
+    def _choose(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose an image to send", self.path,
+            "Images (*.png *.jpg *.jpeg *.gif *.bmp *.webp *.tif *.tiff);;All files (*)",
+        )
+        if path:
+            self.load(path)
+
+    def load(self, path: str) -> bool:
+        """Load and preview ``path``; on failure say why and keep no image."""
+        self.path = path
+        try:
+            data = Path(path).read_bytes()
+            image = Image.open(io.BytesIO(data))
+            image.load()
+        except (OSError, ValueError, Image.DecompressionBombError) as exc:
+            self._image = None
+            self.preview.setPixmap(QPixmap())
+            self.preview.setText("This file is not an image the workbench can read.")
+            self.status.setText(f"Cannot open {Path(path).name}: {exc}")
+            self._set_valid(False)
+            return False
+        self._image = image
+        pixmap = QPixmap()
+        pixmap.loadFromData(data)
+        if not pixmap.isNull():
+            self.preview.setPixmap(
+                pixmap.scaled(240, 140, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+                if pixmap.width() > 240 or pixmap.height() > 140
+                else pixmap
+            )
+        self.status.setText(
+            f"{Path(path).name} — {image.width}×{image.height} {image.format or ''}, {_human_size(len(data))}"
+        )
+        self._set_valid(True)
+        return True
+
+    def _set_valid(self, valid: bool) -> None:
+        if valid != self.valid:
+            self.valid = valid
+            self.validity_changed.emit(valid)
+
+    def value(self) -> Image.Image:
+        if self._image is None:
+            raise ComposeError("Choose an image file first")
+        return self._image
+
+
+class BytesEditor(QWidget):
+    """Bytes typed as hex or base64, or read from a file."""
+
+    validity_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.mode = QComboBox()
+        self.mode.addItem("Hex", "hex")
+        self.mode.addItem("Base64", "base64")
+        self.mode.addItem("From file", "file")
+        self.mode.setToolTip("How the bytes are given")
+        self.edit = QPlainTextEdit()
+        self.edit.setObjectName("bytesEdit")
+        _mono(self.edit)
+        self.edit.setTabChangesFocus(True)
+        self.file_button = QPushButton("Choose file…")
+        self.file_button.setAutoDefault(False)
+        self.path = ""
+        self._file_data: bytes | None = None
+        self.status = QLabel()
+        self.status.setObjectName("composerStatus")
+        self.status.setWordWrap(True)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.mode)
+        row.addWidget(self.file_button)
+        row.addWidget(self.status, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addLayout(row)
+        self.valid = False
+        self.mode.currentIndexChanged.connect(self._mode_changed)
+        self.edit.textChanged.connect(self.check)
+        self.file_button.clicked.connect(self._choose)
+        self._mode_changed()
+
+    def current_mode(self) -> str:
+        return self.mode.currentData()
+
+    def set_mode(self, mode: str) -> None:
+        index = self.mode.findData(mode)
+        if index >= 0:
+            self.mode.setCurrentIndex(index)
+
+    def _mode_changed(self) -> None:
+        mode = self.current_mode()
+        self.file_button.setVisible(mode == "file")
+        self.edit.setReadOnly(mode == "file")
+        self.edit.setPlaceholderText(
+            {"hex": "de ad be ef 00 01", "base64": "3q2+7w==", "file": "Choose a file; its bytes are sent as they are"}[mode]
+        )
+        if mode == "file":
+            self.edit.setPlainText(self._file_summary())
+        self.check()
+
+    def _file_summary(self) -> str:
+        if self._file_data is None:
+            return ""
+        from .hex_dump import hex_dump
+
+        return hex_dump(self._file_data, limit=256)
+
+    def _choose(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a file to send as bytes", self.path)
+        if path:
+            self.load_file(path)
+
+    def load_file(self, path: str) -> None:
+        self.path = path
+        try:
+            self._file_data = Path(path).read_bytes()
+        except OSError as exc:
+            self._file_data = None
+            self.status.setText(f"Cannot read {Path(path).name}: {exc.strerror or exc}")
+        self.set_mode("file")
+        self.edit.setPlainText(self._file_summary())
+        self.check()
+
+    def check(self) -> None:
+        try:
+            data = self.value()
+        except ComposeError as exc:
+            self.status.setText(str(exc))
+            self.status.setProperty("state", "error")
+            valid = False
+        else:
+            source = f" from {Path(self.path).name}" if self.current_mode() == "file" else ""
+            self.status.setText(f"{_human_size(len(data))}{source}")
+            self.status.setProperty("state", "ok")
+            valid = True
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
+        if valid != self.valid:
+            self.valid = valid
+            self.validity_changed.emit(valid)
+
+    def value(self) -> bytes:
+        mode = self.current_mode()
+        if mode == "file":
+            if self._file_data is None:
+                raise ComposeError("Choose a file first")
+            return self._file_data
+        text = self.edit.toPlainText()
+        if not text.strip():
+            raise ComposeError(f"Type the bytes as {'hex' if mode == 'hex' else 'base64'}")
+        return parse_bytes(text, mode)
+
+
+class Composer(QWidget):
+    """Compose a message for the current send type and ask for it to be sent.
+
+    Signals:
+        ``send_requested(object)``: the value to send (see the module table); emitted by
+        the Send button and by Ctrl+Enter, only when the editor holds a valid value.
+        ``saved_changed()``: the list of saved messages changed (the workspace keeps it).
+    """
+
+    send_requested = Signal(object)
+    saved_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.send_type = "application/json"
+        self.recent: list[dict[str, Any]] = []
+        self.saved: list[dict[str, Any]] = []
+        self.json_editor = JsonEditor()
+        self.text_editor = TextEditor()
+        self.image_editor = ImageEditor()
+        self.bytes_editor = BytesEditor()
+        self.editors: dict[str, QWidget] = {
+            "json": self.json_editor,
+            "text": self.text_editor,
+            "image": self.image_editor,
+            "bytes": self.bytes_editor,
+        }
+        self.stack = QStackedWidget()
+        for editor in self.editors.values():
+            self.stack.addWidget(editor)
+            editor.validity_changed.connect(self._update_send)  # type: ignore[attr-defined]
+
+        self.type_label = QLabel()
+        self.type_label.setObjectName("sendTypeLabel")
+        self.reuse = QComboBox()
+        self.reuse.setObjectName("reuseCombo")
+        self.reuse.setToolTip("Load a recent or saved message into the editor")
+        self.reuse.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.reuse.setMinimumContentsLength(16)
+        self.save_button = QPushButton("Save…")
+        self.save_button.setAutoDefault(False)
+        self.save_button.setToolTip("Keep this message in the saved list (kept in the workspace)")
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.type_label, 1)
+        top.addWidget(self.reuse)
+        top.addWidget(self.save_button)
+
+        self.send_button = QPushButton("Send")
+        self.send_button.setObjectName("sendButton")
+        self.send_button.setToolTip("Send this message (Ctrl+Enter)")
+        self.send_button.setAutoDefault(False)
+        self.button_row = QHBoxLayout()
+        self.button_row.setContentsMargins(0, 0, 0, 0)
+        self.button_row.addStretch(1)
+        self.button_row.addWidget(self.send_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.stack, 1)
+        layout.addLayout(self.button_row)
+
+        self.send_button.clicked.connect(self.request_send)
+        self.save_button.clicked.connect(self._save_dialog)
+        self.reuse.activated.connect(self._reuse_chosen)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(self.request_send)
+        self.set_send_type(self.send_type)
+        self._fill_reuse()
+
+    # -- type --------------------------------------------------------------------------------
+
+    def set_send_type(self, mime: str) -> None:
+        """Show the editor for ``mime`` (the socket's ``send_type``)."""
+        self.send_type = mime
+        kind = editor_kind(mime)
+        self.stack.setCurrentWidget(self.editors[kind])
+        self.type_label.setText(f"Compose <b>{mime}</b>")
+        self._update_send()
+
+    def editor_kind(self) -> str:
+        return editor_kind(self.send_type)
+
+    def current_editor(self) -> QWidget:
+        return self.editors[self.editor_kind()]
+
+    def _update_send(self, *_: Any) -> None:
+        self.send_button.setEnabled(bool(self.current_editor().valid) and self._targets_ok)  # type: ignore[attr-defined]
+
+    _targets_ok = True
+
+    def set_can_send(self, can: bool, why: str = "") -> None:
+        """Enable/disable sending from outside (e.g. no open socket); ``why`` becomes the tooltip."""
+        self._targets_ok = can
+        self.send_button.setToolTip("Send this message (Ctrl+Enter)" if can else why)
+        self._update_send()
+
+    # -- value and sending ------------------------------------------------------------------
+
+    def value(self) -> Any:
+        """The value for the current send type; ``ComposeError`` saying what is wrong."""
+        return self.current_editor().value()  # type: ignore[attr-defined]
+
+    def request_send(self) -> None:
+        if not self.send_button.isEnabled():
+            return
+        try:
+            value = self.value()
+        except ComposeError:
+            return
+        self._remember(self.draft())
+        self.send_requested.emit(value)
+
+    # -- drafts, recent and saved -------------------------------------------------------------
+
+    def draft(self) -> dict[str, Any]:
+        """What is in the current editor, as a JSON-able dict."""
+        kind = self.editor_kind()
+        draft: dict[str, Any] = {"send_type": self.send_type, "editor": kind}
+        if kind == "json":
+            draft["text"] = self.json_editor.edit.toPlainText()
+        elif kind == "text":
+            draft["text"] = self.text_editor.edit.toPlainText()
+        elif kind == "image":
+            draft["path"] = self.image_editor.path
+        else:
+            mode = self.bytes_editor.current_mode()
+            draft["mode"] = mode
+            if mode == "file":
+                draft["path"] = self.bytes_editor.path
+            else:
+                draft["text"] = self.bytes_editor.edit.toPlainText()
+        return draft
+
+    def load_draft(self, draft: dict[str, Any]) -> None:
+        """Put a draft into its editor; a draft for another editor kind is shown as best it can."""
+        kind = draft.get("editor") or editor_kind(draft.get("send_type", ""))
+        if kind != self.editor_kind() and kind in ("json", "text") and self.editor_kind() in ("json", "text"):
+            kind = self.editor_kind()  # JSON text and plain text move freely between the two
+        if kind == "json":
+            self.json_editor.edit.setPlainText(draft.get("text", ""))
+        elif kind == "text":
+            self.text_editor.edit.setPlainText(draft.get("text", ""))
+        elif kind == "image" and draft.get("path"):
+            self.image_editor.load(draft["path"])
+        elif kind == "bytes":
+            mode = draft.get("mode", "hex")
+            if mode == "file" and draft.get("path"):
+                self.bytes_editor.load_file(draft["path"])
+            else:
+                self.bytes_editor.set_mode(mode)
+                self.bytes_editor.edit.setPlainText(draft.get("text", ""))
+        self.current_editor().setFocus()
+
+    def _remember(self, draft: dict[str, Any]) -> None:
+        self.recent = [d for d in self.recent if d != draft]
+        self.recent.insert(0, draft)
+        del self.recent[RECENT_LIMIT:]
+        self._fill_reuse()
+
+    def save_current(self, name: str) -> dict[str, Any]:
+        draft = {**self.draft(), "name": name}
+        self.saved = [d for d in self.saved if d.get("name") != name] + [draft]
+        self._fill_reuse()
+        self.saved_changed.emit()
+        return draft
+
+    def set_saved(self, saved: list[dict[str, Any]]) -> None:
+        self.saved = [dict(d) for d in saved if isinstance(d, dict)]
+        self._fill_reuse()
+
+    def _save_dialog(self) -> None:
+        name, ok = QInputDialog.getText(self, "Save message", "Name for this message:")
+        if ok and name.strip():
+            self.save_current(name.strip())
+
+    def _fill_reuse(self) -> None:
+        self.reuse.clear()
+        self.reuse.addItem("Reuse a message…", None)
+        for draft in self.saved:
+            self.reuse.addItem(f"★ {draft.get('name', '')}", draft)
+        for draft in self.recent:
+            self.reuse.addItem(f"↺ {_summary(draft)}", draft)
+        self.reuse.setEnabled(self.reuse.count() > 1)
+
+    def _reuse_chosen(self, index: int) -> None:
+        draft = self.reuse.itemData(index)
+        if draft:
+            self.load_draft(draft)
+        self.reuse.setCurrentIndex(0)
+
+
+def _summary(draft: dict[str, Any]) -> str:
+    if draft.get("path"):
+        return Path(draft["path"]).name
+    text = " ".join(str(draft.get("text", "")).split())
+    return (text[:40] + "…") if len(text) > 40 else (text or "(empty)")

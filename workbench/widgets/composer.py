@@ -10,8 +10,8 @@ image/*                   file picker with preview     ``PIL.Image.Image`` (core
 application/octet-stream  hex / base64 / file          ``bytes``
 ========================  ==============================================================
 
-A draft is a plain dict (``{"send_type", "editor", "text", "mode", "path"}``) so the
-workspace can store saved messages as JSON.
+A draft is a ``workspace.SavedMessage`` (mime, body, body_format) so the workspace stores
+saved and recent messages as they are.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -40,6 +40,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..workspace import SavedMessage
+from .notify import notifier
 from .resources import resource_path
 
 RECENT_LIMIT = 20
@@ -383,23 +385,62 @@ class BytesEditor(QWidget):
         return parse_bytes(text, mode)
 
 
+class MessageLibrary(QObject):
+    """Recent and saved messages, shared by every composer of the window.
+
+    Holds ``workspace.SavedMessage`` rows; the main window copies them to and from the
+    ``Workspace`` when it loads and saves. Signal ``changed()`` after any change.
+    """
+
+    changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.saved: list[SavedMessage] = []
+        self.recent: list[SavedMessage] = []
+
+    def set_messages(self, saved: list[SavedMessage], recent: list[SavedMessage]) -> None:
+        self.saved = list(saved)
+        self.recent = list(recent)[:RECENT_LIMIT]
+        self.changed.emit()
+
+    def remember(self, message: SavedMessage) -> None:
+        key = (message.mime, message.body, message.body_format)
+        self.recent = [m for m in self.recent if (m.mime, m.body, m.body_format) != key]
+        self.recent.insert(0, message)
+        del self.recent[RECENT_LIMIT:]
+        self.changed.emit()
+
+    def save(self, message: SavedMessage) -> None:
+        self.saved = [m for m in self.saved if m.name != message.name] + [message]
+        self.changed.emit()
+
+    def delete(self, name: str) -> bool:
+        before = len(self.saved)
+        self.saved = [m for m in self.saved if m.name != name]
+        if len(self.saved) != before:
+            self.changed.emit()
+            return True
+        return False
+
+
 class Composer(QWidget):
     """Compose a message for the current send type and ask for it to be sent.
+
+    ``Composer(library)``: ``library`` (a ``MessageLibrary``) is shared between composers so
+    that a message saved in one can be reused in another; one is made if none is given.
 
     Signals:
         ``send_requested(object)``: the value to send (see the module table); emitted by
         the Send button and by Ctrl+Enter, only when the editor holds a valid value.
-        ``saved_changed()``: the list of saved messages changed (the workspace keeps it).
     """
 
     send_requested = Signal(object)
-    saved_changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, library: MessageLibrary | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.send_type = "application/json"
-        self.recent: list[dict[str, Any]] = []
-        self.saved: list[dict[str, Any]] = []
+        self.library = library if library is not None else MessageLibrary(self)
         self.json_editor = JsonEditor()
         self.text_editor = TextEditor()
         self.image_editor = ImageEditor()
@@ -419,9 +460,9 @@ class Composer(QWidget):
         self.type_label.setObjectName("sendTypeLabel")
         self.reuse = QComboBox()
         self.reuse.setObjectName("reuseCombo")
-        self.reuse.setToolTip("Load a recent or saved message into the editor")
+        self.reuse.setToolTip("Load a recent (↺) or saved (★) message into the editor")
         self.reuse.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.reuse.setMinimumContentsLength(16)
+        self.reuse.setMinimumContentsLength(14)
         self.save_button = QPushButton("Save…")
         self.save_button.setAutoDefault(False)
         self.save_button.setToolTip("Keep this message in the saved list (kept in the workspace)")
@@ -435,8 +476,11 @@ class Composer(QWidget):
         self.send_button.setObjectName("sendButton")
         self.send_button.setToolTip("Send this message (Ctrl+Enter)")
         self.send_button.setAutoDefault(False)
+        self.hint = QLabel("Ctrl+Enter sends")
+        self.hint.setObjectName("hint")
         self.button_row = QHBoxLayout()
         self.button_row.setContentsMargins(0, 0, 0, 0)
+        self.button_row.addWidget(self.hint)
         self.button_row.addStretch(1)
         self.button_row.addWidget(self.send_button)
 
@@ -453,6 +497,7 @@ class Composer(QWidget):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self.request_send)
+        self.library.changed.connect(self._fill_reuse)
         self.set_send_type(self.send_type)
         self._fill_reuse()
 
@@ -463,7 +508,7 @@ class Composer(QWidget):
         self.send_type = mime
         kind = editor_kind(mime)
         self.stack.setCurrentWidget(self.editors[kind])
-        self.type_label.setText(f"Compose <b>{mime}</b>")
+        self.type_label.setText(f"Message as <b>{mime}</b>")
         self._update_send()
 
     def editor_kind(self) -> str:
@@ -472,15 +517,16 @@ class Composer(QWidget):
     def current_editor(self) -> QWidget:
         return self.editors[self.editor_kind()]
 
+    _targets_ok = True
+
     def _update_send(self, *_: Any) -> None:
         self.send_button.setEnabled(bool(self.current_editor().valid) and self._targets_ok)  # type: ignore[attr-defined]
-
-    _targets_ok = True
 
     def set_can_send(self, can: bool, why: str = "") -> None:
         """Enable/disable sending from outside (e.g. no open socket); ``why`` becomes the tooltip."""
         self._targets_ok = can
         self.send_button.setToolTip("Send this message (Ctrl+Enter)" if can else why)
+        self.hint.setText("Ctrl+Enter sends" if can else why)
         self._update_send()
 
     # -- value and sending ------------------------------------------------------------------
@@ -496,90 +542,76 @@ class Composer(QWidget):
             value = self.value()
         except ComposeError:
             return
-        self._remember(self.draft())
+        self.library.remember(self.draft())
         self.send_requested.emit(value)
 
     # -- drafts, recent and saved -------------------------------------------------------------
 
-    def draft(self) -> dict[str, Any]:
-        """What is in the current editor, as a JSON-able dict."""
+    def draft(self, name: str = "") -> SavedMessage:
+        """What is in the current editor, as a ``SavedMessage``."""
         kind = self.editor_kind()
-        draft: dict[str, Any] = {"send_type": self.send_type, "editor": kind}
         if kind == "json":
-            draft["text"] = self.json_editor.edit.toPlainText()
-        elif kind == "text":
-            draft["text"] = self.text_editor.edit.toPlainText()
-        elif kind == "image":
-            draft["path"] = self.image_editor.path
+            return SavedMessage(name, self.send_type, self.json_editor.edit.toPlainText(), "text")
+        if kind == "text":
+            return SavedMessage(name, self.send_type, self.text_editor.edit.toPlainText(), "text")
+        if kind == "image":
+            return SavedMessage(name, self.send_type, self.image_editor.path, "file")
+        mode = self.bytes_editor.current_mode()
+        if mode == "file":
+            return SavedMessage(name, self.send_type, self.bytes_editor.path, "file")
+        return SavedMessage(name, self.send_type, self.bytes_editor.edit.toPlainText(), mode)
+
+    def load_draft(self, message: SavedMessage) -> bool:
+        """Put a saved/recent message into the current editor if it fits there; else say why."""
+        kind = self.editor_kind()
+        fmt = message.body_format
+        if kind in ("json", "text") and fmt == "text":
+            editor = self.json_editor if kind == "json" else self.text_editor
+            editor.edit.setPlainText(message.body)
+        elif kind == "image" and fmt == "file":
+            self.image_editor.load(message.body)
+        elif kind == "bytes" and fmt == "file":
+            self.bytes_editor.load_file(message.body)
+        elif kind == "bytes" and fmt in ("hex", "base64"):
+            self.bytes_editor.set_mode(fmt)
+            self.bytes_editor.edit.setPlainText(message.body)
         else:
-            mode = self.bytes_editor.current_mode()
-            draft["mode"] = mode
-            if mode == "file":
-                draft["path"] = self.bytes_editor.path
-            else:
-                draft["text"] = self.bytes_editor.edit.toPlainText()
-        return draft
-
-    def load_draft(self, draft: dict[str, Any]) -> None:
-        """Put a draft into its editor; a draft for another editor kind is shown as best it can."""
-        kind = draft.get("editor") or editor_kind(draft.get("send_type", ""))
-        if kind != self.editor_kind() and kind in ("json", "text") and self.editor_kind() in ("json", "text"):
-            kind = self.editor_kind()  # JSON text and plain text move freely between the two
-        if kind == "json":
-            self.json_editor.edit.setPlainText(draft.get("text", ""))
-        elif kind == "text":
-            self.text_editor.edit.setPlainText(draft.get("text", ""))
-        elif kind == "image" and draft.get("path"):
-            self.image_editor.load(draft["path"])
-        elif kind == "bytes":
-            mode = draft.get("mode", "hex")
-            if mode == "file" and draft.get("path"):
-                self.bytes_editor.load_file(draft["path"])
-            else:
-                self.bytes_editor.set_mode(mode)
-                self.bytes_editor.edit.setPlainText(draft.get("text", ""))
+            notifier().error(
+                f"That message was made for {message.mime}; this composer sends {self.send_type}"
+            )
+            return False
         self.current_editor().setFocus()
+        return True
 
-    def _remember(self, draft: dict[str, Any]) -> None:
-        self.recent = [d for d in self.recent if d != draft]
-        self.recent.insert(0, draft)
-        del self.recent[RECENT_LIMIT:]
-        self._fill_reuse()
-
-    def save_current(self, name: str) -> dict[str, Any]:
-        draft = {**self.draft(), "name": name}
-        self.saved = [d for d in self.saved if d.get("name") != name] + [draft]
-        self._fill_reuse()
-        self.saved_changed.emit()
-        return draft
-
-    def set_saved(self, saved: list[dict[str, Any]]) -> None:
-        self.saved = [dict(d) for d in saved if isinstance(d, dict)]
-        self._fill_reuse()
+    def save_current(self, name: str) -> SavedMessage:
+        message = self.draft(name)
+        self.library.save(message)
+        return message
 
     def _save_dialog(self) -> None:
         name, ok = QInputDialog.getText(self, "Save message", "Name for this message:")
         if ok and name.strip():
             self.save_current(name.strip())
+            notifier().info(f"Saved the message as “{name.strip()}”")
 
     def _fill_reuse(self) -> None:
         self.reuse.clear()
         self.reuse.addItem("Reuse a message…", None)
-        for draft in self.saved:
-            self.reuse.addItem(f"★ {draft.get('name', '')}", draft)
-        for draft in self.recent:
-            self.reuse.addItem(f"↺ {_summary(draft)}", draft)
+        for message in self.library.saved:
+            self.reuse.addItem(f"★ {message.name}", message)
+        for message in self.library.recent:
+            self.reuse.addItem(f"↺ {_summary(message)}", message)
         self.reuse.setEnabled(self.reuse.count() > 1)
 
     def _reuse_chosen(self, index: int) -> None:
-        draft = self.reuse.itemData(index)
-        if draft:
-            self.load_draft(draft)
+        message = self.reuse.itemData(index)
+        if message:
+            self.load_draft(message)
         self.reuse.setCurrentIndex(0)
 
 
-def _summary(draft: dict[str, Any]) -> str:
-    if draft.get("path"):
-        return Path(draft["path"]).name
-    text = " ".join(str(draft.get("text", "")).split())
+def _summary(message: SavedMessage) -> str:
+    if message.body_format == "file":
+        return Path(message.body).name or "(no file)"
+    text = " ".join(message.body.split())
     return (text[:40] + "…") if len(text) > 40 else (text or "(empty)")

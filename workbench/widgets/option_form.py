@@ -251,8 +251,17 @@ class OptionForm(QWidget):
     # -- values -----------------------------------------------------------------------------
 
     def values(self) -> dict[str, Any]:
-        """``{snake_name: value}`` for every option, as core expects them."""
-        return {option.name: self._value_of(option) for option in self.table}
+        """``{snake_name: value}`` for every option, as core expects them.
+
+        A string option left empty whose default is None (the client's ``origin``) is left
+        out: core's check takes only strings for it, and leaving it out means "none".
+        """
+        values = {option.name: self._value_of(option) for option in self.table}
+        return {
+            option.name: values[option.name]
+            for option in self.table
+            if not (option.kind == "str" and values[option.name] is None)
+        }
 
     def _value_of(self, option: Option) -> Any:
         editor = self.editors[option.name]
@@ -308,7 +317,8 @@ class OptionForm(QWidget):
 
     def changed_values(self) -> dict[str, Any]:
         """Only the options that differ from their defaults (what a workspace needs to keep)."""
-        return {o.name: v for o, v in zip(self.table, self.values().values()) if v != o.default}
+        values = self.values()
+        return {o.name: values[o.name] for o in self.table if o.name in values and values[o.name] != o.default}
 
     # -- validation ---------------------------------------------------------------------------
 

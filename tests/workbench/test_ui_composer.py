@@ -1,0 +1,155 @@
+"""The composer: editors that follow the send type, validation as you type, Ctrl+Enter,
+recent and saved messages. Driven through the real widgets with pytest-qt."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+
+from workbench.widgets.composer import ComposeError, Composer, MessageLibrary, editor_kind, parse_bytes
+from workbench.widgets.resources import resource_path
+from workbench.workspace import SavedMessage
+
+
+@pytest.fixture
+def composer(qtbot):
+    widget = Composer()
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    sent: list = []
+    widget.send_requested.connect(sent.append)
+    widget.sent = sent
+    return widget
+
+
+def test_editor_follows_send_type(composer):
+    for mime, kind in [
+        ("application/json", "json"),
+        ("text/plain", "text"),
+        ("text/csv", "text"),
+        ("image/png", "image"),
+        ("application/octet-stream", "bytes"),
+    ]:
+        composer.set_send_type(mime)
+        assert editor_kind(mime) == kind
+        assert composer.stack.currentWidget() is composer.editors[kind]
+        assert mime in composer.type_label.text()
+
+
+def test_json_is_checked_as_you_type(qtbot, composer):
+    edit = composer.json_editor.edit
+    edit.setFocus()
+    qtbot.keyClicks(edit, '{"a": 1,')
+    assert "line 1" in composer.json_editor.status.text()
+    assert composer.json_editor.status.property("state") == "error"
+    assert not composer.send_button.isEnabled()
+    qtbot.keyClicks(edit, ' "b": [1, 2]}')
+    assert composer.json_editor.status.text() == "Valid JSON: an object with 2 keys"
+    assert composer.send_button.isEnabled()
+    qtbot.mouseClick(composer.json_editor.pretty_button, Qt.MouseButton.LeftButton)
+    assert edit.toPlainText() == '{\n  "a": 1,\n  "b": [\n    1,\n    2\n  ]\n}'
+    qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
+    assert composer.sent == [{"a": 1, "b": [1, 2]}]
+
+
+def test_invalid_json_is_not_sent_even_with_ctrl_enter(qtbot, composer):
+    qtbot.keyClicks(composer.json_editor.edit, "{oops")
+    qtbot.keyClick(composer.json_editor.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert composer.sent == []
+    with pytest.raises(ComposeError, match="line 1, column 2"):
+        composer.value()
+
+
+def test_ctrl_enter_sends_text(qtbot, composer):
+    composer.set_send_type("text/plain")
+    edit = composer.text_editor.edit
+    edit.setFocus()
+    qtbot.keyClicks(edit, "hello there")
+    qtbot.keyClick(edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert composer.sent == ["hello there"]
+    assert edit.toPlainText() == "hello there"  # no newline was typed
+
+
+def test_bytes_as_hex_and_base64(qtbot, composer):
+    composer.set_send_type("application/octet-stream")
+    editor = composer.bytes_editor
+    qtbot.keyClicks(editor.edit, "de ad b")
+    assert not composer.send_button.isEnabled()
+    assert "two digits" in editor.status.text()
+    qtbot.keyClicks(editor.edit, "e ef")
+    assert editor.status.text() == "4 bytes"
+    qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
+    editor.set_mode("base64")
+    editor.edit.setPlainText(base64.b64encode(b"\x00\x01hi").decode())
+    qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
+    assert composer.sent == [b"\xde\xad\xbe\xef", b"\x00\x01hi"]
+    assert parse_bytes("0x01, 0x02", "hex") == b"\x01\x02"
+    with pytest.raises(ComposeError, match="'g' is not a hex digit"):
+        parse_bytes("gg", "hex")
+
+
+def test_bytes_from_file(qtbot, composer, tmp_path):
+    path = tmp_path / "blob.bin"
+    path.write_bytes(bytes(range(40)))
+    composer.set_send_type("application/octet-stream")
+    composer.bytes_editor.load_file(str(path))
+    assert composer.bytes_editor.current_mode() == "file"
+    assert "40 bytes from blob.bin" == composer.bytes_editor.status.text()
+    qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
+    assert composer.sent == [bytes(range(40))]
+
+
+def test_image_with_preview(qtbot, composer, tmp_path):
+    composer.set_send_type("image/png")
+    assert not composer.send_button.isEnabled()  # nothing chosen yet
+    qtbot.mouseClick(composer.image_editor.sample_button, Qt.MouseButton.LeftButton)
+    assert composer.send_button.isEnabled()
+    assert not composer.image_editor.preview.pixmap().isNull()
+    assert "96×64 PNG" in composer.image_editor.status.text()
+    qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
+    assert isinstance(composer.sent[0], Image.Image) and composer.sent[0].size == (96, 64)
+    bad = tmp_path / "not-an-image.png"
+    bad.write_text("hello")
+    assert composer.image_editor.load(str(bad)) is False
+    assert not composer.send_button.isEnabled()
+    assert "Cannot open not-an-image.png" in composer.image_editor.status.text()
+
+
+def test_recent_and_saved_messages_are_shared_and_reused(qtbot):
+    library = MessageLibrary()
+    first, second = Composer(library), Composer(library)
+    qtbot.addWidget(first)
+    qtbot.addWidget(second)
+    first.json_editor.edit.setPlainText('{"n": 1}')
+    first.request_send()
+    first.save_current("greeting")
+    assert [m.body for m in library.recent] == ['{"n": 1}']
+    assert library.saved == [SavedMessage("greeting", "application/json", '{"n": 1}', "text")]
+    assert second.reuse.itemText(1) == "★ greeting"
+    assert second.reuse.itemText(2).startswith("↺ ")
+    second.reuse.setCurrentIndex(1)
+    second.reuse.activated.emit(1)
+    assert second.json_editor.edit.toPlainText() == '{"n": 1}'
+    assert second.reuse.currentIndex() == 0
+    # A saved image does not fit a JSON editor: refused, editor unchanged.
+    image = SavedMessage("pic", "image/png", str(resource_path("samples", "sample.png")), "file")
+    assert second.load_draft(image) is False
+    second.set_send_type("image/png")
+    assert second.load_draft(image) is True
+    assert second.send_button.isEnabled()
+
+
+def test_set_can_send_blocks_sending(qtbot, composer):
+    composer.json_editor.edit.setPlainText("[1]")
+    composer.set_can_send(False, "Open the client first")
+    assert not composer.send_button.isEnabled()
+    assert composer.hint.text() == "Open the client first"
+    composer.request_send()
+    assert composer.sent == []
+    composer.set_can_send(True)
+    composer.request_send()
+    assert composer.sent == [[1]]

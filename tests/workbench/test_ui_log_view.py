@@ -1,0 +1,166 @@
+"""The log view: filters, counters, detail pane, autoscroll, clear, export/import round trip."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+
+from workbench.log_model import LogModel
+from workbench.log_store import IN, OUT, LogStore
+from workbench.widgets.log_view import LogView, LogViewerDialog, export_jsonl, import_jsonl, open_log_viewer
+from workbench.widgets.notify import notifier
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 3), (255, 0, 0)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _filled_store(capacity: int = 1000) -> LogStore:
+    store = LogStore(capacity=capacity, name="client-1 ws://127.0.0.1:1/")
+    store.log_event("open", "connected to ws://127.0.0.1:1/")
+    store.log_message(OUT, "application/json", '{"hello": "world", "n": [1, 2]}')
+    store.log_message(IN, "text/plain", "pong from the server")
+    store.log_message(IN, "image/png", _png())
+    store.log_message(OUT, "application/octet-stream", b"\x00\x01\xfe")
+    store.log_event("close", "closed with code 4000 (go away)")
+    return store
+
+
+@pytest.fixture
+def view(qtbot):
+    store = _filled_store()
+    model = LogModel(store)
+    widget = LogView(model)
+    qtbot.addWidget(widget)
+    widget.resize(1000, 500)
+    widget.show()
+    qtbot.waitExposed(widget)
+    qtbot.waitUntil(lambda: model.rowCount() == 6, timeout=2000)
+    return widget
+
+
+def test_rows_and_counters(view):
+    model = view.model
+    assert [model.index(r, 4).data() for r in range(6)][1] == '{"hello": "world", "n": [1, 2]}'
+    assert model.index(2, 2).data() == "text/plain"
+    assert view.counters.text() == "2 received · 2 sent · 2 events"
+    assert view.dropped_label.isHidden()
+    assert view.empty_hint.isHidden()
+
+
+def test_text_direction_and_kind_filters(qtbot, view):
+    qtbot.keyClicks(view.search, "pong")
+    assert view.model.rowCount() == 1
+    assert view.model.entry(0).raw == "pong from the server"
+    assert view.counters.text().startswith("1 of 6 rows match")
+    view.search.clear()
+    view.direction.setCurrentIndex(2)  # Sent (out)
+    assert [view.model.entry(r).direction for r in range(view.model.rowCount())] == [OUT, OUT]
+    view.direction.setCurrentIndex(0)
+    view.kind.setCurrentIndex(2)  # Lifecycle
+    assert [view.model.entry(r).kind for r in range(view.model.rowCount())] == ["open", "close"]
+    qtbot.keyClicks(view.search, "4000")
+    assert view.model.rowCount() == 1
+    view.kind.setCurrentIndex(1)  # Messages: no message mentions 4000
+    assert view.model.rowCount() == 0
+
+
+def test_detail_pane_picks_the_right_tab(view):
+    detail = view.detail
+    view.select_row(1)
+    assert detail.tabs.currentIndex() == detail.tree_index
+    assert detail.tree.topLevelItem(0).text(1) == "{2 keys}"
+    assert detail.tree.topLevelItem(0).child(0).text(0) == "hello"
+    view.select_row(2)
+    assert detail.tabs.currentIndex() == detail.text_index
+    assert detail.text.toPlainText() == "pong from the server"
+    view.select_row(3)
+    assert detail.tabs.currentIndex() == detail.image_index
+    assert detail.image.pixmap().size().width() == 4
+    view.select_row(4)
+    assert detail.tabs.currentIndex() == detail.hex_index
+    assert detail.hex.toPlainText().startswith("00000000  00 01 fe")
+    view.select_row(5)
+    assert "code 4000" in detail.text.toPlainText()
+    assert "close" in detail.header.text()
+
+
+def test_autoscroll_follows_new_rows_and_can_be_paused(qtbot, view):
+    store = view.model.store
+    for index in range(200):
+        store.log_message(IN, "text/plain", f"line {index}")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 206, timeout=2000)
+    bar = view.table.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum() > 0, timeout=2000)
+    view.autoscroll.setChecked(False)
+    bar.setValue(0)
+    for index in range(50):
+        store.log_message(IN, "text/plain", f"more {index}")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 256, timeout=2000)
+    assert bar.value() == 0
+
+
+def test_dropped_counter_at_the_cap(qtbot):
+    store = LogStore(capacity=10, name="small")
+    model = LogModel(store)
+    view = LogView(model)
+    qtbot.addWidget(view)
+    for index in range(25):
+        store.log_message(IN, "text/plain", str(index))
+    qtbot.waitUntil(lambda: not view.dropped_label.isHidden(), timeout=2000)
+    assert model.rowCount() == 10
+    assert view.dropped_label.text().startswith("15 oldest rows dropped from view")
+    assert view.counters.text() == "25 received · 0 sent · 0 events"
+
+
+def test_clear_keeps_totals(qtbot, view):
+    qtbot.mouseClick(view.clear_button, Qt.MouseButton.LeftButton)
+    assert view.model.rowCount() == 0
+    assert not view.empty_hint.isHidden()
+    assert view.counters.text() == "2 received · 2 sent · 2 events"
+
+
+def test_export_import_round_trip(qtbot, view, tmp_path):
+    path = tmp_path / "log.jsonl"
+    messages: list = []
+    notifier().message.connect(lambda text, error: messages.append((text, error)))
+    assert view.export_to(path) == 6
+    assert messages[-1] == (f"Exported 6 log rows to {path}", False)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 6
+    assert json.loads(lines[1])["text"] == '{"hello": "world", "n": [1, 2]}'
+    store, problems = import_jsonl(path)
+    assert problems == []
+    original = view.model.store
+    assert [(e.direction, e.kind, e.mime, e.raw, e.detail) for e in store] == [
+        (e.direction, e.kind, e.mime, e.raw, e.detail) for e in original
+    ]
+    dialog = open_log_viewer(path)
+    assert isinstance(dialog, LogViewerDialog)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 6, timeout=2000)
+    dialog.view.select_row(3)
+    assert dialog.view.detail.tabs.currentIndex() == dialog.view.detail.image_index
+
+
+def test_import_reports_bad_lines(qtbot, tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    good = _filled_store()
+    export_jsonl(good, path)
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write("not json\n")
+    store, problems = import_jsonl(path)
+    assert len(store) == 6
+    assert problems and problems[0].startswith("line 7:")
+    junk = tmp_path / "junk.jsonl"
+    junk.write_text("hello\n")
+    messages: list = []
+    notifier().message.connect(lambda text, error: messages.append((text, error)))
+    assert open_log_viewer(junk) is None
+    assert messages[-1][1] is True and "is not a workbench log" in messages[-1][0]

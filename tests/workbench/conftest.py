@@ -1,0 +1,94 @@
+"""Fixtures for workbench tests: a qasync loop under pytest-qt, a service, and helpers.
+
+The pattern (see /work/shared/guide/qt-on-this-machine.md): tests are *synchronous*; the
+``qloop`` fixture installs a ``qasync.QEventLoop`` on pytest-qt's ``qapp``, sets it and
+registers it as the running loop without running it. While ``qtbot.waitUntil(...)`` pumps Qt
+events, qasync runs the asyncio callbacks and socket notifications, so real servers and
+clients on 127.0.0.1 make progress. Never call ``qtbot.waitUntil`` inside a coroutine, and do
+not use ``already_running=True``.
+
+Fixtures:
+    ``qloop``: the loop (function scope; bounded teardown cancels leftovers, then closes it).
+    ``service``: a ``WorkbenchService`` on ``qloop``; shut down (bounded) at teardown.
+    ``run``: ``run(awaitable, timeout=5.0)`` -> its result: wraps it in a task and waits with
+        ``qtbot.waitUntil(task.done)``. Fails the test with ``TimeoutError`` after ``timeout``.
+    ``wait_for``: ``wait_for(condition, timeout=5.0, what="...")``: ``qtbot.waitUntil`` with
+        a readable failure message.
+    ``config_dir``: a temporary ``WEBSOCKET_WORKBENCH_CONFIG_DIR`` (workspace default path).
+
+Widget tests: request ``qloop`` (or ``service``) *before* building a window, so async buttons
+work from the first click.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+from workbench.app_loop import running_loop_for_tests  # noqa: E402
+
+T = TypeVar("T")
+
+TIMEOUT = 5.0
+
+
+@pytest.fixture
+def qloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    """A qasync loop on ``qapp``, registered as running, torn down within 5 s."""
+    with running_loop_for_tests(qapp, teardown_timeout=TIMEOUT) as loop:
+        yield loop
+
+
+@pytest.fixture
+def run(qloop: asyncio.AbstractEventLoop, qtbot: Any) -> Callable[..., Any]:
+    """``run(awaitable, timeout=5.0)``: drive the loop until it completes; return its result."""
+
+    def run(awaitable: Awaitable[T], timeout: float = TIMEOUT) -> T:
+        task = asyncio.ensure_future(awaitable)
+        try:
+            qtbot.waitUntil(task.done, timeout=int(timeout * 1000))
+        except AssertionError:
+            task.cancel()
+            raise TimeoutError(f"{awaitable!r} did not finish within {timeout} s") from None
+        return task.result()
+
+    return run
+
+
+@pytest.fixture
+def wait_for(qtbot: Any) -> Callable[..., None]:
+    """``wait_for(condition, timeout=5.0, what="")``: pump the loop until ``condition()``."""
+
+    def wait_for(condition: Callable[[], Any], timeout: float = TIMEOUT, what: str = "") -> None:
+        try:
+            qtbot.waitUntil(lambda: bool(condition()), timeout=int(timeout * 1000))
+        except AssertionError:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or condition!r}") from None
+
+    return wait_for
+
+
+@pytest.fixture
+def service(qloop: asyncio.AbstractEventLoop, run: Callable[..., Any]) -> Iterator[Any]:
+    """A ``WorkbenchService`` whose servers and clients are closed at teardown (bounded)."""
+    from workbench.service import WorkbenchService
+
+    svc = WorkbenchService()
+    yield svc
+    run(svc.shutdown(timeout=TIMEOUT), timeout=TIMEOUT + 1)
+    svc.deleteLater()
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh folder used as the workbench's config dir (the workspace default path)."""
+    folder = tmp_path / "config"
+    monkeypatch.setenv("WEBSOCKET_WORKBENCH_CONFIG_DIR", str(folder))
+    return folder

@@ -1,0 +1,129 @@
+"""Export a ``LogStore`` as JSON Lines and import it back for viewing (Qt-free).
+
+Format: UTF-8, one JSON object per line. The first line is a header::
+
+    {"format": "websocket-workbench-log", "version": 1, "name": "...",
+     "exported_at": 1764000000.0, "totals": {"messages_in": ..., "dropped": ..., ...}}
+
+then one line per visible entry, oldest first::
+
+    {"time": 1764000000.123, "direction": "in", "kind": "message",
+     "mime": "application/json", "size": 13, "preview": "{\\"a\\":1}", "text": "{\\"a\\":1}"}
+
+A text frame's payload is in ``"text"``; a binary frame's (bytes, encoded images) is in
+``"base64"``; events have neither and carry ``"detail"`` (close code and reason, handshake
+headers, the error). Importing rebuilds a ``LogStore`` whose entries decode their value per
+their MIME type exactly as live ones do; its totals are recomputed from the lines (the
+header's totals, which include rows dropped before export, are returned separately).
+
+Export streams line by line (a million entries need no extra memory beyond one line).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+from .log_store import DEFAULT_CAPACITY, LogEntry, LogStore
+
+__all__ = ["export_jsonl", "import_jsonl", "write_jsonl", "read_jsonl", "LogFileError", "ImportedLog"]
+
+FORMAT = "websocket-workbench-log"
+VERSION = 1
+
+
+class LogFileError(Exception):
+    """A log file could not be written or read; the message says why in plain words."""
+
+
+class ImportedLog:
+    """What ``import_jsonl`` returns: ``store`` (a new ``LogStore``), ``header`` (the
+    header line as a dict), ``exported_totals`` (the totals at export time) and
+    ``skipped`` (lines that were not valid entries, with their line numbers)."""
+
+    def __init__(self, store: LogStore, header: dict[str, Any], skipped: list[tuple[int, str]]) -> None:
+        self.store = store
+        self.header = header
+        self.exported_totals: dict[str, Any] = dict(header.get("totals") or {})
+        self.skipped = skipped
+
+
+def write_jsonl(store: LogStore, stream: TextIO, entries: Iterable[LogEntry] | None = None) -> int:
+    """Write the header and every visible entry (or ``entries``) to ``stream``; returns the
+    number of entries written."""
+    header = {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": store.name,
+        "exported_at": time.time(),
+        "totals": store.totals,
+    }
+    stream.write(json.dumps(header, ensure_ascii=False) + "\n")
+    count = 0
+    dumps = json.dumps
+    for entry in store if entries is None else entries:
+        stream.write(dumps(entry.to_dict(), ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def export_jsonl(store: LogStore, path: str | os.PathLike[str]) -> int:
+    """Write ``store`` to ``path`` as JSON Lines; returns the number of entries.
+
+    ``LogFileError`` if the file cannot be written."""
+    target = Path(path)
+    try:
+        with target.open("w", encoding="utf-8", newline="\n") as stream:
+            return write_jsonl(store, stream)
+    except OSError as exc:
+        raise LogFileError(f"could not write {target}: {exc.strerror or exc}") from exc
+
+
+def read_jsonl(stream: Iterable[str], capacity: int | None = None, source: str = "the log") -> ImportedLog:
+    """Read a JSON Lines log from an iterable of lines (see ``import_jsonl``)."""
+    lines = iter(stream)
+    first = next(lines, "")
+    try:
+        header = json.loads(first) if first.strip() else None
+    except ValueError:
+        header = None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise LogFileError(f"{source} is not a WebSocket Workbench log (JSON Lines with a header line)")
+    if not isinstance(header.get("version"), int) or header["version"] > VERSION:
+        raise LogFileError(f"{source} was written by a newer version (format {header.get('version')!r})")
+    entries: list[LogEntry] = []
+    skipped: list[tuple[int, str]] = []
+    for number, line in enumerate(lines, start=2):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("not an object")
+            entries.append(LogEntry.from_dict(record))
+        except ValueError as exc:
+            skipped.append((number, str(exc)))
+    size = capacity if capacity is not None else max(DEFAULT_CAPACITY, len(entries))
+    store = LogStore(max(1, size), str(header.get("name", "")) + " (imported)")
+    store.extend(entries)
+    return ImportedLog(store, header, skipped)
+
+
+def import_jsonl(path: str | os.PathLike[str], capacity: int | None = None) -> ImportedLog:
+    """Read a log exported by ``export_jsonl`` into a new ``LogStore`` (for viewing).
+
+    ``capacity`` defaults to enough rows for the whole file. Lines that are not entries are
+    skipped and listed in ``ImportedLog.skipped``; a file that is not such a log raises
+    ``LogFileError``."""
+    source = Path(path)
+    try:
+        with source.open("r", encoding="utf-8") as stream:
+            return read_jsonl(stream, capacity, str(source))
+    except OSError as exc:
+        raise LogFileError(f"could not read {source}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise LogFileError(f"{source} is not UTF-8 text ({exc.reason})") from exc

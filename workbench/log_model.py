@@ -1,0 +1,317 @@
+"""``LogModel``: the Qt table model over one ``LogStore``, updated once per UI tick.
+
+The store is appended to from core events, possibly tens of thousands of times a second. The
+model does not follow each append: a ``QTimer`` (``TICK_MS``, about 40 ms) calls ``sync()``,
+which tells the views about everything that changed since the last tick with at most **one**
+``beginRemoveRows``/``endRemoveRows`` (rows evicted at the store's cap, always at the top)
+and **one** ``beginInsertRows``/``endInsertRows`` (new rows, at the bottom). So a burst costs
+the views one layout pass per tick, whatever its size. The entries waiting for the next tick
+are the store's rows beyond ``shown_end_seq``: that is the pending buffer.
+
+Filtering (search text, directions, kinds) happens here, not in a ``QSortFilterProxyModel``:
+with a filter set, the model's rows are the seqs of the matching entries, kept in a list and
+extended on each tick by testing only the new entries (no Python call per row per update
+from a proxy). Changing the filter resets the model (one scan of the store).
+
+Between ticks the store may already have evicted rows the views still show; ``data()`` then
+returns None for them until the next tick removes them.
+
+Signals:
+    rows_appended(int): after each tick that inserted rows; the number inserted. The view
+        scrolls to the bottom on it unless autoscroll is paused (a view concern).
+    counters_changed(): after each tick in which the store changed (totals, dropped, rows),
+        for status labels. Read the numbers from ``model.store``.
+
+Roles: ``Qt.DisplayRole`` (column text), ``Qt.ToolTipRole`` (detail or preview),
+``Qt.TextAlignmentRole`` (size right-aligned), ``ENTRY_ROLE`` (the ``LogEntry``),
+``SEQ_ROLE`` (its seq), ``Qt.ForegroundRole`` (a colour per kind: errors red).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor
+
+from .log_store import CLOSE, ERROR, EVENT, IN, OUT, LogEntry, LogFilter, LogStore
+
+__all__ = ["LogModel", "COLUMNS", "ENTRY_ROLE", "SEQ_ROLE", "TICK_MS", "format_size", "format_time"]
+
+TICK_MS = 40
+COLUMNS = ("Time", "Dir", "Type", "Size", "Preview")
+COL_TIME, COL_DIRECTION, COL_TYPE, COL_SIZE, COL_PREVIEW = range(5)
+ENTRY_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+SEQ_ROLE = int(Qt.ItemDataRole.UserRole) + 2
+
+_DIRECTION_TEXT = {IN: "← in", OUT: "→ out", EVENT: "• event"}
+_KIND_COLOURS = {ERROR: QColor(190, 30, 30), CLOSE: QColor(150, 90, 0)}
+_EVENT_COLOUR = QColor(90, 90, 140)
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def format_time(stamp: float) -> str:
+    """Local wall-clock time with milliseconds, e.g. ``14:03:07.412``."""
+    whole = int(stamp)
+    return time.strftime("%H:%M:%S", time.localtime(whole)) + f".{int((stamp - whole) * 1000):03d}"
+
+
+def format_size(size: int) -> str:
+    """``"512 B"``, ``"1.5 KiB"``, ``"2.0 MiB"``."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size / (1024 * 1024):.1f} MiB"
+
+
+class LogModel(QAbstractTableModel):
+    """A table over a ``LogStore``: columns Time, Dir, Type, Size, Preview.
+
+    ``LogModel(store, parent=None, tick_ms=TICK_MS, autostart=True)``. With ``autostart``
+    the tick timer runs from construction; ``sync()`` can also be called directly (tests,
+    or to show a change at once, e.g. after ``clear()``).
+    """
+
+    rows_appended = Signal(int)
+    counters_changed = Signal()
+
+    def __init__(
+        self,
+        store: LogStore,
+        parent: QObject | None = None,
+        tick_ms: int = TICK_MS,
+        autostart: bool = True,
+    ) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._filter = LogFilter()
+        # Unfiltered: rows are seqs shown_first_seq .. shown_end_seq - 1.
+        # Filtered: rows are self._rows[self._rows_head:], seqs of matching entries.
+        self._shown_first = store.first_seq
+        self._shown_end = store.first_seq
+        self._rows: list[int] | None = None
+        self._rows_head = 0
+        self._seen_end = store.first_seq  # store.end_seq at the last tick
+        self._seen_first = store.first_seq
+        self._seen_events = -1
+        self.insert_batches = 0  # beginInsertRows calls so far (tests, benchmarks)
+        self.remove_batches = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(tick_ms)
+        self._timer.timeout.connect(self.sync)
+        if autostart:
+            self._timer.start()
+        self.sync()
+
+    # -- public API ------------------------------------------------------------------------
+
+    @property
+    def store(self) -> LogStore:
+        return self._store
+
+    @property
+    def log_filter(self) -> LogFilter:
+        return self._filter
+
+    @property
+    def shown_end_seq(self) -> int:
+        """One past the newest seq the views know about; later entries are pending."""
+        return self._seen_end
+
+    @property
+    def pending(self) -> int:
+        """Entries appended to the store since the last tick (not yet in the views)."""
+        return self._store.end_seq - self._seen_end
+
+    def start(self) -> None:
+        """Start the tick timer (done by the constructor unless ``autostart=False``)."""
+        self._timer.start()
+
+    def stop(self) -> None:
+        """Stop the tick timer: the model freezes until ``start()`` or ``sync()``."""
+        self._timer.stop()
+
+    def set_filter(self, log_filter: LogFilter | None = None, **changes: Any) -> None:
+        """Show only matching entries: ``set_filter(LogFilter(text="ping"))`` or
+        ``set_filter(text="ping", directions={"in"}, kinds={"message"})``; ``set_filter()``
+        shows everything. Resets the model (views keep no selection)."""
+        if log_filter is None:
+            log_filter = LogFilter(**changes) if changes else LogFilter()
+        self.beginResetModel()
+        self._filter = log_filter
+        store = self._store
+        self._seen_first = store.first_seq
+        self._seen_end = store.end_seq
+        if log_filter.is_empty:
+            self._rows = None
+            self._rows_head = 0
+            self._shown_first, self._shown_end = store.first_seq, store.end_seq
+        else:
+            matches = log_filter.matches
+            first = store.first_seq
+            self._rows = [first + i for i, entry in enumerate(store) if matches(entry)]
+            self._rows_head = 0
+        self.endResetModel()
+        self.counters_changed.emit()
+
+    def clear(self) -> None:
+        """Clear the store's visible rows and the views at once (totals stay)."""
+        self._store.clear()
+        self.sync()
+
+    def entry(self, row: int) -> LogEntry | None:
+        """The entry shown at ``row`` (None if out of range or already evicted)."""
+        seq = self.seq(row)
+        return None if seq is None else self._store.get_seq(seq)
+
+    def seq(self, row: int) -> int | None:
+        """The store seq shown at ``row``, or None."""
+        if not 0 <= row < self.rowCount():
+            return None
+        if self._rows is None:
+            return self._shown_first + row
+        return self._rows[self._rows_head + row]
+
+    def row_of_seq(self, seq: int) -> int | None:
+        """The row showing ``seq`` (None if not shown, e.g. filtered out)."""
+        if self._rows is None:
+            row = seq - self._shown_first
+            return row if 0 <= row < self.rowCount() else None
+        import bisect
+
+        position = bisect.bisect_left(self._rows, seq, self._rows_head)
+        if position < len(self._rows) and self._rows[position] == seq:
+            return position - self._rows_head
+        return None
+
+    def sync(self) -> int:
+        """Bring the views up to date with the store: one remove batch, one insert batch.
+
+        Returns the number of rows inserted. Called by the tick timer.
+        """
+        store = self._store
+        first, end = store.first_seq, store.end_seq
+        changed = first != self._seen_first or end != self._seen_end or store.events != self._seen_events
+        if not changed:
+            return 0
+        self._seen_events = store.events
+        inserted = self._sync_all(first, end) if self._rows is None else self._sync_filtered(first, end)
+        self._seen_first, self._seen_end = first, end
+        self.counters_changed.emit()
+        if inserted:
+            self.rows_appended.emit(inserted)
+        return inserted
+
+    # -- ticks -----------------------------------------------------------------------------
+
+    def _sync_all(self, first: int, end: int) -> int:
+        # Evicted (or cleared) rows leave from the top.
+        gone = min(first, self._shown_end) - self._shown_first
+        if gone > 0:
+            self.beginRemoveRows(QModelIndex(), 0, gone - 1)
+            self._shown_first += gone
+            self.remove_batches += 1
+            self.endRemoveRows()
+        if self._shown_first < first:  # nothing shown: skip entries never shown and gone
+            self._shown_first = self._shown_end = first
+        count = end - self._shown_end
+        if count > 0:
+            row = self._shown_end - self._shown_first
+            self.beginInsertRows(QModelIndex(), row, row + count - 1)
+            self._shown_end = end
+            self.insert_batches += 1
+            self.endInsertRows()
+        return max(count, 0)
+
+    def _sync_filtered(self, first: int, end: int) -> int:
+        rows = self._rows
+        assert rows is not None
+        head = self._rows_head
+        gone = 0
+        while head + gone < len(rows) and rows[head + gone] < first:
+            gone += 1
+        if gone:
+            self.beginRemoveRows(QModelIndex(), 0, gone - 1)
+            head += gone
+            self._rows_head = head
+            self.remove_batches += 1
+            self.endRemoveRows()
+            if head > 4096 and head * 2 > len(rows):  # compact the list now and then
+                del rows[:head]
+                self._rows_head = 0
+        start = max(self._seen_end, first)
+        matches = self._filter.matches
+        new = [seq for seq in range(start, end) if matches(store_entry(self._store, seq))]
+        if new:
+            row = len(rows) - self._rows_head
+            self.beginInsertRows(QModelIndex(), row, row + len(new) - 1)
+            rows.extend(new)
+            self.insert_batches += 1
+            self.endInsertRows()
+        return len(new)
+
+    # -- Qt model interface ----------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        if parent.isValid():
+            return 0
+        if self._rows is None:
+            return self._shown_end - self._shown_first
+        return len(self._rows) - self._rows_head
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        entry = self.entry(index.row())
+        if entry is None:
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == COL_TIME:
+                return format_time(entry.time)
+            if column == COL_DIRECTION:
+                return _DIRECTION_TEXT.get(entry.direction, entry.direction)
+            if column == COL_TYPE:
+                return entry.mime if entry.kind == "message" else entry.kind
+            if column == COL_SIZE:
+                return format_size(entry.size) if entry.kind == "message" else ""
+            if column == COL_PREVIEW:
+                return entry.preview
+            return None
+        if role == ENTRY_ROLE:
+            return entry
+        if role == SEQ_ROLE:
+            return self.seq(index.row())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return entry.detail or entry.preview
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == COL_SIZE:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            colour = _KIND_COLOURS.get(entry.kind)
+            if colour is None and entry.direction == EVENT:
+                colour = _EVENT_COLOUR
+            return QBrush(colour) if colour is not None else None
+        return None
+
+
+def store_entry(store: LogStore, seq: int) -> LogEntry:
+    return store[seq - store.first_seq]

@@ -1,0 +1,165 @@
+"""LogStore, LogEntry, LogFilter and the JSON Lines export: pure Python, no Qt, no loop."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import pytest
+from PIL import Image
+
+from workbench.jsonl import LogFileError, export_jsonl, import_jsonl, read_jsonl, write_jsonl
+from workbench.log_store import (
+    CLOSE,
+    ERROR,
+    EVENT,
+    IN,
+    MESSAGE,
+    OPEN,
+    OUT,
+    PREVIEW_CHARS,
+    LogEntry,
+    LogFilter,
+    LogStore,
+    make_preview,
+)
+
+
+def _fill(store: LogStore, count: int, start: int = 0) -> None:
+    for n in range(start, start + count):
+        store.log_message(IN if n % 2 == 0 else OUT, "application/json", json.dumps({"n": n}))
+
+
+def test_append_index_and_totals() -> None:
+    store = LogStore(capacity=10, name="s")
+    _fill(store, 4)
+    store.log_event(OPEN, "open")
+    assert len(store) == 5
+    assert [e.value for e in store][:4] == [{"n": 0}, {"n": 1}, {"n": 2}, {"n": 3}]
+    assert store[-1].kind == OPEN and store[-1].direction == EVENT
+    assert (store.messages_in, store.messages_out, store.events) == (2, 2, 1)
+    assert store.bytes_in == len('{"n": 0}') + len('{"n": 2}')
+    assert (store.first_seq, store.end_seq, store.dropped) == (0, 5, 0)
+    with pytest.raises(IndexError):
+        store[5]
+
+
+def test_cap_evicts_oldest_and_counts_dropped_while_totals_stay_right() -> None:
+    store = LogStore(capacity=10)
+    _fill(store, 25)
+    assert len(store) == 10
+    assert store.dropped == 15
+    assert (store.first_seq, store.end_seq) == (15, 25)
+    assert [e.value["n"] for e in store] == list(range(15, 25))
+    assert store[0].value == {"n": 15} and store[9].value == {"n": 24}
+    assert store.get_seq(14) is None and store.get_seq(15).value == {"n": 15}
+    assert store.messages_in + store.messages_out == 25
+    assert store.bytes_in + store.bytes_out == sum(len(json.dumps({"n": n})) for n in range(25))
+    assert [e.value["n"] for e in store.entries(20, 23)] == [20, 21, 22]
+
+
+def test_clear_is_not_dropped_and_appending_after_clear_works() -> None:
+    store = LogStore(capacity=4)
+    _fill(store, 6)
+    store.clear()
+    assert len(store) == 0 and store.cleared == 4 and store.dropped == 2
+    _fill(store, 5, start=100)
+    assert [e.value["n"] for e in store] == [101, 102, 103, 104]
+    assert store.dropped == 3
+    assert store.messages_in + store.messages_out == 11
+
+
+def test_sizes_are_utf8_bytes_and_previews_are_short_single_lines() -> None:
+    store = LogStore()
+    entry = store.log_message(IN, "text/plain", "é" * 10 + "\nline two\t" + "x" * 500)
+    assert entry.size == 20 + len("\nline two\t") + 500
+    assert "\n" not in entry.preview and len(entry.preview) <= PREVIEW_CHARS
+    assert entry.preview.startswith("éééééééééé line two ")
+    binary = store.log_message(OUT, "application/octet-stream", bytes(range(200)))
+    assert binary.size == 200 and binary.preview.startswith("<200 bytes> 00 01 02")
+    assert binary.value == bytes(range(200)) and binary.raw_bytes == bytes(range(200))
+
+
+def test_value_decodes_lazily_and_falls_back_to_raw() -> None:
+    good = LogEntry(IN, MESSAGE, mime="application/json", raw='{"a": [1, 2]}')
+    bad = LogEntry(IN, MESSAGE, mime="application/json", raw="not json")
+    assert good.value == {"a": [1, 2]} and good.decodes
+    assert bad.value == "not json" and not bad.decodes
+
+
+def test_entries_are_slotted_and_small() -> None:
+    entry = LogEntry(IN, MESSAGE, mime="application/json", raw='{"n":1}')
+    assert not hasattr(entry, "__dict__")
+    assert sys.getsizeof(entry) <= 120
+
+
+def test_filter_by_text_direction_and_kind() -> None:
+    store = LogStore()
+    store.log_message(IN, "application/json", '{"say": "Hello"}')
+    store.log_message(OUT, "application/json", '{"say": "bye"}')
+    store.log_event(CLOSE, "closed with code 4000 (application code): hello again")
+    store.log_event(ERROR, "boom")
+    assert [e.kind for e in store if LogFilter(text="HELLO").matches(e)] == [MESSAGE, CLOSE]
+    assert [e.direction for e in store if LogFilter(directions={OUT}).matches(e)] == [OUT]
+    assert [e.kind for e in store if LogFilter(kinds={CLOSE, ERROR}).matches(e)] == [CLOSE, ERROR]
+    assert [e.kind for e in store if LogFilter(text="hello", kinds={MESSAGE}).matches(e)] == [MESSAGE]
+    assert LogFilter().is_empty and not LogFilter(text="x").is_empty
+
+
+def test_make_preview_of_images_names_the_type() -> None:
+    assert make_preview("image/png", b"\x89PNG\r\n\x1a\n" + bytes(50)).startswith("<image/png 58 bytes> 89 50 4e 47")
+
+
+def _png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (3, 2), (200, 10, 10)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_jsonl_round_trip_keeps_every_field_and_binary_payloads(tmp_path) -> None:
+    store = LogStore(capacity=100, name="client-1 → ws://127.0.0.1:1/")
+    store.log_event(OPEN, "open: connected")
+    store.log_message(OUT, "application/json", '{"text":"héllo","n":[1,2]}')
+    store.log_message(IN, "text/plain", "line one\nline two")
+    store.log_message(IN, "application/octet-stream", bytes(range(256)))
+    png = _png_bytes()
+    store.log_message(IN, "image/png", png)
+    store.log_event(CLOSE, "closed with code 4000 (application code): bye")
+    path = tmp_path / "log.jsonl"
+    assert export_jsonl(store, path) == 6
+
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 7
+    header = json.loads(lines[0])
+    assert header["format"] == "websocket-workbench-log" and header["totals"]["messages_in"] == 3
+    assert json.loads(lines[4])["base64"]  # bytes travel as base64
+
+    imported = import_jsonl(path)
+    copy = imported.store
+    assert imported.skipped == []
+    assert [e.to_dict() for e in copy] == [e.to_dict() for e in store]
+    assert copy[1].value == {"text": "héllo", "n": [1, 2]}
+    assert copy[3].raw == bytes(range(256))
+    image = copy[4].value
+    assert isinstance(image, Image.Image) and image.size == (3, 2)
+    assert copy[4].raw == png and copy[4].size == len(png)
+    assert (copy.messages_in, copy.messages_out, copy.events) == (3, 1, 2)
+    assert imported.exported_totals["bytes_in"] == store.bytes_in
+
+
+def test_jsonl_import_refuses_other_files_and_skips_bad_lines(tmp_path) -> None:
+    other = tmp_path / "other.jsonl"
+    other.write_text('{"hello": 1}\n', encoding="utf-8")
+    with pytest.raises(LogFileError, match="not a WebSocket Workbench log"):
+        import_jsonl(other)
+    with pytest.raises(LogFileError, match="could not read"):
+        import_jsonl(tmp_path / "missing.jsonl")
+    buffer = io.StringIO()
+    store = LogStore()
+    store.log_message(IN, "text/plain", "ok")
+    write_jsonl(store, buffer)
+    text = buffer.getvalue() + '{"direction": "sideways", "kind": "message", "time": 1}\nnot json\n'
+    imported = read_jsonl(io.StringIO(text))
+    assert [e.raw for e in imported.store] == ["ok"]
+    assert [number for number, _why in imported.skipped] == [3, 4]

@@ -43,7 +43,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from .log_store import CLOSE, ERROR, EVENT, IN, OUT, LogEntry, LogFilter, LogStore
+from .log_store import CLOSE, ERROR, EVENT, IN, MESSAGE, OUT, LogEntry, LogFilter, LogStore, Row, row_preview
 
 __all__ = ["LogModel", "COLUMNS", "ENTRY_ROLE", "SEQ_ROLE", "TICK_MS", "format_size", "format_time"]
 
@@ -104,7 +104,6 @@ class LogModel(QAbstractTableModel):
         self._rows_head = 0
         self._seen_end = store.first_seq  # store.end_seq at the last tick
         self._seen_first = store.first_seq
-        self._seen_events = -1
         self.insert_batches = 0  # beginInsertRows calls so far (tests, benchmarks)
         self.remove_batches = 0
         self._timer = QTimer(self)
@@ -158,9 +157,9 @@ class LogModel(QAbstractTableModel):
             self._rows_head = 0
             self._shown_first, self._shown_end = store.first_seq, store.end_seq
         else:
-            matches = log_filter.matches
+            matches = log_filter.matches_row
             first = store.first_seq
-            self._rows = [first + i for i, entry in enumerate(store) if matches(entry)]
+            self._rows = [first + i for i, row in enumerate(store.rows()) if matches(row)]
             self._rows_head = 0
         self.endResetModel()
         self.counters_changed.emit()
@@ -174,6 +173,14 @@ class LogModel(QAbstractTableModel):
         """The entry shown at ``row`` (None if out of range or already evicted)."""
         seq = self.seq(row)
         return None if seq is None else self._store.get_seq(seq)
+
+    def stored_row(self, row: int) -> Row | None:
+        """The store's ``Row`` tuple shown at ``row`` (cheaper than ``entry``), or None."""
+        seq = self.seq(row)
+        store = self._store
+        if seq is None or not store.first_seq <= seq < store.end_seq:
+            return None
+        return store.row(seq - store.first_seq)
 
     def seq(self, row: int) -> int | None:
         """The store seq shown at ``row``, or None."""
@@ -202,10 +209,8 @@ class LogModel(QAbstractTableModel):
         """
         store = self._store
         first, end = store.first_seq, store.end_seq
-        changed = first != self._seen_first or end != self._seen_end or store.events != self._seen_events
-        if not changed:
+        if first == self._seen_first and end == self._seen_end:
             return 0
-        self._seen_events = store.events
         inserted = self._sync_all(first, end) if self._rows is None else self._sync_filtered(first, end)
         self._seen_first, self._seen_end = first, end
         self.counters_changed.emit()
@@ -251,8 +256,9 @@ class LogModel(QAbstractTableModel):
                 del rows[:head]
                 self._rows_head = 0
         start = max(self._seen_end, first)
-        matches = self._filter.matches
-        new = [seq for seq in range(start, end) if matches(store_entry(self._store, seq))]
+        matches = self._filter.matches_row
+        row_at = self._store.row
+        new = [seq for seq in range(start, end) if matches(row_at(seq - first))]
         if new:
             row = len(rows) - self._rows_head
             self.beginInsertRows(QModelIndex(), row, row + len(new) - 1)
@@ -281,37 +287,33 @@ class LogModel(QAbstractTableModel):
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        entry = self.entry(index.row())
-        if entry is None:
+        row = self.stored_row(index.row())
+        if row is None:
             return None
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == COL_TIME:
-                return format_time(entry.time)
+                return format_time(row[0])
             if column == COL_DIRECTION:
-                return _DIRECTION_TEXT.get(entry.direction, entry.direction)
+                return _DIRECTION_TEXT.get(row[1], row[1])
             if column == COL_TYPE:
-                return entry.mime if entry.kind == "message" else entry.kind
+                return row[3] if row[2] == MESSAGE else row[2]
             if column == COL_SIZE:
-                return format_size(entry.size) if entry.kind == "message" else ""
+                return format_size(row[4]) if row[2] == MESSAGE else ""
             if column == COL_PREVIEW:
-                return entry.preview
+                return row_preview(row)
             return None
         if role == ENTRY_ROLE:
-            return entry
+            return LogEntry.from_row(row)
         if role == SEQ_ROLE:
             return self.seq(index.row())
         if role == Qt.ItemDataRole.ToolTipRole:
-            return entry.detail or entry.preview
+            return row[6] or row_preview(row)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == COL_SIZE:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:
-            colour = _KIND_COLOURS.get(entry.kind)
-            if colour is None and entry.direction == EVENT:
+            colour = _KIND_COLOURS.get(row[2])
+            if colour is None and row[1] == EVENT:
                 colour = _EVENT_COLOUR
             return QBrush(colour) if colour is not None else None
         return None
-
-
-def store_entry(store: LogStore, seq: int) -> LogEntry:
-    return store[seq - store.first_seq]

@@ -18,9 +18,11 @@ When ``len(store)`` reaches ``capacity``, each append evicts the oldest row and 
 (``messages_in``, ``messages_out``, ``bytes_in``, ``bytes_out``, ``events``) count every entry
 ever appended, evicted or cleared ones included: they "stay right".
 
-Memory: entries use ``__slots__``, share their direction/kind/MIME strings, keep the payload
-once (the raw frame, ``str`` or ``bytes``) and decode the value lazily; previews of messages are
-computed on demand from the payload. About 250 bytes per small JSON message.
+Memory and pauses: the store keeps each entry as a plain tuple (``Row``) that shares its
+direction/kind/MIME strings, holds the payload once (the raw frame, ``str`` or ``bytes``) and
+decodes the value lazily; previews of messages are computed on demand. Such tuples are not
+tracked by the garbage collector, so a million rows cost no GC pauses. ``LogEntry`` objects
+(slotted) are made on access. About 250 bytes per small JSON message.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ __all__ = [
     "LogFilter",
     "LogStore",
     "make_preview",
+    "row_preview",
+    "Row",
 ]
 
 # Directions (interned module constants: entries share them).
@@ -69,6 +73,8 @@ INFO: Final = "info"  # anything else worth a line: listening, stopped, auto-rep
 KINDS: Final = (MESSAGE, OPEN, CLOSE, ERROR, HANDSHAKE, CONNECTING, INFO)
 
 DEFAULT_CAPACITY: Final = 100_000
+#: Rows per storage chunk of a LogStore (see ``LogStore._chunks``).
+CHUNK: Final = 1024
 #: Longest preview kept or computed, in characters.
 PREVIEW_CHARS: Final = 120
 
@@ -106,6 +112,14 @@ def _one_line(text: str, limit: int) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
+
+
+#: How the store keeps an entry: an exact tuple ``(time, direction, kind, mime, size, raw,
+#: detail, preview or None, value or None)``. Tuples whose items are all atomic (str, bytes,
+#: float, int, None) are untracked by Python's cyclic garbage collector, so a log of a million
+#: rows adds nothing to the cost of a full collection (slotted objects would: measured 150 ms
+#: pauses of the UI loop at 1,000,000 rows). ``LogEntry`` objects are made on access.
+Row = tuple[Any, ...]
 
 
 class LogEntry:
@@ -159,6 +173,45 @@ class LogEntry:
 
     def __repr__(self) -> str:
         return f"<LogEntry {self.direction} {self.kind} {self.mime} {self.size}B {self.preview!r}>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LogEntry):
+            return NotImplemented
+        return self.as_row() == other.as_row()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def as_row(self) -> Row:
+        """The entry as the plain tuple the store keeps (see ``Row``)."""
+        return (
+            self.time,
+            self.direction,
+            self.kind,
+            self.mime,
+            self.size,
+            self.raw,
+            self.detail,
+            self._preview,
+            None if self._value is _UNSET else self._value,
+        )
+
+    @classmethod
+    def from_row(cls, row: Row) -> LogEntry:
+        """An entry viewing a stored row (a new object each time; equal rows compare equal)."""
+        entry = cls.__new__(cls)
+        (
+            entry.time,
+            entry.direction,
+            entry.kind,
+            entry.mime,
+            entry.size,
+            entry.raw,
+            entry.detail,
+            entry._preview,
+            value,
+        ) = row
+        entry._value = _UNSET if value is None else value
+        return entry
 
     @property
     def preview(self) -> str:
@@ -255,6 +308,15 @@ class LogEntry:
         )
 
 
+def row_preview(row: Row) -> str:
+    """``LogEntry.preview`` for a stored ``Row``."""
+    if row[7] is not None:
+        return row[7]
+    if row[5] is None:
+        return _one_line(row[6], PREVIEW_CHARS)
+    return make_preview(row[3], row[5])
+
+
 _INTERNED: dict[str, str] = {s: s for s in (*DIRECTIONS, *KINDS)}
 
 
@@ -293,31 +355,34 @@ class LogFilter:
         return not self.text and not self.directions and not self.kinds
 
     def matches(self, entry: LogEntry) -> bool:
-        if self.directions and entry.direction not in self.directions:
+        return self.matches_row(entry.as_row())
+
+    def matches_row(self, row: Row) -> bool:
+        """``matches`` for a stored ``Row`` (what the model filters with)."""
+        _time, direction, kind, mime, _size, raw, detail, preview, _value = row
+        if self.directions and direction not in self.directions:
             return False
-        if self.kinds and entry.kind not in self.kinds:
+        if self.kinds and kind not in self.kinds:
             return False
         if not self.text:
             return True
         needle = self.text.casefold()
-        raw = entry.raw
-        if isinstance(raw, bytes) and (entry.mime == "application/json" or entry.mime.startswith("text/")):
-            raw = raw.decode("utf-8", "replace")
-        haystacks: Iterable[str] = (
-            raw if isinstance(raw, str) else entry.preview,
-            entry.detail,
-            entry.mime,
-            entry.kind,
-        )
-        return any(needle in hay.casefold() for hay in haystacks if hay)
+        if isinstance(raw, bytes):
+            if mime == "application/json" or mime.startswith("text/"):
+                raw = raw.decode("utf-8", "replace")
+            else:
+                raw = preview if preview is not None else make_preview(mime, raw)
+        elif raw is None:
+            raw = preview
+        return any(needle in hay.casefold() for hay in (raw, detail, mime, kind) if hay)
 
 
 class LogStore:
     """A bounded log of ``LogEntry`` rows with totals that count everything ever appended.
 
     ``LogStore(capacity=100_000, name="")``. Not thread-safe (it lives on the loop thread).
-    Appending is O(1) (a ring buffer: evicting the oldest row overwrites its slot), and so is
-    indexing, so a model can ask for any row cheaply.
+    Appending is O(1) (amortised: rows go into chunks of ``CHUNK``; a chunk is freed when
+    all its rows were evicted), and so is indexing, so a model can ask for any row cheaply.
 
     Attributes (read-only for users):
         name: a label for views and exports (e.g. "client-1 ws://127.0.0.1:8080/").
@@ -334,8 +399,11 @@ class LogStore:
             raise ValueError("a log keeps at least 1 row")
         self.name = name
         self.capacity = capacity
-        self._ring: list[LogEntry] = []
-        self._head = 0  # ring index of the oldest visible row (once the ring is full)
+        # Rows live in full chunks (exact tuples of CHUNK rows: untracked by the GC once their
+        # rows are, so a full collection never walks a big log) and a mutable tail list.
+        self._chunks: list[tuple[Row, ...]] = []
+        self._tail: list[Row] = []
+        self._base_seq = 0  # seq of the first row of _chunks[0] (or of _tail if no chunk)
         self.first_seq = 0
         self.end_seq = 0
         self.dropped = 0
@@ -352,68 +420,99 @@ class LogStore:
     # -- appending -------------------------------------------------------------------------
 
     def append(self, entry: LogEntry) -> None:
-        """Add ``entry`` as the newest row, evicting the oldest at the cap; update totals."""
-        if entry.kind == MESSAGE:
-            if entry.direction == IN:
+        """Add ``entry`` as the newest row, evicting the oldest at the cap; update totals.
+
+        The store keeps a copy of the entry's fields (a ``Row``), not the object."""
+        self.append_row(entry.as_row())
+
+    def append_row(self, row: Row) -> None:
+        """``append`` for a ready ``Row`` tuple (the fast path; see ``add_message``)."""
+        if row[2] == MESSAGE:
+            if row[1] == IN:
                 self.messages_in += 1
-                self.bytes_in += entry.size
+                self.bytes_in += row[4]
             else:
                 self.messages_out += 1
-                self.bytes_out += entry.size
+                self.bytes_out += row[4]
         else:
             self.events += 1
-        # Invariant: until the ring is full, _head == 0 and len(_ring) == len(self).
-        if self.end_seq - self.first_seq < self.capacity:
-            self._ring.append(entry)
-        else:
-            self._ring[self._head] = entry
-            self._head = (self._head + 1) % self.capacity
+        tail = self._tail
+        tail.append(row)
+        if len(tail) == CHUNK:
+            self._chunks.append(tuple(tail))
+            self._tail = []
+        if self.end_seq - self.first_seq >= self.capacity:
             self.first_seq += 1
             self.dropped += 1
+            # Free a chunk once every row in it was evicted (memory: capacity + 2 chunks).
+            if self.first_seq - self._base_seq >= CHUNK and self._chunks:
+                del self._chunks[0]
+                self._base_seq += CHUNK
         self.end_seq += 1
+
+    def add_message(self, direction: str, mime: str, raw: str | bytes) -> None:
+        """Append a message (``direction`` IN or OUT) without making a ``LogEntry``: the
+        path taken for every message the service logs."""
+        if isinstance(raw, str):
+            size = len(raw) if raw.isascii() else len(raw.encode("utf-8", "surrogatepass"))
+        else:
+            size = len(raw)
+        self.append_row((_time.time(), direction, MESSAGE, mime, size, raw, "", None, None))
 
     def extend(self, entries: Iterable[LogEntry]) -> None:
         for entry in entries:
-            self.append(entry)
+            self.append_row(entry.as_row())
 
     def log_message(self, direction: str, mime: str, raw: str | bytes, *, detail: str = "") -> LogEntry:
         """Append a message entry (``direction`` IN or OUT) for ``raw``; returns it."""
         entry = LogEntry(direction, MESSAGE, mime=mime, raw=raw, detail=detail)
-        self.append(entry)
+        self.append_row(entry.as_row())
         return entry
 
     def log_event(self, kind: str, detail: str = "", *, direction: str = EVENT, value: Any = _UNSET) -> LogEntry:
         """Append a lifecycle entry (open, close, error, handshake, connecting, info)."""
         entry = LogEntry(direction, kind, detail=detail, value=value)
-        self.append(entry)
+        self.append_row(entry.as_row())
         return entry
 
     def clear(self) -> None:
         """Remove every visible row (counted in ``cleared``, not ``dropped``); totals stay."""
         self.cleared += self.end_seq - self.first_seq
-        self.first_seq = self.end_seq
-        self._ring = []
-        self._head = 0
+        self.first_seq = self._base_seq = self.end_seq
+        self._chunks = []
+        self._tail = []
 
     # -- reading ---------------------------------------------------------------------------
 
     def __len__(self) -> int:
         return self.end_seq - self.first_seq
 
-    def __getitem__(self, index: int) -> LogEntry:
+    def row(self, index: int) -> Row:
+        """The stored ``Row`` tuple at ``index`` (negative counts from the newest)."""
         count = self.end_seq - self.first_seq
         if index < 0:
             index += count
         if not 0 <= index < count:
             raise IndexError("log row out of range")
-        index += self._head
-        if index >= self.capacity:
-            index -= self.capacity
-        return self._ring[index]
+        chunk, offset = divmod(self.first_seq + index - self._base_seq, CHUNK)
+        chunks = self._chunks
+        if chunk < len(chunks):
+            return chunks[chunk][offset]
+        return self._tail[offset]
+
+    def __getitem__(self, index: int) -> LogEntry:
+        """A ``LogEntry`` for the row at ``index`` (a new object each call; compare with ==)."""
+        return LogEntry.from_row(self.row(index))
 
     def __iter__(self) -> Iterator[LogEntry]:
+        from_row = LogEntry.from_row
         for index in range(len(self)):
-            yield self[index]
+            yield from_row(self.row(index))
+
+    def rows(self) -> Iterator[Row]:
+        """The stored rows, oldest first (cheaper than iterating entries)."""
+        for index in range(len(self)):
+            yield self.row(index)
 
     def get_seq(self, seq: int) -> LogEntry | None:
         """The entry with sequence number ``seq``, or None if evicted/cleared/not yet made."""

@@ -603,14 +603,14 @@ class WorkbenchService(QObject):
 
         receive_type = handle.receive_type
         decode_tap = handle._decode_tap if handle._tapped else None
-        append = store.append
+        add_message = store.add_message
         auto = handle  # auto-reply settings are read per message (they can change)
 
         def on_message(value: Any) -> None:
             raw = decode_tap.take() if decode_tap is not None else None
             if raw is None:
                 raw = _frame_of(receive_type, value)
-            append(LogEntry(IN, MESSAGE, mime=receive_type, raw=raw))
+            add_message(IN, receive_type, raw)
             mode = auto.auto_reply.mode
             if mode != "off":
                 reply = value if mode == "echo" else auto.auto_reply.value
@@ -716,7 +716,7 @@ class WorkbenchService(QObject):
         store = handle.log
         receive_type = handle.receive_type
         decode_tap = handle._decode_tap if handle._tapped else None
-        append = store.append
+        add_message = store.add_message
 
         def current() -> bool:
             return handle.core is client
@@ -741,7 +741,7 @@ class WorkbenchService(QObject):
             raw = decode_tap.take() if decode_tap is not None else None
             if raw is None:
                 raw = _frame_of(receive_type, value)
-            append(LogEntry(IN, MESSAGE, mime=receive_type, raw=raw))
+            add_message(IN, receive_type, raw)
 
         def on_close(code: int, reason: str) -> None:
             text = close_text(code, reason)
@@ -846,7 +846,7 @@ class WorkbenchService(QObject):
             return False
         encoded = tap.take() if handle._tapped else None
         raw = _frame_of(handle.send_type, value) if encoded is None else _as_frame(encoded)
-        handle.log.append(LogEntry(OUT, MESSAGE, mime=handle.send_type, raw=raw))
+        handle.log.add_message(OUT, handle.send_type, raw)
         return True
 
     def _send_on_socket(self, entry: SocketHandle, handle: ServerHandle, value: Any, why: str | None) -> bool:
@@ -860,7 +860,7 @@ class WorkbenchService(QObject):
             return False
         encoded = tap.take() if handle._tapped else None
         raw = _frame_of(handle.send_type, value) if encoded is None else _as_frame(encoded)
-        entry.log.append(LogEntry(OUT, MESSAGE, mime=handle.send_type, raw=raw))
+        entry.log.add_message(OUT, handle.send_type, raw)
         return True
 
     def close_socket(self, socket_id: str, code: int = 1000, reason: str = "") -> asyncio.Task[bool]:

@@ -157,7 +157,7 @@ def test_columns_and_roles(qapp) -> None:
     assert model.data(model.index(0, COL_SIZE)) == "7 B"
     assert model.data(model.index(1, COL_TYPE)) == "error"
     assert model.data(model.index(1, COL_PREVIEW)) == "could not connect"
-    assert model.data(model.index(1, 0), ENTRY_ROLE) is store[1]
+    assert model.data(model.index(1, 0), ENTRY_ROLE) == store[1]
     assert model.data(QModelIndex()) is None
 
 

@@ -163,3 +163,33 @@ def test_jsonl_import_refuses_other_files_and_skips_bad_lines(tmp_path) -> None:
     imported = read_jsonl(io.StringIO(text))
     assert [e.raw for e in imported.store] == ["ok"]
     assert [number for number, _why in imported.skipped] == [3, 4]
+
+
+def test_eviction_across_storage_chunks_keeps_order_and_bounded_memory() -> None:
+    from workbench.log_store import CHUNK
+
+    store = LogStore(capacity=CHUNK * 2 + 100)
+    for n in range(CHUNK * 10 + 7):
+        store.add_message(IN, "text/plain", str(n))
+        if n % 997 == 0:  # spot-check the newest and oldest rows all along the way
+            assert store[-1].raw == str(n)
+            assert store[0].raw == str(max(0, n + 1 - store.capacity))
+    assert len(store) == store.capacity
+    assert [e.raw for e in store] == [str(n) for n in range(CHUNK * 10 + 7 - store.capacity, CHUNK * 10 + 7)]
+    assert store.dropped == CHUNK * 10 + 7 - store.capacity
+    stored = sum(len(chunk) for chunk in store._chunks) + len(store._tail)
+    assert stored <= store.capacity + 2 * CHUNK
+
+
+def test_stored_rows_are_not_tracked_by_the_garbage_collector() -> None:
+    import gc
+
+    from workbench.log_store import CHUNK
+
+    store = LogStore()
+    for n in range(CHUNK * 3):
+        store.add_message(IN, "application/json", '{"n":%d}' % n)
+    gc.collect()
+    gc.collect()  # a chunk is untracked at the collection after its rows were
+    assert not gc.is_tracked(store.row(0))
+    assert not any(gc.is_tracked(chunk) for chunk in store._chunks)

@@ -309,3 +309,17 @@ def test_binary_and_text_payloads_keep_their_frames(service, run, wait_for, mime
         value if isinstance(value, bytes) else value.encode()
     )
 
+
+
+def test_socket_list_model_can_hide_closed_sockets(service, run, wait_for) -> None:
+    server_id = start_server(service, run)
+    model = SocketListModel(service, server_id, show_closed=False)
+    port = service.server(server_id).port
+    first, second = add_client(service, port), add_client(service, port)
+    run(service.open_client(first))
+    run(service.open_client(second))
+    wait_for(lambda: model.rowCount() == 2)
+    run(service.close_client(first))
+    wait_for(lambda: model.rowCount() == 1, what="the closed socket to leave")
+    assert model.handle(0).is_open
+    assert model.socket_id(5) is None and model.handle(-1) is None

@@ -21,16 +21,26 @@ Export streams line by line (a million entries need no extra memory beyond one l
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from .log_store import DEFAULT_CAPACITY, LogEntry, LogStore
+from .log_store import DEFAULT_CAPACITY, LogEntry, LogStore, Row
 
-__all__ = ["export_jsonl", "import_jsonl", "write_jsonl", "read_jsonl", "LogFileError", "ImportedLog"]
+__all__ = [
+    "export_jsonl",
+    "export_jsonl_async",
+    "import_jsonl",
+    "import_jsonl_async",
+    "write_jsonl",
+    "read_jsonl",
+    "LogFileError",
+    "ImportedLog",
+]
 
 FORMAT = "websocket-workbench-log"
 VERSION = 1
@@ -55,14 +65,7 @@ class ImportedLog:
 def write_jsonl(store: LogStore, stream: TextIO, entries: Iterable[LogEntry] | None = None) -> int:
     """Write the header and every visible entry (or ``entries``) to ``stream``; returns the
     number of entries written."""
-    header = {
-        "format": FORMAT,
-        "version": VERSION,
-        "name": store.name,
-        "exported_at": time.time(),
-        "totals": store.totals,
-    }
-    stream.write(json.dumps(header, ensure_ascii=False) + "\n")
+    stream.write(_header(store))
     count = 0
     dumps = json.dumps
     for entry in store if entries is None else entries:
@@ -127,3 +130,101 @@ def import_jsonl(path: str | os.PathLike[str], capacity: int | None = None) -> I
         raise LogFileError(f"could not read {source}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
         raise LogFileError(f"{source} is not UTF-8 text ({exc.reason})") from exc
+
+
+#: Lines written or read between two yields to the loop by the async variants (~10 ms).
+BATCH = 2000
+
+
+def _header(store: LogStore) -> str:
+    header = {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": store.name,
+        "exported_at": time.time(),
+        "totals": store.totals,
+    }
+    return json.dumps(header, ensure_ascii=False) + "\n"
+
+
+async def export_jsonl_async(
+    store: LogStore,
+    path: str | os.PathLike[str],
+    progress: Callable[[int, int], None] | None = None,
+    batch: int = BATCH,
+) -> int:
+    """``export_jsonl`` that never blocks the UI loop for long: for the log panel.
+
+    Takes a snapshot of the visible rows first (appends during the export are not
+    included; the rows are immutable, so the snapshot is cheap), then writes ``batch``
+    lines at a time and yields to the loop in between. ``progress(done, total)`` is called
+    after each batch. Returns the number of entries; ``LogFileError`` if it cannot write.
+    Cancelling it leaves a partial file."""
+    rows: list[Row] = list(store.rows())
+    header = _header(store)
+    target = Path(path)
+    from_row = LogEntry.from_row
+    dumps = json.dumps
+    try:
+        with target.open("w", encoding="utf-8", newline="\n") as stream:
+            stream.write(header)
+            for start in range(0, len(rows), batch):
+                chunk = rows[start : start + batch]
+                stream.write("".join(dumps(from_row(row).to_dict(), ensure_ascii=False) + "\n" for row in chunk))
+                if progress is not None:
+                    progress(start + len(chunk), len(rows))
+                await asyncio.sleep(0)
+    except OSError as exc:
+        raise LogFileError(f"could not write {target}: {exc.strerror or exc}") from exc
+    return len(rows)
+
+
+async def import_jsonl_async(
+    path: str | os.PathLike[str],
+    capacity: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    batch: int = BATCH,
+) -> ImportedLog:
+    """``import_jsonl`` that yields to the loop every ``batch`` lines (``progress(lines)``
+    after each batch)."""
+    source = Path(path)
+
+    async def lines_of(stream: Iterable[str]) -> list[str]:
+        lines: list[str] = []
+        for line in stream:
+            lines.append(line)
+            if len(lines) % batch == 0:
+                if progress is not None:
+                    progress(len(lines))
+                await asyncio.sleep(0)
+        return lines
+
+    try:
+        with source.open("r", encoding="utf-8") as stream:
+            lines = await lines_of(stream)
+    except OSError as exc:
+        raise LogFileError(f"could not read {source}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise LogFileError(f"{source} is not UTF-8 text ({exc.reason})") from exc
+    # Parse in slices so a big file does not hold the loop for seconds.
+    if not lines:
+        return read_jsonl(lines, capacity, str(source))
+    head = read_jsonl(lines[:1], capacity, str(source))  # validates the header
+    entries: list[LogEntry] = []
+    skipped: list[tuple[int, str]] = []
+    for start in range(1, len(lines), batch):
+        for number, line in enumerate(lines[start : start + batch], start=start + 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    raise ValueError("not an object")
+                entries.append(LogEntry.from_dict(record))
+            except ValueError as exc:
+                skipped.append((number, str(exc)))
+        await asyncio.sleep(0)
+    size = capacity if capacity is not None else max(DEFAULT_CAPACITY, len(entries))
+    store = LogStore(max(1, size), head.store.name)
+    store.extend(entries)
+    return ImportedLog(store, head.header, skipped)

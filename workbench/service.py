@@ -57,7 +57,7 @@ from PySide6.QtCore import QObject, Signal
 import core
 from core import Client, Server, Socket
 from core import mime as core_mime
-from core.errors import CLOSE_CODE_MEANINGS, ConnectError, ServerStartError, WebSocketError
+from core.errors import CLOSE_CODE_MEANINGS, ConnectError, DecodeError, ServerStartError, WebSocketError
 
 from .log_store import (
     CLOSE,
@@ -191,6 +191,27 @@ def _frame_of(mime: str, value: Any) -> str | bytes:
     if is_text and isinstance(payload, bytes):
         return payload.decode("utf-8", "replace")
     return payload
+
+
+class _Throttle:
+    """At most one report per ``PERIOD`` seconds; counts what it held back."""
+
+    PERIOD = 1.0
+    __slots__ = ("_last", "_held")
+
+    def __init__(self) -> None:
+        self._last = -1e9
+        self._held = 0
+
+    def allow(self) -> int | None:
+        """None to hold this one back, else how many were held back since the last."""
+        now = time.monotonic()
+        if now - self._last < self.PERIOD:
+            self._held += 1
+            return None
+        self._last = now
+        held, self._held = self._held, 0
+        return held
 
 
 class AutoReply:
@@ -623,10 +644,12 @@ class WorkbenchService(QObject):
             handle.log.log_event(INFO, f"{entry.remote_address} closed with {close_text(code, reason)}")
             self.socket_closed.emit(handle.id, socket_id, code, reason)
 
+        throttle = _Throttle()
+
         def on_error(exc: BaseException) -> None:
             message = describe_error(exc)
             store.log_event(ERROR, message)
-            self.report(f"{handle.name} ← {entry.remote_address}", message)
+            self._report_throttled(throttle, exc, f"{handle.name} ← {entry.remote_address}", message)
 
         socket.on("message", on_message)
         socket.on("close", on_close)
@@ -750,13 +773,15 @@ class WorkbenchService(QObject):
                 self._set_client_state(handle, "closed", f"closed: {text}")
                 self.client_closed.emit(client_id, code, reason)
 
+        throttle = _Throttle()
+
         def on_error(exc: BaseException) -> None:
             message = describe_error(exc)
             store.log_event(ERROR, message)
             if isinstance(exc, ConnectError) and current():
                 self._set_client_state(handle, "failed", f"failed: {message}")
                 self.client_failed.emit(client_id, message)
-            self.report(handle.name, message)
+            self._report_throttled(throttle, exc, handle.name, message)
 
         client.on("connecting", on_connecting)
         client.on("open", on_open)
@@ -964,6 +989,19 @@ class WorkbenchService(QObject):
         self.errors.append((context, message))
         del self.errors[:-200]
         self.error_reported.emit(context, message)
+
+    def _report_throttled(self, throttle: _Throttle, exc: BaseException, context: str, message: str) -> None:
+        """``report``, except that a socket flooding undecodable messages reaches the status
+        bar at most once per ``_Throttle.PERIOD`` (each one is still in its log)."""
+        if not isinstance(exc, DecodeError):
+            self.report(context, message)
+            return
+        suppressed = throttle.allow()
+        if suppressed is None:
+            return
+        if suppressed:
+            message += f" (and {suppressed} more like it; see the log)"
+        self.report(context, message)
 
     def _spawn(self, coroutine: Awaitable[Any], context: str) -> asyncio.Task[bool]:
         task = asyncio.ensure_future(self._guarded(coroutine, context))

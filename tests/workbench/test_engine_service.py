@@ -203,7 +203,8 @@ def test_refused_connection_retries_then_fails_with_the_reason(service, run) -> 
     assert signals.of("error_reported") == [(handle.name, handle.log[2].detail)]
 
 
-def test_undecodable_message_is_logged_raw_with_an_error(service, run, wait_for) -> None:
+def test_undecodable_message_is_logged_raw_with_an_error(service, run, wait_for, monkeypatch) -> None:
+    monkeypatch.setattr("workbench.service._Throttle.PERIOD", 60.0)  # no timing dependence
     server_id = start_server(service, run)  # receives application/json
     client_id = add_client(service, service.server(server_id).port, sendType="text/plain")
     run(service.open_client(client_id))
@@ -215,6 +216,12 @@ def test_undecodable_message_is_logged_raw_with_an_error(service, run, wait_for)
     assert sock.log[2].raw == "this is not JSON" and not sock.log[2].decodes
     assert "not valid application/json" in sock.log[3].detail
     assert "not valid application/json" in service.errors[-1][1]
+    # A flood of them reaches the status bar once per second, but every one is logged.
+    reported = len(service.errors)
+    for _ in range(20):
+        service.send(client_id, "still not JSON")
+    wait_for(lambda: sum(e.kind == ERROR for e in sock.log) == 21, what="every decode error logged")
+    assert len(service.errors) == reported
 
 
 def test_bad_values_and_options_are_reported_not_raised(service, run) -> None:

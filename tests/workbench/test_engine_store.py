@@ -193,3 +193,20 @@ def test_stored_rows_are_not_tracked_by_the_garbage_collector() -> None:
     gc.collect()  # a chunk is untracked at the collection after its rows were
     assert not gc.is_tracked(store.row(0))
     assert not any(gc.is_tracked(chunk) for chunk in store._chunks)
+
+
+def test_async_export_and_import_match_the_sync_ones(qloop, run, tmp_path) -> None:
+    from workbench.jsonl import export_jsonl_async, import_jsonl_async
+
+    store = LogStore(name="big")
+    for n in range(5000):
+        store.add_message(IN if n % 3 else OUT, "application/json", '{"n":%d}' % n)
+    store.log_message(IN, "application/octet-stream", b"\x00\xff")
+    seen: list[tuple[int, int]] = []
+    path = tmp_path / "big.jsonl"
+    assert run(export_jsonl_async(store, path, progress=lambda d, t: seen.append((d, t)), batch=1000)) == 5001
+    assert seen[0] == (1000, 5001) and seen[-1] == (5001, 5001) and len(seen) == 6
+    imported = run(import_jsonl_async(path, batch=700))
+    assert [e.to_dict() for e in imported.store] == [e.to_dict() for e in store]
+    assert imported.store.name == "big (imported)" and imported.skipped == []
+    assert import_jsonl(path).store.messages_in == imported.store.messages_in

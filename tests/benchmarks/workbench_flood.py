@@ -11,7 +11,8 @@ What it does (all traffic on 127.0.0.1):
    *kept*, the worst case for memory).
 2. When the flooding socket connects, opens a ``LogModel`` on its log with a ``QTableView``
    showing it (offscreen) that scrolls to the bottom on every ``rows_appended``, as the log
-   panel does.
+   panel does. With ``--window``, the real ``MainWindow`` is shown instead and the socket's
+   log is opened in it (its ``LogView``), as a person would.
 3. Starts a separate Python process whose core ``Client`` sends ``--count`` small JSON
    messages as fast as its writer allows (a separate process, so the figures are those of
    the workbench's receiving side, as with a real external client).
@@ -89,9 +90,29 @@ def run_benchmark(args: argparse.Namespace) -> int:
     state: dict[str, object] = {}
     views: list[object] = []
 
+    window = None
+    if args.window:
+        import tempfile
+
+        from PySide6.QtCore import QSettings
+
+        from workbench.main_window import MainWindow
+
+        scratch = tempfile.mkdtemp(prefix="wb-bench-")
+        settings = QSettings(os.path.join(scratch, "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(service, settings=settings, workspace_path=os.path.join(scratch, "w.json"),
+                            load_workspace=False)
+        window.show()
+
     def on_connected(_server_id: str, socket_id: str) -> None:
         store = service.log(socket_id)
         state["store"] = store
+        if window is not None:
+            page = window.servers.pages[server_id]
+            page.select_socket(socket_id)
+            page.open_selected_log()
+            state["model"] = page.log_views[socket_id].model
+            return
         model = LogModel(store)
         state["model"] = model
         if not args.no_view:
@@ -125,7 +146,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
         baseline = rss_mb()
         process = await asyncio.create_subprocess_exec(
             sys.executable, __file__, "--flood-client", str(port), "--count", str(args.count),
-            "--window", str(args.window), cwd=str(ROOT),
+            "--ack-every", str(args.ack_every), cwd=str(ROOT),
         )
         deadline = time.monotonic() + args.timeout
         while "store" not in state and time.monotonic() < deadline:
@@ -156,6 +177,8 @@ def run_benchmark(args: argparse.Namespace) -> int:
         except TimeoutError:
             process.kill()
         await service.shutdown()
+        if window is not None:
+            window.hide()
 
         elapsed = done - (first_logged or done)
         rate = (received - 1) / elapsed if elapsed > 0 else float("nan")
@@ -168,7 +191,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
         print(f"UI loop (10 ms timer): worst interval {worst:.1f} ms, p99 {p99:.1f} ms, "
               f"{len(intervals)} ticks")
         print(f"model batches        : {model.insert_batches} inserts, {model.remove_batches} removes "  # type: ignore[attr-defined]
-              f"({'with' if not args.no_view else 'without'} a QTableView)")
+              f"({'in the MainWindow' if window is not None else 'with a QTableView' if not args.no_view else 'no view'})")
         print(f"RSS                  : {rss_after:,.0f} MB after the flood "
               f"(baseline {baseline:,.0f} MB, peak {peak:,.0f} MB)")
         ok = rate >= 50_000 and worst <= 100 and rss_after < 500 and received == args.count
@@ -184,13 +207,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=1_000_000, help="messages to send")
     parser.add_argument("--capacity", type=int, default=1_000_000, help="rows kept per log")
-    parser.add_argument("--window", type=int, default=2000, help="client: await every n-th send")
+    parser.add_argument("--ack-every", type=int, default=2000, help="client: await every n-th send")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds before giving up")
     parser.add_argument("--no-view", action="store_true", help="no QTableView on the model")
+    parser.add_argument("--window", action="store_true", help="show the real MainWindow and its log view")
     parser.add_argument("--flood-client", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.flood_client:
-        asyncio.run(flood(args.flood_client, args.count, args.window))
+        asyncio.run(flood(args.flood_client, args.count, args.ack_every))
         return 0
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     return run_benchmark(args)

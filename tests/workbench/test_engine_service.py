@@ -330,3 +330,36 @@ def test_socket_list_model_can_hide_closed_sockets(service, run, wait_for) -> No
     wait_for(lambda: model.rowCount() == 1, what="the closed socket to leave")
     assert model.handle(0).is_open
     assert model.socket_id(5) is None and model.handle(-1) is None
+
+
+def test_closing_a_client_while_it_retries_stops_the_attempts(service, run, wait_for) -> None:
+    signals = Signals(service)
+    client_id = add_client(service, free_port(), numberOfRetries=50, timeBetweenRetries=200)
+    opening = service.open_client(client_id)
+    wait_for(lambda: signals.of("client_connecting"), what="the first attempt")
+    assert run(service.close_client(client_id)) is True
+    assert run(opening) is True  # ended without an error report
+    handle = service.client(client_id)
+    assert (handle.state, handle.status_text) == ("closed", "closed before it opened")
+    assert handle.log[-1].detail == "connection attempts stopped"
+    attempts = len(signals.of("client_connecting"))
+    assert attempts < 5 and signals.of("client_failed") == [] and signals.of("error_reported") == []
+
+
+def test_removing_a_server_and_a_client_closes_and_forgets_them(service, run, wait_for) -> None:
+    removed: list[str] = []
+    service.server_removed.connect(removed.append)
+    service.client_removed.connect(removed.append)
+    server_id = start_server(service, run)
+    client_id = add_client(service, service.server(server_id).port)
+    run(service.open_client(client_id))
+    wait_for(lambda: service.sockets_of(server_id))
+    (sock,) = service.sockets_of(server_id)
+    core_client = service.client(client_id).core
+    assert run(service.remove_server(server_id)) is True
+    assert removed == [server_id] and server_id not in service.servers
+    with pytest.raises(KeyError):
+        service.log(sock.id)
+    wait_for(lambda: not core_client.is_open(), what="the client to see the server go")
+    assert run(service.remove_client(client_id)) is True
+    assert removed == [server_id, client_id] and not service.clients

@@ -134,12 +134,19 @@ class Channel:
                 emit("message", value)
         except ConnectionClosed:
             pass
-        finally:
+        except asyncio.CancelledError:
+            # The loop is shutting down (or the owner was cancelled): drop the connection
+            # now rather than wait for a closing handshake that may never come.
             self._closing = True
-            self._wake_writer()
-            await asyncio.wait([writer])
-            await self.ws.wait_closed()
+            writer.cancel()
+            self.ws.transport.abort()
             self._finish()
+            raise
+        self._closing = True
+        self._wake_writer()
+        await asyncio.wait([writer])
+        await self.ws.wait_closed()
+        self._finish()
 
     async def close(self, code: int, reason: str) -> None:
         """Send what is in the outbox, close with ``code``, and wait until 'close' was emitted."""
@@ -181,9 +188,22 @@ class Channel:
             await self._wakeup
             self._wakeup = None
 
+    def _close_status(self) -> tuple[int, str]:
+        """The close code and reason to report for the ended connection.
+
+        The peer's close frame when there was one; else, when this side failed the connection
+        for a protocol error (1002, 1007, 1009...), the code it sent; else 1006 (lost).
+        """
+        protocol = self.ws.protocol
+        received, sent = protocol.close_rcvd, protocol.close_sent
+        if received is not None:
+            return int(received.code), received.reason
+        if sent is not None and sent.code in ABNORMAL_CLOSE_CODES:
+            return int(sent.code), sent.reason
+        return 1006, ""
+
     def _finish(self) -> None:
-        code = self.ws.close_code if self.ws.close_code is not None else 1006
-        reason = self.ws.close_reason or ""
+        code, reason = self._close_status()
         self._on_end()
         emit = self._owner.emit
         self._failure = NotOpenError(f"the connection with {self._peer} closed (code {code})")

@@ -20,6 +20,9 @@ the OS are turned into a sentence a student can act on.
 
 from __future__ import annotations
 
+import errno
+import os
+import socket
 import ssl
 from typing import Any
 
@@ -146,6 +149,16 @@ CLOSE_CODE_MEANINGS = {
 }
 
 
+_OS_ERRORS = {
+    errno.EADDRINUSE: "address already in use (another program listens on that port; pick another, or 0 for any free port)",
+    errno.EADDRNOTAVAIL: "that address does not belong to this machine",
+    errno.EACCES: "permission denied (ports below 1024 need administrator rights; use a higher port)",
+    errno.ECONNRESET: "the peer reset the connection",
+    errno.EHOSTUNREACH: "no route to that host",
+    errno.ENETUNREACH: "the network is unreachable",
+}
+
+
 def explain(exc: BaseException | None) -> str:
     """Say in plain words why a connection or a server failed."""
     if exc is None:
@@ -171,8 +184,12 @@ def explain(exc: BaseException | None) -> str:
         return "no answer within the connect timeout"
     if isinstance(exc, ConnectionClosed):
         return f"the connection closed ({exc})"
+    if isinstance(exc, socket.gaierror):
+        return f"the host name could not be resolved ({exc.strerror}); check its spelling"
     if isinstance(exc, OSError):
-        if exc.errno is not None and exc.strerror:
-            return exc.strerror[0].lower() + exc.strerror[1:]
+        if exc.errno in _OS_ERRORS:
+            return _OS_ERRORS[exc.errno]
+        if exc.errno is not None:
+            return os.strerror(exc.errno).lower()
         return str(exc) or type(exc).__name__
     return f"{type(exc).__name__}: {exc}"

@@ -11,6 +11,7 @@ application/json           compact JSON, text frame         parsed JSON
 text/* (any subtype)       str(value), text frame           str (binary frames read as UTF-8)
 image/<fmt>                Pillow image encoded, binary     PIL.Image.Image
 application/octet-stream   bytes-like, binary frame         bytes (text frames as UTF-8)
+*/* (frames unconverted)   str: text frame, bytes: binary   str for text, bytes for binary
 =========================  ===============================  ==================================
 
 Encoders raise ``EncodeError`` (a ``TypeError``); decoders raise ``DecodeError`` carrying the
@@ -31,6 +32,8 @@ Decoder = Callable[[Payload], Any]
 
 JSON = "application/json"
 OCTET_STREAM = "application/octet-stream"
+# Frames as they are: the only type that keeps text vs binary (an echo, a proxy, Autobahn).
+ANY = "*/*"
 TEXT_PLAIN = "text/plain"
 # Listed text subtypes; any other ``text/<subtype>`` is accepted as well.
 LISTED_TEXT_TYPES = ("text/plain", "text/html", "text/csv", "text/xml", "text/markdown")
@@ -87,6 +90,18 @@ def _decode_octets(payload: Payload) -> Any:
     return payload.encode("utf-8") if isinstance(payload, str) else payload
 
 
+def _encode_any(value: Any) -> tuple[Payload, bool]:
+    if isinstance(value, str):
+        return value, True
+    if isinstance(value, _BYTES_LIKE):
+        return value, False  # type: ignore[return-value]
+    raise EncodeError(ANY, value, "give str (sent as a text frame) or bytes-like (a binary frame)")
+
+
+def _decode_any(payload: Payload) -> Any:
+    return payload
+
+
 def _image_encoder(mime: str, fmt: str) -> Encoder:
     def encode(value: Any) -> tuple[Payload, bool]:
         if isinstance(value, _BYTES_LIKE):
@@ -113,8 +128,8 @@ def _image_decoder(mime: str) -> Decoder:
     return decode
 
 
-_ENCODERS: dict[str, Encoder] = {JSON: _encode_json, OCTET_STREAM: _encode_octets}
-_DECODERS: dict[str, Decoder] = {JSON: _decode_json, OCTET_STREAM: _decode_octets}
+_ENCODERS: dict[str, Encoder] = {JSON: _encode_json, OCTET_STREAM: _encode_octets, ANY: _encode_any}
+_DECODERS: dict[str, Decoder] = {JSON: _decode_json, OCTET_STREAM: _decode_octets, ANY: _decode_any}
 for _mime in LISTED_TEXT_TYPES:
     _ENCODERS[_mime] = _text_encoder(_mime)
     _DECODERS[_mime] = _text_decoder(_mime)

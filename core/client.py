@@ -20,7 +20,7 @@ from .retry import RetryPolicy
 
 log = logging.getLogger("core")
 
-ClientEvent = Literal["open", "message", "close", "error", "connecting"]
+ClientEvent = Literal["open", "message", "close", "error", "connecting", "frame"]
 ClientState = Literal["idle", "connecting", "open", "closing", "closed", "failed"]
 
 
@@ -43,6 +43,10 @@ class Client(EventEmitter[ClientEvent]):
             (``ConnectionLostError``), a handler raised (``HandlerError``).
         ``'connecting'`` (attempt: int, attempts: int)
             beyond the spec: a connection attempt starts.
+        ``'frame'`` (direction: 'in' | 'out', payload: str | bytes)
+            beyond the spec: the payload as on the wire, before conversion ('in', emitted
+            just before ``'message'``) or after it ('out', when it is handed to the transport).
+            Costs nothing when no one listens.
 
     Attributes once open: ``url``, ``request_headers``, ``response_headers``, ``subprotocol``.
     """

@@ -123,8 +123,11 @@ class Channel:
         writer = self._loop.create_task(self._write_loop())
         emit = self._owner.emit
         decode = self._decode
+        listeners = self._owner._listeners
         try:
             async for data in self.ws:
+                if "frame" in listeners and listeners["frame"]:
+                    emit("frame", "in", data)
                 try:
                     value = decode(data)
                 except DecodeError as exc:
@@ -167,6 +170,7 @@ class Channel:
         outbox = self._outbox
         send = self.ws.send
         waiters = self._waiters
+        listeners = self._owner._listeners
         while True:
             while outbox:
                 payload, is_text, future = outbox[0]
@@ -175,6 +179,8 @@ class Channel:
                 except ConnectionClosed:
                     return
                 outbox.popleft()
+                if "frame" in listeners and listeners["frame"]:
+                    self._owner.emit("frame", "out", payload)
                 self._sent += 1
                 if future is not None and not future.done():
                     future.set_result(None)

@@ -69,6 +69,10 @@ def _check_str(owner: str, name: str, value: Any) -> Any:
     return value
 
 
+def _check_optional_str(owner: str, name: str, value: Any) -> Any:
+    return None if value is None else _check_str(owner, name, value)
+
+
 def _check_host(owner: str, name: str, value: Any) -> Any:
     value = _check_str(owner, name, value).strip()
     if not value or any(c in value for c in "/ ?#"):
@@ -134,6 +138,7 @@ _CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
     "port": _check_port,
     "bool": _check_bool,
     "str": _check_str,
+    "optional_str": _check_optional_str,
     "host": _check_host,
     "path": _check_path,
     "file": _check_file,
@@ -177,7 +182,7 @@ CLIENT_OPTIONS: tuple[Option, ...] = (
     Option("path", None, "/", "path", "request path (and query) of the URL"),
     _SUBPROTOCOLS,
     Option("headers", None, None, "headers", "extra handshake headers"),
-    Option("origin", None, None, "str", "Origin header of the handshake"),
+    Option("origin", None, None, "optional_str", "Origin header of the handshake"),
     _MAX_SIZE,
     _PING,
 )

@@ -22,7 +22,7 @@ from .options import SERVER_OPTIONS, parse
 log = logging.getLogger("core")
 
 ServerEvent = Literal["listening", "connection", "error", "close"]
-SocketEvent = Literal["message", "close", "error"]
+SocketEvent = Literal["message", "close", "error", "frame"]
 
 
 class Socket(EventEmitter[SocketEvent]):
@@ -39,15 +39,19 @@ class Socket(EventEmitter[SocketEvent]):
         ``'error'`` (exception: WebSocketError)
             a conversion failed, the connection was lost or broke the protocol, unsent
             messages were dropped, or a handler raised.
+        ``'frame'`` (direction: 'in' | 'out', payload: str | bytes)
+            beyond the spec: the payload as on the wire (see ``Client``).
 
-    Attributes: ``remote_address`` (host, port), ``request_headers`` (case-insensitive
-    mapping), ``path`` (request path and query), ``subprotocol`` (or None).
+    Attributes: ``remote_address`` (host, port), ``request_headers`` and
+    ``response_headers`` of the handshake (case-insensitive mappings), ``path`` (request
+    path and query), ``subprotocol`` (or None).
     """
 
     def __init__(self, ws: ServerConnection, encode: mime.Encoder, decode: mime.Decoder) -> None:
         super().__init__()
         self.remote_address: tuple[Any, ...] = tuple(ws.remote_address or ())
         self.request_headers = ws.request.headers if ws.request else None
+        self.response_headers = ws.response.headers if ws.response else None
         self.path: str = ws.request.path if ws.request else "/"
         self.subprotocol: str | None = ws.subprotocol
         self._encode = encode

@@ -153,3 +153,15 @@ async def test_coroutine_handlers_run_on_the_loop() -> None:
     assert await client.wait_for("message", timeout=TIMEOUT) == "HELLO"
     await client.close()
     await server.stop()
+
+
+async def test_frame_event_shows_wire_payloads_both_ways() -> None:
+    server = await echo_server()
+    client = client_for(server)
+    rec = Recorder(client, ["frame", "message"])
+    client.send({"a": 1})
+    await client.open()
+    await rec.count("message", 1)
+    assert rec.events == [("frame", ("out", b'{"a":1}')), ("frame", ("in", '{"a":1}')), ("message", ({"a": 1},))]
+    await client.close()
+    await server.stop()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 
 from websockets.asyncio.connection import Connection
@@ -61,6 +61,36 @@ class Delivery:
         return self._channel.wait_sent(self._seq).__await__()
 
 
+class _Resumed:
+    """Awaitable that finishes a coroutine started by hand and suspended at ``suspended_at``.
+
+    It passes every future the coroutine waits on up to the awaiting task, and everything
+    the task sends or throws (cancellation included) back down, as ``await`` would.
+    """
+
+    __slots__ = ("_coroutine", "_suspended_at")
+
+    def __init__(self, coroutine: Coroutine[Any, Any, Any], suspended_at: Any) -> None:
+        self._coroutine = coroutine
+        self._suspended_at = suspended_at
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        coroutine, waiting_on = self._coroutine, self._suspended_at
+        while True:
+            try:
+                value = yield waiting_on
+            except BaseException as exc:  # noqa: BLE001 - handed to the coroutine, as await does
+                try:
+                    waiting_on = coroutine.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+            else:
+                try:
+                    waiting_on = coroutine.send(value)
+                except StopIteration as stop:
+                    return stop.value
+
+
 class Channel:
     """Moves messages over one open connection on behalf of ``owner``."""
 
@@ -84,6 +114,7 @@ class Channel:
         self._sent = 0  # messages handed to the transport
         self._waiters: dict[int, asyncio.Future[None]] = {}
         self._wakeup: asyncio.Future[None] | None = None
+        self._in_flight: tuple[_Resumed, Payload] | None = None
         self._closing = False
         self._ended = self._loop.create_future()
         self._failure: NotOpenError | None = None
@@ -94,13 +125,33 @@ class Channel:
         return not self._closing
 
     def send(self, payload: Payload, is_text: bool) -> Delivery:
-        """Queue an encoded message; the result can be awaited until it is handed over."""
-        self._outbox.append((payload, is_text, None))
+        """Send an encoded message, or queue it behind earlier ones; the result can be awaited.
+
+        When nothing is queued and the writer is idle, ``ws.send`` starts right here (as an
+        eager task would): a small message is then written before this returns, with no
+        loop iteration in between, which keeps echo round trips as fast as plain websockets.
+        If it has to wait (backpressure), the writer finishes it before anything else.
+        """
         self._queued += 1
+        seq = self._queued
         wakeup = self._wakeup
-        if wakeup is not None and not wakeup.done():
-            wakeup.set_result(None)
-        return Delivery(self, self._queued)
+        if self._outbox or self._in_flight is not None or wakeup is None:
+            self._outbox.append((payload, is_text, None))
+            if wakeup is not None and not wakeup.done():
+                wakeup.set_result(None)
+            return Delivery(self, seq)
+        coroutine = self.ws.send(payload, text=is_text)
+        try:
+            suspended_at = coroutine.send(None)
+        except StopIteration:
+            self._sent_one(payload, None)
+        except ConnectionClosed:
+            self._outbox.append((payload, is_text, None))  # reported as unsent when the reader ends
+        else:
+            self._in_flight = (_Resumed(coroutine, suspended_at), payload)
+            if not wakeup.done():
+                wakeup.set_result(None)
+        return Delivery(self, seq)
 
     def adopt(self, pending: deque[Outgoing]) -> None:
         """Take over messages queued before the connection opened, keeping their order."""
@@ -156,7 +207,7 @@ class Channel:
         if not self._closing:
             self._closing = True
             self._wake_writer()
-            if self._outbox:
+            if self._sent < self._queued:
                 with contextlib.suppress(NotOpenError):
                     await self.wait_sent(self._queued)
             await self.ws.close(code, reason)
@@ -169,9 +220,15 @@ class Channel:
     async def _write_loop(self) -> None:
         outbox = self._outbox
         send = self.ws.send
-        waiters = self._waiters
-        listeners = self._owner._listeners
         while True:
+            if self._in_flight is not None:
+                resumed, payload = self._in_flight
+                try:
+                    await resumed
+                except ConnectionClosed:
+                    return
+                self._in_flight = None
+                self._sent_one(payload, None)
             while outbox:
                 payload, is_text, future = outbox[0]
                 try:
@@ -179,20 +236,25 @@ class Channel:
                 except ConnectionClosed:
                     return
                 outbox.popleft()
-                if "frame" in listeners and listeners["frame"]:
-                    self._owner.emit("frame", "out", payload)
-                self._sent += 1
-                if future is not None and not future.done():
-                    future.set_result(None)
-                if waiters:
-                    waiter = waiters.pop(self._sent, None)
-                    if waiter is not None and not waiter.done():
-                        waiter.set_result(None)
+                self._sent_one(payload, future)
             if self._closing:
                 return
             self._wakeup = self._loop.create_future()
             await self._wakeup
             self._wakeup = None
+
+    def _sent_one(self, payload: Payload, future: asyncio.Future[None] | None) -> None:
+        """Book-keeping once a message was handed to the transport."""
+        self._sent += 1
+        listeners = self._owner._listeners
+        if "frame" in listeners and listeners["frame"]:
+            self._owner.emit("frame", "out", payload)
+        if future is not None and not future.done():
+            future.set_result(None)
+        if self._waiters:
+            waiter = self._waiters.pop(self._sent, None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
 
     def _close_status(self) -> tuple[int, str]:
         """The close code and reason to report for the ended connection.
@@ -216,11 +278,13 @@ class Channel:
         for waiter in self._waiters.values():
             fail_quietly(waiter, self._failure)
         self._waiters.clear()
-        if self._outbox:
+        unsent = len(self._outbox) + (self._in_flight is not None)
+        self._in_flight = None
+        if unsent:
             for _payload, _text, future in self._outbox:
                 if future is not None:
                     fail_quietly(future, self._failure)
-            emit("error", UnsentMessagesError(len(self._outbox), f"the connection closed first (code {code})"))
+            emit("error", UnsentMessagesError(unsent, f"the connection closed first (code {code})"))
             self._outbox.clear()
         if code in ABNORMAL_CLOSE_CODES:
             emit("error", ConnectionLostError(code, reason, self._peer))

@@ -165,3 +165,20 @@ async def test_frame_event_shows_wire_payloads_both_ways() -> None:
     assert rec.events == [("frame", ("out", b'{"a":1}')), ("frame", ("in", '{"a":1}')), ("message", ({"a": 1},))]
     await client.close()
     await server.stop()
+
+
+async def test_large_bursts_under_backpressure_arrive_whole_and_in_order() -> None:
+    """Sends that must wait for the transport (1 MiB each) keep their order with small ones."""
+    server = await echo_server(receive_type="application/octet-stream", send_type="application/octet-stream",
+                               max_message_size=None)
+    client = client_for(server, send_type="application/octet-stream", receive_type="application/octet-stream",
+                        max_message_size=None)
+    rec = Recorder(client, ["message"])
+    await client.open()
+    sent = [bytes([i]) * (1024 * 1024 if i % 3 == 0 else 10) for i in range(12)]
+    deliveries = [client.send(payload) for payload in sent]
+    await asyncio.wait_for(asyncio.gather(*deliveries), TIMEOUT)
+    await rec.count("message", len(sent), timeout=20)
+    assert rec.values("message") == sent
+    await client.close()
+    await server.stop()

@@ -166,3 +166,11 @@ def test_special_values_encode_the_same_in_both_backends() -> None:
     for backend in (json_codec.encode, json_codec.stdlib_encode):
         with pytest.raises(TypeError):
             backend({"when": datetime.datetime(2026, 1, 1)})
+
+
+def test_pass_through_type_keeps_the_frame_kind() -> None:
+    assert mime.encode("*/*", "text") == ("text", True)
+    assert mime.encode("*/*", b"\x00") == (b"\x00", False)
+    assert mime.decode("*/*", "text") == "text" and mime.decode("*/*", b"\x00") == b"\x00"
+    with pytest.raises(EncodeError, match=r"cannot send int as \*/\*"):
+        mime.encode("*/*", 5)

@@ -1,15 +1,37 @@
-"""Entry point placeholder until the workbench issue: runs the headless demo."""
+"""Start the WebSocket Workbench: ``python -m workbench`` or ``websocket-workbench``.
+
+The qasync loop is installed on the QApplication *before* the window exists, so the first
+click on an async action (Start, Open) already has a loop to run on.
+"""
 
 from __future__ import annotations
 
-import asyncio
+import logging
+import sys
+from collections.abc import Sequence
 
 
-def main() -> None:
-    from core.__main__ import main as demo
+def main(argv: Sequence[str] | None = None) -> int:
+    from PySide6.QtWidgets import QApplication
 
-    asyncio.run(demo())
+    from .app_loop import install_error_hooks, install_loop, run_until_quit
+    from .main_window import TITLE, MainWindow
+    from .service import WorkbenchService
+    from .widgets.resources import style_sheet
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app = QApplication(list(sys.argv if argv is None else argv))
+    app.setApplicationName(TITLE)
+    app.setOrganizationName("WebSocket Workbench")
+    app.setStyle("Fusion")
+    app.setStyleSheet(style_sheet())
+    loop = install_loop(app)
+    service = WorkbenchService()
+    install_error_hooks(loop, service.report)
+    window = MainWindow(service)
+    window.show()
+    return run_until_quit(app, loop, shutdown=service.shutdown)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

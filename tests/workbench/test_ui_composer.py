@@ -42,6 +42,10 @@ def test_editor_follows_send_type(composer):
 
 def test_json_is_checked_as_you_type(qtbot, composer):
     edit = composer.json_editor.edit
+    assert composer.send_button.isEnabled()  # the sample message is valid JSON
+    edit.clear()
+    assert not composer.send_button.isEnabled()
+    assert composer.json_editor.status.property("state") == ""  # empty is not an error
     edit.setFocus()
     qtbot.keyClicks(edit, '{"a": 1,')
     assert "line 1" in composer.json_editor.status.text()
@@ -57,6 +61,7 @@ def test_json_is_checked_as_you_type(qtbot, composer):
 
 
 def test_invalid_json_is_not_sent_even_with_ctrl_enter(qtbot, composer):
+    composer.json_editor.edit.clear()
     qtbot.keyClicks(composer.json_editor.edit, "{oops")
     qtbot.keyClick(composer.json_editor.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert composer.sent == []
@@ -67,6 +72,7 @@ def test_invalid_json_is_not_sent_even_with_ctrl_enter(qtbot, composer):
 def test_ctrl_enter_sends_text(qtbot, composer):
     composer.set_send_type("text/plain")
     edit = composer.text_editor.edit
+    edit.clear()
     edit.setFocus()
     qtbot.keyClicks(edit, "hello there")
     qtbot.keyClick(edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)

@@ -11,7 +11,8 @@ from PySide6.QtCore import Qt
 
 from workbench.log_model import LogModel
 from workbench.log_store import IN, OUT, LogStore
-from workbench.widgets.log_view import LogView, LogViewerDialog, export_jsonl, import_jsonl, open_log_viewer
+from workbench.jsonl import export_jsonl, import_jsonl
+from workbench.widgets.log_view import LogView, LogViewerDialog, open_log_viewer
 from workbench.widgets.notify import notifier
 
 
@@ -133,10 +134,12 @@ def test_export_import_round_trip(qtbot, view, tmp_path):
     assert view.export_to(path) == 6
     assert messages[-1] == (f"Exported 6 log rows to {path}", False)
     lines = path.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 6
-    assert json.loads(lines[1])["text"] == '{"hello": "world", "n": [1, 2]}'
-    store, problems = import_jsonl(path)
-    assert problems == []
+    assert len(lines) == 7  # a header line, then one line per row
+    assert json.loads(lines[0])["totals"]["messages_in"] == 2
+    assert json.loads(lines[2])["text"] == '{"hello": "world", "n": [1, 2]}'
+    imported = import_jsonl(path)
+    assert imported.skipped == []
+    store = imported.store
     original = view.model.store
     assert [(e.direction, e.kind, e.mime, e.raw, e.detail) for e in store] == [
         (e.direction, e.kind, e.mime, e.raw, e.detail) for e in original
@@ -155,12 +158,15 @@ def test_import_reports_bad_lines(qtbot, tmp_path):
     export_jsonl(good, path)
     with open(path, "a", encoding="utf-8") as handle:
         handle.write("not json\n")
-    store, problems = import_jsonl(path)
-    assert len(store) == 6
-    assert problems and problems[0].startswith("line 7:")
-    junk = tmp_path / "junk.jsonl"
-    junk.write_text("hello\n")
     messages: list = []
     notifier().message.connect(lambda text, error: messages.append((text, error)))
+    dialog = open_log_viewer(path)
+    qtbot.addWidget(dialog)
+    assert len(dialog.model.store) == 6
+    assert messages[-1] == ("Opened 6 rows from mixed.jsonl; skipped 1 unreadable line (line 8: not an object)", True) or (
+        messages[-1][1] is True and "skipped 1 unreadable line (line 8:" in messages[-1][0]
+    )
+    junk = tmp_path / "junk.jsonl"
+    junk.write_text("hello\n")
     assert open_log_viewer(junk) is None
-    assert messages[-1][1] is True and "is not a workbench log" in messages[-1][0]
+    assert messages[-1][1] is True and "is not a WebSocket Workbench log" in messages[-1][0]

@@ -24,7 +24,7 @@ def test_defaults_round_trip_into_core(qtbot):
     qtbot.addWidget(server)
     qtbot.addWidget(client)
     assert server.values() == {o.name: o.default for o in SERVER_OPTIONS}
-    assert client.values() == {o.name: o.default for o in CLIENT_OPTIONS if o.name != "origin"}
+    assert client.values() == {o.name: o.default for o in CLIENT_OPTIONS}
     assert server.problem() is None and client.problem() is None
     assert Server(server.values()).options == Server().options
     assert Client(client.values()).options == Client().options

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -45,6 +46,10 @@ from .notify import notifier
 from .resources import resource_path
 
 RECENT_LIMIT = 20
+_NOTHING: Any = object()
+#: What the editors hold at first, so a first message is one click away.
+SAMPLE_JSON = '{"type": "hello", "text": "Hi there"}'
+SAMPLE_TEXT = "Hello, WebSocket!"
 
 
 class ComposeError(ValueError):
@@ -122,6 +127,7 @@ class JsonEditor(QWidget):
         _mono(self.edit)
         self.edit.setTabChangesFocus(True)
         self.edit.setPlaceholderText('{"type": "hello", "text": "Hi there"}')
+        self.edit.setPlainText(SAMPLE_JSON)
         self.status = QLabel()
         self.status.setObjectName("composerStatus")
         self.status.setWordWrap(True)
@@ -144,8 +150,9 @@ class JsonEditor(QWidget):
     def check(self) -> None:
         value, problem = check_json(self.edit.toPlainText())
         valid = problem is None
+        empty = not self.edit.toPlainText().strip()
         self.status.setText(describe_json(value) if valid else problem)
-        self.status.setProperty("state", "ok" if valid else "error")
+        self.status.setProperty("state", "ok" if valid else ("" if empty else "error"))
         self.status.style().unpolish(self.status)
         self.status.style().polish(self.status)
         self.pretty_button.setEnabled(valid)
@@ -174,6 +181,7 @@ class TextEditor(QWidget):
         self.edit.setObjectName("textEdit")
         self.edit.setTabChangesFocus(True)
         self.edit.setPlaceholderText("Type the text to send")
+        self.edit.setPlainText(SAMPLE_TEXT)
         self.status = QLabel()
         self.status.setObjectName("composerStatus")
         layout = QVBoxLayout(self)
@@ -436,6 +444,8 @@ class Composer(QWidget):
     """
 
     send_requested = Signal(object)
+    #: (button, value): one of the buttons made by ``add_send_button`` was pressed
+    extra_send_requested = Signal(object, object)
 
     def __init__(self, library: MessageLibrary | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -462,9 +472,9 @@ class Composer(QWidget):
         self.reuse.setObjectName("reuseCombo")
         self.reuse.setToolTip("Load a recent (↺) or saved (★) message into the editor")
         self.reuse.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.reuse.setMinimumContentsLength(14)
-        self.save_button = QPushButton("Save…")
-        self.save_button.setAutoDefault(False)
+        self.reuse.setMinimumContentsLength(10)
+        self.save_button = QToolButton()
+        self.save_button.setText("Save…")
         self.save_button.setToolTip("Keep this message in the saved list (kept in the workspace)")
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
@@ -478,10 +488,12 @@ class Composer(QWidget):
         self.send_button.setAutoDefault(False)
         self.hint = QLabel("Ctrl+Enter sends")
         self.hint.setObjectName("hint")
+        self.hint.setMinimumWidth(40)
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._extra: dict[QPushButton, bool] = {}
         self.button_row = QHBoxLayout()
         self.button_row.setContentsMargins(0, 0, 0, 0)
-        self.button_row.addWidget(self.hint)
-        self.button_row.addStretch(1)
+        self.button_row.addWidget(self.hint, 1)
         self.button_row.addWidget(self.send_button)
 
         layout = QVBoxLayout(self)
@@ -508,7 +520,8 @@ class Composer(QWidget):
         self.send_type = mime
         kind = editor_kind(mime)
         self.stack.setCurrentWidget(self.editors[kind])
-        self.type_label.setText(f"Message as <b>{mime}</b>")
+        self.type_label.setText(f"as <b>{mime}</b>")
+        self.type_label.setToolTip(f"The send type: messages are converted to {mime}")
         self._update_send()
 
     def editor_kind(self) -> str:
@@ -520,7 +533,31 @@ class Composer(QWidget):
     _targets_ok = True
 
     def _update_send(self, *_: Any) -> None:
-        self.send_button.setEnabled(bool(self.current_editor().valid) and self._targets_ok)  # type: ignore[attr-defined]
+        valid = bool(self.current_editor().valid)  # type: ignore[attr-defined]
+        self.send_button.setEnabled(valid and self._targets_ok)
+        for button, can in self._extra.items():
+            button.setEnabled(valid and can)
+
+    def add_send_button(self, text: str, tooltip: str) -> QPushButton:
+        """Another way to send (e.g. Broadcast), placed before Send; pressing it emits
+        ``extra_send_requested(button, value)``. Enable it with ``set_button_can_send``."""
+        button = QPushButton(text)
+        button.setAutoDefault(False)
+        button.setToolTip(tooltip)
+        self.button_row.insertWidget(self.button_row.indexOf(self.send_button), button)
+        self._extra[button] = True
+        button.clicked.connect(lambda: self._extra_clicked(button))
+        self._update_send()
+        return button
+
+    def set_button_can_send(self, button: QPushButton, can: bool) -> None:
+        self._extra[button] = can
+        self._update_send()
+
+    def _extra_clicked(self, button: QPushButton) -> None:
+        value = self.take_value()
+        if value is not _NOTHING:
+            self.extra_send_requested.emit(button, value)
 
     def set_can_send(self, can: bool, why: str = "") -> None:
         """Enable/disable sending from outside (e.g. no open socket); ``why`` becomes the tooltip."""
@@ -535,15 +572,22 @@ class Composer(QWidget):
         """The value for the current send type; ``ComposeError`` saying what is wrong."""
         return self.current_editor().value()  # type: ignore[attr-defined]
 
+    def take_value(self) -> Any:
+        """The value to send, remembered as recent; ``_NOTHING`` if the editor is not valid."""
+        try:
+            value = self.value()
+        except ComposeError as exc:
+            notifier().error(str(exc))
+            return _NOTHING
+        self.library.remember(self.draft())
+        return value
+
     def request_send(self) -> None:
         if not self.send_button.isEnabled():
             return
-        try:
-            value = self.value()
-        except ComposeError:
-            return
-        self.library.remember(self.draft())
-        self.send_requested.emit(value)
+        value = self.take_value()
+        if value is not _NOTHING:
+            self.send_requested.emit(value)
 
     # -- drafts, recent and saved -------------------------------------------------------------
 

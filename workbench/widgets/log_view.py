@@ -6,7 +6,6 @@ tick and does the filtering). The view only scrolls, selects and asks for export
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +20,14 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
+    QToolButton,
     QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from ..jsonl import LogFileError, export_jsonl, import_jsonl
 from ..log_model import COL_DIRECTION, COL_PREVIEW, COL_SIZE, COL_TIME, COL_TYPE, LogModel
 from ..log_store import (
     CLOSE,
@@ -40,7 +40,6 @@ from ..log_store import (
     MESSAGE,
     OPEN,
     OUT,
-    LogEntry,
     LogFilter,
     LogStore,
 )
@@ -59,37 +58,6 @@ KIND_CHOICES = (
     ("Lifecycle", frozenset({OPEN, CLOSE, HANDSHAKE, CONNECTING, INFO})),
     ("Errors", frozenset({ERROR})),
 )
-
-
-# -- JSON Lines ---------------------------------------------------------------------------------
-
-
-def export_jsonl(store: LogStore, path: str | Path) -> int:
-    """Write every visible entry of ``store`` as one JSON object per line; returns the count."""
-    count = 0
-    with open(path, "w", encoding="utf-8") as out:
-        for entry in store:
-            out.write(json.dumps(entry.to_dict(), ensure_ascii=False) + "\n")
-            count += 1
-    return count
-
-
-def import_jsonl(path: str | Path, capacity: int = 1_000_000) -> tuple[LogStore, list[str]]:
-    """Read a JSON Lines log into a new store; returns it and the problems (line: why)."""
-    store = LogStore(capacity=capacity, name=Path(path).name)
-    problems: list[str] = []
-    with open(path, encoding="utf-8") as source:
-        for number, line in enumerate(source, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                if not isinstance(record, dict):
-                    raise ValueError("not a JSON object")
-                store.append(LogEntry.from_dict(record))
-            except ValueError as exc:
-                problems.append(f"line {number}: {exc}")
-    return store, problems
 
 
 # -- the view -------------------------------------------------------------------------------------
@@ -112,6 +80,7 @@ class LogView(QWidget):
         self.search.setObjectName("logSearch")
         self.search.setPlaceholderText("Search the log…")
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(100)
         self.direction = QComboBox()
         self.direction.setObjectName("logDirection")
         for label, _ in DIRECTION_CHOICES:
@@ -123,14 +92,15 @@ class LogView(QWidget):
         self.autoscroll = QCheckBox("Autoscroll")
         self.autoscroll.setChecked(True)
         self.autoscroll.setToolTip("Follow new rows; untick to hold the view still while reading")
-        self.clear_button = QPushButton("Clear")
+        self.clear_button = QToolButton()
+        self.clear_button.setText("Clear")
         self.clear_button.setToolTip("Empty this view (the totals keep counting)")
-        self.export_button = QPushButton("Export…")
+        self.export_button = QToolButton()
+        self.export_button.setText("Export…")
         self.export_button.setToolTip("Save the whole log as JSON Lines (one JSON object per line)")
-        self.import_button = QPushButton("Import…")
+        self.import_button = QToolButton()
+        self.import_button.setText("Import…")
         self.import_button.setToolTip("Open a JSON Lines log in a viewer window")
-        for button in (self.clear_button, self.export_button, self.import_button):
-            button.setAutoDefault(False)
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(self.search, 1)
@@ -155,7 +125,7 @@ class LogView(QWidget):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
-        widths = {COL_TIME: 92, COL_DIRECTION: 64, COL_TYPE: 120, COL_SIZE: 70}
+        widths = {COL_TIME: 88, COL_DIRECTION: 58, COL_TYPE: 112, COL_SIZE: 62}
         for column, width in widths.items():
             header.resizeSection(column, width)
         header.setSectionResizeMode(COL_PREVIEW, QHeaderView.ResizeMode.Stretch)
@@ -185,6 +155,7 @@ class LogView(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
+        self.detail.setMinimumSize(200, 110)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -204,6 +175,19 @@ class LogView(QWidget):
         self.update_counters()
         if self.autoscroll.isChecked():
             self.table.scrollToBottom()
+
+    #: Below this width the detail pane goes under the table instead of beside it.
+    SIDE_BY_SIDE_WIDTH = 980
+
+    def resizeEvent(self, event: Any) -> None:  # Qt override
+        super().resizeEvent(event)
+        wanted = (
+            Qt.Orientation.Horizontal if event.size().width() >= self.SIDE_BY_SIDE_WIDTH else Qt.Orientation.Vertical
+        )
+        if self.splitter.orientation() != wanted:
+            self.splitter.setOrientation(wanted)
+            total = self.splitter.width() if wanted == Qt.Orientation.Horizontal else self.splitter.height()
+            self.splitter.setSizes([total * 3 // 5, total * 2 // 5])
 
     # -- filtering ------------------------------------------------------------------------------
 
@@ -266,8 +250,8 @@ class LogView(QWidget):
         """Write the log to ``path`` and say so in the status bar; returns the rows written."""
         try:
             count = export_jsonl(self.model.store, path)
-        except OSError as exc:
-            notifier().error(f"Could not export the log to {path}: {exc.strerror or exc}")
+        except LogFileError as exc:
+            notifier().error(f"Could not export the log: {exc}")
             return 0
         notifier().info(f"Exported {count:,} log rows to {path}")
         return count
@@ -301,16 +285,21 @@ class LogViewerDialog(QDialog):
 def open_log_viewer(path: str | Path, parent: QWidget | None = None) -> LogViewerDialog | None:
     """Import ``path`` and show it in a viewer window; errors go to the status bar."""
     try:
-        store, problems = import_jsonl(path)
-    except (OSError, UnicodeDecodeError) as exc:
-        notifier().error(f"Could not open {path}: {getattr(exc, 'strerror', None) or exc}")
+        imported = import_jsonl(path)
+    except LogFileError as exc:
+        notifier().error(f"Could not open the log: {exc}")
         return None
-    if problems and not len(store):
-        notifier().error(f"{Path(path).name} is not a workbench log ({problems[0]})")
-        return None
+    store = imported.store
     dialog = LogViewerDialog(store, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
-    skipped = f"; skipped {len(problems)} unreadable lines ({problems[0]})" if problems else ""
-    (notifier().error if problems else notifier().info)(f"Opened {len(store):,} rows from {Path(path).name}{skipped}")
+    skipped = imported.skipped
+    if skipped:
+        line, why = skipped[0]
+        notifier().error(
+            f"Opened {len(store):,} rows from {Path(path).name}; skipped {len(skipped)} unreadable "
+            f"line{'s' if len(skipped) != 1 else ''} (line {line}: {why})"
+        )
+    else:
+        notifier().info(f"Opened {len(store):,} rows from {Path(path).name}")
     return dialog

@@ -33,6 +33,8 @@ class MimeChooser(QComboBox):
         self.addItems(_ordered(types))
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(14)
         self.setToolTip(
             f"MIME type of {'outgoing' if role == 'send' else 'incoming'} messages; "
             "pick one or type any text/<subtype>"

@@ -229,7 +229,7 @@ class OptionForm(QWidget):
             edit.textChanged.connect(self.changed)
             return edit
         edit = QLineEdit()
-        edit.setClearButtonEnabled(kind in ("strings", "str"))
+        edit.setClearButtonEnabled(kind in ("strings", "str", "optional_str"))
         if kind == "strings":
             edit.setPlaceholderText("comma separated; empty for none")
         elif name == "origin":
@@ -283,7 +283,7 @@ class OptionForm(QWidget):
         if kind == "strings":
             items = [part.strip() for part in text.split(",") if part.strip()]
             return items or None
-        if kind == "str" and option.default is None:
+        if kind in ("str", "optional_str") and option.default is None:
             return text.strip() or None
         if kind in ("host", "path"):
             return text.strip()

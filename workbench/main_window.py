@@ -1,0 +1,346 @@
+"""The main window: Servers and Clients tabs, a toolbar with the first steps, the status bar
+where every error is shown in plain words, the workspace and layout kept between runs, and a
+clean shutdown of every socket when the window closes."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from .service import WorkbenchService
+from .widgets.clients_panel import ClientsPanel
+from .widgets.composer import MessageLibrary
+from .widgets.log_view import open_log_viewer
+from .widgets.notify import notifier
+from .widgets.resources import resource_path
+from .widgets.servers_panel import ServersPanel
+from .workspace import Workspace, WorkspaceError, default_path
+
+TITLE = "WebSocket Workbench"
+SERVERS_TAB, CLIENTS_TAB = 0, 1
+ERROR_HISTORY = 20
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] if text else text
+
+
+class MainWindow(QMainWindow):
+    """``MainWindow(service, settings=None, workspace_path=None, load_workspace=True)``.
+
+    ``settings``: where the layout is kept (default ``QSettings()`` of the application);
+    ``workspace_path``: the workspace file read at start and written at close (default
+    ``workspace.default_path()``).
+    """
+
+    def __init__(
+        self,
+        service: WorkbenchService,
+        settings: QSettings | None = None,
+        workspace_path: str | Path | None = None,
+        load_workspace: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.settings = settings if settings is not None else QSettings()
+        self.workspace_path = Path(workspace_path) if workspace_path is not None else default_path()
+        self.workspace = Workspace()
+        self.library = MessageLibrary(self)
+        self.errors: list[str] = []
+        self._shutdown: asyncio.Future[Any] | None = None
+        self._closed_cleanly = False
+
+        self.setWindowTitle(TITLE)
+        icon = resource_path("icons", "workbench.png")
+        if icon.is_file():
+            self.setWindowIcon(QIcon(str(icon)))
+        self.resize(1280, 800)
+
+        self.servers = ServersPanel(service, self.library)
+        self.clients = ClientsPanel(service, self.library)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.servers, "Servers")
+        self.tabs.addTab(self.clients, "Clients")
+        self.setCentralWidget(self.tabs)
+
+        self._make_actions()
+        self._make_status_bar()
+
+        self.servers.new_client_requested.connect(self.new_client_to)
+        self.servers.empty_client.clicked.connect(self.new_client)
+        self.clients.empty_server.clicked.connect(self.new_server)
+        service.error_reported.connect(self.show_error)
+        notifier().message.connect(self._notified)
+        for signal in (service.server_added, service.server_removed, service.client_added, service.client_removed):
+            signal.connect(self._update_counts)
+        service.server_state_changed.connect(self._server_state)
+        service.client_state_changed.connect(self._client_state)
+
+        self.restore_layout()
+        if load_workspace:
+            self.load_workspace_file(self.workspace_path, quiet_if_missing=True)
+        self._update_counts()
+        if not self.status_label.text():
+            self.show_info("Ready. Start with “New server” or “New client”.")
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _make_actions(self) -> None:
+        def action(text: str, slot: Any, keys: str | QKeySequence.StandardKey | None = None, tip: str = "") -> QAction:
+            act = QAction(text, self)
+            if keys is not None:
+                act.setShortcut(QKeySequence(keys))
+            act.setToolTip(f"{tip or text} ({QKeySequence(keys).toString()})" if keys else (tip or text))
+            act.setStatusTip(tip or text)
+            act.triggered.connect(slot)
+            return act
+
+        self.new_server_action = action("New server", self.new_server, "Ctrl+Shift+N", "Make a server that listens on a port")
+        self.new_client_action = action("New client", self.new_client, "Ctrl+N", "Make a client that connects to a server")
+        self.open_action = action("Open workspace…", self.open_workspace_dialog, QKeySequence.StandardKey.Open)
+        self.save_action = action("Save workspace", self.save_workspace, QKeySequence.StandardKey.Save,
+                                  "Save servers, clients and saved messages (also done when the window closes)")
+        self.save_as_action = action("Save workspace as…", self.save_workspace_dialog, "Ctrl+Shift+S")
+        self.import_action = action("Open log file…", self.import_log_dialog, "Ctrl+I", "View a log exported as JSON Lines")
+        self.quit_action = action("Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.about_action = action("About", self._about)
+
+        file_menu = self.menuBar().addMenu("&File")
+        for act in (self.new_server_action, self.new_client_action):
+            file_menu.addAction(act)
+        file_menu.addSeparator()
+        for act in (self.open_action, self.save_action, self.save_as_action):
+            file_menu.addAction(act)
+        file_menu.addSeparator()
+        file_menu.addAction(self.import_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.about_action)
+
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addAction(self.new_server_action)
+        toolbar.addAction(self.new_client_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.open_action)
+        toolbar.addAction(self.save_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.import_action)
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
+    def _make_status_bar(self) -> None:
+        self.status_label = QLabel()
+        self.status_label.setObjectName("statusMessage")
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.counts_label = QLabel()
+        self.counts_label.setObjectName("hint")
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.counts_label)
+
+    # -- status bar ------------------------------------------------------------------------------
+
+    def show_error(self, context: str, message: str = "") -> None:
+        """Show an error in the status bar (kept until the next message; recent ones in the tooltip)."""
+        text = _sentence(f"{context}: {message}" if message else context)
+        stamp = time.strftime("%H:%M:%S")
+        self.errors.append(f"{stamp}  {text}")
+        del self.errors[:-ERROR_HISTORY]
+        self.status_label.setObjectName("statusError")
+        self.status_label.setStyleSheet("color: #b91c1c;")
+        self.status_label.setText(f"⚠ {text}")
+        self.status_label.setToolTip("Recent problems:\n" + "\n".join(self.errors))
+
+    def show_info(self, text: str) -> None:
+        self.status_label.setObjectName("statusMessage")
+        self.status_label.setStyleSheet("")
+        self.status_label.setText(_sentence(text))
+        if self.errors:
+            self.status_label.setToolTip("Recent problems:\n" + "\n".join(self.errors))
+
+    def _notified(self, text: str, is_error: bool) -> None:
+        if is_error:
+            self.show_error(text)
+        else:
+            self.show_info(text)
+
+    def _server_state(self, server_id: str, state: str, text: str) -> None:
+        if state in ("listening", "stopped") and server_id in self.service.servers:
+            self.show_info(f"{self.service.server(server_id).name}: {text}")
+        self._update_counts()
+
+    def _client_state(self, client_id: str, state: str, text: str) -> None:
+        if state in ("open", "closed") and client_id in self.service.clients:
+            self.show_info(f"{self.service.client(client_id).name}: {text}")
+        self._update_counts()
+
+    def _update_counts(self, *_: Any) -> None:
+        servers = self.service.servers.values()
+        clients = self.service.clients.values()
+        listening = sum(1 for h in servers if h.state == "listening")
+        open_clients = sum(1 for h in clients if h.state == "open")
+        self.tabs.setTabText(SERVERS_TAB, f"Servers ({len(servers)})" if servers else "Servers")
+        self.tabs.setTabText(CLIENTS_TAB, f"Clients ({len(clients)})" if clients else "Clients")
+        self.counts_label.setText(
+            f"{listening} of {len(servers)} servers listening · {open_clients} of {len(clients)} clients open"
+        )
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def new_server(self) -> str | None:
+        self.tabs.setCurrentIndex(SERVERS_TAB)
+        return self.servers.new_server()
+
+    def new_client(self) -> str | None:
+        self.tabs.setCurrentIndex(CLIENTS_TAB)
+        return self.clients.new_client()
+
+    def new_client_to(self, host: str, port: int) -> str | None:
+        self.tabs.setCurrentIndex(CLIENTS_TAB)
+        return self.clients.new_client(host, port)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {TITLE}",
+            f"<b>{TITLE}</b><p>Start WebSocket servers, open clients, send JSON, text, images "
+            "and bytes, and read every message in a log you can export.</p>",
+        )
+
+    # -- workspace -------------------------------------------------------------------------------
+
+    def current_workspace(self) -> Workspace:
+        """The workspace as it is now: servers and clients (forms applied where valid),
+        saved and recent messages, and the window's layout."""
+        for panel in (self.servers, self.clients):
+            for page in panel.pages.values():
+                if page.form.isEnabled() and page.form.problem() is None:  # type: ignore[attr-defined]
+                    kind = "server" if panel is self.servers else "client"
+                    item_id = page.server_id if kind == "server" else page.client_id  # type: ignore[attr-defined]
+                    values = page.form.values()  # type: ignore[attr-defined]
+                    check = (self.service.validate_server_options if kind == "server" else self.service.validate_client_options)(values)
+                    handle = self.service.server(item_id) if kind == "server" else self.service.client(item_id)
+                    if check is None and values != handle.options:
+                        (self.service.update_server if kind == "server" else self.service.update_client)(item_id, values)
+        base = Workspace(saved_messages=list(self.library.saved), recent_messages=list(self.library.recent))
+        return self.service.to_workspace(base)
+
+    def save_workspace(self, path: str | Path | None = None) -> bool:
+        target = Path(path) if path else self.workspace_path
+        try:
+            written = self.current_workspace().save(target)
+        except WorkspaceError as exc:
+            self.show_error("Saving the workspace", str(exc))
+            return False
+        self.show_info(f"Workspace saved to {written}")
+        return True
+
+    def load_workspace_file(self, path: str | Path, quiet_if_missing: bool = False) -> bool:
+        target = Path(path)
+        if quiet_if_missing and not target.exists():
+            return False
+        try:
+            workspace = Workspace.load(target)
+        except WorkspaceError as exc:
+            self.show_error("Opening the workspace", str(exc))
+            return False
+        self.workspace = workspace
+        self.library.set_messages(workspace.saved_messages, workspace.recent_messages)
+        self.service.load_workspace(workspace, replace=True)
+        count = len(workspace.servers) + len(workspace.clients)
+        self.show_info(f"Opened the workspace {target.name}: {len(workspace.servers)} servers, {len(workspace.clients)} clients"
+                       if count else f"Opened the workspace {target.name}")
+        return True
+
+    def open_workspace_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a workspace", str(self.workspace_path.parent), "Workspace (*.json);;All files (*)")
+        if path:
+            self.load_workspace_file(path)
+
+    def save_workspace_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the workspace as", str(self.workspace_path), "Workspace (*.json);;All files (*)")
+        if path:
+            self.save_workspace(path)
+
+    def import_log_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a log exported as JSON Lines", "", "JSON Lines (*.jsonl *.json);;All files (*)")
+        if path:
+            open_log_viewer(path, self)
+
+    # -- layout ----------------------------------------------------------------------------------
+
+    def save_layout(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/tab", self.tabs.currentIndex())
+        self.settings.setValue("servers/splitter", self.servers.splitter.saveState())
+        self.settings.setValue("clients/splitter", self.clients.splitter.saveState())
+        self.settings.sync()
+
+    def restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+        for key, splitter in (("servers/splitter", self.servers.splitter), ("clients/splitter", self.clients.splitter)):
+            value = self.settings.value(key)
+            if isinstance(value, QByteArray) and not value.isEmpty():
+                splitter.restoreState(value)
+        try:
+            tab = int(self.settings.value("window/tab", SERVERS_TAB))
+        except (TypeError, ValueError):
+            tab = SERVERS_TAB
+        self.tabs.setCurrentIndex(tab if tab in (SERVERS_TAB, CLIENTS_TAB) else SERVERS_TAB)
+
+    # -- closing ---------------------------------------------------------------------------------
+
+    @property
+    def closed_cleanly(self) -> bool:
+        return self._closed_cleanly
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # Qt override
+        """First close: save, then close every socket and server through the service and
+        close again when that is done (bounded by the service's timeout)."""
+        if self._closed_cleanly:
+            event.accept()
+            return
+        event.ignore()
+        if self._shutdown is not None:
+            return
+        self.save_layout()
+        self.save_workspace()
+        self.show_info("Closing every connection…")
+        self.setEnabled(False)
+        try:
+            self._shutdown = asyncio.ensure_future(self.service.shutdown())
+        except RuntimeError:  # no event loop: nothing can be open either
+            self._finish_close()
+            return
+        self._shutdown.add_done_callback(lambda _future: self._finish_close())
+
+    def _finish_close(self) -> None:
+        self._closed_cleanly = True
+        self.close()

@@ -1,0 +1,239 @@
+"""The Clients panel: any number of clients, each with its settings, Open/Close, a state line
+that follows every change (connecting, attempt n of m, open, closed with code and reason,
+failed and why), a composer and its message log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..log_model import LogModel
+from ..service import WorkbenchService
+from .composer import Composer, MessageLibrary
+from .item_panel import EmptyState, ItemPanel
+from .log_view import LogView
+from .option_form import client_form
+from .settings_column import SettingsColumn
+from .status_badge import StatusBadge
+
+#: What a new client starts with when no server of the workspace is listening.
+NEW_CLIENT_OPTIONS = {"host": "127.0.0.1", "port": 8080, "number_of_retries": 3}
+
+
+class ClientPage(QWidget):
+    def __init__(self, service: WorkbenchService, client_id: str, library: MessageLibrary, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.client_id = client_id
+        handle = service.client(client_id)
+
+        self.name_edit = QLineEdit(handle.name)
+        self.name_edit.setObjectName("nameEdit")
+        self.name_edit.setToolTip("Name of this client in the workspace")
+        self.name_edit.setMaximumWidth(200)
+        self.url_label = QLabel()
+        self.url_label.setObjectName("hint")
+        self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.badge = StatusBadge()
+        self.open_button = QPushButton("Open")
+        self.open_button.setObjectName("primaryButton")
+        self.open_button.setToolTip("Connect with the settings on the left")
+        self.close_button = QPushButton("Close")
+        self.close_button.setToolTip("Close the connection (code 1000) or stop connecting")
+        header = QHBoxLayout()
+        header.addWidget(self.name_edit)
+        header.addWidget(self.url_label)
+        header.addWidget(self.badge, 1)
+        header.addWidget(self.open_button)
+        header.addWidget(self.close_button)
+
+        self.form = client_form()
+        self.form_hint = QLabel("Settings apply when the client opens.")
+        self.form_hint.setObjectName("hint")
+        self.form_hint.setWordWrap(True)
+        settings = SettingsColumn()
+        settings.add(self.form_hint)
+        settings.add(self.form, 1)
+
+        self.composer = Composer(library)
+        send_box = QGroupBox("Send")
+        send_layout = QVBoxLayout(send_box)
+        send_layout.addWidget(self.composer)
+
+        store = service.log(client_id)
+        self.log_view = LogView(LogModel(store, self), title=store.name)
+        log_box = QGroupBox("Message log")
+        log_layout = QVBoxLayout(log_box)
+        log_layout.addWidget(self.log_view)
+
+        self.right = QSplitter(Qt.Orientation.Vertical)
+        self.right.addWidget(send_box)
+        self.right.addWidget(log_box)
+        self.right.setStretchFactor(0, 2)
+        self.right.setStretchFactor(1, 3)
+        self.right.setSizes([250, 420])
+        self.right.setChildrenCollapsible(False)
+        self.body = QSplitter(Qt.Orientation.Horizontal)
+        self.body.addWidget(settings)
+        self.body.addWidget(self.right)
+        self.body.setStretchFactor(1, 1)
+        self.body.setSizes([300, 800])
+        self.body.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(header)
+        layout.addWidget(self.body, 1)
+
+        self.form.set_values(handle.options)
+        self.name_edit.editingFinished.connect(self._rename)
+        self.open_button.clicked.connect(self.open)
+        self.close_button.clicked.connect(self.close_client)
+        self.composer.send_requested.connect(self.send)
+        self.form.changed.connect(self._form_edited)
+        service.client_state_changed.connect(self._state_changed)
+        service.client_changed.connect(self._client_changed)
+        self.setTabOrder(self.name_edit, self.open_button)
+        self.setTabOrder(self.open_button, self.close_button)
+        self._client_changed(client_id)
+        self._state_changed(client_id, handle.state, handle.status_text)
+
+    @property
+    def handle(self) -> Any:
+        return self.service.client(self.client_id)
+
+    def _state_changed(self, client_id: str, state: str, text: str) -> None:
+        if client_id != self.client_id:
+            return
+        if state == "idle":
+            text = "Not connected — press Open"
+        self.badge.set_state(state, text)
+        active = state in ("connecting", "open", "closing")
+        self.open_button.setEnabled(not active)
+        self.close_button.setEnabled(state in ("connecting", "open"))
+        self.form.setEnabled(not active)
+        self.form_hint.setText(
+            "Close the client to change these settings." if active else "Settings apply when the client opens."
+        )
+        if state == "open":
+            self.composer.set_can_send(True)
+        elif state == "connecting":
+            self.composer.set_can_send(True, "")
+        else:
+            self.composer.set_can_send(False, "Open the client to send")
+
+    def _client_changed(self, client_id: str) -> None:
+        if client_id != self.client_id:
+            return
+        handle = self.handle
+        if self.name_edit.text() != handle.name:
+            self.name_edit.setText(handle.name)
+        self.url_label.setText(handle.url)
+        self.composer.set_send_type(handle.send_type)
+
+    def _form_edited(self) -> None:
+        mime = self.form.editors["send_type"].mime_type()  # type: ignore[attr-defined]
+        if mime:
+            self.composer.set_send_type(mime)
+
+    def _rename(self) -> None:
+        name = self.name_edit.text().strip()
+        if name and name != self.handle.name:
+            self.service.rename_client(self.client_id, name)
+
+    def apply_form(self) -> bool:
+        problem = self.form.problem()
+        if problem is None:
+            problem = self.service.validate_client_options(self.form.values())
+        if problem is not None:
+            self.form.show_error(problem)
+            self.service.report(self.handle.name, problem)
+            return False
+        values = self.form.values()
+        if values != self.handle.options:
+            return self.service.update_client(self.client_id, values)
+        return True
+
+    def open(self) -> None:
+        if self.apply_form():
+            self.service.open_client(self.client_id)
+
+    def close_client(self) -> None:
+        self.service.close_client(self.client_id)
+
+    def send(self, value: Any) -> None:
+        self.service.send_to_client(self.client_id, value)
+
+
+class ClientsPanel(ItemPanel):
+    """All clients of the workspace; follows ``client_added`` / ``client_removed``."""
+
+    def __init__(self, service: WorkbenchService, library: MessageLibrary, parent: QWidget | None = None) -> None:
+        empty = EmptyState(
+            "No clients yet",
+            "A client connects to a WebSocket server — one started in the Servers tab, or any "
+            "ws:// server you can reach. Make one, set its host and port, and press Open.",
+        )
+        self.empty_new = empty.add_button("New client", primary=True)
+        self.empty_server = empty.add_button("New server instead")
+        empty.finish()
+        super().__init__("client", empty, parent)
+        self.service = service
+        self.library = library
+        self.new_button.clicked.connect(lambda: self.new_client())
+        self.empty_new.clicked.connect(lambda: self.new_client())
+        self.remove_button.clicked.connect(self.remove_current)
+        service.client_added.connect(self._added)
+        service.client_removed.connect(self.remove_page)
+        service.client_state_changed.connect(self._relabel)
+        service.client_changed.connect(self._relabel)
+        for client_id in service.clients:
+            self._added(client_id)
+
+    def new_client(self, host: str | None = None, port: int | None = None) -> str | None:
+        """Add a client; aimed at ``host:port``, else at the newest listening server, else
+        at 127.0.0.1:8080."""
+        options = dict(NEW_CLIENT_OPTIONS)
+        if host is None or port is None:
+            listening = [h for h in self.service.servers.values() if h.state == "listening" and h.port]
+            if listening:
+                newest = listening[-1]
+                host = newest.host if newest.host not in ("0.0.0.0", "::", "localhost") else "127.0.0.1"
+                port = newest.port
+        if host is not None and port is not None:
+            options.update(host=host, port=port)
+        number = len(self.service.clients) + 1
+        names = {h.name for h in self.service.clients.values()}
+        while f"Client {number}" in names:
+            number += 1
+        return self.service.add_client(options, f"Client {number}")
+
+    def remove_current(self) -> None:
+        client_id = self.current_id()
+        if client_id:
+            self.service.remove_client(client_id)
+
+    def page(self, client_id: str) -> ClientPage:
+        return self.pages[client_id]  # type: ignore[return-value]
+
+    def _added(self, client_id: str) -> None:
+        self.add_page(client_id, "", ClientPage(self.service, client_id, self.library))
+        self._relabel(client_id)
+
+    def _relabel(self, client_id: str, *_: Any) -> None:
+        if client_id not in self.pages or client_id not in self.service.clients:
+            return
+        handle = self.service.client(client_id)
+        state = {"idle": "not connected"}.get(handle.state, handle.state)
+        self.set_label(client_id, f"{handle.name}\n{state}", f"{handle.name} ({handle.url}): {handle.status_text}")

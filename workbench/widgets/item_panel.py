@@ -1,0 +1,157 @@
+"""The frame shared by the Servers and Clients panels: a list of items on the left with
+New/Remove buttons, the selected item's page on the right, and a helpful empty state."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+
+
+class EmptyState(QWidget):
+    """A centred explanation with the buttons that get a person started."""
+
+    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("welcome")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.title = QLabel(title)
+        self.title.setObjectName("welcomeTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text = QLabel(text)
+        self.text.setObjectName("welcomeText")
+        self.text.setWordWrap(True)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text.setFixedWidth(540)
+        self.text.setMinimumHeight(self.text.heightForWidth(540))
+        self.buttons = QHBoxLayout()
+        self.buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addStretch(2)
+        layout.addWidget(self.title)
+        layout.addSpacing(8)
+        layout.addWidget(self.text, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addSpacing(16)
+        layout.addLayout(self.buttons)
+        layout.addStretch(3)
+
+    def add_button(self, text: str, primary: bool = False) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName("primaryButton" if primary else "welcomeButton")
+        if primary:
+            button.setStyleSheet("padding: 10px 22px; font-size: 14px;")
+        self.buttons.insertWidget(self.buttons.count(), button)
+        return button
+
+    def finish(self) -> None:
+        self.buttons.addStretch(1)
+
+
+class ItemPanel(QWidget):
+    """List + pages. Subclasses add pages with ``add_page(item_id, label, page)``.
+
+    Signals: ``current_changed(str)`` — the id of the shown item ('' for none).
+    """
+
+    current_changed = Signal(str)
+
+    def __init__(self, noun: str, empty: EmptyState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.noun = noun
+        self.pages: dict[str, QWidget] = {}
+        self.list = QListWidget()
+        self.list.setObjectName("itemList")
+        self.list.setAccessibleName(f"{noun.capitalize()}s")
+        self.new_button = QPushButton(f"New {noun}")
+        self.new_button.setObjectName(f"new_{noun}_button")
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setToolTip(f"Close and forget the selected {noun}")
+        self.remove_button.setEnabled(False)
+        heading = QLabel(f"{noun.capitalize()}s")
+        heading.setObjectName("pageTitle")
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.addWidget(self.new_button, 1)
+        buttons.addWidget(self.remove_button)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(6, 6, 0, 6)
+        side_layout.addWidget(heading)
+        side_layout.addWidget(self.list, 1)
+        side_layout.addLayout(buttons)
+        side.setMinimumWidth(170)
+
+        self.empty = empty
+        self.stack = QStackedWidget()
+        self.stack.addWidget(empty)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(side)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([190, 1090])
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+        self.list.currentItemChanged.connect(self._current_item_changed)
+
+    def add_page(self, item_id: str, label: str, page: QWidget) -> None:
+        self.pages[item_id] = page
+        self.stack.addWidget(page)
+        item = QListWidgetItem(label)
+        item.setData(ID_ROLE, item_id)
+        self.list.addItem(item)
+        self.list.setCurrentItem(item)
+
+    def remove_page(self, item_id: str) -> None:
+        page = self.pages.pop(item_id, None)
+        item = self._item(item_id)
+        if item is not None:
+            self.list.takeItem(self.list.row(item))
+        if page is not None:
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        if not self.pages:
+            self.stack.setCurrentWidget(self.empty)
+            self.remove_button.setEnabled(False)
+            self.current_changed.emit("")
+
+    def set_label(self, item_id: str, label: str, tooltip: str = "") -> None:
+        item = self._item(item_id)
+        if item is not None:
+            item.setText(label)
+            item.setToolTip(tooltip or label)
+
+    def current_id(self) -> str:
+        item = self.list.currentItem()
+        return item.data(ID_ROLE) if item is not None else ""
+
+    def show_item(self, item_id: str) -> None:
+        item = self._item(item_id)
+        if item is not None:
+            self.list.setCurrentItem(item)
+
+    def _item(self, item_id: str) -> QListWidgetItem | None:
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            if item.data(ID_ROLE) == item_id:
+                return item
+        return None
+
+    def _current_item_changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        item_id = current.data(ID_ROLE) if current is not None else ""
+        page = self.pages.get(item_id)
+        self.stack.setCurrentWidget(page if page is not None else self.empty)
+        self.remove_button.setEnabled(page is not None)
+        self.current_changed.emit(item_id)

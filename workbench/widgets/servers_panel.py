@@ -1,0 +1,468 @@
+"""The Servers panel: one page per server with its settings, Start/Stop, status, the live
+list of its sockets (log, close with code and reason), sending/broadcast and auto-reply.
+
+Everything goes through ``WorkbenchService``: the page calls its methods (which return
+tasks the page never awaits) and follows its signals.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..log_model import LogModel
+from ..service import WorkbenchService
+from ..socket_model import COL_ADDRESS, COL_IN, COL_OUT, COL_SINCE, COL_STATE, SocketListModel
+from .composer import Composer, MessageLibrary
+from .item_panel import EmptyState, ItemPanel
+from .log_view import LogView
+from .option_form import server_form
+from .settings_column import SettingsColumn
+from .status_badge import StatusBadge
+
+#: What a new server starts with: loopback only, any free port.
+NEW_SERVER_OPTIONS = {"host_interface": "127.0.0.1", "port": 0}
+
+AUTO_REPLY_CHOICES = (("Off", "off"), ("Echo each message", "echo"), ("Fixed reply", "fixed"))
+
+
+class ServerPage(QWidget):
+    """Everything about one server. ``new_client_requested(host, port)`` asks the window for
+    a client aimed at this server."""
+
+    new_client_requested = Signal(str, int)
+
+    def __init__(self, service: WorkbenchService, server_id: str, library: MessageLibrary, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.server_id = server_id
+        handle = service.server(server_id)
+
+        # -- header -------------------------------------------------------------------
+        self.name_edit = QLineEdit(handle.name)
+        self.name_edit.setObjectName("nameEdit")
+        self.name_edit.setToolTip("Name of this server in the workspace")
+        self.name_edit.setMaximumWidth(200)
+        self.badge = StatusBadge()
+        self.start_button = QPushButton("Start")
+        self.start_button.setObjectName("primaryButton")
+        self.start_button.setToolTip("Listen for connections with the settings on the left")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop listening and close every socket (code 1001)")
+        self.client_button = QPushButton("New client to it")
+        self.client_button.setToolTip("Make a client aimed at this server's address and port")
+        header = QHBoxLayout()
+        header.addWidget(self.name_edit)
+        header.addWidget(self.badge, 1)
+        header.addWidget(self.client_button)
+        header.addWidget(self.start_button)
+        header.addWidget(self.stop_button)
+
+        # -- settings column --------------------------------------------------------------
+        self.auto_mode = QComboBox()
+        self.auto_mode.setObjectName("autoReplyMode")
+        for label, mode in AUTO_REPLY_CHOICES:
+            self.auto_mode.addItem(label, mode)
+        self.auto_text = QLineEdit()
+        self.auto_text.setObjectName("autoReplyText")
+        self.auto_text.setPlaceholderText('fixed reply, e.g. {"ok": true}')
+        auto_box = QGroupBox("Auto-reply")
+        auto_form = QFormLayout(auto_box)
+        auto_form.addRow("Mode:", self.auto_mode)
+        auto_form.addRow("Reply:", self.auto_text)
+        auto_box.setToolTip("Answer every incoming message automatically — handy for quick tests")
+        self.form = server_form()
+        self.form_hint = QLabel("Settings apply when the server starts.")
+        self.form_hint.setObjectName("hint")
+        self.form_hint.setWordWrap(True)
+        settings = SettingsColumn()
+        settings.add(auto_box)
+        settings.add(self.form_hint)
+        settings.add(self.form, 1)
+
+        # -- sockets ------------------------------------------------------------------------
+        self.sockets = SocketListModel(service, server_id, self)
+        self.socket_table = QTableView()
+        self.socket_table.setObjectName("socketTable")
+        self.socket_table.setModel(self.sockets)
+        self.socket_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.socket_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.socket_table.verticalHeader().hide()
+        self.socket_table.setShowGrid(False)
+        self.socket_table.setAlternatingRowColors(True)
+        header_view = self.socket_table.horizontalHeader()
+        header_view.setStretchLastSection(True)
+        header_view.setHighlightSections(False)
+        for column, width in ((COL_ADDRESS, 110), (COL_SINCE, 110), (COL_IN, 36), (COL_OUT, 36)):
+            header_view.resizeSection(column, width)
+        header_view.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header_view.setSectionResizeMode(COL_STATE, QHeaderView.ResizeMode.Stretch)
+        self.sockets_empty = QLabel("No sockets yet. Start the server, then connect a client to it.")
+        self.sockets_empty.setObjectName("emptyHint")
+        self.sockets_empty.setWordWrap(True)
+        self.log_button = QToolButton()
+        self.log_button.setText("Open log")
+        self.log_button.setToolTip("Show the selected socket's message log below (or double-click it)")
+        self.close_code = QSpinBox()
+        self.close_code.setObjectName("closeCode")
+        self.close_code.setRange(1000, 4999)
+        self.close_code.setValue(1000)
+        self.close_code.setToolTip("Close code: 1000 (normal) or 3000–4999 (your application's own)")
+        self.close_reason = QLineEdit()
+        self.close_reason.setObjectName("closeReason")
+        self.close_reason.setPlaceholderText("reason")
+        self.close_reason.setMinimumWidth(60)
+        self.close_button = QToolButton()
+        self.close_button.setText("Close")
+        self.close_button.setObjectName("closeSocketButton")
+        self.close_button.setToolTip("Close the selected socket with this code and reason")
+        actions = QHBoxLayout()
+        actions.setContentsMargins(0, 0, 0, 0)
+        actions.addWidget(self.log_button)
+        actions.addStretch(1)
+        actions.addWidget(QLabel("Code:"))
+        actions.addWidget(self.close_code)
+        actions.addWidget(self.close_reason, 1)
+        actions.addWidget(self.close_button)
+        sockets_box = QGroupBox("Connected sockets")
+        sockets_layout = QVBoxLayout(sockets_box)
+        sockets_layout.addWidget(self.socket_table, 1)
+        sockets_layout.addWidget(self.sockets_empty)
+        sockets_layout.addLayout(actions)
+
+        # -- composer -----------------------------------------------------------------------
+        self.composer = Composer(library)
+        self.composer.send_button.setText("Send")
+        self.broadcast_button = self.composer.add_send_button(
+            "Broadcast", "Send this message to every open socket of this server"
+        )
+        self.broadcast_button.setObjectName("broadcastButton")
+        send_box = QGroupBox("Send")
+        send_layout = QVBoxLayout(send_box)
+        send_layout.addWidget(self.composer)
+
+        # -- logs ---------------------------------------------------------------------------
+        self.logs = QTabWidget()
+        self.logs.setObjectName("serverLogs")
+        self.logs.setTabsClosable(True)
+        self.logs.setDocumentMode(True)
+        self.log_views: dict[str, LogView] = {}
+        self._add_log_tab(server_id, "Server events")
+
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(sockets_box)
+        top.addWidget(send_box)
+        top.setStretchFactor(0, 6)
+        top.setStretchFactor(1, 5)
+        top.setSizes([420, 350])
+        top.setChildrenCollapsible(False)
+        self.right = QSplitter(Qt.Orientation.Vertical)
+        self.right.addWidget(top)
+        self.right.addWidget(self.logs)
+        self.right.setStretchFactor(0, 2)
+        self.right.setStretchFactor(1, 3)
+        self.right.setChildrenCollapsible(False)
+        self.body = QSplitter(Qt.Orientation.Horizontal)
+        self.body.addWidget(settings)
+        self.body.addWidget(self.right)
+        self.body.setStretchFactor(1, 1)
+        self.body.setSizes([300, 800])
+        self.body.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(header)
+        layout.addWidget(self.body, 1)
+
+        # -- wiring ----------------------------------------------------------------------------
+        self.form.set_values(handle.options)
+        self.auto_mode.setCurrentIndex(max(0, self.auto_mode.findData(handle.auto_reply.mode)))
+        self.auto_text.setText(handle.auto_reply.text)
+        self.name_edit.editingFinished.connect(self._rename)
+        self.start_button.clicked.connect(self.start)
+        self.stop_button.clicked.connect(self.stop)
+        self.client_button.clicked.connect(self._new_client)
+        self.auto_mode.activated.connect(self.apply_auto_reply)
+        self.auto_text.editingFinished.connect(self._auto_text_done)
+        self.log_button.clicked.connect(self.open_selected_log)
+        self.socket_table.doubleClicked.connect(self.open_selected_log)
+        self.close_button.clicked.connect(self.close_selected)
+        self.close_reason.returnPressed.connect(self.close_selected)
+        self.composer.send_requested.connect(self.send)
+        self.composer.extra_send_requested.connect(self._broadcast)
+        self.logs.tabCloseRequested.connect(self._close_log_tab)
+        self.socket_table.selectionModel().selectionChanged.connect(self._update_actions)
+        self.sockets.rowsInserted.connect(self._sockets_changed)
+        self.sockets.dataChanged.connect(self._update_actions)
+        self.sockets.modelReset.connect(self._sockets_changed)
+        self.form.editors["send_type"].mime_changed.connect(self._send_type_edited)  # type: ignore[attr-defined]
+        service.server_state_changed.connect(self._state_changed)
+        service.server_changed.connect(self._server_changed)
+        self.setTabOrder(self.name_edit, self.client_button)
+        self.setTabOrder(self.client_button, self.start_button)
+        self.setTabOrder(self.start_button, self.stop_button)
+        self._state_changed(server_id, handle.state, handle.status_text)
+        self.composer.set_send_type(handle.send_type)
+        self._sockets_changed()
+
+    # -- state -------------------------------------------------------------------------------
+
+    @property
+    def handle(self) -> Any:
+        return self.service.server(self.server_id)
+
+    def _state_changed(self, server_id: str, state: str, text: str) -> None:
+        if server_id != self.server_id:
+            return
+        if state == "stopped":
+            text = "Stopped — press Start to listen"
+        elif state == "failed":
+            text = f"Could not start: {text}"
+        self.badge.set_state(state, text)
+        running = state in ("starting", "listening", "stopping")
+        self.start_button.setEnabled(not running)
+        self.stop_button.setEnabled(state in ("starting", "listening"))
+        self.client_button.setEnabled(state == "listening")
+        self.form.setEnabled(not running)
+        self.form_hint.setText(
+            "Stop the server to change these settings." if running else "Settings apply when the server starts."
+        )
+        self._sockets_changed()
+
+    def _server_changed(self, server_id: str) -> None:
+        if server_id == self.server_id:
+            handle = self.handle
+            if self.name_edit.text() != handle.name:
+                self.name_edit.setText(handle.name)
+            if not self.form.isEnabled():
+                return
+            self.composer.set_send_type(handle.send_type)
+
+    def _send_type_edited(self, mime: str) -> None:
+        if mime:
+            self.composer.set_send_type(mime)
+
+    def _rename(self) -> None:
+        name = self.name_edit.text().strip()
+        if name and name != self.handle.name:
+            self.service.rename_server(self.server_id, name)
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def apply_form(self) -> bool:
+        """Give the form's values to the service; show core's complaint in the form if any."""
+        problem = self.form.problem()
+        if problem is None:
+            problem = self.service.validate_server_options(self.form.values())
+        if problem is not None:
+            self.form.show_error(problem)
+            self.service.report(self.handle.name, problem)
+            return False
+        values = self.form.values()
+        if values != self.handle.options:
+            return self.service.update_server(self.server_id, values)
+        return True
+
+    def start(self) -> None:
+        if self.apply_form():
+            self.composer.set_send_type(self.handle.send_type)
+            self.service.start_server(self.server_id)
+
+    def stop(self) -> None:
+        self.service.stop_server(self.server_id)
+
+    def apply_auto_reply(self) -> bool:
+        mode = self.auto_mode.currentData()
+        self.auto_text.setEnabled(mode == "fixed")
+        handle = self.handle
+        if mode == handle.auto_reply.mode and (mode != "fixed" or self.auto_text.text() == handle.auto_reply.text):
+            return True
+        if mode == "fixed" and not self.auto_text.text().strip():
+            self.auto_text.setFocus()
+            return False
+        return self.service.set_auto_reply(self.server_id, mode, self.auto_text.text())
+
+    def _auto_text_done(self) -> None:
+        if self.auto_mode.currentData() == "fixed":
+            self.apply_auto_reply()
+
+    def _new_client(self) -> None:
+        handle = self.handle
+        if handle.port:
+            host = handle.host if handle.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+            self.new_client_requested.emit(host, handle.port)
+
+    # -- sockets -----------------------------------------------------------------------------------
+
+    def selected_socket(self) -> str | None:
+        rows = self.socket_table.selectionModel().selectedRows()
+        return self.sockets.socket_id(rows[0].row()) if rows else None
+
+    def select_socket(self, socket_id: str) -> None:
+        row = self.sockets.row_of(socket_id)
+        if row is not None:
+            self.socket_table.selectRow(row)
+
+    def _sockets_changed(self, *_: Any) -> None:
+        has_rows = self.sockets.rowCount() > 0
+        self.sockets_empty.setVisible(not has_rows)
+        handle = self.handle if self.server_id in self.service.servers else None
+        if handle is not None and handle.state == "listening" and handle.port:
+            self.sockets_empty.setText(
+                f"No sockets yet. Connect a client to ws://{handle.host}:{handle.port}/ — "
+                "“New client to it” makes one."
+            )
+        else:
+            self.sockets_empty.setText("No sockets yet. Start the server, then connect a client to it.")
+        if has_rows and self.selected_socket() is None:
+            self.socket_table.selectRow(self.sockets.rowCount() - 1)
+        self._update_actions()
+
+    def _update_actions(self, *_: Any) -> None:
+        socket_id = self.selected_socket()
+        selected_open = socket_id is not None and self.service.socket(socket_id).is_open
+        any_open = bool(self.handle.open_sockets) if self.server_id in self.service.servers else False
+        self.log_button.setEnabled(socket_id is not None)
+        self.close_button.setEnabled(selected_open)
+        self.composer.set_button_can_send(self.broadcast_button, any_open)
+        self.composer.set_can_send(
+            selected_open,
+            "Select an open socket to send to it" if any_open else "No socket is connected yet",
+        )
+
+    def open_selected_log(self, *_: Any) -> None:
+        socket_id = self.selected_socket()
+        if socket_id is None:
+            return
+        if socket_id not in self.log_views:
+            handle = self.service.socket(socket_id)
+            self._add_log_tab(socket_id, handle.remote_address)
+        self.logs.setCurrentWidget(self.log_views[socket_id])
+
+    def _add_log_tab(self, log_id: str, title: str) -> LogView:
+        store = self.service.log(log_id)
+        view = LogView(LogModel(store, self), title=store.name or title)
+        self.log_views[log_id] = view
+        index = self.logs.addTab(view, title)
+        if log_id == self.server_id:
+            self.logs.tabBar().setTabButton(index, self.logs.tabBar().ButtonPosition.RightSide, None)
+        return view
+
+    def _close_log_tab(self, index: int) -> None:
+        view = self.logs.widget(index)
+        for log_id, candidate in list(self.log_views.items()):
+            if candidate is view and log_id != self.server_id:
+                del self.log_views[log_id]
+                self.logs.removeTab(index)
+                view.model.stop()
+                view.deleteLater()
+
+    def close_selected(self) -> None:
+        socket_id = self.selected_socket()
+        if socket_id is None or not self.close_button.isEnabled():
+            return
+        code = self.close_code.value()
+        if 1000 < code < 3000:
+            self.service.report(
+                self.handle.name, f"close code {code} is reserved by the protocol; use 1000 or 3000–4999"
+            )
+            self.close_code.setFocus()
+            return
+        self.service.close_socket(socket_id, code, self.close_reason.text().strip())
+
+    def _broadcast(self, button: Any, value: Any) -> None:
+        if button is self.broadcast_button:
+            self.broadcast(value)
+
+    def broadcast(self, value: Any) -> int:
+        return self.service.broadcast(self.server_id, value)
+
+    def send(self, value: Any) -> None:
+        """Send to the selected socket (the Send button and Ctrl+Enter)."""
+        socket_id = self.selected_socket()
+        if socket_id is not None:
+            self.service.send_to_socket(socket_id, value)
+            if socket_id not in self.log_views:
+                self.open_selected_log()
+
+
+class ServersPanel(ItemPanel):
+    """All servers of the workspace; follows ``server_added`` / ``server_removed``."""
+
+    new_client_requested = Signal(str, int)
+
+    def __init__(self, service: WorkbenchService, library: MessageLibrary, parent: QWidget | None = None) -> None:
+        empty = EmptyState(
+            "No servers yet",
+            "A server listens on a port and accepts WebSocket connections. Make one, press Start, "
+            "and connect clients to it — from this workbench or from your own code.",
+        )
+        self.empty_new = empty.add_button("New server", primary=True)
+        self.empty_client = empty.add_button("New client instead")
+        empty.finish()
+        super().__init__("server", empty, parent)
+        self.service = service
+        self.library = library
+        self.new_button.clicked.connect(self.new_server)
+        self.empty_new.clicked.connect(self.new_server)
+        self.remove_button.clicked.connect(self.remove_current)
+        service.server_added.connect(self._added)
+        service.server_removed.connect(self.remove_page)
+        service.server_state_changed.connect(self._state_changed)
+        service.server_changed.connect(self._relabel)
+        for server_id in service.servers:
+            self._added(server_id)
+
+    def new_server(self) -> str | None:
+        number = len(self.service.servers) + 1
+        names = {h.name for h in self.service.servers.values()}
+        while f"Server {number}" in names:
+            number += 1
+        server_id = self.service.add_server(dict(NEW_SERVER_OPTIONS), f"Server {number}")
+        if server_id is not None:
+            page = self.pages[server_id]
+            page.name_edit.setFocus()
+        return server_id
+
+    def remove_current(self) -> None:
+        server_id = self.current_id()
+        if server_id:
+            self.service.remove_server(server_id)
+
+    def page(self, server_id: str) -> ServerPage:
+        return self.pages[server_id]  # type: ignore[return-value]
+
+    def _added(self, server_id: str) -> None:
+        page = ServerPage(self.service, server_id, self.library)
+        page.new_client_requested.connect(self.new_client_requested)
+        self.add_page(server_id, "", page)
+        self._relabel(server_id)
+
+    def _state_changed(self, server_id: str, _state: str, _text: str) -> None:
+        self._relabel(server_id)
+
+    def _relabel(self, server_id: str) -> None:
+        if server_id not in self.pages or server_id not in self.service.servers:
+            return
+        handle = self.service.server(server_id)
+        short = f"● :{handle.port}" if handle.state == "listening" else handle.state
+        self.set_label(server_id, f"{handle.name}\n{short}", f"{handle.name}: {handle.status_text}")

@@ -1,0 +1,35 @@
+"""A coloured label for a server's or client's state (styled by ``state`` in style.qss)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+#: service state -> badge colour class
+STATE_STYLE = {
+    "listening": "ok",
+    "open": "ok",
+    "starting": "busy",
+    "stopping": "busy",
+    "connecting": "busy",
+    "closing": "busy",
+    "failed": "error",
+}
+
+
+class StatusBadge(QLabel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statusBadge")
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.state = ""
+
+    def set_state(self, state: str, text: str) -> None:
+        self.state = state
+        self.setText(text[:1].upper() + text[1:] if text else state)
+        self.setToolTip(self.text())
+        self.setProperty("state", STATE_STYLE.get(state, "idle"))
+        self.style().unpolish(self)
+        self.style().polish(self)

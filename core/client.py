@@ -124,6 +124,10 @@ class Client(EventEmitter[ClientEvent]):
         channel = self._channel
         if channel is not None and channel.accepting:
             return channel.send(payload, is_text)
+        if channel is not None:
+            # The connection is ending (e.g. the server's close frame arrived): queueing here
+            # would strand the message in the pre-open queue, neither sent nor reported.
+            raise NotOpenError(f"the connection to {self.url} is closing; call open() to connect again")
         loop = running_loop("client.send(...)")
         if self._state in ("closing", "closed"):
             raise NotOpenError(f"the Client to {self.url} is closed; call open() to connect again")

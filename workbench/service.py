@@ -3,8 +3,9 @@
 Data flow: core events -> this service -> (a) the right ``LogStore`` (one per client, one per
 server-side socket, one per server for its own lifecycle) and (b) Qt signals for the panels.
 User actions come back as plain methods; the ones that wait on the network return an
-``asyncio.Task`` that never raises (its result is True on success, False on failure), so a
-widget can call them from a click handler and forget them, and a test can wait for
+``asyncio.Task`` that never raises: its result is True if the action achieved its aim
+(listening, open, closed...) and False if not (the reason was already logged and reported),
+so a widget can call them from a click handler and forget them, and a test can wait for
 ``task.done()``. Widgets never await.
 
 One error path: every failure (bad options, refused connection, port in use, a message that
@@ -543,10 +544,11 @@ class WorkbenchService(QObject):
             return text.encode("utf-8")
         raise ValueError(f"a fixed reply cannot be typed as text for {mime}; use echo")
 
-    async def _start_server(self, server_id: str) -> None:
+    async def _start_server(self, server_id: str) -> bool:
         handle = self._servers[server_id]
         if handle.core is not None and handle.state in ("starting", "listening"):
-            return
+            await handle.core.start()
+            return handle.core.is_listening()
         server = Server(dict(handle.options))
         handle.core = server
         handle._tapped = handle._decode_tap.install(server, "_decode") and handle._encode_tap.install(
@@ -562,9 +564,8 @@ class WorkbenchService(QObject):
         try:
             await server.start()
         except ServerStartError:
-            return  # already logged and reported by the 'error' handler
-        if handle.core is not server:
-            return
+            return False  # already logged and reported by the 'error' handler
+        return handle.core is server and server.is_listening()
 
     async def _stop_server(self, server_id: str) -> None:
         handle = self._servers.get(server_id)
@@ -723,11 +724,14 @@ class WorkbenchService(QObject):
         """Close the client (or stop its connection attempts). Idempotent."""
         return self._spawn(self._close_client(client_id, code, reason), self._name_of(client_id))
 
-    async def _open_client(self, client_id: str) -> None:
+    async def _open_client(self, client_id: str) -> bool:
         handle = self._clients[client_id]
         if handle.core is not None and handle.core.state in ("connecting", "open"):
-            await handle.core.open()
-            return
+            try:
+                await handle.core.open()
+            except (ConnectError, core.NotOpenError):
+                return False
+            return True
         if handle.core is not None and handle.core.state == "closing":
             await handle.core.close()
         client = Client(dict(handle.options))
@@ -791,9 +795,10 @@ class WorkbenchService(QObject):
         try:
             await client.open()
         except ConnectError:
-            return  # logged and reported by on_error
+            return False  # logged and reported by on_error
         except core.NotOpenError:
-            return  # closed while connecting: close_client said so
+            return False  # closed while connecting: close_client said so
+        return True
 
     async def _close_client(self, client_id: str, code: int, reason: str) -> None:
         handle = self._clients.get(client_id)
@@ -1010,14 +1015,16 @@ class WorkbenchService(QObject):
         return task
 
     async def _guarded(self, coroutine: Awaitable[Any], context: str) -> bool:
+        """Await an action; its failure goes to ``report``. The result: False if it raised
+        or returned False (a failure it already reported), else True."""
         try:
-            await coroutine
+            result = await coroutine
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the one error path: every action failure ends here
             self.report(context, exc)
             return False
-        return True
+        return result is not False
 
     def _name_of(self, some_id: str) -> str:
         if some_id in self._servers:

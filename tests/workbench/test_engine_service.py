@@ -180,7 +180,7 @@ def test_port_in_use_is_reported_plainly(service, run) -> None:
     first = start_server(service, run)
     port = service.server(first).port
     second = service.add_server({"hostInterface": LOCAL, "port": port}, name="second")
-    assert run(service.start_server(second)) is True  # the task ran; the state tells the outcome
+    assert run(service.start_server(second)) is False
     handle = service.server(second)
     assert handle.state == "failed"
     assert "in use" in handle.status_text and f"{LOCAL}:{port}" in handle.status_text
@@ -192,7 +192,7 @@ def test_port_in_use_is_reported_plainly(service, run) -> None:
 def test_refused_connection_retries_then_fails_with_the_reason(service, run) -> None:
     signals = Signals(service)
     client_id = add_client(service, free_port(), numberOfRetries=1, timeBetweenRetries=10)
-    assert run(service.open_client(client_id)) is True
+    assert run(service.open_client(client_id)) is False
     handle = service.client(client_id)
     assert handle.state == "failed"
     assert kinds(handle.log) == [(EVENT, CONNECTING), (EVENT, CONNECTING), (EVENT, ERROR)]
@@ -338,7 +338,7 @@ def test_closing_a_client_while_it_retries_stops_the_attempts(service, run, wait
     opening = service.open_client(client_id)
     wait_for(lambda: signals.of("client_connecting"), what="the first attempt")
     assert run(service.close_client(client_id)) is True
-    assert run(opening) is True  # ended without an error report
+    assert run(opening) is False  # it never opened, and that is not an error to report
     handle = service.client(client_id)
     assert (handle.state, handle.status_text) == ("closed", "closed before it opened")
     assert handle.log[-1].detail == "connection attempts stopped"

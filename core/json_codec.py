@@ -30,6 +30,7 @@ BACKEND = "orjson" if orjson is not None else "json"
 # A run of 19+ digits may not fit orjson's 64-bit integers: parse such texts with the stdlib.
 _LONG_DIGITS = re.compile(rb"\d{19}")
 _LONG_DIGITS_STR = re.compile(r"\d{19}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _reject_constant(name: str) -> Any:
@@ -65,7 +66,12 @@ def stdlib_encode(value: Any) -> bytes:
         if "Out of range float" not in str(exc):
             raise TypeError(str(exc)) from exc
         return stdlib_encode(_finite(value))
-    return text.encode("utf-8", "surrogatepass")
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Lone surrogates (only possible inside JSON strings) cannot be UTF-8, and a text frame
+        # must be: send them as \\uXXXX escapes, which every JSON parser reads back.
+        return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
 
 
 def stdlib_decode(data: str | bytes) -> Any:

@@ -54,16 +54,27 @@ def _decode_json(payload: Payload) -> Any:
         raise DecodeError(JSON, payload, str(exc)) from exc
 
 
+def _utf8_text(mime: str, text: str) -> str:
+    """``text`` if UTF-8 can carry it (a text frame must be UTF-8); EncodeError for lone surrogates."""
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            why = f"it holds a lone surrogate at index {exc.start}, which UTF-8 cannot carry"
+            raise EncodeError(mime, text, why) from exc
+    return text
+
+
 def _text_encoder(mime: str) -> Encoder:
     def encode(value: Any) -> tuple[Payload, bool]:
         if isinstance(value, str):
-            return value, True
+            return _utf8_text(mime, value), True
         if isinstance(value, _BYTES_LIKE):
             try:
                 return bytes(value).decode("utf-8"), True
             except UnicodeDecodeError as exc:
                 raise EncodeError(mime, value, f"the bytes are not UTF-8 ({exc.reason})") from exc
-        return str(value), True
+        return _utf8_text(mime, str(value)), True
 
     return encode
 
@@ -92,7 +103,7 @@ def _decode_octets(payload: Payload) -> Any:
 
 def _encode_any(value: Any) -> tuple[Payload, bool]:
     if isinstance(value, str):
-        return value, True
+        return _utf8_text(ANY, value), True
     if isinstance(value, _BYTES_LIKE):
         return value, False  # type: ignore[return-value]
     raise EncodeError(ANY, value, "give str (sent as a text frame) or bytes-like (a binary frame)")

@@ -246,6 +246,10 @@ class SocketHandle:
         self.close_code: int | None = None
         self.close_reason = ""
         self.log = log_store
+        #: The MIME types the server had when this socket connected (options may be edited
+        #: later; they apply at the next start).
+        self.send_type: str = core_mime.JSON
+        self.receive_type: str = core_mime.JSON
 
     @property
     def is_open(self) -> bool:
@@ -428,10 +432,16 @@ class WorkbenchService(QObject):
     def send_type(self, target_id: str) -> str:
         """The MIME type ``send(target_id, ...)`` converts to (for the composer)."""
         if target_id in self._clients:
-            return self._clients[target_id].send_type
+            handle = self._clients[target_id]
+            if handle.core is not None and handle.core.state in ("connecting", "open"):
+                return handle.core.options["send_type"]
+            return handle.send_type
         if target_id in self._sockets:
-            return self._servers[self._sockets[target_id].server_id].send_type
-        return self._servers[target_id].send_type
+            return self._sockets[target_id].send_type
+        server = self._servers[target_id]
+        if server.core is not None and server.state == "listening":
+            return server.core.options["send_type"]
+        return server.send_type
 
     # -- option validation (for forms) -----------------------------------------------------
 
@@ -521,7 +531,7 @@ class WorkbenchService(QObject):
         value: Any = None
         if mode == "fixed":
             try:
-                value = self._value_from_text(handle.send_type, text)
+                value = self._value_from_text(self.send_type(server_id), text)
             except ValueError as exc:
                 self.report(handle.name, f"the fixed reply is not usable: {exc}")
                 return False
@@ -613,6 +623,8 @@ class WorkbenchService(QObject):
         socket_id = f"{handle.id}/socket-{next(handle._socket_numbers)}"
         store = LogStore(self.log_capacity, "")
         entry = SocketHandle(socket_id, handle.id, socket, store)
+        entry.send_type = server.options["send_type"]
+        entry.receive_type = server.options["receive_type"]
         store.name = f"{handle.name} ← {entry.remote_address}"
         handle.sockets[socket_id] = entry
         self._sockets[socket_id] = entry
@@ -623,7 +635,7 @@ class WorkbenchService(QObject):
         store.log_event(OPEN, f"open: connection from {entry.remote_address}{proto}")
         handle.log.log_event(INFO, f"connection from {entry.remote_address} ({socket_id})")
 
-        receive_type = handle.receive_type
+        receive_type = entry.receive_type
         decode_tap = handle._decode_tap if handle._tapped else None
         add_message = store.add_message
         auto = handle  # auto-reply settings are read per message (they can change)
@@ -741,7 +753,7 @@ class WorkbenchService(QObject):
             client, "_encode"
         )
         store = handle.log
-        receive_type = handle.receive_type
+        receive_type = client.options["receive_type"]
         decode_tap = handle._decode_tap if handle._tapped else None
         add_message = store.add_message
 
@@ -874,9 +886,10 @@ class WorkbenchService(QObject):
             handle.log.log_event(ERROR, f"not sent: {message}")
             self.report(handle.name, message)
             return False
+        send_type = client.options["send_type"]
         encoded = tap.take() if handle._tapped else None
-        raw = _frame_of(handle.send_type, value) if encoded is None else _as_frame(encoded)
-        handle.log.add_message(OUT, handle.send_type, raw)
+        raw = _frame_of(send_type, value) if encoded is None else _as_frame(encoded)
+        handle.log.add_message(OUT, send_type, raw)
         return True
 
     def _send_on_socket(self, entry: SocketHandle, handle: ServerHandle, value: Any, why: str | None) -> bool:
@@ -889,8 +902,8 @@ class WorkbenchService(QObject):
             self.report(f"{handle.name} → {entry.remote_address}", message)
             return False
         encoded = tap.take() if handle._tapped else None
-        raw = _frame_of(handle.send_type, value) if encoded is None else _as_frame(encoded)
-        entry.log.add_message(OUT, handle.send_type, raw)
+        raw = _frame_of(entry.send_type, value) if encoded is None else _as_frame(encoded)
+        entry.log.add_message(OUT, entry.send_type, raw)
         return True
 
     def close_socket(self, socket_id: str, code: int = 1000, reason: str = "") -> asyncio.Task[bool]:

@@ -363,3 +363,20 @@ def test_removing_a_server_and_a_client_closes_and_forgets_them(service, run, wa
     wait_for(lambda: not core_client.is_open(), what="the client to see the server go")
     assert run(service.remove_client(client_id)) is True
     assert removed == [server_id, client_id] and not service.clients
+
+
+def test_edited_options_apply_at_the_next_start_and_logs_keep_the_running_types(service, run, wait_for) -> None:
+    server_id = start_server(service, run, sendType="text/plain")
+    client_id = add_client(service, service.server(server_id).port, receiveType="text/plain")
+    run(service.open_client(client_id))
+    wait_for(lambda: service.sockets_of(server_id))
+    (sock,) = service.sockets_of(server_id)
+    options = dict(service.server(server_id).options, sendType="application/json")
+    assert service.update_server(server_id, options, name="renamed")
+    assert service.send_type(server_id) == "text/plain" == service.send_type(sock.id)
+    assert service.send(sock.id, "still text")
+    assert sock.log[-1].mime == "text/plain" and sock.log[-1].raw == "still text"
+    run(service.stop_server(server_id))
+    run(service.start_server(server_id))
+    assert service.send_type(server_id) == "application/json"
+    assert service.server(server_id).name == "renamed"

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shiboken6 import isValid
+
 from .service import WorkbenchService
 from .widgets.clients_panel import ClientsPanel
 from .widgets.composer import MessageLibrary
@@ -342,5 +344,7 @@ class MainWindow(QMainWindow):
         self._shutdown.add_done_callback(lambda _future: self._finish_close())
 
     def _finish_close(self) -> None:
+        if not isValid(self):  # deleted meanwhile (e.g. by a test's teardown): nothing to close
+            return
         self._closed_cleanly = True
         self.close()

@@ -28,7 +28,14 @@ from .settings_column import SettingsColumn
 from .status_badge import StatusBadge
 
 #: What a new client starts with when no server of the workspace is listening.
-NEW_CLIENT_OPTIONS = {"host": "127.0.0.1", "port": 8080, "number_of_retries": 3}
+#: Like new servers, new clients take frames as they are (``*/*``).
+NEW_CLIENT_OPTIONS = {
+    "host": "127.0.0.1",
+    "port": 8080,
+    "number_of_retries": 3,
+    "receive_type": "*/*",
+    "send_type": "*/*",
+}
 
 
 class ClientPage(QWidget):

@@ -8,6 +8,8 @@ application/json          JSON text, checked as typed  the parsed value (dict, l
 text/*                    plain text                   ``str``
 image/*                   file picker with preview     ``PIL.Image.Image`` (core encodes it)
 application/octet-stream  hex / base64 / file          ``bytes``
+``*/*`` (anything)        any of the four, chosen in   JSON and text as ``str`` (text frame),
+                          "Compose as"                 image file and bytes as ``bytes``
 ========================  ==============================================================
 
 A draft is a ``workspace.SavedMessage`` (mime, body, body_format) so the workspace stores
@@ -56,9 +58,27 @@ class ComposeError(ValueError):
     """What is in the editor cannot be sent as the current type; the message says why."""
 
 
+ANY = "*/*"
+#: "Compose as" choices for ``*/*``: (label, editor kind, the MIME a saved draft records)
+ANY_KINDS = (
+    ("JSON", "json", "application/json"),
+    ("Text", "text", "text/plain"),
+    ("Image", "image", "image/*"),
+    ("Bytes", "bytes", "application/octet-stream"),
+)
+ANY_KIND_TIPS = {
+    "json": "JSON, checked as you type, sent as compact JSON text in a text frame",
+    "text": "plain text in a text frame",
+    "image": "an image file, sent as it is on disk in a binary frame",
+    "bytes": "bytes typed as hex or base64, or a file, in a binary frame",
+}
+
+
 def editor_kind(mime: str) -> str:
-    """Which editor serves ``mime``: 'json', 'image', 'bytes' or 'text'."""
+    """Which editor serves ``mime``: 'json', 'image', 'bytes' or 'text' ('any' for */*)."""
     mime = mime.split(";", 1)[0].strip().lower()
+    if mime == ANY:
+        return "any"
     if mime == "application/json":
         return "json"
     if mime.startswith("image/"):
@@ -103,6 +123,16 @@ def parse_bytes(text: str, mode: str) -> bytes:
         raise ComposeError(f"Not valid base64 ({exc})") from None
 
 
+def _status_label() -> QLabel:
+    """A status line under an editor that wraps rather than widening the window."""
+    label = QLabel()
+    label.setObjectName("composerStatus")
+    label.setWordWrap(True)
+    label.setMinimumWidth(40)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    return label
+
+
 def _mono(widget: QWidget) -> None:
     widget.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
 
@@ -128,9 +158,7 @@ class JsonEditor(QWidget):
         self.edit.setTabChangesFocus(True)
         self.edit.setPlaceholderText('{"type": "hello", "text": "Hi there"}')
         self.edit.setPlainText(SAMPLE_JSON)
-        self.status = QLabel()
-        self.status.setObjectName("composerStatus")
-        self.status.setWordWrap(True)
+        self.status = _status_label()
         self.pretty_button = QPushButton("Pretty-print")
         self.pretty_button.setAutoDefault(False)
         self.pretty_button.setToolTip("Re-indent the JSON")
@@ -182,8 +210,7 @@ class TextEditor(QWidget):
         self.edit.setTabChangesFocus(True)
         self.edit.setPlaceholderText("Type the text to send")
         self.edit.setPlainText(SAMPLE_TEXT)
-        self.status = QLabel()
-        self.status.setObjectName("composerStatus")
+        self.status = _status_label()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.edit, 1)
@@ -209,6 +236,7 @@ class ImageEditor(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.path = ""
+        self.data = b""
         self._image: Image.Image | None = None
         self.preview = QLabel("No image chosen yet.\nChoose a PNG, JPEG, GIF… file.")
         self.preview.setObjectName("imagePreview")
@@ -220,8 +248,7 @@ class ImageEditor(QWidget):
         self.sample_button = QPushButton("Use sample")
         self.sample_button.setAutoDefault(False)
         self.sample_button.setToolTip("Load the small sample picture shipped with the workbench")
-        self.status = QLabel()
-        self.status.setObjectName("composerStatus")
+        self.status = _status_label()
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.choose_button)
@@ -246,6 +273,7 @@ class ImageEditor(QWidget):
     def load(self, path: str) -> bool:
         """Load and preview ``path``; on failure say why and keep no image."""
         self.path = path
+        self.data = b""
         try:
             data = Path(path).read_bytes()
             image = Image.open(io.BytesIO(data))
@@ -258,6 +286,7 @@ class ImageEditor(QWidget):
             self._set_valid(False)
             return False
         self._image = image
+        self.data = data
         pixmap = QPixmap()
         pixmap.loadFromData(data)
         if not pixmap.isNull():
@@ -282,6 +311,12 @@ class ImageEditor(QWidget):
             raise ComposeError("Choose an image file first")
         return self._image
 
+    def file_bytes(self) -> bytes:
+        """The chosen file exactly as it is on disk (for ``*/*``: sent unconverted)."""
+        if self._image is None:
+            raise ComposeError("Choose an image file first")
+        return self.data
+
 
 class BytesEditor(QWidget):
     """Bytes typed as hex or base64, or read from a file."""
@@ -303,9 +338,7 @@ class BytesEditor(QWidget):
         self.file_button.setAutoDefault(False)
         self.path = ""
         self._file_data: bytes | None = None
-        self.status = QLabel()
-        self.status.setObjectName("composerStatus")
-        self.status.setWordWrap(True)
+        self.status = _status_label()
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.mode)
@@ -368,7 +401,8 @@ class BytesEditor(QWidget):
             data = self.value()
         except ComposeError as exc:
             self.status.setText(str(exc))
-            self.status.setProperty("state", "error")
+            empty = self.current_mode() != "file" and not self.edit.toPlainText().strip()
+            self.status.setProperty("state", "" if empty else "error")
             valid = False
         else:
             source = f" from {Path(self.path).name}" if self.current_mode() == "file" else ""
@@ -466,18 +500,33 @@ class Composer(QWidget):
             self.stack.addWidget(editor)
             editor.validity_changed.connect(self._update_send)  # type: ignore[attr-defined]
 
+        self.any_kind = QComboBox()
+        self.any_kind.setObjectName("composeAs")
+        self.any_kind.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.any_kind.setToolTip("The send type */* sends frames as they are: choose what to compose")
+        for label, kind, _mime in ANY_KINDS:
+            self.any_kind.addItem(label, kind)
+            self.any_kind.setItemData(self.any_kind.count() - 1, ANY_KIND_TIPS[kind], Qt.ItemDataRole.ToolTipRole)
+        self.any_kind.currentIndexChanged.connect(lambda _index: self.set_send_type(self.send_type))
         self.type_label = QLabel()
         self.type_label.setObjectName("sendTypeLabel")
+        self.type_label.setMinimumWidth(60)
+        self.type_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.reuse = QComboBox()
         self.reuse.setObjectName("reuseCombo")
         self.reuse.setToolTip("Load a recent (↺) or saved (★) message into the editor")
         self.reuse.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.reuse.setMinimumContentsLength(10)
+        self.reuse.setMinimumContentsLength(6)
         self.save_button = QToolButton()
         self.save_button.setText("Save…")
         self.save_button.setToolTip("Keep this message in the saved list (kept in the workspace)")
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
+        self.any_label = QLabel("Compose as")
+        self.any_label.setBuddy(self.any_kind)
+        self.any_label.setToolTip(self.any_kind.toolTip())
+        top.addWidget(self.any_label)
+        top.addWidget(self.any_kind)
         top.addWidget(self.type_label, 1)
         top.addWidget(self.reuse)
         top.addWidget(self.save_button)
@@ -518,14 +567,27 @@ class Composer(QWidget):
     def set_send_type(self, mime: str) -> None:
         """Show the editor for ``mime`` (the socket's ``send_type``)."""
         self.send_type = mime
-        kind = editor_kind(mime)
+        anything = editor_kind(mime) == "any"
+        self.any_kind.setVisible(anything)
+        self.any_label.setVisible(anything)
+        kind = self.editor_kind()
         self.stack.setCurrentWidget(self.editors[kind])
-        self.type_label.setText(f"as <b>{mime}</b>")
-        self.type_label.setToolTip(f"The send type: messages are converted to {mime}")
+        self.type_label.setVisible(not anything)
+        if not anything:
+            self.type_label.setText(f"as <b>{mime}</b>")
+            self.type_label.setToolTip(f"The send type: messages are converted to {mime}")
         self._update_send()
 
     def editor_kind(self) -> str:
-        return editor_kind(self.send_type)
+        """The editor in use: the send type's, or the "Compose as" choice for ``*/*``."""
+        kind = editor_kind(self.send_type)
+        return self.any_kind.currentData() if kind == "any" else kind
+
+    def set_compose_as(self, kind: str) -> None:
+        """For ``*/*``: pick the editor ('json', 'text', 'image' or 'bytes')."""
+        index = self.any_kind.findData(kind)
+        if index >= 0:
+            self.any_kind.setCurrentIndex(index)
 
     def current_editor(self) -> QWidget:
         return self.editors[self.editor_kind()]
@@ -570,7 +632,15 @@ class Composer(QWidget):
 
     def value(self) -> Any:
         """The value for the current send type; ``ComposeError`` saying what is wrong."""
-        return self.current_editor().value()  # type: ignore[attr-defined]
+        value = self.current_editor().value()  # type: ignore[attr-defined]
+        if editor_kind(self.send_type) != "any":
+            return value
+        kind = self.editor_kind()
+        if kind == "json":  # the frame is the JSON text, compact as core would send it
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        if kind == "image":
+            return self.image_editor.file_bytes()
+        return value
 
     def take_value(self) -> Any:
         """The value to send, remembered as recent; ``_NOTHING`` if the editor is not valid."""
@@ -592,21 +662,32 @@ class Composer(QWidget):
     # -- drafts, recent and saved -------------------------------------------------------------
 
     def draft(self, name: str = "") -> SavedMessage:
-        """What is in the current editor, as a ``SavedMessage``."""
+        """What is in the current editor, as a ``SavedMessage`` (for ``*/*``, its MIME is
+        the kind composed: application/json, text/plain, image/*, application/octet-stream)."""
         kind = self.editor_kind()
+        mime = self.send_type
+        if editor_kind(mime) == "any":
+            mime = next(m for _label, k, m in ANY_KINDS if k == kind)
         if kind == "json":
-            return SavedMessage(name, self.send_type, self.json_editor.edit.toPlainText(), "text")
+            return SavedMessage(name, mime, self.json_editor.edit.toPlainText(), "text")
         if kind == "text":
-            return SavedMessage(name, self.send_type, self.text_editor.edit.toPlainText(), "text")
+            return SavedMessage(name, mime, self.text_editor.edit.toPlainText(), "text")
         if kind == "image":
-            return SavedMessage(name, self.send_type, self.image_editor.path, "file")
+            return SavedMessage(name, mime, self.image_editor.path, "file")
         mode = self.bytes_editor.current_mode()
         if mode == "file":
-            return SavedMessage(name, self.send_type, self.bytes_editor.path, "file")
-        return SavedMessage(name, self.send_type, self.bytes_editor.edit.toPlainText(), mode)
+            return SavedMessage(name, mime, self.bytes_editor.path, "file")
+        return SavedMessage(name, mime, self.bytes_editor.edit.toPlainText(), mode)
 
     def load_draft(self, message: SavedMessage) -> bool:
-        """Put a saved/recent message into the current editor if it fits there; else say why."""
+        """Put a saved/recent message into the current editor if it fits there; else say why.
+
+        With ``*/*`` every message fits: the editor of the message's own kind is chosen."""
+        if editor_kind(self.send_type) == "any":
+            wanted = editor_kind(message.mime)
+            if message.body_format in ("hex", "base64") or (message.body_format == "file" and wanted != "image"):
+                wanted = "bytes"
+            self.set_compose_as(wanted if wanted in ("json", "text", "image", "bytes") else "text")
         kind = self.editor_kind()
         fmt = message.body_format
         if kind in ("json", "text") and fmt == "text":

@@ -71,6 +71,20 @@ def fill_json_tree(tree: QTreeWidget, value: Any) -> int:
     return TREE_NODE_LIMIT - budget[0]
 
 
+def _json_of(mime: str, value: Any, text: str, decodes: bool) -> tuple[Any, bool]:
+    """``(parsed, True)`` when the message is JSON: declared so (and valid), or sent as
+    ``*/*`` / text and happening to parse as an object or array."""
+    if mime == "application/json":
+        return (value, True) if decodes else (None, False)
+    stripped = text.lstrip()
+    if stripped[:1] in ("{", "["):
+        try:
+            return json.loads(text), True
+        except ValueError:
+            return None, False
+    return None, False
+
+
 def _time_text(seconds: float) -> str:
     return _dt.datetime.fromtimestamp(seconds).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
@@ -141,28 +155,29 @@ class DetailPane(QWidget):
             return
         value = entry.value
         raw = entry.raw
+        mime = entry.mime
         self.hex.show_bytes(entry.raw_bytes)
         self.tabs.setTabEnabled(self.hex_index, True)
-        if isinstance(raw, str) or entry.mime == "application/json" or entry.mime.startswith("text/"):
+        best = self.hex_index
+        textual = isinstance(raw, str) or mime == "application/json" or mime.startswith("text/")
+        if textual:
             text = raw if isinstance(raw, str) else entry.raw_bytes.decode("utf-8", "replace")
-            if entry.mime == "application/json" and not isinstance(value, (str, bytes)):
-                text = json.dumps(value, indent=2, ensure_ascii=False)
+            parsed, is_json = _json_of(mime, value, text, entry.decodes)
+            if is_json:
+                fill_json_tree(self.tree, parsed)
+                self.tabs.setTabEnabled(self.tree_index, True)
+                text = json.dumps(parsed, indent=2, ensure_ascii=False)
+                best = self.tree_index
+            else:
+                best = self.text_index
             self.text.setPlainText(text[:TEXT_LIMIT])
             self.tabs.setTabEnabled(self.text_index, True)
-        elif not entry.decodes or not entry.mime.startswith("image/"):
-            best = self.hex_index
-        if entry.mime == "application/json" and entry.decodes:
-            fill_json_tree(self.tree, value)
-            self.tabs.setTabEnabled(self.tree_index, True)
-            best = self.tree_index
-        if entry.mime.startswith("image/") or (isinstance(raw, bytes) and raw[:4] in (b"\x89PNG", b"GIF8")):
+        elif mime.startswith("image/") or mime in ("*/*", "application/octet-stream"):
             image = QImage.fromData(entry.raw_bytes)
             if not image.isNull():
                 self.image.setPixmap(QPixmap.fromImage(image))
                 self.tabs.setTabEnabled(self.image_index, True)
                 best = self.image_index
-            elif entry.mime.startswith("image/"):
-                best = self.hex_index
         if entry.detail:
             existing = self.text.toPlainText()
             self.text.setPlainText(f"{entry.detail}\n\n{existing}" if existing else entry.detail)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from core import supported_receive_types, supported_send_types
+
+
+DESCRIPTIONS = {
+    "*/*": "anything: text frames as text, binary frames as bytes, nothing converted",
+    "application/json": "JSON text, parsed and checked",
+    "application/octet-stream": "raw bytes in binary frames",
+    "text/plain": "plain text in text frames",
+}
 
 
 def _ordered(types: list[str]) -> list[str]:
@@ -31,6 +39,8 @@ class MimeChooser(QComboBox):
         self.role = role
         types = supported_send_types() if role == "send" else supported_receive_types()
         self.addItems(_ordered(types))
+        for index in range(self.count()):
+            self.setItemData(index, DESCRIPTIONS.get(self.itemText(index), ""), Qt.ItemDataRole.ToolTipRole)
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)

@@ -39,8 +39,10 @@ from .option_form import server_form
 from .settings_column import SettingsColumn
 from .status_badge import StatusBadge
 
-#: What a new server starts with: loopback only, any free port.
-NEW_SERVER_OPTIONS = {"host_interface": "127.0.0.1", "port": 0}
+#: What a new server starts with: loopback only, any free port, and frames taken as they are
+#: (``*/*``) so JSON, text, images and bytes can all be tried on one socket; pick a strict
+#: type in the form to test conversion.
+NEW_SERVER_OPTIONS = {"host_interface": "127.0.0.1", "port": 0, "receive_type": "*/*", "send_type": "*/*"}
 
 AUTO_REPLY_CHOICES = (("Off", "off"), ("Echo each message", "echo"), ("Fixed reply", "fixed"))
 
@@ -109,10 +111,13 @@ class ServerPage(QWidget):
         self.socket_table.verticalHeader().hide()
         self.socket_table.setShowGrid(False)
         self.socket_table.setAlternatingRowColors(True)
+        self.socket_table.setWordWrap(False)
+        self.socket_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.socket_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header_view = self.socket_table.horizontalHeader()
         header_view.setStretchLastSection(True)
         header_view.setHighlightSections(False)
-        for column, width in ((COL_ADDRESS, 110), (COL_SINCE, 110), (COL_IN, 36), (COL_OUT, 36)):
+        for column, width in ((COL_ADDRESS, 106), (COL_SINCE, 104), (COL_IN, 32), (COL_OUT, 32)):
             header_view.resizeSection(column, width)
         header_view.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header_view.setSectionResizeMode(COL_STATE, QHeaderView.ResizeMode.Stretch)
@@ -173,7 +178,7 @@ class ServerPage(QWidget):
         top.addWidget(send_box)
         top.setStretchFactor(0, 6)
         top.setStretchFactor(1, 5)
-        top.setSizes([420, 350])
+        top.setSizes([395, 355])
         top.setChildrenCollapsible(False)
         self.right = QSplitter(Qt.Orientation.Vertical)
         self.right.addWidget(top)
@@ -346,7 +351,7 @@ class ServerPage(QWidget):
         self.composer.set_button_can_send(self.broadcast_button, any_open)
         self.composer.set_can_send(
             selected_open,
-            "Select an open socket to send to it" if any_open else "No socket is connected yet",
+            "Pick an open socket above" if any_open else "No socket is connected yet",
         )
 
     def open_selected_log(self, *_: Any) -> None:

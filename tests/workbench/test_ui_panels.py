@@ -1,0 +1,306 @@
+"""The main window and its panels driven like a person would: clicks and keys on the real
+widgets, against real loopback servers and clients on 127.0.0.1 (port 0), through the service.
+
+Every wait is ``qtbot.waitUntil`` with a timeout (``wait_for``); nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from workbench.jsonl import import_jsonl
+from workbench.main_window import CLIENTS_TAB, SERVERS_TAB, TITLE, MainWindow
+
+WAIT = 5.0
+
+
+def click(qtbot, widget) -> None:
+    assert widget.isEnabled(), f"{widget.objectName() or widget.text()} is disabled"
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, service, settings, tmp_path):
+    win = MainWindow(service, settings=settings, workspace_path=tmp_path / "workspace.json")
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def start_server(qtbot, window, wait_for):
+    """New server (from the empty state) on 127.0.0.1 port 0, started; returns (id, page)."""
+    click(qtbot, window.servers.empty_new)
+    server_id = window.servers.current_id()
+    page = window.servers.page(server_id)
+    assert page.form.values()["port"] == 0
+    assert page.form.values()["host_interface"] == "127.0.0.1"
+    click(qtbot, page.start_button)
+    wait_for(lambda: window.service.server(server_id).state == "listening", WAIT, "the server to listen")
+    port = window.service.server(server_id).port
+    assert page.badge.text() == f"Listening on 127.0.0.1:{port}"
+    return server_id, page
+
+
+def open_client_to(qtbot, window, server_page, wait_for):
+    """Use the server page's "New client to it", then Open; returns (id, page)."""
+    click(qtbot, server_page.client_button)
+    assert window.tabs.currentIndex() == CLIENTS_TAB
+    client_id = window.clients.current_id()
+    page = window.clients.page(client_id)
+    values = page.form.values()
+    assert (values["host"], values["port"]) == ("127.0.0.1", server_page.handle.port)
+    click(qtbot, page.open_button)
+    wait_for(lambda: window.service.client(client_id).state == "open", WAIT, "the client to open")
+    assert page.badge.text() == "Open"
+    return client_id, page
+
+
+def test_opens_as_an_empty_workspace_with_clear_first_steps(window):
+    assert window.windowTitle() == TITLE == "WebSocket Workbench"
+    assert window.tabs.currentIndex() == SERVERS_TAB
+    assert window.servers.stack.currentWidget() is window.servers.empty
+    assert window.servers.empty.title.text() == "No servers yet"
+    assert window.servers.empty_new.text() == "New server"
+    assert window.clients.empty_new.text() == "New client"
+    assert [a.text() for a in window.toolbar.actions() if a.text()][:2] == ["New server", "New client"]
+    assert "New server" in window.status_label.text()
+    assert window.counts_label.text() == "0 of 0 servers listening · 0 of 0 clients open"
+
+
+def test_server_two_clients_json_text_image_and_close_4000(qtbot, window, service, wait_for):
+    server_id, server_page = start_server(qtbot, window, wait_for)
+    first_id, first = open_client_to(qtbot, window, server_page, wait_for)
+    window.tabs.setCurrentIndex(SERVERS_TAB)
+    second_id, second = open_client_to(qtbot, window, server_page, wait_for)
+    wait_for(lambda: len(service.server(server_id).open_sockets) == 2, WAIT, "two sockets")
+    assert server_page.sockets.rowCount() == 2
+    assert window.counts_label.text() == "1 of 1 servers listening · 2 of 2 clients open"
+
+    # JSON from the second client with Ctrl+Enter, then text and the sample image.
+    composer = second.composer
+    assert composer.any_kind.isVisible()  # new clients send */*: compose as anything
+    composer.json_editor.edit.setPlainText('{"n": 1}')
+    composer.json_editor.edit.setFocus()
+    qtbot.keyClick(composer.json_editor.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    composer.set_compose_as("text")
+    composer.text_editor.edit.setPlainText("plain words")
+    click(qtbot, composer.send_button)
+    composer.set_compose_as("image")
+    click(qtbot, composer.image_editor.sample_button)
+    click(qtbot, composer.send_button)
+    socket_id = server_page.sockets.socket_id(1)
+    socket_log = service.log(socket_id)
+    wait_for(lambda: socket_log.messages_in == 3, WAIT, "three messages at the server")
+    received = [e for e in socket_log if e.kind == "message"]
+    assert received[0].raw == '{"n":1}'
+    assert received[1].raw == "plain words"
+    assert isinstance(received[2].raw, bytes) and received[2].raw.startswith(b"\x89PNG")
+
+    # The server opens that socket's log and sees the image in the detail pane.
+    server_page.select_socket(socket_id)
+    click(qtbot, server_page.log_button)
+    view = server_page.log_views[socket_id]
+    assert server_page.logs.currentWidget() is view
+    wait_for(lambda: view.model.rowCount() == len(socket_log), WAIT, "the socket log view")
+    view.select_row(view.model.row_of_seq(socket_log.end_seq - 1))
+    assert view.detail.tabs.currentIndex() == view.detail.image_index
+
+    # The server answers with JSON and text to the selected socket, and broadcasts.
+    server_page.composer.set_compose_as("json")
+    server_page.composer.json_editor.edit.setPlainText('{"reply": true}')
+    click(qtbot, server_page.composer.send_button)
+    server_page.composer.set_compose_as("text")
+    server_page.composer.text_editor.edit.setPlainText("to everyone")
+    click(qtbot, server_page.broadcast_button)
+    wait_for(lambda: service.log(second_id).messages_in == 2, WAIT, "the replies at the second client")
+    wait_for(lambda: service.log(first_id).messages_in == 1, WAIT, "the broadcast at the first client")
+    assert [e.raw for e in service.log(second_id) if e.direction == "in"] == ['{"reply":true}', "to everyone"]
+
+    # Close the second client's socket from the server with 4000 and a reason.
+    server_page.select_socket(socket_id)
+    server_page.close_code.setValue(4000)
+    server_page.close_reason.clear()
+    qtbot.keyClicks(server_page.close_reason, "bye now")
+    click(qtbot, server_page.close_button)
+    wait_for(lambda: service.client(second_id).state == "closed", WAIT, "the client to see the close")
+    assert second.badge.text() == "Closed: code 4000 (application code): bye now"
+    assert second.open_button.isEnabled() and not second.close_button.isEnabled()
+    assert not second.composer.send_button.isEnabled()
+    wait_for(lambda: not server_page.close_button.isEnabled(), WAIT, "the closed socket to be inactive")
+    assert "4000" in server_page.sockets.index(1, 4).data()
+    assert service.client(first_id).state == "open"
+
+
+def test_client_log_export_and_import(qtbot, window, service, wait_for, tmp_path):
+    _server_id, server_page = start_server(qtbot, window, wait_for)
+    client_id, page = open_client_to(qtbot, window, server_page, wait_for)
+    click(qtbot, page.composer.send_button)  # the sample JSON
+    store = service.log(client_id)
+    wait_for(lambda: store.messages_out == 1 and page.log_view.model.rowCount() == len(store), WAIT, "the log")
+    path = tmp_path / "client.jsonl"
+    assert page.log_view.export_to(path) == len(store)
+    assert window.status_label.text() == f"Exported {len(store)} log rows to {path}"
+    imported = import_jsonl(path)
+    assert [(e.direction, e.kind, e.raw) for e in imported.store] == [(e.direction, e.kind, e.raw) for e in store]
+    assert json.loads(path.read_text(encoding="utf-8").splitlines()[0])["totals"]["messages_out"] == 1
+
+
+def test_log_filter_on_a_live_socket(qtbot, window, service, wait_for):
+    _server_id, server_page = start_server(qtbot, window, wait_for)
+    client_id, page = open_client_to(qtbot, window, server_page, wait_for)
+    composer = page.composer
+    composer.set_compose_as("text")
+    for text in ("alpha", "beta", "alphabet"):
+        composer.text_editor.edit.setPlainText(text)
+        click(qtbot, composer.send_button)
+    view = page.log_view
+    wait_for(lambda: service.log(client_id).messages_out == 3 and view.model.rowCount() == len(service.log(client_id)),
+             WAIT, "three messages in the view")
+    qtbot.keyClicks(view.search, "alpha")
+    assert [view.model.entry(r).raw for r in range(view.model.rowCount())] == ["alpha", "alphabet"]
+    view.search.clear()
+    view.kind.setCurrentIndex(2)  # Lifecycle
+    assert {view.model.entry(r).kind for r in range(view.model.rowCount())} == {"connecting", "handshake", "open"}
+
+
+def test_port_in_use_is_shown_in_plain_words(qtbot, window, service, wait_for):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        click(qtbot, window.servers.empty_new)
+        page = window.servers.page(window.servers.current_id())
+        page.form.editors["port"].setValue(port)
+        click(qtbot, page.start_button)
+        wait_for(lambda: page.handle.state == "failed", WAIT, "the start to fail")
+    assert page.badge.text().startswith(f"Could not start: could not listen on 127.0.0.1:{port}")
+    assert "in use" in page.badge.text()
+    assert "in use" in window.status_label.text() and window.status_label.text().startswith("⚠")
+    assert page.start_button.isEnabled() and page.form.isEnabled()
+
+
+def test_refused_connection_says_why_and_counts_attempts(qtbot, window, service, wait_for):
+    with socket.socket() as probe:  # a port with nobody listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    click(qtbot, window.clients.empty_new)
+    page = window.clients.page(window.clients.current_id())
+    page.form.editors["port"].setValue(port)
+    page.form.editors["number_of_retries"].setValue(1)
+    page.form.editors["time_between_retries"].setValue(50)
+    attempts: list[tuple[int, int]] = []
+    service.client_connecting.connect(lambda _id, n, m: attempts.append((n, m)))
+    click(qtbot, page.open_button)
+    wait_for(lambda: page.handle.state == "failed", WAIT, "the client to give up")
+    assert attempts == [(1, 2), (2, 2)]
+    assert page.badge.text().startswith("Failed: could not connect to ws://127.0.0.1:")
+    assert "connection refused" in page.badge.text()
+    assert "connection refused" in window.status_label.text()
+
+
+def test_bad_option_is_shown_in_the_form_and_the_status_bar(qtbot, window):
+    click(qtbot, window.servers.empty_new)
+    page = window.servers.page(window.servers.current_id())
+    page.form.editors["host_interface"].setText("not a host/")
+    click(qtbot, page.start_button)
+    assert not page.form.error_label.isHidden()
+    assert "must be a host name or IP address" in page.form.error_label.text()
+    assert "must be a host name or IP address" in window.status_label.text()
+    assert page.handle.state == "stopped"
+
+
+def test_auto_reply_echo(qtbot, window, service, wait_for):
+    server_id, server_page = start_server(qtbot, window, wait_for)
+    server_page.auto_mode.setCurrentIndex(server_page.auto_mode.findData("echo"))
+    server_page.auto_mode.activated.emit(server_page.auto_mode.currentIndex())
+    assert service.server(server_id).auto_reply.mode == "echo"
+    client_id, page = open_client_to(qtbot, window, server_page, wait_for)
+    page.composer.json_editor.edit.setPlainText('{"echo": "me"}')
+    click(qtbot, page.composer.send_button)
+    wait_for(lambda: service.log(client_id).messages_in == 1, WAIT, "the echo")
+    assert [e.raw for e in service.log(client_id) if e.direction == "in"] == ['{"echo":"me"}']
+
+
+def test_workspace_and_layout_persist(qtbot, service, settings, tmp_path, wait_for):
+    path = tmp_path / "workspace.json"
+    first = MainWindow(service, settings=settings, workspace_path=path)
+    qtbot.addWidget(first)
+    first.show()
+    click(qtbot, first.servers.empty_new)
+    server_page = first.servers.page(first.servers.current_id())
+    server_page.name_edit.setText("Echo box")
+    server_page.name_edit.editingFinished.emit()
+    server_page.form.editors["port"].setValue(0)
+    server_page.form.editors["receive_type"].set_mime_type("application/json")
+    click(qtbot, first.clients.empty_new)
+    client_page = first.clients.page(first.clients.current_id())
+    client_page.form.editors["path"].setText("/chat?room=1")
+    client_page.composer.json_editor.edit.setPlainText('{"saved": 1}')
+    client_page.composer.save_current("my message")
+    first.tabs.setCurrentIndex(CLIENTS_TAB)
+    first.close()
+    wait_for(lambda: first.closed_cleanly, WAIT, "the window to close")
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert [s["name"] for s in saved["servers"]] == ["Echo box"]
+    assert saved["clients"][0]["options"]["path"] == "/chat?room=1"
+    assert saved["saved_messages"][0]["name"] == "my message"
+
+    # A new window (same service process, as after a restart) brings it all back.
+    run_removal = [service.remove_server(i) for i in list(service.servers)] + [
+        service.remove_client(i) for i in list(service.clients)
+    ]
+    wait_for(lambda: all(t.done() for t in run_removal), WAIT, "the old items to go")
+    second = MainWindow(service, settings=settings, workspace_path=path)
+    qtbot.addWidget(second)
+    second.show()
+    wait_for(lambda: len(service.servers) == 1 and len(service.clients) == 1, WAIT, "the workspace to load")
+    assert second.tabs.currentIndex() == CLIENTS_TAB
+    server = next(iter(service.servers.values()))
+    assert server.name == "Echo box"
+    assert second.servers.page(server.id).form.values()["receive_type"] == "application/json"
+    client = next(iter(service.clients.values()))
+    assert second.clients.page(client.id).form.values()["path"] == "/chat?room=1"
+    assert second.clients.page(client.id).composer.reuse.itemText(1) == "★ my message"
+
+
+def test_closing_the_window_closes_every_socket_cleanly(qtbot, window, service, wait_for):
+    server_id, server_page = start_server(qtbot, window, wait_for)
+    client_id, _page = open_client_to(qtbot, window, server_page, wait_for)
+    socket_log = service.log(server_page.sockets.socket_id(0))
+    window.close()
+    assert window.isVisible()  # it waits for the sockets first
+    wait_for(lambda: window.closed_cleanly, WAIT, "the shutdown")
+    assert not window.isVisible()
+    assert service.server(server_id).state == "stopped"
+    assert service.client(client_id).state == "closed"
+    closes = [e.detail for e in service.log(client_id) if e.kind == "close"]
+    assert len(closes) == 1 and "code 100" in closes[0]  # 1001 going away, from either side
+    assert [e.kind for e in socket_log][-1] == "close"
+
+
+def test_tab_order_reaches_the_composer_and_send(qtbot, window, wait_for):
+    click(qtbot, window.clients.empty_new)
+    page = window.clients.page(window.clients.current_id())
+    page.name_edit.setFocus()
+    seen = []
+    widget = page.name_edit
+    for _ in range(500):  # bounded walk along the focus chain
+        widget = widget.nextInFocusChain()
+        seen.append(widget)
+        if widget is page.name_edit:
+            break
+    assert page.open_button in seen
+    assert page.form.editors["host"] in seen
+    assert page.composer.json_editor.edit in seen
+    assert seen.index(page.open_button) < seen.index(page.form.editors["host"])

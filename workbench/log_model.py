@@ -43,7 +43,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from .log_store import CLOSE, ERROR, EVENT, IN, MESSAGE, OUT, LogEntry, LogFilter, LogStore, Row, row_preview
+from .log_store import CLOSE, ERROR, EVENT, IN, MESSAGE, OUT, LogEntry, LogFilter, LogStore, Row, row_preview, row_type_label
 
 __all__ = ["LogModel", "COLUMNS", "ENTRY_ROLE", "SEQ_ROLE", "TICK_MS", "format_size", "format_time"]
 
@@ -297,7 +297,7 @@ class LogModel(QAbstractTableModel):
             if column == COL_DIRECTION:
                 return _DIRECTION_TEXT.get(row[1], row[1])
             if column == COL_TYPE:
-                return row[3] if row[2] == MESSAGE else row[2]
+                return row_type_label(row)
             if column == COL_SIZE:
                 return format_size(row[4]) if row[2] == MESSAGE else ""
             if column == COL_PREVIEW:

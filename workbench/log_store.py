@@ -53,6 +53,8 @@ __all__ = [
     "LogStore",
     "make_preview",
     "row_preview",
+    "row_type_label",
+    "sniff_label",
     "Row",
 ]
 
@@ -248,6 +250,11 @@ class LogEntry:
         return True
 
     @property
+    def type_label(self) -> str:
+        """What the log's Type column shows (see ``row_type_label``)."""
+        return row_type_label(self.as_row())
+
+    @property
     def is_text(self) -> bool:
         return isinstance(self.raw, str)
 
@@ -315,6 +322,45 @@ def row_preview(row: Row) -> str:
     if row[5] is None:
         return _one_line(row[6], PREVIEW_CHARS)
     return make_preview(row[3], row[5])
+
+
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF87a", "GIF image"),
+    (b"GIF89a", "GIF image"),
+    (b"BM", "BMP image"),
+    (b"II*\x00", "TIFF image"),
+    (b"MM\x00*", "TIFF image"),
+)
+
+
+def sniff_label(raw: str | bytes | None) -> str:
+    """What a pass-through (``*/*``) payload looks like, cheaply, for the Type column:
+    "JSON text" (a text frame starting with ``{`` or ``[``), "text", "PNG image" (and
+    JPEG/GIF/BMP/TIFF/WebP by their magic bytes) or "binary"."""
+    if raw is None:
+        return ""
+    if isinstance(raw, str):
+        head = raw[:64].lstrip()
+        return "JSON text" if head[:1] in ("{", "[") else "text"
+    head = bytes(raw[:12])
+    for magic, label in _MAGIC:
+        if head.startswith(magic):
+            return label
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP image"
+    return "binary"
+
+
+def row_type_label(row: Row) -> str:
+    """The Type column of a stored ``Row``: the MIME type of a message (for ``*/*``, what
+    the payload looks like, e.g. "*/* · PNG image"), the kind of an event."""
+    if row[2] != MESSAGE:
+        return row[2]
+    if row[3] == "*/*":
+        return f"*/* · {sniff_label(row[5])}"
+    return row[3]
 
 
 _INTERNED: dict[str, str] = {s: s for s in (*DIRECTIONS, *KINDS)}

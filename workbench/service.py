@@ -522,7 +522,8 @@ class WorkbenchService(QObject):
 
     def set_auto_reply(self, server_id: str, mode: str, text: str = "") -> bool:
         """Set the server's auto-reply: "off", "echo", or "fixed" with ``text`` (JSON text for
-        application/json, text for text/*, UTF-8 text for octet-stream). False (and reported)
+        application/json, text for text/* and */* (a text frame), UTF-8 bytes for
+        octet-stream). False (and reported)
         if ``text`` does not fit the server's send type."""
         handle = self._servers[server_id]
         if mode not in AUTO_REPLY_MODES:
@@ -548,8 +549,8 @@ class WorkbenchService(QObject):
                 return json.loads(text)
             except ValueError as exc:
                 raise ValueError(f"not valid JSON ({exc})") from exc
-        if mime.startswith("text/"):
-            return text
+        if mime.startswith("text/") or mime == "*/*":
+            return text  # */* sends a str as a text frame
         if mime == core_mime.OCTET_STREAM:
             return text.encode("utf-8")
         raise ValueError(f"a fixed reply cannot be typed as text for {mime}; use echo")

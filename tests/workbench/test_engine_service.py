@@ -380,3 +380,20 @@ def test_edited_options_apply_at_the_next_start_and_logs_keep_the_running_types(
     run(service.start_server(server_id))
     assert service.send_type(server_id) == "application/json"
     assert service.server(server_id).name == "renamed"
+
+
+def test_pass_through_type_keeps_frames_and_allows_a_fixed_text_reply(service, run, wait_for) -> None:
+    server_id = start_server(service, run, receiveType="*/*", sendType="*/*")
+    client_id = add_client(service, service.server(server_id).port, receiveType="*/*", sendType="*/*")
+    run(service.open_client(client_id))
+    assert service.set_auto_reply(server_id, "echo")
+    service.send(client_id, b"\x89PNG\r\n\x1a\n1234")
+    service.send(client_id, '{"a":1}')
+    wait_for(lambda: service.log(client_id).messages_in == 2, what="both echoes")
+    echoed = [e for e in service.log(client_id) if e.direction == IN]
+    assert [e.raw for e in echoed] == [b"\x89PNG\r\n\x1a\n1234", '{"a":1}']
+    assert [e.type_label for e in echoed] == ["*/* · PNG image", "*/* · JSON text"]
+    assert service.set_auto_reply(server_id, "fixed", "pong")
+    service.send(client_id, "ping")
+    wait_for(lambda: service.log(client_id).messages_in == 3, what="the fixed reply")
+    assert service.log(client_id)[-1].raw == "pong"

@@ -210,3 +210,21 @@ def test_async_export_and_import_match_the_sync_ones(qloop, run, tmp_path) -> No
     assert [e.to_dict() for e in imported.store] == [e.to_dict() for e in store]
     assert imported.store.name == "big (imported)" and imported.skipped == []
     assert import_jsonl(path).store.messages_in == imported.store.messages_in
+
+
+def test_pass_through_payloads_are_labelled_by_what_they_look_like() -> None:
+    store = LogStore()
+    store.log_message(IN, "*/*", ' {"a": 1}')
+    store.log_message(IN, "*/*", "plain words")
+    store.log_message(IN, "*/*", _png_bytes())
+    store.log_message(IN, "*/*", b"\x00\x01")
+    store.log_message(IN, "application/json", "{}")
+    store.log_event(CLOSE, "closed")
+    assert [e.type_label for e in store] == [
+        "*/* · JSON text",
+        "*/* · text",
+        "*/* · PNG image",
+        "*/* · binary",
+        "application/json",
+        "close",
+    ]

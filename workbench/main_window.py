@@ -111,7 +111,6 @@ class MainWindow(QMainWindow):
             if keys is not None:
                 act.setShortcut(QKeySequence(keys))
             act.setToolTip(f"{tip or text} ({QKeySequence(keys).toString()})" if keys else (tip or text))
-            act.setStatusTip(tip or text)
             act.triggered.connect(slot)
             return act
 

@@ -149,7 +149,11 @@ def test_client_log_export_and_import(qtbot, window, service, wait_for, tmp_path
     store = service.log(client_id)
     wait_for(lambda: store.messages_out == 1 and page.log_view.model.rowCount() == len(store), WAIT, "the log")
     path = tmp_path / "client.jsonl"
-    assert page.log_view.export_to(path) == len(store)
+    task = page.log_view.export_to(path)  # on the loop: batched, as a task
+    assert not page.log_view.export_button.isEnabled()
+    wait_for(task.done, WAIT, "the export")
+    assert task.result() == len(store)
+    assert page.log_view.export_button.isEnabled()
     assert window.status_label.text() == f"Exported {len(store)} log rows to {path}"
     imported = import_jsonl(path)
     assert [(e.direction, e.kind, e.raw) for e in imported.store] == [(e.direction, e.kind, e.raw) for e in store]

@@ -6,6 +6,9 @@ tick and does the filtering). The view only scrolls, selects and asks for export
 
 from __future__ import annotations
 
+import asyncio
+import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -26,8 +30,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
-from ..jsonl import LogFileError, export_jsonl, import_jsonl
+from ..jsonl import LogFileError, export_jsonl, export_jsonl_async, import_jsonl
 from ..log_model import COL_DIRECTION, COL_PREVIEW, COL_SIZE, COL_TIME, COL_TYPE, LogModel
 from ..log_store import (
     CLOSE,
@@ -243,18 +248,50 @@ class LogView(QWidget):
     # -- export / import -------------------------------------------------------------------------------
 
     def suggested_file_name(self) -> str:
-        safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in (self.title or "log")).strip("-")
-        return f"{safe or 'log'}.jsonl"
+        """e.g. ``~/client-2-127.0.0.1-41081-20261125-181008.jsonl``: who, and when."""
+        title = (self.title or "log").replace("ws://", "").replace("wss://", "")
+        slug = re.sub(r"[^A-Za-z0-9.]+", "-", title).strip("-.").lower() or "log"
+        return str(Path.home() / f"{slug}-{time.strftime('%Y%m%d-%H%M%S')}.jsonl")
 
-    def export_to(self, path: str | Path) -> int:
-        """Write the log to ``path`` and say so in the status bar; returns the rows written."""
+    def export_to(self, path: str | Path) -> asyncio.Task[int] | int:
+        """Write the log to ``path`` and say so in the status bar.
+
+        On the running qasync loop the export runs in batches (a big log never holds the
+        window) and this returns the task, whose result is the rows written; without a
+        running loop it writes at once and returns the count. Failures go to the status bar.
+        """
         try:
-            count = export_jsonl(self.model.store, path)
-        except LogFileError as exc:
-            notifier().error(f"Could not export the log: {exc}")
-            return 0
-        notifier().info(f"Exported {count:,} log rows to {path}")
-        return count
+            asyncio.get_running_loop()
+        except RuntimeError:
+            try:
+                count = export_jsonl(self.model.store, path)
+            except LogFileError as exc:
+                notifier().error(f"Could not export the log: {exc}")
+                return 0
+            notifier().info(f"Exported {count:,} log rows to {path}")
+            return count
+        self.export_button.setEnabled(False)
+        total = len(self.model.store)
+
+        def progress(done: int, rows: int) -> None:
+            if rows > 5000:
+                notifier().info(f"Exporting the log… {done * 100 // max(rows, 1)}%")
+
+        async def export() -> int:
+            try:
+                count = await export_jsonl_async(self.model.store, path, progress)
+            except LogFileError as exc:
+                notifier().error(f"Could not export the log: {exc}")
+                return 0
+            finally:
+                if isValid(self):
+                    self.export_button.setEnabled(True)
+            notifier().info(f"Exported {count:,} log rows to {path}")
+            return count
+
+        if total > 5000:
+            notifier().info(f"Exporting {total:,} log rows…")
+        return asyncio.ensure_future(export())
 
     def _export_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -264,22 +301,34 @@ class LogView(QWidget):
             self.export_to(path)
 
     def _import_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a JSON Lines log", "", "JSON Lines (*.jsonl *.json);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a JSON Lines log", str(Path.home()), "JSON Lines (*.jsonl *.json);;All files (*)"
+        )
         if path:
             open_log_viewer(path, self)
 
 
 class LogViewerDialog(QDialog):
-    """A window showing an imported log (read from a file, not tied to any socket)."""
+    """A window showing an imported log (read from a file, not tied to any socket).
 
-    def __init__(self, store: LogStore, parent: QWidget | None = None) -> None:
+    ``about`` is a line saying where the log came from (shown above it)."""
+
+    def __init__(self, store: LogStore, parent: QWidget | None = None, about: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Log viewer — {store.name}")
         self.resize(1000, 600)
         self.model = LogModel(store, self)
+        self.about = QLabel(about or store.name)
+        self.about.setObjectName("hint")
+        self.about.setWordWrap(True)
         self.view = LogView(self.model, self, title=store.name)
+        self.view.import_button.hide()
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.view)
+        layout.addWidget(self.about)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(close)
 
 
 def open_log_viewer(path: str | Path, parent: QWidget | None = None) -> LogViewerDialog | None:
@@ -290,7 +339,16 @@ def open_log_viewer(path: str | Path, parent: QWidget | None = None) -> LogViewe
         notifier().error(f"Could not open the log: {exc}")
         return None
     store = imported.store
-    dialog = LogViewerDialog(store, parent)
+    header = imported.header
+    when = header.get("exported_at")
+    stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(when)) if isinstance(when, (int, float)) else "?"
+    totals = imported.exported_totals
+    about = (
+        f"<b>{Path(path).name}</b> — “{header.get('name', '')}”, exported {stamp}: "
+        f"{totals.get('messages_in', 0):,} received, {totals.get('messages_out', 0):,} sent, "
+        f"{totals.get('dropped', 0):,} dropped before export. Read-only: this log is not tied to a socket."
+    )
+    dialog = LogViewerDialog(store, parent, about)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     skipped = imported.skipped

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QIdentityProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -45,6 +45,19 @@ from .status_badge import StatusBadge
 NEW_SERVER_OPTIONS = {"host_interface": "127.0.0.1", "port": 0, "receive_type": "*/*", "send_type": "*/*"}
 
 AUTO_REPLY_CHOICES = (("Off", "off"), ("Echo each message", "echo"), ("Fixed reply", "fixed"))
+
+
+class _ShortHeaders(QIdentityProxyModel):
+    """The socket model with column titles that fit a narrow table (full ones as tooltips)."""
+
+    SHORT = {COL_SINCE: "Since"}
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and section in self.SHORT:
+            return self.SHORT[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return self.sourceModel().headerData(section, orientation, Qt.ItemDataRole.DisplayRole)
+        return super().headerData(section, orientation, role)
 
 
 class ServerPage(QWidget):
@@ -105,7 +118,10 @@ class ServerPage(QWidget):
         self.sockets = SocketListModel(service, server_id, self)
         self.socket_table = QTableView()
         self.socket_table.setObjectName("socketTable")
-        self.socket_table.setModel(self.sockets)
+        self.socket_headers = _ShortHeaders(self)
+        self.socket_headers.setSourceModel(self.sockets)
+        self.socket_table.setModel(self.socket_headers)
+        self.socket_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.socket_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.socket_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.socket_table.verticalHeader().hide()
@@ -117,7 +133,7 @@ class ServerPage(QWidget):
         header_view = self.socket_table.horizontalHeader()
         header_view.setStretchLastSection(True)
         header_view.setHighlightSections(False)
-        for column, width in ((COL_ADDRESS, 106), (COL_SINCE, 104), (COL_IN, 32), (COL_OUT, 32)):
+        for column, width in ((COL_ADDRESS, 112), (COL_SINCE, 64), (COL_IN, 36), (COL_OUT, 36)):
             header_view.resizeSection(column, width)
         header_view.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header_view.setSectionResizeMode(COL_STATE, QHeaderView.ResizeMode.Stretch)

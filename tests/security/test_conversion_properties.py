@@ -151,6 +151,7 @@ def test_arbitrary_payload_into_every_decoder_gives_a_value_or_decode_error(mime
     _decode_or_decode_error(mime_type, payload)
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow warns about the corrupt TIFF tags we make
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from([m for m in RECEIVE_TYPES if m.startswith("image/")]), st.sampled_from(SAMPLES), st.data())
 def test_mutated_real_images_into_image_decoders_give_a_value_or_decode_error(

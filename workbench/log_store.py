@@ -53,6 +53,8 @@ __all__ = [
     "LogStore",
     "make_preview",
     "row_preview",
+    "row_to_record",
+    "row_from_record",
     "row_type_label",
     "sniff_label",
     "Row",
@@ -269,50 +271,55 @@ class LogEntry:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (see ``workbench.jsonl`` for the format)."""
-        record: dict[str, Any] = {
-            "time": self.time,
-            "direction": self.direction,
-            "kind": self.kind,
-            "mime": self.mime,
-            "size": self.size,
-            "preview": self.preview,
-        }
-        if self.detail:
-            record["detail"] = self.detail
-        if isinstance(self.raw, str):
-            record["text"] = self.raw
-        elif self.raw is not None:
-            record["base64"] = base64.b64encode(self.raw).decode("ascii")
-        return record
+        return row_to_record(self.as_row())
 
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> LogEntry:
         """Rebuild an entry from ``to_dict`` output; ``ValueError`` if a field is wrong."""
-        try:
-            direction = str(record["direction"])
-            kind = str(record["kind"])
-            raw: str | bytes | None
-            if "text" in record:
-                raw = str(record["text"])
-            elif "base64" in record:
-                raw = base64.b64decode(record["base64"], validate=True)
-            else:
-                raw = None
-            when = float(record["time"])
-            size = int(record.get("size", payload_size(raw)))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"not a log entry ({type(exc).__name__}: {exc})") from exc
-        if direction not in DIRECTIONS:
-            raise ValueError(f"unknown direction {direction!r}")
-        return cls(
-            _intern(direction),
-            _intern(kind),
-            mime=_intern(str(record.get("mime", ""))),
-            raw=raw,
-            size=size,
-            detail=str(record.get("detail", "")),
-            time=when,
-        )
+        return cls.from_row(row_from_record(record))
+
+
+def row_to_record(row: Row) -> dict[str, Any]:
+    """A stored ``Row`` as the JSON-ready dict of the JSON Lines format."""
+    when, direction, kind, mime, size, raw, detail, _preview, _value = row
+    record: dict[str, Any] = {
+        "time": when,
+        "direction": direction,
+        "kind": kind,
+        "mime": mime,
+        "size": size,
+        "preview": row_preview(row),
+    }
+    if detail:
+        record["detail"] = detail
+    if isinstance(raw, str):
+        record["text"] = raw
+    elif raw is not None:
+        record["base64"] = base64.b64encode(raw).decode("ascii")
+    return record
+
+
+def row_from_record(record: dict[str, Any]) -> Row:
+    """``row_to_record`` reversed; ``ValueError`` if a field is missing or wrong."""
+    try:
+        direction = _intern(str(record["direction"]))
+        kind = _intern(str(record["kind"]))
+        raw: str | bytes | None
+        if "text" in record:
+            raw = str(record["text"])
+        elif "base64" in record:
+            raw = base64.b64decode(record["base64"], validate=True)
+        else:
+            raw = None
+        when = float(record["time"])
+        size = int(record["size"]) if "size" in record else payload_size(raw)
+        mime = _intern(str(record.get("mime", "")))
+        detail = str(record.get("detail", ""))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"not a log entry ({type(exc).__name__}: {exc})") from exc
+    if direction not in DIRECTIONS:
+        raise ValueError(f"unknown direction {direction!r}")
+    return (when, direction, kind, mime, size, raw, detail, None, None)
 
 
 def row_preview(row: Row) -> str:
@@ -367,7 +374,13 @@ _INTERNED: dict[str, str] = {s: s for s in (*DIRECTIONS, *KINDS)}
 
 
 def _intern(text: str) -> str:
-    return _INTERNED.setdefault(text, text)
+    """Share equal labels (directions, kinds, MIME types) between rows; bounded."""
+    shared = _INTERNED.get(text)
+    if shared is not None:
+        return shared
+    if len(_INTERNED) < 512:
+        _INTERNED[text] = text
+    return text
 
 
 def payload_size(raw: str | bytes | None) -> int:

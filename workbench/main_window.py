@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QPoint, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -204,7 +204,8 @@ class MainWindow(QMainWindow):
         self.tabs.setTabText(SERVERS_TAB, f"Servers ({len(servers)})" if servers else "Servers")
         self.tabs.setTabText(CLIENTS_TAB, f"Clients ({len(clients)})" if clients else "Clients")
         self.counts_label.setText(
-            f"{listening} of {len(servers)} servers listening · {open_clients} of {len(clients)} clients open"
+            f"{listening} of {len(servers)} server{'' if len(servers) == 1 else 's'} listening · "
+            f"{open_clients} of {len(clients)} client{'' if len(clients) == 1 else 's'} open"
         )
 
     # -- actions ---------------------------------------------------------------------------------
@@ -269,9 +270,11 @@ class MainWindow(QMainWindow):
         self.workspace = workspace
         self.library.set_messages(workspace.saved_messages, workspace.recent_messages)
         self.service.load_workspace(workspace, replace=True)
-        count = len(workspace.servers) + len(workspace.clients)
-        self.show_info(f"Opened the workspace {target.name}: {len(workspace.servers)} servers, {len(workspace.clients)} clients"
-                       if count else f"Opened the workspace {target.name}")
+        servers, clients = len(workspace.servers), len(workspace.clients)
+        what = ", ".join(
+            f"{n} {noun}{'' if n == 1 else 's'}" for n, noun in ((servers, "server"), (clients, "client")) if n
+        )
+        self.show_info(f"Opened the workspace {target.name}" + (f": {what}" if what else ""))
         return True
 
     def open_workspace_dialog(self) -> None:
@@ -292,7 +295,9 @@ class MainWindow(QMainWindow):
     # -- layout ----------------------------------------------------------------------------------
 
     def save_layout(self) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/size", self.size())
+        self.settings.setValue("window/pos", self.pos())
+        self.settings.setValue("window/maximized", self.isMaximized())
         self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("window/tab", self.tabs.currentIndex())
         self.settings.setValue("servers/splitter", self.servers.splitter.saveState())
@@ -300,9 +305,16 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def restore_layout(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
+        # Size and position rather than saveGeometry(): restoreGeometry() adds a guessed
+        # title bar and, without a window manager (Xvfb), pushes the window off the screen.
+        size, pos = self.settings.value("window/size"), self.settings.value("window/pos")
+        if isinstance(size, QSize) and size.isValid():
+            self.resize(size)
+        if isinstance(pos, QPoint):
+            self.move(pos)
+        self._keep_on_screen()
+        if str(self.settings.value("window/maximized", "false")).lower() == "true":
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
@@ -315,6 +327,21 @@ class MainWindow(QMainWindow):
         except (TypeError, ValueError):
             tab = SERVERS_TAB
         self.tabs.setCurrentIndex(tab if tab in (SERVERS_TAB, CLIENTS_TAB) else SERVERS_TAB)
+
+    def _keep_on_screen(self) -> None:
+        """A restored window must fit the screen it is on (another monitor, a smaller screen,
+        or no window manager to subtract decorations)."""
+        screen = self.screen()
+        if screen is None:
+            return
+        room = screen.availableGeometry()
+        geometry = self.frameGeometry()
+        if room.contains(geometry):
+            return
+        width, height = min(geometry.width(), room.width()), min(geometry.height(), room.height())
+        left = max(room.left(), min(geometry.left(), room.right() + 1 - width))
+        top = max(room.top(), min(geometry.top(), room.bottom() + 1 - height))
+        self.setGeometry(left, top, width, height)
 
     # -- closing ---------------------------------------------------------------------------------
 

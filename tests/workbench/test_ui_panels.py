@@ -85,7 +85,7 @@ def test_server_two_clients_json_text_image_and_close_4000(qtbot, window, servic
     second_id, second = open_client_to(qtbot, window, server_page, wait_for)
     wait_for(lambda: len(service.server(server_id).open_sockets) == 2, WAIT, "two sockets")
     assert server_page.sockets.rowCount() == 2
-    assert window.counts_label.text() == "1 of 1 servers listening · 2 of 2 clients open"
+    assert window.counts_label.text() == "1 of 1 server listening · 2 of 2 clients open"
 
     # JSON from the second client with Ctrl+Enter, then text and the sample image.
     composer = second.composer

@@ -11,7 +11,9 @@ are the store's rows beyond ``shown_end_seq``: that is the pending buffer.
 Filtering (search text, directions, kinds) happens here, not in a ``QSortFilterProxyModel``:
 with a filter set, the model's rows are the seqs of the matching entries, kept in a list and
 extended on each tick by testing only the new entries (no Python call per row per update
-from a proxy). Changing the filter resets the model (one scan of the store).
+from a proxy). Changing the filter resets the model and scans the store: up to 200,000 rows
+at once (about 0.2 s), the rest 50,000 per tick, so even a million-row log never freezes
+the window (``filtering`` is True until the scan has caught up).
 
 Between ticks the store may already have evicted rows the views still show; ``data()`` then
 returns None for them until the next tick removes them.
@@ -29,6 +31,7 @@ Roles: ``Qt.DisplayRole`` (column text), ``Qt.ToolTipRole`` (detail or preview),
 
 from __future__ import annotations
 
+import bisect
 import time
 from typing import Any
 
@@ -48,6 +51,9 @@ from .log_store import CLOSE, ERROR, EVENT, IN, MESSAGE, OUT, LogEntry, LogFilte
 __all__ = ["LogModel", "COLUMNS", "ENTRY_ROLE", "SEQ_ROLE", "TICK_MS", "format_size", "format_time"]
 
 TICK_MS = 40
+#: Rows a new filter tests at once; the rest are tested FILTER_SCAN_PER_TICK per tick.
+FILTER_SCAN_NOW = 200_000
+FILTER_SCAN_PER_TICK = 50_000
 COLUMNS = ("Time", "Dir", "Type", "Size", "Preview")
 COL_TIME, COL_DIRECTION, COL_TYPE, COL_SIZE, COL_PREVIEW = range(5)
 ENTRY_ROLE = int(Qt.ItemDataRole.UserRole) + 1
@@ -104,6 +110,8 @@ class LogModel(QAbstractTableModel):
         self._rows_head = 0
         self._seen_end = store.first_seq  # store.end_seq at the last tick
         self._seen_first = store.first_seq
+        self.filter_scan_now = FILTER_SCAN_NOW
+        self.filter_scan_per_tick = FILTER_SCAN_PER_TICK
         self.insert_batches = 0  # beginInsertRows calls so far (tests, benchmarks)
         self.remove_batches = 0
         self._timer = QTimer(self)
@@ -157,12 +165,28 @@ class LogModel(QAbstractTableModel):
             self._rows_head = 0
             self._shown_first, self._shown_end = store.first_seq, store.end_seq
         else:
-            matches = log_filter.matches_row
+            # Scan up to FILTER_SCAN_NOW rows at once; a bigger log is scanned on the next
+            # ticks (FILTER_SCAN_PER_TICK rows each, oldest first), so the window stays
+            # responsive and the matches fill in from the top (``filtering`` says so).
             first = store.first_seq
-            self._rows = [first + i for i, row in enumerate(store.rows()) if matches(row)]
+            stop = min(store.end_seq, first + self.filter_scan_now)
+            self._rows = self._scan(first, stop)
             self._rows_head = 0
+            self._seen_end = stop
         self.endResetModel()
         self.counters_changed.emit()
+
+    @property
+    def filtering(self) -> bool:
+        """True while a filter is still scanning older rows (see ``set_filter``)."""
+        return self._rows is not None and self._seen_end < self._store.end_seq
+
+    def _scan(self, start: int, stop: int) -> list[int]:
+        """Seqs in ``start .. stop - 1`` that match the filter (all must be in the store)."""
+        matches = self._filter.matches_row
+        row_at = self._store.row
+        first = self._store.first_seq
+        return [seq for seq in range(start, stop) if matches(row_at(seq - first))]
 
     def clear(self) -> None:
         """Clear the store's visible rows and the views at once (totals stay)."""
@@ -195,8 +219,6 @@ class LogModel(QAbstractTableModel):
         if self._rows is None:
             row = seq - self._shown_first
             return row if 0 <= row < self.rowCount() else None
-        import bisect
-
         position = bisect.bisect_left(self._rows, seq, self._rows_head)
         if position < len(self._rows) and self._rows[position] == seq:
             return position - self._rows_head
@@ -211,8 +233,12 @@ class LogModel(QAbstractTableModel):
         first, end = store.first_seq, store.end_seq
         if first == self._seen_first and end == self._seen_end:
             return 0
-        inserted = self._sync_all(first, end) if self._rows is None else self._sync_filtered(first, end)
-        self._seen_first, self._seen_end = first, end
+        if self._rows is None:
+            inserted = self._sync_all(first, end)
+            self._seen_end = end
+        else:
+            inserted, self._seen_end = self._sync_filtered(first, end)
+        self._seen_first = first
         self.counters_changed.emit()
         if inserted:
             self.rows_appended.emit(inserted)
@@ -239,13 +265,13 @@ class LogModel(QAbstractTableModel):
             self.endInsertRows()
         return max(count, 0)
 
-    def _sync_filtered(self, first: int, end: int) -> int:
+    def _sync_filtered(self, first: int, end: int) -> tuple[int, int]:
+        """One remove batch (evicted matches), one insert batch (new matches); scans at most
+        ``filter_scan_per_tick`` rows. Returns (rows inserted, next seq to scan)."""
         rows = self._rows
         assert rows is not None
         head = self._rows_head
-        gone = 0
-        while head + gone < len(rows) and rows[head + gone] < first:
-            gone += 1
+        gone = bisect.bisect_left(rows, first, head) - head
         if gone:
             self.beginRemoveRows(QModelIndex(), 0, gone - 1)
             head += gone
@@ -256,16 +282,15 @@ class LogModel(QAbstractTableModel):
                 del rows[:head]
                 self._rows_head = 0
         start = max(self._seen_end, first)
-        matches = self._filter.matches_row
-        row_at = self._store.row
-        new = [seq for seq in range(start, end) if matches(row_at(seq - first))]
+        stop = min(end, start + self.filter_scan_per_tick)
+        new = self._scan(start, stop)
         if new:
             row = len(rows) - self._rows_head
             self.beginInsertRows(QModelIndex(), row, row + len(new) - 1)
             rows.extend(new)
             self.insert_batches += 1
             self.endInsertRows()
-        return len(new)
+        return len(new), stop
 
     # -- Qt model interface ----------------------------------------------------------------
 

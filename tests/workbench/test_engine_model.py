@@ -183,3 +183,19 @@ def test_tiny_capacities(qapp, capacity: int) -> None:
         model.sync()
         assert model.rowCount() == capacity
         assert _previews(model)[-1] == f"m{round_ * 5 + 4}"
+
+
+def test_a_filter_on_a_big_log_scans_over_several_ticks(qapp) -> None:
+    store = LogStore(capacity=1000)
+    model = LogModel(store, autostart=False)
+    model.filter_scan_now, model.filter_scan_per_tick = 300, 250
+    for n in range(1000):
+        store.log_message(IN, "text/plain", f"{'hit' if n % 10 == 0 else 'miss'} {n}")
+    model.sync()
+    record = Recorder(model)
+    model.set_filter(text="hit")
+    assert model.filtering and model.rowCount() == 30  # rows 0..299 scanned at once
+    inserted = [model.sync() for _ in range(4)]
+    assert inserted == [25, 25, 20, 0] and not model.filtering
+    assert record.calls == [("reset", -1, -1), ("insert", 30, 54), ("insert", 55, 79), ("insert", 80, 99)]
+    assert _previews(model) == [f"hit {n}" for n in range(0, 1000, 10)]

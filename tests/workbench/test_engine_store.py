@@ -228,3 +228,12 @@ def test_pass_through_payloads_are_labelled_by_what_they_look_like() -> None:
         "application/json",
         "close",
     ]
+
+
+def test_export_escapes_text_that_is_not_valid_unicode(tmp_path) -> None:
+    store = LogStore()
+    store.log_event(ERROR, "bad \udc80 surrogate")
+    path = tmp_path / "odd.jsonl"
+    assert export_jsonl(store, path) == 1
+    assert "\\udc80" in path.read_text(encoding="utf-8")
+    assert import_jsonl(path).store[0].detail == "bad \udc80 surrogate"

@@ -308,3 +308,17 @@ def test_tab_order_reaches_the_composer_and_send(qtbot, window, wait_for):
     assert page.form.editors["host"] in seen
     assert page.composer.json_editor.edit in seen
     assert seen.index(page.open_button) < seen.index(page.form.editors["host"])
+
+
+def test_a_client_can_be_aimed_at_a_listening_server(qtbot, window, wait_for):
+    _server_id, server_page = start_server(qtbot, window, wait_for)
+    window.tabs.setCurrentIndex(CLIENTS_TAB)
+    click(qtbot, window.clients.new_button)
+    page = window.clients.page(window.clients.current_id())
+    page.aim_at("127.0.0.1", 1)
+    page._fill_aim_menu()
+    actions = page.aim_menu.actions()
+    port = server_page.handle.port
+    assert [a.text() for a in actions] == [f"Server 1 — ws://127.0.0.1:{port}/"]
+    actions[0].trigger()
+    assert (page.form.values()["host"], page.form.values()["port"]) == ("127.0.0.1", port)

@@ -12,8 +12,10 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -69,8 +71,17 @@ class ClientPage(QWidget):
         self.form_hint = QLabel("Settings apply when the client opens.")
         self.form_hint.setObjectName("hint")
         self.form_hint.setWordWrap(True)
+        self.aim_button = QToolButton()
+        self.aim_button.setObjectName("aimButton")
+        self.aim_button.setText("Aim at a server of this workspace ▾")
+        self.aim_button.setToolTip("Fill in host and port of a server that is listening now")
+        self.aim_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.aim_menu = QMenu(self.aim_button)
+        self.aim_button.setMenu(self.aim_menu)
+        self.aim_menu.aboutToShow.connect(self._fill_aim_menu)
         settings = SettingsColumn()
         settings.add(self.form_hint)
+        settings.add(self.aim_button)
         settings.add(self.form, 1)
 
         self.composer = Composer(library)
@@ -89,7 +100,7 @@ class ClientPage(QWidget):
         self.right.addWidget(log_box)
         self.right.setStretchFactor(0, 2)
         self.right.setStretchFactor(1, 3)
-        self.right.setSizes([250, 420])
+        self.right.setSizes([215, 475])
         self.right.setChildrenCollapsible(False)
         self.body = QSplitter(Qt.Orientation.Horizontal)
         self.body.addWidget(settings)
@@ -130,6 +141,7 @@ class ClientPage(QWidget):
         self.open_button.setEnabled(not active)
         self.close_button.setEnabled(state in ("connecting", "open"))
         self.form.setEnabled(not active)
+        self.aim_button.setEnabled(not active)
         self.form_hint.setText(
             "Close the client to change these settings." if active else "Settings apply when the client opens."
         )
@@ -153,6 +165,30 @@ class ClientPage(QWidget):
         mime = self.form.editors["send_type"].mime_type()  # type: ignore[attr-defined]
         if mime:
             self.composer.set_send_type(mime)
+
+    def listening_servers(self) -> list[tuple[str, str, int]]:
+        """(name, host to connect to, port) of each server of the workspace listening now."""
+        found = []
+        for handle in self.service.servers.values():
+            if handle.state == "listening" and handle.port:
+                host = handle.host if handle.host not in ("0.0.0.0", "::", "", "localhost") else "127.0.0.1"
+                found.append((handle.name, host, handle.port))
+        return found
+
+    def aim_at(self, host: str, port: int) -> None:
+        """Put ``host`` and ``port`` in the form (applied at the next Open)."""
+        self.form.editors["host"].setText(host)  # type: ignore[attr-defined]
+        self.form.editors["port"].setValue(port)  # type: ignore[attr-defined]
+
+    def _fill_aim_menu(self) -> None:
+        self.aim_menu.clear()
+        servers = self.listening_servers()
+        if not servers:
+            action = self.aim_menu.addAction("No server of this workspace is listening")
+            action.setEnabled(False)
+        for name, host, port in servers:
+            action = self.aim_menu.addAction(f"{name} — ws://{host}:{port}/")
+            action.triggered.connect(lambda _checked=False, h=host, p=port: self.aim_at(h, p))
 
     def _rename(self) -> None:
         name = self.name_edit.text().strip()

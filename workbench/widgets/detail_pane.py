@@ -46,10 +46,10 @@ def fill_json_tree(tree: QTreeWidget, value: Any) -> int:
             return
         budget[0] -= 1
         if isinstance(item, dict):
-            node = QTreeWidgetItem([key, f"{{{len(item)} keys}}", "object"])
+            node = QTreeWidgetItem([key, f"{{{len(item)} key{'' if len(item) == 1 else 's'}}}", "object"])
             children: list[tuple[str, Any]] = [(str(k), v) for k, v in item.items()]
         elif isinstance(item, list):
-            node = QTreeWidgetItem([key, f"[{len(item)} items]", "array"])
+            node = QTreeWidgetItem([key, f"[{len(item)} item{'' if len(item) == 1 else 's'}]", "array"])
             children = [(f"[{i}]", v) for i, v in enumerate(item)]
         else:
             kind = {str: "string", bool: "boolean", type(None): "null"}.get(type(item), "number")

@@ -159,3 +159,25 @@ def test_set_can_send_blocks_sending(qtbot, composer):
     composer.set_can_send(True)
     composer.request_send()
     assert composer.sent == [[1]]
+
+
+def test_tab_walks_the_composer_top_to_bottom(qtbot):
+    composer = Composer()
+    qtbot.addWidget(composer)
+    composer.set_send_type("*/*")
+    composer.show()
+    qtbot.waitExposed(composer)
+    composer.any_kind.setFocus()
+    order = []
+    for _ in range(8):  # bounded
+        focused = composer.focusWidget()
+        order.append(focused)
+        qtbot.keyClick(focused, Qt.Key.Key_Tab)
+    assert not composer.reuse.isEnabled()  # nothing to reuse yet: skipped
+    assert order[:5] == [
+        composer.any_kind,
+        composer.save_button,
+        composer.json_editor.edit,
+        composer.json_editor.pretty_button,
+        composer.send_button,
+    ]

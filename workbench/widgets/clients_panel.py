@@ -260,7 +260,10 @@ class ClientsPanel(ItemPanel):
         names = {h.name for h in self.service.clients.values()}
         while f"Client {number}" in names:
             number += 1
-        return self.service.add_client(options, f"Client {number}")
+        client_id = self.service.add_client(options, f"Client {number}")
+        if client_id is not None:
+            self.page(client_id).open_button.setFocus()  # Space opens it
+        return client_id
 
     def remove_current(self) -> None:
         client_id = self.current_id()

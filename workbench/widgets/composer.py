@@ -559,8 +559,30 @@ class Composer(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self.request_send)
         self.library.changed.connect(self._fill_reuse)
+        self._chain_focus()
         self.set_send_type(self.send_type)
         self._fill_reuse()
+
+    def _chain_focus(self) -> None:
+        """Tab goes top to bottom: compose-as, reuse, save, the editor's fields, then the
+        send buttons (hidden editors are skipped by Qt)."""
+        chain: list[QWidget] = [
+            self.any_kind,
+            self.reuse,
+            self.save_button,
+            self.json_editor.edit,
+            self.json_editor.pretty_button,
+            self.text_editor.edit,
+            self.image_editor.choose_button,
+            self.image_editor.sample_button,
+            self.bytes_editor.edit,
+            self.bytes_editor.mode,
+            self.bytes_editor.file_button,
+            *self._extra,
+            self.send_button,
+        ]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
 
     # -- type --------------------------------------------------------------------------------
 
@@ -609,6 +631,7 @@ class Composer(QWidget):
         self.button_row.insertWidget(self.button_row.indexOf(self.send_button), button)
         self._extra[button] = True
         button.clicked.connect(lambda: self._extra_clicked(button))
+        self._chain_focus()
         self._update_send()
         return button
 

@@ -3,6 +3,8 @@ New/Remove buttons, the selected item's page on the right, and a helpful empty s
 
 from __future__ import annotations
 
+import textwrap
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -29,12 +31,11 @@ class EmptyState(QWidget):
         self.title = QLabel(title)
         self.title.setObjectName("welcomeTitle")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.text = QLabel(text)
+        # Broken into lines here: a word-wrapped label in a centred layout is sometimes laid
+        # out one line short while its page is hidden, and then shows clipped text.
+        self.text = QLabel("\n".join(textwrap.wrap(text, 74)))
         self.text.setObjectName("welcomeText")
-        self.text.setWordWrap(True)
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.text.setFixedWidth(540)
-        self.text.setMinimumHeight(self.text.heightForWidth(540))
         self.buttons = QHBoxLayout()
         self.buttons.addStretch(1)
         layout = QVBoxLayout(self)

@@ -460,8 +460,7 @@ class ServersPanel(ItemPanel):
             number += 1
         server_id = self.service.add_server(dict(NEW_SERVER_OPTIONS), f"Server {number}")
         if server_id is not None:
-            page = self.pages[server_id]
-            page.name_edit.setFocus()
+            self.page(server_id).start_button.setFocus()  # Space starts it
         return server_id
 
     def remove_current(self) -> None:

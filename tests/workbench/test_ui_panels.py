@@ -322,3 +322,32 @@ def test_a_client_can_be_aimed_at_a_listening_server(qtbot, window, wait_for):
     assert [a.text() for a in actions] == [f"Server 1 — ws://127.0.0.1:{port}/"]
     actions[0].trigger()
     assert (page.form.values()["host"], page.form.values()["port"]) == ("127.0.0.1", port)
+
+
+def test_strict_types_follow_the_form_and_decode_errors_reach_the_status_bar(qtbot, window, service, wait_for):
+    click(qtbot, window.servers.empty_new)
+    server_id = window.servers.current_id()
+    page = window.servers.page(server_id)
+    page.form.editors["receive_type"].set_mime_type("application/json")
+    page.form.editors["send_type"].set_mime_type("image/png")
+    assert page.composer.editor_kind() == "image"  # the composer follows the form at once
+    assert not page.composer.any_kind.isVisible()
+    click(qtbot, page.start_button)
+    wait_for(lambda: service.server(server_id).state == "listening", WAIT, "the server to listen")
+    client_id, client = open_client_to(qtbot, window, page, wait_for)
+
+    # The client sends text that is not JSON: the server logs it raw and says so plainly.
+    client.composer.set_compose_as("text")
+    client.composer.text_editor.edit.setPlainText("this is not JSON")
+    click(qtbot, client.composer.send_button)
+    wait_for(lambda: "not valid application/json" in window.status_label.text(), WAIT, "the decode error")
+    assert window.status_label.text().startswith("⚠ Server 1")
+
+    # The server sends the sample picture as image/png; the client receives a PNG.
+    window.tabs.setCurrentIndex(SERVERS_TAB)
+    page.select_socket(page.sockets.socket_id(0))
+    click(qtbot, page.composer.image_editor.sample_button)
+    click(qtbot, page.composer.send_button)
+    wait_for(lambda: service.log(client_id).messages_in == 1, WAIT, "the image at the client")
+    received = [e for e in service.log(client_id) if e.direction == "in"][0]
+    assert isinstance(received.raw, bytes) and received.raw.startswith(b"\x89PNG")

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -193,6 +193,15 @@ class LogView(QWidget):
             self.splitter.setOrientation(wanted)
             total = self.splitter.width() if wanted == Qt.Orientation.Horizontal else self.splitter.height()
             self.splitter.setSizes([total * 3 // 5, total * 2 // 5])
+
+    def showEvent(self, event: Any) -> None:  # Qt override
+        super().showEvent(event)
+        if self.autoscroll.isChecked():  # the rows may have arrived before it had a size
+            QTimer.singleShot(0, self._scroll_if_following)
+
+    def _scroll_if_following(self) -> None:
+        if isValid(self) and self.autoscroll.isChecked():
+            self.table.scrollToBottom()
 
     # -- filtering ------------------------------------------------------------------------------
 

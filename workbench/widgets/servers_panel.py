@@ -133,7 +133,7 @@ class ServerPage(QWidget):
         header_view = self.socket_table.horizontalHeader()
         header_view.setStretchLastSection(True)
         header_view.setHighlightSections(False)
-        for column, width in ((COL_ADDRESS, 112), (COL_SINCE, 64), (COL_IN, 36), (COL_OUT, 36)):
+        for column, width in ((COL_ADDRESS, 108), (COL_SINCE, 62), (COL_IN, 54), (COL_OUT, 46)):
             header_view.resizeSection(column, width)
         header_view.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header_view.setSectionResizeMode(COL_STATE, QHeaderView.ResizeMode.Stretch)
@@ -367,7 +367,7 @@ class ServerPage(QWidget):
         self.composer.set_button_can_send(self.broadcast_button, any_open)
         self.composer.set_can_send(
             selected_open,
-            "Pick an open socket above" if any_open else "No socket is connected yet",
+            "Pick an open socket above" if any_open else "No socket connected",
         )
 
     def open_selected_log(self, *_: Any) -> None:

@@ -83,6 +83,7 @@ CHUNK: Final = 1024
 PREVIEW_CHARS: Final = 120
 
 _UNSET: Any = object()
+_now = _time.time
 
 
 def make_preview(mime: str, raw: str | bytes | None, limit: int = PREVIEW_CHARS) -> str:
@@ -516,7 +517,25 @@ class LogStore:
             size = len(raw) if raw.isascii() else len(raw.encode("utf-8", "surrogatepass"))
         else:
             size = len(raw)
-        self.append_row((_time.time(), direction, MESSAGE, mime, size, raw, "", None, None))
+        # append_row, inlined: this runs for every message of a flood.
+        if direction == IN:
+            self.messages_in += 1
+            self.bytes_in += size
+        else:
+            self.messages_out += 1
+            self.bytes_out += size
+        tail = self._tail
+        tail.append((_now(), direction, MESSAGE, mime, size, raw, "", None, None))
+        if len(tail) == CHUNK:
+            self._chunks.append(tuple(tail))
+            self._tail = []
+        if self.end_seq - self.first_seq >= self.capacity:
+            self.first_seq += 1
+            self.dropped += 1
+            if self.first_seq - self._base_seq >= CHUNK and self._chunks:
+                del self._chunks[0]
+                self._base_seq += CHUNK
+        self.end_seq += 1
 
     def extend(self, entries: Iterable[LogEntry]) -> None:
         for entry in entries:

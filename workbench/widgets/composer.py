@@ -744,7 +744,7 @@ class Composer(QWidget):
 
     def _fill_reuse(self) -> None:
         self.reuse.clear()
-        self.reuse.addItem("Reuse a message…", None)
+        self.reuse.addItem("Reuse…", None)
         for message in self.library.saved:
             self.reuse.addItem(f"★ {message.name}", message)
         for message in self.library.recent:

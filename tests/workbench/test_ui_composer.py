@@ -111,7 +111,7 @@ def test_bytes_from_file(qtbot, composer, tmp_path):
 
 def test_image_with_preview(qtbot, composer, tmp_path):
     composer.set_send_type("image/png")
-    assert not composer.send_button.isEnabled()  # nothing chosen yet
+    assert composer.image_editor.path.endswith("sample.png")  # the sample is there at first
     qtbot.mouseClick(composer.image_editor.sample_button, Qt.MouseButton.LeftButton)
     assert composer.send_button.isEnabled()
     assert not composer.image_editor.preview.pixmap().isNull()

@@ -260,7 +260,12 @@ class ImageEditor(QWidget):
         layout.addLayout(row)
         self.valid = False
         self.choose_button.clicked.connect(self._choose)
-        self.sample_button.clicked.connect(lambda: self.load(str(resource_path("samples", "sample.png"))))
+        self.sample_button.clicked.connect(self.load_sample)
+        if resource_path("samples", "sample.png").is_file():
+            self.load_sample()  # one click from a first image message; "Choose image…" for others
+
+    def load_sample(self) -> bool:
+        return self.load(str(resource_path("samples", "sample.png")))
 
     def _choose(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

@@ -115,7 +115,7 @@ def test_image_with_preview(qtbot, composer, tmp_path):
     qtbot.mouseClick(composer.image_editor.sample_button, Qt.MouseButton.LeftButton)
     assert composer.send_button.isEnabled()
     assert not composer.image_editor.preview.pixmap().isNull()
-    assert "96×64 PNG" in composer.image_editor.status.text()
+    assert composer.image_editor.status.text() == "sample.png · 96×64 PNG · 561 bytes"
     qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
     assert isinstance(composer.sent[0], Image.Image) and composer.sent[0].size == (96, 64)
     bad = tmp_path / "not-an-image.png"

@@ -351,3 +351,18 @@ def test_strict_types_follow_the_form_and_decode_errors_reach_the_status_bar(qtb
     wait_for(lambda: service.log(client_id).messages_in == 1, WAIT, "the image at the client")
     received = [e for e in service.log(client_id) if e.direction == "in"][0]
     assert isinstance(received.raw, bytes) and received.raw.startswith(b"\x89PNG")
+
+
+def test_remove_closes_and_forgets_and_the_empty_state_returns(qtbot, window, service, wait_for):
+    server_id, server_page = start_server(qtbot, window, wait_for)
+    client_id, _client = open_client_to(qtbot, window, server_page, wait_for)
+    click(qtbot, window.clients.remove_button)
+    wait_for(lambda: client_id not in service.clients, WAIT, "the client to go")
+    assert window.clients.stack.currentWidget() is window.clients.empty
+    assert window.clients.list.count() == 0
+    window.tabs.setCurrentIndex(SERVERS_TAB)
+    click(qtbot, window.servers.remove_button)
+    wait_for(lambda: server_id not in service.servers, WAIT, "the server to go")
+    assert window.servers.stack.currentWidget() is window.servers.empty
+    assert not window.servers.remove_button.isEnabled()
+    assert window.tabs.tabText(SERVERS_TAB) == "Servers"

@@ -253,10 +253,11 @@ class ImageEditor(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.choose_button)
         row.addWidget(self.sample_button)
-        row.addWidget(self.status, 1)
+        row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.preview, 1)
+        layout.addWidget(self.status)
         layout.addLayout(row)
         self.valid = False
         self.choose_button.clicked.connect(self._choose)
@@ -301,7 +302,7 @@ class ImageEditor(QWidget):
                 else pixmap
             )
         self.status.setText(
-            f"{Path(path).name} — {image.width}×{image.height} {image.format or ''}, {_human_size(len(data))}"
+            f"{Path(path).name} · {image.width}×{image.height} {image.format or ''} · {_human_size(len(data))}"
         )
         self._set_valid(True)
         return True

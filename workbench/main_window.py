@@ -227,7 +227,10 @@ class MainWindow(QMainWindow):
             self,
             f"About {TITLE}",
             f"<b>{TITLE}</b><p>Start WebSocket servers, open clients, send JSON, text, images "
-            "and bytes, and read every message in a log you can export.</p>",
+            "and bytes, and read every message in a log you can export.</p>"
+            "<p><b>Keys</b><br>Ctrl+Shift+N new server · Ctrl+N new client · Space on Start/Open"
+            "<br>Ctrl+Enter send · Ctrl+C copy the selected log row<br>Ctrl+S save the workspace · "
+            "Ctrl+O open one · Ctrl+I open an exported log · Ctrl+Q quit</p>",
         )
 
     # -- workspace -------------------------------------------------------------------------------

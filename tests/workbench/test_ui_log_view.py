@@ -170,3 +170,14 @@ def test_import_reports_bad_lines(qtbot, tmp_path):
     junk.write_text("hello\n")
     assert open_log_viewer(junk) is None
     assert messages[-1][1] is True and "is not a WebSocket Workbench log" in messages[-1][0]
+
+
+def test_ctrl_c_copies_the_selected_payload(qtbot, view):
+    from PySide6.QtGui import QGuiApplication
+
+    view.select_row(2)
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == "pong from the server"
+    view.select_row(4)
+    assert view.copy_selected() == "00 01 fe"

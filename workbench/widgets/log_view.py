@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -177,6 +178,10 @@ class LogView(QWidget):
         model.counters_changed.connect(self.update_counters)
         model.modelReset.connect(self.update_counters)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        copy = QShortcut(QKeySequence.StandardKey.Copy, self.table)
+        copy.setContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.activated.connect(self.copy_selected)
+        self.table.setToolTip("Ctrl+C copies the selected message (text as text, binary as hex)")
         self.update_counters()
         if self.autoscroll.isChecked():
             self.table.scrollToBottom()
@@ -229,6 +234,23 @@ class LogView(QWidget):
         if entry is not None:
             self.detail.show_entry(entry)
             self.entry_selected.emit(entry)
+
+    def copy_selected(self) -> str:
+        """Put the selected row's payload (or event detail) on the clipboard; returns it."""
+        rows = self.table.selectionModel().selectedRows()
+        entry = self.model.entry(rows[0].row()) if rows else None
+        if entry is None:
+            return ""
+        raw = entry.raw
+        if raw is None:
+            text = entry.detail
+        elif isinstance(raw, str):
+            text = raw
+        else:
+            text = bytes(raw).hex(" ")
+        QGuiApplication.clipboard().setText(text)
+        notifier().info(f"Copied {len(text):,} characters to the clipboard")
+        return text
 
     def select_row(self, row: int) -> None:
         self.table.selectRow(row)

@@ -28,6 +28,7 @@ from .widgets.clients_panel import ClientsPanel
 from .widgets.composer import MessageLibrary
 from .widgets.log_view import open_log_viewer
 from .widgets.notify import notifier
+from .widgets.option_form import with_labels
 from .widgets.resources import resource_path
 from .widgets.servers_panel import ServersPanel
 from .workspace import Workspace, WorkspaceError, default_path
@@ -164,7 +165,7 @@ class MainWindow(QMainWindow):
 
     def show_error(self, context: str, message: str = "") -> None:
         """Show an error in the status bar (kept until the next message; recent ones in the tooltip)."""
-        text = _sentence(f"{context}: {message}" if message else context)
+        text = _sentence(with_labels(f"{context}: {message}" if message else context))
         stamp = time.strftime("%H:%M:%S")
         self.errors.append(f"{stamp}  {text}")
         del self.errors[:-ERROR_HISTORY]

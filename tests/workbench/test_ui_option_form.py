@@ -113,3 +113,15 @@ def test_parse_headers_rejects_lines_without_colon():
         assert "Name: value" in str(exc)
     else:
         raise AssertionError("accepted a header line without ':'")
+
+
+def test_messages_name_options_by_their_labels():
+    from workbench.widgets.option_form import with_labels
+
+    assert with_labels("set trusted_ca_cert_path, or trust_all") == (
+        "set “CA file” (trusted_ca_cert_path), or “Trust any certificate” (trust_all)"
+    )
+    assert with_labels("Server option sslTls needs a certificate") == (
+        "Server option “Use TLS (wss://)” (sslTls) needs a certificate"
+    )
+    assert with_labels("pick another port") == "pick another port"  # plain words stay

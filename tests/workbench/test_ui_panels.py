@@ -366,3 +366,43 @@ def test_remove_closes_and_forgets_and_the_empty_state_returns(qtbot, window, se
     assert window.servers.stack.currentWidget() is window.servers.empty
     assert not window.servers.remove_button.isEnabled()
     assert window.tabs.tabText(SERVERS_TAB) == "Servers"
+
+
+def test_tls_from_the_forms_file_fields(qtbot, window, service, wait_for, tmp_path):
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    cert_path, key_path, ca_path = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
+    cert.cert_chain_pems[0].write_to_path(cert_path)
+    cert.private_key_pem.write_to_path(key_path)
+    ca.cert_pem.write_to_path(ca_path)
+
+    click(qtbot, window.servers.empty_new)
+    server_id = window.servers.current_id()
+    page = window.servers.page(server_id)
+    assert not page.form.editors["cert_path"].isEnabled()  # TLS fields wait for "Use TLS"
+    page.form.editors["ssl_tls"].setChecked(True)
+    page.form.editors["cert_path"].setText(str(cert_path))
+    page.form.editors["key_path"].setText(str(key_path))
+    click(qtbot, page.start_button)
+    wait_for(lambda: service.server(server_id).state == "listening", WAIT, "the TLS server")
+
+    click(qtbot, page.client_button)
+    client_id = window.clients.current_id()
+    client = window.clients.page(client_id)
+    client.form.editors["ssl_tls"].setChecked(True)
+    client.form.editors["trusted_ca_cert_path"].setText(str(ca_path))
+    click(qtbot, client.open_button)
+    wait_for(lambda: service.client(client_id).state == "open", WAIT, "the wss client")
+    assert client.url_label.text().startswith("wss://127.0.0.1:")
+
+    # Without the CA the certificate is refused, and the status bar says what to do.
+    window.tabs.setCurrentIndex(SERVERS_TAB)
+    click(qtbot, page.client_button)
+    untrusting = window.clients.page(window.clients.current_id())
+    untrusting.form.editors["ssl_tls"].setChecked(True)
+    untrusting.form.editors["number_of_retries"].setValue(0)
+    click(qtbot, untrusting.open_button)
+    wait_for(lambda: untrusting.handle.state == "failed", WAIT, "the untrusted connection to fail")
+    assert "not trusted" in window.status_label.text()
+    assert "trusted_ca_cert_path" in untrusting.badge.text()

@@ -8,6 +8,7 @@ can say what is wrong before anything is started.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -88,6 +89,13 @@ SECTION_ORDER = ("Connection", "Messages", "Retries", "TLS", "Advanced")
 TLS_ONLY = {"trust_all", "trusted_ca_cert_path", "pfx_key_cert_path", "pfx_key_cert_password", "cert_path", "key_path"}
 
 _MAX_INT = 2_147_483_647
+
+
+def with_labels(text: str) -> str:
+    """Name options in ``text`` by the labels the forms show: core's messages say
+    ``trusted_ca_cert_path`` or ``sslTls``; a student looks for “CA file” or “Use TLS”.
+    Only identifiers (with ``_`` or an inner capital) are replaced, never plain words."""
+    return _IDENTIFIER.sub(lambda match: f"“{_LABEL_OF[match.group(0)]}” ({match.group(0)})", text)
 
 
 def label_for(option: Option) -> str:
@@ -332,7 +340,7 @@ class OptionForm(QWidget):
 
     def show_error(self, message: str, option: str | None = None) -> None:
         """Show ``message`` under the form (and focus the option it names, if given)."""
-        self.error_label.setText(message)
+        self.error_label.setText(with_labels(message))
         self.error_label.show()
         if option and option in self.editors:
             self.editors[option].setFocus()
@@ -362,6 +370,17 @@ def format_headers(value: Any) -> str:
         return ""
     pairs = value.items() if isinstance(value, dict) else value
     return "\n".join(f"{name}: {val}" for name, val in pairs)
+
+
+_LABEL_OF = {
+    name: label_for(option)
+    for option in (*CLIENT_OPTIONS, *SERVER_OPTIONS)
+    for name in (option.name, option.spec_name)
+    if name and ("_" in name or name != name.lower())
+}
+_IDENTIFIER = re.compile(
+    r"(?<![\w])(" + "|".join(re.escape(n) for n in sorted(_LABEL_OF, key=len, reverse=True)) + r")(?![\w])"
+)
 
 
 def client_form(parent: QWidget | None = None) -> OptionForm:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+from .option_form import with_labels
+
 #: service state -> badge colour class
 STATE_STYLE = {
     "listening": "ok",
@@ -28,6 +30,7 @@ class StatusBadge(QLabel):
 
     def set_state(self, state: str, text: str) -> None:
         self.state = state
+        text = with_labels(text)
         self.setText(text[:1].upper() + text[1:] if text else state)
         self.setToolTip(self.text())
         self.setProperty("state", STATE_STYLE.get(state, "idle"))

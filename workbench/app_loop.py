@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import sys
 import time
@@ -32,6 +33,7 @@ import qasync
 from PySide6.QtCore import QCoreApplication
 
 __all__ = [
+    "freeze_startup_objects",
     "install_loop",
     "run_until_quit",
     "install_error_hooks",
@@ -49,19 +51,37 @@ def install_loop(app: QCoreApplication) -> qasync.QEventLoop:
     return loop
 
 
+def freeze_startup_objects() -> int:
+    """Move every object alive now (modules, Qt wrappers, the window) out of the garbage
+    collector's sight (``gc.freeze()``), after one collection; returns how many.
+
+    Call it once the window is built. Full collections then scan only objects made later:
+    measured under the flood benchmark, each one held the UI loop ~25 ms instead of ~7 ms.
+    The cost: cyclic garbage among those startup objects is never freed (there is little).
+    """
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
 def run_until_quit(
     app: QCoreApplication,
     loop: qasync.QEventLoop,
     shutdown: Callable[[], Awaitable[Any]] | None = None,
     timeout: float = 5.0,
+    freeze_startup: bool = True,
 ) -> int:
     """Run the loop until the application quits, then run ``shutdown()`` (bounded by
     ``timeout`` seconds) and close the loop. Returns the exit code for ``sys.exit``.
 
     Prefer closing sockets in the main window's ``closeEvent`` (so the window stays until
-    they are closed); ``shutdown`` here is the safety net for a quit from elsewhere."""
+    they are closed); ``shutdown`` here is the safety net for a quit from elsewhere. With
+    ``freeze_startup`` (default), ``freeze_startup_objects()`` runs first: build the window
+    before calling this."""
     quitting = asyncio.Event()
     app.aboutToQuit.connect(quitting.set)
+    if freeze_startup:
+        freeze_startup_objects()
     with loop:
         loop.run_until_complete(quitting.wait())
         if shutdown is not None:

@@ -138,6 +138,11 @@ def run_benchmark(args: argparse.Namespace) -> int:
 
     ticker.timeout.connect(tick)
 
+    if not args.no_freeze:  # as run_until_quit does in the application
+        from workbench.app_loop import freeze_startup_objects
+
+        freeze_startup_objects()
+
     async def bench() -> int:
         if not await service.start_server(server_id):
             print("could not start the server:", service.errors, file=sys.stderr)
@@ -211,6 +216,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds before giving up")
     parser.add_argument("--no-view", action="store_true", help="no QTableView on the model")
     parser.add_argument("--window", action="store_true", help="show the real MainWindow and its log view")
+    parser.add_argument("--no-freeze", action="store_true", help="skip gc.freeze() of startup objects")
     parser.add_argument("--flood-client", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.flood_client:

@@ -49,3 +49,15 @@ def test_uncaught_task_errors_and_slot_errors_reach_the_error_path(qloop, run, m
         assert reported[-1] == ("unexpected error", error)
     finally:
         qloop.set_exception_handler(None)
+
+
+def test_freeze_startup_objects_hides_them_from_the_collector() -> None:
+    from workbench.app_loop import freeze_startup_objects
+
+    try:
+        frozen = freeze_startup_objects()
+        assert frozen > 1000 and gc.get_freeze_count() == frozen
+        assert len(gc.get_objects()) < frozen  # what the collector still scans
+    finally:
+        gc.unfreeze()
+    assert gc.get_freeze_count() == 0

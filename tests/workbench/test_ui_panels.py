@@ -406,3 +406,16 @@ def test_tls_from_the_forms_file_fields(qtbot, window, service, wait_for, tmp_pa
     wait_for(lambda: untrusting.handle.state == "failed", WAIT, "the untrusted connection to fail")
     assert "not trusted" in window.status_label.text()
     assert "trusted_ca_cert_path" in untrusting.badge.text()
+
+
+def test_settings_fold_while_running_and_come_back_when_stopped(qtbot, window, service, wait_for):
+    server_id, page = start_server(qtbot, window, wait_for)
+    column = page.body.widget(0)
+    assert column.isHidden() and page.settings_toggle.text() == "Settings ▸"
+    click(qtbot, page.settings_toggle)  # a peek at the read-only settings
+    assert not column.isHidden() and not page.form.isEnabled()
+    click(qtbot, page.settings_toggle)
+    click(qtbot, page.stop_button)
+    wait_for(lambda: service.server(server_id).state == "stopped", WAIT, "the server to stop")
+    assert not column.isHidden() and page.form.isEnabled()
+    assert page.badge.text() == "Stopped — press Start to listen"

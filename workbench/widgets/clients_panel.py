@@ -26,7 +26,7 @@ from .composer import Composer, MessageLibrary
 from .item_panel import EmptyState, ItemPanel
 from .log_view import LogView
 from .option_form import client_form
-from .settings_column import SettingsColumn
+from .settings_column import SettingsColumn, SettingsToggle
 from .status_badge import StatusBadge
 
 #: What a new client starts with when no server of the workspace is listening.
@@ -104,6 +104,8 @@ class ClientPage(QWidget):
         self.right.setChildrenCollapsible(False)
         self.body = QSplitter(Qt.Orientation.Horizontal)
         self.body.addWidget(settings)
+        self.settings_toggle = SettingsToggle(settings)
+        header.insertWidget(0, self.settings_toggle)
         self.body.addWidget(self.right)
         self.body.setStretchFactor(1, 1)
         self.body.setSizes([300, 800])
@@ -138,6 +140,7 @@ class ClientPage(QWidget):
             text = "Not connected — press Open"
         self.badge.set_state(state, text)
         active = state in ("connecting", "open", "closing")
+        self.settings_toggle.follow(state == "open" or (active and self.settings_toggle.running))
         self.open_button.setEnabled(not active)
         self.close_button.setEnabled(state in ("connecting", "open"))
         self.form.setEnabled(not active)

@@ -36,7 +36,7 @@ from .composer import Composer, MessageLibrary
 from .item_panel import EmptyState, ItemPanel
 from .log_view import LogView
 from .option_form import server_form
-from .settings_column import SettingsColumn
+from .settings_column import SettingsColumn, SettingsToggle
 from .status_badge import StatusBadge
 
 #: What a new server starts with: loopback only, any free port, and frames taken as they are
@@ -204,6 +204,8 @@ class ServerPage(QWidget):
         self.right.setChildrenCollapsible(False)
         self.body = QSplitter(Qt.Orientation.Horizontal)
         self.body.addWidget(settings)
+        self.settings_toggle = SettingsToggle(settings)
+        header.insertWidget(0, self.settings_toggle)
         self.body.addWidget(self.right)
         self.body.setStretchFactor(1, 1)
         self.body.setSizes([300, 800])
@@ -260,6 +262,7 @@ class ServerPage(QWidget):
             text = f"Could not start: {text}"
         self.badge.set_state(state, text)
         running = state in ("starting", "listening", "stopping")
+        self.settings_toggle.follow(state == "listening" or (running and self.settings_toggle.running))
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(state in ("starting", "listening"))
         self.client_button.setEnabled(state == "listening")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
 
 class SettingsColumn(QScrollArea):
@@ -31,3 +31,38 @@ class SettingsColumn(QScrollArea):
     def showEvent(self, event: Any) -> None:  # Qt override
         self.fit()
         super().showEvent(event)
+
+
+class SettingsToggle(QToolButton):
+    """The header button that shows or hides a page's settings column.
+
+    While the server listens / the client is open the settings are read-only, so the
+    column folds away to give the sockets and the log the room; it comes back when the
+    server stops or the client closes. The button lets a person peek either way.
+    """
+
+    def __init__(self, column: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.column = column
+        self.setObjectName("settingsToggle")
+        self.setCheckable(True)
+        self.setChecked(True)
+        self.setText("Settings")
+        self.toggled.connect(self._toggled)
+        self._running = False
+        self._toggled(True)
+
+    def _toggled(self, shown: bool) -> None:
+        self.column.setVisible(shown)
+        self.setText("◂ Settings" if shown else "Settings ▸")
+        self.setToolTip("Hide the settings" if shown else "Show the settings")
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def follow(self, running: bool) -> None:
+        """Fold the settings when it starts running, unfold them when it stops."""
+        if running != self._running:
+            self._running = running
+            self.setChecked(not running)

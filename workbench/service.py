@@ -29,6 +29,7 @@ Signals (all arguments are ids, numbers or plain text):
     server_error(str server_id, str message)
     socket_connected(str server_id, str socket_id)
     socket_closed(str server_id, str socket_id, int code, str reason)
+    socket_removed(str server_id, str socket_id): a closed socket and its log were forgotten
     client_added(str client_id), client_removed(str client_id)
     client_changed(str client_id): name or options changed
     client_state_changed(str client_id, str state, str text): state is one of
@@ -370,6 +371,7 @@ class WorkbenchService(QObject):
     server_error = Signal(str, str)
     socket_connected = Signal(str, str)
     socket_closed = Signal(str, str, int, str)
+    socket_removed = Signal(str, str)
     client_added = Signal(str)
     client_removed = Signal(str)
     client_changed = Signal(str)
@@ -510,6 +512,17 @@ class WorkbenchService(QObject):
                 self.server_removed.emit(server_id)
 
         return self._spawn(remove(), self._name_of(server_id))
+
+    def forget_closed_sockets(self, server_id: str) -> int:
+        """Drop the server's closed sockets and their logs (a "clear closed" action); emits
+        ``socket_removed`` for each. Returns how many were dropped."""
+        handle = self._servers[server_id]
+        closed = [socket_id for socket_id, entry in handle.sockets.items() if not entry.is_open]
+        for socket_id in closed:
+            del handle.sockets[socket_id]
+            self._sockets.pop(socket_id, None)
+            self.socket_removed.emit(server_id, socket_id)
+        return len(closed)
 
     def start_server(self, server_id: str) -> asyncio.Task[bool]:
         """Start listening with the server's current options; the task's result says whether

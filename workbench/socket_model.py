@@ -2,7 +2,8 @@
 
 Columns: Remote address, Connected since, In, Out, State. A row is added when a socket
 connects (``socket_connected``) and stays when it closes (State becomes "closed, code 4000
-(...)") so its log can still be opened; ``show_closed=False`` hides closed ones instead.
+(...)") so its log can still be opened, until ``service.forget_closed_sockets(server_id)``
+drops them; ``show_closed=False`` hides closed ones at once instead.
 Message counts are refreshed on a timer (``REFRESH_MS``) with one ``dataChanged`` for the
 count columns, only when something changed.
 
@@ -51,6 +52,7 @@ class SocketListModel(QAbstractTableModel):
         service.socket_connected.connect(self._on_connected)
         service.socket_closed.connect(self._on_closed)
         service.server_removed.connect(self._on_server_removed)
+        service.socket_removed.connect(self._on_removed)
         self._timer = QTimer(self)
         self._timer.setInterval(refresh_ms)
         self._timer.timeout.connect(self.refresh)
@@ -104,6 +106,14 @@ class SocketListModel(QAbstractTableModel):
         if self._show_closed:
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(SOCKET_COLUMNS) - 1))
         else:
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._rows[row]
+            del self._counts[row]
+            self.endRemoveRows()
+
+    def _on_removed(self, server_id: str, socket_id: str) -> None:
+        row = self.row_of(socket_id) if server_id == self._server_id else None
+        if row is not None:
             self.beginRemoveRows(QModelIndex(), row, row)
             del self._rows[row]
             del self._counts[row]

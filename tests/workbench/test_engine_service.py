@@ -397,3 +397,21 @@ def test_pass_through_type_keeps_frames_and_allows_a_fixed_text_reply(service, r
     service.send(client_id, "ping")
     wait_for(lambda: service.log(client_id).messages_in == 3, what="the fixed reply")
     assert service.log(client_id)[-1].raw == "pong"
+
+
+def test_forgetting_closed_sockets_drops_them_and_their_rows(service, run, wait_for) -> None:
+    server_id = start_server(service, run)
+    model = SocketListModel(service, server_id)
+    port = service.server(server_id).port
+    first, second = add_client(service, port), add_client(service, port)
+    run(service.open_client(first))
+    run(service.open_client(second))
+    wait_for(lambda: model.rowCount() == 2)
+    run(service.close_client(first))
+    wait_for(lambda: len(service.server(server_id).open_sockets) == 1)
+    closed_id = next(s.id for s in service.sockets_of(server_id) if not s.is_open)
+    assert service.forget_closed_sockets(server_id) == 1
+    assert model.rowCount() == 1 and model.handle(0).is_open
+    with pytest.raises(KeyError):
+        service.log(closed_id)
+    assert service.forget_closed_sockets(server_id) == 0

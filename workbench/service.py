@@ -69,10 +69,8 @@ from .log_store import (
     HANDSHAKE,
     IN,
     INFO,
-    MESSAGE,
     OPEN,
     OUT,
-    LogEntry,
     LogStore,
 )
 from .workspace import AUTO_REPLY_MODES, ClientConfig, ServerConfig, Workspace

@@ -256,3 +256,17 @@ def test_a_small_json_message_costs_the_log_less_than_250_bytes() -> None:
     # The payload strings come from the network (made before); this is the log's own cost:
     # the row tuple, its timestamp and the chunk slot (~145 bytes on CPython 3.11).
     assert per_row < 250, per_row
+
+
+def test_the_stores_and_the_workspace_never_import_qt() -> None:
+    import subprocess
+
+    code = (
+        "import sys, workbench.log_store, workbench.jsonl, workbench.workspace;"
+        "s = workbench.log_store.LogStore(); s.log_message('in', 'application/json', '[1]');"
+        "assert s[0].value == [1];"
+        "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken', 'qasync'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -487,5 +487,5 @@ class ServersPanel(ItemPanel):
         if server_id not in self.pages or server_id not in self.service.servers:
             return
         handle = self.service.server(server_id)
-        short = f"● :{handle.port}" if handle.state == "listening" else handle.state
+        short = f"● listening :{handle.port}" if handle.state == "listening" else handle.state
         self.set_label(server_id, f"{handle.name}\n{short}", f"{handle.name}: {handle.status_text}")

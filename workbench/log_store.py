@@ -20,9 +20,11 @@ ever appended, evicted or cleared ones included: they "stay right".
 
 Memory and pauses: the store keeps each entry as a plain tuple (``Row``) that shares its
 direction/kind/MIME strings, holds the payload once (the raw frame, ``str`` or ``bytes``) and
-decodes the value lazily; previews of messages are computed on demand. Such tuples are not
-tracked by the garbage collector, so a million rows cost no GC pauses. ``LogEntry`` objects
-(slotted) are made on access. About 250 bytes per small JSON message.
+decodes the value lazily; previews of messages are computed on demand. Rows are grouped in
+tuples of ``CHUNK`` rows; such tuples of plain values are not tracked by the garbage
+collector, so a million rows add no GC pauses. ``LogEntry`` objects (slotted) are made on
+access. Cost: ~145 bytes per row plus the payload; the flood benchmark measures ~250 bytes
+of RSS per small JSON message.
 """
 
 from __future__ import annotations

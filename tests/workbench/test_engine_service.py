@@ -415,3 +415,17 @@ def test_forgetting_closed_sockets_drops_them_and_their_rows(service, run, wait_
     with pytest.raises(KeyError):
         service.log(closed_id)
     assert service.forget_closed_sockets(server_id) == 0
+
+
+def test_without_the_codec_tap_messages_are_logged_from_their_values(service, run, wait_for, monkeypatch) -> None:
+    """If core's private codec attributes change, logs fall back to re-encoding values."""
+    monkeypatch.setattr("workbench.service._Tap.install", lambda self, owner, attribute: False)
+    server_id = start_server(service, run)
+    service.set_auto_reply(server_id, "echo")
+    client_id = add_client(service, service.server(server_id).port)
+    run(service.open_client(client_id))
+    service.send(client_id, {"a": [1, "é"]})
+    wait_for(lambda: service.log(client_id).messages_in == 1)
+    out, back = [e for e in service.log(client_id) if e.kind == MESSAGE]
+    assert out.raw == back.raw == '{"a":[1,"é"]}' and back.value == {"a": [1, "é"]}
+    assert out.size == len('{"a":[1,"é"]}'.encode())

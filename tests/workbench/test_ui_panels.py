@@ -419,3 +419,43 @@ def test_settings_fold_while_running_and_come_back_when_stopped(qtbot, window, s
     wait_for(lambda: service.server(server_id).state == "stopped", WAIT, "the server to stop")
     assert not column.isHidden() and page.form.isEnabled()
     assert page.badge.text() == "Stopped — press Start to listen"
+
+
+
+def test_forget_closed_sockets_and_their_log_tabs(qtbot, window, service, wait_for):
+    server_id, page = start_server(qtbot, window, wait_for)
+    client_id, client = open_client_to(qtbot, window, page, wait_for)
+    window.tabs.setCurrentIndex(SERVERS_TAB)
+    socket_id = page.sockets.socket_id(0)
+    page.select_socket(socket_id)
+    click(qtbot, page.log_button)
+    assert socket_id in page.log_views
+    assert not page.forget_button.isEnabled()  # nothing closed yet
+    click(qtbot, client.close_button)
+    wait_for(lambda: page.forget_button.isEnabled(), WAIT, "the socket to be closed")
+    click(qtbot, page.forget_button)
+    assert page.sockets.rowCount() == 0
+    assert socket_id not in page.log_views and page.logs.count() == 1  # only "Server events"
+    assert window.status_label.text() == "Forgot 1 closed socket and its log"
+    assert not page.forget_button.isEnabled()
+
+
+def test_everything_fits_a_1280_by_800_screen(qtbot, window, wait_for):
+    """Every page, in its widest state (settings shown, image editor with its file info),
+    must fit 1280x800: a minimum size above it would push buttons off the screen."""
+    click(qtbot, window.servers.empty_new)
+    server = window.servers.page(window.servers.current_id())
+    server.composer.set_compose_as("image")
+    window.tabs.setCurrentIndex(CLIENTS_TAB)
+    click(qtbot, window.clients.empty_new)
+    client = window.clients.page(window.clients.current_id())
+    client.composer.set_compose_as("bytes")
+    for tab in (SERVERS_TAB, CLIENTS_TAB):
+        window.tabs.setCurrentIndex(tab)
+        hint = window.minimumSizeHint()
+        assert hint.width() <= 1280 and hint.height() <= 800, (tab, hint)
+    window.tabs.setCurrentIndex(SERVERS_TAB)
+    window.resize(1280, 800)
+    wait_for(lambda: window.width() == 1280, WAIT, "the resize")
+    assert server.start_button.isVisible() and server.stop_button.isVisible()
+    assert server.start_button.mapTo(window, server.start_button.rect().bottomRight()).x() <= 1280

@@ -35,6 +35,7 @@ from ..socket_model import COL_ADDRESS, COL_IN, COL_OUT, COL_SINCE, COL_STATE, S
 from .composer import Composer, MessageLibrary
 from .item_panel import EmptyState, ItemPanel
 from .log_view import LogView
+from .notify import notifier
 from .option_form import server_form
 from .settings_column import SettingsColumn, SettingsToggle
 from .status_badge import StatusBadge
@@ -143,6 +144,10 @@ class ServerPage(QWidget):
         self.log_button = QToolButton()
         self.log_button.setText("Open log")
         self.log_button.setToolTip("Show the selected socket's message log below (or double-click it)")
+        self.forget_button = QToolButton()
+        self.forget_button.setText("Forget closed")
+        self.forget_button.setObjectName("forgetClosedButton")
+        self.forget_button.setToolTip("Remove closed sockets and their logs from this list")
         self.close_code = QSpinBox()
         self.close_code.setObjectName("closeCode")
         self.close_code.setRange(1000, 4999)
@@ -159,16 +164,22 @@ class ServerPage(QWidget):
         actions = QHBoxLayout()
         actions.setContentsMargins(0, 0, 0, 0)
         actions.addWidget(self.log_button)
+        actions.addWidget(self.forget_button)
         actions.addStretch(1)
-        actions.addWidget(QLabel("Code:"))
-        actions.addWidget(self.close_code)
-        actions.addWidget(self.close_reason, 1)
-        actions.addWidget(self.close_button)
+        closing = QHBoxLayout()
+        closing.setContentsMargins(0, 0, 0, 0)
+        code_label = QLabel("Close with code")
+        code_label.setBuddy(self.close_code)
+        closing.addWidget(code_label)
+        closing.addWidget(self.close_code)
+        closing.addWidget(self.close_reason, 1)
+        closing.addWidget(self.close_button)
         sockets_box = QGroupBox("Connected sockets")
         sockets_layout = QVBoxLayout(sockets_box)
         sockets_layout.addWidget(self.socket_table, 1)
         sockets_layout.addWidget(self.sockets_empty)
         sockets_layout.addLayout(actions)
+        sockets_layout.addLayout(closing)
 
         # -- composer -----------------------------------------------------------------------
         self.composer = Composer(library)
@@ -227,6 +238,7 @@ class ServerPage(QWidget):
         self.auto_mode.activated.connect(self.apply_auto_reply)
         self.auto_text.editingFinished.connect(self._auto_text_done)
         self.log_button.clicked.connect(self.open_selected_log)
+        self.forget_button.clicked.connect(self.forget_closed)
         self.socket_table.doubleClicked.connect(self.open_selected_log)
         self.close_button.clicked.connect(self.close_selected)
         self.close_reason.returnPressed.connect(self.close_selected)
@@ -240,6 +252,8 @@ class ServerPage(QWidget):
         self.form.editors["send_type"].mime_changed.connect(self._send_type_edited)  # type: ignore[attr-defined]
         service.server_state_changed.connect(self._state_changed)
         service.server_changed.connect(self._server_changed)
+        service.socket_removed.connect(self._socket_removed)
+        self.sockets.rowsRemoved.connect(self._sockets_changed)
         self.setTabOrder(self.name_edit, self.client_button)
         self.setTabOrder(self.client_button, self.start_button)
         self.setTabOrder(self.start_button, self.stop_button)
@@ -363,9 +377,12 @@ class ServerPage(QWidget):
 
     def _update_actions(self, *_: Any) -> None:
         socket_id = self.selected_socket()
-        selected_open = socket_id is not None and self.service.socket(socket_id).is_open
-        any_open = bool(self.handle.open_sockets) if self.server_id in self.service.servers else False
-        self.log_button.setEnabled(socket_id is not None)
+        rows = [self.sockets.handle(row) for row in range(self.sockets.rowCount())]
+        selected = next((h for h in rows if h is not None and h.id == socket_id), None)
+        selected_open = selected is not None and selected.is_open
+        any_open = any(h is not None and h.is_open for h in rows)
+        self.log_button.setEnabled(selected is not None)
+        self.forget_button.setEnabled(any(h is not None and not h.is_open for h in rows))
         self.close_button.setEnabled(selected_open)
         self.composer.set_button_can_send(self.broadcast_button, any_open)
         self.composer.set_can_send(
@@ -373,12 +390,29 @@ class ServerPage(QWidget):
             "Pick an open socket above" if any_open else "No socket connected",
         )
 
+    def forget_closed(self) -> int:
+        """Drop the closed sockets (and their logs) of this server from the list."""
+        count = self.service.forget_closed_sockets(self.server_id)
+        notifier().info(f"Forgot {count} closed socket{'' if count == 1 else 's'} and {'its' if count == 1 else 'their'} log{'' if count == 1 else 's'}")
+        return count
+
+    def _socket_removed(self, server_id: str, socket_id: str) -> None:
+        if server_id != self.server_id:
+            return
+        view = self.log_views.get(socket_id)
+        if view is not None:
+            self._close_log_tab(self.logs.indexOf(view))
+        self._sockets_changed()
+
     def open_selected_log(self, *_: Any) -> None:
         socket_id = self.selected_socket()
         if socket_id is None:
             return
         if socket_id not in self.log_views:
-            handle = self.service.socket(socket_id)
+            row = self.sockets.row_of(socket_id)
+            handle = self.sockets.handle(row) if row is not None else None
+            if handle is None:
+                return
             self._add_log_tab(socket_id, handle.remote_address)
         self.logs.setCurrentWidget(self.log_views[socket_id])
 

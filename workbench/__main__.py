@@ -30,7 +30,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_error_hooks(loop, service.report)
     window = MainWindow(service)
     window.show()
-    return run_until_quit(app, loop, shutdown=service.shutdown)
+
+    async def shutdown_unless_done() -> None:
+        # The window's closeEvent already ran the service's shutdown (bounded); run it here
+        # only when the application quit some other way.
+        if not window.closed_cleanly:
+            await service.shutdown()
+
+    return run_until_quit(app, loop, shutdown=shutdown_unless_done)
 
 
 if __name__ == "__main__":

@@ -181,3 +181,38 @@ def test_tab_walks_the_composer_top_to_bottom(qtbot):
         composer.json_editor.pretty_button,
         composer.send_button,
     ]
+
+
+def test_dropping_a_file_loads_it(qtbot, composer, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    def drop(widget, path):
+        data = QMimeData()
+        data.setUrls([QUrl.fromLocalFile(str(path))])
+        event = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                           Qt.KeyboardModifier.NoModifier)
+        widget.dropEvent(event)
+
+    picture = tmp_path / "red.png"
+    Image.new("RGB", (7, 5), (255, 0, 0)).save(picture)
+    composer.set_send_type("image/png")
+    drop(composer.image_editor, picture)
+    assert composer.image_editor.path == str(picture)
+    assert composer.value().size == (7, 5)
+    blob = tmp_path / "blob.bin"
+    blob.write_bytes(b"\x01\x02\x03")
+    composer.set_send_type("application/octet-stream")
+    drop(composer.bytes_editor, blob)
+    assert composer.value() == b"\x01\x02\x03"
+
+
+def test_saved_messages_can_be_deleted_from_the_save_menu(qtbot, composer):
+    composer.save_current("first")
+    composer.save_current("second")
+    composer._fill_saved_menu()
+    actions = composer.saved_menu.actions()
+    assert [a.text() for a in actions] == ["Delete “first”", "Delete “second”"]
+    actions[0].trigger()
+    assert [m.name for m in composer.library.saved] == ["second"]
+    assert [composer.reuse.itemText(i) for i in range(composer.reuse.count())][:2] == ["Reuse…", "★ second"]

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
@@ -131,6 +132,17 @@ def _status_label() -> QLabel:
     label.setMinimumWidth(40)
     label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     return label
+
+
+def dropped_file(event: Any) -> str | None:
+    """The local file path a drag carries (the first one), or None."""
+    mime = event.mimeData()
+    if mime is None or not mime.hasUrls():
+        return None
+    for url in mime.urls():
+        if url.isLocalFile():
+            return url.toLocalFile()
+    return None
 
 
 def _mono(widget: QWidget) -> None:
@@ -260,10 +272,22 @@ class ImageEditor(QWidget):
         layout.addWidget(self.status)
         layout.addLayout(row)
         self.valid = False
+        self.setAcceptDrops(True)
+        self.preview.setToolTip("Drop an image file here, or use Choose image…")
         self.choose_button.clicked.connect(self._choose)
         self.sample_button.clicked.connect(self.load_sample)
         if resource_path("samples", "sample.png").is_file():
             self.load_sample()  # one click from a first image message; "Choose image…" for others
+
+    def dragEnterEvent(self, event: Any) -> None:  # Qt override
+        if dropped_file(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: Any) -> None:  # Qt override
+        path = dropped_file(event)
+        if path:
+            self.load(path)
+            event.acceptProposedAction()
 
     def load_sample(self) -> bool:
         return self.load(str(resource_path("samples", "sample.png")))
@@ -355,6 +379,8 @@ class BytesEditor(QWidget):
         layout.addWidget(self.edit, 1)
         layout.addLayout(row)
         self.valid = False
+        self.setAcceptDrops(True)
+        self.edit.setAcceptDrops(False)  # a dropped file is sent as bytes, not pasted as text
         self.mode.currentIndexChanged.connect(self._mode_changed)
         self.edit.textChanged.connect(self.check)
         self.file_button.clicked.connect(self._choose)
@@ -390,6 +416,16 @@ class BytesEditor(QWidget):
         path, _ = QFileDialog.getOpenFileName(self, "Choose a file to send as bytes", self.path)
         if path:
             self.load_file(path)
+
+    def dragEnterEvent(self, event: Any) -> None:  # Qt override
+        if dropped_file(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: Any) -> None:  # Qt override
+        path = dropped_file(event)
+        if path:
+            self.load_file(path)
+            event.acceptProposedAction()
 
     def load_file(self, path: str) -> None:
         self.path = path
@@ -526,6 +562,10 @@ class Composer(QWidget):
         self.reuse.setMaximumWidth(260)
         self.save_button = QToolButton()
         self.save_button.setText("Save…")
+        self.save_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.saved_menu = QMenu(self.save_button)
+        self.saved_menu.aboutToShow.connect(self._fill_saved_menu)
+        self.save_button.setMenu(self.saved_menu)
         self.save_button.setToolTip("Keep this message in the saved list (kept in the workspace)")
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
@@ -750,6 +790,20 @@ class Composer(QWidget):
         if ok and name.strip():
             self.save_current(name.strip())
             notifier().info(f"Saved the message as “{name.strip()}”")
+
+    def delete_saved(self, name: str) -> bool:
+        deleted = self.library.delete(name)
+        if deleted:
+            notifier().info(f"Deleted the saved message “{name}”")
+        return deleted
+
+    def _fill_saved_menu(self) -> None:
+        self.saved_menu.clear()
+        if not self.library.saved:
+            self.saved_menu.addAction("No saved messages yet").setEnabled(False)
+        for message in self.library.saved:
+            action = self.saved_menu.addAction(f"Delete “{message.name}”")
+            action.triggered.connect(lambda _checked=False, name=message.name: self.delete_saved(name))
 
     def _fill_reuse(self) -> None:
         self.reuse.clear()

@@ -382,8 +382,8 @@ def test_tls_from_the_forms_file_fields(qtbot, window, service, wait_for, tmp_pa
     page = window.servers.page(server_id)
     assert not page.form.editors["cert_path"].isEnabled()  # TLS fields wait for "Use TLS"
     page.form.editors["ssl_tls"].setChecked(True)
-    page.form.editors["cert_path"].setText(str(cert_path))
-    page.form.editors["key_path"].setText(str(key_path))
+    page.form.editors["cert_path"].set_text(str(cert_path))
+    page.form.editors["key_path"].set_text(str(key_path))
     click(qtbot, page.start_button)
     wait_for(lambda: service.server(server_id).state == "listening", WAIT, "the TLS server")
 
@@ -391,7 +391,7 @@ def test_tls_from_the_forms_file_fields(qtbot, window, service, wait_for, tmp_pa
     client_id = window.clients.current_id()
     client = window.clients.page(client_id)
     client.form.editors["ssl_tls"].setChecked(True)
-    client.form.editors["trusted_ca_cert_path"].setText(str(ca_path))
+    client.form.editors["trusted_ca_cert_path"].set_text(str(ca_path))
     click(qtbot, client.open_button)
     wait_for(lambda: service.client(client_id).state == "open", WAIT, "the wss client")
     assert client.url_label.text().startswith("wss://127.0.0.1:")

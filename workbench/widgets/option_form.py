@@ -132,7 +132,7 @@ class FileField(QWidget):
     def text(self) -> str:
         return self.edit.text().strip()
 
-    def setText(self, text: str) -> None:  # Qt-style name: it reads like QLineEdit's
+    def set_text(self, text: str) -> None:
         self.edit.setText(text)
 
 
@@ -315,7 +315,7 @@ class OptionForm(QWidget):
         elif isinstance(editor, QSpinBox):
             editor.setValue(int(value or 0))
         elif isinstance(editor, FileField):
-            editor.setText(str(value or ""))
+            editor.set_text(str(value or ""))
         elif isinstance(editor, QPlainTextEdit):
             editor.setPlainText(format_headers(value))
         elif option.kind == "strings":

@@ -23,8 +23,8 @@ raised before ``websockets`` is imported (9.3.1/9.3.2/9.4.1/9.4.2 send 4 MiB in 
 Usage (from the repository root; exit status 1 if core FAILED a case outside
 ``ALLOWED_FAILURES`` or plain websockets passed a case core did not)::
 
-    .venv/bin/python tests/conformance/autobahn.py --role both --quick    # ~20 s, no 12.*/13.*
-    .venv/bin/python tests/conformance/autobahn.py --role both --full     # ~15 min
+    .venv/bin/python tests/conformance/autobahn.py --role both --quick    # ~30 s, no 12.*/13.*
+    .venv/bin/python tests/conformance/autobahn.py --role both --full     # ~7 min per role and impl
     .venv/bin/python tests/conformance/autobahn.py --role server --full --impl core \
         --json /tmp/autobahn.json --report-dir /tmp/autobahn-reports
 

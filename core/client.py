@@ -44,8 +44,9 @@ class Client(EventEmitter[ClientEvent]):
         ``'connecting'`` (attempt: int, attempts: int)
             beyond the spec: a connection attempt starts.
         ``'frame'`` (direction: 'in' | 'out', payload: str | bytes)
-            beyond the spec: the payload as on the wire, before conversion ('in', emitted
-            just before ``'message'``) or after it ('out', when it is handed to the transport).
+            beyond the spec: the message as on the wire, ``str`` for a text frame and
+            ``bytes`` for a binary one, before conversion ('in', emitted just before
+            ``'message'``) or after it ('out', when it is handed to the transport).
             Costs nothing when no one listens.
 
     Attributes once open: ``url``, ``request_headers``, ``response_headers``, ``subprotocol``.

@@ -114,7 +114,7 @@ class Channel:
         self._sent = 0  # messages handed to the transport
         self._waiters: dict[int, asyncio.Future[None]] = {}
         self._wakeup: asyncio.Future[None] | None = None
-        self._in_flight: tuple[_Resumed, Payload] | None = None
+        self._in_flight: tuple[_Resumed, Payload, bool] | None = None
         self._closing = False
         self._ended = self._loop.create_future()
         self._failure: NotOpenError | None = None
@@ -144,11 +144,11 @@ class Channel:
         try:
             suspended_at = coroutine.send(None)
         except StopIteration:
-            self._sent_one(payload, None)
+            self._sent_one(payload, is_text, None)
         except ConnectionClosed:
             self._outbox.append((payload, is_text, None))  # reported as unsent when the reader ends
         else:
-            self._in_flight = (_Resumed(coroutine, suspended_at), payload)
+            self._in_flight = (_Resumed(coroutine, suspended_at), payload, is_text)
             if not wakeup.done():
                 wakeup.set_result(None)
         return Delivery(self, seq)
@@ -222,13 +222,13 @@ class Channel:
         send = self.ws.send
         while True:
             if self._in_flight is not None:
-                resumed, payload = self._in_flight
+                resumed, payload, is_text = self._in_flight
                 try:
                     await resumed
                 except ConnectionClosed:
                     return
                 self._in_flight = None
-                self._sent_one(payload, None)
+                self._sent_one(payload, is_text, None)
             while outbox:
                 payload, is_text, future = outbox[0]
                 try:
@@ -236,18 +236,22 @@ class Channel:
                 except ConnectionClosed:
                     return
                 outbox.popleft()
-                self._sent_one(payload, future)
+                self._sent_one(payload, is_text, future)
             if self._closing:
                 return
             self._wakeup = self._loop.create_future()
             await self._wakeup
             self._wakeup = None
 
-    def _sent_one(self, payload: Payload, future: asyncio.Future[None] | None) -> None:
+    def _sent_one(self, payload: Payload, is_text: bool, future: asyncio.Future[None] | None) -> None:
         """Book-keeping once a message was handed to the transport."""
         self._sent += 1
         listeners = self._owner._listeners
         if "frame" in listeners and listeners["frame"]:
+            if is_text and not isinstance(payload, str):  # JSON goes out as UTF-8 bytes
+                payload = bytes(payload).decode("utf-8", "surrogatepass")
+            elif not is_text and not isinstance(payload, bytes):
+                payload = bytes(payload)
             self._owner.emit("frame", "out", payload)
         if future is not None and not future.done():
             future.set_result(None)

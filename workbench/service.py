@@ -51,7 +51,7 @@ import itertools
 import json
 import logging
 import time
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -135,62 +135,6 @@ def _address_text(address: Iterable[Any]) -> str:
     if ":" in host:
         host = f"[{host}]"
     return f"{host}:{parts[1]}" if len(parts) > 1 else host
-
-
-class _Tap:
-    """Remembers the last payload a core codec saw, so logs hold the exact frame.
-
-    core's ``'message'`` event gives the converted value, not the frame; the service wraps
-    the private ``_decode``/``_encode`` of a Server or Client so that the handler, which runs
-    synchronously right after the codec, can read the frame (and its exact size). If core's
-    internals change, ``install`` returns False and the service re-encodes the value instead.
-    See /work/notes/core-requests.md (a public raw-payload hook is requested).
-    """
-
-    __slots__ = ("last",)
-
-    def __init__(self) -> None:
-        self.last: Any = None
-
-    def install(self, owner: Any, attribute: str) -> bool:
-        original = getattr(owner, attribute, None)
-        if not callable(original):
-            return False
-        if attribute == "_decode":
-
-            def decode(payload: Any) -> Any:
-                self.last = payload
-                return original(payload)
-
-            setattr(owner, attribute, decode)
-        else:
-
-            def encode(value: Any) -> Any:
-                result = original(value)
-                self.last = result  # (payload, is_text)
-                return result
-
-            setattr(owner, attribute, encode)
-        return True
-
-    def take(self) -> Any:
-        payload, self.last = self.last, None
-        return payload
-
-
-def _frame_of(mime: str, value: Any) -> str | bytes:
-    """The frame a value stands for when no tap saw it (fallback; see ``_Tap``)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    try:
-        payload, is_text = core_mime.encode(mime, value)
-    except (TypeError, ValueError):
-        return repr(value)
-    if is_text and isinstance(payload, bytes):
-        return payload.decode("utf-8", "replace")
-    return payload
 
 
 class _Throttle:
@@ -292,9 +236,6 @@ class ServerHandle:
         self.sockets: dict[str, SocketHandle] = {}
         self.auto_reply = AutoReply()
         self._socket_numbers = itertools.count(1)
-        self._decode_tap = _Tap()
-        self._encode_tap = _Tap()
-        self._tapped = False
 
     @property
     def open_sockets(self) -> list[SocketHandle]:
@@ -330,9 +271,6 @@ class ClientHandle:
         self.status_text = "not connected"
         self.url = ""
         self.log = log_store
-        self._decode_tap = _Tap()
-        self._encode_tap = _Tap()
-        self._tapped = False
 
     @property
     def is_open(self) -> bool:
@@ -573,9 +511,6 @@ class WorkbenchService(QObject):
             return handle.core.is_listening()
         server = Server(dict(handle.options))
         handle.core = server
-        handle._tapped = handle._decode_tap.install(server, "_decode") and handle._encode_tap.install(
-            server, "_encode"
-        )
         server.on("listening", lambda port: self._on_listening(handle, server, port))
         server.on("connection", lambda socket: self._on_connection(handle, server, socket))
         server.on("error", lambda exc: self._on_server_error(handle, server, exc))
@@ -648,15 +583,12 @@ class WorkbenchService(QObject):
         handle.log.log_event(INFO, f"connection from {entry.remote_address} ({socket_id})")
 
         receive_type = entry.receive_type
-        decode_tap = handle._decode_tap if handle._tapped else None
         add_message = store.add_message
         auto = handle  # auto-reply settings are read per message (they can change)
+        on_frame, received_frame = _frame_logger(store, entry.send_type)
 
         def on_message(value: Any) -> None:
-            raw = decode_tap.take() if decode_tap is not None else None
-            if raw is None:
-                raw = _frame_of(receive_type, value)
-            add_message(IN, receive_type, raw)
+            add_message(IN, receive_type, received_frame())
             mode = auto.auto_reply.mode
             if mode != "off":
                 reply = value if mode == "echo" else auto.auto_reply.value
@@ -676,6 +608,7 @@ class WorkbenchService(QObject):
             store.log_event(ERROR, message)
             self._report_throttled(throttle, exc, f"{handle.name} ← {entry.remote_address}", message)
 
+        socket.on("frame", on_frame)
         socket.on("message", on_message)
         socket.on("close", on_close)
         socket.on("error", on_error)
@@ -683,12 +616,7 @@ class WorkbenchService(QObject):
 
     @staticmethod
     def _server_response_headers(socket: Socket) -> str:
-        # core does not expose the server's handshake response; read it if reachable.
-        ws = getattr(getattr(socket, "_channel", None), "ws", None)
-        response = getattr(ws, "response", None)
-        if response is None:
-            return ""
-        return _headers_text(f"HTTP {response.status_code} (response headers)", response.headers)
+        return _headers_text("HTTP 101 (response headers)", socket.response_headers)
 
     # -- clients ---------------------------------------------------------------------------
 
@@ -761,13 +689,10 @@ class WorkbenchService(QObject):
         client = Client(dict(handle.options))
         handle.core = client
         handle.url = client.url
-        handle._tapped = handle._decode_tap.install(client, "_decode") and handle._encode_tap.install(
-            client, "_encode"
-        )
         store = handle.log
         receive_type = client.options["receive_type"]
-        decode_tap = handle._decode_tap if handle._tapped else None
         add_message = store.add_message
+        on_frame, received_frame = _frame_logger(store, client.options["send_type"])
 
         def current() -> bool:
             return handle.core is client
@@ -789,10 +714,7 @@ class WorkbenchService(QObject):
                 self.client_opened.emit(client_id)
 
         def on_message(value: Any) -> None:
-            raw = decode_tap.take() if decode_tap is not None else None
-            if raw is None:
-                raw = _frame_of(receive_type, value)
-            add_message(IN, receive_type, raw)
+            add_message(IN, receive_type, received_frame())
 
         def on_close(code: int, reason: str) -> None:
             text = close_text(code, reason)
@@ -813,6 +735,7 @@ class WorkbenchService(QObject):
 
         client.on("connecting", on_connecting)
         client.on("open", on_open)
+        client.on("frame", on_frame)
         client.on("message", on_message)
         client.on("close", on_close)
         client.on("error", on_error)
@@ -890,32 +813,23 @@ class WorkbenchService(QObject):
         if client is None or client.state not in ("connecting", "open"):
             self.report(handle.name, "the client is not connected; open it first")
             return False
-        tap = handle._encode_tap
         try:
-            client.send(value)
+            client.send(value)  # logged by the client's 'frame' handler once handed over
         except (WebSocketError, TypeError, ValueError) as exc:
             message = describe_error(exc)
             handle.log.log_event(ERROR, f"not sent: {message}")
             self.report(handle.name, message)
             return False
-        send_type = client.options["send_type"]
-        encoded = tap.take() if handle._tapped else None
-        raw = _frame_of(send_type, value) if encoded is None else _as_frame(encoded)
-        handle.log.add_message(OUT, send_type, raw)
         return True
 
     def _send_on_socket(self, entry: SocketHandle, handle: ServerHandle, value: Any, why: str | None) -> bool:
-        tap = handle._encode_tap
         try:
-            entry.core.send(value)
+            entry.core.send(value)  # logged by the socket's 'frame' handler once handed over
         except (WebSocketError, TypeError, ValueError) as exc:
             message = describe_error(exc)
             entry.log.log_event(ERROR, f"{why + ' ' if why else ''}not sent: {message}")
             self.report(f"{handle.name} → {entry.remote_address}", message)
             return False
-        encoded = tap.take() if handle._tapped else None
-        raw = _frame_of(entry.send_type, value) if encoded is None else _as_frame(encoded)
-        entry.log.add_message(OUT, entry.send_type, raw)
         return True
 
     def close_socket(self, socket_id: str, code: int = 1000, reason: str = "") -> asyncio.Task[bool]:
@@ -1059,11 +973,24 @@ class WorkbenchService(QObject):
         return some_id
 
 
-def _as_frame(encoded: tuple[Any, bool]) -> str | bytes:
-    """An encoder's ``(payload, is_text)`` as the frame: text frames as ``str`` (the JSON
-    encoder gives UTF-8 bytes for a text frame), binary frames as ``bytes``."""
-    payload, is_text = encoded
-    if isinstance(payload, str):
+def _frame_logger(store: LogStore, send_type: str) -> tuple[Callable[[str, Any], None], Callable[[], Any]]:
+    """Handlers that log exact frames from core's ``'frame'`` event.
+
+    Returns ``(on_frame, received_frame)``: ``on_frame`` logs each frame handed to the
+    transport and remembers each one received; ``received_frame()`` gives the frame the
+    current ``'message'`` came in (core emits ``'frame'`` just before ``'message'``).
+    """
+    last_received: list[Any] = [None]
+    add_message = store.add_message
+
+    def on_frame(direction: str, payload: Any) -> None:
+        if direction == "in":
+            last_received[0] = payload
+        else:
+            add_message(OUT, send_type, payload)
+
+    def received_frame() -> Any:
+        payload, last_received[0] = last_received[0], None
         return payload
-    payload = bytes(payload)
-    return payload.decode("utf-8", "surrogatepass") if is_text else payload
+
+    return on_frame, received_frame

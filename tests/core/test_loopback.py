@@ -162,7 +162,7 @@ async def test_frame_event_shows_wire_payloads_both_ways() -> None:
     client.send({"a": 1})
     await client.open()
     await rec.count("message", 1)
-    assert rec.events == [("frame", ("out", b'{"a":1}')), ("frame", ("in", '{"a":1}')), ("message", ({"a": 1},))]
+    assert rec.events == [("frame", ("out", '{"a":1}')), ("frame", ("in", '{"a":1}')), ("message", ({"a": 1},))]
     await client.close()
     await server.stop()
 

@@ -417,9 +417,8 @@ def test_forgetting_closed_sockets_drops_them_and_their_rows(service, run, wait_
     assert service.forget_closed_sockets(server_id) == 0
 
 
-def test_without_the_codec_tap_messages_are_logged_from_their_values(service, run, wait_for, monkeypatch) -> None:
-    """If core's private codec attributes change, logs fall back to re-encoding values."""
-    monkeypatch.setattr("workbench.service._Tap.install", lambda self, owner, attribute: False)
+def test_logs_hold_the_exact_frames_from_cores_frame_event(service, run, wait_for) -> None:
+    """JSON goes out as UTF-8 bytes in a text frame: the log shows that frame as text."""
     server_id = start_server(service, run)
     service.set_auto_reply(server_id, "echo")
     client_id = add_client(service, service.server(server_id).port)

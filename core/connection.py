@@ -113,7 +113,8 @@ class Channel:
         self._queued = 0  # messages ever put in the outbox
         self._sent = 0  # messages handed to the transport
         self._waiters: dict[int, asyncio.Future[None]] = {}
-        self._wakeup: asyncio.Future[None] | None = None
+        # Pending while the writer is idle (it is idle from the start), None while it works.
+        self._wakeup: asyncio.Future[None] | None = self._loop.create_future()
         self._in_flight: tuple[_Resumed, Payload, bool] | None = None
         self._closing = False
         self._ended = self._loop.create_future()

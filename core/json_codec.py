@@ -8,7 +8,8 @@ Both backends give the same results:
 - decoding rejects ``NaN`` / ``Infinity`` literals (they are not JSON); integers too large for
   64 bits come back as exact ``int`` (orjson would give a float, so such texts go to the stdlib).
 
-``encode`` returns UTF-8 ``bytes``; the caller sends them as a text frame.
+``encode`` returns ``str`` (sent as a text frame). orjson's ``bytes`` are decoded at once: each
+one holds a large allocation, which made senders that queue many messages 6x slower.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def stdlib_encode(value: Any) -> bytes:
+def stdlib_encode(value: Any) -> str:
     try:
         text = json.dumps(
             value, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_stdlib_default
@@ -68,11 +69,12 @@ def stdlib_encode(value: Any) -> bytes:
             raise TypeError(str(exc)) from exc
         return stdlib_encode(_finite(value))
     try:
-        return text.encode("utf-8")
+        text.encode("utf-8")
     except UnicodeEncodeError:
         # Lone surrogates (only possible inside JSON strings) cannot be UTF-8, and a text frame
         # must be: send them as \\uXXXX escapes, which every JSON parser reads back.
-        return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
+        return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text
 
 
 def stdlib_decode(data: str | bytes) -> Any:
@@ -87,10 +89,10 @@ if orjson is not None:
     _orjson_loads = orjson.loads
     _OrjsonError = orjson.JSONDecodeError
 
-    def encode(value: Any) -> bytes:
-        """``value`` as compact JSON in UTF-8; ``TypeError`` if it is not serialisable."""
+    def encode(value: Any) -> str:
+        """``value`` as compact JSON; ``TypeError`` if it is not serialisable."""
         try:
-            return _orjson_dumps(value, option=_ORJSON_OPTIONS)
+            return _orjson_dumps(value, option=_ORJSON_OPTIONS).decode("utf-8")
         except TypeError:
             # Integers beyond 64 bits, lone surrogates...: the stdlib decides.
             return stdlib_encode(value)

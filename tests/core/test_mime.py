@@ -34,7 +34,7 @@ def test_unknown_type_lists_the_supported_ones() -> None:
 
 def test_json_send_is_compact_utf8_text() -> None:
     assert mime.encode("application/json", {"foo": "bär", "n": [1, 2.5, None, True]}) == (
-        '{"foo":"bär","n":[1,2.5,null,true]}'.encode(), True
+        '{"foo":"bär","n":[1,2.5,null,true]}', True
     )
 
 

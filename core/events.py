@@ -9,7 +9,8 @@ Rules (the same for Client, Server and Socket):
   from a snapshot: a listener may add or remove listeners (itself included) safely; those
   changes apply to the next emit. It returns ``True`` if at least one listener was called.
 - A listener may be a coroutine function: the coroutine is scheduled as a task on the running
-  loop and kept in a strong-reference set until it finishes.
+  loop and kept in a strong-reference set until it finishes. Other return values are ignored,
+  awaitables included: ``socket.on('message', socket.send)`` echoes without a task per message.
 - A listener that raises (or whose coroutine raises) never propagates into the connection or
   the loop: the exception is wrapped in ``HandlerError`` and emitted as ``'error'`` on the same
   emitter. With no ``'error'`` listener, or when an ``'error'`` listener itself raises, the
@@ -98,7 +99,7 @@ class EventEmitter(Generic[EventName]):
             except Exception as exc:
                 self._handler_failed(event, exc)
                 continue
-            if result is not None and inspect.isawaitable(result):
+            if result is not None and inspect.iscoroutine(result):
                 self._track(event, result)
         return True
 
@@ -119,8 +120,8 @@ class EventEmitter(Generic[EventName]):
         finally:
             self.off(event, resolve)
 
-    def _track(self, event: str, awaitable: Any) -> None:
-        task = asyncio.ensure_future(awaitable)
+    def _track(self, event: str, coroutine: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
         self._handler_tasks.add(task)
 
         def finished(done: asyncio.Future[Any]) -> None:

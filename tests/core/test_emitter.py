@@ -125,3 +125,13 @@ async def test_wait_for_returns_arguments_and_times_out() -> None:
     with pytest.raises(TimeoutError):
         await emitter.wait_for("never", timeout=0.05)
     assert emitter.listener_count("never") == 0
+
+
+@pytest.mark.asyncio
+async def test_awaitables_returned_by_plain_handlers_are_not_wrapped_in_tasks() -> None:
+    emitter: EventEmitter[str] = EventEmitter()
+    future = asyncio.get_running_loop().create_future()
+    emitter.on("x", lambda: future)  # e.g. socket.on('message', socket.send) returns an awaitable
+    emitter.emit("x")
+    assert emitter._handler_tasks == set()
+    future.cancel()

@@ -4,17 +4,15 @@ failed and why), a composer and its message log."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QGroupBox,
-    QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMenu,
     QPushButton,
-    QSplitter,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -23,11 +21,11 @@ from PySide6.QtWidgets import (
 from ..log_model import LogModel
 from ..service import WorkbenchService
 from .composer import Composer, MessageLibrary
+from .item_page import ItemPage
 from .item_panel import EmptyState, ItemPanel
 from .log_view import LogView
 from .option_form import client_form
-from .settings_column import SettingsColumn, SettingsToggle
-from .status_badge import StatusBadge
+from .settings_column import SettingsColumn
 
 #: What a new client starts with when no server of the workspace is listening.
 #: Like new servers, new clients take frames as they are (``*/*``).
@@ -40,37 +38,23 @@ NEW_CLIENT_OPTIONS = {
 }
 
 
-class ClientPage(QWidget):
-    def __init__(self, service: WorkbenchService, client_id: str, library: MessageLibrary, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.service = service
-        self.client_id = client_id
-        handle = service.client(client_id)
+class ClientPage(ItemPage):
+    EDITABLE_HINT = "Settings apply when the client opens."
+    LOCKED_HINT = "Close the client to change these settings."
 
-        self.name_edit = QLineEdit(handle.name)
-        self.name_edit.setObjectName("nameEdit")
-        self.name_edit.setToolTip("Name of this client in the workspace")
-        self.name_edit.setMaximumWidth(200)
+    def __init__(self, service: WorkbenchService, client_id: str, library: MessageLibrary, parent: QWidget | None = None) -> None:
+        super().__init__(service, client_id, "client", client_form(), parent)
+        handle = self.handle
+
         self.url_label = QLabel()
         self.url_label.setObjectName("hint")
         self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.badge = StatusBadge()
         self.open_button = QPushButton("Open")
         self.open_button.setObjectName("primaryButton")
         self.open_button.setToolTip("Connect with the settings on the left")
         self.close_button = QPushButton("Close")
         self.close_button.setToolTip("Close the connection (code 1000) or stop connecting")
-        header = QHBoxLayout()
-        header.addWidget(self.name_edit)
-        header.addWidget(self.url_label)
-        header.addWidget(self.badge, 1)
-        header.addWidget(self.open_button)
-        header.addWidget(self.close_button)
 
-        self.form = client_form()
-        self.form_hint = QLabel("Settings apply when the client opens.")
-        self.form_hint.setObjectName("hint")
-        self.form_hint.setWordWrap(True)
         self.aim_button = QToolButton()
         self.aim_button.setObjectName("aimButton")
         self.aim_button.setText("Aim at a server of this workspace ▾")
@@ -95,43 +79,32 @@ class ClientPage(QWidget):
         log_layout = QVBoxLayout(log_box)
         log_layout.addWidget(self.log_view)
 
-        self.right = QSplitter(Qt.Orientation.Vertical)
-        self.right.addWidget(send_box)
-        self.right.addWidget(log_box)
-        self.right.setStretchFactor(0, 2)
-        self.right.setStretchFactor(1, 3)
-        self.right.setSizes([215, 475])
-        self.right.setChildrenCollapsible(False)
-        self.body = QSplitter(Qt.Orientation.Horizontal)
-        self.body.addWidget(settings)
-        self.settings_toggle = SettingsToggle(settings)
-        header.insertWidget(0, self.settings_toggle)
-        self.body.addWidget(self.right)
-        self.body.setStretchFactor(1, 1)
-        self.body.setSizes([300, 800])
-        self.body.setChildrenCollapsible(False)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(header)
-        layout.addWidget(self.body, 1)
-
-        self.form.set_values(handle.options)
-        self.name_edit.editingFinished.connect(self._rename)
+        self._lay_out([self.url_label], [self.open_button, self.close_button], settings, send_box, log_box, [215, 475])
         self.open_button.clicked.connect(self.open)
         self.close_button.clicked.connect(self.close_client)
         self.composer.send_requested.connect(self.send)
         self.form.changed.connect(self._form_edited)
         service.client_state_changed.connect(self._state_changed)
         service.client_changed.connect(self._client_changed)
-        self.setTabOrder(self.name_edit, self.open_button)
-        self.setTabOrder(self.open_button, self.close_button)
         self._client_changed(client_id)
         self._state_changed(client_id, handle.state, handle.status_text)
 
     @property
+    def client_id(self) -> str:
+        return self.item_id
+
+    @property
     def handle(self) -> Any:
         return self.service.client(self.client_id)
+
+    def _validate(self, options: Mapping[str, Any]) -> str | None:
+        return self.service.validate_client_options(options)
+
+    def _update(self, options: Mapping[str, Any]) -> bool:
+        return self.service.update_client(self.client_id, options)
+
+    def _rename_to(self, name: str) -> None:
+        self.service.rename_client(self.client_id, name)
 
     def _state_changed(self, client_id: str, state: str, text: str) -> None:
         if client_id != self.client_id:
@@ -140,14 +113,10 @@ class ClientPage(QWidget):
             text = "Not connected — press Open"
         self.badge.set_state(state, text)
         active = state in ("connecting", "open", "closing")
-        self.settings_toggle.follow(state == "open" or (active and self.settings_toggle.running))
+        self._lock_settings(active, running=state == "open")
         self.open_button.setEnabled(not active)
         self.close_button.setEnabled(state in ("connecting", "open"))
-        self.form.setEnabled(not active)
         self.aim_button.setEnabled(not active)
-        self.form_hint.setText(
-            "Close the client to change these settings." if active else "Settings apply when the client opens."
-        )
         if state == "open":
             self.composer.set_can_send(True)
         elif state == "connecting":
@@ -159,8 +128,7 @@ class ClientPage(QWidget):
         if client_id != self.client_id:
             return
         handle = self.handle
-        if self.name_edit.text() != handle.name:
-            self.name_edit.setText(handle.name)
+        self._show_name()
         self.url_label.setText(handle.url)
         self.composer.set_send_type(handle.send_type)
 
@@ -192,24 +160,6 @@ class ClientPage(QWidget):
         for name, host, port in servers:
             action = self.aim_menu.addAction(f"{name} — ws://{host}:{port}/")
             action.triggered.connect(lambda _checked=False, h=host, p=port: self.aim_at(h, p))
-
-    def _rename(self) -> None:
-        name = self.name_edit.text().strip()
-        if name and name != self.handle.name:
-            self.service.rename_client(self.client_id, name)
-
-    def apply_form(self) -> bool:
-        problem = self.form.problem()
-        if problem is None:
-            problem = self.service.validate_client_options(self.form.values())
-        if problem is not None:
-            self.form.show_error(problem)
-            self.service.report(self.handle.name, problem)
-            return False
-        values = self.form.values()
-        if values != self.handle.options:
-            return self.service.update_client(self.client_id, values)
-        return True
 
     def open(self) -> None:
         if self.apply_form():

@@ -7,6 +7,7 @@ tasks the page never awaits) and follows its signals.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QIdentityProxyModel, Qt, Signal
@@ -33,12 +34,12 @@ from ..log_model import LogModel
 from ..service import WorkbenchService
 from ..socket_model import COL_ADDRESS, COL_IN, COL_OUT, COL_SINCE, COL_STATE, SocketListModel
 from .composer import Composer, MessageLibrary
+from .item_page import ItemPage
 from .item_panel import EmptyState, ItemPanel
 from .log_view import LogView
 from .notify import notifier
 from .option_form import server_form
-from .settings_column import SettingsColumn, SettingsToggle
-from .status_badge import StatusBadge
+from .settings_column import SettingsColumn
 
 #: What a new server starts with: loopback only, any free port, and frames taken as they are
 #: (``*/*``) so JSON, text, images and bytes can all be tried on one socket; pick a strict
@@ -61,24 +62,20 @@ class _ShortHeaders(QIdentityProxyModel):
         return super().headerData(section, orientation, role)
 
 
-class ServerPage(QWidget):
+class ServerPage(ItemPage):
     """Everything about one server. ``new_client_requested(host, port)`` asks the window for
     a client aimed at this server."""
 
     new_client_requested = Signal(str, int)
 
+    EDITABLE_HINT = "Settings apply when the server starts."
+    LOCKED_HINT = "Stop the server to change these settings."
+
     def __init__(self, service: WorkbenchService, server_id: str, library: MessageLibrary, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.service = service
-        self.server_id = server_id
-        handle = service.server(server_id)
+        super().__init__(service, server_id, "server", server_form(), parent)
+        handle = self.handle
 
         # -- header -------------------------------------------------------------------
-        self.name_edit = QLineEdit(handle.name)
-        self.name_edit.setObjectName("nameEdit")
-        self.name_edit.setToolTip("Name of this server in the workspace")
-        self.name_edit.setMaximumWidth(200)
-        self.badge = StatusBadge()
         self.start_button = QPushButton("Start")
         self.start_button.setObjectName("primaryButton")
         self.start_button.setToolTip("Listen for connections with the settings on the left")
@@ -86,12 +83,6 @@ class ServerPage(QWidget):
         self.stop_button.setToolTip("Stop listening and close every socket (code 1001)")
         self.client_button = QPushButton("New client to it")
         self.client_button.setToolTip("Make a client aimed at this server's address and port")
-        header = QHBoxLayout()
-        header.addWidget(self.name_edit)
-        header.addWidget(self.badge, 1)
-        header.addWidget(self.client_button)
-        header.addWidget(self.start_button)
-        header.addWidget(self.stop_button)
 
         # -- settings column --------------------------------------------------------------
         self.auto_mode = QComboBox()
@@ -106,10 +97,6 @@ class ServerPage(QWidget):
         auto_form.addRow("Mode:", self.auto_mode)
         auto_form.addRow("Reply:", self.auto_text)
         auto_box.setToolTip("Answer every incoming message automatically — handy for quick tests")
-        self.form = server_form()
-        self.form_hint = QLabel("Settings apply when the server starts.")
-        self.form_hint.setObjectName("hint")
-        self.form_hint.setWordWrap(True)
         settings = SettingsColumn()
         settings.add(auto_box)
         settings.add(self.form_hint)
@@ -207,31 +194,11 @@ class ServerPage(QWidget):
         top.setStretchFactor(1, 5)
         top.setSizes([395, 355])
         top.setChildrenCollapsible(False)
-        self.right = QSplitter(Qt.Orientation.Vertical)
-        self.right.addWidget(top)
-        self.right.addWidget(self.logs)
-        self.right.setStretchFactor(0, 2)
-        self.right.setStretchFactor(1, 3)
-        self.right.setChildrenCollapsible(False)
-        self.body = QSplitter(Qt.Orientation.Horizontal)
-        self.body.addWidget(settings)
-        self.settings_toggle = SettingsToggle(settings)
-        header.insertWidget(0, self.settings_toggle)
-        self.body.addWidget(self.right)
-        self.body.setStretchFactor(1, 1)
-        self.body.setSizes([300, 800])
-        self.body.setChildrenCollapsible(False)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(header)
-        layout.addWidget(self.body, 1)
+        self._lay_out([], [self.client_button, self.start_button, self.stop_button], settings, top, self.logs)
 
         # -- wiring ----------------------------------------------------------------------------
-        self.form.set_values(handle.options)
         self.auto_mode.setCurrentIndex(max(0, self.auto_mode.findData(handle.auto_reply.mode)))
         self.auto_text.setText(handle.auto_reply.text)
-        self.name_edit.editingFinished.connect(self._rename)
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
         self.client_button.clicked.connect(self._new_client)
@@ -254,9 +221,6 @@ class ServerPage(QWidget):
         service.server_changed.connect(self._server_changed)
         service.socket_removed.connect(self._socket_removed)
         self.sockets.rowsRemoved.connect(self._sockets_changed)
-        self.setTabOrder(self.name_edit, self.client_button)
-        self.setTabOrder(self.client_button, self.start_button)
-        self.setTabOrder(self.start_button, self.stop_button)
         self._state_changed(server_id, handle.state, handle.status_text)
         self.composer.set_send_type(handle.send_type)
         self._sockets_changed()
@@ -264,8 +228,21 @@ class ServerPage(QWidget):
     # -- state -------------------------------------------------------------------------------
 
     @property
+    def server_id(self) -> str:
+        return self.item_id
+
+    @property
     def handle(self) -> Any:
         return self.service.server(self.server_id)
+
+    def _validate(self, options: Mapping[str, Any]) -> str | None:
+        return self.service.validate_server_options(options)
+
+    def _update(self, options: Mapping[str, Any]) -> bool:
+        return self.service.update_server(self.server_id, options)
+
+    def _rename_to(self, name: str) -> None:
+        self.service.rename_server(self.server_id, name)
 
     def _state_changed(self, server_id: str, state: str, text: str) -> None:
         if server_id != self.server_id:
@@ -276,49 +253,24 @@ class ServerPage(QWidget):
             text = f"Could not start: {text}"
         self.badge.set_state(state, text)
         running = state in ("starting", "listening", "stopping")
-        self.settings_toggle.follow(state == "listening" or (running and self.settings_toggle.running))
+        self._lock_settings(running, running=state == "listening")
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(state in ("starting", "listening"))
         self.client_button.setEnabled(state == "listening")
-        self.form.setEnabled(not running)
-        self.form_hint.setText(
-            "Stop the server to change these settings." if running else "Settings apply when the server starts."
-        )
         self._sockets_changed()
 
     def _server_changed(self, server_id: str) -> None:
         if server_id == self.server_id:
-            handle = self.handle
-            if self.name_edit.text() != handle.name:
-                self.name_edit.setText(handle.name)
+            self._show_name()
             if not self.form.isEnabled():
                 return
-            self.composer.set_send_type(handle.send_type)
+            self.composer.set_send_type(self.handle.send_type)
 
     def _send_type_edited(self, mime: str) -> None:
         if mime:
             self.composer.set_send_type(mime)
 
-    def _rename(self) -> None:
-        name = self.name_edit.text().strip()
-        if name and name != self.handle.name:
-            self.service.rename_server(self.server_id, name)
-
     # -- actions --------------------------------------------------------------------------------
-
-    def apply_form(self) -> bool:
-        """Give the form's values to the service; show core's complaint in the form if any."""
-        problem = self.form.problem()
-        if problem is None:
-            problem = self.service.validate_server_options(self.form.values())
-        if problem is not None:
-            self.form.show_error(problem)
-            self.service.report(self.handle.name, problem)
-            return False
-        values = self.form.values()
-        if values != self.handle.options:
-            return self.service.update_server(self.server_id, values)
-        return True
 
     def start(self) -> None:
         if self.apply_form():

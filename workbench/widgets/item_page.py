@@ -1,0 +1,146 @@
+"""The page of one server or one client: what the two share.
+
+A header (the settings toggle, the item's name, its status badge, the item's buttons), the
+settings column with the option form on the left, and the item's own work area on the right
+(two parts, one above the other). Renaming, applying the form and locking the settings while
+the item runs work the same for both; a subclass says which service methods hold its kind
+of item (``handle``, ``_validate``, ``_update``, ``_rename_to``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSplitter, QVBoxLayout, QWidget
+
+from ..service import WorkbenchService
+from .option_form import OptionForm
+from .settings_column import SettingsColumn, SettingsToggle
+from .status_badge import StatusBadge
+
+
+class ItemPage(QWidget):
+    """Subclasses build their widgets after ``__init__`` and finish with ``_lay_out``."""
+
+    #: The hint above the form while the settings can be edited, and while they are locked.
+    EDITABLE_HINT = ""
+    LOCKED_HINT = ""
+
+    def __init__(
+        self, service: WorkbenchService, item_id: str, noun: str, form: OptionForm, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.item_id = item_id
+        self.name_edit = QLineEdit(self.handle.name)
+        self.name_edit.setObjectName("nameEdit")
+        self.name_edit.setToolTip(f"Name of this {noun} in the workspace")
+        self.name_edit.setMaximumWidth(200)
+        self.badge = StatusBadge()
+        self.form = form
+        self.form_hint = QLabel(self.EDITABLE_HINT)
+        self.form_hint.setObjectName("hint")
+        self.form_hint.setWordWrap(True)
+
+    # -- what differs between servers and clients ------------------------------------------
+
+    @property
+    def handle(self) -> Any:
+        """The service's handle of this item."""
+        raise NotImplementedError
+
+    def _validate(self, options: Mapping[str, Any]) -> str | None:
+        """None if core accepts ``options`` for this kind of item, else why not."""
+        raise NotImplementedError
+
+    def _update(self, options: Mapping[str, Any]) -> bool:
+        """Give the item new options; False if the service refused them."""
+        raise NotImplementedError
+
+    def _rename_to(self, name: str) -> None:
+        raise NotImplementedError
+
+    # -- what they share -------------------------------------------------------------------
+
+    def _lay_out(
+        self,
+        header_extras: Sequence[QWidget],
+        header_buttons: Sequence[QWidget],
+        settings: SettingsColumn,
+        top: QWidget,
+        bottom: QWidget,
+        right_sizes: Sequence[int] = (),
+    ) -> None:
+        """Put the page together: the header is the settings toggle, the name, then
+        ``header_extras``, the badge (it takes the spare room) and ``header_buttons`` (in tab
+        order after the name); ``settings`` on the left, ``top`` over ``bottom`` on the right.
+        Fills the form from the item's options and connects the name edit."""
+        header = QHBoxLayout()
+        header.addWidget(self.name_edit)
+        for widget in header_extras:
+            header.addWidget(widget)
+        header.addWidget(self.badge, 1)
+        for button in header_buttons:
+            header.addWidget(button)
+
+        self.right = QSplitter(Qt.Orientation.Vertical)
+        self.right.addWidget(top)
+        self.right.addWidget(bottom)
+        self.right.setStretchFactor(0, 2)
+        self.right.setStretchFactor(1, 3)
+        if right_sizes:
+            self.right.setSizes(list(right_sizes))
+        self.right.setChildrenCollapsible(False)
+        self.body = QSplitter(Qt.Orientation.Horizontal)
+        self.body.addWidget(settings)
+        # Made once the column has a parent: the toggle shows or hides it at once.
+        self.settings_toggle = SettingsToggle(settings)
+        header.insertWidget(0, self.settings_toggle)
+        self.body.addWidget(self.right)
+        self.body.setStretchFactor(1, 1)
+        self.body.setSizes([300, 800])
+        self.body.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(header)
+        layout.addWidget(self.body, 1)
+
+        self.form.set_values(self.handle.options)
+        self.name_edit.editingFinished.connect(self._rename)
+        for before, after in zip([self.name_edit, *header_buttons], header_buttons):
+            self.setTabOrder(before, after)
+
+    def _lock_settings(self, locked: bool, running: bool) -> None:
+        """The form is read-only while the item is ``locked`` (busy); the settings column
+        folds away when it starts ``running`` and stays as the person left it until it stops."""
+        self.settings_toggle.follow(running or (locked and self.settings_toggle.running))
+        self.form.setEnabled(not locked)
+        self.form_hint.setText(self.LOCKED_HINT if locked else self.EDITABLE_HINT)
+
+    def _show_name(self) -> None:
+        """Follow a rename made elsewhere (leaving the edit alone if it already says so)."""
+        name = self.handle.name
+        if self.name_edit.text() != name:
+            self.name_edit.setText(name)
+
+    def _rename(self) -> None:
+        name = self.name_edit.text().strip()
+        if name and name != self.handle.name:
+            self._rename_to(name)
+
+    def apply_form(self) -> bool:
+        """Give the form's values to the service; show core's complaint in the form if any."""
+        problem = self.form.problem()
+        if problem is None:
+            problem = self._validate(self.form.values())
+        if problem is not None:
+            self.form.show_error(problem)
+            self.service.report(self.handle.name, problem)
+            return False
+        values = self.form.values()
+        if values != self.handle.options:
+            return self._update(values)
+        return True

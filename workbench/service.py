@@ -127,6 +127,16 @@ def _headers_text(title: str, headers: Any) -> str:
     return title + "\n" + "\n".join(lines)
 
 
+def _log_opening(store: LogStore, request_line: str, endpoint: Socket | Client, what: str) -> None:
+    """Log an opened connection: its handshake (request and response headers) as one
+    ``HANDSHAKE`` entry, then ``"open: <what>"`` with the subprotocol if one was agreed."""
+    request = _headers_text(f"{request_line} (request headers)", endpoint.request_headers)
+    response = _headers_text("HTTP 101 (response headers)", endpoint.response_headers)
+    store.log_event(HANDSHAKE, "\n\n".join(part for part in (request, response) if part))
+    proto = f", subprotocol {endpoint.subprotocol}" if endpoint.subprotocol else ""
+    store.log_event(OPEN, f"open: {what}{proto}")
+
+
 def _address_text(address: Iterable[Any]) -> str:
     parts = list(address)[:2]
     if not parts:
@@ -213,7 +223,31 @@ class SocketHandle:
         return f"closed, {close_text(self.close_code or 1005, self.close_reason)}"
 
 
-class ServerHandle:
+class _ItemHandle:
+    """What a server's and a client's handle share: ``id``, ``name``, ``options`` (the dict
+    given by the form), ``state`` / ``status_text``, ``log``, and the MIME types the options
+    give (``send_type``, ``receive_type``)."""
+
+    def __init__(
+        self, item_id: str, name: str, options: dict[str, Any], log_store: LogStore, state: str, status_text: str
+    ) -> None:
+        self.id = item_id
+        self.name = name
+        self.options = options
+        self.state = state
+        self.status_text = status_text
+        self.log = log_store
+
+    @property
+    def send_type(self) -> str:
+        return _option(self.options, "send_type", "sendType", core_mime.JSON)
+
+    @property
+    def receive_type(self) -> str:
+        return _option(self.options, "receive_type", "receiveType", core_mime.JSON)
+
+
+class ServerHandle(_ItemHandle):
     """One server of the workspace.
 
     Attributes: ``id``, ``name``, ``options`` (the dict given by the form), ``core`` (the
@@ -225,14 +259,9 @@ class ServerHandle:
     """
 
     def __init__(self, server_id: str, name: str, options: dict[str, Any], log_store: LogStore) -> None:
-        self.id = server_id
-        self.name = name
-        self.options = options
+        super().__init__(server_id, name, options, log_store, "stopped", "stopped")
         self.core: Server | None = None
-        self.state = "stopped"
-        self.status_text = "stopped"
         self.port: int | None = None
-        self.log = log_store
         self.sockets: dict[str, SocketHandle] = {}
         self.auto_reply = AutoReply()
         self._socket_numbers = itertools.count(1)
@@ -242,19 +271,11 @@ class ServerHandle:
         return [handle for handle in self.sockets.values() if handle.is_open]
 
     @property
-    def send_type(self) -> str:
-        return _option(self.options, "send_type", "sendType", core_mime.JSON)
-
-    @property
-    def receive_type(self) -> str:
-        return _option(self.options, "receive_type", "receiveType", core_mime.JSON)
-
-    @property
     def host(self) -> str:
         return str(_option(self.options, "host_interface", "hostInterface", "localhost"))
 
 
-class ClientHandle:
+class ClientHandle(_ItemHandle):
     """One client of the workspace.
 
     Attributes: ``id``, ``name``, ``options``, ``core`` (the core ``Client``, rebuilt at each
@@ -263,26 +284,22 @@ class ClientHandle:
     """
 
     def __init__(self, client_id: str, name: str, options: dict[str, Any], log_store: LogStore) -> None:
-        self.id = client_id
-        self.name = name
-        self.options = options
+        super().__init__(client_id, name, options, log_store, "idle", "not connected")
         self.core: Client | None = None
-        self.state = "idle"
-        self.status_text = "not connected"
         self.url = ""
-        self.log = log_store
 
     @property
     def is_open(self) -> bool:
         return self.core is not None and self.core.is_open()
 
-    @property
-    def send_type(self) -> str:
-        return _option(self.options, "send_type", "sendType", core_mime.JSON)
 
-    @property
-    def receive_type(self) -> str:
-        return _option(self.options, "receive_type", "receiveType", core_mime.JSON)
+def _refusal(make: Callable[[dict[str, Any]], Any], options: Mapping[str, Any]) -> str | None:
+    """None if ``make`` (a core Server or Client) accepts ``options``, else why not."""
+    try:
+        make(dict(options))
+    except (ValueError, TypeError) as exc:
+        return str(exc)
+    return None
 
 
 def _option(options: Mapping[str, Any], snake: str, camel: str, default: Any) -> Any:
@@ -386,29 +403,27 @@ class WorkbenchService(QObject):
     @staticmethod
     def validate_server_options(options: Mapping[str, Any]) -> str | None:
         """None if core accepts ``options`` for a Server, else the reason in plain words."""
-        try:
-            Server(dict(options))
-        except (ValueError, TypeError) as exc:
-            return str(exc)
-        return None
+        return _refusal(Server, options)
 
     @staticmethod
     def validate_client_options(options: Mapping[str, Any]) -> str | None:
         """None if core accepts ``options`` for a Client, else the reason in plain words."""
-        try:
-            Client(dict(options))
-        except (ValueError, TypeError) as exc:
-            return str(exc)
-        return None
+        return _refusal(Client, options)
+
+    def _accepts(self, validate: Callable[[Mapping[str, Any]], str | None], options: Mapping[str, Any], context: str) -> bool:
+        """Whether ``validate`` accepts ``options``; if not, the reason is reported under ``context``."""
+        why = validate(options)
+        if why is not None:
+            self.report(context, why)
+            return False
+        return True
 
     # -- servers ---------------------------------------------------------------------------
 
     def add_server(self, options: Mapping[str, Any], name: str | None = None) -> str | None:
         """Add a (stopped) server; returns its id, or None if the options are refused
         (reported on ``error_reported``; use ``validate_server_options`` to check first)."""
-        why = self.validate_server_options(options)
-        if why is not None:
-            self.report(name or "New server", why)
+        if not self._accepts(self.validate_server_options, options, name or "New server"):
             return None
         server_id = f"server-{next(self._server_numbers)}"
         name = name or server_id
@@ -420,9 +435,7 @@ class WorkbenchService(QObject):
     def update_server(self, server_id: str, options: Mapping[str, Any], name: str | None = None) -> bool:
         """Replace a server's options (applied at its next start); False if refused."""
         handle = self._servers[server_id]
-        why = self.validate_server_options(options)
-        if why is not None:
-            self.report(handle.name, why)
+        if not self._accepts(self.validate_server_options, options, handle.name):
             return False
         handle.options = dict(options)
         if name:
@@ -441,13 +454,17 @@ class WorkbenchService(QObject):
 
         async def remove() -> None:
             await self._stop_server(server_id)
-            handle = self._servers.pop(server_id, None)
-            if handle is not None:
-                for socket_id in handle.sockets:
-                    self._sockets.pop(socket_id, None)
-                self.server_removed.emit(server_id)
+            self._forget_server(server_id)
 
         return self._spawn(remove(), self._name_of(server_id))
+
+    def _forget_server(self, server_id: str) -> None:
+        """Drop the server, its sockets and their logs; ``server_removed`` if it was there."""
+        handle = self._servers.pop(server_id, None)
+        if handle is not None:
+            for socket_id in handle.sockets:
+                self._sockets.pop(socket_id, None)
+            self.server_removed.emit(server_id)
 
     def forget_closed_sockets(self, server_id: str) -> int:
         """Drop the server's closed sockets and their logs (a "clear closed" action); emits
@@ -575,11 +592,7 @@ class WorkbenchService(QObject):
         store.name = f"{handle.name} ← {entry.remote_address}"
         handle.sockets[socket_id] = entry
         self._sockets[socket_id] = entry
-        request = _headers_text(f"GET {socket.path} (request headers)", socket.request_headers)
-        response = self._server_response_headers(socket)
-        store.log_event(HANDSHAKE, "\n\n".join(part for part in (request, response) if part))
-        proto = f", subprotocol {socket.subprotocol}" if socket.subprotocol else ""
-        store.log_event(OPEN, f"open: connection from {entry.remote_address}{proto}")
+        _log_opening(store, f"GET {socket.path}", socket, f"connection from {entry.remote_address}")
         handle.log.log_event(INFO, f"connection from {entry.remote_address} ({socket_id})")
 
         receive_type = entry.receive_type
@@ -614,17 +627,11 @@ class WorkbenchService(QObject):
         socket.on("error", on_error)
         self.socket_connected.emit(handle.id, socket_id)
 
-    @staticmethod
-    def _server_response_headers(socket: Socket) -> str:
-        return _headers_text("HTTP 101 (response headers)", socket.response_headers)
-
     # -- clients ---------------------------------------------------------------------------
 
     def add_client(self, options: Mapping[str, Any], name: str | None = None) -> str | None:
         """Add a (closed) client; returns its id, or None if the options are refused."""
-        why = self.validate_client_options(options)
-        if why is not None:
-            self.report(name or "New client", why)
+        if not self._accepts(self.validate_client_options, options, name or "New client"):
             return None
         client_id = f"client-{next(self._client_numbers)}"
         handle = ClientHandle(client_id, name or client_id, dict(options), LogStore(self.log_capacity, ""))
@@ -639,9 +646,7 @@ class WorkbenchService(QObject):
     def update_client(self, client_id: str, options: Mapping[str, Any], name: str | None = None) -> bool:
         """Replace a client's options (applied at its next open); False if refused."""
         handle = self._clients[client_id]
-        why = self.validate_client_options(options)
-        if why is not None:
-            self.report(handle.name, why)
+        if not self._accepts(self.validate_client_options, options, handle.name):
             return False
         handle.options = dict(options)
         handle.url = Client(dict(options)).url
@@ -704,11 +709,7 @@ class WorkbenchService(QObject):
                 self.client_connecting.emit(client_id, attempt, attempts)
 
         def on_open() -> None:
-            request = _headers_text(f"GET {client.url} (request headers)", client.request_headers)
-            response = _headers_text("HTTP 101 (response headers)", client.response_headers)
-            store.log_event(HANDSHAKE, "\n\n".join(part for part in (request, response) if part))
-            proto = f", subprotocol {client.subprotocol}" if client.subprotocol else ""
-            store.log_event(OPEN, f"open: connected to {client.url}{proto}")
+            _log_opening(store, f"GET {client.url}", client, f"connected to {client.url}")
             if current():
                 self._set_client_state(handle, "open", "open")
                 self.client_opened.emit(client_id)
@@ -883,10 +884,7 @@ class WorkbenchService(QObject):
             del self._clients[client_id]
             self.client_removed.emit(client_id)
         for server_id in list(self._servers):
-            handle = self._servers.pop(server_id)
-            for socket_id in handle.sockets:
-                self._sockets.pop(socket_id, None)
-            self.server_removed.emit(server_id)
+            self._forget_server(server_id)
 
     # -- shutdown --------------------------------------------------------------------------
 

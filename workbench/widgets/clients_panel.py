@@ -22,7 +22,7 @@ from ..log_model import LogModel
 from ..service import WorkbenchService
 from .composer import Composer, MessageLibrary
 from .item_page import ItemPage
-from .item_panel import EmptyState, ItemPanel
+from .item_panel import EmptyState, ItemPanel, first_free_name
 from .log_view import LogView
 from .option_form import client_form
 from .settings_column import SettingsColumn
@@ -209,11 +209,7 @@ class ClientsPanel(ItemPanel):
                 port = newest.port
         if host is not None and port is not None:
             options.update(host=host, port=port)
-        number = len(self.service.clients) + 1
-        names = {h.name for h in self.service.clients.values()}
-        while f"Client {number}" in names:
-            number += 1
-        client_id = self.service.add_client(options, f"Client {number}")
+        client_id = self.service.add_client(options, first_free_name("Client", self.service.clients.values()))
         if client_id is not None:
             self.page(client_id).open_button.setFocus()  # Space opens it
         return client_id

@@ -4,6 +4,8 @@ New/Remove buttons, the selected item's page on the right, and a helpful empty s
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Collection
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -19,6 +21,16 @@ from PySide6.QtWidgets import (
 )
 
 ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+
+
+def first_free_name(prefix: str, handles: Collection[Any]) -> str:
+    """``"<prefix> n"`` for a new item: n counts on from the number of ``handles`` to the
+    first name none of them has."""
+    number = len(handles) + 1
+    names = {handle.name for handle in handles}
+    while f"{prefix} {number}" in names:
+        number += 1
+    return f"{prefix} {number}"
 
 
 class EmptyState(QWidget):

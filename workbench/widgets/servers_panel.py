@@ -35,7 +35,7 @@ from ..service import WorkbenchService
 from ..socket_model import COL_ADDRESS, COL_IN, COL_OUT, COL_SINCE, COL_STATE, SocketListModel
 from .composer import Composer, MessageLibrary
 from .item_page import ItemPage
-from .item_panel import EmptyState, ItemPanel
+from .item_panel import EmptyState, ItemPanel, first_free_name
 from .log_view import LogView
 from .notify import notifier
 from .option_form import server_form
@@ -443,11 +443,7 @@ class ServersPanel(ItemPanel):
             self._added(server_id)
 
     def new_server(self) -> str | None:
-        number = len(self.service.servers) + 1
-        names = {h.name for h in self.service.servers.values()}
-        while f"Server {number}" in names:
-            number += 1
-        server_id = self.service.add_server(dict(NEW_SERVER_OPTIONS), f"Server {number}")
+        server_id = self.service.add_server(dict(NEW_SERVER_OPTIONS), first_free_name("Server", self.service.servers.values()))
         if server_id is not None:
             self.page(server_id).start_button.setFocus()  # Space starts it
         return server_id

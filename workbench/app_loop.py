@@ -89,7 +89,17 @@ def run_until_quit(
                 loop.run_until_complete(asyncio.wait_for(shutdown(), timeout))
             except Exception:  # the window is gone: the terminal is all that is left
                 log.exception("shutdown did not finish cleanly")
+    destroy_qt(app)
     return 0
+
+
+def destroy_qt(app: QCoreApplication) -> None:
+    """Delete the application and every Qt object now, in Qt's order.
+
+    Left to interpreter exit, Python destroys wrappers in an arbitrary order (frozen startup
+    objects included), which occasionally crashed the process after its work was done."""
+    gc.unfreeze()
+    app.shutdown()
 
 
 def install_error_hooks(

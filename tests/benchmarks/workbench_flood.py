@@ -79,6 +79,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication, QTableView
 
     from workbench.app_loop import install_loop
+    from workbench.app_loop import destroy_qt
     from workbench.log_model import LogModel
     from workbench.service import WorkbenchService
 
@@ -205,6 +206,9 @@ def run_benchmark(args: argparse.Namespace) -> int:
 
     with loop:
         code = loop.run_until_complete(bench())
+    views.clear()
+    window = None
+    destroy_qt(app)
     return code
 
 

@@ -498,6 +498,10 @@ class LogStore:
                 self.bytes_out += row[4]
         else:
             self.events += 1
+        self._push(row)
+
+    def _push(self, row: Row) -> None:
+        """Store ``row`` at the end, evicting the oldest at the cap (totals are the caller's)."""
         tail = self._tail
         tail.append(row)
         if len(tail) == CHUNK:
@@ -519,25 +523,13 @@ class LogStore:
             size = len(raw) if raw.isascii() else len(raw.encode("utf-8", "surrogatepass"))
         else:
             size = len(raw)
-        # append_row, inlined: this runs for every message of a flood.
         if direction == IN:
             self.messages_in += 1
             self.bytes_in += size
         else:
             self.messages_out += 1
             self.bytes_out += size
-        tail = self._tail
-        tail.append((_now(), direction, MESSAGE, mime, size, raw, "", None, None))
-        if len(tail) == CHUNK:
-            self._chunks.append(tuple(tail))
-            self._tail = []
-        if self.end_seq - self.first_seq >= self.capacity:
-            self.first_seq += 1
-            self.dropped += 1
-            if self.first_seq - self._base_seq >= CHUNK and self._chunks:
-                del self._chunks[0]
-                self._base_seq += CHUNK
-        self.end_seq += 1
+        self._push((_now(), direction, MESSAGE, mime, size, raw, "", None, None))
 
     def extend(self, entries: Iterable[LogEntry]) -> None:
         for entry in entries:

@@ -55,9 +55,9 @@ class Socket(EventEmitter[SocketEvent]):
         self.path: str = ws.request.path if ws.request else "/"
         self.subprotocol: str | None = ws.subprotocol
         self._encode = encode
-        peer = ":".join(str(part) for part in self.remote_address[:2]) or "client"
+        self._peer = ":".join(str(part) for part in self.remote_address[:2]) or "client"
         self._open = True
-        self._channel = Channel(ws, self, decode, peer, on_end=self._ended)
+        self._channel = Channel(ws, self, decode, self._peer, on_end=self._ended)
         self._closing: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
@@ -77,7 +77,7 @@ class Socket(EventEmitter[SocketEvent]):
         """
         payload, is_text = self._encode(data)
         if not self._channel.accepting:
-            raise NotOpenError(f"the socket from {self._channel_peer()} is closed")
+            raise NotOpenError(f"the socket from {self._peer} is closed")
         return self._channel.send(payload, is_text)
 
     def close(self, code: int = 1000, reason: str = "") -> Awaitable[None]:
@@ -89,9 +89,6 @@ class Socket(EventEmitter[SocketEvent]):
         if self._closing is None:
             self._closing = running_loop("socket.close()").create_task(self._channel.close(code, reason))
         return self._closing
-
-    def _channel_peer(self) -> str:
-        return ":".join(str(part) for part in self.remote_address[:2])
 
     def _ended(self) -> None:
         self._open = False

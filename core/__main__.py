@@ -13,14 +13,18 @@ async def main() -> None:
     server.on(
         "connection",
         lambda socket: socket.on(
-            "message", lambda message: (print("server received:", message), socket.send("Reply message"))
+            "message",
+            lambda message: (print("server received:", message), socket.send("Reply message")),
         ),
     )
     await server.start()
 
     client = Client({"host": "127.0.0.1", "port": server.port})
     replied = asyncio.get_running_loop().create_future()
-    client.on("message", lambda message: (print("Received from web socket:", message), replied.set_result(message)))
+    client.on(
+        "message",
+        lambda message: (print("Received from web socket:", message), replied.set_result(message)),
+    )
     client.on("close", lambda code, reason: print(f"client closed: {code} {reason}".rstrip()))
     client.send({"foo": "bar"})  # queued: the socket is not open yet
     await client.open()

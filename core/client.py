@@ -104,7 +104,9 @@ class Client(EventEmitter[ClientEvent]):
         if self._state in ("connecting", "open") and self._opened is not None:
             return self._opened
         if self._state == "closing":
-            raise NotOpenError("the previous connection is still closing; await client.close() first")
+            raise NotOpenError(
+                "the previous connection is still closing; await client.close() first"
+            )
         self._state = "connecting"
         self._opened = loop.create_future()
         self._opened.add_done_callback(retrieve_exception)
@@ -128,7 +130,9 @@ class Client(EventEmitter[ClientEvent]):
         if channel is not None:
             # The connection is ending (e.g. the server's close frame arrived): queueing here
             # would strand the message in the pre-open queue, neither sent nor reported.
-            raise NotOpenError(f"the connection to {self.url} is closing; call open() to connect again")
+            raise NotOpenError(
+                f"the connection to {self.url} is closing; call open() to connect again"
+            )
         loop = running_loop("client.send(...)")
         if self._state in ("closing", "closed"):
             raise NotOpenError(f"the Client to {self.url} is closed; call open() to connect again")
@@ -167,7 +171,9 @@ class Client(EventEmitter[ClientEvent]):
         if self._state == "connecting" and self._task is not None:
             self._task.cancel()
             if self._opened is not None and not self._opened.done():
-                self._opened.set_exception(NotOpenError(f"close() was called before {self.url} opened"))
+                self._opened.set_exception(
+                    NotOpenError(f"close() was called before {self.url} opened")
+                )
         if self._state != "idle" or self._pending:
             self._state = "closed"
         self._drop_pending("close() was called before the socket opened")

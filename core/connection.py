@@ -35,7 +35,9 @@ VALID_CLOSE_CODES = "1000, or 3000-4999 for application codes"
 def check_close_code(code: int, reason: str) -> None:
     """``ValueError`` unless ``code`` may be sent in a close frame by an application."""
     if not isinstance(code, int) or isinstance(code, bool):
-        raise TypeError(f"close code must be an int ({VALID_CLOSE_CODES}), not {type(code).__name__}")
+        raise TypeError(
+            f"close code must be an int ({VALID_CLOSE_CODES}), not {type(code).__name__}"
+        )
     if code not in (1000, 1001) and not 3000 <= code <= 4999:
         raise ValueError(f"close code {code} cannot be sent; use {VALID_CLOSE_CODES}")
     if not isinstance(reason, str):
@@ -79,7 +81,7 @@ class _Resumed:
         while True:
             try:
                 value = yield waiting_on
-            except BaseException as exc:  # noqa: BLE001 - handed to the coroutine, as await does
+            except BaseException as exc:
                 try:
                     waiting_on = coroutine.throw(exc)
                 except StopIteration as stop:
@@ -178,7 +180,7 @@ class Channel:
         listeners = self._owner._listeners
         try:
             async for data in self.ws:
-                if "frame" in listeners and listeners["frame"]:
+                if listeners.get("frame"):
                     emit("frame", "in", data)
                 try:
                     value = decode(data)
@@ -244,11 +246,13 @@ class Channel:
             await self._wakeup
             self._wakeup = None
 
-    def _sent_one(self, payload: Payload, is_text: bool, future: asyncio.Future[None] | None) -> None:
+    def _sent_one(
+        self, payload: Payload, is_text: bool, future: asyncio.Future[None] | None
+    ) -> None:
         """Book-keeping once a message was handed to the transport."""
         self._sent += 1
         listeners = self._owner._listeners
-        if "frame" in listeners and listeners["frame"]:
+        if listeners.get("frame"):
             if is_text and not isinstance(payload, str):  # JSON goes out as UTF-8 bytes
                 payload = bytes(payload).decode("utf-8", "surrogatepass")
             elif not is_text and not isinstance(payload, bytes):

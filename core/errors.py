@@ -34,15 +34,15 @@ from websockets.exceptions import (
 )
 
 __all__ = [
-    "WebSocketError",
-    "EncodeError",
-    "DecodeError",
     "ConnectError",
-    "ServerStartError",
-    "NotOpenError",
     "ConnectionLostError",
-    "UnsentMessagesError",
+    "DecodeError",
+    "EncodeError",
     "HandlerError",
+    "NotOpenError",
+    "ServerStartError",
+    "UnsentMessagesError",
+    "WebSocketError",
     "explain",
 ]
 

@@ -68,7 +68,11 @@ def _finite(value: Any) -> Any:
 def stdlib_encode(value: Any) -> str:
     try:
         text = json.dumps(
-            value, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_stdlib_default
+            value,
+            separators=(",", ":"),
+            ensure_ascii=False,
+            allow_nan=False,
+            default=_stdlib_default,
         )
     except ValueError as exc:
         if "Out of range float" not in str(exc):

@@ -32,7 +32,9 @@ def _is_number(value: Any) -> bool:
 
 def _check_ms(owner: str, name: str, value: Any) -> Any:
     if not _is_number(value):
-        raise TypeError(f"{owner} option '{name}' is a number of milliseconds, not {type(value).__name__}")
+        raise TypeError(
+            f"{owner} option '{name}' is a number of milliseconds, not {type(value).__name__}"
+        )
     if value < 0:
         raise ValueError(f"{owner} option '{name}' must be 0 or more milliseconds, got {value}")
     return value
@@ -76,7 +78,9 @@ def _check_optional_str(owner: str, name: str, value: Any) -> Any:
 def _check_host(owner: str, name: str, value: Any) -> Any:
     value = _check_str(owner, name, value).strip()
     if not value or any(c in value for c in "/ ?#"):
-        raise ValueError(f"{owner} option '{name}' must be a host name or IP address, got {value!r}")
+        raise ValueError(
+            f"{owner} option '{name}' must be a host name or IP address, got {value!r}"
+        )
     return value
 
 
@@ -149,13 +153,21 @@ _CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
     "send_type": _check_send_type,
 }
 
-_RECEIVE = Option("receive_type", "receiveType", mime.JSON, "receive_type", "MIME type of incoming messages")
+_RECEIVE = Option(
+    "receive_type", "receiveType", mime.JSON, "receive_type", "MIME type of incoming messages"
+)
 _SEND = Option("send_type", "sendType", mime.JSON, "send_type", "MIME type of outgoing messages")
 _SSL = Option("ssl_tls", "sslTls", False, "bool", "use TLS (wss://)")
 _MAX_SIZE = Option(
-    "max_message_size", None, 1024 * 1024, "size", "largest message in bytes (None: no limit); above it close 1009"
+    "max_message_size",
+    None,
+    1024 * 1024,
+    "size",
+    "largest message in bytes (None: no limit); above it close 1009",
 )
-_SUBPROTOCOLS = Option("subprotocols", None, None, "strings", "subprotocols offered (client) or accepted (server)")
+_SUBPROTOCOLS = Option(
+    "subprotocols", None, None, "strings", "subprotocols offered (client) or accepted (server)"
+)
 _PING = Option(
     "ping_interval", None, 20_000, "optional_ms", "ms between keepalive pings (None: no pings)"
 )
@@ -165,18 +177,34 @@ CLIENT_OPTIONS: tuple[Option, ...] = (
     Option("port", None, 80, "port", "server port"),
     _RECEIVE,
     _SEND,
-    Option("connect_timeout", "connectTimeout", 1000, "ms", "ms to wait for one connection attempt"),
-    Option("number_of_retries", "numberOfRetries", 10, "count", "further attempts after a failed one"),
+    Option(
+        "connect_timeout", "connectTimeout", 1000, "ms", "ms to wait for one connection attempt"
+    ),
+    Option(
+        "number_of_retries", "numberOfRetries", 10, "count", "further attempts after a failed one"
+    ),
     Option("time_between_retries", "timeBetweenRetries", 500, "ms", "ms between attempts"),
     Option(
-        "discard_messages_before_open", "discardMessagesBeforeOpen", False, "bool",
+        "discard_messages_before_open",
+        "discardMessagesBeforeOpen",
+        False,
+        "bool",
         "drop, instead of queue, what is sent before the socket opens",
     ),
-    Option("throttle_factor", "throttleFactor", 0, "ms", "ms of stall per message already queued before open"),
+    Option(
+        "throttle_factor",
+        "throttleFactor",
+        0,
+        "ms",
+        "ms of stall per message already queued before open",
+    ),
     _SSL,
     Option("trust_all", "trustAll", False, "bool", "with TLS, accept any server certificate"),
     Option(
-        "trusted_ca_cert_path", "trustedCACertPath", "", "file",
+        "trusted_ca_cert_path",
+        "trustedCACertPath",
+        "",
+        "file",
         "with TLS and not trust_all: PEM file of the CA that signs the server certificate",
     ),
     Option("path", None, "/", "path", "request path (and query) of the URL"),
@@ -188,19 +216,39 @@ CLIENT_OPTIONS: tuple[Option, ...] = (
 )
 
 SERVER_OPTIONS: tuple[Option, ...] = (
-    Option("host_interface", "hostInterface", "localhost", "host", "interface (name or IP) to listen on"),
+    Option(
+        "host_interface",
+        "hostInterface",
+        "localhost",
+        "host",
+        "interface (name or IP) to listen on",
+    ),
     Option("port", None, 80, "port", "port; 0 picks a free one"),
     _RECEIVE,
     _SEND,
     _SSL,
-    Option("pfx_key_cert_path", "pfxKeyCertPath", "", "file", "PKCS#12 (.pfx/.p12) file with key and certificate"),
+    Option(
+        "pfx_key_cert_path",
+        "pfxKeyCertPath",
+        "",
+        "file",
+        "PKCS#12 (.pfx/.p12) file with key and certificate",
+    ),
     Option("pfx_key_cert_password", "pfxKeyCertPassword", "", "str", "password of the PFX file"),
     Option("cert_path", None, "", "file", "PEM certificate (chain), an alternative to PFX"),
     Option("key_path", None, "", "file", "PEM private key that goes with cert_path"),
-    Option("allowed_origins", None, None, "strings", "accepted Origin headers; others get HTTP 403"),
+    Option(
+        "allowed_origins", None, None, "strings", "accepted Origin headers; others get HTTP 403"
+    ),
     _MAX_SIZE,
     _SUBPROTOCOLS,
-    Option("handshake_timeout", None, 10_000, "ms", "ms a connection may take to complete its handshake"),
+    Option(
+        "handshake_timeout",
+        None,
+        10_000,
+        "ms",
+        "ms a connection may take to complete its handshake",
+    ),
     _PING,
 )
 
@@ -214,15 +262,23 @@ def _aliases(table: tuple[Option, ...]) -> dict[str, Option]:
     return names
 
 
-_ALIASES = {id(CLIENT_OPTIONS): _aliases(CLIENT_OPTIONS), id(SERVER_OPTIONS): _aliases(SERVER_OPTIONS)}
+_ALIASES = {
+    id(CLIENT_OPTIONS): _aliases(CLIENT_OPTIONS),
+    id(SERVER_OPTIONS): _aliases(SERVER_OPTIONS),
+}
 
 
 def parse(
-    owner: str, table: tuple[Option, ...], options: Mapping[str, Any] | None, kwargs: Mapping[str, Any]
+    owner: str,
+    table: tuple[Option, ...],
+    options: Mapping[str, Any] | None,
+    kwargs: Mapping[str, Any],
 ) -> dict[str, Any]:
     """Merge the options dict and keyword arguments into ``{snake_name: checked value}``."""
     if options is not None and not isinstance(options, Mapping):
-        raise TypeError(f"{owner} options must be a dict, e.g. {owner}({{'port': 8080}}), not {type(options).__name__}")
+        raise TypeError(
+            f"{owner} options must be a dict, e.g. {owner}({{'port': 8080}}), not {type(options).__name__}"
+        )
     aliases = _ALIASES[id(table)]
     given: dict[str, tuple[str, Any]] = {}
     for key, value in [*(options or {}).items(), *kwargs.items()]:
@@ -235,7 +291,9 @@ def parse(
                 + ", ".join(o.spec_name or o.name for o in table)
             )
         if option.name in given:
-            raise ValueError(f"{owner} option '{option.name}' was given twice (as '{given[option.name][0]}' and '{key}')")
+            raise ValueError(
+                f"{owner} option '{option.name}' was given twice (as '{given[option.name][0]}' and '{key}')"
+            )
         given[option.name] = (key, value)
     values = {option.name: option.default for option in table}
     for name, (key, value) in given.items():

@@ -87,7 +87,9 @@ class Socket(EventEmitter[SocketEvent]):
         """
         check_close_code(code, reason)
         if self._closing is None:
-            self._closing = running_loop("socket.close()").create_task(self._channel.close(code, reason))
+            self._closing = running_loop("socket.close()").create_task(
+                self._channel.close(code, reason)
+            )
         return self._closing
 
     def _ended(self) -> None:
@@ -224,7 +226,7 @@ class Server(EventEmitter[ServerEvent]):
 
 def _check_tls_files(o: dict[str, Any]) -> None:
     """Refuse inconsistent TLS options and missing files at construction."""
-    if o["cert_path"] and not o["key_path"] or o["key_path"] and not o["cert_path"]:
+    if (o["cert_path"] and not o["key_path"]) or (o["key_path"] and not o["cert_path"]):
         raise ValueError("Server options cert_path and key_path go together: give both PEM files")
     if o["ssl_tls"] and not (o["pfx_key_cert_path"] or o["cert_path"]):
         raise ValueError(

@@ -51,7 +51,9 @@ def _load_pfx(context: ssl.SSLContext, path: str, password: str) -> None:
     try:
         key, cert, extra = pkcs12.load_key_and_certificates(data, password.encode() or None)
     except ValueError as exc:
-        raise ValueError(f"cannot read PFX file {path}: wrong password or not a PKCS#12 file ({exc})") from exc
+        raise ValueError(
+            f"cannot read PFX file {path}: wrong password or not a PKCS#12 file ({exc})"
+        ) from exc
     if key is None or cert is None:
         raise ValueError(f"PFX file {path} must hold both a private key and a certificate")
     pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())

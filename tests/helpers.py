@@ -63,7 +63,9 @@ class Recorder:
         try:
             await wait_until(condition, timeout, self._changed)
         except TimeoutError:
-            raise TimeoutError(f"condition not met within {timeout}s; events: {self.events!r}") from None
+            raise TimeoutError(
+                f"condition not met within {timeout}s; events: {self.events!r}"
+            ) from None
 
     async def count(self, name: str, n: int, timeout: float = TIMEOUT) -> None:
         await self.until(lambda: len(self.args(name)) >= n, timeout)

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
-    from .app_loop import install_error_hooks, install_loop, run_until_quit
-    from .main_window import TITLE, MainWindow
-    from .service import WorkbenchService
+    from .qt.app_loop import install_error_hooks, install_loop, run_until_quit
+    from .qt.service import WorkbenchService
+    from .widgets.main_window import TITLE, MainWindow
     from .widgets.resources import style_sheet
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

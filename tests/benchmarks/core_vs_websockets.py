@@ -20,7 +20,7 @@ import json
 import resource
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import serve
@@ -35,8 +35,13 @@ TIMEOUT = 120.0
 
 
 async def core_pair(server_type: str, client_type: str, echo: bool):
-    server = Server(host_interface=HOST, port=0, receive_type=server_type, send_type=server_type,
-                    max_message_size=None)
+    server = Server(
+        host_interface=HOST,
+        port=0,
+        receive_type=server_type,
+        send_type=server_type,
+        max_message_size=None,
+    )
     if echo:
         server.on("connection", lambda socket: socket.on("message", socket.send))
     await server.start()
@@ -45,8 +50,15 @@ async def core_pair(server_type: str, client_type: str, echo: bool):
 
 def core_client(server: Server, mime: str) -> Client:
     # websockets' own open_timeout (10 s), for a like-for-like connect under 500 at once.
-    return Client(host=HOST, port=server.port, receive_type=mime, send_type=mime, number_of_retries=0,
-                  connect_timeout=10_000, max_message_size=None)
+    return Client(
+        host=HOST,
+        port=server.port,
+        receive_type=mime,
+        send_type=mime,
+        number_of_retries=0,
+        connect_timeout=10_000,
+        max_message_size=None,
+    )
 
 
 async def core_stream(n: int, message: object, mime: str) -> float:
@@ -181,7 +193,8 @@ async def raw_many_clients(clients: int, each: int) -> tuple[float, float]:
         port = server.sockets[0].getsockname()[1]
         started = time.perf_counter()
         pool = await asyncio.wait_for(
-            asyncio.gather(*(connect(f"ws://{HOST}:{port}/", proxy=None) for _ in range(clients))), TIMEOUT
+            asyncio.gather(*(connect(f"ws://{HOST}:{port}/", proxy=None) for _ in range(clients))),
+            TIMEOUT,
         )
         connected = time.perf_counter() - started
 
@@ -222,8 +235,14 @@ def main() -> None:
 
     # The text stream sends exactly the 100 bytes the JSON stream puts on the wire, so the
     # JSON/text ratio isolates conversion (permessage-deflate costs depend on the content).
-    record = {"id": 12345, "name": "sensor-7", "values": [1.5, 2.25, 3.0], "ok": True, "tag": "abcdefghij" * 2,
-              "n": 12}
+    record = {
+        "id": 12345,
+        "name": "sensor-7",
+        "values": [1.5, 2.25, 3.0],
+        "ok": True,
+        "tag": "abcdefghij" * 2,
+        "n": 12,
+    }
     text = json.dumps(record, separators=(",", ":"))
     assert len(text) == 100, len(text)
     small, big = "y" * 32, b"\x01" * (1024 * 1024)
@@ -236,14 +255,24 @@ def main() -> None:
         order = ("core", "raw") if round_number % 2 else ("raw", "core")
         for side in order:
             core = side == "core"
-            add("text stream 100 B (msg/s)", side,
-                run((core_stream if core else raw_stream)(n_stream, text, "text/plain")))
-            add("JSON stream (msg/s)", side,
-                run((core_stream if core else raw_stream)(n_stream, record, "application/json")))
+            add(
+                "text stream 100 B (msg/s)",
+                side,
+                run((core_stream if core else raw_stream)(n_stream, text, "text/plain")),
+            )
+            add(
+                "JSON stream (msg/s)",
+                side,
+                run((core_stream if core else raw_stream)(n_stream, record, "application/json")),
+            )
             rtt = run((core_round_trips if core else raw_round_trips)(n_rtt, small, "text/plain"))
             add("echo 32 B p50 (µs)", side, percentile(rtt, 50) * 1e6)
             add("echo 32 B p99 (µs)", side, percentile(rtt, 99) * 1e6)
-            big_times = run((core_round_trips if core else raw_round_trips)(n_big, big, "application/octet-stream"))
+            big_times = run(
+                (core_round_trips if core else raw_round_trips)(
+                    n_big, big, "application/octet-stream"
+                )
+            )
             add("echo 1 MiB binary (MB/s)", side, n_big * len(big) / sum(big_times) / 1e6)
             connected, rate = run((core_many_clients if core else raw_many_clients)(clients, each))
             add(f"{clients} clients: connect all (ms)", side, connected * 1000)
@@ -257,9 +286,13 @@ def main() -> None:
         core_median, raw_median = statistics.median(sides["core"]), statistics.median(sides["raw"])
         print(f"{name:34} {core_median:12.1f} {raw_median:12.1f} {core_median / raw_median:9.2f}")
     json_median = statistics.median(results["JSON stream (msg/s)"]["core"])
-    print(f"{'JSON stream / raw text stream':34} {json_median:12.1f} {raw_text:12.1f} {json_median / raw_text:9.2f}")
-    print(f"\nmedians of {args.rounds} alternating rounds; "
-          f"stream n={n_stream}, round trips n={n_rtt}, 1 MiB n={n_big}, {clients} clients x {each}")
+    print(
+        f"{'JSON stream / raw text stream':34} {json_median:12.1f} {raw_text:12.1f} {json_median / raw_text:9.2f}"
+    )
+    print(
+        f"\nmedians of {args.rounds} alternating rounds; "
+        f"stream n={n_stream}, round trips n={n_rtt}, 1 MiB n={n_big}, {clients} clients x {each}"
+    )
 
 
 if __name__ == "__main__":

@@ -132,7 +132,10 @@ def make_client(port: int, number: int, messages: int, tally: Tally) -> Client:
 async def run(clients: int, messages: int, batch: int, timeout: float) -> int:
     soft, hard = raise_open_file_limit(2 * clients + 256)
     if soft != resource.RLIM_INFINITY and soft < 2 * clients + 64:
-        print(f"open-file limit {soft} (hard {hard}) is too low for {clients} clients", file=sys.stderr)
+        print(
+            f"open-file limit {soft} (hard {hard}) is too low for {clients} clients",
+            file=sys.stderr,
+        )
         return 2
     tally = Tally()
     server = start_server(tally)
@@ -150,7 +153,9 @@ async def run(clients: int, messages: int, batch: int, timeout: float) -> int:
 
     started = time.perf_counter()
     await asyncio.wait_for(asyncio.gather(*(open_one(client) for client in fleet)), timeout)
-    await tally.until(lambda: tally.opened == clients and len(server.sockets) == clients, timeout, "every open")
+    await tally.until(
+        lambda: tally.opened == clients and len(server.sockets) == clients, timeout, "every open"
+    )
     connect_s = time.perf_counter() - started
     rss_open = peak_rss_mib()
 
@@ -167,7 +172,10 @@ async def run(clients: int, messages: int, batch: int, timeout: float) -> int:
     # 3. close from the clients' side; both ends must report 1000.
     await asyncio.wait_for(asyncio.gather(*(client.close() for client in fleet)), timeout)
     await tally.until(
-        lambda: sum(tally.socket_closes.values()) == clients and sum(tally.client_closes.values()) == clients,
+        lambda: (
+            sum(tally.socket_closes.values()) == clients
+            and sum(tally.client_closes.values()) == clients
+        ),
         timeout,
         "every close",
     )
@@ -180,15 +188,23 @@ async def run(clients: int, messages: int, batch: int, timeout: float) -> int:
     server_total = sum(len(got) for got in tally.server_got.values())
     client_total = sum(len(got) for got in tally.client_got.values())
     rate = total / exchange_s
-    print(f"clients {clients}, messages per client {messages} (JSON, pipelined), open-file limit {soft}")
-    print(f"connect: {clients} clients open in {connect_s:.2f} s ({clients / connect_s:.0f} handshakes/s, {batch} in flight)")
+    print(
+        f"clients {clients}, messages per client {messages} (JSON, pipelined), open-file limit {soft}"
+    )
+    print(
+        f"connect: {clients} clients open in {connect_s:.2f} s ({clients / connect_s:.0f} handshakes/s, {batch} in flight)"
+    )
     print(
         f"exchange: {total} messages echoed in {exchange_s:.2f} s = {rate:,.0f} messages/s round trip"
         f" ({2 * rate:,.0f} messages/s counting both directions)"
     )
-    print(f"accounted: sent {total}, server received {server_total}, clients got back {client_total},"
-          f" exact per-client sequences {server_ok}/{clients} at the server, {client_ok}/{clients} back")
-    print(f"closes: clients {dict(tally.client_closes)}, server sockets {dict(tally.socket_closes)}; errors {len(tally.errors)}")
+    print(
+        f"accounted: sent {total}, server received {server_total}, clients got back {client_total},"
+        f" exact per-client sequences {server_ok}/{clients} at the server, {client_ok}/{clients} back"
+    )
+    print(
+        f"closes: clients {dict(tally.client_closes)}, server sockets {dict(tally.socket_closes)}; errors {len(tally.errors)}"
+    )
     print(
         f"peak RSS (server + all clients, one process): {rss_before:.0f} MiB before connecting,"
         f" {rss_open:.0f} MiB with all open, {rss_exchange:.0f} MiB after the exchange, {peak_rss_mib():.0f} MiB at the end"
@@ -211,8 +227,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--messages", type=int, default=20, help="messages each client sends")
-    parser.add_argument("--batch", type=int, default=100, help="opening handshakes in flight at once")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds allowed for each phase")
+    parser.add_argument(
+        "--batch", type=int, default=100, help="opening handshakes in flight at once"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds allowed for each phase"
+    )
     args = parser.parse_args(argv)
     return asyncio.run(run(args.clients, args.messages, args.batch, args.timeout))
 

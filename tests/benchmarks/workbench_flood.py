@@ -78,10 +78,9 @@ def run_benchmark(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QTableView
 
-    from workbench.app_loop import install_loop
-    from workbench.app_loop import destroy_qt
-    from workbench.log_model import LogModel
-    from workbench.service import WorkbenchService
+    from workbench.qt.app_loop import destroy_qt, install_loop
+    from workbench.qt.log_model import LogModel
+    from workbench.qt.service import WorkbenchService
 
     app = QApplication.instance() or QApplication([])
     loop = install_loop(app)
@@ -97,12 +96,16 @@ def run_benchmark(args: argparse.Namespace) -> int:
 
         from PySide6.QtCore import QSettings
 
-        from workbench.main_window import MainWindow
+        from workbench.widgets.main_window import MainWindow
 
         scratch = tempfile.mkdtemp(prefix="wb-bench-")
         settings = QSettings(os.path.join(scratch, "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(service, settings=settings, workspace_path=os.path.join(scratch, "w.json"),
-                            load_workspace=False)
+        window = MainWindow(
+            service,
+            settings=settings,
+            workspace_path=os.path.join(scratch, "w.json"),
+            load_workspace=False,
+        )
         window.show()
 
     def on_connected(_server_id: str, socket_id: str) -> None:
@@ -140,7 +143,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
     ticker.timeout.connect(tick)
 
     if not args.no_freeze:  # as run_until_quit does in the application
-        from workbench.app_loop import freeze_startup_objects
+        from workbench.qt.app_loop import freeze_startup_objects
 
         freeze_startup_objects()
 
@@ -151,8 +154,15 @@ def run_benchmark(args: argparse.Namespace) -> int:
         port = service.server(server_id).port
         baseline = rss_mb()
         process = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, "--flood-client", str(port), "--count", str(args.count),
-            "--ack-every", str(args.ack_every), cwd=str(ROOT),
+            sys.executable,
+            __file__,
+            "--flood-client",
+            str(port),
+            "--count",
+            str(args.count),
+            "--ack-every",
+            str(args.ack_every),
+            cwd=str(ROOT),
         )
         deadline = time.monotonic() + args.timeout
         while "store" not in state and time.monotonic() < deadline:
@@ -191,15 +201,23 @@ def run_benchmark(args: argparse.Namespace) -> int:
         ordered = sorted(intervals)
         worst = ordered[-1] * 1000 if ordered else float("nan")
         p99 = ordered[int(len(ordered) * 0.99)] * 1000 if ordered else float("nan")
-        print(f"messages logged      : {received:,} of {args.count:,} (capacity {args.capacity:,} rows, "
-              f"{len(store):,} kept, {store.dropped:,} dropped)")  # type: ignore[attr-defined]
+        print(
+            f"messages logged      : {received:,} of {args.count:,} (capacity {args.capacity:,} rows, "
+            f"{len(store):,} kept, {store.dropped:,} dropped)"
+        )  # type: ignore[attr-defined]
         print(f"ingest rate          : {rate:,.0f} msg/s over {elapsed:.2f} s")
-        print(f"UI loop (10 ms timer): worst interval {worst:.1f} ms, p99 {p99:.1f} ms, "
-              f"{len(intervals)} ticks")
-        print(f"model batches        : {model.insert_batches} inserts, {model.remove_batches} removes "  # type: ignore[attr-defined]
-              f"({'in the MainWindow' if window is not None else 'with a QTableView' if not args.no_view else 'no view'})")
-        print(f"RSS                  : {rss_after:,.0f} MB after the flood "
-              f"(baseline {baseline:,.0f} MB, peak {peak:,.0f} MB)")
+        print(
+            f"UI loop (10 ms timer): worst interval {worst:.1f} ms, p99 {p99:.1f} ms, "
+            f"{len(intervals)} ticks"
+        )
+        print(
+            f"model batches        : {model.insert_batches} inserts, {model.remove_batches} removes "  # type: ignore[attr-defined]
+            f"({'in the MainWindow' if window is not None else 'with a QTableView' if not args.no_view else 'no view'})"
+        )
+        print(
+            f"RSS                  : {rss_after:,.0f} MB after the flood "
+            f"(baseline {baseline:,.0f} MB, peak {peak:,.0f} MB)"
+        )
         ok = rate >= 50_000 and worst <= 100 and rss_after < 500 and received == args.count
         print("targets (>= 50,000 msg/s, stall <= 100 ms, < 500 MB):", "met" if ok else "NOT met")
         return 0 if ok else 1
@@ -219,8 +237,12 @@ def main() -> int:
     parser.add_argument("--ack-every", type=int, default=2000, help="client: await every n-th send")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds before giving up")
     parser.add_argument("--no-view", action="store_true", help="no QTableView on the model")
-    parser.add_argument("--window", action="store_true", help="show the real MainWindow and its log view")
-    parser.add_argument("--no-freeze", action="store_true", help="skip gc.freeze() of startup objects")
+    parser.add_argument(
+        "--window", action="store_true", help="show the real MainWindow and its log view"
+    )
+    parser.add_argument(
+        "--no-freeze", action="store_true", help="skip gc.freeze() of startup objects"
+    )
     parser.add_argument("--flood-client", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.flood_client:

@@ -81,7 +81,9 @@ def _count_error(error: BaseException) -> None:
 def _set_fragment_cap() -> None:
     """websockets reads WEBSOCKETS_MAX_FRAGMENTS once, at import."""
     if "websockets" in sys.modules:
-        raise RuntimeError("set WEBSOCKETS_MAX_FRAGMENTS before websockets is imported: run this as a script")
+        raise RuntimeError(
+            "set WEBSOCKETS_MAX_FRAGMENTS before websockets is imported: run this as a script"
+        )
     os.environ.setdefault("WEBSOCKETS_MAX_FRAGMENTS", str(1 << 20))
 
 
@@ -162,13 +164,17 @@ async def _websockets_echo_server() -> tuple[int, Callable[[], Awaitable[None]]]
     return port, stop
 
 
-async def run_server_role(impl: str, cases: list[str] | None, exclude: list[str], concurrency: int) -> list[Any]:
+async def run_server_role(
+    impl: str, cases: list[str] | None, exclude: list[str], concurrency: int
+) -> list[Any]:
     from kosoku import run_fuzzingclient
 
     port, stop = await (_core_echo_server() if impl == "core" else _websockets_echo_server())
     try:
         return await _results(
-            run_fuzzingclient(f"ws://{HOST}:{port}", cases, exclude or None, concurrency=concurrency)
+            run_fuzzingclient(
+                f"ws://{HOST}:{port}", cases, exclude or None, concurrency=concurrency
+            )
         )
     finally:
         await stop()
@@ -247,7 +253,9 @@ async def run_client_role(impl: str, cases: list[str] | None, exclude: list[str]
             try:
                 await session(port, f"/runCase?case={index}&agent={agent}")
             except Exception as exc:  # the case's verdict records what went wrong
-                print(f"  {impl} client, case #{index}: {type(exc).__name__}: {exc}", file=sys.stderr)
+                print(
+                    f"  {impl} client, case #{index}: {type(exc).__name__}: {exc}", file=sys.stderr
+                )
         await session(port, f"/updateReports?agent={agent}")
         return await _results(fuzzer.get_result())
 
@@ -283,19 +291,25 @@ def problems(core_rows: list[Row], baseline_rows: list[Row] | None) -> list[str]
             continue
         if row["behavior"] == "FAILED" and case in ALLOWED_FAILURES:
             if base is not None and base["behavior"] != "FAILED":
-                found.append(f"{case}: allowed as failing in websockets, but websockets now gives {base['behavior']}")
+                found.append(
+                    f"{case}: allowed as failing in websockets, but websockets now gives {base['behavior']}"
+                )
             continue
         if row["behavior"] == "UNIMPLEMENTED" and row["behavior_close"] in PASSING_CLOSE:
             if base is None or base["behavior"] == "UNIMPLEMENTED":
                 continue
         also = f" (websockets: {base['behavior']}/{base['behavior_close']})" if base else ""
-        found.append(f"{case}: {row['behavior']}/{row['behavior_close']}{also}: {row['result']} {row['result_close']}")
+        found.append(
+            f"{case}: {row['behavior']}/{row['behavior_close']}{also}: {row['result']} {row['result_close']}"
+        )
     return found
 
 
 def _print_run(role: str, impl: str, rows: list[Row], seconds: float) -> None:
     c = counts(rows)
-    print(f"{role:6} {impl:10} {len(rows):3} cases in {seconds:6.1f} s  behavior {c['behavior']}  close {c['behavior_close']}")
+    print(
+        f"{role:6} {impl:10} {len(rows):3} cases in {seconds:6.1f} s  behavior {c['behavior']}  close {c['behavior_close']}"
+    )
     for row in not_ok(rows):
         print(
             f"    {row['case']:8} {row['behavior']}/{row['behavior_close']}"
@@ -352,15 +366,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--role", choices=["server", "client", "both"], default="both")
     subset = parser.add_mutually_exclusive_group()
-    subset.add_argument("--quick", action="store_true", help="all cases except 12.* and 13.* (default)")
+    subset.add_argument(
+        "--quick", action="store_true", help="all cases except 12.* and 13.* (default)"
+    )
     subset.add_argument("--full", action="store_true", help="all 517 cases")
     parser.add_argument(
-        "--cases", nargs="+", metavar="CASE", help="only these case ids or globs (e.g. 7.1.5 '1.*'), within the subset"
+        "--cases",
+        nargs="+",
+        metavar="CASE",
+        help="only these case ids or globs (e.g. 7.1.5 '1.*'), within the subset",
     )
     parser.add_argument("--impl", choices=["core", "websockets", "both"], default="both")
-    parser.add_argument("--concurrency", type=int, default=1, help="cases run in parallel (server role)")
+    parser.add_argument(
+        "--concurrency", type=int, default=1, help="cases run in parallel (server role)"
+    )
     parser.add_argument("--json", help="write counts and every non-OK case to this file")
-    parser.add_argument("--report-dir", help="write kosoku's Autobahn-style reports (index.json) here")
+    parser.add_argument(
+        "--report-dir", help="write kosoku's Autobahn-style reports (index.json) here"
+    )
     return asyncio.run(amain(parser.parse_args(argv)))
 
 

@@ -70,5 +70,9 @@ def test_every_allowed_failure_fails_in_plain_websockets_too(tmp_path: Path) -> 
         for impl in ("core", "websockets"):
             run = report["runs"][f"{role}/{impl}"]
             assert run["total"] == len(ALLOWED_FAILURES), log
-            assert failing(run) == {case: "FAILED/WRONG CODE" for case in ALLOWED_FAILURES}, (role, impl, log)
+            assert failing(run) == {case: "FAILED/WRONG CODE" for case in ALLOWED_FAILURES}, (
+                role,
+                impl,
+                log,
+            )
     assert status == 0, log

@@ -41,7 +41,9 @@ async def test_our_client_against_a_raw_websockets_server() -> None:
 
 async def test_our_server_against_a_raw_websockets_client() -> None:
     server = await loopback_server(receive_type="text/plain", send_type="application/octet-stream")
-    server.on("connection", lambda socket: socket.on("message", lambda m: socket.send(m[::-1].encode())))
+    server.on(
+        "connection", lambda socket: socket.on("message", lambda m: socket.send(m[::-1].encode()))
+    )
     closes: list[tuple[int, str]] = []
     server.on("connection", lambda socket: socket.on("close", lambda c, r: closes.append((c, r))))
     async with connect(f"ws://127.0.0.1:{server.port}/") as ws:

@@ -85,7 +85,9 @@ def test_unhandled_error_is_logged_not_raised(caplog: pytest.LogCaptureFixture) 
     assert any("emitted 'error' with no listener: boom" in m for m in messages)
 
 
-def test_raising_error_handler_is_logged_without_recursion(caplog: pytest.LogCaptureFixture) -> None:
+def test_raising_error_handler_is_logged_without_recursion(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     emitter: EventEmitter[str] = EventEmitter()
     emitter.on("error", lambda exc: 1 / 0)
     with caplog.at_level(logging.ERROR, logger="core"):

@@ -34,7 +34,13 @@ def free_port() -> int:
 
 async def test_retries_run_out_with_exactly_one_error_naming_url_attempts_and_cause() -> None:
     port = free_port()
-    client = Client(host="127.0.0.1", port=port, number_of_retries=2, time_between_retries=20, connect_timeout=500)
+    client = Client(
+        host="127.0.0.1",
+        port=port,
+        number_of_retries=2,
+        time_between_retries=20,
+        connect_timeout=500,
+    )
     rec = Recorder(client, ["connecting", "open", "error", "close"])
     started = time.monotonic()
     with pytest.raises(ConnectError) as info:
@@ -56,10 +62,17 @@ async def test_connect_timeout_bounds_each_attempt() -> None:
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)  # accepts TCP but never answers the handshake
     try:
-        client = Client(host="127.0.0.1", port=listener.getsockname()[1], number_of_retries=1,
-                        time_between_retries=0, connect_timeout=100)
+        client = Client(
+            host="127.0.0.1",
+            port=listener.getsockname()[1],
+            number_of_retries=1,
+            time_between_retries=0,
+            connect_timeout=100,
+        )
         started = time.monotonic()
-        with pytest.raises(ConnectError, match="after 2 attempts: no answer within the connect timeout"):
+        with pytest.raises(
+            ConnectError, match="after 2 attempts: no answer within the connect timeout"
+        ):
             await asyncio.wait_for(client.open(), TIMEOUT)
         assert 0.2 <= time.monotonic() - started < 2
     finally:
@@ -85,7 +98,9 @@ async def test_client_retries_until_the_server_appears() -> None:
 
 
 async def test_close_while_retrying_stops_attempts_and_reports_queued_messages() -> None:
-    client = Client(host="127.0.0.1", port=free_port(), number_of_retries=100, time_between_retries=50)
+    client = Client(
+        host="127.0.0.1", port=free_port(), number_of_retries=100, time_between_retries=50
+    )
     rec = Recorder(client, ["connecting", "error", "close"])
     sends = [client.send(i) for i in range(3)]
     opening = client.open()
@@ -94,7 +109,9 @@ async def test_close_while_retrying_stops_attempts_and_reports_queued_messages()
     attempts = len(rec.args("connecting"))
     errors = rec.values("error")
     assert len(errors) == 1 and isinstance(errors[0], UnsentMessagesError) and errors[0].count == 3
-    assert str(errors[0]) == "3 messages were never sent: close() was called before the socket opened"
+    assert (
+        str(errors[0]) == "3 messages were never sent: close() was called before the socket opened"
+    )
     for send in sends:
         with pytest.raises(NotOpenError):
             await send

@@ -18,7 +18,9 @@ async def test_seed_example_queued_message_and_reply() -> None:
     received: list[object] = []
     server.on(
         "connection",
-        lambda socket: socket.on("message", lambda m: (received.append(m), socket.send("Reply message"))),
+        lambda socket: socket.on(
+            "message", lambda m: (received.append(m), socket.send("Reply message"))
+        ),
     )
     client = Client({"host": "127.0.0.1", "port": server.port, "numberOfRetries": 0})
     rec = Recorder(client, ["open", "message", "close", "error"])
@@ -109,7 +111,9 @@ async def test_server_close_with_code_reaches_client() -> None:
 async def test_stop_closes_every_socket_then_emits_close() -> None:
     server = await loopback_server()
     order: list[str] = []
-    server.on("connection", lambda s: s.on("close", lambda code, reason: order.append(f"socket {code}")))
+    server.on(
+        "connection", lambda s: s.on("close", lambda code, reason: order.append(f"socket {code}"))
+    )
     server.on("close", lambda: order.append("server close"))
     clients = [client_for(server) for _ in range(3)]
     recs = [Recorder(c, ["close"]) for c in clients]
@@ -124,7 +128,9 @@ async def test_stop_closes_every_socket_then_emits_close() -> None:
 
 
 async def test_image_and_octet_stream_round_trip() -> None:
-    server = await echo_server(receive_type="application/octet-stream", send_type="application/octet-stream")
+    server = await echo_server(
+        receive_type="application/octet-stream", send_type="application/octet-stream"
+    )
     client = client_for(server, send_type="image/png", receive_type="image/png")
     rec = Recorder(client, ["message", "error"])
     await client.open()
@@ -146,7 +152,9 @@ async def test_coroutine_handlers_run_on_the_loop() -> None:
         await asyncio.sleep(0)
         await socket.send(message.upper())
 
-    server.on("connection", lambda socket: socket.on("message", lambda m: on_message_async(socket, m)))
+    server.on(
+        "connection", lambda socket: socket.on("message", lambda m: on_message_async(socket, m))
+    )
     client = client_for(server, send_type="text/plain", receive_type="text/plain")
     await client.open()
     client.send("hello")
@@ -162,17 +170,28 @@ async def test_frame_event_shows_wire_payloads_both_ways() -> None:
     client.send({"a": 1})
     await client.open()
     await rec.count("message", 1)
-    assert rec.events == [("frame", ("out", '{"a":1}')), ("frame", ("in", '{"a":1}')), ("message", ({"a": 1},))]
+    assert rec.events == [
+        ("frame", ("out", '{"a":1}')),
+        ("frame", ("in", '{"a":1}')),
+        ("message", ({"a": 1},)),
+    ]
     await client.close()
     await server.stop()
 
 
 async def test_large_bursts_under_backpressure_arrive_whole_and_in_order() -> None:
     """Sends that must wait for the transport (1 MiB each) keep their order with small ones."""
-    server = await echo_server(receive_type="application/octet-stream", send_type="application/octet-stream",
-                               max_message_size=None)
-    client = client_for(server, send_type="application/octet-stream", receive_type="application/octet-stream",
-                        max_message_size=None)
+    server = await echo_server(
+        receive_type="application/octet-stream",
+        send_type="application/octet-stream",
+        max_message_size=None,
+    )
+    client = client_for(
+        server,
+        send_type="application/octet-stream",
+        receive_type="application/octet-stream",
+        max_message_size=None,
+    )
     rec = Recorder(client, ["message"])
     await client.open()
     sent = [bytes([i]) * (1024 * 1024 if i % 3 == 0 else 10) for i in range(12)]

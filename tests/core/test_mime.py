@@ -3,25 +3,40 @@
 from __future__ import annotations
 
 import io
-import math
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from core import DecodeError, EncodeError, supported_receive_types, supported_send_types
-from core import json_codec, mime
+from core import (
+    DecodeError,
+    EncodeError,
+    json_codec,
+    mime,
+    supported_receive_types,
+    supported_send_types,
+)
 from core.image_codec import DECODABLE, ENCODABLE
 
 
 def test_supported_lists_hold_the_required_types_and_come_from_pillow() -> None:
     send, receive = supported_send_types(), supported_receive_types()
-    for required in ("application/json", "text/plain", "application/octet-stream", "image/png", "image/jpeg", "image/gif", "image/bmp"):
+    for required in (
+        "application/json",
+        "text/plain",
+        "application/octet-stream",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/bmp",
+    ):
         assert required in send and required in receive
     assert [t for t in send if t.startswith("image/")] == sorted(ENCODABLE)
     assert [t for t in receive if t.startswith("image/")] == sorted(DECODABLE)
-    assert set(ENCODABLE) == {m for f, m in Image.MIME.items() if f in Image.SAVE and m.startswith("image/")}
+    assert set(ENCODABLE) == {
+        m for f, m in Image.MIME.items() if f in Image.SAVE and m.startswith("image/")
+    }
     assert send[0] == receive[0] == "application/json"
 
 
@@ -34,7 +49,8 @@ def test_unknown_type_lists_the_supported_ones() -> None:
 
 def test_json_send_is_compact_utf8_text() -> None:
     assert mime.encode("application/json", {"foo": "bär", "n": [1, 2.5, None, True]}) == (
-        '{"foo":"bär","n":[1,2.5,null,true]}', True
+        '{"foo":"bär","n":[1,2.5,null,true]}',
+        True,
     )
 
 
@@ -76,7 +92,9 @@ def test_octet_stream() -> None:
         mime.encode("application/octet-stream", "text")
 
 
-@pytest.mark.parametrize("mime_type", ["image/png", "image/jpeg", "image/gif", "image/bmp", "image/webp"])
+@pytest.mark.parametrize(
+    "mime_type", ["image/png", "image/jpeg", "image/gif", "image/bmp", "image/webp"]
+)
 def test_image_round_trip_converts_modes_the_format_cannot_write(mime_type: str) -> None:
     image = Image.new("RGBA", (10, 7), (0, 128, 255, 255))
     payload, is_text = mime.encode(mime_type, image)
@@ -113,7 +131,9 @@ def test_decompression_bomb_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -144,7 +164,12 @@ def test_decoders_agree_on_arbitrary_input(data: bytes | str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ['123456789012345678901234567890', '[-9223372036854775809]', '{"a": 18446744073709551616}', '"\\ud800"'],
+    [
+        "123456789012345678901234567890",
+        "[-9223372036854775809]",
+        '{"a": 18446744073709551616}',
+        '"\\ud800"',
+    ],
 )
 def test_values_orjson_handles_differently_come_back_as_the_stdlib_gives_them(text: str) -> None:
     assert repr(json_codec.decode(text)) == repr(json_codec.stdlib_decode(text))
@@ -158,9 +183,17 @@ def test_special_values_encode_the_same_in_both_backends() -> None:
         RED = "red"
 
     value = {1: float("nan"), "big": 2**70, "u": uuid.UUID(int=1), "c": Colour.RED, "t": (1, 2)}
-    assert json_codec.decode(json_codec.encode(value)) == json_codec.decode(json_codec.stdlib_encode(value)) == {
-        "1": None, "big": 2**70, "u": "00000000-0000-0000-0000-000000000001", "c": "red", "t": [1, 2]
-    }
+    assert (
+        json_codec.decode(json_codec.encode(value))
+        == json_codec.decode(json_codec.stdlib_encode(value))
+        == {
+            "1": None,
+            "big": 2**70,
+            "u": "00000000-0000-0000-0000-000000000001",
+            "c": "red",
+            "t": [1, 2],
+        }
+    )
     import datetime
 
     for backend in (json_codec.encode, json_codec.stdlib_encode):

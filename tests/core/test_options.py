@@ -12,11 +12,23 @@ from core.retry import RetryPolicy
 def test_spec_defaults() -> None:
     client = parse("Client", CLIENT_OPTIONS, None, {})
     assert client == {
-        "host": "localhost", "port": 80, "receive_type": "application/json",
-        "send_type": "application/json", "connect_timeout": 1000, "number_of_retries": 10,
-        "time_between_retries": 500, "discard_messages_before_open": False, "throttle_factor": 0,
-        "ssl_tls": False, "trust_all": False, "trusted_ca_cert_path": "", "path": "/",
-        "subprotocols": None, "headers": None, "origin": None, "max_message_size": 1048576,
+        "host": "localhost",
+        "port": 80,
+        "receive_type": "application/json",
+        "send_type": "application/json",
+        "connect_timeout": 1000,
+        "number_of_retries": 10,
+        "time_between_retries": 500,
+        "discard_messages_before_open": False,
+        "throttle_factor": 0,
+        "ssl_tls": False,
+        "trust_all": False,
+        "trusted_ca_cert_path": "",
+        "path": "/",
+        "subprotocols": None,
+        "headers": None,
+        "origin": None,
+        "max_message_size": 1048576,
         "ping_interval": 20000,
     }
     server = parse("Server", SERVER_OPTIONS, None, {})
@@ -26,7 +38,9 @@ def test_spec_defaults() -> None:
 
 def test_camel_case_dict_and_snake_case_keywords_are_the_same_options() -> None:
     a = parse("Client", CLIENT_OPTIONS, {"receiveType": "text/plain", "numberOfRetries": 2}, {})
-    b = parse("Client", CLIENT_OPTIONS, None, {"receive_type": "text/plain", "number_of_retries": 2})
+    b = parse(
+        "Client", CLIENT_OPTIONS, None, {"receive_type": "text/plain", "number_of_retries": 2}
+    )
     c = parse("Client", CLIENT_OPTIONS, {"receive_type": "text/plain"}, {"numberOfRetries": 2})
     assert a == b == c
     assert a["receive_type"] == "text/plain" and a["number_of_retries"] == 2
@@ -37,7 +51,9 @@ def test_unknown_key_names_the_closest_valid_one() -> None:
         Client({"prot": 8080})
     with pytest.raises(ValueError, match=r"did you mean 'numberOfRetries'"):
         Client(numberOfRetry=3)
-    with pytest.raises(ValueError, match=r"Server has no option 'hostInterfaces'; did you mean 'hostInterface'"):
+    with pytest.raises(
+        ValueError, match=r"Server has no option 'hostInterfaces'; did you mean 'hostInterface'"
+    ):
         Server(hostInterfaces="0.0.0.0")
 
 
@@ -63,7 +79,11 @@ def test_same_option_twice_is_refused() -> None:
         ({"subprotocols": "chat"}, TypeError, "list of strings"),
         ({"headers": {"X": 1}}, TypeError, "dict of header names"),
         ({"max_message_size": 0}, ValueError, "at least 1 byte"),
-        ({"receiveType": "application/xml"}, ValueError, "unsupported receiveType 'application/xml'; supported: application/json"),
+        (
+            {"receiveType": "application/xml"},
+            ValueError,
+            "unsupported receiveType 'application/xml'; supported: application/json",
+        ),
         ({"sendType": "image/nope"}, ValueError, "unsupported sendType"),
         ({"sendType": 5}, TypeError, "MIME type string"),
     ],
@@ -98,10 +118,17 @@ def test_text_subtypes_and_parameters_are_accepted() -> None:
 
 
 def test_retry_policy_from_options() -> None:
-    policy = RetryPolicy.from_options({"connect_timeout": 250, "number_of_retries": 2, "time_between_retries": 100})
+    policy = RetryPolicy.from_options(
+        {"connect_timeout": 250, "number_of_retries": 2, "time_between_retries": 100}
+    )
     assert (policy.attempts, policy.delay, policy.timeout) == (3, 0.1, 0.25)
     assert [policy.delay_before(n) for n in (1, 2, 3)] == [0.0, 0.1, 0.1]
-    assert RetryPolicy.from_options({"connect_timeout": 0, "number_of_retries": 0, "time_between_retries": 0}).timeout is None
+    assert (
+        RetryPolicy.from_options(
+            {"connect_timeout": 0, "number_of_retries": 0, "time_between_retries": 0}
+        ).timeout
+        is None
+    )
 
 
 def test_urls() -> None:
@@ -110,7 +137,10 @@ def test_urls() -> None:
 
 
 def test_open_start_and_send_without_a_loop_say_how_to_run_one() -> None:
-    with pytest.raises(RuntimeError, match=r"(?s)client.open\(\) needs a running asyncio event loop.*asyncio.run\(main\(\)\)"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"(?s)client.open\(\) needs a running asyncio event loop.*asyncio.run\(main\(\)\)",
+    ):
         Client(port=1).open()
     with pytest.raises(RuntimeError, match=r"server.start\(\) needs a running asyncio event loop"):
         Server(port=0).start()

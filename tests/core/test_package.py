@@ -9,12 +9,27 @@ import core
 
 
 def test_public_surface_is_pinned() -> None:
-    assert sorted(core.__all__) == sorted([
-        "Client", "Server", "Socket", "EventEmitter",
-        "supported_receive_types", "supported_send_types", "supportedReceiveTypes", "supportedSendTypes",
-        "WebSocketError", "EncodeError", "DecodeError", "ConnectError", "ServerStartError",
-        "NotOpenError", "ConnectionLostError", "UnsentMessagesError", "HandlerError",
-    ])
+    assert sorted(core.__all__) == sorted(
+        [
+            "Client",
+            "Server",
+            "Socket",
+            "EventEmitter",
+            "supported_receive_types",
+            "supported_send_types",
+            "supportedReceiveTypes",
+            "supportedSendTypes",
+            "WebSocketError",
+            "EncodeError",
+            "DecodeError",
+            "ConnectError",
+            "ServerStartError",
+            "NotOpenError",
+            "ConnectionLostError",
+            "UnsentMessagesError",
+            "HandlerError",
+        ]
+    )
     assert core.supportedSendTypes() == core.supported_send_types()
     for name in core.__all__:
         assert getattr(core, name) is not None
@@ -25,19 +40,31 @@ def test_import_core_loads_no_qt() -> None:
         "import sys, core; core.Client(port=1); core.Server(port=0);"
         "print(','.join(m for m in sys.modules if m.split('.')[0] in ('PySide6','qasync','shiboken6','workbench')))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     assert result.stdout.strip() == ""
 
 
 def test_errors_share_one_root() -> None:
-    for name in ("EncodeError", "DecodeError", "ConnectError", "ServerStartError", "NotOpenError",
-                 "ConnectionLostError", "UnsentMessagesError", "HandlerError"):
+    for name in (
+        "EncodeError",
+        "DecodeError",
+        "ConnectError",
+        "ServerStartError",
+        "NotOpenError",
+        "ConnectionLostError",
+        "UnsentMessagesError",
+        "HandlerError",
+    ):
         assert issubclass(getattr(core, name), core.WebSocketError)
     assert issubclass(core.EncodeError, TypeError) and issubclass(core.DecodeError, ValueError)
 
 
 def test_headless_demo_runs() -> None:
-    result = subprocess.run([sys.executable, "-m", "core"], capture_output=True, text=True, timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "core"], capture_output=True, text=True, timeout=60, check=True
+    )
     assert "server received: {'foo': 'bar'}" in result.stdout
     assert "Received from web socket: Reply message" in result.stdout
     assert "client closed: 1000" in result.stdout

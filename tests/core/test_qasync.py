@@ -18,12 +18,19 @@ def test_server_and_client_on_a_qasync_loop() -> None:
     events: list[object] = []
 
     async def scenario() -> None:
-        server = Server(host_interface="127.0.0.1", port=0, receive_type="text/plain", send_type="text/plain")
+        server = Server(
+            host_interface="127.0.0.1", port=0, receive_type="text/plain", send_type="text/plain"
+        )
         server.on("listening", lambda port: events.append("listening"))
         server.on("connection", lambda s: s.on("message", lambda m: s.send(m + "!")))
         await server.start()
-        client = Client(host="127.0.0.1", port=server.port, number_of_retries=0,
-                        send_type="text/plain", receive_type="text/plain")
+        client = Client(
+            host="127.0.0.1",
+            port=server.port,
+            number_of_retries=0,
+            send_type="text/plain",
+            receive_type="text/plain",
+        )
         client.on("open", lambda: events.append("open"))
         replied = asyncio.Event()
         client.on("message", lambda m: (events.append(m), replied.set()))

@@ -48,7 +48,9 @@ def close_frame(code: int, reason: bytes = b"") -> bytes:
 class RawClient:
     """A TCP connection to 127.0.0.1:port; ``upgrade()`` performs a correct handshake."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, port: int) -> None:
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, port: int
+    ) -> None:
         self.reader = reader
         self.writer = writer
         self.port = port

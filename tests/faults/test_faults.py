@@ -13,15 +13,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import deque
 import sys
+from collections import deque
 from collections.abc import Awaitable
 from pathlib import Path
 
 import pytest
 
-from core import Client, ConnectionLostError, HandlerError, NotOpenError, Server, UnsentMessagesError
-from tests.faults.rawws import CLOSE, RawClient, close_frame
+from core import (
+    Client,
+    ConnectionLostError,
+    HandlerError,
+    NotOpenError,
+    Server,
+    UnsentMessagesError,
+)
+from tests.faults.rawws import RawClient, close_frame
 from tests.helpers import TIMEOUT, Recorder, client_for, loopback_server, wait_until
 
 pytestmark = pytest.mark.asyncio
@@ -39,8 +46,13 @@ class Peer:
     @classmethod
     async def start(cls, *args: str) -> Peer:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.faults.peer", *args, cwd=ROOT,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+            sys.executable,
+            "-m",
+            "tests.faults.peer",
+            *args,
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
         )
         assert process.stdout is not None
         line = await asyncio.wait_for(process.stdout.readline(), TIMEOUT)
@@ -88,8 +100,13 @@ def numbered(i: int, size: int = 1024) -> str:
 
 async def test_server_process_killed_while_streaming_to_our_client() -> None:
     peer = await Peer.start("stream-server")
-    client = Client(host="127.0.0.1", port=int(peer.first_line), number_of_retries=0,
-                    receive_type="text/plain", ping_interval=None)
+    client = Client(
+        host="127.0.0.1",
+        port=int(peer.first_line),
+        number_of_retries=0,
+        receive_type="text/plain",
+        ping_interval=None,
+    )
     rec = Recorder(client, ["open", "message", "close", "error"])
     client.on("message", lambda m: peer.kill() if m == "100" else None)
     try:
@@ -112,8 +129,13 @@ async def test_server_process_killed_while_streaming_to_our_client() -> None:
 
 async def test_server_process_killed_while_our_client_streams_to_it() -> None:
     peer = await Peer.start("sink-server")
-    client = Client(host="127.0.0.1", port=int(peer.first_line), number_of_retries=0,
-                    send_type="text/plain", ping_interval=None)
+    client = Client(
+        host="127.0.0.1",
+        port=int(peer.first_line),
+        number_of_retries=0,
+        send_type="text/plain",
+        ping_interval=None,
+    )
     rec = Recorder(client, ["open", "close", "error"])
     n = 20_000  # 20 MB: far more than the kernel's socket buffers hold
     try:
@@ -123,7 +145,9 @@ async def test_server_process_killed_while_our_client_streams_to_it() -> None:
             await peer.readline()
         peer.kill()
         await rec.count("close", 1)
-        received = [int(line) for line in [*[f"{i:08d}" for i in range(100)], *await peer.rest()][100:]]
+        received = [
+            int(line) for line in [*[f"{i:08d}" for i in range(100)], *await peer.rest()][100:]
+        ]
     finally:
         peer.kill()
     received = list(range(100)) + received
@@ -163,14 +187,19 @@ async def test_client_process_killed_while_streaming_to_our_server() -> None:
     received = rec.values("message")
     assert len(received) >= 101 and received == [str(i) for i in range(len(received))]
     assert rec.names() == [*["message"] * len(received), "error", "close"]
-    assert isinstance(rec.values("error")[0], ConnectionLostError) and rec.values("error")[0].code == 1006
+    assert (
+        isinstance(rec.values("error")[0], ConnectionLostError)
+        and rec.values("error")[0].code == 1006
+    )
     assert rec.args("close") == [(1006, "")]
     assert server.sockets == []
     await asyncio.wait_for(server.stop(), TIMEOUT)
 
 
 async def test_server_stopped_under_load_accounts_for_every_message() -> None:
-    server = await loopback_server(receive_type="text/plain", send_type="text/plain", ping_interval=None)
+    server = await loopback_server(
+        receive_type="text/plain", send_type="text/plain", ping_interval=None
+    )
     by_path: dict[str, Recorder] = {}
     m = 2_000  # messages each Socket accepted before stop(): all must reach the client
 
@@ -191,8 +220,16 @@ async def test_server_stopped_under_load_accounts_for_every_message() -> None:
             socket.send(f"s{i}")
 
     server.on("connection", on_connection)
-    peers = [client_for(server, send_type="text/plain", receive_type="text/plain", path=f"/c{k}",
-                        ping_interval=None) for k in range(clients)]
+    peers = [
+        client_for(
+            server,
+            send_type="text/plain",
+            receive_type="text/plain",
+            path=f"/c{k}",
+            ping_interval=None,
+        )
+        for k in range(clients)
+    ]
     recs = [Recorder(c, ["open", "message", "close", "error"]) for c in peers]
     for k, client in enumerate(peers):
         client.on("close", lambda *_args, k=k: changed[k].set())
@@ -345,8 +382,14 @@ async def test_client_retries_while_the_server_restarts_and_delivers_the_queue()
     got_first = Recorder(first, ["connection"])
     first_messages: list[str] = []
     first.on("connection", lambda s: s.on("message", first_messages.append))
-    client = Client(host="127.0.0.1", port=port, send_type="text/plain", number_of_retries=200,
-                    time_between_retries=20, ping_interval=None)
+    client = Client(
+        host="127.0.0.1",
+        port=port,
+        send_type="text/plain",
+        number_of_retries=200,
+        time_between_retries=20,
+        ping_interval=None,
+    )
     rec = Recorder(client, ["open", "close", "error", "connecting"])
     await client.open()
     for i in range(50):
@@ -359,7 +402,9 @@ async def test_client_retries_while_the_server_restarts_and_delivers_the_queue()
     reopened = client.open()
     deliveries = [client.send(str(i)) for i in range(50, 100)]
     await rec.until(lambda: len(rec.args("connecting")) >= 4)  # attempts are failing
-    second = Server(host_interface="127.0.0.1", port=port, receive_type="text/plain", ping_interval=None)
+    second = Server(
+        host_interface="127.0.0.1", port=port, receive_type="text/plain", ping_interval=None
+    )
     second_messages: list[str] = []
     second.on("connection", lambda s: s.on("message", second_messages.append))
     await asyncio.wait_for(second.start(), TIMEOUT)
@@ -384,8 +429,9 @@ async def test_close_with_a_pre_open_queue_reports_every_queued_message(state: s
         client = client_for(server)
     else:  # retrying against a port nothing listens on
         await server.stop()
-        client = Client(host="127.0.0.1", port=server.port or 1, number_of_retries=100,
-                        time_between_retries=20)
+        client = Client(
+            host="127.0.0.1", port=server.port or 1, number_of_retries=100, time_between_retries=20
+        )
     rec = Recorder(client, ["open", "close", "error", "connecting"])
     opened = client.open() if state == "connecting" else None
     deliveries = [client.send({"n": i}) for i in range(25)]

@@ -67,7 +67,9 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-async def run(*args: str, stdin: bytes | None = None, timeout: float = PROCESS_TIMEOUT) -> tuple[int, str, str]:
+async def run(
+    *args: str, stdin: bytes | None = None, timeout: float = PROCESS_TIMEOUT
+) -> tuple[int, str, str]:
     """Run a peer to completion within ``timeout`` s (killed otherwise); (rc, stdout, stderr)."""
     process = await asyncio.create_subprocess_exec(
         *args,

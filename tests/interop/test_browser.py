@@ -50,7 +50,9 @@ async def page_server() -> AsyncIterator[str]:
 async def in_browser(origin: str, scenario: dict) -> dict:
     chromium = chromium_or_skip()
     node = node_or_skip("playwright-core")
-    rc, out, err = await run(node, str(NODE_DIR / "browser.js"), chromium, origin + "/", json.dumps(scenario))
+    rc, out, err = await run(
+        node, str(NODE_DIR / "browser.js"), chromium, origin + "/", json.dumps(scenario)
+    )
     assert rc == 0, err[-2000:]
     return last_json_line(out)
 
@@ -94,7 +96,9 @@ async def test_origin_allow_list_admits_its_page_and_refuses_another_origin_with
             assert refused["result"]["close"] == {"code": 1006, "reason": "", "wasClean": False}
             assert refused["result"]["errors"] == 1
             assert any("403" in message for message in refused["socketErrors"]), refused
-            assert any("403" in r.getMessage() for r in caplog.records if r.name == "websockets.server")
+            assert any(
+                "403" in r.getMessage() for r in caplog.records if r.name == "websockets.server"
+            )
             admitted = await in_browser(allowed, cases.json_scenario(side))
             await cases.check_json(side, admitted["result"])
             assert side.sockets[0][0].request_headers["Origin"] == allowed

@@ -12,7 +12,15 @@ from PIL import Image
 from core import Client
 from tests.helpers import TIMEOUT, Recorder
 from tests.interop import cases
-from tests.interop.peers import NODE_DIR, PROCESS_TIMEOUT, last_json_line, node_or_skip, pattern, run, sha256
+from tests.interop.peers import (
+    NODE_DIR,
+    PROCESS_TIMEOUT,
+    last_json_line,
+    node_or_skip,
+    pattern,
+    run,
+    sha256,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -54,8 +62,11 @@ class NodeServer:
     async def start(cls) -> NodeServer:
         node = node_or_skip("ws")
         process = await asyncio.create_subprocess_exec(
-            node, str(NODE_DIR / "ws_server.js"), cwd=NODE_DIR,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+            node,
+            str(NODE_DIR / "ws_server.js"),
+            cwd=NODE_DIR,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
         )
         assert process.stdout is not None
         first = json.loads(await asyncio.wait_for(process.stdout.readline(), PROCESS_TIMEOUT))
@@ -97,8 +108,12 @@ async def test_our_client_json_to_ws_server_and_normal_close() -> None:
 async def test_our_client_binary_and_image_to_ws_server() -> None:
     peer = await NodeServer.start()
     client = Client(
-        host="127.0.0.1", port=peer.port, number_of_retries=0,
-        send_type="image/png", receive_type="image/png", max_message_size=4 * cases.MiB,
+        host="127.0.0.1",
+        port=peer.port,
+        number_of_retries=0,
+        send_type="image/png",
+        receive_type="image/png",
+        max_message_size=4 * cases.MiB,
     )
     rec = Recorder(client, ["open", "message", "close", "error"])
     await client.open()

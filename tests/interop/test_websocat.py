@@ -27,15 +27,20 @@ BINARY_LINES = ["-t", "--binary-prefix", "B", "--base64", "-B", "3000000"]
 
 async def start(*args: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        websocat_or_skip(), *args,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        websocat_or_skip(),
+        *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
         limit=LINE_LIMIT,
     )
 
 
 async def lines(process: asyncio.subprocess.Process, n: int) -> list[bytes]:
     assert process.stdout is not None
-    return [(await asyncio.wait_for(process.stdout.readline(), TIMEOUT)).rstrip(b"\n") for _ in range(n)]
+    return [
+        (await asyncio.wait_for(process.stdout.readline(), TIMEOUT)).rstrip(b"\n") for _ in range(n)
+    ]
 
 
 async def finish(process: asyncio.subprocess.Process) -> tuple[int, bytes]:
@@ -108,7 +113,9 @@ async def websocat_echo_server(*flags: str) -> tuple[asyncio.subprocess.Process,
 
 def patient_client(port: int, **options: object) -> Client:
     # websocat needs a moment to listen: up to 100 attempts 50 ms apart (bounded).
-    return Client(host="127.0.0.1", port=port, number_of_retries=100, time_between_retries=50, **options)
+    return Client(
+        host="127.0.0.1", port=port, number_of_retries=100, time_between_retries=50, **options
+    )
 
 
 async def test_our_client_json_to_websocat_echo_server() -> None:
@@ -123,7 +130,11 @@ async def test_our_client_json_to_websocat_echo_server() -> None:
         await rec.count("message", 3)
         await asyncio.wait_for(client.close(), TIMEOUT)
         # websocat answers our close frame (1000) with an empty one, which reads as 1005.
-        assert rec.events == [("open", ()), *(("message", (v,)) for v in values), ("close", (1005, ""))]
+        assert rec.events == [
+            ("open", ()),
+            *(("message", (v,)) for v in values),
+            ("close", (1005, "")),
+        ]
     finally:
         await finish(process)
 
@@ -131,7 +142,9 @@ async def test_our_client_json_to_websocat_echo_server() -> None:
 async def test_our_client_1_mib_binary_to_websocat_echo_server() -> None:
     process, port = await websocat_echo_server("-b", "-B", "3000000")
     client = patient_client(
-        port, send_type="application/octet-stream", receive_type="application/octet-stream",
+        port,
+        send_type="application/octet-stream",
+        receive_type="application/octet-stream",
         max_message_size=2 * cases.MiB,
     )
     rec = Recorder(client, ["open", "message", "close", "error"])

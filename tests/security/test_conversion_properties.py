@@ -30,7 +30,9 @@ json_scalars = (
 )
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=5)
+    ),
     max_leaves=25,
 )
 
@@ -94,8 +96,11 @@ def test_octet_stream_round_trip(value: bytes) -> None:
     assert mime.decode(mime.OCTET_STREAM, payload) == value
 
 
-LOSSLESS = [m for m in ("image/png", "image/bmp", "image/tiff", "image/gif", "image/webp")
-            if m in mime.supported_send_types() and m in mime.supported_receive_types()]
+LOSSLESS = [
+    m
+    for m in ("image/png", "image/bmp", "image/tiff", "image/gif", "image/webp")
+    if m in mime.supported_send_types() and m in mime.supported_receive_types()
+]
 
 
 @SETTINGS
@@ -105,7 +110,9 @@ LOSSLESS = [m for m in ("image/png", "image/bmp", "image/tiff", "image/gif", "im
     st.integers(1, 24),
     st.data(),
 )
-def test_lossless_image_round_trip(mime_type: str, width: int, height: int, data: st.DataObject) -> None:
+def test_lossless_image_round_trip(
+    mime_type: str, width: int, height: int, data: st.DataObject
+) -> None:
     mode = "L" if mime_type == "image/gif" else data.draw(st.sampled_from(["L", "RGB"]))
     count = width * height * len(mode if mode == "RGB" else "L")
     pixels = data.draw(st.binary(min_size=count, max_size=count))
@@ -147,13 +154,21 @@ def _decode_or_decode_error(mime_type: str, payload: str | bytes) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(st.sampled_from(RECEIVE_TYPES), st.binary(max_size=2048) | st.text(max_size=512))
-def test_arbitrary_payload_into_every_decoder_gives_a_value_or_decode_error(mime_type: str, payload: Any) -> None:
+def test_arbitrary_payload_into_every_decoder_gives_a_value_or_decode_error(
+    mime_type: str, payload: Any
+) -> None:
     _decode_or_decode_error(mime_type, payload)
 
 
-@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow warns about the corrupt TIFF tags we make
+@pytest.mark.filterwarnings(
+    "ignore::UserWarning"
+)  # Pillow warns about the corrupt TIFF tags we make
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from([m for m in RECEIVE_TYPES if m.startswith("image/")]), st.sampled_from(SAMPLES), st.data())
+@given(
+    st.sampled_from([m for m in RECEIVE_TYPES if m.startswith("image/")]),
+    st.sampled_from(SAMPLES),
+    st.data(),
+)
 def test_mutated_real_images_into_image_decoders_give_a_value_or_decode_error(
     mime_type: str, sample: bytes, data: st.DataObject
 ) -> None:
@@ -163,7 +178,9 @@ def test_mutated_real_images_into_image_decoders_give_a_value_or_decode_error(
         where = data.draw(st.integers(0, len(payload) - 1))
         payload[where] = data.draw(st.integers(0, 255))
     cut = data.draw(st.integers(0, len(payload)))
-    _decode_or_decode_error(mime_type, bytes(payload[:cut] if data.draw(st.booleans()) else payload))
+    _decode_or_decode_error(
+        mime_type, bytes(payload[:cut] if data.draw(st.booleans()) else payload)
+    )
 
 
 @SETTINGS

@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from core import ConnectionLostError, DecodeError, Server
-from tests.faults.rawws import BINARY, CLOSE, TEXT, RawClient, close_frame, frame
+from tests.faults.rawws import BINARY, TEXT, RawClient, close_frame, frame
 from tests.helpers import TIMEOUT, Recorder, client_for, loopback_server
 
 pytestmark = pytest.mark.asyncio
@@ -31,7 +31,9 @@ class Watched:
         self.server = server
         self.connections = Recorder(server, ["connection", "error"])
         self.sockets: list[Recorder] = []
-        server.on("connection", lambda s: self.sockets.append(Recorder(s, ["message", "error", "close"])))
+        server.on(
+            "connection", lambda s: self.sockets.append(Recorder(s, ["message", "error", "close"]))
+        )
 
     @classmethod
     async def start(cls, **options: Any) -> Watched:
@@ -96,7 +98,9 @@ async def test_invalid_utf8_in_a_text_frame_closes_with_1007() -> None:
     await w.stop()
 
 
-async def test_invalid_json_is_delivered_raw_with_a_decode_error_and_the_socket_stays_open() -> None:
+async def test_invalid_json_is_delivered_raw_with_a_decode_error_and_the_socket_stays_open() -> (
+    None
+):
     w = await Watched.start(receive_type="application/json")
     peer = await raw(w)
     rec = await w.socket()
@@ -134,7 +138,12 @@ def bomb_png(width: int, height: int) -> bytes:
     """A tiny PNG that claims width x height 8-bit grey pixels (a few hundred bytes)."""
     ihdr = struct.pack("!IIBBBBB", width, height, 8, 0, 0, 0, 0)
     idat = zlib.compress(b"\0" * 4096, 9)
-    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", ihdr)
+        + png_chunk(b"IDAT", idat)
+        + png_chunk(b"IEND", b"")
+    )
 
 
 async def test_truncated_malformed_and_bomb_images_are_refused_and_the_socket_stays_open() -> None:
@@ -201,14 +210,18 @@ async def test_message_above_max_message_size_closes_with_1009(fragmented: bool)
 async def test_client_receiving_above_its_max_message_size_closes_with_1009() -> None:
     w = await Watched.start(send_type="application/octet-stream")
     w.server.on("connection", lambda s: (s.send(bytes(500)), s.send(bytes(501))))
-    client = client_for(w.server, receive_type="application/octet-stream", max_message_size=500,
-                        ping_interval=None)
+    client = client_for(
+        w.server, receive_type="application/octet-stream", max_message_size=500, ping_interval=None
+    )
     rec = Recorder(client, ["open", "message", "error", "close"])
     await client.open()
     await rec.count("close", 1)
     assert rec.names() == ["open", "message", "error", "close"]
     assert rec.values("message") == [bytes(500)]
-    assert isinstance(rec.values("error")[0], ConnectionLostError) and rec.values("error")[0].code == 1009
+    assert (
+        isinstance(rec.values("error")[0], ConnectionLostError)
+        and rec.values("error")[0].code == 1009
+    )
     assert rec.args("close")[0][0] == 1009
     socket = await w.socket()
     await socket.count("close", 1)
@@ -329,7 +342,14 @@ async def test_peer_data_is_never_evaluated_or_used_as_a_path() -> None:
     watching = True
 
     def audit(event: str, args: tuple[Any, ...]) -> None:
-        if watching and event in {"open", "compile", "exec", "os.system", "subprocess.Popen", "import"}:
+        if watching and event in {
+            "open",
+            "compile",
+            "exec",
+            "os.system",
+            "subprocess.Popen",
+            "import",
+        }:
             if marker in repr(args):
                 touched.append((event, repr(args)[:200]))
 
@@ -341,8 +361,12 @@ async def test_peer_data_is_never_evaluated_or_used_as_a_path() -> None:
             f"__import__('os').system('echo {marker}')",
             {"$where": f"eval('{marker}')", "path": f"file:///tmp/{marker}"},
         ]
-        client = client_for(w.server, path=f"/../../{marker}/..%2F..%2Fetc%2Fpasswd?f={marker}",
-                            headers={"X-File": f"/etc/{marker}"}, ping_interval=None)
+        client = client_for(
+            w.server,
+            path=f"/../../{marker}/..%2F..%2Fetc%2Fpasswd?f={marker}",
+            headers={"X-File": f"/etc/{marker}"},
+            ping_interval=None,
+        )
         await client.open()
         for payload in payloads:
             await client.send(payload)

@@ -14,7 +14,11 @@ from typing import Any
 import pytest
 import trustme
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, load_pem_private_key, pkcs12
+from cryptography.hazmat.primitives.serialization import (
+    BestAvailableEncryption,
+    load_pem_private_key,
+    pkcs12,
+)
 
 from core import Client, ConnectError, Server, ServerStartError
 from tests.faults.rawws import RawClient
@@ -38,7 +42,11 @@ def pfx_file(tmp_path: Path, ca: trustme.CA, password: bytes, *names: str) -> st
     key = load_pem_private_key(leaf.private_key_pem.bytes(), None)
     chain = [x509.load_pem_x509_certificate(blob.bytes()) for blob in leaf.cert_chain_pems]
     data = pkcs12.serialize_key_and_certificates(
-        b"server", key, chain[0], chain[1:] or None, BestAvailableEncryption(password)  # type: ignore[arg-type]
+        b"server",
+        key,
+        chain[0],
+        chain[1:] or None,
+        BestAvailableEncryption(password),  # type: ignore[arg-type]
     )
     path = tmp_path / "server.pfx"
     path.write_bytes(data)
@@ -53,15 +61,25 @@ async def tls_server(**options: Any) -> Server:
 
 
 async def round_trip(server: Server, **options: Any) -> Recorder:
-    client = Client(host="127.0.0.1", port=server.port, ssl_tls=True, number_of_retries=0,
-                    ping_interval=None, **options)
+    client = Client(
+        host="127.0.0.1",
+        port=server.port,
+        ssl_tls=True,
+        number_of_retries=0,
+        ping_interval=None,
+        **options,
+    )
     assert client.url.startswith("wss://127.0.0.1:")
     rec = Recorder(client, ["open", "message", "close", "error"])
     await client.open()
     client.send({"secret": "\u2713"})
     await rec.count("message", 1)
     await client.close()
-    assert rec.events == [("open", ()), ("message", ({"echo": {"secret": "\u2713"}},)), ("close", (1000, ""))]
+    assert rec.events == [
+        ("open", ()),
+        ("message", ({"echo": {"secret": "\u2713"}},)),
+        ("close", (1000, "")),
+    ]
     return rec
 
 
@@ -88,8 +106,13 @@ async def test_pfx_server_with_password_and_client_trusting_the_ca_file(tmp_path
 
 async def test_pfx_with_a_wrong_password_fails_start_clearly(tmp_path: Path) -> None:
     pfx = pfx_file(tmp_path, trustme.CA(), b"right", "127.0.0.1")
-    server = Server(host_interface="127.0.0.1", port=0, ssl_tls=True, pfx_key_cert_path=pfx,
-                    pfx_key_cert_password="wrong")
+    server = Server(
+        host_interface="127.0.0.1",
+        port=0,
+        ssl_tls=True,
+        pfx_key_cert_path=pfx,
+        pfx_key_cert_password="wrong",
+    )
     rec = Recorder(server, ["listening", "error"])
     with pytest.raises(ServerStartError, match="wrong password or not a PKCS#12 file"):
         await asyncio.wait_for(server.start(), TIMEOUT)
@@ -129,7 +152,9 @@ async def test_client_refuses_an_untrusted_certificate_with_a_clear_error(
         options["trusted_ca_cert_path"] = ca_file
     server = await tls_server(cert_path=cert, key_path=key)
     connections = Recorder(server, ["connection"])
-    client = Client(host="127.0.0.1", port=server.port, ssl_tls=True, number_of_retries=0, **options)
+    client = Client(
+        host="127.0.0.1", port=server.port, ssl_tls=True, number_of_retries=0, **options
+    )
     rec = Recorder(client, ["open", "error", "close"])
     client.send("never sent")
     try:
@@ -141,12 +166,16 @@ async def test_client_refuses_an_untrusted_certificate_with_a_clear_error(
     assert isinstance(error.cause, ssl.SSLCertVerificationError)
     assert verify_message in error.cause.verify_message
     assert "certificate is not trusted" in str(error)
-    assert "set trusted_ca_cert_path to the CA that signed it, or trust_all for testing" in str(error)
+    assert "set trusted_ca_cert_path to the CA that signed it, or trust_all for testing" in str(
+        error
+    )
     assert rec.names() == ["error"] and rec.values("error")[0] is error
     assert client.state == "failed" and connections.events == []
 
 
-async def test_plain_ws_client_against_a_tls_server_fails_without_a_connection(tmp_path: Path) -> None:
+async def test_plain_ws_client_against_a_tls_server_fails_without_a_connection(
+    tmp_path: Path,
+) -> None:
     cert, key, _ca = pem_files(tmp_path, trustme.CA(), "127.0.0.1")
     server = await tls_server(cert_path=cert, key_path=key)
     connections = Recorder(server, ["connection"])
@@ -164,7 +193,12 @@ async def test_origin_allow_list_refuses_others_with_403_and_admits_listed_and_o
     server = await loopback_server(allowed_origins=[allowed], ping_interval=None)
     connections = Recorder(server, ["connection"])
     try:
-        for origin in ("https://evil.example", "https://app.example.evil.example", "null", "HTTPS://APP.EXAMPLE"):
+        for origin in (
+            "https://evil.example",
+            "https://app.example.evil.example",
+            "null",
+            "HTTPS://APP.EXAMPLE",
+        ):
             peer = await RawClient.connect(server.port or 0)
             peer.send(
                 f"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -176,7 +210,9 @@ async def test_origin_allow_list_refuses_others_with_403_and_admits_listed_and_o
             assert await peer.at_eof()
             await peer.aclose()
         # Our Client, as a page from another origin would be, gets a clear ConnectError.
-        refused = Client(host="127.0.0.1", port=server.port, number_of_retries=0, origin="https://evil.example")
+        refused = Client(
+            host="127.0.0.1", port=server.port, number_of_retries=0, origin="https://evil.example"
+        )
         with pytest.raises(ConnectError, match=r"HTTP 403 .*refused this Origin"):
             await asyncio.wait_for(refused.open(), TIMEOUT)
         assert connections.events == []

@@ -30,9 +30,9 @@ from typing import Any, TypeVar
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
-from workbench.app_loop import running_loop_for_tests  # noqa: E402
+from workbench.qt.app_loop import running_loop_for_tests
 
 T = TypeVar("T")
 
@@ -70,7 +70,9 @@ def wait_for(qtbot: Any) -> Callable[..., None]:
         try:
             qtbot.waitUntil(lambda: bool(condition()), timeout=int(timeout * 1000))
         except AssertionError:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what or condition!r}") from None
+            raise AssertionError(
+                f"timed out after {timeout} s waiting for {what or condition!r}"
+            ) from None
 
     return wait_for
 
@@ -78,7 +80,7 @@ def wait_for(qtbot: Any) -> Callable[..., None]:
 @pytest.fixture
 def service(qloop: asyncio.AbstractEventLoop, run: Callable[..., Any]) -> Iterator[Any]:
     """A ``WorkbenchService`` whose servers and clients are closed at teardown (bounded)."""
-    from workbench.service import WorkbenchService
+    from workbench.qt.service import WorkbenchService
 
     svc = WorkbenchService()
     yield svc

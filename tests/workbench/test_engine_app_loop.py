@@ -7,7 +7,7 @@ import asyncio
 import gc
 import sys
 
-from workbench.app_loop import drain_loop, install_error_hooks
+from workbench.qt.app_loop import drain_loop, install_error_hooks
 
 
 def test_the_fixture_loop_is_the_running_loop(qloop, run) -> None:
@@ -52,7 +52,7 @@ def test_uncaught_task_errors_and_slot_errors_reach_the_error_path(qloop, run, m
 
 
 def test_freeze_startup_objects_hides_them_from_the_collector() -> None:
-    from workbench.app_loop import freeze_startup_objects
+    from workbench.qt.app_loop import freeze_startup_objects
 
     try:
         frozen = freeze_startup_objects()

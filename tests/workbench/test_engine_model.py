@@ -9,8 +9,8 @@ import sys
 import pytest
 from PySide6.QtCore import QModelIndex, QObject, Qt
 
-from workbench.log_model import COL_PREVIEW, COL_SIZE, COL_TYPE, ENTRY_ROLE, LogModel
-from workbench.log_store import CLOSE, ERROR, IN, MESSAGE, OUT, LogStore
+from workbench.engine.log_store import CLOSE, ERROR, IN, MESSAGE, OUT, LogStore
+from workbench.qt.log_model import COL_PREVIEW, COL_SIZE, COL_TYPE, ENTRY_ROLE, LogModel
 
 
 class Recorder:
@@ -19,8 +19,12 @@ class Recorder:
     def __init__(self, model: LogModel) -> None:
         self.calls: list[tuple[str, int, int]] = []
         self.appended: list[int] = []
-        model.rowsInserted.connect(lambda _p, first, last: self.calls.append(("insert", first, last)))
-        model.rowsRemoved.connect(lambda _p, first, last: self.calls.append(("remove", first, last)))
+        model.rowsInserted.connect(
+            lambda _p, first, last: self.calls.append(("insert", first, last))
+        )
+        model.rowsRemoved.connect(
+            lambda _p, first, last: self.calls.append(("remove", first, last))
+        )
         model.modelReset.connect(lambda: self.calls.append(("reset", -1, -1)))
         model.rows_appended.connect(self.appended.append)
 
@@ -106,13 +110,21 @@ def test_filter_text_direction_and_kind(qapp) -> None:
     model = LogModel(store, autostart=False)
     record = Recorder(model)
     for n in range(10):
-        store.log_message(IN if n % 2 else OUT, "text/plain", f"{'ping' if n % 3 == 0 else 'pong'} {n}")
+        store.log_message(
+            IN if n % 2 else OUT, "text/plain", f"{'ping' if n % 3 == 0 else 'pong'} {n}"
+        )
     store.log_event(CLOSE, "closed with code 4000: ping over")
     store.log_event(ERROR, "something failed")
     model.sync()
     model.set_filter(text="PING")
     assert record.calls[-1] == ("reset", -1, -1)
-    assert _previews(model) == ["ping 0", "ping 3", "ping 6", "ping 9", "closed with code 4000: ping over"]
+    assert _previews(model) == [
+        "ping 0",
+        "ping 3",
+        "ping 6",
+        "ping 9",
+        "closed with code 4000: ping over",
+    ]
     model.set_filter(text="ping", directions={OUT}, kinds={MESSAGE})
     assert _previews(model) == ["ping 0", "ping 6"]
     # New entries are filtered at the tick: one insert of only the matching ones.
@@ -197,5 +209,10 @@ def test_a_filter_on_a_big_log_scans_over_several_ticks(qapp) -> None:
     assert model.filtering and model.rowCount() == 30  # rows 0..299 scanned at once
     inserted = [model.sync() for _ in range(4)]
     assert inserted == [25, 25, 20, 0] and not model.filtering
-    assert record.calls == [("reset", -1, -1), ("insert", 30, 54), ("insert", 55, 79), ("insert", 80, 99)]
+    assert record.calls == [
+        ("reset", -1, -1),
+        ("insert", 30, 54),
+        ("insert", 55, 79),
+        ("insert", 80, 99),
+    ]
     assert _previews(model) == [f"hit {n}" for n in range(0, 1000, 10)]

@@ -12,11 +12,22 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from workbench.jsonl import export_jsonl, import_jsonl
-from workbench.log_model import LogModel
-from workbench.log_store import CLOSE, CONNECTING, ERROR, EVENT, HANDSHAKE, IN, INFO, MESSAGE, OPEN, OUT
-from workbench.service import WorkbenchService
-from workbench.socket_model import COL_IN, COL_OUT, COL_STATE, SocketListModel
+from workbench.engine.jsonl import export_jsonl, import_jsonl
+from workbench.engine.log_store import (
+    CLOSE,
+    CONNECTING,
+    ERROR,
+    EVENT,
+    HANDSHAKE,
+    IN,
+    INFO,
+    MESSAGE,
+    OPEN,
+    OUT,
+)
+from workbench.qt.log_model import LogModel
+from workbench.qt.service import WorkbenchService
+from workbench.qt.socket_model import COL_IN, COL_OUT, COL_STATE, SocketListModel
 
 LOCAL = "127.0.0.1"
 
@@ -24,11 +35,7 @@ LOCAL = "127.0.0.1"
 class Signals:
     """Records every signal of a service as (name, *args)."""
 
-    NAMES = (
-        "server_state_changed server_listening server_stopped server_error socket_connected "
-        "socket_closed client_state_changed client_connecting client_opened client_closed "
-        "client_failed error_reported"
-    ).split()
+    NAMES = ["server_state_changed", "server_listening", "server_stopped", "server_error", "socket_connected", "socket_closed", "client_state_changed", "client_connecting", "client_opened", "client_closed", "client_failed", "error_reported"]
 
     def __init__(self, service: WorkbenchService) -> None:
         self.calls: list[tuple[Any, ...]] = []
@@ -44,7 +51,9 @@ def kinds(store) -> list[tuple[str, str]]:
 
 
 def start_server(service, run, **options: Any) -> str:
-    server_id = service.add_server({"hostInterface": LOCAL, "port": 0, **options}, name="test server")
+    server_id = service.add_server(
+        {"hostInterface": LOCAL, "port": 0, **options}, name="test server"
+    )
     assert server_id is not None
     assert run(service.start_server(server_id)) is True
     assert service.server(server_id).state == "listening"
@@ -91,10 +100,19 @@ def test_echo_session_logs_exact_sequences(service, run, wait_for) -> None:
     assert sent.raw == '{"hello":"wörld","n":[1,2]}' and sent.size == len(sent.raw.encode())
     assert echoed.raw == sent.raw and echoed.value == {"hello": "wörld", "n": [1, 2]}
     assert client_log[0].detail == f"attempt 1 of 1 to ws://{LOCAL}:{port}/"
-    assert "Sec-WebSocket-Key" in client_log[1].detail and "Sec-WebSocket-Accept" in client_log[1].detail
+    assert (
+        "Sec-WebSocket-Key" in client_log[1].detail
+        and "Sec-WebSocket-Accept" in client_log[1].detail
+    )
     assert client_log[5].detail == "closed with code 1000 (normal closure)"
 
-    assert kinds(sock.log) == [(EVENT, HANDSHAKE), (EVENT, OPEN), (IN, MESSAGE), (OUT, MESSAGE), (EVENT, CLOSE)]
+    assert kinds(sock.log) == [
+        (EVENT, HANDSHAKE),
+        (EVENT, OPEN),
+        (IN, MESSAGE),
+        (OUT, MESSAGE),
+        (EVENT, CLOSE),
+    ]
     assert sock.log[2].raw == sent.raw and sock.log[3].raw == sent.raw
     assert "GET / (request headers)" in sock.log[0].detail and "HTTP 101" in sock.log[0].detail
     assert (sock.messages_in, sock.messages_out, sock.close_code) == (1, 1, 1000)
@@ -127,7 +145,9 @@ def test_server_closes_a_socket_with_4000_and_the_client_sees_it(service, run, w
     wait_for(lambda: service.sockets_of(server_id))
     (sock,) = service.sockets_of(server_id)
     assert run(service.close_socket(sock.id, 4000, "bye")) is True
-    wait_for(lambda: service.client(client_id).state == "closed", what="the client to see the close")
+    wait_for(
+        lambda: service.client(client_id).state == "closed", what="the client to see the close"
+    )
     assert signals.of("client_closed") == [(client_id, 4000, "bye")]
     assert service.client(client_id).status_text == "closed: code 4000 (application code): bye"
     assert service.log(client_id)[-1].detail == "closed with code 4000 (application code): bye"
@@ -157,7 +177,10 @@ def test_fixed_auto_reply_and_an_image_each_way(service, run, wait_for) -> None:
     server_id = start_server(service, run, receiveType="image/png", sendType="application/json")
     assert service.set_auto_reply(server_id, "fixed", '{"got": "it"}')
     client_id = add_client(
-        service, service.server(server_id).port, sendType="image/png", receiveType="application/json"
+        service,
+        service.server(server_id).port,
+        sendType="image/png",
+        receiveType="application/json",
     )
     run(service.open_client(client_id))
     picture = Image.new("RGB", (4, 3), (0, 128, 255))
@@ -203,8 +226,10 @@ def test_refused_connection_retries_then_fails_with_the_reason(service, run) -> 
     assert signals.of("error_reported") == [(handle.name, handle.log[2].detail)]
 
 
-def test_undecodable_message_is_logged_raw_with_an_error(service, run, wait_for, monkeypatch) -> None:
-    monkeypatch.setattr("workbench.service._Throttle.PERIOD", 60.0)  # no timing dependence
+def test_undecodable_message_is_logged_raw_with_an_error(
+    service, run, wait_for, monkeypatch
+) -> None:
+    monkeypatch.setattr("workbench.qt.service._Throttle.PERIOD", 60.0)  # no timing dependence
     server_id = start_server(service, run)  # receives application/json
     client_id = add_client(service, service.server(server_id).port, sendType="text/plain")
     run(service.open_client(client_id))
@@ -253,14 +278,18 @@ def test_socket_list_model_is_live(service, run, wait_for, qtbot) -> None:
     for n in range(3):
         service.send(client_id, {"n": n})
     wait_for(lambda: model.data(model.index(0, COL_IN)) == 3, what="the live count")
-    assert model.data(model.index(0, COL_OUT)) == 0 and model.data(model.index(0, COL_STATE)) == "open"
+    assert (
+        model.data(model.index(0, COL_OUT)) == 0 and model.data(model.index(0, COL_STATE)) == "open"
+    )
     socket_id = model.socket_id(0)
     run(service.close_socket(socket_id, 4001, "done"))
     wait_for(lambda: model.data(model.index(0, COL_STATE)).startswith("closed"))
     assert model.data(model.index(0, COL_STATE)) == "closed, code 4001 (application code): done"
 
 
-def test_log_model_follows_a_live_socket_and_export_round_trips(service, run, wait_for, tmp_path) -> None:
+def test_log_model_follows_a_live_socket_and_export_round_trips(
+    service, run, wait_for, tmp_path
+) -> None:
     server_id = start_server(service, run)
     client_id = add_client(service, service.server(server_id).port)
     model = LogModel(service.log(client_id), tick_ms=20)
@@ -310,12 +339,15 @@ def test_binary_and_text_payloads_keep_their_frames(service, run, wait_for, mime
     run(service.open_client(client_id))
     value: Any = bytes([0, 255, 10]) if mime.endswith("octet-stream") else "héllo\nthere"
     service.send(client_id, value)
-    wait_for(lambda: service.sockets_of(server_id) and service.sockets_of(server_id)[0].messages_in == 1)
-    got = service.sockets_of(server_id)[0].log[2]
-    assert got.raw == value and got.value == value and got.size == len(
-        value if isinstance(value, bytes) else value.encode()
+    wait_for(
+        lambda: service.sockets_of(server_id) and service.sockets_of(server_id)[0].messages_in == 1
     )
-
+    got = service.sockets_of(server_id)[0].log[2]
+    assert (
+        got.raw == value
+        and got.value == value
+        and got.size == len(value if isinstance(value, bytes) else value.encode())
+    )
 
 
 def test_socket_list_model_can_hide_closed_sockets(service, run, wait_for) -> None:
@@ -365,7 +397,9 @@ def test_removing_a_server_and_a_client_closes_and_forgets_them(service, run, wa
     assert removed == [server_id, client_id] and not service.clients
 
 
-def test_edited_options_apply_at_the_next_start_and_logs_keep_the_running_types(service, run, wait_for) -> None:
+def test_edited_options_apply_at_the_next_start_and_logs_keep_the_running_types(
+    service, run, wait_for
+) -> None:
     server_id = start_server(service, run, sendType="text/plain")
     client_id = add_client(service, service.server(server_id).port, receiveType="text/plain")
     run(service.open_client(client_id))
@@ -382,9 +416,13 @@ def test_edited_options_apply_at_the_next_start_and_logs_keep_the_running_types(
     assert service.server(server_id).name == "renamed"
 
 
-def test_pass_through_type_keeps_frames_and_allows_a_fixed_text_reply(service, run, wait_for) -> None:
+def test_pass_through_type_keeps_frames_and_allows_a_fixed_text_reply(
+    service, run, wait_for
+) -> None:
     server_id = start_server(service, run, receiveType="*/*", sendType="*/*")
-    client_id = add_client(service, service.server(server_id).port, receiveType="*/*", sendType="*/*")
+    client_id = add_client(
+        service, service.server(server_id).port, receiveType="*/*", sendType="*/*"
+    )
     run(service.open_client(client_id))
     assert service.set_auto_reply(server_id, "echo")
     service.send(client_id, b"\x89PNG\r\n\x1a\n1234")

@@ -9,8 +9,8 @@ import sys
 import pytest
 from PIL import Image
 
-from workbench.jsonl import LogFileError, export_jsonl, import_jsonl, read_jsonl, write_jsonl
-from workbench.log_store import (
+from workbench.engine.jsonl import LogFileError, export_jsonl, import_jsonl, read_jsonl, write_jsonl
+from workbench.engine.log_store import (
     CLOSE,
     ERROR,
     EVENT,
@@ -103,12 +103,16 @@ def test_filter_by_text_direction_and_kind() -> None:
     assert [e.kind for e in store if LogFilter(text="HELLO").matches(e)] == [MESSAGE, CLOSE]
     assert [e.direction for e in store if LogFilter(directions={OUT}).matches(e)] == [OUT]
     assert [e.kind for e in store if LogFilter(kinds={CLOSE, ERROR}).matches(e)] == [CLOSE, ERROR]
-    assert [e.kind for e in store if LogFilter(text="hello", kinds={MESSAGE}).matches(e)] == [MESSAGE]
+    assert [e.kind for e in store if LogFilter(text="hello", kinds={MESSAGE}).matches(e)] == [
+        MESSAGE
+    ]
     assert LogFilter().is_empty and not LogFilter(text="x").is_empty
 
 
 def test_make_preview_of_images_names_the_type() -> None:
-    assert make_preview("image/png", b"\x89PNG\r\n\x1a\n" + bytes(50)).startswith("<image/png 58 bytes> 89 50 4e 47")
+    assert make_preview("image/png", b"\x89PNG\r\n\x1a\n" + bytes(50)).startswith(
+        "<image/png 58 bytes> 89 50 4e 47"
+    )
 
 
 def _png_bytes() -> bytes:
@@ -166,7 +170,7 @@ def test_jsonl_import_refuses_other_files_and_skips_bad_lines(tmp_path) -> None:
 
 
 def test_eviction_across_storage_chunks_keeps_order_and_bounded_memory() -> None:
-    from workbench.log_store import CHUNK
+    from workbench.engine.log_store import CHUNK
 
     store = LogStore(capacity=CHUNK * 2 + 100)
     for n in range(CHUNK * 10 + 7):
@@ -175,7 +179,9 @@ def test_eviction_across_storage_chunks_keeps_order_and_bounded_memory() -> None
             assert store[-1].raw == str(n)
             assert store[0].raw == str(max(0, n + 1 - store.capacity))
     assert len(store) == store.capacity
-    assert [e.raw for e in store] == [str(n) for n in range(CHUNK * 10 + 7 - store.capacity, CHUNK * 10 + 7)]
+    assert [e.raw for e in store] == [
+        str(n) for n in range(CHUNK * 10 + 7 - store.capacity, CHUNK * 10 + 7)
+    ]
     assert store.dropped == CHUNK * 10 + 7 - store.capacity
     stored = sum(len(chunk) for chunk in store._chunks) + len(store._tail)
     assert stored <= store.capacity + 2 * CHUNK
@@ -184,7 +190,7 @@ def test_eviction_across_storage_chunks_keeps_order_and_bounded_memory() -> None
 def test_stored_rows_are_not_tracked_by_the_garbage_collector() -> None:
     import gc
 
-    from workbench.log_store import CHUNK
+    from workbench.engine.log_store import CHUNK
 
     store = LogStore()
     for n in range(CHUNK * 3):
@@ -196,7 +202,7 @@ def test_stored_rows_are_not_tracked_by_the_garbage_collector() -> None:
 
 
 def test_async_export_and_import_match_the_sync_ones(qloop, run, tmp_path) -> None:
-    from workbench.jsonl import export_jsonl_async, import_jsonl_async
+    from workbench.engine.jsonl import export_jsonl_async, import_jsonl_async
 
     store = LogStore(name="big")
     for n in range(5000):
@@ -204,7 +210,10 @@ def test_async_export_and_import_match_the_sync_ones(qloop, run, tmp_path) -> No
     store.log_message(IN, "application/octet-stream", b"\x00\xff")
     seen: list[tuple[int, int]] = []
     path = tmp_path / "big.jsonl"
-    assert run(export_jsonl_async(store, path, progress=lambda d, t: seen.append((d, t)), batch=1000)) == 5001
+    assert (
+        run(export_jsonl_async(store, path, progress=lambda d, t: seen.append((d, t)), batch=1000))
+        == 5001
+    )
     assert seen[0] == (1000, 5001) and seen[-1] == (5001, 5001) and len(seen) == 6
     imported = run(import_jsonl_async(path, batch=700))
     assert [e.to_dict() for e in imported.store] == [e.to_dict() for e in store]
@@ -262,11 +271,13 @@ def test_the_stores_and_the_workspace_never_import_qt() -> None:
     import subprocess
 
     code = (
-        "import sys, workbench.log_store, workbench.jsonl, workbench.workspace;"
-        "s = workbench.log_store.LogStore(); s.log_message('in', 'application/json', '[1]');"
+        "import sys, workbench.engine.log_store, workbench.engine.jsonl, workbench.engine.workspace;"
+        "s = workbench.engine.log_store.LogStore(); s.log_message('in', 'application/json', '[1]');"
         "assert s[0].value == [1];"
         "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken', 'qasync'))))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

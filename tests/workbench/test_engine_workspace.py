@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from workbench.service import WorkbenchService
-from workbench.workspace import (
+from workbench.engine.workspace import (
     ClientConfig,
     SavedMessage,
     ServerConfig,
@@ -15,12 +14,17 @@ from workbench.workspace import (
     WorkspaceError,
     default_path,
 )
+from workbench.qt.service import WorkbenchService
 
 
 def _sample() -> Workspace:
     return Workspace(
-        servers=[ServerConfig("echo", {"hostInterface": "127.0.0.1", "port": 0}, "fixed", '{"ok":true}')],
-        clients=[ClientConfig("c1", {"host": "127.0.0.1", "port": 8080, "headers": {"X-Test": "1"}})],
+        servers=[
+            ServerConfig("echo", {"hostInterface": "127.0.0.1", "port": 0}, "fixed", '{"ok":true}')
+        ],
+        clients=[
+            ClientConfig("c1", {"host": "127.0.0.1", "port": 8080, "headers": {"X-Test": "1"}})
+        ],
         saved_messages=[SavedMessage("hello", "application/json", '{"hello": 1}')],
         recent_messages=[SavedMessage("", "text/plain", "hi")],
         window={"geometry": "AAAA"},
@@ -34,7 +38,9 @@ def test_save_and_load_round_trip(tmp_path) -> None:
     loaded = Workspace.load(path)
     assert loaded == workspace
     assert json.loads(path.read_text(encoding="utf-8"))["format"] == "websocket-workbench-workspace"
-    assert not [p for p in path.parent.iterdir() if p.name.startswith(".workspace-")]  # no temp left
+    assert not [
+        p for p in path.parent.iterdir() if p.name.startswith(".workspace-")
+    ]  # no temp left
 
 
 def test_default_path_first_run_is_empty(config_dir) -> None:
@@ -54,7 +60,10 @@ def test_bad_files_raise_plain_errors(tmp_path) -> None:
     bad.write_text('{"servers": []}', encoding="utf-8")
     with pytest.raises(WorkspaceError, match="not a WebSocket Workbench workspace"):
         Workspace.load(bad)
-    bad.write_text('{"format": "websocket-workbench-workspace", "version": 1, "servers": [{}]}', encoding="utf-8")
+    bad.write_text(
+        '{"format": "websocket-workbench-workspace", "version": 1, "servers": [{}]}',
+        encoding="utf-8",
+    )
     with pytest.raises(WorkspaceError, match="damaged"):
         Workspace.load(bad)
     with pytest.raises(WorkspaceError, match="cannot be saved as JSON"):

@@ -9,9 +9,15 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from workbench.widgets.composer import ComposeError, Composer, MessageLibrary, editor_kind, parse_bytes
+from workbench.engine.workspace import SavedMessage
+from workbench.widgets.composer import (
+    ComposeError,
+    Composer,
+    MessageLibrary,
+    editor_kind,
+    parse_bytes,
+)
 from workbench.widgets.resources import resource_path
-from workbench.workspace import SavedMessage
 
 
 @pytest.fixture
@@ -63,7 +69,9 @@ def test_json_is_checked_as_you_type(qtbot, composer):
 def test_invalid_json_is_not_sent_even_with_ctrl_enter(qtbot, composer):
     composer.json_editor.edit.clear()
     qtbot.keyClicks(composer.json_editor.edit, "{oops")
-    qtbot.keyClick(composer.json_editor.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(
+        composer.json_editor.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
+    )
     assert composer.sent == []
     with pytest.raises(ComposeError, match="line 1, column 2"):
         composer.value()
@@ -104,7 +112,7 @@ def test_bytes_from_file(qtbot, composer, tmp_path):
     composer.set_send_type("application/octet-stream")
     composer.bytes_editor.load_file(str(path))
     assert composer.bytes_editor.current_mode() == "file"
-    assert "40 bytes from blob.bin" == composer.bytes_editor.status.text()
+    assert composer.bytes_editor.status.text() == "40 bytes from blob.bin"
     qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
     assert composer.sent == [bytes(range(40))]
 
@@ -190,8 +198,13 @@ def test_dropping_a_file_loads_it(qtbot, composer, tmp_path):
     def drop(widget, path):
         data = QMimeData()
         data.setUrls([QUrl.fromLocalFile(str(path))])
-        event = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
-                           Qt.KeyboardModifier.NoModifier)
+        event = QDropEvent(
+            QPointF(5, 5),
+            Qt.DropAction.CopyAction,
+            data,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
         widget.dropEvent(event)
 
     picture = tmp_path / "red.png"
@@ -215,4 +228,7 @@ def test_saved_messages_can_be_deleted_from_the_save_menu(qtbot, composer):
     assert [a.text() for a in actions] == ["Delete “first”", "Delete “second”"]
     actions[0].trigger()
     assert [m.name for m in composer.library.saved] == ["second"]
-    assert [composer.reuse.itemText(i) for i in range(composer.reuse.count())][:2] == ["Reuse…", "★ second"]
+    assert [composer.reuse.itemText(i) for i in range(composer.reuse.count())][:2] == [
+        "Reuse…",
+        "★ second",
+    ]

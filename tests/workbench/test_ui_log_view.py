@@ -9,9 +9,9 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from workbench.log_model import LogModel
-from workbench.log_store import IN, OUT, LogStore
-from workbench.jsonl import export_jsonl, import_jsonl
+from workbench.engine.jsonl import export_jsonl, import_jsonl
+from workbench.engine.log_store import IN, OUT, LogStore
+from workbench.qt.log_model import LogModel
 from workbench.widgets.log_view import LogView, LogViewerDialog, open_log_viewer
 from workbench.widgets.notify import notifier
 
@@ -163,9 +163,10 @@ def test_import_reports_bad_lines(qtbot, tmp_path):
     dialog = open_log_viewer(path)
     qtbot.addWidget(dialog)
     assert len(dialog.model.store) == 6
-    assert messages[-1] == ("Opened 6 rows from mixed.jsonl; skipped 1 unreadable line (line 8: not an object)", True) or (
-        messages[-1][1] is True and "skipped 1 unreadable line (line 8:" in messages[-1][0]
-    )
+    assert messages[-1] == (
+        "Opened 6 rows from mixed.jsonl; skipped 1 unreadable line (line 8: not an object)",
+        True,
+    ) or (messages[-1][1] is True and "skipped 1 unreadable line (line 8:" in messages[-1][0])
     junk = tmp_path / "junk.jsonl"
     junk.write_text("hello\n")
     assert open_log_viewer(junk) is None

@@ -13,7 +13,7 @@ from pathlib import Path
 SCRIPT = r"""
 import asyncio, sys
 from PySide6.QtCore import QTimer
-import workbench.main_window as main_window
+import workbench.widgets.main_window as main_window
 import workbench.__main__ as entry
 
 shown = main_window.MainWindow.show
@@ -44,7 +44,12 @@ def test_python_m_workbench_starts_on_a_running_loop_and_quits_cleanly(tmp_path:
         XDG_CONFIG_HOME=str(tmp_path / "xdg"),
     )
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path
+        [sys.executable, "-c", SCRIPT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -53,4 +58,6 @@ def test_python_m_workbench_starts_on_a_running_loop_and_quits_cleanly(tmp_path:
     assert "EMPTY True" in lines
     saved = json.loads((tmp_path / "config" / "workspace.json").read_text(encoding="utf-8"))
     assert [server["name"] for server in saved["servers"]] == ["Server 1"]
-    assert (tmp_path / "xdg" / "WebSocket Workbench" / "WebSocket Workbench.conf").is_file()  # layout kept
+    assert (
+        tmp_path / "xdg" / "WebSocket Workbench" / "WebSocket Workbench.conf"
+    ).is_file()  # layout kept

@@ -97,7 +97,9 @@ def test_tls_fields_follow_the_tls_switch(qtbot):
 def test_set_values_accepts_spec_names(qtbot):
     form = server_form()
     qtbot.addWidget(form)
-    form.set_values({"hostInterface": "127.0.0.1", "port": 0, "allowed_origins": ["http://a", "http://b"]})
+    form.set_values(
+        {"hostInterface": "127.0.0.1", "port": 0, "allowed_origins": ["http://a", "http://b"]}
+    )
     values = form.values()
     assert values["host_interface"] == "127.0.0.1"
     assert values["port"] == 0

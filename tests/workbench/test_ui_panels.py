@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
-from workbench.jsonl import import_jsonl
-from workbench.main_window import CLIENTS_TAB, SERVERS_TAB, TITLE, MainWindow
+from workbench.engine.jsonl import import_jsonl
+from workbench.widgets.main_window import CLIENTS_TAB, SERVERS_TAB, TITLE, MainWindow
 
 WAIT = 5.0
 
@@ -46,7 +46,9 @@ def start_server(qtbot, window, wait_for):
     assert page.form.values()["port"] == 0
     assert page.form.values()["host_interface"] == "127.0.0.1"
     click(qtbot, page.start_button)
-    wait_for(lambda: window.service.server(server_id).state == "listening", WAIT, "the server to listen")
+    wait_for(
+        lambda: window.service.server(server_id).state == "listening", WAIT, "the server to listen"
+    )
     port = window.service.server(server_id).port
     assert page.badge.text() == f"Listening on 127.0.0.1:{port}"
     return server_id, page
@@ -73,7 +75,10 @@ def test_opens_as_an_empty_workspace_with_clear_first_steps(window):
     assert window.servers.empty.title.text() == "No servers yet"
     assert window.servers.empty_new.text() == "New server"
     assert window.clients.empty_new.text() == "New client"
-    assert [a.text() for a in window.toolbar.actions() if a.text()][:2] == ["New server", "New client"]
+    assert [a.text() for a in window.toolbar.actions() if a.text()][:2] == [
+        "New server",
+        "New client",
+    ]
     assert "New server" in window.status_label.text()
     assert window.counts_label.text() == "0 of 0 servers listening · 0 of 0 clients open"
 
@@ -92,7 +97,9 @@ def test_server_two_clients_json_text_image_and_close_4000(qtbot, window, servic
     assert composer.any_kind.isVisible()  # new clients send */*: compose as anything
     composer.json_editor.edit.setPlainText('{"n": 1}')
     composer.json_editor.edit.setFocus()
-    qtbot.keyClick(composer.json_editor.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(
+        composer.json_editor.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
+    )
     composer.set_compose_as("text")
     composer.text_editor.edit.setPlainText("plain words")
     click(qtbot, composer.send_button)
@@ -123,9 +130,16 @@ def test_server_two_clients_json_text_image_and_close_4000(qtbot, window, servic
     server_page.composer.set_compose_as("text")
     server_page.composer.text_editor.edit.setPlainText("to everyone")
     click(qtbot, server_page.broadcast_button)
-    wait_for(lambda: service.log(second_id).messages_in == 2, WAIT, "the replies at the second client")
-    wait_for(lambda: service.log(first_id).messages_in == 1, WAIT, "the broadcast at the first client")
-    assert [e.raw for e in service.log(second_id) if e.direction == "in"] == ['{"reply":true}', "to everyone"]
+    wait_for(
+        lambda: service.log(second_id).messages_in == 2, WAIT, "the replies at the second client"
+    )
+    wait_for(
+        lambda: service.log(first_id).messages_in == 1, WAIT, "the broadcast at the first client"
+    )
+    assert [e.raw for e in service.log(second_id) if e.direction == "in"] == [
+        '{"reply":true}',
+        "to everyone",
+    ]
 
     # Close the second client's socket from the server with 4000 and a reason.
     server_page.select_socket(socket_id)
@@ -133,11 +147,15 @@ def test_server_two_clients_json_text_image_and_close_4000(qtbot, window, servic
     server_page.close_reason.clear()
     qtbot.keyClicks(server_page.close_reason, "bye now")
     click(qtbot, server_page.close_button)
-    wait_for(lambda: service.client(second_id).state == "closed", WAIT, "the client to see the close")
+    wait_for(
+        lambda: service.client(second_id).state == "closed", WAIT, "the client to see the close"
+    )
     assert second.badge.text() == "Closed: code 4000 (application code): bye now"
     assert second.open_button.isEnabled() and not second.close_button.isEnabled()
     assert not second.composer.send_button.isEnabled()
-    wait_for(lambda: not server_page.close_button.isEnabled(), WAIT, "the closed socket to be inactive")
+    wait_for(
+        lambda: not server_page.close_button.isEnabled(), WAIT, "the closed socket to be inactive"
+    )
     assert "4000" in server_page.sockets.index(1, 4).data()
     assert service.client(first_id).state == "open"
 
@@ -147,7 +165,11 @@ def test_client_log_export_and_import(qtbot, window, service, wait_for, tmp_path
     client_id, page = open_client_to(qtbot, window, server_page, wait_for)
     click(qtbot, page.composer.send_button)  # the sample JSON
     store = service.log(client_id)
-    wait_for(lambda: store.messages_out == 1 and page.log_view.model.rowCount() == len(store), WAIT, "the log")
+    wait_for(
+        lambda: store.messages_out == 1 and page.log_view.model.rowCount() == len(store),
+        WAIT,
+        "the log",
+    )
     path = tmp_path / "client.jsonl"
     task = page.log_view.export_to(path)  # on the loop: batched, as a task
     assert not page.log_view.export_button.isEnabled()
@@ -156,8 +178,12 @@ def test_client_log_export_and_import(qtbot, window, service, wait_for, tmp_path
     assert page.log_view.export_button.isEnabled()
     assert window.status_label.text() == f"Exported {len(store)} log rows to {path}"
     imported = import_jsonl(path)
-    assert [(e.direction, e.kind, e.raw) for e in imported.store] == [(e.direction, e.kind, e.raw) for e in store]
-    assert json.loads(path.read_text(encoding="utf-8").splitlines()[0])["totals"]["messages_out"] == 1
+    assert [(e.direction, e.kind, e.raw) for e in imported.store] == [
+        (e.direction, e.kind, e.raw) for e in store
+    ]
+    assert (
+        json.loads(path.read_text(encoding="utf-8").splitlines()[0])["totals"]["messages_out"] == 1
+    )
 
 
 def test_log_filter_on_a_live_socket(qtbot, window, service, wait_for):
@@ -169,13 +195,23 @@ def test_log_filter_on_a_live_socket(qtbot, window, service, wait_for):
         composer.text_editor.edit.setPlainText(text)
         click(qtbot, composer.send_button)
     view = page.log_view
-    wait_for(lambda: service.log(client_id).messages_out == 3 and view.model.rowCount() == len(service.log(client_id)),
-             WAIT, "three messages in the view")
+    wait_for(
+        lambda: (
+            service.log(client_id).messages_out == 3
+            and view.model.rowCount() == len(service.log(client_id))
+        ),
+        WAIT,
+        "three messages in the view",
+    )
     qtbot.keyClicks(view.search, "alpha")
     assert [view.model.entry(r).raw for r in range(view.model.rowCount())] == ["alpha", "alphabet"]
     view.search.clear()
     view.kind.setCurrentIndex(2)  # Lifecycle
-    assert {view.model.entry(r).kind for r in range(view.model.rowCount())} == {"connecting", "handshake", "open"}
+    assert {view.model.entry(r).kind for r in range(view.model.rowCount())} == {
+        "connecting",
+        "handshake",
+        "open",
+    }
 
 
 def test_port_in_use_is_shown_in_plain_words(qtbot, window, service, wait_for):
@@ -268,7 +304,11 @@ def test_workspace_and_layout_persist(qtbot, service, settings, tmp_path, wait_f
     second = MainWindow(service, settings=settings, workspace_path=path)
     qtbot.addWidget(second)
     second.show()
-    wait_for(lambda: len(service.servers) == 1 and len(service.clients) == 1, WAIT, "the workspace to load")
+    wait_for(
+        lambda: len(service.servers) == 1 and len(service.clients) == 1,
+        WAIT,
+        "the workspace to load",
+    )
     assert second.tabs.currentIndex() == CLIENTS_TAB
     server = next(iter(service.servers.values()))
     assert server.name == "Echo box"
@@ -324,7 +364,9 @@ def test_a_client_can_be_aimed_at_a_listening_server(qtbot, window, wait_for):
     assert (page.form.values()["host"], page.form.values()["port"]) == ("127.0.0.1", port)
 
 
-def test_strict_types_follow_the_form_and_decode_errors_reach_the_status_bar(qtbot, window, service, wait_for):
+def test_strict_types_follow_the_form_and_decode_errors_reach_the_status_bar(
+    qtbot, window, service, wait_for
+):
     click(qtbot, window.servers.empty_new)
     server_id = window.servers.current_id()
     page = window.servers.page(server_id)
@@ -340,7 +382,9 @@ def test_strict_types_follow_the_form_and_decode_errors_reach_the_status_bar(qtb
     client.composer.set_compose_as("text")
     client.composer.text_editor.edit.setPlainText("this is not JSON")
     click(qtbot, client.composer.send_button)
-    wait_for(lambda: "not valid application/json" in window.status_label.text(), WAIT, "the decode error")
+    wait_for(
+        lambda: "not valid application/json" in window.status_label.text(), WAIT, "the decode error"
+    )
     assert window.status_label.text().startswith("⚠ Server 1")
 
     # The server sends the sample picture as image/png; the client receives a PNG.
@@ -419,7 +463,6 @@ def test_settings_fold_while_running_and_come_back_when_stopped(qtbot, window, s
     wait_for(lambda: service.server(server_id).state == "stopped", WAIT, "the server to stop")
     assert not column.isHidden() and page.form.isEnabled()
     assert page.badge.text() == "Stopped — press Start to listen"
-
 
 
 def test_forget_closed_sockets_and_their_log_tabs(qtbot, window, service, wait_for):

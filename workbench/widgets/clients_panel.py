@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..log_model import LogModel
-from ..service import WorkbenchService
+from ..qt.log_model import LogModel
+from ..qt.service import WorkbenchService
 from .composer import Composer, MessageLibrary
 from .item_page import ItemPage
 from .item_panel import EmptyState, ItemPanel, first_free_name
@@ -42,7 +42,13 @@ class ClientPage(ItemPage):
     EDITABLE_HINT = "Settings apply when the client opens."
     LOCKED_HINT = "Close the client to change these settings."
 
-    def __init__(self, service: WorkbenchService, client_id: str, library: MessageLibrary, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        service: WorkbenchService,
+        client_id: str,
+        library: MessageLibrary,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(service, client_id, "client", client_form(), parent)
         handle = self.handle
 
@@ -79,7 +85,14 @@ class ClientPage(ItemPage):
         log_layout = QVBoxLayout(log_box)
         log_layout.addWidget(self.log_view)
 
-        self._lay_out([self.url_label], [self.open_button, self.close_button], settings, send_box, log_box, [215, 475])
+        self._lay_out(
+            [self.url_label],
+            [self.open_button, self.close_button],
+            settings,
+            send_box,
+            log_box,
+            [215, 475],
+        )
         self.open_button.clicked.connect(self.open)
         self.close_button.clicked.connect(self.close_client)
         self.composer.send_requested.connect(self.send)
@@ -142,7 +155,11 @@ class ClientPage(ItemPage):
         found = []
         for handle in self.service.servers.values():
             if handle.state == "listening" and handle.port:
-                host = handle.host if handle.host not in ("0.0.0.0", "::", "", "localhost") else "127.0.0.1"
+                host = (
+                    handle.host
+                    if handle.host not in ("0.0.0.0", "::", "", "localhost")
+                    else "127.0.0.1"
+                )
                 found.append((handle.name, host, handle.port))
         return found
 
@@ -175,7 +192,9 @@ class ClientPage(ItemPage):
 class ClientsPanel(ItemPanel):
     """All clients of the workspace; follows ``client_added`` / ``client_removed``."""
 
-    def __init__(self, service: WorkbenchService, library: MessageLibrary, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: WorkbenchService, library: MessageLibrary, parent: QWidget | None = None
+    ) -> None:
         empty = EmptyState(
             "No clients yet",
             "A client connects to a WebSocket server — one started in the Servers tab, or any "
@@ -202,14 +221,22 @@ class ClientsPanel(ItemPanel):
         at 127.0.0.1:8080."""
         options = dict(NEW_CLIENT_OPTIONS)
         if host is None or port is None:
-            listening = [h for h in self.service.servers.values() if h.state == "listening" and h.port]
+            listening = [
+                h for h in self.service.servers.values() if h.state == "listening" and h.port
+            ]
             if listening:
                 newest = listening[-1]
-                host = newest.host if newest.host not in ("0.0.0.0", "::", "localhost") else "127.0.0.1"
+                host = (
+                    newest.host
+                    if newest.host not in ("0.0.0.0", "::", "localhost")
+                    else "127.0.0.1"
+                )
                 port = newest.port
         if host is not None and port is not None:
             options.update(host=host, port=port)
-        client_id = self.service.add_client(options, first_free_name("Client", self.service.clients.values()))
+        client_id = self.service.add_client(
+            options, first_free_name("Client", self.service.clients.values())
+        )
         if client_id is not None:
             self.page(client_id).open_button.setFocus()  # Space opens it
         return client_id
@@ -231,4 +258,8 @@ class ClientsPanel(ItemPanel):
             return
         handle = self.service.client(client_id)
         state = {"idle": "not connected"}.get(handle.state, handle.state)
-        self.set_label(client_id, f"{handle.name}\n{state}", f"{handle.name} ({handle.url}): {handle.status_text}")
+        self.set_label(
+            client_id,
+            f"{handle.name}\n{state}",
+            f"{handle.name} ({handle.url}): {handle.status_text}",
+        )

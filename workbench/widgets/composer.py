@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..workspace import SavedMessage
+from ..engine.workspace import SavedMessage
 from .notify import notifier
 from .resources import resource_path
 
@@ -104,7 +104,9 @@ def describe_json(value: Any) -> str:
         return f"Valid JSON: an object with {len(value)} key{'s' if len(value) != 1 else ''}"
     if isinstance(value, list):
         return f"Valid JSON: an array of {len(value)} item{'s' if len(value) != 1 else ''}"
-    return f"Valid JSON: {type(value).__name__.replace('str', 'a string').replace('NoneType', 'null')}"
+    return (
+        f"Valid JSON: {type(value).__name__.replace('str', 'a string').replace('NoneType', 'null')}"
+    )
 
 
 def parse_bytes(text: str, mode: str) -> bytes:
@@ -233,7 +235,9 @@ class TextEditor(QWidget):
 
     def _count(self) -> None:
         text = self.edit.toPlainText()
-        self.status.setText(f"{len(text)} characters, {_human_size(len(text.encode('utf-8')))} as UTF-8")
+        self.status.setText(
+            f"{len(text)} characters, {_human_size(len(text.encode('utf-8')))} as UTF-8"
+        )
 
     def value(self) -> str:
         return self.edit.toPlainText()
@@ -294,7 +298,9 @@ class ImageEditor(QWidget):
 
     def _choose(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Choose an image to send", self.path,
+            self,
+            "Choose an image to send",
+            self.path,
             "Images (*.png *.jpg *.jpeg *.gif *.bmp *.webp *.tif *.tiff);;All files (*)",
         )
         if path:
@@ -321,7 +327,12 @@ class ImageEditor(QWidget):
         pixmap.loadFromData(data)
         if not pixmap.isNull():
             self.preview.setPixmap(
-                pixmap.scaled(240, 140, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+                pixmap.scaled(
+                    240,
+                    140,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
                 if pixmap.width() > 240 or pixmap.height() > 140
                 else pixmap
             )
@@ -399,7 +410,11 @@ class BytesEditor(QWidget):
         self.file_button.setVisible(mode == "file")
         self.edit.setReadOnly(mode == "file")
         self.edit.setPlaceholderText(
-            {"hex": "de ad be ef 00 01", "base64": "3q2+7w==", "file": "Choose a file; its bytes are sent as they are"}[mode]
+            {
+                "hex": "de ad be ef 00 01",
+                "base64": "3q2+7w==",
+                "file": "Choose a file; its bytes are sent as they are",
+            }[mode]
         )
         if mode == "file":
             self.edit.setPlainText(self._file_summary())
@@ -523,7 +538,9 @@ class Composer(QWidget):
     #: (button, value): one of the buttons made by ``add_send_button`` was pressed
     extra_send_requested = Signal(object, object)
 
-    def __init__(self, library: MessageLibrary | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, library: MessageLibrary | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.send_type = "application/json"
         self.library = library if library is not None else MessageLibrary(self)
@@ -545,10 +562,14 @@ class Composer(QWidget):
         self.any_kind = QComboBox()
         self.any_kind.setObjectName("composeAs")
         self.any_kind.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.any_kind.setToolTip("The send type */* sends frames as they are: choose what to compose")
+        self.any_kind.setToolTip(
+            "The send type */* sends frames as they are: choose what to compose"
+        )
         for label, kind, _mime in ANY_KINDS:
             self.any_kind.addItem(label, kind)
-            self.any_kind.setItemData(self.any_kind.count() - 1, ANY_KIND_TIPS[kind], Qt.ItemDataRole.ToolTipRole)
+            self.any_kind.setItemData(
+                self.any_kind.count() - 1, ANY_KIND_TIPS[kind], Qt.ItemDataRole.ToolTipRole
+            )
         self.any_kind.currentIndexChanged.connect(lambda _index: self.set_send_type(self.send_type))
         self.type_label = QLabel()
         self.type_label.setObjectName("sendTypeLabel")
@@ -557,7 +578,9 @@ class Composer(QWidget):
         self.reuse = QComboBox()
         self.reuse.setObjectName("reuseCombo")
         self.reuse.setToolTip("Load a recent (↺) or saved (★) message into the editor")
-        self.reuse.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.reuse.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.reuse.setMinimumContentsLength(6)
         self.reuse.setMaximumWidth(260)
         self.save_button = QToolButton()
@@ -757,7 +780,9 @@ class Composer(QWidget):
         With ``*/*`` every message fits: the editor of the message's own kind is chosen."""
         if editor_kind(self.send_type) == "any":
             wanted = editor_kind(message.mime)
-            if message.body_format in ("hex", "base64") or (message.body_format == "file" and wanted != "image"):
+            if message.body_format in ("hex", "base64") or (
+                message.body_format == "file" and wanted != "image"
+            ):
                 wanted = "bytes"
             self.set_compose_as(wanted if wanted in ("json", "text", "image", "bytes") else "text")
         kind = self.editor_kind()
@@ -803,7 +828,9 @@ class Composer(QWidget):
             self.saved_menu.addAction("No saved messages yet").setEnabled(False)
         for message in self.library.saved:
             action = self.saved_menu.addAction(f"Delete “{message.name}”")
-            action.triggered.connect(lambda _checked=False, name=message.name: self.delete_saved(name))
+            action.triggered.connect(
+                lambda _checked=False, name=message.name: self.delete_saved(name)
+            )
 
     def _fill_reuse(self) -> None:
         self.reuse.clear()

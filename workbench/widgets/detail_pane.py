@@ -46,10 +46,14 @@ def fill_json_tree(tree: QTreeWidget, value: Any) -> int:
             return
         budget[0] -= 1
         if isinstance(item, dict):
-            node = QTreeWidgetItem([key, f"{{{len(item)} key{'' if len(item) == 1 else 's'}}}", "object"])
+            node = QTreeWidgetItem(
+                [key, f"{{{len(item)} key{'' if len(item) == 1 else 's'}}}", "object"]
+            )
             children: list[tuple[str, Any]] = [(str(k), v) for k, v in item.items()]
         elif isinstance(item, list):
-            node = QTreeWidgetItem([key, f"[{len(item)} item{'' if len(item) == 1 else 's'}]", "array"])
+            node = QTreeWidgetItem(
+                [key, f"[{len(item)} item{'' if len(item) == 1 else 's'}]", "array"]
+            )
             children = [(f"[{i}]", v) for i, v in enumerate(item)]
         else:
             kind = {str: "string", bool: "boolean", type(None): "null"}.get(type(item), "number")
@@ -139,7 +143,9 @@ class DetailPane(QWidget):
             self.tabs.setTabEnabled(self.text_index, True)
             self.tabs.setCurrentIndex(self.text_index)
             return
-        arrow = {"in": "⬇ received", "out": "⬆ sent", "event": "● event"}.get(entry.direction, entry.direction)
+        arrow = {"in": "⬇ received", "out": "⬆ sent", "event": "● event"}.get(
+            entry.direction, entry.direction
+        )
         parts = [arrow, entry.kind]
         if entry.mime:
             parts.append(entry.mime)

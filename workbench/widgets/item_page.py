@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSplitter, QVBoxLayout, QWidget
 
-from ..service import WorkbenchService
+from ..qt.service import WorkbenchService
 from .option_form import OptionForm
 from .settings_column import SettingsColumn, SettingsToggle
 from .status_badge import StatusBadge
@@ -29,7 +29,12 @@ class ItemPage(QWidget):
     LOCKED_HINT = ""
 
     def __init__(
-        self, service: WorkbenchService, item_id: str, noun: str, form: OptionForm, parent: QWidget | None = None
+        self,
+        service: WorkbenchService,
+        item_id: str,
+        noun: str,
+        form: OptionForm,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.service = service

@@ -162,7 +162,9 @@ class ItemPanel(QWidget):
                 return item
         return None
 
-    def _current_item_changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+    def _current_item_changed(
+        self, current: QListWidgetItem | None, _previous: QListWidgetItem | None
+    ) -> None:
         item_id = current.data(ID_ROLE) if current is not None else ""
         page = self.pages.get(item_id)
         self.stack.setCurrentWidget(page if page is not None else self.empty)

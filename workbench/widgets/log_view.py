@@ -25,17 +25,16 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QToolButton,
     QSplitter,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 from shiboken6 import isValid
 
-from ..jsonl import LogFileError, export_jsonl, export_jsonl_async, import_jsonl
-from ..log_model import COL_DIRECTION, COL_PREVIEW, COL_SIZE, COL_TIME, COL_TYPE, LogModel
-from ..log_store import (
+from ..engine.jsonl import LogFileError, export_jsonl, export_jsonl_async, import_jsonl
+from ..engine.log_store import (
     CLOSE,
     CONNECTING,
     ERROR,
@@ -49,6 +48,7 @@ from ..log_store import (
     LogFilter,
     LogStore,
 )
+from ..qt.log_model import COL_DIRECTION, COL_PREVIEW, COL_SIZE, COL_TIME, COL_TYPE, LogModel
 from .detail_pane import DetailPane
 from .notify import notifier
 
@@ -140,7 +140,9 @@ class LogView(QWidget):
         self.counters.setObjectName("hint")
         self.dropped_label = QLabel()
         self.dropped_label.setObjectName("droppedLabel")
-        self.empty_hint = QLabel("No messages yet — they appear here as they are sent and received.")
+        self.empty_hint = QLabel(
+            "No messages yet — they appear here as they are sent and received."
+        )
         self.empty_hint.setObjectName("emptyHint")
         footer = QHBoxLayout()
         footer.setContentsMargins(0, 0, 0, 0)
@@ -192,11 +194,17 @@ class LogView(QWidget):
     def resizeEvent(self, event: Any) -> None:  # Qt override
         super().resizeEvent(event)
         wanted = (
-            Qt.Orientation.Horizontal if event.size().width() >= self.SIDE_BY_SIDE_WIDTH else Qt.Orientation.Vertical
+            Qt.Orientation.Horizontal
+            if event.size().width() >= self.SIDE_BY_SIDE_WIDTH
+            else Qt.Orientation.Vertical
         )
         if self.splitter.orientation() != wanted:
             self.splitter.setOrientation(wanted)
-            total = self.splitter.width() if wanted == Qt.Orientation.Horizontal else self.splitter.height()
+            total = (
+                self.splitter.width()
+                if wanted == Qt.Orientation.Horizontal
+                else self.splitter.height()
+            )
             self.splitter.setSizes([total * 3 // 5, total * 2 // 5])
 
     def showEvent(self, event: Any) -> None:  # Qt override
@@ -263,7 +271,9 @@ class LogView(QWidget):
     def update_counters(self) -> None:
         store = self.model.store
         shown = self.model.rowCount()
-        filtered = "" if self.model.log_filter.is_empty else f"{shown:,} of {len(store):,} rows match · "
+        filtered = (
+            "" if self.model.log_filter.is_empty else f"{shown:,} of {len(store):,} rows match · "
+        )
         self.counters.setText(
             f"{filtered}{store.messages_in:,} received · {store.messages_out:,} sent · {store.events:,} events"
         )
@@ -326,14 +336,20 @@ class LogView(QWidget):
 
     def _export_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self, "Export log as JSON Lines", self.suggested_file_name(), "JSON Lines (*.jsonl);;All files (*)"
+            self,
+            "Export log as JSON Lines",
+            self.suggested_file_name(),
+            "JSON Lines (*.jsonl);;All files (*)",
         )
         if path:
             self.export_to(path)
 
     def _import_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open a JSON Lines log", str(Path.home()), "JSON Lines (*.jsonl *.json);;All files (*)"
+            self,
+            "Open a JSON Lines log",
+            str(Path.home()),
+            "JSON Lines (*.jsonl *.json);;All files (*)",
         )
         if path:
             open_log_viewer(path, self)
@@ -372,7 +388,11 @@ def open_log_viewer(path: str | Path, parent: QWidget | None = None) -> LogViewe
     store = imported.store
     header = imported.header
     when = header.get("exported_at")
-    stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(when)) if isinstance(when, (int, float)) else "?"
+    stamp = (
+        time.strftime("%Y-%m-%d %H:%M", time.localtime(when))
+        if isinstance(when, (int, float))
+        else "?"
+    )
     totals = imported.exported_totals
     about = (
         f"<b>{Path(path).name}</b> — “{header.get('name', '')}”, exported {stamp}: "

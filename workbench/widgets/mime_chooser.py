@@ -7,7 +7,6 @@ from PySide6.QtWidgets import QComboBox, QWidget
 
 from core import supported_receive_types, supported_send_types
 
-
 DESCRIPTIONS = {
     "*/*": "anything: text frames as text, binary frames as bytes, nothing converted",
     "application/json": "JSON text, parsed and checked",
@@ -40,7 +39,9 @@ class MimeChooser(QComboBox):
         types = supported_send_types() if role == "send" else supported_receive_types()
         self.addItems(_ordered(types))
         for index in range(self.count()):
-            self.setItemData(index, DESCRIPTIONS.get(self.itemText(index), ""), Qt.ItemDataRole.ToolTipRole)
+            self.setItemData(
+                index, DESCRIPTIONS.get(self.itemText(index), ""), Qt.ItemDataRole.ToolTipRole
+            )
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)

@@ -86,7 +86,14 @@ SECTIONS = {
 SECTION_ORDER = ("Connection", "Messages", "Retries", "TLS", "Advanced")
 
 #: Options only meaningful with TLS on; disabled while it is off.
-TLS_ONLY = {"trust_all", "trusted_ca_cert_path", "pfx_key_cert_path", "pfx_key_cert_password", "cert_path", "key_path"}
+TLS_ONLY = {
+    "trust_all",
+    "trusted_ca_cert_path",
+    "pfx_key_cert_path",
+    "pfx_key_cert_password",
+    "cert_path",
+    "key_path",
+}
 
 _MAX_INT = 2_147_483_647
 
@@ -152,7 +159,9 @@ class OptionForm(QWidget):
 
     changed = Signal()
 
-    def __init__(self, owner: str, table: tuple[Option, ...], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, owner: str, table: tuple[Option, ...], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.owner = owner
         self.table = table
@@ -226,7 +235,9 @@ class OptionForm(QWidget):
             spin.valueChanged.connect(self.changed)
             return spin
         if kind == "file":
-            field = FileField(f"Choose the {label_for(option)}", _FILE_FILTERS.get(name, "All files (*)"))
+            field = FileField(
+                f"Choose the {label_for(option)}", _FILE_FILTERS.get(name, "All files (*)")
+            )
             field.changed.connect(self.changed)
             return field
         if kind == "headers":
@@ -326,7 +337,11 @@ class OptionForm(QWidget):
     def changed_values(self) -> dict[str, Any]:
         """Only the options that differ from their defaults (what a workspace needs to keep)."""
         values = self.values()
-        return {o.name: values[o.name] for o in self.table if o.name in values and values[o.name] != o.default}
+        return {
+            o.name: values[o.name]
+            for o in self.table
+            if o.name in values and values[o.name] != o.default
+        }
 
     # -- validation ---------------------------------------------------------------------------
 
@@ -379,7 +394,9 @@ _LABEL_OF = {
     if name and ("_" in name or name != name.lower())
 }
 _IDENTIFIER = re.compile(
-    r"(?<![\w])(" + "|".join(re.escape(n) for n in sorted(_LABEL_OF, key=len, reverse=True)) + r")(?![\w])"
+    r"(?<![\w])("
+    + "|".join(re.escape(n) for n in sorted(_LABEL_OF, key=len, reverse=True))
+    + r")(?![\w])"
 )
 
 

@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..log_model import LogModel
-from ..service import WorkbenchService
-from ..socket_model import COL_ADDRESS, COL_IN, COL_OUT, COL_SINCE, COL_STATE, SocketListModel
+from ..qt.log_model import LogModel
+from ..qt.service import WorkbenchService
+from ..qt.socket_model import COL_ADDRESS, COL_IN, COL_OUT, COL_SINCE, COL_STATE, SocketListModel
 from .composer import Composer, MessageLibrary
 from .item_page import ItemPage
 from .item_panel import EmptyState, ItemPanel, first_free_name
@@ -44,7 +44,12 @@ from .settings_column import SettingsColumn
 #: What a new server starts with: loopback only, any free port, and frames taken as they are
 #: (``*/*``) so JSON, text, images and bytes can all be tried on one socket; pick a strict
 #: type in the form to test conversion.
-NEW_SERVER_OPTIONS = {"host_interface": "127.0.0.1", "port": 0, "receive_type": "*/*", "send_type": "*/*"}
+NEW_SERVER_OPTIONS = {
+    "host_interface": "127.0.0.1",
+    "port": 0,
+    "receive_type": "*/*",
+    "send_type": "*/*",
+}
 
 AUTO_REPLY_CHOICES = (("Off", "off"), ("Echo each message", "echo"), ("Fixed reply", "fixed"))
 
@@ -54,8 +59,14 @@ class _ShortHeaders(QIdentityProxyModel):
 
     SHORT = {COL_SINCE: "Since"}
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and section in self.SHORT:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and section in self.SHORT
+        ):
             return self.SHORT[section]
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
             return self.sourceModel().headerData(section, orientation, Qt.ItemDataRole.DisplayRole)
@@ -71,7 +82,13 @@ class ServerPage(ItemPage):
     EDITABLE_HINT = "Settings apply when the server starts."
     LOCKED_HINT = "Stop the server to change these settings."
 
-    def __init__(self, service: WorkbenchService, server_id: str, library: MessageLibrary, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        service: WorkbenchService,
+        server_id: str,
+        library: MessageLibrary,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(service, server_id, "server", server_form(), parent)
         handle = self.handle
 
@@ -125,12 +142,16 @@ class ServerPage(ItemPage):
             header_view.resizeSection(column, width)
         header_view.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header_view.setSectionResizeMode(COL_STATE, QHeaderView.ResizeMode.Stretch)
-        self.sockets_empty = QLabel("No sockets yet. Start the server, then connect a client to it.")
+        self.sockets_empty = QLabel(
+            "No sockets yet. Start the server, then connect a client to it."
+        )
         self.sockets_empty.setObjectName("emptyHint")
         self.sockets_empty.setWordWrap(True)
         self.log_button = QToolButton()
         self.log_button.setText("Open log")
-        self.log_button.setToolTip("Show the selected socket's message log below (or double-click it)")
+        self.log_button.setToolTip(
+            "Show the selected socket's message log below (or double-click it)"
+        )
         self.forget_button = QToolButton()
         self.forget_button.setText("Forget closed")
         self.forget_button.setObjectName("forgetClosedButton")
@@ -139,7 +160,9 @@ class ServerPage(ItemPage):
         self.close_code.setObjectName("closeCode")
         self.close_code.setRange(1000, 4999)
         self.close_code.setValue(1000)
-        self.close_code.setToolTip("Close code: 1000 (normal) or 3000–4999 (your application's own)")
+        self.close_code.setToolTip(
+            "Close code: 1000 (normal) or 3000–4999 (your application's own)"
+        )
         self.close_reason = QLineEdit()
         self.close_reason.setObjectName("closeReason")
         self.close_reason.setPlaceholderText("reason")
@@ -194,7 +217,9 @@ class ServerPage(ItemPage):
         top.setStretchFactor(1, 5)
         top.setSizes([395, 355])
         top.setChildrenCollapsible(False)
-        self._lay_out([], [self.client_button, self.start_button, self.stop_button], settings, top, self.logs)
+        self._lay_out(
+            [], [self.client_button, self.start_button, self.stop_button], settings, top, self.logs
+        )
 
         # -- wiring ----------------------------------------------------------------------------
         self.auto_mode.setCurrentIndex(max(0, self.auto_mode.findData(handle.auto_reply.mode)))
@@ -284,7 +309,9 @@ class ServerPage(ItemPage):
         mode = self.auto_mode.currentData()
         self.auto_text.setEnabled(mode == "fixed")
         handle = self.handle
-        if mode == handle.auto_reply.mode and (mode != "fixed" or self.auto_text.text() == handle.auto_reply.text):
+        if mode == handle.auto_reply.mode and (
+            mode != "fixed" or self.auto_text.text() == handle.auto_reply.text
+        ):
             return True
         if mode == "fixed" and not self.auto_text.text().strip():
             self.auto_text.setFocus()
@@ -322,7 +349,9 @@ class ServerPage(ItemPage):
                 "“New client to it” makes one."
             )
         else:
-            self.sockets_empty.setText("No sockets yet. Start the server, then connect a client to it.")
+            self.sockets_empty.setText(
+                "No sockets yet. Start the server, then connect a client to it."
+            )
         if has_rows and self.selected_socket() is None:
             self.socket_table.selectRow(self.sockets.rowCount() - 1)
         self._update_actions()
@@ -345,7 +374,9 @@ class ServerPage(ItemPage):
     def forget_closed(self) -> int:
         """Drop the closed sockets (and their logs) of this server from the list."""
         count = self.service.forget_closed_sockets(self.server_id)
-        notifier().info(f"Forgot {count} closed socket{'' if count == 1 else 's'} and {'its' if count == 1 else 'their'} log{'' if count == 1 else 's'}")
+        notifier().info(
+            f"Forgot {count} closed socket{'' if count == 1 else 's'} and {'its' if count == 1 else 'their'} log{'' if count == 1 else 's'}"
+        )
         return count
 
     def _socket_removed(self, server_id: str, socket_id: str) -> None:
@@ -374,7 +405,9 @@ class ServerPage(ItemPage):
         self.log_views[log_id] = view
         index = self.logs.addTab(view, title)
         if log_id == self.server_id:
-            self.logs.tabBar().setTabButton(index, self.logs.tabBar().ButtonPosition.RightSide, None)
+            self.logs.tabBar().setTabButton(
+                index, self.logs.tabBar().ButtonPosition.RightSide, None
+            )
         return view
 
     def _close_log_tab(self, index: int) -> None:
@@ -393,7 +426,8 @@ class ServerPage(ItemPage):
         code = self.close_code.value()
         if 1000 < code < 3000:
             self.service.report(
-                self.handle.name, f"close code {code} is reserved by the protocol; use 1000 or 3000–4999"
+                self.handle.name,
+                f"close code {code} is reserved by the protocol; use 1000 or 3000–4999",
             )
             self.close_code.setFocus()
             return
@@ -420,7 +454,9 @@ class ServersPanel(ItemPanel):
 
     new_client_requested = Signal(str, int)
 
-    def __init__(self, service: WorkbenchService, library: MessageLibrary, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: WorkbenchService, library: MessageLibrary, parent: QWidget | None = None
+    ) -> None:
         empty = EmptyState(
             "No servers yet",
             "A server listens on a port and accepts WebSocket connections. Make one, press Start, "
@@ -443,7 +479,9 @@ class ServersPanel(ItemPanel):
             self._added(server_id)
 
     def new_server(self) -> str | None:
-        server_id = self.service.add_server(dict(NEW_SERVER_OPTIONS), first_free_name("Server", self.service.servers.values()))
+        server_id = self.service.add_server(
+            dict(NEW_SERVER_OPTIONS), first_free_name("Server", self.service.servers.values())
+        )
         if server_id is not None:
             self.page(server_id).start_button.setFocus()  # Space starts it
         return server_id

@@ -20,18 +20,17 @@ from PySide6.QtWidgets import (
     QToolBar,
     QWidget,
 )
-
 from shiboken6 import isValid
 
-from .service import WorkbenchService
-from .widgets.clients_panel import ClientsPanel
-from .widgets.composer import MessageLibrary
-from .widgets.log_view import open_log_viewer
-from .widgets.notify import notifier
-from .widgets.option_form import with_labels
-from .widgets.resources import resource_path
-from .widgets.servers_panel import ServersPanel
-from .workspace import Workspace, WorkspaceError, default_path
+from ..engine.workspace import Workspace, WorkspaceError, default_path
+from ..qt.service import WorkbenchService
+from .clients_panel import ClientsPanel
+from .composer import MessageLibrary
+from .log_view import open_log_viewer
+from .notify import notifier
+from .option_form import with_labels
+from .resources import resource_path
+from .servers_panel import ServersPanel
 
 TITLE = "WebSocket Workbench"
 SERVERS_TAB, CLIENTS_TAB = 0, 1
@@ -92,7 +91,12 @@ class MainWindow(QMainWindow):
         self.clients.empty_server.clicked.connect(self.new_server)
         service.error_reported.connect(self.show_error)
         notifier().message.connect(self._notified)
-        for signal in (service.server_added, service.server_removed, service.client_added, service.client_removed):
+        for signal in (
+            service.server_added,
+            service.server_removed,
+            service.client_added,
+            service.client_removed,
+        ):
             signal.connect(self._update_counts)
         service.server_state_changed.connect(self._server_state)
         service.client_state_changed.connect(self._client_state)
@@ -107,21 +111,39 @@ class MainWindow(QMainWindow):
     # -- building ------------------------------------------------------------------------------
 
     def _make_actions(self) -> None:
-        def action(text: str, slot: Any, keys: str | QKeySequence.StandardKey | None = None, tip: str = "") -> QAction:
+        def action(
+            text: str, slot: Any, keys: str | QKeySequence.StandardKey | None = None, tip: str = ""
+        ) -> QAction:
             act = QAction(text, self)
             if keys is not None:
                 act.setShortcut(QKeySequence(keys))
-            act.setToolTip(f"{tip or text} ({QKeySequence(keys).toString()})" if keys else (tip or text))
+            act.setToolTip(
+                f"{tip or text} ({QKeySequence(keys).toString()})" if keys else (tip or text)
+            )
             act.triggered.connect(slot)
             return act
 
-        self.new_server_action = action("New server", self.new_server, "Ctrl+Shift+N", "Make a server that listens on a port")
-        self.new_client_action = action("New client", self.new_client, "Ctrl+N", "Make a client that connects to a server")
-        self.open_action = action("Open workspace…", self.open_workspace_dialog, QKeySequence.StandardKey.Open)
-        self.save_action = action("Save workspace", self.save_workspace, QKeySequence.StandardKey.Save,
-                                  "Save servers, clients and saved messages (also done when the window closes)")
-        self.save_as_action = action("Save workspace as…", self.save_workspace_dialog, "Ctrl+Shift+S")
-        self.import_action = action("Open log file…", self.import_log_dialog, "Ctrl+I", "View a log exported as JSON Lines")
+        self.new_server_action = action(
+            "New server", self.new_server, "Ctrl+Shift+N", "Make a server that listens on a port"
+        )
+        self.new_client_action = action(
+            "New client", self.new_client, "Ctrl+N", "Make a client that connects to a server"
+        )
+        self.open_action = action(
+            "Open workspace…", self.open_workspace_dialog, QKeySequence.StandardKey.Open
+        )
+        self.save_action = action(
+            "Save workspace",
+            self.save_workspace,
+            QKeySequence.StandardKey.Save,
+            "Save servers, clients and saved messages (also done when the window closes)",
+        )
+        self.save_as_action = action(
+            "Save workspace as…", self.save_workspace_dialog, "Ctrl+Shift+S"
+        )
+        self.import_action = action(
+            "Open log file…", self.import_log_dialog, "Ctrl+I", "View a log exported as JSON Lines"
+        )
         self.quit_action = action("Quit", self.close, QKeySequence.StandardKey.Quit)
         self.about_action = action("About", self._about)
 
@@ -245,11 +267,25 @@ class MainWindow(QMainWindow):
                     kind = "server" if panel is self.servers else "client"
                     item_id = page.server_id if kind == "server" else page.client_id  # type: ignore[attr-defined]
                     values = page.form.values()  # type: ignore[attr-defined]
-                    check = (self.service.validate_server_options if kind == "server" else self.service.validate_client_options)(values)
-                    handle = self.service.server(item_id) if kind == "server" else self.service.client(item_id)
+                    check = (
+                        self.service.validate_server_options
+                        if kind == "server"
+                        else self.service.validate_client_options
+                    )(values)
+                    handle = (
+                        self.service.server(item_id)
+                        if kind == "server"
+                        else self.service.client(item_id)
+                    )
                     if check is None and values != handle.options:
-                        (self.service.update_server if kind == "server" else self.service.update_client)(item_id, values)
-        base = Workspace(saved_messages=list(self.library.saved), recent_messages=list(self.library.recent))
+                        (
+                            self.service.update_server
+                            if kind == "server"
+                            else self.service.update_client
+                        )(item_id, values)
+        base = Workspace(
+            saved_messages=list(self.library.saved), recent_messages=list(self.library.recent)
+        )
         return self.service.to_workspace(base)
 
     def save_workspace(self, path: str | Path | None = None) -> bool:
@@ -276,23 +312,40 @@ class MainWindow(QMainWindow):
         self.service.load_workspace(workspace, replace=True)
         servers, clients = len(workspace.servers), len(workspace.clients)
         what = ", ".join(
-            f"{n} {noun}{'' if n == 1 else 's'}" for n, noun in ((servers, "server"), (clients, "client")) if n
+            f"{n} {noun}{'' if n == 1 else 's'}"
+            for n, noun in ((servers, "server"), (clients, "client"))
+            if n
         )
         self.show_info(f"Opened the workspace {target.name}" + (f": {what}" if what else ""))
         return True
 
     def open_workspace_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a workspace", str(self.workspace_path.parent), "Workspace (*.json);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Open a workspace",
+            str(self.workspace_path.parent),
+            "Workspace (*.json);;All files (*)",
+        )
         if path:
             self.load_workspace_file(path)
 
     def save_workspace_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the workspace as", str(self.workspace_path), "Workspace (*.json);;All files (*)")
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Save the workspace as",
+            str(self.workspace_path),
+            "Workspace (*.json);;All files (*)",
+        )
         if path:
             self.save_workspace(path)
 
     def import_log_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a log exported as JSON Lines", "", "JSON Lines (*.jsonl *.json);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Open a log exported as JSON Lines",
+            "",
+            "JSON Lines (*.jsonl *.json);;All files (*)",
+        )
         if path:
             open_log_viewer(path, self)
 
@@ -322,7 +375,10 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
-        for key, splitter in (("servers/splitter", self.servers.splitter), ("clients/splitter", self.clients.splitter)):
+        for key, splitter in (
+            ("servers/splitter", self.servers.splitter),
+            ("clients/splitter", self.clients.splitter),
+        ):
             value = self.settings.value(key)
             if isinstance(value, QByteArray) and not value.isEmpty():
                 splitter.restoreState(value)

@@ -16,11 +16,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
 
 from .service import SocketHandle, WorkbenchService
 
-__all__ = ["SocketListModel", "SOCKET_COLUMNS", "SOCKET_ID_ROLE", "REFRESH_MS"]
+__all__ = ["REFRESH_MS", "SOCKET_COLUMNS", "SOCKET_ID_ROLE", "SocketListModel"]
 
 REFRESH_MS = 250
 SOCKET_COLUMNS = ("Remote address", "Connected since", "In", "Out", "State")
@@ -134,7 +141,9 @@ class SocketListModel(QAbstractTableModel):
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(SOCKET_COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return SOCKET_COLUMNS[section] if 0 <= section < len(SOCKET_COLUMNS) else None
         return None

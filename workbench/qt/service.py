@@ -59,9 +59,15 @@ from PySide6.QtCore import QObject, Signal
 import core
 from core import Client, Server, Socket
 from core import mime as core_mime
-from core.errors import CLOSE_CODE_MEANINGS, ConnectError, DecodeError, ServerStartError, WebSocketError
+from core.errors import (
+    CLOSE_CODE_MEANINGS,
+    ConnectError,
+    DecodeError,
+    ServerStartError,
+    WebSocketError,
+)
 
-from .log_store import (
+from ..engine.log_store import (
     CLOSE,
     CONNECTING,
     DEFAULT_CAPACITY,
@@ -73,17 +79,17 @@ from .log_store import (
     OUT,
     LogStore,
 )
-from .workspace import AUTO_REPLY_MODES, ClientConfig, ServerConfig, Workspace
+from ..engine.workspace import AUTO_REPLY_MODES, ClientConfig, ServerConfig, Workspace
 
 __all__ = [
-    "WorkbenchService",
-    "ServerHandle",
-    "ClientHandle",
-    "SocketHandle",
-    "AutoReply",
-    "describe_error",
-    "close_text",
     "SHUTDOWN_TIMEOUT",
+    "AutoReply",
+    "ClientHandle",
+    "ServerHandle",
+    "SocketHandle",
+    "WorkbenchService",
+    "close_text",
+    "describe_error",
 ]
 
 log = logging.getLogger("workbench")
@@ -151,7 +157,7 @@ class _Throttle:
     """At most one report per ``PERIOD`` seconds; counts what it held back."""
 
     PERIOD = 1.0
-    __slots__ = ("_last", "_held")
+    __slots__ = ("_held", "_last")
 
     def __init__(self) -> None:
         self._last = -1e9
@@ -229,7 +235,13 @@ class _ItemHandle:
     give (``send_type``, ``receive_type``)."""
 
     def __init__(
-        self, item_id: str, name: str, options: dict[str, Any], log_store: LogStore, state: str, status_text: str
+        self,
+        item_id: str,
+        name: str,
+        options: dict[str, Any],
+        log_store: LogStore,
+        state: str,
+        status_text: str,
     ) -> None:
         self.id = item_id
         self.name = name
@@ -258,7 +270,9 @@ class ServerHandle(_ItemHandle):
     Properties: ``send_type``, ``receive_type``, ``open_sockets``.
     """
 
-    def __init__(self, server_id: str, name: str, options: dict[str, Any], log_store: LogStore) -> None:
+    def __init__(
+        self, server_id: str, name: str, options: dict[str, Any], log_store: LogStore
+    ) -> None:
         super().__init__(server_id, name, options, log_store, "stopped", "stopped")
         self.core: Server | None = None
         self.port: int | None = None
@@ -283,7 +297,9 @@ class ClientHandle(_ItemHandle):
     Properties: ``send_type``, ``receive_type``, ``is_open``.
     """
 
-    def __init__(self, client_id: str, name: str, options: dict[str, Any], log_store: LogStore) -> None:
+    def __init__(
+        self, client_id: str, name: str, options: dict[str, Any], log_store: LogStore
+    ) -> None:
         super().__init__(client_id, name, options, log_store, "idle", "not connected")
         self.core: Client | None = None
         self.url = ""
@@ -410,7 +426,12 @@ class WorkbenchService(QObject):
         """None if core accepts ``options`` for a Client, else the reason in plain words."""
         return _refusal(Client, options)
 
-    def _accepts(self, validate: Callable[[Mapping[str, Any]], str | None], options: Mapping[str, Any], context: str) -> bool:
+    def _accepts(
+        self,
+        validate: Callable[[Mapping[str, Any]], str | None],
+        options: Mapping[str, Any],
+        context: str,
+    ) -> bool:
         """Whether ``validate`` accepts ``options``; if not, the reason is reported under ``context``."""
         why = validate(options)
         if why is not None:
@@ -432,7 +453,9 @@ class WorkbenchService(QObject):
         self.server_added.emit(server_id)
         return server_id
 
-    def update_server(self, server_id: str, options: Mapping[str, Any], name: str | None = None) -> bool:
+    def update_server(
+        self, server_id: str, options: Mapping[str, Any], name: str | None = None
+    ) -> bool:
         """Replace a server's options (applied at its next start); False if refused."""
         handle = self._servers[server_id]
         if not self._accepts(self.validate_server_options, options, handle.name):
@@ -493,7 +516,9 @@ class WorkbenchService(QObject):
         if ``text`` does not fit the server's send type."""
         handle = self._servers[server_id]
         if mode not in AUTO_REPLY_MODES:
-            self.report(handle.name, f"auto-reply mode must be one of {', '.join(AUTO_REPLY_MODES)}")
+            self.report(
+                handle.name, f"auto-reply mode must be one of {', '.join(AUTO_REPLY_MODES)}"
+            )
             return False
         value: Any = None
         if mode == "fixed":
@@ -611,7 +636,9 @@ class WorkbenchService(QObject):
             entry.closed_at = time.time()
             entry.close_code, entry.close_reason = code, reason
             store.log_event(CLOSE, f"closed with {close_text(code, reason)}")
-            handle.log.log_event(INFO, f"{entry.remote_address} closed with {close_text(code, reason)}")
+            handle.log.log_event(
+                INFO, f"{entry.remote_address} closed with {close_text(code, reason)}"
+            )
             self.socket_closed.emit(handle.id, socket_id, code, reason)
 
         throttle = _Throttle()
@@ -619,7 +646,9 @@ class WorkbenchService(QObject):
         def on_error(exc: BaseException) -> None:
             message = describe_error(exc)
             store.log_event(ERROR, message)
-            self._report_throttled(throttle, exc, f"{handle.name} ← {entry.remote_address}", message)
+            self._report_throttled(
+                throttle, exc, f"{handle.name} ← {entry.remote_address}", message
+            )
 
         socket.on("frame", on_frame)
         socket.on("message", on_message)
@@ -634,7 +663,9 @@ class WorkbenchService(QObject):
         if not self._accepts(self.validate_client_options, options, name or "New client"):
             return None
         client_id = f"client-{next(self._client_numbers)}"
-        handle = ClientHandle(client_id, name or client_id, dict(options), LogStore(self.log_capacity, ""))
+        handle = ClientHandle(
+            client_id, name or client_id, dict(options), LogStore(self.log_capacity, "")
+        )
         handle.url = Client(dict(options)).url
         handle.log.name = f"{handle.name} → {handle.url}"
         if not name:
@@ -643,7 +674,9 @@ class WorkbenchService(QObject):
         self.client_added.emit(client_id)
         return client_id
 
-    def update_client(self, client_id: str, options: Mapping[str, Any], name: str | None = None) -> bool:
+    def update_client(
+        self, client_id: str, options: Mapping[str, Any], name: str | None = None
+    ) -> bool:
         """Replace a client's options (applied at its next open); False if refused."""
         handle = self._clients[client_id]
         if not self._accepts(self.validate_client_options, options, handle.name):
@@ -677,7 +710,9 @@ class WorkbenchService(QObject):
         result says whether it opened. Progress arrives on ``client_state_changed``."""
         return self._spawn(self._open_client(client_id), self._name_of(client_id))
 
-    def close_client(self, client_id: str, code: int = 1000, reason: str = "") -> asyncio.Task[bool]:
+    def close_client(
+        self, client_id: str, code: int = 1000, reason: str = ""
+    ) -> asyncio.Task[bool]:
         """Close the client (or stop its connection attempts). Idempotent."""
         return self._spawn(self._close_client(client_id, code, reason), self._name_of(client_id))
 
@@ -705,7 +740,9 @@ class WorkbenchService(QObject):
         def on_connecting(attempt: int, attempts: int) -> None:
             store.log_event(CONNECTING, f"attempt {attempt} of {attempts} to {client.url}")
             if current():
-                self._set_client_state(handle, "connecting", f"connecting (attempt {attempt} of {attempts})")
+                self._set_client_state(
+                    handle, "connecting", f"connecting (attempt {attempt} of {attempts})"
+                )
                 self.client_connecting.emit(client_id, attempt, attempts)
 
         def on_open() -> None:
@@ -823,7 +860,9 @@ class WorkbenchService(QObject):
             return False
         return True
 
-    def _send_on_socket(self, entry: SocketHandle, handle: ServerHandle, value: Any, why: str | None) -> bool:
+    def _send_on_socket(
+        self, entry: SocketHandle, handle: ServerHandle, value: Any, why: str | None
+    ) -> bool:
         try:
             entry.core.send(value)  # logged by the socket's 'frame' handler once handed over
         except (WebSocketError, TypeError, ValueError) as exc:
@@ -833,10 +872,14 @@ class WorkbenchService(QObject):
             return False
         return True
 
-    def close_socket(self, socket_id: str, code: int = 1000, reason: str = "") -> asyncio.Task[bool]:
+    def close_socket(
+        self, socket_id: str, code: int = 1000, reason: str = ""
+    ) -> asyncio.Task[bool]:
         """Close a server-side socket with ``code`` (1000, or 3000-4999) and ``reason``."""
         entry = self._sockets.get(socket_id)
-        context = f"{self._name_of(entry.server_id)} → {entry.remote_address}" if entry else socket_id
+        context = (
+            f"{self._name_of(entry.server_id)} → {entry.remote_address}" if entry else socket_id
+        )
 
         async def close() -> None:
             if entry is None:
@@ -911,7 +954,11 @@ class WorkbenchService(QObject):
         closing: list[Awaitable[Any]] = []
         for handle in self._clients.values():
             if handle.core is not None and handle.core.state in ("connecting", "open", "closing"):
-                closing.append(self._guarded(self._close_client(handle.id, 1001, "workbench closing"), handle.name))
+                closing.append(
+                    self._guarded(
+                        self._close_client(handle.id, 1001, "workbench closing"), handle.name
+                    )
+                )
         for handle in self._servers.values():
             if handle.core is not None and handle.state != "stopped":
                 closing.append(self._guarded(self._stop_server(handle.id), handle.name))
@@ -924,7 +971,9 @@ class WorkbenchService(QObject):
         """Send an error to the one error path: ``error_reported`` (status bar) and the
         ``workbench`` logger. ``error`` may be an exception (described in plain words)."""
         message = error if isinstance(error, str) else describe_error(error)
-        if isinstance(error, BaseException) and not isinstance(error, (WebSocketError, ValueError, TypeError)):
+        if isinstance(error, BaseException) and not isinstance(
+            error, (WebSocketError, ValueError, TypeError)
+        ):
             log.error("%s: %s", context, message, exc_info=error)
         else:
             log.info("%s: %s", context, message)
@@ -932,7 +981,9 @@ class WorkbenchService(QObject):
         del self.errors[:-200]
         self.error_reported.emit(context, message)
 
-    def _report_throttled(self, throttle: _Throttle, exc: BaseException, context: str, message: str) -> None:
+    def _report_throttled(
+        self, throttle: _Throttle, exc: BaseException, context: str, message: str
+    ) -> None:
         """``report``, except that a socket flooding undecodable messages reaches the status
         bar at most once per ``_Throttle.PERIOD`` (each one is still in its log)."""
         if not isinstance(exc, DecodeError):
@@ -971,7 +1022,9 @@ class WorkbenchService(QObject):
         return some_id
 
 
-def _frame_logger(store: LogStore, send_type: str) -> tuple[Callable[[str, Any], None], Callable[[], Any]]:
+def _frame_logger(
+    store: LogStore, send_type: str
+) -> tuple[Callable[[str, Any], None], Callable[[], Any]]:
     """Handlers that log exact frames from core's ``'frame'`` event.
 
     Returns ``(on_frame, received_frame)``: ``on_frame`` logs each frame handed to the

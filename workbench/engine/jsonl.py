@@ -56,14 +56,14 @@ def _load_line(line: str) -> Any:
 
 
 __all__ = [
+    "ImportedLog",
+    "LogFileError",
     "export_jsonl",
     "export_jsonl_async",
     "import_jsonl",
     "import_jsonl_async",
-    "write_jsonl",
     "read_jsonl",
-    "LogFileError",
-    "ImportedLog",
+    "write_jsonl",
 ]
 
 FORMAT = "websocket-workbench-log"
@@ -79,7 +79,9 @@ class ImportedLog:
     header line as a dict), ``exported_totals`` (the totals at export time) and
     ``skipped`` (lines that were not valid entries, with their line numbers)."""
 
-    def __init__(self, store: LogStore, header: dict[str, Any], skipped: list[tuple[int, str]]) -> None:
+    def __init__(
+        self, store: LogStore, header: dict[str, Any], skipped: list[tuple[int, str]]
+    ) -> None:
         self.store = store
         self.header = header
         self.exported_totals: dict[str, Any] = dict(header.get("totals") or {})
@@ -115,7 +117,9 @@ def export_jsonl(store: LogStore, path: str | os.PathLike[str]) -> int:
         raise LogFileError(f"could not write {target}: {exc.strerror or exc}") from exc
 
 
-def read_jsonl(stream: Iterable[str], capacity: int | None = None, source: str = "the log") -> ImportedLog:
+def read_jsonl(
+    stream: Iterable[str], capacity: int | None = None, source: str = "the log"
+) -> ImportedLog:
     """Read a JSON Lines log from an iterable of lines (see ``import_jsonl``)."""
     lines = iter(stream)
     first = next(lines, "")
@@ -124,16 +128,22 @@ def read_jsonl(stream: Iterable[str], capacity: int | None = None, source: str =
     except ValueError:
         header = None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise LogFileError(f"{source} is not a WebSocket Workbench log (JSON Lines with a header line)")
+        raise LogFileError(
+            f"{source} is not a WebSocket Workbench log (JSON Lines with a header line)"
+        )
     if not isinstance(header.get("version"), int) or header["version"] > VERSION:
-        raise LogFileError(f"{source} was written by a newer version (format {header.get('version')!r})")
+        raise LogFileError(
+            f"{source} was written by a newer version (format {header.get('version')!r})"
+        )
     rows: list[Row] = []
     skipped: list[tuple[int, str]] = []
     _parse_lines(lines, 2, rows, skipped)
     return ImportedLog(_store_of(rows, capacity, header), header, skipped)
 
 
-def _parse_lines(lines: Iterable[str], first_number: int, rows: list[Row], skipped: list[tuple[int, str]]) -> None:
+def _parse_lines(
+    lines: Iterable[str], first_number: int, rows: list[Row], skipped: list[tuple[int, str]]
+) -> None:
     for number, line in enumerate(lines, start=first_number):
         if not line.strip():
             continue

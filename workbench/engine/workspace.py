@@ -36,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "AUTO_REPLY_MODES",
+    "RECENT_LIMIT",
     "ClientConfig",
     "SavedMessage",
     "ServerConfig",
@@ -43,8 +45,6 @@ __all__ = [
     "WorkspaceError",
     "config_dir",
     "default_path",
-    "RECENT_LIMIT",
-    "AUTO_REPLY_MODES",
 ]
 
 FORMAT = "websocket-workbench-workspace"
@@ -154,7 +154,9 @@ class Workspace:
                 window=dict(data.get("window") or {}),
             )
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            raise WorkspaceError(f"the workspace file is damaged ({type(exc).__name__}: {exc})") from exc
+            raise WorkspaceError(
+                f"the workspace file is damaged ({type(exc).__name__}: {exc})"
+            ) from exc
 
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Write to ``path`` (default ``default_path()``) atomically; returns the path.
@@ -166,7 +168,9 @@ class Workspace:
         try:
             text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
         except (TypeError, ValueError) as exc:
-            raise WorkspaceError(f"the workspace holds a value that cannot be saved as JSON: {exc}") from exc
+            raise WorkspaceError(
+                f"the workspace holds a value that cannot be saved as JSON: {exc}"
+            ) from exc
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, temp = tempfile.mkstemp(prefix=".workspace-", suffix=".tmp", dir=target.parent)
@@ -179,7 +183,9 @@ class Workspace:
                     os.unlink(temp)
                 raise
         except OSError as exc:
-            raise WorkspaceError(f"could not save the workspace to {target}: {exc.strerror or exc}") from exc
+            raise WorkspaceError(
+                f"could not save the workspace to {target}: {exc.strerror or exc}"
+            ) from exc
         return target
 
     @classmethod
@@ -197,7 +203,9 @@ class Workspace:
                 return cls()
             raise WorkspaceError(f"there is no workspace file at {target}") from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise WorkspaceError(f"could not read {target}: {getattr(exc, 'strerror', None) or exc}") from exc
+            raise WorkspaceError(
+                f"could not read {target}: {getattr(exc, 'strerror', None) or exc}"
+            ) from exc
         try:
             data = json.loads(text)
         except ValueError as exc:

@@ -33,12 +33,12 @@ import qasync
 from PySide6.QtCore import QCoreApplication
 
 __all__ = [
+    "drain_loop",
     "freeze_startup_objects",
+    "install_error_hooks",
     "install_loop",
     "run_until_quit",
-    "install_error_hooks",
     "running_loop_for_tests",
-    "drain_loop",
 ]
 
 log = logging.getLogger("workbench")
@@ -135,7 +135,9 @@ def install_error_hooks(
     sys.excepthook = excepthook
 
 
-def drain_loop(app: QCoreApplication, loop: asyncio.AbstractEventLoop, timeout: float = 5.0) -> list[asyncio.Task[Any]]:
+def drain_loop(
+    app: QCoreApplication, loop: asyncio.AbstractEventLoop, timeout: float = 5.0
+) -> list[asyncio.Task[Any]]:
     """Cancel every unfinished task of ``loop`` and process Qt events until they end, for at
     most ``timeout`` seconds. Returns the tasks that still did not finish (normally none)."""
     tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
@@ -152,7 +154,9 @@ def drain_loop(app: QCoreApplication, loop: asyncio.AbstractEventLoop, timeout: 
 
 
 @contextlib.contextmanager
-def running_loop_for_tests(app: QCoreApplication, teardown_timeout: float = 5.0) -> Iterator[qasync.QEventLoop]:
+def running_loop_for_tests(
+    app: QCoreApplication, teardown_timeout: float = 5.0
+) -> Iterator[qasync.QEventLoop]:
     """A qasync loop on ``app``, set and registered as running, for sync pytest-qt tests.
 
     On exit (bounded by ``teardown_timeout`` seconds): cancel leftover tasks and pump Qt

@@ -36,30 +36,30 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 __all__ = [
-    "IN",
-    "OUT",
-    "EVENT",
+    "CLOSE",
+    "CONNECTING",
+    "DEFAULT_CAPACITY",
     "DIRECTIONS",
+    "ERROR",
+    "EVENT",
+    "HANDSHAKE",
+    "IN",
+    "INFO",
     "KINDS",
     "MESSAGE",
     "OPEN",
-    "CLOSE",
-    "ERROR",
-    "HANDSHAKE",
-    "CONNECTING",
-    "INFO",
-    "DEFAULT_CAPACITY",
+    "OUT",
     "PREVIEW_CHARS",
     "LogEntry",
     "LogFilter",
     "LogStore",
+    "Row",
     "make_preview",
+    "row_from_record",
     "row_preview",
     "row_to_record",
-    "row_from_record",
     "row_type_label",
     "sniff_label",
-    "Row",
 ]
 
 # Directions (interned module constants: entries share them).
@@ -151,7 +151,7 @@ class LogEntry:
         is_text: (property) True when ``raw`` is a ``str`` (a text frame).
     """
 
-    __slots__ = ("time", "direction", "kind", "mime", "size", "raw", "detail", "_preview", "_value")
+    __slots__ = ("_preview", "_value", "detail", "direction", "kind", "mime", "raw", "size", "time")
 
     def __init__(
         self,
@@ -535,13 +535,17 @@ class LogStore:
         for entry in entries:
             self.append_row(entry.as_row())
 
-    def log_message(self, direction: str, mime: str, raw: str | bytes, *, detail: str = "") -> LogEntry:
+    def log_message(
+        self, direction: str, mime: str, raw: str | bytes, *, detail: str = ""
+    ) -> LogEntry:
         """Append a message entry (``direction`` IN or OUT) for ``raw``; returns it."""
         entry = LogEntry(direction, MESSAGE, mime=mime, raw=raw, detail=detail)
         self.append_row(entry.as_row())
         return entry
 
-    def log_event(self, kind: str, detail: str = "", *, direction: str = EVENT, value: Any = _UNSET) -> LogEntry:
+    def log_event(
+        self, kind: str, detail: str = "", *, direction: str = EVENT, value: Any = _UNSET
+    ) -> LogEntry:
         """Append a lifecycle entry (open, close, error, handshake, connecting, info)."""
         entry = LogEntry(direction, kind, detail=detail, value=value)
         self.append_row(entry.as_row())

@@ -46,9 +46,22 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from .log_store import CLOSE, ERROR, EVENT, IN, MESSAGE, OUT, LogEntry, LogFilter, LogStore, Row, row_preview, row_type_label
+from ..engine.log_store import (
+    CLOSE,
+    ERROR,
+    EVENT,
+    IN,
+    MESSAGE,
+    OUT,
+    LogEntry,
+    LogFilter,
+    LogStore,
+    Row,
+    row_preview,
+    row_type_label,
+)
 
-__all__ = ["LogModel", "COLUMNS", "ENTRY_ROLE", "SEQ_ROLE", "TICK_MS", "format_size", "format_time"]
+__all__ = ["COLUMNS", "ENTRY_ROLE", "SEQ_ROLE", "TICK_MS", "LogModel", "format_size", "format_time"]
 
 TICK_MS = 40
 #: Rows a new filter tests at once; the rest are tested FILTER_SCAN_PER_TICK per tick.
@@ -304,7 +317,9 @@ class LogModel(QAbstractTableModel):
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
         return None

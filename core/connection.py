@@ -6,6 +6,12 @@ appends to the outbox and returns a future that completes when the frame was han
 transport, so call-and-forget and ``await`` both work, and a single writer keeps the order.
 When the connection ends, every message still in the outbox is reported once on ``'error'``
 and its future fails; then the owner's ``'close'`` fires with the code and reason.
+
+The reader stops reading (so the transport pauses and the peer is slowed) while the owner's
+``recv()`` inbox holds ``max_queue`` messages or that many coroutine ``'message'`` handlers
+wait their turn; once ``close()`` was called or the connection is lost it reads on, so that
+the closing handshake is seen. ``close()`` gives up after ``close_timeout`` and drops the
+connection, whatever the peer does.
 """
 
 from __future__ import annotations
@@ -18,27 +24,33 @@ from typing import Any
 
 from websockets.asyncio.connection import Connection
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
-from .errors import ConnectionLostError, DecodeError, NotOpenError, UnsentMessagesError
-from .events import EventEmitter
+from .errors import (
+    ABNORMAL_CLOSE_CODES,
+    ConnectionLostError,
+    DecodeError,
+    NotOpenError,
+    UnsentMessagesError,
+)
 from .loop import fail_quietly
 from .mime import Decoder, Payload
-
-#: Close codes that mean something went wrong, reported on 'error' as well as on 'close'.
-ABNORMAL_CLOSE_CODES = frozenset({1002, 1003, 1006, 1007, 1009, 1010, 1011, 1015})
+from .pull import Endpoint
 
 Outgoing = tuple[Payload, bool, asyncio.Future[None] | None]
+#: Told the close code, reason and whether it was an abnormal end the owner did not ask for.
+OnEnd = Callable[[int, str, bool], None]
 
-VALID_CLOSE_CODES = "1000, or 3000-4999 for application codes"
+VALID_CLOSE_CODES = "1000-1003, 1007-1014, or 3000-4999 for application codes"
 
 
 def check_close_code(code: int, reason: str) -> None:
-    """``ValueError`` unless ``code`` may be sent in a close frame by an application."""
+    """``ValueError`` unless ``code`` may be sent in a close frame (RFC 6455 section 7.4)."""
     if not isinstance(code, int) or isinstance(code, bool):
         raise TypeError(
             f"close code must be an int ({VALID_CLOSE_CODES}), not {type(code).__name__}"
         )
-    if code not in (1000, 1001) and not 3000 <= code <= 4999:
+    if not (1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999):
         raise ValueError(f"close code {code} cannot be sent; use {VALID_CLOSE_CODES}")
     if not isinstance(reason, str):
         raise TypeError("close reason must be a str")
@@ -99,16 +111,18 @@ class Channel:
     def __init__(
         self,
         ws: Connection,
-        owner: EventEmitter[Any],
+        owner: Endpoint[Any],
         decode: Decoder,
         peer: str,
-        on_end: Callable[[], None],
+        on_end: OnEnd,
+        close_timeout: float | None = None,
     ) -> None:
         self.ws = ws
         self._owner = owner
         self._decode = decode
         self._peer = peer
         self._on_end = on_end
+        self._close_timeout = close_timeout
         self._loop = asyncio.get_running_loop()
         # Entries carry a future only for messages queued by a Client before open.
         self._outbox: deque[Outgoing] = deque()
@@ -119,13 +133,18 @@ class Channel:
         self._wakeup: asyncio.Future[None] | None = self._loop.create_future()
         self._in_flight: tuple[_Resumed, Payload, bool] | None = None
         self._closing = False
+        self._close_requested = False
         self._ended = self._loop.create_future()
         self._failure: NotOpenError | None = None
+        # The reader may pause for room until close() was called or the connection ended.
+        self._pausable = True
+        self._paused_on: asyncio.Future[None] | None = None
+        self._lost: asyncio.Task[None] | None = None
 
     @property
     def accepting(self) -> bool:
-        """True until close() was called or the connection ended."""
-        return not self._closing
+        """True until close() was called or the closing handshake began (from either side)."""
+        return not self._closing and self.ws.protocol.state is State.OPEN
 
     def send(self, payload: Payload, is_text: bool) -> Delivery:
         """Send an encoded message, or queue it behind earlier ones; the result can be awaited.
@@ -134,6 +153,7 @@ class Channel:
         eager task would): a small message is then written before this returns, with no
         loop iteration in between, which keeps echo round trips as fast as plain websockets.
         If it has to wait (backpressure), the writer finishes it before anything else.
+        The caller checked ``accepting`` first, so this never runs on a closing connection.
         """
         self._queued += 1
         seq = self._queued
@@ -175,20 +195,27 @@ class Channel:
     async def run(self) -> None:
         """Read until the connection closes, then report unsent messages and emit 'close'."""
         writer = self._loop.create_task(self._write_loop())
-        emit = self._owner.emit
+        owner = self._owner
+        emit = owner.emit
         decode = self._decode
-        listeners = self._owner._listeners
+        has_listeners = owner.has_listeners
         try:
             async for data in self.ws:
-                if listeners.get("frame"):
+                if has_listeners("frame"):
                     emit("frame", "in", data)
                 try:
                     value = decode(data)
                 except DecodeError as exc:
-                    emit("message", exc.raw)
+                    value = exc.raw
+                    emit("message", value)
                     emit("error", exc)
-                    continue
-                emit("message", value)
+                else:
+                    emit("message", value)
+                inbox = owner.inbox
+                if inbox is not None:
+                    inbox.put(value)
+                if (inbox is not None or owner.handler_backlog) and self._pausable:
+                    await self._wait_for_room()
         except ConnectionClosed:
             pass
         except asyncio.CancelledError:
@@ -205,15 +232,47 @@ class Channel:
         await self.ws.wait_closed()
         self._finish()
 
+    async def _wait_for_room(self) -> None:
+        """Pause reading while ``max_queue`` messages wait for recv() or for handlers."""
+        owner = self._owner
+        while self._pausable:
+            room = owner.inbox.room() if owner.inbox is not None else None
+            if room is None:
+                room = owner.backlog_below(owner.max_queue)
+                if room is None:
+                    return
+            if self._lost is None:
+                self._lost = self._loop.create_task(self.ws.wait_closed())
+                self._lost.add_done_callback(lambda _lost: self._stop_pausing())
+            self._paused_on = room
+            await room
+            self._paused_on = None
+
+    def _stop_pausing(self) -> None:
+        """Read on whatever waits from now on: the connection is closing or lost."""
+        self._pausable = False
+        if self._paused_on is not None and not self._paused_on.done():
+            self._paused_on.set_result(None)
+
     async def close(self, code: int, reason: str) -> None:
-        """Send what is in the outbox, close with ``code``, and wait until 'close' was emitted."""
+        """Send what is in the outbox, close with ``code``, and wait until 'close' was emitted.
+
+        After ``close_timeout`` (a peer that never reads, never answers the close frame)
+        the connection is dropped: ``'close'`` then reports 1006.
+        """
         if not self._closing:
             self._closing = True
+            self._close_requested = True
             self._wake_writer()
-            if self._sent < self._queued:
-                with contextlib.suppress(NotOpenError):
-                    await self.wait_sent(self._queued)
-            await self.ws.close(code, reason)
+            self._stop_pausing()
+            try:
+                async with asyncio.timeout(self._close_timeout):
+                    if self._sent < self._queued:
+                        with contextlib.suppress(NotOpenError):
+                            await self.wait_sent(self._queued)
+                    await self.ws.close(code, reason)
+            except TimeoutError:
+                self.ws.transport.abort()
         await asyncio.shield(self._ended)
 
     def _wake_writer(self) -> None:
@@ -251,8 +310,7 @@ class Channel:
     ) -> None:
         """Book-keeping once a message was handed to the transport."""
         self._sent += 1
-        listeners = self._owner._listeners
-        if listeners.get("frame"):
+        if self._owner.has_listeners("frame"):
             if is_text and not isinstance(payload, str):  # JSON goes out as UTF-8 bytes
                 payload = bytes(payload).decode("utf-8", "surrogatepass")
             elif not is_text and not isinstance(payload, bytes):
@@ -280,8 +338,11 @@ class Channel:
         return 1006, ""
 
     def _finish(self) -> None:
+        if self._lost is not None:
+            self._lost.cancel()
         code, reason = self._close_status()
-        self._on_end()
+        lost = code in ABNORMAL_CLOSE_CODES and not (self._close_requested and code != 1006)
+        self._on_end(code, reason, lost)
         emit = self._owner.emit
         self._failure = NotOpenError(f"the connection with {self._peer} closed (code {code})")
         for waiter in self._waiters.values():
@@ -295,7 +356,7 @@ class Channel:
                     fail_quietly(future, self._failure)
             emit("error", UnsentMessagesError(unsent, f"the connection closed first (code {code})"))
             self._outbox.clear()
-        if code in ABNORMAL_CLOSE_CODES:
+        if lost:
             emit("error", ConnectionLostError(code, reason, self._peer))
         self._ended.set_result(None)
         emit("close", code, reason)

@@ -7,10 +7,14 @@ Every exception this package raises or emits on ``'error'`` derives from ``WebSo
     ├── DecodeError (also ValueError)    a received message did not convert; .raw is delivered
     ├── ConnectError                     open(): every attempt failed (.url, .attempts, .cause)
     ├── ServerStartError                 start(): cannot listen (port in use, bad certificate)
-    ├── NotOpenError                     send()/close() on a connection that is closed
-    ├── ConnectionLostError              the connection ended abnormally (.code, .reason)
+    ├── NotOpenError                     send() on a connection that is closed or closing
+    ├── ConnectionClosed                 recv()/wait_for() after the end (.code, .reason)
+    │   └── ConnectionLostError          the connection ended abnormally
     ├── UnsentMessagesError              messages that were never sent (.count)
     └── HandlerError                     a listener raised (.event; the cause is chained)
+
+An error emitted by a Socket that has no ``'error'`` listener is emitted on its Server's
+``'error'`` instead, with the Socket on the error's ``.socket``.
 
 Option mistakes raise the built-in ``ValueError`` / ``TypeError`` at construction.
 
@@ -26,8 +30,8 @@ import socket
 import ssl
 from typing import Any
 
+from websockets import exceptions as ws_exceptions
 from websockets.exceptions import (
-    ConnectionClosed,
     InvalidHandshake,
     InvalidStatus,
     InvalidURI,
@@ -35,6 +39,7 @@ from websockets.exceptions import (
 
 __all__ = [
     "ConnectError",
+    "ConnectionClosed",
     "ConnectionLostError",
     "DecodeError",
     "EncodeError",
@@ -49,6 +54,9 @@ __all__ = [
 
 class WebSocketError(Exception):
     """Root of every error of the webSocket module."""
+
+    #: The Socket that emitted this error, when its Server re-emitted it (else None).
+    socket: Any = None
 
 
 class EncodeError(WebSocketError, TypeError):
@@ -101,15 +109,22 @@ class NotOpenError(WebSocketError):
     """The connection is closed, so it can neither send nor be closed again with a code."""
 
 
-class ConnectionLostError(WebSocketError):
-    """The connection ended without a normal closing handshake, or for a protocol error."""
+class ConnectionClosed(WebSocketError):
+    """The connection is closed: ``recv()`` has nothing left to return (``.code``, ``.reason``).
+
+    ``async for`` ends quietly on 1000 and 1001 and raises this for any other code.
+    """
 
     def __init__(self, code: int, reason: str, peer: str) -> None:
         self.code = code
         self.reason = reason
-        meaning = CLOSE_CODE_MEANINGS.get(code, "")
+        meaning = CLOSE_CODE_MEANINGS.get(code, "application code" if code >= 3000 else "")
         detail = f": {reason}" if reason else ""
         super().__init__(f"connection with {peer} ended with code {code} ({meaning}){detail}")
+
+
+class ConnectionLostError(ConnectionClosed):
+    """The connection ended without a normal closing handshake, or for a protocol error."""
 
 
 class UnsentMessagesError(WebSocketError):
@@ -128,6 +143,9 @@ class HandlerError(WebSocketError):
         self.event = event
         super().__init__(f"a handler for '{event}' raised {type(exc).__name__}: {exc}")
 
+
+#: Close codes that mean something went wrong, reported on 'error' as well as on 'close'.
+ABNORMAL_CLOSE_CODES = frozenset({1002, 1003, 1006, 1007, 1009, 1010, 1011, 1015})
 
 #: What each registered close code means (RFC 6455 §7.4.1), for messages people read.
 CLOSE_CODE_MEANINGS = {
@@ -171,9 +189,12 @@ def explain(exc: BaseException | None) -> str:
     if isinstance(exc, ssl.SSLError):
         return f"TLS failed ({exc.reason or exc}); check the certificate, key and wss:// settings"
     if isinstance(exc, InvalidStatus):
-        status = exc.response.status_code
-        hint = " (the server refused this Origin)" if status == 403 else ""
-        return f"the server answered HTTP {status} instead of accepting the WebSocket{hint}"
+        response = exc.response
+        status = f"{response.status_code} {response.reason_phrase}".rstrip()
+        hint = " (the server refused this Origin)" if response.status_code == 403 else ""
+        body = response.body.decode("utf-8", "replace").strip()[:200] if response.body else ""
+        said = f": {body}" if body else ""
+        return f"the server answered HTTP {status} instead of accepting the WebSocket{hint}{said}"
     if isinstance(exc, InvalidURI):
         return f"the URL is not a valid ws:// or wss:// URL ({exc})"
     if isinstance(exc, InvalidHandshake):
@@ -182,7 +203,7 @@ def explain(exc: BaseException | None) -> str:
         return "connection refused (is a server listening on that host and port?)"
     if isinstance(exc, TimeoutError):
         return "no answer within the connect timeout"
-    if isinstance(exc, ConnectionClosed):
+    if isinstance(exc, ws_exceptions.ConnectionClosed):
         return f"the connection closed ({exc})"
     if isinstance(exc, socket.gaierror):
         return f"the host name could not be resolved ({exc.strerror}); check its spelling"

@@ -5,17 +5,22 @@ Rules (the same for Client, Server and Socket):
 - ``on(event, handler)`` appends a listener; ``once`` appends one that is removed before its
   first call; ``off(event, handler)`` removes the earliest registration of ``handler``
   (a ``once`` registration included). ``add_listener`` / ``remove_listener`` are aliases.
+  ``on(event)`` and ``once(event)`` without a handler return a decorator.
 - ``emit(event, *args)`` calls the listeners registered at the moment of the call, in order,
   from a snapshot: a listener may add or remove listeners (itself included) safely; those
   changes apply to the next emit. It returns ``True`` if at least one listener was called.
 - A listener may be a coroutine function: the coroutine is scheduled as a task on the running
   loop and kept in a strong-reference set until it finishes. Other return values are ignored,
   awaitables included: ``socket.on('message', socket.send)`` echoes without a task per message.
+- For the events in ``serial_events`` (``'message'`` on Client and Socket) the coroutines run
+  one at a time, in emission order, in one task: a handler's reply never overtakes the reply
+  to an earlier message. ``handler_backlog`` counts those still waiting or running, so a
+  reader can stop reading while it is high.
 - A listener that raises (or whose coroutine raises) never propagates into the connection or
   the loop: the exception is wrapped in ``HandlerError`` and emitted as ``'error'`` on the same
-  emitter. With no ``'error'`` listener, or when an ``'error'`` listener itself raises, the
-  exception is logged with its traceback on the ``core`` logger instead (never raised, unlike
-  Node).
+  emitter. With no ``'error'`` listener it goes to the emitter's ``forward_errors`` callback
+  when it has one (a Socket forwards to its Server), else it is logged with its traceback on
+  the ``core`` logger (never raised, unlike Node); so is an ``'error'`` listener that raises.
 - ``wait_for(event, timeout)`` awaits the next emission: the convenience for scripts and tests.
 
 Why not ``pyee``: its ``AsyncIOEventEmitter`` lets a synchronous handler's exception escape
@@ -26,10 +31,12 @@ changing them means overriding its private methods.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
-from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from collections import deque
+from collections.abc import Callable, Coroutine
+from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from .errors import HandlerError
 
@@ -37,25 +44,52 @@ log = logging.getLogger("core")
 
 EventName = TypeVar("EventName", bound=str)
 Handler = Callable[..., Any]
+H = TypeVar("H", bound=Handler)
+#: Given the arguments of a settling event, the exception that ends a ``wait_for`` (or None).
+WaitBreaker = Callable[..., BaseException | None]
 
 
 class EventEmitter(Generic[EventName]):
     """Node semantics: on / once / off / emit, listener snapshots, tracked coroutine handlers."""
 
+    #: Events whose coroutine listeners run one at a time, in order (see the module rules).
+    serial_events: ClassVar[frozenset[str]] = frozenset()
+
     def __init__(self) -> None:
         self._listeners: dict[str, list[tuple[Handler, bool]]] = {}
         self._handler_tasks: set[asyncio.Task[Any]] = set()
+        self._serial: deque[tuple[str, Coroutine[Any, Any, Any]]] = deque()
+        self._serial_worker: asyncio.Task[None] | None = None
+        self._room: tuple[int, asyncio.Future[None]] | None = None
+        #: Where ``'error'`` events go when this emitter has no ``'error'`` listener.
+        self.forward_errors: Callable[[BaseException], None] | None = None
 
-    def on(self, event: EventName, handler: Handler) -> Handler:
-        """Call ``handler`` on every ``event``; returns it, so it can decorate a function."""
-        self._listeners.setdefault(event, []).append((handler, False))
-        return handler
+    @overload
+    def on(self, event: EventName, handler: H) -> H: ...
+    @overload
+    def on(self, event: EventName, handler: None = None) -> Callable[[H], H]: ...
+
+    def on(self, event: EventName, handler: H | None = None) -> H | Callable[[H], H]:
+        """Call ``handler`` on every ``event``; returns it. Without a handler: a decorator."""
+        if handler is None:
+            return functools.partial(self._add, event, False)
+        return self._add(event, False, handler)
 
     add_listener = on
 
-    def once(self, event: EventName, handler: Handler) -> Handler:
-        """Call ``handler`` on the next ``event`` only."""
-        self._listeners.setdefault(event, []).append((handler, True))
+    @overload
+    def once(self, event: EventName, handler: H) -> H: ...
+    @overload
+    def once(self, event: EventName, handler: None = None) -> Callable[[H], H]: ...
+
+    def once(self, event: EventName, handler: H | None = None) -> H | Callable[[H], H]:
+        """Call ``handler`` on the next ``event`` only; returns it. Without one: a decorator."""
+        if handler is None:
+            return functools.partial(self._add, event, True)
+        return self._add(event, True, handler)
+
+    def _add(self, event: str, once: bool, handler: H) -> H:
+        self._listeners.setdefault(event, []).append((handler, once))
         return handler
 
     def off(self, event: EventName, handler: Handler) -> None:
@@ -80,12 +114,29 @@ class EventEmitter(Generic[EventName]):
     def listener_count(self, event: EventName) -> int:
         return len(self._listeners.get(event, ()))
 
+    def has_listeners(self, event: str) -> bool:
+        """Whether anyone listens to ``event``: one dict look-up, for checks on hot paths."""
+        return bool(self._listeners.get(event))
+
+    @property
+    def handler_backlog(self) -> int:
+        """Coroutines of ``serial_events`` listeners not finished yet (the running one too)."""
+        return len(self._serial)
+
+    def backlog_below(self, limit: int) -> asyncio.Future[None] | None:
+        """None if ``handler_backlog < limit``; else a future done once it is (one waiter)."""
+        if len(self._serial) < limit:
+            return None
+        future = asyncio.get_running_loop().create_future()
+        self._room = (limit, future)
+        return future
+
     def emit(self, event: EventName, *args: Any) -> bool:
         """Call the listeners of ``event`` with ``args``; see the module rules."""
         entries = self._listeners.get(event)
         if not entries:
             if event == "error":
-                self._log_unhandled(args)
+                self._unhandled_error(args)
             return False
         for entry in tuple(entries):
             handler, once = entry
@@ -100,47 +151,112 @@ class EventEmitter(Generic[EventName]):
                 self._handler_failed(event, exc)
                 continue
             if result is not None and inspect.iscoroutine(result):
-                self._track(event, result)
+                if event in self.serial_events:
+                    self._run_serially(event, result)
+                else:
+                    self._track(event, result)
         return True
 
     async def wait_for(self, event: EventName, timeout: float | None = None) -> Any:
         """Wait for the next ``event``; return its argument (a tuple if several, None if none).
 
-        Raises ``TimeoutError`` after ``timeout`` seconds; cancelling the wait is safe.
+        Raises ``TimeoutError`` naming the event after ``timeout`` seconds; cancelling the
+        wait is safe.
         """
+        return await self._wait_for(event, timeout)
+
+    async def _wait_for(
+        self,
+        event: str,
+        timeout: float | None,
+        breaker: tuple[str, WaitBreaker] | None = None,
+    ) -> Any:
+        """``wait_for``, also ended by ``breaker``: (event, args -> exception to raise or None)."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
         def resolve(*args: Any) -> None:
             if not future.done():
                 future.set_result(args[0] if len(args) == 1 else (args or None))
 
-        self.on(event, resolve)
-        try:
-            return await asyncio.wait_for(future, timeout)
-        finally:
-            self.off(event, resolve)
+        def interrupt(*args: Any) -> None:
+            assert breaker is not None
+            error = breaker[1](*args)
+            if error is not None and not future.done():
+                future.set_exception(error)
 
-    def _track(self, event: str, coroutine: Any) -> None:
+        self._add(event, False, resolve)
+        if breaker is not None:
+            self._add(breaker[0], False, interrupt)
+        try:
+            async with asyncio.timeout(timeout):
+                return await future
+        except TimeoutError:
+            raise TimeoutError(f"no '{event}' event within {timeout} s on {self!r}") from None
+        finally:
+            self.off(event, resolve)  # type: ignore[arg-type]
+            if breaker is not None:
+                self.off(breaker[0], interrupt)  # type: ignore[arg-type]
+
+    def _track(self, event: str, coroutine: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._handler_tasks.add(task)
 
-        def finished(done: asyncio.Future[Any]) -> None:
-            self._handler_tasks.discard(done)  # type: ignore[arg-type]
-            if not done.cancelled() and done.exception() is not None:
-                self._handler_failed(event, done.exception())  # type: ignore[arg-type]
+        def finished(done: asyncio.Task[Any]) -> None:
+            self._handler_tasks.discard(done)
+            if not done.cancelled() and (exc := done.exception()) is not None:
+                self._handler_failed(event, exc)
 
         task.add_done_callback(finished)
 
+    def _run_serially(self, event: str, coroutine: Coroutine[Any, Any, Any]) -> None:
+        self._serial.append((event, coroutine))
+        if self._serial_worker is None:
+            self._serial_worker = asyncio.get_running_loop().create_task(self._serial_loop())
+
+    async def _serial_loop(self) -> None:
+        queue = self._serial
+        try:
+            while queue:
+                event, coroutine = queue[0]
+                try:
+                    await coroutine
+                except asyncio.CancelledError:
+                    task = asyncio.current_task()
+                    if task is not None and task.cancelling():
+                        raise  # this worker is cancelled (loop shutdown), not the handler
+                except Exception as exc:
+                    self._handler_failed(event, exc)
+                queue.popleft()
+                if self._room is not None and len(queue) < self._room[0]:
+                    self._free_room()
+        except asyncio.CancelledError:
+            for _event, waiting in queue:
+                waiting.close()  # never started: close it so it is not reported as un-awaited
+            queue.clear()
+            raise
+        finally:
+            self._serial_worker = None
+            self._free_room()
+
+    def _free_room(self) -> None:
+        if self._room is not None:
+            room, self._room = self._room[1], None
+            if not room.done():
+                room.set_result(None)
+
     def _handler_failed(self, event: str, exc: BaseException) -> None:
-        if event == "error" or not self._listeners.get("error"):
+        if event == "error" or not (self._listeners.get("error") or self.forward_errors):
             log.error("%s: a handler for '%s' raised", type(self).__name__, event, exc_info=exc)
             return
         error = HandlerError(event, exc)
         error.__cause__ = exc
         self.emit("error", error)  # type: ignore[arg-type]
 
-    def _log_unhandled(self, args: tuple[Any, ...]) -> None:
+    def _unhandled_error(self, args: tuple[Any, ...]) -> None:
         exc = args[0] if args and isinstance(args[0], BaseException) else None
+        if exc is not None and self.forward_errors is not None:
+            self.forward_errors(exc)
+            return
         log.error(
             "%s emitted 'error' with no listener: %s",
             type(self).__name__,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Generator
+from typing import Any
 
 
 def running_loop(what: str) -> asyncio.AbstractEventLoop:
@@ -20,13 +22,13 @@ def running_loop(what: str) -> asyncio.AbstractEventLoop:
         ) from None
 
 
-def retrieve_exception(future: asyncio.Future) -> None:
+def retrieve_exception(future: asyncio.Future[Any]) -> None:
     """Done-callback: mark a fire-and-forget future's exception as seen (it is also emitted)."""
     if not future.cancelled():
         future.exception()
 
 
-def fail_quietly(future: asyncio.Future, exc: BaseException) -> None:
+def fail_quietly(future: asyncio.Future[Any], exc: BaseException) -> None:
     """Fail ``future`` and mark the exception seen: the loss is reported on 'error' instead.
 
     Cheaper than a done-callback on every send future, which would cost a loop callback each.
@@ -34,3 +36,21 @@ def fail_quietly(future: asyncio.Future, exc: BaseException) -> None:
     if not future.done():
         future.set_exception(exc)
         future.exception()
+
+
+class Shielded:
+    """The awaitable that ``close()`` and ``stop()`` return: cancelling an await of it stops
+    only that wait (e.g. ``wait_for(client.close(), 0.05)``), never the task itself, so a
+    later await of the same task still completes normally. Awaiting it again is fine."""
+
+    __slots__ = ("task",)
+
+    def __init__(self, task: asyncio.Task[None]) -> None:
+        self.task = task
+        task.add_done_callback(retrieve_exception)
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return asyncio.shield(self.task).__await__()
+
+    def done(self) -> bool:
+        return self.task.done()

@@ -52,6 +52,13 @@ def _check_count(owner: str, name: str, value: Any) -> Any:
     return value
 
 
+def _check_positive(owner: str, name: str, value: Any) -> Any:
+    value = _check_count(owner, name, value)
+    if value == 0:
+        raise ValueError(f"{owner} option '{name}' must be at least 1, got 0")
+    return value
+
+
 def _check_port(owner: str, name: str, value: Any) -> Any:
     value = _check_count(owner, name, value)
     if value > 65535:
@@ -139,6 +146,7 @@ _CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
     "ms": _check_ms,
     "optional_ms": _check_optional_ms,
     "count": _check_count,
+    "positive": _check_positive,
     "port": _check_port,
     "bool": _check_bool,
     "str": _check_str,
@@ -170,6 +178,20 @@ _SUBPROTOCOLS = Option(
 )
 _PING = Option(
     "ping_interval", None, 20_000, "optional_ms", "ms between keepalive pings (None: no pings)"
+)
+_CLOSE_TIMEOUT = Option(
+    "close_timeout",
+    None,
+    10_000,
+    "ms",
+    "ms close() (and stop()) waits for the peer; then the connection is dropped (1006)",
+)
+_MAX_QUEUE = Option(
+    "max_queue",
+    None,
+    16,
+    "positive",
+    "messages waiting for recv() or for async handlers before reading pauses",
 )
 
 CLIENT_OPTIONS: tuple[Option, ...] = (
@@ -213,6 +235,15 @@ CLIENT_OPTIONS: tuple[Option, ...] = (
     Option("origin", None, None, "optional_str", "Origin header of the handshake"),
     _MAX_SIZE,
     _PING,
+    _CLOSE_TIMEOUT,
+    _MAX_QUEUE,
+    Option(
+        "reconnect",
+        None,
+        False,
+        "bool",
+        "connect again (under the retry options) when an open connection is lost",
+    ),
 )
 
 SERVER_OPTIONS: tuple[Option, ...] = (
@@ -250,6 +281,8 @@ SERVER_OPTIONS: tuple[Option, ...] = (
         "ms a connection may take to complete its handshake",
     ),
     _PING,
+    _CLOSE_TIMEOUT,
+    _MAX_QUEUE,
 )
 
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 from typing import Any
+
+from websockets.exceptions import InvalidStatus
+
+#: HTTP 4xx answers that say "try again later", so they are retried like a refused connection.
+RETRIABLE_CLIENT_ERRORS = frozenset({408, 429})
 
 
 @dataclass(frozen=True)
@@ -26,3 +32,17 @@ class RetryPolicy:
     def delay_before(self, attempt: int) -> float:
         """Seconds to wait before attempt number ``attempt`` (1-based)."""
         return 0.0 if attempt == 1 else self.delay
+
+
+def is_fatal(exc: BaseException) -> bool:
+    """True when retrying cannot help: the server refused us, or we refused its certificate.
+
+    An HTTP 4xx answer (but 408 and 429) and a failed certificate check give the same result
+    on every attempt; refused connections, timeouts and 5xx answers may not.
+    """
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return True
+    if isinstance(exc, InvalidStatus):
+        status = exc.response.status_code
+        return 400 <= status < 500 and status not in RETRIABLE_CLIENT_ERRORS
+    return False

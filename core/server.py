@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import os
 import ssl
 from collections.abc import Awaitable, Mapping
+from types import TracebackType
 from typing import Any, Literal
 
 from websockets.asyncio.server import Server as _WsServer
@@ -14,10 +17,11 @@ from websockets.asyncio.server import ServerConnection, serve
 
 from . import mime, tls
 from .connection import Channel, check_close_code
-from .errors import NotOpenError, ServerStartError
+from .errors import NotOpenError, ServerStartError, WebSocketError
 from .events import EventEmitter
-from .loop import retrieve_exception, running_loop
+from .loop import Shielded, retrieve_exception, running_loop
 from .options import SERVER_OPTIONS, parse
+from .pull import Endpoint
 
 log = logging.getLogger("core")
 
@@ -25,30 +29,39 @@ ServerEvent = Literal["listening", "connection", "error", "close"]
 SocketEvent = Literal["message", "close", "error", "frame"]
 
 
-class Socket(EventEmitter[SocketEvent]):
+class Socket(Endpoint[SocketEvent]):
     """One connection accepted by a Server; made by the Server, never by the user.
 
-    Open when handed to the Server's ``'connection'`` handlers.
+    Open when handed to the Server's ``'connection'`` handlers. Pull its messages with
+    ``await socket.recv()`` or ``async for message in socket`` (a coroutine ``'connection'``
+    handler that starts pulling before its first ``await`` sees every message).
 
     Events:
         ``'message'`` (value)
             a whole message from the client, converted per the server's ``receiveType``
-            (raw if it did not convert).
+            (raw if it did not convert). Coroutine listeners run one at a time, in order.
         ``'close'`` (code: int, reason: str)
             the connection closed, from either side.
         ``'error'`` (exception: WebSocketError)
             a conversion failed, the connection was lost or broke the protocol, unsent
-            messages were dropped, or a handler raised.
+            messages were dropped, or a handler raised. With no listener here, the Server
+            emits it on its ``'error'`` with this Socket on the exception's ``.socket``.
         ``'frame'`` (direction: 'in' | 'out', payload: str | bytes)
             beyond the spec: the payload as on the wire (see ``Client``).
 
     Attributes: ``remote_address`` (host, port), ``request_headers`` and
     ``response_headers`` of the handshake (case-insensitive mappings), ``path`` (request
-    path and query), ``subprotocol`` (or None).
+    path and query), ``subprotocol`` (or None); once closed ``close_code``, ``close_reason``.
     """
 
-    def __init__(self, ws: ServerConnection, encode: mime.Encoder, decode: mime.Decoder) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        ws: ServerConnection,
+        encode: mime.Encoder,
+        decode: mime.Decoder,
+        options: dict[str, Any],
+    ) -> None:
+        super().__init__(options["max_queue"])
         self.remote_address: tuple[Any, ...] = tuple(ws.remote_address or ())
         self.request_headers = ws.request.headers if ws.request else None
         self.response_headers = ws.response.headers if ws.response else None
@@ -57,8 +70,11 @@ class Socket(EventEmitter[SocketEvent]):
         self._encode = encode
         self._peer = ":".join(str(part) for part in self.remote_address[:2]) or "client"
         self._open = True
-        self._channel = Channel(ws, self, decode, self._peer, on_end=self._ended)
-        self._closing: asyncio.Task[None] | None = None
+        close_timeout = options["close_timeout"] / 1000 or None
+        self._channel = Channel(
+            ws, self, decode, self._peer, on_end=self._ended, close_timeout=close_timeout
+        )
+        self._closing: Shielded | None = None
 
     def __repr__(self) -> str:
         return f"<Socket {self.remote_address} {'open' if self._open else 'closed'}>"
@@ -77,23 +93,29 @@ class Socket(EventEmitter[SocketEvent]):
         """
         payload, is_text = self._encode(data)
         if not self._channel.accepting:
-            raise NotOpenError(f"the socket from {self._peer} is closed")
+            raise NotOpenError(f"the socket from {self._peer} is closed or closing")
         return self._channel.send(payload, is_text)
 
     def close(self, code: int = 1000, reason: str = "") -> Awaitable[None]:
         """Close this connection after sending what was already accepted. Idempotent.
 
-        The awaitable completes after ``'close'`` was emitted.
+        ``code``: 1000-1003, 1007-1014 or 3000-4999 (``ValueError`` otherwise). The
+        awaitable completes after ``'close'`` was emitted, within the server's
+        ``close_timeout``; cancelling an await of it does not stop the close.
         """
         check_close_code(code, reason)
         if self._closing is None:
-            self._closing = running_loop("socket.close()").create_task(
-                self._channel.close(code, reason)
-            )
+            task = running_loop("socket.close()").create_task(self._channel.close(code, reason))
+            self._closing = Shielded(task)
         return self._closing
 
-    def _ended(self) -> None:
+    async def run(self) -> None:
+        """Read and dispatch until the connection ends (the Server awaits this; not for users)."""
+        await self._channel.run()
+
+    def _ended(self, code: int, reason: str, lost: bool) -> None:
         self._open = False
+        self._connection_ended(code, reason, lost, self._peer)
 
 
 class Server(EventEmitter[ServerEvent]):
@@ -108,10 +130,13 @@ class Server(EventEmitter[ServerEvent]):
         ``'connection'`` (socket: Socket)
             a handshake completed; handlers set on the socket here see every message.
         ``'error'`` (exception: WebSocketError)
-            the server could not start (``ServerStartError``: port in use, bad certificate)
-            or a handler raised (``HandlerError``).
+            the server could not start (``ServerStartError``: port in use, bad certificate),
+            a handler raised (``HandlerError``), or a Socket with no ``'error'`` listener
+            reported an error (that Socket is the exception's ``.socket``).
         ``'close'`` ()
             beyond the spec: the server has stopped and every socket is closed.
+
+    ``async with Server(...) as server:`` starts (raising ``ServerStartError``) and stops.
     """
 
     def __init__(self, options: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
@@ -126,11 +151,23 @@ class Server(EventEmitter[ServerEvent]):
         self._sockets: set[Socket] = set()
         self._listening: asyncio.Event | None = None
         self._starting: asyncio.Task[None] | None = None
-        self._stopping: asyncio.Task[None] | None = None
+        self._stopping: Shielded | None = None
 
     def __repr__(self) -> str:
         where = f"port {self._port}" if self._port is not None else "not listening"
         return f"<Server {self.options['host_interface']} {where}>"
+
+    async def __aenter__(self) -> Server:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.stop()
 
     @property
     def port(self) -> int | None:
@@ -162,11 +199,13 @@ class Server(EventEmitter[ServerEvent]):
     def stop(self) -> Awaitable[None]:
         """Stop listening and close every Socket (code 1001); done when all are closed.
 
-        Each Socket emits ``'close'``, then the Server emits ``'close'``. Idempotent.
+        Each Socket emits ``'close'``, then the Server emits ``'close'``. Idempotent. Done
+        within ``close_timeout`` (peers that do not answer are dropped with 1006);
+        cancelling an await of it does not stop the stopping.
         """
         loop = running_loop("server.stop()")
         if self._stopping is None:
-            self._stopping = loop.create_task(self._stop())
+            self._stopping = Shielded(loop.create_task(self._stop()))
         return self._stopping
 
     async def _start(self) -> None:
@@ -186,6 +225,7 @@ class Server(EventEmitter[ServerEvent]):
                 subprotocols=o["subprotocols"],
                 open_timeout=o["handshake_timeout"] / 1000 or None,
                 ping_interval=o["ping_interval"] / 1000 if o["ping_interval"] else None,
+                close_timeout=o["close_timeout"] / 1000 or None,
             )
         except (OSError, ValueError, ssl.SSLError) as exc:
             error = ServerStartError(host, port, exc)
@@ -199,13 +239,23 @@ class Server(EventEmitter[ServerEvent]):
     async def _handle(self, ws: ServerConnection) -> None:
         assert self._listening is not None
         await self._listening.wait()
-        socket = Socket(ws, self._encode, self._decode)
+        socket = Socket(ws, self._encode, self._decode, self.options)
+        socket.forward_errors = functools.partial(self._socket_error, socket)
         self._sockets.add(socket)
         try:
-            self.emit("connection", socket)
-            await socket._channel.run()
+            if self.emit("connection", socket):
+                # Let coroutine handlers run up to their first await, so that one which
+                # starts pulling (``async for m in socket``) is in time for the first message.
+                await asyncio.sleep(0)
+            await socket.run()
         finally:
             self._sockets.discard(socket)
+
+    def _socket_error(self, socket: Socket, error: BaseException) -> None:
+        """An error of a Socket that has no 'error' listener: report it here."""
+        if isinstance(error, WebSocketError):
+            error.socket = socket
+        self.emit("error", error)
 
     async def _stop(self) -> None:
         if self._starting is not None and not self._starting.done():
@@ -213,13 +263,20 @@ class Server(EventEmitter[ServerEvent]):
         server, self._ws_server = self._ws_server, None
         if server is None:
             return
+        loop = asyncio.get_running_loop()
+        close_timeout = self.options["close_timeout"] / 1000 or None
+        deadline = None if close_timeout is None else loop.time() + close_timeout
         # Stop accepting (handshakes under way get HTTP 503), then close each Socket through
         # its Channel so that messages it already accepted are sent before the close frame.
+        # Each close gives up after close_timeout by itself.
         server.close(close_connections=False)
         closing = [socket.close(1001, "server stopping") for socket in self.sockets]
         if closing:
             await asyncio.gather(*closing, return_exceptions=True)
-        await server.wait_closed()
+        # Handshakes still under way after the deadline end at their own handshake_timeout.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout_at(deadline and max(deadline, loop.time() + 0.1)):
+                await server.wait_closed()
         self._port = None
         self.emit("close")
 

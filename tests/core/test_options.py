@@ -30,10 +30,14 @@ def test_spec_defaults() -> None:
         "origin": None,
         "max_message_size": 1048576,
         "ping_interval": 20000,
+        "close_timeout": 10000,
+        "max_queue": 16,
+        "reconnect": False,
     }
     server = parse("Server", SERVER_OPTIONS, None, {})
     assert server["host_interface"] == "localhost" and server["port"] == 80
     assert server["pfx_key_cert_path"] == "" and server["handshake_timeout"] == 10000
+    assert server["close_timeout"] == 10000 and server["max_queue"] == 16
 
 
 def test_camel_case_dict_and_snake_case_keywords_are_the_same_options() -> None:
@@ -93,9 +97,11 @@ def test_bad_client_values_raise_at_construction(options: dict, error: type, tex
         Client(options)
 
 
-def test_options_must_be_a_dict() -> None:
+def test_options_must_be_a_dict_or_a_url() -> None:
     with pytest.raises(TypeError, match=r"options must be a dict"):
-        Client("localhost:8080")  # type: ignore[arg-type]
+        Client(8080)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"'localhost:8080' is not a valid ws:// or wss:// URL"):
+        Client("localhost:8080")
 
 
 def test_server_tls_options_are_checked_at_construction(tmp_path) -> None:
@@ -103,12 +109,12 @@ def test_server_tls_options_are_checked_at_construction(tmp_path) -> None:
         Server(sslTls=True)
     with pytest.raises(ValueError, match="cert_path and key_path go together"):
         Server(cert_path=str(tmp_path / "c.pem"))
-    with pytest.raises(ValueError, match="pfx_key_cert_path .* is not a file"):
+    with pytest.raises(ValueError, match=r"pfx_key_cert_path .* is not a file"):
         Server(sslTls=True, pfxKeyCertPath=str(tmp_path / "missing.pfx"))
 
 
 def test_client_ca_file_must_be_readable(tmp_path) -> None:
-    with pytest.raises(ValueError, match="trustedCACertPath .* cannot be read"):
+    with pytest.raises(ValueError, match=r"trustedCACertPath .* cannot be read"):
         Client(sslTls=True, trustedCACertPath=str(tmp_path / "nope.pem"))
 
 

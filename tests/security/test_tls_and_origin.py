@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import (
     pkcs12,
 )
 
-from core import Client, ConnectError, Server, ServerStartError
+from core import Client, ConnectError, Server, ServerStartError, UnsentMessagesError
 from tests.faults.rawws import RawClient
 from tests.helpers import TIMEOUT, Recorder, loopback_server
 
@@ -169,7 +169,10 @@ async def test_client_refuses_an_untrusted_certificate_with_a_clear_error(
     assert "set trusted_ca_cert_path to the CA that signed it, or trust_all for testing" in str(
         error
     )
-    assert rec.names() == ["error"] and rec.values("error")[0] is error
+    # The message sent before open is reported lost with it (not sent by a later open()).
+    assert rec.names() == ["error", "error"] and rec.values("error")[0] is error
+    assert isinstance(rec.values("error")[1], UnsentMessagesError)
+    assert error.attempts == 1  # a refused certificate is not retried
     assert client.state == "failed" and connections.events == []
 
 

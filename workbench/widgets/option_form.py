@@ -217,9 +217,9 @@ class OptionForm(QWidget):
             box = QCheckBox(label_for(option))
             box.toggled.connect(self.changed)
             return box
-        if kind in ("port", "count", "ms", "optional_ms", "size"):
+        if kind in ("port", "count", "positive", "ms", "optional_ms", "size"):
             spin = QSpinBox()
-            spin.setMaximum(65535 if kind == "port" else _MAX_INT)
+            spin.setRange(1 if kind == "positive" else 0, 65535 if kind == "port" else _MAX_INT)
             spin.setGroupSeparatorShown(kind != "port")
             if kind in ("ms", "optional_ms"):
                 spin.setSuffix(" ms")

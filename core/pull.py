@@ -1,0 +1,178 @@
+"""The pull side shared by Client and Socket: ``recv()``, ``async for``, ``close_code``.
+
+Pulling starts at the first ``recv()`` (or at a Client's ``async with``): from then on every
+message also goes into an ``Inbox`` of at most ``max_queue`` messages, and the connection
+stops reading while it is full (backpressure: the peer is slowed, nothing is dropped). An
+endpoint used only with listeners never makes an Inbox, so pulling costs it nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from .errors import ConnectionClosed, ConnectionLostError
+from .events import EventEmitter
+
+EventName = TypeVar("EventName", bound=str)
+
+#: Events a ``wait_for`` keeps waiting for across the end of a connection.
+LIFECYCLE_EVENTS = frozenset({"open", "close", "error", "connecting"})
+
+
+class Inbox:
+    """Received messages kept for ``recv()``; says when the reader should wait for room."""
+
+    def __init__(self, limit: int) -> None:
+        self._items: deque[Any] = deque()
+        self._limit = limit
+        self._arrived = asyncio.Event()
+        self._room: asyncio.Future[None] | None = None
+        self._end: Callable[[], BaseException] | None = None
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def put(self, value: Any) -> None:
+        self._items.append(value)
+        self._arrived.set()
+
+    def room(self) -> asyncio.Future[None] | None:
+        """None while fewer than ``limit`` messages wait; else a future done once they do."""
+        if len(self._items) < self._limit:
+            return None
+        self._room = asyncio.get_running_loop().create_future()
+        return self._room
+
+    def end(self, error: Callable[[], BaseException] | None) -> None:
+        """No more messages will come (``error()`` is raised once empty); None: more will."""
+        self._end = error
+        if error is not None:
+            self._arrived.set()
+
+    async def get(self) -> Any:
+        """The oldest message; waits for one, or raises the end's error once empty."""
+        while not self._items:
+            if self._end is not None:
+                raise self._end()
+            self._arrived.clear()
+            await self._arrived.wait()
+        value = self._items.popleft()
+        if self._room is not None and len(self._items) < self._limit:
+            room, self._room = self._room, None
+            if not room.done():
+                room.set_result(None)
+        return value
+
+
+class Endpoint(EventEmitter[EventName]):
+    """Client and Socket: events plus ``recv()``, ``async for`` and the close status.
+
+    ``'message'`` coroutine listeners run one at a time in arrival order (``serial_events``).
+    """
+
+    serial_events = frozenset({"message"})
+
+    def __init__(self, max_queue: int) -> None:
+        super().__init__()
+        #: Most messages waiting for ``recv()`` (and for coroutine listeners) before the
+        #: connection stops reading.
+        self.max_queue = max_queue
+        #: The messages kept for ``recv()`` once pulling started, else None.
+        self.inbox: Inbox | None = None
+        self._close_code: int | None = None
+        self._close_reason: str | None = None
+        self._ended_for_good: Callable[[], ConnectionClosed] | None = None
+        self._last_end: tuple[int, str, bool, str] | None = None
+
+    @property
+    def close_code(self) -> int | None:
+        """The code of the close that ended the connection; None until it closed."""
+        return self._close_code
+
+    @property
+    def close_reason(self) -> str | None:
+        """The reason of that close (``''`` if none was given); None until it closed."""
+        return self._close_reason
+
+    def start_pulling(self) -> Inbox:
+        """Keep every message from now on for ``recv()`` (done by the first ``recv()``)."""
+        if self.inbox is None:
+            self.inbox = Inbox(self.max_queue)
+            self.inbox.end(self._ended_for_good)
+        return self.inbox
+
+    async def recv(self) -> Any:
+        """The next message, converted as for ``'message'``; waits until one arrives.
+
+        Raises ``ConnectionClosed`` (``ConnectionLostError`` for an abnormal end) once the
+        connection closed and every message received before was returned. Cancelling the
+        wait is safe: no message is lost. Concurrent calls each get a different message.
+        """
+        inbox = self.start_pulling()
+        if not len(inbox) and (refusal := self._not_receiving()) is not None:
+            raise refusal
+        return await inbox.get()
+
+    def __aiter__(self) -> Endpoint[EventName]:
+        self.start_pulling()
+        return self
+
+    async def __anext__(self) -> Any:
+        """The next message; ends on a normal close (1000, 1001), raises on any other."""
+        try:
+            return await self.recv()
+        except ConnectionClosed as closed:
+            if closed.code in (1000, 1001):
+                raise StopAsyncIteration from None
+            raise
+
+    async def wait_for(self, event: EventName, timeout: float | None = None) -> Any:
+        """Wait for the next ``event`` (see ``EventEmitter.wait_for``).
+
+        For a data event (``'message'``...) it raises ``ConnectionClosed`` at once if the
+        connection has ended or ends while it waits.
+        """
+        if event in LIFECYCLE_EVENTS:
+            return await super().wait_for(event, timeout)
+        if self._ended_for_good is not None:
+            raise self._ended_for_good()
+        return await self._wait_for(event, timeout, ("close", self._end_of_wait))
+
+    def _end_of_wait(self, *_close_args: Any) -> BaseException | None:
+        return self._ended_for_good() if self._ended_for_good is not None else None
+
+    def _not_receiving(self) -> BaseException | None:
+        """What ``recv()`` raises when nothing is buffered; None while messages may come."""
+        return self._ended_for_good() if self._ended_for_good is not None else None
+
+    def _connection_opened(self) -> None:
+        self._close_code = self._close_reason = None
+        self._ended_for_good = self._last_end = None
+        if self.inbox is not None:
+            self.inbox.end(None)
+
+    def _connection_ended(
+        self, code: int, reason: str, lost: bool, peer: str, final: bool = True
+    ) -> None:
+        """Record the close; when ``final`` (no reconnect follows), end recv() and waits."""
+        self._close_code, self._close_reason = code, reason
+        self._last_end = (code, reason, lost, peer)
+        if final:
+            self._end_for_good()
+
+    def _end_for_good(self) -> None:
+        """No connection follows the last one: recv() and data waits raise from now on."""
+        if self._last_end is None or self._ended_for_good is not None:
+            return
+        code, reason, lost, peer = self._last_end
+        kind = ConnectionLostError if lost else ConnectionClosed
+
+        def error() -> ConnectionClosed:
+            return kind(code, reason, peer)
+
+        self._ended_for_good = error
+        if self.inbox is not None:
+            self.inbox.end(error)

@@ -7,6 +7,7 @@ imports Qt. See README.md for the tables of options, events and MIME types.
 from .client import Client
 from .errors import (
     ConnectError,
+    ConnectionClosed,
     ConnectionLostError,
     DecodeError,
     EncodeError,
@@ -27,6 +28,7 @@ supportedSendTypes = supported_send_types
 __all__ = [
     "Client",
     "ConnectError",
+    "ConnectionClosed",
     "ConnectionLostError",
     "DecodeError",
     "EncodeError",

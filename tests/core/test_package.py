@@ -28,6 +28,7 @@ def test_public_surface_is_pinned() -> None:
             "ConnectionLostError",
             "UnsentMessagesError",
             "HandlerError",
+            "ConnectionClosed",
         ]
     )
     assert core.supportedSendTypes() == core.supported_send_types()
@@ -56,8 +57,10 @@ def test_errors_share_one_root() -> None:
         "ConnectionLostError",
         "UnsentMessagesError",
         "HandlerError",
+        "ConnectionClosed",
     ):
         assert issubclass(getattr(core, name), core.WebSocketError)
+    assert issubclass(core.ConnectionLostError, core.ConnectionClosed)
     assert issubclass(core.EncodeError, TypeError) and issubclass(core.DecodeError, ValueError)
 
 

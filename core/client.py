@@ -278,7 +278,11 @@ class Client(Endpoint[ClientEvent]):
             assert self._opened is not None
             self._opened.set_result(None)
             self.emit("open")
-            await channel.run()
+            try:
+                await channel.run()
+            except asyncio.CancelledError:  # the loop is shutting down: no reconnecting
+                self._state = "closed"
+                raise
             if self.state != "connecting":  # connecting again after a lost connection
                 return
 

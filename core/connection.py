@@ -21,6 +21,7 @@ from websockets.exceptions import ConnectionClosed
 
 from .errors import ConnectionLostError, DecodeError, NotOpenError, UnsentMessagesError
 from .events import EventEmitter
+from .frames import FrameTap, TappedClientConnection
 from .loop import fail_quietly
 from .mime import Decoder, Payload
 
@@ -121,11 +122,38 @@ class Channel:
         self._closing = False
         self._ended = self._loop.create_future()
         self._failure: NotOpenError | None = None
+        self._frame_tap: FrameTap | None = None
+        if isinstance(ws, TappedClientConnection):
+            self._frame_tap = ws.frame_tap
+            self._frame_tap.attach(owner)
+        if owner.listener_count("frame"):
+            self.watch_frames()
 
     @property
     def accepting(self) -> bool:
         """True until close() was called or the connection ended."""
         return not self._closing
+
+    def watch_frames(self) -> None:
+        """Emit every frame as ``'frame'`` on the owner (it got a listener); see core.frames."""
+        if self._frame_tap is None:
+            self._frame_tap = FrameTap(self.ws.protocol, self._owner)
+        self._frame_tap.install()
+
+    async def ping(self) -> float:
+        """Send a ping and return the round trip in seconds once its pong arrives.
+
+        ``NotOpenError`` if the connection is closing or closed, or ends before the pong.
+        """
+        if self._closing:
+            raise NotOpenError(f"the connection with {self._peer} is closing")
+        try:
+            pong = await self.ws.ping()
+            return await pong
+        except ConnectionClosed as exc:
+            raise NotOpenError(
+                f"the connection with {self._peer} closed before the pong arrived"
+            ) from exc
 
     def send(self, payload: Payload, is_text: bool) -> Delivery:
         """Send an encoded message, or queue it behind earlier ones; the result can be awaited.
@@ -178,10 +206,12 @@ class Channel:
         emit = self._owner.emit
         decode = self._decode
         listeners = self._owner._listeners
+        if self._frame_tap is not None:
+            self._frame_tap.flush()  # frames that came with the handshake response
         try:
             async for data in self.ws:
-                if listeners.get("frame"):
-                    emit("frame", "in", data)
+                if listeners.get("wire_message"):
+                    emit("wire_message", "in", data)
                 try:
                     value = decode(data)
                 except DecodeError as exc:
@@ -252,12 +282,12 @@ class Channel:
         """Book-keeping once a message was handed to the transport."""
         self._sent += 1
         listeners = self._owner._listeners
-        if listeners.get("frame"):
+        if listeners.get("wire_message"):
             if is_text and not isinstance(payload, str):  # JSON goes out as UTF-8 bytes
                 payload = bytes(payload).decode("utf-8", "surrogatepass")
             elif not is_text and not isinstance(payload, bytes):
                 payload = bytes(payload)
-            self._owner.emit("frame", "out", payload)
+            self._owner.emit("wire_message", "out", payload)
         if future is not None and not future.done():
             future.set_result(None)
         if self._waiters:
@@ -280,6 +310,8 @@ class Channel:
         return 1006, ""
 
     def _finish(self) -> None:
+        if self._frame_tap is not None:
+            self._frame_tap.flush()  # the close frames, before 'close'
         code, reason = self._close_status()
         self._on_end()
         emit = self._owner.emit

@@ -49,6 +49,7 @@ class EventEmitter(Generic[EventName]):
     def on(self, event: EventName, handler: Handler) -> Handler:
         """Call ``handler`` on every ``event``; returns it, so it can decorate a function."""
         self._listeners.setdefault(event, []).append((handler, False))
+        self._listener_added(event)
         return handler
 
     add_listener = on
@@ -56,6 +57,7 @@ class EventEmitter(Generic[EventName]):
     def once(self, event: EventName, handler: Handler) -> Handler:
         """Call ``handler`` on the next ``event`` only."""
         self._listeners.setdefault(event, []).append((handler, True))
+        self._listener_added(event)
         return handler
 
     def off(self, event: EventName, handler: Handler) -> None:
@@ -79,6 +81,9 @@ class EventEmitter(Generic[EventName]):
 
     def listener_count(self, event: EventName) -> int:
         return len(self._listeners.get(event, ()))
+
+    def _listener_added(self, event: str) -> None:
+        """Hook for subclasses, called after a listener of ``event`` was registered."""
 
     def emit(self, event: EventName, *args: Any) -> bool:
         """Call the listeners of ``event`` with ``args``; see the module rules."""

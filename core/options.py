@@ -125,6 +125,15 @@ def _check_size(owner: str, name: str, value: Any) -> Any:
     return value
 
 
+def _check_compression(owner: str, name: str, value: Any) -> Any:
+    if value not in ("deflate", None):
+        raise ValueError(
+            f"{owner} option '{name}' is 'deflate' (permessage-deflate) or None (no"
+            f" compression), got {value!r}"
+        )
+    return value
+
+
 def _check_receive_type(owner: str, name: str, value: Any) -> Any:
     mime.decoder_for(value)
     return value
@@ -149,6 +158,7 @@ _CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
     "strings": _check_strings,
     "headers": _check_headers,
     "size": _check_size,
+    "compression": _check_compression,
     "receive_type": _check_receive_type,
     "send_type": _check_send_type,
 }
@@ -170,6 +180,13 @@ _SUBPROTOCOLS = Option(
 )
 _PING = Option(
     "ping_interval", None, 20_000, "optional_ms", "ms between keepalive pings (None: no pings)"
+)
+_COMPRESSION = Option(
+    "compression",
+    None,
+    "deflate",
+    "compression",
+    "'deflate': offer (client) or accept (server) permessage-deflate; None: plain frames",
 )
 
 CLIENT_OPTIONS: tuple[Option, ...] = (
@@ -213,6 +230,7 @@ CLIENT_OPTIONS: tuple[Option, ...] = (
     Option("origin", None, None, "optional_str", "Origin header of the handshake"),
     _MAX_SIZE,
     _PING,
+    _COMPRESSION,
 )
 
 SERVER_OPTIONS: tuple[Option, ...] = (
@@ -250,6 +268,7 @@ SERVER_OPTIONS: tuple[Option, ...] = (
         "ms a connection may take to complete its handshake",
     ),
     _PING,
+    _COMPRESSION,
 )
 
 

@@ -22,7 +22,7 @@ from .options import SERVER_OPTIONS, parse
 log = logging.getLogger("core")
 
 ServerEvent = Literal["listening", "connection", "error", "close"]
-SocketEvent = Literal["message", "close", "error", "frame"]
+SocketEvent = Literal["message", "close", "error", "frame", "wire_message"]
 
 
 class Socket(EventEmitter[SocketEvent]):
@@ -39,8 +39,10 @@ class Socket(EventEmitter[SocketEvent]):
         ``'error'`` (exception: WebSocketError)
             a conversion failed, the connection was lost or broke the protocol, unsent
             messages were dropped, or a handler raised.
-        ``'frame'`` (direction: 'in' | 'out', payload: str | bytes)
-            beyond the spec: the payload as on the wire (see ``Client``).
+        ``'frame'`` (frame: core.Frame)
+            beyond the spec: every WebSocket frame in either direction (see ``Client``).
+        ``'wire_message'`` (direction: 'in' | 'out', payload: str | bytes)
+            beyond the spec: the whole message as on the wire (see ``Client``).
 
     Attributes: ``remote_address`` (host, port), ``request_headers`` and
     ``response_headers`` of the handshake (case-insensitive mappings), ``path`` (request
@@ -68,6 +70,13 @@ class Socket(EventEmitter[SocketEvent]):
 
     isOpen = is_open
 
+    async def ping(self) -> float:
+        """Send a ping; return the round trip in seconds when its pong is back.
+
+        ``NotOpenError`` if the socket is closing or closed, or closes before the pong.
+        """
+        return await self._channel.ping()
+
     def send(self, data: Any) -> Awaitable[None]:
         """Convert per the server's ``sendType`` and send, in call order.
 
@@ -94,6 +103,10 @@ class Socket(EventEmitter[SocketEvent]):
 
     def _ended(self) -> None:
         self._open = False
+
+    def _listener_added(self, event: str) -> None:
+        if event == "frame":
+            self._channel.watch_frames()
 
 
 class Server(EventEmitter[ServerEvent]):
@@ -186,6 +199,7 @@ class Server(EventEmitter[ServerEvent]):
                 subprotocols=o["subprotocols"],
                 open_timeout=o["handshake_timeout"] / 1000 or None,
                 ping_interval=o["ping_interval"] / 1000 if o["ping_interval"] else None,
+                compression=o["compression"],
             )
         except (OSError, ValueError, ssl.SSLError) as exc:
             error = ServerStartError(host, port, exc)

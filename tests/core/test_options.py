@@ -30,10 +30,12 @@ def test_spec_defaults() -> None:
         "origin": None,
         "max_message_size": 1048576,
         "ping_interval": 20000,
+        "compression": "deflate",
     }
     server = parse("Server", SERVER_OPTIONS, None, {})
     assert server["host_interface"] == "localhost" and server["port"] == 80
     assert server["pfx_key_cert_path"] == "" and server["handshake_timeout"] == 10000
+    assert server["compression"] == "deflate"
 
 
 def test_camel_case_dict_and_snake_case_keywords_are_the_same_options() -> None:

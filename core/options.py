@@ -134,6 +134,14 @@ def _check_compression(owner: str, name: str, value: Any) -> Any:
     return value
 
 
+def _check_optional_function(owner: str, name: str, value: Any) -> Any:
+    if value is not None and not callable(value):
+        raise TypeError(
+            f"{owner} option '{name}' is a function or None, not {type(value).__name__}"
+        )
+    return value
+
+
 def _check_receive_type(owner: str, name: str, value: Any) -> Any:
     mime.decoder_for(value)
     return value
@@ -159,6 +167,7 @@ _CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
     "headers": _check_headers,
     "size": _check_size,
     "compression": _check_compression,
+    "optional_function": _check_optional_function,
     "receive_type": _check_receive_type,
     "send_type": _check_send_type,
 }
@@ -269,6 +278,13 @@ SERVER_OPTIONS: tuple[Option, ...] = (
     ),
     _PING,
     _COMPRESSION,
+    Option(
+        "process_request",
+        None,
+        None,
+        "optional_function",
+        "fn(request) -> None to accept, or (status, body) to refuse the handshake",
+    ),
 )
 
 

@@ -14,8 +14,9 @@ from websockets.asyncio.server import ServerConnection, serve
 
 from . import mime, tls
 from .connection import Channel, check_close_code
-from .errors import NotOpenError, ServerStartError
+from .errors import EncodeError, NotOpenError, ServerStartError
 from .events import EventEmitter
+from .handshake import RequestHook
 from .loop import retrieve_exception, running_loop
 from .options import SERVER_OPTIONS, parse
 
@@ -122,7 +123,8 @@ class Server(EventEmitter[ServerEvent]):
             a handshake completed; handlers set on the socket here see every message.
         ``'error'`` (exception: WebSocketError)
             the server could not start (``ServerStartError``: port in use, bad certificate)
-            or a handler raised (``HandlerError``).
+            or a handler raised (``HandlerError``; ``.event == 'process_request'`` when the
+            ``process_request`` function raised or answered badly: the client got HTTP 500).
         ``'close'`` ()
             beyond the spec: the server has stopped and every socket is closed.
     """
@@ -182,6 +184,26 @@ class Server(EventEmitter[ServerEvent]):
             self._stopping = loop.create_task(self._stop())
         return self._stopping
 
+    async def broadcast(self, data: Any) -> int:
+        """Send ``data`` to every open Socket; return how many copies were handed over.
+
+        Each Socket converts ``data`` per its own ``sendType``. A Socket that cannot convert
+        it gets the ``EncodeError`` on its ``'error'`` event and is skipped; one that closes
+        before its copy was handed to the transport is not counted; neither stops the
+        others. Done when every copy was handed over or failed; cancelling the wait does
+        not unsend.
+        """
+        deliveries: list[Awaitable[None]] = []
+        for socket in self.sockets:
+            try:
+                deliveries.append(socket.send(data))
+            except EncodeError as exc:
+                socket.emit("error", exc)
+            except NotOpenError:
+                pass
+        results = await asyncio.gather(*deliveries, return_exceptions=True)
+        return sum(1 for result in results if not isinstance(result, BaseException))
+
     async def _start(self) -> None:
         o = self.options
         host, port = o["host_interface"], o["port"]
@@ -200,6 +222,11 @@ class Server(EventEmitter[ServerEvent]):
                 open_timeout=o["handshake_timeout"] / 1000 or None,
                 ping_interval=o["ping_interval"] / 1000 if o["ping_interval"] else None,
                 compression=o["compression"],
+                process_request=(
+                    None
+                    if o["process_request"] is None
+                    else RequestHook(o["process_request"], self)
+                ),
             )
         except (OSError, ValueError, ssl.SSLError) as exc:
             error = ServerStartError(host, port, exc)

@@ -13,7 +13,7 @@ from websockets.frames import Frame as WsFrame
 from websockets.frames import Opcode
 from websockets.protocol import CLIENT, SERVER, Protocol
 
-from core import Client, Frame, Socket
+from core import Client, Frame, Server, Socket
 from core.events import EventEmitter
 from core.frames import FrameTap
 from tests.helpers import TIMEOUT, Recorder, client_for, loopback_server, wait_until
@@ -339,3 +339,11 @@ async def test_the_tap_joins_websockets_chain_only_while_someone_listens() -> No
     await asyncio.sleep(0)
     assert sender.extensions == negotiated  # left at the first frame nobody listened to
     assert len(seen) == 1
+
+
+async def test_compression_accepts_deflate_or_none_only() -> None:
+    assert Client(compression=None).options["compression"] is None
+    with pytest.raises(ValueError, match=r"'deflate' .* or None"):
+        Client(compression="gzip")
+    with pytest.raises(ValueError, match=r"'deflate' .* or None"):
+        Server(compression=True)

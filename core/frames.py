@@ -7,7 +7,9 @@ it as it goes onto the wire). A ``FrameTap`` puts one pass-through ``Extension``
 of that chain: the wire end notes RSV1 and the payload length on the wire (compressed when
 permessage-deflate is on), the plain end the payload the application sees. Control frames,
 and the frames websockets sends by itself (keepalive pings, automatic pongs, the close
-reply), go through the same chain, so every frame is seen and nothing is parsed twice.
+reply), go through the same chain, so every frame is seen and nothing is parsed twice. A
+received frame websockets refuses before or while decoding it (too big, bad compression) is
+not reported; the close frame it answers with is.
 
 The tap is in the chain only while the owner has a ``'frame'`` listener: it is installed
 when one is added and takes itself out at the first frame after the last one was removed, so

@@ -21,16 +21,16 @@ websockets' parser or serializer (a handler may call ``send()`` or ``close()`` s
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from time import monotonic
 from typing import Any, Literal
 
 from websockets.asyncio.client import ClientConnection
 from websockets.client import ClientProtocol
 from websockets.datastructures import Headers
 from websockets.extensions import Extension
-from websockets.frames import Close, Opcode
+from websockets.frames import CLOSE, Close
 from websockets.frames import Frame as WsFrame
 from websockets.protocol import SERVER, Protocol
 from websockets.typing import ExtensionName
@@ -40,14 +40,16 @@ from .events import EventEmitter
 Direction = Literal["in", "out"]
 OpcodeName = Literal["text", "binary", "continuation", "ping", "pong", "close"]
 
-_OPCODE_NAMES: dict[Opcode, OpcodeName] = {
-    Opcode.CONT: "continuation",
-    Opcode.TEXT: "text",
-    Opcode.BINARY: "binary",
-    Opcode.CLOSE: "close",
-    Opcode.PING: "ping",
-    Opcode.PONG: "pong",
-}
+# Indexed by opcode value (an int): cheaper per frame than a dict keyed by the enum.
+_OPCODE_NAMES: tuple[OpcodeName, ...] = (
+    "continuation",
+    "text",
+    "binary",
+    *(("continuation",) * 5),  # 3-7 are reserved: websockets refuses them before decoding
+    "close",
+    "ping",
+    "pong",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,7 @@ def _make_frame(
 ) -> Frame:
     code: int | None = None
     reason: str | None = None
-    if frame.opcode is Opcode.CLOSE:
+    if frame.opcode is CLOSE:
         try:
             close = Close.parse(bytes(frame.data))
         except Exception:  # malformed: websockets fails the connection itself
@@ -105,8 +107,8 @@ def _make_frame(
         rsv1,
         masked,
         length,
-        bytes(data),
-        time.monotonic(),
+        data if type(data) is bytes else bytes(data),
+        monotonic(),
         code,
         reason,
     )

@@ -167,7 +167,6 @@ _CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
     "headers": _check_headers,
     "size": _check_size,
     "compression": _check_compression,
-    "optional_function": _check_optional_function,
     "receive_type": _check_receive_type,
     "send_type": _check_send_type,
 }
@@ -278,13 +277,6 @@ SERVER_OPTIONS: tuple[Option, ...] = (
     ),
     _PING,
     _COMPRESSION,
-    Option(
-        "process_request",
-        None,
-        None,
-        "optional_function",
-        "fn(request) -> None to accept, or (status, body) to refuse the handshake",
-    ),
 )
 
 

@@ -16,7 +16,7 @@ from . import mime, tls
 from .connection import Channel, check_close_code
 from .errors import EncodeError, NotOpenError, ServerStartError
 from .events import EventEmitter
-from .handshake import RequestHook
+from .handshake import RequestFunction, RequestHook
 from .loop import retrieve_exception, running_loop
 from .options import SERVER_OPTIONS, parse
 
@@ -116,6 +116,13 @@ class Server(EventEmitter[ServerEvent]):
     ``Server(options_dict, **keywords)``: options in the spec's camelCase dict and/or as
     snake_case keywords (see ``core.options.SERVER_OPTIONS``); mistakes raise at once.
 
+    ``process_request=fn`` (keyword only; a function, so not in the option tables that
+    forms and saved workspaces are built from): ``fn(request)``, sync or async, gets a
+    ``core.handshake.HandshakeRequest`` (``.path``, ``.headers``, ``.remote_address``)
+    before the handshake is accepted, i.e. before the Origin check and within
+    ``handshake_timeout``. It returns None to go on, or ``(status, body)`` to refuse with
+    that HTTP status and a ``str`` or ``bytes`` body (see ``core.handshake``).
+
     Events:
         ``'listening'`` (port: int)
             the server accepts connections; always before any ``'connection'``.
@@ -129,10 +136,22 @@ class Server(EventEmitter[ServerEvent]):
             beyond the spec: the server has stopped and every socket is closed.
     """
 
-    def __init__(self, options: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        options: Mapping[str, Any] | None = None,
+        *,
+        process_request: RequestFunction | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__()
         self.options = parse("Server", SERVER_OPTIONS, options, kwargs)
         o = self.options
+        if process_request is not None and not callable(process_request):
+            raise TypeError(
+                "Server process_request is a function of the request, not "
+                + type(process_request).__name__
+            )
+        self._process_request = process_request
         self._encode = mime.encoder_for(o["send_type"])
         self._decode = mime.decoder_for(o["receive_type"])
         _check_tls_files(o)
@@ -224,8 +243,8 @@ class Server(EventEmitter[ServerEvent]):
                 compression=o["compression"],
                 process_request=(
                     None
-                    if o["process_request"] is None
-                    else RequestHook(o["process_request"], self)
+                    if self._process_request is None
+                    else RequestHook(self._process_request, self)
                 ),
             )
         except (OSError, ValueError, ssl.SSLError) as exc:

@@ -6,6 +6,7 @@ appends to the outbox and returns a future that completes when the frame was han
 transport, so call-and-forget and ``await`` both work, and a single writer keeps the order.
 When the connection ends, every message still in the outbox is reported once on ``'error'``
 and its future fails; then the owner's ``'close'`` fires with the code and reason.
+While the owner has a ``'frame'`` listener, a ``FrameTap`` (core.frames) reports every frame.
 """
 
 from __future__ import annotations

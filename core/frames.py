@@ -8,8 +8,9 @@ of that chain: the wire end notes RSV1 and the payload length on the wire (compr
 permessage-deflate is on), the plain end the payload the application sees. Control frames,
 and the frames websockets sends by itself (keepalive pings, automatic pongs, the close
 reply), go through the same chain, so every frame is seen and nothing is parsed twice. A
-received frame websockets refuses before or while decoding it (too big, bad compression) is
-not reported; the close frame it answers with is.
+received frame that websockets refuses while parsing or decompressing it (too big, bad
+compressed data) is not reported, one it refuses after that (reserved bits, a continuation
+out of place) is; the close frame websockets answers with is reported either way.
 
 The tap is in the chain only while the owner has a ``'frame'`` listener: it is installed
 when one is added and takes itself out at the first frame after the last one was removed, so

@@ -347,3 +347,59 @@ async def test_compression_accepts_deflate_or_none_only() -> None:
         Client(compression="gzip")
     with pytest.raises(ValueError, match=r"'deflate' .* or None"):
         Server(compression=True)
+
+
+async def test_refused_frames_and_the_close_that_answers_them() -> None:
+    """Too big: refused while parsing, never reported. RSV2 set: parsed, then refused."""
+    bad_frames = {
+        "/big": WsFrame(Opcode.TEXT, b"x" * 20).serialize(mask=False),
+        "/rsv2": b"\xa1\x02no",  # RSV2 set, which no extension negotiated
+    }
+
+    async def handler(ws: ServerConnection) -> None:
+        assert ws.request is not None
+        ws.transport.write(WsFrame(Opcode.TEXT, b"ok").serialize(mask=False))
+        ws.transport.write(bad_frames[ws.request.path])
+        await ws.wait_closed()
+
+    async with serve(handler, "127.0.0.1", 0, compression=None) as raw:
+        port = raw.sockets[0].getsockname()[1]
+        seen: dict[str, list[tuple[Any, ...]]] = {}
+        for path, code in (("/big", 1009), ("/rsv2", 1002)):
+            client = Client(
+                host="127.0.0.1",
+                port=port,
+                path=path,
+                number_of_retries=0,
+                max_message_size=10,
+                **PLAIN,
+            )
+            frames = Frames(client)
+            rec = Recorder(client, ["close", "error"])
+            await client.open()
+            await rec.count("close", 1)
+            assert rec.args("close")[0][0] == code
+            seen[path] = [(f.direction, f.opcode, f.data[:2], f.close_code) for f in frames.frames]
+    assert seen["/big"] == [("in", "text", b"ok", None), ("out", "close", b"\x03\xf1", 1009)]
+    assert seen["/rsv2"] == [
+        ("in", "text", b"ok", None),
+        ("in", "text", b"no", None),
+        ("out", "close", b"\x03\xea", 1002),
+    ]
+
+
+async def test_a_frame_handler_that_raises_is_reported_and_the_connection_goes_on() -> None:
+    server, client, _sockets = await plain_pair(compression=None)
+    errors = Recorder(client, ["error"])
+
+    def broken(_frame: Frame) -> None:
+        raise RuntimeError("bad handler")
+
+    client.on("frame", broken)
+    await client.open()
+    client.send("still")
+    assert await client.wait_for("message", timeout=TIMEOUT) == "STILL"
+    assert {type(e.__cause__) for e in errors.values("error")} == {RuntimeError}
+    assert {e.event for e in errors.values("error")} == {"frame"}
+    await client.close()
+    await server.stop()

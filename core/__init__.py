@@ -18,6 +18,7 @@ from .errors import (
     WebSocketError,
 )
 from .events import EventEmitter
+from .frames import Frame
 from .mime import supported_receive_types, supported_send_types
 from .server import Server, Socket
 
@@ -33,6 +34,7 @@ __all__ = [
     "DecodeError",
     "EncodeError",
     "EventEmitter",
+    "Frame",
     "HandlerError",
     "NotOpenError",
     "Server",

@@ -17,6 +17,7 @@ from websockets.uri import parse_uri
 from . import mime, tls
 from .connection import Channel, Outgoing, check_close_code
 from .errors import ConnectError, NotOpenError, UnsentMessagesError
+from .frames import TappedClientConnection
 from .loop import Shielded, fail_quietly, retrieve_exception, running_loop
 from .options import CLIENT_OPTIONS, parse
 from .pull import Endpoint
@@ -24,7 +25,7 @@ from .retry import RetryPolicy, is_fatal
 
 log = logging.getLogger("core")
 
-ClientEvent = Literal["open", "message", "close", "error", "connecting", "frame"]
+ClientEvent = Literal["open", "message", "close", "error", "connecting", "frame", "wire_message"]
 ClientState = Literal["idle", "connecting", "open", "closing", "closed", "failed"]
 
 #: Close codes after which ``reconnect=True`` connects again: the server went away or broke.
@@ -74,11 +75,15 @@ class Client(Endpoint[ClientEvent]):
             (``ConnectionLostError``), a handler raised (``HandlerError``).
         ``'connecting'`` (attempt: int, attempts: int)
             beyond the spec: a connection attempt starts.
-        ``'frame'`` (direction: 'in' | 'out', payload: str | bytes)
-            beyond the spec: the message as on the wire, ``str`` for a text frame and
-            ``bytes`` for a binary one, before conversion ('in', emitted just before
+        ``'frame'`` (frame: core.Frame)
+            beyond the spec: every WebSocket frame in either direction, control frames
+            and the ones websockets sends by itself included, in wire order, soon after
+            it was parsed or serialized (see ``core.frames``). Costs nothing when no
+            one listens.
+        ``'wire_message'`` (direction: 'in' | 'out', payload: str | bytes)
+            beyond the spec: the whole message as on the wire, ``str`` for text and
+            ``bytes`` for binary, before conversion ('in', emitted just before
             ``'message'``) or after it ('out', when it is handed to the transport).
-            Costs nothing when no one listens.
 
     Attributes once open: ``url``, ``request_headers``, ``response_headers``, ``subprotocol``;
     once closed: ``close_code``, ``close_reason``.
@@ -160,6 +165,17 @@ class Client(Endpoint[ClientEvent]):
         self._opened = OpenFuture(self._open_settled)
         self._task = loop.create_task(self._connect_and_run())
         return self._opened
+
+    async def ping(self) -> float:
+        """Send a ping; return the round trip in seconds when its pong is back.
+
+        ``NotOpenError`` if the socket is not open, or closes before the pong arrives.
+        Cancelling the wait is safe (a late pong is ignored).
+        """
+        channel = self._channel
+        if channel is None or self._state != "open":
+            raise NotOpenError(f"the Client to {self.url} is not open ({self._state})")
+        return await channel.ping()
 
     def send(self, data: Any) -> Awaitable[None]:
         """Convert ``data`` per ``sendType`` and send it, in call order.
@@ -308,7 +324,12 @@ class Client(Endpoint[ClientEvent]):
                     origin=o["origin"],
                     max_size=o["max_message_size"],
                     ping_interval=_seconds(o["ping_interval"]),
+                    compression=o["compression"],
                     proxy=None,
+                    # Tap from the first frame when someone listens (core.frames).
+                    create_connection=(
+                        TappedClientConnection if self.listener_count("frame") else None
+                    ),
                 )
             except asyncio.CancelledError:
                 raise
@@ -344,6 +365,10 @@ class Client(Endpoint[ClientEvent]):
             self._opened = OpenFuture(self._open_settled)
         else:
             self._state = "closed"
+
+    def _listener_added(self, event: str) -> None:
+        if event == "frame" and self._channel is not None:
+            self._channel.watch_frames()
 
     def _not_receiving(self) -> BaseException | None:
         ended = super()._not_receiving()

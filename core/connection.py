@@ -12,6 +12,7 @@ The reader stops reading (so the transport pauses and the peer is slowed) while 
 wait their turn; once ``close()`` was called or the connection is lost it reads on, so that
 the closing handshake is seen. ``close()`` gives up after ``close_timeout`` and drops the
 connection, whatever the peer does.
+While the owner has a ``'frame'`` listener, a ``FrameTap`` (core.frames) reports every frame.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from .errors import (
     NotOpenError,
     UnsentMessagesError,
 )
+from .frames import FrameTap, TappedClientConnection
 from .loop import fail_quietly
 from .mime import Decoder, Payload
 from .pull import Endpoint
@@ -140,11 +142,38 @@ class Channel:
         self._pausable = True
         self._paused_on: asyncio.Future[None] | None = None
         self._lost: asyncio.Task[None] | None = None
+        self._frame_tap: FrameTap | None = None
+        if isinstance(ws, TappedClientConnection):
+            self._frame_tap = ws.frame_tap
+            self._frame_tap.attach(owner)
+        if owner.listener_count("frame"):
+            self.watch_frames()
 
     @property
     def accepting(self) -> bool:
         """True until close() was called or the closing handshake began (from either side)."""
         return not self._closing and self.ws.protocol.state is State.OPEN
+
+    def watch_frames(self) -> None:
+        """Emit every frame as ``'frame'`` on the owner (it got a listener); see core.frames."""
+        if self._frame_tap is None:
+            self._frame_tap = FrameTap(self.ws.protocol, self._owner)
+        self._frame_tap.install()
+
+    async def ping(self) -> float:
+        """Send a ping and return the round trip in seconds once its pong arrives.
+
+        ``NotOpenError`` if the connection is closing or closed, or ends before the pong.
+        """
+        if self._closing:
+            raise NotOpenError(f"the connection with {self._peer} is closing")
+        try:
+            pong = await self.ws.ping()
+            return await pong
+        except ConnectionClosed as exc:
+            raise NotOpenError(
+                f"the connection with {self._peer} closed before the pong arrived"
+            ) from exc
 
     def send(self, payload: Payload, is_text: bool) -> Delivery:
         """Send an encoded message, or queue it behind earlier ones; the result can be awaited.
@@ -199,10 +228,12 @@ class Channel:
         emit = owner.emit
         decode = self._decode
         has_listeners = owner.has_listeners
+        if self._frame_tap is not None:
+            self._frame_tap.flush()  # frames that came with the handshake response
         try:
             async for data in self.ws:
-                if has_listeners("frame"):
-                    emit("frame", "in", data)
+                if has_listeners("wire_message"):
+                    emit("wire_message", "in", data)
                 try:
                     value = decode(data)
                 except DecodeError as exc:
@@ -310,12 +341,12 @@ class Channel:
     ) -> None:
         """Book-keeping once a message was handed to the transport."""
         self._sent += 1
-        if self._owner.has_listeners("frame"):
+        if self._owner.has_listeners("wire_message"):
             if is_text and not isinstance(payload, str):  # JSON goes out as UTF-8 bytes
                 payload = bytes(payload).decode("utf-8", "surrogatepass")
             elif not is_text and not isinstance(payload, bytes):
                 payload = bytes(payload)
-            self._owner.emit("frame", "out", payload)
+            self._owner.emit("wire_message", "out", payload)
         if future is not None and not future.done():
             future.set_result(None)
         if self._waiters:
@@ -340,6 +371,8 @@ class Channel:
     def _finish(self) -> None:
         if self._lost is not None:
             self._lost.cancel()
+        if self._frame_tap is not None:
+            self._frame_tap.flush()  # the close frames, before 'close'
         code, reason = self._close_status()
         lost = code in ABNORMAL_CLOSE_CODES and not (self._close_requested and code != 1006)
         self._on_end(code, reason, lost)

@@ -90,6 +90,7 @@ class EventEmitter(Generic[EventName]):
 
     def _add(self, event: str, once: bool, handler: H) -> H:
         self._listeners.setdefault(event, []).append((handler, once))
+        self._listener_added(event)
         return handler
 
     def off(self, event: EventName, handler: Handler) -> None:
@@ -130,6 +131,9 @@ class EventEmitter(Generic[EventName]):
         future = asyncio.get_running_loop().create_future()
         self._room = (limit, future)
         return future
+
+    def _listener_added(self, event: str) -> None:
+        """Hook for subclasses, called after a listener of ``event`` was registered."""
 
     def emit(self, event: EventName, *args: Any) -> bool:
         """Call the listeners of ``event`` with ``args``; see the module rules."""

@@ -132,6 +132,23 @@ def _check_size(owner: str, name: str, value: Any) -> Any:
     return value
 
 
+def _check_compression(owner: str, name: str, value: Any) -> Any:
+    if value not in ("deflate", None):
+        raise ValueError(
+            f"{owner} option '{name}' is 'deflate' (permessage-deflate) or None (no"
+            f" compression), got {value!r}"
+        )
+    return value
+
+
+def _check_optional_function(owner: str, name: str, value: Any) -> Any:
+    if value is not None and not callable(value):
+        raise TypeError(
+            f"{owner} option '{name}' is a function or None, not {type(value).__name__}"
+        )
+    return value
+
+
 def _check_receive_type(owner: str, name: str, value: Any) -> Any:
     mime.decoder_for(value)
     return value
@@ -157,6 +174,7 @@ _CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
     "strings": _check_strings,
     "headers": _check_headers,
     "size": _check_size,
+    "compression": _check_compression,
     "receive_type": _check_receive_type,
     "send_type": _check_send_type,
 }
@@ -192,6 +210,13 @@ _MAX_QUEUE = Option(
     16,
     "positive",
     "messages waiting for recv() or for async handlers before reading pauses",
+)
+_COMPRESSION = Option(
+    "compression",
+    None,
+    "deflate",
+    "compression",
+    "'deflate': offer (client) or accept (server) permessage-deflate; None: plain frames",
 )
 
 CLIENT_OPTIONS: tuple[Option, ...] = (
@@ -244,6 +269,7 @@ CLIENT_OPTIONS: tuple[Option, ...] = (
         "bool",
         "connect again (under the retry options) when an open connection is lost",
     ),
+    _COMPRESSION,
 )
 
 SERVER_OPTIONS: tuple[Option, ...] = (
@@ -283,6 +309,7 @@ SERVER_OPTIONS: tuple[Option, ...] = (
     _PING,
     _CLOSE_TIMEOUT,
     _MAX_QUEUE,
+    _COMPRESSION,
 )
 
 

@@ -17,8 +17,9 @@ from websockets.asyncio.server import ServerConnection, serve
 
 from . import mime, tls
 from .connection import Channel, check_close_code
-from .errors import NotOpenError, ServerStartError, WebSocketError
+from .errors import EncodeError, NotOpenError, ServerStartError, WebSocketError
 from .events import EventEmitter
+from .handshake import RequestFunction, RequestHook
 from .loop import Shielded, retrieve_exception, running_loop
 from .options import SERVER_OPTIONS, parse
 from .pull import Endpoint
@@ -26,7 +27,7 @@ from .pull import Endpoint
 log = logging.getLogger("core")
 
 ServerEvent = Literal["listening", "connection", "error", "close"]
-SocketEvent = Literal["message", "close", "error", "frame"]
+SocketEvent = Literal["message", "close", "error", "frame", "wire_message"]
 
 
 class Socket(Endpoint[SocketEvent]):
@@ -46,8 +47,15 @@ class Socket(Endpoint[SocketEvent]):
             a conversion failed, the connection was lost or broke the protocol, unsent
             messages were dropped, or a handler raised. With no listener here, the Server
             emits it on its ``'error'`` with this Socket on the exception's ``.socket``.
-        ``'frame'`` (direction: 'in' | 'out', payload: str | bytes)
-            beyond the spec: the payload as on the wire (see ``Client``).
+        ``'frame'`` (frame: core.Frame)
+            beyond the spec: every WebSocket frame in either direction (see ``Client``).
+        ``'wire_message'`` (direction: 'in' | 'out', payload: str | bytes)
+            beyond the spec: the whole message as on the wire (see ``Client``).
+            messages were dropped, or a handler raised.
+        ``'frame'`` (frame: core.Frame)
+            beyond the spec: every WebSocket frame in either direction (see ``Client``).
+        ``'wire_message'`` (direction: 'in' | 'out', payload: str | bytes)
+            beyond the spec: the whole message as on the wire (see ``Client``).
 
     Attributes: ``remote_address`` (host, port), ``request_headers`` and
     ``response_headers`` of the handshake (case-insensitive mappings), ``path`` (request
@@ -84,6 +92,13 @@ class Socket(Endpoint[SocketEvent]):
 
     isOpen = is_open
 
+    async def ping(self) -> float:
+        """Send a ping; return the round trip in seconds when its pong is back.
+
+        ``NotOpenError`` if the socket is closing or closed, or closes before the pong.
+        """
+        return await self._channel.ping()
+
     def send(self, data: Any) -> Awaitable[None]:
         """Convert per the server's ``sendType`` and send, in call order.
 
@@ -117,12 +132,23 @@ class Socket(Endpoint[SocketEvent]):
         self._open = False
         self._connection_ended(code, reason, lost, self._peer)
 
+    def _listener_added(self, event: str) -> None:
+        if event == "frame":
+            self._channel.watch_frames()
+
 
 class Server(EventEmitter[ServerEvent]):
     """A WebSocket server: accepts upgrade requests and makes a ``Socket`` for each.
 
     ``Server(options_dict, **keywords)``: options in the spec's camelCase dict and/or as
     snake_case keywords (see ``core.options.SERVER_OPTIONS``); mistakes raise at once.
+
+    ``process_request=fn`` (keyword only; a function, so not in the option tables that
+    forms and saved workspaces are built from): ``fn(request)``, sync or async, gets a
+    ``core.handshake.HandshakeRequest`` (``.path``, ``.headers``, ``.remote_address``)
+    before the handshake is accepted, i.e. before the Origin check and within
+    ``handshake_timeout``. It returns None to go on, or ``(status, body)`` to refuse with
+    that HTTP status and a ``str`` or ``bytes`` body (see ``core.handshake``).
 
     Events:
         ``'listening'`` (port: int)
@@ -133,16 +159,30 @@ class Server(EventEmitter[ServerEvent]):
             the server could not start (``ServerStartError``: port in use, bad certificate),
             a handler raised (``HandlerError``), or a Socket with no ``'error'`` listener
             reported an error (that Socket is the exception's ``.socket``).
+            ``HandlerError.event == 'process_request'`` when the ``process_request``
+            function raised or answered badly: the client got HTTP 500.
         ``'close'`` ()
             beyond the spec: the server has stopped and every socket is closed.
 
     ``async with Server(...) as server:`` starts (raising ``ServerStartError``) and stops.
     """
 
-    def __init__(self, options: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        options: Mapping[str, Any] | None = None,
+        *,
+        process_request: RequestFunction | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__()
         self.options = parse("Server", SERVER_OPTIONS, options, kwargs)
         o = self.options
+        if process_request is not None and not callable(process_request):
+            raise TypeError(
+                "Server process_request is a function of the request, not "
+                + type(process_request).__name__
+            )
+        self._process_request = process_request
         self._encode = mime.encoder_for(o["send_type"])
         self._decode = mime.decoder_for(o["receive_type"])
         _check_tls_files(o)
@@ -208,6 +248,26 @@ class Server(EventEmitter[ServerEvent]):
             self._stopping = Shielded(loop.create_task(self._stop()))
         return self._stopping
 
+    async def broadcast(self, data: Any) -> int:
+        """Send ``data`` to every open Socket; return how many copies were handed over.
+
+        Each Socket converts ``data`` per its own ``sendType``. A Socket that cannot convert
+        it gets the ``EncodeError`` on its ``'error'`` event and is skipped; one that closes
+        before its copy was handed to the transport is not counted; neither stops the
+        others. Done when every copy was handed over or failed; cancelling the wait does
+        not unsend.
+        """
+        deliveries: list[Awaitable[None]] = []
+        for socket in self.sockets:
+            try:
+                deliveries.append(socket.send(data))
+            except EncodeError as exc:
+                socket.emit("error", exc)
+            except NotOpenError:
+                pass
+        results = await asyncio.gather(*deliveries, return_exceptions=True)
+        return sum(1 for result in results if not isinstance(result, BaseException))
+
     async def _start(self) -> None:
         o = self.options
         host, port = o["host_interface"], o["port"]
@@ -226,6 +286,12 @@ class Server(EventEmitter[ServerEvent]):
                 open_timeout=o["handshake_timeout"] / 1000 or None,
                 ping_interval=o["ping_interval"] / 1000 if o["ping_interval"] else None,
                 close_timeout=o["close_timeout"] / 1000 or None,
+                compression=o["compression"],
+                process_request=(
+                    None
+                    if self._process_request is None
+                    else RequestHook(self._process_request, self)
+                ),
             )
         except (OSError, ValueError, ssl.SSLError) as exc:
             error = ServerStartError(host, port, exc)

@@ -1,6 +1,6 @@
 """Benchmark: core against raw `websockets` doing the same work, side by side, in one run.
 
-    .venv/bin/python -m tests.benchmarks.core_vs_websockets [--rounds 5] [--quick]
+    .venv/bin/python -m tests.benchmarks.core_vs_websockets [--rounds 5] [--quick] [--frame-listener]
 
 Each workload runs with both ends written in core, then with both ends in plain websockets
 (the same message counts, sizes and concurrency), alternating A/B for ``--rounds`` rounds,
@@ -10,6 +10,8 @@ each side and the ratio core/raw. Not a test: it prints figures, it asserts noth
 Workloads: 100-byte text stream (msg/s), 32-byte echo round trip (p50/p99 µs),
 1 MiB binary echo (MB/s), JSON stream (msg/s; compared with the raw *text* stream, so
 conversion must not be the bottleneck), and 500 concurrent clients each echoing messages.
+``--frame-listener`` attaches a no-op ``'frame'`` listener to every core Client and Socket,
+to measure what observing every frame costs.
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ from core import Client, Server
 
 HOST = "127.0.0.1"
 TIMEOUT = 120.0
+FRAME_LISTENER = False  # set by --frame-listener
+
+
+def ignore_frame(_frame: object) -> None:
+    pass
 
 
 # --- both ends in core ---------------------------------------------------------------------
@@ -44,13 +51,15 @@ async def core_pair(server_type: str, client_type: str, echo: bool):
     )
     if echo:
         server.on("connection", lambda socket: socket.on("message", socket.send))
+    if FRAME_LISTENER:
+        server.on("connection", lambda socket: socket.on("frame", ignore_frame))
     await server.start()
     return server
 
 
 def core_client(server: Server, mime: str) -> Client:
     # websockets' own open_timeout (10 s), for a like-for-like connect under 500 at once.
-    return Client(
+    client = Client(
         host=HOST,
         port=server.port,
         receive_type=mime,
@@ -59,6 +68,9 @@ def core_client(server: Server, mime: str) -> Client:
         connect_timeout=10_000,
         max_message_size=None,
     )
+    if FRAME_LISTENER:
+        client.on("frame", ignore_frame)
+    return client
 
 
 async def core_stream(n: int, message: object, mime: str) -> float:
@@ -226,7 +238,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="smaller counts, for a smoke run")
+    parser.add_argument(
+        "--frame-listener", action="store_true", help="a 'frame' listener on every core end"
+    )
     args = parser.parse_args()
+    global FRAME_LISTENER
+    FRAME_LISTENER = args.frame_listener
     scale = 0.1 if args.quick else 1.0
     n_stream, n_rtt, n_big = int(50_000 * scale), int(3_000 * scale), max(5, int(60 * scale))
     clients, each = (50, 5) if args.quick else (500, 20)

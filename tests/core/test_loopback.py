@@ -163,16 +163,16 @@ async def test_coroutine_handlers_run_on_the_loop() -> None:
     await server.stop()
 
 
-async def test_frame_event_shows_wire_payloads_both_ways() -> None:
+async def test_wire_message_event_shows_wire_payloads_both_ways() -> None:
     server = await echo_server()
     client = client_for(server)
-    rec = Recorder(client, ["frame", "message"])
+    rec = Recorder(client, ["wire_message", "message"])
     client.send({"a": 1})
     await client.open()
     await rec.count("message", 1)
     assert rec.events == [
-        ("frame", ("out", '{"a":1}')),
-        ("frame", ("in", '{"a":1}')),
+        ("wire_message", ("out", '{"a":1}')),
+        ("wire_message", ("in", '{"a":1}')),
         ("message", ({"a": 1},)),
     ]
     await client.close()

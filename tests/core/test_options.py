@@ -33,11 +33,13 @@ def test_spec_defaults() -> None:
         "close_timeout": 10000,
         "max_queue": 16,
         "reconnect": False,
+        "compression": "deflate",
     }
     server = parse("Server", SERVER_OPTIONS, None, {})
     assert server["host_interface"] == "localhost" and server["port"] == 80
     assert server["pfx_key_cert_path"] == "" and server["handshake_timeout"] == 10000
     assert server["close_timeout"] == 10000 and server["max_queue"] == 16
+    assert server["compression"] == "deflate"
 
 
 def test_camel_case_dict_and_snake_case_keywords_are_the_same_options() -> None:

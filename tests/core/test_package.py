@@ -15,6 +15,7 @@ def test_public_surface_is_pinned() -> None:
             "Server",
             "Socket",
             "EventEmitter",
+            "Frame",
             "supported_receive_types",
             "supported_send_types",
             "supportedReceiveTypes",

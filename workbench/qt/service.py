@@ -650,7 +650,7 @@ class WorkbenchService(QObject):
                 throttle, exc, f"{handle.name} ← {entry.remote_address}", message
             )
 
-        socket.on("frame", on_frame)
+        socket.on("wire_message", on_frame)
         socket.on("message", on_message)
         socket.on("close", on_close)
         socket.on("error", on_error)
@@ -773,7 +773,7 @@ class WorkbenchService(QObject):
 
         client.on("connecting", on_connecting)
         client.on("open", on_open)
-        client.on("frame", on_frame)
+        client.on("wire_message", on_frame)
         client.on("message", on_message)
         client.on("close", on_close)
         client.on("error", on_error)

@@ -1,0 +1,103 @@
+"""The Server's ``process_request`` hook on top of websockets' own one.
+
+websockets calls its ``process_request(connection, request)`` after reading the upgrade
+request and before accepting it (so before the Origin check and subprotocol choice), inside
+the handshake timeout. ``RequestHook`` adapts it to the user's simpler ``fn(request)``: the
+function sees a ``HandshakeRequest`` and answers None (go on with the handshake) or
+``(status, body)`` (refuse it with that HTTP response); it may be a coroutine function.
+"""
+
+from __future__ import annotations
+
+import http
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
+
+from .errors import HandlerError
+from .events import EventEmitter
+
+RequestFunction = Callable[["HandshakeRequest"], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class HandshakeRequest:
+    """An upgrade request not yet accepted: what a ``process_request`` function gets.
+
+    ``path``: request path and query. ``headers``: case-insensitive mapping (websockets'
+    ``Headers``). ``remote_address``: the client's (host, port).
+    """
+
+    path: str
+    headers: Headers
+    remote_address: tuple[Any, ...]
+
+
+class RequestHook:
+    """websockets' ``process_request`` calling ``function``; its failures go to ``'error'``.
+
+    A function that raises or answers something other than None or ``(status, body)``
+    refuses the handshake with HTTP 500 and a ``HandlerError`` is emitted on ``server``.
+    """
+
+    def __init__(self, function: RequestFunction, server: EventEmitter[Any]) -> None:
+        self._function = function
+        self._server = server
+
+    async def __call__(self, connection: ServerConnection, request: Request) -> Response | None:
+        asked = HandshakeRequest(
+            request.path, request.headers, tuple(connection.remote_address or ())
+        )
+        try:
+            answer = self._function(asked)
+            if inspect.isawaitable(answer):
+                answer = await answer
+            if answer is None:
+                return None
+            return refusal(connection, answer)
+        except Exception as exc:
+            error = HandlerError("process_request", exc)
+            error.__cause__ = exc
+            self._server.emit("error", error)
+            return connection.respond(
+                http.HTTPStatus.INTERNAL_SERVER_ERROR, "the server's process_request failed\n"
+            )
+
+
+def refusal(connection: ServerConnection, answer: Any) -> Response:
+    """The HTTP response for ``(status, body)``; ``TypeError``/``ValueError`` if malformed.
+
+    ``status``: an HTTP status from 200 to 599 that ``http.HTTPStatus`` knows (not 101);
+    ``body``: ``str`` (sent as UTF-8 text) or ``bytes`` (sent as application/octet-stream).
+    """
+    if not isinstance(answer, tuple) or len(answer) != 2:
+        raise TypeError(
+            f"process_request must return None or (status, body), not {type(answer).__name__}"
+        )
+    status, body = answer
+    if not isinstance(status, int) or isinstance(status, bool):
+        raise TypeError(f"process_request status must be an int, not {type(status).__name__}")
+    try:
+        known = http.HTTPStatus(status)
+    except ValueError:
+        known = None
+    if known is None or not 200 <= status <= 599:
+        raise ValueError(f"process_request status {status} is not an HTTP status from 200 to 599")
+    if isinstance(body, str):
+        return connection.respond(known, body)
+    if isinstance(body, (bytes, bytearray)):
+        response = connection.respond(known, "")
+        response.body = bytes(body)
+        for name, value in (
+            ("Content-Length", str(len(body))),
+            ("Content-Type", "application/octet-stream"),
+        ):
+            del response.headers[name]  # Headers add a value on assignment
+            response.headers[name] = value
+        return response
+    raise TypeError(f"process_request body must be str or bytes, not {type(body).__name__}")

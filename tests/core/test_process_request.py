@@ -1,0 +1,128 @@
+"""Server(process_request=fn): accept or refuse the handshake, sync or async."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidMessage, InvalidStatus
+
+from core import ConnectError, HandlerError, Server
+from core.handshake import HandshakeRequest
+from tests.helpers import TIMEOUT, Recorder, client_for, echo_server
+
+pytestmark = pytest.mark.asyncio
+
+
+async def refused(port: int, path: str = "/", **options: Any) -> InvalidStatus:
+    with pytest.raises(InvalidStatus) as caught:
+        async with connect(f"ws://127.0.0.1:{port}{path}", proxy=None, **options):
+            pass
+    return caught.value
+
+
+async def test_a_sync_function_refuses_without_a_token_and_accepts_with_it() -> None:
+    seen: list[HandshakeRequest] = []
+
+    def check_token(request: HandshakeRequest) -> tuple[int, str] | None:
+        seen.append(request)
+        if request.path.endswith("?token=secret"):
+            return None
+        return 401, "token please\n"
+
+    server = await echo_server(process_request=check_token)
+    exc = await refused(server.port, "/chat", additional_headers={"X-Who": "me"})
+    assert exc.response.status_code == 401 and exc.response.body == b"token please\n"
+    [request] = seen
+    assert request.path == "/chat" and request.headers["x-who"] == "me"
+    assert request.remote_address[0] == "127.0.0.1" and request.remote_address[1] > 0
+    client = client_for(server, path="/chat?token=secret", send_type="text/plain")
+    await client.open()
+    client.send("hi")
+    assert await client.wait_for("message", timeout=TIMEOUT) == "hi"
+    await client.close()
+    refusing = client_for(server, path="/chat")
+    with pytest.raises(ConnectError, match="HTTP 401"):
+        await refusing.open()
+    await server.stop()
+
+
+async def test_an_async_function_may_await_before_answering_with_bytes() -> None:
+    async def route(request: HandshakeRequest) -> tuple[int, bytes] | None:
+        await asyncio.sleep(0)
+        return None if request.path == "/ws" else (404, b"\x00no such room")
+
+    server = await echo_server(process_request=route)
+    exc = await refused(server.port, "/other")
+    assert exc.response.status_code == 404 and exc.response.body == b"\x00no such room"
+    assert exc.response.headers["Content-Type"] == "application/octet-stream"
+    assert exc.response.headers.get_all("Content-Length") == ["13"]
+    async with connect(f"ws://127.0.0.1:{server.port}/ws", proxy=None) as ws:
+        await ws.send('"ok"')
+        assert await asyncio.wait_for(ws.recv(), TIMEOUT) == '"ok"'
+    await server.stop()
+
+
+@pytest.mark.parametrize(
+    "answer, cause",
+    [(RuntimeError("boom"), RuntimeError), ("no", TypeError), ((99, "x"), ValueError)],
+)
+async def test_a_failing_function_refuses_with_500_and_is_reported_not_logged(
+    answer: Any, cause: type[Exception], caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(_request: HandshakeRequest) -> Any:
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    server = await echo_server(process_request=broken)
+    errors = Recorder(server, ["error"])
+    with caplog.at_level(logging.WARNING):
+        exc = await refused(server.port)
+    assert exc.response.status_code == 500
+    [error] = errors.values("error")
+    assert isinstance(error, HandlerError) and isinstance(error.__cause__, cause)
+    assert error.event == "process_request"
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+    await server.stop()
+
+
+async def test_the_origin_check_still_applies_after_process_request_accepts() -> None:
+    asked: list[str] = []
+    server = await echo_server(
+        allowed_origins=["http://good.test"],
+        process_request=lambda request: asked.append(request.path),
+    )
+    exc = await refused(server.port, origin="http://evil.test")
+    assert exc.response.status_code == 403 and asked == ["/"]
+    async with connect(f"ws://127.0.0.1:{server.port}/", proxy=None, origin="http://good.test"):
+        pass
+    await server.stop()
+
+
+async def test_the_handshake_timeout_bounds_a_function_that_never_answers() -> None:
+    cancelled = asyncio.Event()
+
+    async def stuck(_request: HandshakeRequest) -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    server = await echo_server(process_request=stuck, handshake_timeout=200)
+    with pytest.raises(InvalidMessage) as caught:  # the server hung up; the client did not time out
+        async with connect(f"ws://127.0.0.1:{server.port}/", proxy=None, open_timeout=TIMEOUT):
+            pass
+    assert isinstance(caught.value.__cause__, EOFError)
+    await asyncio.wait_for(cancelled.wait(), TIMEOUT)
+    await server.stop()
+
+
+async def test_process_request_must_be_a_function() -> None:
+    with pytest.raises(TypeError, match="process_request is a function of the request, not str"):
+        Server(process_request="allow")  # type: ignore[arg-type]
+    assert "process_request" not in Server(process_request=lambda request: None).options

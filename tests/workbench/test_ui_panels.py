@@ -239,11 +239,13 @@ def test_refused_connection_says_why_and_counts_attempts(qtbot, window, service,
     page.form.editors["port"].setValue(port)
     page.form.editors["number_of_retries"].setValue(1)
     page.form.editors["time_between_retries"].setValue(50)
-    attempts: list[tuple[int, int]] = []
-    service.client_connecting.connect(lambda _id, n, m: attempts.append((n, m)))
+    attempts: list[str] = []
+    service.client_state_changed.connect(
+        lambda _id, state, text: attempts.append(text) if state == "connecting" else None
+    )
     click(qtbot, page.open_button)
     wait_for(lambda: page.handle.state == "failed", WAIT, "the client to give up")
-    assert attempts == [(1, 2), (2, 2)]
+    assert attempts == ["connecting (attempt 1 of 2)", "connecting (attempt 2 of 2)"]
     assert page.badge.text().startswith("Failed: could not connect to ws://127.0.0.1:")
     assert "connection refused" in page.badge.text()
     assert "connection refused" in window.status_label.text()

@@ -1,7 +1,7 @@
 """The workspace: servers, clients and saved/recent messages, as a JSON file (Qt-free).
 
-A ``Workspace`` is plain data. ``WorkbenchService.to_workspace()`` fills its servers and
-clients from what is open; ``WorkbenchService.load_workspace()`` recreates them (stopped and
+A ``Workspace`` is plain data. ``Workbench.to_workspace()`` fills its servers and
+clients from what is open; ``Workbench.load_workspace()`` recreates them (stopped and
 closed: nothing connects by itself). The composer reads and writes ``saved_messages`` and
 ``recent_messages`` through ``save_message`` / ``remember``; the main window keeps its layout
 in ``window`` (e.g. base64 of ``saveGeometry()``/``saveState()``).

@@ -186,7 +186,7 @@ class ClientPage(ItemPage):
         self.service.close_client(self.client_id)
 
     def send(self, value: Any) -> None:
-        self.service.send_to_client(self.client_id, value)
+        self.service.send(self.client_id, value)
 
 
 class ClientsPanel(ItemPanel):

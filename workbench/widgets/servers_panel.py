@@ -444,7 +444,7 @@ class ServerPage(ItemPage):
         """Send to the selected socket (the Send button and Ctrl+Enter)."""
         socket_id = self.selected_socket()
         if socket_id is not None:
-            self.service.send_to_socket(socket_id, value)
+            self.service.send(socket_id, value)
             if socket_id not in self.log_views:
                 self.open_selected_log()
 

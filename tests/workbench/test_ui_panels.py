@@ -105,6 +105,7 @@ def test_server_two_clients_json_text_image_and_close_4000(qtbot, window, servic
     click(qtbot, composer.send_button)
     composer.set_compose_as("image")
     click(qtbot, composer.image_editor.sample_button)
+    wait_for(composer.send_button.isEnabled, WAIT, "the sample to be read")
     click(qtbot, composer.send_button)
     socket_id = server_page.sockets.socket_id(1)
     socket_log = service.log(socket_id)
@@ -393,6 +394,7 @@ def test_strict_types_follow_the_form_and_decode_errors_reach_the_status_bar(
     window.tabs.setCurrentIndex(SERVERS_TAB)
     page.select_socket(page.sockets.socket_id(0))
     click(qtbot, page.composer.image_editor.sample_button)
+    wait_for(page.composer.send_button.isEnabled, WAIT, "the sample to be read")
     click(qtbot, page.composer.send_button)
     wait_for(lambda: service.log(client_id).messages_in == 1, WAIT, "the image at the client")
     received = [e for e in service.log(client_id) if e.direction == "in"][0]

@@ -41,6 +41,7 @@ from core import EventEmitter
 from .clients import ClientController
 from .handles import ClientHandle, ServerHandle, SocketHandle
 from .log_store import DEFAULT_CAPACITY, LogStore
+from .messages import MessageLibrary
 from .options import client_refusal, server_refusal
 from .reporting import ErrorPath
 from .servers import SHUTDOWN_TIMEOUT, ServerController
@@ -76,6 +77,8 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         self._servers = ServerController(self.emit, self.error_path, log_capacity)
         self._clients = ClientController(self.emit, self.error_path, log_capacity)
         self._actions: set[asyncio.Task[Any]] = set()
+        #: The saved and recent messages of the composers (their one owner).
+        self.messages = MessageLibrary()
         self.on("server_state_changed", self._server_state_changed)
 
     # -- lookups ---------------------------------------------------------------------------
@@ -247,7 +250,7 @@ class Workbench(EventEmitter[WorkbenchEvent]):
     # -- workspace -------------------------------------------------------------------------
 
     def to_workspace(self, base: Workspace | None = None) -> Workspace:
-        """A ``Workspace`` with the current servers and clients, and ``base``'s messages and
+        """A ``Workspace`` with the current servers, clients and messages, and ``base``'s
         window state (``base`` is not modified)."""
         base = base or Workspace()
         return Workspace(
@@ -256,14 +259,16 @@ class Workbench(EventEmitter[WorkbenchEvent]):
                 for h in self.servers.values()
             ],
             clients=[ClientConfig(h.name, dict(h.options)) for h in self.clients.values()],
-            saved_messages=list(base.saved_messages),
-            recent_messages=list(base.recent_messages),
+            saved_messages=list(self.messages.saved),
+            recent_messages=list(self.messages.recent),
             window=dict(base.window),
         )
 
     async def load_workspace(self, workspace: Workspace, replace: bool = True) -> bool:
-        """Add the workspace's servers and clients (stopped/closed); with ``replace``, first
-        remove every existing one. Configs core refuses are skipped and reported."""
+        """Take the workspace's messages at once, and add its servers and clients (stopped,
+        closed); with ``replace``, first remove every existing one. Configs core refuses are
+        skipped and reported."""
+        self.messages.set_messages(workspace.saved_messages, workspace.recent_messages)
         return await self._guarded(self._load(workspace, replace), "workspace")
 
     async def _load(self, workspace: Workspace, replace: bool) -> None:

@@ -32,13 +32,14 @@ from ..engine.handles import ClientHandle, ServerHandle, SocketHandle
 from ..engine.log_store import DEFAULT_CAPACITY, LogStore
 from ..engine.workbench import SHUTDOWN_TIMEOUT, Workbench
 from ..engine.workspace import Workspace
+from .message_library import QtMessageLibrary
 
 __all__ = ["WorkbenchService"]
 
 
 class WorkbenchService(QObject):
     """``WorkbenchService(parent=None, log_capacity=DEFAULT_CAPACITY)``; ``engine`` is the
-    ``Workbench`` it adapts."""
+    ``Workbench`` it adapts, ``messages`` its message library."""
 
     server_added = Signal(str)
     server_removed = Signal(str)
@@ -57,6 +58,8 @@ class WorkbenchService(QObject):
     def __init__(self, parent: QObject | None = None, log_capacity: int = DEFAULT_CAPACITY) -> None:
         super().__init__(parent)
         self.engine = Workbench(log_capacity)
+        #: The composers' saved and recent messages (the engine's, with a Qt signal).
+        self.messages = QtMessageLibrary(self.engine.messages, self)
         for name in (
             "server_added",
             "server_removed",

@@ -285,6 +285,11 @@ class Workbench(EventEmitter[WorkbenchEvent]):
                 self.set_auto_reply(server_id, config.auto_reply, config.auto_reply_text)
         for client in workspace.clients:
             self.add_client(client.options, client.name)
+        for name in workspace.missing_secrets:
+            self.inform(
+                f"{name}: type the PFX password again; "
+                "without a system keyring it is not kept between runs"
+            )
 
     # -- shutdown --------------------------------------------------------------------------
 

@@ -111,9 +111,6 @@ class ClientPage(ItemPage):
     def handle(self) -> Any:
         return self.service.client(self.client_id)
 
-    def _validate(self, options: Mapping[str, Any]) -> str | None:
-        return self.service.validate_client_options(options)
-
     def _update(self, options: Mapping[str, Any]) -> bool:
         return self.service.update_client(self.client_id, options)
 

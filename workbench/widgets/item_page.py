@@ -56,10 +56,6 @@ class ItemPage(QWidget):
         """The service's handle of this item."""
         raise NotImplementedError
 
-    def _validate(self, options: Mapping[str, Any]) -> str | None:
-        """None if core accepts ``options`` for this kind of item, else why not."""
-        raise NotImplementedError
-
     def _update(self, options: Mapping[str, Any]) -> bool:
         """Give the item new options; False if the service refused them."""
         raise NotImplementedError
@@ -139,8 +135,6 @@ class ItemPage(QWidget):
     def apply_form(self) -> bool:
         """Give the form's values to the service; show core's complaint in the form if any."""
         problem = self.form.problem()
-        if problem is None:
-            problem = self._validate(self.form.values())
         if problem is not None:
             self.form.show_error(problem)
             self.service.report(self.handle.name, problem)
@@ -149,3 +143,11 @@ class ItemPage(QWidget):
         if values != self.handle.options:
             return self._update(values)
         return True
+
+    def apply_valid_form(self) -> None:
+        """Give the form's values to the service if they are valid and differ (before the
+        workspace is saved); an invalid form is left for the person to fix."""
+        if self.form.isEnabled() and self.form.problem() is None:
+            values = self.form.values()
+            if values != self.handle.options:
+                self._update(values)

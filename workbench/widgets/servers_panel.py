@@ -261,9 +261,6 @@ class ServerPage(ItemPage):
     def handle(self) -> Any:
         return self.service.server(self.server_id)
 
-    def _validate(self, options: Mapping[str, Any]) -> str | None:
-        return self.service.validate_server_options(options)
-
     def _update(self, options: Mapping[str, Any]) -> bool:
         return self.service.update_server(self.server_id, options)
 

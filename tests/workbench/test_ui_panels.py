@@ -435,20 +435,29 @@ def test_tls_from_the_forms_file_fields(qtbot, window, service, wait_for, tmp_pa
     click(qtbot, page.start_button)
     wait_for(lambda: service.server(server_id).state == "listening", WAIT, "the TLS server")
 
+    # "New client to it" makes a wss:// client that trusts this server's certificate.
     click(qtbot, page.client_button)
     client_id = window.clients.current_id()
     client = window.clients.page(client_id)
-    client.form.editors["ssl_tls"].setChecked(True)
-    client.form.editors["trusted_ca_cert_path"].set_text(str(ca_path))
+    assert client.form.editors["ssl_tls"].isChecked()
+    assert client.form.editors["trusted_ca_cert_path"].text().endswith(".pem")
     click(qtbot, client.open_button)
     wait_for(lambda: service.client(client_id).state == "open", WAIT, "the wss client")
     assert client.url_label.text().startswith("wss://127.0.0.1:")
 
-    # Without the CA the certificate is refused, and the status bar says what to do.
+    # Trusting the CA file instead works too.
+    window.tabs.setCurrentIndex(SERVERS_TAB)
+    click(qtbot, page.client_button)
+    by_ca = window.clients.page(window.clients.current_id())
+    by_ca.form.editors["trusted_ca_cert_path"].set_text(str(ca_path))
+    click(qtbot, by_ca.open_button)
+    wait_for(lambda: by_ca.handle.state == "open", WAIT, "the client trusting the CA")
+
+    # Trusting nothing, the certificate is refused, and the status bar says what to do.
     window.tabs.setCurrentIndex(SERVERS_TAB)
     click(qtbot, page.client_button)
     untrusting = window.clients.page(window.clients.current_id())
-    untrusting.form.editors["ssl_tls"].setChecked(True)
+    untrusting.form.editors["trusted_ca_cert_path"].set_text("")
     untrusting.form.editors["number_of_retries"].setValue(0)
     click(qtbot, untrusting.open_button)
     wait_for(lambda: untrusting.handle.state == "failed", WAIT, "the untrusted connection to fail")

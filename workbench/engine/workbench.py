@@ -45,6 +45,7 @@ from .messages import MessageLibrary
 from .options import client_refusal, server_refusal
 from .reporting import ErrorPath
 from .servers import SHUTDOWN_TIMEOUT, ServerController
+from .targets import client_options_for
 from .workspace import ClientConfig, ServerConfig, Workspace
 
 __all__ = ["SHUTDOWN_TIMEOUT", "Workbench", "WorkbenchEvent"]
@@ -217,6 +218,20 @@ class Workbench(EventEmitter[WorkbenchEvent]):
     async def remove_client(self, client_id: str) -> bool:
         """Close the client and forget it and its log."""
         return await self._guarded(self._clients.remove(client_id), self.name_of(client_id))
+
+    def add_client_for(
+        self, server_id: str, base: Mapping[str, Any], name: str | None = None
+    ) -> str | None:
+        """Add a client aimed at a workbench server (its host and port; for a TLS server
+        wss:// trusting its certificate) that follows the server's port from then on. None
+        (reported) if the server's certificate cannot be read."""
+        server = self.server(server_id)
+        try:
+            options = client_options_for(server, dict(base))
+        except (OSError, ValueError) as exc:
+            self.report(server.name, f"cannot make a client that trusts this server: {exc}")
+            return None
+        return self.add_client(options, name, server_id)
 
     def _server_state_changed(self, server_id: str, state: str, _text: str) -> None:
         port = self.servers[server_id].port if server_id in self.servers else None

@@ -142,6 +142,11 @@ class WorkbenchService(QObject):
     ) -> str | None:
         return self.engine.add_client(options, name, server_id)
 
+    def add_client_for(
+        self, server_id: str, base: Mapping[str, Any], name: str | None = None
+    ) -> str | None:
+        return self.engine.add_client_for(server_id, base, name)
+
     def update_client(
         self, client_id: str, options: Mapping[str, Any], name: str | None = None
     ) -> bool:

@@ -214,27 +214,19 @@ class ClientsPanel(ItemPanel):
         for client_id in service.clients:
             self._added(client_id)
 
-    def new_client(self, host: str | None = None, port: int | None = None) -> str | None:
-        """Add a client; aimed at ``host:port``, else at the newest listening server, else
-        at 127.0.0.1:8080."""
-        options = dict(NEW_CLIENT_OPTIONS)
-        if host is None or port is None:
+    def new_client(self, server_id: str | None = None) -> str | None:
+        """Add a client; aimed at the server ``server_id`` (and following its port), else at
+        the newest listening server, else at 127.0.0.1:8080."""
+        if server_id is None:
             listening = [
-                h for h in self.service.servers.values() if h.state == "listening" and h.port
+                h.id for h in self.service.servers.values() if h.state == "listening" and h.port
             ]
-            if listening:
-                newest = listening[-1]
-                host = (
-                    newest.host
-                    if newest.host not in ("0.0.0.0", "::", "localhost")
-                    else "127.0.0.1"
-                )
-                port = newest.port
-        if host is not None and port is not None:
-            options.update(host=host, port=port)
-        client_id = self.service.add_client(
-            options, first_free_name("Client", self.service.clients.values())
-        )
+            server_id = listening[-1] if listening else None
+        name = first_free_name("Client", self.service.clients.values())
+        if server_id is None:
+            client_id = self.service.add_client(dict(NEW_CLIENT_OPTIONS), name)
+        else:
+            client_id = self.service.add_client_for(server_id, NEW_CLIENT_OPTIONS, name)
         if client_id is not None:
             self.page(client_id).open_button.setFocus()  # Space opens it
         return client_id

@@ -10,6 +10,7 @@ of item (``handle``, ``_validate``, ``_update``, ``_rename_to``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -111,7 +112,7 @@ class ItemPage(QWidget):
 
         self.form.set_values(self.handle.options)
         self.name_edit.editingFinished.connect(self._rename)
-        for before, after in zip([self.name_edit, *header_buttons], header_buttons):
+        for before, after in pairwise([self.name_edit, *header_buttons]):
             self.setTabOrder(before, after)
 
     def _lock_settings(self, locked: bool, running: bool) -> None:

@@ -242,9 +242,9 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(CLIENTS_TAB)
         return self.clients.new_client()
 
-    def new_client_to(self, host: str, port: int) -> str | None:
+    def new_client_to(self, server_id: str) -> str | None:
         self.tabs.setCurrentIndex(CLIENTS_TAB)
-        return self.clients.new_client(host, port)
+        return self.clients.new_client(server_id)
 
     def _about(self) -> None:
         QMessageBox.about(

@@ -8,7 +8,7 @@ tasks the page never awaits) and follows its signals.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QIdentityProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
@@ -58,7 +58,7 @@ AUTO_REPLY_CHOICES = (("Off", "off"), ("Echo each message", "echo"), ("Fixed rep
 class _ShortHeaders(QIdentityProxyModel):
     """The socket model with column titles that fit a narrow table (full ones as tooltips)."""
 
-    SHORT = {COL_SINCE: "Since"}
+    SHORT: ClassVar[dict[int, str]] = {COL_SINCE: "Since"}
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -75,10 +75,10 @@ class _ShortHeaders(QIdentityProxyModel):
 
 
 class ServerPage(ItemPage):
-    """Everything about one server. ``new_client_requested(host, port)`` asks the window for
+    """Everything about one server. ``new_client_requested(server_id)`` asks the window for
     a client aimed at this server."""
 
-    new_client_requested = Signal(str, int)
+    new_client_requested = Signal(str)
 
     EDITABLE_HINT = "Settings apply when the server starts."
     LOCKED_HINT = "Stop the server to change these settings."
@@ -321,10 +321,8 @@ class ServerPage(ItemPage):
             self.apply_auto_reply()
 
     def _new_client(self) -> None:
-        handle = self.handle
-        if handle.port:
-            host = handle.host if handle.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
-            self.new_client_requested.emit(host, handle.port)
+        if self.handle.port:
+            self.new_client_requested.emit(self.server_id)
 
     # -- sockets -----------------------------------------------------------------------------------
 
@@ -450,7 +448,7 @@ class ServerPage(ItemPage):
 class ServersPanel(ItemPanel):
     """All servers of the workspace; follows ``server_added`` / ``server_removed``."""
 
-    new_client_requested = Signal(str, int)
+    new_client_requested = Signal(str)
 
     def __init__(
         self, service: WorkbenchService, library: QtMessageLibrary, parent: QWidget | None = None

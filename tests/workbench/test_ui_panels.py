@@ -332,7 +332,11 @@ def test_closing_the_window_closes_every_socket_cleanly(qtbot, window, service, 
     assert service.server(server_id).state == "stopped"
     assert service.client(client_id).state == "closed"
     closes = [e.detail for e in service.log(client_id) if e.kind == "close"]
-    assert len(closes) == 1 and "code 100" in closes[0]  # 1001 going away, from either side
+    # 1001 going away, from whichever side closed first.
+    assert closes in (
+        ["closed with code 1001 (going away): workbench closing"],
+        ["closed with code 1001 (going away): server stopping"],
+    )
     assert [e.kind for e in socket_log][-1] == "close"
 
 
@@ -401,15 +405,45 @@ def test_strict_types_follow_the_form_and_decode_errors_reach_the_status_bar(
     assert isinstance(received.raw, bytes) and received.raw.startswith(b"\x89PNG")
 
 
-def test_remove_closes_and_forgets_and_the_empty_state_returns(qtbot, window, service, wait_for):
+def answer_removal(qtbot, panel, button: str) -> list[str]:
+    """Press ``button`` ("Remove" or "Cancel") in the confirmation the panel is about to
+    show; returns a list that gets the box's text (empty if no box was shown)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    asked: list[str] = []
+
+    def press() -> None:
+        box = panel.findChild(QMessageBox, "confirmRemoval")
+        if box is None or not box.isVisible():
+            QTimer.singleShot(10, press)  # not shown yet: look again (bounded by the test)
+            return
+        asked.append(box.text())
+        next(b for b in box.buttons() if b.text() == button).click()
+
+    QTimer.singleShot(0, press)
+    return asked
+
+
+def test_remove_asks_first_when_connected_then_closes_and_forgets(qtbot, window, service, wait_for):
     server_id, server_page = start_server(qtbot, window, wait_for)
     client_id, _client = open_client_to(qtbot, window, server_page, wait_for)
+    asked = answer_removal(qtbot, window.clients, "Cancel")
     click(qtbot, window.clients.remove_button)
+    assert asked == [
+        f"Client 1 is connected to {service.client(client_id).url}; removing it closes the "
+        "connection and forgets its log.\n\nRemove Client 1 anyway?"
+    ]
+    assert service.client(client_id).state == "open"  # Cancel kept it
+    asked = answer_removal(qtbot, window.clients, "Remove")
+    click(qtbot, window.clients.remove_button)
+    assert len(asked) == 1
     wait_for(lambda: client_id not in service.clients, WAIT, "the client to go")
     assert window.clients.stack.currentWidget() is window.clients.empty
     assert window.clients.list.count() == 0
     window.tabs.setCurrentIndex(SERVERS_TAB)
-    click(qtbot, window.servers.remove_button)
+    wait_for(lambda: not service.server(server_id).open_sockets, WAIT, "the socket to close")
+    click(qtbot, window.servers.remove_button)  # nothing connected: no question
     wait_for(lambda: server_id not in service.servers, WAIT, "the server to go")
     assert window.servers.stack.currentWidget() is window.servers.empty
     assert not window.servers.remove_button.isEnabled()
@@ -515,3 +549,21 @@ def test_everything_fits_a_1280_by_800_screen(qtbot, window, wait_for):
     wait_for(lambda: window.width() == 1280, WAIT, "the resize")
     assert server.start_button.isVisible() and server.stop_button.isVisible()
     assert server.start_button.mapTo(window, server.start_button.rect().bottomRight()).x() <= 1280
+
+
+def test_removing_a_server_with_open_sockets_asks_and_cancel_keeps_it(
+    qtbot, window, service, wait_for
+):
+    server_id, server_page = start_server(qtbot, window, wait_for)
+    open_client_to(qtbot, window, server_page, wait_for)
+    window.tabs.setCurrentIndex(SERVERS_TAB)
+    asked = answer_removal(qtbot, window.servers, "Cancel")
+    click(qtbot, window.servers.remove_button)
+    assert asked == [
+        "Server 1 has 1 open connection; removing it closes them and forgets their logs."
+        "\n\nRemove Server 1 anyway?"
+    ]
+    assert service.server(server_id).state == "listening"
+    asked = answer_removal(qtbot, window.servers, "Remove")
+    click(qtbot, window.servers.remove_button)
+    wait_for(lambda: server_id not in service.servers, WAIT, "the server to go")

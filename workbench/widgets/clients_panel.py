@@ -23,7 +23,7 @@ from ..qt.message_library import QtMessageLibrary
 from ..qt.service import WorkbenchService
 from .composer import Composer
 from .item_page import ItemPage
-from .item_panel import EmptyState, ItemPanel, first_free_name
+from .item_panel import EmptyState, ItemPanel, confirm_removal, first_free_name
 from .log_view import LogView
 from .option_form import client_form
 from .settings_column import SettingsColumn
@@ -233,8 +233,17 @@ class ClientsPanel(ItemPanel):
 
     def remove_current(self) -> None:
         client_id = self.current_id()
-        if client_id:
-            self.service.remove_client(client_id)
+        if not client_id:
+            return
+        handle = self.service.client(client_id)
+        if self.service.is_live(client_id) and not confirm_removal(
+            self,
+            handle.name,
+            f"{handle.name} is {'connected' if handle.state == 'open' else 'connecting'} to "
+            f"{handle.url}; removing it closes the connection and forgets its log.",
+        ):
+            return
+        self.service.remove_client(client_id)
 
     def page(self, client_id: str) -> ClientPage:
         return self.pages[client_id]  # type: ignore[return-value]

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -31,6 +32,25 @@ def first_free_name(prefix: str, handles: Collection[Any]) -> str:
     while f"{prefix} {number}" in names:
         number += 1
     return f"{prefix} {number}"
+
+
+def confirm_removal(parent: QWidget, name: str, consequence: str) -> bool:
+    """Ask before removing an item with a live connection: "Remove <name>?", saying what it
+    cuts; True if the person chose Remove. The box is the parent's child ``confirmRemoval``
+    (a test finds it there and presses a button)."""
+    box = QMessageBox(
+        QMessageBox.Icon.Warning,
+        f"Remove {name}?",
+        f"{consequence}\n\nRemove {name} anyway?",
+        QMessageBox.StandardButton.Cancel,
+        parent,
+    )
+    box.setObjectName("confirmRemoval")
+    remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    box.deleteLater()
+    return box.clickedButton() is remove
 
 
 class EmptyState(QWidget):

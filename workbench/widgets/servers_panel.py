@@ -36,7 +36,7 @@ from ..qt.service import WorkbenchService
 from ..qt.socket_model import COL_ADDRESS, COL_IN, COL_OUT, COL_SINCE, COL_STATE, SocketListModel
 from .composer import Composer
 from .item_page import ItemPage
-from .item_panel import EmptyState, ItemPanel, first_free_name
+from .item_panel import EmptyState, ItemPanel, confirm_removal, first_free_name
 from .log_view import LogView
 from .notify import notifier
 from .option_form import server_form
@@ -484,8 +484,18 @@ class ServersPanel(ItemPanel):
 
     def remove_current(self) -> None:
         server_id = self.current_id()
-        if server_id:
-            self.service.remove_server(server_id)
+        if not server_id:
+            return
+        handle = self.service.server(server_id)
+        live = len(handle.open_sockets)
+        if live and not confirm_removal(
+            self,
+            handle.name,
+            f"{handle.name} has {live} open connection{'s' if live != 1 else ''}; "
+            "removing it closes them and forgets their logs.",
+        ):
+            return
+        self.service.remove_server(server_id)
 
     def page(self, server_id: str) -> ServerPage:
         return self.pages[server_id]  # type: ignore[return-value]

@@ -194,7 +194,7 @@ def test_stored_rows_are_not_tracked_by_the_garbage_collector() -> None:
 
     store = LogStore()
     for n in range(CHUNK * 3):
-        store.add_message(IN, "application/json", '{"n":%d}' % n)
+        store.add_message(IN, "application/json", f'{{"n":{n}}}')
     gc.collect()
     gc.collect()  # a chunk is untracked at the collection after its rows were
     assert not gc.is_tracked(store.row(0))
@@ -206,7 +206,7 @@ def test_async_export_and_import_match_the_sync_ones(qloop, run, tmp_path) -> No
 
     store = LogStore(name="big")
     for n in range(5000):
-        store.add_message(IN if n % 3 else OUT, "application/json", '{"n":%d}' % n)
+        store.add_message(IN if n % 3 else OUT, "application/json", f'{{"n":{n}}}')
     store.log_message(IN, "application/octet-stream", b"\x00\xff")
     seen: list[tuple[int, int]] = []
     path = tmp_path / "big.jsonl"
@@ -252,7 +252,7 @@ def test_a_small_json_message_costs_the_log_less_than_250_bytes() -> None:
     """The 1,000,000-message log must fit in 500 MB with the rest of the app (~100 MB)."""
     import tracemalloc
 
-    payloads = ['{"seq":%d,"kind":"tick","value":%s}' % (n, n * 0.5) for n in range(20_000)]
+    payloads = [f'{{"seq":{n},"kind":"tick","value":{n * 0.5}}}' for n in range(20_000)]
     store = LogStore(capacity=1_000_000)
     tracemalloc.start()
     try:

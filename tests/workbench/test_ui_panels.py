@@ -85,7 +85,7 @@ def test_opens_as_an_empty_workspace_with_clear_first_steps(window):
 
 def test_server_two_clients_json_text_image_and_close_4000(qtbot, window, service, wait_for):
     server_id, server_page = start_server(qtbot, window, wait_for)
-    first_id, first = open_client_to(qtbot, window, server_page, wait_for)
+    first_id, _first = open_client_to(qtbot, window, server_page, wait_for)
     window.tabs.setCurrentIndex(SERVERS_TAB)
     second_id, second = open_client_to(qtbot, window, server_page, wait_for)
     wait_for(lambda: len(service.server(server_id).open_sockets) == 2, WAIT, "two sockets")
@@ -401,7 +401,7 @@ def test_strict_types_follow_the_form_and_decode_errors_reach_the_status_bar(
     wait_for(page.composer.send_button.isEnabled, WAIT, "the sample to be read")
     click(qtbot, page.composer.send_button)
     wait_for(lambda: service.log(client_id).messages_in == 1, WAIT, "the image at the client")
-    received = [e for e in service.log(client_id) if e.direction == "in"][0]
+    received = next(e for e in service.log(client_id) if e.direction == "in")
     assert isinstance(received.raw, bytes) and received.raw.startswith(b"\x89PNG")
 
 
@@ -513,8 +513,8 @@ def test_settings_fold_while_running_and_come_back_when_stopped(qtbot, window, s
 
 
 def test_forget_closed_sockets_and_their_log_tabs(qtbot, window, service, wait_for):
-    server_id, page = start_server(qtbot, window, wait_for)
-    client_id, client = open_client_to(qtbot, window, page, wait_for)
+    _server_id, page = start_server(qtbot, window, wait_for)
+    _client_id, client = open_client_to(qtbot, window, page, wait_for)
     window.tabs.setCurrentIndex(SERVERS_TAB)
     socket_id = page.sockets.socket_id(0)
     page.select_socket(socket_id)

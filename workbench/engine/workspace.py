@@ -204,10 +204,10 @@ class Workspace:
         for server in workspace.servers:
             pfx, password = _pfx(server.options)
             if pfx and not password:
-                password = secrets.recall(pfx)
-                if password:
+                kept = secrets.recall(pfx)
+                if kept:
                     key = next((k for k in secrets.SECRET_OPTIONS if k in server.options), None)
-                    server.options[key or "pfx_key_cert_password"] = password
+                    server.options[key or "pfx_key_cert_password"] = kept
                 else:
                     workspace.missing_secrets.append(server.name)
         return workspace

@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Collection
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -92,12 +92,7 @@ class EmptyState(QWidget):
 
 
 class ItemPanel(QWidget):
-    """List + pages. Subclasses add pages with ``add_page(item_id, label, page)``.
-
-    Signals: ``current_changed(str)`` — the id of the shown item ('' for none).
-    """
-
-    current_changed = Signal(str)
+    """List + pages. Subclasses add pages with ``add_page(item_id, label, page)``."""
 
     def __init__(self, noun: str, empty: EmptyState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -158,7 +153,6 @@ class ItemPanel(QWidget):
         if not self.pages:
             self.stack.setCurrentWidget(self.empty)
             self.remove_button.setEnabled(False)
-            self.current_changed.emit("")
 
     def set_label(self, item_id: str, label: str, tooltip: str = "") -> None:
         item = self._item(item_id)
@@ -169,11 +163,6 @@ class ItemPanel(QWidget):
     def current_id(self) -> str:
         item = self.list.currentItem()
         return item.data(ID_ROLE) if item is not None else ""
-
-    def show_item(self, item_id: str) -> None:
-        item = self._item(item_id)
-        if item is not None:
-            self.list.setCurrentItem(item)
 
     def _item(self, item_id: str) -> QListWidgetItem | None:
         for row in range(self.list.count()):
@@ -189,4 +178,3 @@ class ItemPanel(QWidget):
         page = self.pages.get(item_id)
         self.stack.setCurrentWidget(page if page is not None else self.empty)
         self.remove_button.setEnabled(page is not None)
-        self.current_changed.emit(item_id)

@@ -9,7 +9,6 @@ can say what is wrong before anything is started.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -357,9 +356,6 @@ class OptionForm(QWidget):
 
     def _hide_error(self) -> None:
         self.error_label.hide()
-
-    def focus_widgets(self) -> Iterable[QWidget]:
-        return self.editors.values()
 
 
 def parse_headers(text: str) -> list[tuple[str, str]] | None:

@@ -362,13 +362,24 @@ def test_a_client_can_be_aimed_at_a_listening_server(qtbot, window, wait_for):
     window.tabs.setCurrentIndex(CLIENTS_TAB)
     click(qtbot, window.clients.new_button)
     page = window.clients.page(window.clients.current_id())
-    page.aim_at("127.0.0.1", 1)
-    page._fill_aim_menu()
+    page.form.editors["port"].setValue(1)
+    page.form.editors["path"].setText("/chat")  # kept: aiming changes only where it points
+    page.aim_menu.aboutToShow.emit()
     actions = page.aim_menu.actions()
     port = server_page.handle.port
-    assert [a.text() for a in actions] == [f"Server 1 — ws://127.0.0.1:{port}/"]
+    assert [a.text() for a in actions] == [f"Server 1 — listening on 127.0.0.1:{port}"]
     actions[0].trigger()
-    assert (page.form.values()["host"], page.form.values()["port"]) == ("127.0.0.1", port)
+    values = page.form.values()
+    assert (values["host"], values["port"], values["path"]) == ("127.0.0.1", port, "/chat")
+    assert page.url_label.text() == f"ws://127.0.0.1:{port}/chat"
+    # It follows the server: after a restart on a new port the form shows the new one.
+    click(qtbot, server_page.stop_button)
+    wait_for(lambda: server_page.handle.state == "stopped", WAIT, "the server to stop")
+    click(qtbot, server_page.start_button)
+    wait_for(lambda: server_page.handle.state == "listening", WAIT, "the server to restart")
+    new_port = server_page.handle.port
+    assert page.form.values()["port"] == new_port
+    assert page.url_label.text() == f"ws://127.0.0.1:{new_port}/chat"
 
 
 def test_strict_types_follow_the_form_and_decode_errors_reach_the_status_bar(

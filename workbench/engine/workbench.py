@@ -233,6 +233,21 @@ class Workbench(EventEmitter[WorkbenchEvent]):
             return None
         return self.add_client(options, name, server_id)
 
+    def aim_client(self, client_id: str, server_id: str, base: Mapping[str, Any]) -> bool:
+        """Point a client at a workbench server as ``add_client_for`` would (``base``: its
+        options otherwise, e.g. the form's), following that server from now on. Applied at
+        its next open; False (reported) if refused."""
+        server = self.server(server_id)
+        try:
+            options = client_options_for(server, dict(base))
+        except (OSError, ValueError) as exc:
+            self.report(server.name, f"cannot make a client that trusts this server: {exc}")
+            return False
+        if not self.update_client(client_id, options):
+            return False
+        self.client(client_id).server_id = server_id
+        return True
+
     def _server_state_changed(self, server_id: str, state: str, _text: str) -> None:
         port = self.servers[server_id].port if server_id in self.servers else None
         if state == "listening" and port:

@@ -147,6 +147,9 @@ class WorkbenchService(QObject):
     ) -> str | None:
         return self.engine.add_client_for(server_id, base, name)
 
+    def aim_client(self, client_id: str, server_id: str, base: Mapping[str, Any]) -> bool:
+        return self.engine.aim_client(client_id, server_id, base)
+
     def update_client(
         self, client_id: str, options: Mapping[str, Any], name: str | None = None
     ) -> bool:

@@ -100,6 +100,7 @@ class ClientPage(ItemPage):
         self.form.changed.connect(self._form_edited)
         service.client_state_changed.connect(self._state_changed)
         service.client_changed.connect(self._client_changed)
+        self._shown_options = dict(handle.options)
         self._client_changed(client_id)
         self._state_changed(client_id, handle.state, handle.status_text)
 
@@ -142,39 +143,32 @@ class ClientPage(ItemPage):
         self._show_name()
         self.url_label.setText(handle.url)
         self.composer.set_send_type(handle.send_type)
+        if handle.options != self._shown_options:
+            # The engine changed them (aimed at a server, or following its new port): show
+            # them, or the next Open would apply the form's stale values.
+            self._shown_options = dict(handle.options)
+            self.form.set_values(handle.options)
 
     def _form_edited(self) -> None:
         mime = self.form.editors["send_type"].mime_type()  # type: ignore[attr-defined]
         if mime:
             self.composer.set_send_type(mime)
 
-    def listening_servers(self) -> list[tuple[str, str, int]]:
-        """(name, host to connect to, port) of each server of the workspace listening now."""
-        found = []
-        for handle in self.service.servers.values():
-            if handle.state == "listening" and handle.port:
-                host = (
-                    handle.host
-                    if handle.host not in ("0.0.0.0", "::", "", "localhost")
-                    else "127.0.0.1"
-                )
-                found.append((handle.name, host, handle.port))
-        return found
-
-    def aim_at(self, host: str, port: int) -> None:
-        """Put ``host`` and ``port`` in the form (applied at the next Open)."""
-        self.form.editors["host"].setText(host)  # type: ignore[attr-defined]
-        self.form.editors["port"].setValue(port)  # type: ignore[attr-defined]
+    def aim_at(self, server_id: str) -> bool:
+        """Aim this client at a server of the workspace (its address, port, TLS trust) and
+        follow it from now on; the rest of the form is kept. False if refused (reported)."""
+        return self.service.aim_client(self.client_id, server_id, self.form.values())
 
     def _fill_aim_menu(self) -> None:
         self.aim_menu.clear()
-        servers = self.listening_servers()
+        servers = [h for h in self.service.servers.values() if h.state == "listening" and h.port]
         if not servers:
             action = self.aim_menu.addAction("No server of this workspace is listening")
             action.setEnabled(False)
-        for name, host, port in servers:
-            action = self.aim_menu.addAction(f"{name} — ws://{host}:{port}/")
-            action.triggered.connect(lambda _checked=False, h=host, p=port: self.aim_at(h, p))
+        for server in servers:
+            tls = " (TLS)" if server.uses_tls else ""
+            action = self.aim_menu.addAction(f"{server.name} — {server.status_text}{tls}")
+            action.triggered.connect(lambda _checked=False, s=server.id: self.aim_at(s))
 
     def open(self) -> None:
         if self.apply_form():

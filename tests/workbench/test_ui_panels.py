@@ -479,6 +479,8 @@ def test_tls_from_the_forms_file_fields(qtbot, window, service, wait_for, tmp_pa
     page.form.editors["key_path"].set_text(str(key_path))
     click(qtbot, page.start_button)
     wait_for(lambda: service.server(server_id).state == "listening", WAIT, "the TLS server")
+    port = service.server(server_id).port
+    assert f"Connect a client to wss://127.0.0.1:{port}/" in page.socket_box.sockets_empty.text()
 
     # "New client to it" makes a wss:// client that trusts this server's certificate.
     click(qtbot, page.client_button)

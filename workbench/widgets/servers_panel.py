@@ -246,7 +246,8 @@ class ServerPage(ItemPage):
         handle = self.handle if self.server_id in self.service.servers else None
         listening = handle is not None and handle.state == "listening" and handle.port
         self.socket_box.show_hint(
-            f"No sockets yet. Connect a client to ws://{handle.host}:{handle.port}/ — "
+            f"No sockets yet. Connect a client to {'wss' if handle.uses_tls else 'ws'}://"
+            f"{handle.host}:{handle.port}/ — "
             "“New client to it” makes one."
             if listening and handle is not None
             else "No sockets yet. Start the server, then connect a client to it."

@@ -311,15 +311,18 @@ class Workbench(EventEmitter[WorkbenchEvent]):
                 self._servers.forget(old_id)
         for config in workspace.servers:
             server_id = self.add_server(config.options, config.name)
-            if server_id is not None and config.auto_reply != "off":
+            if server_id is None:
+                continue
+            if config.auto_reply != "off":
                 self.set_auto_reply(server_id, config.auto_reply, config.auto_reply_text)
+            self.server(server_id).secret_missing = config.name in workspace.missing_secrets
         for client in workspace.clients:
             self.add_client(client.options, client.name)
         for name in workspace.missing_secrets:
             self.inform(
                 f"{name}: type the PFX password again; "
                 "without a system keyring it is not kept between runs"
-            )
+            )  # and the server page asks for it at Start (ServerHandle.secret_missing)
 
     # -- shutdown --------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
+    QInputDialog,
     QLineEdit,
     QPushButton,
     QSplitter,
@@ -206,9 +207,30 @@ class ServerPage(ItemPage):
     # -- actions --------------------------------------------------------------------------------
 
     def start(self) -> None:
+        if self.handle.secret_missing and not self.ask_pfx_password():
+            return
         if self.apply_form():
             self.composer.set_send_type(self.handle.send_type)
             self.service.start_server(self.server_id)
+
+    def ask_pfx_password(self) -> bool:
+        """Ask for the PFX password the keyring did not keep (a dialog named
+        ``askPfxPassword``) and put it in the form; False if the person cancelled."""
+        password = self.form.editors["pfx_key_cert_password"]
+        if password.text():  # type: ignore[attr-defined]
+            return True
+        dialog = QInputDialog(self)
+        dialog.setObjectName("askPfxPassword")
+        dialog.setWindowTitle(f"PFX password of {self.handle.name}")
+        dialog.setLabelText(
+            "The password of the PFX file is not kept without a system keyring. Type it:"
+        )
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+        accepted = dialog.exec() == QInputDialog.DialogCode.Accepted and dialog.textValue()
+        dialog.deleteLater()
+        if accepted:
+            password.setText(dialog.textValue())  # type: ignore[attr-defined]
+        return bool(accepted)
 
     def stop(self) -> None:
         self.service.stop_server(self.server_id)

@@ -1,11 +1,15 @@
-"""Workspace persistence: the file format, the default path, and the service round trip."""
+"""Workspace persistence: the file format, the default path, and the engine round trip."""
 
 from __future__ import annotations
 
 import json
 
+import keyring
+import keyring.backend
 import pytest
 
+from workbench.engine.messages import MessageLibrary
+from workbench.engine.workbench import Workbench
 from workbench.engine.workspace import (
     ClientConfig,
     SavedMessage,
@@ -14,7 +18,6 @@ from workbench.engine.workspace import (
     WorkspaceError,
     default_path,
 )
-from workbench.qt.service import WorkbenchService
 
 
 def _sample() -> Workspace:
@@ -71,33 +74,135 @@ def test_bad_files_raise_plain_errors(tmp_path) -> None:
 
 
 def test_recent_messages_are_unique_newest_first_and_bounded() -> None:
-    workspace = Workspace()
+    library = MessageLibrary()
+    changes: list[None] = []
+    library.on("changed", lambda: changes.append(None))
     for n in range(25):
-        workspace.remember(SavedMessage("", "text/plain", f"m{n}"))
-    workspace.remember(SavedMessage("", "text/plain", "m20"))
-    assert [m.body for m in workspace.recent_messages[:3]] == ["m20", "m24", "m23"]
-    assert len(workspace.recent_messages) == 20
-    workspace.save_message(SavedMessage("a", "text/plain", "1"))
-    workspace.save_message(SavedMessage("a", "text/plain", "2"))
-    assert [m.body for m in workspace.saved_messages] == ["2"]
-    assert workspace.delete_message("a") and not workspace.delete_message("a")
+        library.remember(SavedMessage("", "text/plain", f"m{n}"))
+    library.remember(SavedMessage("", "text/plain", "m20"))
+    assert [m.body for m in library.recent[:3]] == ["m20", "m24", "m23"]
+    assert len(library.recent) == 20
+    library.save(SavedMessage("a", "text/plain", "1"))
+    library.save(SavedMessage("b", "text/plain", "1"))
+    library.save(SavedMessage("a", "text/plain", "2"))
+    assert [(m.name, m.body) for m in library.saved] == [("a", "2"), ("b", "1")]
+    assert library.delete("a") and not library.delete("a")
+    assert len(changes) == 26 + 3 + 1
 
 
-def test_service_round_trip_through_a_file(service, run, tmp_path) -> None:
+@pytest.mark.asyncio
+async def test_engine_round_trip_through_a_file(tmp_path) -> None:
     base = _sample()
-    run(service.load_workspace(base))
-    assert [h.name for h in service.servers.values()] == ["echo"]
-    assert service.server("server-1").auto_reply.mode == "fixed"
-    assert service.server("server-1").auto_reply.value == {"ok": True}
-    assert [h.url for h in service.clients.values()] == ["ws://127.0.0.1:8080/"]
-    path = service.to_workspace(base).save(tmp_path / "w.json")
-
-    other = WorkbenchService()
+    engine, other = Workbench(), Workbench()
     try:
-        run(other.load_workspace(Workspace.load(path)))
-        assert other.to_workspace(base) == service.to_workspace(base) == Workspace.load(path)
-        # Replacing removes what was there: loading an empty workspace empties the service.
-        run(other.load_workspace(Workspace()))
-        assert not other.servers and not other.clients
+        assert await engine.load_workspace(base)
+        assert [h.name for h in engine.servers.values()] == ["echo"]
+        assert engine.server("server-1").auto_reply.mode == "fixed"
+        assert engine.server("server-1").auto_reply.value == {"ok": True}
+        assert [h.url for h in engine.clients.values()] == ["ws://127.0.0.1:8080/"]
+        assert engine.messages.saved == base.saved_messages
+        path = engine.to_workspace(base).save(tmp_path / "w.json")
+
+        assert await other.load_workspace(Workspace.load(path))
+        assert other.to_workspace(base) == engine.to_workspace(base) == Workspace.load(path)
+        assert engine.to_workspace(base) == base
+        # Replacing removes what was there: loading an empty workspace empties the engine.
+        assert await other.load_workspace(Workspace())
+        assert not other.servers and not other.clients and not other.messages.recent
     finally:
-        run(other.shutdown())
+        await engine.shutdown()
+        await other.shutdown()
+
+
+class _MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring backend that keeps passwords in a dict (a real backend object, in memory)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.passwords.pop((service, username), None)
+
+
+def _tls_workspace() -> Workspace:
+    options = {"port": 0, "sslTls": True, "pfxKeyCertPath": "/certs/server.pfx"}
+    return Workspace(servers=[ServerConfig("tls", {**options, "pfxKeyCertPassword": "s3cret!"})])
+
+
+@pytest.fixture
+def no_keyring():
+    from keyring.backends import fail
+
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(before)
+
+
+def test_without_a_keyring_the_pfx_password_is_not_written_and_must_be_typed_again(
+    tmp_path, no_keyring
+) -> None:
+    path = _tls_workspace().save(tmp_path / "w.json")
+    assert "s3cret!" not in path.read_text(encoding="utf-8")
+    loaded = Workspace.load(path)
+    assert loaded.servers[0].options == {
+        "port": 0,
+        "sslTls": True,
+        "pfxKeyCertPath": "/certs/server.pfx",
+    }
+    assert loaded.missing_secrets == ["tls"]
+
+
+@pytest.mark.asyncio
+async def test_the_engine_asks_for_a_password_the_keyring_did_not_keep(
+    tmp_path, no_keyring
+) -> None:
+    engine = Workbench()
+    news: list[str] = []
+    engine.on("info_reported", news.append)
+    try:
+        loaded = Workspace.load(_tls_workspace().save(tmp_path / "w.json"))
+        assert await engine.load_workspace(loaded)
+    finally:
+        await engine.shutdown()
+    assert news == [
+        "tls: type the PFX password again; without a system keyring it is not kept between runs"
+    ]
+
+
+def test_with_a_keyring_the_pfx_password_round_trips_without_touching_the_file(
+    tmp_path,
+) -> None:
+    before = keyring.get_keyring()
+    memory = _MemoryKeyring()
+    keyring.set_keyring(memory)
+    try:
+        path = _tls_workspace().save(tmp_path / "w.json")
+        assert "s3cret!" not in path.read_text(encoding="utf-8")
+        assert memory.passwords == {("websocket-workbench", "pfx:/certs/server.pfx"): "s3cret!"}
+        loaded = Workspace.load(path)
+    finally:
+        keyring.set_keyring(before)
+    assert loaded.servers[0].options["pfx_key_cert_password"] == "s3cret!"
+    assert loaded.missing_secrets == []
+
+
+def test_the_config_dir_is_the_platforms_unless_overridden(monkeypatch) -> None:
+    import platformdirs
+
+    from workbench.engine.workspace import config_dir
+
+    monkeypatch.delenv("WEBSOCKET_WORKBENCH_CONFIG_DIR", raising=False)
+    expected = platformdirs.user_config_dir("websocket-workbench", appauthor=False, roaming=True)
+    assert str(config_dir()) == expected
+    monkeypatch.setenv("WEBSOCKET_WORKBENCH_CONFIG_DIR", "/somewhere/else")
+    assert str(config_dir()) == "/somewhere/else"

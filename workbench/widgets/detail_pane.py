@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..engine.drafts import check_json
 from .hex_dump import HexDumpView
 
 #: Most tree nodes built for one JSON value; deeper/larger parts are summarised.
@@ -82,10 +83,8 @@ def _json_of(mime: str, value: Any, text: str, decodes: bool) -> tuple[Any, bool
         return (value, True) if decodes else (None, False)
     stripped = text.lstrip()
     if stripped[:1] in ("{", "["):
-        try:
-            return json.loads(text), True
-        except ValueError:
-            return None, False
+        parsed, problem = check_json(text)  # core's codec: what core would have decoded
+        return (parsed, True) if problem is None else (None, False)
     return None, False
 
 

@@ -117,7 +117,7 @@ def _image_encoder(mime: str, fmt: str) -> Encoder:
     def encode(value: Any) -> tuple[Payload, bool]:
         if isinstance(value, _BYTES_LIKE):
             return value, False  # type: ignore[return-value]
-        if not isinstance(value, image_codec.Image.Image):
+        if not image_codec.is_image(value):
             raise EncodeError(mime, value, "give a PIL.Image.Image or already-encoded bytes")
         try:
             return image_codec.encode(value, fmt), False
@@ -144,20 +144,22 @@ _DECODERS: dict[str, Decoder] = {JSON: _decode_json, OCTET_STREAM: _decode_octet
 for _mime in LISTED_TEXT_TYPES:
     _ENCODERS[_mime] = _text_encoder(_mime)
     _DECODERS[_mime] = _text_decoder(_mime)
-for _mime, _fmt in sorted(image_codec.ENCODABLE.items()):
-    _ENCODERS[_mime] = _image_encoder(_mime, _fmt)
-for _mime in sorted(image_codec.DECODABLE):
-    _DECODERS[_mime] = _image_decoder(_mime)
 
 
 def supported_send_types() -> list[str]:
-    """MIME types accepted as ``sendType``; ``text/<any subtype>`` is accepted too."""
-    return list(_ENCODERS)
+    """MIME types accepted as ``sendType``; ``text/<any subtype>`` is accepted too.
+
+    The first call imports Pillow's plugins to list the image types.
+    """
+    return [*_ENCODERS, *sorted(image_codec.encodable())]
 
 
 def supported_receive_types() -> list[str]:
-    """MIME types accepted as ``receiveType``; ``text/<any subtype>`` is accepted too."""
-    return list(_DECODERS)
+    """MIME types accepted as ``receiveType``; ``text/<any subtype>`` is accepted too.
+
+    The first call imports Pillow's plugins to list the image types.
+    """
+    return [*_DECODERS, *sorted(image_codec.decodable())]
 
 
 def _normalise(mime: str) -> str:
@@ -168,27 +170,48 @@ def _is_text_type(mime: str) -> bool:
     return mime.startswith("text/") and len(mime) > len("text/") and "/" not in mime[5:]
 
 
-def _lookup(table: dict[str, Any], factory: Callable[[str], Any], mime: str, role: str) -> Any:
+def _image_codec(mime: str, write: bool) -> Encoder | Decoder | None:
+    """The codec of an ``image/*`` type Pillow handles, made (and kept) on first lookup."""
+    table: dict[str, Any] = _IMAGE_ENCODERS if write else _IMAGE_DECODERS
+    codec = table.get(mime)
+    if codec is None:
+        fmt = image_codec.format_for(mime, write=write)
+        if fmt is None:
+            return None
+        codec = table[mime] = _image_encoder(mime, fmt) if write else _image_decoder(mime)
+    return codec
+
+
+_IMAGE_ENCODERS: dict[str, Encoder] = {}
+_IMAGE_DECODERS: dict[str, Decoder] = {}
+
+
+def _lookup(mime: str, write: bool) -> Any:
+    role = "sendType" if write else "receiveType"
     if not isinstance(mime, str):
         raise TypeError(f"{role} must be a MIME type string such as 'application/json'")
     key = _normalise(mime)
+    table: dict[str, Any] = _ENCODERS if write else _DECODERS
     if key in table:
         return table[key]
     if _is_text_type(key):
-        return factory(key)
+        return _text_encoder(key) if write else _text_decoder(key)
+    if key.startswith("image/") and (codec := _image_codec(key, write)) is not None:
+        return codec
+    supported = supported_send_types() if write else supported_receive_types()
     raise ValueError(
-        f"unsupported {role} {mime!r}; supported: {', '.join(table)} (or any text/<subtype>)"
+        f"unsupported {role} {mime!r}; supported: {', '.join(supported)} (or any text/<subtype>)"
     )
 
 
 def encoder_for(mime: str) -> Encoder:
     """The encoder for a ``sendType``; ``ValueError`` listing the supported ones if unknown."""
-    return _lookup(_ENCODERS, _text_encoder, mime, "sendType")
+    return _lookup(mime, write=True)
 
 
 def decoder_for(mime: str) -> Decoder:
     """The decoder for a ``receiveType``; ``ValueError`` listing the supported ones if unknown."""
-    return _lookup(_DECODERS, _text_decoder, mime, "receiveType")
+    return _lookup(mime, write=False)
 
 
 def encode(mime: str, value: Any) -> tuple[Payload, bool]:

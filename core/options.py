@@ -250,6 +250,13 @@ SERVER_OPTIONS: tuple[Option, ...] = (
         "ms a connection may take to complete its handshake",
     ),
     _PING,
+    Option(
+        "backlog",
+        None,
+        1024,
+        "count",
+        "connections the kernel queues before they are accepted (capped by somaxconn)",
+    ),
 )
 
 

@@ -186,6 +186,7 @@ class Server(EventEmitter[ServerEvent]):
                 subprotocols=o["subprotocols"],
                 open_timeout=o["handshake_timeout"] / 1000 or None,
                 ping_interval=o["ping_interval"] / 1000 if o["ping_interval"] else None,
+                backlog=o["backlog"],  # passed on to loop.create_server
             )
         except (OSError, ValueError, ssl.SSLError) as exc:
             error = ServerStartError(host, port, exc)

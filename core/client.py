@@ -59,13 +59,7 @@ class Client(EventEmitter[ClientEvent]):
         self._encode = mime.encoder_for(o["send_type"])
         self._decode = mime.decoder_for(o["receive_type"])
         self._retry = RetryPolicy.from_options(o)
-        try:
-            self._ssl = tls.client_context(o)
-        except OSError as exc:
-            raise ValueError(
-                f"Client option trustedCACertPath {o['trusted_ca_cert_path']!r} cannot be read: "
-                f"{exc.strerror or exc}"
-            ) from exc
+        self._ssl = tls.client_context(o)  # loads the TLS files: ValueError if unusable
         host = o["host"]
         host = f"[{host}]" if ":" in host else host
         self.url = f"{'wss' if o['ssl_tls'] else 'ws'}://{host}:{o['port']}{o['path']}"

@@ -207,6 +207,21 @@ CLIENT_OPTIONS: tuple[Option, ...] = (
         "file",
         "with TLS and not trust_all: PEM file of the CA that signs the server certificate",
     ),
+    Option(
+        "client_cert_path",
+        None,
+        "",
+        "file",
+        "with TLS: PEM certificate (chain) shown to a server that asks for one (mutual TLS)",
+    ),
+    Option(
+        "client_key_path",
+        None,
+        "",
+        "file",
+        "PEM private key of client_cert_path, unless that file holds it too",
+    ),
+    Option("client_key_password", None, "", "str", "password of an encrypted client key"),
     Option("path", None, "/", "path", "request path (and query) of the URL"),
     _SUBPROTOCOLS,
     Option("headers", None, None, "headers", "extra handshake headers"),
@@ -237,6 +252,20 @@ SERVER_OPTIONS: tuple[Option, ...] = (
     Option("pfx_key_cert_password", "pfxKeyCertPassword", "", "str", "password of the PFX file"),
     Option("cert_path", None, "", "file", "PEM certificate (chain), an alternative to PFX"),
     Option("key_path", None, "", "file", "PEM private key that goes with cert_path"),
+    Option(
+        "client_ca_path",
+        None,
+        "",
+        "file",
+        "PEM file of the CA that signs client certificates: verify those the clients send",
+    ),
+    Option(
+        "require_client_cert",
+        None,
+        False,
+        "bool",
+        "with client_ca_path: refuse clients without a certificate that CA signed",
+    ),
     Option(
         "allowed_origins", None, None, "strings", "accepted Origin headers; others get HTTP 403"
     ),

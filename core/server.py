@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import ssl
 from collections.abc import Awaitable, Mapping
 from typing import Any, Literal
@@ -54,6 +53,7 @@ class Socket(EventEmitter[SocketEvent]):
         self.response_headers = ws.response.headers if ws.response else None
         self.path: str = ws.request.path if ws.request else "/"
         self.subprotocol: str | None = ws.subprotocol
+        self.peer_certificate_subject = tls.peer_certificate_subject(ws.transport)
         self._encode = encode
         self._peer = ":".join(str(part) for part in self.remote_address[:2]) or "client"
         self._open = True
@@ -120,7 +120,7 @@ class Server(EventEmitter[ServerEvent]):
         o = self.options
         self._encode = mime.encoder_for(o["send_type"])
         self._decode = mime.decoder_for(o["receive_type"])
-        _check_tls_files(o)
+        tls.check_server_options(o)
         self._ws_server: _WsServer | None = None
         self._port: int | None = None
         self._sockets: set[Socket] = set()
@@ -223,17 +223,3 @@ class Server(EventEmitter[ServerEvent]):
         await server.wait_closed()
         self._port = None
         self.emit("close")
-
-
-def _check_tls_files(o: dict[str, Any]) -> None:
-    """Refuse inconsistent TLS options and missing files at construction."""
-    if (o["cert_path"] and not o["key_path"]) or (o["key_path"] and not o["cert_path"]):
-        raise ValueError("Server options cert_path and key_path go together: give both PEM files")
-    if o["ssl_tls"] and not (o["pfx_key_cert_path"] or o["cert_path"]):
-        raise ValueError(
-            "Server option sslTls needs a certificate: set pfxKeyCertPath (and pfxKeyCertPassword),"
-            " or cert_path and key_path"
-        )
-    for name in ("pfx_key_cert_path", "cert_path", "key_path"):
-        if o[name] and not os.path.isfile(o[name]):
-            raise ValueError(f"Server option {name} {o[name]!r} is not a file")

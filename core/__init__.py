@@ -18,6 +18,7 @@ from .errors import (
 )
 from .events import EventEmitter
 from .mime import supported_receive_types, supported_send_types
+from .option_types import ClientOptions, ServerOptions
 from .server import Server, Socket
 
 #: The spec's camelCase names of the module functions.
@@ -26,6 +27,7 @@ supportedSendTypes = supported_send_types
 
 __all__ = [
     "Client",
+    "ClientOptions",
     "ConnectError",
     "ConnectionLostError",
     "DecodeError",
@@ -34,6 +36,7 @@ __all__ = [
     "HandlerError",
     "NotOpenError",
     "Server",
+    "ServerOptions",
     "ServerStartError",
     "Socket",
     "UnsentMessagesError",

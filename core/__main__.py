@@ -20,11 +20,13 @@ async def main() -> None:
     await server.start()
 
     client = Client({"host": "127.0.0.1", "port": server.port})
-    replied = asyncio.get_running_loop().create_future()
-    client.on(
-        "message",
-        lambda message: (print("Received from web socket:", message), replied.set_result(message)),
-    )
+    replied: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+
+    def on_reply(message: object) -> None:
+        print("Received from web socket:", message)
+        replied.set_result(message)
+
+    client.on("message", on_reply)
     client.on("close", lambda code, reason: print(f"client closed: {code} {reason}".rstrip()))
     client.send({"foo": "bar"})  # queued: the socket is not open yet
     await client.open()

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, Unpack
 
 from websockets.asyncio.client import connect
 
@@ -15,6 +15,7 @@ from .connection import Channel, Outgoing, check_close_code
 from .errors import ConnectError, NotOpenError, UnsentMessagesError
 from .events import EventEmitter
 from .loop import fail_quietly, retrieve_exception, running_loop
+from .option_types import ClientOptions
 from .options import CLIENT_OPTIONS, parse
 from .retry import RetryPolicy
 
@@ -52,7 +53,9 @@ class Client(EventEmitter[ClientEvent]):
     Attributes once open: ``url``, ``request_headers``, ``response_headers``, ``subprotocol``.
     """
 
-    def __init__(self, options: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, options: Mapping[str, Any] | None = None, **kwargs: Unpack[ClientOptions]
+    ) -> None:
         super().__init__()
         self.options = parse("Client", CLIENT_OPTIONS, options, kwargs)
         o = self.options
@@ -181,7 +184,8 @@ class Client(EventEmitter[ClientEvent]):
         pending, self._pending = self._pending, deque()
         failure = NotOpenError(why)
         for _payload, _text, future in pending:
-            fail_quietly(future, failure)
+            if future is not None:
+                fail_quietly(future, failure)
         self.emit("error", UnsentMessagesError(len(pending), why))
 
     async def _connect_and_run(self, opened: asyncio.Future[None]) -> None:

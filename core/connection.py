@@ -22,12 +22,12 @@ from websockets.exceptions import ConnectionClosed
 from .errors import ConnectionLostError, DecodeError, NotOpenError, UnsentMessagesError
 from .events import EventEmitter
 from .loop import fail_quietly
-from .mime import Decoder, Payload
+from .mime import Decoder, SendPayload
 
 #: Close codes that mean something went wrong, reported on 'error' as well as on 'close'.
 ABNORMAL_CLOSE_CODES = frozenset({1002, 1003, 1006, 1007, 1009, 1010, 1011, 1015})
 
-Outgoing = tuple[Payload, bool, asyncio.Future[None] | None]
+Outgoing = tuple[SendPayload, bool, asyncio.Future[None] | None]
 
 VALID_CLOSE_CODES = "1000, or 3000-4999 for application codes"
 
@@ -117,7 +117,7 @@ class Channel:
         self._waiters: dict[int, asyncio.Future[None]] = {}
         # Pending while the writer is idle (it is idle from the start), None while it works.
         self._wakeup: asyncio.Future[None] | None = self._loop.create_future()
-        self._in_flight: tuple[_Resumed, Payload, bool] | None = None
+        self._in_flight: tuple[_Resumed, SendPayload, bool] | None = None
         self._closing = False
         self._ended = self._loop.create_future()
         self._failure: NotOpenError | None = None
@@ -127,7 +127,7 @@ class Channel:
         """True until close() was called or the connection ended."""
         return not self._closing
 
-    def send(self, payload: Payload, is_text: bool) -> Delivery:
+    def send(self, payload: SendPayload, is_text: bool) -> Delivery:
         """Send an encoded message, or queue it behind earlier ones; the result can be awaited.
 
         When nothing is queued and the writer is idle, ``ws.send`` starts right here (as an
@@ -247,16 +247,16 @@ class Channel:
             self._wakeup = None
 
     def _sent_one(
-        self, payload: Payload, is_text: bool, future: asyncio.Future[None] | None
+        self, payload: SendPayload, is_text: bool, future: asyncio.Future[None] | None
     ) -> None:
         """Book-keeping once a message was handed to the transport."""
         self._sent += 1
         listeners = self._owner._listeners
         if listeners.get("frame"):
-            if is_text and not isinstance(payload, str):  # JSON goes out as UTF-8 bytes
-                payload = bytes(payload).decode("utf-8", "surrogatepass")
-            elif not is_text and not isinstance(payload, bytes):
+            if isinstance(payload, (bytearray, memoryview)):
                 payload = bytes(payload)
+            if is_text and isinstance(payload, bytes):  # text given as UTF-8 bytes
+                payload = payload.decode("utf-8", "surrogatepass")
             self._owner.emit("frame", "out", payload)
         if future is not None and not future.done():
             future.set_result(None)

@@ -125,7 +125,7 @@ class EventEmitter(Generic[EventName]):
         self._handler_tasks.add(task)
 
         def finished(done: asyncio.Future[Any]) -> None:
-            self._handler_tasks.discard(done)  # type: ignore[arg-type]
+            self._handler_tasks.discard(done)
             if not done.cancelled() and done.exception() is not None:
                 self._handler_failed(event, done.exception())  # type: ignore[arg-type]
 

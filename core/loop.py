@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 
 def running_loop(what: str) -> asyncio.AbstractEventLoop:
@@ -20,13 +21,13 @@ def running_loop(what: str) -> asyncio.AbstractEventLoop:
         ) from None
 
 
-def retrieve_exception(future: asyncio.Future) -> None:
+def retrieve_exception(future: asyncio.Future[Any]) -> None:
     """Done-callback: mark a fire-and-forget future's exception as seen (it is also emitted)."""
     if not future.cancelled():
         future.exception()
 
 
-def fail_quietly(future: asyncio.Future, exc: BaseException) -> None:
+def fail_quietly(future: asyncio.Future[Any], exc: BaseException) -> None:
     """Fail ``future`` and mark the exception seen: the loss is reported on 'error' instead.
 
     Cheaper than a done-callback on every send future, which would cost a loop callback each.

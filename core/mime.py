@@ -26,8 +26,11 @@ from typing import Any
 from . import image_codec, json_codec
 from .errors import DecodeError, EncodeError
 
+#: A received message as websockets gives it: str for a text frame, bytes for a binary one.
 Payload = str | bytes
-Encoder = Callable[[Any], tuple[Payload, bool]]
+#: What an encoder gives to send: bytes-like values are sent as they are, without a copy.
+SendPayload = str | bytes | bytearray | memoryview
+Encoder = Callable[[Any], tuple[SendPayload, bool]]
 Decoder = Callable[[Payload], Any]
 
 JSON = "application/json"
@@ -40,7 +43,7 @@ LISTED_TEXT_TYPES = ("text/plain", "text/html", "text/csv", "text/xml", "text/ma
 _BYTES_LIKE = (bytes, bytearray, memoryview)
 
 
-def _encode_json(value: Any) -> tuple[Payload, bool]:
+def _encode_json(value: Any) -> tuple[SendPayload, bool]:
     try:
         return json_codec.encode(value), True
     except TypeError as exc:
@@ -66,7 +69,7 @@ def _utf8_text(mime: str, text: str) -> str:
 
 
 def _text_encoder(mime: str) -> Encoder:
-    def encode(value: Any) -> tuple[Payload, bool]:
+    def encode(value: Any) -> tuple[SendPayload, bool]:
         if isinstance(value, str):
             return _utf8_text(mime, value), True
         if isinstance(value, _BYTES_LIKE):
@@ -91,9 +94,9 @@ def _text_decoder(mime: str) -> Decoder:
     return decode
 
 
-def _encode_octets(value: Any) -> tuple[Payload, bool]:
+def _encode_octets(value: Any) -> tuple[SendPayload, bool]:
     if isinstance(value, _BYTES_LIKE):
-        return value, False  # type: ignore[return-value]
+        return value, False
     raise EncodeError(OCTET_STREAM, value, "give bytes, bytearray or memoryview")
 
 
@@ -101,11 +104,11 @@ def _decode_octets(payload: Payload) -> Any:
     return payload.encode("utf-8") if isinstance(payload, str) else payload
 
 
-def _encode_any(value: Any) -> tuple[Payload, bool]:
+def _encode_any(value: Any) -> tuple[SendPayload, bool]:
     if isinstance(value, str):
         return _utf8_text(ANY, value), True
     if isinstance(value, _BYTES_LIKE):
-        return value, False  # type: ignore[return-value]
+        return value, False
     raise EncodeError(ANY, value, "give str (sent as a text frame) or bytes-like (a binary frame)")
 
 
@@ -114,9 +117,9 @@ def _decode_any(payload: Payload) -> Any:
 
 
 def _image_encoder(mime: str, fmt: str) -> Encoder:
-    def encode(value: Any) -> tuple[Payload, bool]:
+    def encode(value: Any) -> tuple[SendPayload, bool]:
         if isinstance(value, _BYTES_LIKE):
-            return value, False  # type: ignore[return-value]
+            return value, False
         if not image_codec.is_image(value):
             raise EncodeError(mime, value, "give a PIL.Image.Image or already-encoded bytes")
         try:
@@ -206,15 +209,17 @@ def _lookup(mime: str, write: bool) -> Any:
 
 def encoder_for(mime: str) -> Encoder:
     """The encoder for a ``sendType``; ``ValueError`` listing the supported ones if unknown."""
-    return _lookup(mime, write=True)
+    encoder: Encoder = _lookup(mime, write=True)
+    return encoder
 
 
 def decoder_for(mime: str) -> Decoder:
     """The decoder for a ``receiveType``; ``ValueError`` listing the supported ones if unknown."""
-    return _lookup(mime, write=False)
+    decoder: Decoder = _lookup(mime, write=False)
+    return decoder
 
 
-def encode(mime: str, value: Any) -> tuple[Payload, bool]:
+def encode(mime: str, value: Any) -> tuple[SendPayload, bool]:
     """Convenience: encode one value for ``mime``."""
     return encoder_for(mime)(value)
 

@@ -308,7 +308,7 @@ def parse(
     owner: str,
     table: tuple[Option, ...],
     options: Mapping[str, Any] | None,
-    kwargs: Mapping[str, Any],
+    kwargs: Mapping[str, object],
 ) -> dict[str, Any]:
     """Merge the options dict and keyword arguments into ``{snake_name: checked value}``."""
     if options is not None and not isinstance(options, Mapping):

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import ssl
 from collections.abc import Awaitable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, Unpack
 
 from websockets.asyncio.server import Server as _WsServer
 from websockets.asyncio.server import ServerConnection, serve
@@ -16,6 +16,7 @@ from .connection import Channel, check_close_code
 from .errors import NotOpenError, ServerStartError
 from .events import EventEmitter
 from .loop import retrieve_exception, running_loop
+from .option_types import ServerOptions
 from .options import SERVER_OPTIONS, parse
 
 log = logging.getLogger("core")
@@ -114,7 +115,9 @@ class Server(EventEmitter[ServerEvent]):
             beyond the spec: the server has stopped and every socket is closed.
     """
 
-    def __init__(self, options: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, options: Mapping[str, Any] | None = None, **kwargs: Unpack[ServerOptions]
+    ) -> None:
         super().__init__()
         self.options = parse("Server", SERVER_OPTIONS, options, kwargs)
         o = self.options

@@ -14,6 +14,8 @@ def test_public_surface_is_pinned() -> None:
             "Client",
             "Server",
             "Socket",
+            "ClientOptions",
+            "ServerOptions",
             "EventEmitter",
             "supported_receive_types",
             "supported_send_types",

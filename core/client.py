@@ -29,7 +29,8 @@ class Client(EventEmitter[ClientEvent]):
     """A connection to a WebSocket server.
 
     ``Client(options_dict, **keywords)``: options in the spec's camelCase dict and/or as
-    snake_case keywords (see ``core.options.CLIENT_OPTIONS``); mistakes raise at once.
+    snake_case keywords (see ``core.options.CLIENT_OPTIONS``; typed by ``core.ClientOptions``);
+    mistakes raise at once.
 
     Events:
         ``'open'`` ()

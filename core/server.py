@@ -101,7 +101,8 @@ class Server(EventEmitter[ServerEvent]):
     """A WebSocket server: accepts upgrade requests and makes a ``Socket`` for each.
 
     ``Server(options_dict, **keywords)``: options in the spec's camelCase dict and/or as
-    snake_case keywords (see ``core.options.SERVER_OPTIONS``); mistakes raise at once.
+    snake_case keywords (see ``core.options.SERVER_OPTIONS``; typed by ``core.ServerOptions``);
+    mistakes raise at once.
 
     Events:
         ``'listening'`` (port: int)

@@ -51,7 +51,9 @@ class Client(EventEmitter[ClientEvent]):
             ``'message'``) or after it ('out', when it is handed to the transport).
             Costs nothing when no one listens.
 
-    Attributes once open: ``url``, ``request_headers``, ``response_headers``, ``subprotocol``.
+    Attributes once open: ``url``, ``request_headers``, ``response_headers``, ``subprotocol``,
+    ``peer_certificate_subject`` (the verified server certificate's subject, as on ``Socket``;
+    None without TLS or with ``trust_all``).
     """
 
     def __init__(
@@ -76,6 +78,7 @@ class Client(EventEmitter[ClientEvent]):
         self.request_headers: Any = None
         self.response_headers: Any = None
         self.subprotocol: str | None = None
+        self.peer_certificate_subject: dict[str, str] | None = None
 
     def __repr__(self) -> str:
         return f"<Client {self.url} {self._state}>"
@@ -228,6 +231,7 @@ class Client(EventEmitter[ClientEvent]):
         self.request_headers = ws.request.headers if ws.request else None
         self.response_headers = ws.response.headers if ws.response else None
         self.subprotocol = ws.subprotocol
+        self.peer_certificate_subject = tls.peer_certificate_subject(ws.transport)
         channel.adopt(self._pending)
         self._pending = deque()
         self._state = "open"

@@ -97,9 +97,23 @@ async def test_a_client_with_a_certificate_the_ca_signed_connects_and_its_subjec
             server, pki, client_cert_path=pki.client_cert, client_key_path=pki.client_key
         )
         assert await echo_once(client) == {"hello": "mtls"}
+        trusting_all = Client(
+            host="127.0.0.1",
+            port=server.port,
+            ssl_tls=True,
+            trust_all=True,
+            client_cert_path=pki.client_cert,
+            client_key_path=pki.client_key,
+            number_of_retries=0,
+        )
+        await echo_once(trusting_all)
     finally:
         await server.stop()
-    [socket] = connections.values("connection")
+    # The client reads the server certificate's subject the same way, once it verified it.
+    assert client.peer_certificate_subject is not None
+    assert client.peer_certificate_subject["organizationName"].startswith("trustme")
+    assert trusting_all.peer_certificate_subject is None
+    socket, _other = connections.values("connection")
     assert isinstance(socket, Socket)
     subject = socket.peer_certificate_subject
     assert subject is not None and subject["commonName"] == "alice"

@@ -20,6 +20,7 @@ from .errors import (
 from .events import EventEmitter
 from .frames import Frame
 from .mime import supported_receive_types, supported_send_types
+from .option_types import ClientOptions, ServerOptions
 from .server import Server, Socket
 
 #: The spec's camelCase names of the module functions.
@@ -28,6 +29,7 @@ supportedSendTypes = supported_send_types
 
 __all__ = [
     "Client",
+    "ClientOptions",
     "ConnectError",
     "ConnectionClosed",
     "ConnectionLostError",
@@ -38,6 +40,7 @@ __all__ = [
     "HandlerError",
     "NotOpenError",
     "Server",
+    "ServerOptions",
     "ServerStartError",
     "Socket",
     "UnsentMessagesError",

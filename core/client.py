@@ -8,7 +8,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, Unpack
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidURI
@@ -19,6 +19,7 @@ from .connection import Channel, Outgoing, check_close_code
 from .errors import ConnectError, NotOpenError, UnsentMessagesError
 from .frames import TappedClientConnection
 from .loop import Shielded, fail_quietly, retrieve_exception, running_loop
+from .option_types import ClientOptions
 from .options import CLIENT_OPTIONS, parse
 from .pull import Endpoint
 from .retry import RetryPolicy, is_fatal
@@ -57,9 +58,9 @@ class Client(Endpoint[ClientEvent]):
 
     ``Client('wss://host:8443/path?q=1', **keywords)`` or ``Client(options_dict, **keywords)``:
     options in the spec's camelCase dict and/or as snake_case keywords (see
-    ``core.options.CLIENT_OPTIONS``); a URL gives host, port, path and TLS. Mistakes raise at
-    once. ``async with Client(...) as client:`` opens (raising ``ConnectError``), starts
-    pulling for ``recv()`` / ``async for``, and closes on exit.
+    ``core.options.CLIENT_OPTIONS``; typed by ``core.ClientOptions``); a URL gives host, port,
+    path and TLS. Mistakes raise at once. ``async with Client(...) as client:`` opens (raising
+    ``ConnectError``), starts pulling for ``recv()`` / ``async for``, and closes on exit.
 
     Events:
         ``'open'`` ()
@@ -85,11 +86,14 @@ class Client(Endpoint[ClientEvent]):
             ``bytes`` for binary, before conversion ('in', emitted just before
             ``'message'``) or after it ('out', when it is handed to the transport).
 
-    Attributes once open: ``url``, ``request_headers``, ``response_headers``, ``subprotocol``;
-    once closed: ``close_code``, ``close_reason``.
+    Attributes once open: ``url``, ``request_headers``, ``response_headers``, ``subprotocol``,
+    ``peer_certificate_subject`` (the verified server certificate's subject, as on ``Socket``;
+    None without TLS or with ``trust_all``); once closed: ``close_code``, ``close_reason``.
     """
 
-    def __init__(self, options: Mapping[str, Any] | str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, options: Mapping[str, Any] | str | None = None, **kwargs: Unpack[ClientOptions]
+    ) -> None:
         if isinstance(options, str):
             options = _url_options(options, kwargs)
         self.options = parse("Client", CLIENT_OPTIONS, options, kwargs)
@@ -98,13 +102,7 @@ class Client(Endpoint[ClientEvent]):
         self._encode = mime.encoder_for(o["send_type"])
         self._decode = mime.decoder_for(o["receive_type"])
         self._retry = RetryPolicy.from_options(o)
-        try:
-            self._ssl = tls.client_context(o)
-        except OSError as exc:
-            raise ValueError(
-                f"Client option trustedCACertPath {o['trusted_ca_cert_path']!r} cannot be read: "
-                f"{exc.strerror or exc}"
-            ) from exc
+        self._ssl = tls.client_context(o)  # loads the TLS files: ValueError if unusable
         host = o["host"]
         host = f"[{host}]" if ":" in host else host
         self.url = f"{'wss' if o['ssl_tls'] else 'ws'}://{host}:{o['port']}{o['path']}"
@@ -117,6 +115,7 @@ class Client(Endpoint[ClientEvent]):
         self.request_headers: Any = None
         self.response_headers: Any = None
         self.subprotocol: str | None = None
+        self.peer_certificate_subject: dict[str, str] | None = None
 
     def __repr__(self) -> str:
         return f"<Client {self.url} {self._state}>"
@@ -287,6 +286,7 @@ class Client(Endpoint[ClientEvent]):
             self.request_headers = ws.request.headers if ws.request else None
             self.response_headers = ws.response.headers if ws.response else None
             self.subprotocol = ws.subprotocol
+            self.peer_certificate_subject = tls.peer_certificate_subject(ws.transport)
             channel.adopt(self._pending)
             self._pending = deque()
             self._state = "open"

@@ -36,10 +36,10 @@ from .errors import (
 )
 from .frames import FrameTap, TappedClientConnection
 from .loop import fail_quietly
-from .mime import Decoder, Payload
+from .mime import Decoder, SendPayload
 from .pull import Endpoint
 
-Outgoing = tuple[Payload, bool, asyncio.Future[None] | None]
+Outgoing = tuple[SendPayload, bool, asyncio.Future[None] | None]
 #: Told the close code, reason and whether it was an abnormal end the owner did not ask for.
 OnEnd = Callable[[int, str, bool], None]
 
@@ -133,7 +133,7 @@ class Channel:
         self._waiters: dict[int, asyncio.Future[None]] = {}
         # Pending while the writer is idle (it is idle from the start), None while it works.
         self._wakeup: asyncio.Future[None] | None = self._loop.create_future()
-        self._in_flight: tuple[_Resumed, Payload, bool] | None = None
+        self._in_flight: tuple[_Resumed, SendPayload, bool] | None = None
         self._closing = False
         self._close_requested = False
         self._ended = self._loop.create_future()
@@ -175,7 +175,7 @@ class Channel:
                 f"the connection with {self._peer} closed before the pong arrived"
             ) from exc
 
-    def send(self, payload: Payload, is_text: bool) -> Delivery:
+    def send(self, payload: SendPayload, is_text: bool) -> Delivery:
         """Send an encoded message, or queue it behind earlier ones; the result can be awaited.
 
         When nothing is queued and the writer is idle, ``ws.send`` starts right here (as an
@@ -337,15 +337,15 @@ class Channel:
             self._wakeup = None
 
     def _sent_one(
-        self, payload: Payload, is_text: bool, future: asyncio.Future[None] | None
+        self, payload: SendPayload, is_text: bool, future: asyncio.Future[None] | None
     ) -> None:
         """Book-keeping once a message was handed to the transport."""
         self._sent += 1
         if self._owner.has_listeners("wire_message"):
-            if is_text and not isinstance(payload, str):  # JSON goes out as UTF-8 bytes
-                payload = bytes(payload).decode("utf-8", "surrogatepass")
-            elif not is_text and not isinstance(payload, bytes):
+            if isinstance(payload, (bytearray, memoryview)):
                 payload = bytes(payload)
+            if is_text and isinstance(payload, bytes):  # text given as UTF-8 bytes
+                payload = payload.decode("utf-8", "surrogatepass")
             self._owner.emit("wire_message", "out", payload)
         if future is not None and not future.done():
             future.set_result(None)

@@ -33,6 +33,7 @@ from typing import Any
 from websockets import exceptions as ws_exceptions
 from websockets.exceptions import (
     InvalidHandshake,
+    InvalidMessage,
     InvalidStatus,
     InvalidURI,
 )
@@ -197,6 +198,12 @@ def explain(exc: BaseException | None) -> str:
         return f"the server answered HTTP {status} instead of accepting the WebSocket{hint}{said}"
     if isinstance(exc, InvalidURI):
         return f"the URL is not a valid ws:// or wss:// URL ({exc})"
+    if isinstance(exc, InvalidMessage) and isinstance(exc.__cause__, EOFError):
+        return (
+            "the server closed the connection before answering the handshake (a wss:// server "
+            "does so when it requires a client certificate: set client_cert_path and "
+            "client_key_path)"
+        )
     if isinstance(exc, InvalidHandshake):
         return f"the server's handshake was invalid ({exc})"
     if isinstance(exc, ConnectionRefusedError):

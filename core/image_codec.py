@@ -1,23 +1,36 @@
-"""Images to and from bytes through Pillow.
+"""Images to and from bytes through Pillow, which is imported only when an image is involved.
 
 The image MIME types come from Pillow's own registry: a type can be received when Pillow has a
-decoder for it and sent when it has an encoder. Decoding keeps Pillow's decompression-bomb
-limit (``Image.MAX_IMAGE_PIXELS``): a larger image is refused, never expanded in memory.
+decoder for it and sent when it has an encoder. Building the full registry imports every
+Pillow plugin (about 60 modules, a third of ``import core``'s time before they were deferred),
+so ``decodable()`` / ``encodable()`` build it on first call, and ``format_for`` tries Pillow's
+five common plugins (BMP, GIF, JPEG, PPM, PNG) before all of them. Decoding keeps Pillow's
+decompression-bomb limit (``Image.MAX_IMAGE_PIXELS``): a larger image is refused, never
+expanded in memory.
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import sys
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PIL import Image
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
 
-Image.init()
+
+def is_image(value: object) -> bool:
+    """True if ``value`` is a ``PIL.Image.Image``; never imports Pillow to find out."""
+    module = sys.modules.get("PIL.Image")
+    return module is not None and isinstance(value, module.Image)
 
 
 def _formats_by_mime(registry: dict[str, Any]) -> dict[str, str]:
     """MIME type -> Pillow format name, for formats in ``registry`` (OPEN or SAVE)."""
+    from PIL import Image
+
     formats: dict[str, str] = {}
     for fmt, mime in Image.MIME.items():
         if mime.startswith("image/") and fmt in registry:
@@ -25,8 +38,34 @@ def _formats_by_mime(registry: dict[str, Any]) -> dict[str, str]:
     return formats
 
 
-DECODABLE = _formats_by_mime(Image.OPEN)
-ENCODABLE = _formats_by_mime(Image.SAVE)
+@functools.cache
+def decodable() -> dict[str, str]:
+    """MIME type -> Pillow format, for every format Pillow can read (imports all plugins)."""
+    from PIL import Image
+
+    Image.init()
+    return _formats_by_mime(Image.OPEN)
+
+
+@functools.cache
+def encodable() -> dict[str, str]:
+    """MIME type -> Pillow format, for every format Pillow can write (imports all plugins)."""
+    from PIL import Image
+
+    Image.init()
+    return _formats_by_mime(Image.SAVE)
+
+
+def format_for(mime: str, *, write: bool) -> str | None:
+    """The Pillow format that reads (or writes) ``mime``, or None; common formats load least."""
+    from PIL import Image
+
+    Image.preinit()
+    fmt = _formats_by_mime(Image.SAVE if write else Image.OPEN).get(mime)
+    if fmt is None:
+        fmt = (encodable() if write else decodable()).get(mime)
+    return fmt
+
 
 # Modes each encoder cannot write, and what to convert them to first.
 _MODE_FALLBACK = {"JPEG": "RGB", "BMP": "RGB", "PPM": "RGB", "PCX": "RGB", "JPEG2000": "RGB"}
@@ -39,7 +78,7 @@ _WRITABLE_MODES = {
 }
 
 
-def encode(image: Image.Image, fmt: str) -> bytes:
+def encode(image: PILImage, fmt: str) -> bytes:
     """Encode ``image`` in Pillow format ``fmt``, converting its mode if the format needs it."""
     if fmt in _WRITABLE_MODES and image.mode not in _WRITABLE_MODES[fmt]:
         image = image.convert(_MODE_FALLBACK[fmt])
@@ -48,8 +87,10 @@ def encode(image: Image.Image, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def decode(data: bytes) -> Image.Image:
+def decode(data: bytes) -> PILImage:
     """Decode and fully load an image; raises ``ValueError``/``OSError`` if it is not one."""
+    from PIL import Image
+
     with warnings.catch_warnings():
         # Above MAX_IMAGE_PIXELS Pillow only warns; treat it as the error it is here.
         warnings.simplefilter("error", Image.DecompressionBombWarning)

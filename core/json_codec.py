@@ -37,7 +37,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _has_long_digit_run(data: str | bytes) -> bool:
-    raw = data.encode("utf-8", "surrogatepass") if type(data) is str else data
+    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
     return raw.translate(_DIGIT_MAP).find(_LONG_RUN) >= 0
 
 

@@ -26,8 +26,11 @@ from typing import Any
 from . import image_codec, json_codec
 from .errors import DecodeError, EncodeError
 
+#: A received message as websockets gives it: str for a text frame, bytes for a binary one.
 Payload = str | bytes
-Encoder = Callable[[Any], tuple[Payload, bool]]
+#: What an encoder gives to send: bytes-like values are sent as they are, without a copy.
+SendPayload = str | bytes | bytearray | memoryview
+Encoder = Callable[[Any], tuple[SendPayload, bool]]
 Decoder = Callable[[Payload], Any]
 
 JSON = "application/json"
@@ -40,7 +43,7 @@ LISTED_TEXT_TYPES = ("text/plain", "text/html", "text/csv", "text/xml", "text/ma
 _BYTES_LIKE = (bytes, bytearray, memoryview)
 
 
-def _encode_json(value: Any) -> tuple[Payload, bool]:
+def _encode_json(value: Any) -> tuple[SendPayload, bool]:
     try:
         return json_codec.encode(value), True
     except TypeError as exc:
@@ -66,7 +69,7 @@ def _utf8_text(mime: str, text: str) -> str:
 
 
 def _text_encoder(mime: str) -> Encoder:
-    def encode(value: Any) -> tuple[Payload, bool]:
+    def encode(value: Any) -> tuple[SendPayload, bool]:
         if isinstance(value, str):
             return _utf8_text(mime, value), True
         if isinstance(value, _BYTES_LIKE):
@@ -91,9 +94,9 @@ def _text_decoder(mime: str) -> Decoder:
     return decode
 
 
-def _encode_octets(value: Any) -> tuple[Payload, bool]:
+def _encode_octets(value: Any) -> tuple[SendPayload, bool]:
     if isinstance(value, _BYTES_LIKE):
-        return value, False  # type: ignore[return-value]
+        return value, False
     raise EncodeError(OCTET_STREAM, value, "give bytes, bytearray or memoryview")
 
 
@@ -101,11 +104,11 @@ def _decode_octets(payload: Payload) -> Any:
     return payload.encode("utf-8") if isinstance(payload, str) else payload
 
 
-def _encode_any(value: Any) -> tuple[Payload, bool]:
+def _encode_any(value: Any) -> tuple[SendPayload, bool]:
     if isinstance(value, str):
         return _utf8_text(ANY, value), True
     if isinstance(value, _BYTES_LIKE):
-        return value, False  # type: ignore[return-value]
+        return value, False
     raise EncodeError(ANY, value, "give str (sent as a text frame) or bytes-like (a binary frame)")
 
 
@@ -114,10 +117,10 @@ def _decode_any(payload: Payload) -> Any:
 
 
 def _image_encoder(mime: str, fmt: str) -> Encoder:
-    def encode(value: Any) -> tuple[Payload, bool]:
+    def encode(value: Any) -> tuple[SendPayload, bool]:
         if isinstance(value, _BYTES_LIKE):
-            return value, False  # type: ignore[return-value]
-        if not isinstance(value, image_codec.Image.Image):
+            return value, False
+        if not image_codec.is_image(value):
             raise EncodeError(mime, value, "give a PIL.Image.Image or already-encoded bytes")
         try:
             return image_codec.encode(value, fmt), False
@@ -144,20 +147,22 @@ _DECODERS: dict[str, Decoder] = {JSON: _decode_json, OCTET_STREAM: _decode_octet
 for _mime in LISTED_TEXT_TYPES:
     _ENCODERS[_mime] = _text_encoder(_mime)
     _DECODERS[_mime] = _text_decoder(_mime)
-for _mime, _fmt in sorted(image_codec.ENCODABLE.items()):
-    _ENCODERS[_mime] = _image_encoder(_mime, _fmt)
-for _mime in sorted(image_codec.DECODABLE):
-    _DECODERS[_mime] = _image_decoder(_mime)
 
 
 def supported_send_types() -> list[str]:
-    """MIME types accepted as ``sendType``; ``text/<any subtype>`` is accepted too."""
-    return list(_ENCODERS)
+    """MIME types accepted as ``sendType``; ``text/<any subtype>`` is accepted too.
+
+    The first call imports Pillow's plugins to list the image types.
+    """
+    return [*_ENCODERS, *sorted(image_codec.encodable())]
 
 
 def supported_receive_types() -> list[str]:
-    """MIME types accepted as ``receiveType``; ``text/<any subtype>`` is accepted too."""
-    return list(_DECODERS)
+    """MIME types accepted as ``receiveType``; ``text/<any subtype>`` is accepted too.
+
+    The first call imports Pillow's plugins to list the image types.
+    """
+    return [*_DECODERS, *sorted(image_codec.decodable())]
 
 
 def _normalise(mime: str) -> str:
@@ -168,30 +173,53 @@ def _is_text_type(mime: str) -> bool:
     return mime.startswith("text/") and len(mime) > len("text/") and "/" not in mime[5:]
 
 
-def _lookup(table: dict[str, Any], factory: Callable[[str], Any], mime: str, role: str) -> Any:
+def _image_codec(mime: str, write: bool) -> Encoder | Decoder | None:
+    """The codec of an ``image/*`` type Pillow handles, made (and kept) on first lookup."""
+    table: dict[str, Any] = _IMAGE_ENCODERS if write else _IMAGE_DECODERS
+    codec = table.get(mime)
+    if codec is None:
+        fmt = image_codec.format_for(mime, write=write)
+        if fmt is None:
+            return None
+        codec = table[mime] = _image_encoder(mime, fmt) if write else _image_decoder(mime)
+    return codec
+
+
+_IMAGE_ENCODERS: dict[str, Encoder] = {}
+_IMAGE_DECODERS: dict[str, Decoder] = {}
+
+
+def _lookup(mime: str, write: bool) -> Any:
+    role = "sendType" if write else "receiveType"
     if not isinstance(mime, str):
         raise TypeError(f"{role} must be a MIME type string such as 'application/json'")
     key = _normalise(mime)
+    table: dict[str, Any] = _ENCODERS if write else _DECODERS
     if key in table:
         return table[key]
     if _is_text_type(key):
-        return factory(key)
+        return _text_encoder(key) if write else _text_decoder(key)
+    if key.startswith("image/") and (codec := _image_codec(key, write)) is not None:
+        return codec
+    supported = supported_send_types() if write else supported_receive_types()
     raise ValueError(
-        f"unsupported {role} {mime!r}; supported: {', '.join(table)} (or any text/<subtype>)"
+        f"unsupported {role} {mime!r}; supported: {', '.join(supported)} (or any text/<subtype>)"
     )
 
 
 def encoder_for(mime: str) -> Encoder:
     """The encoder for a ``sendType``; ``ValueError`` listing the supported ones if unknown."""
-    return _lookup(_ENCODERS, _text_encoder, mime, "sendType")
+    encoder: Encoder = _lookup(mime, write=True)
+    return encoder
 
 
 def decoder_for(mime: str) -> Decoder:
     """The decoder for a ``receiveType``; ``ValueError`` listing the supported ones if unknown."""
-    return _lookup(_DECODERS, _text_decoder, mime, "receiveType")
+    decoder: Decoder = _lookup(mime, write=False)
+    return decoder
 
 
-def encode(mime: str, value: Any) -> tuple[Payload, bool]:
+def encode(mime: str, value: Any) -> tuple[SendPayload, bool]:
     """Convenience: encode one value for ``mime``."""
     return encoder_for(mime)(value)
 

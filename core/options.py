@@ -254,6 +254,21 @@ CLIENT_OPTIONS: tuple[Option, ...] = (
         "file",
         "with TLS and not trust_all: PEM file of the CA that signs the server certificate",
     ),
+    Option(
+        "client_cert_path",
+        None,
+        "",
+        "file",
+        "with TLS: PEM certificate (chain) shown to a server that asks for one (mutual TLS)",
+    ),
+    Option(
+        "client_key_path",
+        None,
+        "",
+        "file",
+        "PEM private key of client_cert_path, unless that file holds it too",
+    ),
+    Option("client_key_password", None, "", "str", "password of an encrypted client key"),
     Option("path", None, "/", "path", "request path (and query) of the URL"),
     _SUBPROTOCOLS,
     Option("headers", None, None, "headers", "extra handshake headers"),
@@ -295,6 +310,20 @@ SERVER_OPTIONS: tuple[Option, ...] = (
     Option("cert_path", None, "", "file", "PEM certificate (chain), an alternative to PFX"),
     Option("key_path", None, "", "file", "PEM private key that goes with cert_path"),
     Option(
+        "client_ca_path",
+        None,
+        "",
+        "file",
+        "PEM file of the CA that signs client certificates: verify those the clients send",
+    ),
+    Option(
+        "require_client_cert",
+        None,
+        False,
+        "bool",
+        "with client_ca_path: refuse clients without a certificate that CA signed",
+    ),
+    Option(
         "allowed_origins", None, None, "strings", "accepted Origin headers; others get HTTP 403"
     ),
     _MAX_SIZE,
@@ -310,6 +339,13 @@ SERVER_OPTIONS: tuple[Option, ...] = (
     _CLOSE_TIMEOUT,
     _MAX_QUEUE,
     _COMPRESSION,
+    Option(
+        "backlog",
+        None,
+        1024,
+        "count",
+        "connections the kernel queues before they are accepted (capped by somaxconn)",
+    ),
 )
 
 
@@ -332,7 +368,7 @@ def parse(
     owner: str,
     table: tuple[Option, ...],
     options: Mapping[str, Any] | None,
-    kwargs: Mapping[str, Any],
+    kwargs: Mapping[str, object],
 ) -> dict[str, Any]:
     """Merge the options dict and keyword arguments into ``{snake_name: checked value}``."""
     if options is not None and not isinstance(options, Mapping):

@@ -6,11 +6,10 @@ import asyncio
 import contextlib
 import functools
 import logging
-import os
 import ssl
 from collections.abc import Awaitable, Mapping
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, Unpack
 
 from websockets.asyncio.server import Server as _WsServer
 from websockets.asyncio.server import ServerConnection, serve
@@ -21,6 +20,7 @@ from .errors import EncodeError, NotOpenError, ServerStartError, WebSocketError
 from .events import EventEmitter
 from .handshake import RequestFunction, RequestHook
 from .loop import Shielded, retrieve_exception, running_loop
+from .option_types import ServerOptions
 from .options import SERVER_OPTIONS, parse
 from .pull import Endpoint
 
@@ -75,6 +75,7 @@ class Socket(Endpoint[SocketEvent]):
         self.response_headers = ws.response.headers if ws.response else None
         self.path: str = ws.request.path if ws.request else "/"
         self.subprotocol: str | None = ws.subprotocol
+        self.peer_certificate_subject = tls.peer_certificate_subject(ws.transport)
         self._encode = encode
         self._peer = ":".join(str(part) for part in self.remote_address[:2]) or "client"
         self._open = True
@@ -141,7 +142,8 @@ class Server(EventEmitter[ServerEvent]):
     """A WebSocket server: accepts upgrade requests and makes a ``Socket`` for each.
 
     ``Server(options_dict, **keywords)``: options in the spec's camelCase dict and/or as
-    snake_case keywords (see ``core.options.SERVER_OPTIONS``); mistakes raise at once.
+    snake_case keywords (see ``core.options.SERVER_OPTIONS``; typed by ``core.ServerOptions``);
+    mistakes raise at once.
 
     ``process_request=fn`` (keyword only; a function, so not in the option tables that
     forms and saved workspaces are built from): ``fn(request)``, sync or async, gets a
@@ -172,7 +174,7 @@ class Server(EventEmitter[ServerEvent]):
         options: Mapping[str, Any] | None = None,
         *,
         process_request: RequestFunction | None = None,
-        **kwargs: Any,
+        **kwargs: Unpack[ServerOptions],
     ) -> None:
         super().__init__()
         self.options = parse("Server", SERVER_OPTIONS, options, kwargs)
@@ -185,7 +187,7 @@ class Server(EventEmitter[ServerEvent]):
         self._process_request = process_request
         self._encode = mime.encoder_for(o["send_type"])
         self._decode = mime.decoder_for(o["receive_type"])
-        _check_tls_files(o)
+        tls.check_server_options(o)
         self._ws_server: _WsServer | None = None
         self._port: int | None = None
         self._sockets: set[Socket] = set()
@@ -292,6 +294,7 @@ class Server(EventEmitter[ServerEvent]):
                     if self._process_request is None
                     else RequestHook(self._process_request, self)
                 ),
+                backlog=o["backlog"],  # passed on to loop.create_server
             )
         except (OSError, ValueError, ssl.SSLError) as exc:
             error = ServerStartError(host, port, exc)
@@ -345,17 +348,3 @@ class Server(EventEmitter[ServerEvent]):
                 await server.wait_closed()
         self._port = None
         self.emit("close")
-
-
-def _check_tls_files(o: dict[str, Any]) -> None:
-    """Refuse inconsistent TLS options and missing files at construction."""
-    if (o["cert_path"] and not o["key_path"]) or (o["key_path"] and not o["cert_path"]):
-        raise ValueError("Server options cert_path and key_path go together: give both PEM files")
-    if o["ssl_tls"] and not (o["pfx_key_cert_path"] or o["cert_path"]):
-        raise ValueError(
-            "Server option sslTls needs a certificate: set pfxKeyCertPath (and pfxKeyCertPassword),"
-            " or cert_path and key_path"
-        )
-    for name in ("pfx_key_cert_path", "cert_path", "key_path"):
-        if o[name] and not os.path.isfile(o[name]):
-            raise ValueError(f"Server option {name} {o[name]!r} is not a file")

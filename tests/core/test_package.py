@@ -14,6 +14,8 @@ def test_public_surface_is_pinned() -> None:
             "Client",
             "Server",
             "Socket",
+            "ClientOptions",
+            "ServerOptions",
             "EventEmitter",
             "Frame",
             "supported_receive_types",
@@ -46,6 +48,38 @@ def test_import_core_loads_no_qt() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def test_import_core_defers_cryptography_and_pillow_plugins() -> None:
+    """``import core`` stays light; the image types still list, loading Pillow only then."""
+    code = (
+        "import sys, core\n"
+        "heavy = lambda: sorted(m for m in sys.modules if m.startswith(('cryptography', 'PIL')))\n"
+        "print(heavy())\n"
+        "core.Client(port=1); core.Server(port=0)\n"
+        "print(heavy())\n"
+        "types = core.supported_receive_types()\n"
+        "print('image/png' in types, 'image/webp' in types, 'image/png' in core.supported_send_types())\n"
+        "print(any(m.endswith('ImagePlugin') for m in heavy()))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.splitlines() == ["[]", "[]", "True True True", "True"]
+
+
+def test_an_image_type_option_loads_only_the_common_pillow_plugins() -> None:
+    code = (
+        "import sys, core\n"
+        "core.Client(port=1, receive_type='image/png', send_type='image/jpeg')\n"
+        "print(sorted(m[4:] for m in sys.modules if m.endswith('ImagePlugin')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    plugins = result.stdout.strip()
+    assert "PngImagePlugin" in plugins and "JpegImagePlugin" in plugins
+    assert "WebPImagePlugin" not in plugins and "TiffImagePlugin" not in plugins
 
 
 def test_errors_share_one_root() -> None:

@@ -72,13 +72,17 @@ KIND_CHOICES = (
 class LogView(QWidget):
     """A log of one socket (or an imported file): search, filters, table, detail.
 
-    ``LogView(model)``; ``model.store`` gives the counters. The view does not own the socket.
+    ``LogView(model)``; ``model.store`` gives the counters. The view takes ownership of the
+    model (its Qt parent becomes the view), so closing the view's tab deletes the model and
+    its tick timer with it; the store lives as long as whoever else holds it (the service,
+    for a socket's log). The view does not own the socket.
     """
 
     entry_selected = Signal(object)
 
     def __init__(self, model: LogModel, parent: QWidget | None = None, *, title: str = "") -> None:
         super().__init__(parent)
+        model.setParent(self)
         self.model = model
         self.title = title or model.store.name
 
@@ -210,10 +214,10 @@ class LogView(QWidget):
     def showEvent(self, event: Any) -> None:  # Qt override
         super().showEvent(event)
         if self.autoscroll.isChecked():  # the rows may have arrived before it had a size
-            QTimer.singleShot(0, self._scroll_if_following)
+            QTimer.singleShot(0, self, self._scroll_if_following)  # dropped if deleted first
 
     def _scroll_if_following(self) -> None:
-        if isValid(self) and self.autoscroll.isChecked():
+        if self.autoscroll.isChecked():
             self.table.scrollToBottom()
 
     # -- filtering ------------------------------------------------------------------------------

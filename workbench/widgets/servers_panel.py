@@ -8,7 +8,7 @@ tasks the page never awaits) and follows its signals.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QIdentityProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
@@ -57,7 +57,7 @@ AUTO_REPLY_CHOICES = (("Off", "off"), ("Echo each message", "echo"), ("Fixed rep
 class _ShortHeaders(QIdentityProxyModel):
     """The socket model with column titles that fit a narrow table (full ones as tooltips)."""
 
-    SHORT = {COL_SINCE: "Since"}
+    SHORT: ClassVar[dict[int, str]] = {COL_SINCE: "Since"}
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -401,7 +401,7 @@ class ServerPage(ItemPage):
 
     def _add_log_tab(self, log_id: str, title: str) -> LogView:
         store = self.service.log(log_id)
-        view = LogView(LogModel(store, self), title=store.name or title)
+        view = LogView(LogModel(store), title=store.name or title)
         self.log_views[log_id] = view
         index = self.logs.addTab(view, title)
         if log_id == self.server_id:

@@ -217,7 +217,7 @@ def test_async_export_and_import_match_the_sync_ones(qloop, run, tmp_path) -> No
         == 5001
     )
     assert seen[0] == (1000, 5001) and seen[-1] == (5001, 5001) and len(seen) == 6
-    imported = run(import_jsonl_async(path, batch=700))
+    imported = run(import_jsonl_async(path, slice_bytes=7000))
     assert [e.to_dict() for e in imported.store] == [e.to_dict() for e in store]
     assert imported.store.name == "big (imported)" and imported.skipped == []
     assert import_jsonl(path).store.messages_in == imported.store.messages_in

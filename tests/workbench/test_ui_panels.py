@@ -85,7 +85,7 @@ def test_opens_as_an_empty_workspace_with_clear_first_steps(window):
 
 def test_server_two_clients_json_text_image_and_close_4000(qtbot, window, service, wait_for):
     server_id, server_page = start_server(qtbot, window, wait_for)
-    first_id, first = open_client_to(qtbot, window, server_page, wait_for)
+    first_id, _first = open_client_to(qtbot, window, server_page, wait_for)
     window.tabs.setCurrentIndex(SERVERS_TAB)
     second_id, second = open_client_to(qtbot, window, server_page, wait_for)
     wait_for(lambda: len(service.server(server_id).open_sockets) == 2, WAIT, "two sockets")
@@ -393,7 +393,7 @@ def test_strict_types_follow_the_form_and_decode_errors_reach_the_status_bar(
     click(qtbot, page.composer.image_editor.sample_button)
     click(qtbot, page.composer.send_button)
     wait_for(lambda: service.log(client_id).messages_in == 1, WAIT, "the image at the client")
-    received = [e for e in service.log(client_id) if e.direction == "in"][0]
+    received = next(e for e in service.log(client_id) if e.direction == "in")
     assert isinstance(received.raw, bytes) and received.raw.startswith(b"\x89PNG")
 
 
@@ -466,8 +466,8 @@ def test_settings_fold_while_running_and_come_back_when_stopped(qtbot, window, s
 
 
 def test_forget_closed_sockets_and_their_log_tabs(qtbot, window, service, wait_for):
-    server_id, page = start_server(qtbot, window, wait_for)
-    client_id, client = open_client_to(qtbot, window, page, wait_for)
+    _server_id, page = start_server(qtbot, window, wait_for)
+    _client_id, client = open_client_to(qtbot, window, page, wait_for)
     window.tabs.setCurrentIndex(SERVERS_TAB)
     socket_id = page.sockets.socket_id(0)
     page.select_socket(socket_id)
@@ -481,6 +481,47 @@ def test_forget_closed_sockets_and_their_log_tabs(qtbot, window, service, wait_f
     assert socket_id not in page.log_views and page.logs.count() == 1  # only "Server events"
     assert window.status_label.text() == "Forgot 1 closed socket and its log"
     assert not page.forget_button.isEnabled()
+
+
+def _collected(qtbot, ref, timeout: float = WAIT) -> bool:
+    """Let Qt run its deferred deletes (a nested event loop does) and Python its GC until
+    ``ref``'s object is gone or ``timeout`` passed; True if it is gone."""
+    import gc
+
+    for _ in range(int(timeout / 0.02)):
+        qtbot.wait(20)
+        gc.collect()
+        if ref() is None:
+            return True
+    return False
+
+
+def test_closing_a_log_tab_frees_its_model_and_forgetting_frees_the_store(
+    qtbot, window, service, wait_for
+):
+    import weakref
+
+    from PySide6.QtCore import QTimer
+
+    _server_id, page = start_server(qtbot, window, wait_for)
+    _client_id, client = open_client_to(qtbot, window, page, wait_for)
+    window.tabs.setCurrentIndex(SERVERS_TAB)
+    socket_id = page.sockets.socket_id(0)
+    page.select_socket(socket_id)
+    click(qtbot, page.log_button)
+    view = page.log_views[socket_id]
+    model_ref = weakref.ref(view.model)
+    store_ref = weakref.ref(view.model.store)
+    timers_with_tab = len(page.findChildren(QTimer))
+    page.logs.tabCloseRequested.emit(page.logs.indexOf(view))
+    del view
+    assert _collected(qtbot, model_ref), "the closed tab's log model was not freed"
+    assert len(page.findChildren(QTimer)) < timers_with_tab  # its tick timer went with it
+    assert store_ref() is not None  # the socket is still there: its log goes on
+    click(qtbot, client.close_button)
+    wait_for(lambda: page.forget_button.isEnabled(), WAIT, "the socket to be closed")
+    click(qtbot, page.forget_button)
+    assert _collected(qtbot, store_ref), "the forgotten socket's log store was not freed"
 
 
 def test_everything_fits_a_1280_by_800_screen(qtbot, window, wait_for):
@@ -502,3 +543,36 @@ def test_everything_fits_a_1280_by_800_screen(qtbot, window, wait_for):
     wait_for(lambda: window.width() == 1280, WAIT, "the resize")
     assert server.start_button.isVisible() and server.stop_button.isVisible()
     assert server.start_button.mapTo(window, server.start_button.rect().bottomRight()).x() <= 1280
+
+
+def test_workspace_files_are_read_and_written_on_a_worker_thread(
+    qtbot, window, run, monkeypatch, tmp_path
+):
+    import asyncio
+    import threading
+
+    from workbench.engine.workspace import Workspace
+
+    threads: list[threading.Thread] = []
+    real_save, real_load = Workspace.save, Workspace.load.__func__
+
+    def save(self, path=None):
+        threads.append(threading.current_thread())
+        return real_save(self, path)
+
+    def load(cls, path=None):
+        threads.append(threading.current_thread())
+        return real_load(cls, path)
+
+    monkeypatch.setattr(Workspace, "save", save)
+    monkeypatch.setattr(Workspace, "load", classmethod(load))
+    click(qtbot, window.servers.empty_new)
+    target = tmp_path / "elsewhere.json"
+    saving = window.save_workspace(target)
+    assert isinstance(saving, asyncio.Future)
+    assert run(saving) is True and target.is_file()
+    assert window.status_label.text() == f"Workspace saved to {target}"
+    loading = window.load_workspace_file(target)
+    assert run(loading) is True
+    assert window.status_label.text() == "Opened the workspace elsewhere.json: 1 server"
+    assert len(threads) == 2 and threading.main_thread() not in threads

@@ -18,13 +18,13 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QToolButton,
@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from ..engine.jsonl import LogFileError, export_jsonl, export_jsonl_async, import_jsonl
+from ..engine.jsonl import SECRET_HEADERS, LogFileError, export_jsonl, export_jsonl_async
 from ..engine.log_store import (
     CLOSE,
     CONNECTING,
@@ -46,7 +46,6 @@ from ..engine.log_store import (
     OPEN,
     OUT,
     LogFilter,
-    LogStore,
 )
 from ..qt.log_model import COL_DIRECTION, COL_PREVIEW, COL_SIZE, COL_TIME, COL_TYPE, LogModel
 from .detail_pane import DetailPane
@@ -107,7 +106,16 @@ class LogView(QWidget):
         self.clear_button.setToolTip("Empty this view (the totals keep counting)")
         self.export_button = QToolButton()
         self.export_button.setText("Export…")
-        self.export_button.setToolTip("Save the whole log as JSON Lines (one JSON object per line)")
+        self.export_button.setToolTip(
+            "Save the whole log as JSON Lines (one JSON object per line); Authorization and "
+            "Cookie header values are left out (the arrow offers an export with them)"
+        )
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        export_menu = QMenu(self.export_button)
+        self.export_secrets_action = export_menu.addAction(
+            "Export with secrets… (" + ", ".join(h.title() for h in SECRET_HEADERS) + " values)"
+        )
+        self.export_button.setMenu(export_menu)
         self.import_button = QToolButton()
         self.import_button.setText("Import…")
         self.import_button.setToolTip("Open a JSON Lines log in a viewer window")
@@ -144,15 +152,17 @@ class LogView(QWidget):
         self.counters.setObjectName("hint")
         self.dropped_label = QLabel()
         self.dropped_label.setObjectName("droppedLabel")
+        self.dropped_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.empty_hint = QLabel(
             "No messages yet — they appear here as they are sent and received."
         )
         self.empty_hint.setObjectName("emptyHint")
+        for label in (self.counters, self.dropped_label):  # never widen the window
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         footer = QHBoxLayout()
         footer.setContentsMargins(0, 0, 0, 0)
-        footer.addWidget(self.counters)
-        footer.addStretch(1)
-        footer.addWidget(self.dropped_label)
+        footer.addWidget(self.counters, 3)
+        footer.addWidget(self.dropped_label, 2)
 
         self.detail = DetailPane()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -178,7 +188,8 @@ class LogView(QWidget):
         self.direction.currentIndexChanged.connect(self.apply_filter)
         self.kind.currentIndexChanged.connect(self.apply_filter)
         self.clear_button.clicked.connect(self.clear)
-        self.export_button.clicked.connect(self._export_dialog)
+        self.export_button.clicked.connect(lambda: self._export_dialog())
+        self.export_secrets_action.triggered.connect(lambda: self._export_dialog(redact=False))
         self.import_button.clicked.connect(self._import_dialog)
         model.rows_appended.connect(self._rows_appended)
         model.counters_changed.connect(self.update_counters)
@@ -282,8 +293,11 @@ class LogView(QWidget):
             f"{filtered}{store.messages_in:,} received · {store.messages_out:,} sent · {store.events:,} events"
         )
         if store.dropped:
-            self.dropped_label.setText(
-                f"{store.dropped:,} oldest rows dropped from view (log keeps {store.capacity:,}; totals still count them)"
+            self.dropped_label.setText(f"{store.dropped:,} oldest rows dropped")
+            self.dropped_label.setToolTip(
+                f"The log keeps the newest {store.capacity:,} rows and at most "
+                f"{store.byte_capacity / 2**20:,.0f} MiB; older rows were dropped from view. "
+                "The totals still count them."
             )
             self.dropped_label.show()
         else:
@@ -298,18 +312,20 @@ class LogView(QWidget):
         slug = re.sub(r"[^A-Za-z0-9.]+", "-", title).strip("-.").lower() or "log"
         return str(Path.home() / f"{slug}-{time.strftime('%Y%m%d-%H%M%S')}.jsonl")
 
-    def export_to(self, path: str | Path) -> asyncio.Task[int] | int:
-        """Write the log to ``path`` and say so in the status bar.
+    def export_to(self, path: str | Path, *, redact: bool = True) -> asyncio.Task[int] | int:
+        """Write the log to ``path`` and say so in the status bar; ``redact``: leave out the
+        values of Authorization / Cookie handshake headers (``jsonl.SECRET_HEADERS``).
 
-        On the running qasync loop the export runs in batches (a big log never holds the
-        window) and this returns the task, whose result is the rows written; without a
-        running loop it writes at once and returns the count. Failures go to the status bar.
+        On the running qasync loop the export runs on a worker thread (a big log never
+        holds the window) and this returns the task, whose result is the rows written;
+        without a running loop it writes at once and returns the count. Failures go to the
+        status bar.
         """
         try:
             asyncio.get_running_loop()
         except RuntimeError:
             try:
-                count = export_jsonl(self.model.store, path)
+                count = export_jsonl(self.model.store, path, redact=redact)
             except LogFileError as exc:
                 notifier().error(f"Could not export the log: {exc}")
                 return 0
@@ -324,7 +340,7 @@ class LogView(QWidget):
 
         async def export() -> int:
             try:
-                count = await export_jsonl_async(self.model.store, path, progress)
+                count = await export_jsonl_async(self.model.store, path, progress, redact=redact)
             except LogFileError as exc:
                 notifier().error(f"Could not export the log: {exc}")
                 return 0
@@ -338,15 +354,15 @@ class LogView(QWidget):
             notifier().info(f"Exporting {total:,} log rows…")
         return asyncio.ensure_future(export())
 
-    def _export_dialog(self) -> None:
+    def _export_dialog(self, *, redact: bool = True) -> None:
         path, _ = QFileDialog.getSaveFileName(
             self,
-            "Export log as JSON Lines",
+            "Export log as JSON Lines" + ("" if redact else " (with secrets)"),
             self.suggested_file_name(),
             "JSON Lines (*.jsonl);;All files (*)",
         )
         if path:
-            self.export_to(path)
+            self.export_to(path, redact=redact)
 
     def _import_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -356,63 +372,6 @@ class LogView(QWidget):
             "JSON Lines (*.jsonl *.json);;All files (*)",
         )
         if path:
+            from .log_viewer import open_log_viewer  # local: the viewer is made of LogViews
+
             open_log_viewer(path, self)
-
-
-class LogViewerDialog(QDialog):
-    """A window showing an imported log (read from a file, not tied to any socket).
-
-    ``about`` is a line saying where the log came from (shown above it)."""
-
-    def __init__(self, store: LogStore, parent: QWidget | None = None, about: str = "") -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"Log viewer — {store.name}")
-        self.resize(1000, 600)
-        self.model = LogModel(store, self)
-        self.about = QLabel(about or store.name)
-        self.about.setObjectName("hint")
-        self.about.setWordWrap(True)
-        self.view = LogView(self.model, self, title=store.name)
-        self.view.import_button.hide()
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.about)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(close)
-
-
-def open_log_viewer(path: str | Path, parent: QWidget | None = None) -> LogViewerDialog | None:
-    """Import ``path`` and show it in a viewer window; errors go to the status bar."""
-    try:
-        imported = import_jsonl(path)
-    except LogFileError as exc:
-        notifier().error(f"Could not open the log: {exc}")
-        return None
-    store = imported.store
-    header = imported.header
-    when = header.get("exported_at")
-    stamp = (
-        time.strftime("%Y-%m-%d %H:%M", time.localtime(when))
-        if isinstance(when, (int, float))
-        else "?"
-    )
-    totals = imported.exported_totals
-    about = (
-        f"<b>{Path(path).name}</b> — “{header.get('name', '')}”, exported {stamp}: "
-        f"{totals.get('messages_in', 0):,} received, {totals.get('messages_out', 0):,} sent, "
-        f"{totals.get('dropped', 0):,} dropped before export. Read-only: this log is not tied to a socket."
-    )
-    dialog = LogViewerDialog(store, parent, about)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.show()
-    skipped = imported.skipped
-    if skipped:
-        line, why = skipped[0]
-        notifier().error(
-            f"Opened {len(store):,} rows from {Path(path).name}; skipped {len(skipped)} unreadable "
-            f"line{'s' if len(skipped) != 1 else ''} (line {line}: {why})"
-        )
-    else:
-        notifier().info(f"Opened {len(store):,} rows from {Path(path).name}")
-    return dialog

@@ -26,7 +26,7 @@ from ..engine.workspace import Workspace, WorkspaceError, default_path
 from ..qt.service import WorkbenchService
 from .clients_panel import ClientsPanel
 from .composer import MessageLibrary
-from .log_view import open_log_viewer
+from .log_viewer import open_log_viewer
 from .notify import notifier
 from .option_form import with_labels
 from .resources import resource_path
@@ -288,25 +288,70 @@ class MainWindow(QMainWindow):
         )
         return self.service.to_workspace(base)
 
-    def save_workspace(self, path: str | Path | None = None) -> bool:
+    def save_workspace(self, path: str | Path | None = None) -> asyncio.Future[bool] | bool:
+        """Write the workspace to ``path`` (default: ``workspace_path``); say so in the
+        status bar. On the running loop the file is written on a worker thread and this
+        returns the future of the outcome; without a loop it writes at once."""
         target = Path(path) if path else self.workspace_path
+        workspace = self.current_workspace()
         try:
-            written = self.current_workspace().save(target)
-        except WorkspaceError as exc:
-            self.show_error("Saving the workspace", str(exc))
-            return False
-        self.show_info(f"Workspace saved to {written}")
-        return True
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            try:
+                written = workspace.save(target)
+            except WorkspaceError as exc:
+                self.show_error("Saving the workspace", str(exc))
+                return False
+            self.show_info(f"Workspace saved to {written}")
+            return True
 
-    def load_workspace_file(self, path: str | Path, quiet_if_missing: bool = False) -> bool:
+        async def save() -> bool:
+            try:
+                written = await asyncio.to_thread(workspace.save, target)
+            except WorkspaceError as exc:
+                notifier().error(f"Saving the workspace: {exc}")
+                return False
+            notifier().info(f"Workspace saved to {written}")
+            return True
+
+        return loop.create_task(save())
+
+    def load_workspace_file(
+        self, path: str | Path, quiet_if_missing: bool = False
+    ) -> asyncio.Future[bool] | bool:
+        """Open the workspace in ``path`` (replacing what is open). On the running loop the
+        file is read on a worker thread and this returns the future of the outcome;
+        without a loop it reads at once."""
         target = Path(path)
-        if quiet_if_missing and not target.exists():
-            return False
         try:
-            workspace = Workspace.load(target)
-        except WorkspaceError as exc:
-            self.show_error("Opening the workspace", str(exc))
-            return False
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            if quiet_if_missing and not target.exists():
+                return False
+            try:
+                workspace = Workspace.load(target)
+            except WorkspaceError as exc:
+                self.show_error("Opening the workspace", str(exc))
+                return False
+            self._apply_workspace(workspace, target)
+            return True
+
+        async def load() -> bool:
+            if quiet_if_missing and not await asyncio.to_thread(target.exists):
+                return False
+            try:
+                workspace = await asyncio.to_thread(Workspace.load, target)
+            except WorkspaceError as exc:
+                notifier().error(f"Opening the workspace: {exc}")
+                return False
+            if not isValid(self):
+                return False
+            self._apply_workspace(workspace, target)
+            return True
+
+        return loop.create_task(load())
+
+    def _apply_workspace(self, workspace: Workspace, target: Path) -> None:
         self.workspace = workspace
         self.library.set_messages(workspace.saved_messages, workspace.recent_messages)
         self.service.load_workspace(workspace, replace=True)
@@ -317,7 +362,6 @@ class MainWindow(QMainWindow):
             if n
         )
         self.show_info(f"Opened the workspace {target.name}" + (f": {what}" if what else ""))
-        return True
 
     def open_workspace_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -419,14 +463,18 @@ class MainWindow(QMainWindow):
         if self._shutdown is not None:
             return
         self.save_layout()
-        self.save_workspace()
+        saved = self.save_workspace()
         self.show_info("Closing every connection…")
         self.setEnabled(False)
-        try:
-            self._shutdown = asyncio.ensure_future(self.service.shutdown())
-        except RuntimeError:  # no event loop: nothing can be open either
+        if not isinstance(saved, asyncio.Future):  # no event loop: nothing can be open either
             self._finish_close()
             return
+
+        async def close_down() -> None:
+            await saved  # written before the process may end
+            await self.service.shutdown()
+
+        self._shutdown = asyncio.ensure_future(close_down())
         self._shutdown.add_done_callback(lambda _future: self._finish_close())
 
     def _finish_close(self) -> None:

@@ -576,3 +576,42 @@ def test_workspace_files_are_read_and_written_on_a_worker_thread(
     assert run(loading) is True
     assert window.status_label.text() == "Opened the workspace elsewhere.json: 1 server"
     assert len(threads) == 2 and threading.main_thread() not in threads
+
+
+def test_everything_fits_a_1024_by_768_screen(qtbot, window, service, wait_for):
+    """At 1024x768 the window grew to 1229 px and Start, Send, Broadcast and Export sat off
+    the screen. In the widest states (settings shown, the image editor, a log that dropped
+    rows) the minimum must fit, and the buttons must be inside the window."""
+    from workbench.engine.log_store import IN
+
+    window.resize(1024, 768)
+    click(qtbot, window.servers.empty_new)
+    server = window.servers.page(window.servers.current_id())
+    server.composer.set_compose_as("image")
+    window.tabs.setCurrentIndex(CLIENTS_TAB)
+    click(qtbot, window.clients.empty_new)
+    client = window.clients.page(window.clients.current_id())
+    client.composer.set_compose_as("bytes")
+    store = service.log(server.server_id)
+    for _ in range(store.capacity + 123_456):  # a long "rows dropped" label
+        store.add_message(IN, "text/plain", "x")
+    for tab in (SERVERS_TAB, CLIENTS_TAB):
+        window.tabs.setCurrentIndex(tab)
+        qtbot.wait(100)  # the log model's tick shows the dropped rows
+        hint = window.minimumSizeHint()
+        assert hint.width() <= 1024 and hint.height() <= 768, (tab, hint)
+    window.tabs.setCurrentIndex(SERVERS_TAB)
+    wait_for(lambda: window.width() == 1024 and window.height() == 768, WAIT, "the resize")
+    assert server.top_area.currentWidget() is server.top_tabs  # sockets | Send as tabs
+    view = server.log_views[server.server_id]
+    assert "123,456 oldest rows dropped" in view.dropped_label.text()
+    buttons = [server.start_button, server.stop_button, view.export_button]
+    server.top_tabs.setCurrentIndex(1)
+    buttons += [server.composer.send_button, server.broadcast_button]
+    for button in buttons:
+        assert button.isVisible(), button.text()
+        corner = button.mapTo(window, button.rect().bottomRight())
+        assert corner.x() <= 1024 and corner.y() <= 768, (button.text(), corner)
+    server.settings_toggle.setChecked(False)  # settings folded: side by side again
+    wait_for(lambda: server.top_area.currentWidget() is server.top, WAIT, "side by side")
+    assert server.composer.send_button.isVisible() and window.width() == 1024

@@ -103,7 +103,7 @@ class ItemPanel(QWidget):
         side_layout.addWidget(heading)
         side_layout.addWidget(self.list, 1)
         side_layout.addLayout(buttons)
-        side.setMinimumWidth(170)
+        side.setMinimumWidth(150)
 
         self.empty = empty
         self.stack = QStackedWidget()

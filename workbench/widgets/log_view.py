@@ -125,9 +125,6 @@ class LogView(QWidget):
         bar.addWidget(self.direction)
         bar.addWidget(self.kind)
         bar.addWidget(self.autoscroll)
-        bar.addWidget(self.clear_button)
-        bar.addWidget(self.export_button)
-        bar.addWidget(self.import_button)
 
         self.table = QTableView()
         self.table.setObjectName("logTable")
@@ -157,12 +154,16 @@ class LogView(QWidget):
             "No messages yet — they appear here as they are sent and received."
         )
         self.empty_hint.setObjectName("emptyHint")
+        self.empty_hint.setWordWrap(True)
         for label in (self.counters, self.dropped_label):  # never widen the window
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         footer = QHBoxLayout()
         footer.setContentsMargins(0, 0, 0, 0)
         footer.addWidget(self.counters, 3)
         footer.addWidget(self.dropped_label, 2)
+        footer.addWidget(self.clear_button)
+        footer.addWidget(self.export_button)
+        footer.addWidget(self.import_button)
 
         self.detail = DetailPane()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)

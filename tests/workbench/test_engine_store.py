@@ -269,12 +269,16 @@ def test_a_small_json_message_costs_the_log_less_than_250_bytes() -> None:
     assert per_row < 250, per_row
 
 
-def test_the_stores_and_the_workspace_never_import_qt() -> None:
+def test_every_engine_module_imports_without_qt() -> None:
+    """``import workbench.engine`` (every module of it) loads no PySide6 and no qasync."""
     import subprocess
 
     code = (
-        "import sys, workbench.engine.log_store, workbench.engine.jsonl, workbench.engine.workspace;"
-        "s = workbench.engine.log_store.LogStore(); s.log_message('in', 'application/json', '[1]');"
+        "import importlib, pkgutil, sys, workbench.engine as e;"
+        "names = [m.name for m in pkgutil.iter_modules(e.__path__, 'workbench.engine.')];"
+        "[importlib.import_module(n) for n in names];"
+        "assert 'workbench.engine.workbench' in names and 'workbench.engine.servers' in names;"
+        "s = e.log_store.LogStore(); s.log_message('in', 'application/json', '[1]');"
         "assert s[0].value == [1];"
         "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken', 'qasync'))))"
     )

@@ -1,4 +1,4 @@
-"""Workspace persistence: the file format, the default path, and the service round trip."""
+"""Workspace persistence: the file format, the default path, and the engine round trip."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from workbench.engine.messages import MessageLibrary
+from workbench.engine.workbench import Workbench
 from workbench.engine.workspace import (
     ClientConfig,
     SavedMessage,
@@ -14,7 +16,6 @@ from workbench.engine.workspace import (
     WorkspaceError,
     default_path,
 )
-from workbench.qt.service import WorkbenchService
 
 
 def _sample() -> Workspace:
@@ -71,33 +72,41 @@ def test_bad_files_raise_plain_errors(tmp_path) -> None:
 
 
 def test_recent_messages_are_unique_newest_first_and_bounded() -> None:
-    workspace = Workspace()
+    library = MessageLibrary()
+    changes: list[None] = []
+    library.on("changed", lambda: changes.append(None))
     for n in range(25):
-        workspace.remember(SavedMessage("", "text/plain", f"m{n}"))
-    workspace.remember(SavedMessage("", "text/plain", "m20"))
-    assert [m.body for m in workspace.recent_messages[:3]] == ["m20", "m24", "m23"]
-    assert len(workspace.recent_messages) == 20
-    workspace.save_message(SavedMessage("a", "text/plain", "1"))
-    workspace.save_message(SavedMessage("a", "text/plain", "2"))
-    assert [m.body for m in workspace.saved_messages] == ["2"]
-    assert workspace.delete_message("a") and not workspace.delete_message("a")
+        library.remember(SavedMessage("", "text/plain", f"m{n}"))
+    library.remember(SavedMessage("", "text/plain", "m20"))
+    assert [m.body for m in library.recent[:3]] == ["m20", "m24", "m23"]
+    assert len(library.recent) == 20
+    library.save(SavedMessage("a", "text/plain", "1"))
+    library.save(SavedMessage("b", "text/plain", "1"))
+    library.save(SavedMessage("a", "text/plain", "2"))
+    assert [(m.name, m.body) for m in library.saved] == [("a", "2"), ("b", "1")]
+    assert library.delete("a") and not library.delete("a")
+    assert len(changes) == 26 + 3 + 1
 
 
-def test_service_round_trip_through_a_file(service, run, tmp_path) -> None:
+@pytest.mark.asyncio
+async def test_engine_round_trip_through_a_file(tmp_path) -> None:
     base = _sample()
-    run(service.load_workspace(base))
-    assert [h.name for h in service.servers.values()] == ["echo"]
-    assert service.server("server-1").auto_reply.mode == "fixed"
-    assert service.server("server-1").auto_reply.value == {"ok": True}
-    assert [h.url for h in service.clients.values()] == ["ws://127.0.0.1:8080/"]
-    path = service.to_workspace(base).save(tmp_path / "w.json")
-
-    other = WorkbenchService()
+    engine, other = Workbench(), Workbench()
     try:
-        run(other.load_workspace(Workspace.load(path)))
-        assert other.to_workspace(base) == service.to_workspace(base) == Workspace.load(path)
-        # Replacing removes what was there: loading an empty workspace empties the service.
-        run(other.load_workspace(Workspace()))
-        assert not other.servers and not other.clients
+        assert await engine.load_workspace(base)
+        assert [h.name for h in engine.servers.values()] == ["echo"]
+        assert engine.server("server-1").auto_reply.mode == "fixed"
+        assert engine.server("server-1").auto_reply.value == {"ok": True}
+        assert [h.url for h in engine.clients.values()] == ["ws://127.0.0.1:8080/"]
+        assert engine.messages.saved == base.saved_messages
+        path = engine.to_workspace(base).save(tmp_path / "w.json")
+
+        assert await other.load_workspace(Workspace.load(path))
+        assert other.to_workspace(base) == engine.to_workspace(base) == Workspace.load(path)
+        assert engine.to_workspace(base) == base
+        # Replacing removes what was there: loading an empty workspace empties the engine.
+        assert await other.load_workspace(Workspace())
+        assert not other.servers and not other.clients and not other.messages.recent
     finally:
-        run(other.shutdown())
+        await engine.shutdown()
+        await other.shutdown()

@@ -9,20 +9,17 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 
+from workbench.engine.drafts import ComposeError, editor_kind, parse_bytes
 from workbench.engine.workspace import SavedMessage
-from workbench.widgets.composer import (
-    ComposeError,
-    Composer,
-    MessageLibrary,
-    editor_kind,
-    parse_bytes,
-)
+from workbench.qt.message_library import QtMessageLibrary
+from workbench.widgets.composer import Composer
 from workbench.widgets.resources import resource_path
 
 
 @pytest.fixture
-def composer(qtbot):
+def composer(qtbot, qloop, run):
     widget = Composer()
+    run(widget.image_editor.load_sample())  # what it starts reading at once
     qtbot.addWidget(widget)
     widget.show()
     qtbot.waitExposed(widget)
@@ -106,35 +103,36 @@ def test_bytes_as_hex_and_base64(qtbot, composer):
         parse_bytes("gg", "hex")
 
 
-def test_bytes_from_file(qtbot, composer, tmp_path):
+def test_bytes_from_file(qtbot, composer, tmp_path, run):
     path = tmp_path / "blob.bin"
     path.write_bytes(bytes(range(40)))
     composer.set_send_type("application/octet-stream")
-    composer.bytes_editor.load_file(str(path))
+    assert run(composer.bytes_editor.load(str(path))) is True
     assert composer.bytes_editor.current_mode() == "file"
     assert composer.bytes_editor.status.text() == "40 bytes from blob.bin"
     qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
     assert composer.sent == [bytes(range(40))]
 
 
-def test_image_with_preview(qtbot, composer, tmp_path):
+def test_image_with_preview(qtbot, composer, tmp_path, run):
     composer.set_send_type("image/png")
     assert composer.image_editor.path.endswith("sample.png")  # the sample is there at first
     qtbot.mouseClick(composer.image_editor.sample_button, Qt.MouseButton.LeftButton)
-    assert composer.send_button.isEnabled()
+    assert not composer.send_button.isEnabled()  # until the file is read, off the UI thread
+    qtbot.waitUntil(composer.send_button.isEnabled, timeout=5000)
     assert not composer.image_editor.preview.pixmap().isNull()
     assert composer.image_editor.status.text() == "sample.png · 96×64 PNG · 561 bytes"
     qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
     assert isinstance(composer.sent[0], Image.Image) and composer.sent[0].size == (96, 64)
     bad = tmp_path / "not-an-image.png"
     bad.write_text("hello")
-    assert composer.image_editor.load(str(bad)) is False
+    assert run(composer.image_editor.load(str(bad))) is False
     assert not composer.send_button.isEnabled()
     assert "Cannot open not-an-image.png" in composer.image_editor.status.text()
 
 
-def test_recent_and_saved_messages_are_shared_and_reused(qtbot):
-    library = MessageLibrary()
+def test_recent_and_saved_messages_are_shared_and_reused(qtbot, qloop, wait_for):
+    library = QtMessageLibrary()
     first, second = Composer(library), Composer(library)
     qtbot.addWidget(first)
     qtbot.addWidget(second)
@@ -154,7 +152,7 @@ def test_recent_and_saved_messages_are_shared_and_reused(qtbot):
     assert second.load_draft(image) is False
     second.set_send_type("image/png")
     assert second.load_draft(image) is True
-    assert second.send_button.isEnabled()
+    wait_for(second.send_button.isEnabled, what="the image to be read")
 
 
 def test_set_can_send_blocks_sending(qtbot, composer):
@@ -169,7 +167,7 @@ def test_set_can_send_blocks_sending(qtbot, composer):
     assert composer.sent == [[1]]
 
 
-def test_tab_walks_the_composer_top_to_bottom(qtbot):
+def test_tab_walks_the_composer_top_to_bottom(qtbot, qloop):
     composer = Composer()
     qtbot.addWidget(composer)
     composer.set_send_type("*/*")
@@ -191,7 +189,7 @@ def test_tab_walks_the_composer_top_to_bottom(qtbot):
     ]
 
 
-def test_dropping_a_file_loads_it(qtbot, composer, tmp_path):
+def test_dropping_a_file_loads_it(qtbot, composer, tmp_path, wait_for):
     from PySide6.QtCore import QMimeData, QPointF, QUrl
     from PySide6.QtGui import QDropEvent
 
@@ -212,18 +210,20 @@ def test_dropping_a_file_loads_it(qtbot, composer, tmp_path):
     composer.set_send_type("image/png")
     drop(composer.image_editor, picture)
     assert composer.image_editor.path == str(picture)
+    wait_for(lambda: composer.image_editor.valid, what="the dropped image")
     assert composer.value().size == (7, 5)
     blob = tmp_path / "blob.bin"
     blob.write_bytes(b"\x01\x02\x03")
     composer.set_send_type("application/octet-stream")
     drop(composer.bytes_editor, blob)
+    wait_for(lambda: composer.bytes_editor.valid, what="the dropped file")
     assert composer.value() == b"\x01\x02\x03"
 
 
 def test_saved_messages_can_be_deleted_from_the_save_menu(qtbot, composer):
     composer.save_current("first")
     composer.save_current("second")
-    composer._fill_saved_menu()
+    composer.saved_menu.aboutToShow.emit()
     actions = composer.saved_menu.actions()
     assert [a.text() for a in actions] == ["Delete “first”", "Delete “second”"]
     actions[0].trigger()
@@ -232,3 +232,44 @@ def test_saved_messages_can_be_deleted_from_the_save_menu(qtbot, composer):
         "Reuse…",
         "★ second",
     ]
+
+
+def test_json_that_core_would_not_send_as_typed_is_refused_with_cores_words(composer):
+    composer.json_editor.edit.setPlainText('{"x": NaN}')
+    assert not composer.send_button.isEnabled()
+    assert composer.json_editor.status.text() == "Not valid JSON: NaN is not valid JSON"
+    with pytest.raises(ComposeError, match="NaN is not valid JSON"):
+        composer.value()
+    composer.request_send()
+    assert composer.sent == []
+
+
+def test_any_type_sends_json_as_cores_compact_text(composer):
+    composer.set_send_type("*/*")
+    composer.set_compose_as("json")
+    composer.json_editor.edit.setPlainText('{"é": [1, 2.5], "big": 123456789012345678901}')
+    assert composer.value() == '{"é":[1,2.5],"big":123456789012345678901}'
+
+
+def test_a_file_is_read_off_the_ui_thread(qtbot, composer, tmp_path, run, monkeypatch):
+    import threading
+
+    from workbench.engine import drafts
+
+    threads: list[str] = []
+    real = drafts.read_bytes
+
+    def spy(path: str) -> bytes:
+        threads.append(threading.current_thread().name)
+        return real(path)
+
+    monkeypatch.setattr("workbench.widgets.file_editors.read_bytes", spy)
+    blob = tmp_path / "blob.bin"
+    blob.write_bytes(b"\x00" * 10)
+    composer.set_send_type("application/octet-stream")
+    task = composer.bytes_editor.load(str(blob))
+    assert composer.bytes_editor.status.text() == "Reading blob.bin…"
+    assert run(task) is True
+    assert threads and threads != [threading.main_thread().name]
+    missing = run(composer.bytes_editor.load(str(tmp_path / "gone.bin")))
+    assert missing is False and "Cannot read gone.bin" in composer.bytes_editor.status.text()

@@ -105,6 +105,7 @@ def test_server_two_clients_json_text_image_and_close_4000(qtbot, window, servic
     click(qtbot, composer.send_button)
     composer.set_compose_as("image")
     click(qtbot, composer.image_editor.sample_button)
+    wait_for(composer.send_button.isEnabled, WAIT, "the sample to be read")
     click(qtbot, composer.send_button)
     socket_id = server_page.sockets.socket_id(1)
     socket_log = service.log(socket_id)
@@ -239,11 +240,13 @@ def test_refused_connection_says_why_and_counts_attempts(qtbot, window, service,
     page.form.editors["port"].setValue(port)
     page.form.editors["number_of_retries"].setValue(1)
     page.form.editors["time_between_retries"].setValue(50)
-    attempts: list[tuple[int, int]] = []
-    service.client_connecting.connect(lambda _id, n, m: attempts.append((n, m)))
+    attempts: list[str] = []
+    service.client_state_changed.connect(
+        lambda _id, state, text: attempts.append(text) if state == "connecting" else None
+    )
     click(qtbot, page.open_button)
     wait_for(lambda: page.handle.state == "failed", WAIT, "the client to give up")
-    assert attempts == [(1, 2), (2, 2)]
+    assert attempts == ["connecting (attempt 1 of 2)", "connecting (attempt 2 of 2)"]
     assert page.badge.text().startswith("Failed: could not connect to ws://127.0.0.1:")
     assert "connection refused" in page.badge.text()
     assert "connection refused" in window.status_label.text()
@@ -391,6 +394,7 @@ def test_strict_types_follow_the_form_and_decode_errors_reach_the_status_bar(
     window.tabs.setCurrentIndex(SERVERS_TAB)
     page.select_socket(page.sockets.socket_id(0))
     click(qtbot, page.composer.image_editor.sample_button)
+    wait_for(page.composer.send_button.isEnabled, WAIT, "the sample to be read")
     click(qtbot, page.composer.send_button)
     wait_for(lambda: service.log(client_id).messages_in == 1, WAIT, "the image at the client")
     received = next(e for e in service.log(client_id) if e.direction == "in")

@@ -1,10 +1,9 @@
 """The workspace: servers, clients and saved/recent messages, as a JSON file (Qt-free).
 
-A ``Workspace`` is plain data. ``WorkbenchService.to_workspace()`` fills its servers and
-clients from what is open; ``WorkbenchService.load_workspace()`` recreates them (stopped and
-closed: nothing connects by itself). The composer reads and writes ``saved_messages`` and
-``recent_messages`` through ``save_message`` / ``remember``; the main window keeps its layout
-in ``window`` (e.g. base64 of ``saveGeometry()``/``saveState()``).
+A ``Workspace`` is plain data. ``Workbench.to_workspace()`` fills its servers, clients and
+messages from the engine; ``Workbench.load_workspace()`` recreates them (stopped and closed:
+nothing connects by itself). While the workbench runs, saved and recent messages belong to
+``messages.MessageLibrary``; the main window keeps its layout in ``window``.
 
 File format (``version`` 1), UTF-8 JSON::
 
@@ -97,32 +96,6 @@ class Workspace:
     saved_messages: list[SavedMessage] = field(default_factory=list)
     recent_messages: list[SavedMessage] = field(default_factory=list)
     window: dict[str, Any] = field(default_factory=dict)
-
-    # -- composer messages -----------------------------------------------------------------
-
-    def remember(self, message: SavedMessage, limit: int = RECENT_LIMIT) -> None:
-        """Put ``message`` first in ``recent_messages`` (once: an equal one moves up); keep
-        at most ``limit``."""
-        key = (message.mime, message.body, message.body_format)
-        self.recent_messages = [
-            m for m in self.recent_messages if (m.mime, m.body, m.body_format) != key
-        ]
-        self.recent_messages.insert(0, message)
-        del self.recent_messages[limit:]
-
-    def save_message(self, message: SavedMessage) -> None:
-        """Add ``message`` to ``saved_messages``, replacing one with the same name."""
-        for index, existing in enumerate(self.saved_messages):
-            if existing.name == message.name:
-                self.saved_messages[index] = message
-                return
-        self.saved_messages.append(message)
-
-    def delete_message(self, name: str) -> bool:
-        """Remove the saved message called ``name``; False if there was none."""
-        before = len(self.saved_messages)
-        self.saved_messages = [m for m in self.saved_messages if m.name != name]
-        return len(self.saved_messages) != before
 
     # -- (de)serialisation -----------------------------------------------------------------
 

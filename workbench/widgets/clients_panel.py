@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..qt.log_model import LogModel
+from ..qt.message_library import QtMessageLibrary
 from ..qt.service import WorkbenchService
-from .composer import Composer, MessageLibrary
+from .composer import Composer
 from .item_page import ItemPage
 from .item_panel import EmptyState, ItemPanel, first_free_name
 from .log_view import LogView
@@ -46,7 +47,7 @@ class ClientPage(ItemPage):
         self,
         service: WorkbenchService,
         client_id: str,
-        library: MessageLibrary,
+        library: QtMessageLibrary,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(service, client_id, "client", client_form(), parent)
@@ -186,14 +187,14 @@ class ClientPage(ItemPage):
         self.service.close_client(self.client_id)
 
     def send(self, value: Any) -> None:
-        self.service.send_to_client(self.client_id, value)
+        self.service.send(self.client_id, value)
 
 
 class ClientsPanel(ItemPanel):
     """All clients of the workspace; follows ``client_added`` / ``client_removed``."""
 
     def __init__(
-        self, service: WorkbenchService, library: MessageLibrary, parent: QWidget | None = None
+        self, service: WorkbenchService, library: QtMessageLibrary, parent: QWidget | None = None
     ) -> None:
         empty = EmptyState(
             "No clients yet",

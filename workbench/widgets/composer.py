@@ -1,41 +1,25 @@
 """The message composer: an editor that follows the send type, a Send button, Ctrl+Enter,
 and recent / saved messages to reuse.
 
-========================  ==============================================================
-send type                 editor                       value handed to ``send_requested``
-========================  ==============================================================
-application/json          JSON text, checked as typed  the parsed value (dict, list, ...)
-text/*                    plain text                   ``str``
-image/*                   file picker with preview     ``PIL.Image.Image`` (core encodes it)
-application/octet-stream  hex / base64 / file          ``bytes``
-``*/*`` (anything)        any of the four, chosen in   JSON and text as ``str`` (text frame),
-                          "Compose as"                 image file and bytes as ``bytes``
-========================  ==============================================================
-
-A draft is a ``workspace.SavedMessage`` (mime, body, body_format) so the workspace stores
-saved and recent messages as they are.
+Which editor serves which send type, and what value each hands to ``send_requested``, is
+the engine's (``workbench.engine.drafts``, table in its docstring); the editors live in
+``text_editors`` and ``file_editors``. Saved and recent messages belong to the library
+(``QtMessageLibrary``) that every composer of the window shares.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import io
-import json
-from pathlib import Path
+from itertools import pairwise
 from typing import Any
 
-from PIL import Image
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QFontDatabase, QKeySequence, QPixmap, QShortcut
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QMenu,
-    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -44,29 +28,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.workspace import SavedMessage
-from .notify import notifier
-from .resources import resource_path
-
-RECENT_LIMIT = 20
-_NOTHING: Any = object()
-#: What the editors hold at first, so a first message is one click away.
-SAMPLE_JSON = '{"type": "hello", "text": "Hi there"}'
-SAMPLE_TEXT = "Hello, WebSocket!"
-
-
-class ComposeError(ValueError):
-    """What is in the editor cannot be sent as the current type; the message says why."""
-
-
-ANY = "*/*"
-#: "Compose as" choices for ``*/*``: (label, editor kind, the MIME a saved draft records)
-ANY_KINDS = (
-    ("JSON", "json", "application/json"),
-    ("Text", "text", "text/plain"),
-    ("Image", "image", "image/*"),
-    ("Bytes", "bytes", "application/octet-stream"),
+from ..engine.drafts import (
+    ANY_KINDS,
+    ComposeError,
+    draft_kind,
+    editor_kind,
+    frame_value,
+    kind_mime,
+    summary,
 )
+from ..engine.workspace import SavedMessage
+from ..qt.message_library import QtMessageLibrary
+from .file_editors import BytesEditor, ImageEditor
+from .notify import notifier
+from .text_editors import JsonEditor, TextEditor
+
+__all__ = ["ANY_KIND_TIPS", "Composer"]
+
+_NOTHING: Any = object()
 ANY_KIND_TIPS = {
     "json": "JSON, checked as you type, sent as compact JSON text in a text frame",
     "text": "plain text in a text frame",
@@ -75,458 +54,10 @@ ANY_KIND_TIPS = {
 }
 
 
-def editor_kind(mime: str) -> str:
-    """Which editor serves ``mime``: 'json', 'image', 'bytes' or 'text' ('any' for */*)."""
-    mime = mime.split(";", 1)[0].strip().lower()
-    if mime == ANY:
-        return "any"
-    if mime == "application/json":
-        return "json"
-    if mime.startswith("image/"):
-        return "image"
-    if mime == "application/octet-stream":
-        return "bytes"
-    return "text"
-
-
-def check_json(text: str) -> tuple[Any, str | None]:
-    """``(value, None)`` when ``text`` is JSON, else ``(None, a sentence saying where it breaks)``."""
-    if not text.strip():
-        return None, 'Type a JSON value, for example {"hello": "world"}'
-    try:
-        return json.loads(text), None
-    except json.JSONDecodeError as exc:
-        return None, f"Not valid JSON — line {exc.lineno}, column {exc.colno}: {exc.msg}"
-
-
-def describe_json(value: Any) -> str:
-    if isinstance(value, dict):
-        return f"Valid JSON: an object with {len(value)} key{'s' if len(value) != 1 else ''}"
-    if isinstance(value, list):
-        return f"Valid JSON: an array of {len(value)} item{'s' if len(value) != 1 else ''}"
-    return (
-        f"Valid JSON: {type(value).__name__.replace('str', 'a string').replace('NoneType', 'null')}"
-    )
-
-
-def parse_bytes(text: str, mode: str) -> bytes:
-    """Hex (spaces, newlines and ``0x`` allowed) or base64 text into bytes; ComposeError if not."""
-    if mode == "hex":
-        cleaned = "".join(text.replace("0x", " ").replace(",", " ").split())
-        if len(cleaned) % 2:
-            raise ComposeError(f"Hex needs two digits per byte; there are {len(cleaned)} digits")
-        try:
-            return bytes.fromhex(cleaned)
-        except ValueError:
-            bad = next((c for c in cleaned if c not in "0123456789abcdefABCDEF"), "?")
-            raise ComposeError(f"{bad!r} is not a hex digit (use 0-9 and a-f)") from None
-    try:
-        return base64.b64decode("".join(text.split()), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ComposeError(f"Not valid base64 ({exc})") from None
-
-
-def _status_label() -> QLabel:
-    """A status line under an editor that wraps rather than widening the window."""
-    label = QLabel()
-    label.setObjectName("composerStatus")
-    label.setWordWrap(True)
-    label.setMinimumWidth(40)
-    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-    return label
-
-
-def dropped_file(event: Any) -> str | None:
-    """The local file path a drag carries (the first one), or None."""
-    mime = event.mimeData()
-    if mime is None or not mime.hasUrls():
-        return None
-    for url in mime.urls():
-        if url.isLocalFile():
-            return url.toLocalFile()
-    return None
-
-
-def _mono(widget: QWidget) -> None:
-    widget.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-
-
-def _human_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} byte{'s' if size != 1 else ''}"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} kB"
-    return f"{size / 1024 / 1024:.1f} MB"
-
-
-class JsonEditor(QWidget):
-    """JSON text checked on every keystroke, with Pretty-print."""
-
-    validity_changed = Signal(bool)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.edit = QPlainTextEdit()
-        self.edit.setObjectName("jsonEdit")
-        _mono(self.edit)
-        self.edit.setTabChangesFocus(True)
-        self.edit.setPlaceholderText('{"type": "hello", "text": "Hi there"}')
-        self.edit.setPlainText(SAMPLE_JSON)
-        self.status = _status_label()
-        self.pretty_button = QPushButton("Pretty-print")
-        self.pretty_button.setAutoDefault(False)
-        self.pretty_button.setToolTip("Re-indent the JSON")
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.status, 1)
-        row.addWidget(self.pretty_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.edit, 1)
-        layout.addLayout(row)
-        self.valid = False
-        self.edit.textChanged.connect(self.check)
-        self.pretty_button.clicked.connect(self.pretty_print)
-        self.check()
-
-    def check(self) -> None:
-        value, problem = check_json(self.edit.toPlainText())
-        valid = problem is None
-        empty = not self.edit.toPlainText().strip()
-        self.status.setText(describe_json(value) if valid else problem)
-        self.status.setProperty("state", "ok" if valid else ("" if empty else "error"))
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
-        self.pretty_button.setEnabled(valid)
-        if valid != self.valid:
-            self.valid = valid
-            self.validity_changed.emit(valid)
-
-    def pretty_print(self) -> None:
-        value, problem = check_json(self.edit.toPlainText())
-        if problem is None:
-            self.edit.setPlainText(json.dumps(value, indent=2, ensure_ascii=False))
-
-    def value(self) -> Any:
-        value, problem = check_json(self.edit.toPlainText())
-        if problem is not None:
-            raise ComposeError(problem)
-        return value
-
-
-class TextEditor(QWidget):
-    validity_changed = Signal(bool)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.edit = QPlainTextEdit()
-        self.edit.setObjectName("textEdit")
-        self.edit.setTabChangesFocus(True)
-        self.edit.setPlaceholderText("Type the text to send")
-        self.edit.setPlainText(SAMPLE_TEXT)
-        self.status = _status_label()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.edit, 1)
-        layout.addWidget(self.status)
-        self.valid = True
-        self.edit.textChanged.connect(self._count)
-        self._count()
-
-    def _count(self) -> None:
-        text = self.edit.toPlainText()
-        self.status.setText(
-            f"{len(text)} characters, {_human_size(len(text.encode('utf-8')))} as UTF-8"
-        )
-
-    def value(self) -> str:
-        return self.edit.toPlainText()
-
-
-class ImageEditor(QWidget):
-    """An image file with a preview; the value is the decoded image, so core re-encodes it to
-    exactly the chosen ``image/*`` type."""
-
-    validity_changed = Signal(bool)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.path = ""
-        self.data = b""
-        self._image: Image.Image | None = None
-        self.preview = QLabel("No image chosen yet.\nChoose a PNG, JPEG, GIF… file.")
-        self.preview.setObjectName("imagePreview")
-        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setMinimumHeight(90)
-        self.preview.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.choose_button = QPushButton("Choose image…")
-        self.choose_button.setAutoDefault(False)
-        self.sample_button = QPushButton("Use sample")
-        self.sample_button.setAutoDefault(False)
-        self.sample_button.setToolTip("Load the small sample picture shipped with the workbench")
-        self.status = _status_label()
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.choose_button)
-        row.addWidget(self.sample_button)
-        row.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.preview, 1)
-        layout.addWidget(self.status)
-        layout.addLayout(row)
-        self.valid = False
-        self.setAcceptDrops(True)
-        self.preview.setToolTip("Drop an image file here, or use Choose image…")
-        self.choose_button.clicked.connect(self._choose)
-        self.sample_button.clicked.connect(self.load_sample)
-        if resource_path("samples", "sample.png").is_file():
-            self.load_sample()  # one click from a first image message; "Choose image…" for others
-
-    def dragEnterEvent(self, event: Any) -> None:  # Qt override
-        if dropped_file(event):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: Any) -> None:  # Qt override
-        path = dropped_file(event)
-        if path:
-            self.load(path)
-            event.acceptProposedAction()
-
-    def load_sample(self) -> bool:
-        return self.load(str(resource_path("samples", "sample.png")))
-
-    def _choose(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            "Choose an image to send",
-            self.path,
-            "Images (*.png *.jpg *.jpeg *.gif *.bmp *.webp *.tif *.tiff);;All files (*)",
-        )
-        if path:
-            self.load(path)
-
-    def load(self, path: str) -> bool:
-        """Load and preview ``path``; on failure say why and keep no image."""
-        self.path = path
-        self.data = b""
-        try:
-            data = Path(path).read_bytes()
-            image = Image.open(io.BytesIO(data))
-            image.load()
-        except (OSError, ValueError, Image.DecompressionBombError) as exc:
-            self._image = None
-            self.preview.setPixmap(QPixmap())
-            self.preview.setText("This file is not an image the workbench can read.")
-            self.status.setText(f"Cannot open {Path(path).name}: {exc}")
-            self._set_valid(False)
-            return False
-        self._image = image
-        self.data = data
-        pixmap = QPixmap()
-        pixmap.loadFromData(data)
-        if not pixmap.isNull():
-            self.preview.setPixmap(
-                pixmap.scaled(
-                    240,
-                    140,
-                    Qt.AspectRatioMode.KeepAspectRatio,
-                    Qt.TransformationMode.SmoothTransformation,
-                )
-                if pixmap.width() > 240 or pixmap.height() > 140
-                else pixmap
-            )
-        self.status.setText(
-            f"{Path(path).name} · {image.width}×{image.height} {image.format or ''} · {_human_size(len(data))}"
-        )
-        self._set_valid(True)
-        return True
-
-    def _set_valid(self, valid: bool) -> None:
-        if valid != self.valid:
-            self.valid = valid
-            self.validity_changed.emit(valid)
-
-    def value(self) -> Image.Image:
-        if self._image is None:
-            raise ComposeError("Choose an image file first")
-        return self._image
-
-    def file_bytes(self) -> bytes:
-        """The chosen file exactly as it is on disk (for ``*/*``: sent unconverted)."""
-        if self._image is None:
-            raise ComposeError("Choose an image file first")
-        return self.data
-
-
-class BytesEditor(QWidget):
-    """Bytes typed as hex or base64, or read from a file."""
-
-    validity_changed = Signal(bool)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.mode = QComboBox()
-        self.mode.addItem("Hex", "hex")
-        self.mode.addItem("Base64", "base64")
-        self.mode.addItem("From file", "file")
-        self.mode.setToolTip("How the bytes are given")
-        self.edit = QPlainTextEdit()
-        self.edit.setObjectName("bytesEdit")
-        _mono(self.edit)
-        self.edit.setTabChangesFocus(True)
-        self.file_button = QPushButton("Choose file…")
-        self.file_button.setAutoDefault(False)
-        self.path = ""
-        self._file_data: bytes | None = None
-        self.status = _status_label()
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.mode)
-        row.addWidget(self.file_button)
-        row.addWidget(self.status, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.edit, 1)
-        layout.addLayout(row)
-        self.valid = False
-        self.setAcceptDrops(True)
-        self.edit.setAcceptDrops(False)  # a dropped file is sent as bytes, not pasted as text
-        self.mode.currentIndexChanged.connect(self._mode_changed)
-        self.edit.textChanged.connect(self.check)
-        self.file_button.clicked.connect(self._choose)
-        self._mode_changed()
-
-    def current_mode(self) -> str:
-        return self.mode.currentData()
-
-    def set_mode(self, mode: str) -> None:
-        index = self.mode.findData(mode)
-        if index >= 0:
-            self.mode.setCurrentIndex(index)
-
-    def _mode_changed(self) -> None:
-        mode = self.current_mode()
-        self.file_button.setVisible(mode == "file")
-        self.edit.setReadOnly(mode == "file")
-        self.edit.setPlaceholderText(
-            {
-                "hex": "de ad be ef 00 01",
-                "base64": "3q2+7w==",
-                "file": "Choose a file; its bytes are sent as they are",
-            }[mode]
-        )
-        if mode == "file":
-            self.edit.setPlainText(self._file_summary())
-        self.check()
-
-    def _file_summary(self) -> str:
-        if self._file_data is None:
-            return ""
-        from .hex_dump import hex_dump
-
-        return hex_dump(self._file_data, limit=256)
-
-    def _choose(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a file to send as bytes", self.path)
-        if path:
-            self.load_file(path)
-
-    def dragEnterEvent(self, event: Any) -> None:  # Qt override
-        if dropped_file(event):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: Any) -> None:  # Qt override
-        path = dropped_file(event)
-        if path:
-            self.load_file(path)
-            event.acceptProposedAction()
-
-    def load_file(self, path: str) -> None:
-        self.path = path
-        try:
-            self._file_data = Path(path).read_bytes()
-        except OSError as exc:
-            self._file_data = None
-            self.status.setText(f"Cannot read {Path(path).name}: {exc.strerror or exc}")
-        self.set_mode("file")
-        self.edit.setPlainText(self._file_summary())
-        self.check()
-
-    def check(self) -> None:
-        try:
-            data = self.value()
-        except ComposeError as exc:
-            self.status.setText(str(exc))
-            empty = self.current_mode() != "file" and not self.edit.toPlainText().strip()
-            self.status.setProperty("state", "" if empty else "error")
-            valid = False
-        else:
-            source = f" from {Path(self.path).name}" if self.current_mode() == "file" else ""
-            self.status.setText(f"{_human_size(len(data))}{source}")
-            self.status.setProperty("state", "ok")
-            valid = True
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
-        if valid != self.valid:
-            self.valid = valid
-            self.validity_changed.emit(valid)
-
-    def value(self) -> bytes:
-        mode = self.current_mode()
-        if mode == "file":
-            if self._file_data is None:
-                raise ComposeError("Choose a file first")
-            return self._file_data
-        text = self.edit.toPlainText()
-        if not text.strip():
-            raise ComposeError(f"Type the bytes as {'hex' if mode == 'hex' else 'base64'}")
-        return parse_bytes(text, mode)
-
-
-class MessageLibrary(QObject):
-    """Recent and saved messages, shared by every composer of the window.
-
-    Holds ``workspace.SavedMessage`` rows; the main window copies them to and from the
-    ``Workspace`` when it loads and saves. Signal ``changed()`` after any change.
-    """
-
-    changed = Signal()
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.saved: list[SavedMessage] = []
-        self.recent: list[SavedMessage] = []
-
-    def set_messages(self, saved: list[SavedMessage], recent: list[SavedMessage]) -> None:
-        self.saved = list(saved)
-        self.recent = list(recent)[:RECENT_LIMIT]
-        self.changed.emit()
-
-    def remember(self, message: SavedMessage) -> None:
-        key = (message.mime, message.body, message.body_format)
-        self.recent = [m for m in self.recent if (m.mime, m.body, m.body_format) != key]
-        self.recent.insert(0, message)
-        del self.recent[RECENT_LIMIT:]
-        self.changed.emit()
-
-    def save(self, message: SavedMessage) -> None:
-        self.saved = [m for m in self.saved if m.name != message.name] + [message]
-        self.changed.emit()
-
-    def delete(self, name: str) -> bool:
-        before = len(self.saved)
-        self.saved = [m for m in self.saved if m.name != name]
-        if len(self.saved) != before:
-            self.changed.emit()
-            return True
-        return False
-
-
 class Composer(QWidget):
     """Compose a message for the current send type and ask for it to be sent.
 
-    ``Composer(library)``: ``library`` (a ``MessageLibrary``) is shared between composers so
+    ``Composer(library)``: ``library`` (a ``QtMessageLibrary``) is shared between composers so
     that a message saved in one can be reused in another; one is made if none is given.
 
     Signals:
@@ -539,11 +70,11 @@ class Composer(QWidget):
     extra_send_requested = Signal(object, object)
 
     def __init__(
-        self, library: MessageLibrary | None = None, parent: QWidget | None = None
+        self, library: QtMessageLibrary | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.send_type = "application/json"
-        self.library = library if library is not None else MessageLibrary(self)
+        self.library = library if library is not None else QtMessageLibrary(parent=self)
         self.json_editor = JsonEditor()
         self.text_editor = TextEditor()
         self.image_editor = ImageEditor()
@@ -653,7 +184,7 @@ class Composer(QWidget):
             *self._extra,
             self.send_button,
         ]
-        for first, second in zip(chain, chain[1:]):
+        for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
 
     # -- type --------------------------------------------------------------------------------
@@ -727,15 +258,10 @@ class Composer(QWidget):
 
     def value(self) -> Any:
         """The value for the current send type; ``ComposeError`` saying what is wrong."""
-        value = self.current_editor().value()  # type: ignore[attr-defined]
-        if editor_kind(self.send_type) != "any":
-            return value
         kind = self.editor_kind()
-        if kind == "json":  # the frame is the JSON text, compact as core would send it
-            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        if kind == "image":
-            return self.image_editor.file_bytes()
-        return value
+        value = self.current_editor().value()  # type: ignore[attr-defined]
+        file_data = self.image_editor.file_bytes() if kind == "image" else b""
+        return frame_value(self.send_type, kind, value, file_data)
 
     def take_value(self) -> Any:
         """The value to send, remembered as recent; ``_NOTHING`` if the editor is not valid."""
@@ -760,9 +286,7 @@ class Composer(QWidget):
         """What is in the current editor, as a ``SavedMessage`` (for ``*/*``, its MIME is
         the kind composed: application/json, text/plain, image/*, application/octet-stream)."""
         kind = self.editor_kind()
-        mime = self.send_type
-        if editor_kind(mime) == "any":
-            mime = next(m for _label, k, m in ANY_KINDS if k == kind)
+        mime = kind_mime(self.send_type, kind)
         if kind == "json":
             return SavedMessage(name, mime, self.json_editor.edit.toPlainText(), "text")
         if kind == "text":
@@ -775,33 +299,28 @@ class Composer(QWidget):
         return SavedMessage(name, mime, self.bytes_editor.edit.toPlainText(), mode)
 
     def load_draft(self, message: SavedMessage) -> bool:
-        """Put a saved/recent message into the current editor if it fits there; else say why.
-
-        With ``*/*`` every message fits: the editor of the message's own kind is chosen."""
-        if editor_kind(self.send_type) == "any":
-            wanted = editor_kind(message.mime)
-            if message.body_format in ("hex", "base64") or (
-                message.body_format == "file" and wanted != "image"
-            ):
-                wanted = "bytes"
-            self.set_compose_as(wanted if wanted in ("json", "text", "image", "bytes") else "text")
-        kind = self.editor_kind()
-        fmt = message.body_format
-        if kind in ("json", "text") and fmt == "text":
-            editor = self.json_editor if kind == "json" else self.text_editor
-            editor.edit.setPlainText(message.body)
-        elif kind == "image" and fmt == "file":
-            self.image_editor.load(message.body)
-        elif kind == "bytes" and fmt == "file":
-            self.bytes_editor.load_file(message.body)
-        elif kind == "bytes" and fmt in ("hex", "base64"):
-            self.bytes_editor.set_mode(fmt)
-            self.bytes_editor.edit.setPlainText(message.body)
-        else:
+        """Put a saved/recent message into the editor it fits (with ``*/*`` every message
+        fits: the editor of its own kind is chosen); else say why and change nothing. A
+        file is read in the background (see ``file_editors``)."""
+        kind = draft_kind(self.send_type, message)
+        if kind is None:
             notifier().error(
                 f"That message was made for {message.mime}; this composer sends {self.send_type}"
             )
             return False
+        if editor_kind(self.send_type) == "any":
+            self.set_compose_as(kind)
+        if kind == "json":
+            self.json_editor.edit.setPlainText(message.body)
+        elif kind == "text":
+            self.text_editor.edit.setPlainText(message.body)
+        elif kind == "image":
+            self.image_editor.load(message.body)
+        elif message.body_format == "file":
+            self.bytes_editor.load(message.body)
+        else:
+            self.bytes_editor.set_mode(message.body_format)
+            self.bytes_editor.edit.setPlainText(message.body)
         self.current_editor().setFocus()
         return True
 
@@ -838,7 +357,7 @@ class Composer(QWidget):
         for message in self.library.saved:
             self.reuse.addItem(f"★ {message.name}", message)
         for message in self.library.recent:
-            self.reuse.addItem(f"↺ {_summary(message)}", message)
+            self.reuse.addItem(f"↺ {summary(message)}", message)
         self.reuse.setEnabled(self.reuse.count() > 1)
 
     def _reuse_chosen(self, index: int) -> None:
@@ -846,10 +365,3 @@ class Composer(QWidget):
         if message:
             self.load_draft(message)
         self.reuse.setCurrentIndex(0)
-
-
-def _summary(message: SavedMessage) -> str:
-    if message.body_format == "file":
-        return Path(message.body).name or "(no file)"
-    text = " ".join(message.body.split())
-    return (text[:40] + "…") if len(text) > 40 else (text or "(empty)")

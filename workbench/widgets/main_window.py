@@ -25,7 +25,6 @@ from shiboken6 import isValid
 from ..engine.workspace import Workspace, WorkspaceError, default_path
 from ..qt.service import WorkbenchService
 from .clients_panel import ClientsPanel
-from .composer import MessageLibrary
 from .log_viewer import open_log_viewer
 from .notify import notifier
 from .option_form import with_labels
@@ -63,7 +62,7 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings()
         self.workspace_path = Path(workspace_path) if workspace_path is not None else default_path()
         self.workspace = Workspace()
-        self.library = MessageLibrary(self)
+        self.library = service.messages
         self.errors: list[str] = []
         self._shutdown: asyncio.Future[Any] | None = None
         self._closed_cleanly = False
@@ -283,10 +282,7 @@ class MainWindow(QMainWindow):
                             if kind == "server"
                             else self.service.update_client
                         )(item_id, values)
-        base = Workspace(
-            saved_messages=list(self.library.saved), recent_messages=list(self.library.recent)
-        )
-        return self.service.to_workspace(base)
+        return self.service.to_workspace(self.workspace)
 
     def save_workspace(self, path: str | Path | None = None) -> asyncio.Future[bool] | bool:
         """Write the workspace to ``path`` (default: ``workspace_path``); say so in the
@@ -353,7 +349,6 @@ class MainWindow(QMainWindow):
 
     def _apply_workspace(self, workspace: Workspace, target: Path) -> None:
         self.workspace = workspace
-        self.library.set_messages(workspace.saved_messages, workspace.recent_messages)
         self.service.load_workspace(workspace, replace=True)
         servers, clients = len(workspace.servers), len(workspace.clients)
         what = ", ".join(

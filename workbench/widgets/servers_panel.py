@@ -31,9 +31,10 @@ from PySide6.QtWidgets import (
 )
 
 from ..qt.log_model import LogModel
+from ..qt.message_library import QtMessageLibrary
 from ..qt.service import WorkbenchService
 from ..qt.socket_model import COL_ADDRESS, COL_IN, COL_OUT, COL_SINCE, COL_STATE, SocketListModel
-from .composer import Composer, MessageLibrary
+from .composer import Composer
 from .item_page import ItemPage
 from .item_panel import EmptyState, ItemPanel, first_free_name
 from .log_view import LogView
@@ -86,7 +87,7 @@ class ServerPage(ItemPage):
         self,
         service: WorkbenchService,
         server_id: str,
-        library: MessageLibrary,
+        library: QtMessageLibrary,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(service, server_id, "server", server_form(), parent)
@@ -444,7 +445,7 @@ class ServerPage(ItemPage):
         """Send to the selected socket (the Send button and Ctrl+Enter)."""
         socket_id = self.selected_socket()
         if socket_id is not None:
-            self.service.send_to_socket(socket_id, value)
+            self.service.send(socket_id, value)
             if socket_id not in self.log_views:
                 self.open_selected_log()
 
@@ -455,7 +456,7 @@ class ServersPanel(ItemPanel):
     new_client_requested = Signal(str, int)
 
     def __init__(
-        self, service: WorkbenchService, library: MessageLibrary, parent: QWidget | None = None
+        self, service: WorkbenchService, library: QtMessageLibrary, parent: QWidget | None = None
     ) -> None:
         empty = EmptyState(
             "No servers yet",

@@ -1,0 +1,212 @@
+"""Client control: add, edit, open (with core's retries), close, send; the wiring of each
+connection's events into the client's log.
+
+Every failure goes to the one error path; the coroutines may raise (``Workbench`` guards
+them). Events go out through ``emit`` (see ``workbench.engine.events``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from core import Client, ConnectError, NotOpenError, WebSocketError
+
+from .describe import close_text, describe_error
+from .handles import ClientHandle
+from .log_store import CLOSE, CONNECTING, ERROR, IN, INFO, LogStore
+from .options import client_refusal, client_url, parse_client_options
+from .reporting import ErrorPath
+from .servers import SHUTDOWN_TIMEOUT
+from .wiring import frame_logger, log_opening
+
+__all__ = ["ClientController"]
+
+
+class ClientController:
+    """The workspace's clients (``clients``), by id."""
+
+    def __init__(self, emit: Callable[..., object], errors: ErrorPath, log_capacity: int) -> None:
+        self._emit = emit
+        self._errors = errors
+        self._log_capacity = log_capacity
+        self.clients: dict[str, ClientHandle] = {}
+        self._numbers: Iterator[int] = itertools.count(1)
+
+    def add(
+        self, options: Mapping[str, Any], name: str | None = None, server_id: str | None = None
+    ) -> str | None:
+        """Add a closed client; its id, or None if core refuses the options (reported).
+        ``server_id``: the workbench server it is made for (it follows that server's port)."""
+        why = client_refusal(options)
+        if why is not None:
+            self._errors.report(name or "New client", why)
+            return None
+        client_id = f"client-{next(self._numbers)}"
+        handle = ClientHandle(
+            client_id, name or client_id, dict(options), LogStore(self._log_capacity, "")
+        )
+        handle.server_id = server_id
+        self._set_options(handle, options)
+        self.clients[client_id] = handle
+        self._emit("client_added", client_id)
+        return client_id
+
+    def update(self, client_id: str, options: Mapping[str, Any], name: str | None = None) -> bool:
+        """Replace a client's options (applied at its next open); False if refused."""
+        handle = self.clients[client_id]
+        why = client_refusal(options)
+        if why is not None:
+            self._errors.report(handle.name, why)
+            return False
+        if name:
+            handle.name = name
+        self._set_options(handle, options)
+        self._emit("client_changed", client_id)
+        return True
+
+    def rename(self, client_id: str, name: str) -> None:
+        handle = self.clients[client_id]
+        handle.name = name
+        handle.log.name = f"{name} → {handle.url}"
+        self._emit("client_changed", client_id)
+
+    def follow_port(self, server_id: str, port: int) -> None:
+        """A server listens on ``port``: the clients made for it point there from now on
+        (a port-0 server gets a new port at each start). Open clients keep their connection."""
+        for handle in self.clients.values():
+            if handle.server_id == server_id and handle.options.get("port") != port:
+                self._set_options(handle, {**handle.options, "port": port})
+                self._emit("client_changed", handle.id)
+
+    def _set_options(self, handle: ClientHandle, options: Mapping[str, Any]) -> None:
+        handle.options = dict(options)
+        handle.url = client_url(parse_client_options(options))
+        handle.log.name = f"{handle.name} → {handle.url}"
+
+    async def remove(self, client_id: str) -> None:
+        """Close the client, then forget it and its log."""
+        await self.close(client_id, 1000, "")
+        if self.clients.pop(client_id, None) is not None:
+            self._emit("client_removed", client_id)
+
+    def send_type(self, client_id: str) -> str:
+        """The type ``send`` converts to: the connection's, else the options'."""
+        handle = self.clients[client_id]
+        if handle.core is not None and handle.core.state in ("connecting", "open"):
+            return str(handle.core.options["send_type"])
+        return handle.send_type
+
+    def active(self) -> list[ClientHandle]:
+        """The clients that are connecting, open or closing (for shutdown)."""
+        return [
+            h
+            for h in self.clients.values()
+            if h.core is not None and h.core.state in ("connecting", "open", "closing")
+        ]
+
+    async def open(self, client_id: str) -> bool:
+        """Connect with the current options (retrying per them); whether it opened."""
+        handle = self.clients[client_id]
+        if handle.core is not None and handle.core.state in ("connecting", "open"):
+            try:
+                await handle.core.open()
+            except (ConnectError, NotOpenError):
+                return False
+            return True
+        if handle.core is not None and handle.core.state == "closing":
+            await handle.core.close()
+        client = Client(dict(handle.options))
+        handle.core = client
+        handle.url = client.url
+        self._wire(handle, client)
+        try:
+            await client.open()
+        except ConnectError:
+            return False  # logged and reported by the 'error' handler
+        except NotOpenError:
+            return False  # closed while connecting: close() said so
+        return True
+
+    def _wire(self, handle: ClientHandle, client: Client) -> None:
+        """Log every event of this connection; only the current one changes the state."""
+        store = handle.log
+        receive_type = client.options["receive_type"]
+        add_message = store.add_message
+        on_frame, received_frame = frame_logger(store, client.options["send_type"])
+
+        def current() -> bool:
+            return handle.core is client
+
+        def on_connecting(attempt: int, attempts: int) -> None:
+            store.log_event(CONNECTING, f"attempt {attempt} of {attempts} to {client.url}")
+            if current():
+                self._set_state(
+                    handle, "connecting", f"connecting (attempt {attempt} of {attempts})"
+                )
+
+        def on_open() -> None:
+            log_opening(store, f"GET {client.url}", client, f"connected to {client.url}")
+            if current():
+                self._set_state(handle, "open", "open")
+
+        def on_message(_value: Any) -> None:
+            add_message(IN, receive_type, received_frame())
+
+        def on_close(code: int, reason: str) -> None:
+            text = close_text(code, reason)
+            store.log_event(CLOSE, f"closed with {text}")
+            if current():
+                self._set_state(handle, "closed", f"closed: {text}")
+
+        def on_error(exc: BaseException) -> None:
+            message = describe_error(exc)
+            store.log_event(ERROR, message)
+            if isinstance(exc, ConnectError) and current():
+                self._set_state(handle, "failed", f"failed: {message}")
+            self._errors.report_throttled(handle.throttle, exc, handle.name, message)
+
+        client.on("connecting", on_connecting)
+        client.on("open", on_open)
+        client.on("frame", on_frame)
+        client.on("message", on_message)
+        client.on("close", on_close)
+        client.on("error", on_error)
+
+    async def close(self, client_id: str, code: int, reason: str) -> None:
+        """Close the client (or stop its connection attempts). Idempotent."""
+        handle = self.clients.get(client_id)
+        if handle is None or handle.core is None:
+            return
+        client = handle.core
+        was = client.state
+        if was == "open":
+            self._set_state(handle, "closing", "closing")
+        await asyncio.wait_for(client.close(code, reason), SHUTDOWN_TIMEOUT)
+        if was == "connecting" and handle.core is client:
+            handle.log.log_event(INFO, "connection attempts stopped")
+            self._set_state(handle, "closed", "closed before it opened")
+
+    def send(self, client_id: str, value: Any) -> bool:
+        """Send to the client's server; False (reported, nothing sent) if it fails. A client
+        that is still connecting queues it."""
+        handle = self.clients[client_id]
+        client = handle.core
+        if client is None or client.state not in ("connecting", "open"):
+            self._errors.report(handle.name, "the client is not connected; open it first")
+            return False
+        try:
+            client.send(value)  # logged by the client's 'frame' handler once handed over
+        except (WebSocketError, TypeError, ValueError) as exc:
+            message = describe_error(exc)
+            handle.log.log_event(ERROR, f"not sent: {message}")
+            self._errors.report(handle.name, message)
+            return False
+        return True
+
+    def _set_state(self, handle: ClientHandle, state: str, text: str) -> None:
+        handle.state = state
+        handle.status_text = text
+        self._emit("client_state_changed", handle.id, state, text)

@@ -1,0 +1,62 @@
+"""The one option validator, core's: the forms and the controllers check options here.
+
+``server_refusal`` / ``client_refusal`` give core's own error text (None if core accepts the
+options). Checks that need the files themselves (a TLS certificate that cannot be read) are
+core's too: they run when the server starts or the client opens, and fail through the one
+error path. The option tables are re-exported so that views build their forms from them
+without importing ``core``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core.options import CLIENT_OPTIONS, SERVER_OPTIONS, Option, parse
+
+__all__ = [
+    "CLIENT_OPTIONS",
+    "SERVER_OPTIONS",
+    "Option",
+    "client_refusal",
+    "client_url",
+    "parse_client_options",
+    "parse_server_options",
+    "server_refusal",
+]
+
+
+def parse_server_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """``{snake_name: value}`` with core's defaults; ValueError/TypeError in core's words."""
+    return parse("Server", SERVER_OPTIONS, options, {})
+
+
+def parse_client_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """``{snake_name: value}`` with core's defaults; ValueError/TypeError in core's words."""
+    return parse("Client", CLIENT_OPTIONS, options, {})
+
+
+def _refusal(options: Mapping[str, Any], owner: str) -> str | None:
+    table = SERVER_OPTIONS if owner == "Server" else CLIENT_OPTIONS
+    try:
+        parse(owner, table, options, {})
+    except (ValueError, TypeError) as exc:
+        return str(exc)
+    return None
+
+
+def server_refusal(options: Mapping[str, Any]) -> str | None:
+    """None if core accepts ``options`` for a Server, else core's reason."""
+    return _refusal(options, "Server")
+
+
+def client_refusal(options: Mapping[str, Any]) -> str | None:
+    """None if core accepts ``options`` for a Client, else core's reason."""
+    return _refusal(options, "Client")
+
+
+def client_url(parsed: Mapping[str, Any]) -> str:
+    """The URL a Client with these parsed options connects to (as ``Client.url`` gives it)."""
+    host = parsed["host"]
+    host = f"[{host}]" if ":" in host else host
+    return f"{'wss' if parsed['ssl_tls'] else 'ws'}://{host}:{parsed['port']}{parsed['path']}"

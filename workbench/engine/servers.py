@@ -1,0 +1,289 @@
+"""Server control: add, edit, start, stop, auto-reply; each accepted socket, its log and the
+messages sent to it.
+
+Every failure goes to the one error path (``ErrorPath.report``); the coroutines may raise
+(``Workbench`` guards them). Events go out through ``emit`` (see ``workbench.engine.events``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from core import Server, ServerStartError, Socket, WebSocketError
+
+from .describe import close_text, describe_error
+from .drafts import text_value
+from .handles import AutoReply, ServerHandle, SocketHandle, option_value
+from .log_store import CLOSE, ERROR, IN, INFO, LogStore
+from .options import server_refusal
+from .reporting import ErrorPath
+from .wiring import frame_logger, log_opening
+from .workspace import AUTO_REPLY_MODES
+
+__all__ = ["SHUTDOWN_TIMEOUT", "ServerController"]
+
+#: Seconds a stop or a close may take before it is abandoned (and reported).
+SHUTDOWN_TIMEOUT = 5.0
+
+
+class ServerController:
+    """The workspace's servers (``servers``) and their sockets (``sockets``), by id."""
+
+    def __init__(self, emit: Callable[..., object], errors: ErrorPath, log_capacity: int) -> None:
+        self._emit = emit
+        self._errors = errors
+        self._log_capacity = log_capacity
+        self.servers: dict[str, ServerHandle] = {}
+        self.sockets: dict[str, SocketHandle] = {}
+        self._numbers: Iterator[int] = itertools.count(1)
+
+    # -- the list of servers ---------------------------------------------------------------
+
+    def add(self, options: Mapping[str, Any], name: str | None = None) -> str | None:
+        """Add a stopped server; its id, or None if core refuses the options (reported)."""
+        why = server_refusal(options)
+        if why is not None:
+            self._errors.report(name or "New server", why)
+            return None
+        server_id = f"server-{next(self._numbers)}"
+        name = name or server_id
+        handle = ServerHandle(server_id, name, dict(options), LogStore(self._log_capacity, name))
+        self.servers[server_id] = handle
+        self._emit("server_added", server_id)
+        return server_id
+
+    def update(self, server_id: str, options: Mapping[str, Any], name: str | None = None) -> bool:
+        """Replace a server's options (applied at its next start); False if refused."""
+        handle = self.servers[server_id]
+        why = server_refusal(options)
+        if why is not None:
+            self._errors.report(handle.name, why)
+            return False
+        handle.options = dict(options)
+        if name:
+            handle.name = handle.log.name = name
+        self._emit("server_changed", server_id)
+        return True
+
+    def rename(self, server_id: str, name: str) -> None:
+        handle = self.servers[server_id]
+        handle.name = handle.log.name = name
+        self._emit("server_changed", server_id)
+
+    async def remove(self, server_id: str) -> None:
+        """Stop the server (closing its sockets), then forget it and its logs."""
+        await self.stop(server_id)
+        self.forget(server_id)
+
+    def forget(self, server_id: str) -> None:
+        """Drop the server, its sockets and their logs; ``server_removed`` if it was there."""
+        handle = self.servers.pop(server_id, None)
+        if handle is not None:
+            for socket_id in handle.sockets:
+                self.sockets.pop(socket_id, None)
+            self._emit("server_removed", server_id)
+
+    def forget_closed_sockets(self, server_id: str) -> int:
+        """Drop the server's closed sockets and their logs; ``socket_removed`` for each."""
+        handle = self.servers[server_id]
+        closed = [socket_id for socket_id, entry in handle.sockets.items() if not entry.is_open]
+        for socket_id in closed:
+            del handle.sockets[socket_id]
+            self.sockets.pop(socket_id, None)
+            self._emit("socket_removed", server_id, socket_id)
+        return len(closed)
+
+    def send_type(self, server_id: str) -> str:
+        """The type a broadcast converts to: the running server's, else the options'."""
+        handle = self.servers[server_id]
+        if handle.core is not None and handle.state == "listening":
+            return str(handle.core.options["send_type"])
+        return handle.send_type
+
+    def set_auto_reply(self, server_id: str, mode: str, text: str = "") -> bool:
+        """ "off", "echo", or "fixed" with ``text`` (JSON text for application/json, text for
+        text/* and */* (a text frame), UTF-8 bytes for octet-stream). False (and reported)
+        if ``text`` does not fit the server's send type."""
+        handle = self.servers[server_id]
+        if mode not in AUTO_REPLY_MODES:
+            self._errors.report(
+                handle.name, f"auto-reply mode must be one of {', '.join(AUTO_REPLY_MODES)}"
+            )
+            return False
+        value: Any = None
+        if mode == "fixed":
+            try:
+                value = text_value(self.send_type(server_id), text)
+            except ValueError as exc:
+                self._errors.report(handle.name, f"the fixed reply is not usable: {exc}")
+                return False
+        handle.auto_reply = AutoReply(mode, text, value)
+        what = {"off": "off", "echo": "echo every message", "fixed": f"reply {text!r}"}[mode]
+        handle.log.log_event(INFO, f"auto-reply: {what}")
+        self._emit("server_changed", server_id)
+        return True
+
+    # -- start and stop --------------------------------------------------------------------
+
+    async def start(self, server_id: str) -> bool:
+        """Listen with the current options; whether it is listening (failures reported)."""
+        handle = self.servers[server_id]
+        if handle.core is not None and handle.state in ("starting", "listening"):
+            await handle.core.start()
+            return handle.core.is_listening()
+        server = Server(dict(handle.options))
+        handle.core = server
+        server.on("listening", lambda port: self._on_listening(handle, server, port))
+        server.on("connection", lambda socket: self._on_connection(handle, server, socket))
+        server.on("error", lambda exc: self._on_error(handle, server, exc))
+        server.on("close", lambda: self._on_close(handle, server))
+        where = f"{handle.host}:{option_value(handle.options, 'port', 'port', 80)}"
+        self._set_state(handle, "starting", f"starting on {where}")
+        handle.log.log_event(INFO, f"starting on {where}")
+        try:
+            await server.start()
+        except ServerStartError:
+            return False  # already logged and reported by the 'error' handler
+        return handle.core is server and server.is_listening()
+
+    async def stop(self, server_id: str) -> None:
+        """Stop listening and close every socket (code 1001). Idempotent."""
+        handle = self.servers.get(server_id)
+        if handle is None or handle.core is None:
+            return
+        server = handle.core
+        if handle.state in ("starting", "listening"):
+            self._set_state(handle, "stopping", "stopping")
+        await asyncio.wait_for(server.stop(), SHUTDOWN_TIMEOUT)
+        if handle.state != "stopped" and handle.core is server:
+            self._set_state(handle, "stopped", "stopped")
+
+    def running(self) -> list[ServerHandle]:
+        """The servers that are not stopped (for shutdown)."""
+        return [h for h in self.servers.values() if h.core is not None and h.state != "stopped"]
+
+    def _set_state(self, handle: ServerHandle, state: str, text: str) -> None:
+        handle.state = state
+        handle.status_text = text
+        self._emit("server_state_changed", handle.id, state, text)
+
+    def _on_listening(self, handle: ServerHandle, server: Server, port: int) -> None:
+        if handle.core is not server:
+            return
+        handle.port = port
+        text = f"listening on {handle.host}:{port}"
+        handle.log.log_event(INFO, text)
+        self._set_state(handle, "listening", text)
+
+    def _on_error(self, handle: ServerHandle, server: Server, exc: BaseException) -> None:
+        message = describe_error(exc)
+        handle.log.log_event(ERROR, message)
+        if isinstance(exc, ServerStartError) and handle.core is server:
+            handle.port = None
+            self._set_state(handle, "failed", message)
+        self._errors.report(handle.name, message)
+
+    def _on_close(self, handle: ServerHandle, server: Server) -> None:
+        if handle.core is not server:
+            return
+        handle.port = None
+        handle.log.log_event(INFO, "stopped")
+        self._set_state(handle, "stopped", "stopped")
+
+    # -- sockets ---------------------------------------------------------------------------
+
+    def _on_connection(self, handle: ServerHandle, server: Server, socket: Socket) -> None:
+        socket_id = handle.next_socket_id()
+        store = LogStore(self._log_capacity, "")
+        entry = SocketHandle(
+            socket_id,
+            handle.id,
+            socket,
+            store,
+            server.options["send_type"],
+            server.options["receive_type"],
+        )
+        store.name = f"{handle.name} ← {entry.remote_address}"
+        handle.sockets[socket_id] = entry
+        self.sockets[socket_id] = entry
+        log_opening(store, f"GET {socket.path}", socket, f"connection from {entry.remote_address}")
+        handle.log.log_event(INFO, f"connection from {entry.remote_address} ({socket_id})")
+
+        receive_type = entry.receive_type
+        add_message = store.add_message
+        on_frame, received_frame = frame_logger(store, entry.send_type)
+
+        def on_message(value: Any) -> None:
+            add_message(IN, receive_type, received_frame())
+            auto = handle.auto_reply  # read per message: it can change
+            if auto.mode != "off":
+                self._send(
+                    entry, handle, value if auto.mode == "echo" else auto.value, "auto-reply"
+                )
+
+        def on_close(code: int, reason: str) -> None:
+            entry.closed_at = time.time()
+            entry.close_code, entry.close_reason = code, reason
+            store.log_event(CLOSE, f"closed with {close_text(code, reason)}")
+            handle.log.log_event(
+                INFO, f"{entry.remote_address} closed with {close_text(code, reason)}"
+            )
+            self._emit("socket_closed", handle.id, socket_id, code, reason)
+
+        def on_error(exc: BaseException) -> None:
+            message = describe_error(exc)
+            store.log_event(ERROR, message)
+            self._errors.report_throttled(
+                entry.throttle, exc, f"{handle.name} ← {entry.remote_address}", message
+            )
+
+        socket.on("frame", on_frame)
+        socket.on("message", on_message)
+        socket.on("close", on_close)
+        socket.on("error", on_error)
+        self._emit("socket_connected", handle.id, socket_id)
+
+    def send_to_socket(self, socket_id: str, value: Any) -> bool:
+        """Send on one socket; False (reported, nothing sent) if it fails."""
+        entry = self.sockets[socket_id]
+        return self._send(entry, self.servers[entry.server_id], value, None)
+
+    def broadcast(self, server_id: str, value: Any) -> int:
+        """Send ``value`` to every open socket of the server; how many got it (0 reported)."""
+        handle = self.servers[server_id]
+        targets = handle.open_sockets
+        if not targets:
+            self._errors.report(
+                handle.name, "no socket is connected to this server, so nothing was sent"
+            )
+            return 0
+        sent = sum(self._send(entry, handle, value, None) for entry in targets)
+        handle.log.log_event(INFO, f"broadcast to {sent} of {len(targets)} sockets")
+        return sent
+
+    def _send(self, entry: SocketHandle, handle: ServerHandle, value: Any, why: str | None) -> bool:
+        try:
+            entry.core.send(value)  # logged by the socket's 'frame' handler once handed over
+        except (WebSocketError, TypeError, ValueError) as exc:
+            message = describe_error(exc)
+            entry.log.log_event(ERROR, f"{why + ' ' if why else ''}not sent: {message}")
+            self._errors.report(f"{handle.name} → {entry.remote_address}", message)
+            return False
+        return True
+
+    async def close_socket(self, socket_id: str, code: int, reason: str) -> None:
+        entry = self.sockets.get(socket_id)
+        if entry is None:
+            raise KeyError(f"there is no socket called {socket_id!r}")
+        await asyncio.wait_for(entry.core.close(code, reason), SHUTDOWN_TIMEOUT)
+
+    def socket_context(self, socket_id: str) -> str:
+        """How a socket is named in error reports: "Server 1 → 127.0.0.1:54321"."""
+        entry = self.sockets.get(socket_id)
+        if entry is None:
+            return socket_id
+        return f"{self.servers[entry.server_id].name} → {entry.remote_address}"

@@ -619,3 +619,93 @@ def test_everything_fits_a_1024_by_768_screen(qtbot, window, service, wait_for):
     server.settings_toggle.setChecked(False)  # settings folded: side by side again
     wait_for(lambda: server.top_area.currentWidget() is server.top, WAIT, "side by side")
     assert server.composer.send_button.isVisible() and window.width() == 1024
+
+
+def test_splitter_positions_inside_the_pages_are_kept(qtbot, service, settings, tmp_path):
+    first = MainWindow(service, settings=settings, workspace_path=tmp_path / "w.json")
+    qtbot.addWidget(first)
+    first.resize(1280, 800)
+    first.show()
+    qtbot.waitExposed(first)
+    click(qtbot, first.servers.empty_new)
+    page = first.servers.page(first.servers.current_id())
+    total = sum(page.right.sizes())
+    default = page.right.sizes()
+    page.right.setSizes([total - 300, 300])  # a tall top, a short log
+    wanted = page.right.sizes()
+    assert wanted[0] > default[0] + 40, (wanted, default)
+    first.save_layout()
+    second = MainWindow(service, settings=settings, workspace_path=tmp_path / "w.json")
+    qtbot.addWidget(second)
+    second.resize(1280, 800)
+    second.show()
+    qtbot.waitExposed(second)
+    click(qtbot, second.servers.empty_new)  # a page made after the layout was restored
+    again = second.servers.page(second.servers.current_id())
+    qtbot.waitUntil(lambda: sum(again.right.sizes()) > 0, timeout=2000)
+    sizes = again.right.sizes()
+    assert abs(sizes[0] / sum(sizes) - wanted[0] / sum(wanted)) < 0.05, (sizes, wanted)
+    assert sizes[0] > default[0] + 40  # not the default 2 : 3 split
+
+
+def test_f5_starts_and_shift_f5_stops_the_shown_item(qtbot, window, service, wait_for):
+    click(qtbot, window.servers.empty_new)
+    server_id = window.servers.current_id()
+    assert window.start_action.shortcut().toString() == "F5"
+    assert window.stop_action.shortcut().toString() == "Shift+F5"
+    window.activateWindow()
+    qtbot.keyClick(window.servers.page(server_id).name_edit, Qt.Key.Key_F5)
+    wait_for(lambda: service.server(server_id).state == "listening", WAIT, "F5 to start it")
+    qtbot.keyClick(
+        window.servers.page(server_id).name_edit, Qt.Key.Key_F5, Qt.KeyboardModifier.ShiftModifier
+    )
+    wait_for(lambda: service.server(server_id).state == "stopped", WAIT, "Shift+F5 to stop it")
+    window.tabs.setCurrentIndex(CLIENTS_TAB)
+    assert window.start_action.isEnabled() and window._press("start_button", "open_button") is False
+
+
+def test_a_long_error_is_whole_on_hover_and_does_not_widen_the_window(qtbot, window):
+    before = window.minimumSizeHint().width()
+    long = "could not connect to ws://127.0.0.1:1/ " + "because of a very long reason " * 30
+    window.show_error("Client 1", long.strip())
+    assert window.minimumSizeHint().width() == before
+    label = window.status_label
+    assert label.text().startswith("⚠ Client 1: could not connect") and label.text().endswith(
+        "reason"
+    )
+    assert label.is_elided()  # cut on the screen with "…"
+    assert label.toolTip().startswith(label.text())  # the whole text on hover
+    assert "Recent problems:" in label.toolTip()
+
+
+def test_keyboard_focus_is_visible(qtbot, window):
+    from PySide6.QtWidgets import QApplication
+
+    from workbench.widgets.resources import style_sheet
+
+    QApplication.instance().setStyleSheet(style_sheet())
+    try:
+        click(qtbot, window.servers.empty_new)
+        button = window.servers.page(window.servers.current_id()).start_button
+        window.activateWindow()
+        button.clearFocus()
+        qtbot.wait(20)
+        plain = button.grab().toImage()
+        button.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.waitUntil(button.hasFocus, timeout=2000)
+        qtbot.wait(20)
+        ringed = button.grab().toImage()
+
+        def amber(image) -> int:
+            return sum(
+                1
+                for x in range(image.width())
+                for y in range(image.height())
+                if image.pixelColor(x, y).red() > 200
+                and 120 < image.pixelColor(x, y).green() < 190
+                and image.pixelColor(x, y).blue() < 60
+            )
+
+        assert amber(plain) == 0 and amber(ringed) > 2 * (button.width() + button.height())
+    finally:
+        QApplication.instance().setStyleSheet("")

@@ -20,6 +20,7 @@ class Delivered:
 
 def test_replies_go_out_in_order_and_let_the_loop_run_between_slices(monkeypatch) -> None:
     monkeypatch.setattr(auto_reply, "SLICE_SECONDS", 0.0)  # every reply is its own slice
+    monkeypatch.setattr(auto_reply, "YIELD_SECONDS", 0.0)
     sent: list[int] = []
     interleaved: list[int] = []
 
@@ -48,10 +49,14 @@ def test_replies_go_out_in_order_and_let_the_loop_run_between_slices(monkeypatch
 def test_close_cancels_and_drops_and_the_limit_counts_what_it_drops() -> None:
     async def main() -> tuple[ReplyWriter, list[int]]:
         sent: list[int] = []
-        writer = ReplyWriter(lambda value: (sent.append(value), Delivered())[1], limit=3)
+        told: list[int] = []
+        writer = ReplyWriter(
+            lambda value: (sent.append(value), Delivered())[1], limit=3, on_drop=told.append
+        )
         for n in range(5):
             writer.queue(n)
         assert writer.waiting == 3 and writer.dropped == 2
+        assert told == [3]  # told once for the burst, not per dropped reply
         writer.close()
         writer.queue(99)
         await asyncio.sleep(0.01)

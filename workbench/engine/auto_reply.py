@@ -20,27 +20,39 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
-__all__ = ["ACK_EVERY", "LIMIT", "SLICE_SECONDS", "ReplyWriter"]
+__all__ = ["ACK_EVERY", "LIMIT", "SLICE_SECONDS", "YIELD_SECONDS", "ReplyWriter"]
 
 #: Longest the writer sends before it yields to the loop.
 SLICE_SECONDS: Final = 0.004
+#: The pause between two slices. Not 0: under qasync a zero-delay callback is a Qt zero
+#: timer, which Qt runs only when no socket is ready, so under a flood it would wait long.
+YIELD_SECONDS: Final = 0.001
 #: Replies between two waits for core to hand them to the transport (backpressure).
 ACK_EVERY: Final = 256
-#: Most replies waiting; beyond it new ones are dropped (and counted).
-LIMIT: Final = 100_000
+#: Most replies waiting (a peer that sends faster than replies can go fills it); beyond it
+#: new ones are dropped, counted and ``on_drop`` is told once per burst.
+LIMIT: Final = 1_000_000
 
 
 class ReplyWriter:
     """Sends the replies ``queue``\\ d for one socket, in order, with ``send(value)``.
 
     ``send`` returns the awaitable of the delivery, or None when the reply was refused (it
-    reports why itself; the writer goes on with the next). ``close()`` cancels the task and
-    drops what waits: call it when the socket closes. Lives on the loop thread.
+    reports why itself; the writer goes on with the next). ``on_drop(limit)`` is called when
+    replies start being dropped. ``close()`` cancels the task and drops what waits: call it
+    when the socket closes. Lives on the loop thread.
     """
 
-    def __init__(self, send: Callable[[Any], Awaitable[None] | None], limit: int = LIMIT) -> None:
+    def __init__(
+        self,
+        send: Callable[[Any], Awaitable[None] | None],
+        limit: int = LIMIT,
+        on_drop: Callable[[int], object] | None = None,
+    ) -> None:
         self._send = send
         self._limit = limit
+        self._on_drop = on_drop
+        self._dropping = False
         self._pending: deque[Any] = deque()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
@@ -54,9 +66,17 @@ class ReplyWriter:
 
     def queue(self, value: Any) -> None:
         """Queue a reply (dropped and counted when ``limit`` wait, or after ``close``)."""
-        if self._closed or len(self._pending) >= self._limit:
+        if self._closed:
             self.dropped += 1
             return
+        if len(self._pending) >= self._limit:
+            self.dropped += 1
+            if not self._dropping and self._on_drop is not None:
+                self._on_drop(self._limit)
+            self._dropping = True
+            return
+        if self._dropping and len(self._pending) < self._limit // 2:
+            self._dropping = False  # the next burst of drops is told again
         self._pending.append(value)
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._write())
@@ -93,7 +113,7 @@ class ReplyWriter:
                     except Exception:  # the socket closed: it reports that itself
                         pending.clear()
                         return
-                await asyncio.sleep(0)  # let the UI (and the reader) have the loop
+                await asyncio.sleep(YIELD_SECONDS)  # let the UI (and the reader) have the loop
         finally:
             if self._task is asyncio.current_task():
                 self._task = None

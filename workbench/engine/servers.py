@@ -218,7 +218,17 @@ class ServerController:
         add_message = store.add_message
         on_frame, received_frame = frame_logger(store, entry.send_type)
 
-        replies = ReplyWriter(lambda value: self._send(entry, handle, value, "auto-reply"))
+        def replies_dropped(limit: int) -> None:
+            message = (
+                f"auto-reply is dropping replies: the peer sends faster than they can go "
+                f"(more than {limit:,} waiting)"
+            )
+            store.log_event(ERROR, message)
+            self._errors.report(f"{handle.name} → {entry.remote_address}", message)
+
+        replies = ReplyWriter(
+            lambda value: self._send(entry, handle, value, "auto-reply"), on_drop=replies_dropped
+        )
 
         def on_message(value: Any) -> None:
             add_message(IN, receive_type, received_frame())

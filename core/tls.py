@@ -30,7 +30,12 @@ def client_context(options: dict[str, Any]) -> ssl.SSLContext | None:
         context.verify_mode = ssl.CERT_NONE
         return context
     cafile = options["trusted_ca_cert_path"] or None
-    return ssl.create_default_context(cafile=cafile)
+    context = ssl.create_default_context(cafile=cafile)
+    if cafile:
+        # A certificate in the trusted file is an anchor even if it is not a CA's (a server's
+        # own certificate), as Python 3.13's default context already does.
+        context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
+    return context
 
 
 def server_context(options: dict[str, Any]) -> ssl.SSLContext | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -23,10 +24,8 @@ async def wait_until(
                 await asyncio.sleep(0.01)
                 continue
             changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), 0.01)
-            except TimeoutError:
-                pass
 
     await asyncio.wait_for(poll(), timeout)
 

@@ -62,5 +62,8 @@ async def test_fragmented_message_is_delivered_once_whole() -> None:
     server.on("connection", lambda socket: socket.on("message", seen.append))
     async with connect(f"ws://127.0.0.1:{server.port}/") as ws:
         await ws.send(["frag", "ment", "ed"])  # one message in three frames
-        await wait_until(lambda: seen == ["fragmented"])
+        await ws.send("next")
+        # Whole, and once: the next message follows it, nothing in between or after.
+        await wait_until(lambda: len(seen) >= 2)
+        assert seen == ["fragmented", "next"]
     await server.stop()

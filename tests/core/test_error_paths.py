@@ -224,7 +224,7 @@ async def test_origin_allow_list_refuses_other_origins_with_403() -> None:
     good = client_for(server, origin="http://good.test")
     await good.open()
     bad = client_for(server, origin="http://evil.test")
-    with pytest.raises(ConnectError, match="HTTP 403 .*refused this Origin"):
+    with pytest.raises(ConnectError, match=r"HTTP 403 .*refused this Origin"):
         await bad.open()
     no_origin = client_for(server)  # not a browser: no Origin header, not a CSWSH risk
     await no_origin.open()

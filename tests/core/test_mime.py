@@ -107,7 +107,9 @@ def test_image_round_trip_converts_modes_the_format_cannot_write(mime_type: str)
 def test_image_send_accepts_encoded_bytes_and_refuses_other_values() -> None:
     raw = b"\x89PNG..."
     assert mime.encode("image/png", raw) == (raw, False)
-    with pytest.raises(EncodeError, match="cannot send dict as image/png: give a PIL.Image.Image"):
+    with pytest.raises(
+        EncodeError, match=r"cannot send dict as image/png: give a PIL\.Image\.Image"
+    ):
         mime.encode("image/png", {"not": "an image"})
 
 

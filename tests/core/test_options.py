@@ -103,12 +103,12 @@ def test_server_tls_options_are_checked_at_construction(tmp_path) -> None:
         Server(sslTls=True)
     with pytest.raises(ValueError, match="cert_path and key_path go together"):
         Server(cert_path=str(tmp_path / "c.pem"))
-    with pytest.raises(ValueError, match="pfx_key_cert_path .* is not a file"):
+    with pytest.raises(ValueError, match=r"pfx_key_cert_path .* is not a file"):
         Server(sslTls=True, pfxKeyCertPath=str(tmp_path / "missing.pfx"))
 
 
 def test_client_ca_file_must_be_readable(tmp_path) -> None:
-    with pytest.raises(ValueError, match="trustedCACertPath .* cannot be read"):
+    with pytest.raises(ValueError, match=r"trustedCACertPath .* cannot be read"):
         Client(sslTls=True, trustedCACertPath=str(tmp_path / "nope.pem"))
 
 

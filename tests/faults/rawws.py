@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import os
 import struct
 
@@ -102,15 +103,11 @@ class RawClient:
             while await self.reader.read(65536):
                 pass
 
-        try:
+        with contextlib.suppress(ConnectionResetError):
             await asyncio.wait_for(drain(), timeout)
-        except ConnectionResetError:
-            pass
         return True
 
     async def aclose(self) -> None:
         self.writer.close()
-        try:
+        with contextlib.suppress(ConnectionError, TimeoutError):
             await asyncio.wait_for(self.writer.wait_closed(), TIMEOUT)
-        except (ConnectionError, TimeoutError):
-            pass

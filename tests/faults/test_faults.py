@@ -261,7 +261,7 @@ async def test_server_stopped_under_load_accounts_for_every_message() -> None:
     await wait_until(lambda: len(by_path) == clients and min(received) >= 2000)
     await asyncio.wait_for(server.stop(), 3 * TIMEOUT)
     await asyncio.wait_for(asyncio.gather(*producers), TIMEOUT)
-    for k, (client, rec) in enumerate(zip(peers, recs)):
+    for k, (client, rec) in enumerate(zip(peers, recs, strict=True)):
         await rec.count("close", 1)
         produced = len(deliveries[k])
         s = handed_over_prefix(await outcomes(deliveries[k]))

@@ -68,7 +68,9 @@ def json_scenario(side: ServerSide) -> dict[str, Any]:
 async def check_json(side: ServerSide, result: dict[str, Any]) -> None:
     record = await side.closed()
     assert record.values("message") == JSON_VALUES  # converted on our side, in order
-    assert all(type(v) is type(e) for v, e in zip(record.values("message"), JSON_VALUES))
+    assert all(
+        type(v) is type(e) for v, e in zip(record.values("message"), JSON_VALUES, strict=True)
+    )
     assert record.args("close") == [tuple(CLOSE)]
     assert record.args("error") == []
     assert result["opened"] is True and result["errors"] == 0

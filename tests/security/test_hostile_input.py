@@ -44,8 +44,10 @@ class Watched:
         await self.connections.count("connection", 1)
         return self.sockets[-1]
 
-    async def still_serves(self, send: Any = {"ok": True}) -> None:
-        """A proper Client can still connect, send and close normally."""
+    async def still_serves(self, send: Any = None) -> None:
+        """A proper Client can still connect, send (``send``, default ``{"ok": True}``) and
+        close normally."""
+        send = {"ok": True} if send is None else send
         before = len(self.sockets)
         client = client_for(self.server, send_type="application/json", ping_interval=None)
         rec = Recorder(client, ["open", "close", "error"])
@@ -173,7 +175,7 @@ async def test_truncated_malformed_and_bomb_images_are_refused_and_the_socket_st
     errors = rec.values("error")
     assert len(errors) == len(hostile) and all(isinstance(e, DecodeError) for e in errors)
     assert [e.raw for e in errors] == list(hostile.values())
-    causes = {name: type(e.__cause__).__name__ for name, e in zip(hostile, errors)}
+    causes = {name: type(e.__cause__).__name__ for name, e in zip(hostile, errors, strict=True)}
     assert causes["bomb 100 Mpx"] == "DecompressionBombWarning"
     assert causes["bomb 10 Gpx"] == "DecompressionBombError"
     assert elapsed < 5, "a bomb was expanded instead of refused"
@@ -342,16 +344,20 @@ async def test_peer_data_is_never_evaluated_or_used_as_a_path() -> None:
     watching = True
 
     def audit(event: str, args: tuple[Any, ...]) -> None:
-        if watching and event in {
-            "open",
-            "compile",
-            "exec",
-            "os.system",
-            "subprocess.Popen",
-            "import",
-        }:
-            if marker in repr(args):
-                touched.append((event, repr(args)[:200]))
+        if (
+            watching
+            and event
+            in {
+                "open",
+                "compile",
+                "exec",
+                "os.system",
+                "subprocess.Popen",
+                "import",
+            }
+            and marker in repr(args)
+        ):
+            touched.append((event, repr(args)[:200]))
 
     sys.addaudithook(audit)  # cannot be removed; ``watching`` turns it off after the test
     try:

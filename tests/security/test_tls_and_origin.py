@@ -92,6 +92,21 @@ async def test_pem_server_and_client_trusting_the_ca_file(tmp_path: Path) -> Non
         await server.stop()
 
 
+async def test_client_trusting_the_servers_own_certificate_not_its_ca(tmp_path: Path) -> None:
+    """A trusted file holding only the server's leaf certificate is enough (partial chain)."""
+    cert, key, _ca_file = pem_files(tmp_path, trustme.CA(), "127.0.0.1")
+    leaf_only = tmp_path / "leaf.pem"
+    leaf_only.write_bytes(
+        Path(cert).read_bytes().split(b"-----END CERTIFICATE-----")[0]
+        + (b"-----END CERTIFICATE-----\n")
+    )
+    server = await tls_server(cert_path=cert, key_path=key)
+    try:
+        await round_trip(server, trusted_ca_cert_path=str(leaf_only))
+    finally:
+        await server.stop()
+
+
 async def test_pfx_server_with_password_and_client_trusting_the_ca_file(tmp_path: Path) -> None:
     ca = trustme.CA()
     pfx = pfx_file(tmp_path, ca, "s3cret \u00e9".encode(), "127.0.0.1")  # UTF-8, as core reads it

@@ -1,6 +1,6 @@
 """Fixtures for workbench tests: a qasync loop under pytest-qt, a service, and helpers.
 
-The pattern (see /work/shared/guide/qt-on-this-machine.md): tests are *synchronous*; the
+The pattern (``workbench.qt.app_loop`` says why it is this one): tests are *synchronous*; the
 ``qloop`` fixture installs a ``qasync.QEventLoop`` on pytest-qt's ``qapp``, sets it and
 registers it as the running loop without running it. While ``qtbot.waitUntil(...)`` pumps Qt
 events, qasync runs the asyncio callbacks and socket notifications, so real servers and
@@ -14,7 +14,7 @@ Fixtures:
         ``qtbot.waitUntil(task.done)``. Fails the test with ``TimeoutError`` after ``timeout``.
     ``wait_for``: ``wait_for(condition, timeout=5.0, what="...")``: ``qtbot.waitUntil`` with
         a readable failure message.
-    ``config_dir``: a temporary ``WEBSOCKET_WORKBENCH_CONFIG_DIR`` (workspace default path).
+    ``config_dir``: a temporary ``WEBSOCKET_WORKBENCH_CONFIG_DIR`` (automatic for every test).
 
 Widget tests: request ``qloop`` (or ``service``) *before* building a window, so async buttons
 work from the first click.
@@ -88,9 +88,10 @@ def service(qloop: asyncio.AbstractEventLoop, run: Callable[..., Any]) -> Iterat
     svc.deleteLater()
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh folder used as the workbench's config dir (the workspace default path)."""
+    """A fresh folder used as the workbench's config dir (the workspace default path, the
+    window layout, trusted certificates), for every test: none writes to the real one."""
     folder = tmp_path / "config"
     monkeypatch.setenv("WEBSOCKET_WORKBENCH_CONFIG_DIR", str(folder))
     return folder

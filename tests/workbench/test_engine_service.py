@@ -411,6 +411,15 @@ async def test_edited_options_apply_at_the_next_start_and_logs_keep_the_running_
     await engine.start_server(server_id)
     assert engine.send_type(server_id) == "application/json"
     assert engine.server(server_id).name == "renamed"
+    # The edit applies: a socket accepted after the restart sends JSON.
+    json_client = add_client(engine, engine.server(server_id).port)
+    assert await engine.open_client(json_client)
+    await until(lambda: len(engine.server(server_id).open_sockets) == 1, what="the new socket")
+    (new_sock,) = engine.server(server_id).open_sockets
+    assert engine.send(new_sock.id, {"now": "json"})
+    await until(lambda: engine.log(json_client).messages_in == 1, what="the JSON message")
+    assert [e.value for e in engine.log(json_client) if e.direction == IN] == [{"now": "json"}]
+    assert new_sock.log[-1].mime == "application/json" and new_sock.log[-1].raw == '{"now":"json"}'
 
 
 async def test_pass_through_type_keeps_frames_and_allows_a_fixed_text_reply(engine) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import keyring
+import keyring.backend
 import pytest
 
 from workbench.engine.messages import MessageLibrary
@@ -110,3 +112,97 @@ async def test_engine_round_trip_through_a_file(tmp_path) -> None:
     finally:
         await engine.shutdown()
         await other.shutdown()
+
+
+class _MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring backend that keeps passwords in a dict (a real backend object, in memory)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.passwords.pop((service, username), None)
+
+
+def _tls_workspace() -> Workspace:
+    options = {"port": 0, "sslTls": True, "pfxKeyCertPath": "/certs/server.pfx"}
+    return Workspace(servers=[ServerConfig("tls", {**options, "pfxKeyCertPassword": "s3cret!"})])
+
+
+@pytest.fixture
+def no_keyring():
+    from keyring.backends import fail
+
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(before)
+
+
+def test_without_a_keyring_the_pfx_password_is_not_written_and_must_be_typed_again(
+    tmp_path, no_keyring
+) -> None:
+    path = _tls_workspace().save(tmp_path / "w.json")
+    assert "s3cret!" not in path.read_text(encoding="utf-8")
+    loaded = Workspace.load(path)
+    assert loaded.servers[0].options == {
+        "port": 0,
+        "sslTls": True,
+        "pfxKeyCertPath": "/certs/server.pfx",
+    }
+    assert loaded.missing_secrets == ["tls"]
+
+
+@pytest.mark.asyncio
+async def test_the_engine_asks_for_a_password_the_keyring_did_not_keep(
+    tmp_path, no_keyring
+) -> None:
+    engine = Workbench()
+    news: list[str] = []
+    engine.on("info_reported", news.append)
+    try:
+        loaded = Workspace.load(_tls_workspace().save(tmp_path / "w.json"))
+        assert await engine.load_workspace(loaded)
+    finally:
+        await engine.shutdown()
+    assert news == [
+        "tls: type the PFX password again; without a system keyring it is not kept between runs"
+    ]
+
+
+def test_with_a_keyring_the_pfx_password_round_trips_without_touching_the_file(
+    tmp_path,
+) -> None:
+    before = keyring.get_keyring()
+    memory = _MemoryKeyring()
+    keyring.set_keyring(memory)
+    try:
+        path = _tls_workspace().save(tmp_path / "w.json")
+        assert "s3cret!" not in path.read_text(encoding="utf-8")
+        assert memory.passwords == {("websocket-workbench", "pfx:/certs/server.pfx"): "s3cret!"}
+        loaded = Workspace.load(path)
+    finally:
+        keyring.set_keyring(before)
+    assert loaded.servers[0].options["pfx_key_cert_password"] == "s3cret!"
+    assert loaded.missing_secrets == []
+
+
+def test_the_config_dir_is_the_platforms_unless_overridden(monkeypatch) -> None:
+    import platformdirs
+
+    from workbench.engine.workspace import config_dir
+
+    monkeypatch.delenv("WEBSOCKET_WORKBENCH_CONFIG_DIR", raising=False)
+    expected = platformdirs.user_config_dir("websocket-workbench", appauthor=False, roaming=True)
+    assert str(config_dir()) == expected
+    monkeypatch.setenv("WEBSOCKET_WORKBENCH_CONFIG_DIR", "/somewhere/else")
+    assert str(config_dir()) == "/somewhere/else"

@@ -8,6 +8,7 @@ import json
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
+from shiboken6 import isValid
 
 from workbench.engine.jsonl import export_jsonl, import_jsonl
 from workbench.engine.log_store import IN, OUT, LogStore
@@ -45,6 +46,17 @@ def view(qtbot):
     qtbot.waitExposed(widget)
     qtbot.waitUntil(lambda: model.rowCount() == 6, timeout=2000)
     return widget
+
+
+@pytest.fixture
+def said(service):
+    """What the widgets told the person, as (text, is_error), through the service."""
+    messages: list[tuple[str, bool]] = []
+    service.info_reported.connect(lambda text: messages.append((text, False)))
+    service.error_reported.connect(lambda _context, text: messages.append((text, True)))
+    notifier().attach(service)
+    yield messages
+    notifier().attach(None)
 
 
 def test_rows_and_counters(view):
@@ -131,11 +143,10 @@ def test_clear_keeps_totals(qtbot, view):
     assert view.counters.text() == "2 received · 2 sent · 2 events"
 
 
-def test_export_import_round_trip(qtbot, view, tmp_path):
+def test_export_import_round_trip(qtbot, view, tmp_path, said, run):
     path = tmp_path / "log.jsonl"
-    messages: list = []
-    notifier().message.connect(lambda text, error: messages.append((text, error)))
-    assert view.export_to(path) == 6
+    messages = said
+    assert run(view.export_to(path)) == 6
     assert messages[-1] == (f"Exported 6 log rows to {path}", False)
     lines = path.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 7  # a header line, then one line per row
@@ -156,25 +167,29 @@ def test_export_import_round_trip(qtbot, view, tmp_path):
     assert dialog.view.detail.tabs.currentIndex() == dialog.view.detail.image_index
 
 
-def test_import_reports_bad_lines(qtbot, tmp_path):
+def test_import_reports_bad_lines(qtbot, tmp_path, said, wait_for):
     path = tmp_path / "mixed.jsonl"
     good = _filled_store()
     export_jsonl(good, path)
     with open(path, "a", encoding="utf-8") as handle:
         handle.write("not json\n")
-    messages: list = []
-    notifier().message.connect(lambda text, error: messages.append((text, error)))
-    dialog = open_log_viewer(path)
+    messages = said
+    dialog = open_log_viewer(path)  # on the running loop: streamed
     qtbot.addWidget(dialog)
+    wait_for(dialog.import_task.done, what="the import")
     assert len(dialog.model.store) == 6
     assert messages[-1] == (
-        "Opened 6 rows from mixed.jsonl; skipped 1 unreadable line (line 8: not an object)",
+        "Opened 6 rows from mixed.jsonl; skipped 1 unreadable line "
+        "(line 8: Expecting value: line 1 column 1 (char 0))",
         True,
-    ) or (messages[-1][1] is True and "skipped 1 unreadable line (line 8:" in messages[-1][0])
+    )
     junk = tmp_path / "junk.jsonl"
     junk.write_text("hello\n")
-    assert open_log_viewer(junk) is None
+    refused = open_log_viewer(junk)
+    task = refused.import_task
+    wait_for(task.done, what="the refusal")
     assert messages[-1][1] is True and "is not a WebSocket Workbench log" in messages[-1][0]
+    wait_for(lambda: not isValid(refused), what="the window to close and go")
 
 
 def test_ctrl_c_copies_the_selected_payload(qtbot, view):

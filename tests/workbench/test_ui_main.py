@@ -58,6 +58,6 @@ def test_python_m_workbench_starts_on_a_running_loop_and_quits_cleanly(tmp_path:
     assert "EMPTY True" in lines
     saved = json.loads((tmp_path / "config" / "workspace.json").read_text(encoding="utf-8"))
     assert [server["name"] for server in saved["servers"]] == ["Server 1"]
-    assert (
-        tmp_path / "xdg" / "WebSocket Workbench" / "WebSocket Workbench.conf"
-    ).is_file()  # layout kept
+    # The layout is kept beside the workspace, in the workbench's config folder.
+    assert (tmp_path / "config" / "window.ini").is_file()
+    assert not (tmp_path / "xdg").exists()

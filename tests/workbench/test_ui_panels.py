@@ -332,7 +332,11 @@ def test_closing_the_window_closes_every_socket_cleanly(qtbot, window, service, 
     assert service.server(server_id).state == "stopped"
     assert service.client(client_id).state == "closed"
     closes = [e.detail for e in service.log(client_id) if e.kind == "close"]
-    assert len(closes) == 1 and "code 100" in closes[0]  # 1001 going away, from either side
+    # 1001 going away, from whichever side closed first.
+    assert closes in (
+        ["closed with code 1001 (going away): workbench closing"],
+        ["closed with code 1001 (going away): server stopping"],
+    )
     assert [e.kind for e in socket_log][-1] == "close"
 
 
@@ -358,13 +362,24 @@ def test_a_client_can_be_aimed_at_a_listening_server(qtbot, window, wait_for):
     window.tabs.setCurrentIndex(CLIENTS_TAB)
     click(qtbot, window.clients.new_button)
     page = window.clients.page(window.clients.current_id())
-    page.aim_at("127.0.0.1", 1)
-    page._fill_aim_menu()
+    page.form.editors["port"].setValue(1)
+    page.form.editors["path"].setText("/chat")  # kept: aiming changes only where it points
+    page.aim_menu.aboutToShow.emit()
     actions = page.aim_menu.actions()
     port = server_page.handle.port
-    assert [a.text() for a in actions] == [f"Server 1 — ws://127.0.0.1:{port}/"]
+    assert [a.text() for a in actions] == [f"Server 1 — listening on 127.0.0.1:{port}"]
     actions[0].trigger()
-    assert (page.form.values()["host"], page.form.values()["port"]) == ("127.0.0.1", port)
+    values = page.form.values()
+    assert (values["host"], values["port"], values["path"]) == ("127.0.0.1", port, "/chat")
+    assert page.url_label.text() == f"ws://127.0.0.1:{port}/chat"
+    # It follows the server: after a restart on a new port the form shows the new one.
+    click(qtbot, server_page.stop_button)
+    wait_for(lambda: server_page.handle.state == "stopped", WAIT, "the server to stop")
+    click(qtbot, server_page.start_button)
+    wait_for(lambda: server_page.handle.state == "listening", WAIT, "the server to restart")
+    new_port = server_page.handle.port
+    assert page.form.values()["port"] == new_port
+    assert page.url_label.text() == f"ws://127.0.0.1:{new_port}/chat"
 
 
 def test_strict_types_follow_the_form_and_decode_errors_reach_the_status_bar(
@@ -401,15 +416,45 @@ def test_strict_types_follow_the_form_and_decode_errors_reach_the_status_bar(
     assert isinstance(received.raw, bytes) and received.raw.startswith(b"\x89PNG")
 
 
-def test_remove_closes_and_forgets_and_the_empty_state_returns(qtbot, window, service, wait_for):
+def answer_removal(qtbot, panel, button: str) -> list[str]:
+    """Press ``button`` ("Remove" or "Cancel") in the confirmation the panel is about to
+    show; returns a list that gets the box's text (empty if no box was shown)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    asked: list[str] = []
+
+    def press() -> None:
+        box = panel.findChild(QMessageBox, "confirmRemoval")
+        if box is None or not box.isVisible():
+            QTimer.singleShot(10, press)  # not shown yet: look again (bounded by the test)
+            return
+        asked.append(box.text())
+        next(b for b in box.buttons() if b.text() == button).click()
+
+    QTimer.singleShot(0, press)
+    return asked
+
+
+def test_remove_asks_first_when_connected_then_closes_and_forgets(qtbot, window, service, wait_for):
     server_id, server_page = start_server(qtbot, window, wait_for)
     client_id, _client = open_client_to(qtbot, window, server_page, wait_for)
+    asked = answer_removal(qtbot, window.clients, "Cancel")
     click(qtbot, window.clients.remove_button)
+    assert asked == [
+        f"Client 1 is connected to {service.client(client_id).url}; removing it closes the "
+        "connection and forgets its log.\n\nRemove Client 1 anyway?"
+    ]
+    assert service.client(client_id).state == "open"  # Cancel kept it
+    asked = answer_removal(qtbot, window.clients, "Remove")
+    click(qtbot, window.clients.remove_button)
+    assert len(asked) == 1
     wait_for(lambda: client_id not in service.clients, WAIT, "the client to go")
     assert window.clients.stack.currentWidget() is window.clients.empty
     assert window.clients.list.count() == 0
     window.tabs.setCurrentIndex(SERVERS_TAB)
-    click(qtbot, window.servers.remove_button)
+    wait_for(lambda: not service.server(server_id).open_sockets, WAIT, "the socket to close")
+    click(qtbot, window.servers.remove_button)  # nothing connected: no question
     wait_for(lambda: server_id not in service.servers, WAIT, "the server to go")
     assert window.servers.stack.currentWidget() is window.servers.empty
     assert not window.servers.remove_button.isEnabled()
@@ -434,21 +479,32 @@ def test_tls_from_the_forms_file_fields(qtbot, window, service, wait_for, tmp_pa
     page.form.editors["key_path"].set_text(str(key_path))
     click(qtbot, page.start_button)
     wait_for(lambda: service.server(server_id).state == "listening", WAIT, "the TLS server")
+    port = service.server(server_id).port
+    assert f"Connect a client to wss://127.0.0.1:{port}/" in page.socket_box.sockets_empty.text()
 
+    # "New client to it" makes a wss:// client that trusts this server's certificate.
     click(qtbot, page.client_button)
     client_id = window.clients.current_id()
     client = window.clients.page(client_id)
-    client.form.editors["ssl_tls"].setChecked(True)
-    client.form.editors["trusted_ca_cert_path"].set_text(str(ca_path))
+    assert client.form.editors["ssl_tls"].isChecked()
+    assert client.form.editors["trusted_ca_cert_path"].text().endswith(".pem")
     click(qtbot, client.open_button)
     wait_for(lambda: service.client(client_id).state == "open", WAIT, "the wss client")
     assert client.url_label.text().startswith("wss://127.0.0.1:")
 
-    # Without the CA the certificate is refused, and the status bar says what to do.
+    # Trusting the CA file instead works too.
+    window.tabs.setCurrentIndex(SERVERS_TAB)
+    click(qtbot, page.client_button)
+    by_ca = window.clients.page(window.clients.current_id())
+    by_ca.form.editors["trusted_ca_cert_path"].set_text(str(ca_path))
+    click(qtbot, by_ca.open_button)
+    wait_for(lambda: by_ca.handle.state == "open", WAIT, "the client trusting the CA")
+
+    # Trusting nothing, the certificate is refused, and the status bar says what to do.
     window.tabs.setCurrentIndex(SERVERS_TAB)
     click(qtbot, page.client_button)
     untrusting = window.clients.page(window.clients.current_id())
-    untrusting.form.editors["ssl_tls"].setChecked(True)
+    untrusting.form.editors["trusted_ca_cert_path"].set_text("")
     untrusting.form.editors["number_of_retries"].setValue(0)
     click(qtbot, untrusting.open_button)
     wait_for(lambda: untrusting.handle.state == "failed", WAIT, "the untrusted connection to fail")
@@ -709,3 +765,21 @@ def test_keyboard_focus_is_visible(qtbot, window):
         assert amber(plain) == 0 and amber(ringed) > 2 * (button.width() + button.height())
     finally:
         QApplication.instance().setStyleSheet("")
+
+
+def test_removing_a_server_with_open_sockets_asks_and_cancel_keeps_it(
+    qtbot, window, service, wait_for
+):
+    server_id, server_page = start_server(qtbot, window, wait_for)
+    open_client_to(qtbot, window, server_page, wait_for)
+    window.tabs.setCurrentIndex(SERVERS_TAB)
+    asked = answer_removal(qtbot, window.servers, "Cancel")
+    click(qtbot, window.servers.remove_button)
+    assert asked == [
+        "Server 1 has 1 open connection; removing it closes them and forgets their logs."
+        "\n\nRemove Server 1 anyway?"
+    ]
+    assert service.server(server_id).state == "listening"
+    asked = answer_removal(qtbot, window.servers, "Remove")
+    click(qtbot, window.servers.remove_button)
+    wait_for(lambda: server_id not in service.servers, WAIT, "the server to go")

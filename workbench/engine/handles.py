@@ -127,7 +127,7 @@ class ServerHandle(ItemHandle):
     Attributes: ``core`` (the core ``Server``, rebuilt at each start), ``state`` (one of
     "stopped", "starting", "listening", "stopping", "failed"), ``port`` (bound port while
     listening), ``log`` (the server's lifecycle), ``sockets`` (socket id -> ``SocketHandle``,
-    closed ones kept so their logs stay readable), ``auto_reply``.
+    closed ones kept so their logs stay readable), ``auto_reply``, ``secret_missing``.
     """
 
     def __init__(
@@ -138,6 +138,8 @@ class ServerHandle(ItemHandle):
         self.port: int | None = None
         self.sockets: dict[str, SocketHandle] = {}
         self.auto_reply = AutoReply()
+        #: Its PFX password was not in the keyring when the workspace was loaded: ask for it.
+        self.secret_missing = False
         self._socket_numbers: Iterator[int] = itertools.count(1)
 
     def next_socket_id(self) -> str:

@@ -3,8 +3,8 @@
 ``server_refusal`` / ``client_refusal`` give core's own error text (None if core accepts the
 options). Checks that need the files themselves (a TLS certificate that cannot be read) are
 core's too: they run when the server starts or the client opens, and fail through the one
-error path. The option tables are re-exported so that views build their forms from them
-without importing ``core``.
+error path. The option tables and core's MIME type lists are re-exported so that views build their
+forms from them without importing ``core``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from core import supported_receive_types, supported_send_types
 from core.options import CLIENT_OPTIONS, SERVER_OPTIONS, Option, parse
 
 __all__ = [
@@ -22,7 +23,10 @@ __all__ = [
     "client_url",
     "parse_client_options",
     "parse_server_options",
+    "refusal",
     "server_refusal",
+    "supported_receive_types",
+    "supported_send_types",
 ]
 
 
@@ -36,7 +40,9 @@ def parse_client_options(options: Mapping[str, Any]) -> dict[str, Any]:
     return parse("Client", CLIENT_OPTIONS, options, {})
 
 
-def _refusal(options: Mapping[str, Any], owner: str) -> str | None:
+def refusal(owner: str, options: Mapping[str, Any]) -> str | None:
+    """None if core accepts ``options`` for a ``"Server"`` or a ``"Client"``, else core's
+    reason (the one check every form and controller uses)."""
     table = SERVER_OPTIONS if owner == "Server" else CLIENT_OPTIONS
     try:
         parse(owner, table, options, {})
@@ -47,12 +53,12 @@ def _refusal(options: Mapping[str, Any], owner: str) -> str | None:
 
 def server_refusal(options: Mapping[str, Any]) -> str | None:
     """None if core accepts ``options`` for a Server, else core's reason."""
-    return _refusal(options, "Server")
+    return refusal("Server", options)
 
 
 def client_refusal(options: Mapping[str, Any]) -> str | None:
     """None if core accepts ``options`` for a Client, else core's reason."""
-    return _refusal(options, "Client")
+    return refusal("Client", options)
 
 
 def client_url(parsed: Mapping[str, Any]) -> str:

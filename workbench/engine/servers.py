@@ -22,6 +22,7 @@ from .handles import AutoReply, ServerHandle, SocketHandle, option_value
 from .log_store import CLOSE, ERROR, IN, INFO, LogStore
 from .options import server_refusal
 from .reporting import ErrorPath
+from .secrets import SECRET_OPTIONS
 from .wiring import frame_logger, log_opening
 from .workspace import AUTO_REPLY_MODES
 
@@ -65,6 +66,8 @@ class ServerController:
             self._errors.report(handle.name, why)
             return False
         handle.options = dict(options)
+        if handle.secret_missing and any(options.get(k) for k in SECRET_OPTIONS):
+            handle.secret_missing = False
         if name:
             handle.name = handle.log.name = name
         self._emit("server_changed", server_id)

@@ -45,6 +45,7 @@ from .messages import MessageLibrary
 from .options import client_refusal, server_refusal
 from .reporting import ErrorPath
 from .servers import SHUTDOWN_TIMEOUT, ServerController
+from .targets import client_options_for
 from .workspace import ClientConfig, ServerConfig, Workspace
 
 __all__ = ["SHUTDOWN_TIMEOUT", "Workbench", "WorkbenchEvent"]
@@ -218,6 +219,35 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         """Close the client and forget it and its log."""
         return await self._guarded(self._clients.remove(client_id), self.name_of(client_id))
 
+    def add_client_for(
+        self, server_id: str, base: Mapping[str, Any], name: str | None = None
+    ) -> str | None:
+        """Add a client aimed at a workbench server (its host and port; for a TLS server
+        wss:// trusting its certificate) that follows the server's port from then on. None
+        (reported) if the server's certificate cannot be read."""
+        server = self.server(server_id)
+        try:
+            options = client_options_for(server, dict(base))
+        except (OSError, ValueError) as exc:
+            self.report(server.name, f"cannot make a client that trusts this server: {exc}")
+            return None
+        return self.add_client(options, name, server_id)
+
+    def aim_client(self, client_id: str, server_id: str, base: Mapping[str, Any]) -> bool:
+        """Point a client at a workbench server as ``add_client_for`` would (``base``: its
+        options otherwise, e.g. the form's), following that server from now on. Applied at
+        its next open; False (reported) if refused."""
+        server = self.server(server_id)
+        try:
+            options = client_options_for(server, dict(base))
+        except (OSError, ValueError) as exc:
+            self.report(server.name, f"cannot make a client that trusts this server: {exc}")
+            return False
+        if not self.update_client(client_id, options):
+            return False
+        self.client(client_id).server_id = server_id
+        return True
+
     def _server_state_changed(self, server_id: str, state: str, _text: str) -> None:
         port = self.servers[server_id].port if server_id in self.servers else None
         if state == "listening" and port:
@@ -281,10 +311,18 @@ class Workbench(EventEmitter[WorkbenchEvent]):
                 self._servers.forget(old_id)
         for config in workspace.servers:
             server_id = self.add_server(config.options, config.name)
-            if server_id is not None and config.auto_reply != "off":
+            if server_id is None:
+                continue
+            if config.auto_reply != "off":
                 self.set_auto_reply(server_id, config.auto_reply, config.auto_reply_text)
+            self.server(server_id).secret_missing = config.name in workspace.missing_secrets
         for client in workspace.clients:
             self.add_client(client.options, client.name)
+        for name in workspace.missing_secrets:
+            self.inform(
+                f"{name}: type the PFX password again; "
+                "without a system keyring it is not kept between runs"
+            )  # and the server page asks for it at Start (ServerHandle.secret_missing)
 
     # -- shutdown --------------------------------------------------------------------------
 

@@ -19,20 +19,28 @@ accepts both) and must be JSON-serialisable. Unknown keys in a file are ignored;
 is not a workspace raises ``WorkspaceError`` with a sentence saying why.
 
 ``default_path()`` is ``$WEBSOCKET_WORKBENCH_CONFIG_DIR/workspace.json`` if that variable is
-set (tests use it), else the platform's config dir: ``%APPDATA%\\WebSocket Workbench`` on
-Windows, ``~/Library/Application Support/WebSocket Workbench`` on macOS,
-``$XDG_CONFIG_HOME/websocket-workbench`` (default ``~/.config``) elsewhere.
+set (tests use it), else ``websocket-workbench`` in the platform's config directory as
+``platformdirs`` finds it (``%APPDATA%`` on Windows, ``~/Library/Application Support`` on
+macOS, ``$XDG_CONFIG_HOME`` or ``~/.config`` elsewhere). The window's layout is kept there too.
+
+Secrets (the PFX password) never go into the file: ``save`` keeps them in the system keyring
+(``secrets``) and ``load`` takes them back from it; without a keyring the loaded workspace
+lists the servers whose password must be typed again in ``missing_secrets``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import platformdirs
+
+from . import secrets
 
 __all__ = [
     "AUTO_REPLY_MODES",
@@ -49,6 +57,8 @@ __all__ = [
 FORMAT = "websocket-workbench-workspace"
 VERSION = 1
 RECENT_LIMIT = 20
+#: The settings folder's name under the platform's config directory.
+APP_DIR = "websocket-workbench"
 AUTO_REPLY_MODES = ("off", "echo", "fixed")
 
 
@@ -96,6 +106,9 @@ class Workspace:
     saved_messages: list[SavedMessage] = field(default_factory=list)
     recent_messages: list[SavedMessage] = field(default_factory=list)
     window: dict[str, Any] = field(default_factory=dict)
+    #: Names of servers whose PFX password was not in the keyring when this was loaded: the
+    #: person has to type it again (it is never written to the file).
+    missing_secrets: list[str] = field(default_factory=list, compare=False)
 
     # -- (de)serialisation -----------------------------------------------------------------
 
@@ -103,7 +116,7 @@ class Workspace:
         return {
             "format": FORMAT,
             "version": VERSION,
-            "servers": [asdict(s) for s in self.servers],
+            "servers": [_without_secrets(asdict(s)) for s in self.servers],
             "clients": [asdict(c) for c in self.clients],
             "saved_messages": [asdict(m) for m in self.saved_messages],
             "recent_messages": [asdict(m) for m in self.recent_messages],
@@ -138,6 +151,10 @@ class Workspace:
         permission, disk full, an option value that is not JSON).
         """
         target = Path(path) if path is not None else default_path()
+        for server in self.servers:
+            pfx, password = _pfx(server.options)
+            if pfx and password:
+                secrets.keep(pfx, password)
         try:
             text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
         except (TypeError, ValueError) as exc:
@@ -152,7 +169,7 @@ class Workspace:
                     handle.write(text)
                 os.replace(temp, target)
             except BaseException:
-                with _suppress_os_error():
+                with contextlib.suppress(OSError):
                     os.unlink(temp)
                 raise
         except OSError as exc:
@@ -183,7 +200,29 @@ class Workspace:
             data = json.loads(text)
         except ValueError as exc:
             raise WorkspaceError(f"{target} is not valid JSON ({exc})") from exc
-        return cls.from_dict(data)
+        workspace = cls.from_dict(data)
+        for server in workspace.servers:
+            pfx, password = _pfx(server.options)
+            if pfx and not password:
+                kept = secrets.recall(pfx)
+                if kept:
+                    key = next((k for k in secrets.SECRET_OPTIONS if k in server.options), None)
+                    server.options[key or "pfx_key_cert_password"] = kept
+                else:
+                    workspace.missing_secrets.append(server.name)
+        return workspace
+
+
+def _pfx(options: dict[str, Any]) -> tuple[str, str]:
+    """The PFX path and password in a server's options (either may be "")."""
+    path = options.get("pfx_key_cert_path") or options.get("pfxKeyCertPath") or ""
+    password = options.get("pfx_key_cert_password") or options.get("pfxKeyCertPassword") or ""
+    return str(path), str(password)
+
+
+def _without_secrets(server: dict[str, Any]) -> dict[str, Any]:
+    options = {k: v for k, v in server["options"].items() if k not in secrets.SECRET_OPTIONS}
+    return {**server, "options": options}
 
 
 def _server(item: dict[str, Any]) -> ServerConfig:
@@ -209,26 +248,12 @@ def _message(item: dict[str, Any]) -> SavedMessage:
     )
 
 
-class _suppress_os_error:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
-        return kind is not None and issubclass(kind, OSError)
-
-
 def config_dir() -> Path:
     """The folder for the workbench's settings (see the module docstring)."""
     override = os.environ.get("WEBSOCKET_WORKBENCH_CONFIG_DIR")
     if override:
         return Path(override)
-    if sys.platform == "win32":
-        base = os.environ.get("APPDATA") or str(Path.home() / "AppData" / "Roaming")
-        return Path(base) / "WebSocket Workbench"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "WebSocket Workbench"
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "websocket-workbench"
+    return Path(platformdirs.user_config_dir(APP_DIR, appauthor=False, roaming=True))
 
 
 def default_path() -> Path:

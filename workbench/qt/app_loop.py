@@ -5,7 +5,7 @@ The application (``workbench.__main__``)::
     app = QApplication(sys.argv)
     loop = install_loop(app)             # before any window exists (clicks need the loop)
     service = WorkbenchService()
-    install_error_hooks(loop, service.report)
+    install_error_hooks(loop, service.report)  # the one error path, for uncaught ones too
     window = MainWindow(service); window.show()
     sys.exit(run_until_quit(app, loop, shutdown=service.shutdown))
 
@@ -14,7 +14,7 @@ Tests use ``running_loop_for_tests(qapp)`` (wrapped by the ``qloop`` fixture in
 without running it, so ``qtbot.waitUntil`` pumps Qt events, which run the asyncio callbacks,
 and code calling ``asyncio.get_running_loop()`` (websockets does) works. Why not
 ``already_running=True``: its ``stop()`` calls ``QApplication.exit()`` and every later
-``qtbot.wait*`` returns at once (see /work/shared/guide/qt-on-this-machine.md).
+``qtbot.wait*`` returns at once (found when the test suite was first set up on PySide6).
 """
 
 from __future__ import annotations

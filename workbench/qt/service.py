@@ -23,14 +23,14 @@ Create it after the qasync loop is installed (actions need the running loop).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
 
 from PySide6.QtCore import QObject, Signal
 from qasync import asyncSlot
 
 from ..engine.handles import ClientHandle, ServerHandle, SocketHandle
 from ..engine.log_store import DEFAULT_CAPACITY, LogStore
-from ..engine.workbench import SHUTDOWN_TIMEOUT, Workbench
+from ..engine.workbench import SHUTDOWN_TIMEOUT, Workbench, WorkbenchEvent
 from ..engine.workspace import Workspace
 from .message_library import QtMessageLibrary
 
@@ -60,21 +60,7 @@ class WorkbenchService(QObject):
         self.engine = Workbench(log_capacity)
         #: The composers' saved and recent messages (the engine's, with a Qt signal).
         self.messages = QtMessageLibrary(self.engine.messages, self)
-        for name in (
-            "server_added",
-            "server_removed",
-            "server_changed",
-            "server_state_changed",
-            "socket_connected",
-            "socket_closed",
-            "socket_removed",
-            "client_added",
-            "client_removed",
-            "client_changed",
-            "client_state_changed",
-            "error_reported",
-            "info_reported",
-        ):
+        for name in get_args(WorkbenchEvent):  # each engine event has a signal of its name
             self.engine.on(name, getattr(self, name).emit)  # type: ignore[arg-type]
 
     # -- lookups (the engine's) ------------------------------------------------------------
@@ -141,6 +127,14 @@ class WorkbenchService(QObject):
         self, options: Mapping[str, Any], name: str | None = None, server_id: str | None = None
     ) -> str | None:
         return self.engine.add_client(options, name, server_id)
+
+    def add_client_for(
+        self, server_id: str, base: Mapping[str, Any], name: str | None = None
+    ) -> str | None:
+        return self.engine.add_client_for(server_id, base, name)
+
+    def aim_client(self, client_id: str, server_id: str, base: Mapping[str, Any]) -> bool:
+        return self.engine.aim_client(client_id, server_id, base)
 
     def update_client(
         self, client_id: str, options: Mapping[str, Any], name: str | None = None

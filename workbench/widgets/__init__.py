@@ -1,2 +1,2 @@
-"""The widgets of the workbench: what a person sees. They never await and never touch sockets;
-actions go through ``workbench.service.WorkbenchService``."""
+"""The widgets of the workbench: what a person sees. They never await, never touch sockets
+and never import ``core``; actions go through ``workbench.qt.service.WorkbenchService``."""

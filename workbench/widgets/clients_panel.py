@@ -23,7 +23,7 @@ from ..qt.message_library import QtMessageLibrary
 from ..qt.service import WorkbenchService
 from .composer import Composer
 from .item_page import ItemPage
-from .item_panel import EmptyState, ItemPanel, first_free_name
+from .item_panel import EmptyState, ItemPanel, confirm_removal, first_free_name
 from .log_view import LogView
 from .option_form import client_form
 from .settings_column import SettingsColumn
@@ -100,6 +100,7 @@ class ClientPage(ItemPage):
         self.form.changed.connect(self._form_edited)
         service.client_state_changed.connect(self._state_changed)
         service.client_changed.connect(self._client_changed)
+        self._shown_options = dict(handle.options)
         self._client_changed(client_id)
         self._state_changed(client_id, handle.state, handle.status_text)
 
@@ -110,9 +111,6 @@ class ClientPage(ItemPage):
     @property
     def handle(self) -> Any:
         return self.service.client(self.client_id)
-
-    def _validate(self, options: Mapping[str, Any]) -> str | None:
-        return self.service.validate_client_options(options)
 
     def _update(self, options: Mapping[str, Any]) -> bool:
         return self.service.update_client(self.client_id, options)
@@ -145,39 +143,32 @@ class ClientPage(ItemPage):
         self._show_name()
         self.url_label.setText(handle.url)
         self.composer.set_send_type(handle.send_type)
+        if handle.options != self._shown_options:
+            # The engine changed them (aimed at a server, or following its new port): show
+            # them, or the next Open would apply the form's stale values.
+            self._shown_options = dict(handle.options)
+            self.form.set_values(handle.options)
 
     def _form_edited(self) -> None:
         mime = self.form.editors["send_type"].mime_type()  # type: ignore[attr-defined]
         if mime:
             self.composer.set_send_type(mime)
 
-    def listening_servers(self) -> list[tuple[str, str, int]]:
-        """(name, host to connect to, port) of each server of the workspace listening now."""
-        found = []
-        for handle in self.service.servers.values():
-            if handle.state == "listening" and handle.port:
-                host = (
-                    handle.host
-                    if handle.host not in ("0.0.0.0", "::", "", "localhost")
-                    else "127.0.0.1"
-                )
-                found.append((handle.name, host, handle.port))
-        return found
-
-    def aim_at(self, host: str, port: int) -> None:
-        """Put ``host`` and ``port`` in the form (applied at the next Open)."""
-        self.form.editors["host"].setText(host)  # type: ignore[attr-defined]
-        self.form.editors["port"].setValue(port)  # type: ignore[attr-defined]
+    def aim_at(self, server_id: str) -> bool:
+        """Aim this client at a server of the workspace (its address, port, TLS trust) and
+        follow it from now on; the rest of the form is kept. False if refused (reported)."""
+        return self.service.aim_client(self.client_id, server_id, self.form.values())
 
     def _fill_aim_menu(self) -> None:
         self.aim_menu.clear()
-        servers = self.listening_servers()
+        servers = [h for h in self.service.servers.values() if h.state == "listening" and h.port]
         if not servers:
             action = self.aim_menu.addAction("No server of this workspace is listening")
             action.setEnabled(False)
-        for name, host, port in servers:
-            action = self.aim_menu.addAction(f"{name} — ws://{host}:{port}/")
-            action.triggered.connect(lambda _checked=False, h=host, p=port: self.aim_at(h, p))
+        for server in servers:
+            tls = " (TLS)" if server.uses_tls else ""
+            action = self.aim_menu.addAction(f"{server.name} — {server.status_text}{tls}")
+            action.triggered.connect(lambda _checked=False, s=server.id: self.aim_at(s))
 
     def open(self) -> None:
         if self.apply_form():
@@ -217,35 +208,36 @@ class ClientsPanel(ItemPanel):
         for client_id in service.clients:
             self._added(client_id)
 
-    def new_client(self, host: str | None = None, port: int | None = None) -> str | None:
-        """Add a client; aimed at ``host:port``, else at the newest listening server, else
-        at 127.0.0.1:8080."""
-        options = dict(NEW_CLIENT_OPTIONS)
-        if host is None or port is None:
+    def new_client(self, server_id: str | None = None) -> str | None:
+        """Add a client; aimed at the server ``server_id`` (and following its port), else at
+        the newest listening server, else at 127.0.0.1:8080."""
+        if server_id is None:
             listening = [
-                h for h in self.service.servers.values() if h.state == "listening" and h.port
+                h.id for h in self.service.servers.values() if h.state == "listening" and h.port
             ]
-            if listening:
-                newest = listening[-1]
-                host = (
-                    newest.host
-                    if newest.host not in ("0.0.0.0", "::", "localhost")
-                    else "127.0.0.1"
-                )
-                port = newest.port
-        if host is not None and port is not None:
-            options.update(host=host, port=port)
-        client_id = self.service.add_client(
-            options, first_free_name("Client", self.service.clients.values())
-        )
+            server_id = listening[-1] if listening else None
+        name = first_free_name("Client", self.service.clients.values())
+        if server_id is None:
+            client_id = self.service.add_client(dict(NEW_CLIENT_OPTIONS), name)
+        else:
+            client_id = self.service.add_client_for(server_id, NEW_CLIENT_OPTIONS, name)
         if client_id is not None:
             self.page(client_id).open_button.setFocus()  # Space opens it
         return client_id
 
     def remove_current(self) -> None:
         client_id = self.current_id()
-        if client_id:
-            self.service.remove_client(client_id)
+        if not client_id:
+            return
+        handle = self.service.client(client_id)
+        if self.service.is_live(client_id) and not confirm_removal(
+            self,
+            handle.name,
+            f"{handle.name} is {'connected' if handle.state == 'open' else 'connecting'} to "
+            f"{handle.url}; removing it closes the connection and forgets its log.",
+        ):
+            return
+        self.service.remove_client(client_id)
 
     def page(self, client_id: str) -> ClientPage:
         return self.pages[client_id]  # type: ignore[return-value]

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from ..engine.drafts import check_json
 from ..engine.image_preview import ImagePreview, image_preview
 from ..engine.log_store import sniff_label
 from .hex_dump import HexDumpView
@@ -98,10 +99,8 @@ def _json_of(mime: str, entry: Any, text: str) -> tuple[Any, bool]:
         return (value, True) if decodes else (None, False)
     stripped = text.lstrip()
     if stripped[:1] in ("{", "["):
-        try:
-            return json.loads(text), True
-        except ValueError:
-            return None, False
+        parsed, problem = check_json(text)  # core's codec: what core would have decoded
+        return (parsed, True) if problem is None else (None, False)
     return None, False
 
 

@@ -10,6 +10,7 @@ of item (``handle``, ``_validate``, ``_update``, ``_rename_to``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -64,10 +65,6 @@ class ItemPage(QWidget):
     @property
     def handle(self) -> Any:
         """The service's handle of this item."""
-        raise NotImplementedError
-
-    def _validate(self, options: Mapping[str, Any]) -> str | None:
-        """None if core accepts ``options`` for this kind of item, else why not."""
         raise NotImplementedError
 
     def _update(self, options: Mapping[str, Any]) -> bool:
@@ -135,7 +132,7 @@ class ItemPage(QWidget):
 
         self.form.set_values(self.handle.options)
         self.name_edit.editingFinished.connect(self._rename)
-        for before, after in zip([self.name_edit, *header_buttons], header_buttons, strict=False):
+        for before, after in pairwise([self.name_edit, *header_buttons]):
             self.setTabOrder(before, after)
 
     def resizeEvent(self, event: Any) -> None:  # Qt override
@@ -201,8 +198,6 @@ class ItemPage(QWidget):
     def apply_form(self) -> bool:
         """Give the form's values to the service; show core's complaint in the form if any."""
         problem = self.form.problem()
-        if problem is None:
-            problem = self._validate(self.form.values())
         if problem is not None:
             self.form.show_error(problem)
             self.service.report(self.handle.name, problem)
@@ -211,3 +206,11 @@ class ItemPage(QWidget):
         if values != self.handle.options:
             return self._update(values)
         return True
+
+    def apply_valid_form(self) -> None:
+        """Give the form's values to the service if they are valid and differ (before the
+        workspace is saved); an invalid form is left for the person to fix."""
+        if self.form.isEnabled() and self.form.problem() is None:
+            values = self.form.values()
+            if values != self.handle.options:
+                self._update(values)

@@ -7,12 +7,13 @@ import textwrap
 from collections.abc import Collection
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -31,6 +32,25 @@ def first_free_name(prefix: str, handles: Collection[Any]) -> str:
     while f"{prefix} {number}" in names:
         number += 1
     return f"{prefix} {number}"
+
+
+def confirm_removal(parent: QWidget, name: str, consequence: str) -> bool:
+    """Ask before removing an item with a live connection: "Remove <name>?", saying what it
+    cuts; True if the person chose Remove. The box is the parent's child ``confirmRemoval``
+    (a test finds it there and presses a button)."""
+    box = QMessageBox(
+        QMessageBox.Icon.Warning,
+        f"Remove {name}?",
+        f"{consequence}\n\nRemove {name} anyway?",
+        QMessageBox.StandardButton.Cancel,
+        parent,
+    )
+    box.setObjectName("confirmRemoval")
+    remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    box.deleteLater()
+    return box.clickedButton() is remove
 
 
 class EmptyState(QWidget):
@@ -72,12 +92,7 @@ class EmptyState(QWidget):
 
 
 class ItemPanel(QWidget):
-    """List + pages. Subclasses add pages with ``add_page(item_id, label, page)``.
-
-    Signals: ``current_changed(str)`` — the id of the shown item ('' for none).
-    """
-
-    current_changed = Signal(str)
+    """List + pages. Subclasses add pages with ``add_page(item_id, label, page)``."""
 
     def __init__(self, noun: str, empty: EmptyState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -172,7 +187,6 @@ class ItemPanel(QWidget):
         if not self.pages:
             self.stack.setCurrentWidget(self.empty)
             self.remove_button.setEnabled(False)
-            self.current_changed.emit("")
 
     def set_label(self, item_id: str, label: str, tooltip: str = "") -> None:
         item = self._item(item_id)
@@ -183,11 +197,6 @@ class ItemPanel(QWidget):
     def current_id(self) -> str:
         item = self.list.currentItem()
         return item.data(ID_ROLE) if item is not None else ""
-
-    def show_item(self, item_id: str) -> None:
-        item = self._item(item_id)
-        if item is not None:
-            self.list.setCurrentItem(item)
 
     def _item(self, item_id: str) -> QListWidgetItem | None:
         for row in range(self.list.count()):
@@ -203,4 +212,3 @@ class ItemPanel(QWidget):
         page = self.pages.get(item_id)
         self.stack.setCurrentWidget(page if page is not None else self.empty)
         self.remove_button.setEnabled(page is not None)
-        self.current_changed.emit(item_id)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from ..engine.workspace import Workspace, WorkspaceError, default_path
+from ..engine.workspace import Workspace, WorkspaceError, config_dir, default_path
 from ..qt.service import WorkbenchService
 from .clients_panel import ClientsPanel
 from .elided_label import ElidedLabel
@@ -43,10 +43,15 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
+def window_settings() -> QSettings:
+    """The window's layout file, ``window.ini`` in the workbench's config folder."""
+    return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+
 class MainWindow(QMainWindow):
     """``MainWindow(service, settings=None, workspace_path=None, load_workspace=True)``.
 
-    ``settings``: where the layout is kept (default ``QSettings()`` of the application);
+    ``settings``: where the layout is kept (default ``window_settings()``);
     ``workspace_path``: the workspace file read at start and written at close (default
     ``workspace.default_path()``).
     """
@@ -61,7 +66,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.service = service
-        self.settings = settings if settings is not None else QSettings()
+        self.settings = settings if settings is not None else window_settings()
         self.workspace_path = Path(workspace_path) if workspace_path is not None else default_path()
         self.workspace = Workspace()
         self.library = service.messages
@@ -91,7 +96,8 @@ class MainWindow(QMainWindow):
         self.servers.empty_client.clicked.connect(self.new_client)
         self.clients.empty_server.clicked.connect(self.new_server)
         service.error_reported.connect(self.show_error)
-        notifier().message.connect(self._notified)
+        service.info_reported.connect(self.show_info)
+        notifier().attach(service)
         for signal in (
             service.server_added,
             service.server_removed,
@@ -202,7 +208,9 @@ class MainWindow(QMainWindow):
 
     def show_error(self, context: str, message: str = "") -> None:
         """Show an error in the status bar (kept until the next message; recent ones in the tooltip)."""
-        text = _sentence(with_labels(f"{context}: {message}" if message else context))
+        text = _sentence(
+            with_labels(f"{context}: {message}" if context and message else message or context)
+        )
         stamp = time.strftime("%H:%M:%S")
         self.errors.append(f"{stamp}  {text}")
         del self.errors[:-ERROR_HISTORY]
@@ -217,12 +225,6 @@ class MainWindow(QMainWindow):
         self.status_label.setText(_sentence(text))
         if self.errors:
             self.status_label.set_tooltip_extra("Recent problems:\n" + "\n".join(self.errors))
-
-    def _notified(self, text: str, is_error: bool) -> None:
-        if is_error:
-            self.show_error(text)
-        else:
-            self.show_info(text)
 
     def _server_state(self, server_id: str, state: str, text: str) -> None:
         if state in ("listening", "stopped") and server_id in self.service.servers:
@@ -256,9 +258,9 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(CLIENTS_TAB)
         return self.clients.new_client()
 
-    def new_client_to(self, host: str, port: int) -> str | None:
+    def new_client_to(self, server_id: str) -> str | None:
         self.tabs.setCurrentIndex(CLIENTS_TAB)
-        return self.clients.new_client(host, port)
+        return self.clients.new_client(server_id)
 
     def _press(self, server_button: str, client_button: str) -> bool:
         """Click the shown page's Start/Stop (server) or Open/Close (client) button, if it
@@ -291,26 +293,7 @@ class MainWindow(QMainWindow):
         saved and recent messages, and the window's layout."""
         for panel in (self.servers, self.clients):
             for page in panel.pages.values():
-                if page.form.isEnabled() and page.form.problem() is None:  # type: ignore[attr-defined]
-                    kind = "server" if panel is self.servers else "client"
-                    item_id = page.server_id if kind == "server" else page.client_id  # type: ignore[attr-defined]
-                    values = page.form.values()  # type: ignore[attr-defined]
-                    check = (
-                        self.service.validate_server_options
-                        if kind == "server"
-                        else self.service.validate_client_options
-                    )(values)
-                    handle = (
-                        self.service.server(item_id)
-                        if kind == "server"
-                        else self.service.client(item_id)
-                    )
-                    if check is None and values != handle.options:
-                        (
-                            self.service.update_server
-                            if kind == "server"
-                            else self.service.update_client
-                        )(item_id, values)
+                page.apply_valid_form()
         return self.service.to_workspace(self.workspace)
 
     def save_workspace(self, path: str | Path | None = None) -> asyncio.Future[bool] | bool:
@@ -325,7 +308,7 @@ class MainWindow(QMainWindow):
             try:
                 written = workspace.save(target)
             except WorkspaceError as exc:
-                self.show_error("Saving the workspace", str(exc))
+                self.service.report("Saving the workspace", str(exc))
                 return False
             self.show_info(f"Workspace saved to {written}")
             return True
@@ -334,7 +317,7 @@ class MainWindow(QMainWindow):
             try:
                 written = await asyncio.to_thread(workspace.save, target)
             except WorkspaceError as exc:
-                notifier().error(f"Saving the workspace: {exc}")
+                self.service.report("Saving the workspace", str(exc))
                 return False
             notifier().info(f"Workspace saved to {written}")
             return True
@@ -356,7 +339,7 @@ class MainWindow(QMainWindow):
             try:
                 workspace = Workspace.load(target)
             except WorkspaceError as exc:
-                self.show_error("Opening the workspace", str(exc))
+                self.service.report("Opening the workspace", str(exc))
                 return False
             self._apply_workspace(workspace, target)
             return True
@@ -367,7 +350,7 @@ class MainWindow(QMainWindow):
             try:
                 workspace = await asyncio.to_thread(Workspace.load, target)
             except WorkspaceError as exc:
-                notifier().error(f"Opening the workspace: {exc}")
+                self.service.report("Opening the workspace", str(exc))
                 return False
             if not isValid(self):
                 return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from core import supported_receive_types, supported_send_types
+from ..engine.options import supported_receive_types, supported_send_types
 
 DESCRIPTIONS = {
     "*/*": "anything: text frames as text, binary frames as bytes, nothing converted",

@@ -9,7 +9,6 @@ can say what is wrong before anything is started.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -28,8 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.options import CLIENT_OPTIONS, SERVER_OPTIONS, Option, parse
-
+from ..engine.options import CLIENT_OPTIONS, SERVER_OPTIONS, Option, refusal
 from .mime_chooser import MimeChooser
 
 #: Labels a person reads; options not listed get their name with spaces.
@@ -347,11 +345,7 @@ class OptionForm(QWidget):
 
     def problem(self) -> str | None:
         """Core's own complaint about the current values, or ``None`` when they are valid."""
-        try:
-            parse(self.owner, self.table, self.values(), {})
-        except (TypeError, ValueError) as exc:
-            return str(exc)
-        return None
+        return refusal(self.owner, self.values())
 
     def show_error(self, message: str, option: str | None = None) -> None:
         """Show ``message`` under the form (and focus the option it names, if given)."""
@@ -362,9 +356,6 @@ class OptionForm(QWidget):
 
     def _hide_error(self) -> None:
         self.error_label.hide()
-
-    def focus_widgets(self) -> Iterable[QWidget]:
-        return self.editors.values()
 
 
 def parse_headers(text: str) -> list[tuple[str, str]] | None:

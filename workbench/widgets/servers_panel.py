@@ -8,24 +8,18 @@ tasks the page never awaits) and follows its signals.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
-from PySide6.QtCore import QIdentityProxyModel, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
+    QInputDialog,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QSplitter,
-    QTableView,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -33,14 +27,14 @@ from PySide6.QtWidgets import (
 from ..qt.log_model import LogModel
 from ..qt.message_library import QtMessageLibrary
 from ..qt.service import WorkbenchService
-from ..qt.socket_model import COL_ADDRESS, COL_IN, COL_OUT, COL_SINCE, COL_STATE, SocketListModel
 from .composer import Composer
 from .item_page import ItemPage
-from .item_panel import EmptyState, ItemPanel, first_free_name
+from .item_panel import EmptyState, ItemPanel, confirm_removal, first_free_name
 from .log_view import LogView
 from .notify import notifier
 from .option_form import server_form
 from .settings_column import SettingsColumn
+from .socket_box import SocketsBox
 
 #: What a new server starts with: loopback only, any free port, and frames taken as they are
 #: (``*/*``) so JSON, text, images and bytes can all be tried on one socket; pick a strict
@@ -55,30 +49,11 @@ NEW_SERVER_OPTIONS = {
 AUTO_REPLY_CHOICES = (("Off", "off"), ("Echo each message", "echo"), ("Fixed reply", "fixed"))
 
 
-class _ShortHeaders(QIdentityProxyModel):
-    """The socket model with column titles that fit a narrow table (full ones as tooltips)."""
-
-    SHORT: ClassVar[dict[int, str]] = {COL_SINCE: "Since"}
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and section in self.SHORT
-        ):
-            return self.SHORT[section]
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
-            return self.sourceModel().headerData(section, orientation, Qt.ItemDataRole.DisplayRole)
-        return super().headerData(section, orientation, role)
-
-
 class ServerPage(ItemPage):
-    """Everything about one server. ``new_client_requested(host, port)`` asks the window for
+    """Everything about one server. ``new_client_requested(server_id)`` asks the window for
     a client aimed at this server."""
 
-    new_client_requested = Signal(str, int)
+    new_client_requested = Signal(str)
 
     EDITABLE_HINT = "Settings apply when the server starts."
     LOCKED_HINT = "Stop the server to change these settings."
@@ -121,76 +96,12 @@ class ServerPage(ItemPage):
         settings.add(self.form, 1)
 
         # -- sockets ------------------------------------------------------------------------
-        self.sockets = SocketListModel(service, server_id, self)
-        self.socket_table = QTableView()
-        self.socket_table.setObjectName("socketTable")
-        self.socket_headers = _ShortHeaders(self)
-        self.socket_headers.setSourceModel(self.sockets)
-        self.socket_table.setModel(self.socket_headers)
-        self.socket_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.socket_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.socket_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.socket_table.verticalHeader().hide()
-        self.socket_table.setShowGrid(False)
-        self.socket_table.setAlternatingRowColors(True)
-        self.socket_table.setWordWrap(False)
-        self.socket_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.socket_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        header_view = self.socket_table.horizontalHeader()
-        header_view.setStretchLastSection(True)
-        header_view.setHighlightSections(False)
-        for column, width in ((COL_ADDRESS, 108), (COL_SINCE, 62), (COL_IN, 54), (COL_OUT, 46)):
-            header_view.resizeSection(column, width)
-        header_view.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header_view.setSectionResizeMode(COL_STATE, QHeaderView.ResizeMode.Stretch)
-        self.sockets_empty = QLabel(
-            "No sockets yet. Start the server, then connect a client to it."
-        )
-        self.sockets_empty.setObjectName("emptyHint")
-        self.sockets_empty.setWordWrap(True)
-        self.log_button = QToolButton()
-        self.log_button.setText("Open log")
-        self.log_button.setToolTip(
-            "Show the selected socket's message log below (or double-click it)"
-        )
-        self.forget_button = QToolButton()
-        self.forget_button.setText("Forget closed")
-        self.forget_button.setObjectName("forgetClosedButton")
-        self.forget_button.setToolTip("Remove closed sockets and their logs from this list")
-        self.close_code = QSpinBox()
-        self.close_code.setObjectName("closeCode")
-        self.close_code.setRange(1000, 4999)
-        self.close_code.setValue(1000)
-        self.close_code.setToolTip(
-            "Close code: 1000 (normal) or 3000–4999 (your application's own)"
-        )
-        self.close_reason = QLineEdit()
-        self.close_reason.setObjectName("closeReason")
-        self.close_reason.setPlaceholderText("reason")
-        self.close_reason.setMinimumWidth(60)
-        self.close_button = QToolButton()
-        self.close_button.setText("Close")
-        self.close_button.setObjectName("closeSocketButton")
-        self.close_button.setToolTip("Close the selected socket with this code and reason")
-        actions = QHBoxLayout()
-        actions.setContentsMargins(0, 0, 0, 0)
-        actions.addWidget(self.log_button)
-        actions.addWidget(self.forget_button)
-        actions.addStretch(1)
-        closing = QHBoxLayout()
-        closing.setContentsMargins(0, 0, 0, 0)
-        code_label = QLabel("Close with code")
-        code_label.setBuddy(self.close_code)
-        closing.addWidget(code_label)
-        closing.addWidget(self.close_code)
-        closing.addWidget(self.close_reason, 1)
-        closing.addWidget(self.close_button)
-        sockets_box = QGroupBox("Connected sockets")
-        sockets_layout = QVBoxLayout(sockets_box)
-        sockets_layout.addWidget(self.socket_table, 1)
-        sockets_layout.addWidget(self.sockets_empty)
-        sockets_layout.addLayout(actions)
-        sockets_layout.addLayout(closing)
+        self.socket_box = SocketsBox(service, server_id, self)
+        box = self.socket_box
+        self.sockets, self.socket_table = box.sockets, box.table
+        self.log_button, self.forget_button = box.log_button, box.forget_button
+        self.close_code, self.close_reason = box.close_code, box.close_reason
+        self.close_button = box.close_button
 
         # -- composer -----------------------------------------------------------------------
         self.composer = Composer(library)
@@ -212,7 +123,7 @@ class ServerPage(ItemPage):
         self._add_log_tab(server_id, "Server events")
 
         top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(sockets_box)
+        top.addWidget(self.socket_box)
         top.addWidget(send_box)
         top.setStretchFactor(0, 6)
         top.setStretchFactor(1, 5)
@@ -261,9 +172,6 @@ class ServerPage(ItemPage):
     def handle(self) -> Any:
         return self.service.server(self.server_id)
 
-    def _validate(self, options: Mapping[str, Any]) -> str | None:
-        return self.service.validate_server_options(options)
-
     def _update(self, options: Mapping[str, Any]) -> bool:
         return self.service.update_server(self.server_id, options)
 
@@ -299,9 +207,30 @@ class ServerPage(ItemPage):
     # -- actions --------------------------------------------------------------------------------
 
     def start(self) -> None:
+        if self.handle.secret_missing and not self.ask_pfx_password():
+            return
         if self.apply_form():
             self.composer.set_send_type(self.handle.send_type)
             self.service.start_server(self.server_id)
+
+    def ask_pfx_password(self) -> bool:
+        """Ask for the PFX password the keyring did not keep (a dialog named
+        ``askPfxPassword``) and put it in the form; False if the person cancelled."""
+        password = self.form.editors["pfx_key_cert_password"]
+        if password.text():  # type: ignore[attr-defined]
+            return True
+        dialog = QInputDialog(self)
+        dialog.setObjectName("askPfxPassword")
+        dialog.setWindowTitle(f"PFX password of {self.handle.name}")
+        dialog.setLabelText(
+            "The password of the PFX file is not kept without a system keyring. Type it:"
+        )
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+        accepted = dialog.exec() == QInputDialog.DialogCode.Accepted and dialog.textValue()
+        dialog.deleteLater()
+        if accepted:
+            password.setText(dialog.textValue())  # type: ignore[attr-defined]
+        return bool(accepted)
 
     def stop(self) -> None:
         self.service.stop_server(self.server_id)
@@ -324,37 +253,27 @@ class ServerPage(ItemPage):
             self.apply_auto_reply()
 
     def _new_client(self) -> None:
-        handle = self.handle
-        if handle.port:
-            host = handle.host if handle.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
-            self.new_client_requested.emit(host, handle.port)
+        if self.handle.port:
+            self.new_client_requested.emit(self.server_id)
 
     # -- sockets -----------------------------------------------------------------------------------
 
     def selected_socket(self) -> str | None:
-        rows = self.socket_table.selectionModel().selectedRows()
-        return self.sockets.socket_id(rows[0].row()) if rows else None
+        return self.socket_box.selected_socket()
 
     def select_socket(self, socket_id: str) -> None:
-        row = self.sockets.row_of(socket_id)
-        if row is not None:
-            self.socket_table.selectRow(row)
+        self.socket_box.select_socket(socket_id)
 
     def _sockets_changed(self, *_: Any) -> None:
-        has_rows = self.sockets.rowCount() > 0
-        self.sockets_empty.setVisible(not has_rows)
         handle = self.handle if self.server_id in self.service.servers else None
-        if handle is not None and handle.state == "listening" and handle.port:
-            self.sockets_empty.setText(
-                f"No sockets yet. Connect a client to ws://{handle.host}:{handle.port}/ — "
-                "“New client to it” makes one."
-            )
-        else:
-            self.sockets_empty.setText(
-                "No sockets yet. Start the server, then connect a client to it."
-            )
-        if has_rows and self.selected_socket() is None:
-            self.socket_table.selectRow(self.sockets.rowCount() - 1)
+        listening = handle is not None and handle.state == "listening" and handle.port
+        self.socket_box.show_hint(
+            f"No sockets yet. Connect a client to {'wss' if handle.uses_tls else 'ws'}://"
+            f"{handle.host}:{handle.port}/ — "
+            "“New client to it” makes one."
+            if listening and handle is not None
+            else "No sockets yet. Start the server, then connect a client to it."
+        )
         self._update_actions()
 
     def _update_actions(self, *_: Any) -> None:
@@ -453,7 +372,7 @@ class ServerPage(ItemPage):
 class ServersPanel(ItemPanel):
     """All servers of the workspace; follows ``server_added`` / ``server_removed``."""
 
-    new_client_requested = Signal(str, int)
+    new_client_requested = Signal(str)
 
     def __init__(
         self, service: WorkbenchService, library: QtMessageLibrary, parent: QWidget | None = None
@@ -489,8 +408,18 @@ class ServersPanel(ItemPanel):
 
     def remove_current(self) -> None:
         server_id = self.current_id()
-        if server_id:
-            self.service.remove_server(server_id)
+        if not server_id:
+            return
+        handle = self.service.server(server_id)
+        live = len(handle.open_sockets)
+        if live and not confirm_removal(
+            self,
+            handle.name,
+            f"{handle.name} has {live} open connection{'s' if live != 1 else ''}; "
+            "removing it closes them and forgets their logs.",
+        ):
+            return
+        self.service.remove_server(server_id)
 
     def page(self, server_id: str) -> ServerPage:
         return self.pages[server_id]  # type: ignore[return-value]

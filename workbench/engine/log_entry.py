@@ -300,8 +300,9 @@ def row_from_record(record: dict[str, Any]) -> Row:
 
 def row_preview(row: Row) -> str:
     """``LogEntry.preview`` for a stored ``Row``."""
-    if row[7] is not None:
-        return row[7]
+    preview: str | None = row[7]
+    if preview is not None:
+        return preview
     if row[5] is None:
         return _one_line(row[6], PREVIEW_CHARS)
     return make_preview(row[3], row[5])
@@ -325,8 +326,8 @@ def sniff_label(raw: str | bytes | None) -> str:
     if raw is None:
         return ""
     if isinstance(raw, str):
-        head = raw[:64].lstrip()
-        return "JSON text" if head[:1] in ("{", "[") else "text"
+        start = raw[:64].lstrip()
+        return "JSON text" if start[:1] in ("{", "[") else "text"
     head = bytes(raw[:12])
     for magic, label in _MAGIC:
         if head.startswith(magic):
@@ -339,11 +340,13 @@ def sniff_label(raw: str | bytes | None) -> str:
 def row_type_label(row: Row) -> str:
     """The Type column of a stored ``Row``: the MIME type of a message (for ``*/*``, what
     the payload looks like, e.g. "*/* · PNG image"), the kind of an event."""
-    if row[2] != MESSAGE:
-        return row[2]
-    if row[3] == "*/*":
+    kind: str = row[2]
+    mime: str = row[3]
+    if kind != MESSAGE:
+        return kind
+    if mime == "*/*":
         return f"*/* · {sniff_label(row[5])}"
-    return row[3]
+    return mime
 
 
 _INTERNED: dict[str, str] = {s: s for s in (*DIRECTIONS, *KINDS)}
@@ -376,4 +379,5 @@ ROW_OVERHEAD: Final = 200
 
 def row_cost(row: Row) -> int:
     """Estimated memory of a stored ``Row`` in bytes: what a log's byte cap counts."""
-    return ROW_OVERHEAD + row[4] + len(row[6])
+    size: int = row[4]
+    return ROW_OVERHEAD + size + len(row[6])

@@ -8,11 +8,13 @@ import json
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
+from shiboken6 import isValid
 
 from workbench.engine.jsonl import export_jsonl, import_jsonl
 from workbench.engine.log_store import IN, OUT, LogStore
 from workbench.qt.log_model import LogModel
-from workbench.widgets.log_view import LogView, LogViewerDialog, open_log_viewer
+from workbench.widgets.log_view import LogView
+from workbench.widgets.log_viewer import LogViewerDialog, open_log_viewer
 from workbench.widgets.notify import notifier
 
 
@@ -127,7 +129,10 @@ def test_dropped_counter_at_the_cap(qtbot):
         store.log_message(IN, "text/plain", str(index))
     qtbot.waitUntil(lambda: not view.dropped_label.isHidden(), timeout=2000)
     assert model.rowCount() == 10
-    assert view.dropped_label.text().startswith("15 oldest rows dropped from view")
+    assert view.dropped_label.text() == "15 oldest rows dropped"
+    assert "newest 10 rows and at most 128 MiB" in view.dropped_label.toolTip()
+    # However long the count, the label never asks for more width (it widened the window).
+    assert view.dropped_label.sizePolicy().horizontalPolicy().name == "Ignored"
     assert view.counters.text() == "25 received · 0 sent · 0 events"
 
 
@@ -162,15 +167,16 @@ def test_export_import_round_trip(qtbot, view, tmp_path, said, run):
     assert dialog.view.detail.tabs.currentIndex() == dialog.view.detail.image_index
 
 
-def test_import_reports_bad_lines(qtbot, tmp_path, said):
+def test_import_reports_bad_lines(qtbot, tmp_path, said, wait_for):
     path = tmp_path / "mixed.jsonl"
     good = _filled_store()
     export_jsonl(good, path)
     with open(path, "a", encoding="utf-8") as handle:
         handle.write("not json\n")
     messages = said
-    dialog = open_log_viewer(path)
+    dialog = open_log_viewer(path)  # on the running loop: streamed
     qtbot.addWidget(dialog)
+    wait_for(dialog.import_task.done, what="the import")
     assert len(dialog.model.store) == 6
     assert messages[-1] == (
         "Opened 6 rows from mixed.jsonl; skipped 1 unreadable line "
@@ -179,8 +185,11 @@ def test_import_reports_bad_lines(qtbot, tmp_path, said):
     )
     junk = tmp_path / "junk.jsonl"
     junk.write_text("hello\n")
-    assert open_log_viewer(junk) is None
+    refused = open_log_viewer(junk)
+    task = refused.import_task
+    wait_for(task.done, what="the refusal")
     assert messages[-1][1] is True and "is not a WebSocket Workbench log" in messages[-1][0]
+    wait_for(lambda: not isValid(refused), what="the window to close and go")
 
 
 def test_ctrl_c_copies_the_selected_payload(qtbot, view):
@@ -192,3 +201,83 @@ def test_ctrl_c_copies_the_selected_payload(qtbot, view):
     assert QGuiApplication.clipboard().text() == "pong from the server"
     view.select_row(4)
     assert view.copy_selected() == "00 01 fe"
+
+
+def _big_log(tmp_path, rows: int = 20_000):
+    store = LogStore(capacity=rows, name="big")
+    for n in range(rows):
+        store.log_message(IN, "application/json", f'{{"n": {n}, "pad": "{"x" * 40}"}}')
+    path = tmp_path / "big.jsonl"
+    export_jsonl(store, path)
+    return path
+
+
+def test_import_streams_into_the_viewer_with_a_progress_bar(qloop, qtbot, wait_for, tmp_path):
+    path = _big_log(tmp_path)
+    dialog = open_log_viewer(path)
+    qtbot.addWidget(dialog)
+    assert dialog.import_bar.isVisible() and dialog.cancel_button.isVisible()
+    values: list[int] = []
+    dialog.progress.valueChanged.connect(values.append)
+    task = dialog.import_task
+    wait_for(task.done, what="the import")
+    assert len(dialog.model.store) == 20_000 and task.result().skipped == []
+    assert values == sorted(values) and values[-1] == 1000 and len(values) >= 2  # 2 MB: slices
+    assert not dialog.import_bar.isVisible()
+    assert "big.jsonl" in dialog.about.text() and "exported" in dialog.about.text()
+    wait_for(lambda: dialog.model.rowCount() == 20_000, what="the rows in the view")
+
+
+def test_cancel_stops_the_import_and_keeps_what_was_read(qloop, qtbot, wait_for, tmp_path):
+    path = _big_log(tmp_path)
+    dialog = LogViewerDialog(LogStore(name="big (imported)"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    task = dialog.import_file(path, slice_bytes=8 * 1024)  # ~300 slices
+    wait_for(lambda: dialog.progress.value() > 0, what="the first slice")
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    wait_for(task.done, what="the import to stop")
+    assert task.cancelled()
+    assert 0 < len(dialog.model.store) < 20_000
+    assert not dialog.import_bar.isVisible()
+    assert "import cancelled after" in dialog.about.text()
+
+
+def test_closing_the_viewer_frees_its_model_and_store(qloop, qtbot, wait_for, tmp_path):
+    import gc
+    import weakref
+
+    path = _big_log(tmp_path, rows=50)
+    dialog = open_log_viewer(path)
+    wait_for(dialog.import_task.done, what="the import")
+    refs = [weakref.ref(dialog.model), weakref.ref(dialog.model.store), weakref.ref(dialog)]
+    dialog.close()  # WA_DeleteOnClose
+    del dialog
+    for _ in range(100):
+        qtbot.wait(20)
+        gc.collect()
+        if all(ref() is None for ref in refs):
+            break
+    assert [ref() is None for ref in refs] == [True, True, True]
+
+
+def test_export_leaves_out_secret_headers_unless_asked(qtbot, tmp_path):
+    store = LogStore(name="c")
+    store.log_event(
+        "handshake",
+        "GET / (request headers)\nHost: 127.0.0.1\nAuthorization: Bearer s3cret\n"
+        "cookie: session=abc\n\nHTTP 101 (response headers)\nSet-Cookie: id=42",
+    )
+    view = LogView(LogModel(store))
+    qtbot.addWidget(view)
+    redacted, full = tmp_path / "redacted.jsonl", tmp_path / "full.jsonl"
+    assert view.export_to(redacted) == 1  # the default: redacted
+    assert view.export_to(full, redact=False) == 1
+    text = redacted.read_text(encoding="utf-8")
+    assert "s3cret" not in text and "session=abc" not in text and "id=42" not in text
+    detail = import_jsonl(redacted).store[0].detail
+    assert "Authorization: [redacted]" in detail and "cookie: [redacted]" in detail
+    assert "Set-Cookie: [redacted]" in detail and "Host: 127.0.0.1" in detail
+    assert json.loads(text.splitlines()[0])["redacted"] is True
+    assert import_jsonl(full).store[0].detail == store[0].detail
+    assert "with secrets" in view.export_secrets_action.text()

@@ -543,6 +543,47 @@ def test_forget_closed_sockets_and_their_log_tabs(qtbot, window, service, wait_f
     assert not page.forget_button.isEnabled()
 
 
+def _collected(qtbot, ref, timeout: float = WAIT) -> bool:
+    """Let Qt run its deferred deletes (a nested event loop does) and Python its GC until
+    ``ref``'s object is gone or ``timeout`` passed; True if it is gone."""
+    import gc
+
+    for _ in range(int(timeout / 0.02)):
+        qtbot.wait(20)
+        gc.collect()
+        if ref() is None:
+            return True
+    return False
+
+
+def test_closing_a_log_tab_frees_its_model_and_forgetting_frees_the_store(
+    qtbot, window, service, wait_for
+):
+    import weakref
+
+    from PySide6.QtCore import QTimer
+
+    _server_id, page = start_server(qtbot, window, wait_for)
+    _client_id, client = open_client_to(qtbot, window, page, wait_for)
+    window.tabs.setCurrentIndex(SERVERS_TAB)
+    socket_id = page.sockets.socket_id(0)
+    page.select_socket(socket_id)
+    click(qtbot, page.log_button)
+    view = page.log_views[socket_id]
+    model_ref = weakref.ref(view.model)
+    store_ref = weakref.ref(view.model.store)
+    timers_with_tab = len(page.findChildren(QTimer))
+    page.logs.tabCloseRequested.emit(page.logs.indexOf(view))
+    del view
+    assert _collected(qtbot, model_ref), "the closed tab's log model was not freed"
+    assert len(page.findChildren(QTimer)) < timers_with_tab  # its tick timer went with it
+    assert store_ref() is not None  # the socket is still there: its log goes on
+    click(qtbot, client.close_button)
+    wait_for(lambda: page.forget_button.isEnabled(), WAIT, "the socket to be closed")
+    click(qtbot, page.forget_button)
+    assert _collected(qtbot, store_ref), "the forgotten socket's log store was not freed"
+
+
 def test_everything_fits_a_1280_by_800_screen(qtbot, window, wait_for):
     """Every page, in its widest state (settings shown, image editor with its file info),
     must fit 1280x800: a minimum size above it would push buttons off the screen."""
@@ -562,6 +603,168 @@ def test_everything_fits_a_1280_by_800_screen(qtbot, window, wait_for):
     wait_for(lambda: window.width() == 1280, WAIT, "the resize")
     assert server.start_button.isVisible() and server.stop_button.isVisible()
     assert server.start_button.mapTo(window, server.start_button.rect().bottomRight()).x() <= 1280
+
+
+def test_workspace_files_are_read_and_written_on_a_worker_thread(
+    qtbot, window, run, monkeypatch, tmp_path
+):
+    import asyncio
+    import threading
+
+    from workbench.engine.workspace import Workspace
+
+    threads: list[threading.Thread] = []
+    real_save, real_load = Workspace.save, Workspace.load.__func__
+
+    def save(self, path=None):
+        threads.append(threading.current_thread())
+        return real_save(self, path)
+
+    def load(cls, path=None):
+        threads.append(threading.current_thread())
+        return real_load(cls, path)
+
+    monkeypatch.setattr(Workspace, "save", save)
+    monkeypatch.setattr(Workspace, "load", classmethod(load))
+    click(qtbot, window.servers.empty_new)
+    target = tmp_path / "elsewhere.json"
+    saving = window.save_workspace(target)
+    assert isinstance(saving, asyncio.Future)
+    assert run(saving) is True and target.is_file()
+    assert window.status_label.text() == f"Workspace saved to {target}"
+    loading = window.load_workspace_file(target)
+    assert run(loading) is True
+    assert window.status_label.text() == "Opened the workspace elsewhere.json: 1 server"
+    assert len(threads) == 2 and threading.main_thread() not in threads
+
+
+def test_everything_fits_a_1024_by_768_screen(qtbot, window, service, wait_for):
+    """At 1024x768 the window grew to 1229 px and Start, Send, Broadcast and Export sat off
+    the screen. In the widest states (settings shown, the image editor, a log that dropped
+    rows) the minimum must fit, and the buttons must be inside the window."""
+    from workbench.engine.log_store import IN
+
+    window.resize(1024, 768)
+    click(qtbot, window.servers.empty_new)
+    server = window.servers.page(window.servers.current_id())
+    server.composer.set_compose_as("image")
+    window.tabs.setCurrentIndex(CLIENTS_TAB)
+    click(qtbot, window.clients.empty_new)
+    client = window.clients.page(window.clients.current_id())
+    client.composer.set_compose_as("bytes")
+    store = service.log(server.server_id)
+    for _ in range(store.capacity + 123_456):  # a long "rows dropped" label
+        store.add_message(IN, "text/plain", "x")
+    for tab in (SERVERS_TAB, CLIENTS_TAB):
+        window.tabs.setCurrentIndex(tab)
+        qtbot.wait(100)  # the log model's tick shows the dropped rows
+        hint = window.minimumSizeHint()
+        assert hint.width() <= 1024 and hint.height() <= 768, (tab, hint)
+    window.tabs.setCurrentIndex(SERVERS_TAB)
+    wait_for(lambda: window.width() == 1024 and window.height() == 768, WAIT, "the resize")
+    assert server.top_area.currentWidget() is server.top_tabs  # sockets | Send as tabs
+    view = server.log_views[server.server_id]
+    assert "123,456 oldest rows dropped" in view.dropped_label.text()
+    buttons = [server.start_button, server.stop_button, view.export_button]
+    server.top_tabs.setCurrentIndex(1)
+    buttons += [server.composer.send_button, server.broadcast_button]
+    for button in buttons:
+        assert button.isVisible(), button.text()
+        corner = button.mapTo(window, button.rect().bottomRight())
+        assert corner.x() <= 1024 and corner.y() <= 768, (button.text(), corner)
+    server.settings_toggle.setChecked(False)  # settings folded: side by side again
+    wait_for(lambda: server.top_area.currentWidget() is server.top, WAIT, "side by side")
+    assert server.composer.send_button.isVisible() and window.width() == 1024
+
+
+def test_splitter_positions_inside_the_pages_are_kept(qtbot, service, settings, tmp_path):
+    first = MainWindow(service, settings=settings, workspace_path=tmp_path / "w.json")
+    qtbot.addWidget(first)
+    first.resize(1280, 800)
+    first.show()
+    qtbot.waitExposed(first)
+    click(qtbot, first.servers.empty_new)
+    page = first.servers.page(first.servers.current_id())
+    total = sum(page.right.sizes())
+    default = page.right.sizes()
+    page.right.setSizes([total - 300, 300])  # a tall top, a short log
+    wanted = page.right.sizes()
+    assert wanted[0] > default[0] + 40, (wanted, default)
+    first.save_layout()
+    second = MainWindow(service, settings=settings, workspace_path=tmp_path / "w.json")
+    qtbot.addWidget(second)
+    second.resize(1280, 800)
+    second.show()
+    qtbot.waitExposed(second)
+    click(qtbot, second.servers.empty_new)  # a page made after the layout was restored
+    again = second.servers.page(second.servers.current_id())
+    qtbot.waitUntil(lambda: sum(again.right.sizes()) > 0, timeout=2000)
+    sizes = again.right.sizes()
+    assert abs(sizes[0] / sum(sizes) - wanted[0] / sum(wanted)) < 0.05, (sizes, wanted)
+    assert sizes[0] > default[0] + 40  # not the default 2 : 3 split
+
+
+def test_f5_starts_and_shift_f5_stops_the_shown_item(qtbot, window, service, wait_for):
+    click(qtbot, window.servers.empty_new)
+    server_id = window.servers.current_id()
+    assert window.start_action.shortcut().toString() == "F5"
+    assert window.stop_action.shortcut().toString() == "Shift+F5"
+    window.activateWindow()
+    qtbot.keyClick(window.servers.page(server_id).name_edit, Qt.Key.Key_F5)
+    wait_for(lambda: service.server(server_id).state == "listening", WAIT, "F5 to start it")
+    qtbot.keyClick(
+        window.servers.page(server_id).name_edit, Qt.Key.Key_F5, Qt.KeyboardModifier.ShiftModifier
+    )
+    wait_for(lambda: service.server(server_id).state == "stopped", WAIT, "Shift+F5 to stop it")
+    window.tabs.setCurrentIndex(CLIENTS_TAB)
+    assert window.start_action.isEnabled() and window._press("start_button", "open_button") is False
+
+
+def test_a_long_error_is_whole_on_hover_and_does_not_widen_the_window(qtbot, window):
+    before = window.minimumSizeHint().width()
+    long = "could not connect to ws://127.0.0.1:1/ " + "because of a very long reason " * 30
+    window.show_error("Client 1", long.strip())
+    assert window.minimumSizeHint().width() == before
+    label = window.status_label
+    assert label.text().startswith("⚠ Client 1: could not connect") and label.text().endswith(
+        "reason"
+    )
+    assert label.is_elided()  # cut on the screen with "…"
+    assert label.toolTip().startswith(label.text())  # the whole text on hover
+    assert "Recent problems:" in label.toolTip()
+
+
+def test_keyboard_focus_is_visible(qtbot, window):
+    from PySide6.QtWidgets import QApplication
+
+    from workbench.widgets.resources import style_sheet
+
+    QApplication.instance().setStyleSheet(style_sheet())
+    try:
+        click(qtbot, window.servers.empty_new)
+        button = window.servers.page(window.servers.current_id()).start_button
+        window.activateWindow()
+        button.clearFocus()
+        qtbot.wait(20)
+        plain = button.grab().toImage()
+        button.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.waitUntil(button.hasFocus, timeout=2000)
+        qtbot.wait(20)
+        ringed = button.grab().toImage()
+
+        def amber(image) -> int:
+            return sum(
+                1
+                for x in range(image.width())
+                for y in range(image.height())
+                if image.pixelColor(x, y).red() > 200
+                and 120 < image.pixelColor(x, y).green() < 190
+                and image.pixelColor(x, y).blue() < 60
+            )
+
+        assert amber(plain) == 0 and amber(ringed) > 2 * (button.width() + button.height())
+    finally:
+        QApplication.instance().setStyleSheet("")
 
 
 def test_removing_a_server_with_open_sockets_asks_and_cancel_keeps_it(

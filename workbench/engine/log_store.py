@@ -1,9 +1,10 @@
-"""The per-socket message log: a bounded, Qt-free store of ``LogEntry`` rows.
+"""The per-socket message log: a Qt-free store of ``LogEntry`` rows bounded by rows and bytes.
 
 One ``LogStore`` per socket (each client, each server-side socket, and one per server for its
-own lifecycle). The service appends to it from core events; ``workbench.log_model.LogModel``
+own lifecycle). The service appends to it from core events; ``workbench.qt.log_model.LogModel``
 adapts it to Qt. Nothing here imports Qt, so the store is tested and benchmarked as plain
-Python.
+Python. This module is the log's public face: it re-exports the row vocabulary of
+``log_entry`` (``LogEntry``, ``IN``, ``MESSAGE``, ...) and ``LogFilter``.
 
 Rows are addressed two ways:
 
@@ -13,31 +14,58 @@ Rows are addressed two ways:
   ``len(store) == end_seq - first_seq`` and ``dropped == first_seq - cleared``. A model keeps
   the seq range it has shown to its views and catches up on a timer (see ``LogModel``).
 
-When ``len(store)`` reaches ``capacity``, each append evicts the oldest row and increments
-``dropped``; ``clear()`` empties the view without counting as dropped. The totals
-(``messages_in``, ``messages_out``, ``bytes_in``, ``bytes_out``, ``events``) count every entry
-ever appended, evicted or cleared ones included: they "stay right".
+Two caps bound a log: ``capacity`` rows and ``byte_capacity`` bytes (``stored_bytes``: the
+estimated memory of the visible rows, payload plus ``ROW_OVERHEAD`` each, see ``row_cost``).
+Each append evicts the oldest rows until both hold again (the newest row always stays, even
+when it alone exceeds the byte cap) and counts them in ``dropped``; ``clear()`` empties the
+view without counting as dropped. The totals (``messages_in``, ``messages_out``,
+``bytes_in``, ``bytes_out``, ``events``) count every entry ever appended, evicted or cleared
+ones included: they "stay right".
 
-Memory and pauses: the store keeps each entry as a plain tuple (``Row``) that shares its
-direction/kind/MIME strings, holds the payload once (the raw frame, ``str`` or ``bytes``) and
-decodes the value lazily; previews of messages are computed on demand. Rows are grouped in
-tuples of ``CHUNK`` rows; such tuples of plain values are not tracked by the garbage
-collector, so a million rows add no GC pauses. ``LogEntry`` objects (slotted) are made on
-access. Cost: ~145 bytes per row plus the payload; the flood benchmark measures ~250 bytes
-of RSS per small JSON message.
+Storage: rows are grouped in tuples (chunks) of at most ``CHUNK`` rows and about
+``byte_capacity // SEAL_PARTS`` bytes. Such tuples of plain values are not tracked by the
+garbage collector, so a million rows add no GC pauses. An evicted row is freed with its
+chunk, so memory stays within the caps plus one chunk: for the default caps at most
+``DEFAULT_BYTE_CAPACITY * (1 + 1 / SEAL_PARTS)`` plus one message, whatever the message size.
 """
 
 from __future__ import annotations
 
-import base64
+import bisect
 import time as _time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any, Final
+
+from .log_entry import (
+    CLOSE,
+    CONNECTING,
+    DIRECTIONS,
+    ERROR,
+    EVENT,
+    HANDSHAKE,
+    IN,
+    INFO,
+    KINDS,
+    MESSAGE,
+    OPEN,
+    OUT,
+    PREVIEW_CHARS,
+    ROW_OVERHEAD,
+    LogEntry,
+    Row,
+    make_preview,
+    row_from_record,
+    row_preview,
+    row_to_record,
+    row_type_label,
+    sniff_label,
+)
+from .log_filter import LogFilter
 
 __all__ = [
     "CLOSE",
     "CONNECTING",
+    "DEFAULT_BYTE_CAPACITY",
     "DEFAULT_CAPACITY",
     "DIRECTIONS",
     "ERROR",
@@ -62,410 +90,61 @@ __all__ = [
     "sniff_label",
 ]
 
-# Directions (interned module constants: entries share them).
-IN: Final = "in"
-OUT: Final = "out"
-EVENT: Final = "event"
-DIRECTIONS: Final = (IN, OUT, EVENT)
-
-# Kinds.
-MESSAGE: Final = "message"
-OPEN: Final = "open"
-CLOSE: Final = "close"
-ERROR: Final = "error"
-HANDSHAKE: Final = "handshake"
-CONNECTING: Final = "connecting"
-INFO: Final = "info"  # anything else worth a line: listening, stopped, auto-reply set...
-KINDS: Final = (MESSAGE, OPEN, CLOSE, ERROR, HANDSHAKE, CONNECTING, INFO)
-
 DEFAULT_CAPACITY: Final = 100_000
-#: Rows per storage chunk of a LogStore (see ``LogStore._chunks``).
+#: 128 MiB per log: a laptop with 8 GB holds a few dozen full logs next to everything else.
+#: 100,000 small messages (~25 MB) stay within it; of 1 MiB messages it keeps the newest ~127.
+DEFAULT_BYTE_CAPACITY: Final = 128 * 1024 * 1024
+#: Most rows per storage chunk.
 CHUNK: Final = 1024
-#: Longest preview kept or computed, in characters.
-PREVIEW_CHARS: Final = 120
+#: A chunk is closed once it holds ``byte_capacity // SEAL_PARTS`` bytes: what eviction can
+#: keep in memory beyond the byte cap (rows of a chunk are freed together).
+SEAL_PARTS: Final = 16
 
-_UNSET: Any = object()
 _now = _time.time
 
 
-def make_preview(mime: str, raw: str | bytes | None, limit: int = PREVIEW_CHARS) -> str:
-    """A one-line preview of a payload: text as text, binary as a hex prefix.
-
-    Text frames (``str``) are shown as their text; binary frames of a text or JSON type are
-    decoded as UTF-8 when they are valid; other binary frames show ``"<n bytes> 89 50 4e ..."``
-    (images name their type). Newlines and tabs become spaces; at most ``limit`` characters.
-    """
-    if raw is None:
-        return ""
-    if isinstance(raw, bytes | bytearray | memoryview):
-        raw = bytes(raw)
-        if mime == "application/json" or mime.startswith("text/"):
-            try:
-                text = raw[: limit * 4].decode("utf-8")
-            except UnicodeDecodeError:
-                text = None
-            if text is not None:
-                return _one_line(text, limit)
-        head = raw[: max(1, limit // 3 - 4)].hex(" ")
-        label = f"{mime} " if mime.startswith("image/") else ""
-        return _one_line(f"<{label}{len(raw)} bytes> {head}", limit)
-    return _one_line(raw, limit)
-
-
-def _one_line(text: str, limit: int) -> str:
-    text = text[: limit + 1]
-    if "\n" in text or "\r" in text or "\t" in text:
-        text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text
-
-
-#: How the store keeps an entry: an exact tuple ``(time, direction, kind, mime, size, raw,
-#: detail, preview or None, value or None)``. Tuples whose items are all atomic (str, bytes,
-#: float, int, None) are untracked by Python's cyclic garbage collector, so a log of a million
-#: rows adds nothing to the cost of a full collection (slotted objects would: measured 150 ms
-#: pauses of the UI loop at 1,000,000 rows). ``LogEntry`` objects are made on access.
-Row = tuple[Any, ...]
-
-
-class LogEntry:
-    """One row of a log: a message (in/out) or a lifecycle event.
-
-    Attributes:
-        time: seconds since the epoch (``time.time()``) when it was logged.
-        direction: ``"in"``, ``"out"`` or ``"event"``.
-        kind: ``"message"``, ``"open"``, ``"close"``, ``"error"``, ``"handshake"``,
-            ``"connecting"`` or ``"info"``.
-        mime: the MIME type the payload was sent/received as ("" for events).
-        size: payload size in bytes (UTF-8 length for a text frame; 0 for events).
-        raw: the payload as it travelled (``str`` for a text frame, ``bytes`` for binary),
-            or None for events.
-        detail: free text for events: close code and reason, handshake headers, the error in
-            plain words; empty for messages unless the message did not decode.
-        preview: (property) a short one-line text for the table.
-        value: (property) the payload converted per ``mime`` (JSON -> Python objects, text ->
-            str, image -> ``PIL.Image``, bytes -> bytes), decoded on each access (not cached,
-            to keep the log lean); falls back to ``raw`` when it does not convert. Entries
-            that were given an explicit value (events carrying data) return it.
-        is_text: (property) True when ``raw`` is a ``str`` (a text frame).
-    """
-
-    __slots__ = ("_preview", "_value", "detail", "direction", "kind", "mime", "raw", "size", "time")
-
-    def __init__(
-        self,
-        direction: str,
-        kind: str,
-        *,
-        mime: str = "",
-        raw: str | bytes | None = None,
-        size: int | None = None,
-        detail: str = "",
-        preview: str | None = None,
-        value: Any = _UNSET,
-        time: float | None = None,
-    ) -> None:
-        self.time = _time.time() if time is None else time
-        self.direction = direction
-        self.kind = kind
-        self.mime = mime
-        self.raw = raw
-        if size is None:
-            size = payload_size(raw)
-        self.size = size
-        self.detail = detail
-        self._preview = preview
-        self._value = value
-
-    def __repr__(self) -> str:
-        return f"<LogEntry {self.direction} {self.kind} {self.mime} {self.size}B {self.preview!r}>"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, LogEntry):
-            return NotImplemented
-        return self.as_row() == other.as_row()
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def as_row(self) -> Row:
-        """The entry as the plain tuple the store keeps (see ``Row``)."""
-        return (
-            self.time,
-            self.direction,
-            self.kind,
-            self.mime,
-            self.size,
-            self.raw,
-            self.detail,
-            self._preview,
-            None if self._value is _UNSET else self._value,
-        )
-
-    @classmethod
-    def from_row(cls, row: Row) -> LogEntry:
-        """An entry viewing a stored row (a new object each time; equal rows compare equal)."""
-        entry = cls.__new__(cls)
-        (
-            entry.time,
-            entry.direction,
-            entry.kind,
-            entry.mime,
-            entry.size,
-            entry.raw,
-            entry.detail,
-            entry._preview,
-            value,
-        ) = row
-        entry._value = _UNSET if value is None else value
-        return entry
-
-    @property
-    def preview(self) -> str:
-        if self._preview is not None:
-            return self._preview
-        if self.raw is None:
-            return _one_line(self.detail, PREVIEW_CHARS)
-        return make_preview(self.mime, self.raw)
-
-    @property
-    def value(self) -> Any:
-        if self._value is not _UNSET:
-            return self._value
-        if self.raw is None:
-            return None
-        from core import mime as core_mime  # local: keeps this module importable alone
-
-        try:
-            return core_mime.decode(self.mime, self.raw) if self.mime else self.raw
-        except (ValueError, TypeError):
-            return self.raw
-
-    @property
-    def decodes(self) -> bool:
-        """True if ``raw`` converts to ``mime`` (or there is nothing to convert)."""
-        if self._value is not _UNSET or self.raw is None or not self.mime:
-            return True
-        from core import mime as core_mime
-
-        try:
-            core_mime.decode(self.mime, self.raw)
-        except (ValueError, TypeError):
-            return False
-        return True
-
-    @property
-    def type_label(self) -> str:
-        """What the log's Type column shows (see ``row_type_label``)."""
-        return row_type_label(self.as_row())
-
-    @property
-    def is_text(self) -> bool:
-        return isinstance(self.raw, str)
-
-    @property
-    def raw_bytes(self) -> bytes:
-        """The payload as bytes (text frames in UTF-8), for hex dumps; b"" for events."""
-        if self.raw is None:
-            return b""
-        if isinstance(self.raw, str):
-            return self.raw.encode("utf-8", "surrogatepass")
-        return bytes(self.raw)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (see ``workbench.jsonl`` for the format)."""
-        return row_to_record(self.as_row())
-
-    @classmethod
-    def from_dict(cls, record: dict[str, Any]) -> LogEntry:
-        """Rebuild an entry from ``to_dict`` output; ``ValueError`` if a field is wrong."""
-        return cls.from_row(row_from_record(record))
-
-
-def row_to_record(row: Row) -> dict[str, Any]:
-    """A stored ``Row`` as the JSON-ready dict of the JSON Lines format."""
-    when, direction, kind, mime, size, raw, detail, _preview, _value = row
-    record: dict[str, Any] = {
-        "time": when,
-        "direction": direction,
-        "kind": kind,
-        "mime": mime,
-        "size": size,
-        "preview": row_preview(row),
-    }
-    if detail:
-        record["detail"] = detail
-    if isinstance(raw, str):
-        record["text"] = raw
-    elif raw is not None:
-        record["base64"] = base64.b64encode(raw).decode("ascii")
-    return record
-
-
-def row_from_record(record: dict[str, Any]) -> Row:
-    """``row_to_record`` reversed; ``ValueError`` if a field is missing or wrong."""
-    try:
-        direction = _intern(str(record["direction"]))
-        kind = _intern(str(record["kind"]))
-        raw: str | bytes | None
-        if "text" in record:
-            raw = str(record["text"])
-        elif "base64" in record:
-            raw = base64.b64decode(record["base64"], validate=True)
-        else:
-            raw = None
-        when = float(record["time"])
-        size = int(record["size"]) if "size" in record else payload_size(raw)
-        mime = _intern(str(record.get("mime", "")))
-        detail = str(record.get("detail", ""))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"not a log entry ({type(exc).__name__}: {exc})") from exc
-    if direction not in DIRECTIONS:
-        raise ValueError(f"unknown direction {direction!r}")
-    return (when, direction, kind, mime, size, raw, detail, None, None)
-
-
-def row_preview(row: Row) -> str:
-    """``LogEntry.preview`` for a stored ``Row``."""
-    if row[7] is not None:
-        return row[7]
-    if row[5] is None:
-        return _one_line(row[6], PREVIEW_CHARS)
-    return make_preview(row[3], row[5])
-
-
-_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "PNG image"),
-    (b"\xff\xd8\xff", "JPEG image"),
-    (b"GIF87a", "GIF image"),
-    (b"GIF89a", "GIF image"),
-    (b"BM", "BMP image"),
-    (b"II*\x00", "TIFF image"),
-    (b"MM\x00*", "TIFF image"),
-)
-
-
-def sniff_label(raw: str | bytes | None) -> str:
-    """What a pass-through (``*/*``) payload looks like, cheaply, for the Type column:
-    "JSON text" (a text frame starting with ``{`` or ``[``), "text", "PNG image" (and
-    JPEG/GIF/BMP/TIFF/WebP by their magic bytes) or "binary"."""
-    if raw is None:
-        return ""
-    if isinstance(raw, str):
-        head = raw[:64].lstrip()
-        return "JSON text" if head[:1] in ("{", "[") else "text"
-    head = bytes(raw[:12])
-    for magic, label in _MAGIC:
-        if head.startswith(magic):
-            return label
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "WebP image"
-    return "binary"
-
-
-def row_type_label(row: Row) -> str:
-    """The Type column of a stored ``Row``: the MIME type of a message (for ``*/*``, what
-    the payload looks like, e.g. "*/* · PNG image"), the kind of an event."""
-    if row[2] != MESSAGE:
-        return row[2]
-    if row[3] == "*/*":
-        return f"*/* · {sniff_label(row[5])}"
-    return row[3]
-
-
-_INTERNED: dict[str, str] = {s: s for s in (*DIRECTIONS, *KINDS)}
-
-
-def _intern(text: str) -> str:
-    """Share equal labels (directions, kinds, MIME types) between rows; bounded."""
-    shared = _INTERNED.get(text)
-    if shared is not None:
-        return shared
-    if len(_INTERNED) < 512:
-        _INTERNED[text] = text
-    return text
-
-
-def payload_size(raw: str | bytes | None) -> int:
-    """Bytes on the wire for a payload: UTF-8 length of text, length of bytes, 0 for None."""
-    if raw is None:
-        return 0
-    if isinstance(raw, str):
-        return len(raw) if raw.isascii() else len(raw.encode("utf-8", "surrogatepass"))
-    return len(raw)
-
-
-@dataclass
-class LogFilter:
-    """What a log view shows: a text search plus direction and kind sets (Qt-free).
-
-    ``text``: case-insensitive substring searched in the preview, the detail, the MIME type
-    and (for text payloads) the whole payload. ``directions`` / ``kinds``: allowed values;
-    an empty set means "all". ``LogFilter()`` accepts everything (``is_empty`` is True).
-    """
-
-    text: str = ""
-    directions: frozenset[str] = field(default_factory=frozenset)
-    kinds: frozenset[str] = field(default_factory=frozenset)
-
-    def __post_init__(self) -> None:
-        self.directions = frozenset(self.directions)
-        self.kinds = frozenset(self.kinds)
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.text and not self.directions and not self.kinds
-
-    def matches(self, entry: LogEntry) -> bool:
-        return self.matches_row(entry.as_row())
-
-    def matches_row(self, row: Row) -> bool:
-        """``matches`` for a stored ``Row`` (what the model filters with)."""
-        _time, direction, kind, mime, _size, raw, detail, preview, _value = row
-        if self.directions and direction not in self.directions:
-            return False
-        if self.kinds and kind not in self.kinds:
-            return False
-        if not self.text:
-            return True
-        needle = self.text.casefold()
-        if isinstance(raw, bytes):
-            if mime == "application/json" or mime.startswith("text/"):
-                raw = raw.decode("utf-8", "replace")
-            else:
-                raw = preview if preview is not None else make_preview(mime, raw)
-        elif raw is None:
-            raw = preview
-        return any(needle in hay.casefold() for hay in (raw, detail, mime, kind) if hay)
-
-
 class LogStore:
-    """A bounded log of ``LogEntry`` rows with totals that count everything ever appended.
+    """A log of ``LogEntry`` rows bounded by rows and bytes, with totals that count
+    everything ever appended.
 
-    ``LogStore(capacity=100_000, name="")``. Not thread-safe (it lives on the loop thread).
-    Appending is O(1) (amortised: rows go into chunks of ``CHUNK``; a chunk is freed when
-    all its rows were evicted), and so is indexing, so a model can ask for any row cheaply.
+    ``LogStore(capacity=100_000, name="", byte_capacity=DEFAULT_BYTE_CAPACITY)``. Not
+    thread-safe (it lives on the loop thread). Appending is O(1) amortised, indexing
+    O(log chunks), so a model can ask for any row cheaply.
 
     Attributes (read-only for users):
         name: a label for views and exports (e.g. "client-1 ws://127.0.0.1:8080/").
         capacity: the most rows kept.
+        byte_capacity: the most bytes kept (estimated, see ``row_cost``).
+        stored_bytes: estimated bytes of the visible rows.
         first_seq / end_seq: seq range of the visible rows (see the module docstring).
-        dropped: rows evicted at the cap since creation (clear() does not count).
+        dropped: rows evicted at either cap since creation (clear() does not count).
         cleared: rows removed by clear().
         messages_in / messages_out / bytes_in / bytes_out: message totals (payload bytes).
         events: lifecycle entries ever appended.
     """
 
-    def __init__(self, capacity: int = DEFAULT_CAPACITY, name: str = "") -> None:
+    def __init__(
+        self,
+        capacity: int = DEFAULT_CAPACITY,
+        name: str = "",
+        byte_capacity: int = DEFAULT_BYTE_CAPACITY,
+    ) -> None:
         if capacity < 1:
             raise ValueError("a log keeps at least 1 row")
+        if byte_capacity < 1:
+            raise ValueError("a log keeps at least 1 byte")
         self.name = name
         self.capacity = capacity
-        # Rows live in full chunks (exact tuples of CHUNK rows: untracked by the GC once their
-        # rows are, so a full collection never walks a big log) and a mutable tail list.
+        self.byte_capacity = byte_capacity
+        self._seal_bytes = max(1, byte_capacity // SEAL_PARTS)
+        # Closed chunks (exact tuples: untracked by the GC once their rows are) with the seq
+        # of each one's first row, then a mutable tail list starting at _tail_seq.
         self._chunks: list[tuple[Row, ...]] = []
+        self._starts: list[int] = []
         self._tail: list[Row] = []
-        self._base_seq = 0  # seq of the first row of _chunks[0] (or of _tail if no chunk)
+        self._tail_seq = 0
+        self._tail_bytes = 0
+        self.stored_bytes = 0
         self.first_seq = 0
         self.end_seq = 0
         self.dropped = 0
@@ -477,12 +156,15 @@ class LogStore:
         self.events = 0
 
     def __repr__(self) -> str:
-        return f"<LogStore {self.name!r} {len(self)}/{self.capacity} rows, {self.dropped} dropped>"
+        return (
+            f"<LogStore {self.name!r} {len(self)}/{self.capacity} rows, "
+            f"{self.stored_bytes:,}/{self.byte_capacity:,} bytes, {self.dropped} dropped>"
+        )
 
     # -- appending -------------------------------------------------------------------------
 
     def append(self, entry: LogEntry) -> None:
-        """Add ``entry`` as the newest row, evicting the oldest at the cap; update totals.
+        """Add ``entry`` as the newest row, evicting the oldest at the caps; update totals.
 
         The store keeps a copy of the entry's fields (a ``Row``), not the object."""
         self.append_row(entry.as_row())
@@ -501,20 +183,39 @@ class LogStore:
         self._push(row)
 
     def _push(self, row: Row) -> None:
-        """Store ``row`` at the end, evicting the oldest at the cap (totals are the caller's)."""
+        """Store ``row`` at the end, evicting the oldest at the caps (totals are the caller's)."""
+        cost = ROW_OVERHEAD + row[4] + len(row[6])
         tail = self._tail
         tail.append(row)
-        if len(tail) == CHUNK:
+        self.end_seq += 1
+        self.stored_bytes += cost
+        self._tail_bytes += cost
+        if len(tail) >= CHUNK or self._tail_bytes >= self._seal_bytes:
             self._chunks.append(tuple(tail))
+            self._starts.append(self._tail_seq)
             self._tail = []
-        if self.end_seq - self.first_seq >= self.capacity:
+            self._tail_seq = self.end_seq
+            self._tail_bytes = 0
+        if self.end_seq - self.first_seq > self.capacity or self.stored_bytes > self.byte_capacity:
+            self._evict()
+
+    def _evict(self) -> None:
+        """Drop the oldest rows until both caps hold (keeping the newest row); free chunks
+        whose rows are all gone."""
+        while self.end_seq - self.first_seq > 1 and (
+            self.end_seq - self.first_seq > self.capacity or self.stored_bytes > self.byte_capacity
+        ):
+            chunks = self._chunks
+            if chunks:
+                gone = chunks[0][self.first_seq - self._starts[0]]
+            else:
+                gone = self._tail[self.first_seq - self._tail_seq]
+            self.stored_bytes -= ROW_OVERHEAD + gone[4] + len(gone[6])
             self.first_seq += 1
             self.dropped += 1
-            # Free a chunk once every row in it was evicted (memory: capacity + 2 chunks).
-            if self.first_seq - self._base_seq >= CHUNK and self._chunks:
-                del self._chunks[0]
-                self._base_seq += CHUNK
-        self.end_seq += 1
+            if chunks and self._starts[0] + len(chunks[0]) <= self.first_seq:
+                del chunks[0]
+                del self._starts[0]
 
     def add_message(self, direction: str, mime: str, raw: str | bytes) -> None:
         """Append a message (``direction`` IN or OUT) without making a ``LogEntry``: the
@@ -544,24 +245,37 @@ class LogStore:
         return entry
 
     def log_event(
-        self, kind: str, detail: str = "", *, direction: str = EVENT, value: Any = _UNSET
+        self, kind: str, detail: str = "", *, direction: str = EVENT, value: Any = None
     ) -> LogEntry:
-        """Append a lifecycle entry (open, close, error, handshake, connecting, info)."""
-        entry = LogEntry(direction, kind, detail=detail, value=value)
+        """Append a lifecycle entry (open, close, error, handshake, connecting, info);
+        ``value`` is data the event carries (None: none)."""
+        if value is None:
+            entry = LogEntry(direction, kind, detail=detail)
+        else:
+            entry = LogEntry(direction, kind, detail=detail, value=value)
         self.append_row(entry.as_row())
         return entry
 
     def clear(self) -> None:
         """Remove every visible row (counted in ``cleared``, not ``dropped``); totals stay."""
         self.cleared += self.end_seq - self.first_seq
-        self.first_seq = self._base_seq = self.end_seq
+        self.first_seq = self._tail_seq = self.end_seq
         self._chunks = []
+        self._starts = []
         self._tail = []
+        self._tail_bytes = 0
+        self.stored_bytes = 0
 
     # -- reading ---------------------------------------------------------------------------
 
     def __len__(self) -> int:
         return self.end_seq - self.first_seq
+
+    @property
+    def held_rows(self) -> int:
+        """Rows in memory: the visible ones plus evicted ones waiting for their chunk to go
+        (at most one chunk's worth)."""
+        return sum(len(chunk) for chunk in self._chunks) + len(self._tail)
 
     def row(self, index: int) -> Row:
         """The stored ``Row`` tuple at ``index`` (negative counts from the newest)."""
@@ -570,11 +284,12 @@ class LogStore:
             index += count
         if not 0 <= index < count:
             raise IndexError("log row out of range")
-        chunk, offset = divmod(self.first_seq + index - self._base_seq, CHUNK)
-        chunks = self._chunks
-        if chunk < len(chunks):
-            return chunks[chunk][offset]
-        return self._tail[offset]
+        seq = self.first_seq + index
+        if seq >= self._tail_seq:
+            return self._tail[seq - self._tail_seq]
+        starts = self._starts
+        chunk = bisect.bisect_right(starts, seq) - 1
+        return self._chunks[chunk][seq - starts[chunk]]
 
     def __getitem__(self, index: int) -> LogEntry:
         """A ``LogEntry`` for the row at ``index`` (a new object each call; compare with ==)."""
@@ -614,4 +329,5 @@ class LogStore:
             "dropped": self.dropped,
             "cleared": self.cleared,
             "rows": len(self),
+            "stored_bytes": self.stored_bytes,
         }

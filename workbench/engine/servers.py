@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 from core import Server, ServerStartError, Socket, WebSocketError
 
+from .auto_reply import ReplyWriter
 from .describe import close_text, describe_error
 from .drafts import text_value
 from .handles import AutoReply, ServerHandle, SocketHandle, option_value
@@ -220,15 +221,26 @@ class ServerController:
         add_message = store.add_message
         on_frame, received_frame = frame_logger(store, entry.send_type)
 
+        def replies_dropped(limit: int) -> None:
+            message = (
+                f"auto-reply is dropping replies: the peer sends faster than they can go "
+                f"(more than {limit:,} waiting)"
+            )
+            store.log_event(ERROR, message)
+            self._errors.report(f"{handle.name} → {entry.remote_address}", message)
+
+        replies = ReplyWriter(
+            lambda value: self._send(entry, handle, value, "auto-reply"), on_drop=replies_dropped
+        )
+
         def on_message(value: Any) -> None:
             add_message(IN, receive_type, received_frame())
             auto = handle.auto_reply  # read per message: it can change
-            if auto.mode != "off":
-                self._send(
-                    entry, handle, value if auto.mode == "echo" else auto.value, "auto-reply"
-                )
+            if auto.mode != "off":  # sent by the writer, off core's reading path
+                replies.queue(value if auto.mode == "echo" else auto.value)
 
         def on_close(code: int, reason: str) -> None:
+            replies.close()
             entry.closed_at = time.time()
             entry.close_code, entry.close_reason = code, reason
             store.log_event(CLOSE, f"closed with {close_text(code, reason)}")
@@ -253,7 +265,7 @@ class ServerController:
     def send_to_socket(self, socket_id: str, value: Any) -> bool:
         """Send on one socket; False (reported, nothing sent) if it fails."""
         entry = self.sockets[socket_id]
-        return self._send(entry, self.servers[entry.server_id], value, None)
+        return self._send(entry, self.servers[entry.server_id], value, None) is not None
 
     def broadcast(self, server_id: str, value: Any) -> int:
         """Send ``value`` to every open socket of the server; how many got it (0 reported)."""
@@ -264,19 +276,22 @@ class ServerController:
                 handle.name, "no socket is connected to this server, so nothing was sent"
             )
             return 0
-        sent = sum(self._send(entry, handle, value, None) for entry in targets)
+        sent = sum(self._send(entry, handle, value, None) is not None for entry in targets)
         handle.log.log_event(INFO, f"broadcast to {sent} of {len(targets)} sockets")
         return sent
 
-    def _send(self, entry: SocketHandle, handle: ServerHandle, value: Any, why: str | None) -> bool:
+    def _send(
+        self, entry: SocketHandle, handle: ServerHandle, value: Any, why: str | None
+    ) -> Awaitable[None] | None:
+        """Send ``value``; the delivery to await, or None if it failed (logged, reported)."""
         try:
-            entry.core.send(value)  # logged by the socket's 'wire_message' handler once handed over
+            # Logged by the socket's 'wire_message' handler once handed over.
+            return entry.core.send(value)
         except (WebSocketError, TypeError, ValueError) as exc:
             message = describe_error(exc)
             entry.log.log_event(ERROR, f"{why + ' ' if why else ''}not sent: {message}")
             self._errors.report(f"{handle.name} → {entry.remote_address}", message)
-            return False
-        return True
+            return None
 
     async def close_socket(self, socket_id: str, code: int, reason: str) -> None:
         entry = self.sockets.get(socket_id)

@@ -81,7 +81,7 @@ class ClientPage(ItemPage):
         send_layout.addWidget(self.composer)
 
         store = service.log(client_id)
-        self.log_view = LogView(LogModel(store, self), title=store.name)
+        self.log_view = LogView(LogModel(store), title=store.name)
         log_box = QGroupBox("Message log")
         log_layout = QVBoxLayout(log_box)
         log_layout.addWidget(self.log_view)

@@ -14,7 +14,17 @@ from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..qt.service import WorkbenchService
 from .option_form import OptionForm
@@ -87,8 +97,17 @@ class ItemPage(QWidget):
         for button in header_buttons:
             header.addWidget(button)
 
+        self.top = top
+        # Where the parts of a split ``top`` go when they do not fit side by side: tabs.
+        self.top_tabs = QTabWidget()
+        self.top_tabs.setObjectName("topTabs")
+        self.top_tabs.setDocumentMode(True)
+        self._top_titles: list[str] = []
+        self.top_area = QStackedWidget()
+        self.top_area.addWidget(top)
+        self.top_area.addWidget(self.top_tabs)
         self.right = QSplitter(Qt.Orientation.Vertical)
-        self.right.addWidget(top)
+        self.right.addWidget(self.top_area)
         self.right.addWidget(bottom)
         self.right.setStretchFactor(0, 2)
         self.right.setStretchFactor(1, 3)
@@ -99,6 +118,7 @@ class ItemPage(QWidget):
         self.body.addWidget(settings)
         # Made once the column has a parent: the toggle shows or hides it at once.
         self.settings_toggle = SettingsToggle(settings)
+        self.settings_toggle.toggled.connect(self._fit_top)
         header.insertWidget(0, self.settings_toggle)
         self.body.addWidget(self.right)
         self.body.setStretchFactor(1, 1)
@@ -114,6 +134,48 @@ class ItemPage(QWidget):
         self.name_edit.editingFinished.connect(self._rename)
         for before, after in pairwise([self.name_edit, *header_buttons]):
             self.setTabOrder(before, after)
+
+    def resizeEvent(self, event: Any) -> None:  # Qt override
+        super().resizeEvent(event)
+        self._fit_top()
+
+    def _fit_top(self, *_: Any) -> None:
+        """Put the parts of a split ``top`` side by side where they fit beside the settings,
+        else on tabs (one above the other would not fit 768 px in height). A side-by-side
+        minimum that does not fit would make the window grow past a 1024 px screen and push
+        its buttons off it."""
+        top = self.top
+        if not isinstance(top, QSplitter):
+            return
+        tabbed = self.top_area.currentWidget() is self.top_tabs
+        parts = self._top_parts()
+        needed = sum(part.minimumSizeHint().width() for part in parts)
+        needed += top.handleWidth() * (len(parts) - 1) + 24
+        narrow = self.settings_toggle.isChecked() and self.right.width() < needed
+        if narrow and not tabbed and top.count() >= 2:
+            self._top_titles = []
+            for part in parts:
+                title = part.title() if isinstance(part, QGroupBox) else ""
+                self._top_titles.append(title)
+                if isinstance(part, QGroupBox):
+                    part.setTitle("")
+                self.top_tabs.addTab(part, title)
+            self.top_area.setCurrentWidget(self.top_tabs)
+        elif not narrow and tabbed:
+            for part, title in zip(parts, self._top_titles, strict=True):
+                top.addWidget(part)
+                part.show()  # a tab page that was not current is hidden
+                if isinstance(part, QGroupBox):
+                    part.setTitle(title)
+            self.top_area.setCurrentWidget(top)
+
+    def _top_parts(self) -> list[QWidget]:
+        """The parts of ``top``, wherever they are now (side by side or on tabs)."""
+        if self.top_area.currentWidget() is self.top_tabs:
+            return [self.top_tabs.widget(i) for i in range(self.top_tabs.count())]
+        top = self.top
+        assert isinstance(top, QSplitter)
+        return [top.widget(i) for i in range(top.count())]
 
     def _lock_settings(self, locked: bool, running: bool) -> None:
         """The form is read-only while the item is ``locked`` (busy); the settings column

@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Collection
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -98,6 +98,7 @@ class ItemPanel(QWidget):
         super().__init__(parent)
         self.noun = noun
         self.pages: dict[str, QWidget] = {}
+        self._page_states: dict[str, QByteArray] = {}
         self.list = QListWidget()
         self.list.setObjectName("itemList")
         self.list.setAccessibleName(f"{noun.capitalize()}s")
@@ -118,7 +119,7 @@ class ItemPanel(QWidget):
         side_layout.addWidget(heading)
         side_layout.addWidget(self.list, 1)
         side_layout.addLayout(buttons)
-        side.setMinimumWidth(170)
+        side.setMinimumWidth(150)
 
         self.empty = empty
         self.stack = QStackedWidget()
@@ -134,8 +135,41 @@ class ItemPanel(QWidget):
         layout.addWidget(self.splitter)
         self.list.currentItemChanged.connect(self._current_item_changed)
 
+    #: The splitters inside a page whose positions the window keeps (see ``window_layout``).
+    PAGE_SPLITTERS = ("body", "right", "top")
+
+    def page_splitter_states(self) -> dict[str, QByteArray]:
+        """The current page's splitter positions (the ones last given, with no page). The
+        settings | work area split is kept only while the settings show, sockets | Send
+        only while side by side."""
+        page: Any = self.pages.get(self.current_id())
+        if page is None:
+            return dict(self._page_states)
+        states = dict(self._page_states)
+        for name in self.PAGE_SPLITTERS:
+            splitter = getattr(page, name, None)
+            if not isinstance(splitter, QSplitter) or not splitter.isVisible():
+                continue
+            if name == "body" and not page.settings_toggle.isChecked():
+                continue
+            states[name] = splitter.saveState()
+        return states
+
+    def set_page_splitter_states(self, states: dict[str, QByteArray]) -> None:
+        """Give every page (and the pages made later) these splitter positions."""
+        self._page_states = dict(states)
+        for page in self.pages.values():
+            self._restore_splitters(page)
+
+    def _restore_splitters(self, page: QWidget) -> None:
+        for name, state in self._page_states.items():
+            splitter = getattr(page, name, None)
+            if isinstance(splitter, QSplitter):
+                splitter.restoreState(state)
+
     def add_page(self, item_id: str, label: str, page: QWidget) -> None:
         self.pages[item_id] = page
+        self._restore_splitters(page)
         self.stack.addWidget(page)
         item = QListWidgetItem(label)
         item.setData(ID_ROLE, item_id)

@@ -18,13 +18,13 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QToolButton,
@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from ..engine.jsonl import LogFileError, export_jsonl, export_jsonl_async, import_jsonl
+from ..engine.jsonl import SECRET_HEADERS, LogFileError, export_jsonl, export_jsonl_async
 from ..engine.log_store import (
     CLOSE,
     CONNECTING,
@@ -46,7 +46,6 @@ from ..engine.log_store import (
     OPEN,
     OUT,
     LogFilter,
-    LogStore,
 )
 from ..qt.log_model import COL_DIRECTION, COL_PREVIEW, COL_SIZE, COL_TIME, COL_TYPE, LogModel
 from .detail_pane import DetailPane
@@ -72,13 +71,17 @@ KIND_CHOICES = (
 class LogView(QWidget):
     """A log of one socket (or an imported file): search, filters, table, detail.
 
-    ``LogView(model)``; ``model.store`` gives the counters. The view does not own the socket.
+    ``LogView(model)``; ``model.store`` gives the counters. The view takes ownership of the
+    model (its Qt parent becomes the view), so closing the view's tab deletes the model and
+    its tick timer with it; the store lives as long as whoever else holds it (the service,
+    for a socket's log). The view does not own the socket.
     """
 
     entry_selected = Signal(object)
 
     def __init__(self, model: LogModel, parent: QWidget | None = None, *, title: str = "") -> None:
         super().__init__(parent)
+        model.setParent(self)
         self.model = model
         self.title = title or model.store.name
 
@@ -103,7 +106,16 @@ class LogView(QWidget):
         self.clear_button.setToolTip("Empty this view (the totals keep counting)")
         self.export_button = QToolButton()
         self.export_button.setText("Export…")
-        self.export_button.setToolTip("Save the whole log as JSON Lines (one JSON object per line)")
+        self.export_button.setToolTip(
+            "Save the whole log as JSON Lines (one JSON object per line); Authorization and "
+            "Cookie header values are left out (the arrow offers an export with them)"
+        )
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        export_menu = QMenu(self.export_button)
+        self.export_secrets_action = export_menu.addAction(
+            "Export with secrets… (" + ", ".join(h.title() for h in SECRET_HEADERS) + " values)"
+        )
+        self.export_button.setMenu(export_menu)
         self.import_button = QToolButton()
         self.import_button.setText("Import…")
         self.import_button.setToolTip("Open a JSON Lines log in a viewer window")
@@ -113,9 +125,6 @@ class LogView(QWidget):
         bar.addWidget(self.direction)
         bar.addWidget(self.kind)
         bar.addWidget(self.autoscroll)
-        bar.addWidget(self.clear_button)
-        bar.addWidget(self.export_button)
-        bar.addWidget(self.import_button)
 
         self.table = QTableView()
         self.table.setObjectName("logTable")
@@ -140,15 +149,21 @@ class LogView(QWidget):
         self.counters.setObjectName("hint")
         self.dropped_label = QLabel()
         self.dropped_label.setObjectName("droppedLabel")
+        self.dropped_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.empty_hint = QLabel(
             "No messages yet — they appear here as they are sent and received."
         )
         self.empty_hint.setObjectName("emptyHint")
+        self.empty_hint.setWordWrap(True)
+        for label in (self.counters, self.dropped_label):  # never widen the window
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         footer = QHBoxLayout()
         footer.setContentsMargins(0, 0, 0, 0)
-        footer.addWidget(self.counters)
-        footer.addStretch(1)
-        footer.addWidget(self.dropped_label)
+        footer.addWidget(self.counters, 3)
+        footer.addWidget(self.dropped_label, 2)
+        footer.addWidget(self.clear_button)
+        footer.addWidget(self.export_button)
+        footer.addWidget(self.import_button)
 
         self.detail = DetailPane()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -174,7 +189,8 @@ class LogView(QWidget):
         self.direction.currentIndexChanged.connect(self.apply_filter)
         self.kind.currentIndexChanged.connect(self.apply_filter)
         self.clear_button.clicked.connect(self.clear)
-        self.export_button.clicked.connect(self._export_dialog)
+        self.export_button.clicked.connect(lambda: self._export_dialog())
+        self.export_secrets_action.triggered.connect(lambda: self._export_dialog(redact=False))
         self.import_button.clicked.connect(self._import_dialog)
         model.rows_appended.connect(self._rows_appended)
         model.counters_changed.connect(self.update_counters)
@@ -210,10 +226,10 @@ class LogView(QWidget):
     def showEvent(self, event: Any) -> None:  # Qt override
         super().showEvent(event)
         if self.autoscroll.isChecked():  # the rows may have arrived before it had a size
-            QTimer.singleShot(0, self._scroll_if_following)
+            QTimer.singleShot(0, self, self._scroll_if_following)  # dropped if deleted first
 
     def _scroll_if_following(self) -> None:
-        if isValid(self) and self.autoscroll.isChecked():
+        if self.autoscroll.isChecked():
             self.table.scrollToBottom()
 
     # -- filtering ------------------------------------------------------------------------------
@@ -278,8 +294,11 @@ class LogView(QWidget):
             f"{filtered}{store.messages_in:,} received · {store.messages_out:,} sent · {store.events:,} events"
         )
         if store.dropped:
-            self.dropped_label.setText(
-                f"{store.dropped:,} oldest rows dropped from view (log keeps {store.capacity:,}; totals still count them)"
+            self.dropped_label.setText(f"{store.dropped:,} oldest rows dropped")
+            self.dropped_label.setToolTip(
+                f"The log keeps the newest {store.capacity:,} rows and at most "
+                f"{store.byte_capacity / 2**20:,.0f} MiB; older rows were dropped from view. "
+                "The totals still count them."
             )
             self.dropped_label.show()
         else:
@@ -294,18 +313,20 @@ class LogView(QWidget):
         slug = re.sub(r"[^A-Za-z0-9.]+", "-", title).strip("-.").lower() or "log"
         return str(Path.home() / f"{slug}-{time.strftime('%Y%m%d-%H%M%S')}.jsonl")
 
-    def export_to(self, path: str | Path) -> asyncio.Task[int] | int:
-        """Write the log to ``path`` and say so in the status bar.
+    def export_to(self, path: str | Path, *, redact: bool = True) -> asyncio.Task[int] | int:
+        """Write the log to ``path`` and say so in the status bar; ``redact``: leave out the
+        values of Authorization / Cookie handshake headers (``jsonl.SECRET_HEADERS``).
 
-        On the running qasync loop the export runs in batches (a big log never holds the
-        window) and this returns the task, whose result is the rows written; without a
-        running loop it writes at once and returns the count. Failures go to the status bar.
+        On the running qasync loop the export runs on a worker thread (a big log never
+        holds the window) and this returns the task, whose result is the rows written;
+        without a running loop it writes at once and returns the count. Failures go to the
+        status bar.
         """
         try:
             asyncio.get_running_loop()
         except RuntimeError:
             try:
-                count = export_jsonl(self.model.store, path)
+                count = export_jsonl(self.model.store, path, redact=redact)
             except LogFileError as exc:
                 notifier().error(f"Could not export the log: {exc}")
                 return 0
@@ -320,7 +341,7 @@ class LogView(QWidget):
 
         async def export() -> int:
             try:
-                count = await export_jsonl_async(self.model.store, path, progress)
+                count = await export_jsonl_async(self.model.store, path, progress, redact=redact)
             except LogFileError as exc:
                 notifier().error(f"Could not export the log: {exc}")
                 return 0
@@ -334,15 +355,15 @@ class LogView(QWidget):
             notifier().info(f"Exporting {total:,} log rows…")
         return asyncio.ensure_future(export())
 
-    def _export_dialog(self) -> None:
+    def _export_dialog(self, *, redact: bool = True) -> None:
         path, _ = QFileDialog.getSaveFileName(
             self,
-            "Export log as JSON Lines",
+            "Export log as JSON Lines" + ("" if redact else " (with secrets)"),
             self.suggested_file_name(),
             "JSON Lines (*.jsonl);;All files (*)",
         )
         if path:
-            self.export_to(path)
+            self.export_to(path, redact=redact)
 
     def _import_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -352,63 +373,6 @@ class LogView(QWidget):
             "JSON Lines (*.jsonl *.json);;All files (*)",
         )
         if path:
+            from .log_viewer import open_log_viewer  # local: the viewer is made of LogViews
+
             open_log_viewer(path, self)
-
-
-class LogViewerDialog(QDialog):
-    """A window showing an imported log (read from a file, not tied to any socket).
-
-    ``about`` is a line saying where the log came from (shown above it)."""
-
-    def __init__(self, store: LogStore, parent: QWidget | None = None, about: str = "") -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"Log viewer — {store.name}")
-        self.resize(1000, 600)
-        self.model = LogModel(store, self)
-        self.about = QLabel(about or store.name)
-        self.about.setObjectName("hint")
-        self.about.setWordWrap(True)
-        self.view = LogView(self.model, self, title=store.name)
-        self.view.import_button.hide()
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.about)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(close)
-
-
-def open_log_viewer(path: str | Path, parent: QWidget | None = None) -> LogViewerDialog | None:
-    """Import ``path`` and show it in a viewer window; errors go to the status bar."""
-    try:
-        imported = import_jsonl(path)
-    except LogFileError as exc:
-        notifier().error(f"Could not open the log: {exc}")
-        return None
-    store = imported.store
-    header = imported.header
-    when = header.get("exported_at")
-    stamp = (
-        time.strftime("%Y-%m-%d %H:%M", time.localtime(when))
-        if isinstance(when, (int, float))
-        else "?"
-    )
-    totals = imported.exported_totals
-    about = (
-        f"<b>{Path(path).name}</b> — “{header.get('name', '')}”, exported {stamp}: "
-        f"{totals.get('messages_in', 0):,} received, {totals.get('messages_out', 0):,} sent, "
-        f"{totals.get('dropped', 0):,} dropped before export. Read-only: this log is not tied to a socket."
-    )
-    dialog = LogViewerDialog(store, parent, about)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.show()
-    skipped = imported.skipped
-    if skipped:
-        line, why = skipped[0]
-        notifier().error(
-            f"Opened {len(store):,} rows from {Path(path).name}; skipped {len(skipped)} unreadable "
-            f"line{'s' if len(skipped) != 1 else ''} (line {line}: {why})"
-        )
-    else:
-        notifier().info(f"Opened {len(store):,} rows from {Path(path).name}")
-    return dialog

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QPoint, QSettings, QSize, Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -25,11 +25,13 @@ from shiboken6 import isValid
 from ..engine.workspace import Workspace, WorkspaceError, config_dir, default_path
 from ..qt.service import WorkbenchService
 from .clients_panel import ClientsPanel
-from .log_view import open_log_viewer
+from .elided_label import ElidedLabel
+from .log_viewer import open_log_viewer
 from .notify import notifier
 from .option_form import with_labels
 from .resources import resource_path
 from .servers_panel import ServersPanel
+from .window_layout import restore_layout, save_layout
 
 TITLE = "WebSocket Workbench"
 SERVERS_TAB, CLIENTS_TAB = 0, 1
@@ -151,6 +153,18 @@ class MainWindow(QMainWindow):
         )
         self.quit_action = action("Quit", self.close, QKeySequence.StandardKey.Quit)
         self.about_action = action("About", self._about)
+        self.start_action = action(
+            "Start / Open",
+            lambda: self._press("start_button", "open_button"),
+            "F5",
+            "Start the server or open the client shown",
+        )
+        self.stop_action = action(
+            "Stop / Close",
+            lambda: self._press("stop_button", "close_button"),
+            "Shift+F5",
+            "Stop the server or close the client shown",
+        )
 
         file_menu = self.menuBar().addMenu("&File")
         for act in (self.new_server_action, self.new_client_action):
@@ -162,6 +176,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.import_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        run_menu = self.menuBar().addMenu("&Run")
+        run_menu.addAction(self.start_action)
+        run_menu.addAction(self.stop_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.about_action)
 
@@ -180,9 +197,8 @@ class MainWindow(QMainWindow):
         self.toolbar = toolbar
 
     def _make_status_bar(self) -> None:
-        self.status_label = QLabel()
+        self.status_label = ElidedLabel()  # a long error never widens the window
         self.status_label.setObjectName("statusMessage")
-        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.counts_label = QLabel()
         self.counts_label.setObjectName("hint")
         self.statusBar().addWidget(self.status_label, 1)
@@ -201,14 +217,14 @@ class MainWindow(QMainWindow):
         self.status_label.setObjectName("statusError")
         self.status_label.setStyleSheet("color: #b91c1c;")
         self.status_label.setText(f"⚠ {text}")
-        self.status_label.setToolTip("Recent problems:\n" + "\n".join(self.errors))
+        self.status_label.set_tooltip_extra("Recent problems:\n" + "\n".join(self.errors))
 
     def show_info(self, text: str) -> None:
         self.status_label.setObjectName("statusMessage")
         self.status_label.setStyleSheet("")
         self.status_label.setText(_sentence(text))
         if self.errors:
-            self.status_label.setToolTip("Recent problems:\n" + "\n".join(self.errors))
+            self.status_label.set_tooltip_extra("Recent problems:\n" + "\n".join(self.errors))
 
     def _server_state(self, server_id: str, state: str, text: str) -> None:
         if state in ("listening", "stopped") and server_id in self.service.servers:
@@ -246,13 +262,26 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(CLIENTS_TAB)
         return self.clients.new_client(server_id)
 
+    def _press(self, server_button: str, client_button: str) -> bool:
+        """Click the shown page's Start/Stop (server) or Open/Close (client) button, if it
+        is there and enabled; True if it was clicked."""
+        panel = self.servers if self.tabs.currentIndex() == SERVERS_TAB else self.clients
+        page = panel.pages.get(panel.current_id())
+        name = server_button if panel is self.servers else client_button
+        button = getattr(page, name, None) if page is not None else None
+        if button is None or not button.isEnabled():
+            return False
+        button.click()
+        return True
+
     def _about(self) -> None:
         QMessageBox.about(
             self,
             f"About {TITLE}",
             f"<b>{TITLE}</b><p>Start WebSocket servers, open clients, send JSON, text, images "
             "and bytes, and read every message in a log you can export.</p>"
-            "<p><b>Keys</b><br>Ctrl+Shift+N new server · Ctrl+N new client · Space on Start/Open"
+            "<p><b>Keys</b><br>Ctrl+Shift+N new server · Ctrl+N new client · F5 Start/Open · "
+            "Shift+F5 Stop/Close"
             "<br>Ctrl+Enter send · Ctrl+C copy the selected log row<br>Ctrl+S save the workspace · "
             "Ctrl+O open one · Ctrl+I open an exported log · Ctrl+Q quit</p>",
         )
@@ -267,25 +296,70 @@ class MainWindow(QMainWindow):
                 page.apply_valid_form()
         return self.service.to_workspace(self.workspace)
 
-    def save_workspace(self, path: str | Path | None = None) -> bool:
+    def save_workspace(self, path: str | Path | None = None) -> asyncio.Future[bool] | bool:
+        """Write the workspace to ``path`` (default: ``workspace_path``); say so in the
+        status bar. On the running loop the file is written on a worker thread and this
+        returns the future of the outcome; without a loop it writes at once."""
         target = Path(path) if path else self.workspace_path
+        workspace = self.current_workspace()
         try:
-            written = self.current_workspace().save(target)
-        except WorkspaceError as exc:
-            self.service.report("Saving the workspace", str(exc))
-            return False
-        self.show_info(f"Workspace saved to {written}")
-        return True
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            try:
+                written = workspace.save(target)
+            except WorkspaceError as exc:
+                self.service.report("Saving the workspace", str(exc))
+                return False
+            self.show_info(f"Workspace saved to {written}")
+            return True
 
-    def load_workspace_file(self, path: str | Path, quiet_if_missing: bool = False) -> bool:
+        async def save() -> bool:
+            try:
+                written = await asyncio.to_thread(workspace.save, target)
+            except WorkspaceError as exc:
+                self.service.report("Saving the workspace", str(exc))
+                return False
+            notifier().info(f"Workspace saved to {written}")
+            return True
+
+        return loop.create_task(save())
+
+    def load_workspace_file(
+        self, path: str | Path, quiet_if_missing: bool = False
+    ) -> asyncio.Future[bool] | bool:
+        """Open the workspace in ``path`` (replacing what is open). On the running loop the
+        file is read on a worker thread and this returns the future of the outcome;
+        without a loop it reads at once."""
         target = Path(path)
-        if quiet_if_missing and not target.exists():
-            return False
         try:
-            workspace = Workspace.load(target)
-        except WorkspaceError as exc:
-            self.service.report("Opening the workspace", str(exc))
-            return False
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            if quiet_if_missing and not target.exists():
+                return False
+            try:
+                workspace = Workspace.load(target)
+            except WorkspaceError as exc:
+                self.service.report("Opening the workspace", str(exc))
+                return False
+            self._apply_workspace(workspace, target)
+            return True
+
+        async def load() -> bool:
+            if quiet_if_missing and not await asyncio.to_thread(target.exists):
+                return False
+            try:
+                workspace = await asyncio.to_thread(Workspace.load, target)
+            except WorkspaceError as exc:
+                self.service.report("Opening the workspace", str(exc))
+                return False
+            if not isValid(self):
+                return False
+            self._apply_workspace(workspace, target)
+            return True
+
+        return loop.create_task(load())
+
+    def _apply_workspace(self, workspace: Workspace, target: Path) -> None:
         self.workspace = workspace
         self.service.load_workspace(workspace, replace=True)
         servers, clients = len(workspace.servers), len(workspace.clients)
@@ -295,7 +369,6 @@ class MainWindow(QMainWindow):
             if n
         )
         self.show_info(f"Opened the workspace {target.name}" + (f": {what}" if what else ""))
-        return True
 
     def open_workspace_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -330,56 +403,13 @@ class MainWindow(QMainWindow):
     # -- layout ----------------------------------------------------------------------------------
 
     def save_layout(self) -> None:
-        self.settings.setValue("window/size", self.size())
-        self.settings.setValue("window/pos", self.pos())
-        self.settings.setValue("window/maximized", self.isMaximized())
-        self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("window/tab", self.tabs.currentIndex())
-        self.settings.setValue("servers/splitter", self.servers.splitter.saveState())
-        self.settings.setValue("clients/splitter", self.clients.splitter.saveState())
-        self.settings.sync()
+        save_layout(self, self.settings, self.tabs, self._panels())
 
     def restore_layout(self) -> None:
-        # Size and position rather than saveGeometry(): restoreGeometry() adds a guessed
-        # title bar and, without a window manager (Xvfb), pushes the window off the screen.
-        size, pos = self.settings.value("window/size"), self.settings.value("window/pos")
-        if isinstance(size, QSize) and size.isValid():
-            self.resize(size)
-        if isinstance(pos, QPoint):
-            self.move(pos)
-        self._keep_on_screen()
-        if str(self.settings.value("window/maximized", "false")).lower() == "true":
-            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
-        state = self.settings.value("window/state")
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state)
-        for key, splitter in (
-            ("servers/splitter", self.servers.splitter),
-            ("clients/splitter", self.clients.splitter),
-        ):
-            value = self.settings.value(key)
-            if isinstance(value, QByteArray) and not value.isEmpty():
-                splitter.restoreState(value)
-        try:
-            tab = int(self.settings.value("window/tab", SERVERS_TAB))
-        except (TypeError, ValueError):
-            tab = SERVERS_TAB
-        self.tabs.setCurrentIndex(tab if tab in (SERVERS_TAB, CLIENTS_TAB) else SERVERS_TAB)
+        restore_layout(self, self.settings, self.tabs, self._panels(), SERVERS_TAB)
 
-    def _keep_on_screen(self) -> None:
-        """A restored window must fit the screen it is on (another monitor, a smaller screen,
-        or no window manager to subtract decorations)."""
-        screen = self.screen()
-        if screen is None:
-            return
-        room = screen.availableGeometry()
-        geometry = self.frameGeometry()
-        if room.contains(geometry):
-            return
-        width, height = min(geometry.width(), room.width()), min(geometry.height(), room.height())
-        left = max(room.left(), min(geometry.left(), room.right() + 1 - width))
-        top = max(room.top(), min(geometry.top(), room.bottom() + 1 - height))
-        self.setGeometry(left, top, width, height)
+    def _panels(self) -> tuple[tuple[str, Any], ...]:
+        return (("servers", self.servers), ("clients", self.clients))
 
     # -- closing ---------------------------------------------------------------------------------
 
@@ -397,14 +427,18 @@ class MainWindow(QMainWindow):
         if self._shutdown is not None:
             return
         self.save_layout()
-        self.save_workspace()
+        saved = self.save_workspace()
         self.show_info("Closing every connection…")
         self.setEnabled(False)
-        try:
-            self._shutdown = asyncio.ensure_future(self.service.shutdown())
-        except RuntimeError:  # no event loop: nothing can be open either
+        if not isinstance(saved, asyncio.Future):  # no event loop: nothing can be open either
             self._finish_close()
             return
+
+        async def close_down() -> None:
+            await saved  # written before the process may end
+            await self.service.shutdown()
+
+        self._shutdown = asyncio.ensure_future(close_down())
         self._shutdown.add_done_callback(lambda _future: self._finish_close())
 
     def _finish_close(self) -> None:

@@ -1,11 +1,17 @@
-"""Where the shipped resources (icons, style sheet, sample payloads) are."""
+"""Where the shipped resources (icons, style sheet, sample payloads) are.
+
+Installed (``pip install .``), they are inside the package, ``workbench/resources`` (the
+project's ``pyproject.toml`` maps the top-level ``resources/`` there); in a source checkout
+they are ``resources/`` at the top of the project, next to ``workbench/``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-#: ``resources/`` at the top of the project (next to ``workbench/``).
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+_PACKAGED = Path(__file__).resolve().parents[1] / "resources"
+_CHECKOUT = Path(__file__).resolve().parents[2] / "resources"
+RESOURCES = _PACKAGED if _PACKAGED.is_dir() else _CHECKOUT
 
 
 def resource_path(*parts: str) -> Path:

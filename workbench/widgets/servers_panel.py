@@ -321,7 +321,7 @@ class ServerPage(ItemPage):
 
     def _add_log_tab(self, log_id: str, title: str) -> LogView:
         store = self.service.log(log_id)
-        view = LogView(LogModel(store, self), title=store.name or title)
+        view = LogView(LogModel(store), title=store.name or title)
         self.log_views[log_id] = view
         index = self.logs.addTab(view, title)
         if log_id == self.server_id:

@@ -124,7 +124,6 @@ class LogView(QWidget):
         bar.addWidget(self.search, 1)
         bar.addWidget(self.direction)
         bar.addWidget(self.kind)
-        bar.addWidget(self.autoscroll)
 
         self.table = QTableView()
         self.table.setObjectName("logTable")
@@ -161,6 +160,8 @@ class LogView(QWidget):
         footer.setContentsMargins(0, 0, 0, 0)
         footer.addWidget(self.counters, 3)
         footer.addWidget(self.dropped_label, 2)
+        # Beside Clear rather than the filters: the filter row must fit 1024 px at 125 % zoom.
+        footer.addWidget(self.autoscroll)
         footer.addWidget(self.clear_button)
         footer.addWidget(self.export_button)
         footer.addWidget(self.import_button)

@@ -29,6 +29,7 @@ from .elided_label import ElidedLabel
 from .log_viewer import open_log_viewer
 from .notify import notifier
 from .option_form import with_labels
+from .presentation import Presentation
 from .resources import resource_path
 from .servers_panel import ServersPanel
 from .window_layout import restore_layout, save_layout
@@ -91,6 +92,8 @@ class MainWindow(QMainWindow):
 
         self._make_actions()
         self._make_status_bar()
+        self.presentation = Presentation(self, self.settings)
+        self.menuBar().insertMenu(self.help_menu.menuAction(), self.presentation.menu)
 
         self.servers.new_client_requested.connect(self.new_client_to)
         self.servers.empty_client.clicked.connect(self.new_client)
@@ -179,8 +182,8 @@ class MainWindow(QMainWindow):
         run_menu = self.menuBar().addMenu("&Run")
         run_menu.addAction(self.start_action)
         run_menu.addAction(self.stop_action)
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self.about_action)
+        self.help_menu = self.menuBar().addMenu("&Help")
+        self.help_menu.addAction(self.about_action)
 
         toolbar = QToolBar("Main")
         toolbar.setObjectName("mainToolbar")
@@ -283,7 +286,8 @@ class MainWindow(QMainWindow):
             "<p><b>Keys</b><br>Ctrl+Shift+N new server · Ctrl+N new client · F5 Start/Open · "
             "Shift+F5 Stop/Close"
             "<br>Ctrl+Enter send · Ctrl+C copy the selected log row<br>Ctrl+S save the workspace · "
-            "Ctrl+O open one · Ctrl+I open an exported log · Ctrl+Q quit</p>",
+            "Ctrl+O open one · Ctrl+I open an exported log · Ctrl+Q quit"
+            "<br>Ctrl+= / Ctrl+- / Ctrl+0 zoom in, out, actual size</p>",
         )
 
     # -- workspace -------------------------------------------------------------------------------

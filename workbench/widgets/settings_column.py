@@ -38,7 +38,8 @@ class SettingsToggle(QToolButton):
 
     While the server listens / the client is open the settings are read-only, so the
     column folds away to give the sockets and the log the room; it comes back when the
-    server stops or the client closes. The button lets a person peek either way.
+    server stops or the client closes — unless the person had closed it before it started:
+    closed by hand, it stays closed. The button lets a person peek either way.
     """
 
     def __init__(self, column: QWidget, parent: QWidget | None = None) -> None:
@@ -50,9 +51,12 @@ class SettingsToggle(QToolButton):
         self.setText("Settings")
         self.toggled.connect(self._toggled)
         self._running = False
+        self._wanted = True  # the person's choice while not running
         self._toggled(True)
 
     def _toggled(self, shown: bool) -> None:
+        if not self._running:
+            self._wanted = shown
         self.column.setVisible(shown)
         self.setText("◂ Settings" if shown else "Settings ▸")
         self.setToolTip("Hide the settings" if shown else "Show the settings")
@@ -62,7 +66,8 @@ class SettingsToggle(QToolButton):
         return self._running
 
     def follow(self, running: bool) -> None:
-        """Fold the settings when it starts running, unfold them when it stops."""
+        """Fold the settings when it starts running; when it stops, show them again as the
+        person had them before."""
         if running != self._running:
             self._running = running
-            self.setChecked(not running)
+            self.setChecked(False if running else self._wanted)

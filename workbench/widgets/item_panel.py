@@ -194,6 +194,12 @@ class ItemPanel(QWidget):
             item.setText(label)
             item.setToolTip(tooltip or label)
 
+    def select(self, item_id: str) -> None:
+        """Show ``item_id``'s page (as a click on it in the list would)."""
+        item = self._item(item_id)
+        if item is not None:
+            self.list.setCurrentItem(item)
+
     def current_id(self) -> str:
         item = self.list.currentItem()
         return item.data(ID_ROLE) if item is not None else ""

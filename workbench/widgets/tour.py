@@ -1,0 +1,138 @@
+"""The tour: ``python -m workbench --tour DIR`` runs one scripted conversation in the real
+window and saves a PNG of each view into ``DIR`` (for the README, or a teacher's slides).
+
+The conversation: a server on 127.0.0.1 (port 0) and a client to it; the handshake, a JSON
+message from the client, a text message from the server in three fragments, a ping from the
+client, and the client's close with 1001 (going away). Then each ``TourStep`` shows its view
+and the window is grabbed (``QWidget.grab``). A view from another module is one more step in
+``STEPS``: a file name and a function that shows the view (and, for a view that records only
+while it is shown, one that shows it before the conversation).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from ..qt.service import WorkbenchService
+from .main_window import CLIENTS_TAB, MainWindow
+
+__all__ = ["STEPS", "TOUR_SIZE", "Tour", "TourError", "TourStep", "run_tour"]
+
+TOUR_SIZE = (1200, 760)  # the window's size while it is grabbed: large enough, small files
+STEP_TIMEOUT = 10.0
+SETTLE = 0.3  # seconds for the views' timers (log ticks) to show the last rows
+JSON_MESSAGE = {"greeting": "hello", "from": "the tour", "numbers": [1, 2, 3]}
+FRAGMENTED_TEXT = "This text message travels in three fragments."
+CLOSE_CODE, CLOSE_REASON = 1001, "the tour is over"
+
+
+class TourError(RuntimeError):
+    """A step of the tour did not happen (in time); the message says which."""
+
+
+@dataclass
+class Tour:
+    """What the steps can reach: the window, its service and the conversation's ids."""
+
+    window: MainWindow
+    service: WorkbenchService
+    server_id: str = ""
+    client_id: str = ""
+    socket_id: str = ""
+
+
+@dataclass(frozen=True)
+class TourStep:
+    """``show(tour)`` brings the view to the front; ``prepare(tour)``, if given, runs once
+    the client exists and before it opens, for views that listen only while shown."""
+
+    file_name: str
+    show: Callable[[Tour], None]
+    prepare: Callable[[Tour], None] | None = None
+
+
+def show_client_log(tour: Tour) -> None:
+    window = tour.window
+    window.tabs.setCurrentIndex(CLIENTS_TAB)
+    window.clients.select(tour.client_id)
+
+
+STEPS: list[TourStep] = [TourStep("log.png", show_client_log)]
+
+
+async def until(condition: Callable[[], object], what: str, timeout: float = STEP_TIMEOUT) -> None:
+    """Let the loop run until ``condition()`` holds; ``TourError`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TourError(f"the tour waited {timeout:g} s for {what}")
+        await asyncio.sleep(0.02)
+
+
+async def converse(tour: Tour, steps: list[TourStep]) -> None:
+    """Open a server and a client and run the scripted conversation between them."""
+    window, service = tour.window, tour.service
+    server_id = window.new_server()
+    if server_id is None:
+        raise TourError("the server could not be made")
+    tour.server_id = server_id
+    if not await service.start_server(server_id):
+        raise TourError("the server did not start")
+    client_id = window.new_client_to(server_id)
+    if client_id is None:
+        raise TourError("the client could not be made")
+    tour.client_id = client_id
+    for step in steps:
+        if step.prepare is not None:
+            step.prepare(tour)
+    await _settle()
+    if not await service.open_client(client_id):
+        raise TourError("the client did not open")
+    await until(lambda: service.server(server_id).open_sockets, "the server's socket")
+    socket = service.server(server_id).open_sockets[0]
+    tour.socket_id = socket.id
+    client = service.client(client_id)
+    if not service.send(client_id, JSON_MESSAGE):
+        raise TourError("the JSON message was not sent")
+    await until(lambda: socket.messages_in >= 1, "the JSON message to arrive")
+    await socket.core.send_fragments(FRAGMENTED_TEXT, 3)
+    await until(lambda: client.log.messages_in >= 1, "the fragmented text to arrive")
+    if client.core is None:
+        raise TourError("the client has gone")
+    await client.core.ping()
+    if not await service.close_client(client_id, CLOSE_CODE, CLOSE_REASON):
+        raise TourError("the client did not close")
+    await until(lambda: not socket.is_open, "the server's socket to close")
+
+
+async def _settle() -> None:
+    await asyncio.sleep(SETTLE)
+    QApplication.processEvents()
+
+
+async def run_tour(
+    window: MainWindow, directory: str | Path, steps: list[TourStep] | None = None
+) -> list[Path]:
+    """Run the conversation in ``window`` and save one PNG per step into ``directory``
+    (made if missing); returns the files in step order. ``TourError`` if a step fails."""
+    steps = STEPS if steps is None else steps
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    window.resize(*TOUR_SIZE)
+    tour = Tour(window, window.service)
+    await converse(tour, steps)
+    saved = []
+    for step in steps:
+        step.show(tour)
+        await _settle()
+        path = folder / step.file_name
+        if not window.grab().save(str(path), "PNG"):
+            raise TourError(f"{path} could not be written")
+        saved.append(path)
+    return saved

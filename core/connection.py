@@ -37,9 +37,12 @@ from .errors import (
 from .frames import FrameTap, TappedClientConnection
 from .loop import fail_quietly
 from .mime import Decoder, SendPayload
+from .ping_mute import set_answering_pings
 from .pull import Endpoint
 
-Outgoing = tuple[SendPayload, bool, asyncio.Future[None] | None]
+#: A message, or the fragments of one (``send_fragments``): websockets sends a list as frames.
+Payload = SendPayload | list[SendPayload]
+Outgoing = tuple[Payload, bool, asyncio.Future[None] | None]
 #: Told the close code, reason and whether it was an abnormal end the owner did not ask for.
 OnEnd = Callable[[int, str, bool], None]
 
@@ -133,9 +136,10 @@ class Channel:
         self._waiters: dict[int, asyncio.Future[None]] = {}
         # Pending while the writer is idle (it is idle from the start), None while it works.
         self._wakeup: asyncio.Future[None] | None = self._loop.create_future()
-        self._in_flight: tuple[_Resumed, SendPayload, bool] | None = None
+        self._in_flight: tuple[_Resumed, Payload, bool] | None = None
         self._closing = False
         self._close_requested = False
+        self._aborted = False
         self._ended = self._loop.create_future()
         self._failure: NotOpenError | None = None
         # The reader may pause for room until close() was called or the connection ended.
@@ -175,7 +179,28 @@ class Channel:
                 f"the connection with {self._peer} closed before the pong arrived"
             ) from exc
 
-    def send(self, payload: SendPayload, is_text: bool) -> Delivery:
+    def answer_pings(self, answer: bool) -> None:
+        """Answer the peer's pings with pongs (websockets' default) or not (core.ping_mute)."""
+        set_answering_pings(self.ws.protocol, answer)
+
+    def abort(self) -> None:
+        """Cut the TCP connection now, with no close frame: both ends see 1006.
+
+        Reported as ``'close'`` (1006) without a ``ConnectionLostError``: it was asked for.
+        """
+        self._aborted = True
+        self._closing = True
+        self.ws.transport.abort()
+
+    def send_fragments(self, payload: SendPayload, is_text: bool, count: int) -> Delivery:
+        """Send one message as ``count`` frames (fewer if the payload is shorter), in order."""
+        size = len(payload)
+        count = max(1, min(count, size))
+        bounds = [size * i // count for i in range(count + 1)]
+        parts = [payload[bounds[i] : bounds[i + 1]] for i in range(count)]
+        return self.send(parts, is_text)
+
+    def send(self, payload: Payload, is_text: bool) -> Delivery:
         """Send an encoded message, or queue it behind earlier ones; the result can be awaited.
 
         When nothing is queued and the writer is idle, ``ws.send`` starts right here (as an
@@ -337,11 +362,13 @@ class Channel:
             self._wakeup = None
 
     def _sent_one(
-        self, payload: SendPayload, is_text: bool, future: asyncio.Future[None] | None
+        self, payload: Payload, is_text: bool, future: asyncio.Future[None] | None
     ) -> None:
         """Book-keeping once a message was handed to the transport."""
         self._sent += 1
         if self._owner.has_listeners("wire_message"):
+            if isinstance(payload, list):  # fragments: the message is their concatenation
+                payload = "".join(payload) if isinstance(payload[0], str) else b"".join(payload)  # type: ignore[arg-type]
             if isinstance(payload, (bytearray, memoryview)):
                 payload = bytes(payload)
             if is_text and isinstance(payload, bytes):  # text given as UTF-8 bytes
@@ -374,7 +401,11 @@ class Channel:
         if self._frame_tap is not None:
             self._frame_tap.flush()  # the close frames, before 'close'
         code, reason = self._close_status()
-        lost = code in ABNORMAL_CLOSE_CODES and not (self._close_requested and code != 1006)
+        lost = (
+            code in ABNORMAL_CLOSE_CODES
+            and not (self._close_requested and code != 1006)
+            and not self._aborted
+        )
         self._on_end(code, reason, lost)
         emit = self._owner.emit
         self._failure = NotOpenError(f"the connection with {self._peer} closed (code {code})")

@@ -37,6 +37,7 @@ from websockets.protocol import SERVER, Protocol
 from websockets.typing import ExtensionName
 
 from .events import EventEmitter
+from .ping_mute import PingMute
 
 Direction = Literal["in", "out"]
 OpcodeName = Literal["text", "binary", "continuation", "ping", "pong", "close"]
@@ -174,8 +175,13 @@ class FrameTap:
         return any(extension is self._wire for extension in self._protocol.extensions)
 
     def chain(self, negotiated: Sequence[Extension]) -> list[Extension]:
-        """The extension chain ``negotiated`` with this tap at both ends."""
-        return [self._plain, *negotiated, self._wire]
+        """The extension chain ``negotiated`` with this tap at both ends.
+
+        A ``PingMute`` stays first, outside the tap, so a muted ping is still reported as one.
+        """
+        mutes = [extension for extension in negotiated if isinstance(extension, PingMute)]
+        rest = [extension for extension in negotiated if not isinstance(extension, PingMute)]
+        return [*mutes, self._plain, *rest, self._wire]
 
     def install(self) -> None:
         """Put the tap into the protocol's chain (no-op if it is there)."""

@@ -112,6 +112,35 @@ class Socket(Endpoint[SocketEvent]):
             raise NotOpenError(f"the socket from {self._peer} is closed or closing")
         return self._channel.send(payload, is_text)
 
+    def send_fragments(self, data: Any, fragments: int) -> Awaitable[None]:
+        """Like ``send``, but the converted message goes as ``fragments`` frames.
+
+        Beyond the spec, for fault tests: a text or binary frame, then continuation frames,
+        each carrying a part (RFC 6455 section 5.4); websockets' iterable send then ends the
+        message with an empty continuation frame with FIN. A payload shorter than
+        ``fragments`` goes one byte or character per frame. ``ValueError`` unless
+        ``fragments`` is an int of at least 1.
+        """
+        if not isinstance(fragments, int) or isinstance(fragments, bool) or fragments < 1:
+            raise ValueError(f"fragments must be an int of at least 1, not {fragments!r}")
+        payload, is_text = self._encode(data)
+        if not self._channel.accepting:
+            raise NotOpenError(f"the socket from {self._peer} is closed or closing")
+        return self._channel.send_fragments(payload, is_text, fragments)
+
+    def answer_pings(self, answer: bool = True) -> None:
+        """Beyond the spec, for fault tests: ``answer_pings(False)`` stops answering the
+        client's pings (its keepalive then fails); ``answer_pings()`` answers them again.
+        The pings still show as ``'frame'`` events. No-op on a closed socket."""
+        self._channel.answer_pings(answer)
+
+    def abort(self) -> None:
+        """Beyond the spec, for fault tests: cut the TCP connection at once, with no close
+        frame. The client sees 1006; ``'close'`` here reports 1006 too, with no
+        ``ConnectionLostError`` (it was asked for). No-op once closed."""
+        if self._open:
+            self._channel.abort()
+
     def close(self, code: int = 1000, reason: str = "") -> Awaitable[None]:
         """Close this connection after sending what was already accepted. Idempotent.
 

@@ -15,6 +15,7 @@ from core import Client, Server, Socket
 from core import mime as core_mime
 
 from .describe import address_text, close_text
+from .faults import HandshakeRefusals, OutgoingFaults
 from .log_store import LogStore
 from .reporting import ReportThrottle
 
@@ -47,7 +48,8 @@ class SocketHandle:
     (text "127.0.0.1:54321"), ``connected_at`` (epoch seconds), ``closed_at`` (or None),
     ``close_code`` / ``close_reason`` (once closed), ``log`` (its ``LogStore``), ``send_type``
     / ``receive_type`` (the server's when this socket connected: edited options apply at the
-    next start), ``throttle`` (its error reports).
+    next start), ``throttle`` (its error reports), ``outgoing`` (the fault lab's delay and
+    drops on what is sent).
     """
 
     def __init__(
@@ -71,6 +73,7 @@ class SocketHandle:
         self.send_type = send_type
         self.receive_type = receive_type
         self.throttle = ReportThrottle()
+        self.outgoing = OutgoingFaults(log_store)
 
     @property
     def is_open(self) -> bool:
@@ -127,7 +130,8 @@ class ServerHandle(ItemHandle):
     Attributes: ``core`` (the core ``Server``, rebuilt at each start), ``state`` (one of
     "stopped", "starting", "listening", "stopping", "failed"), ``port`` (bound port while
     listening), ``log`` (the server's lifecycle), ``sockets`` (socket id -> ``SocketHandle``,
-    closed ones kept so their logs stay readable), ``auto_reply``, ``secret_missing``.
+    closed ones kept so their logs stay readable), ``auto_reply``, ``secret_missing``,
+    ``refusals`` (the fault lab's refused handshakes, core's ``process_request``).
     """
 
     def __init__(
@@ -140,6 +144,7 @@ class ServerHandle(ItemHandle):
         self.auto_reply = AutoReply()
         #: Its PFX password was not in the keyring when the workspace was loaded: ask for it.
         self.secret_missing = False
+        self.refusals = HandshakeRefusals(log_store)
         self._socket_numbers: Iterator[int] = itertools.count(1)
 
     def next_socket_id(self) -> str:

@@ -20,6 +20,7 @@ __all__ = [
     "DIRECTIONS",
     "ERROR",
     "EVENT",
+    "FAULT",
     "HANDSHAKE",
     "IN",
     "INFO",
@@ -54,7 +55,8 @@ ERROR: Final = "error"
 HANDSHAKE: Final = "handshake"
 CONNECTING: Final = "connecting"
 INFO: Final = "info"  # anything else worth a line: listening, stopped, auto-reply set...
-KINDS: Final = (MESSAGE, OPEN, CLOSE, ERROR, HANDSHAKE, CONNECTING, INFO)
+FAULT: Final = "fault"  # a fault the fault lab put on purpose (workbench.engine.faults)
+KINDS: Final = (MESSAGE, OPEN, CLOSE, ERROR, HANDSHAKE, CONNECTING, INFO, FAULT)
 
 #: Longest preview kept or computed, in characters.
 PREVIEW_CHARS: Final = 120

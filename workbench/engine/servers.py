@@ -139,7 +139,7 @@ class ServerController:
         if handle.core is not None and handle.state in ("starting", "listening"):
             await handle.core.start()
             return handle.core.is_listening()
-        server = Server(dict(handle.options))
+        server = Server(dict(handle.options), process_request=handle.refusals)
         handle.core = server
         server.on("listening", lambda port: self._on_listening(handle, server, port))
         server.on("connection", lambda socket: self._on_connection(handle, server, socket))
@@ -286,12 +286,21 @@ class ServerController:
         """Send ``value``; the delivery to await, or None if it failed (logged, reported)."""
         try:
             # Logged by the socket's 'wire_message' handler once handed over.
+            if entry.outgoing.active:  # the fault lab delays or drops it
+                return entry.outgoing.send(
+                    value, entry.core.send, lambda exc: self._not_sent(entry, handle, exc, why)
+                )
             return entry.core.send(value)
         except (WebSocketError, TypeError, ValueError) as exc:
-            message = describe_error(exc)
-            entry.log.log_event(ERROR, f"{why + ' ' if why else ''}not sent: {message}")
-            self._errors.report(f"{handle.name} → {entry.remote_address}", message)
+            self._not_sent(entry, handle, exc, why)
             return None
+
+    def _not_sent(
+        self, entry: SocketHandle, handle: ServerHandle, exc: BaseException, why: str | None
+    ) -> None:
+        message = describe_error(exc)
+        entry.log.log_event(ERROR, f"{why + ' ' if why else ''}not sent: {message}")
+        self._errors.report(f"{handle.name} → {entry.remote_address}", message)
 
     async def close_socket(self, socket_id: str, code: int, reason: str) -> None:
         entry = self.sockets.get(socket_id)

@@ -39,6 +39,7 @@ from typing import Any, Literal
 from core import EventEmitter
 
 from .clients import ClientController
+from .faults import FaultLab
 from .handles import ClientHandle, ServerHandle, SocketHandle
 from .log_store import DEFAULT_CAPACITY, LogStore
 from .messages import MessageLibrary
@@ -80,6 +81,8 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         self._actions: set[asyncio.Task[Any]] = set()
         #: The saved and recent messages of the composers (their one owner).
         self.messages = MessageLibrary()
+        #: The fault lab of the servers (``apply``, ``clear``; see ``workbench.engine.faults``).
+        self.faults = FaultLab(self._servers, self.error_path.report)
         self.on("server_state_changed", self._server_state_changed)
 
     # -- lookups ---------------------------------------------------------------------------

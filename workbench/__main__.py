@@ -2,25 +2,44 @@
 
 The qasync loop is installed on the QApplication *before* the window exists, so the first
 click on an async action (Start, Open) already has a loop to run on.
+
+``--tour DIR`` runs the scripted tour (``widgets.tour``) in a window of its own (no saved
+workspace or layout is read or written), saves its pictures into DIR and exits: 0 when every
+picture was saved, 1 (with the reason on stderr) otherwise.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="python -m workbench")
+    parser.add_argument("--tour", metavar="DIR", help="save a picture of each view into DIR")
+    options, qt_args = parser.parse_known_args(args[1:])
+    if options.tour:
+        return _run_tour(Path(options.tour), [args[0], *qt_args])
+    return _run_window([args[0], *qt_args])
+
+
+def _application(args: list[str]) -> tuple[Any, Any, Any]:
+    """The application with its style and loop, and the service: (app, loop, service)."""
     from PySide6.QtWidgets import QApplication
 
-    from .qt.app_loop import install_error_hooks, install_loop, run_until_quit
+    from .qt.app_loop import install_error_hooks, install_loop
     from .qt.service import WorkbenchService
-    from .widgets.main_window import TITLE, MainWindow
+    from .widgets.main_window import TITLE
     from .widgets.resources import style_sheet
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    app = QApplication(list(sys.argv if argv is None else argv))
+    app = QApplication(args)
     app.setApplicationName(TITLE)
     app.setOrganizationName("WebSocket Workbench")
     app.setStyle("Fusion")
@@ -28,6 +47,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     loop = install_loop(app)
     service = WorkbenchService()
     install_error_hooks(loop, service.report)
+    return app, loop, service
+
+
+def _run_window(args: list[str]) -> int:
+    from .qt.app_loop import run_until_quit
+    from .widgets.main_window import MainWindow
+
+    app, loop, service = _application(args)
     window = MainWindow(service)
     window.show()
 
@@ -38,6 +65,40 @@ def main(argv: Sequence[str] | None = None) -> int:
             await service.shutdown()
 
     return run_until_quit(app, loop, shutdown=shutdown_unless_done)
+
+
+def _run_tour(directory: Path, args: list[str]) -> int:
+    import asyncio
+
+    from PySide6.QtCore import QSettings
+
+    from .qt.app_loop import run_until_quit
+    from .widgets.main_window import MainWindow
+    from .widgets.tour import run_tour
+
+    app, loop, service = _application(args)
+    scratch = tempfile.TemporaryDirectory(prefix="workbench-tour-")
+    settings = QSettings(str(Path(scratch.name) / "window.ini"), QSettings.Format.IniFormat)
+    workspace = Path(scratch.name) / "workspace.json"
+    window = MainWindow(service, settings=settings, workspace_path=workspace, load_workspace=False)
+    window.show()
+    outcome: list[int] = []
+
+    async def tour() -> None:
+        try:
+            saved = await asyncio.wait_for(run_tour(window, directory), 120)
+        except Exception as exc:  # any failure ends the tour with its reason and exit code 1
+            print(f"the tour failed: {exc or repr(exc)}", file=sys.stderr)
+            outcome.append(1)
+        else:
+            print("\n".join(str(path) for path in saved))
+            outcome.append(0)
+        window.close()
+
+    task = loop.create_task(tour())
+    code = run_until_quit(app, loop, shutdown=service.shutdown)
+    scratch.cleanup()
+    return code or (outcome[0] if task.done() and outcome else 1)
 
 
 if __name__ == "__main__":

@@ -82,12 +82,18 @@ async def converse(tour: Tour, steps: list[TourStep]) -> None:
     if server_id is None:
         raise TourError("the server could not be made")
     tour.server_id = server_id
+    service.update_server(
+        server_id, {**service.server(server_id).options, "send_type": "text/plain"}
+    )
     if not await service.start_server(server_id):
         raise TourError("the server did not start")
     client_id = window.new_client_to(server_id)
     if client_id is None:
         raise TourError("the client could not be made")
     tour.client_id = client_id
+    json_type = "application/json"
+    options = {**service.client(client_id).options, "send_type": json_type}
+    service.update_client(client_id, options)
     for step in steps:
         if step.prepare is not None:
             step.prepare(tour)
@@ -99,7 +105,7 @@ async def converse(tour: Tour, steps: list[TourStep]) -> None:
     tour.socket_id = socket.id
     client = service.client(client_id)
     if not service.send(client_id, JSON_MESSAGE):
-        raise TourError("the JSON message was not sent")
+        raise TourError(f"the JSON message was not sent: {service.errors[-1:]}")
     await until(lambda: socket.messages_in >= 1, "the JSON message to arrive")
     await socket.core.send_fragments(FRAGMENTED_TEXT, 3)
     await until(lambda: client.log.messages_in >= 1, "the fragmented text to arrive")
@@ -123,7 +129,10 @@ async def run_tour(
     (made if missing); returns the files in step order. ``TourError`` if a step fails."""
     steps = STEPS if steps is None else steps
     folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise TourError(f"the folder {folder} cannot be made: {exc.strerror}") from exc
     window.resize(*TOUR_SIZE)
     tour = Tour(window, window.service)
     await converse(tour, steps)

@@ -82,8 +82,6 @@ class EmptyState(QWidget):
     def add_button(self, text: str, primary: bool = False) -> QPushButton:
         button = QPushButton(text)
         button.setObjectName("primaryButton" if primary else "welcomeButton")
-        if primary:
-            button.setStyleSheet("padding: 10px 22px; font-size: 14px;")
         self.buttons.insertWidget(self.buttons.count(), button)
         return button
 

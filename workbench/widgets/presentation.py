@@ -49,8 +49,12 @@ def high_contrast_palette() -> QPalette:
     palette.setColor(QPalette.ColorRole.HighlightedText, white)
     palette.setColor(QPalette.ColorRole.Link, QColor("#0000c0"))
     palette.setColor(QPalette.ColorRole.PlaceholderText, QColor("#404040"))
-    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text):
-        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#505050"))
+    for role in (
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+    ):  # still 4.5:1 on white, but plainly not black
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#707070"))
     return palette
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from ..qt.service import WorkbenchService
+from .clients_panel import ClientPage
 from .main_window import CLIENTS_TAB, MainWindow
 
 __all__ = ["STEPS", "TOUR_SIZE", "Tour", "TourError", "TourStep", "run_tour"]
@@ -57,10 +58,23 @@ class TourStep:
     prepare: Callable[[Tour], None] | None = None
 
 
-def show_client_log(tour: Tour) -> None:
+def show_client(tour: Tour) -> ClientPage:
+    """The client's page, in front, with its settings folded to give its views the room."""
     window = tour.window
     window.tabs.setCurrentIndex(CLIENTS_TAB)
     window.clients.select(tour.client_id)
+    page = window.clients.page(tour.client_id)
+    page.settings_toggle.setChecked(False)
+    return page
+
+
+def show_client_log(tour: Tour) -> None:
+    """The message log with the received (fragmented) text selected in the detail pane."""
+    view = show_client(tour).log_view
+    model = view.table.model()
+    for row in range(model.rowCount()):
+        if "in" in str(model.index(row, 1).data()):
+            view.table.selectRow(row)
 
 
 STEPS: list[TourStep] = [TourStep("log.png", show_client_log)]

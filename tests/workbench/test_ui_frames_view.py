@@ -6,11 +6,16 @@ a close with 1001. Both ends' Frames views show each frame with its exact header
 
 from __future__ import annotations
 
-import pytest
+import time
 
-from workbench.engine.frame_store import FrameRow
-from workbench.qt.frame_model import COLUMNS
+import pytest
+from PySide6.QtCore import QSettings
+
+from core import Frame
+from workbench.engine.frame_store import FrameRow, FrameStore
+from workbench.qt.frame_model import COLUMNS, FrameModel
 from workbench.widgets.frames_view import FramesView, client_frames_view, socket_frames_view
+from workbench.widgets.main_window import CLIENTS_TAB, SERVERS_TAB, MainWindow
 
 WAIT = 5.0
 REASON = "going away"
@@ -134,3 +139,65 @@ def test_compressed_frames_show_payload_and_wire_sizes(qtbot, service, run, wait
     assert row.length < 100  # a thousand "a" compress well
     assert texts(view, 0)[4] == "1"
     assert texts(view, 0)[6] == f"{row.length} B wire / 1002 B"
+
+
+def test_fragments_are_indented_under_their_message_and_ticks_batch_inserts(qtbot) -> None:
+    store = FrameStore(capacity=4)
+    model = FrameModel(store, autostart=False)
+    for opcode, data, fin in [
+        ("text", b"one ", False),
+        ("ping", b"", True),
+        ("continuation", b"two ", False),
+        ("continuation", b"three", True),
+    ]:
+        store.add(Frame("in", opcode, fin, False, False, len(data), data, time.monotonic()))
+    assert model.rowCount() == 0 and model.sync() == 4 and model.insert_batches == 1
+    opcodes = [model.index(row, 2).data() for row in range(4)]
+    assert opcodes == [
+        "text #1 (fragmented)",
+        "ping",
+        "   ↳ continuation #2",
+        "   ↳ continuation #3",
+    ]
+    assert [model.index(row, 7).data() for row in range(4)] == ["one ", "(empty)", "two ", "three"]
+    store.add(Frame("in", "binary", True, False, False, 3, b"\x00\x01\x02", time.monotonic()))
+    assert model.sync() == 1 and model.rowCount() == 4  # the oldest left at the row cap
+    assert model.index(3, 7).data() == "00 01 02"
+    assert model.index(0, 2).data() == "ping"
+
+
+def test_the_client_page_and_the_socket_log_have_frames_tabs(
+    qtbot, service, run, wait_for, tmp_path
+) -> None:
+    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(service, settings=settings, workspace_path=tmp_path / "workspace.json")
+    qtbot.addWidget(window)
+    window.show()
+    server_id = service.add_server({"port": 0, "host_interface": "127.0.0.1"})
+    assert server_id is not None and run(service.engine.start_server(server_id))
+    client_id = service.add_client_for(server_id, {})
+    assert client_id is not None
+    page = window.clients.page(client_id)
+    assert [page.log_tabs.tabText(i) for i in range(2)] == ["Messages", "Frames"]
+    assert not page.frames_view.watch.running  # not shown yet: core taps nothing
+    window.tabs.setCurrentIndex(CLIENTS_TAB)
+    page.log_tabs.setCurrentWidget(page.frames_view)
+    wait_for(lambda: page.frames_view.watch.running, WAIT, "the frames tab to be shown")
+    assert run(service.engine.open_client(client_id))
+    assert service.send(client_id, {"n": 1})
+    wait_for(lambda: page.frames_view.model.rowCount() == 1, WAIT, "the sent frame")
+
+    window.tabs.setCurrentIndex(SERVERS_TAB)
+    server_page = window.servers.page(server_id)
+    (socket,) = service.sockets_of(server_id)
+    server_page.select_socket(socket.id)
+    server_page.open_selected_log()
+    frames = server_page.frames_views[socket.id]
+    index = server_page.logs.indexOf(frames)
+    assert server_page.logs.tabText(index).endswith(" frames")
+    assert server_page.logs.indexOf(server_page.log_views[socket.id]) == index - 1
+    server_page.logs.setCurrentWidget(frames)
+    wait_for(lambda: socket.core.listener_count("frame") == 1, WAIT, "the socket's frames tab")
+    server_page.logs.tabCloseRequested.emit(index - 1)  # closing the log closes its frames
+    assert socket.id not in server_page.frames_views and server_page.logs.count() == 1
+    assert socket.core.listener_count("frame") == 0

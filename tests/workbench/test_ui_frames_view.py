@@ -13,7 +13,7 @@ from PySide6.QtCore import QSettings
 
 from core import Frame
 from workbench.engine.frame_store import FrameRow, FrameStore
-from workbench.qt.frame_model import COLUMNS, FrameModel
+from workbench.qt.frame_model import COLUMNS, FrameModel, frame_preview
 from workbench.widgets.frames_view import FramesView, client_frames_view, socket_frames_view
 from workbench.widgets.main_window import CLIENTS_TAB, SERVERS_TAB, MainWindow
 
@@ -201,3 +201,20 @@ def test_the_client_page_and_the_socket_log_have_frames_tabs(
     server_page.logs.tabCloseRequested.emit(index - 1)  # closing the log closes its frames
     assert socket.id not in server_page.frames_views and server_page.logs.count() == 1
     assert socket.core.listener_count("frame") == 0
+
+
+@pytest.mark.parametrize(
+    ("opcode", "data", "preview"),
+    [
+        ("ping", b"\x9a\x00\xffn", "9a 00 ff 6e"),
+        ("pong", b"keepalive", "keepalive"),
+        ("text", "é".encode() * 100, "é" * 80 + "…"),
+        ("continuation", "ü".encode()[:1], ""),  # a fragment may end inside a character
+        ("binary", b"abc", "61 62 63"),
+    ],
+)
+def test_previews_show_text_as_text_and_other_bytes_as_hex(opcode, data, preview) -> None:
+    row = FrameRow(
+        0.0, "in", opcode, True, False, False, len(data), len(data), data, None, None, -1, 0
+    )
+    assert frame_preview(row) == preview

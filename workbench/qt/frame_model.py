@@ -37,6 +37,7 @@ COL_TIME, COL_DIR, COL_OPCODE, COL_FIN, COL_RSV1, COL_MASK, COL_LENGTH, COL_PREV
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 SEQ_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 PREVIEW_CHARS = 80
+_WHITESPACE = {9: None, 10: None, 13: None}  # tab, newline, return: text, not binary
 _DIRECTION_TEXT = {"in": "← in", "out": "→ out"}
 _CONTROL_COLOUR = QColor(90, 90, 140)
 _CLOSE_COLOUR = QColor(150, 90, 0)
@@ -55,19 +56,22 @@ def frame_preview(row: FrameRow) -> str:
         return f"code {row.close_code}{reason}"
     if not row.data_length:
         return "(empty)"
-    if row.opcode == "binary" or (row.opcode == "continuation" and not _is_text(row.data)):
+    text = _text_of(row.data) if row.opcode != "binary" else None
+    if text is None:  # binary, or a ping's random bytes: show them as hex
         return row.data[:24].hex(" ") + (" …" if row.data_length > 24 else "")
-    text = row.data.decode("utf-8", "replace")
-    text = text.replace("\n", "⏎")[:PREVIEW_CHARS]
-    return text + ("…" if row.data_length > len(text) else "")
+    cut = len(text) > PREVIEW_CHARS or row.data_length > len(row.data)
+    return text[:PREVIEW_CHARS].replace("\n", "⏎") + ("…" if cut else "")
 
 
-def _is_text(data: bytes) -> bool:
+def _text_of(data: bytes) -> str | None:
+    """``data`` as text if it is printable UTF-8 (a fragment may end mid-character)."""
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(data) - 3:
+            return None
+        text = data[: exc.start].decode("utf-8")
+    return text if text.translate(_WHITESPACE).isprintable() else None
 
 
 def frame_size_text(row: FrameRow) -> str:

@@ -52,6 +52,8 @@ class FrameHeaderPane(QWidget):
         self.fields.setObjectName("frameFields")
         self.fields.setHorizontalHeaderLabels(list(_FIELD_COLUMNS))
         self.fields.verticalHeader().hide()
+        self.fields.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.fields.setWordWrap(False)  # each meaning is one line; its tooltip shows it whole
         self.fields.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.fields.horizontalHeader()
         for column in range(3):

@@ -12,7 +12,9 @@ What it does (all traffic on 127.0.0.1):
 2. When the flooding socket connects, opens a ``LogModel`` on its log with a ``QTableView``
    showing it (offscreen) that scrolls to the bottom on every ``rows_appended``, as the log
    panel does. With ``--window``, the real ``MainWindow`` is shown instead and the socket's
-   log is opened in it (its ``LogView``), as a person would.
+   log is opened in it (its ``LogView``), as a person would. ``--frames`` (with
+   ``--window``) also brings the socket's Frames view to the front, so every frame is tapped
+   and recorded (the clicks below then go to the frames table and its header pane).
 3. Starts a separate Python process whose core ``Client`` sends ``--count`` small JSON
    messages as fast as its writer allows (a separate process, so the figures are those of
    the workbench's receiving side, as with a real external client).
@@ -210,6 +212,12 @@ def run_benchmark(args: argparse.Namespace) -> int:
             state["model"] = log_view.model
             state["table"] = log_view.table
             state["painted"] = log_view.detail.header
+            if args.frames:  # the socket's Frames tab in front: it records every frame
+                frames_view = page.frames_views[socket_id]
+                page.logs.setCurrentWidget(frames_view)
+                state["frames"] = frames_view
+                state["table"] = frames_view.table
+                state["painted"] = frames_view.detail.summary
             return
         model = LogModel(store)
         state["model"] = model
@@ -365,6 +373,15 @@ def run_benchmark(args: argparse.Namespace) -> int:
             f"clicks, flooding     : {latency_text(clicks)}"
             + (f" ({unanswered} still waiting at the end)" if unanswered else "")
         )
+        if "frames" in state:
+            frames_view = state["frames"]
+            frames_view.model.sync()  # type: ignore[attr-defined]
+            frame_store = frames_view.model.store  # type: ignore[attr-defined]
+            print(
+                f"frames view          : {frame_store.frames_in:,} in, {frame_store.frames_out:,} out "
+                f"recorded, {len(frame_store):,} kept, {frame_store.dropped:,} dropped, "
+                f"{frames_view.model.insert_batches} inserts"  # type: ignore[attr-defined]
+            )
         if args.echo:
             print(f"echoed (logged out)  : {store.messages_out:,}")  # type: ignore[attr-defined]
         print(
@@ -421,6 +438,11 @@ def main() -> int:
     parser.add_argument("--no-view", action="store_true", help="no QTableView on the model")
     parser.add_argument(
         "--window", action="store_true", help="show the real MainWindow and its log view"
+    )
+    parser.add_argument(
+        "--frames",
+        action="store_true",
+        help="with --window: open the socket's Frames view too; clicks go to its table",
     )
     parser.add_argument(
         "--no-freeze", action="store_true", help="skip gc.freeze() of startup objects"

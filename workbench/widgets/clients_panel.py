@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -22,6 +23,7 @@ from ..qt.log_model import LogModel
 from ..qt.message_library import QtMessageLibrary
 from ..qt.service import WorkbenchService
 from .composer import Composer
+from .frames_view import client_frames_view
 from .item_page import ItemPage
 from .item_panel import EmptyState, ItemPanel, confirm_removal, first_free_name
 from .log_view import LogView
@@ -84,7 +86,13 @@ class ClientPage(ItemPage):
         self.log_view = LogView(LogModel(store), title=store.name)
         log_box = QGroupBox("Message log")
         log_layout = QVBoxLayout(log_box)
-        log_layout.addWidget(self.log_view)
+        self.frames_view = client_frames_view(service, client_id)
+        self.log_tabs = QTabWidget()
+        self.log_tabs.setObjectName("clientLogTabs")
+        self.log_tabs.setDocumentMode(True)
+        self.log_tabs.addTab(self.log_view, "Messages")
+        self.log_tabs.addTab(self.frames_view, "Frames")
+        log_layout.addWidget(self.log_tabs)
 
         self._lay_out(
             [self.url_label],

@@ -28,6 +28,7 @@ from ..qt.log_model import LogModel
 from ..qt.message_library import QtMessageLibrary
 from ..qt.service import WorkbenchService
 from .composer import Composer
+from .frames_view import FramesView, socket_frames_view
 from .item_page import ItemPage
 from .item_panel import EmptyState, ItemPanel, confirm_removal, first_free_name
 from .log_view import LogView
@@ -120,6 +121,8 @@ class ServerPage(ItemPage):
         self.logs.setTabsClosable(True)
         self.logs.setDocumentMode(True)
         self.log_views: dict[str, LogView] = {}
+        #: Socket id -> its Frames tab, opened next to its log tab.
+        self.frames_views: dict[str, FramesView] = {}
         self._add_log_tab(server_id, "Server events")
 
         top = QSplitter(Qt.Orientation.Horizontal)
@@ -328,10 +331,21 @@ class ServerPage(ItemPage):
             self.logs.tabBar().setTabButton(
                 index, self.logs.tabBar().ButtonPosition.RightSide, None
             )
+        else:
+            frames = socket_frames_view(self.service, log_id)
+            self.frames_views[log_id] = frames
+            self.logs.insertTab(index + 1, frames, f"{title} frames")
         return view
 
     def _close_log_tab(self, index: int) -> None:
         view = self.logs.widget(index)
+        for log_id, frames in list(self.frames_views.items()):
+            if frames is view or self.log_views.get(log_id) is view:
+                del self.frames_views[log_id]
+                self.logs.removeTab(self.logs.indexOf(frames))
+                frames.stop()
+                frames.deleteLater()
+                index = self.logs.indexOf(view)
         for log_id, candidate in list(self.log_views.items()):
             if candidate is view and log_id != self.server_id:
                 del self.log_views[log_id]

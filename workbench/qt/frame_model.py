@@ -1,0 +1,226 @@
+"""``FrameModel``: the Qt table model over one ``FrameStore``, updated once per UI tick.
+
+Like ``LogModel``: a ``QTimer`` calls ``sync()`` every ``TICK_MS``, which tells the views
+about every change since the last tick with at most one remove batch (frames evicted at the
+store's caps, from the top) and one insert batch (new frames, at the bottom), so a flood
+costs the views one layout pass per tick. Fragments are grouped by indenting the
+continuations under their message's first frame in the Opcode column ("↳").
+
+Roles: ``Qt.DisplayRole`` (column text), ``Qt.ToolTipRole`` (what the opcode means),
+``Qt.TextAlignmentRole``, ``ROW_ROLE`` (the ``FrameRow``), ``SEQ_ROLE`` (its seq).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor
+
+from ..engine.frame_header import OPCODES
+from ..engine.frame_store import CONTROL, FrameRow, FrameStore
+from .log_model import TICK_MS, format_size, format_time
+
+__all__ = ["COLUMNS", "ROW_ROLE", "SEQ_ROLE", "FrameModel", "frame_preview", "frame_size_text"]
+
+COLUMNS = ("Time", "Dir", "Opcode", "FIN", "RSV1", "MASK", "Length", "Preview")
+COL_TIME, COL_DIR, COL_OPCODE, COL_FIN, COL_RSV1, COL_MASK, COL_LENGTH, COL_PREVIEW = range(8)
+ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+SEQ_ROLE = int(Qt.ItemDataRole.UserRole) + 2
+PREVIEW_CHARS = 80
+_WHITESPACE = {9: None, 10: None, 13: None}  # tab, newline, return: text, not binary
+_DIRECTION_TEXT = {"in": "← in", "out": "→ out"}
+_CONTROL_COLOUR = QColor(90, 90, 140)
+_CLOSE_COLOUR = QColor(150, 90, 0)
+_CENTER = int(Qt.AlignmentFlag.AlignCenter)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def frame_preview(row: FrameRow) -> str:
+    """One line for the Preview column: the close code and reason, or the payload's start."""
+    if row.opcode == "close":
+        if row.close_code is None:
+            return "(malformed close payload)"
+        reason = f" “{row.close_reason}”" if row.close_reason else ""
+        return f"code {row.close_code}{reason}"
+    if not row.data_length:
+        return "(empty)"
+    text = _text_of(row.data) if row.opcode != "binary" else None
+    if text is None:  # binary, or a ping's random bytes: show them as hex
+        return row.data[:24].hex(" ") + (" …" if row.data_length > 24 else "")
+    cut = len(text) > PREVIEW_CHARS or row.data_length > len(row.data)
+    return text[:PREVIEW_CHARS].replace("\n", "⏎") + ("…" if cut else "")
+
+
+def _text_of(data: bytes) -> str | None:
+    """``data`` as text if it is printable UTF-8 (a fragment may end mid-character)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(data) - 3:
+            return None
+        text = data[: exc.start].decode("utf-8")
+    return text if text.translate(_WHITESPACE).isprintable() else None
+
+
+def frame_size_text(row: FrameRow) -> str:
+    """The payload length on the wire, and the decompressed size when it differs."""
+    if row.rsv1 or row.data_length != row.length:
+        return f"{format_size(row.length)} wire / {format_size(row.data_length)}"
+    return format_size(row.length)
+
+
+def _opcode_text(row: FrameRow) -> str:
+    if row.opcode == "continuation":
+        return f"   ↳ continuation #{row.part}"
+    if row.part:
+        return f"{row.opcode} #1 (fragmented)"
+    return row.opcode
+
+
+class FrameModel(QAbstractTableModel):
+    """``FrameModel(store, parent=None, tick_ms=TICK_MS, autostart=True)``."""
+
+    rows_appended = Signal(int)
+    counters_changed = Signal()
+
+    def __init__(
+        self,
+        store: FrameStore,
+        parent: QObject | None = None,
+        tick_ms: int = TICK_MS,
+        autostart: bool = True,
+    ) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._shown_first = store.first_seq
+        self._shown_end = store.first_seq
+        self._seen = (store.first_seq, store.first_seq)
+        self._wall_offset = time.time() - time.monotonic()  # frames carry monotonic times
+        self.insert_batches = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(tick_ms)
+        self._timer.timeout.connect(self.sync)
+        if autostart:
+            self._timer.start()
+        self.sync()
+
+    @property
+    def store(self) -> FrameStore:
+        return self._store
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def seq(self, row: int) -> int | None:
+        return self._shown_first + row if 0 <= row < self.rowCount() else None
+
+    def row_of_seq(self, seq: int) -> int | None:
+        row = seq - self._shown_first
+        return row if 0 <= row < self.rowCount() else None
+
+    def frame(self, row: int) -> FrameRow | None:
+        """The frame shown at ``row`` (None if out of range or already evicted)."""
+        seq = self.seq(row)
+        return None if seq is None else self._store.get_seq(seq)
+
+    def wall_time(self, row: FrameRow) -> float:
+        return row.time + self._wall_offset
+
+    def clear(self) -> None:
+        self._store.clear()
+        self.sync()
+
+    def sync(self) -> int:
+        """One remove batch, one insert batch; returns the rows inserted."""
+        store = self._store
+        first, end = store.first_seq, store.end_seq
+        if (first, end) == self._seen:
+            return 0
+        self._seen = (first, end)
+        gone = min(first, self._shown_end) - self._shown_first
+        if gone > 0:
+            self.beginRemoveRows(QModelIndex(), 0, gone - 1)
+            self._shown_first += gone
+            self.endRemoveRows()
+        if self._shown_first < first:
+            self._shown_first = self._shown_end = first
+        count = end - self._shown_end
+        if count > 0:
+            row = self._shown_end - self._shown_first
+            self.beginInsertRows(QModelIndex(), row, row + count - 1)
+            self._shown_end = end
+            self.insert_batches += 1
+            self.endInsertRows()
+        self.counters_changed.emit()
+        if count > 0:
+            self.rows_appended.emit(count)
+        return max(count, 0)
+
+    # -- Qt model interface ----------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else self._shown_end - self._shown_first
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.frame(index.row())
+        if row is None:
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, column)
+        if role == ROW_ROLE:
+            return row
+        if role == SEQ_ROLE:
+            return self.seq(index.row())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{row.opcode}: {OPCODES[row.opcode][1]}"
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if column in (COL_FIN, COL_RSV1, COL_MASK):
+                return _CENTER
+            return _RIGHT if column == COL_LENGTH else None
+        if role == Qt.ItemDataRole.ForegroundRole and row.opcode in CONTROL:
+            return QBrush(_CLOSE_COLOUR if row.opcode == "close" else _CONTROL_COLOUR)
+        return None
+
+    def _text(self, row: FrameRow, column: int) -> str | None:
+        if column == COL_TIME:
+            return format_time(self.wall_time(row))
+        if column == COL_DIR:
+            return _DIRECTION_TEXT.get(row.direction, row.direction)
+        if column == COL_OPCODE:
+            return _opcode_text(row)
+        if column == COL_FIN:
+            return "1" if row.fin else "0"
+        if column == COL_RSV1:
+            return "1" if row.rsv1 else "0"
+        if column == COL_MASK:
+            return "1" if row.masked else "0"
+        if column == COL_LENGTH:
+            return frame_size_text(row)
+        if column == COL_PREVIEW:
+            return frame_preview(row)
+        return None

@@ -13,7 +13,7 @@ from PIL import Image, ImageStat
 from workbench.widgets.tour import STEPS, TOUR_SIZE
 
 ROOT = Path(__file__).resolve().parents[2]
-EXPECTED = ["log.png"]
+EXPECTED = ["log.png", "frames.png"]
 
 
 def run_tour(directory: Path, config: Path) -> subprocess.CompletedProcess[str]:

@@ -65,19 +65,42 @@ def show_client(tour: Tour) -> ClientPage:
     window.clients.select(tour.client_id)
     page = window.clients.page(tour.client_id)
     page.settings_toggle.setChecked(False)
+    page.right.setSizes([1, 10_000])  # the Send box at its minimum, the rest for the views
     return page
 
 
 def show_client_log(tour: Tour) -> None:
     """The message log with the received (fragmented) text selected in the detail pane."""
-    view = show_client(tour).log_view
+    page = show_client(tour)
+    view = page.log_view
+    page.log_tabs.setCurrentWidget(view)
     model = view.table.model()
     for row in range(model.rowCount()):
         if "in" in str(model.index(row, 1).data()):
             view.table.selectRow(row)
 
 
-STEPS: list[TourStep] = [TourStep("log.png", show_client_log)]
+def prepare_client_frames(tour: Tour) -> None:
+    """The Frames view records from the moment it is first shown: show it before the open."""
+    page = show_client(tour)
+    page.log_tabs.setCurrentWidget(page.frames_view)
+
+
+def show_client_frames(tour: Tour) -> None:
+    """Every frame, with the fragmented text's first frame decoded in the header pane."""
+    page = show_client(tour)
+    view = page.frames_view
+    page.log_tabs.setCurrentWidget(view)
+    for row in range(view.model.rowCount()):
+        if FRAGMENTED_TEXT[:8] in view.preview(row):
+            view.select_row(row)
+            break
+
+
+STEPS: list[TourStep] = [
+    TourStep("log.png", show_client_log),
+    TourStep("frames.png", show_client_frames, prepare_client_frames),
+]
 
 
 async def until(condition: Callable[[], object], what: str, timeout: float = STEP_TIMEOUT) -> None:

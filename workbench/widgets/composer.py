@@ -189,14 +189,22 @@ class Composer(QWidget):
 
     # -- type --------------------------------------------------------------------------------
 
+    def _show_editor(self, kind: str) -> None:
+        """Show ``kind``'s editor; the hidden ones do not count in the stack's size, so the
+        image editor's preview does not make a page with the text editor too tall to fit."""
+        for name, editor in self.editors.items():
+            shown = name == kind
+            vertical = QSizePolicy.Policy.Preferred if shown else QSizePolicy.Policy.Ignored
+            editor.setSizePolicy(editor.sizePolicy().horizontalPolicy(), vertical)
+        self.stack.setCurrentWidget(self.editors[kind])
+
     def set_send_type(self, mime: str) -> None:
         """Show the editor for ``mime`` (the socket's ``send_type``)."""
         self.send_type = mime
         anything = editor_kind(mime) == "any"
         self.any_kind.setVisible(anything)
         self.any_label.setVisible(anything)
-        kind = self.editor_kind()
-        self.stack.setCurrentWidget(self.editors[kind])
+        self._show_editor(self.editor_kind())
         self.type_label.setVisible(not anything)
         if not anything:
             self.type_label.setText(f"as <b>{mime}</b>")

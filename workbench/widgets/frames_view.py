@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTableWidget,
@@ -113,6 +114,8 @@ class FramesView(QWidget):
         self.follow_id: str | None = None
         self.counters = QLabel()
         self.counters.setObjectName("frameCounters")
+        # Never widens the window: 1024x768 at 125 % zoom must fit.
+        self.counters.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.autoscroll = QCheckBox("Autoscroll")
         self.autoscroll.setChecked(True)
         self.clear_button = QToolButton()

@@ -108,7 +108,7 @@ class FaultLabPanel(QWidget):
                 editor = QSpinBox()
                 editor.setRange(parameter.minimum, parameter.maximum)
                 editor.setValue(int(parameter.default))
-                editor.setGroupSeparatorShown(True)
+                editor.setGroupSeparatorShown(parameter.maximum > 100_000)  # not in codes
             editor.setObjectName(f"fault_{spec.name}_{parameter.name}")
             editors[parameter.name] = editor
         return editors

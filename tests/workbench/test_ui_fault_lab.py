@@ -49,6 +49,12 @@ def test_close_now_from_the_panel_closes_the_selected_socket_with_the_chosen_cod
     faults = [e.detail for e in service.log(server_id) if e.kind == FAULT]
     assert faults == ["fault: Close now (code 4004, reason 'lesson over') on 1 socket"]
 
+    # The server's log view filters its fault rows.
+    view = server_page.log_views[server_id]
+    view.kind.setCurrentIndex(view.kind.findText("Faults"))
+    wait_for(lambda: view.model.rowCount() == 1, WAIT, "only the fault row shown")
+    assert view.model.entry(0).kind == FAULT
+
 
 def test_socket_faults_wait_for_listening_but_refusals_can_be_armed(
     qtbot,

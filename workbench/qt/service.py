@@ -150,6 +150,15 @@ class WorkbenchService(QObject):
     def broadcast(self, server_id: str, value: Any) -> int:
         return self.engine.broadcast(server_id, value)
 
+    def apply_fault(
+        self, server_id: str, name: str, socket_id: str | None, parameters: Mapping[str, Any]
+    ) -> int:
+        """The fault lab (``workbench.engine.faults``): on how many sockets it was put."""
+        return self.engine.faults.apply(server_id, name, socket_id, **parameters)
+
+    def clear_faults(self, server_id: str) -> None:
+        self.engine.faults.clear(server_id)
+
     def to_workspace(self, base: Workspace | None = None) -> Workspace:
         return self.engine.to_workspace(base)
 

@@ -39,6 +39,7 @@ from ..engine.log_store import (
     CONNECTING,
     ERROR,
     EVENT,
+    FAULT,
     HANDSHAKE,
     IN,
     INFO,
@@ -62,6 +63,7 @@ KIND_CHOICES = (
     ("Messages", frozenset({MESSAGE})),
     ("Lifecycle", frozenset({OPEN, CLOSE, HANDSHAKE, CONNECTING, INFO})),
     ("Errors", frozenset({ERROR})),
+    ("Faults", frozenset({FAULT})),
 )
 
 

@@ -28,6 +28,7 @@ from ..qt.log_model import LogModel
 from ..qt.message_library import QtMessageLibrary
 from ..qt.service import WorkbenchService
 from .composer import Composer
+from .fault_lab import FaultLabPanel
 from .frames_view import FramesView, socket_frames_view
 from .item_page import ItemPage
 from .item_panel import EmptyState, ItemPanel, confirm_removal, first_free_name
@@ -114,6 +115,12 @@ class ServerPage(ItemPage):
         send_box = QGroupBox("Send")
         send_layout = QVBoxLayout(send_box)
         send_layout.addWidget(self.composer)
+        self.fault_lab = FaultLabPanel(service, server_id, self.selected_socket)
+        self.actions_tabs = QTabWidget()
+        self.actions_tabs.setObjectName("serverActions")
+        self.actions_tabs.setDocumentMode(True)
+        self.actions_tabs.addTab(send_box, "Send")
+        self.actions_tabs.addTab(self.fault_lab, "Fault lab")
 
         # -- logs ---------------------------------------------------------------------------
         self.logs = QTabWidget()
@@ -127,7 +134,7 @@ class ServerPage(ItemPage):
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.socket_box)
-        top.addWidget(send_box)
+        top.addWidget(self.actions_tabs)
         top.setStretchFactor(0, 6)
         top.setStretchFactor(1, 5)
         top.setSizes([395, 355])
@@ -194,6 +201,7 @@ class ServerPage(ItemPage):
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(state in ("starting", "listening"))
         self.client_button.setEnabled(state == "listening")
+        self.fault_lab.set_live(state == "listening")
         self._sockets_changed()
 
     def _server_changed(self, server_id: str) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -22,6 +23,7 @@ from ..qt.log_model import LogModel
 from ..qt.message_library import QtMessageLibrary
 from ..qt.service import WorkbenchService
 from .composer import Composer
+from .handshake_view import HandshakeView, client_handshakes
 from .item_page import ItemPage
 from .item_panel import EmptyState, ItemPanel, confirm_removal, first_free_name
 from .log_view import LogView
@@ -82,9 +84,18 @@ class ClientPage(ItemPage):
 
         store = service.log(client_id)
         self.log_view = LogView(LogModel(store), title=store.name)
+        self.handshake_view = HandshakeView(
+            client_handshakes(service, client_id),
+            "No handshake yet: press Open to send the upgrade request.",
+        )
+        self.log_tabs = QTabWidget()
+        self.log_tabs.setObjectName("clientLogTabs")
+        self.log_tabs.setDocumentMode(True)
+        self.log_tabs.addTab(self.log_view, "Messages")
+        self.log_tabs.addTab(self.handshake_view, "Handshake")
         log_box = QGroupBox("Message log")
         log_layout = QVBoxLayout(log_box)
-        log_layout.addWidget(self.log_view)
+        log_layout.addWidget(self.log_tabs)
 
         self._lay_out(
             [self.url_label],
@@ -121,6 +132,7 @@ class ClientPage(ItemPage):
     def _state_changed(self, client_id: str, state: str, text: str) -> None:
         if client_id != self.client_id:
             return
+        self.handshake_view.refresh()
         if state == "idle":
             text = "Not connected — press Open"
         self.badge.set_state(state, text)

@@ -28,6 +28,7 @@ from ..qt.log_model import LogModel
 from ..qt.message_library import QtMessageLibrary
 from ..qt.service import WorkbenchService
 from .composer import Composer
+from .handshake_view import HandshakeView, server_handshakes
 from .item_page import ItemPage
 from .item_panel import EmptyState, ItemPanel, confirm_removal, first_free_name
 from .log_view import LogView
@@ -121,6 +122,12 @@ class ServerPage(ItemPage):
         self.logs.setDocumentMode(True)
         self.log_views: dict[str, LogView] = {}
         self._add_log_tab(server_id, "Server events")
+        self.handshake_view = HandshakeView(
+            server_handshakes(service, server_id),
+            "No handshakes yet: each accepted or refused upgrade request shows here.",
+        )
+        index = self.logs.addTab(self.handshake_view, "Handshakes")
+        self.logs.tabBar().setTabButton(index, self.logs.tabBar().ButtonPosition.RightSide, None)
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.socket_box)
@@ -196,6 +203,7 @@ class ServerPage(ItemPage):
     def _server_changed(self, server_id: str) -> None:
         if server_id == self.server_id:
             self._show_name()
+            self.handshake_view.refresh()
             if not self.form.isEnabled():
                 return
             self.composer.set_send_type(self.handle.send_type)
@@ -265,6 +273,7 @@ class ServerPage(ItemPage):
         self.socket_box.select_socket(socket_id)
 
     def _sockets_changed(self, *_: Any) -> None:
+        self.handshake_view.refresh()
         handle = self.handle if self.server_id in self.service.servers else None
         listening = handle is not None and handle.state == "listening" and handle.port
         self.socket_box.show_hint(

@@ -150,7 +150,9 @@ async def test_an_origin_refusal_is_recorded_on_both_ends_and_in_the_server_log(
     )
     assert client.accept is None and server.accept is None
     [logged] = [entry for entry in handle.log if entry.kind == HANDSHAKE]
-    assert logged.detail == f"refused {server.peer}, GET / HTTP/1.1: {server.summary}"
+    assert logged.detail == (
+        f"refused {server.peer} with 403 Forbidden (GET / HTTP/1.1): {server.reason}"
+    )
     assert engine.sockets_of(server_id) == []
 
 

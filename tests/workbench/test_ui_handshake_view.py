@@ -102,7 +102,7 @@ def test_an_origin_refusal_shows_403_and_the_reason_on_both_ends(qtbot, window, 
         assert "The server's reason:" in response and "http://evil.example" in response
         assert end.accept.text().startswith("Not computed: the server refused")
     assert "Origin: http://evil.example" in server.handshake_view.request.toPlainText()
-    assert "kept on the server's end only" in client.handshake_view.request.toPlainText()
+    assert "are kept on the server's end only" in client.handshake_view.request.toPlainText()
     logged = [e.detail for e in window.service.server(server_id).log if e.kind == HANDSHAKE]
     assert len(logged) == 1 and "403 Forbidden" in logged[0]
 

@@ -198,8 +198,11 @@ class ServerController:
         """Log every refused upgrade request and keep the latest for the Handshake view."""
         record = from_refusal(refusal)
         handle.refusals.append(record)
+        why = f": {record.reason}" if record.reason else ""
         handle.log.log_event(
-            HANDSHAKE, f"refused {record.peer}, {record.request_line}: {record.summary}"
+            HANDSHAKE,
+            f"refused {record.peer} with {record.status} {record.status_phrase} "
+            f"({record.request_line}){why}",
         )
         self._emit("server_changed", handle.id)
 

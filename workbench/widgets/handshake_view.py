@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -138,6 +139,8 @@ class HandshakeView(QWidget):
         ):
             edit.setFont(fixed)
             edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+            # Room for the 8 to 12 header lines of a handshake: the whole view scrolls instead.
+            edit.setMinimumHeight(edit.fontMetrics().lineSpacing() * 12)
             box = QGroupBox(title)
             QVBoxLayout(box).addWidget(edit)
             sides.addWidget(box)
@@ -163,10 +166,19 @@ class HandshakeView(QWidget):
         details = QWidget()
         details_layout = QVBoxLayout(details)
         details_layout.setContentsMargins(0, 0, 0, 0)
-        details_layout.addLayout(top)
         details_layout.addWidget(sides, 1)
         details_layout.addWidget(accept_box)
         details_layout.addWidget(negotiation_box)
+        scroller = QScrollArea()
+        scroller.setObjectName("handshakeScroller")
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroller.setWidget(details)
+        shown = QWidget()
+        shown_layout = QVBoxLayout(shown)
+        shown_layout.setContentsMargins(0, 0, 0, 0)
+        shown_layout.addLayout(top)
+        shown_layout.addWidget(scroller, 1)
 
         self.empty_hint = QLabel(empty_text)
         self.empty_hint.setObjectName("emptyHint")
@@ -174,7 +186,7 @@ class HandshakeView(QWidget):
         self.empty_hint.setWordWrap(True)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.empty_hint)
-        self.pages.addWidget(details)
+        self.pages.addWidget(shown)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pages)
@@ -222,10 +234,10 @@ class HandshakeView(QWidget):
                 _message_text(
                     record.request_line,
                     (),
-                    "(the headers of a refused attempt are kept on the server's end only)",
+                    "(the headers of a refused attempt\n are kept on the server's end only)",
                 )
             )
-        note = f"The server's reason: {record.reason}" if record.refused and record.reason else ""
+        note = f"The server's reason:\n{record.reason}" if record.refused and record.reason else ""
         self.response.setPlainText(_message_text(record.status_line, record.response_headers, note))
         check = record.accept
         if check is not None:

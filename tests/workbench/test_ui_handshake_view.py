@@ -122,3 +122,6 @@ def test_an_origin_refusal_shows_403_and_the_reason_on_both_ends(qtbot, window, 
     assert "refused: 403" in server.handshake_view.summary.text()
     server.handshake_view.refresh()  # the picked one stays while it is listed
     assert server.handshake_view.record.refused and chooser.currentIndex() == 0
+    server.socket_table.clearSelection()
+    server.select_socket(server.sockets.socket_id(0))  # selecting a socket shows its own
+    assert chooser.currentIndex() == 1 and not server.handshake_view.record.refused

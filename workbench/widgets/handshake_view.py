@@ -211,6 +211,13 @@ class HandshakeView(QWidget):
         self.chooser.setVisible(len(records) > 1)
         self._chosen(index)
 
+    def pick(self, record: HandshakeRecord) -> None:
+        """Show ``record`` (if listed) and keep showing it, as if the person picked it."""
+        index = next((i for i, (_, r) in enumerate(self._shown) if r is record), -1)
+        if index >= 0:
+            self.chooser.setCurrentIndex(index)
+            self._picked = record
+
     def _pick(self, _index: int) -> None:
         self._picked = self.record
 

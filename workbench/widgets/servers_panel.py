@@ -157,6 +157,7 @@ class ServerPage(ItemPage):
         self.composer.extra_send_requested.connect(self._broadcast)
         self.logs.tabCloseRequested.connect(self._close_log_tab)
         self.socket_table.selectionModel().selectionChanged.connect(self._update_actions)
+        self.socket_table.selectionModel().selectionChanged.connect(self._show_handshake)
         self.sockets.rowsInserted.connect(self._sockets_changed)
         self.sockets.dataChanged.connect(self._update_actions)
         self.sockets.modelReset.connect(self._sockets_changed)
@@ -299,6 +300,13 @@ class ServerPage(ItemPage):
             selected_open,
             "Pick an open socket above" if any_open else "No socket connected",
         )
+
+    def _show_handshake(self, *_: Any) -> None:
+        """The selected socket's handshake is the one the Handshakes tab shows."""
+        socket_id = self.selected_socket()
+        for socket in self.service.sockets_of(self.server_id):
+            if socket.id == socket_id and socket.handshake is not None:
+                self.handshake_view.pick(socket.handshake)
 
     def forget_closed(self) -> int:
         """Drop the closed sockets (and their logs) of this server from the list."""

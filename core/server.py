@@ -163,8 +163,8 @@ class Server(EventEmitter[ServerEvent]):
             a handshake completed; handlers set on the socket here see every message.
         ``'refused'`` (refusal: core.handshake.HandshakeRefusal)
             beyond the spec: an upgrade request was answered with an HTTP error instead of
-            101 (an Origin not in ``allowed_origins``: 403; no common subprotocol or a
-            malformed request: 400; a ``process_request`` refusal: its status), with the
+            101 (an Origin not in ``allowed_origins``: 403; no common subprotocol: 400; a plain
+            HTTP request: 426; a ``process_request`` refusal: its status), with the
             client's address, the path, the status and the server's reason.
         ``'error'`` (exception: WebSocketError)
             the server could not start (``ServerStartError``: port in use, bad certificate),

@@ -3,6 +3,7 @@ the refused response on the client's ConnectError, and the status lines of an ac
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -97,3 +98,22 @@ async def test_an_accepted_handshake_has_101_on_both_ends_and_no_refusal() -> No
     assert socket.request_headers["Sec-WebSocket-Key"] == key
     await client.close()
     await server.stop()
+
+
+async def test_a_plain_http_request_is_reported_as_refused() -> None:
+    server = await loopback_server()
+    record = Recorder(server, ["refused"])
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"GET /page HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    status_line = await asyncio.wait_for(reader.readline(), TIMEOUT)
+    writer.close()
+    await record.count("refused", 1, TIMEOUT)
+    await server.stop()
+    [refusal] = record.values("refused")
+    assert status_line == b"HTTP/1.1 426 Upgrade Required\r\n"
+    assert (refusal.path, refusal.status, refusal.status_phrase) == (
+        "/page",
+        426,
+        "Upgrade Required",
+    )
+    assert "missing Connection header" in refusal.reason and "browser" in refusal.reason

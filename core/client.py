@@ -86,7 +86,9 @@ class Client(Endpoint[ClientEvent]):
             ``bytes`` for binary, before conversion ('in', emitted just before
             ``'message'``) or after it ('out', when it is handed to the transport).
 
-    Attributes once open: ``url``, ``request_headers``, ``response_headers``, ``subprotocol``,
+    Attributes once open: ``url``, ``request_path`` (path and query of the upgrade
+    request), ``request_headers``, ``response_status`` / ``response_reason`` (the server's
+    status line: 101 Switching Protocols), ``response_headers``, ``subprotocol``,
     ``peer_certificate_subject`` (the verified server certificate's subject, as on ``Socket``;
     None without TLS or with ``trust_all``); once closed: ``close_code``, ``close_reason``.
     """
@@ -112,7 +114,10 @@ class Client(Endpoint[ClientEvent]):
         self._opened: OpenFuture | None = None
         self._task: asyncio.Task[None] | None = None
         self._closing: Shielded | None = None
+        self.request_path: str | None = None
         self.request_headers: Any = None
+        self.response_status: int | None = None
+        self.response_reason = ""
         self.response_headers: Any = None
         self.subprotocol: str | None = None
         self.peer_certificate_subject: dict[str, str] | None = None
@@ -283,7 +288,11 @@ class Client(Endpoint[ClientEvent]):
                 close_timeout=_seconds(self.options["close_timeout"]),
             )
             self._channel = channel
+            self.request_path = ws.request.path if ws.request else None
             self.request_headers = ws.request.headers if ws.request else None
+            if ws.response:
+                self.response_status = ws.response.status_code
+                self.response_reason = ws.response.reason_phrase
             self.response_headers = ws.response.headers if ws.response else None
             self.subprotocol = ws.subprotocol
             self.peer_certificate_subject = tls.peer_certificate_subject(ws.transport)

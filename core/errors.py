@@ -5,7 +5,8 @@ Every exception this package raises or emits on ``'error'`` derives from ``WebSo
     WebSocketError
     ├── EncodeError (also TypeError)     send(): the value does not convert to the sendType
     ├── DecodeError (also ValueError)    a received message did not convert; .raw is delivered
-    ├── ConnectError                     open(): every attempt failed (.url, .attempts, .cause)
+    ├── ConnectError                     open(): every attempt failed (.url, .attempts, .cause,
+    │                                    .status, .status_phrase, .reason, .response_headers)
     ├── ServerStartError                 start(): cannot listen (port in use, bad certificate)
     ├── NotOpenError                     send() on a connection that is closed or closing
     ├── ConnectionClosed                 recv()/wait_for() after the end (.code, .reason)
@@ -87,12 +88,28 @@ class DecodeError(WebSocketError, ValueError):
 
 
 class ConnectError(WebSocketError):
-    """Every connection attempt of a Client failed."""
+    """Every connection attempt of a Client failed.
+
+    When the last attempt was refused with an HTTP response instead of 101: ``status``
+    (e.g. 403), ``status_phrase`` ("Forbidden"), ``reason`` (the server's explanation, the
+    response body as text) and ``response_headers``; otherwise ``status`` is None,
+    ``status_phrase`` and ``reason`` are "" and ``response_headers`` is None.
+    """
 
     def __init__(self, url: str, attempts: int, cause: BaseException | None) -> None:
         self.url = url
         self.attempts = attempts
         self.cause = cause
+        self.status: int | None = None
+        self.status_phrase = ""
+        self.reason = ""
+        self.response_headers: Any = None
+        if isinstance(cause, InvalidStatus):
+            response = cause.response
+            self.status = response.status_code
+            self.status_phrase = response.reason_phrase
+            self.reason = response.body.decode("utf-8", "replace").strip() if response.body else ""
+            self.response_headers = response.headers
         tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
         super().__init__(f"could not connect to {url} after {tries}: {explain(cause)}")
 

@@ -1,10 +1,16 @@
-"""The Server's ``process_request`` hook on top of websockets' own one.
+"""The Server's ``process_request`` hook on top of websockets' own one, and the report of
+every refused handshake (``HandshakeRefusal``, the Server's ``'refused'`` event).
 
 websockets calls its ``process_request(connection, request)`` after reading the upgrade
 request and before accepting it (so before the Origin check and subprotocol choice), inside
 the handshake timeout. ``RequestHook`` adapts it to the user's simpler ``fn(request)``: the
 function sees a ``HandshakeRequest`` and answers None (go on with the handshake) or
 ``(status, body)`` (refuse it with that HTTP response); it may be a coroutine function.
+
+websockets calls ``process_response(connection, request, response)`` with the response it
+is about to send, whether it accepts (101) or refuses (an Origin not allowed, no common
+subprotocol, a bad request, a ``process_request`` refusal): ``RefusalReporter`` is that hook
+and emits ``'refused'`` for every response that is not 101.
 """
 
 from __future__ import annotations
@@ -36,6 +42,54 @@ class HandshakeRequest:
     path: str
     headers: Headers
     remote_address: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HandshakeRefusal:
+    """An upgrade request the Server refused: what its ``'refused'`` handlers get.
+
+    ``remote_address``: the client's (host, port). ``path``: request path and query.
+    ``status``: the HTTP status sent (e.g. 403); ``status_phrase``: its phrase ("Forbidden");
+    ``reason``: the server's explanation, the response body as text (may be empty).
+    ``request_headers`` / ``response_headers``: websockets' case-insensitive ``Headers``.
+    """
+
+    remote_address: tuple[Any, ...]
+    path: str
+    status: int
+    status_phrase: str
+    reason: str
+    request_headers: Headers
+    response_headers: Headers
+
+
+def body_text(body: bytes | bytearray | None) -> str:
+    """A response body as the reason a person reads: UTF-8 (bad bytes replaced), stripped."""
+    return body.decode("utf-8", "replace").strip() if body else ""
+
+
+class RefusalReporter:
+    """websockets' ``process_response``: emits ``'refused'`` on ``server`` for a non-101
+    response; never changes the response."""
+
+    def __init__(self, server: EventEmitter[Any]) -> None:
+        self._server = server
+
+    def __call__(self, connection: ServerConnection, request: Request, response: Response) -> None:
+        if response.status_code == http.HTTPStatus.SWITCHING_PROTOCOLS:
+            return
+        self._server.emit(
+            "refused",
+            HandshakeRefusal(
+                tuple(connection.remote_address or ()),
+                request.path,
+                response.status_code,
+                response.reason_phrase,
+                body_text(response.body),
+                request.headers,
+                response.headers,
+            ),
+        )
 
 
 class RequestHook:

@@ -18,7 +18,7 @@ from . import mime, tls
 from .connection import Channel, check_close_code
 from .errors import EncodeError, NotOpenError, ServerStartError, WebSocketError
 from .events import EventEmitter
-from .handshake import RequestFunction, RequestHook
+from .handshake import RefusalReporter, RequestFunction, RequestHook
 from .loop import Shielded, retrieve_exception, running_loop
 from .option_types import ServerOptions
 from .options import SERVER_OPTIONS, parse
@@ -26,7 +26,7 @@ from .pull import Endpoint
 
 log = logging.getLogger("core")
 
-ServerEvent = Literal["listening", "connection", "error", "close"]
+ServerEvent = Literal["listening", "connection", "refused", "error", "close"]
 SocketEvent = Literal["message", "close", "error", "frame", "wire_message"]
 
 
@@ -59,7 +59,9 @@ class Socket(Endpoint[SocketEvent]):
 
     Attributes: ``remote_address`` (host, port), ``request_headers`` and
     ``response_headers`` of the handshake (case-insensitive mappings), ``path`` (request
-    path and query), ``subprotocol`` (or None); once closed ``close_code``, ``close_reason``.
+    path and query), ``response_status`` / ``response_reason`` (the status line sent: 101
+    Switching Protocols), ``subprotocol`` (or None); once closed ``close_code``,
+    ``close_reason``.
     """
 
     def __init__(
@@ -74,6 +76,8 @@ class Socket(Endpoint[SocketEvent]):
         self.request_headers = ws.request.headers if ws.request else None
         self.response_headers = ws.response.headers if ws.response else None
         self.path: str = ws.request.path if ws.request else "/"
+        self.response_status: int = ws.response.status_code if ws.response else 101
+        self.response_reason: str = ws.response.reason_phrase if ws.response else ""
         self.subprotocol: str | None = ws.subprotocol
         self.peer_certificate_subject = tls.peer_certificate_subject(ws.transport)
         self._encode = encode
@@ -186,6 +190,11 @@ class Server(EventEmitter[ServerEvent]):
             the server accepts connections; always before any ``'connection'``.
         ``'connection'`` (socket: Socket)
             a handshake completed; handlers set on the socket here see every message.
+        ``'refused'`` (refusal: core.handshake.HandshakeRefusal)
+            beyond the spec: an upgrade request was answered with an HTTP error instead of
+            101 (an Origin not in ``allowed_origins``: 403; no common subprotocol: 400; a plain
+            HTTP request: 426; a ``process_request`` refusal: its status), with the
+            client's address, the path, the status and the server's reason.
         ``'error'`` (exception: WebSocketError)
             the server could not start (``ServerStartError``: port in use, bad certificate),
             a handler raised (``HandlerError``), or a Socket with no ``'error'`` listener
@@ -323,6 +332,7 @@ class Server(EventEmitter[ServerEvent]):
                     if self._process_request is None
                     else RequestHook(self._process_request, self)
                 ),
+                process_response=RefusalReporter(self),
                 backlog=o["backlog"],  # passed on to loop.create_server
             )
         except (OSError, ValueError, ssl.SSLError) as exc:

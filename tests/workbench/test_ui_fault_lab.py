@@ -68,4 +68,4 @@ def test_socket_faults_wait_for_listening_but_refusals_can_be_armed(
     lab.editors["refuse"]["status"].setValue(403)
     qtbot.mouseClick(lab.buttons["refuse"], Qt.MouseButton.LeftButton)
     handle = service.server(page.server_id)
-    assert (handle.refusals.count, handle.refusals.status) == (1, 403)
+    assert (handle.refusal_fault.count, handle.refusal_fault.status) == (1, 403)

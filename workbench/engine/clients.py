@@ -16,6 +16,7 @@ from core import Client, ConnectError, NotOpenError, WebSocketError
 
 from .describe import close_text, describe_error
 from .handles import ClientHandle
+from .handshake_record import from_client, from_connect_error
 from .log_store import CLOSE, CONNECTING, ERROR, IN, INFO, LogStore
 from .options import client_refusal, client_url, parse_client_options
 from .reporting import ErrorPath
@@ -148,6 +149,7 @@ class ClientController:
                 )
 
         def on_open() -> None:
+            handle.handshake = from_client(client)
             log_opening(store, f"GET {client.url}", client, f"connected to {client.url}")
             if current():
                 self._set_state(handle, "open", "open")
@@ -165,6 +167,7 @@ class ClientController:
             message = describe_error(exc)
             store.log_event(ERROR, message)
             if isinstance(exc, ConnectError) and current():
+                handle.handshake = from_connect_error(client, exc)
                 self._set_state(handle, "failed", f"failed: {message}")
             self._errors.report_throttled(handle.throttle, exc, handle.name, message)
 

@@ -269,7 +269,10 @@ class FaultLab:
             return 0
         said = describe(spec, values)
         if spec.scope == "server":
-            handle.refusals.count, handle.refusals.status = values["count"], values["status"]
+            handle.refusal_fault.count, handle.refusal_fault.status = (
+                values["count"],
+                values["status"],
+            )
             handle.log.log_event(FAULT, said)
             return 1
         if socket_id is None:
@@ -298,7 +301,7 @@ class FaultLab:
     def clear(self, server_id: str) -> None:
         """End the lasting faults: delays, drops to come, muted pings, handshake refusals."""
         handle = self._servers.servers[server_id]
-        handle.refusals.count = 0
+        handle.refusal_fault.count = 0
         for entry in handle.open_sockets:
             entry.outgoing.delay_ms = entry.outgoing.drop_next = 0
             entry.core.answer_pings()

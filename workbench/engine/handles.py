@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections import deque
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -16,6 +17,7 @@ from core import mime as core_mime
 
 from .describe import address_text, close_text
 from .faults import HandshakeRefusals, OutgoingFaults
+from .handshake_record import HandshakeRecord
 from .log_store import LogStore
 from .reporting import ReportThrottle
 
@@ -49,7 +51,7 @@ class SocketHandle:
     ``close_code`` / ``close_reason`` (once closed), ``log`` (its ``LogStore``), ``send_type``
     / ``receive_type`` (the server's when this socket connected: edited options apply at the
     next start), ``throttle`` (its error reports), ``outgoing`` (the fault lab's delay and
-    drops on what is sent).
+    drops on what is sent), ``handshake`` (its ``HandshakeRecord``).
     """
 
     def __init__(
@@ -74,6 +76,7 @@ class SocketHandle:
         self.receive_type = receive_type
         self.throttle = ReportThrottle()
         self.outgoing = OutgoingFaults(log_store)
+        self.handshake: HandshakeRecord | None = None
 
     @property
     def is_open(self) -> bool:
@@ -131,8 +134,12 @@ class ServerHandle(ItemHandle):
     "stopped", "starting", "listening", "stopping", "failed"), ``port`` (bound port while
     listening), ``log`` (the server's lifecycle), ``sockets`` (socket id -> ``SocketHandle``,
     closed ones kept so their logs stay readable), ``auto_reply``, ``secret_missing``,
-    ``refusals`` (the fault lab's refused handshakes, core's ``process_request``).
+    ``refusals`` (the ``HandshakeRecord`` of the latest refused upgrade requests, oldest first),
+    ``refusal_fault`` (the fault lab's refused handshakes, core's ``process_request``).
     """
+
+    #: How many refused handshakes a server keeps for its Handshake view (its log has all).
+    REFUSALS_KEPT = 50
 
     def __init__(
         self, server_id: str, name: str, options: dict[str, Any], log_store: LogStore
@@ -144,7 +151,8 @@ class ServerHandle(ItemHandle):
         self.auto_reply = AutoReply()
         #: Its PFX password was not in the keyring when the workspace was loaded: ask for it.
         self.secret_missing = False
-        self.refusals = HandshakeRefusals(log_store)
+        self.refusal_fault = HandshakeRefusals(log_store)
+        self.refusals: deque[HandshakeRecord] = deque(maxlen=self.REFUSALS_KEPT)
         self._socket_numbers: Iterator[int] = itertools.count(1)
 
     def next_socket_id(self) -> str:
@@ -169,7 +177,8 @@ class ClientHandle(ItemHandle):
     Attributes: ``core`` (the core ``Client``, rebuilt at each open), ``state`` (one of
     "idle", "connecting", "open", "closing", "closed", "failed"), ``url``, ``log``,
     ``server_id`` (the workbench server it was made for, whose port it follows, or None),
-    ``throttle`` (its error reports).
+    ``throttle`` (its error reports), ``handshake`` (the ``HandshakeRecord`` of its last
+    opening or refused attempt, or None).
     """
 
     def __init__(
@@ -180,6 +189,7 @@ class ClientHandle(ItemHandle):
         self.url = ""
         self.server_id: str | None = None
         self.throttle = ReportThrottle()
+        self.handshake: HandshakeRecord | None = None
 
     @property
     def is_open(self) -> bool:

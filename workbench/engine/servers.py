@@ -14,12 +14,14 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 from core import Server, ServerStartError, Socket, WebSocketError
+from core.handshake import HandshakeRefusal
 
 from .auto_reply import ReplyWriter
 from .describe import close_text, describe_error
 from .drafts import text_value
 from .handles import AutoReply, ServerHandle, SocketHandle, option_value
-from .log_store import CLOSE, ERROR, IN, INFO, LogStore
+from .handshake_record import from_refusal, from_socket
+from .log_store import CLOSE, ERROR, HANDSHAKE, IN, INFO, LogStore
 from .options import server_refusal
 from .reporting import ErrorPath
 from .secrets import SECRET_OPTIONS
@@ -139,10 +141,11 @@ class ServerController:
         if handle.core is not None and handle.state in ("starting", "listening"):
             await handle.core.start()
             return handle.core.is_listening()
-        server = Server(dict(handle.options), process_request=handle.refusals)
+        server = Server(dict(handle.options), process_request=handle.refusal_fault)
         handle.core = server
         server.on("listening", lambda port: self._on_listening(handle, server, port))
         server.on("connection", lambda socket: self._on_connection(handle, server, socket))
+        server.on("refused", lambda refusal: self._on_refused(handle, refusal))
         server.on("error", lambda exc: self._on_error(handle, server, exc))
         server.on("close", lambda: self._on_close(handle, server))
         where = f"{handle.host}:{option_value(handle.options, 'port', 'port', 80)}"
@@ -191,6 +194,18 @@ class ServerController:
             self._set_state(handle, "failed", message)
         self._errors.report(handle.name, message)
 
+    def _on_refused(self, handle: ServerHandle, refusal: HandshakeRefusal) -> None:
+        """Log every refused upgrade request and keep the latest for the Handshake view."""
+        record = from_refusal(refusal)
+        handle.refusals.append(record)
+        why = f": {record.reason}" if record.reason else ""
+        handle.log.log_event(
+            HANDSHAKE,
+            f"refused {record.peer} with {record.status} {record.status_phrase} "
+            f"({record.request_line}){why}",
+        )
+        self._emit("server_changed", handle.id)
+
     def _on_close(self, handle: ServerHandle, server: Server) -> None:
         if handle.core is not server:
             return
@@ -212,6 +227,7 @@ class ServerController:
             server.options["receive_type"],
         )
         store.name = f"{handle.name} ← {entry.remote_address}"
+        entry.handshake = from_socket(socket)
         handle.sockets[socket_id] = entry
         self.sockets[socket_id] = entry
         log_opening(store, f"GET {socket.path}", socket, f"connection from {entry.remote_address}")

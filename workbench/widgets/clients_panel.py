@@ -24,6 +24,7 @@ from ..qt.message_library import QtMessageLibrary
 from ..qt.service import WorkbenchService
 from .composer import Composer
 from .frames_view import client_frames_view
+from .handshake_view import HandshakeView, client_handshakes
 from .item_page import ItemPage
 from .item_panel import EmptyState, ItemPanel, confirm_removal, first_free_name
 from .log_view import LogView
@@ -84,14 +85,19 @@ class ClientPage(ItemPage):
 
         store = service.log(client_id)
         self.log_view = LogView(LogModel(store), title=store.name)
-        log_box = QGroupBox("Message log")
-        log_layout = QVBoxLayout(log_box)
-        self.frames_view = client_frames_view(service, client_id)
+        self.handshake_view = HandshakeView(
+            client_handshakes(service, client_id),
+            "No handshake yet: press Open to send the upgrade request.",
+        )
         self.log_tabs = QTabWidget()
         self.log_tabs.setObjectName("clientLogTabs")
         self.log_tabs.setDocumentMode(True)
         self.log_tabs.addTab(self.log_view, "Messages")
-        self.log_tabs.addTab(self.frames_view, "Frames")
+        self.log_tabs.addTab(self.handshake_view, "Handshake")
+        log_box = QGroupBox("Message log")
+        log_layout = QVBoxLayout(log_box)
+        self.frames_view = client_frames_view(service, client_id)
+        self.log_tabs.insertTab(1, self.frames_view, "Frames")
         log_layout.addWidget(self.log_tabs)
 
         self._lay_out(
@@ -129,6 +135,7 @@ class ClientPage(ItemPage):
     def _state_changed(self, client_id: str, state: str, text: str) -> None:
         if client_id != self.client_id:
             return
+        self.handshake_view.refresh()
         if state == "idle":
             text = "Not connected — press Open"
         self.badge.set_state(state, text)

@@ -30,6 +30,7 @@ from ..qt.service import WorkbenchService
 from .composer import Composer
 from .fault_lab import FaultLabPanel
 from .frames_view import FramesView, socket_frames_view
+from .handshake_view import HandshakeView, server_handshakes
 from .item_page import ItemPage
 from .item_panel import EmptyState, ItemPanel, confirm_removal, first_free_name
 from .log_view import LogView
@@ -131,6 +132,12 @@ class ServerPage(ItemPage):
         #: Socket id -> its Frames tab, opened next to its log tab.
         self.frames_views: dict[str, FramesView] = {}
         self._add_log_tab(server_id, "Server events")
+        self.handshake_view = HandshakeView(
+            server_handshakes(service, server_id),
+            "No handshakes yet: each accepted or refused upgrade request shows here.",
+        )
+        index = self.logs.addTab(self.handshake_view, "Handshakes")
+        self.logs.tabBar().setTabButton(index, self.logs.tabBar().ButtonPosition.RightSide, None)
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.socket_box)
@@ -160,6 +167,7 @@ class ServerPage(ItemPage):
         self.composer.extra_send_requested.connect(self._broadcast)
         self.logs.tabCloseRequested.connect(self._close_log_tab)
         self.socket_table.selectionModel().selectionChanged.connect(self._update_actions)
+        self.socket_table.selectionModel().selectionChanged.connect(self._show_handshake)
         self.sockets.rowsInserted.connect(self._sockets_changed)
         self.sockets.dataChanged.connect(self._update_actions)
         self.sockets.modelReset.connect(self._sockets_changed)
@@ -207,6 +215,7 @@ class ServerPage(ItemPage):
     def _server_changed(self, server_id: str) -> None:
         if server_id == self.server_id:
             self._show_name()
+            self.handshake_view.refresh()
             if not self.form.isEnabled():
                 return
             self.composer.set_send_type(self.handle.send_type)
@@ -276,6 +285,7 @@ class ServerPage(ItemPage):
         self.socket_box.select_socket(socket_id)
 
     def _sockets_changed(self, *_: Any) -> None:
+        self.handshake_view.refresh()
         handle = self.handle if self.server_id in self.service.servers else None
         listening = handle is not None and handle.state == "listening" and handle.port
         self.socket_box.show_hint(
@@ -301,6 +311,13 @@ class ServerPage(ItemPage):
             selected_open,
             "Pick an open socket above" if any_open else "No socket connected",
         )
+
+    def _show_handshake(self, *_: Any) -> None:
+        """The selected socket's handshake is the one the Handshakes tab shows."""
+        socket_id = self.selected_socket()
+        for socket in self.service.sockets_of(self.server_id):
+            if socket.id == socket_id and socket.handshake is not None:
+                self.handshake_view.pick(socket.handshake)
 
     def forget_closed(self) -> int:
         """Drop the closed sockets (and their logs) of this server from the list."""

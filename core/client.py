@@ -87,6 +87,7 @@ class Client(Endpoint[ClientEvent]):
             ``'message'``) or after it ('out', when it is handed to the transport).
 
     Attributes once open: ``url``, ``request_headers``, ``response_headers``, ``subprotocol``,
+    ``local_address`` (host, port) of this end (the server's ``Socket.remote_address``),
     ``peer_certificate_subject`` (the verified server certificate's subject, as on ``Socket``;
     None without TLS or with ``trust_all``); once closed: ``close_code``, ``close_reason``.
     """
@@ -115,6 +116,7 @@ class Client(Endpoint[ClientEvent]):
         self.request_headers: Any = None
         self.response_headers: Any = None
         self.subprotocol: str | None = None
+        self.local_address: tuple[Any, ...] = ()
         self.peer_certificate_subject: dict[str, str] | None = None
 
     def __repr__(self) -> str:
@@ -286,6 +288,7 @@ class Client(Endpoint[ClientEvent]):
             self.request_headers = ws.request.headers if ws.request else None
             self.response_headers = ws.response.headers if ws.response else None
             self.subprotocol = ws.subprotocol
+            self.local_address = tuple(ws.local_address or ())
             self.peer_certificate_subject = tls.peer_certificate_subject(ws.transport)
             channel.adopt(self._pending)
             self._pending = deque()

@@ -28,6 +28,7 @@ from ..qt.log_model import LogModel
 from ..qt.message_library import QtMessageLibrary
 from ..qt.service import WorkbenchService
 from .composer import Composer
+from .conversation_view import ConversationView, show_conversation
 from .item_page import ItemPage
 from .item_panel import EmptyState, ItemPanel, confirm_removal, first_free_name
 from .log_view import LogView
@@ -142,6 +143,7 @@ class ServerPage(ItemPage):
         self.auto_mode.activated.connect(self.apply_auto_reply)
         self.auto_text.editingFinished.connect(self._auto_text_done)
         self.log_button.clicked.connect(self.open_selected_log)
+        box.conversation_button.clicked.connect(self.show_selected_conversation)
         self.forget_button.clicked.connect(self.forget_closed)
         self.socket_table.doubleClicked.connect(self.open_selected_log)
         self.close_button.clicked.connect(self.close_selected)
@@ -264,6 +266,11 @@ class ServerPage(ItemPage):
     def select_socket(self, socket_id: str) -> None:
         self.socket_box.select_socket(socket_id)
 
+    def show_selected_conversation(self) -> ConversationView | None:
+        """The selected socket's Conversation window (opened or raised); None if none."""
+        socket_id = self.selected_socket()
+        return None if socket_id is None else show_conversation(self.service, socket_id, self)
+
     def _sockets_changed(self, *_: Any) -> None:
         handle = self.handle if self.server_id in self.service.servers else None
         listening = handle is not None and handle.state == "listening" and handle.port
@@ -283,6 +290,7 @@ class ServerPage(ItemPage):
         selected_open = selected is not None and selected.is_open
         any_open = any(h is not None and h.is_open for h in rows)
         self.log_button.setEnabled(selected is not None)
+        self.socket_box.conversation_button.setEnabled(selected is not None)
         self.forget_button.setEnabled(any(h is not None and not h.is_open for h in rows))
         self.close_button.setEnabled(selected_open)
         self.composer.set_button_can_send(self.broadcast_button, any_open)

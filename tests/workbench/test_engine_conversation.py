@@ -13,6 +13,7 @@ from core import Frame
 from workbench.engine.conversation import (
     CLIENT_TO_SERVER,
     SERVER_TO_CLIENT,
+    Arrow,
     Conversation,
     EndpointTrace,
 )
@@ -123,7 +124,48 @@ def test_traces_and_the_conversation_are_bounded() -> None:
         client.add(_frame("out", "binary", n, b"y" * 100))
         server.add(_frame("in", "binary", n + 0.5, b"y" * 100))
     assert len(client.frames) == 100 and client.first_index == 900
-    assert len(server.frames) == 10 and all(len(f.data) == 48 for f in server.frames)
+    assert len(server.frames) == 10 and all(
+        len(f.data) == 48 and size == 100 for f, size in server.frames
+    )
     conversation.update()
     assert len(conversation.rows) == 50 and conversation.first_index > 0
     assert conversation.rows[-1].sent_at == 999
+
+
+def test_labels_give_the_plain_and_the_compressed_size_and_mark_fragments() -> None:
+    compressed = Arrow(
+        "text", CLIENT_TO_SERVER, size=5, plain_size=7, compressed=True, data=b"hello 6"
+    )
+    assert compressed.label() == "text 7 B (5 B compressed) 'hello 6'"
+    first = Arrow("text", CLIENT_TO_SERVER, size=3, plain_size=3, fin=False, data=b"abc")
+    last = Arrow("continuation", CLIENT_TO_SERVER, size=2, plain_size=2, data=b"de")
+    assert first.label() == "text 3 B (fragment) 'abc'"
+    assert last.label() == "continuation 2 B (last fragment) 'de'"
+    assert Arrow("binary", SERVER_TO_CLIENT, size=2, plain_size=2, data=b"\x00\xff").label() == (
+        "binary 2 B 00 ff"
+    )
+
+
+@pytest.mark.asyncio
+async def test_an_outside_clients_socket_is_not_recorded(engine: Workbench) -> None:
+    """No workbench client is connecting: the socket of an outside client gets no frame
+    listener (a flood from it costs nothing); a workbench client's socket does."""
+    from core import Client
+
+    server_id = await start_server(engine)
+    port = engine.server(server_id).port
+    outside = Client({"host": "127.0.0.1", "port": port, "numberOfRetries": 0})
+    await outside.open()
+    await until(lambda: engine.sockets_of(server_id), what="the outside socket")
+    (socket,) = engine.sockets_of(server_id)
+    assert socket.core.listener_count("frame") == 0
+    assert "not a workbench client" in engine.conversations.missing_reason(socket.id)
+
+    client_id = add_client(engine, port)
+    assert await engine.open_client(client_id) is True
+    await until(lambda: len(engine.sockets_of(server_id)) == 2, what="the workbench socket")
+    mine = engine.sockets_of(server_id)[1]
+    assert mine.core.listener_count("frame") == 1
+    assert engine.conversations.conversation(mine.id) is not None
+    assert socket.core.listener_count("frame") == 0
+    await outside.close()

@@ -78,7 +78,9 @@ def _big_conversation(rows: int) -> Conversation:
         trace.opened(("127.0.0.1", 5), "/", None, None)
     conversation = Conversation(client, server, max_rows=rows)
     for n in range(rows):
-        conversation.rows.append(Arrow("text", "c2s" if n % 2 else "s2c", n, n + 0.1, size=n))
+        conversation.rows.append(
+            Arrow("text", "c2s" if n % 2 else "s2c", n, n + 0.1, size=n, plain_size=n)
+        )
     return conversation
 
 

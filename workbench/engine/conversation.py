@@ -56,13 +56,14 @@ class Arrow:
     (``'text'``, ``'binary'``, ``'continuation'``, ``'ping'``, ``'pong'``, ``'close'``) or
     ``'note'`` (text across both lanes, ``direction`` None). Times are monotonic seconds;
     one may be None when that end did not report it (yet). ``size``: payload bytes on the
-    wire. ``rtt``: for a pong, seconds from its ping sent to this pong received."""
+    wire; ``plain_size``: after decompression (the same unless ``compressed``). ``rtt``: for a pong, seconds from its ping sent to this pong received."""
 
     kind: str
     direction: ArrowDirection | None
     sent_at: float | None = None
     received_at: float | None = None
     size: int = 0
+    plain_size: int = 0
     fin: bool = True
     compressed: bool = False
     data: bytes = b""
@@ -88,9 +89,9 @@ class Arrow:
                 else "(malformed)"
             )
             return words + (" — the echo" if self.echo else "")
-        words = f"{self.kind} {self.size:,} B"
+        words = f"{self.kind} {self.plain_size:,} B"
         if self.compressed:
-            words += " compressed"
+            words += f" ({self.size:,} B compressed)"
         if not self.fin or self.kind == "continuation":
             words += " (last fragment)" if self.fin else " (fragment)"
         if self.kind == "pong" and self.rtt is not None:
@@ -129,7 +130,7 @@ class EndpointTrace:
         self.path = "/"
         self.request_headers: Any = None
         self.response_headers: Any = None
-        self.frames: deque[Frame] = deque()
+        self.frames: deque[tuple[Frame, int]] = deque()  # with the payload's full size
         self.first_index = 0  # absolute index of frames[0]
         self._bytes = 0
 
@@ -149,17 +150,19 @@ class EndpointTrace:
 
     def add(self, frame: Frame) -> None:
         """Keep ``frame`` (its payload cut to ``PREVIEW_BYTES``), dropping the oldest if full."""
-        if len(frame.data) > PREVIEW_BYTES:
+        size = len(frame.data)
+        if size > PREVIEW_BYTES:
             frame = dataclasses.replace(frame, data=frame.data[:PREVIEW_BYTES])
         frames = self.frames
-        frames.append(frame)
+        frames.append((frame, size))
         self._bytes += len(frame.data)
         while len(frames) > self.max_frames or self._bytes > self.max_bytes:
-            self._bytes -= len(frames.popleft().data)
+            self._bytes -= len(frames.popleft()[0].data)
             self.first_index += 1
 
-    def since(self, index: int) -> tuple[list[Frame], int]:
-        """The frames from absolute ``index`` on (those still kept) and the next index."""
+    def since(self, index: int) -> tuple[list[tuple[Frame, int]], int]:
+        """The frames (with their full payload size) from absolute ``index`` on (those still
+        kept) and the next index."""
         end = self.first_index + len(self.frames)
         start = max(index, self.first_index) - self.first_index
         if start >= len(self.frames):
@@ -203,13 +206,13 @@ class Conversation:
             if self.client.opened_at is None or self.server.opened_at is None:
                 return 0
             self._add_handshake()
-        fresh: list[tuple[float, str, Frame]] = []
+        fresh: list[tuple[float, str, Frame, int]] = []
         for trace in (self.client, self.server):
             frames, self._cursors[trace.side] = trace.since(self._cursors[trace.side])
-            fresh.extend((frame.time, trace.side, frame) for frame in frames)
+            fresh.extend((frame.time, trace.side, frame, size) for frame, size in frames)
         fresh.sort(key=lambda item: item[0])
-        for _time, side, frame in fresh:
-            self._take(side, frame)
+        for _time, side, frame, size in fresh:
+            self._take(side, frame, size)
         return self.first_index + len(self.rows) - before
 
     def _append(self, arrow: Arrow) -> None:
@@ -246,7 +249,7 @@ class Conversation:
             )
         )
 
-    def _take(self, side: str, frame: Frame) -> None:
+    def _take(self, side: str, frame: Frame, plain_size: int) -> None:
         sent = frame.direction == "out"
         from_client = sent == (side == "client")
         direction: ArrowDirection = CLIENT_TO_SERVER if from_client else SERVER_TO_CLIENT
@@ -265,6 +268,7 @@ class Conversation:
             frame.time if sent else None,
             None if sent else frame.time,
             size=frame.length,
+            plain_size=plain_size,
             fin=frame.fin,
             compressed=frame.rsv1,
             data=frame.data,

@@ -1,5 +1,5 @@
-"""``ConversationRecorder``: a trace of every client connection and every server socket of
-the workbench, and the ``Conversation`` of a client and the socket it talks to (Qt-free).
+"""``ConversationRecorder``: a trace of every client connection of the workbench and of the
+server sockets that may be their other ends, and the ``Conversation`` of a client and the socket it talks to (Qt-free).
 
 It listens to the engine's own events: a client's ``client_state_changed`` to
 ``"connecting"`` comes before core builds the connection, so the ``'frame'`` listener added
@@ -7,13 +7,18 @@ then sees every frame from the first; ``"open"`` gives the client's local addres
 ``socket_connected`` gives its remote address. A client and a socket with the same address
 are the two ends of one connection (both are in this window). Only the latest connection of a
 client is kept.
+
+A socket is recorded only when it can be a workbench client's other end: while a workbench
+client is connecting, or when one already has its address. Once no client is connecting,
+the sockets no client has claimed stop being recorded (their ``'frame'`` listener goes, and
+core takes the frame tap out), so a flood from an outside client costs nothing here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from core import Client, EventEmitter, Frame
+from core import Client, EventEmitter, Frame, Socket
 
 from .conversation import Conversation, EndpointTrace
 from .describe import address_text
@@ -29,6 +34,7 @@ class ConversationRecorder:
         self._client_cores: dict[str, Client] = {}
         self._client_traces: dict[str, EndpointTrace] = {}
         self._socket_traces: dict[str, EndpointTrace] = {}
+        self._socket_cores: dict[str, Socket] = {}
         self._conversations: dict[str, Conversation] = {}  # by client id
         workbench.on("client_state_changed", self._client_state_changed)
         workbench.on("client_removed", self._client_removed)
@@ -56,6 +62,12 @@ class ConversationRecorder:
             self._client_traces[client_id].opened(
                 core.local_address, _path(core.url), core.request_headers, core.response_headers
             )
+            self._stop_unclaimed_sockets()
+        elif state in ("closed", "failed"):
+            trace = self._client_traces.get(client_id)
+            if trace is not None and trace.opened_at is None:
+                del self._client_traces[client_id]  # never connected: nothing to draw
+            self._stop_unclaimed_sockets()
 
     def _client_frame_listener(self, client_id: str, core: Client) -> Any:
         def on_frame(frame: Frame) -> None:
@@ -68,21 +80,44 @@ class ConversationRecorder:
         self._client_cores.pop(client_id, None)
         self._client_traces.pop(client_id, None)
         self._conversations.pop(client_id, None)
+        self._stop_unclaimed_sockets()
 
     def _socket_connected(self, _server_id: str, socket_id: str) -> None:
         socket = self._workbench.socket(socket_id).core
+        address = tuple(socket.remote_address)[:2]
+        if not self._connecting() and address not in self._client_addresses():
+            return  # an outside client's socket: not recorded
         trace = self._socket_traces[socket_id] = EndpointTrace("server")
-        trace.opened(
-            socket.remote_address, socket.path, socket.request_headers, socket.response_headers
-        )
+        trace.opened(address, socket.path, socket.request_headers, socket.response_headers)
+        self._socket_cores[socket_id] = socket
         socket.on("frame", trace.add)
 
+    def _connecting(self) -> bool:
+        return any(trace.opened_at is None for trace in self._client_traces.values())
+
+    def _client_addresses(self) -> set[tuple[Any, ...]]:
+        return {t.address for t in self._client_traces.values() if t.opened_at is not None}
+
+    def _stop_unclaimed_sockets(self) -> None:
+        if self._connecting():
+            return
+        claimed = self._client_addresses()
+        for socket_id, trace in list(self._socket_traces.items()):
+            if trace.address not in claimed:
+                self._forget_socket(socket_id)
+
+    def _forget_socket(self, socket_id: str) -> None:
+        trace = self._socket_traces.pop(socket_id, None)
+        socket = self._socket_cores.pop(socket_id, None)
+        if trace is not None and socket is not None:
+            socket.off("frame", trace.add)
+
     def _socket_removed(self, _server_id: str, socket_id: str) -> None:
-        self._socket_traces.pop(socket_id, None)
+        self._forget_socket(socket_id)
 
     def _server_removed(self, server_id: str) -> None:
         for socket_id in [s for s in self._socket_traces if s.startswith(f"{server_id}/")]:
-            del self._socket_traces[socket_id]  # ids: "server-1/socket-1" (Workbench)
+            self._forget_socket(socket_id)  # ids: "server-1/socket-1" (Workbench)
 
     # -- pairing ---------------------------------------------------------------------------
 

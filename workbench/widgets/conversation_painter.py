@@ -69,9 +69,11 @@ def paint_header(painter: QPainter, titles: tuple[str, str], width: int, top: fl
     painter.drawText(
         QRectF(4, top, TIME_WIDTH - 8, HEADER_HEIGHT), Qt.AlignmentFlag.AlignCenter, "time"
     )
-    half = max((width - TIME_WIDTH) * 0.24, 80)
+    metrics = painter.fontMetrics()
     for x, title in zip(lanes(width), titles, strict=True):
-        box = QRectF(x - half / 2 - 40, top + 4, half + 80, HEADER_HEIGHT - 8)
+        box_width = metrics.horizontalAdvance(title) + 24
+        left = min(max(x - box_width / 2, TIME_WIDTH), width - box_width - 4)
+        box = QRectF(left, top + 4, box_width, HEADER_HEIGHT - 8)
         painter.setBrush(QColor("#ffffff"))
         painter.drawRoundedRect(box, 4, 4)
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, title)

@@ -60,6 +60,7 @@ def test_client_and_socket_show_the_same_conversation_and_export_it(
     assert (image.width(), image.height()) == (expected.width(), expected.height())
     assert expected.width() == EXPORT_WIDTH
     assert expected.height() == HEADER_HEIGHT + len(view.conversation.rows) * ROW_HEIGHT + 8
+    assert not view.export_png(str(tmp_path / "missing" / "c.png"))  # a failed write says so
 
 
 def test_empty_state_says_why_and_follows_the_client(qtbot, window, service, wait_for):
@@ -70,6 +71,9 @@ def test_empty_state_says_why_and_follows_the_client(qtbot, window, service, wai
     assert "not connected yet" in view.empty.text()
     assert not view.svg_button.isEnabled() and not view.png_button.isEnabled()
     assert page.show_conversation() is view  # raised, not opened twice
+    assert view.timer.isActive()
+    view.close()
+    assert not view.timer.isActive()  # a closed window does not poll
 
 
 def _big_conversation(rows: int) -> Conversation:

@@ -7,7 +7,10 @@ so the conversation has messages + the handshake's 2 rows. Then, on the UI threa
 - open: build the ``ConversationView`` (the engine pairs both ends and turns every frame
   into a row) and paint it once;
 - end: press End and paint (the view paints only the rows in view);
-- scroll: 200 scroll positions spread over the whole diagram, one paint each (the slowest).
+- scroll: 200 scroll positions spread over the whole diagram, one paint each.
+
+With ``--live`` the view is open (following the end) while the messages go, and the slowest
+of its refreshes (every 250 ms: take in the new frames, repaint) is printed too.
 
 Run: ``python tests/benchmarks/conversation_view.py [--messages 10000]``.
 """
@@ -26,6 +29,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--live", action="store_true", help="view open while sending")
     args = parser.parse_args()
 
     from PySide6.QtCore import Qt
@@ -42,11 +46,30 @@ def main() -> int:
     engine = service.engine
     text = {"sendType": "text/plain", "receiveType": "text/plain"}
 
+    refreshes: list[float] = []
+
+    def live_view(client_id: str) -> None:
+        view = ConversationView(service, client_id)
+        view.resize(960, 640)
+        view.show()
+        refresh = view.refresh
+
+        def timed_refresh() -> None:
+            started = time.perf_counter()
+            refresh()
+            view.diagram.viewport().grab()
+            refreshes.append(time.perf_counter() - started)
+
+        view.timer.timeout.disconnect()
+        view.timer.timeout.connect(timed_refresh)
+
     async def converse() -> tuple[str, float]:
         server_id = engine.add_server({"hostInterface": "127.0.0.1", "port": 0, **text})
         assert server_id is not None and await engine.start_server(server_id)
         client_id = engine.add_client_for(server_id, {**text, "ping_interval": None})
         assert client_id is not None and await engine.open_client(client_id)
+        if args.live:
+            live_view(client_id)
         started = time.perf_counter()
         for n in range(args.messages):
             assert engine.send(client_id, f"message {n}")
@@ -92,6 +115,11 @@ def main() -> int:
         f"{to_end * 1000:.1f} ms (at the end: {at_end}); 200 scroll paints: median "
         f"{paints[100] * 1000:.1f} ms, slowest {paints[-1] * 1000:.1f} ms"
     )
+    if refreshes:
+        print(
+            f"live: {len(refreshes)} refreshes while sending, slowest "
+            f"{max(refreshes) * 1000:.1f} ms, median {sorted(refreshes)[len(refreshes) // 2] * 1000:.1f} ms"
+        )
     loop.run_until_complete(service.shutdown())
     return 0 if rows == args.messages + 2 and at_end else 1
 

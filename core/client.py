@@ -89,6 +89,7 @@ class Client(Endpoint[ClientEvent]):
     Attributes once open: ``url``, ``request_path`` (path and query of the upgrade
     request), ``request_headers``, ``response_status`` / ``response_reason`` (the server's
     status line: 101 Switching Protocols), ``response_headers``, ``subprotocol``,
+    ``local_address`` (host, port) of this end (the server's ``Socket.remote_address``),
     ``peer_certificate_subject`` (the verified server certificate's subject, as on ``Socket``;
     None without TLS or with ``trust_all``); once closed: ``close_code``, ``close_reason``.
     """
@@ -120,6 +121,7 @@ class Client(Endpoint[ClientEvent]):
         self.response_reason = ""
         self.response_headers: Any = None
         self.subprotocol: str | None = None
+        self.local_address: tuple[Any, ...] = ()
         self.peer_certificate_subject: dict[str, str] | None = None
 
     def __repr__(self) -> str:
@@ -295,6 +297,7 @@ class Client(Endpoint[ClientEvent]):
                 self.response_reason = ws.response.reason_phrase
             self.response_headers = ws.response.headers if ws.response else None
             self.subprotocol = ws.subprotocol
+            self.local_address = tuple(ws.local_address or ())
             self.peer_certificate_subject = tls.peer_certificate_subject(ws.transport)
             channel.adopt(self._pending)
             self._pending = deque()

@@ -80,6 +80,7 @@ async def test_awaited_send_completes_and_server_socket_attributes() -> None:
     socket = sockets[0]
     assert socket.is_open() and socket.isOpen()
     assert socket.remote_address[0] == "127.0.0.1"
+    assert client.local_address == socket.remote_address  # how the two ends are paired
     assert socket.request_headers["X-Test"] == "yes"
     assert socket.path == "/room?id=7"
     assert socket.subprotocol == client.subprotocol == "chat"

@@ -39,6 +39,7 @@ from typing import Any, Literal
 from core import EventEmitter
 
 from .clients import ClientController
+from .conversation_recorder import ConversationRecorder
 from .faults import FaultLab
 from .handles import ClientHandle, ServerHandle, SocketHandle
 from .log_store import DEFAULT_CAPACITY, LogStore
@@ -78,6 +79,8 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         )
         self._servers = ServerController(self.emit, self.error_path, log_capacity)
         self._clients = ClientController(self.emit, self.error_path, log_capacity)
+        #: Both ends of each client ↔ server-socket connection in this window, for diagrams.
+        self.conversations = ConversationRecorder(self)
         self._actions: set[asyncio.Task[Any]] = set()
         #: The saved and recent messages of the composers (their one owner).
         self.messages = MessageLibrary()

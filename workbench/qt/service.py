@@ -28,6 +28,7 @@ from typing import Any, get_args
 from PySide6.QtCore import QObject, Signal
 from qasync import asyncSlot
 
+from ..engine.conversation_recorder import ConversationRecorder
 from ..engine.handles import ClientHandle, ServerHandle, SocketHandle
 from ..engine.log_store import DEFAULT_CAPACITY, LogStore
 from ..engine.workbench import SHUTDOWN_TIMEOUT, Workbench, WorkbenchEvent
@@ -91,6 +92,11 @@ class WorkbenchService(QObject):
 
     def log(self, log_id: str) -> LogStore:
         return self.engine.log(log_id)
+
+    @property
+    def conversations(self) -> ConversationRecorder:
+        """Both ends of each client ↔ server-socket connection (the Conversation view)."""
+        return self.engine.conversations
 
     def send_type(self, target_id: str) -> str:
         return self.engine.send_type(target_id)

@@ -23,6 +23,7 @@ from ..qt.log_model import LogModel
 from ..qt.message_library import QtMessageLibrary
 from ..qt.service import WorkbenchService
 from .composer import Composer
+from .conversation_view import ConversationView, show_conversation
 from .frames_view import client_frames_view
 from .handshake_view import HandshakeView, client_handshakes
 from .item_page import ItemPage
@@ -64,6 +65,12 @@ class ClientPage(ItemPage):
         self.open_button.setToolTip("Connect with the settings on the left")
         self.close_button = QPushButton("Close")
         self.close_button.setToolTip("Close the connection (code 1000) or stop connecting")
+        self.conversation_button = QPushButton("Conversation")
+        self.conversation_button.setObjectName("clientConversationButton")
+        self.conversation_button.setToolTip(
+            "This client's connection as a sequence diagram, both ends (when the server is "
+            "in this window)"
+        )
 
         self.aim_button = QToolButton()
         self.aim_button.setObjectName("aimButton")
@@ -102,7 +109,7 @@ class ClientPage(ItemPage):
 
         self._lay_out(
             [self.url_label],
-            [self.open_button, self.close_button],
+            [self.open_button, self.close_button, self.conversation_button],
             settings,
             send_box,
             log_box,
@@ -110,6 +117,7 @@ class ClientPage(ItemPage):
         )
         self.open_button.clicked.connect(self.open)
         self.close_button.clicked.connect(self.close_client)
+        self.conversation_button.clicked.connect(self.show_conversation)
         self.composer.send_requested.connect(self.send)
         self.form.changed.connect(self._form_edited)
         service.client_state_changed.connect(self._state_changed)
@@ -121,6 +129,10 @@ class ClientPage(ItemPage):
     @property
     def client_id(self) -> str:
         return self.item_id
+
+    def show_conversation(self) -> ConversationView:
+        """This client's Conversation window (opened or raised)."""
+        return show_conversation(self.service, self.client_id, self)
 
     @property
     def handle(self) -> Any:

@@ -28,6 +28,7 @@ from ..qt.log_model import LogModel
 from ..qt.message_library import QtMessageLibrary
 from ..qt.service import WorkbenchService
 from .composer import Composer
+from .conversation_view import ConversationView, show_conversation
 from .fault_lab import FaultLabPanel
 from .frames_view import FramesView, socket_frames_view
 from .handshake_view import HandshakeView, server_handshakes
@@ -159,6 +160,7 @@ class ServerPage(ItemPage):
         self.auto_mode.activated.connect(self.apply_auto_reply)
         self.auto_text.editingFinished.connect(self._auto_text_done)
         self.log_button.clicked.connect(self.open_selected_log)
+        box.conversation_button.clicked.connect(self.show_selected_conversation)
         self.forget_button.clicked.connect(self.forget_closed)
         self.socket_table.doubleClicked.connect(self.open_selected_log)
         self.close_button.clicked.connect(self.close_selected)
@@ -284,6 +286,11 @@ class ServerPage(ItemPage):
     def select_socket(self, socket_id: str) -> None:
         self.socket_box.select_socket(socket_id)
 
+    def show_selected_conversation(self) -> ConversationView | None:
+        """The selected socket's Conversation window (opened or raised); None if none."""
+        socket_id = self.selected_socket()
+        return None if socket_id is None else show_conversation(self.service, socket_id, self)
+
     def _sockets_changed(self, *_: Any) -> None:
         self.handshake_view.refresh()
         handle = self.handle if self.server_id in self.service.servers else None
@@ -304,6 +311,7 @@ class ServerPage(ItemPage):
         selected_open = selected is not None and selected.is_open
         any_open = any(h is not None and h.is_open for h in rows)
         self.log_button.setEnabled(selected is not None)
+        self.socket_box.conversation_button.setEnabled(selected is not None)
         self.forget_button.setEnabled(any(h is not None and not h.is_open for h in rows))
         self.close_button.setEnabled(selected_open)
         self.composer.set_button_can_send(self.broadcast_button, any_open)

@@ -85,6 +85,12 @@ class SocketsBox(QGroupBox):
         self.log_button.setToolTip(
             "Show the selected socket's message log below (or double-click it)"
         )
+        self.conversation_button = QToolButton()
+        self.conversation_button.setText("Conversation")
+        self.conversation_button.setObjectName("socketConversationButton")
+        self.conversation_button.setToolTip(
+            "Show the selected socket's connection as a sequence diagram, both ends"
+        )
         self.forget_button = QToolButton()
         self.forget_button.setText("Forget closed")
         self.forget_button.setObjectName("forgetClosedButton")
@@ -107,6 +113,7 @@ class SocketsBox(QGroupBox):
         actions = QHBoxLayout()
         actions.setContentsMargins(0, 0, 0, 0)
         actions.addWidget(self.log_button)
+        actions.addWidget(self.conversation_button)
         actions.addWidget(self.forget_button)
         actions.addStretch(1)
         closing = QHBoxLayout()

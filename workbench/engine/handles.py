@@ -13,6 +13,7 @@ from typing import Any
 
 from core import Client, Server, Socket
 from core import mime as core_mime
+from core.handshake import RequestFunction
 
 from .describe import address_text, close_text
 from .log_store import LogStore
@@ -127,7 +128,8 @@ class ServerHandle(ItemHandle):
     Attributes: ``core`` (the core ``Server``, rebuilt at each start), ``state`` (one of
     "stopped", "starting", "listening", "stopping", "failed"), ``port`` (bound port while
     listening), ``log`` (the server's lifecycle), ``sockets`` (socket id -> ``SocketHandle``,
-    closed ones kept so their logs stay readable), ``auto_reply``, ``secret_missing``.
+    closed ones kept so their logs stay readable), ``auto_reply``, ``secret_missing``,
+    ``process_request`` (core's hook given at each start, or None; the classroom sets it).
     """
 
     def __init__(
@@ -140,6 +142,7 @@ class ServerHandle(ItemHandle):
         self.auto_reply = AutoReply()
         #: Its PFX password was not in the keyring when the workspace was loaded: ask for it.
         self.secret_missing = False
+        self.process_request: RequestFunction | None = None
         self._socket_numbers: Iterator[int] = itertools.count(1)
 
     def next_socket_id(self) -> str:

@@ -139,7 +139,7 @@ class ServerController:
         if handle.core is not None and handle.state in ("starting", "listening"):
             await handle.core.start()
             return handle.core.is_listening()
-        server = Server(dict(handle.options))
+        server = Server(dict(handle.options), process_request=handle.process_request)
         handle.core = server
         server.on("listening", lambda port: self._on_listening(handle, server, port))
         server.on("connection", lambda socket: self._on_connection(handle, server, socket))

@@ -38,6 +38,7 @@ from typing import Any, Literal
 
 from core import EventEmitter
 
+from .classroom import Classroom
 from .clients import ClientController
 from .handles import ClientHandle, ServerHandle, SocketHandle
 from .log_store import DEFAULT_CAPACITY, LogStore
@@ -80,6 +81,8 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         self._actions: set[asyncio.Task[Any]] = set()
         #: The saved and recent messages of the composers (their one owner).
         self.messages = MessageLibrary()
+        #: Sharing servers with the student page, their merged feeds, kicking a socket.
+        self.classroom = Classroom(self)
         self.on("server_state_changed", self._server_state_changed)
 
     # -- lookups ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 
 from core.handshake import HandshakeRequest
-from workbench.engine.classroom import KICK_CODE, KICK_REASON
+from workbench.engine.classroom import KICK_CODE, KICK_REASON, TEACHER
 from workbench.engine.classroom_feed import IN, JOIN, LEAVE, OUT, ClassroomFeed, message_text
 from workbench.engine.network_addresses import reachable_hosts, share_urls
 from workbench.engine.qr_code import qr_png
@@ -127,9 +127,10 @@ async def test_a_shared_server_serves_the_page_feeds_messages_and_kicks() -> Non
     ):
         await ada.send(json.dumps({"name": "Ada", "text": "hi"}))
         await until(lambda: any(e.kind == IN for e in feed.entries))
-        assert engine.broadcast(server_id, {"text": "welcome"}) == 2
-        assert json.loads(await asyncio.wait_for(ada.recv(), TIMEOUT)) == {"text": "welcome"}
-        assert json.loads(await asyncio.wait_for(other.recv(), TIMEOUT)) == {"text": "welcome"}
+        assert classroom.announce(server_id, "welcome") == 2
+        said = {"name": TEACHER, "text": "welcome"}
+        assert json.loads(await asyncio.wait_for(ada.recv(), TIMEOUT)) == said
+        assert json.loads(await asyncio.wait_for(other.recv(), TIMEOUT)) == said
         ada_socket = next(sid for sid, who in feed.names.items() if who == "Ada")
         assert await classroom.kick(ada_socket)
         with pytest.raises(ConnectionClosed) as closed:
@@ -175,4 +176,22 @@ async def test_the_feed_is_bounded_and_stops_watching_when_closed() -> None:
         await ws.send("5")
         await asyncio.sleep(0.2)  # nothing may arrive: a bounded wait for an absence
         assert feed.total == 6
+    await engine.shutdown()
+
+
+@pytest.mark.asyncio
+async def test_a_text_server_announces_plain_text_and_no_listener_is_reported() -> None:
+    engine = Workbench()
+    errors: list[str] = []
+    engine.on("error_reported", lambda _context, message: errors.append(message))
+    server_id = engine.add_server(
+        {"host_interface": "127.0.0.1", "port": 0, "send_type": "text/plain"}
+    )
+    assert server_id is not None and await engine.start_server(server_id)
+    assert engine.classroom.announce(server_id, "anyone?") == 0
+    assert errors and "no socket is connected" in errors[-1]
+    async with connect(f"ws://127.0.0.1:{engine.server(server_id).port}/", proxy=None) as ws:
+        await until(lambda: bool(engine.server(server_id or "").open_sockets))
+        assert engine.classroom.announce(server_id, "quiet please") == 1
+        assert await asyncio.wait_for(ws.recv(), TIMEOUT) == "quiet please"
     await engine.shutdown()

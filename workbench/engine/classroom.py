@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from core import mime as core_mime
+
 from .classroom_feed import ClassroomFeed
 from .log_store import INFO
 from .network_addresses import ALL_INTERFACES, share_urls
@@ -20,11 +22,13 @@ from .student_page import serve_student_page
 if TYPE_CHECKING:
     from .workbench import Workbench
 
-__all__ = ["KICK_CODE", "KICK_REASON", "Classroom"]
+__all__ = ["KICK_CODE", "KICK_REASON", "TEACHER", "Classroom"]
 
 #: The close code and reason of a kick (4000-4999 is for applications).
 KICK_CODE = 4000
 KICK_REASON = "removed by the teacher"
+#: The name the teacher's announcements carry.
+TEACHER = "Teacher"
 _HOST_KEYS = ("host_interface", "hostInterface")
 
 
@@ -83,6 +87,14 @@ class Classroom:
     @staticmethod
     def qr_png(url: str, scale: int = 8) -> bytes:
         return qr_png(url, scale)
+
+    def announce(self, server_id: str, text: str, name: str = TEACHER) -> int:
+        """Broadcast ``text`` as the teacher: ``{"name": name, "text": text}`` to a JSON
+        server (what the student page shows as "name: text"), the text itself otherwise;
+        how many sockets got it (none: reported)."""
+        is_json = self._workbench.send_type(server_id) == core_mime.JSON
+        value: object = {"name": name, "text": text} if is_json else text
+        return self._workbench.broadcast(server_id, value)
 
     async def kick(self, socket_id: str, code: int = KICK_CODE, reason: str = KICK_REASON) -> bool:
         """Close one socket with ``code`` and ``reason`` (what the student's page shows)."""

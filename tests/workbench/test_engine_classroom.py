@@ -180,7 +180,7 @@ async def test_the_feed_is_bounded_and_stops_watching_when_closed() -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_text_server_announces_plain_text_and_no_listener_is_reported() -> None:
+async def test_a_text_server_announces_the_page_s_json_text_and_no_listener_is_reported() -> None:
     engine = Workbench()
     errors: list[str] = []
     engine.on("error_reported", lambda _context, message: errors.append(message))
@@ -193,5 +193,6 @@ async def test_a_text_server_announces_plain_text_and_no_listener_is_reported() 
     async with connect(f"ws://127.0.0.1:{engine.server(server_id).port}/", proxy=None) as ws:
         await until(lambda: bool(engine.server(server_id or "").open_sockets))
         assert engine.classroom.announce(server_id, "quiet please") == 1
-        assert await asyncio.wait_for(ws.recv(), TIMEOUT) == "quiet please"
+        said = await asyncio.wait_for(ws.recv(), TIMEOUT)
+        assert json.loads(said) == {"name": TEACHER, "text": "quiet please"}
     await engine.shutdown()

@@ -9,6 +9,7 @@ the host it had before.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from core import mime as core_mime
@@ -89,11 +90,17 @@ class Classroom:
         return qr_png(url, scale)
 
     def announce(self, server_id: str, text: str, name: str = TEACHER) -> int:
-        """Broadcast ``text`` as the teacher: ``{"name": name, "text": text}`` to a JSON
-        server (what the student page shows as "name: text"), the text itself otherwise;
-        how many sockets got it (none: reported)."""
-        is_json = self._workbench.send_type(server_id) == core_mime.JSON
-        value: object = {"name": name, "text": text} if is_json else text
+        """Broadcast ``text`` as the teacher in the student page's format, which it shows as
+        "name: text": ``{"name": name, "text": text}`` (a JSON server converts it; any other
+        send type gets its JSON text, as UTF-8 bytes for octet-stream); how many sockets got
+        it (none: reported)."""
+        message = {"name": name, "text": text}
+        send_type = self._workbench.send_type(server_id)
+        value: object = message
+        if send_type != core_mime.JSON:
+            value = json.dumps(message, ensure_ascii=False)
+            if send_type == core_mime.OCTET_STREAM:
+                value = value.encode()
         return self._workbench.broadcast(server_id, value)
 
     async def kick(self, socket_id: str, code: int = KICK_CODE, reason: str = KICK_REASON) -> bool:

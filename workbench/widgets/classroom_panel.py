@@ -153,6 +153,8 @@ class ClassroomPanel(QWidget):
     def refresh(self) -> None:
         """Show the sharing state, the URLs and the QR code as the classroom has them."""
         classroom = self.service.classroom
+        if self.server_id not in self.service.servers:
+            return
         shared = classroom.is_shared(self.server_id)
         self.share_switch.blockSignals(True)
         self.share_switch.setChecked(shared)
@@ -188,6 +190,8 @@ class ClassroomPanel(QWidget):
         return str(socket_id) if socket_id else None
 
     def _update_actions(self, *_: Any) -> None:
+        if self.server_id not in self.service.servers:
+            return  # removed: the page goes away after the last signals
         socket_id = self.selected_socket()
         sockets = self.service.server(self.server_id).sockets
         open_socket = socket_id in sockets and sockets[socket_id].is_open

@@ -52,7 +52,9 @@ def test_share_shows_urls_and_qr_then_feed_announce_and_kick(qtbot, window, serv
     urls = [panel.urls.item(i).text() for i in range(panel.urls.count())]
     assert urls[-1] == f"http://127.0.0.1:{port}/" and "0.0.0.0" not in " ".join(urls)
     assert panel.urls.currentRow() == 0 and panel.qr.toolTip() == urls[0]
-    assert not panel.qr.pixmap().isNull() and panel.qr.pixmap().width() >= 29 * 7
+    code, shown = panel.qr.code(), panel.qr.pixmap()
+    assert not code.isNull() and code.width() == code.height() >= 29 * 8  # 8 px a module
+    assert shown.width() == shown.height() <= min(panel.qr.width(), panel.qr.height())
     panel.urls.setCurrentRow(len(urls) - 1)
     assert panel.qr.toolTip() == urls[-1]
     panel.copy_url()

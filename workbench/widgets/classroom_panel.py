@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QPixmap
+from PySide6.QtGui import QGuiApplication, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -34,13 +35,50 @@ from ..qt.service import WorkbenchService
 
 __all__ = ["ClassroomPanel"]
 
-#: Pixels per QR module: a typical URL's code is then about 250 px wide, readable across a room.
-QR_SCALE = 7
 NOT_SHARED_HINT = (
     "Turn on sharing to let students join from their browsers: the server then listens on "
     "every network interface and its port also serves a chat page."
 )
 NOT_LISTENING_HINT = "Shared. Start the server to see the addresses students can open."
+
+
+class QrLabel(QLabel):
+    """A QR code drawn as large as the label allows, square, with sharp modules (no
+    smoothing) and its quiet zone never cut off."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._code = QPixmap()
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumSize(120, 120)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+
+    def set_code(self, png: bytes) -> None:
+        self._code = QPixmap()
+        self._code.loadFromData(png, "PNG")
+        self._fit()
+
+    def code(self) -> QPixmap:
+        """The QR code as rendered by the engine (before fitting it to the label)."""
+        return self._code
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self._code.isNull():
+            self.clear()
+            return
+        side = min(self.width(), self.height())
+        self.setPixmap(
+            self._code.scaled(
+                side,
+                side,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.FastTransformation,
+            )
+        )
 
 
 class ClassroomPanel(QWidget):
@@ -68,10 +106,8 @@ class ClassroomPanel(QWidget):
         self.urls.setObjectName("classroomUrls")
         self.urls.setToolTip("Addresses students can open (Ctrl+C copies the selected one)")
         self.urls.setMaximumHeight(110)
-        self.qr = QLabel()
+        self.qr = QrLabel()
         self.qr.setObjectName("classroomQr")
-        self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.qr.setMinimumSize(160, 160)
         self.copy_button = QPushButton("Copy address")
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -174,13 +210,8 @@ class ClassroomPanel(QWidget):
 
     def _show_qr(self, row: int) -> None:
         item = self.urls.item(row)
-        if item is None:
-            self.qr.clear()
-            return
-        pixmap = QPixmap()
-        pixmap.loadFromData(self.service.classroom.qr_png(item.text(), QR_SCALE), "PNG")
-        self.qr.setPixmap(pixmap)
-        self.qr.setToolTip(item.text())
+        self.qr.set_code(b"" if item is None else self.service.classroom.qr_png(item.text()))
+        self.qr.setToolTip("" if item is None else item.text())
 
     def selected_socket(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()

@@ -117,6 +117,7 @@ class ClassroomPanel(QWidget):
         left_layout.addWidget(self.urls)
         left_layout.addWidget(self.copy_button)
         left_layout.addWidget(self.qr, 1)
+        left_layout.addStretch(0)  # keeps the hint at the top while there is no QR code
 
         # -- right: feed, announce, kick --------------------------------------------------------
         self.model = classroom.feed_model(server_id, self)
@@ -141,6 +142,7 @@ class ClassroomPanel(QWidget):
         self.announce_text = QLineEdit()
         self.announce_text.setObjectName("announceText")
         self.announce_text.setPlaceholderText("Message to everyone")
+        self.announce_text.setMinimumWidth(150)
         self.announce_button = QPushButton("Send to all")
         self.announce_button.setObjectName("announceButton")
         self.announce_button.setToolTip("Broadcast to every open socket of this server")

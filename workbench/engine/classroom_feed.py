@@ -100,9 +100,6 @@ class ClassroomFeed:
             detach()
         self._detach.clear()
 
-    def clear(self) -> None:
-        self.entries.clear()
-
     def _add(self, socket_id: str, kind: str, text: str) -> None:
         entry = FeedEntry(time.time(), socket_id, self.names.get(socket_id, socket_id), kind, text)
         self.entries.append(entry)

@@ -51,10 +51,6 @@ class ClassroomFeedModel(QAbstractTableModel):
         self._timer.timeout.connect(self.flush)
         self._timer.start()
 
-    @property
-    def feed(self) -> ClassroomFeed:
-        return self._feed
-
     def stop(self) -> None:
         self._timer.stop()
         if self._pending.append in self._feed.listeners:

@@ -105,7 +105,6 @@ class ClassroomPanel(QWidget):
         self.urls = QListWidget()
         self.urls.setObjectName("classroomUrls")
         self.urls.setToolTip("Addresses students can open (Ctrl+C copies the selected one)")
-        self.urls.setMaximumHeight(110)
         self.qr = QrLabel()
         self.qr.setObjectName("classroomQr")
         self.copy_button = QPushButton("Copy address")
@@ -206,7 +205,9 @@ class ClassroomPanel(QWidget):
         self.qr.setVisible(bool(urls))
         self.hint.setText("" if urls else NOT_LISTENING_HINT if shared else NOT_SHARED_HINT)
         self.hint.setVisible(not urls)
-        if urls:
+        if urls:  # as tall as its rows (up to 4), leaving the room to the QR code
+            rows = min(len(urls), 4) * self.urls.sizeHintForRow(0)
+            self.urls.setFixedHeight(rows + 2 * self.urls.frameWidth() + 2)
             self.urls.setCurrentRow(0)
         self._update_actions()
 

@@ -5,7 +5,9 @@ websockets calls its ``process_request(connection, request)`` after reading the 
 request and before accepting it (so before the Origin check and subprotocol choice), inside
 the handshake timeout. ``RequestHook`` adapts it to the user's simpler ``fn(request)``: the
 function sees a ``HandshakeRequest`` and answers None (go on with the handshake) or
-``(status, body)`` (refuse it with that HTTP response); it may be a coroutine function.
+``(status, body)`` or ``(status, body, headers)`` (answer with that HTTP response instead
+of upgrading: a refusal, or a plain HTTP page on the WebSocket's port); it may be a coroutine
+function.
 
 websockets calls ``process_response(connection, request, response)`` with the response it
 is about to send, whether it accepts (101) or refuses (an Origin not allowed, no common
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import http
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,16 +126,25 @@ class RequestHook:
 
 
 def refusal(connection: ServerConnection, answer: Any) -> Response:
-    """The HTTP response for ``(status, body)``; ``TypeError``/``ValueError`` if malformed.
+    """The HTTP response for ``(status, body[, headers])``; ``TypeError``/``ValueError`` if
+    malformed.
 
     ``status``: an HTTP status from 200 to 599 that ``http.HTTPStatus`` knows (not 101);
-    ``body``: ``str`` (sent as UTF-8 text) or ``bytes`` (sent as application/octet-stream).
+    ``body``: ``str`` (sent as UTF-8 text/plain) or ``bytes`` (application/octet-stream);
+    ``headers``: a mapping of header name to ``str`` value set on the response, replacing
+    one of the same name (e.g. ``{"Content-Type": "text/html; charset=utf-8"}``).
     """
-    if not isinstance(answer, tuple) or len(answer) != 2:
+    if not isinstance(answer, tuple) or len(answer) not in (2, 3):
         raise TypeError(
-            f"process_request must return None or (status, body), not {type(answer).__name__}"
+            "process_request must return None, (status, body) or (status, body, headers), "
+            f"not {type(answer).__name__}"
         )
-    status, body = answer
+    status, body = answer[:2]
+    headers = answer[2] if len(answer) == 3 else {}
+    if not isinstance(headers, Mapping) or not all(
+        isinstance(name, str) and isinstance(value, str) for name, value in headers.items()
+    ):
+        raise TypeError("process_request headers must be a mapping of str to str")
     if not isinstance(status, int) or isinstance(status, bool):
         raise TypeError(f"process_request status must be an int, not {type(status).__name__}")
     try:
@@ -143,15 +154,22 @@ def refusal(connection: ServerConnection, answer: Any) -> Response:
     if known is None or not 200 <= status <= 599:
         raise ValueError(f"process_request status {status} is not an HTTP status from 200 to 599")
     if isinstance(body, str):
-        return connection.respond(known, body)
-    if isinstance(body, (bytes, bytearray)):
+        response = connection.respond(known, body)
+    elif isinstance(body, (bytes, bytearray)):
         response = connection.respond(known, "")
         response.body = bytes(body)
-        for name, value in (
-            ("Content-Length", str(len(body))),
-            ("Content-Type", "application/octet-stream"),
-        ):
+        _replace_headers(
+            response,
+            {"Content-Length": str(len(body)), "Content-Type": "application/octet-stream"},
+        )
+    else:
+        raise TypeError(f"process_request body must be str or bytes, not {type(body).__name__}")
+    _replace_headers(response, headers)
+    return response
+
+
+def _replace_headers(response: Response, headers: Mapping[str, str]) -> None:
+    for name, value in headers.items():
+        if name in response.headers:
             del response.headers[name]  # Headers add a value on assignment
-            response.headers[name] = value
-        return response
-    raise TypeError(f"process_request body must be str or bytes, not {type(body).__name__}")
+        response.headers[name] = value

@@ -183,7 +183,8 @@ class Server(EventEmitter[ServerEvent]):
     ``core.handshake.HandshakeRequest`` (``.path``, ``.headers``, ``.remote_address``)
     before the handshake is accepted, i.e. before the Origin check and within
     ``handshake_timeout``. It returns None to go on, or ``(status, body)`` to refuse with
-    that HTTP status and a ``str`` or ``bytes`` body (see ``core.handshake``).
+    that HTTP status and a ``str`` or ``bytes`` body, or ``(status, body, headers)`` to
+    also set response headers (a 200 page for a plain GET; see ``core.handshake``).
 
     Events:
         ``'listening'`` (port: int)

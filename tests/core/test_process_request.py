@@ -66,9 +66,44 @@ async def test_an_async_function_may_await_before_answering_with_bytes() -> None
     await server.stop()
 
 
+async def test_a_plain_http_get_gets_a_page_with_its_own_headers_and_the_port_still_upgrades() -> (
+    None
+):
+    page = "<!doctype html><title>hi</title>"
+
+    def serve_page(request: HandshakeRequest) -> tuple[int, str, dict[str, str]] | None:
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return None
+        return 200, page, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+
+    server = await echo_server(process_request=serve_page)
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), TIMEOUT)).decode()
+    lines = head.split("\r\n")
+    assert lines[0] == "HTTP/1.1 200 OK"
+    assert "Content-Type: text/html; charset=utf-8" in lines
+    assert "Cache-Control: no-store" in lines
+    assert sum(line.lower().startswith("content-type:") for line in lines) == 1
+    length = int(next(line for line in lines if line.startswith("Content-Length:")).split()[1])
+    body = await asyncio.wait_for(reader.readexactly(length), TIMEOUT)
+    assert body.decode() == page
+    writer.close()
+    async with connect(f"ws://127.0.0.1:{server.port}/", proxy=None) as ws:
+        await ws.send('"ok"')
+        assert await asyncio.wait_for(ws.recv(), TIMEOUT) == '"ok"'
+    await server.stop()
+
+
 @pytest.mark.parametrize(
     "answer, cause",
-    [(RuntimeError("boom"), RuntimeError), ("no", TypeError), ((99, "x"), ValueError)],
+    [
+        (RuntimeError("boom"), RuntimeError),
+        ("no", TypeError),
+        ((99, "x"), ValueError),
+        ((200, "x", {"X-N": 1}), TypeError),
+        ((200, "x", ["X-N"]), TypeError),
+    ],
 )
 async def test_a_failing_function_refuses_with_500_and_is_reported_not_logged(
     answer: Any, cause: type[Exception], caplog: pytest.LogCaptureFixture

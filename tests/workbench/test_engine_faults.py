@@ -218,3 +218,23 @@ async def test_every_fault_has_a_label_help_and_defaults_in_range() -> None:
         assert spec.label and spec.help
         for p in spec.parameters:
             assert p.text or p.minimum <= p.default <= p.maximum  # type: ignore[operator]
+
+
+def test_the_first_request_hook_that_answers_wins() -> None:
+    from workbench.engine.request_hooks import first_answer
+
+    async def page(_request):
+        return 200, "<html>", [("Content-Type", "text/html")]
+
+    asked: list[str] = []
+
+    def refuse_once(_request):
+        asked.append("refuse")
+        return (403, "no\n") if len(asked) == 1 else None
+
+    assert first_answer(None, None) is None
+    assert first_answer(None, refuse_once) is refuse_once
+    hook = first_answer(refuse_once, page)
+    assert asyncio.run(hook(object())) == (403, "no\n")
+    assert asyncio.run(hook(object()))[0] == 200
+    assert asked == ["refuse", "refuse"]

@@ -205,7 +205,7 @@ def test_the_client_page_and_the_socket_log_have_frames_tabs(
     )
     server_page.logs.tabCloseRequested.emit(index - 1)  # closing the log closes its frames
     assert socket.id not in server_page.frames_views
-    assert server_page.logs.count() == 2  # Server events and (from p2) Handshakes
+    assert server_page.logs.count() == 3  # Server events, Handshakes (p2), Classroom (f1)
     assert socket.core.listener_count("frame") == base
 
 

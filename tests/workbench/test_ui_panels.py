@@ -542,6 +542,7 @@ def test_forget_closed_sockets_and_their_log_tabs(qtbot, window, service, wait_f
     assert [page.logs.tabText(i) for i in range(page.logs.count())] == [
         "Server events",
         "Handshakes",
+        "Classroom",
     ]
     assert window.status_label.text() == "Forgot 1 closed socket and its log"
     assert not page.forget_button.isEnabled()

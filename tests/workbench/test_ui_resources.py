@@ -24,10 +24,11 @@ def test_every_package_and_the_resources_are_installed() -> None:
     patterns = config["setuptools"]["package-data"]["workbench.resources"]
     shipped = {p.relative_to(ROOT / "resources") for p in (ROOT / "resources").rglob("*")}
     assert Path("style.qss") in shipped and Path("icons/workbench.png") in shipped
+    assert Path("student_page.html") in shipped
     assert all(
         any(path.match(pattern) for pattern in patterns)
         for path in shipped
-        if path.suffix in (".qss", ".png", ".json", ".txt")
+        if path.suffix in (".qss", ".html", ".png", ".json", ".txt")
     )
 
 

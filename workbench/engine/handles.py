@@ -14,6 +14,7 @@ from typing import Any
 
 from core import Client, Server, Socket
 from core import mime as core_mime
+from core.handshake import RequestFunction
 
 from .describe import address_text, close_text
 from .faults import HandshakeRefusals, OutgoingFaults
@@ -135,7 +136,8 @@ class ServerHandle(ItemHandle):
     listening), ``log`` (the server's lifecycle), ``sockets`` (socket id -> ``SocketHandle``,
     closed ones kept so their logs stay readable), ``auto_reply``, ``secret_missing``,
     ``refusals`` (the ``HandshakeRecord`` of the latest refused upgrade requests, oldest first),
-    ``refusal_fault`` (the fault lab's refused handshakes, core's ``process_request``).
+    ``refusal_fault`` (the fault lab's refused handshakes, core's ``process_request``),
+    ``process_request`` (core's hook given at each start, or None; the classroom sets it).
     """
 
     #: How many refused handshakes a server keeps for its Handshake view (its log has all).
@@ -153,6 +155,7 @@ class ServerHandle(ItemHandle):
         self.secret_missing = False
         self.refusal_fault = HandshakeRefusals(log_store)
         self.refusals: deque[HandshakeRecord] = deque(maxlen=self.REFUSALS_KEPT)
+        self.process_request: RequestFunction | None = None
         self._socket_numbers: Iterator[int] = itertools.count(1)
 
     def next_socket_id(self) -> str:

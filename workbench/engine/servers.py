@@ -24,6 +24,7 @@ from .handshake_record import from_refusal, from_socket
 from .log_store import CLOSE, ERROR, HANDSHAKE, IN, INFO, LogStore
 from .options import server_refusal
 from .reporting import ErrorPath
+from .request_hooks import first_answer
 from .secrets import SECRET_OPTIONS
 from .wiring import frame_logger, log_opening
 from .workspace import AUTO_REPLY_MODES
@@ -141,7 +142,9 @@ class ServerController:
         if handle.core is not None and handle.state in ("starting", "listening"):
             await handle.core.start()
             return handle.core.is_listening()
-        server = Server(dict(handle.options), process_request=handle.refusal_fault)
+        # The fault lab's refusals first, then the classroom's page (either may be idle).
+        hooks = (handle.refusal_fault, handle.process_request)
+        server = Server(dict(handle.options), process_request=first_answer(*hooks))
         handle.core = server
         server.on("listening", lambda port: self._on_listening(handle, server, port))
         server.on("connection", lambda socket: self._on_connection(handle, server, socket))

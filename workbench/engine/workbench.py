@@ -38,6 +38,7 @@ from typing import Any, Literal
 
 from core import EventEmitter
 
+from .classroom import Classroom
 from .clients import ClientController
 from .conversation_recorder import ConversationRecorder
 from .faults import FaultLab
@@ -86,6 +87,8 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         self.messages = MessageLibrary()
         #: The fault lab of the servers (``apply``, ``clear``; see ``workbench.engine.faults``).
         self.faults = FaultLab(self._servers, self.error_path.report)
+        #: Sharing servers with the student page, their merged feeds, kicking a socket.
+        self.classroom = Classroom(self)
         self.on("server_state_changed", self._server_state_changed)
 
     # -- lookups ---------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from ..engine.handles import ClientHandle, ServerHandle, SocketHandle
 from ..engine.log_store import DEFAULT_CAPACITY, LogStore
 from ..engine.workbench import SHUTDOWN_TIMEOUT, Workbench, WorkbenchEvent
 from ..engine.workspace import Workspace
+from .classroom import QtClassroom
 from .message_library import QtMessageLibrary
 
 __all__ = ["WorkbenchService"]
@@ -61,6 +62,8 @@ class WorkbenchService(QObject):
         self.engine = Workbench(log_capacity)
         #: The composers' saved and recent messages (the engine's, with a Qt signal).
         self.messages = QtMessageLibrary(self.engine.messages, self)
+        #: Sharing a server with the student page, its merged feed, kicking a socket.
+        self.classroom = QtClassroom(self.engine.classroom, self)
         for name in get_args(WorkbenchEvent):  # each engine event has a signal of its name
             self.engine.on(name, getattr(self, name).emit)  # type: ignore[arg-type]
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from ..qt.log_model import LogModel
 from ..qt.message_library import QtMessageLibrary
 from ..qt.service import WorkbenchService
+from .classroom_panel import ClassroomPanel
 from .composer import Composer
 from .conversation_view import ConversationView, show_conversation
 from .fault_lab import FaultLabPanel
@@ -139,6 +140,11 @@ class ServerPage(ItemPage):
         )
         index = self.logs.addTab(self.handshake_view, "Handshakes")
         self.logs.tabBar().setTabButton(index, self.logs.tabBar().ButtonPosition.RightSide, None)
+        self.classroom = ClassroomPanel(service, server_id)
+        classroom_tab = self.logs.addTab(self.classroom, "Classroom")
+        self.logs.tabBar().setTabButton(
+            classroom_tab, self.logs.tabBar().ButtonPosition.RightSide, None
+        )
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.socket_box)
@@ -176,6 +182,7 @@ class ServerPage(ItemPage):
         self.form.editors["send_type"].mime_changed.connect(self._send_type_edited)  # type: ignore[attr-defined]
         service.server_state_changed.connect(self._state_changed)
         service.server_changed.connect(self._server_changed)
+        service.classroom.shared_changed.connect(self._shared_changed)
         service.socket_removed.connect(self._socket_removed)
         self.sockets.rowsRemoved.connect(self._sockets_changed)
         self._state_changed(server_id, handle.state, handle.status_text)
@@ -221,6 +228,13 @@ class ServerPage(ItemPage):
             if not self.form.isEnabled():
                 return
             self.composer.set_send_type(self.handle.send_type)
+
+    def _shared_changed(self, server_id: str, _on: bool) -> None:
+        """Sharing changed the host: show it in the form, keeping the other edits."""
+        if server_id == self.server_id:
+            values = self.form.values()
+            values["host_interface"] = self.handle.host
+            self.form.set_values(values)
 
     def _send_type_edited(self, mime: str) -> None:
         if mime:

@@ -1,0 +1,71 @@
+"""The classroom as a teacher tries it: the student page, opened in a real headless Chromium
+from the shared server's own port (127.0.0.1 only), joins, and its message appears in the
+feed; the teacher's broadcast reaches the page and a kick closes it with 4000."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+
+from tests.interop.peers import NODE_DIR, chromium_or_skip, last_json_line, node_or_skip, run
+from workbench.engine.classroom import KICK_CODE, KICK_REASON
+from workbench.engine.classroom_feed import IN, JOIN, LEAVE, OUT
+from workbench.engine.workbench import Workbench
+
+pytestmark = pytest.mark.asyncio
+
+TIMEOUT = 30.0
+
+
+async def until(condition: Callable[[], bool], timeout: float = TIMEOUT) -> None:
+    async def poll() -> None:
+        while not condition():
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(poll(), timeout)
+
+
+async def test_the_student_page_in_chromium_joins_talks_hears_and_is_kicked() -> None:
+    chromium = chromium_or_skip()
+    node = node_or_skip("playwright-core")
+    engine = Workbench()
+    server_id = engine.add_server({"port": 0}, "Class")
+    assert server_id is not None
+    assert engine.set_auto_reply(server_id, "echo")
+    assert await engine.classroom.share(server_id, True)  # binds 0.0.0.0; we use 127.0.0.1
+    assert await engine.start_server(server_id)
+    feed = engine.classroom.feed(server_id)
+    port = engine.server(server_id).port
+    page_url = f"http://127.0.0.1:{port}/"
+    assert page_url in engine.classroom.urls(server_id)
+    student = asyncio.ensure_future(
+        run(node, str(NODE_DIR / "student_page.js"), chromium, page_url, "Ada", "hello class")
+    )
+    try:
+        await until(lambda: any(e.kind == IN for e in feed.entries) or student.done())
+        assert not student.done(), student.result()
+        assert engine.broadcast(server_id, {"text": "welcome, Ada"}) == 1
+        await until(lambda: any(e.text == "welcome, Ada" for e in feed.entries))
+        [socket_id] = feed.names
+        assert await engine.classroom.kick(socket_id)
+        rc, out, err = await asyncio.wait_for(student, TIMEOUT)
+    finally:
+        if not student.done():
+            student.cancel()
+        await engine.shutdown()
+    assert rc == 0, err[-2000:]
+    outcome = last_json_line(out)
+    assert outcome["title"].startswith("WebSocket Workbench")
+    assert outcome["wsUrl"] == f"ws://127.0.0.1:{port}/?name=Ada"
+    assert outcome["log"][:3] == ["me: hello class", "Ada: hello class", "welcome, Ada"]
+    assert f"code {KICK_CODE} ({KICK_REASON})" in outcome["status"]
+    rows = [(e.who, e.kind, e.text) for e in feed.entries]
+    assert rows[0][:2] == ("Ada", JOIN)
+    assert rows[1:4] == [
+        ("Ada", IN, "hello class"),
+        ("Ada", OUT, "hello class"),  # the echo
+        ("Ada", OUT, "welcome, Ada"),
+    ]
+    assert rows[4][:2] == ("Ada", LEAVE) and f"code {KICK_CODE}" in rows[4][2]

@@ -13,7 +13,7 @@ import pytest_asyncio
 
 from workbench.engine.jsonl import LogFileError, export_jsonl
 from workbench.engine.log_store import IN, MESSAGE, OUT, LogEntry, LogStore
-from workbench.engine.replay import Replay, load_replay
+from workbench.engine.replay import Replay, load_replay, replay_log
 from workbench.engine.workbench import Workbench
 
 pytestmark = pytest.mark.asyncio
@@ -125,3 +125,19 @@ async def test_a_replay_stops_when_its_target_closes_and_bad_input_is_refused(
     (tmp_path / "not.jsonl").write_text('{"hello": 1}\n')
     with pytest.raises(LogFileError, match="not a WebSocket Workbench log"):
         await load_replay(tmp_path / "not.jsonl")
+
+
+async def test_replay_log_reports_a_bad_file_and_replays_a_good_one(pair, tmp_path: Path) -> None:
+    engine, server_id, client_id = pair
+    (tmp_path / "bad.jsonl").write_text("nonsense\n")
+    assert await replay_log(engine, tmp_path / "bad.jsonl", client_id, None) is False
+    assert engine.errors[-1][0] == "Replay from c"
+    assert "not a WebSocket Workbench log" in engine.errors[-1][1]
+    progress: list[tuple[int, int]] = []
+    path = recorded_log(tmp_path / "log.jsonl")
+    assert await replay_log(engine, path, client_id, None, progress=lambda *p: progress.append(p))
+    assert progress[0] == (0, 5) and progress[-1] == (5, 5)
+    socket_log = engine.sockets_of(server_id)[0].log
+    await until(lambda: socket_log.messages_in == 5)
+    assert await replay_log(engine, path, client_id, None, directions=("event",)) is False
+    assert "no messages of that direction" in engine.errors[-1][1]

@@ -16,12 +16,15 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable, Collection, Iterable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from .jsonl import import_jsonl_async
+from .jsonl import LogFileError, import_jsonl_async
 from .log_store import MESSAGE, OUT, LogEntry
 
-__all__ = ["FAST_BATCH", "SPEEDS", "Replay", "load_replay", "replay_messages"]
+if TYPE_CHECKING:
+    from .workbench import Workbench
+
+__all__ = ["FAST_BATCH", "SPEEDS", "Replay", "load_replay", "replay_log", "replay_messages"]
 
 #: The speeds the workbench offers: label -> factor (None: as fast as possible).
 SPEEDS: Final[dict[str, float | None]] = {
@@ -103,3 +106,35 @@ class Replay:
             if self._progress is not None:
                 self._progress(self.done, self.total)
         return self.done
+
+
+async def replay_log(
+    workbench: Workbench,
+    path: str | os.PathLike[str],
+    target_id: str,
+    speed: float | None = 1.0,
+    directions: Collection[str] = (OUT,),
+    progress: Callable[[int, int], None] | None = None,
+) -> bool:
+    """Replay the log at ``path`` from ``target_id`` (a client or a server-side socket; a
+    server id sends to all its open sockets); True if every message was sent. A file that is
+    not a log, a log with nothing to replay, or a target that closes is reported on the
+    workbench's error path and gives False."""
+    context = f"Replay from {workbench.name_of(target_id)}"
+    try:
+        entries = await load_replay(path, directions)
+    except LogFileError as exc:
+        workbench.report(context, str(exc))
+        return False
+    if not entries:
+        workbench.report(context, f"{os.fspath(path)} has no messages of that direction")
+        return False
+    if progress is not None:
+        progress(0, len(entries))
+    replay = Replay(entries, lambda value: workbench.send(target_id, value), speed, progress)
+    sent = await replay.run()
+    if replay.stopped:
+        workbench.report(context, f"stopped after {sent} of {replay.total} messages")
+    else:
+        workbench.inform(f"{context}: {sent} messages sent")
+    return not replay.stopped

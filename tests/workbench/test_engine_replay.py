@@ -141,3 +141,19 @@ async def test_replay_log_reports_a_bad_file_and_replays_a_good_one(pair, tmp_pa
     await until(lambda: socket_log.messages_in == 5)
     assert await replay_log(engine, path, client_id, None, directions=("event",)) is False
     assert "no messages of that direction" in engine.errors[-1][1]
+
+
+async def test_a_pass_through_client_replays_the_payloads_as_they_travelled(
+    pair, tmp_path: Path
+) -> None:
+    engine, server_id, _client_id = pair
+    raw_client = engine.add_client_for(server_id, {"numberOfRetries": 0, "send_type": "*/*"}, "raw")
+    assert raw_client is not None and await engine.open_client(raw_client)
+    await until(lambda: len(engine.sockets_of(server_id)) == 2)
+    path = recorded_log(tmp_path / "log.jsonl", count=3)
+    assert await replay_log(engine, path, raw_client, None)  # a dict would not convert to */*
+    socket_log = engine.sockets_of(server_id)[1].log
+    await until(lambda: socket_log.messages_in == 3)
+    assert [e.raw for e in socket_log if e.kind == MESSAGE] == [
+        json.dumps({"n": n}) for n in range(3)
+    ]

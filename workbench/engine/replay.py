@@ -6,7 +6,7 @@ recorded, 2 = twice as fast, 0.5 = half as fast; ``None`` = as fast as possible)
 schedule is absolute (message *i* is due at ``start + (t_i - t_0) / speed``), so timer
 slack does not add up over a long log. Each message is sent as the value its MIME type
 decodes to (as the composer would send it; the target converts it per its send type), or
-as the raw payload when it does not decode.
+as the raw payload when it does not decode or the target sends frames unconverted (``*/*``).
 
 Cancel by cancelling the task running ``Replay.run()``; the messages sent so far stay sent.
 """
@@ -17,6 +17,8 @@ import asyncio
 import os
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any, Final
+
+from core.mime import ANY
 
 from .jsonl import LogFileError, import_jsonl_async
 from .log_store import MESSAGE, OUT, LogEntry
@@ -58,7 +60,8 @@ class Replay:
 
     ``progress(done, total)`` is called after each message. ``run()`` returns how many were
     sent; it stops early when ``send`` returns False (the target closed: ``stopped`` says
-    so). ``speed``: see the module docstring; ``ValueError`` if not positive.
+    so). ``speed``: see the module docstring; ``ValueError`` if not positive. ``raw``:
+    send each payload as it travelled (for a target that sends frames unconverted, ``*/*``).
     """
 
     def __init__(
@@ -67,6 +70,7 @@ class Replay:
         send: Callable[[Any], bool],
         speed: float | None = 1.0,
         progress: Callable[[int, int], None] | None = None,
+        raw: bool = False,
     ) -> None:
         if speed is not None and not speed > 0:
             raise ValueError(f"the replay speed must be positive, not {speed!r}")
@@ -74,6 +78,7 @@ class Replay:
         self.speed = speed
         self._send = send
         self._progress = progress
+        self._raw = raw
         self.done = 0
         self.stopped = False
 
@@ -98,7 +103,7 @@ class Replay:
                     await asyncio.sleep(delay)
             elif self.done % FAST_BATCH == FAST_BATCH - 1:
                 await asyncio.sleep(0)  # let the loop (and the UI) breathe
-            value, decodes = entry.decoded()
+            value, decodes = (entry.raw, True) if self._raw else entry.decoded()
             if not self._send(value if decodes else entry.raw):
                 self.stopped = True
                 break
@@ -131,7 +136,8 @@ async def replay_log(
         return False
     if progress is not None:
         progress(0, len(entries))
-    replay = Replay(entries, lambda value: workbench.send(target_id, value), speed, progress)
+    raw = workbench.send_type(target_id) == ANY  # frames unconverted: the payload as it was
+    replay = Replay(entries, lambda value: workbench.send(target_id, value), speed, progress, raw)
     sent = await replay.run()
     if replay.stopped:
         workbench.report(context, f"stopped after {sent} of {replay.total} messages")

@@ -5,6 +5,7 @@ the two load tools, "Open many clients…" and "Replay a log…"."""
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -33,7 +34,7 @@ SELECTED_CLIENT = "the selected client"
 
 class LoadPanel(QWidget):
     """``LoadPanel(service, parent=None, rates=None)``; ``rates`` defaults to a new
-    ``RatesTimer`` of the service. ``dialog`` is the last dialog it opened (for tests)."""
+    ``RatesTimer`` of the service (one without a parent becomes the panel's). ``dialog`` is the last dialog it opened (for tests)."""
 
     def __init__(
         self,
@@ -44,6 +45,8 @@ class LoadPanel(QWidget):
         super().__init__(parent)
         self._service = service
         self.rates = rates if rates is not None else RatesTimer(service, self)
+        if self.rates.parent() is None:
+            self.rates.setParent(self)  # its timer stops with the panel
         self.dialog: ManyClientsDialog | ReplayDialog | None = None
         self.model = ClientsTableModel(service, self.rates, self)
         self.table = QTableView()
@@ -56,7 +59,7 @@ class LoadPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        self.plot = RatesPlot(self.rates)
+        self.plot: RatesPlot | None = None  # made when the tab is first shown (see showEvent)
         self.source = QComboBox()
         self.source.setObjectName("ratesSource")
         self.source.currentIndexChanged.connect(self._source_changed)
@@ -83,9 +86,7 @@ class LoadPanel(QWidget):
         table_layout.addWidget(self.table, 1)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(table_box)
-        splitter.addWidget(self.plot)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        self._splitter = splitter
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
@@ -95,6 +96,17 @@ class LoadPanel(QWidget):
         self.model.rowsRemoved.connect(self._update_empty)
         self._fill_sources()
         self._update_empty()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The plot (pyqtgraph) is made on first show: a window that never opens this tab
+        pays nothing for it."""
+        if self.plot is None:
+            self.plot = RatesPlot(self.rates)
+            self._splitter.addWidget(self.plot)
+            self._splitter.setStretchFactor(0, 3)
+            self._splitter.setStretchFactor(1, 2)
+            self._source_changed()
+        super().showEvent(event)
 
     def _update_empty(self) -> None:
         self.empty.setVisible(self.model.rowCount() == 0)
@@ -112,6 +124,8 @@ class LoadPanel(QWidget):
         self._source_changed()
 
     def _source_changed(self) -> None:
+        if self.plot is None:
+            return
         server_id = self.source.currentData()
         if server_id is not None and server_id in self._service.servers:
             self.plot.show_meter(server_id, f"server {self._service.server(server_id).name}")

@@ -26,9 +26,11 @@ from ..qt.service import WorkbenchService
 
 __all__ = ["MANY_CLIENT_OPTIONS", "ManyClientsDialog"]
 
-#: Options of each client besides the server's host and port: frames as they are, one retry.
+#: Options of each client besides the server's host and port: frames as they are, one retry,
+#: and 5 s per attempt (dozens of handshakes share the server's loop with the UI).
 MANY_CLIENT_OPTIONS: dict[str, Any] = {
     "number_of_retries": 1,
+    "connect_timeout": 5000,
     "receive_type": "*/*",
     "send_type": "*/*",
 }
@@ -76,6 +78,7 @@ class ManyClientsDialog(QDialog):
         self.count.valueChanged.connect(self._update_hint)
         self.server.currentIndexChanged.connect(self._update_hint)
         self._update_hint()
+        self.setMinimumWidth(440)
 
     def _update_hint(self) -> None:
         if self.server.count() == 0:

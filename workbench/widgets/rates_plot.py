@@ -39,6 +39,9 @@ class RatesPlot(QWidget):
         self.plot.hideButtons()
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setLabel("left", "messages/s")
+        self.plot.getAxis("left").enableAutoSIPrefix(False)  # "x0.001" reads as noise
+        self.plot.setLimits(yMin=0)
+        self.plot.enableAutoRange(axis="y")
         self.plot.setLabel("bottom", "seconds ago")
         self.plot.setXRange(-PLOT_SECONDS, 0, padding=0)
         self.plot.addLegend(offset=(10, 5))
@@ -76,11 +79,19 @@ class RatesPlot(QWidget):
         if self.meter_id is None:
             for curve in self.curves:
                 curve.setData(self._x, np.zeros(PLOT_SECONDS))
+            self.plot.setYRange(0, 10, padding=0)
             self.figures.setText("")
             return
         meter = self._rates.meter(self.meter_id)
+        peak = 0.0
         for curve, series in zip(self.curves, ("messages_in", "messages_out"), strict=True):
-            curve.setData(self._x, np.asarray(meter.history(series, PLOT_SECONDS), dtype=float))
+            values = np.asarray(meter.history(series, PLOT_SECONDS), dtype=float)
+            curve.setData(self._x, values)
+            peak = max(peak, float(values.max()))
+        if peak == 0:
+            self.plot.setYRange(0, 10, padding=0)  # a quiet socket: a flat line at the bottom
+        else:
+            self.plot.enableAutoRange(axis="y")
         self.figures.setText(
             f"in {human_rate(meter.rate('messages_in'), 'msg/s')}, "
             f"{human_rate(meter.rate('bytes_in'), 'B/s')}  ·  "

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QWidget,
 )
+from shiboken6 import isValid
 
 from ..engine.log_store import IN, OUT
 from ..engine.replay import SPEEDS
@@ -141,11 +142,15 @@ class ReplayDialog(QDialog):
             self.reject()
 
     def _progressed(self, done: int, total: int) -> None:
+        if not isValid(self):
+            return
         if self.progress.maximum() != total:
             self.progress.setRange(0, max(1, total))
         self.progress.setValue(done)
 
     def _finished(self, task: asyncio.Task[bool]) -> None:
+        if not isValid(self):
+            return  # the dialog was deleted while the replay ran down
         if task.cancelled():
             self.status.setText(f"Cancelled after {self.progress.value()} messages.")
         elif task.result():

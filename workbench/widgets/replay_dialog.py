@@ -79,7 +79,7 @@ class ReplayDialog(QDialog):
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.cancel_button)
         form = QFormLayout(self)
-        form.addRow("&Log file:", file_row)
+        form.addRow("Log file:", file_row)
         form.addRow("Send &from:", self.target)
         form.addRow("&Speed:", self.speed)
         form.addRow("&Messages:", self.direction)

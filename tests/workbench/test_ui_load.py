@@ -106,6 +106,8 @@ def test_the_replay_dialog_replays_with_progress_and_cancels(
     client_id = service.add_client_for(server_id, {"numberOfRetries": 0}, "replayer")
     task = service.open_client(client_id)
     wait_for(task.done, WAIT, "the client opens")
+    # The server may see its socket a moment after the client saw the handshake's answer.
+    wait_for(lambda: len(service.sockets_of(server_id)) == 1, WAIT, "the server's socket")
     qtbot.mouseClick(panel.replay_button, Qt.MouseButton.LeftButton)
     dialog = panel.dialog
     assert dialog.target.currentData() == client_id

@@ -148,6 +148,20 @@ class Client(Endpoint[ClientEvent]):
     def is_open(self) -> bool:
         return self._state == "open"
 
+    @property
+    def pending_messages(self) -> int:
+        """Beyond the spec: messages accepted by ``send()`` and not yet handed to the
+        transport (queued before open, or behind backpressure)."""
+        channel = self._channel
+        return len(self._pending) + (0 if channel is None else channel.pending_messages)
+
+    @property
+    def buffered_amount(self) -> int:
+        """Beyond the spec: bytes handed to the transport and not yet written to the network
+        (the browser API's ``bufferedAmount``); 0 when not connected."""
+        channel = self._channel
+        return 0 if channel is None else channel.buffered_amount
+
     isOpen = is_open
 
     def open(self) -> asyncio.Future[None]:

@@ -158,6 +158,17 @@ class Channel:
         """True until close() was called or the closing handshake began (from either side)."""
         return not self._closing and self.ws.protocol.state is State.OPEN
 
+    @property
+    def pending_messages(self) -> int:
+        """Messages accepted by send() and not yet handed to the transport."""
+        return self._queued - self._sent
+
+    @property
+    def buffered_amount(self) -> int:
+        """Bytes handed to the transport that it has not written to the network yet."""
+        transport = self.ws.transport
+        return 0 if transport is None else transport.get_write_buffer_size()
+
     def watch_frames(self) -> None:
         """Emit every frame as ``'frame'`` on the owner (it got a listener); see core.frames."""
         if self._frame_tap is None:

@@ -97,6 +97,17 @@ class Socket(Endpoint[SocketEvent]):
 
     isOpen = is_open
 
+    @property
+    def pending_messages(self) -> int:
+        """Beyond the spec: messages accepted by ``send()`` not yet handed to the transport."""
+        return self._channel.pending_messages
+
+    @property
+    def buffered_amount(self) -> int:
+        """Beyond the spec: bytes handed to the transport and not yet written to the network
+        (the browser API's ``bufferedAmount``); 0 once closed."""
+        return self._channel.buffered_amount if self._open else 0
+
     async def ping(self) -> float:
         """Send a ping; return the round trip in seconds when its pong is back.
 

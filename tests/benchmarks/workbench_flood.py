@@ -35,7 +35,8 @@ model's insert batches, and the process RSS after the last message was logged (a
 peak). Targets: >= 50,000 msg/s, no stall > 100 ms, clicks answered within 100 ms, < 500 MB
 RSS for 1,000,000 logged messages. Every wait is bounded (``--timeout``).
 
-The issue's case: ``--window --echo --count 200000``.
+The issue's case: ``--window --echo --count 200000``. ``--window --rates`` also shows the
+flooded server's live rates plot (``RatesPlot``, redrawn on the rates timer) beside it.
 """
 
 from __future__ import annotations
@@ -200,6 +201,14 @@ def run_benchmark(args: argparse.Namespace) -> int:
             load_workspace=False,
         )
         window.show()
+        if args.rates:  # the live rates plot of the flooded server, beside the log view
+            from workbench.widgets.rates_plot import RatesPlot
+
+            rates_plot = RatesPlot(window.load.rates)
+            rates_plot.resize(640, 320)
+            rates_plot.show_meter(server_id, "flooded server")
+            rates_plot.show()
+            views.append(rates_plot)
 
     def on_connected(_server_id: str, socket_id: str) -> None:
         store = service.log(socket_id)
@@ -443,6 +452,11 @@ def main() -> int:
         "--frames",
         action="store_true",
         help="with --window: open the socket's Frames view too; clicks go to its table",
+    )
+    parser.add_argument(
+        "--rates",
+        action="store_true",
+        help="with --window: also show the server's live rates plot (redrawn twice a second)",
     )
     parser.add_argument(
         "--no-freeze", action="store_true", help="skip gc.freeze() of startup objects"

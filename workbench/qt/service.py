@@ -22,7 +22,7 @@ Create it after the qasync loop is installed (actions need the running loop).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, get_args
 
 from PySide6.QtCore import QObject, Signal
@@ -30,7 +30,9 @@ from qasync import asyncSlot
 
 from ..engine.conversation_recorder import ConversationRecorder
 from ..engine.handles import ClientHandle, ServerHandle, SocketHandle
-from ..engine.log_store import DEFAULT_CAPACITY, LogStore
+from ..engine.log_store import DEFAULT_CAPACITY, OUT, LogStore
+from ..engine.many_clients import open_many
+from ..engine.replay import replay_log
 from ..engine.workbench import SHUTDOWN_TIMEOUT, Workbench, WorkbenchEvent
 from ..engine.workspace import Workspace
 from .classroom import QtClassroom
@@ -207,6 +209,23 @@ class WorkbenchService(QObject):
     @asyncSlot(str)
     async def close_socket(self, socket_id: str, code: int = 1000, reason: str = "") -> bool:
         return await self.engine.close_socket(socket_id, code, reason)
+
+    @asyncSlot(object)
+    async def open_clients(self, client_ids: list[str]) -> bool:
+        """Open the clients concurrently (see ``engine.many_clients``); True if all opened."""
+        return await open_many(self.engine, client_ids) == len(client_ids)
+
+    @asyncSlot(str, str, object)
+    async def replay_log(
+        self,
+        path: str,
+        target_id: str,
+        speed: float | None = 1.0,
+        directions: tuple[str, ...] = (OUT,),
+        progress: Callable[[int, int], None] | None = None,
+    ) -> bool:
+        """See ``engine.replay.replay_log``; cancel the returned task to stop the replay."""
+        return await replay_log(self.engine, path, target_id, speed, directions, progress)
 
     @asyncSlot(object)
     async def load_workspace(self, workspace: Workspace, replace: bool = True) -> bool:

@@ -26,6 +26,7 @@ from ..engine.workspace import Workspace, WorkspaceError, config_dir, default_pa
 from ..qt.service import WorkbenchService
 from .clients_panel import ClientsPanel
 from .elided_label import ElidedLabel
+from .load_panel import LoadPanel
 from .log_viewer import open_log_viewer
 from .notify import notifier
 from .option_form import with_labels
@@ -88,6 +89,8 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.servers, "Servers")
         self.tabs.addTab(self.clients, "Clients")
+        self.load = LoadPanel(service)
+        self.tabs.addTab(self.load, "Load && rates")
         self.setCentralWidget(self.tabs)
 
         self._make_actions()

@@ -13,7 +13,15 @@ from PIL import Image, ImageStat
 from workbench.widgets.tour import STEPS, TOUR_SIZE
 
 ROOT = Path(__file__).resolve().parents[2]
-EXPECTED = ["log.png", "frames.png"]
+EXPECTED = [
+    "log.png",
+    "frames.png",
+    "handshake.png",
+    "conversation.png",
+    "classroom.png",
+    "faults.png",
+    "rates.png",
+]
 
 
 def run_tour(directory: Path, config: Path) -> subprocess.CompletedProcess[str]:

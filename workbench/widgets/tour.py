@@ -17,11 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from ..qt.service import WorkbenchService
 from .clients_panel import ClientPage
-from .main_window import CLIENTS_TAB, MainWindow
+from .main_window import CLIENTS_TAB, SERVERS_TAB, MainWindow
+from .servers_panel import ServerPage
 
 __all__ = ["STEPS", "TOUR_SIZE", "Tour", "TourError", "TourStep", "run_tour"]
 
@@ -50,11 +51,12 @@ class Tour:
 
 @dataclass(frozen=True)
 class TourStep:
-    """``show(tour)`` brings the view to the front; ``prepare(tour)``, if given, runs once
-    the client exists and before it opens, for views that listen only while shown."""
+    """``show(tour)`` brings the view to the front and returns the widget to grab (None: the
+    window); ``prepare(tour)``, if given, runs once the client exists and before it opens,
+    for views that listen only while shown."""
 
     file_name: str
-    show: Callable[[Tour], None]
+    show: Callable[[Tour], QWidget | None]
     prepare: Callable[[Tour], None] | None = None
 
 
@@ -69,7 +71,7 @@ def show_client(tour: Tour) -> ClientPage:
     return page
 
 
-def show_client_log(tour: Tour) -> None:
+def show_client_log(tour: Tour) -> QWidget | None:
     """The message log with the received (fragmented) text selected in the detail pane."""
     page = show_client(tour)
     view = page.log_view
@@ -78,6 +80,7 @@ def show_client_log(tour: Tour) -> None:
     for row in range(model.rowCount()):
         if "in" in str(model.index(row, 1).data()):
             view.table.selectRow(row)
+    return None
 
 
 def prepare_client_frames(tour: Tour) -> None:
@@ -86,7 +89,7 @@ def prepare_client_frames(tour: Tour) -> None:
     page.log_tabs.setCurrentWidget(page.frames_view)
 
 
-def show_client_frames(tour: Tour) -> None:
+def show_client_frames(tour: Tour) -> QWidget | None:
     """Every frame, with the fragmented text's first frame decoded in the header pane."""
     page = show_client(tour)
     view = page.frames_view
@@ -95,11 +98,58 @@ def show_client_frames(tour: Tour) -> None:
         if FRAGMENTED_TEXT[:8] in view.preview(row):
             view.select_row(row)
             break
+    return None
+
+
+def show_client_handshake(tour: Tour) -> QWidget | None:
+    """The upgrade request beside the server's answer, the accept key computed."""
+    page = show_client(tour)
+    page.log_tabs.setCurrentWidget(page.handshake_view)
+    return None
+
+
+def show_conversation(tour: Tour) -> QWidget | None:
+    """The sequence diagram, a window of its own: that window is grabbed."""
+    view = show_client(tour).show_conversation()
+    view.resize(*TOUR_SIZE)
+    return view
+
+
+def show_server(tour: Tour) -> ServerPage:
+    window = tour.window
+    window.tabs.setCurrentIndex(SERVERS_TAB)
+    window.servers.select(tour.server_id)
+    page = window.servers.page(tour.server_id)
+    page.settings_toggle.setChecked(False)
+    page.select_socket(tour.socket_id)
+    return page
+
+
+def show_classroom(tour: Tour) -> QWidget | None:
+    page = show_server(tour)
+    page.logs.setCurrentWidget(page.classroom)
+    return None
+
+
+def show_fault_lab(tour: Tour) -> QWidget | None:
+    page = show_server(tour)
+    page.actions_tabs.setCurrentWidget(page.fault_lab)
+    return None
+
+
+def show_rates(tour: Tour) -> QWidget | None:
+    tour.window.tabs.setCurrentWidget(tour.window.load)
+    return None
 
 
 STEPS: list[TourStep] = [
     TourStep("log.png", show_client_log),
     TourStep("frames.png", show_client_frames, prepare_client_frames),
+    TourStep("handshake.png", show_client_handshake),
+    TourStep("conversation.png", show_conversation),
+    TourStep("classroom.png", show_classroom),
+    TourStep("faults.png", show_fault_lab),
+    TourStep("rates.png", show_rates),
 ]
 
 
@@ -175,10 +225,10 @@ async def run_tour(
     await converse(tour, steps)
     saved = []
     for step in steps:
-        step.show(tour)
+        shown = step.show(tour) or window
         await _settle()
         path = folder / step.file_name
-        if not window.grab().save(str(path), "PNG"):
+        if not shown.grab().save(str(path), "PNG"):
             raise TourError(f"{path} could not be written")
         saved.append(path)
     return saved

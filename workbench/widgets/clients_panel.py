@@ -31,6 +31,7 @@ from .item_panel import EmptyState, ItemPanel, confirm_removal, first_free_name
 from .log_view import LogView
 from .option_form import client_form
 from .settings_column import SettingsColumn
+from .tab_fit import size_to_current_page
 
 #: What a new client starts with when no server of the workspace is listening.
 #: Like new servers, new clients take frames as they are (``*/*``).
@@ -105,6 +106,7 @@ class ClientPage(ItemPage):
         log_layout = QVBoxLayout(log_box)
         self.frames_view = client_frames_view(service, client_id)
         self.log_tabs.insertTab(1, self.frames_view, "Frames")
+        size_to_current_page(self.log_tabs)
         log_layout.addWidget(self.log_tabs)
 
         self._lay_out(

@@ -40,6 +40,7 @@ from .notify import notifier
 from .option_form import server_form
 from .settings_column import SettingsColumn
 from .socket_box import SocketsBox
+from .tab_fit import size_to_current_page
 
 #: What a new server starts with: loopback only, any free port, and frames taken as they are
 #: (``*/*``) so JSON, text, images and bytes can all be tried on one socket; pick a strict
@@ -124,6 +125,7 @@ class ServerPage(ItemPage):
         self.actions_tabs.setDocumentMode(True)
         self.actions_tabs.addTab(send_box, "Send")
         self.actions_tabs.addTab(self.fault_lab, "Fault lab")
+        size_to_current_page(self.actions_tabs)
 
         # -- logs ---------------------------------------------------------------------------
         self.logs = QTabWidget()
@@ -145,6 +147,7 @@ class ServerPage(ItemPage):
         self.logs.tabBar().setTabButton(
             classroom_tab, self.logs.tabBar().ButtonPosition.RightSide, None
         )
+        size_to_current_page(self.logs)
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.socket_box)

@@ -197,3 +197,15 @@ def test_a_settings_column_closed_by_hand_stays_closed(
     qtbot.mouseClick(page.stop_button, Qt.MouseButton.LeftButton)
     wait_for(lambda: service.server(server_id).state == "stopped", WAIT, "stopped again")
     assert not column.isHidden()
+
+
+def test_the_send_and_fault_lab_tabs_have_a_title_when_the_top_goes_on_tabs(
+    qtbot, service, settings, tmp_path, wait_for, restore_app
+):
+    settings.setValue("view/zoom", 1.25)
+    window = make_window(qtbot, service, settings, tmp_path, (1024, 768))
+    window.servers.new_server()
+    page = window.servers.page(window.servers.current_id())
+    wait_for(lambda: page.top_area.currentWidget() is page.top_tabs, WAIT, "the top on tabs")
+    titles = [page.top_tabs.tabText(i) for i in range(page.top_tabs.count())]
+    assert titles[1] == "Send / Fault lab", titles

@@ -156,6 +156,8 @@ class ItemPage(QWidget):
             self._top_titles = []
             for part in parts:
                 title = part.title() if isinstance(part, QGroupBox) else ""
+                if isinstance(part, QTabWidget):  # e.g. Send | Fault lab: name it by its tabs
+                    title = " / ".join(part.tabText(i) for i in range(part.count()))
                 self._top_titles.append(title)
                 if isinstance(part, QGroupBox):
                     part.setTitle("")

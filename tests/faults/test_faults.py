@@ -227,6 +227,9 @@ async def test_server_stopped_under_load_accounts_for_every_message() -> None:
             receive_type="text/plain",
             path=f"/c{k}",
             ping_interval=None,
+            # Each handshake waits while the server queues 2,000 messages for the earlier
+            # sockets: on a loaded machine that took more than the default second.
+            connect_timeout=TIMEOUT * 1000,
         )
         for k in range(clients)
     ]

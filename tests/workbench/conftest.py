@@ -95,3 +95,21 @@ def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "config"
     monkeypatch.setenv("WEBSOCKET_WORKBENCH_CONFIG_DIR", str(folder))
     return folder
+
+
+@pytest.fixture(scope="session")
+def gui_thread_collector(qapp: Any) -> Iterator[Any]:
+    """Garbage collection on the GUI thread only, as in the application (``gc_guard``)."""
+    from workbench.qt.gc_guard import GuiThreadCollector
+
+    collector = GuiThreadCollector(qapp)
+    yield collector
+    collector.stop()
+
+
+@pytest.fixture(autouse=True)
+def collect_between_tests(gui_thread_collector: Any) -> Iterator[None]:
+    """Collect after each test, on this (the GUI) thread: tests without a Qt loop never
+    run the collector's timer."""
+    yield
+    gui_thread_collector.check()

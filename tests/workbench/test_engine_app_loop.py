@@ -61,3 +61,32 @@ def test_freeze_startup_objects_hides_them_from_the_collector() -> None:
     finally:
         gc.unfreeze()
     assert gc.get_freeze_count() == 0
+
+
+def test_garbage_is_collected_on_the_gui_thread_only(qapp) -> None:
+    """A worker thread's allocations never trigger a collection (which could destroy Qt
+    wrappers off the GUI thread); collections happen on the GUI thread."""
+    import gc
+    import threading
+    import weakref
+
+    from workbench.qt.gc_guard import GuiThreadCollector
+
+    class Node:
+        pass
+
+    collector = GuiThreadCollector(interval_ms=10_000)
+    try:
+        assert not gc.isenabled()
+        cycle = Node()
+        cycle.self = cycle  # type: ignore[attr-defined]
+        alive = weakref.ref(cycle)
+        del cycle
+        worker = threading.Thread(target=lambda: [[] for _ in range(50_000)])  # past gen 0
+        worker.start()
+        worker.join(10)
+        assert alive() is not None  # the worker's allocations collected nothing
+        gc.collect()  # what the collector's timer does on this (the GUI) thread
+        assert alive() is None
+    finally:
+        collector.stop()

@@ -32,6 +32,8 @@ from typing import Any
 import qasync
 from PySide6.QtCore import QCoreApplication
 
+from .gc_guard import GuiThreadCollector
+
 __all__ = [
     "drain_loop",
     "freeze_startup_objects",
@@ -45,7 +47,9 @@ log = logging.getLogger("workbench")
 
 
 def install_loop(app: QCoreApplication) -> qasync.QEventLoop:
-    """Create the qasync loop for ``app`` and make it the current event loop."""
+    """Create the qasync loop for ``app`` and make it the current event loop; from now on
+    garbage is collected on the GUI thread only (``gc_guard``)."""
+    GuiThreadCollector(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     return loop

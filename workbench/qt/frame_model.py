@@ -126,10 +126,6 @@ class FrameModel(QAbstractTableModel):
     def seq(self, row: int) -> int | None:
         return self._shown_first + row if 0 <= row < self.rowCount() else None
 
-    def row_of_seq(self, seq: int) -> int | None:
-        row = seq - self._shown_first
-        return row if 0 <= row < self.rowCount() else None
-
     def frame(self, row: int) -> FrameRow | None:
         """The frame shown at ``row`` (None if out of range or already evicted)."""
         seq = self.seq(row)

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from ..engine.frame_header import decode_header, header_bytes, header_length
 from ..engine.frame_store import FrameRow, FrameStore
 from ..engine.frame_watch import FrameWatch
-from ..qt.frame_model import COL_PREVIEW, FrameModel, frame_size_text
+from ..qt.frame_model import FrameModel, frame_size_text
 from ..qt.service import WorkbenchService
 
 __all__ = ["FrameHeaderPane", "FramesView", "client_frames_view", "socket_frames_view"]
@@ -139,7 +139,6 @@ class FramesView(QWidget):
         header.setStretchLastSection(True)
         for column, width in enumerate((95, 55, 170, 40, 45, 50, 120)):
             header.resizeSection(column, width)
-        self.table.setToolTip("")
         self.detail = FrameHeaderPane()
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
@@ -202,9 +201,6 @@ class FramesView(QWidget):
         row = self.model.frame(indexes[0].row()) if indexes else None
         fragments = len(self.model.store.fragments(row.group)) if row and row.part else 0
         self.detail.show_frame(row, fragments)
-
-    def preview(self, row: int) -> str:
-        return str(self.model.index(row, COL_PREVIEW).data())
 
 
 def client_frames_view(service: WorkbenchService, client_id: str) -> FramesView:

@@ -15,6 +15,7 @@ from typing import Any
 from core import Client, ConnectError, NotOpenError, WebSocketError
 
 from .describe import close_text, describe_error
+from .glossary import close_refusal
 from .handles import ClientHandle
 from .log_store import CLOSE, CONNECTING, ERROR, IN, INFO, LogStore
 from .options import client_refusal, client_url, parse_client_options
@@ -176,10 +177,13 @@ class ClientController:
         client.on("error", on_error)
 
     async def close(self, client_id: str, code: int, reason: str) -> None:
-        """Close the client (or stop its connection attempts). Idempotent."""
+        """Close the client (or stop its connection attempts). Idempotent. ValueError
+        (the client untouched) for a code or reason a close frame cannot carry."""
         handle = self.clients.get(client_id)
         if handle is None or handle.core is None:
             return
+        if (refusal := close_refusal(code, reason)) is not None:
+            raise ValueError(refusal)
         client = handle.core
         was = client.state
         if was == "open":

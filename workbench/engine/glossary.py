@@ -23,6 +23,7 @@ __all__ = [
     "FRAME_TYPES",
     "VALID_CLOSE_CODES",
     "Term",
+    "close_code_label",
     "close_code_term",
     "close_refusal",
     "error_kind_of",
@@ -82,6 +83,12 @@ def close_code_term(code: int) -> Term:
     if 4000 <= code <= 4999:
         return Term(str(code), "private use: the application's own meaning", "§7.4.2")
     return Term(str(code), "not a code any endpoint may use", "§7.4.2")
+
+
+def close_code_label(code: int) -> str:
+    """``"1001 going away"``: a code with core's short meaning, for a picker's items."""
+    short = CLOSE_CODE_MEANINGS.get(code) or close_code_term(code).meaning
+    return f"{code} {short}"
 
 
 def close_refusal(code: int, reason: str = "") -> str | None:

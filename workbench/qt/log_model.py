@@ -24,7 +24,8 @@ Signals:
     counters_changed(): after each tick in which the store changed (totals, dropped, rows),
         for status labels. Read the numbers from ``model.store``.
 
-Roles: ``Qt.DisplayRole`` (column text), ``Qt.ToolTipRole`` (detail or preview),
+Roles: ``Qt.DisplayRole`` (column text), ``Qt.ToolTipRole`` (detail or preview, and for close,
+error and ping rows the glossary's plain words with the RFC 6455 section),
 ``Qt.TextAlignmentRole`` (size right-aligned), ``ENTRY_ROLE`` (the ``LogEntry``),
 ``SEQ_ROLE`` (its seq), ``Qt.ForegroundRole`` (a colour per kind: errors red).
 """
@@ -46,6 +47,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from ..engine.glossary import explain_event
 from ..engine.log_store import (
     CLOSE,
     ERROR,
@@ -348,7 +350,9 @@ class LogModel(QAbstractTableModel):
         if role == SEQ_ROLE:
             return self.seq(index.row())
         if role == Qt.ItemDataRole.ToolTipRole:
-            return row[6] or row_preview(row)
+            text = row[6] or row_preview(row)
+            words = explain_event(row[2], row[6]) if row[2] != MESSAGE else ""
+            return f"{text}\n\n{words}" if words else text
         if role == Qt.ItemDataRole.TextAlignmentRole and column == COL_SIZE:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:

@@ -21,6 +21,7 @@ from .log_store import CLOSE, CONNECTING, ERROR, IN, INFO, LogStore
 from .options import client_refusal, client_url, parse_client_options
 from .reporting import ErrorPath
 from .servers import SHUTDOWN_TIMEOUT
+from .wire_sizes import WireSizes
 from .wiring import frame_logger, log_opening
 
 __all__ = ["ClientController"]
@@ -136,7 +137,8 @@ class ClientController:
         store = handle.log
         receive_type = client.options["receive_type"]
         add_message = store.add_message
-        on_frame, received_frame = frame_logger(store, client.options["send_type"])
+        wire = WireSizes(store)
+        on_frame, received_frame = frame_logger(store, client.options["send_type"], wire)
 
         def current() -> bool:
             return handle.core is client
@@ -150,11 +152,15 @@ class ClientController:
 
         def on_open() -> None:
             log_opening(store, f"GET {client.url}", client, f"connected to {client.url}")
+            wire.attach(client)
             if current():
                 self._set_state(handle, "open", "open")
 
         def on_message(_value: Any) -> None:
-            add_message(IN, receive_type, received_frame())
+            raw = received_frame()
+            add_message(IN, receive_type, raw)
+            if wire.active:
+                wire.note(IN, raw)
 
         def on_close(code: int, reason: str) -> None:
             text = close_text(code, reason)

@@ -96,6 +96,14 @@ def format_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MiB"
 
 
+def wire_size_text(size: int, wire: int | None, text: str) -> str:
+    """``text`` under a line saying how many bytes a compressed message took on the wire."""
+    if wire is None:
+        return text
+    share = f", {wire / size:.0%} of the payload" if size else ""
+    return f"{size:,} bytes compressed to {wire:,} on the wire (permessage-deflate{share})\n{text}"
+
+
 class LogModel(QAbstractTableModel):
     """A table over a ``LogStore``: columns Time, Dir, Type, Size, Preview.
 
@@ -341,7 +349,13 @@ class LogModel(QAbstractTableModel):
             if column == COL_TYPE:
                 return row_type_label(row)
             if column == COL_SIZE:
-                return format_size(row[4]) if row[2] == MESSAGE else ""
+                if row[2] != MESSAGE:
+                    return ""
+                sizes = self._store.wire_sizes
+                wire = sizes.get(self.seq(index.row()) or -1) if sizes else None
+                if wire is None:
+                    return format_size(row[4])
+                return f"{format_size(row[4])} → {format_size(wire)}"
             if column == COL_PREVIEW:
                 return row_preview(row)
             return None
@@ -351,6 +365,9 @@ class LogModel(QAbstractTableModel):
             return self.seq(index.row())
         if role == Qt.ItemDataRole.ToolTipRole:
             text = row[6] or row_preview(row)
+            if row[2] == MESSAGE and self._store.wire_sizes:
+                wire = self._store.wire_sizes.get(self.seq(index.row()) or -1)
+                text = wire_size_text(row[4], wire, text)
             words = explain_event(row[2], row[6]) if row[2] != MESSAGE else ""
             return f"{text}\n\n{words}" if words else text
         if role == Qt.ItemDataRole.TextAlignmentRole and column == COL_SIZE:

@@ -92,6 +92,7 @@ class ClientPage(ItemPage):
         self.log_view = LogView(LogModel(store), title=store.name)
         self.close_code = CloseCodePicker()
         self.close_code.setObjectName("closeCode")
+        self.close_code.setMinimumContentsLength(16)  # room for the meaning on a client page
         self.close_reason = QLineEdit()
         self.close_reason.setObjectName("closeReason")
         self.close_reason.setPlaceholderText("close reason")

@@ -41,6 +41,8 @@ class CloseCodePicker(QComboBox):
         self.setMinimumContentsLength(7)
         self.view().setMinimumWidth(self.view().sizeHintForColumn(0) + 24)
         self.currentTextChanged.connect(self._explain)
+        # A picked item shows from its start: the code, not the end of its meaning.
+        self.currentIndexChanged.connect(lambda _index: self.lineEdit().home(False))
         self.setValue(1000)
 
     def value(self) -> int | None:
@@ -61,6 +63,7 @@ class CloseCodePicker(QComboBox):
             self.setCurrentIndex(index)
         else:
             self.setEditText(str(code))
+        self.lineEdit().home(False)
         self._explain()
 
     def _explain(self, *_: object) -> None:

@@ -11,6 +11,7 @@ import pytest_asyncio
 
 from core import Frame
 from tests.workbench.test_engine_service import TIMEOUT, add_client, start_server, until
+from workbench.engine import wire_sizes
 from workbench.engine.log_store import IN, MESSAGE, OUT, LogStore
 from workbench.engine.wire_sizes import WireSizes, is_compressed
 from workbench.engine.workbench import Workbench
@@ -28,6 +29,9 @@ class Endpoint:
     def on(self, event: str, listener: Any) -> None:
         assert event == "frame"
         self.listeners.append(listener)
+
+    def off(self, event: str, listener: Any) -> None:
+        self.listeners.remove(listener)
 
 
 def data_frame(direction: Any, opcode: Any, data: bytes, length: int, **bits: bool) -> Frame:
@@ -61,6 +65,20 @@ def test_rows_pair_with_their_frames_and_a_row_without_frames_is_skipped() -> No
     store.add_message(OUT, "application/octet-stream", b"abc")
     wire.note(OUT, b"abc")
     assert store.wire_sizes == {1: 12}  # paired, but not compressed: nothing to show
+
+
+def test_too_many_unpaired_frames_stop_the_tracker_instead_of_guessing(monkeypatch) -> None:
+    monkeypatch.setattr(wire_sizes, "PENDING_LIMIT", 3)
+    store = LogStore(100)
+    wire = WireSizes(store)
+    endpoint = Endpoint("permessage-deflate")
+    wire.attach(endpoint)
+    for _ in range(4):  # frames far ahead of their rows
+        wire.on_frame(data_frame("in", "text", b"abc", 3))
+    assert not wire.active and endpoint.listeners == []
+    store.add_message(IN, "text/plain", "abc")
+    wire.note(IN, "abc")
+    assert store.wire_sizes == {}
 
 
 def test_an_uncompressed_connection_is_not_followed() -> None:

@@ -6,7 +6,11 @@ wire size is its payload size, and nobody pays for the tap) and records, by log 
 payload bytes the message's frames took on the wire, in ``LogStore.wire_sizes``.
 
 Rows and frames are paired in order per direction, checked by the uncompressed length: a
-message whose frames came before the tap was installed is skipped, never given another's size.
+row whose frames came before the tap was installed is skipped (when its length differs from
+the next message's). websockets parses frames
+well ahead of the messages core delivers (thousands under a flood); if more than
+``PENDING_LIMIT`` wait unpaired, the tracker stops (and takes its listener off) rather than
+give a row another message's size.
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ from .log_store import LogStore
 
 __all__ = ["WireSizes", "is_compressed"]
 
-#: Unpaired rows or messages kept per direction before the oldest is forgotten.
-PENDING_LIMIT: Final = 4096
+#: Unpaired rows or messages per direction beyond which the tracker stops.
+PENDING_LIMIT: Final = 65_536
 
 _DATA_OPCODES: Final = frozenset({"text", "binary", "continuation"})
 
@@ -40,16 +44,16 @@ class WireSizes:
     def __init__(self, store: LogStore) -> None:
         self.store = store
         self.active = False
-        self._rows = {d: deque[tuple[int, int]](maxlen=PENDING_LIMIT) for d in ("in", "out")}
-        self._messages = {
-            d: deque[tuple[int, int, bool]](maxlen=PENDING_LIMIT) for d in ("in", "out")
-        }
+        self._endpoint: Any = None
+        self._rows = {d: deque[tuple[int, int]]() for d in ("in", "out")}
+        self._messages = {d: deque[tuple[int, int, bool]]() for d in ("in", "out")}
         self._partial = {"in": [0, 0, False], "out": [0, 0, False]}
 
     def attach(self, endpoint: Any) -> None:
         """Follow the frames of an open Client or Socket if its connection is compressed."""
         if not self.active and is_compressed(endpoint):
             self.active = True
+            self._endpoint = endpoint
             endpoint.on("frame", self.on_frame)
 
     def note(self, direction: str, raw: str | bytes) -> None:
@@ -61,7 +65,7 @@ class WireSizes:
         self._pair(direction)
 
     def on_frame(self, frame: Frame) -> None:
-        if frame.opcode not in _DATA_OPCODES:
+        if frame.opcode not in _DATA_OPCODES or not self.active:
             return
         partial = self._partial[frame.direction]
         if frame.opcode != "continuation":
@@ -79,17 +83,23 @@ class WireSizes:
         while rows and messages:
             seq, size = rows[0]
             plain, wire, compressed = messages[0]
-            if size != plain:
-                # Frames seen without their row, or (usually) a row whose frames came
-                # before the tap: drop the one that has no partner ahead.
-                if any(later[0] == size for later in messages):
-                    messages.popleft()
-                else:
-                    rows.popleft()
-                continue
             rows.popleft()
+            if size != plain:  # a row whose frames came before the tap
+                continue
             messages.popleft()
             if compressed:
                 sizes[seq] = wire
                 if len(sizes) > self.store.capacity:
                     del sizes[next(iter(sizes))]
+        if len(rows) > PENDING_LIMIT or len(messages) > PENDING_LIMIT:
+            self._stop()
+
+    def _stop(self) -> None:
+        self.active = False
+        for rows in self._rows.values():
+            rows.clear()
+        for messages in self._messages.values():
+            messages.clear()
+        if self._endpoint is not None:
+            self._endpoint.off("frame", self.on_frame)
+            self._endpoint = None

@@ -65,6 +65,9 @@ def test_a_client_closes_with_a_picked_code_and_the_server_socket_sees_it(
     wait_for(lambda: socket.close_code is not None, WAIT, "the socket to see the close")
     assert (socket.close_code, socket.close_reason) == (code, "see you")
     wait_for(lambda: service.client(client_id).state == "closed", WAIT, "the client to close")
+    row = server_page.sockets.row_of(socket.id)
+    tip = server_page.sockets.index(row, 4).data(Qt.ItemDataRole.ToolTipRole)
+    assert f"{code}: " in tip and "RFC 6455 §7.4.1" in tip  # the socket table explains it
     close_rows = [e for e in socket.log if e.kind == "close"]
     assert close_rows and f"code {code}" in close_rows[-1].detail
     assert not any("cannot be sent" in text for _context, text in service.errors)

@@ -350,6 +350,7 @@ class Client(Endpoint[ClientEvent]):
                     origin=o["origin"],
                     max_size=o["max_message_size"],
                     ping_interval=_seconds(o["ping_interval"]),
+                    ping_timeout=_seconds(o["ping_timeout"]),
                     compression=o["compression"],
                     proxy=None,
                     # Tap from the first frame when someone listens (core.frames).

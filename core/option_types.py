@@ -43,6 +43,7 @@ class ClientOptions(TypedDict, total=False):
     origin: str | None
     max_message_size: int | None
     ping_interval: float | None
+    ping_timeout: float | None
     close_timeout: float
     max_queue: int
     reconnect: bool
@@ -68,6 +69,7 @@ class ServerOptions(TypedDict, total=False):
     subprotocols: Sequence[str] | None
     handshake_timeout: float
     ping_interval: float | None
+    ping_timeout: float | None
     close_timeout: float
     max_queue: int
     compression: Literal["deflate"] | None

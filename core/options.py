@@ -197,6 +197,14 @@ _SUBPROTOCOLS = Option(
 _PING = Option(
     "ping_interval", None, 20_000, "optional_ms", "ms between keepalive pings (None: no pings)"
 )
+_PING_TIMEOUT = Option(
+    "ping_timeout",
+    None,
+    20_000,
+    "optional_ms",
+    "ms a keepalive ping waits for its pong; then the connection is dropped (1011)"
+    " (None: wait forever)",
+)
 _CLOSE_TIMEOUT = Option(
     "close_timeout",
     None,
@@ -275,6 +283,7 @@ CLIENT_OPTIONS: tuple[Option, ...] = (
     Option("origin", None, None, "optional_str", "Origin header of the handshake"),
     _MAX_SIZE,
     _PING,
+    _PING_TIMEOUT,
     _CLOSE_TIMEOUT,
     _MAX_QUEUE,
     Option(
@@ -336,6 +345,7 @@ SERVER_OPTIONS: tuple[Option, ...] = (
         "ms a connection may take to complete its handshake",
     ),
     _PING,
+    _PING_TIMEOUT,
     _CLOSE_TIMEOUT,
     _MAX_QUEUE,
     _COMPRESSION,

@@ -337,6 +337,7 @@ class Server(EventEmitter[ServerEvent]):
                 subprotocols=o["subprotocols"],
                 open_timeout=o["handshake_timeout"] / 1000 or None,
                 ping_interval=o["ping_interval"] / 1000 if o["ping_interval"] else None,
+                ping_timeout=o["ping_timeout"] / 1000 if o["ping_timeout"] else None,
                 close_timeout=o["close_timeout"] / 1000 or None,
                 compression=o["compression"],
                 process_request=(

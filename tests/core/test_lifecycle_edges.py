@@ -418,3 +418,20 @@ async def test_on_and_once_decorate_and_return_the_function() -> None:
     assert seen[0] in ("open", "connection") and client.listener_count("open") == 0
     await client.close()
     await server.stop()
+
+
+# -- keepalive timeout ----------------------------------------------------------------------------
+
+
+async def test_ping_timeout_drops_a_peer_that_never_answers_the_keepalive_ping() -> None:
+    peer, client, rec = await open_against_a_silent_peer(
+        ping_interval=50, ping_timeout=200, close_timeout=200
+    )
+    started = time.monotonic()
+    await rec.count("close", 1)
+    assert time.monotonic() - started < TIMEOUT  # not websockets' default of 20 s
+    assert rec.args("close")[0][0] == 1011 and client.state == "closed"
+    assert Client(ping_timeout=None).options["ping_timeout"] is None
+    with pytest.raises(TypeError, match="ping_timeout"):
+        Client(ping_timeout="soon")
+    await peer.aclose()

@@ -33,6 +33,7 @@ def test_spec_defaults() -> None:
         "origin": None,
         "max_message_size": 1048576,
         "ping_interval": 20000,
+        "ping_timeout": 20000,
         "close_timeout": 10000,
         "max_queue": 16,
         "reconnect": False,

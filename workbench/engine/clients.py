@@ -15,12 +15,14 @@ from typing import Any
 from core import Client, ConnectError, NotOpenError, WebSocketError
 
 from .describe import close_text, describe_error
+from .glossary import close_refusal
 from .handles import ClientHandle
 from .handshake_record import from_client, from_connect_error
 from .log_store import CLOSE, CONNECTING, ERROR, IN, INFO, LogStore
 from .options import client_refusal, client_url, parse_client_options
 from .reporting import ErrorPath
 from .servers import SHUTDOWN_TIMEOUT
+from .wire_sizes import WireSizes
 from .wiring import frame_logger, log_opening
 
 __all__ = ["ClientController"]
@@ -136,7 +138,8 @@ class ClientController:
         store = handle.log
         receive_type = client.options["receive_type"]
         add_message = store.add_message
-        on_frame, received_frame = frame_logger(store, client.options["send_type"])
+        wire = WireSizes(store)
+        on_frame, received_frame = frame_logger(store, client.options["send_type"], wire)
 
         def current() -> bool:
             return handle.core is client
@@ -151,11 +154,15 @@ class ClientController:
         def on_open() -> None:
             handle.handshake = from_client(client)
             log_opening(store, f"GET {client.url}", client, f"connected to {client.url}")
+            wire.attach(client)
             if current():
                 self._set_state(handle, "open", "open")
 
         def on_message(_value: Any) -> None:
-            add_message(IN, receive_type, received_frame())
+            raw = received_frame()
+            add_message(IN, receive_type, raw)
+            if wire.active:
+                wire.note(IN, raw)
 
         def on_close(code: int, reason: str) -> None:
             text = close_text(code, reason)
@@ -179,10 +186,13 @@ class ClientController:
         client.on("error", on_error)
 
     async def close(self, client_id: str, code: int, reason: str) -> None:
-        """Close the client (or stop its connection attempts). Idempotent."""
+        """Close the client (or stop its connection attempts). Idempotent. ValueError
+        (the client untouched) for a code or reason a close frame cannot carry."""
         handle = self.clients.get(client_id)
         if handle is None or handle.core is None:
             return
+        if (refusal := close_refusal(code, reason)) is not None:
+            raise ValueError(refusal)
         client = handle.core
         was = client.state
         if was == "open":

@@ -156,6 +156,8 @@ class LogStore:
         self.bytes_in = 0
         self.bytes_out = 0
         self.events = 0
+        #: On-wire payload bytes of compressed messages, by seq (see engine.wire_sizes).
+        self.wire_sizes: dict[int, int] = {}
 
     def __repr__(self) -> str:
         return (

@@ -26,6 +26,7 @@ from .options import server_refusal
 from .reporting import ErrorPath
 from .request_hooks import first_answer
 from .secrets import SECRET_OPTIONS
+from .wire_sizes import WireSizes
 from .wiring import frame_logger, log_opening
 from .workspace import AUTO_REPLY_MODES
 
@@ -238,7 +239,9 @@ class ServerController:
 
         receive_type = entry.receive_type
         add_message = store.add_message
-        on_frame, received_frame = frame_logger(store, entry.send_type)
+        wire = WireSizes(store)
+        wire.attach(socket)
+        on_frame, received_frame = frame_logger(store, entry.send_type, wire)
 
         def replies_dropped(limit: int) -> None:
             message = (
@@ -253,7 +256,10 @@ class ServerController:
         )
 
         def on_message(value: Any) -> None:
-            add_message(IN, receive_type, received_frame())
+            raw = received_frame()
+            add_message(IN, receive_type, raw)
+            if wire.active:
+                wire.note(IN, raw)
             auto = handle.auto_reply  # read per message: it can change
             if auto.mode != "off":  # sent by the writer, off core's reading path
                 replies.queue(value if auto.mode == "echo" else auto.value)

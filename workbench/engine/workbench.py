@@ -46,6 +46,7 @@ from .handles import ClientHandle, ServerHandle, SocketHandle
 from .log_store import DEFAULT_CAPACITY, LogStore
 from .messages import MessageLibrary
 from .options import client_refusal, server_refusal
+from .pinging import Pingable, ping_and_log, round_trip_text
 from .reporting import ErrorPath
 from .servers import SHUTDOWN_TIMEOUT, ServerController
 from .targets import client_options_for
@@ -282,9 +283,31 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         return self._servers.broadcast(server_id, value)
 
     async def close_socket(self, socket_id: str, code: int = 1000, reason: str = "") -> bool:
-        """Close a server-side socket with ``code`` (1000, or 3000-4999) and ``reason``."""
+        """Close a server-side socket with ``code`` (any code core's check accepts: 1000-1003,
+        1007-1014, 3000-4999) and ``reason``."""
         context = self._servers.socket_context(socket_id)
         return await self._guarded(self._servers.close_socket(socket_id, code, reason), context)
+
+    async def ping(self, target_id: str) -> bool:
+        """Ping a client's server or a server-side socket: the round trip goes into its log
+        and on the status bar. False (reported, and logged) if it is not open or no pong."""
+        if target_id in self.clients:
+            end: Pingable | None = self.client(target_id).core
+            context = self.name_of(target_id)
+        elif target_id in self._servers.sockets:
+            end = self.socket(target_id).core
+            context = self._servers.socket_context(target_id)
+        else:
+            self.report("ping", f"there is no client or socket called {target_id!r}")
+            return False
+        if end is None:
+            self.report(context, "the client is not connected; open it first")
+            return False
+        return await self._guarded(self._ping(end, target_id, context), context)
+
+    async def _ping(self, end: Pingable, target_id: str, context: str) -> None:
+        seconds = await ping_and_log(end, self.log(target_id))
+        self.inform(f"{context}: {round_trip_text(seconds)}")
 
     # -- workspace -------------------------------------------------------------------------
 

@@ -24,7 +24,8 @@ Signals:
     counters_changed(): after each tick in which the store changed (totals, dropped, rows),
         for status labels. Read the numbers from ``model.store``.
 
-Roles: ``Qt.DisplayRole`` (column text), ``Qt.ToolTipRole`` (detail or preview),
+Roles: ``Qt.DisplayRole`` (column text), ``Qt.ToolTipRole`` (detail or preview, and for close,
+error and ping rows the glossary's plain words with the RFC 6455 section),
 ``Qt.TextAlignmentRole`` (size right-aligned), ``ENTRY_ROLE`` (the ``LogEntry``),
 ``SEQ_ROLE`` (its seq), ``Qt.ForegroundRole`` (a colour per kind: errors red).
 """
@@ -46,6 +47,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from ..engine.glossary import explain_event
 from ..engine.log_store import (
     CLOSE,
     ERROR,
@@ -92,6 +94,14 @@ def format_size(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KiB"
     return f"{size / (1024 * 1024):.1f} MiB"
+
+
+def wire_size_text(size: int, wire: int | None, text: str) -> str:
+    """``text`` under a line saying how many bytes a compressed message took on the wire."""
+    if wire is None:
+        return text
+    share = f", {wire / size:.0%} of the payload" if size else ""
+    return f"{size:,} bytes compressed to {wire:,} on the wire (permessage-deflate{share})\n{text}"
 
 
 class LogModel(QAbstractTableModel):
@@ -339,7 +349,13 @@ class LogModel(QAbstractTableModel):
             if column == COL_TYPE:
                 return row_type_label(row)
             if column == COL_SIZE:
-                return format_size(row[4]) if row[2] == MESSAGE else ""
+                if row[2] != MESSAGE:
+                    return ""
+                sizes = self._store.wire_sizes
+                wire = sizes.get(self.seq(index.row()) or -1) if sizes else None
+                if wire is None:
+                    return format_size(row[4])
+                return f"{format_size(row[4])} → {format_size(wire)}"
             if column == COL_PREVIEW:
                 return row_preview(row)
             return None
@@ -348,7 +364,12 @@ class LogModel(QAbstractTableModel):
         if role == SEQ_ROLE:
             return self.seq(index.row())
         if role == Qt.ItemDataRole.ToolTipRole:
-            return row[6] or row_preview(row)
+            text = row[6] or row_preview(row)
+            if row[2] == MESSAGE and self._store.wire_sizes:
+                wire = self._store.wire_sizes.get(self.seq(index.row()) or -1)
+                text = wire_size_text(row[4], wire, text)
+            words = explain_event(row[2], row[6]) if row[2] != MESSAGE else ""
+            return f"{text}\n\n{words}" if words else text
         if role == Qt.ItemDataRole.TextAlignmentRole and column == COL_SIZE:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:

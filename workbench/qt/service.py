@@ -210,6 +210,11 @@ class WorkbenchService(QObject):
     async def close_socket(self, socket_id: str, code: int = 1000, reason: str = "") -> bool:
         return await self.engine.close_socket(socket_id, code, reason)
 
+    @asyncSlot(str)
+    async def ping(self, target_id: str) -> bool:
+        """Ping a client or a server-side socket; the round trip goes into its log."""
+        return await self.engine.ping(target_id)
+
     @asyncSlot(object)
     async def open_clients(self, client_ids: list[str]) -> bool:
         """Open the clients concurrently (see ``engine.many_clients``); True if all opened."""

@@ -25,6 +25,7 @@ from PySide6.QtCore import (
     QTimer,
 )
 
+from ..engine.glossary import explain_event
 from .service import SocketHandle, WorkbenchService
 
 __all__ = ["REFRESH_MS", "SOCKET_COLUMNS", "SOCKET_ID_ROLE", "SocketListModel"]
@@ -167,7 +168,8 @@ class SocketListModel(QAbstractTableModel):
             if column == COL_STATE:
                 return handle.state_text
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{handle.id}: {handle.state_text}"
+            words = explain_event("close", handle.state_text) if handle.closed_at else ""
+            return f"{handle.id}: {handle.state_text}" + (f"\n\n{words}" if words else "")
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_IN, COL_OUT):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -10,7 +10,9 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QGroupBox,
+    QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMenu,
     QPushButton,
     QTabWidget,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
 from ..qt.log_model import LogModel
 from ..qt.message_library import QtMessageLibrary
 from ..qt.service import WorkbenchService
+from .close_picker import CloseCodePicker
 from .composer import Composer
 from .conversation_view import ConversationView, show_conversation
 from .frames_view import client_frames_view
@@ -65,7 +68,12 @@ class ClientPage(ItemPage):
         self.open_button.setObjectName("primaryButton")
         self.open_button.setToolTip("Connect with the settings on the left")
         self.close_button = QPushButton("Close")
-        self.close_button.setToolTip("Close the connection (code 1000) or stop connecting")
+        self.close_button.setToolTip(
+            "Close the connection with the code and reason above the log, or stop connecting"
+        )
+        self.ping_button = QPushButton("Ping")
+        self.ping_button.setObjectName("pingButton")
+        self.ping_button.setToolTip("Send a ping; the round trip goes into the log (F6)")
         self.conversation_button = QPushButton("Conversation")
         self.conversation_button.setObjectName("clientConversationButton")
         self.conversation_button.setToolTip(
@@ -102,8 +110,22 @@ class ClientPage(ItemPage):
         self.log_tabs.setDocumentMode(True)
         self.log_tabs.addTab(self.log_view, "Messages")
         self.log_tabs.addTab(self.handshake_view, "Handshake")
+        self.close_code = CloseCodePicker()
+        self.close_code.setObjectName("closeCode")
+        self.close_code.setMinimumContentsLength(16)  # room for the meaning on a client page
+        self.close_reason = QLineEdit()
+        self.close_reason.setObjectName("closeReason")
+        self.close_reason.setPlaceholderText("close reason")
+        closing = QHBoxLayout()
+        closing.setContentsMargins(0, 0, 0, 0)
+        code_label = QLabel("Close with code")
+        code_label.setBuddy(self.close_code)
+        for widget in (code_label, self.close_code):
+            closing.addWidget(widget)
+        closing.addWidget(self.close_reason, 1)
         log_box = QGroupBox("Message log")
         log_layout = QVBoxLayout(log_box)
+        log_layout.addLayout(closing)
         self.frames_view = client_frames_view(service, client_id)
         self.log_tabs.insertTab(1, self.frames_view, "Frames")
         size_to_current_page(self.log_tabs)
@@ -111,7 +133,7 @@ class ClientPage(ItemPage):
 
         self._lay_out(
             [self.url_label],
-            [self.open_button, self.close_button, self.conversation_button],
+            [self.open_button, self.ping_button, self.close_button, self.conversation_button],
             settings,
             send_box,
             log_box,
@@ -120,6 +142,8 @@ class ClientPage(ItemPage):
         self.open_button.clicked.connect(self.open)
         self.close_button.clicked.connect(self.close_client)
         self.conversation_button.clicked.connect(self.show_conversation)
+        self.close_reason.returnPressed.connect(self.close_client)
+        self.ping_button.clicked.connect(self.ping)
         self.composer.send_requested.connect(self.send)
         self.form.changed.connect(self._form_edited)
         service.client_state_changed.connect(self._state_changed)
@@ -157,6 +181,7 @@ class ClientPage(ItemPage):
         self._lock_settings(active, running=state == "open")
         self.open_button.setEnabled(not active)
         self.close_button.setEnabled(state in ("connecting", "open"))
+        self.ping_button.setEnabled(state == "open")
         self.aim_button.setEnabled(not active)
         if state == "open":
             self.composer.set_can_send(True)
@@ -204,7 +229,21 @@ class ClientPage(ItemPage):
             self.service.open_client(self.client_id)
 
     def close_client(self) -> None:
-        self.service.close_client(self.client_id)
+        """Close with the picked code and reason; a code no close frame may carry is
+        reported and the client stays as it is."""
+        if not self.close_button.isEnabled():
+            return
+        code, reason = self.close_code.value(), self.close_reason.text().strip()
+        refusal = self.close_code.refusal(reason)
+        if refusal is not None or code is None:
+            self.service.report(self.handle.name, refusal or "no close code")
+            self.close_code.setFocus()
+            return
+        self.service.close_client(self.client_id, code, reason)
+
+    def ping(self) -> None:
+        if self.ping_button.isEnabled():
+            self.service.ping(self.client_id)
 
     def send(self, value: Any) -> None:
         self.service.send(self.client_id, value)

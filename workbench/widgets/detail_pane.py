@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from ..engine.drafts import check_json
+from ..engine.glossary import explain_event
 from ..engine.image_preview import ImagePreview, image_preview
 from ..engine.log_store import sniff_label
 from .hex_dump import HexDumpView
@@ -299,6 +300,8 @@ class DetailPane(QWidget):
     @staticmethod
     def _event_text(entry: Any) -> str:
         detail = entry.detail or "(no detail)"
+        if words := explain_event(entry.kind, entry.detail):
+            detail += "\n\nIn plain words:\n" + words
         value = entry.value
         if value is not None and not isinstance(value, (str, bytes)):
             try:

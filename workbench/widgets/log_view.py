@@ -141,7 +141,7 @@ class LogView(QWidget):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
-        widths = {COL_TIME: 88, COL_DIRECTION: 58, COL_TYPE: 112, COL_SIZE: 62}
+        widths = {COL_TIME: 88, COL_DIRECTION: 58, COL_TYPE: 112, COL_SIZE: 100}
         for column, width in widths.items():
             header.resizeSection(column, width)
         header.setSectionResizeMode(COL_PREVIEW, QHeaderView.ResizeMode.Stretch)

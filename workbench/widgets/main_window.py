@@ -172,6 +172,13 @@ class MainWindow(QMainWindow):
             "Stop the server or close the client shown",
         )
 
+        self.ping_action = action(
+            "Ping",
+            lambda: self._press("ping_button", "ping_button"),
+            "F6",
+            "Ping the client shown or the selected socket; the round trip goes into its log",
+        )
+
         file_menu = self.menuBar().addMenu("&File")
         for act in (self.new_server_action, self.new_client_action):
             file_menu.addAction(act)
@@ -185,6 +192,7 @@ class MainWindow(QMainWindow):
         run_menu = self.menuBar().addMenu("&Run")
         run_menu.addAction(self.start_action)
         run_menu.addAction(self.stop_action)
+        run_menu.addAction(self.ping_action)
         self.help_menu = self.menuBar().addMenu("&Help")
         self.help_menu.addAction(self.about_action)
 

@@ -50,7 +50,10 @@ LABELS = {
     "headers": "Extra headers",
     "origin": "Origin",
     "max_message_size": "Max message size",
-    "ping_interval": "Ping interval",
+    "ping_interval": "Keepalive ping every",
+    "ping_timeout": "Keepalive timeout",
+    "close_timeout": "Close timeout",
+    "compression": "Compress (deflate)",
     "pfx_key_cert_path": "PFX file",
     "pfx_key_cert_password": "PFX password",
     "cert_path": "PEM certificate",
@@ -68,6 +71,10 @@ SECTIONS = {
     "receive_type": "Messages",
     "send_type": "Messages",
     "max_message_size": "Messages",
+    "compression": "Messages",
+    "ping_interval": "Keepalive",
+    "ping_timeout": "Keepalive",
+    "close_timeout": "Keepalive",
     "connect_timeout": "Retries",
     "number_of_retries": "Retries",
     "time_between_retries": "Retries",
@@ -81,7 +88,7 @@ SECTIONS = {
     "cert_path": "TLS",
     "key_path": "TLS",
 }
-SECTION_ORDER = ("Connection", "Messages", "Retries", "TLS", "Advanced")
+SECTION_ORDER = ("Connection", "Messages", "Keepalive", "Retries", "TLS", "Advanced")
 
 #: Options only meaningful with TLS on; disabled while it is off.
 TLS_ONLY = {
@@ -211,7 +218,7 @@ class OptionForm(QWidget):
             chooser = MimeChooser("send" if kind == "send_type" else "receive")
             chooser.mime_changed.connect(self.changed)
             return chooser
-        if kind == "bool":
+        if kind in ("bool", "compression"):  # compression: checked is 'deflate', else None
             box = QCheckBox(label_for(option))
             box.toggled.connect(self.changed)
             return box
@@ -286,6 +293,8 @@ class OptionForm(QWidget):
         if isinstance(editor, MimeChooser):
             return editor.mime_type()
         if isinstance(editor, QCheckBox):
+            if kind == "compression":
+                return "deflate" if editor.isChecked() else None
             return editor.isChecked()
         if isinstance(editor, QSpinBox):
             value = editor.value()

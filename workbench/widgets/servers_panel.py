@@ -107,7 +107,7 @@ class ServerPage(ItemPage):
         self.sockets, self.socket_table = box.sockets, box.table
         self.log_button, self.forget_button = box.log_button, box.forget_button
         self.close_code, self.close_reason = box.close_code, box.close_reason
-        self.close_button = box.close_button
+        self.close_button, self.ping_button = box.close_button, box.ping_button
 
         # -- composer -----------------------------------------------------------------------
         self.composer = Composer(library)
@@ -173,6 +173,7 @@ class ServerPage(ItemPage):
         self.forget_button.clicked.connect(self.forget_closed)
         self.socket_table.doubleClicked.connect(self.open_selected_log)
         self.close_button.clicked.connect(self.close_selected)
+        self.ping_button.clicked.connect(self.ping_selected)
         self.close_reason.returnPressed.connect(self.close_selected)
         self.composer.send_requested.connect(self.send)
         self.composer.extra_send_requested.connect(self._broadcast)
@@ -331,6 +332,7 @@ class ServerPage(ItemPage):
         self.socket_box.conversation_button.setEnabled(selected is not None)
         self.forget_button.setEnabled(any(h is not None and not h.is_open for h in rows))
         self.close_button.setEnabled(selected_open)
+        self.ping_button.setEnabled(selected_open)
         self.composer.set_button_can_send(self.broadcast_button, any_open)
         self.composer.set_can_send(
             selected_open,
@@ -407,15 +409,18 @@ class ServerPage(ItemPage):
         socket_id = self.selected_socket()
         if socket_id is None or not self.close_button.isEnabled():
             return
-        code = self.close_code.value()
-        if 1000 < code < 3000:
-            self.service.report(
-                self.handle.name,
-                f"close code {code} is reserved by the protocol; use 1000 or 3000–4999",
-            )
+        code, reason = self.close_code.value(), self.close_reason.text().strip()
+        refusal = self.close_code.refusal(reason)
+        if refusal is not None or code is None:
+            self.service.report(self.handle.name, refusal or "no close code")
             self.close_code.setFocus()
             return
-        self.service.close_socket(socket_id, code, self.close_reason.text().strip())
+        self.service.close_socket(socket_id, code, reason)
+
+    def ping_selected(self) -> None:
+        socket_id = self.selected_socket()
+        if socket_id is not None and self.ping_button.isEnabled():
+            self.service.ping(socket_id)
 
     def _broadcast(self, button: Any, value: Any) -> None:
         if button is self.broadcast_button:

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QSpinBox,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from ..qt.service import WorkbenchService
 from ..qt.socket_model import COL_ADDRESS, COL_IN, COL_OUT, COL_SINCE, COL_STATE, SocketListModel
+from .close_picker import CloseCodePicker
 
 __all__ = ["SocketsBox"]
 
@@ -47,7 +47,8 @@ class _ShortHeaders(QIdentityProxyModel):
 
 class SocketsBox(QGroupBox):
     """The sockets of ``server_id``: ``sockets`` (the model), ``table``, and the buttons
-    ``log_button``, ``forget_button``, ``close_code``, ``close_reason``, ``close_button``."""
+    ``log_button``, ``forget_button``, ``ping_button``, ``close_code`` (a
+    ``CloseCodePicker``), ``close_reason``, ``close_button``."""
 
     def __init__(
         self, service: WorkbenchService, server_id: str, parent: QWidget | None = None
@@ -95,13 +96,14 @@ class SocketsBox(QGroupBox):
         self.forget_button.setText("Forget closed")
         self.forget_button.setObjectName("forgetClosedButton")
         self.forget_button.setToolTip("Remove closed sockets and their logs from this list")
-        self.close_code = QSpinBox()
-        self.close_code.setObjectName("closeCode")
-        self.close_code.setRange(1000, 4999)
-        self.close_code.setValue(1000)
-        self.close_code.setToolTip(
-            "Close code: 1000 (normal) or 3000–4999 (your application's own)"
+        self.ping_button = QToolButton()
+        self.ping_button.setText("Ping")
+        self.ping_button.setObjectName("pingButton")
+        self.ping_button.setToolTip(
+            "Send a ping to the selected socket's client; the round trip goes into its log (F6)"
         )
+        self.close_code = CloseCodePicker()
+        self.close_code.setObjectName("closeCode")
         self.close_reason = QLineEdit()
         self.close_reason.setObjectName("closeReason")
         self.close_reason.setPlaceholderText("reason")
@@ -115,10 +117,12 @@ class SocketsBox(QGroupBox):
         actions.addWidget(self.log_button)
         actions.addWidget(self.conversation_button)
         actions.addWidget(self.forget_button)
+        actions.addWidget(self.ping_button)
         actions.addStretch(1)
         closing = QHBoxLayout()
         closing.setContentsMargins(0, 0, 0, 0)
-        code_label = QLabel("Close with code")
+        code_label = QLabel("Code")
+        code_label.setToolTip("Close the selected socket with this code and reason")
         code_label.setBuddy(self.close_code)
         closing.addWidget(code_label)
         closing.addWidget(self.close_code)

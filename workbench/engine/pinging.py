@@ -1,0 +1,41 @@
+"""Ping from the workbench: the round trip goes into the pinged end's log as a row."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Final, Protocol
+
+from .describe import describe_error
+from .log_entry import ERROR, INFO
+from .log_store import LogStore
+
+__all__ = ["PING_WAIT", "Pingable", "ping_and_log", "round_trip_text"]
+
+#: Seconds a ping from the workbench waits for its pong before it counts as failed.
+PING_WAIT: Final = 10.0
+
+
+class Pingable(Protocol):
+    """A core ``Client`` or ``Socket``."""
+
+    async def ping(self) -> float: ...
+
+
+def round_trip_text(seconds: float) -> str:
+    """``"ping: pong after 0.42 ms"``: the detail of a ping row (the glossary keys on "ping")."""
+    return f"ping: pong after {seconds * 1000:.2f} ms (round trip)"
+
+
+async def ping_and_log(end: Pingable, store: LogStore) -> float:
+    """Ping ``end``, log the round trip (or why it failed) in ``store``; the round trip in
+    seconds. Raises what core raised (NotOpenError) or TimeoutError after ``PING_WAIT``."""
+    try:
+        seconds = await asyncio.wait_for(end.ping(), PING_WAIT)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        why = "no pong in time" if isinstance(exc, TimeoutError) else describe_error(exc)
+        store.log_event(ERROR, f"ping failed: {why}")
+        raise
+    store.log_event(INFO, round_trip_text(seconds))
+    return seconds

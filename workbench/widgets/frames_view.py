@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from ..engine.frame_header import decode_header, header_bytes, header_length
 from ..engine.frame_store import FrameRow, FrameStore
 from ..engine.frame_watch import FrameWatch
-from ..qt.frame_model import FrameModel, frame_size_text
+from ..qt.frame_model import COL_PREVIEW, FrameModel, frame_size_text
 from ..qt.service import WorkbenchService
 
 __all__ = ["FrameHeaderPane", "FramesView", "client_frames_view", "socket_frames_view"]
@@ -201,6 +201,10 @@ class FramesView(QWidget):
         row = self.model.frame(indexes[0].row()) if indexes else None
         fragments = len(self.model.store.fragments(row.group)) if row and row.part else 0
         self.detail.show_frame(row, fragments)
+
+    def preview(self, row: int) -> str:
+        """The preview text shown at ``row`` (the tour finds a frame by it)."""
+        return str(self.model.index(row, COL_PREVIEW).data())
 
 
 def client_frames_view(service: WorkbenchService, client_id: str) -> FramesView:

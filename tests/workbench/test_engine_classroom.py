@@ -158,11 +158,28 @@ async def test_a_shared_server_serves_the_page_feeds_messages_and_kicks() -> Non
 
 
 @pytest.mark.asyncio
+async def test_the_feed_of_an_unshared_server_listens_to_no_socket() -> None:
+    """A flood on a server nobody shares costs no feed: its sockets get no listener."""
+    engine = Workbench()
+    server_id = engine.add_server({"host_interface": "127.0.0.1", "port": 0})
+    assert server_id is not None and await engine.start_server(server_id)
+    feed = engine.classroom.feed(server_id)
+    port = engine.server(server_id).port
+    async with connect(f"ws://127.0.0.1:{port}/", proxy=None) as ws:
+        await until(lambda: engine.sockets_of(server_id))
+        (socket,) = engine.sockets_of(server_id)
+        await ws.send("hello")
+        await until(lambda: socket.log.messages_in == 1)
+        assert feed.total == 0 and feed.names == {}
+    await engine.shutdown()
+
+
+@pytest.mark.asyncio
 async def test_the_feed_is_bounded_and_stops_watching_when_closed() -> None:
     engine = Workbench()
     server_id = engine.add_server({"host_interface": "127.0.0.1", "port": 0})
     assert server_id is not None and await engine.start_server(server_id)
-    feed = ClassroomFeed(engine, server_id, capacity=3)
+    feed = ClassroomFeed(engine, server_id, capacity=3, always=True)
     seen: list[str] = []
     feed.listeners.append(lambda entry: seen.append(entry.text))
     port = engine.server(server_id).port

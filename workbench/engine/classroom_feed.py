@@ -65,13 +65,21 @@ class ClassroomFeed:
     """``ClassroomFeed(workbench, server_id, capacity)``: starts watching at once (sockets
     already open included, without their past messages); ``close()`` stops.
 
+    Only sockets of a server shared with the class are watched (sharing restarts the server,
+    so every socket connects after it), unless ``always``: a feed listens to every message,
+    and a workbench flooding an unshared server must not pay for a feed nobody reads.
+
     ``entries``: the kept ``FeedEntry`` rows, oldest first; ``total``: entries ever added;
     ``names``: socket id -> who; ``listeners``: functions called with each new entry (after
     it was appended, and after the oldest was dropped when the feed was full).
     """
 
     def __init__(
-        self, workbench: Workbench, server_id: str, capacity: int = DEFAULT_FEED_CAPACITY
+        self,
+        workbench: Workbench,
+        server_id: str,
+        capacity: int = DEFAULT_FEED_CAPACITY,
+        always: bool = False,
     ) -> None:
         if capacity < 1:
             raise ValueError("a feed keeps at least 1 entry")
@@ -82,11 +90,13 @@ class ClassroomFeed:
         self.listeners: list[Callable[[FeedEntry], None]] = []
         self._workbench = workbench
         self._detach: dict[str, Callable[[], None]] = {}
+        self._always = always
         workbench.on("socket_connected", self._connected)
         workbench.on("socket_closed", self._closed)
-        for handle in workbench.sockets_of(server_id):
-            if handle.is_open:
-                self._watch(handle)
+        if self._watching():
+            for handle in workbench.sockets_of(server_id):
+                if handle.is_open:
+                    self._watch(handle)
 
     @property
     def capacity(self) -> int:
@@ -107,8 +117,11 @@ class ClassroomFeed:
         for listener in list(self.listeners):
             listener(entry)
 
+    def _watching(self) -> bool:
+        return self._always or self._workbench.classroom.is_shared(self.server_id)
+
     def _connected(self, server_id: str, socket_id: str) -> None:
-        if server_id == self.server_id:
+        if server_id == self.server_id and self._watching():
             self._watch(self._workbench.socket(socket_id))
 
     def _watch(self, handle: SocketHandle) -> None:

@@ -31,6 +31,7 @@ HISTORY_SECONDS: Final = 300
 SERIES: Final = ("messages_in", "messages_out", "bytes_in", "bytes_out")
 
 Counts = tuple[int, int, int, int]
+_ZERO: Counts = (0, 0, 0, 0)
 
 
 def _counts(log: LogStore) -> Counts:
@@ -123,7 +124,9 @@ class RateSampler:
         group_deltas: dict[str, list[int]] = {group: [0, 0, 0, 0] for group in group_backlog}
         for meter_id, log, backlog, group_id in sources:
             counts = _counts(log)
-            before = self._seen.get(meter_id, counts)
+            # A new source counts from zero: a socket's log starts with its connection, and
+            # messages it took in before its first sample belong to the rates too.
+            before = self._seen.get(meter_id, _ZERO)
             self._seen[meter_id] = counts
             # A cleared or replaced log restarts its totals: count from there, never negative.
             deltas: Counts = tuple(max(0, a - b) for a, b in zip(counts, before, strict=True))  # type: ignore[assignment]

@@ -13,7 +13,6 @@ from collections import deque
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -22,6 +21,7 @@ from PySide6.QtCore import (
 )
 
 from ..engine.classroom_feed import IN, JOIN, LEAVE, OUT, ClassroomFeed, FeedEntry
+from .table_columns import ColumnsTableModel
 
 __all__ = ["FEED_COLUMNS", "FLUSH_MS", "SOCKET_ID_ROLE", "ClassroomFeedModel"]
 
@@ -35,8 +35,10 @@ _TIPS = {IN: "from the peer", OUT: "to the peer", JOIN: "joined", LEAVE: "left"}
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class ClassroomFeedModel(QAbstractTableModel):
+class ClassroomFeedModel(ColumnsTableModel):
     """``ClassroomFeedModel(feed, parent=None)``; ``stop()`` stops following the feed."""
+
+    columns = FEED_COLUMNS
 
     def __init__(
         self, feed: ClassroomFeed, parent: QObject | None = None, flush_ms: int = FLUSH_MS
@@ -80,16 +82,6 @@ class ClassroomFeedModel(QAbstractTableModel):
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(FEED_COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return FEED_COLUMNS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         entry = self.entry(index.row()) if index.isValid() else None

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from ..engine.handles import ClientHandle
 from .rates_timer import RatesTimer
 from .service import WorkbenchService
+from .table_columns import ColumnsTableModel
 
 __all__ = ["CLIENT_COLUMNS", "CLIENT_ID_ROLE", "ClientsTableModel", "human_rate"]
 
@@ -43,8 +44,10 @@ def human_rate(value: float, unit: str = "") -> str:
     return f"{value:g} {unit}".rstrip()
 
 
-class ClientsTableModel(QAbstractTableModel):
+class ClientsTableModel(ColumnsTableModel):
     """``ClientsTableModel(service, rates, parent=None)``."""
+
+    columns = CLIENT_COLUMNS
 
     def __init__(
         self, service: WorkbenchService, rates: RatesTimer, parent: QObject | None = None
@@ -67,16 +70,6 @@ class ClientsTableModel(QAbstractTableModel):
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._ids)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(CLIENT_COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return CLIENT_COLUMNS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._ids):

@@ -16,7 +16,6 @@ import time
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -29,6 +28,7 @@ from PySide6.QtGui import QBrush, QColor
 from ..engine.frame_header import OPCODES
 from ..engine.frame_store import CONTROL, FrameRow, FrameStore
 from .log_model import TICK_MS, format_size, format_time
+from .table_columns import ColumnsTableModel
 
 __all__ = ["COLUMNS", "ROW_ROLE", "SEQ_ROLE", "FrameModel", "frame_preview", "frame_size_text"]
 
@@ -89,11 +89,13 @@ def _opcode_text(row: FrameRow) -> str:
     return row.opcode
 
 
-class FrameModel(QAbstractTableModel):
+class FrameModel(ColumnsTableModel):
     """``FrameModel(store, parent=None, tick_ms=TICK_MS, autostart=True)``."""
 
     rows_appended = Signal(int)
     counters_changed = Signal()
+
+    columns = COLUMNS
 
     def __init__(
         self,
@@ -168,16 +170,6 @@ class FrameModel(QAbstractTableModel):
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
         return 0 if parent.isValid() else self._shown_end - self._shown_first
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

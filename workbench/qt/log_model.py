@@ -37,7 +37,6 @@ import time
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -62,6 +61,7 @@ from ..engine.log_store import (
     row_preview,
     row_type_label,
 )
+from .table_columns import ColumnsTableModel
 
 __all__ = ["COLUMNS", "ENTRY_ROLE", "SEQ_ROLE", "TICK_MS", "LogModel", "format_size", "format_time"]
 
@@ -104,7 +104,7 @@ def wire_size_text(size: int, wire: int | None, text: str) -> str:
     return f"{size:,} bytes compressed to {wire:,} on the wire (permessage-deflate{share})\n{text}"
 
 
-class LogModel(QAbstractTableModel):
+class LogModel(ColumnsTableModel):
     """A table over a ``LogStore``: columns Time, Dir, Type, Size, Preview.
 
     ``LogModel(store, parent=None, tick_ms=TICK_MS, autostart=True)``. With ``autostart``
@@ -114,6 +114,8 @@ class LogModel(QAbstractTableModel):
 
     rows_appended = Signal(int)
     counters_changed = Signal()
+
+    columns = COLUMNS
 
     def __init__(
         self,
@@ -323,16 +325,6 @@ class LogModel(QAbstractTableModel):
         if self._rows is None:
             return self._shown_end - self._shown_first
         return len(self._rows) - self._rows_head
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

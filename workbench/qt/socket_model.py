@@ -17,7 +17,6 @@ import time
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -27,6 +26,7 @@ from PySide6.QtCore import (
 
 from ..engine.glossary import explain_event
 from .service import SocketHandle, WorkbenchService
+from .table_columns import ColumnsTableModel
 
 __all__ = ["REFRESH_MS", "SOCKET_COLUMNS", "SOCKET_ID_ROLE", "SocketListModel"]
 
@@ -38,8 +38,10 @@ SOCKET_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 10
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class SocketListModel(QAbstractTableModel):
+class SocketListModel(ColumnsTableModel):
     """``SocketListModel(service, server_id, parent=None, show_closed=True)``."""
+
+    columns = SOCKET_COLUMNS
 
     def __init__(
         self,
@@ -138,16 +140,6 @@ class SocketListModel(QAbstractTableModel):
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(SOCKET_COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return SOCKET_COLUMNS[section] if 0 <= section < len(SOCKET_COLUMNS) else None
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):

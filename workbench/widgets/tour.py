@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from ..qt.service import WorkbenchService
 from .clients_panel import ClientPage
 from .main_window import CLIENTS_TAB, SERVERS_TAB, MainWindow
-from .servers_panel import ServerPage
+from .server_page import ServerPage
 
 __all__ = ["STEPS", "TOUR_SIZE", "Tour", "TourError", "TourStep", "run_tour"]
 

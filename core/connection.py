@@ -13,6 +13,11 @@ wait their turn; once ``close()`` was called or the connection is lost it reads 
 the closing handshake is seen. ``close()`` gives up after ``close_timeout`` and drops the
 connection, whatever the peer does.
 While the owner has a ``'frame'`` listener, a ``FrameTap`` (core.frames) reports every frame.
+
+A flooding peer never holds the loop for long (a GUI on the same loop stays responsive):
+the transport reads at most ``READ_SIZE`` bytes at a time, which bounds what websockets parses
+in one go, and the reader hands the loop back after ``SLICE`` seconds of delivering messages
+that were already parsed (websockets' ``recv()`` does not suspend while it has some).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import Callable, Coroutine, Generator
+from time import perf_counter
 from typing import Any
 
 from websockets.asyncio.connection import Connection
@@ -35,7 +41,7 @@ from .errors import (
     UnsentMessagesError,
 )
 from .frames import FrameTap, TappedClientConnection
-from .loop import fail_quietly
+from .loop import SLICE, fail_quietly
 from .mime import Decoder, SendPayload
 from .ping_mute import set_answering_pings
 from .pull import Endpoint
@@ -46,7 +52,22 @@ Outgoing = tuple[Payload, bool, asyncio.Future[None] | None]
 #: Told the close code, reason and whether it was an abnormal end the owner did not ask for.
 OnEnd = Callable[[int, str, bool], None]
 
+#: Most bytes the transport reads at a time (asyncio's default is 256 KiB: about 5,000 small
+#: frames, which websockets parses and decompresses in one call).
+READ_SIZE = 32 * 1024
 VALID_CLOSE_CODES = "1000-1003, 1007-1014, or 3000-4999 for application codes"
+
+
+def bound_reads(transport: Any) -> None:
+    """Make ``transport`` read at most ``READ_SIZE`` bytes at a time where it can be told to.
+
+    asyncio's selector transports read ``max_size`` bytes per ``recv()`` (an attribute that
+    has been there since asyncio began, not a documented option); uvloop's and TLS
+    transports have no such setting and keep their own sizes.
+    """
+    if isinstance(getattr(transport, "max_size", None), int):
+        with contextlib.suppress(AttributeError):
+            transport.max_size = min(transport.max_size, READ_SIZE)
 
 
 def check_close_code(code: int, reason: str) -> None:
@@ -147,6 +168,7 @@ class Channel:
         self._paused_on: asyncio.Future[None] | None = None
         self._lost: asyncio.Task[None] | None = None
         self._frame_tap: FrameTap | None = None
+        bound_reads(ws.transport)
         if isinstance(ws, TappedClientConnection):
             self._frame_tap = ws.frame_tap
             self._frame_tap.attach(owner)
@@ -266,6 +288,7 @@ class Channel:
         has_listeners = owner.has_listeners
         if self._frame_tap is not None:
             self._frame_tap.flush()  # frames that came with the handshake response
+        slice_ends = perf_counter() + SLICE
         try:
             async for data in self.ws:
                 if has_listeners("wire_message"):
@@ -283,6 +306,9 @@ class Channel:
                     inbox.put(value)
                 if (inbox is not None or owner.handler_backlog) and self._pausable:
                     await self._wait_for_room()
+                if perf_counter() > slice_ends:
+                    await asyncio.sleep(0)  # let the loop run what waits (a GUI's events)
+                    slice_ends = perf_counter() + SLICE
         except ConnectionClosed:
             pass
         except asyncio.CancelledError:

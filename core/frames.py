@@ -16,16 +16,18 @@ The tap is in the chain only while the owner has a ``'frame'`` listener: it is i
 when one is added and takes itself out at the first frame after the last one was removed, so
 a connection nobody watches runs websockets' chain untouched. Frames are collected while
 websockets works and emitted from a ``call_soon`` callback, in wire order, never from inside
-websockets' parser or serializer (a handler may call ``send()`` or ``close()`` safely).
+websockets' parser or serializer (a handler may call ``send()`` or ``close()`` safely). A
+burst (one read can hold a thousand frames) is emitted in slices of ``core.loop.SLICE``
+seconds, one callback each, so the loop runs other callbacks in between.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
-from time import monotonic
-from typing import Any, Literal
+from time import monotonic, perf_counter
+from typing import Any, Literal, NamedTuple
 
 from websockets.asyncio.client import ClientConnection
 from websockets.client import ClientProtocol
@@ -37,6 +39,7 @@ from websockets.protocol import SERVER, Protocol
 from websockets.typing import ExtensionName
 
 from .events import EventEmitter
+from .loop import SLICE
 from .ping_mute import PingMute
 
 Direction = Literal["in", "out"]
@@ -54,8 +57,7 @@ _OPCODE_NAMES: tuple[OpcodeName, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
+class Frame(NamedTuple):  # immutable, and cheap to make: a frozen dataclass costs 4x per frame
     """One WebSocket frame as it crossed the wire, the argument of the ``'frame'`` event.
 
     ``direction``: ``'in'`` (received) or ``'out'`` (sent). ``opcode``: ``'text'``,
@@ -67,7 +69,7 @@ class Frame:
     the payload bytes, unmasked and decompressed. ``close_code`` / ``close_reason``: for a
     close frame, its code (1005 when it has none) and reason; None otherwise or when the
     close payload is malformed. ``time``: ``time.monotonic()`` when websockets parsed or
-    serialized the frame.
+    serialized the frame. ``frame._replace(data=...)`` makes a changed copy.
     """
 
     direction: Direction
@@ -164,7 +166,7 @@ class FrameTap:
         self._masked_in = protocol.side is SERVER
         self._wire = _WireEnd(self)
         self._plain = _PlainEnd(self)
-        self._frames: list[Frame] = []
+        self._frames: deque[Frame] = deque()
         self._flush_scheduled = False
         self._wire_rsv1 = False  # RSV1 and wire length of the frame being parsed
         self._wire_length = 0
@@ -200,14 +202,19 @@ class FrameTap:
         self._owner = owner
 
     def flush(self) -> None:
-        """Emit the frames seen so far, in order; leave the chain if nobody listens."""
+        """Emit the frames seen so far, in order, for one slice (the rest on the next turn of
+        the loop); once all are out, leave the chain if nobody listens."""
         self._flush_scheduled = False
         owner = self._owner
         if owner is None:
             return
-        frames, self._frames = self._frames, []
-        for frame in frames:
-            owner.emit("frame", frame)
+        frames, emit = self._frames, owner.emit
+        slice_ends = perf_counter() + SLICE
+        while frames:
+            emit("frame", frames.popleft())
+            if frames and perf_counter() > slice_ends:
+                self._schedule_flush()
+                return
         if not owner.listener_count("frame"):
             self.uninstall()
 
@@ -233,8 +240,11 @@ class FrameTap:
     def _add(self, frame: Frame) -> None:
         self._frames.append(frame)
         if self._owner is not None and not self._flush_scheduled:
-            self._flush_scheduled = True
-            self._loop.call_soon(self.flush)
+            self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        self._flush_scheduled = True
+        self._loop.call_soon(self.flush)
 
 
 class TappedClientConnection(ClientConnection):

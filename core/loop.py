@@ -1,10 +1,14 @@
-"""Finding the running event loop, with an error that says how to get one."""
+"""Finding the running event loop (with an error that says how to get one), and sharing it."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Generator
-from typing import Any
+from typing import Any, Final
+
+#: Longest core runs work that arrived in a burst (messages already parsed, frames to report)
+#: before it lets the loop run other callbacks: a GUI on the same loop answers in between.
+SLICE: Final = 0.004
 
 
 def running_loop(what: str) -> asyncio.AbstractEventLoop:

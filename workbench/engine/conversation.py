@@ -20,7 +20,6 @@ and ``first_index`` counts them. ``Conversation.update()`` is pulled (by a view'
 
 from __future__ import annotations
 
-import dataclasses
 from collections import deque
 from dataclasses import dataclass
 from time import monotonic
@@ -152,7 +151,7 @@ class EndpointTrace:
         """Keep ``frame`` (its payload cut to ``PREVIEW_BYTES``), dropping the oldest if full."""
         size = len(frame.data)
         if size > PREVIEW_BYTES:
-            frame = dataclasses.replace(frame, data=frame.data[:PREVIEW_BYTES])
+            frame = frame._replace(data=frame.data[:PREVIEW_BYTES])
         frames = self.frames
         frames.append((frame, size))
         self._bytes += len(frame.data)

@@ -60,37 +60,44 @@ class WireSizes:
         """Call right after a message row was added to the store."""
         if not self.active:
             return
-        size = len(raw.encode("utf-8", "surrogatepass")) if isinstance(raw, str) else len(raw)
+        if isinstance(raw, str):
+            size = len(raw) if raw.isascii() else len(raw.encode("utf-8", "surrogatepass"))
+        else:
+            size = len(raw)
         self._rows[direction].append((self.store.end_seq - 1, size))
         self._pair(direction)
 
     def on_frame(self, frame: Frame) -> None:
-        if frame.opcode not in _DATA_OPCODES or not self.active:
-            return
-        partial = self._partial[frame.direction]
-        if frame.opcode != "continuation":
-            partial[:] = [0, 0, frame.rsv1]
-        partial[0] += len(frame.data)
-        partial[1] += frame.length
-        if frame.fin:
-            self._messages[frame.direction].append((partial[0], partial[1], bool(partial[2])))
-            partial[:] = [0, 0, False]
-            self._pair(frame.direction)
+        opcode, direction = frame.opcode, frame.direction
+        if opcode == "text" or opcode == "binary":
+            if frame.fin:  # a whole message in one frame: the common case, kept short
+                self._messages[direction].append((len(frame.data), frame.length, frame.rsv1))
+                self._pair(direction)
+                return
+            self._partial[direction] = [len(frame.data), frame.length, frame.rsv1]
+        elif opcode == "continuation":
+            partial = self._partial[direction]
+            partial[0] += len(frame.data)
+            partial[1] += frame.length
+            if frame.fin:
+                self._messages[direction].append((partial[0], partial[1], bool(partial[2])))
+                self._partial[direction] = [0, 0, False]
+                self._pair(direction)
 
     def _pair(self, direction: str) -> None:
+        if not self.active:
+            return
         rows, messages = self._rows[direction], self._messages[direction]
         sizes = self.store.wire_sizes
         while rows and messages:
-            seq, size = rows[0]
-            plain, wire, compressed = messages[0]
-            rows.popleft()
-            if size != plain:  # a row whose frames came before the tap
+            seq, size = rows.popleft()
+            if size != messages[0][0]:  # a row whose frames came before the tap
                 continue
-            messages.popleft()
+            _plain, wire, compressed = messages.popleft()
             if compressed:
                 sizes[seq] = wire
-                if len(sizes) > self.store.capacity:
-                    del sizes[next(iter(sizes))]
+        while len(sizes) > self.store.capacity:
+            del sizes[next(iter(sizes))]
         if len(rows) > PENDING_LIMIT or len(messages) > PENDING_LIMIT:
             self._stop()
 

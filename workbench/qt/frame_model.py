@@ -36,11 +36,22 @@ COLUMNS = ("Time", "Dir", "Opcode", "FIN", "RSV1", "MASK", "Length", "Preview")
 COL_TIME, COL_DIR, COL_OPCODE, COL_FIN, COL_RSV1, COL_MASK, COL_LENGTH, COL_PREVIEW = range(8)
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 SEQ_ROLE = int(Qt.ItemDataRole.UserRole) + 2
+_ROLES = frozenset(
+    int(role)
+    for role in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.ForegroundRole,
+        ROW_ROLE,
+        SEQ_ROLE,
+    )
+)
 PREVIEW_CHARS = 80
 _WHITESPACE = {9: None, 10: None, 13: None}  # tab, newline, return: text, not binary
 _DIRECTION_TEXT = {"in": "← in", "out": "→ out"}
-_CONTROL_COLOUR = QColor(90, 90, 140)
-_CLOSE_COLOUR = QColor(150, 90, 0)
+_CONTROL_BRUSH = QBrush(QColor(90, 90, 140))
+_CLOSE_BRUSH = QBrush(QColor(150, 90, 0))
 _CENTER = int(Qt.AlignmentFlag.AlignCenter)
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
@@ -172,7 +183,8 @@ class FrameModel(ColumnsTableModel):
         return 0 if parent.isValid() else self._shown_end - self._shown_first
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # A view asks each cell for about ten roles per paint; the others are answered first.
+        if role not in _ROLES or not index.isValid():
             return None
         row = self.frame(index.row())
         if row is None:
@@ -191,7 +203,7 @@ class FrameModel(ColumnsTableModel):
                 return _CENTER
             return _RIGHT if column == COL_LENGTH else None
         if role == Qt.ItemDataRole.ForegroundRole and row.opcode in CONTROL:
-            return QBrush(_CLOSE_COLOUR if row.opcode == "close" else _CONTROL_COLOUR)
+            return _CLOSE_BRUSH if row.opcode == "close" else _CONTROL_BRUSH
         return None
 
     def _text(self, row: FrameRow, column: int) -> str | None:

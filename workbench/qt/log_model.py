@@ -73,10 +73,21 @@ COLUMNS = ("Time", "Dir", "Type", "Size", "Preview")
 COL_TIME, COL_DIRECTION, COL_TYPE, COL_SIZE, COL_PREVIEW = range(5)
 ENTRY_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 SEQ_ROLE = int(Qt.ItemDataRole.UserRole) + 2
+_ROLES = frozenset(
+    int(role)
+    for role in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.ForegroundRole,
+        ENTRY_ROLE,
+        SEQ_ROLE,
+    )
+)
 
 _DIRECTION_TEXT = {IN: "← in", OUT: "→ out", EVENT: "• event"}
-_KIND_COLOURS = {ERROR: QColor(190, 30, 30), CLOSE: QColor(150, 90, 0)}
-_EVENT_COLOUR = QColor(90, 90, 140)
+_KIND_BRUSHES = {ERROR: QBrush(QColor(190, 30, 30)), CLOSE: QBrush(QColor(150, 90, 0))}
+_EVENT_BRUSH = QBrush(QColor(90, 90, 140))
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -327,7 +338,8 @@ class LogModel(ColumnsTableModel):
         return len(self._rows) - self._rows_head
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # A view asks each cell for about ten roles per paint; the others are answered first.
+        if role not in _ROLES or not index.isValid():
             return None
         row = self.stored_row(index.row())
         if row is None:
@@ -365,8 +377,6 @@ class LogModel(ColumnsTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column == COL_SIZE:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:
-            colour = _KIND_COLOURS.get(row[2])
-            if colour is None and row[1] == EVENT:
-                colour = _EVENT_COLOUR
-            return QBrush(colour) if colour is not None else None
+            brush = _KIND_BRUSHES.get(row[2])
+            return _EVENT_BRUSH if brush is None and row[1] == EVENT else brush
         return None

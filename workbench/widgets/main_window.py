@@ -25,8 +25,8 @@ from shiboken6 import isValid
 
 from ..engine.workspace import config_dir, default_path
 from ..qt.service import WorkbenchService
-from .actions import make_action
 from .clients_panel import ClientsPanel
+from .controls import make_action
 from .load_panel import LoadPanel
 from .log_viewer import open_log_viewer
 from .notify import notifier

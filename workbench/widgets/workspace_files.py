@@ -15,7 +15,7 @@ from shiboken6 import isValid
 
 from ..engine.workspace import Workspace, WorkspaceError
 from ..qt.service import WorkbenchService
-from .actions import make_action
+from .controls import make_action
 from .notify import notifier
 
 __all__ = ["WORKSPACE_FILTER", "WorkspaceFiles"]

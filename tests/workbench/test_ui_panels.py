@@ -79,8 +79,8 @@ def test_opens_as_an_empty_workspace_with_clear_first_steps(window):
         "New server",
         "New client",
     ]
-    assert "New server" in window.status_label.text()
-    assert window.counts_label.text() == "0 of 0 servers listening · 0 of 0 clients open"
+    assert "New server" in window.status.label.text()
+    assert window.status.counts.text() == "0 of 0 servers listening · 0 of 0 clients open"
 
 
 def test_server_two_clients_json_text_image_and_close_4000(qtbot, window, service, wait_for):
@@ -90,7 +90,7 @@ def test_server_two_clients_json_text_image_and_close_4000(qtbot, window, servic
     second_id, second = open_client_to(qtbot, window, server_page, wait_for)
     wait_for(lambda: len(service.server(server_id).open_sockets) == 2, WAIT, "two sockets")
     assert server_page.sockets.rowCount() == 2
-    assert window.counts_label.text() == "1 of 1 server listening · 2 of 2 clients open"
+    assert window.status.counts.text() == "1 of 1 server listening · 2 of 2 clients open"
 
     # JSON from the second client with Ctrl+Enter, then text and the sample image.
     composer = second.composer
@@ -177,7 +177,7 @@ def test_client_log_export_and_import(qtbot, window, service, wait_for, tmp_path
     wait_for(task.done, WAIT, "the export")
     assert task.result() == len(store)
     assert page.log_view.export_button.isEnabled()
-    assert window.status_label.text() == f"Exported {len(store)} log rows to {path}"
+    assert window.status.label.text() == f"Exported {len(store)} log rows to {path}"
     imported = import_jsonl(path)
     assert [(e.direction, e.kind, e.raw) for e in imported.store] == [
         (e.direction, e.kind, e.raw) for e in store
@@ -227,7 +227,7 @@ def test_port_in_use_is_shown_in_plain_words(qtbot, window, service, wait_for):
         wait_for(lambda: page.handle.state == "failed", WAIT, "the start to fail")
     assert page.badge.text().startswith(f"Could not start: could not listen on 127.0.0.1:{port}")
     assert "in use" in page.badge.text()
-    assert "in use" in window.status_label.text() and window.status_label.text().startswith("⚠")
+    assert "in use" in window.status.label.text() and window.status.label.text().startswith("⚠")
     assert page.start_button.isEnabled() and page.form.isEnabled()
 
 
@@ -249,7 +249,7 @@ def test_refused_connection_says_why_and_counts_attempts(qtbot, window, service,
     assert attempts == ["connecting (attempt 1 of 2)", "connecting (attempt 2 of 2)"]
     assert page.badge.text().startswith("Failed: could not connect to ws://127.0.0.1:")
     assert "connection refused" in page.badge.text()
-    assert "connection refused" in window.status_label.text()
+    assert "connection refused" in window.status.label.text()
 
 
 def test_bad_option_is_shown_in_the_form_and_the_status_bar(qtbot, window):
@@ -259,7 +259,7 @@ def test_bad_option_is_shown_in_the_form_and_the_status_bar(qtbot, window):
     click(qtbot, page.start_button)
     assert not page.form.error_label.isHidden()
     assert "must be a host name or IP address" in page.form.error_label.text()
-    assert "must be a host name or IP address" in window.status_label.text()
+    assert "must be a host name or IP address" in window.status.label.text()
     assert page.handle.state == "stopped"
 
 
@@ -401,9 +401,9 @@ def test_strict_types_follow_the_form_and_decode_errors_reach_the_status_bar(
     client.composer.text_editor.edit.setPlainText("this is not JSON")
     click(qtbot, client.composer.send_button)
     wait_for(
-        lambda: "not valid application/json" in window.status_label.text(), WAIT, "the decode error"
+        lambda: "not valid application/json" in window.status.label.text(), WAIT, "the decode error"
     )
-    assert window.status_label.text().startswith("⚠ Server 1")
+    assert window.status.label.text().startswith("⚠ Server 1")
 
     # The server sends the sample picture as image/png; the client receives a PNG.
     window.tabs.setCurrentIndex(SERVERS_TAB)
@@ -508,7 +508,7 @@ def test_tls_from_the_forms_file_fields(qtbot, window, service, wait_for, tmp_pa
     untrusting.form.editors["number_of_retries"].setValue(0)
     click(qtbot, untrusting.open_button)
     wait_for(lambda: untrusting.handle.state == "failed", WAIT, "the untrusted connection to fail")
-    assert "not trusted" in window.status_label.text()
+    assert "not trusted" in window.status.label.text()
     assert "trusted_ca_cert_path" in untrusting.badge.text()
 
 
@@ -544,7 +544,7 @@ def test_forget_closed_sockets_and_their_log_tabs(qtbot, window, service, wait_f
         "Handshakes",
         "Classroom",
     ]
-    assert window.status_label.text() == "Forgot 1 closed socket and its log"
+    assert window.status.label.text() == "Forgot 1 closed socket and its log"
     assert not page.forget_button.isEnabled()
 
 
@@ -608,39 +608,6 @@ def test_everything_fits_a_1280_by_800_screen(qtbot, window, wait_for):
     wait_for(lambda: window.width() == 1280, WAIT, "the resize")
     assert server.start_button.isVisible() and server.stop_button.isVisible()
     assert server.start_button.mapTo(window, server.start_button.rect().bottomRight()).x() <= 1280
-
-
-def test_workspace_files_are_read_and_written_on_a_worker_thread(
-    qtbot, window, run, monkeypatch, tmp_path
-):
-    import asyncio
-    import threading
-
-    from workbench.engine.workspace import Workspace
-
-    threads: list[threading.Thread] = []
-    real_save, real_load = Workspace.save, Workspace.load.__func__
-
-    def save(self, path=None):
-        threads.append(threading.current_thread())
-        return real_save(self, path)
-
-    def load(cls, path=None):
-        threads.append(threading.current_thread())
-        return real_load(cls, path)
-
-    monkeypatch.setattr(Workspace, "save", save)
-    monkeypatch.setattr(Workspace, "load", classmethod(load))
-    click(qtbot, window.servers.empty_new)
-    target = tmp_path / "elsewhere.json"
-    saving = window.save_workspace(target)
-    assert isinstance(saving, asyncio.Future)
-    assert run(saving) is True and target.is_file()
-    assert window.status_label.text() == f"Workspace saved to {target}"
-    loading = window.load_workspace_file(target)
-    assert run(loading) is True
-    assert window.status_label.text() == "Opened the workspace elsewhere.json: 1 server"
-    assert len(threads) == 2 and threading.main_thread() not in threads
 
 
 def test_everything_fits_a_1024_by_768_screen(qtbot, window, service, wait_for):
@@ -728,9 +695,9 @@ def test_f5_starts_and_shift_f5_stops_the_shown_item(qtbot, window, service, wai
 def test_a_long_error_is_whole_on_hover_and_does_not_widen_the_window(qtbot, window):
     before = window.minimumSizeHint().width()
     long = "could not connect to ws://127.0.0.1:1/ " + "because of a very long reason " * 30
-    window.show_error("Client 1", long.strip())
+    window.status.show_error("Client 1", long.strip())
     assert window.minimumSizeHint().width() == before
-    label = window.status_label
+    label = window.status.label
     assert label.text().startswith("⚠ Client 1: could not connect") and label.text().endswith(
         "reason"
     )

@@ -37,7 +37,7 @@ def test_ping_from_a_client_and_a_socket_shows_the_round_trip_in_the_log(
     assert last_row_text(view, COL_PREVIEW).endswith("ms (round trip)")
     tip = last_row_text(view, COL_PREVIEW, Qt.ItemDataRole.ToolTipRole)
     assert "ping (0x9)" in tip and "RFC 6455 §5.5.2" in tip
-    assert "pong after" in window.status_label.text()
+    assert "pong after" in window.status.label.text()
 
     # F6 pings the selected socket of the server shown.
     window.tabs.setCurrentIndex(SERVERS_TAB)
@@ -83,7 +83,7 @@ def test_the_server_closes_a_socket_with_1001_and_a_reserved_code_is_refused(
     server_page.select_socket(socket.id)
     server_page.close_code.setValue(1005)  # never sent on the wire: refused, nothing closed
     click(qtbot, server_page.close_button)
-    assert "1005" in window.status_label.text()
+    assert "1005" in window.status.label.text()
     assert socket.is_open
     server_page.close_code.setValue(1001)
     click(qtbot, server_page.close_button)

@@ -111,7 +111,7 @@ def test_high_contrast_is_black_on_white_and_remembered(
     assert "QLabel#hint, QLabel#emptyHint, QLabel#welcomeText { color: #000000; }" in (
         app.styleSheet()
     )
-    hint = window.servers.empty.findChild(type(window.status_label).__mro__[1], "emptyHint")
+    hint = window.servers.empty.findChild(type(window.status.label).__mro__[1], "emptyHint")
     if hint is not None:
         assert hint.palette().color(QPalette.ColorRole.WindowText).name() == "#000000"
     again = make_window(qtbot, service, settings, tmp_path)

@@ -88,7 +88,7 @@ def test_a_password_not_kept_is_asked_for_at_start(
     (server_id,) = service.servers
     page = window.servers.page(server_id)
     assert page.form.values()["pfx_key_cert_password"] == ""
-    wait_for(lambda: "type the PFX password again" in window.status_label.text())
+    wait_for(lambda: "type the PFX password again" in window.status.label.text())
 
     asked = _answer(page, None)  # Cancel: nothing starts
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
@@ -101,5 +101,5 @@ def test_a_password_not_kept_is_asked_for_at_start(
     wait_for(lambda: service.server(server_id).state == "listening", what="the TLS server")
     assert service.server(server_id).secret_missing is False
     # Saved again, the password still goes nowhere near the file.
-    window.save_workspace(path)
+    window.workspace_files.save(path)
     assert PASSWORD not in path.read_text(encoding="utf-8")

@@ -1,10 +1,10 @@
 """``FrameModel``: the Qt table model over one ``FrameStore``, updated once per UI tick.
 
-Like ``LogModel``: a ``QTimer`` calls ``sync()`` every ``TICK_MS``, which tells the views
-about every change since the last tick with at most one remove batch (frames evicted at the
-store's caps, from the top) and one insert batch (new frames, at the bottom), so a flood
-costs the views one layout pass per tick. Fragments are grouped by indenting the
-continuations under their message's first frame in the Opcode column ("↳").
+Like ``LogModel``, a ``BatchedStoreModel``: each tick tells the views about every change
+with at most one remove batch (frames evicted at the store's caps, from the top) and one
+insert batch (new frames, at the bottom), so a flood costs the views one layout pass per
+tick. Fragments are grouped by indenting the continuations under their message's first
+frame in the Opcode column ("↳").
 
 Roles: ``Qt.DisplayRole`` (column text), ``Qt.ToolTipRole`` (what the opcode means),
 ``Qt.TextAlignmentRole``, ``ROW_ROLE`` (the ``FrameRow``), ``SEQ_ROLE`` (its seq).
@@ -15,20 +15,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import (
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from ..engine.frame_header import OPCODES
 from ..engine.frame_store import CONTROL, FrameRow, FrameStore
-from .log_model import TICK_MS, format_size, format_time
-from .table_columns import ColumnsTableModel
+from .batched_model import TICK_MS, BatchedStoreModel
+from .log_model import format_size, format_time
 
 __all__ = ["COLUMNS", "ROW_ROLE", "SEQ_ROLE", "FrameModel", "frame_preview", "frame_size_text"]
 
@@ -100,11 +93,9 @@ def _opcode_text(row: FrameRow) -> str:
     return row.opcode
 
 
-class FrameModel(ColumnsTableModel):
-    """``FrameModel(store, parent=None, tick_ms=TICK_MS, autostart=True)``."""
-
-    rows_appended = Signal(int)
-    counters_changed = Signal()
+class FrameModel(BatchedStoreModel):
+    """``FrameModel(store, parent=None, tick_ms=TICK_MS, autostart=True)`` (see
+    ``BatchedStoreModel``)."""
 
     columns = COLUMNS
 
@@ -115,29 +106,13 @@ class FrameModel(ColumnsTableModel):
         tick_ms: int = TICK_MS,
         autostart: bool = True,
     ) -> None:
-        super().__init__(parent)
-        self._store = store
-        self._shown_first = store.first_seq
-        self._shown_end = store.first_seq
-        self._seen = (store.first_seq, store.first_seq)
+        super().__init__(store, parent, tick_ms, autostart)
         self._wall_offset = time.time() - time.monotonic()  # frames carry monotonic times
-        self.insert_batches = 0
-        self._timer = QTimer(self)
-        self._timer.setInterval(tick_ms)
-        self._timer.timeout.connect(self.sync)
-        if autostart:
-            self._timer.start()
         self.sync()
 
     @property
     def store(self) -> FrameStore:
         return self._store
-
-    def stop(self) -> None:
-        self._timer.stop()
-
-    def seq(self, row: int) -> int | None:
-        return self._shown_first + row if 0 <= row < self.rowCount() else None
 
     def frame(self, row: int) -> FrameRow | None:
         """The frame shown at ``row`` (None if out of range or already evicted)."""
@@ -147,40 +122,7 @@ class FrameModel(ColumnsTableModel):
     def wall_time(self, row: FrameRow) -> float:
         return row.time + self._wall_offset
 
-    def clear(self) -> None:
-        self._store.clear()
-        self.sync()
-
-    def sync(self) -> int:
-        """One remove batch, one insert batch; returns the rows inserted."""
-        store = self._store
-        first, end = store.first_seq, store.end_seq
-        if (first, end) == self._seen:
-            return 0
-        self._seen = (first, end)
-        gone = min(first, self._shown_end) - self._shown_first
-        if gone > 0:
-            self.beginRemoveRows(QModelIndex(), 0, gone - 1)
-            self._shown_first += gone
-            self.endRemoveRows()
-        if self._shown_first < first:
-            self._shown_first = self._shown_end = first
-        count = end - self._shown_end
-        if count > 0:
-            row = self._shown_end - self._shown_first
-            self.beginInsertRows(QModelIndex(), row, row + count - 1)
-            self._shown_end = end
-            self.insert_batches += 1
-            self.endInsertRows()
-        self.counters_changed.emit()
-        if count > 0:
-            self.rows_appended.emit(count)
-        return max(count, 0)
-
     # -- Qt model interface ----------------------------------------------------------------
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else self._shown_end - self._shown_first
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # A view asks each cell for about ten roles per paint; the others are answered first.

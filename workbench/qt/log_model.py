@@ -1,12 +1,8 @@
 """``LogModel``: the Qt table model over one ``LogStore``, updated once per UI tick.
 
-The store is appended to from core events, possibly tens of thousands of times a second. The
-model does not follow each append: a ``QTimer`` (``TICK_MS``, about 40 ms) calls ``sync()``,
-which tells the views about everything that changed since the last tick with at most **one**
-``beginRemoveRows``/``endRemoveRows`` (rows evicted at the store's cap, always at the top)
-and **one** ``beginInsertRows``/``endInsertRows`` (new rows, at the bottom). So a burst costs
-the views one layout pass per tick, whatever its size. The entries waiting for the next tick
-are the store's rows beyond ``shown_end_seq``: that is the pending buffer.
+The store is appended to from core events, possibly tens of thousands of times a second; the
+model follows it once per tick with one remove batch and one insert batch
+(``BatchedStoreModel`` says how; its signals ``rows_appended`` and ``counters_changed``).
 
 Filtering (search text, directions, kinds) happens here, not in a ``QSortFilterProxyModel``:
 with a filter set, the model's rows are the seqs of the matching entries, kept in a list and
@@ -14,15 +10,6 @@ extended on each tick by testing only the new entries (no Python call per row pe
 from a proxy). Changing the filter resets the model and scans the store: up to 200,000 rows
 at once (about 0.2 s), the rest 20,000 per tick (~40 ms), so a million-row log never freezes
 the window (``filtering`` is True until the scan has caught up).
-
-Between ticks the store may already have evicted rows the views still show; ``data()`` then
-returns None for them until the next tick removes them.
-
-Signals:
-    rows_appended(int): after each tick that inserted rows; the number inserted. The view
-        scrolls to the bottom on it unless autoscroll is paused (a view concern).
-    counters_changed(): after each tick in which the store changed (totals, dropped, rows),
-        for status labels. Read the numbers from ``model.store``.
 
 Roles: ``Qt.DisplayRole`` (column text), ``Qt.ToolTipRole`` (detail or preview, and for close,
 error and ping rows the glossary's plain words with the RFC 6455 section),
@@ -36,14 +23,7 @@ import bisect
 import time
 from typing import Any
 
-from PySide6.QtCore import (
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from ..engine.glossary import explain_event
@@ -61,11 +41,10 @@ from ..engine.log_store import (
     row_preview,
     row_type_label,
 )
-from .table_columns import ColumnsTableModel
+from .batched_model import TICK_MS, BatchedStoreModel
 
-__all__ = ["COLUMNS", "ENTRY_ROLE", "SEQ_ROLE", "TICK_MS", "LogModel", "format_size", "format_time"]
+__all__ = ["COLUMNS", "ENTRY_ROLE", "SEQ_ROLE", "LogModel", "format_size", "format_time"]
 
-TICK_MS = 40
 #: Rows a new filter tests at once; the rest are tested FILTER_SCAN_PER_TICK per tick.
 FILTER_SCAN_NOW = 200_000
 FILTER_SCAN_PER_TICK = 20_000
@@ -115,16 +94,12 @@ def wire_size_text(size: int, wire: int | None, text: str) -> str:
     return f"{size:,} bytes compressed to {wire:,} on the wire (permessage-deflate{share})\n{text}"
 
 
-class LogModel(ColumnsTableModel):
+class LogModel(BatchedStoreModel):
     """A table over a ``LogStore``: columns Time, Dir, Type, Size, Preview.
 
-    ``LogModel(store, parent=None, tick_ms=TICK_MS, autostart=True)``. With ``autostart``
-    the tick timer runs from construction; ``sync()`` can also be called directly (tests,
-    or to show a change at once, e.g. after ``clear()``).
+    ``LogModel(store, parent=None, tick_ms=TICK_MS, autostart=True)`` (see
+    ``BatchedStoreModel``).
     """
-
-    rows_appended = Signal(int)
-    counters_changed = Signal()
 
     columns = COLUMNS
 
@@ -135,26 +110,14 @@ class LogModel(ColumnsTableModel):
         tick_ms: int = TICK_MS,
         autostart: bool = True,
     ) -> None:
-        super().__init__(parent)
-        self._store = store
+        super().__init__(store, parent, tick_ms, autostart)
         self._filter = LogFilter()
-        # Unfiltered: rows are seqs shown_first_seq .. shown_end_seq - 1.
+        # Unfiltered: rows are seqs _shown_first .. _shown_end - 1 (the base class's).
         # Filtered: rows are self._rows[self._rows_head:], seqs of matching entries.
-        self._shown_first = store.first_seq
-        self._shown_end = store.first_seq
         self._rows: list[int] | None = None
         self._rows_head = 0
-        self._seen_end = store.first_seq  # store.end_seq at the last tick
-        self._seen_first = store.first_seq
         self.filter_scan_now = FILTER_SCAN_NOW
         self.filter_scan_per_tick = FILTER_SCAN_PER_TICK
-        self.insert_batches = 0  # beginInsertRows calls so far (tests, benchmarks)
-        self.remove_batches = 0
-        self._timer = QTimer(self)
-        self._timer.setInterval(tick_ms)
-        self._timer.timeout.connect(self.sync)
-        if autostart:
-            self._timer.start()
         self.sync()
 
     # -- public API ------------------------------------------------------------------------
@@ -166,24 +129,6 @@ class LogModel(ColumnsTableModel):
     @property
     def log_filter(self) -> LogFilter:
         return self._filter
-
-    @property
-    def shown_end_seq(self) -> int:
-        """One past the newest seq the views know about; later entries are pending."""
-        return self._seen_end
-
-    @property
-    def pending(self) -> int:
-        """Entries appended to the store since the last tick (not yet in the views)."""
-        return self._store.end_seq - self._seen_end
-
-    def start(self) -> None:
-        """Start the tick timer (done by the constructor unless ``autostart=False``)."""
-        self._timer.start()
-
-    def stop(self) -> None:
-        """Stop the tick timer: the model freezes until ``start()`` or ``sync()``."""
-        self._timer.stop()
 
     def set_filter(self, log_filter: LogFilter | None = None, **changes: Any) -> None:
         """Show only matching entries: ``set_filter(LogFilter(text="ping"))`` or
@@ -224,11 +169,6 @@ class LogModel(ColumnsTableModel):
         first = self._store.first_seq
         return [seq for seq in range(start, stop) if matches(row_at(seq - first))]
 
-    def clear(self) -> None:
-        """Clear the store's visible rows and the views at once (totals stay)."""
-        self._store.clear()
-        self.sync()
-
     def entry(self, row: int) -> LogEntry | None:
         """The entry shown at ``row`` (None if out of range or already evicted)."""
         seq = self.seq(row)
@@ -260,59 +200,20 @@ class LogModel(ColumnsTableModel):
             return position - self._rows_head
         return None
 
-    def sync(self) -> int:
-        """Bring the views up to date with the store: one remove batch, one insert batch.
-
-        Returns the number of rows inserted. Called by the tick timer.
-        """
-        store = self._store
-        first, end = store.first_seq, store.end_seq
-        if first == self._seen_first and end == self._seen_end:
-            return 0
-        if self._rows is None:
-            inserted = self._sync_all(first, end)
-            self._seen_end = end
-        else:
-            inserted, self._seen_end = self._sync_filtered(first, end)
-        self._seen_first = first
-        self.counters_changed.emit()
-        if inserted:
-            self.rows_appended.emit(inserted)
-        return inserted
-
     # -- ticks -----------------------------------------------------------------------------
 
-    def _sync_all(self, first: int, end: int) -> int:
-        # Evicted (or cleared) rows leave from the top.
-        gone = min(first, self._shown_end) - self._shown_first
-        if gone > 0:
-            self.beginRemoveRows(QModelIndex(), 0, gone - 1)
-            self._shown_first += gone
-            self.remove_batches += 1
-            self.endRemoveRows()
-        if self._shown_first < first:  # nothing shown: skip entries never shown and gone
-            self._shown_first = self._shown_end = first
-        count = end - self._shown_end
-        if count > 0:
-            row = self._shown_end - self._shown_first
-            self.beginInsertRows(QModelIndex(), row, row + count - 1)
-            self._shown_end = end
-            self.insert_batches += 1
-            self.endInsertRows()
-        return max(count, 0)
-
-    def _sync_filtered(self, first: int, end: int) -> tuple[int, int]:
-        """One remove batch (evicted matches), one insert batch (new matches); scans at most
-        ``filter_scan_per_tick`` rows. Returns (rows inserted, next seq to scan)."""
+    def _sync_rows(self, first: int, end: int) -> int:
+        """Filtered: one remove batch (evicted matches), one insert batch (new matches);
+        scans at most ``filter_scan_per_tick`` rows, the next tick goes on from there."""
         rows = self._rows
-        assert rows is not None
+        if rows is None:
+            return super()._sync_rows(first, end)
         head = self._rows_head
         gone = bisect.bisect_left(rows, first, head) - head
         if gone:
-            self.beginRemoveRows(QModelIndex(), 0, gone - 1)
+            self._remove_top(gone)
             head += gone
             self._rows_head = head
-            self.remove_batches += 1
             self.endRemoveRows()
             if head > 4096 and head * 2 > len(rows):  # compact the list now and then
                 del rows[:head]
@@ -321,12 +222,11 @@ class LogModel(ColumnsTableModel):
         stop = min(end, start + self.filter_scan_per_tick)
         new = self._scan(start, stop)
         if new:
-            row = len(rows) - self._rows_head
-            self.beginInsertRows(QModelIndex(), row, row + len(new) - 1)
+            self._insert_bottom(len(new))
             rows.extend(new)
-            self.insert_batches += 1
             self.endInsertRows()
-        return len(new), stop
+        self._seen_end = stop
+        return len(new)
 
     # -- Qt model interface ----------------------------------------------------------------
 

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QTableView,
     QTableWidget,
     QTableWidgetItem,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +33,7 @@ from ..engine.frame_store import FrameRow, FrameStore
 from ..engine.frame_watch import FrameWatch
 from ..qt.frame_model import COL_PREVIEW, FrameModel, frame_size_text
 from ..qt.service import WorkbenchService
+from .controls import CLEAR_TIP, row_table, tool_button
 
 __all__ = ["FrameHeaderPane", "FramesView", "client_frames_view", "socket_frames_view"]
 
@@ -118,23 +118,16 @@ class FramesView(QWidget):
         self.counters.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.autoscroll = QCheckBox("Autoscroll")
         self.autoscroll.setChecked(True)
-        self.clear_button = QToolButton()
-        self.clear_button.setText("Clear")
-        self.clear_button.setToolTip("Empty this view (the totals keep counting)")
+        self.clear_button = tool_button("Clear", CLEAR_TIP)
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(self.counters, 1)
         bar.addWidget(self.autoscroll)
         bar.addWidget(self.clear_button)
 
-        self.table = QTableView()
+        self.table = row_table(QTableView(), self.fontMetrics().height() + 6)
         self.table.setObjectName("frameTable")
         self.table.setModel(model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
-        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
         for column, width in enumerate((95, 55, 170, 40, 45, 50, 120)):

@@ -15,7 +15,6 @@ from typing import Any
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -49,6 +48,7 @@ from ..engine.log_store import (
     LogFilter,
 )
 from ..qt.log_model import COL_DIRECTION, COL_PREVIEW, COL_SIZE, COL_TIME, COL_TYPE, LogModel
+from .controls import CLEAR_TIP, row_table, tool_button
 from .detail_pane import DetailPane
 from .notify import notifier
 
@@ -103,14 +103,11 @@ class LogView(QWidget):
         self.autoscroll = QCheckBox("Autoscroll")
         self.autoscroll.setChecked(True)
         self.autoscroll.setToolTip("Follow new rows; untick to hold the view still while reading")
-        self.clear_button = QToolButton()
-        self.clear_button.setText("Clear")
-        self.clear_button.setToolTip("Empty this view (the totals keep counting)")
-        self.export_button = QToolButton()
-        self.export_button.setText("Export…")
-        self.export_button.setToolTip(
+        self.clear_button = tool_button("Clear", CLEAR_TIP)
+        self.export_button = tool_button(
+            "Export…",
             "Save the whole log as JSON Lines (one JSON object per line); Authorization and "
-            "Cookie header values are left out (the arrow offers an export with them)"
+            "Cookie header values are left out (the arrow offers an export with them)",
         )
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         export_menu = QMenu(self.export_button)
@@ -118,25 +115,18 @@ class LogView(QWidget):
             "Export with secrets… (" + ", ".join(h.title() for h in SECRET_HEADERS) + " values)"
         )
         self.export_button.setMenu(export_menu)
-        self.import_button = QToolButton()
-        self.import_button.setText("Import…")
-        self.import_button.setToolTip("Open a JSON Lines log in a viewer window")
+        self.import_button = tool_button("Import…", "Open a JSON Lines log in a viewer window")
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(self.search, 1)
         bar.addWidget(self.direction)
         bar.addWidget(self.kind)
 
-        self.table = QTableView()
+        self.table = row_table(QTableView(), self.fontMetrics().height() + 6)
         self.table.setObjectName("logTable")
         self.table.setModel(model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
         self.table.setShowGrid(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)

@@ -1,19 +1,20 @@
-"""The main window: Servers and Clients tabs, a toolbar with the first steps, the status bar
-where every error is shown in plain words, the workspace and layout kept between runs, and a
-clean shutdown of every socket when the window closes."""
+"""The main window: Servers, Clients and Load tabs, the menus and a toolbar with the first
+steps, wired to the service; a clean shutdown of every socket when the window closes.
+
+What it owns lives beside it: the status bar where every error is shown in plain words
+(``status_line``), the workspace file read at start and written at close
+(``workspace_files``) and the layout kept between runs (``window_layout``)."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QTabWidget,
@@ -22,27 +23,22 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from ..engine.workspace import Workspace, WorkspaceError, config_dir, default_path
+from ..engine.workspace import config_dir, default_path
 from ..qt.service import WorkbenchService
 from .clients_panel import ClientsPanel
-from .elided_label import ElidedLabel
+from .controls import make_action
 from .load_panel import LoadPanel
 from .log_viewer import open_log_viewer
 from .notify import notifier
-from .option_form import with_labels
 from .presentation import Presentation
 from .resources import resource_path
 from .servers_panel import ServersPanel
+from .status_line import StatusLine
 from .window_layout import restore_layout, save_layout
+from .workspace_files import WorkspaceFiles
 
 TITLE = "WebSocket Workbench"
 SERVERS_TAB, CLIENTS_TAB = 0, 1
-ERROR_HISTORY = 20
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text[:1].upper() + text[1:] if text else text
 
 
 def window_settings() -> QSettings:
@@ -69,10 +65,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.service = service
         self.settings = settings if settings is not None else window_settings()
-        self.workspace_path = Path(workspace_path) if workspace_path is not None else default_path()
-        self.workspace = Workspace()
         self.library = service.messages
-        self.errors: list[str] = []
         self._shutdown: asyncio.Future[Any] | None = None
         self._closed_cleanly = False
 
@@ -93,16 +86,23 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.load, "Load && rates")
         self.setCentralWidget(self.tabs)
 
+        self.status = StatusLine(self.statusBar())
+        self.workspace_files = WorkspaceFiles(
+            self,
+            service,
+            (self.servers, self.clients),
+            Path(workspace_path) if workspace_path is not None else default_path(),
+            self.status.show_info,
+        )
         self._make_actions()
-        self._make_status_bar()
         self.presentation = Presentation(self, self.settings)
         self.menuBar().insertMenu(self.help_menu.menuAction(), self.presentation.menu)
 
         self.servers.new_client_requested.connect(self.new_client_to)
         self.servers.empty_client.clicked.connect(self.new_client)
         self.clients.empty_server.clicked.connect(self.new_server)
-        service.error_reported.connect(self.show_error)
-        service.info_reported.connect(self.show_info)
+        service.error_reported.connect(self.status.show_error)
+        service.info_reported.connect(self.status.show_info)
         notifier().attach(service)
         for signal in (
             service.server_added,
@@ -116,74 +116,63 @@ class MainWindow(QMainWindow):
 
         self.restore_layout()
         if load_workspace:
-            self.load_workspace_file(self.workspace_path, quiet_if_missing=True)
+            self.workspace_files.load(self.workspace_files.path, quiet_if_missing=True)
         self._update_counts()
-        if not self.status_label.text():
-            self.show_info("Ready. Start with “New server” or “New client”.")
+        if not self.status.label.text():
+            self.status.show_info("Ready. Start with “New server” or “New client”.")
 
     # -- building ------------------------------------------------------------------------------
 
     def _make_actions(self) -> None:
-        def action(
-            text: str, slot: Any, keys: str | QKeySequence.StandardKey | None = None, tip: str = ""
-        ) -> QAction:
-            act = QAction(text, self)
-            if keys is not None:
-                act.setShortcut(QKeySequence(keys))
-            act.setToolTip(
-                f"{tip or text} ({QKeySequence(keys).toString()})" if keys else (tip or text)
-            )
-            act.triggered.connect(slot)
-            return act
-
-        self.new_server_action = action(
-            "New server", self.new_server, "Ctrl+Shift+N", "Make a server that listens on a port"
+        self.new_server_action = make_action(
+            self,
+            "New server",
+            self.new_server,
+            "Ctrl+Shift+N",
+            "Make a server that listens on a port",
         )
-        self.new_client_action = action(
-            "New client", self.new_client, "Ctrl+N", "Make a client that connects to a server"
+        self.new_client_action = make_action(
+            self, "New client", self.new_client, "Ctrl+N", "Make a client that connects to a server"
         )
-        self.open_action = action(
-            "Open workspace…", self.open_workspace_dialog, QKeySequence.StandardKey.Open
+        self.import_action = make_action(
+            self,
+            "Open log file…",
+            self.import_log_dialog,
+            "Ctrl+I",
+            "View a log exported as JSON Lines",
         )
-        self.save_action = action(
-            "Save workspace",
-            self.save_workspace,
-            QKeySequence.StandardKey.Save,
-            "Save servers, clients and saved messages (also done when the window closes)",
-        )
-        self.save_as_action = action(
-            "Save workspace as…", self.save_workspace_dialog, "Ctrl+Shift+S"
-        )
-        self.import_action = action(
-            "Open log file…", self.import_log_dialog, "Ctrl+I", "View a log exported as JSON Lines"
-        )
-        self.quit_action = action("Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.about_action = action("About", self._about)
-        self.start_action = action(
+        self.quit_action = make_action(self, "Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.about_action = make_action(self, "About", self._about)
+        self.start_action = make_action(
+            self,
             "Start / Open",
             lambda: self._press("start_button", "open_button"),
             "F5",
             "Start the server or open the client shown",
         )
-        self.stop_action = action(
+        self.stop_action = make_action(
+            self,
             "Stop / Close",
             lambda: self._press("stop_button", "close_button"),
             "Shift+F5",
             "Stop the server or close the client shown",
         )
 
-        self.ping_action = action(
+        self.ping_action = make_action(
+            self,
             "Ping",
             lambda: self._press("ping_button", "ping_button"),
             "F6",
             "Ping the client shown or the selected socket; the round trip goes into its log",
         )
+        files = self.workspace_files
+        workspace_actions = (files.open_action, files.save_action, files.save_as_action)
 
         file_menu = self.menuBar().addMenu("&File")
         for act in (self.new_server_action, self.new_client_action):
             file_menu.addAction(act)
         file_menu.addSeparator()
-        for act in (self.open_action, self.save_action, self.save_as_action):
+        for act in workspace_actions:
             file_menu.addAction(act)
         file_menu.addSeparator()
         file_menu.addAction(self.import_action)
@@ -203,51 +192,23 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.new_server_action)
         toolbar.addAction(self.new_client_action)
         toolbar.addSeparator()
-        toolbar.addAction(self.open_action)
-        toolbar.addAction(self.save_action)
+        toolbar.addAction(files.open_action)
+        toolbar.addAction(files.save_action)
         toolbar.addSeparator()
         toolbar.addAction(self.import_action)
         self.addToolBar(toolbar)
         self.toolbar = toolbar
 
-    def _make_status_bar(self) -> None:
-        self.status_label = ElidedLabel()  # a long error never widens the window
-        self.status_label.setObjectName("statusMessage")
-        self.counts_label = QLabel()
-        self.counts_label.setObjectName("hint")
-        self.statusBar().addWidget(self.status_label, 1)
-        self.statusBar().addPermanentWidget(self.counts_label)
-
     # -- status bar ------------------------------------------------------------------------------
-
-    def show_error(self, context: str, message: str = "") -> None:
-        """Show an error in the status bar (kept until the next message; recent ones in the tooltip)."""
-        text = _sentence(
-            with_labels(f"{context}: {message}" if context and message else message or context)
-        )
-        stamp = time.strftime("%H:%M:%S")
-        self.errors.append(f"{stamp}  {text}")
-        del self.errors[:-ERROR_HISTORY]
-        self.status_label.setObjectName("statusError")
-        self.status_label.setStyleSheet("color: #b91c1c;")
-        self.status_label.setText(f"⚠ {text}")
-        self.status_label.set_tooltip_extra("Recent problems:\n" + "\n".join(self.errors))
-
-    def show_info(self, text: str) -> None:
-        self.status_label.setObjectName("statusMessage")
-        self.status_label.setStyleSheet("")
-        self.status_label.setText(_sentence(text))
-        if self.errors:
-            self.status_label.set_tooltip_extra("Recent problems:\n" + "\n".join(self.errors))
 
     def _server_state(self, server_id: str, state: str, text: str) -> None:
         if state in ("listening", "stopped") and server_id in self.service.servers:
-            self.show_info(f"{self.service.server(server_id).name}: {text}")
+            self.status.show_info(f"{self.service.server(server_id).name}: {text}")
         self._update_counts()
 
     def _client_state(self, client_id: str, state: str, text: str) -> None:
         if state in ("open", "closed") and client_id in self.service.clients:
-            self.show_info(f"{self.service.client(client_id).name}: {text}")
+            self.status.show_info(f"{self.service.client(client_id).name}: {text}")
         self._update_counts()
 
     def _update_counts(self, *_: Any) -> None:
@@ -257,10 +218,7 @@ class MainWindow(QMainWindow):
         open_clients = sum(1 for h in clients if h.state == "open")
         self.tabs.setTabText(SERVERS_TAB, f"Servers ({len(servers)})" if servers else "Servers")
         self.tabs.setTabText(CLIENTS_TAB, f"Clients ({len(clients)})" if clients else "Clients")
-        self.counts_label.setText(
-            f"{listening} of {len(servers)} server{'' if len(servers) == 1 else 's'} listening · "
-            f"{open_clients} of {len(clients)} client{'' if len(clients) == 1 else 's'} open"
-        )
+        self.status.show_counts(listening, len(servers), open_clients, len(clients))
 
     # -- actions ---------------------------------------------------------------------------------
 
@@ -301,110 +259,6 @@ class MainWindow(QMainWindow):
             "<br>Ctrl+= / Ctrl+- / Ctrl+0 zoom in, out, actual size</p>",
         )
 
-    # -- workspace -------------------------------------------------------------------------------
-
-    def current_workspace(self) -> Workspace:
-        """The workspace as it is now: servers and clients (forms applied where valid),
-        saved and recent messages, and the window's layout."""
-        for panel in (self.servers, self.clients):
-            for page in panel.pages.values():
-                page.apply_valid_form()
-        return self.service.to_workspace(self.workspace)
-
-    def save_workspace(self, path: str | Path | None = None) -> asyncio.Future[bool] | bool:
-        """Write the workspace to ``path`` (default: ``workspace_path``); say so in the
-        status bar. On the running loop the file is written on a worker thread and this
-        returns the future of the outcome; without a loop it writes at once."""
-        target = Path(path) if path else self.workspace_path
-        workspace = self.current_workspace()
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            try:
-                written = workspace.save(target)
-            except WorkspaceError as exc:
-                self.service.report("Saving the workspace", str(exc))
-                return False
-            self.show_info(f"Workspace saved to {written}")
-            return True
-
-        async def save() -> bool:
-            try:
-                written = await asyncio.to_thread(workspace.save, target)
-            except WorkspaceError as exc:
-                self.service.report("Saving the workspace", str(exc))
-                return False
-            notifier().info(f"Workspace saved to {written}")
-            return True
-
-        return loop.create_task(save())
-
-    def load_workspace_file(
-        self, path: str | Path, quiet_if_missing: bool = False
-    ) -> asyncio.Future[bool] | bool:
-        """Open the workspace in ``path`` (replacing what is open). On the running loop the
-        file is read on a worker thread and this returns the future of the outcome;
-        without a loop it reads at once."""
-        target = Path(path)
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            if quiet_if_missing and not target.exists():
-                return False
-            try:
-                workspace = Workspace.load(target)
-            except WorkspaceError as exc:
-                self.service.report("Opening the workspace", str(exc))
-                return False
-            self._apply_workspace(workspace, target)
-            return True
-
-        async def load() -> bool:
-            if quiet_if_missing and not await asyncio.to_thread(target.exists):
-                return False
-            try:
-                workspace = await asyncio.to_thread(Workspace.load, target)
-            except WorkspaceError as exc:
-                self.service.report("Opening the workspace", str(exc))
-                return False
-            if not isValid(self):
-                return False
-            self._apply_workspace(workspace, target)
-            return True
-
-        return loop.create_task(load())
-
-    def _apply_workspace(self, workspace: Workspace, target: Path) -> None:
-        self.workspace = workspace
-        self.service.load_workspace(workspace, replace=True)
-        servers, clients = len(workspace.servers), len(workspace.clients)
-        what = ", ".join(
-            f"{n} {noun}{'' if n == 1 else 's'}"
-            for n, noun in ((servers, "server"), (clients, "client"))
-            if n
-        )
-        self.show_info(f"Opened the workspace {target.name}" + (f": {what}" if what else ""))
-
-    def open_workspace_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            "Open a workspace",
-            str(self.workspace_path.parent),
-            "Workspace (*.json);;All files (*)",
-        )
-        if path:
-            self.load_workspace_file(path)
-
-    def save_workspace_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self,
-            "Save the workspace as",
-            str(self.workspace_path),
-            "Workspace (*.json);;All files (*)",
-        )
-        if path:
-            self.save_workspace(path)
-
     def import_log_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self,
@@ -442,8 +296,8 @@ class MainWindow(QMainWindow):
         if self._shutdown is not None:
             return
         self.save_layout()
-        saved = self.save_workspace()
-        self.show_info("Closing every connection…")
+        saved = self.workspace_files.save()
+        self.status.show_info("Closing every connection…")
         self.setEnabled(False)
         if not isinstance(saved, asyncio.Future):  # no event loop: nothing can be open either
             self._finish_close()

@@ -7,14 +7,12 @@ from typing import Any, ClassVar
 
 from PySide6.QtCore import QIdentityProxyModel, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -22,6 +20,7 @@ from PySide6.QtWidgets import (
 from ..qt.service import WorkbenchService
 from ..qt.socket_model import COL_ADDRESS, COL_IN, COL_OUT, COL_SINCE, COL_STATE, SocketListModel
 from .close_picker import CloseCodePicker
+from .controls import row_table, tool_button
 
 __all__ = ["SocketsBox"]
 
@@ -61,13 +60,9 @@ class SocketsBox(QGroupBox):
         self.headers.setSourceModel(self.sockets)
         self.table.setModel(self.headers)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
+        row_table(self.table, self.fontMetrics().height() + 8)
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header_view = self.table.horizontalHeader()
         header_view.setStretchLastSection(True)
@@ -81,26 +76,23 @@ class SocketsBox(QGroupBox):
         )
         self.sockets_empty.setObjectName("emptyHint")
         self.sockets_empty.setWordWrap(True)
-        self.log_button = QToolButton()
-        self.log_button.setText("Open log")
-        self.log_button.setToolTip(
-            "Show the selected socket's message log below (or double-click it)"
+        self.log_button = tool_button(
+            "Open log", "Show the selected socket's message log below (or double-click it)"
         )
-        self.conversation_button = QToolButton()
-        self.conversation_button.setText("Conversation")
-        self.conversation_button.setObjectName("socketConversationButton")
-        self.conversation_button.setToolTip(
-            "Show the selected socket's connection as a sequence diagram, both ends"
+        self.conversation_button = tool_button(
+            "Conversation",
+            "Show the selected socket's connection as a sequence diagram, both ends",
+            "socketConversationButton",
         )
-        self.forget_button = QToolButton()
-        self.forget_button.setText("Forget closed")
-        self.forget_button.setObjectName("forgetClosedButton")
-        self.forget_button.setToolTip("Remove closed sockets and their logs from this list")
-        self.ping_button = QToolButton()
-        self.ping_button.setText("Ping")
-        self.ping_button.setObjectName("pingButton")
-        self.ping_button.setToolTip(
-            "Send a ping to the selected socket's client; the round trip goes into its log (F6)"
+        self.forget_button = tool_button(
+            "Forget closed",
+            "Remove closed sockets and their logs from this list",
+            "forgetClosedButton",
+        )
+        self.ping_button = tool_button(
+            "Ping",
+            "Send a ping to the selected socket's client; the round trip goes into its log (F6)",
+            "pingButton",
         )
         self.close_code = CloseCodePicker()
         self.close_code.setObjectName("closeCode")
@@ -108,10 +100,9 @@ class SocketsBox(QGroupBox):
         self.close_reason.setObjectName("closeReason")
         self.close_reason.setPlaceholderText("reason")
         self.close_reason.setMinimumWidth(60)
-        self.close_button = QToolButton()
-        self.close_button.setText("Close")
-        self.close_button.setObjectName("closeSocketButton")
-        self.close_button.setToolTip("Close the selected socket with this code and reason")
+        self.close_button = tool_button(
+            "Close", "Close the selected socket with this code and reason", "closeSocketButton"
+        )
         actions = QHBoxLayout()
         actions.setContentsMargins(0, 0, 0, 0)
         actions.addWidget(self.log_button)

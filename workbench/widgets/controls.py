@@ -1,0 +1,55 @@
+"""Small builders the widgets repeat: an action with its shortcut in the tooltip, a text
+tool button, and the table setup shared by the logs, the frames and the socket list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QAbstractItemView, QTableView, QToolButton
+
+__all__ = ["CLEAR_TIP", "make_action", "row_table", "tool_button"]
+
+#: The tooltip of a log's or a frames view's Clear button.
+CLEAR_TIP = "Empty this view (the totals keep counting)"
+
+
+def make_action(
+    parent: QObject,
+    text: str,
+    slot: Callable[..., Any],
+    keys: str | QKeySequence.StandardKey | None = None,
+    tip: str = "",
+) -> QAction:
+    """An action calling ``slot``; its tooltip is ``tip`` (default ``text``) followed by the
+    shortcut, e.g. ``Save workspace (Ctrl+S)``."""
+    action = QAction(text, parent)
+    if keys is not None:
+        action.setShortcut(QKeySequence(keys))
+    action.setToolTip(f"{tip or text} ({QKeySequence(keys).toString()})" if keys else (tip or text))
+    action.triggered.connect(slot)
+    return action
+
+
+def tool_button(text: str, tip: str, name: str = "") -> QToolButton:
+    """A tool button showing ``text``, with the tooltip ``tip`` and object name ``name``."""
+    button = QToolButton()
+    button.setText(text)
+    button.setToolTip(tip)
+    if name:
+        button.setObjectName(name)
+    return button
+
+
+def row_table(table: QTableView, row_height: int) -> QTableView:
+    """Set ``table`` up to select one whole row at a time, in rows ``row_height`` px high
+    (one line of text), without row numbers; returns it."""
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setWordWrap(False)
+    rows = table.verticalHeader()
+    rows.hide()
+    rows.setDefaultSectionSize(row_height)
+    return table

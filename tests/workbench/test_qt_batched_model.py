@@ -9,6 +9,7 @@ from PySide6.QtCore import QModelIndex
 
 from core import Frame
 from workbench.engine.frame_store import FrameStore
+from workbench.qt.batched_model import BUSY_ROWS, BUSY_TICK_MS
 from workbench.qt.frame_model import FrameModel
 
 PREVIEW = 7
@@ -43,3 +44,23 @@ def test_frame_eviction_and_new_frames_are_one_batch_each_per_tick(qapp) -> None
     assert model.rowCount(QModelIndex()) == 0 and calls[-1] == ("remove", 0, 9)
     _frames(store, 13, 2)
     assert model.sync() == 2 and [model.frame(r).data for r in range(2)] == [b"f13", b"f14"]
+
+
+def test_a_flood_slows_the_ticks_and_the_first_calm_tick_restores_them(qapp) -> None:
+    store = FrameStore(capacity=100_000)
+    model = FrameModel(store, tick_ms=40, autostart=False)
+    assert model.tick_interval == 40
+    _frames(store, 0, BUSY_ROWS - 1)
+    model.sync()
+    assert model.tick_interval == 40  # a busy interactive tick is not a flood
+    _frames(store, BUSY_ROWS, BUSY_ROWS)
+    model.sync()
+    assert model.tick_interval == BUSY_TICK_MS
+    _frames(store, 2 * BUSY_ROWS, 3)
+    model.sync()
+    assert model.tick_interval == 40
+    _frames(store, 2 * BUSY_ROWS + 3, 2 * BUSY_ROWS)
+    model.sync()
+    assert model.tick_interval == BUSY_TICK_MS
+    model.sync()  # nothing came: calm again
+    assert model.tick_interval == 40

@@ -9,6 +9,10 @@ the views about everything that changed since the last tick with at most **one**
 **one** ``beginInsertRows``/``endInsertRows`` (new rows, at the bottom). So a burst costs the
 views one layout pass per tick, whatever its size, and no Python call per row. The entries
 waiting for the next tick are the store's seqs from ``shown_end_seq``: the pending buffer.
+Under a flood (a tick that brought ``BUSY_ROWS`` rows or more) the model ticks every
+``BUSY_TICK_MS`` instead: a repaint of a log table costs about 15 ms of the UI thread, and
+rows scrolling past 25 times a second are no easier to read than 6 times; the first calm
+tick goes back to ``tick_ms``. Clicks and scrolling repaint at once either way.
 
 Here the rows are the seqs ``_shown_first .. _shown_end - 1``; a model whose rows are a
 subset (``LogModel`` with a filter) overrides ``_sync_rows``, ``rowCount`` and ``seq``.
@@ -30,9 +34,12 @@ from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QTimer, 
 
 from .table_columns import ColumnsTableModel
 
-__all__ = ["TICK_MS", "BatchedStoreModel"]
+__all__ = ["BUSY_ROWS", "BUSY_TICK_MS", "TICK_MS", "BatchedStoreModel"]
 
 TICK_MS = 40
+#: The tick while rows pour in, and the rows per tick from which they do.
+BUSY_TICK_MS = 150
+BUSY_ROWS = 256
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -63,6 +70,7 @@ class BatchedStoreModel(ColumnsTableModel):
         self._seen_first = self._seen_end = store.first_seq  # the store's seqs at the last tick
         self.insert_batches = 0  # beginInsertRows calls so far (tests, benchmarks)
         self.remove_batches = 0
+        self._tick_ms = tick_ms
         self._timer = QTimer(self)
         self._timer.setInterval(tick_ms)
         self._timer.timeout.connect(self.sync)
@@ -73,6 +81,11 @@ class BatchedStoreModel(ColumnsTableModel):
     def shown_end_seq(self) -> int:
         """One past the newest seq the views know about; later entries are pending."""
         return self._seen_end
+
+    @property
+    def tick_interval(self) -> int:
+        """The tick timer's interval now, in ms: ``tick_ms``, or ``BUSY_TICK_MS`` in a flood."""
+        return self._timer.interval()
 
     @property
     def pending(self) -> int:
@@ -104,13 +117,21 @@ class BatchedStoreModel(ColumnsTableModel):
         store = self._store
         first, end = store.first_seq, store.end_seq
         if first == self._seen_first and end == self._seen_end:
+            self._pace(0)
             return 0
         inserted = self._sync_rows(first, end)
+        self._pace(inserted)
         self._seen_first = first
         self.counters_changed.emit()
         if inserted:
             self.rows_appended.emit(inserted)
         return inserted
+
+    def _pace(self, inserted: int) -> None:
+        """Tick slower while a tick brings ``BUSY_ROWS`` rows or more, at ``tick_ms`` otherwise."""
+        interval = max(BUSY_TICK_MS, self._tick_ms) if inserted >= BUSY_ROWS else self._tick_ms
+        if self._timer.interval() != interval:
+            self._timer.setInterval(interval)
 
     def _sync_rows(self, first: int, end: int) -> int:
         """Remove the rows the store no longer has, insert its new ones, set ``_seen_end``;

@@ -39,7 +39,7 @@ __all__ = ["BUSY_ROWS", "BUSY_TICK_MS", "TICK_MS", "BatchedStoreModel"]
 TICK_MS = 40
 #: The tick while rows pour in, and the rows per tick from which they do.
 BUSY_TICK_MS = 150
-BUSY_ROWS = 256
+BUSY_ROWS = 64
 
 _Index = QModelIndex | QPersistentModelIndex
 

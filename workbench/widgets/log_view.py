@@ -50,6 +50,7 @@ from ..engine.log_store import (
 from ..qt.log_model import COL_DIRECTION, COL_PREVIEW, COL_SIZE, COL_TIME, COL_TYPE, LogModel
 from .controls import CLEAR_TIP, row_table, tool_button
 from .detail_pane import DetailPane
+from .elided_label import ElidedLabel
 from .notify import notifier
 
 DIRECTION_CHOICES = (
@@ -136,7 +137,7 @@ class LogView(QWidget):
             header.resizeSection(column, width)
         header.setSectionResizeMode(COL_PREVIEW, QHeaderView.ResizeMode.Stretch)
 
-        self.counters = QLabel()
+        self.counters = ElidedLabel()
         self.counters.setObjectName("hint")
         self.dropped_label = QLabel()
         self.dropped_label.setObjectName("droppedLabel")

@@ -23,6 +23,7 @@ from .option_types import ClientOptions
 from .options import CLIENT_OPTIONS, parse
 from .pull import Endpoint
 from .retry import RetryPolicy, is_fatal
+from .wire_lengths import CountingClientConnection
 
 log = logging.getLogger("core")
 
@@ -353,9 +354,12 @@ class Client(Endpoint[ClientEvent]):
                     ping_timeout=_seconds(o["ping_timeout"]),
                     compression=o["compression"],
                     proxy=None,
-                    # Tap from the first frame when someone listens (core.frames).
+                    # Tap from the first frame when someone listens (core.frames); count
+                    # wire lengths from it (core.wire_lengths).
                     create_connection=(
-                        TappedClientConnection if self.listener_count("frame") else None
+                        TappedClientConnection
+                        if self.listener_count("frame")
+                        else CountingClientConnection
                     ),
                 )
             except asyncio.CancelledError:

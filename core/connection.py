@@ -45,6 +45,7 @@ from .loop import SLICE, fail_quietly
 from .mime import Decoder, SendPayload
 from .ping_mute import set_answering_pings
 from .pull import Endpoint
+from .wire_lengths import wire_lengths_of
 
 #: A message, or the fragments of one (``send_fragments``): websockets sends a list as frames.
 Payload = SendPayload | list[SendPayload]
@@ -169,6 +170,7 @@ class Channel:
         self._lost: asyncio.Task[None] | None = None
         self._frame_tap: FrameTap | None = None
         bound_reads(ws.transport)
+        self._wire_lengths = wire_lengths_of(ws.protocol)
         if isinstance(ws, TappedClientConnection):
             self._frame_tap = ws.frame_tap
             self._frame_tap.attach(owner)
@@ -289,8 +291,11 @@ class Channel:
         if self._frame_tap is not None:
             self._frame_tap.flush()  # frames that came with the handshake response
         slice_ends = perf_counter() + SLICE
+        lengths = None if self._wire_lengths is None else self._wire_lengths.received
         try:
             async for data in self.ws:
+                if lengths is not None:  # taken for every message, so the queue keeps step
+                    owner.last_wire_length = lengths.popleft() if lengths else None
                 if has_listeners("wire_message"):
                     emit("wire_message", "in", data)
                 try:
@@ -403,6 +408,9 @@ class Channel:
     ) -> None:
         """Book-keeping once a message was handed to the transport."""
         self._sent += 1
+        if self._wire_lengths is not None:  # taken for every message, see run()
+            sent = self._wire_lengths.sent
+            self._owner.last_wire_length = sent.popleft() if sent else None
         if self._owner.has_listeners("wire_message"):
             if isinstance(payload, list):  # fragments: the message is their concatenation
                 payload = "".join(payload) if isinstance(payload[0], str) else b"".join(payload)  # type: ignore[arg-type]

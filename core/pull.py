@@ -82,6 +82,10 @@ class Endpoint(EventEmitter[EventName]):
         self.max_queue = max_queue
         #: The messages kept for ``recv()`` once pulling started, else None.
         self.inbox: Inbox | None = None
+        #: Read it in a ``'wire_message'`` handler: the payload bytes that message took on
+        #: the wire, compressed by permessage-deflate (core.wire_lengths); None on a
+        #: connection without compression, where it is the payload's own length.
+        self.last_wire_length: int | None = None
         self._close_code: int | None = None
         self._close_reason: str | None = None
         self._ended_for_good: Callable[[], ConnectionClosed] | None = None

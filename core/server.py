@@ -23,6 +23,7 @@ from .loop import Shielded, retrieve_exception, running_loop
 from .option_types import ServerOptions
 from .options import SERVER_OPTIONS, parse
 from .pull import Endpoint
+from .wire_lengths import CountingServerConnection
 
 log = logging.getLogger("core")
 
@@ -346,6 +347,7 @@ class Server(EventEmitter[ServerEvent]):
                     else RequestHook(self._process_request, self)
                 ),
                 process_response=RefusalReporter(self),
+                create_connection=CountingServerConnection,  # core.wire_lengths
                 backlog=o["backlog"],  # passed on to loop.create_server
             )
         except (OSError, ValueError, ssl.SSLError) as exc:

@@ -155,9 +155,7 @@ async def test_an_outside_clients_socket_is_not_recorded(engine: Workbench) -> N
 
     server_id = await start_server(engine)
     port = engine.server(server_id).port
-    # No permessage-deflate: a compressed connection is tapped for the log's wire sizes
-    # (engine/wire_sizes.py), which is not the recorder's doing.
-    outside = Client({"host": "127.0.0.1", "port": port, "numberOfRetries": 0}, compression=None)
+    outside = Client({"host": "127.0.0.1", "port": port, "numberOfRetries": 0})
     await outside.open()
     await until(lambda: engine.sockets_of(server_id), what="the outside socket")
     (socket,) = engine.sockets_of(server_id)

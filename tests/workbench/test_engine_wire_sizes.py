@@ -1,92 +1,20 @@
-"""On-wire sizes of compressed messages, paired with their log rows (engine, no Qt)."""
+"""On-wire sizes of compressed messages in the logs, from core's ``last_wire_length``
+(engine, no Qt)."""
 
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 import pytest_asyncio
 
-from core import Frame
 from tests.workbench.test_engine_service import TIMEOUT, add_client, start_server, until
-from workbench.engine import wire_sizes
 from workbench.engine.log_store import IN, MESSAGE, OUT, LogStore
-from workbench.engine.wire_sizes import WireSizes, is_compressed
 from workbench.engine.workbench import Workbench
 
 BIG = {"text": "compress me " * 200}
-
-
-class Endpoint:
-    """Just what ``WireSizes.attach`` reads of a core Client or Socket."""
-
-    def __init__(self, extensions: str) -> None:
-        self.response_headers = {"Sec-WebSocket-Extensions": extensions}
-        self.listeners: list[Any] = []
-
-    def on(self, event: str, listener: Any) -> None:
-        assert event == "frame"
-        self.listeners.append(listener)
-
-    def off(self, event: str, listener: Any) -> None:
-        self.listeners.remove(listener)
-
-
-def data_frame(direction: Any, opcode: Any, data: bytes, length: int, **bits: bool) -> Frame:
-    return Frame(
-        direction,
-        opcode,
-        bits.get("fin", True),
-        bits.get("rsv1", True),
-        False,
-        length,
-        data,
-        0.0,
-    )
-
-
-def test_rows_pair_with_their_frames_and_a_row_without_frames_is_skipped() -> None:
-    store = LogStore(100)
-    wire = WireSizes(store)
-    wire.attach(Endpoint("permessage-deflate; client_max_window_bits"))
-    assert wire.active
-    store.add_message(IN, "text/plain", "early")  # its frames came before the tap
-    wire.note(IN, "early")
-    store.add_message(IN, "text/plain", "x" * 300)
-    wire.note(IN, "x" * 300)
-    # A message in two fragments: RSV1 on the first only, lengths summed.
-    wire.on_frame(data_frame("in", "text", b"x" * 200, 9, fin=False))
-    wire.on_frame(data_frame("in", "continuation", b"x" * 100, 3, rsv1=False))
-    assert store.wire_sizes == {1: 12}
-    wire.on_frame(data_frame("out", "ping", b"", 0))  # control frames are not messages
-    wire.on_frame(data_frame("out", "binary", b"abc", 3, rsv1=False))  # frames first
-    store.add_message(OUT, "application/octet-stream", b"abc")
-    wire.note(OUT, b"abc")
-    assert store.wire_sizes == {1: 12}  # paired, but not compressed: nothing to show
-
-
-def test_too_many_unpaired_frames_stop_the_tracker_instead_of_guessing(monkeypatch) -> None:
-    monkeypatch.setattr(wire_sizes, "PENDING_LIMIT", 3)
-    store = LogStore(100)
-    wire = WireSizes(store)
-    endpoint = Endpoint("permessage-deflate")
-    wire.attach(endpoint)
-    for _ in range(4):  # frames far ahead of their rows
-        wire.on_frame(data_frame("in", "text", b"abc", 3))
-    assert not wire.active and endpoint.listeners == []
-    store.add_message(IN, "text/plain", "abc")
-    wire.note(IN, "abc")
-    assert store.wire_sizes == {}
-
-
-def test_an_uncompressed_connection_is_not_followed() -> None:
-    wire = WireSizes(LogStore(10))
-    endpoint = Endpoint("")
-    wire.attach(endpoint)
-    assert not wire.active and endpoint.listeners == []
-    assert not is_compressed(Endpoint("x-webkit-deflate-frame"))
 
 
 @pytest_asyncio.fixture
@@ -121,3 +49,31 @@ async def test_both_logs_give_the_wire_size_of_a_compressed_message(
 
 def _is_message(store: LogStore, seq: int) -> bool:
     return store.row(seq - store.first_seq)[2] == MESSAGE
+
+
+@pytest.mark.asyncio
+async def test_a_burst_gives_every_row_its_own_size_at_both_ends(engine: Workbench) -> None:
+    """The client's sent rows and the socket's received rows carry the same wire sizes, row
+    by row, for a burst of messages that compress differently; so do the echoes."""
+    server_id = await start_server(engine)
+    assert engine.set_auto_reply(server_id, "echo")
+    client_id = add_client(engine, engine.server(server_id).port)
+    assert await engine.open_client(client_id) is True
+    await until(lambda: engine.sockets_of(server_id), what="the server socket")
+    socket_log, client_log = engine.sockets_of(server_id)[0].log, engine.log(client_id)
+    rng = random.Random(6455)
+    values = [{"n": n, "hex": rng.randbytes(n * 37 % 300).hex()} for n in range(120)]
+    for value in values:
+        assert engine.send(client_id, value) is True
+    await until(lambda: client_log.messages_in == len(values), what="every echo")
+
+    def sizes(store: LogStore, direction: str) -> list[int | None]:
+        seqs = [seq for seq in range(store.first_seq, store.end_seq) if _is_message(store, seq)]
+        rows = [(seq, store.row(seq - store.first_seq)) for seq in seqs]
+        return [store.wire_sizes.get(seq) for seq, row in rows if row[1] == direction]
+
+    sent = sizes(client_log, OUT)
+    assert len(sent) == len(values) and None not in sent
+    assert len(set(sent)) > 20  # the sizes differ, so a shift by one row would show
+    assert sizes(socket_log, IN) == sent
+    assert sizes(socket_log, OUT) == sizes(client_log, IN)

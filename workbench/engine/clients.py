@@ -18,12 +18,11 @@ from .describe import close_text, describe_error
 from .glossary import close_refusal
 from .handles import ClientHandle
 from .handshake_record import from_client, from_connect_error
-from .log_store import CLOSE, CONNECTING, ERROR, IN, INFO, LogStore
+from .log_store import CLOSE, CONNECTING, ERROR, INFO, LogStore
 from .options import client_refusal, client_url, parse_client_options
 from .reporting import ErrorPath
 from .servers import SHUTDOWN_TIMEOUT
-from .wire_sizes import WireSizes
-from .wiring import frame_logger, log_opening
+from .wiring import log_opening, wire_logger
 
 __all__ = ["ClientController"]
 
@@ -136,10 +135,9 @@ class ClientController:
     def _wire(self, handle: ClientHandle, client: Client) -> None:
         """Log every event of this connection; only the current one changes the state."""
         store = handle.log
-        receive_type = client.options["receive_type"]
-        add_message = store.add_message
-        wire = WireSizes(store)
-        on_frame, received_frame = frame_logger(store, client.options["send_type"], wire)
+        on_wire_message = wire_logger(
+            store, client, client.options["send_type"], client.options["receive_type"]
+        )
 
         def current() -> bool:
             return handle.core is client
@@ -154,15 +152,8 @@ class ClientController:
         def on_open() -> None:
             handle.handshake = from_client(client)
             log_opening(store, f"GET {client.url}", client, f"connected to {client.url}")
-            wire.attach(client)
             if current():
                 self._set_state(handle, "open", "open")
-
-        def on_message(_value: Any) -> None:
-            raw = received_frame()
-            add_message(IN, receive_type, raw)
-            if wire.active:
-                wire.note(IN, raw)
 
         def on_close(code: int, reason: str) -> None:
             text = close_text(code, reason)
@@ -180,8 +171,7 @@ class ClientController:
 
         client.on("connecting", on_connecting)
         client.on("open", on_open)
-        client.on("wire_message", on_frame)
-        client.on("message", on_message)
+        client.on("wire_message", on_wire_message)
         client.on("close", on_close)
         client.on("error", on_error)
 

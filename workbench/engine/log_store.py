@@ -156,7 +156,7 @@ class LogStore:
         self.bytes_in = 0
         self.bytes_out = 0
         self.events = 0
-        #: On-wire payload bytes of compressed messages, by seq (see engine.wire_sizes).
+        #: On-wire payload bytes of compressed messages, by seq (``note_wire_size``).
         self.wire_sizes: dict[int, int] = {}
 
     def __repr__(self) -> str:
@@ -235,6 +235,14 @@ class LogStore:
             self.messages_out += 1
             self.bytes_out += size
         self._push((_now(), direction, MESSAGE, mime, size, raw, "", None, None))
+
+    def note_wire_size(self, wire: int) -> None:
+        """The newest row, a compressed message, took ``wire`` payload bytes on the wire;
+        sizes are kept for at most ``capacity`` rows, the oldest forgotten first."""
+        sizes = self.wire_sizes
+        sizes[self.end_seq - 1] = wire
+        if len(sizes) > self.capacity:
+            del sizes[next(iter(sizes))]
 
     def extend(self, entries: Iterable[LogEntry]) -> None:
         for entry in entries:

@@ -21,13 +21,12 @@ from .describe import close_text, describe_error
 from .drafts import text_value
 from .handles import AutoReply, ServerHandle, SocketHandle, option_value
 from .handshake_record import from_refusal, from_socket
-from .log_store import CLOSE, ERROR, HANDSHAKE, IN, INFO, LogStore
+from .log_store import CLOSE, ERROR, HANDSHAKE, INFO, LogStore
 from .options import server_refusal
 from .reporting import ErrorPath
 from .request_hooks import first_answer
 from .secrets import SECRET_OPTIONS
-from .wire_sizes import WireSizes
-from .wiring import frame_logger, log_opening
+from .wiring import log_opening, wire_logger
 from .workspace import AUTO_REPLY_MODES
 
 __all__ = ["SHUTDOWN_TIMEOUT", "ServerController"]
@@ -237,11 +236,7 @@ class ServerController:
         log_opening(store, f"GET {socket.path}", socket, f"connection from {entry.remote_address}")
         handle.log.log_event(INFO, f"connection from {entry.remote_address} ({socket_id})")
 
-        receive_type = entry.receive_type
-        add_message = store.add_message
-        wire = WireSizes(store)
-        wire.attach(socket)
-        on_frame, received_frame = frame_logger(store, entry.send_type, wire)
+        on_wire_message = wire_logger(store, socket, entry.send_type, entry.receive_type)
 
         def replies_dropped(limit: int) -> None:
             message = (
@@ -255,11 +250,7 @@ class ServerController:
             lambda value: self._send(entry, handle, value, "auto-reply"), on_drop=replies_dropped
         )
 
-        def on_message(value: Any) -> None:
-            raw = received_frame()
-            add_message(IN, receive_type, raw)
-            if wire.active:
-                wire.note(IN, raw)
+        def on_message(value: Any) -> None:  # the row was logged by on_wire_message
             auto = handle.auto_reply  # read per message: it can change
             if auto.mode != "off":  # sent by the writer, off core's reading path
                 replies.queue(value if auto.mode == "echo" else auto.value)
@@ -281,7 +272,7 @@ class ServerController:
                 entry.throttle, exc, f"{handle.name} ← {entry.remote_address}", message
             )
 
-        socket.on("wire_message", on_frame)
+        socket.on("wire_message", on_wire_message)
         socket.on("message", on_message)
         socket.on("close", on_close)
         socket.on("error", on_error)

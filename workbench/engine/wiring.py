@@ -8,10 +8,9 @@ from typing import Any
 from core import Client, Socket
 
 from .describe import handshake_text
-from .log_store import HANDSHAKE, OPEN, OUT, LogStore
-from .wire_sizes import WireSizes
+from .log_store import HANDSHAKE, IN, OPEN, OUT, LogStore
 
-__all__ = ["frame_logger", "log_opening"]
+__all__ = ["log_opening", "wire_logger"]
 
 
 def log_opening(store: LogStore, request_line: str, endpoint: Socket | Client, what: str) -> None:
@@ -25,29 +24,22 @@ def log_opening(store: LogStore, request_line: str, endpoint: Socket | Client, w
     store.log_event(OPEN, f"open: {what}{proto}")
 
 
-def frame_logger(
-    store: LogStore, send_type: str, wire: WireSizes | None = None
-) -> tuple[Callable[[str, Any], None], Callable[[], Any]]:
-    """Handlers that log exact frames from core's ``'wire_message'`` event.
-
-    Returns ``(on_frame, received_frame)``: ``on_frame`` logs each frame handed to the
-    transport and remembers each one received; ``received_frame()`` gives the frame the
-    current ``'message'`` came in (core emits ``'wire_message'`` just before ``'message'``).
-    Sent rows are noted in ``wire`` (their on-wire sizes, when compressed).
-    """
-    last_received: list[Any] = [None]
+def wire_logger(
+    store: LogStore, endpoint: Socket | Client, send_type: str, receive_type: str
+) -> Callable[[str, Any], None]:
+    """The handler of core's ``'wire_message'`` that logs every message, both directions, as
+    it went over the wire (``'in'`` comes just before ``'message'``, ``'out'`` when handed
+    to the transport), with what it took on the wire when permessage-deflate compressed it
+    (core's ``last_wire_length``, kept in ``store.wire_sizes``)."""
     add_message = store.add_message
 
-    def on_frame(direction: str, payload: Any) -> None:
+    def on_wire_message(direction: str, payload: Any) -> None:
         if direction == "in":
-            last_received[0] = payload
+            add_message(IN, receive_type, payload)
         else:
             add_message(OUT, send_type, payload)
-            if wire is not None and wire.active:
-                wire.note(OUT, payload)
+        wire = endpoint.last_wire_length
+        if wire is not None:
+            store.note_wire_size(wire)
 
-    def received_frame() -> Any:
-        payload, last_received[0] = last_received[0], None
-        return payload
-
-    return on_frame, received_frame
+    return on_wire_message

@@ -152,6 +152,23 @@ def fits(qtbot, window, service, wait_for, width, height):
         assert button.isVisible(), button.text()
         corner = button.mapTo(window, button.rect().bottomRight())
         assert corner.x() <= width and corner.y() <= height, (button.text(), corner)
+    # The log's counters (cut to "223,4" at 1024 px and 125 %) show their whole text.
+    whole_text(wait_for, [view.counters, view.dropped_label])
+    window.tabs.setCurrentIndex(CLIENTS_TAB)
+    whole_text(wait_for, [client.log_view.counters])
+
+
+def whole_text(wait_for, labels):
+    """Each label is shown at least as wide as its text (the log's footer wraps them onto a
+    line of their own when the buttons leave too little room); the tooltip has it too."""
+    for label in labels:
+        assert label.isVisible() and label.text(), label.objectName()
+        wait_for(
+            lambda label=label: label.width() >= label.sizeHint().width(),
+            WAIT,
+            f"{label.text()!r} to get its width ({label.width()} < {label.sizeHint().width()})",
+        )
+        assert label.toolTip().startswith(label.text())
 
 
 def test_everything_fits_1024_by_768_zoomed_to_125_percent(

@@ -89,6 +89,7 @@ def test_the_faults_and_rates_pictures_show_the_fault_and_the_burst(
     from PySide6.QtCore import QSettings
 
     from workbench.engine.log_store import FAULT
+    from workbench.qt.classroom_feed_model import COL_TEXT
     from workbench.widgets.main_window import MainWindow
     from workbench.widgets.tour import run_tour as tour_in
 
@@ -119,7 +120,17 @@ def test_the_faults_and_rates_pictures_show_the_fault_and_the_burst(
         out_values, in_values = plot.curves[1].getData()[1], plot.curves[0].getData()[1]
         return {"meter": plot.meter_id, "out": sum(out_values), "in": sum(in_values)}
 
-    probes = {"faults.png": faults_seen, "rates.png": rates_seen}
+    def classroom_seen() -> dict[str, object]:
+        page = window.servers.pages[window.servers.current_id()]
+        panel = page.classroom
+        feed = [panel.model.index(r, COL_TEXT).data() for r in range(panel.model.rowCount())]
+        return {
+            "shown": page.logs.currentWidget() is panel,
+            "feed": feed,
+            "urls": panel.urls.count(),
+        }
+
+    probes = {"classroom.png": classroom_seen, "faults.png": faults_seen, "rates.png": rates_seen}
 
     def probed(step: TourStep) -> TourStep:
         probe = probes.get(step.file_name)
@@ -136,6 +147,13 @@ def test_the_faults_and_rates_pictures_show_the_fault_and_the_burst(
     saved = run(tour_in(window, tmp_path / "pictures", [probed(s) for s in STEPS]), 90)
     assert [p.name for p in saved] == EXPECTED
 
+    classroom = seen["classroom.png"]
+    assert classroom["shown"] and classroom["urls"] >= 1  # shared: the page's addresses
+    assert classroom["feed"][1:] == [
+        '{"greeting":"hello","from":"the tour","numbers":[1,2,3]}',
+        "This text message travels in three fragments.",
+        "left, code 1001 (going away): the tour is over",
+    ]
     faults = seen["faults.png"]
     assert faults["lab shown"] and faults["server log shown"]
     assert faults["fault rows"] == [f"fault: Drop next (messages {DROPPED}) on 1 socket"]

@@ -1,9 +1,9 @@
 """The tour: ``python -m workbench --tour DIR`` runs one scripted conversation in the real
 window and saves a PNG of each view into ``DIR`` (for the README, or a teacher's slides).
 
-The conversation: a server on 127.0.0.1 (port 0) and a client to it; the handshake, a JSON
-message from the client, a text message from the server in three fragments, a ping from the
-client, and the client's close with 1001 (going away). Then each ``TourStep`` shows its view
+The conversation: a server (port 0, shared with the class) and a client to it on 127.0.0.1;
+the handshake, a JSON message from the client, a text message from the server in three
+fragments, a ping from the client, and the client's close with 1001 (going away). Then each ``TourStep`` shows its view
 and the window is grabbed (``QWidget.grab``). A view from another module is one more step in
 ``STEPS``: a file name and a function that shows the view (and, for a view that records only
 while it is shown, one that shows it before the conversation; for a view that needs more
@@ -270,6 +270,10 @@ async def converse(tour: Tour, steps: list[TourStep]) -> None:
     service.update_server(
         server_id, {**service.server(server_id).options, "send_type": "text/plain"}
     )
+    # Shared with the class, so the Classroom feed follows its sockets (the clients still
+    # reach it on loopback).
+    if not await service.classroom.share(server_id, True):
+        raise TourError(f"the server could not be shared: {service.errors[-1:]}")
     if not await service.start_server(server_id):
         raise TourError("the server did not start")
     client_id = window.new_client_to(server_id)

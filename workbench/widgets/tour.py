@@ -3,11 +3,11 @@ window and saves a PNG of each view into ``DIR`` (for the README, or a teacher's
 
 The conversation: a server (port 0, shared with the class) and a client to it on 127.0.0.1;
 the handshake, a JSON message from the client, a text message from the server in three
-fragments, a ping from the client, and the client's close with 1001 (going away). Then each ``TourStep`` shows its view
-and the window is grabbed (``QWidget.grab``). A view from another module is one more step in
-``STEPS``: a file name and a function that shows the view (and, for a view that records only
-while it is shown, one that shows it before the conversation; for a view that needs more
-happening, a coroutine run just before its picture).
+fragments, a ping from the client, and the client's close with 1001 (going away). Then each
+``TourStep`` shows its view and the window is grabbed (``QWidget.grab``). A view from another
+module is one more step in ``STEPS``: a file name and a function that shows the view (and,
+for a view that records only while it is shown, one that shows it before the conversation;
+for a view that needs more happening, a coroutine run just before its picture).
 
 Before ``faults.png`` a second client ("Load client") joins the echoing server, the fault lab
 drops the next ``DROPPED`` replies on its socket, and it sends ``BURST`` messages, one slice

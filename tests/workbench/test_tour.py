@@ -144,7 +144,7 @@ def test_the_faults_and_rates_pictures_show_the_fault_and_the_burst(
 
         return TourStep(step.file_name, show, step.prepare, step.before)
 
-    saved = run(tour_in(window, tmp_path / "pictures", [probed(s) for s in STEPS]), 90)
+    saved = run(tour_in(window, tmp_path / "pictures", [probed(s) for s in STEPS]), 50)
     assert [p.name for p in saved] == EXPECTED
 
     classroom = seen["classroom.png"]

@@ -30,6 +30,29 @@ async def wait_until(
     await asyncio.wait_for(poll(), timeout)
 
 
+async def wait_while_progressing(
+    condition: Callable[[], bool],
+    progress: Callable[[], object],
+    stall: float = TIMEOUT,
+    limit: float = 6 * TIMEOUT,
+) -> None:
+    """Wait until ``condition()`` holds for work whose length follows the machine's speed
+    (thousands of messages on a loaded machine): ``TimeoutError`` once ``progress()`` has
+    not changed for ``stall`` seconds (a hang), or after ``limit`` seconds in all."""
+    loop = asyncio.get_running_loop()
+    start = changed_at = loop.time()
+    seen = progress()
+    while not condition():
+        await asyncio.sleep(0.01)
+        now, current = loop.time(), progress()
+        if current != seen:
+            seen, changed_at = current, now
+        elif now - changed_at > stall:
+            raise TimeoutError(f"no progress for {stall:g} s, stuck at {current!r}")
+        if now - start > limit:
+            raise TimeoutError(f"still not done after {limit:g} s, at {current!r}")
+
+
 class Recorder:
     """Records ``(event, args)`` from an emitter, and waits for conditions on the record."""
 

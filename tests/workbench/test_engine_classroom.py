@@ -22,15 +22,18 @@ from workbench.engine.network_addresses import reachable_hosts, share_urls
 from workbench.engine.qr_code import qr_png
 from workbench.engine.student_page import serve_student_page, student_name
 from workbench.engine.workbench import Workbench
+from workbench.engine.workspace import Workspace
 
 TIMEOUT = 10.0
 
 
-async def http_get(port: int, path: str = "/") -> tuple[str, dict[str, str], str]:
-    """A plain HTTP/1.1 GET to 127.0.0.1: (status line, headers, body)."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+async def http_get(
+    port: int, path: str = "/", host: str = "127.0.0.1"
+) -> tuple[str, dict[str, str], str]:
+    """A plain HTTP/1.1 GET to ``host`` (a loopback address): (status line, headers, body)."""
+    reader, writer = await asyncio.open_connection(host, port)
     try:
-        writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
         head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), TIMEOUT)).decode()
         status, *lines = head.strip().split("\r\n")
         headers = {k.lower(): v for k, v in (line.split(": ", 1) for line in lines)}
@@ -213,3 +216,48 @@ async def test_a_text_server_announces_the_page_s_json_text_and_no_listener_is_r
         said = await asyncio.wait_for(ws.recv(), TIMEOUT)
         assert json.loads(said) == {"name": TEACHER, "text": "quiet please"}
     await engine.shutdown()
+
+
+@pytest.mark.asyncio
+async def test_sharing_is_kept_in_the_workspace_and_a_loaded_shared_server_binds_every_interface(
+    tmp_path: Any,
+) -> None:
+    engine, other = Workbench(), Workbench()
+    changed_while: list[bool] = []
+    try:
+        shared_id = engine.add_server({"host_interface": "127.0.0.1", "port": 0}, "class")
+        plain_id = engine.add_server({"host_interface": "127.0.0.1", "port": 0}, "plain")
+        assert shared_id is not None and plain_id is not None
+        assert await engine.classroom.share(shared_id, True)
+        workspace = engine.to_workspace()
+        # The file keeps the host the teacher chose and says "shared" beside it.
+        assert [(s.name, s.shared) for s in workspace.servers] == [
+            ("class", True),
+            ("plain", False),
+        ]
+        assert workspace.servers[0].options["host_interface"] == "127.0.0.1"
+        path = workspace.save(tmp_path / "classroom.json")
+
+        other.on("server_changed", lambda sid: changed_while.append(other.classroom.is_shared(sid)))
+        assert await other.load_workspace(Workspace.load(path))
+        loaded = {h.name: h.id for h in other.servers.values()}
+        assert other.classroom.is_shared(loaded["class"]) and changed_while == [True]
+        assert not other.classroom.is_shared(loaded["plain"])
+        assert other.to_workspace() == workspace  # a second save writes the same file
+
+        assert await other.start_server(loaded["class"])
+        handle = other.server(loaded["class"])
+        assert handle.host == "0.0.0.0" and handle.state == "listening"
+        # Bound to every interface: 127.0.0.2 (loopback, but not the 127.0.0.1 of the file)
+        # gets the student page; the unshared server, bound to 127.0.0.1, refuses it.
+        assert (await http_get(handle.port or 0, host="127.0.0.2"))[0] == "HTTP/1.1 200 OK"
+        assert await other.start_server(loaded["plain"])
+        with pytest.raises(OSError):
+            await http_get(other.server(loaded["plain"]).port or 0, host="127.0.0.2")
+        assert other.classroom.urls(loaded["class"])[-1] == f"http://127.0.0.1:{handle.port}/"
+        # Unsharing the loaded server gives back the host it had before it was shared.
+        assert await other.classroom.share(loaded["class"], False)
+        assert handle.host == "127.0.0.1" and handle.state == "listening"
+    finally:
+        await engine.shutdown()
+        await other.shutdown()

@@ -20,8 +20,6 @@ from workbench.engine.faults import FAULTS, FRAGMENTED_TEXT
 from workbench.engine.log_store import FAULT
 from workbench.engine.workbench import Workbench
 
-pytestmark = pytest.mark.asyncio
-
 PLAIN = {"receive_type": "text/plain", "send_type": "text/plain", "ping_interval": None}
 
 
@@ -67,6 +65,7 @@ def fault_rows(engine: Workbench, log_id: str) -> list[str]:
     return [e.detail for e in engine.log(log_id) if e.kind == FAULT]
 
 
+@pytest.mark.asyncio
 async def test_close_now_sends_that_code_and_reason_and_is_logged_as_a_fault(engine) -> None:
     server_id = await listening(engine)
     peer, socket_id = await Peer.join(engine, server_id)
@@ -80,6 +79,7 @@ async def test_close_now_sends_that_code_and_reason_and_is_logged_as_a_fault(eng
     assert fault_rows(engine, socket_id) == [said]
 
 
+@pytest.mark.asyncio
 async def test_cut_tcp_on_all_sockets_gives_each_peer_1006(engine) -> None:
     server_id = await listening(engine)
     peers = [(await Peer.join(engine, server_id))[0] for _ in range(2)]
@@ -89,6 +89,7 @@ async def test_cut_tcp_on_all_sockets_gives_each_peer_1006(engine) -> None:
     assert fault_rows(engine, server_id) == ["fault: Cut TCP on 2 sockets"]
 
 
+@pytest.mark.asyncio
 async def test_an_oversize_message_makes_the_peer_close_with_1009(engine) -> None:
     server_id = await listening(engine)
     peer, socket_id = await Peer.join(engine, server_id, max_message_size=1000)
@@ -97,6 +98,7 @@ async def test_an_oversize_message_makes_the_peer_close_with_1009(engine) -> Non
     assert peer.record.args("message") == []
 
 
+@pytest.mark.asyncio
 async def test_muted_pings_fail_the_peers_keepalive(engine) -> None:
     server_id = await listening(engine)
     url = f"ws://127.0.0.1:{engine.server(server_id).port}/"
@@ -114,6 +116,7 @@ async def test_muted_pings_fail_the_peers_keepalive(engine) -> None:
     assert sent is not None and (sent.code, sent.reason) == (1011, "keepalive ping timeout")
 
 
+@pytest.mark.asyncio
 async def test_a_message_in_n_fragments_reaches_the_peer_as_n_data_frames(engine) -> None:
     server_id = await listening(engine)
     peer, socket_id = await Peer.join(engine, server_id)
@@ -125,6 +128,7 @@ async def test_a_message_in_n_fragments_reaches_the_peer_as_n_data_frames(engine
     assert b"".join(f.data for f in peer.frames if f.direction == "in") == FRAGMENTED_TEXT.encode()
 
 
+@pytest.mark.asyncio
 async def test_the_next_n_messages_are_dropped_then_sending_goes_on(engine) -> None:
     server_id = await listening(engine)
     peer, socket_id = await Peer.join(engine, server_id)
@@ -141,6 +145,7 @@ async def test_the_next_n_messages_are_dropped_then_sending_goes_on(engine) -> N
     ]
 
 
+@pytest.mark.asyncio
 async def test_delayed_auto_replies_arrive_at_least_n_ms_later_in_order(engine) -> None:
     server_id = await listening(engine)
     assert engine.set_auto_reply(server_id, "echo")
@@ -158,6 +163,7 @@ async def test_delayed_auto_replies_arrive_at_least_n_ms_later_in_order(engine) 
     assert not engine.socket(socket_id).outgoing.active
 
 
+@pytest.mark.asyncio
 async def test_the_next_handshakes_are_refused_with_the_chosen_status(engine) -> None:
     server_id = await listening(engine)
     assert engine.faults.apply(server_id, "refuse", count=2, status=429) == 1
@@ -176,6 +182,7 @@ async def test_the_next_handshakes_are_refused_with_the_chosen_status(engine) ->
     ]
 
 
+@pytest.mark.asyncio
 async def test_bad_parameters_and_no_socket_are_reported_and_change_nothing(engine) -> None:
     server_id = await listening(engine)
     assert engine.faults.apply(server_id, "delay", ms=10) == 0  # no socket yet
@@ -192,6 +199,7 @@ async def test_bad_parameters_and_no_socket_are_reported_and_change_nothing(engi
     assert peer.client.is_open() and not engine.socket(socket_id).outgoing.active
 
 
+@pytest.mark.asyncio
 async def test_clear_ends_delays_drops_muted_pings_and_refusals(engine) -> None:
     server_id = await listening(engine)
     url = f"ws://127.0.0.1:{engine.server(server_id).port}/"
@@ -210,6 +218,7 @@ async def test_clear_ends_delays_drops_muted_pings_and_refusals(engine) -> None:
     assert fault_rows(engine, server_id)[-1] == "faults cleared"
 
 
+@pytest.mark.asyncio
 async def test_every_fault_has_a_label_help_and_defaults_in_range() -> None:
     assert [spec.name for spec in FAULTS] == [
         "close", "delay", "drop", "mute_pings", "oversize", "fragments", "refuse", "cut"

@@ -1,5 +1,7 @@
 """``python -m workbench --tour DIR`` run as a person would (a subprocess, offscreen): it
-exits 0 and leaves one real picture per view, of the tour window's size."""
+exits 0 and leaves one real picture per view, of the tour window's size; the rates picture
+has a curve that rises. In the test process, what the faults and rates views held when
+their pictures were taken: the fault's rows, the burst's rates."""
 
 from __future__ import annotations
 
@@ -10,7 +12,10 @@ from pathlib import Path
 
 from PIL import Image, ImageStat
 
-from workbench.widgets.tour import STEPS, TOUR_SIZE
+from workbench.widgets.tour import BURST, DROPPED, STEPS, TOUR_SIZE, TourStep
+
+#: The rates plot's pen for messages out (``widgets.rates_plot``), drawn without antialiasing.
+OUT_PEN = (0xEA, 0x58, 0x0C)
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = [
@@ -53,6 +58,10 @@ def test_the_tour_saves_a_picture_of_each_view(tmp_path: Path) -> None:
             assert image.size == TOUR_SIZE, name
             stat = ImageStat.Stat(image.convert("L"))
             assert stat.stddev[0] > 20, f"{name} looks blank (stddev {stat.stddev[0]:.1f})"
+    with Image.open(out / "rates.png") as image:
+        rows = pen_rows(image.convert("RGB"), OUT_PEN)
+    # The legend's line and a flat line at 0 take a few rows; the burst's curve rises.
+    assert rows > 60, f"the rates plot has no curve (out pen on {rows} rows)"
     # Its own scratch settings: nothing of the tour is left in the person's config folder.
     assert not (tmp_path / "config" / "workspace.json").exists()
     assert not (tmp_path / "config" / "window.ini").exists()
@@ -64,3 +73,93 @@ def test_a_tour_that_cannot_write_its_pictures_exits_1_with_the_reason(tmp_path:
     result = run_tour(blocker, tmp_path / "config")
     assert result.returncode == 1
     assert "the tour failed" in result.stderr and "a file" in result.stderr
+
+
+def pen_rows(image: Image.Image, colour: tuple[int, int, int]) -> int:
+    """On how many pixel rows of ``image`` the exact ``colour`` appears."""
+    width, height = image.size
+    pixels = image.load()
+    return sum(any(pixels[x, y] == colour for x in range(0, width, 1)) for y in range(height))
+
+
+def test_the_faults_and_rates_pictures_show_the_fault_and_the_burst(
+    qtbot, service, run, tmp_path: Path
+) -> None:
+    """Runs the tour in this process and looks at the views as each picture is taken."""
+    from PySide6.QtCore import QSettings
+
+    from workbench.engine.log_store import FAULT
+    from workbench.qt.classroom_feed_model import COL_TEXT
+    from workbench.widgets.main_window import MainWindow
+    from workbench.widgets.tour import run_tour as tour_in
+
+    settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(
+        service, settings=settings, workspace_path=tmp_path / "w.json", load_workspace=False
+    )
+    qtbot.addWidget(window)
+    window.show()
+    seen: dict[str, dict[str, object]] = {}
+
+    def faults_seen() -> dict[str, object]:
+        page = window.servers.pages[window.servers.current_id()]
+        view = page.logs.currentWidget()
+        rows = [view.model.entry(r) for r in range(view.model.rowCount())]
+        socket_log = service.log(page.selected_socket())
+        return {
+            "lab shown": page.actions_tabs.currentWidget() is page.fault_lab,
+            "server log shown": view is page.log_views[page.server_id],
+            "fault rows": [e.detail for e in rows if e.kind == FAULT],
+            "selected": view.model.entry(view.table.selectionModel().selectedRows()[0].row()),
+            "dropped": [e.detail for e in socket_log if e.kind == FAULT and "dropped" in e.detail],
+        }
+
+    def rates_seen() -> dict[str, object]:
+        plot = window.load.plot
+        assert plot is not None and plot.isVisible()
+        out_values, in_values = plot.curves[1].getData()[1], plot.curves[0].getData()[1]
+        return {"meter": plot.meter_id, "out": sum(out_values), "in": sum(in_values)}
+
+    def classroom_seen() -> dict[str, object]:
+        page = window.servers.pages[window.servers.current_id()]
+        panel = page.classroom
+        feed = [panel.model.index(r, COL_TEXT).data() for r in range(panel.model.rowCount())]
+        return {
+            "shown": page.logs.currentWidget() is panel,
+            "feed": feed,
+            "urls": panel.urls.count(),
+        }
+
+    probes = {"classroom.png": classroom_seen, "faults.png": faults_seen, "rates.png": rates_seen}
+
+    def probed(step: TourStep) -> TourStep:
+        probe = probes.get(step.file_name)
+        if probe is None:
+            return step
+
+        def show(tour):  # type: ignore[no-untyped-def]
+            shown = step.show(tour)
+            seen[step.file_name] = probe()
+            return shown
+
+        return TourStep(step.file_name, show, step.prepare, step.before)
+
+    saved = run(tour_in(window, tmp_path / "pictures", [probed(s) for s in STEPS]), 50)
+    assert [p.name for p in saved] == EXPECTED
+
+    classroom = seen["classroom.png"]
+    assert classroom["shown"] and classroom["urls"] >= 1  # shared: the page's addresses
+    assert classroom["feed"][1:] == [
+        '{"greeting":"hello","from":"the tour","numbers":[1,2,3]}',
+        "This text message travels in three fragments.",
+        "left, code 1001 (going away): the tour is over",
+    ]
+    faults = seen["faults.png"]
+    assert faults["lab shown"] and faults["server log shown"]
+    assert faults["fault rows"] == [f"fault: Drop next (messages {DROPPED}) on 1 socket"]
+    assert faults["selected"].kind == FAULT  # its whole text in the detail pane
+    assert len(faults["dropped"]) == DROPPED
+    rates = seen["rates.png"]
+    load_client = next(h for h in service.clients.values() if h.name == "Load client")
+    assert rates["meter"] == load_client.id
+    assert rates["out"] == sum(BURST) and rates["in"] == sum(BURST) - DROPPED

@@ -94,3 +94,19 @@ def test_share_shows_urls_and_qr_then_feed_announce_and_kick(qtbot, window, serv
     wait_for(lambda: not service.classroom.is_shared(server_id), WAIT, "unsharing")
     wait_for(lambda: service.server(server_id).state == "listening", WAIT, "the restart")
     assert service.server(server_id).host == "127.0.0.1" and not panel.urls.isVisible()
+
+
+def test_a_workspace_with_a_shared_server_opens_with_its_switch_on(
+    qtbot, window, service, wait_for, tmp_path: Path
+):
+    from workbench.engine.workspace import ServerConfig, Workspace
+
+    shared = ServerConfig("class", {"host_interface": "127.0.0.1", "port": 0}, shared=True)
+    path = Workspace(servers=[shared]).save(tmp_path / "classroom.json")
+    window.workspace_files.load(path)
+    wait_for(lambda: len(service.servers) == 1, WAIT, "the loaded server")
+    server_id = window.servers.current_id() or next(iter(service.servers))
+    wait_for(lambda: service.classroom.is_shared(server_id), WAIT, "sharing")
+    panel = window.servers.page(server_id).classroom
+    assert panel.share_switch.isChecked() and panel.hint.text().startswith("Shared. Start")
+    assert window.servers.page(server_id).form.values()["host_interface"] == "0.0.0.0"

@@ -48,6 +48,20 @@ def view(qtbot):
     return widget
 
 
+def test_the_footer_wraps_the_counters_onto_their_own_line_when_narrow(qtbot, view):
+    footer, counters = view.footer, view.counters
+    assert footer.lines() == [[0, 1, 2]]  # wide: counters, (hidden) dropped, buttons
+    height = footer.height()
+    view.search.setText("pong")  # "1 of 6 rows match · ...": longer than the room left
+    view.resize(view.minimumSizeHint().width(), 500)
+    qtbot.waitUntil(lambda: footer.lines() == [[0, 1], [2]], timeout=2000)
+    qtbot.waitUntil(lambda: counters.width() >= counters.sizeHint().width(), timeout=2000)
+    assert footer.height() > height  # one line more
+    view.search.clear()
+    view.resize(1000, 500)
+    qtbot.waitUntil(lambda: footer.lines() == [[0, 1, 2]], timeout=2000)
+
+
 @pytest.fixture
 def said(service):
     """What the widgets told the person, as (text, is_error), through the service."""
@@ -129,7 +143,7 @@ def test_dropped_counter_at_the_cap(qtbot):
         store.log_message(IN, "text/plain", str(index))
     qtbot.waitUntil(lambda: not view.dropped_label.isHidden(), timeout=2000)
     assert model.rowCount() == 10
-    assert view.dropped_label.text() == "15 oldest rows dropped"
+    assert view.dropped_label.text() == "15 dropped"
     assert "newest 10 rows and at most 128 MiB" in view.dropped_label.toolTip()
     # However long the count, the label never asks for more width (it widened the window).
     assert view.dropped_label.sizePolicy().horizontalPolicy().name == "Ignored"

@@ -636,7 +636,7 @@ def test_everything_fits_a_1024_by_768_screen(qtbot, window, service, wait_for):
     wait_for(lambda: window.width() == 1024 and window.height() == 768, WAIT, "the resize")
     assert server.top_area.currentWidget() is server.top_tabs  # sockets | Send as tabs
     view = server.log_views[server.server_id]
-    assert "123,456 oldest rows dropped" in view.dropped_label.text()
+    assert view.dropped_label.text() == "123,456 dropped"
     buttons = [server.start_button, server.stop_button, view.export_button]
     server.top_tabs.setCurrentIndex(1)
     buttons += [server.composer.send_button, server.broadcast_button]

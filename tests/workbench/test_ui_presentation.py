@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from workbench.widgets.main_window import CLIENTS_TAB, SERVERS_TAB, MainWindow
 from workbench.widgets.presentation import scaled_style_sheet
@@ -152,6 +152,26 @@ def fits(qtbot, window, service, wait_for, width, height):
         assert button.isVisible(), button.text()
         corner = button.mapTo(window, button.rect().bottomRight())
         assert corner.x() <= width and corner.y() <= height, (button.text(), corner)
+    # The log's counters (cut to "223,4" at 1024 px and 125 %) show their whole text.
+    whole_text(wait_for, [view.counters, view.dropped_label])
+    whole_text(wait_for, [window.servers.new_button, window.servers.remove_button])
+    window.tabs.setCurrentIndex(CLIENTS_TAB)
+    whole_text(wait_for, [client.log_view.counters])
+    whole_text(wait_for, [window.clients.new_button, window.clients.remove_button])
+
+
+def whole_text(wait_for, labels):
+    """Each label or button is shown at least as wide as its text (the log's footer and the
+    New/Remove row wrap onto a second line when there is too little room); a label's
+    tooltip has its text too."""
+    for label in labels:
+        assert label.isVisible() and label.text(), label.objectName()
+        wait_for(
+            lambda label=label: label.width() >= label.sizeHint().width(),
+            WAIT,
+            f"{label.text()!r} to get its width ({label.width()} < {label.sizeHint().width()})",
+        )
+        assert isinstance(label, QPushButton) or label.toolTip().startswith(label.text())
 
 
 def test_everything_fits_1024_by_768_zoomed_to_125_percent(

@@ -10,7 +10,7 @@ the host it had before.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core import mime as core_mime
 
@@ -64,18 +64,34 @@ class Classroom:
         options["host_interface"] = ALL_INTERFACES if on else self._hosts_before[server_id]
         if was_running and not await workbench.stop_server(server_id):
             return False
-        previous = handle.host
+        # The new state first: listeners of the options' change (server_changed) see it.
+        host_before = self._hosts_before.pop(server_id, handle.host)
+        self._mark(server_id, on, host_before)
         if not workbench.update_server(server_id, options):
+            self._mark(server_id, not on, host_before)
             return False
-        if on:
-            self._hosts_before[server_id] = previous
-            handle.process_request = serve_student_page
-        else:
-            del self._hosts_before[server_id]
-            handle.process_request = None
         what = "shared on the network with the student page" if on else "no longer shared"
         handle.log.log_event(INFO, what)
         return await workbench.start_server(server_id) if was_running else True
+
+    def _mark(self, server_id: str, shared: bool, host_before: str) -> None:
+        if shared:
+            self._hosts_before[server_id] = host_before
+        else:
+            self._hosts_before.pop(server_id, None)
+        page = serve_student_page if shared else None
+        self._workbench.server(server_id).process_request = page
+
+    def saved_options(self, server_id: str) -> dict[str, Any]:
+        """The server's options as a workspace keeps them: a shared server's with the host it
+        had before sharing (the workspace says ``shared``, and sharing again on load binds
+        to every interface)."""
+        options = dict(self._workbench.server(server_id).options)
+        if self.is_shared(server_id):
+            for key in _HOST_KEYS:
+                options.pop(key, None)
+            options["host_interface"] = self._hosts_before[server_id]
+        return options
 
     def urls(self, server_id: str) -> list[str]:
         """The student page's URLs while the server is shared and listening (loopback last),

@@ -317,7 +317,13 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         base = base or Workspace()
         return Workspace(
             servers=[
-                ServerConfig(h.name, dict(h.options), h.auto_reply.mode, h.auto_reply.text)
+                ServerConfig(
+                    h.name,
+                    self.classroom.saved_options(h.id),
+                    h.auto_reply.mode,
+                    h.auto_reply.text,
+                    shared=self.classroom.is_shared(h.id),
+                )
                 for h in self.servers.values()
             ],
             clients=[ClientConfig(h.name, dict(h.options)) for h in self.clients.values()],
@@ -348,6 +354,8 @@ class Workbench(EventEmitter[WorkbenchEvent]):
             if config.auto_reply != "off":
                 self.set_auto_reply(server_id, config.auto_reply, config.auto_reply_text)
             self.server(server_id).secret_missing = config.name in workspace.missing_secrets
+            if config.shared:
+                await self.classroom.share(server_id, True)
         for client in workspace.clients:
             self.add_client(client.options, client.name)
         for name in workspace.missing_secrets:

@@ -8,11 +8,16 @@ nothing connects by itself). While the workbench runs, saved and recent messages
 File format (``version`` 1), UTF-8 JSON::
 
     {"format": "websocket-workbench-workspace", "version": 1,
-     "servers": [{"name": ..., "options": {...}, "auto_reply": "off", "auto_reply_text": ""}],
+     "servers": [{"name": ..., "options": {...}, "auto_reply": "off", "auto_reply_text": "",
+                  "shared": false}],
      "clients": [{"name": ..., "options": {...}}],
      "saved_messages": [{"name": ..., "mime": ..., "body": ..., "body_format": "text"}],
      "recent_messages": [...same...],
      "window": {...}}
+
+``shared``: the server is shared with a classroom (``classroom.Classroom``): loading shares it
+again, so it binds to every interface at its start; its options keep the host it had before.
+A file without the key (written before it existed) shares nothing.
 
 Option dicts are kept as the forms gave them (camelCase spec names or snake_case; core
 accepts both) and must be JSON-serialisable. Unknown keys in a file are ignored; a file that
@@ -68,12 +73,14 @@ class WorkspaceError(Exception):
 
 @dataclass
 class ServerConfig:
-    """A server as the user configured it. ``auto_reply`` is "off", "echo" or "fixed"."""
+    """A server as the user configured it. ``auto_reply`` is "off", "echo" or "fixed";
+    ``shared``: on the network for a classroom."""
 
     name: str
     options: dict[str, Any] = field(default_factory=dict)
     auto_reply: str = "off"
     auto_reply_text: str = ""
+    shared: bool = False
 
 
 @dataclass
@@ -232,6 +239,7 @@ def _server(item: dict[str, Any]) -> ServerConfig:
         options=dict(item.get("options") or {}),
         auto_reply=mode if mode in AUTO_REPLY_MODES else "off",
         auto_reply_text=str(item.get("auto_reply_text", "")),
+        shared=item.get("shared", False) is True,
     )
 
 

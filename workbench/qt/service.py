@@ -234,7 +234,12 @@ class WorkbenchService(QObject):
 
     @asyncSlot(object)
     async def load_workspace(self, workspace: Workspace, replace: bool = True) -> bool:
-        return await self.engine.load_workspace(workspace, replace)
+        """The engine's, then ``classroom.shared_changed`` for each server it shared."""
+        done = await self.engine.load_workspace(workspace, replace)
+        for server_id in list(self.servers):
+            if self.classroom.is_shared(server_id):
+                self.classroom.shared_changed.emit(server_id, True)
+        return done
 
     async def shutdown(self, timeout: float = SHUTDOWN_TIMEOUT) -> bool:
         """Close every client and stop every server (bounded); await it from closeEvent."""

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .flow_row import FlowRow
+
 ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 
 
@@ -107,16 +109,14 @@ class ItemPanel(QWidget):
         self.remove_button.setEnabled(False)
         heading = QLabel(f"{noun.capitalize()}s")
         heading.setObjectName("pageTitle")
-        buttons = QHBoxLayout()
-        buttons.setContentsMargins(0, 0, 0, 0)
-        buttons.addWidget(self.new_button, 1)
-        buttons.addWidget(self.remove_button)
+        # Side by side while they fit; at 125 % in a 1024 px window "Remove" goes under.
+        buttons = FlowRow([(self.new_button, True), (self.remove_button, False)])
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(6, 6, 0, 6)
         side_layout.addWidget(heading)
         side_layout.addWidget(self.list, 1)
-        side_layout.addLayout(buttons)
+        side_layout.addWidget(buttons)
         side.setMinimumWidth(150)
 
         self.empty = empty

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QSizePolicy,
     QSplitter,
     QTableView,
     QToolButton,
@@ -51,6 +50,7 @@ from ..qt.log_model import COL_DIRECTION, COL_PREVIEW, COL_SIZE, COL_TIME, COL_T
 from .controls import CLEAR_TIP, row_table, tool_button
 from .detail_pane import DetailPane
 from .elided_label import ElidedLabel
+from .flow_row import FlowRow
 from .notify import notifier
 
 DIRECTION_CHOICES = (
@@ -137,9 +137,11 @@ class LogView(QWidget):
             header.resizeSection(column, width)
         header.setSectionResizeMode(COL_PREVIEW, QHeaderView.ResizeMode.Stretch)
 
+        # Elided labels never widen the window; the footer wraps them onto a line of their
+        # own when the buttons leave too little room (1024 px at 125 %, settings shown).
         self.counters = ElidedLabel()
         self.counters.setObjectName("hint")
-        self.dropped_label = QLabel()
+        self.dropped_label = ElidedLabel()
         self.dropped_label.setObjectName("droppedLabel")
         self.dropped_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.empty_hint = QLabel(
@@ -147,32 +149,31 @@ class LogView(QWidget):
         )
         self.empty_hint.setObjectName("emptyHint")
         self.empty_hint.setWordWrap(True)
-        for label in (self.counters, self.dropped_label):  # never widen the window
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        footer = QHBoxLayout()
-        footer.setContentsMargins(0, 0, 0, 0)
-        footer.addWidget(self.counters, 3)
-        footer.addWidget(self.dropped_label, 2)
+        buttons = QWidget()
+        buttons_layout = QHBoxLayout(buttons)
+        buttons_layout.setContentsMargins(0, 0, 0, 0)
         # Beside Clear rather than the filters: the filter row must fit 1024 px at 125 % zoom.
-        footer.addWidget(self.autoscroll)
-        footer.addWidget(self.clear_button)
-        footer.addWidget(self.export_button)
-        footer.addWidget(self.import_button)
+        buttons_layout.addWidget(self.autoscroll)
+        buttons_layout.addWidget(self.clear_button)
+        buttons_layout.addWidget(self.export_button)
+        buttons_layout.addWidget(self.import_button)
+        self.footer = FlowRow([(self.counters, True), (self.dropped_label, True), (buttons, False)])
 
         self.detail = DetailPane()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(2)  # with the footer on two lines, 1024x768 at 125 % is tight
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.empty_hint)
-        left_layout.addLayout(footer)
+        left_layout.addWidget(self.footer)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
-        self.detail.setMinimumSize(200, 110)
+        self.detail.setMinimumSize(200, 100)  # room for a wrapped footer at 1024 px, 125 %
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -288,15 +289,17 @@ class LogView(QWidget):
             f"{filtered}{store.messages_in:,} received · {store.messages_out:,} sent · {store.events:,} events"
         )
         if store.dropped:
-            self.dropped_label.setText(f"{store.dropped:,} oldest rows dropped")
-            self.dropped_label.setToolTip(
-                f"The log keeps the newest {store.capacity:,} rows and at most "
-                f"{store.byte_capacity / 2**20:,.0f} MiB; older rows were dropped from view. "
-                "The totals still count them."
+            # Short, to share a line with the counters in a narrow log; the tooltip says more.
+            self.dropped_label.setText(f"{store.dropped:,} dropped")
+            self.dropped_label.set_tooltip_extra(
+                f"The oldest rows: the log keeps the newest {store.capacity:,} rows and at "
+                f"most {store.byte_capacity / 2**20:,.0f} MiB; older rows were dropped from "
+                "view. The totals still count them."
             )
             self.dropped_label.show()
         else:
             self.dropped_label.hide()
+        self.footer.reflow()
         self.empty_hint.setVisible(len(store) == 0)
 
     # -- export / import -------------------------------------------------------------------------------

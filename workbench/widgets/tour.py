@@ -1,24 +1,32 @@
 """The tour: ``python -m workbench --tour DIR`` runs one scripted conversation in the real
 window and saves a PNG of each view into ``DIR`` (for the README, or a teacher's slides).
 
-The conversation: a server on 127.0.0.1 (port 0) and a client to it; the handshake, a JSON
-message from the client, a text message from the server in three fragments, a ping from the
-client, and the client's close with 1001 (going away). Then each ``TourStep`` shows its view
-and the window is grabbed (``QWidget.grab``). A view from another module is one more step in
-``STEPS``: a file name and a function that shows the view (and, for a view that records only
-while it is shown, one that shows it before the conversation).
+The conversation: a server (port 0, shared with the class) and a client to it on 127.0.0.1;
+the handshake, a JSON message from the client, a text message from the server in three
+fragments, a ping from the client, and the client's close with 1001 (going away). Then each
+``TourStep`` shows its view and the window is grabbed (``QWidget.grab``). A view from another
+module is one more step in ``STEPS``: a file name and a function that shows the view (and,
+for a view that records only while it is shown, one that shows it before the conversation;
+for a view that needs more happening, a coroutine run just before its picture).
+
+Before ``faults.png`` a second client ("Load client") joins the echoing server, the fault lab
+drops the next ``DROPPED`` replies on its socket, and it sends ``BURST`` messages, one slice
+per sample of the rates timer; before ``rates.png`` the tour waits until the client's rates
+meter has counted every one of them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QWidget
 
+from ..engine.log_store import FAULT
+from ..qt.rates_timer import RatesTimer
 from ..qt.service import WorkbenchService
 from .clients_panel import ClientPage
 from .main_window import CLIENTS_TAB, SERVERS_TAB, MainWindow
@@ -32,6 +40,12 @@ SETTLE = 0.3  # seconds for the views' timers (log ticks) to show the last rows
 JSON_MESSAGE = {"greeting": "hello", "from": "the tour", "numbers": [1, 2, 3]}
 FRAGMENTED_TEXT = "This text message travels in three fragments."
 CLOSE_CODE, CLOSE_REASON = 1001, "the tour is over"
+#: Messages the load client sends, in slices, one slice per rates sample (twice a second):
+#: a rise and a fall on the plot.
+BURST = (20, 50, 120, 80, 30, 10)
+#: Echoes the fault lab drops ("Drop next") on the load client's socket.
+DROPPED = 5
+LOAD_CLIENT = "Load client"
 
 
 class TourError(RuntimeError):
@@ -47,17 +61,21 @@ class Tour:
     server_id: str = ""
     client_id: str = ""
     socket_id: str = ""
+    load_client_id: str = ""
+    load_socket_id: str = ""
 
 
 @dataclass(frozen=True)
 class TourStep:
     """``show(tour)`` brings the view to the front and returns the widget to grab (None: the
     window); ``prepare(tour)``, if given, runs once the client exists and before it opens,
-    for views that listen only while shown."""
+    for views that listen only while shown; ``before(tour)``, if given, is awaited just
+    before ``show``, for views that need more to happen than the conversation."""
 
     file_name: str
     show: Callable[[Tour], QWidget | None]
     prepare: Callable[[Tour], None] | None = None
+    before: Callable[[Tour], Awaitable[None]] | None = None
 
 
 def show_client(tour: Tour) -> ClientPage:
@@ -121,7 +139,7 @@ def show_server(tour: Tour) -> ServerPage:
     window.servers.select(tour.server_id)
     page = window.servers.page(tour.server_id)
     page.settings_toggle.setChecked(False)
-    page.select_socket(tour.socket_id)
+    page.select_socket(tour.load_socket_id or tour.socket_id)
     return page
 
 
@@ -131,14 +149,77 @@ def show_classroom(tour: Tour) -> QWidget | None:
     return None
 
 
+async def load_and_fault(tour: Tour) -> None:
+    """The load client joins the echoing server; the fault lab (its button, as a click)
+    drops the next ``DROPPED`` echoes on its socket; then it sends the ``BURST``."""
+    service, server_id = tour.service, tour.server_id
+    service.set_auto_reply(server_id, "echo")
+    load_id = tour.window.new_client_to(server_id)
+    if load_id is None:
+        raise TourError("the load client could not be made")
+    tour.load_client_id = load_id
+    service.rename_client(load_id, LOAD_CLIENT)
+    service.update_client(load_id, {**service.client(load_id).options, "send_type": "text/plain"})
+    if not await service.open_client(load_id):
+        raise TourError("the load client did not open")
+    server = service.server(server_id)
+    await until(lambda: server.open_sockets, "the load client's socket")
+    tour.load_socket_id = server.open_sockets[0].id
+    page = show_server(tour)
+    page.fault_lab.editors["drop"]["count"].setValue(DROPPED)  # type: ignore[union-attr]
+    page.fault_lab.buttons["drop"].click()
+    socket = service.socket(tour.load_socket_id)
+    if socket.outgoing.drop_next != DROPPED:
+        raise TourError(f"the fault lab did not drop the next replies: {service.errors[-1:]}")
+    rates = tour.window.load.rates
+    sent = 0
+    for size in BURST:
+        await next_sample(rates)
+        for _ in range(size):
+            if not service.send(load_id, f"load message {sent + 1} of {sum(BURST)}"):
+                raise TourError(f"the burst was not sent: {service.errors[-1:]}")
+            sent += 1
+    client_log = service.client(load_id).log
+    await until(lambda: client_log.messages_in >= sent - DROPPED, "the echoes of the burst")
+
+
 def show_fault_lab(tour: Tour) -> QWidget | None:
+    """The fault lab beside the server's events, the fault's row shown in the detail pane."""
     page = show_server(tour)
     page.actions_tabs.setCurrentWidget(page.fault_lab)
+    view = page.log_views[tour.server_id]
+    page.logs.setCurrentWidget(view)
+    for row in range(view.model.rowCount()):
+        entry = view.model.entry(row)
+        if entry is not None and entry.kind == FAULT:
+            view.select_row(row)
     return None
 
 
+async def rates_counted(tour: Tour) -> None:
+    """Until the load client's meter has counted the whole burst in its complete seconds
+    (the plot shows only those) and a quiet second after it (the curves come down again),
+    waiting on the rates timer's samples."""
+    rates = tour.window.load.rates
+    meter = rates.meter(tour.load_client_id)
+    sent = sum(BURST)
+    deadline = time.monotonic() + STEP_TIMEOUT
+    while not (
+        sum(meter.history("messages_out")) >= sent
+        and sum(meter.history("messages_in")) >= sent - DROPPED
+        and meter.rate("messages_out") == meter.rate("messages_in") == 0
+    ):
+        if time.monotonic() > deadline:
+            raise TourError(f"the tour waited {STEP_TIMEOUT:g} s for the rates of the burst")
+        await next_sample(rates)
+
+
 def show_rates(tour: Tour) -> QWidget | None:
-    tour.window.tabs.setCurrentWidget(tour.window.load)
+    """The clients' table and the plot of the load client's rates."""
+    load = tour.window.load
+    tour.window.tabs.setCurrentWidget(load)
+    load.source.setCurrentIndex(0)  # the selected client
+    load.select_client(tour.load_client_id)
     return None
 
 
@@ -148,8 +229,8 @@ STEPS: list[TourStep] = [
     TourStep("handshake.png", show_client_handshake),
     TourStep("conversation.png", show_conversation),
     TourStep("classroom.png", show_classroom),
-    TourStep("faults.png", show_fault_lab),
-    TourStep("rates.png", show_rates),
+    TourStep("faults.png", show_fault_lab, before=load_and_fault),
+    TourStep("rates.png", show_rates, before=rates_counted),
 ]
 
 
@@ -162,6 +243,23 @@ async def until(condition: Callable[[], object], what: str, timeout: float = STE
         await asyncio.sleep(0.02)
 
 
+async def next_sample(rates: RatesTimer, timeout: float = STEP_TIMEOUT) -> None:
+    """Until the rates timer's next sample; ``TourError`` after ``timeout`` s."""
+    sampled = asyncio.get_running_loop().create_future()
+
+    def done() -> None:
+        if not sampled.done():
+            sampled.set_result(None)
+
+    rates.sampled.connect(done)
+    try:
+        await asyncio.wait_for(sampled, timeout)
+    except TimeoutError:
+        raise TourError(f"the rates timer did not sample within {timeout:g} s") from None
+    finally:
+        rates.sampled.disconnect(done)
+
+
 async def converse(tour: Tour, steps: list[TourStep]) -> None:
     """Open a server and a client and run the scripted conversation between them."""
     window, service = tour.window, tour.service
@@ -172,6 +270,10 @@ async def converse(tour: Tour, steps: list[TourStep]) -> None:
     service.update_server(
         server_id, {**service.server(server_id).options, "send_type": "text/plain"}
     )
+    # Shared with the class, so the Classroom feed follows its sockets (the clients still
+    # reach it on loopback).
+    if not await service.classroom.share(server_id, True):
+        raise TourError(f"the server could not be shared: {service.errors[-1:]}")
     if not await service.start_server(server_id):
         raise TourError("the server did not start")
     client_id = window.new_client_to(server_id)
@@ -225,6 +327,8 @@ async def run_tour(
     await converse(tour, steps)
     saved = []
     for step in steps:
+        if step.before is not None:
+            await step.before(tour)
         shown = step.show(tour) or window
         await _settle()
         path = folder / step.file_name

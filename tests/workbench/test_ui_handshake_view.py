@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QPlainTextEdit
 
 from workbench.engine.handshake_record import GUID
 from workbench.engine.log_store import HANDSHAKE
@@ -82,6 +83,8 @@ def test_both_ends_show_the_same_accepted_handshake_explained(qtbot, window, wai
         assert any(line.startswith("permessage-deflate (RFC 7692)") for line in negotiated)
     assert "client side, to ws://127.0.0.1" in view.summary.text()
     assert "server side, from 127.0.0.1:" in server.handshake_view.summary.text()
+    for edit in (view.request, view.response):  # long headers wrap, not hide sideways
+        assert edit.lineWrapMode() == QPlainTextEdit.LineWrapMode.WidgetWidth
 
 
 def test_an_origin_refusal_shows_403_and_the_reason_on_both_ends(qtbot, window, wait_for):

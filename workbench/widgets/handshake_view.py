@@ -138,7 +138,9 @@ class HandshakeView(QWidget):
             ("Response: server → client", self.response),
         ):
             edit.setFont(fixed)
-            edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+            # Long headers (Sec-WebSocket-Extensions with its parameters, User-Agent) wrap, so
+            # every header reads whole at the pane's width and on a projector.
+            edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
             # Room for the 8 to 12 header lines of a handshake: the whole view scrolls instead.
             edit.setMinimumHeight(edit.fontMetrics().lineSpacing() * 12)
             box = QGroupBox(title)

@@ -17,13 +17,12 @@ from websockets.uri import parse_uri
 from . import mime, tls
 from .connection import Channel, Outgoing, check_close_code
 from .errors import ConnectError, NotOpenError, UnsentMessagesError
-from .frames import TappedClientConnection
 from .loop import Shielded, fail_quietly, retrieve_exception, running_loop
 from .option_types import ClientOptions
 from .options import CLIENT_OPTIONS, parse
 from .pull import Endpoint
 from .retry import RetryPolicy, is_fatal
-from .wire_lengths import CountingClientConnection
+from .wire_lengths import client_connection_class
 
 log = logging.getLogger("core")
 
@@ -355,11 +354,9 @@ class Client(Endpoint[ClientEvent]):
                     compression=o["compression"],
                     proxy=None,
                     # Tap from the first frame when someone listens (core.frames); count
-                    # wire lengths from it (core.wire_lengths).
-                    create_connection=(
-                        TappedClientConnection
-                        if self.listener_count("frame")
-                        else CountingClientConnection
+                    # wire lengths from it if asked (core.wire_lengths).
+                    create_connection=client_connection_class(
+                        self.listener_count("frame") > 0, o["wire_lengths"]
                     ),
                 )
             except asyncio.CancelledError:

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from time import monotonic, perf_counter
 from typing import Any, Literal, NamedTuple
 
+from websockets.asyncio.client import ClientConnection
 from websockets.client import ClientProtocol
 from websockets.datastructures import Headers
 from websockets.extensions import Extension
@@ -40,7 +41,6 @@ from websockets.typing import ExtensionName
 from .events import EventEmitter
 from .loop import SLICE
 from .ping_mute import PingMute
-from .wire_lengths import CountingClientConnection
 
 Direction = Literal["in", "out"]
 OpcodeName = Literal["text", "binary", "continuation", "ping", "pong", "close"]
@@ -247,9 +247,8 @@ class FrameTap:
         self._loop.call_soon(self.flush)
 
 
-class TappedClientConnection(CountingClientConnection):
-    """A ``ClientConnection`` whose frames are tapped (and wire lengths counted) from the
-    first one on.
+class TappedClientConnection(ClientConnection):
+    """A ``ClientConnection`` whose frames are tapped from the first one on.
 
     Frames that arrive in the same read as the handshake response are parsed before
     ``connect()`` returns, so the tap has to join the chain when the extensions are

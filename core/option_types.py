@@ -48,6 +48,7 @@ class ClientOptions(TypedDict, total=False):
     max_queue: int
     reconnect: bool
     compression: Literal["deflate"] | None
+    wire_lengths: bool
 
 
 class ServerOptions(TypedDict, total=False):
@@ -73,4 +74,5 @@ class ServerOptions(TypedDict, total=False):
     close_timeout: float
     max_queue: int
     compression: Literal["deflate"] | None
+    wire_lengths: bool
     backlog: int

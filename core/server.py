@@ -347,7 +347,7 @@ class Server(EventEmitter[ServerEvent]):
                     else RequestHook(self._process_request, self)
                 ),
                 process_response=RefusalReporter(self),
-                create_connection=CountingServerConnection,  # core.wire_lengths
+                create_connection=CountingServerConnection if o["wire_lengths"] else None,
                 backlog=o["backlog"],  # passed on to loop.create_server
             )
         except (OSError, ValueError, ssl.SSLError) as exc:

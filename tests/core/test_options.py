@@ -38,6 +38,7 @@ def test_spec_defaults() -> None:
         "max_queue": 16,
         "reconnect": False,
         "compression": "deflate",
+        "wire_lengths": False,
     }
     server = parse("Server", SERVER_OPTIONS, None, {})
     assert server["host_interface"] == "localhost" and server["port"] == 80

@@ -1,5 +1,6 @@
 """``last_wire_length``: what each message took on the wire under permessage-deflate, read
-in a ``'wire_message'`` handler, both ways, on Client and Socket; None without compression."""
+in a ``'wire_message'`` handler, both ways, on Client and Socket, where the ``wire_lengths``
+option asks for it; None without it or without compression."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ def record_wire(endpoint: Client | Socket, into: list[tuple[str, int, int | None
 
 
 async def test_each_message_has_its_compressed_size_in_both_directions() -> None:
-    server = await loopback_server(receive_type="text/plain", send_type="text/plain")
+    server = await loopback_server(
+        receive_type="text/plain", send_type="text/plain", wire_lengths=True
+    )
     on_socket: list[tuple[str, int, int | None]] = []
     frames: list[Frame] = []
 
@@ -35,7 +38,9 @@ async def test_each_message_has_its_compressed_size_in_both_directions() -> None
         socket.on("message", socket.send)  # echo
 
     server.on("connection", on_connection)
-    client = client_for(server, receive_type="text/plain", send_type="text/plain")
+    client = client_for(
+        server, receive_type="text/plain", send_type="text/plain", wire_lengths=True
+    )
     on_client: list[tuple[str, int, int | None]] = []
     record_wire(client, on_client)
     await asyncio.wait_for(client.open(), TIMEOUT)
@@ -65,7 +70,7 @@ async def test_a_fragmented_message_counts_all_its_frames() -> None:
     server = await loopback_server(receive_type="text/plain", send_type="text/plain")
     sockets: list[Socket] = []
     server.on("connection", sockets.append)
-    client = client_for(server, receive_type="text/plain")
+    client = client_for(server, receive_type="text/plain", wire_lengths=True)
     on_client: list[tuple[str, int, int | None]] = []
     record_wire(client, on_client)
     frames: list[Frame] = []
@@ -81,14 +86,21 @@ async def test_a_fragmented_message_counts_all_its_frames() -> None:
     await server.stop()
 
 
-async def test_without_compression_there_is_no_wire_length() -> None:
-    server = await loopback_server(receive_type="text/plain", compression=None)
+@pytest.mark.parametrize(
+    "options", [{"compression": None, "wire_lengths": True}, {"wire_lengths": False}]
+)
+async def test_without_compression_or_without_the_option_there_is_no_wire_length(
+    options: dict[str, Any],
+) -> None:
+    server = await loopback_server(receive_type="text/plain", **options)
     on_socket: list[tuple[str, int, int | None]] = []
     server.on("connection", lambda socket: record_wire(socket, on_socket))
-    client = client_for(server, send_type="text/plain", compression=None)
+    client = client_for(server, send_type="text/plain", **options)
+    on_client: list[tuple[str, int, int | None]] = []
+    record_wire(client, on_client)
     await asyncio.wait_for(client.open(), TIMEOUT)
-    await client.send("plain")
+    await client.send("x" * 5000)
     await wait_until(lambda: on_socket, TIMEOUT)
-    assert on_socket == [("in", 5, None)]
+    assert on_socket == [("in", 5000, None)] and on_client == [("out", 5000, None)]
     await client.close()
     await server.stop()

@@ -6,7 +6,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QLineEdit, QPlainTextEdit, QSpinBox
 
 from core import Client, Server
-from core.options import CLIENT_OPTIONS, SERVER_OPTIONS
+from workbench.engine.options import CLIENT_OPTIONS, SERVER_OPTIONS
 from workbench.widgets.mime_chooser import MimeChooser
 from workbench.widgets.option_form import client_form, parse_headers, server_form
 

@@ -19,7 +19,7 @@ from .glossary import close_refusal
 from .handles import ClientHandle
 from .handshake_record import from_client, from_connect_error
 from .log_store import CLOSE, CONNECTING, ERROR, INFO, LogStore
-from .options import client_refusal, client_url, parse_client_options
+from .options import WORKBENCH_OPTIONS, client_refusal, client_url, parse_client_options
 from .reporting import ErrorPath
 from .servers import SHUTDOWN_TIMEOUT
 from .wiring import log_opening, wire_logger
@@ -120,7 +120,7 @@ class ClientController:
             return True
         if handle.core is not None and handle.core.state == "closing":
             await handle.core.close()
-        client = Client(dict(handle.options))
+        client = Client({**handle.options, **WORKBENCH_OPTIONS})
         handle.core = client
         handle.url = client.url
         self._wire(handle, client)

@@ -4,7 +4,8 @@
 options). Checks that need the files themselves (a TLS certificate that cannot be read) are
 core's too: they run when the server starts or the client opens, and fail through the one
 error path. The option tables and core's MIME type lists are re-exported so that views build their
-forms from them without importing ``core``.
+forms from them without importing ``core``; the tables leave out ``WORKBENCH_OPTIONS``, which
+the controllers set themselves on every core Client and Server.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from core import options as core_options
 from core import supported_receive_types, supported_send_types
-from core.options import CLIENT_OPTIONS, SERVER_OPTIONS, Option, parse
+from core.options import Option, parse
 
 __all__ = [
     "CLIENT_OPTIONS",
     "SERVER_OPTIONS",
+    "WORKBENCH_OPTIONS",
     "Option",
     "client_refusal",
     "client_url",
@@ -29,21 +32,29 @@ __all__ = [
     "supported_send_types",
 ]
 
+#: Set on every core Client and Server the workbench makes, never in a form or a workspace:
+#: the log shows what each compressed message took on the wire (core's last_wire_length).
+WORKBENCH_OPTIONS: dict[str, Any] = {"wire_lengths": True}
+
+#: The options the forms show: core's, less ``WORKBENCH_OPTIONS``.
+CLIENT_OPTIONS = tuple(o for o in core_options.CLIENT_OPTIONS if o.name not in WORKBENCH_OPTIONS)
+SERVER_OPTIONS = tuple(o for o in core_options.SERVER_OPTIONS if o.name not in WORKBENCH_OPTIONS)
+
 
 def parse_server_options(options: Mapping[str, Any]) -> dict[str, Any]:
     """``{snake_name: value}`` with core's defaults; ValueError/TypeError in core's words."""
-    return parse("Server", SERVER_OPTIONS, options, {})
+    return parse("Server", core_options.SERVER_OPTIONS, options, {})
 
 
 def parse_client_options(options: Mapping[str, Any]) -> dict[str, Any]:
     """``{snake_name: value}`` with core's defaults; ValueError/TypeError in core's words."""
-    return parse("Client", CLIENT_OPTIONS, options, {})
+    return parse("Client", core_options.CLIENT_OPTIONS, options, {})
 
 
 def refusal(owner: str, options: Mapping[str, Any]) -> str | None:
     """None if core accepts ``options`` for a ``"Server"`` or a ``"Client"``, else core's
     reason (the one check every form and controller uses)."""
-    table = SERVER_OPTIONS if owner == "Server" else CLIENT_OPTIONS
+    table = core_options.SERVER_OPTIONS if owner == "Server" else core_options.CLIENT_OPTIONS
     try:
         parse(owner, table, options, {})
     except (ValueError, TypeError) as exc:

@@ -22,7 +22,7 @@ from .drafts import text_value
 from .handles import AutoReply, ServerHandle, SocketHandle, option_value
 from .handshake_record import from_refusal, from_socket
 from .log_store import CLOSE, ERROR, HANDSHAKE, INFO, LogStore
-from .options import server_refusal
+from .options import WORKBENCH_OPTIONS, server_refusal
 from .reporting import ErrorPath
 from .request_hooks import first_answer
 from .secrets import SECRET_OPTIONS
@@ -144,7 +144,9 @@ class ServerController:
             return handle.core.is_listening()
         # The fault lab's refusals first, then the classroom's page (either may be idle).
         hooks = (handle.refusal_fault, handle.process_request)
-        server = Server(dict(handle.options), process_request=first_answer(*hooks))
+        server = Server(
+            {**handle.options, **WORKBENCH_OPTIONS}, process_request=first_answer(*hooks)
+        )
         handle.core = server
         server.on("listening", lambda port: self._on_listening(handle, server, port))
         server.on("connection", lambda socket: self._on_connection(handle, server, socket))

@@ -16,8 +16,8 @@ While the owner has a ``'frame'`` listener, a ``FrameTap`` (core.frames) reports
 
 A flooding peer never holds the loop for long (a GUI on the same loop stays responsive):
 the transport reads at most ``READ_SIZE`` bytes at a time, which bounds what websockets parses
-in one go, and the reader hands the loop back after ``SLICE`` seconds of delivering messages
-that were already parsed (websockets' ``recv()`` does not suspend while it has some).
+in one go, and the reader hands the loop back after ``SLICE`` seconds spent delivering
+messages that were already parsed (websockets' ``recv()`` does not suspend while it has some).
 """
 
 from __future__ import annotations
@@ -290,10 +290,13 @@ class Channel:
         has_listeners = owner.has_listeners
         if self._frame_tap is not None:
             self._frame_tap.flush()  # frames that came with the handshake response
-        slice_ends = perf_counter() + SLICE
+        # Time spent delivering since the loop last had a turn; waits for data do not count
+        # (timing wall-clock slices instead made every message after a pause yield).
+        busy = 0.0
         lengths = None if self._wire_lengths is None else self._wire_lengths.received
         try:
             async for data in self.ws:
+                started = perf_counter()
                 if lengths is not None:  # taken for every message, so the queue keeps step
                     owner.last_wire_length = lengths.popleft() if lengths else None
                 if has_listeners("wire_message"):
@@ -309,11 +312,12 @@ class Channel:
                 inbox = owner.inbox
                 if inbox is not None:
                     inbox.put(value)
+                busy += perf_counter() - started
                 if (inbox is not None or owner.handler_backlog) and self._pausable:
                     await self._wait_for_room()
-                if perf_counter() > slice_ends:
+                if busy > SLICE:
                     await asyncio.sleep(0)  # let the loop run what waits (a GUI's events)
-                    slice_ends = perf_counter() + SLICE
+                    busy = 0.0
         except ConnectionClosed:
             pass
         except asyncio.CancelledError:

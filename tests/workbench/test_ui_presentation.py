@@ -84,6 +84,38 @@ def test_zoom_keys_scale_the_font_and_style_sheet_and_are_remembered(
     assert app.styleSheet() == style_sheet()
 
 
+def test_zooming_widens_the_tables_columns_to_their_texts(
+    qtbot, service, settings, tmp_path, wait_for, restore_app
+):
+    """Column widths follow the font: at 125 % the log's times read whole ("07:10:5…" when
+    the widths were fixed pixels), and so do the socket list's and the frames view's."""
+    from workbench.qt.log_model import COL_TIME, format_time
+
+    QApplication.instance().setStyleSheet(style_sheet())
+    window = make_window(qtbot, service, settings, tmp_path)
+    window.servers.new_server()
+    page = window.servers.page(window.servers.current_id())
+    log = page.log_views[page.server_id]
+    before = log.table.horizontalHeader().sectionSize(COL_TIME)
+    for _ in range(2):
+        qtbot.keyClick(window, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert window.presentation.zoom == 1.25
+    time_text = format_time(1_700_000_000.888)
+
+    def whole(table, samples) -> bool:
+        header, metrics = table.horizontalHeader(), table.fontMetrics()
+        return all(
+            header.sectionSize(column) >= metrics.horizontalAdvance(text)
+            for column, text in samples.items()
+        )
+
+    wait_for(lambda: whole(log.table, {COL_TIME: time_text}), WAIT, "the zoomed time column")
+    assert log.table.horizontalHeader().sectionSize(COL_TIME) > before
+    from workbench.widgets.socket_box import COLUMN_SAMPLES
+
+    wait_for(lambda: whole(page.socket_box.table, COLUMN_SAMPLES), WAIT, "the socket list")
+
+
 def test_zoom_stays_within_its_steps_and_a_bad_setting_is_ignored(
     qtbot, service, settings, tmp_path, restore_app
 ):

@@ -1,16 +1,17 @@
 """Small builders the widgets repeat: an action with its shortcut in the tooltip, a text
-tool button, and the table setup shared by the logs, the frames and the socket list."""
+tool button, and the table setup shared by the logs, the frames and the socket list
+(including column widths that follow the font, so a zoomed window does not cut them)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QTableView, QToolButton
 
-__all__ = ["CLEAR_TIP", "make_action", "row_table", "tool_button"]
+__all__ = ["CLEAR_TIP", "fit_columns", "make_action", "row_table", "tool_button"]
 
 #: The tooltip of a log's or a frames view's Clear button.
 CLEAR_TIP = "Empty this view (the totals keep counting)"
@@ -53,3 +54,23 @@ def row_table(table: QTableView, row_height: int) -> QTableView:
     rows.hide()
     rows.setDefaultSectionSize(row_height)
     return table
+
+
+#: Room around a cell's text (its margins) and beside a header's title.
+CELL_PADDING = 10
+TITLE_PADDING = 12
+
+
+def fit_columns(table: QTableView, samples: Mapping[int, str]) -> None:
+    """Set each column in ``samples`` to the width of its sample text in the table's font
+    (or of its header title, if wider), plus padding. Pixel widths fixed in the code cut the
+    text once the window is zoomed; call it again when the font changes."""
+    cells, titles = table.fontMetrics(), table.horizontalHeader().fontMetrics()
+    model, header = table.model(), table.horizontalHeader()
+    for column, sample in samples.items():
+        title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+        width = max(
+            cells.horizontalAdvance(sample) + CELL_PADDING,
+            titles.horizontalAdvance(title) + TITLE_PADDING + CELL_PADDING,
+        )
+        header.resizeSection(column, width)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtCore import QEvent, QItemSelection, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -31,9 +31,20 @@ from PySide6.QtWidgets import (
 from ..engine.frame_header import decode_header, header_bytes, header_length
 from ..engine.frame_store import FrameRow, FrameStore
 from ..engine.frame_watch import FrameWatch
-from ..qt.frame_model import COL_PREVIEW, FrameModel, frame_size_text
+from ..qt.frame_model import (
+    COL_DIR,
+    COL_FIN,
+    COL_LENGTH,
+    COL_MASK,
+    COL_OPCODE,
+    COL_PREVIEW,
+    COL_RSV1,
+    COL_TIME,
+    FrameModel,
+    frame_size_text,
+)
 from ..qt.service import WorkbenchService
-from .controls import CLEAR_TIP, row_table, tool_button
+from .controls import CLEAR_TIP, fit_columns, row_table, tool_button
 
 __all__ = ["FrameHeaderPane", "FramesView", "client_frames_view", "socket_frames_view"]
 
@@ -101,6 +112,20 @@ class FrameHeaderPane(QWidget):
         return item.text() if item is not None else ""
 
 
+#: The widest text each fixed column usually shows; the widths follow the font (zoom).
+COLUMN_SAMPLES = {
+    COL_TIME: "00:00:00.000",
+    COL_DIR: "→ out",
+    COL_OPCODE: "   ↳ continuation #12",
+    COL_FIN: "1",
+    COL_RSV1: "1",
+    COL_MASK: "1",
+    COL_LENGTH: "1.0 KiB wire / 9.9 KiB",
+}
+#: Pixels of a row beyond one line of text.
+ROW_PADDING = 6
+
+
 class FramesView(QWidget):
     """``FramesView(model, watch)``: the view owns the model; ``watch`` starts at the first
     show and stops when the view is destroyed."""
@@ -125,13 +150,12 @@ class FramesView(QWidget):
         bar.addWidget(self.autoscroll)
         bar.addWidget(self.clear_button)
 
-        self.table = row_table(QTableView(), self.fontMetrics().height() + 6)
+        self.table = row_table(QTableView(), ROW_PADDING)
         self.table.setObjectName("frameTable")
         self.table.setModel(model)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
-        for column, width in enumerate((95, 55, 170, 40, 45, 50, 120)):
-            header.resizeSection(column, width)
+        self._fit_to_font()
         self.detail = FrameHeaderPane()
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
@@ -184,6 +208,17 @@ class FramesView(QWidget):
             f"{store.frames_in:,} received ({store.wire_bytes_in:,} B on the wire), "
             f"{store.frames_out:,} sent ({store.wire_bytes_out:,} B){dropped}"
         )
+
+    def _fit_to_font(self) -> None:
+        """Rows one line high and columns as wide as their texts, in the current font."""
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + ROW_PADDING)
+        fit_columns(self.table, COLUMN_SAMPLES)
+
+    def changeEvent(self, event: QEvent) -> None:  # Qt override: zoomed, or a new style
+        super().changeEvent(event)
+        changed = event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange)
+        if changed and hasattr(self, "table"):  # not while the constructor builds it
+            self._fit_to_font()
 
     def _rows_appended(self, _count: int) -> None:
         if self.autoscroll.isChecked() and self.isVisible():

@@ -82,6 +82,7 @@ def test_save_as_and_open_go_through_their_dialogs(
     qtbot, window, service, monkeypatch, tmp_path, wait_for
 ):
     server_id = new_server(qtbot, window)
+    picked = service.servers[server_id]
     page = window.servers.page(server_id)
     page.name_edit.setText("Picked")
     page.name_edit.editingFinished.emit()
@@ -101,8 +102,15 @@ def test_save_as_and_open_go_through_their_dialogs(
         "Open… to read the picked file",
     )
     assert asked[1] == ("Open a workspace", str(tmp_path))
-    wait_for(lambda: [h.name for h in service.servers.values()] == ["Picked"], WAIT)
-    assert server_id not in service.servers  # replaced by the opened workspace's server
+    # Replaced by the opened workspace's server (also named Picked; its id may be reused).
+    wait_for(
+        lambda: (
+            [h.name for h in service.servers.values()] == ["Picked"]
+            and picked not in service.servers.values()
+        ),
+        WAIT,
+        "the opened workspace's server",
+    )
 
 
 def test_the_save_action_writes_the_windows_own_file(qtbot, window, tmp_path, wait_for):

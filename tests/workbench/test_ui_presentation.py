@@ -89,7 +89,8 @@ def test_zooming_widens_the_tables_columns_to_their_texts(
 ):
     """Column widths follow the font: at 125 % the log's times read whole ("07:10:5…" when
     the widths were fixed pixels), and so do the socket list's and the frames view's."""
-    from workbench.qt.log_model import COL_TIME, format_time
+    from workbench.engine.log_store import INFO, OUT
+    from workbench.qt.log_model import COL_DIRECTION, COL_TIME, COL_TYPE, format_time
 
     QApplication.instance().setStyleSheet(style_sheet())
     window = make_window(qtbot, service, settings, tmp_path)
@@ -111,6 +112,15 @@ def test_zooming_widens_the_tables_columns_to_their_texts(
 
     wait_for(lambda: whole(log.table, {COL_TIME: time_text}), WAIT, "the zoomed time column")
     assert log.table.horizontalHeader().sectionSize(COL_TIME) > before
+    log.model.store.log_event(INFO, "an event row: '• event' is the widest direction")
+    log.model.store.add_message(OUT, "application/json", "{}")
+    log.model.sync()
+    for row in range(log.model.rowCount()):  # every fixed column's text reads whole
+        texts = {
+            column: log.model.index(row, column).data()
+            for column in (COL_TIME, COL_DIRECTION, COL_TYPE)
+        }
+        assert whole(log.table, texts), texts
     from workbench.widgets.socket_box import COLUMN_SAMPLES
 
     wait_for(lambda: whole(page.socket_box.table, COLUMN_SAMPLES), WAIT, "the socket list")

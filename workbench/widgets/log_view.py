@@ -56,7 +56,7 @@ from .notify import notifier
 #: The widest text each fixed column usually shows; the widths follow the font (zoom).
 COLUMN_SAMPLES = {
     COL_TIME: "00:00:00.000",
-    COL_DIRECTION: "→ out",
+    COL_DIRECTION: "• event",
     COL_TYPE: "application/json",
     COL_SIZE: "1.0 KiB → 999 B",
 }

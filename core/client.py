@@ -15,8 +15,8 @@ from websockets.exceptions import InvalidURI
 from websockets.uri import parse_uri
 
 from . import mime, tls
-from .connection import Channel, Outgoing, check_close_code
-from .errors import ConnectError, NotOpenError, UnsentMessagesError
+from .connection import Channel, Outgoing
+from .errors import ConnectError, NotOpenError, UnsentMessagesError, check_close_code
 from .loop import Shielded, fail_quietly, retrieve_exception, running_loop
 from .option_types import ClientOptions
 from .options import CLIENT_OPTIONS, parse

@@ -15,9 +15,10 @@ connection, whatever the peer does.
 While the owner has a ``'frame'`` listener, a ``FrameTap`` (core.frames) reports every frame.
 
 A flooding peer never holds the loop for long (a GUI on the same loop stays responsive):
-the transport reads at most ``READ_SIZE`` bytes at a time, which bounds what websockets parses
-in one go, and the reader hands the loop back after ``SLICE`` seconds spent delivering
-messages that were already parsed (websockets' ``recv()`` does not suspend while it has some).
+the transport reads at most ``core.loop.READ_SIZE`` bytes at a time, which bounds what
+websockets parses in one go, and the reader hands the loop back after ``SLICE`` seconds spent
+delivering messages that were already parsed (websockets' ``recv()`` does not suspend while
+it has some).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from .errors import (
     UnsentMessagesError,
 )
 from .frames import FrameTap, TappedClientConnection
-from .loop import SLICE, fail_quietly
+from .loop import SLICE, bound_reads, fail_quietly
 from .mime import Decoder, SendPayload
 from .ping_mute import set_answering_pings
 from .pull import Endpoint
@@ -52,37 +53,6 @@ Payload = SendPayload | list[SendPayload]
 Outgoing = tuple[Payload, bool, asyncio.Future[None] | None]
 #: Told the close code, reason and whether it was an abnormal end the owner did not ask for.
 OnEnd = Callable[[int, str, bool], None]
-
-#: Most bytes the transport reads at a time (asyncio's default is 256 KiB: about 5,000 small
-#: frames, which websockets parses and decompresses in one call).
-READ_SIZE = 32 * 1024
-VALID_CLOSE_CODES = "1000-1003, 1007-1014, or 3000-4999 for application codes"
-
-
-def bound_reads(transport: Any) -> None:
-    """Make ``transport`` read at most ``READ_SIZE`` bytes at a time where it can be told to.
-
-    asyncio's selector transports read ``max_size`` bytes per ``recv()`` (an attribute that
-    has been there since asyncio began, not a documented option); uvloop's and TLS
-    transports have no such setting and keep their own sizes.
-    """
-    if isinstance(getattr(transport, "max_size", None), int):
-        with contextlib.suppress(AttributeError):
-            transport.max_size = min(transport.max_size, READ_SIZE)
-
-
-def check_close_code(code: int, reason: str) -> None:
-    """``ValueError`` unless ``code`` may be sent in a close frame (RFC 6455 section 7.4)."""
-    if not isinstance(code, int) or isinstance(code, bool):
-        raise TypeError(
-            f"close code must be an int ({VALID_CLOSE_CODES}), not {type(code).__name__}"
-        )
-    if not (1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999):
-        raise ValueError(f"close code {code} cannot be sent; use {VALID_CLOSE_CODES}")
-    if not isinstance(reason, str):
-        raise TypeError("close reason must be a str")
-    if len(reason.encode("utf-8")) > 123:
-        raise ValueError("close reason must be at most 123 bytes in UTF-8")
 
 
 class Delivery:

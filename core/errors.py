@@ -238,3 +238,20 @@ def explain(exc: BaseException | None) -> str:
             return os.strerror(exc.errno).lower()
         return str(exc) or type(exc).__name__
     return f"{type(exc).__name__}: {exc}"
+
+
+VALID_CLOSE_CODES = "1000-1003, 1007-1014, or 3000-4999 for application codes"
+
+
+def check_close_code(code: int, reason: str) -> None:
+    """``ValueError`` unless ``code`` may be sent in a close frame (RFC 6455 section 7.4)."""
+    if not isinstance(code, int) or isinstance(code, bool):
+        raise TypeError(
+            f"close code must be an int ({VALID_CLOSE_CODES}), not {type(code).__name__}"
+        )
+    if not (1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999):
+        raise ValueError(f"close code {code} cannot be sent; use {VALID_CLOSE_CODES}")
+    if not isinstance(reason, str):
+        raise TypeError("close reason must be a str")
+    if len(reason.encode("utf-8")) > 123:
+        raise ValueError("close reason must be at most 123 bytes in UTF-8")

@@ -1,14 +1,19 @@
-"""Finding the running event loop (with an error that says how to get one), and sharing it."""
+"""Finding the running event loop (with an error that says how to get one), and sharing it
+fairly: how long core works through a burst, and how much a transport reads at a time."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Generator
 from typing import Any, Final
 
 #: Longest core runs work that arrived in a burst (messages already parsed, frames to report)
 #: before it lets the loop run other callbacks: a GUI on the same loop answers in between.
 SLICE: Final = 0.004
+#: Most bytes the transport reads at a time (asyncio's default is 256 KiB: about 5,000 small
+#: frames, which websockets parses and decompresses in one call).
+READ_SIZE: Final = 32 * 1024
 
 
 def running_loop(what: str) -> asyncio.AbstractEventLoop:
@@ -58,3 +63,15 @@ class Shielded:
 
     def done(self) -> bool:
         return self.task.done()
+
+
+def bound_reads(transport: Any) -> None:
+    """Make ``transport`` read at most ``READ_SIZE`` bytes at a time where it can be told to.
+
+    asyncio's selector transports read ``max_size`` bytes per ``recv()`` (an attribute that
+    has been there since asyncio began, not a documented option); uvloop's and TLS
+    transports have no such setting and keep their own sizes.
+    """
+    if isinstance(getattr(transport, "max_size", None), int):
+        with contextlib.suppress(AttributeError):
+            transport.max_size = min(transport.max_size, READ_SIZE)

@@ -15,8 +15,8 @@ from websockets.asyncio.server import Server as _WsServer
 from websockets.asyncio.server import ServerConnection, serve
 
 from . import mime, tls
-from .connection import Channel, check_close_code
-from .errors import EncodeError, NotOpenError, ServerStartError, WebSocketError
+from .connection import Channel
+from .errors import EncodeError, NotOpenError, ServerStartError, WebSocketError, check_close_code
 from .events import EventEmitter
 from .handshake import RefusalReporter, RequestFunction, RequestHook
 from .loop import Shielded, retrieve_exception, running_loop

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from core import Server, Socket
-from core.connection import READ_SIZE, bound_reads
+from core.loop import READ_SIZE, bound_reads
 from tests.faults.rawws import RawClient, frame
 from tests.helpers import TIMEOUT, loopback_server, wait_until
 

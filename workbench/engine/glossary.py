@@ -14,8 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from core.connection import VALID_CLOSE_CODES, check_close_code
-from core.errors import CLOSE_CODE_MEANINGS
+from core.errors import CLOSE_CODE_MEANINGS, VALID_CLOSE_CODES, check_close_code
 
 __all__ = [
     "CLOSE_PICKER_CODES",

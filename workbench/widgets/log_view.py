@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -47,7 +47,7 @@ from ..engine.log_store import (
     LogFilter,
 )
 from ..qt.log_model import COL_DIRECTION, COL_PREVIEW, COL_SIZE, COL_TIME, COL_TYPE, LogModel
-from .controls import CLEAR_TIP, fit_to_font, row_table, tool_button
+from .controls import CLEAR_TIP, fit_columns, row_table, tool_button
 from .detail_pane import DetailPane
 from .elided_label import ElidedLabel
 from .flow_row import FlowRow
@@ -133,7 +133,7 @@ class LogView(QWidget):
         bar.addWidget(self.direction)
         bar.addWidget(self.kind)
 
-        self.table = row_table(QTableView())
+        self.table = row_table(QTableView(), ROW_PADDING)
         self.table.setObjectName("logTable")
         self.table.setModel(model)
         self.table.setAlternatingRowColors(True)
@@ -142,7 +142,7 @@ class LogView(QWidget):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
-        fit_to_font(self.table, COLUMN_SAMPLES, ROW_PADDING)
+        self._fit_to_font()
         header.setSectionResizeMode(COL_PREVIEW, QHeaderView.ResizeMode.Stretch)
 
         # Elided labels never widen the window; the footer wraps them onto a line of their
@@ -248,6 +248,17 @@ class LogView(QWidget):
         self.model.set_filter(self.current_filter())
         if self.autoscroll.isChecked():
             self.table.scrollToBottom()
+
+    def _fit_to_font(self) -> None:
+        """Rows one line high and columns as wide as their texts, in the current font."""
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + ROW_PADDING)
+        fit_columns(self.table, COLUMN_SAMPLES)
+
+    def changeEvent(self, event: QEvent) -> None:  # Qt override: zoomed, or a new style
+        super().changeEvent(event)
+        changed = event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange)
+        if changed and hasattr(self, "table"):  # not while the constructor builds it
+            self._fit_to_font()
 
     # -- rows -------------------------------------------------------------------------------------
 

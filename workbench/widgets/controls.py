@@ -5,13 +5,13 @@ tool button, and the table setup shared by the logs, the frames and the socket l
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QTableView, QToolButton
 
-__all__ = ["CLEAR_TIP", "fit_columns", "make_action", "row_table", "tool_button"]
+__all__ = ["CLEAR_TIP", "FitsTableToFont", "fit_columns", "make_action", "row_table", "tool_button"]
 
 #: The tooltip of a log's or a frames view's Clear button.
 CLEAR_TIP = "Empty this view (the totals keep counting)"
@@ -44,21 +44,41 @@ def tool_button(text: str, tip: str, name: str = "") -> QToolButton:
     return button
 
 
-def row_table(table: QTableView, row_height: int) -> QTableView:
-    """Set ``table`` up to select one whole row at a time, in rows ``row_height`` px high
-    (one line of text), without row numbers; returns it."""
+def row_table(table: QTableView) -> QTableView:
+    """Set ``table`` up to select one whole row at a time, one line of text per row (its
+    height follows the font: ``FitsTableToFont``), without row numbers; returns it."""
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setWordWrap(False)
-    rows = table.verticalHeader()
-    rows.hide()
-    rows.setDefaultSectionSize(row_height)
+    table.verticalHeader().hide()
     return table
 
 
 #: Room around a cell's text (its margins) and beside a header's title.
 CELL_PADDING = 10
 TITLE_PADDING = 12
+
+
+class FitsTableToFont:
+    """Mixin for a view (before its Qt base class) that shows ``self.table``: rows one line
+    high plus ``ROW_PADDING`` px and the columns of ``COLUMN_SAMPLES`` as wide as their
+    texts, refitted when the view's font or style changes (the window was zoomed). The view
+    calls ``fit_table_to_font()`` once the table has its model."""
+
+    COLUMN_SAMPLES: ClassVar[Mapping[int, str]] = {}
+    ROW_PADDING: ClassVar[int] = 6
+    table: QTableView
+
+    def fit_table_to_font(self) -> None:
+        metrics = self.table.fontMetrics()
+        self.table.verticalHeader().setDefaultSectionSize(metrics.height() + self.ROW_PADDING)
+        fit_columns(self.table, self.COLUMN_SAMPLES)
+
+    def changeEvent(self, event: QEvent) -> None:  # Qt override: zoomed, or a new style
+        super().changeEvent(event)  # type: ignore[misc]  # the view's Qt base class
+        changed = event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange)
+        if changed and hasattr(self, "table"):  # not while the constructor builds it
+            self.fit_table_to_font()
 
 
 def fit_columns(table: QTableView, samples: Mapping[int, str]) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QItemSelection, Qt
+from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -44,7 +44,7 @@ from ..qt.frame_model import (
     frame_size_text,
 )
 from ..qt.service import WorkbenchService
-from .controls import CLEAR_TIP, fit_columns, row_table, tool_button
+from .controls import CLEAR_TIP, FitsTableToFont, row_table, tool_button
 
 __all__ = ["FrameHeaderPane", "FramesView", "client_frames_view", "socket_frames_view"]
 
@@ -126,9 +126,12 @@ COLUMN_SAMPLES = {
 ROW_PADDING = 6
 
 
-class FramesView(QWidget):
+class FramesView(FitsTableToFont, QWidget):
     """``FramesView(model, watch)``: the view owns the model; ``watch`` starts at the first
     show and stops when the view is destroyed."""
+
+    COLUMN_SAMPLES = COLUMN_SAMPLES
+    ROW_PADDING = ROW_PADDING
 
     def __init__(self, model: FrameModel, watch: FrameWatch, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -150,12 +153,12 @@ class FramesView(QWidget):
         bar.addWidget(self.autoscroll)
         bar.addWidget(self.clear_button)
 
-        self.table = row_table(QTableView(), ROW_PADDING)
+        self.table = row_table(QTableView())
         self.table.setObjectName("frameTable")
         self.table.setModel(model)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
-        self._fit_to_font()
+        self.fit_table_to_font()
         self.detail = FrameHeaderPane()
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
@@ -208,17 +211,6 @@ class FramesView(QWidget):
             f"{store.frames_in:,} received ({store.wire_bytes_in:,} B on the wire), "
             f"{store.frames_out:,} sent ({store.wire_bytes_out:,} B){dropped}"
         )
-
-    def _fit_to_font(self) -> None:
-        """Rows one line high and columns as wide as their texts, in the current font."""
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + ROW_PADDING)
-        fit_columns(self.table, COLUMN_SAMPLES)
-
-    def changeEvent(self, event: QEvent) -> None:  # Qt override: zoomed, or a new style
-        super().changeEvent(event)
-        changed = event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange)
-        if changed and hasattr(self, "table"):  # not while the constructor builds it
-            self._fit_to_font()
 
     def _rows_appended(self, _count: int) -> None:
         if self.autoscroll.isChecked() and self.isVisible():

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QItemSelection, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -47,7 +47,7 @@ from ..engine.log_store import (
     LogFilter,
 )
 from ..qt.log_model import COL_DIRECTION, COL_PREVIEW, COL_SIZE, COL_TIME, COL_TYPE, LogModel
-from .controls import CLEAR_TIP, fit_columns, row_table, tool_button
+from .controls import CLEAR_TIP, FitsTableToFont, row_table, tool_button
 from .detail_pane import DetailPane
 from .elided_label import ElidedLabel
 from .flow_row import FlowRow
@@ -81,7 +81,7 @@ KIND_CHOICES = (
 # -- the view -------------------------------------------------------------------------------------
 
 
-class LogView(QWidget):
+class LogView(FitsTableToFont, QWidget):
     """A log of one socket (or an imported file): search, filters, table, detail.
 
     ``LogView(model)``; ``model.store`` gives the counters. The view takes ownership of the
@@ -89,6 +89,9 @@ class LogView(QWidget):
     its tick timer with it; the store lives as long as whoever else holds it (the service,
     for a socket's log). The view does not own the socket.
     """
+
+    COLUMN_SAMPLES = COLUMN_SAMPLES
+    ROW_PADDING = ROW_PADDING
 
     entry_selected = Signal(object)
 
@@ -133,7 +136,7 @@ class LogView(QWidget):
         bar.addWidget(self.direction)
         bar.addWidget(self.kind)
 
-        self.table = row_table(QTableView(), ROW_PADDING)
+        self.table = row_table(QTableView())
         self.table.setObjectName("logTable")
         self.table.setModel(model)
         self.table.setAlternatingRowColors(True)
@@ -142,7 +145,7 @@ class LogView(QWidget):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
-        self._fit_to_font()
+        self.fit_table_to_font()
         header.setSectionResizeMode(COL_PREVIEW, QHeaderView.ResizeMode.Stretch)
 
         # Elided labels never widen the window; the footer wraps them onto a line of their
@@ -248,17 +251,6 @@ class LogView(QWidget):
         self.model.set_filter(self.current_filter())
         if self.autoscroll.isChecked():
             self.table.scrollToBottom()
-
-    def _fit_to_font(self) -> None:
-        """Rows one line high and columns as wide as their texts, in the current font."""
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + ROW_PADDING)
-        fit_columns(self.table, COLUMN_SAMPLES)
-
-    def changeEvent(self, event: QEvent) -> None:  # Qt override: zoomed, or a new style
-        super().changeEvent(event)
-        changed = event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange)
-        if changed and hasattr(self, "table"):  # not while the constructor builds it
-            self._fit_to_font()
 
     # -- rows -------------------------------------------------------------------------------------
 

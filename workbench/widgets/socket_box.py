@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QEvent, QIdentityProxyModel, Qt
+from PySide6.QtCore import QIdentityProxyModel, Qt
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from ..qt.service import WorkbenchService
 from ..qt.socket_model import COL_ADDRESS, COL_IN, COL_OUT, COL_SINCE, COL_STATE, SocketListModel
 from .close_picker import CloseCodePicker
-from .controls import fit_columns, row_table, tool_button
+from .controls import FitsTableToFont, row_table, tool_button
 
 __all__ = ["SocketsBox"]
 
@@ -55,10 +55,13 @@ COLUMN_SAMPLES = {
 ROW_PADDING = 8
 
 
-class SocketsBox(QGroupBox):
+class SocketsBox(FitsTableToFont, QGroupBox):
     """The sockets of ``server_id``: ``sockets`` (the model), ``table``, and the buttons
     ``log_button``, ``forget_button``, ``ping_button``, ``close_code`` (a
     ``CloseCodePicker``), ``close_reason``, ``close_button``."""
+
+    COLUMN_SAMPLES = COLUMN_SAMPLES
+    ROW_PADDING = ROW_PADDING
 
     def __init__(
         self, service: WorkbenchService, server_id: str, parent: QWidget | None = None
@@ -71,14 +74,14 @@ class SocketsBox(QGroupBox):
         self.headers.setSourceModel(self.sockets)
         self.table.setModel(self.headers)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        row_table(self.table, self.fontMetrics().height() + ROW_PADDING)
+        row_table(self.table)
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header_view = self.table.horizontalHeader()
         header_view.setStretchLastSection(True)
         header_view.setHighlightSections(False)
-        self._fit_to_font()
+        self.fit_table_to_font()
         header_view.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header_view.setSectionResizeMode(COL_STATE, QHeaderView.ResizeMode.Stretch)
         self.sockets_empty = QLabel(
@@ -134,17 +137,6 @@ class SocketsBox(QGroupBox):
         sockets_layout.addWidget(self.sockets_empty)
         sockets_layout.addLayout(actions)
         sockets_layout.addLayout(closing)
-
-    def _fit_to_font(self) -> None:
-        """Rows one line high and columns as wide as their texts, in the current font."""
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + ROW_PADDING)
-        fit_columns(self.table, COLUMN_SAMPLES)
-
-    def changeEvent(self, event: QEvent) -> None:  # Qt override: zoomed, or a new style
-        super().changeEvent(event)
-        changed = event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange)
-        if changed and hasattr(self, "table"):  # not while the constructor builds it
-            self._fit_to_font()
 
     def selected_socket(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()

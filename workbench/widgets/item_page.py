@@ -13,14 +13,14 @@ from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QSplitter,
-    QStackedWidget,
+    QTabBar,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -98,14 +98,25 @@ class ItemPage(QWidget):
             header.addWidget(button)
 
         self.top = top
-        # Where the parts of a split ``top`` go when they do not fit side by side: tabs.
-        self.top_tabs = QTabWidget()
+        # Where the parts of a split ``top`` do not fit side by side, a tab bar above it
+        # shows one at a time. The parts never leave the splitter: the page can be resized
+        # inside Qt's repolish of its children (the window was zoomed), and taking a part
+        # out deletes a splitter handle that Qt still holds there, which crashed it.
+        self.top_tabs = QTabBar()
         self.top_tabs.setObjectName("topTabs")
         self.top_tabs.setDocumentMode(True)
-        self._top_titles: list[str] = []
-        self.top_area = QStackedWidget()
-        self.top_area.addWidget(top)
-        self.top_area.addWidget(self.top_tabs)
+        self.top_tabs.setExpanding(False)
+        self.top_tabs.hide()
+        self._top_titles = [_part_title(part) for part in self._top_parts()]
+        for title in self._top_titles:
+            self.top_tabs.addTab(title)
+        self.top_tabs.currentChanged.connect(self._show_top_part)
+        self.top_area = QWidget()
+        area = QVBoxLayout(self.top_area)
+        area.setContentsMargins(0, 0, 0, 0)
+        area.setSpacing(0)
+        area.addWidget(self.top_tabs)
+        area.addWidget(top, 1)
         self.right = QSplitter(Qt.Orientation.Vertical)
         self.right.addWidget(self.top_area)
         self.right.addWidget(bottom)
@@ -119,6 +130,7 @@ class ItemPage(QWidget):
         # Made once the column has a parent: the toggle shows or hides it at once.
         self.settings_toggle = SettingsToggle(settings)
         self.settings_toggle.toggled.connect(self._fit_top)
+        self.right.installEventFilter(self)
         header.insertWidget(0, self.settings_toggle)
         self.body.addWidget(self.right)
         self.body.setStretchFactor(1, 1)
@@ -135,48 +147,57 @@ class ItemPage(QWidget):
         for before, after in pairwise([self.name_edit, *header_buttons]):
             self.setTabOrder(before, after)
 
-    def resizeEvent(self, event: Any) -> None:  # Qt override
-        super().resizeEvent(event)
-        self._fit_top()
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
+        if watched is self.right and event.type() == QEvent.Type.Resize:
+            self._fit_top()  # on the right side's own resize: the page's comes before it
+        return super().eventFilter(watched, event)
+
+    @property
+    def top_on_tabs(self) -> bool:
+        """True while the parts of ``top`` show one at a time, under ``top_tabs``."""
+        return not self.top_tabs.isHidden()
 
     def _fit_top(self, *_: Any) -> None:
         """Put the parts of a split ``top`` side by side where they fit beside the settings,
         else on tabs (one above the other would not fit 768 px in height). A side-by-side
         minimum that does not fit would make the window grow past a 1024 px screen and push
-        its buttons off it."""
-        top = self.top
-        if not isinstance(top, QSplitter):
+        its buttons off it, so this runs in the resize itself, before the window grows."""
+        parts, top = self._top_parts(), self.top
+        if len(parts) < 2 or not isinstance(top, QSplitter):
             return
-        tabbed = self.top_area.currentWidget() is self.top_tabs
-        parts = self._top_parts()
         needed = sum(part.minimumSizeHint().width() for part in parts)
         needed += top.handleWidth() * (len(parts) - 1) + 24
         narrow = self.settings_toggle.isChecked() and self.right.width() < needed
-        if narrow and not tabbed and top.count() >= 2:
-            self._top_titles = []
+        if narrow and not self.top_on_tabs:
             for part in parts:
-                title = part.title() if isinstance(part, QGroupBox) else ""
-                if isinstance(part, QTabWidget):  # e.g. Send | Fault lab: name it by its tabs
-                    title = " / ".join(part.tabText(i) for i in range(part.count()))
-                self._top_titles.append(title)
-                if isinstance(part, QGroupBox):
+                if isinstance(part, QGroupBox):  # the tab says what it is
                     part.setTitle("")
-                self.top_tabs.addTab(part, title)
-            self.top_area.setCurrentWidget(self.top_tabs)
-        elif not narrow and tabbed:
+            self.top_tabs.show()
+            self._show_top_part(self.top_tabs.currentIndex())
+        elif not narrow and self.top_on_tabs:
+            self.top_tabs.hide()
             for part, title in zip(parts, self._top_titles, strict=True):
-                top.addWidget(part)
-                part.show()  # a tab page that was not current is hidden
+                part.show()
                 if isinstance(part, QGroupBox):
                     part.setTitle(title)
-            self.top_area.setCurrentWidget(top)
+            self._settle_top()
+
+    def _show_top_part(self, index: int) -> None:
+        if self.top_on_tabs:
+            for i, part in enumerate(self._top_parts()):
+                part.setVisible(i == index)
+            self._settle_top()
+
+    def _settle_top(self) -> None:
+        """Lay the splitter's parts out now, as a tab widget would, not on the next turn."""
+        if isinstance(self.top, QSplitter):
+            self.top.refresh()
 
     def _top_parts(self) -> list[QWidget]:
-        """The parts of ``top``, wherever they are now (side by side or on tabs)."""
-        if self.top_area.currentWidget() is self.top_tabs:
-            return [self.top_tabs.widget(i) for i in range(self.top_tabs.count())]
+        """The parts of a split ``top`` (none if it is not split)."""
         top = self.top
-        assert isinstance(top, QSplitter)
+        if not isinstance(top, QSplitter):
+            return []
         return [top.widget(i) for i in range(top.count())]
 
     def _lock_settings(self, locked: bool, running: bool) -> None:
@@ -216,3 +237,11 @@ class ItemPage(QWidget):
             values = self.form.values()
             if values != self.handle.options:
                 self._update(values)
+
+
+def _part_title(part: QWidget) -> str:
+    """What a part of ``top`` is called on its tab: a group's title, or a tab widget's tabs
+    (e.g. "Send / Fault lab")."""
+    if isinstance(part, QTabWidget):
+        return " / ".join(part.tabText(i) for i in range(part.count()))
+    return part.title() if isinstance(part, QGroupBox) else ""

@@ -150,6 +150,8 @@ class ItemPanel(QWidget):
                 continue
             if name == "body" and not page.settings_toggle.isChecked():
                 continue
+            if name == "top" and page.top_on_tabs:  # one part shows: its sizes say nothing
+                continue
             states[name] = splitter.saveState()
         return states
 

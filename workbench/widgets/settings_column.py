@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
 
@@ -31,6 +31,12 @@ class SettingsColumn(QScrollArea):
     def showEvent(self, event: Any) -> None:  # Qt override
         self.fit()
         super().showEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:  # Qt override: the window was zoomed
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            # On the next turn: the content's size hints follow the new font only then.
+            QTimer.singleShot(0, self, self.fit)
 
 
 class SettingsToggle(QToolButton):

@@ -98,6 +98,7 @@ class ItemPage(QWidget):
             header.addWidget(button)
 
         self.top = top
+        self._split = top if isinstance(top, QSplitter) else None  # a ``top`` in parts
         # Where the parts of a split ``top`` do not fit side by side, a tab bar above it
         # shows one at a time. The parts never leave the splitter: the page can be resized
         # inside Qt's repolish of its children (the window was zoomed), and taking a part
@@ -162,11 +163,11 @@ class ItemPage(QWidget):
         else on tabs (one above the other would not fit 768 px in height). A side-by-side
         minimum that does not fit would make the window grow past a 1024 px screen and push
         its buttons off it, so this runs in the resize itself, before the window grows."""
-        parts, top = self._top_parts(), self.top
-        if len(parts) < 2 or not isinstance(top, QSplitter):
+        parts, split = self._top_parts(), self._split
+        if split is None or len(parts) < 2:
             return
         needed = sum(part.minimumSizeHint().width() for part in parts)
-        needed += top.handleWidth() * (len(parts) - 1) + 24
+        needed += split.handleWidth() * (len(parts) - 1) + 24
         narrow = self.settings_toggle.isChecked() and self.right.width() < needed
         if narrow and not self.top_on_tabs:
             for part in parts:
@@ -180,25 +181,18 @@ class ItemPage(QWidget):
                 part.show()
                 if isinstance(part, QGroupBox):
                     part.setTitle(title)
-            self._settle_top()
+            split.refresh()  # laid out now, as a tab widget would, not on the next turn
 
     def _show_top_part(self, index: int) -> None:
-        if self.top_on_tabs:
+        if self.top_on_tabs and self._split is not None:
             for i, part in enumerate(self._top_parts()):
                 part.setVisible(i == index)
-            self._settle_top()
-
-    def _settle_top(self) -> None:
-        """Lay the splitter's parts out now, as a tab widget would, not on the next turn."""
-        if isinstance(self.top, QSplitter):
-            self.top.refresh()
+            self._split.refresh()
 
     def _top_parts(self) -> list[QWidget]:
         """The parts of a split ``top`` (none if it is not split)."""
-        top = self.top
-        if not isinstance(top, QSplitter):
-            return []
-        return [top.widget(i) for i in range(top.count())]
+        split = self._split
+        return [] if split is None else [split.widget(i) for i in range(split.count())]
 
     def _lock_settings(self, locked: bool, running: bool) -> None:
         """The form is read-only while the item is ``locked`` (busy); the settings column

@@ -33,10 +33,10 @@ def _application(args: list[str]) -> tuple[Any, Any, Any]:
     """The application with its style and loop, and the service: (app, loop, service)."""
     from PySide6.QtWidgets import QApplication
 
-    from .qt.app_loop import install_error_hooks, install_loop
-    from .qt.service import WorkbenchService
-    from .widgets.main_window import TITLE
-    from .widgets.resources import style_sheet
+    from workbench.qt.app_loop import install_error_hooks, install_loop
+    from workbench.qt.service import WorkbenchService
+    from workbench.widgets.common.resources import style_sheet
+    from workbench.widgets.window.main_window import TITLE
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = QApplication(args)
@@ -51,8 +51,8 @@ def _application(args: list[str]) -> tuple[Any, Any, Any]:
 
 
 def _run_window(args: list[str]) -> int:
-    from .qt.app_loop import run_until_quit
-    from .widgets.main_window import MainWindow
+    from workbench.qt.app_loop import run_until_quit
+    from workbench.widgets.window.main_window import MainWindow
 
     app, loop, service = _application(args)
     window = MainWindow(service)
@@ -72,9 +72,9 @@ def _run_tour(directory: Path, args: list[str]) -> int:
 
     from PySide6.QtCore import QSettings
 
-    from .qt.app_loop import run_until_quit
-    from .widgets.main_window import MainWindow
-    from .widgets.tour import run_tour
+    from workbench.qt.app_loop import run_until_quit
+    from workbench.widgets.window.main_window import MainWindow
+    from workbench.widgets.window.tour import run_tour
 
     app, loop, service = _application(args)
     scratch = tempfile.TemporaryDirectory(prefix="workbench-tour-")

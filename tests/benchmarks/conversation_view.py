@@ -38,7 +38,7 @@ def main() -> int:
 
     from workbench.qt.app_loop import install_loop
     from workbench.qt.service import WorkbenchService
-    from workbench.widgets.conversation_view import ConversationView
+    from workbench.widgets.protocol.conversation_view import ConversationView
 
     app = QApplication(sys.argv)
     loop = install_loop(app)

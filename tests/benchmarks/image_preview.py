@@ -43,8 +43,8 @@ def run_mode(mode: str, side: int) -> None:
     from PySide6.QtGui import QImage
     from PySide6.QtWidgets import QApplication
 
-    from workbench.engine.log_store import IN, LogStore
-    from workbench.widgets.detail_pane import DetailPane
+    from workbench.engine.log.store import IN, LogStore
+    from workbench.widgets.log.detail_pane import DetailPane
 
     app = QApplication.instance() or QApplication([])
     data = _png(side)

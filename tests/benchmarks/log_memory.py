@@ -14,7 +14,7 @@ import argparse
 import resource
 import time
 
-from workbench.engine.log_store import DEFAULT_BYTE_CAPACITY, IN, LogStore
+from workbench.engine.log.store import DEFAULT_BYTE_CAPACITY, IN, LogStore
 
 
 def _rss_mib() -> float:

@@ -30,7 +30,7 @@ def main() -> int:
 
     from workbench.qt.rates_timer import RatesTimer
     from workbench.qt.service import WorkbenchService
-    from workbench.widgets.rates_plot import RatesPlot
+    from workbench.widgets.load.rates_plot import RatesPlot
 
     app = QApplication.instance() or QApplication([])
     service = WorkbenchService()

@@ -237,7 +237,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
 
         from PySide6.QtCore import QSettings
 
-        from workbench.widgets.main_window import MainWindow
+        from workbench.widgets.window.main_window import MainWindow
 
         scratch = tempfile.mkdtemp(prefix="wb-bench-")
         settings = QSettings(os.path.join(scratch, "settings.ini"), QSettings.Format.IniFormat)
@@ -249,7 +249,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
         )
         window.show()
         if args.rates:  # the live rates plot of the flooded server, beside the log view
-            from workbench.widgets.rates_plot import RatesPlot
+            from workbench.widgets.load.rates_plot import RatesPlot
 
             rates_plot = RatesPlot(window.load.rates)
             rates_plot.resize(640, 320)

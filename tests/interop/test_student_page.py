@@ -10,8 +10,8 @@ from collections.abc import Callable
 import pytest
 
 from tests.interop.peers import NODE_DIR, chromium_or_skip, last_json_line, node_or_skip, run
-from workbench.engine.classroom import KICK_CODE, KICK_REASON
-from workbench.engine.classroom_feed import IN, JOIN, LEAVE, OUT
+from workbench.engine.classroom.classroom import KICK_CODE, KICK_REASON
+from workbench.engine.classroom.feed import IN, JOIN, LEAVE, OUT
 from workbench.engine.workbench import Workbench
 
 pytestmark = pytest.mark.asyncio

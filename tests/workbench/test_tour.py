@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image, ImageStat
 
-from workbench.widgets.tour import BURST, DROPPED, STEPS, TOUR_SIZE, TourStep
+from workbench.widgets.window.tour import BURST, DROPPED, STEPS, TOUR_SIZE, TourStep
 
 #: The rates plot's pen for messages out (``widgets.rates_plot``), drawn without antialiasing.
 OUT_PEN = (0xEA, 0x58, 0x0C)
@@ -88,10 +88,10 @@ def test_the_faults_and_rates_pictures_show_the_fault_and_the_burst(
     """Runs the tour in this process and looks at the views as each picture is taken."""
     from PySide6.QtCore import QSettings
 
-    from workbench.engine.log_store import FAULT
+    from workbench.engine.log.store import FAULT
     from workbench.qt.classroom_feed_model import COL_TEXT
-    from workbench.widgets.main_window import MainWindow
-    from workbench.widgets.tour import run_tour as tour_in
+    from workbench.widgets.window.main_window import MainWindow
+    from workbench.widgets.window.tour import run_tour as tour_in
 
     settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
     window = MainWindow(

@@ -13,16 +13,16 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from core import Client, ConnectError, NotOpenError, WebSocketError
+from workbench.engine.log.from_core import log_opening, wire_logger
+from workbench.engine.log.store import CLOSE, CONNECTING, ERROR, INFO, LogStore
+from workbench.engine.protocol.glossary import close_refusal
+from workbench.engine.protocol.handshake_record import from_client, from_connect_error
 
-from .describe import close_text, describe_error
-from .glossary import close_refusal
+from .error_path import ErrorPath
 from .handles import ClientHandle
-from .handshake_record import from_client, from_connect_error
-from .log_store import CLOSE, CONNECTING, ERROR, INFO, LogStore
+from .in_words import close_text, describe_error
 from .options import WORKBENCH_OPTIONS, client_refusal, client_url, parse_client_options
-from .reporting import ErrorPath
 from .servers import SHUTDOWN_TIMEOUT
-from .wiring import log_opening, wire_logger
 
 __all__ = ["ClientController"]
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Final, Protocol
 
-from .describe import describe_error
-from .log_entry import ERROR, INFO
-from .log_store import LogStore
+from workbench.engine.log.entry import ERROR, INFO
+from workbench.engine.log.store import LogStore
+
+from .in_words import describe_error
 
 __all__ = ["PING_WAIT", "Pingable", "ping_and_log", "round_trip_text"]
 

@@ -15,19 +15,19 @@ from typing import Any
 
 from core import Server, ServerStartError, Socket, WebSocketError
 from core.handshake import HandshakeRefusal
+from workbench.engine.compose.drafts import text_value
+from workbench.engine.log.from_core import log_opening, wire_logger
+from workbench.engine.log.store import CLOSE, ERROR, HANDSHAKE, INFO, LogStore
+from workbench.engine.protocol.handshake_record import from_refusal, from_socket
+from workbench.engine.workspace.secrets import SECRET_OPTIONS
+from workbench.engine.workspace.workspace import AUTO_REPLY_MODES
 
 from .auto_reply import ReplyWriter
-from .describe import close_text, describe_error
-from .drafts import text_value
+from .error_path import ErrorPath
 from .handles import AutoReply, ServerHandle, SocketHandle, option_value
-from .handshake_record import from_refusal, from_socket
-from .log_store import CLOSE, ERROR, HANDSHAKE, INFO, LogStore
+from .in_words import close_text, describe_error
 from .options import WORKBENCH_OPTIONS, server_refusal
-from .reporting import ErrorPath
 from .request_hooks import first_answer
-from .secrets import SECRET_OPTIONS
-from .wiring import log_opening, wire_logger
-from .workspace import AUTO_REPLY_MODES
 
 __all__ = ["SHUTDOWN_TIMEOUT", "ServerController"]
 

@@ -37,20 +37,20 @@ from collections.abc import Awaitable, Coroutine, Mapping
 from typing import Any, Literal
 
 from core import EventEmitter
+from workbench.engine.classroom.classroom import Classroom
+from workbench.engine.compose.message_library import MessageLibrary
+from workbench.engine.faults.lab import FaultLab
+from workbench.engine.log.store import DEFAULT_CAPACITY, LogStore
+from workbench.engine.protocol.conversation_recorder import ConversationRecorder
+from workbench.engine.workspace.workspace import ClientConfig, ServerConfig, Workspace
 
-from .classroom import Classroom
+from .client_targets import client_options_for
 from .clients import ClientController
-from .conversation_recorder import ConversationRecorder
-from .faults import FaultLab
+from .error_path import ErrorPath
 from .handles import ClientHandle, ServerHandle, SocketHandle
-from .log_store import DEFAULT_CAPACITY, LogStore
-from .messages import MessageLibrary
 from .options import client_refusal, server_refusal
 from .pinging import Pingable, ping_and_log, round_trip_text
-from .reporting import ErrorPath
 from .servers import SHUTDOWN_TIMEOUT, ServerController
-from .targets import client_options_for
-from .workspace import ClientConfig, ServerConfig, Workspace
 
 __all__ = ["SHUTDOWN_TIMEOUT", "Workbench", "WorkbenchEvent"]
 
@@ -86,7 +86,7 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         self._actions: set[asyncio.Task[Any]] = set()
         #: The saved and recent messages of the composers (their one owner).
         self.messages = MessageLibrary()
-        #: The fault lab of the servers (``apply``, ``clear``; see ``workbench.engine.faults``).
+        #: The fault lab of the servers (``apply``, ``clear``; see ``workbench.engine.faults.lab``).
         self.faults = FaultLab(self._servers, self.error_path.report)
         #: Sharing servers with the student page, their merged feeds, kicking a socket.
         self.classroom = Classroom(self)

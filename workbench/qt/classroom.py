@@ -1,4 +1,4 @@
-"""``QtClassroom``: the engine's classroom (``workbench.engine.classroom``) for widgets.
+"""``QtClassroom``: the engine's classroom (``workbench.engine.classroom.classroom``) for widgets.
 
 ``share`` and ``kick`` are ``@asyncSlot``s returning their task (result True/False, never
 raises); ``shared_changed(server_id, on)`` follows a share that took effect. ``feed_model``
@@ -10,7 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from qasync import asyncSlot
 
-from ..engine.classroom import KICK_CODE, KICK_REASON, Classroom
+from workbench.engine.classroom.classroom import KICK_CODE, KICK_REASON, Classroom
+
 from .classroom_feed_model import ClassroomFeedModel
 
 __all__ = ["KICK_CODE", "KICK_REASON", "QtClassroom"]

@@ -20,7 +20,8 @@ from PySide6.QtCore import (
     QTimer,
 )
 
-from ..engine.classroom_feed import IN, JOIN, LEAVE, OUT, ClassroomFeed, FeedEntry
+from workbench.engine.classroom.feed import IN, JOIN, LEAVE, OUT, ClassroomFeed, FeedEntry
+
 from .table_columns import ColumnsTableModel
 
 __all__ = ["FEED_COLUMNS", "FLUSH_MS", "SOCKET_ID_ROLE", "ClassroomFeedModel"]

@@ -12,7 +12,8 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from ..engine.handles import ClientHandle
+from workbench.engine.handles import ClientHandle
+
 from .rates_timer import RatesTimer
 from .service import WorkbenchService
 from .table_columns import ColumnsTableModel

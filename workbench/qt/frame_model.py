@@ -18,8 +18,9 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from ..engine.frame_header import OPCODES
-from ..engine.frame_store import CONTROL, FrameRow, FrameStore
+from workbench.engine.protocol.frame_header import OPCODES
+from workbench.engine.protocol.frame_store import CONTROL, FrameRow, FrameStore
+
 from .batched_model import TICK_MS, BatchedStoreModel
 from .log_model import format_size, format_time
 

@@ -26,8 +26,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from ..engine.glossary import explain_event
-from ..engine.log_store import (
+from workbench.engine.log.store import (
     CLOSE,
     ERROR,
     EVENT,
@@ -41,6 +40,8 @@ from ..engine.log_store import (
     row_preview,
     row_type_label,
 )
+from workbench.engine.protocol.glossary import explain_event
+
 from .batched_model import TICK_MS, BatchedStoreModel
 
 __all__ = ["COLUMNS", "ENTRY_ROLE", "SEQ_ROLE", "LogModel", "format_size", "format_time"]

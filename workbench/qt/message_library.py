@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from ..engine.messages import MessageLibrary
-from ..engine.workspace import SavedMessage
+from workbench.engine.compose.message_library import MessageLibrary
+from workbench.engine.workspace.workspace import SavedMessage
 
 __all__ = ["QtMessageLibrary"]
 

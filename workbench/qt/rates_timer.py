@@ -1,6 +1,6 @@
 """``RatesTimer``: samples the engine's live rates on a Qt timer (``SAMPLE_MS``).
 
-Owns a ``workbench.engine.rates.RateSampler`` (``sampler``) fed from every client and
+Owns a ``workbench.engine.load.rates.RateSampler`` (``sampler``) fed from every client and
 server-side socket of the service, and emits ``sampled()`` after each sample so tables and
 plots refresh at that pace, never per message. A client or socket that is removed keeps no
 meter.
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ..engine.rates import RateMeter, RateSampler
+from workbench.engine.load.rates import RateMeter, RateSampler
+
 from .service import WorkbenchService
 
 __all__ = ["SAMPLE_MS", "RatesTimer"]

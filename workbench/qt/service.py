@@ -28,13 +28,14 @@ from typing import Any, get_args
 from PySide6.QtCore import QObject, Signal
 from qasync import asyncSlot
 
-from ..engine.conversation_recorder import ConversationRecorder
-from ..engine.handles import ClientHandle, ServerHandle, SocketHandle
-from ..engine.log_store import DEFAULT_CAPACITY, OUT, LogStore
-from ..engine.many_clients import open_many
-from ..engine.replay import replay_log
-from ..engine.workbench import SHUTDOWN_TIMEOUT, Workbench, WorkbenchEvent
-from ..engine.workspace import Workspace
+from workbench.engine.handles import ClientHandle, ServerHandle, SocketHandle
+from workbench.engine.load.many_clients import open_many
+from workbench.engine.load.replay import replay_log
+from workbench.engine.log.store import DEFAULT_CAPACITY, OUT, LogStore
+from workbench.engine.protocol.conversation_recorder import ConversationRecorder
+from workbench.engine.workbench import SHUTDOWN_TIMEOUT, Workbench, WorkbenchEvent
+from workbench.engine.workspace.workspace import Workspace
+
 from .classroom import QtClassroom
 from .message_library import QtMessageLibrary
 
@@ -164,7 +165,7 @@ class WorkbenchService(QObject):
     def apply_fault(
         self, server_id: str, name: str, socket_id: str | None, parameters: Mapping[str, Any]
     ) -> int:
-        """The fault lab (``workbench.engine.faults``): on how many sockets it was put."""
+        """The fault lab (``workbench.engine.faults.lab``): on how many sockets it was put."""
         return self.engine.faults.apply(server_id, name, socket_id, **parameters)
 
     def clear_faults(self, server_id: str) -> None:

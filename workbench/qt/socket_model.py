@@ -24,7 +24,8 @@ from PySide6.QtCore import (
     QTimer,
 )
 
-from ..engine.glossary import explain_event
+from workbench.engine.protocol.glossary import explain_event
+
 from .service import SocketHandle, WorkbenchService
 from .table_columns import ColumnsTableModel
 

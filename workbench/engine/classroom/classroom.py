@@ -1,0 +1,130 @@
+"""The classroom: share a server on the network with its student page, watch every socket
+of it in one feed, and remove (kick) a socket.
+
+Sharing binds the server to every IPv4 interface (``0.0.0.0``) and has it answer plain GETs
+with the student page (``student_page.serve_student_page`` as core's ``process_request``);
+a listening server restarts to apply it (its sockets close with 1001). Unsharing gives back
+the host it had before.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from core import mime as core_mime
+from workbench.engine.log.store import INFO
+
+from .feed import ClassroomFeed
+from .network_addresses import ALL_INTERFACES, share_urls
+from .qr_code import qr_png
+from .student_page import serve_student_page
+
+if TYPE_CHECKING:
+    from workbench.engine.workbench import Workbench
+
+__all__ = ["KICK_CODE", "KICK_REASON", "TEACHER", "Classroom"]
+
+#: The close code and reason of a kick (4000-4999 is for applications).
+KICK_CODE = 4000
+KICK_REASON = "removed by the teacher"
+#: The name the teacher's announcements carry.
+TEACHER = "Teacher"
+_HOST_KEYS = ("host_interface", "hostInterface")
+
+
+class Classroom:
+    """``Classroom(workbench)``: the sharing state and the feeds of the workbench's servers."""
+
+    def __init__(self, workbench: Workbench) -> None:
+        self._workbench = workbench
+        self._feeds: dict[str, ClassroomFeed] = {}
+        self._hosts_before: dict[str, str] = {}  # server id -> its host before sharing
+        workbench.on("server_removed", self._removed)
+
+    def feed(self, server_id: str) -> ClassroomFeed:
+        """The server's feed, made (and watching) on first use."""
+        if server_id not in self._feeds:
+            self._workbench.server(server_id)  # KeyError for an unknown server
+            self._feeds[server_id] = ClassroomFeed(self._workbench, server_id)
+        return self._feeds[server_id]
+
+    def is_shared(self, server_id: str) -> bool:
+        return server_id in self._hosts_before
+
+    async def share(self, server_id: str, on: bool = True) -> bool:
+        """Share the server (or stop sharing); whether it is now as asked and, if it was
+        running, listening again (failures reported on the engine's error path)."""
+        if on == self.is_shared(server_id):
+            return True
+        workbench = self._workbench
+        handle = workbench.server(server_id)
+        was_running = handle.state in ("starting", "listening")
+        options = {k: v for k, v in handle.options.items() if k not in _HOST_KEYS}
+        options["host_interface"] = ALL_INTERFACES if on else self._hosts_before[server_id]
+        if was_running and not await workbench.stop_server(server_id):
+            return False
+        # The new state first: listeners of the options' change (server_changed) see it.
+        host_before = self._hosts_before.pop(server_id, handle.host)
+        self._mark(server_id, on, host_before)
+        if not workbench.update_server(server_id, options):
+            self._mark(server_id, not on, host_before)
+            return False
+        what = "shared on the network with the student page" if on else "no longer shared"
+        handle.log.log_event(INFO, what)
+        return await workbench.start_server(server_id) if was_running else True
+
+    def _mark(self, server_id: str, shared: bool, host_before: str) -> None:
+        if shared:
+            self._hosts_before[server_id] = host_before
+        else:
+            self._hosts_before.pop(server_id, None)
+        page = serve_student_page if shared else None
+        self._workbench.server(server_id).process_request = page
+
+    def saved_options(self, server_id: str) -> dict[str, Any]:
+        """The server's options as a workspace keeps them: a shared server's with the host it
+        had before sharing (the workspace says ``shared``, and sharing again on load binds
+        to every interface)."""
+        options = dict(self._workbench.server(server_id).options)
+        if self.is_shared(server_id):
+            for key in _HOST_KEYS:
+                options.pop(key, None)
+            options["host_interface"] = self._hosts_before[server_id]
+        return options
+
+    def urls(self, server_id: str) -> list[str]:
+        """The student page's URLs while the server is shared and listening (loopback last),
+        else []."""
+        handle = self._workbench.server(server_id)
+        if not self.is_shared(server_id) or handle.port is None:
+            return []
+        return share_urls(handle.port, handle.uses_tls)
+
+    @staticmethod
+    def qr_png(url: str, scale: int = 8) -> bytes:
+        return qr_png(url, scale)
+
+    def announce(self, server_id: str, text: str, name: str = TEACHER) -> int:
+        """Broadcast ``text`` as the teacher in the student page's format, which it shows as
+        "name: text": ``{"name": name, "text": text}`` (a JSON server converts it; any other
+        send type gets its JSON text, as UTF-8 bytes for octet-stream); how many sockets got
+        it (none: reported)."""
+        message = {"name": name, "text": text}
+        send_type = self._workbench.send_type(server_id)
+        value: object = message
+        if send_type != core_mime.JSON:
+            value = json.dumps(message, ensure_ascii=False)
+            if send_type == core_mime.OCTET_STREAM:
+                value = value.encode()
+        return self._workbench.broadcast(server_id, value)
+
+    async def kick(self, socket_id: str, code: int = KICK_CODE, reason: str = KICK_REASON) -> bool:
+        """Close one socket with ``code`` and ``reason`` (what the student's page shows)."""
+        return await self._workbench.close_socket(socket_id, code, reason)
+
+    def _removed(self, server_id: str) -> None:
+        feed = self._feeds.pop(server_id, None)
+        if feed is not None:
+            feed.close()
+        self._hosts_before.pop(server_id, None)

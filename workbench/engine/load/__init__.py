@@ -1,0 +1,2 @@
+"""Traffic beyond one click: replaying a log (``replay``), live rates (``rates``) and many
+clients at once (``many_clients``)."""

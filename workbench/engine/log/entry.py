@@ -1,0 +1,385 @@
+"""One row of a message log: ``LogEntry``, the ``Row`` tuple the store keeps, and the
+functions that turn a row into what the log shows (preview, Type column) and into the JSON
+Lines record of an export (Qt-free).
+
+Memory: the store keeps each entry as a plain tuple (``Row``) that shares its
+direction/kind/MIME strings, holds the payload once (the raw frame, ``str`` or ``bytes``) and
+decodes the value lazily; previews of messages are computed on demand. ``LogEntry`` objects
+(slotted) are made on access.
+"""
+
+from __future__ import annotations
+
+import base64
+import time as _time
+from typing import Any, Final
+
+__all__ = [
+    "CLOSE",
+    "CONNECTING",
+    "DIRECTIONS",
+    "ERROR",
+    "EVENT",
+    "FAULT",
+    "HANDSHAKE",
+    "IN",
+    "INFO",
+    "KINDS",
+    "MESSAGE",
+    "OPEN",
+    "OUT",
+    "PREVIEW_CHARS",
+    "LogEntry",
+    "Row",
+    "make_preview",
+    "payload_size",
+    "row_cost",
+    "row_from_record",
+    "row_preview",
+    "row_to_record",
+    "row_type_label",
+    "sniff_label",
+]
+
+# Directions (interned module constants: entries share them).
+IN: Final = "in"
+OUT: Final = "out"
+EVENT: Final = "event"
+DIRECTIONS: Final = (IN, OUT, EVENT)
+
+# Kinds.
+MESSAGE: Final = "message"
+OPEN: Final = "open"
+CLOSE: Final = "close"
+ERROR: Final = "error"
+HANDSHAKE: Final = "handshake"
+CONNECTING: Final = "connecting"
+INFO: Final = "info"  # anything else worth a line: listening, stopped, auto-reply set...
+FAULT: Final = "fault"  # a fault the fault lab put on purpose (workbench.engine.faults.lab)
+KINDS: Final = (MESSAGE, OPEN, CLOSE, ERROR, HANDSHAKE, CONNECTING, INFO, FAULT)
+
+#: Longest preview kept or computed, in characters.
+PREVIEW_CHARS: Final = 120
+
+_UNSET: Any = object()
+
+
+def make_preview(mime: str, raw: str | bytes | None, limit: int = PREVIEW_CHARS) -> str:
+    """A one-line preview of a payload: text as text, binary as a hex prefix.
+
+    Text frames (``str``) are shown as their text; binary frames of a text or JSON type are
+    decoded as UTF-8 when they are valid; other binary frames show ``"<n bytes> 89 50 4e ..."``
+    (images name their type). Newlines and tabs become spaces; at most ``limit`` characters.
+    """
+    if raw is None:
+        return ""
+    if isinstance(raw, bytes | bytearray | memoryview):
+        raw = bytes(raw)
+        if mime == "application/json" or mime.startswith("text/"):
+            try:
+                text = raw[: limit * 4].decode("utf-8")
+            except UnicodeDecodeError:
+                text = None
+            if text is not None:
+                return _one_line(text, limit)
+        head = raw[: max(1, limit // 3 - 4)].hex(" ")
+        label = f"{mime} " if mime.startswith("image/") else ""
+        return _one_line(f"<{label}{len(raw)} bytes> {head}", limit)
+    return _one_line(raw, limit)
+
+
+def _one_line(text: str, limit: int) -> str:
+    text = text[: limit + 1]
+    if "\n" in text or "\r" in text or "\t" in text:
+        text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+#: How the store keeps an entry: an exact tuple ``(time, direction, kind, mime, size, raw,
+#: detail, preview or None, value or None)``. Tuples whose items are all atomic (str, bytes,
+#: float, int, None) are untracked by Python's cyclic garbage collector, so a log of a million
+#: rows adds nothing to the cost of a full collection (slotted objects would: measured 150 ms
+#: pauses of the UI loop at 1,000,000 rows). ``LogEntry`` objects are made on access.
+Row = tuple[Any, ...]
+
+
+class LogEntry:
+    """One row of a log: a message (in/out) or a lifecycle event.
+
+    Attributes:
+        time: seconds since the epoch (``time.time()``) when it was logged.
+        direction: ``"in"``, ``"out"`` or ``"event"``.
+        kind: ``"message"``, ``"open"``, ``"close"``, ``"error"``, ``"handshake"``,
+            ``"connecting"`` or ``"info"``.
+        mime: the MIME type the payload was sent/received as ("" for events).
+        size: payload size in bytes (UTF-8 length for a text frame; 0 for events).
+        raw: the payload as it travelled (``str`` for a text frame, ``bytes`` for binary),
+            or None for events.
+        detail: free text for events: close code and reason, handshake headers, the error in
+            plain words; empty for messages unless the message did not decode.
+        preview: (property) a short one-line text for the table.
+        value: (property) the payload converted per ``mime`` (JSON -> Python objects, text ->
+            str, image -> ``PIL.Image``, bytes -> bytes), decoded on each access (not cached,
+            to keep the log lean); falls back to ``raw`` when it does not convert. Entries
+            that were given an explicit value (events carrying data) return it.
+        is_text: (property) True when ``raw`` is a ``str`` (a text frame).
+    """
+
+    __slots__ = ("_preview", "_value", "detail", "direction", "kind", "mime", "raw", "size", "time")
+
+    def __init__(
+        self,
+        direction: str,
+        kind: str,
+        *,
+        mime: str = "",
+        raw: str | bytes | None = None,
+        size: int | None = None,
+        detail: str = "",
+        preview: str | None = None,
+        value: Any = _UNSET,
+        time: float | None = None,
+    ) -> None:
+        self.time = _time.time() if time is None else time
+        self.direction = direction
+        self.kind = kind
+        self.mime = mime
+        self.raw = raw
+        if size is None:
+            size = payload_size(raw)
+        self.size = size
+        self.detail = detail
+        self._preview = preview
+        self._value = value
+
+    def __repr__(self) -> str:
+        return f"<LogEntry {self.direction} {self.kind} {self.mime} {self.size}B {self.preview!r}>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LogEntry):
+            return NotImplemented
+        return self.as_row() == other.as_row()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def as_row(self) -> Row:
+        """The entry as the plain tuple the store keeps (see ``Row``)."""
+        return (
+            self.time,
+            self.direction,
+            self.kind,
+            self.mime,
+            self.size,
+            self.raw,
+            self.detail,
+            self._preview,
+            None if self._value is _UNSET else self._value,
+        )
+
+    @classmethod
+    def from_row(cls, row: Row) -> LogEntry:
+        """An entry viewing a stored row (a new object each time; equal rows compare equal)."""
+        entry = cls.__new__(cls)
+        (
+            entry.time,
+            entry.direction,
+            entry.kind,
+            entry.mime,
+            entry.size,
+            entry.raw,
+            entry.detail,
+            entry._preview,
+            value,
+        ) = row
+        entry._value = _UNSET if value is None else value
+        return entry
+
+    @property
+    def preview(self) -> str:
+        if self._preview is not None:
+            return self._preview
+        if self.raw is None:
+            return _one_line(self.detail, PREVIEW_CHARS)
+        return make_preview(self.mime, self.raw)
+
+    @property
+    def value(self) -> Any:
+        return self.decoded()[0]
+
+    @property
+    def decodes(self) -> bool:
+        """True if ``raw`` converts to ``mime`` (or there is nothing to convert)."""
+        return self.decoded()[1]
+
+    def decoded(self) -> tuple[Any, bool]:
+        """``(value, decodes)`` from one conversion: for a reader that needs both (the
+        detail pane) without decoding the payload twice."""
+        if self._value is not _UNSET:
+            return self._value, True
+        if self.raw is None:
+            return None, True
+        if not self.mime:
+            return self.raw, True
+        from core import mime as core_mime  # local: keeps this module importable alone
+
+        try:
+            return core_mime.decode(self.mime, self.raw), True
+        except (ValueError, TypeError):
+            return self.raw, False
+
+    @property
+    def type_label(self) -> str:
+        """What the log's Type column shows (see ``row_type_label``)."""
+        return row_type_label(self.as_row())
+
+    @property
+    def is_text(self) -> bool:
+        return isinstance(self.raw, str)
+
+    @property
+    def raw_bytes(self) -> bytes:
+        """The payload as bytes (text frames in UTF-8), for hex dumps; b"" for events."""
+        if self.raw is None:
+            return b""
+        if isinstance(self.raw, str):
+            return self.raw.encode("utf-8", "surrogatepass")
+        return bytes(self.raw)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (see ``workbench.jsonl`` for the format)."""
+        return row_to_record(self.as_row())
+
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> LogEntry:
+        """Rebuild an entry from ``to_dict`` output; ``ValueError`` if a field is wrong."""
+        return cls.from_row(row_from_record(record))
+
+
+def row_to_record(row: Row) -> dict[str, Any]:
+    """A stored ``Row`` as the JSON-ready dict of the JSON Lines format."""
+    when, direction, kind, mime, size, raw, detail, _preview, _value = row
+    record: dict[str, Any] = {
+        "time": when,
+        "direction": direction,
+        "kind": kind,
+        "mime": mime,
+        "size": size,
+        "preview": row_preview(row),
+    }
+    if detail:
+        record["detail"] = detail
+    if isinstance(raw, str):
+        record["text"] = raw
+    elif raw is not None:
+        record["base64"] = base64.b64encode(raw).decode("ascii")
+    return record
+
+
+def row_from_record(record: dict[str, Any]) -> Row:
+    """``row_to_record`` reversed; ``ValueError`` if a field is missing or wrong."""
+    try:
+        direction = _intern(str(record["direction"]))
+        kind = _intern(str(record["kind"]))
+        raw: str | bytes | None
+        if "text" in record:
+            raw = str(record["text"])
+        elif "base64" in record:
+            raw = base64.b64decode(record["base64"], validate=True)
+        else:
+            raw = None
+        when = float(record["time"])
+        size = int(record["size"]) if "size" in record else payload_size(raw)
+        mime = _intern(str(record.get("mime", "")))
+        detail = str(record.get("detail", ""))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"not a log entry ({type(exc).__name__}: {exc})") from exc
+    if direction not in DIRECTIONS:
+        raise ValueError(f"unknown direction {direction!r}")
+    return (when, direction, kind, mime, size, raw, detail, None, None)
+
+
+def row_preview(row: Row) -> str:
+    """``LogEntry.preview`` for a stored ``Row``."""
+    preview: str | None = row[7]
+    if preview is not None:
+        return preview
+    if row[5] is None:
+        return _one_line(row[6], PREVIEW_CHARS)
+    return make_preview(row[3], row[5])
+
+
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF87a", "GIF image"),
+    (b"GIF89a", "GIF image"),
+    (b"BM", "BMP image"),
+    (b"II*\x00", "TIFF image"),
+    (b"MM\x00*", "TIFF image"),
+)
+
+
+def sniff_label(raw: str | bytes | None) -> str:
+    """What a pass-through (``*/*``) payload looks like, cheaply, for the Type column:
+    "JSON text" (a text frame starting with ``{`` or ``[``), "text", "PNG image" (and
+    JPEG/GIF/BMP/TIFF/WebP by their magic bytes) or "binary"."""
+    if raw is None:
+        return ""
+    if isinstance(raw, str):
+        start = raw[:64].lstrip()
+        return "JSON text" if start[:1] in ("{", "[") else "text"
+    head = bytes(raw[:12])
+    for magic, label in _MAGIC:
+        if head.startswith(magic):
+            return label
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP image"
+    return "binary"
+
+
+def row_type_label(row: Row) -> str:
+    """The Type column of a stored ``Row``: the MIME type of a message (for ``*/*``, what
+    the payload looks like, e.g. "*/* · PNG image"), the kind of an event."""
+    kind: str = row[2]
+    mime: str = row[3]
+    if kind != MESSAGE:
+        return kind
+    if mime == "*/*":
+        return f"*/* · {sniff_label(row[5])}"
+    return mime
+
+
+_INTERNED: dict[str, str] = {s: s for s in (*DIRECTIONS, *KINDS)}
+
+
+def _intern(text: str) -> str:
+    """Share equal labels (directions, kinds, MIME types) between rows; bounded."""
+    shared = _INTERNED.get(text)
+    if shared is not None:
+        return shared
+    if len(_INTERNED) < 512:
+        _INTERNED[text] = text
+    return text
+
+
+def payload_size(raw: str | bytes | None) -> int:
+    """Bytes on the wire for a payload: UTF-8 length of text, length of bytes, 0 for None."""
+    if raw is None:
+        return 0
+    if isinstance(raw, str):
+        return len(raw) if raw.isascii() else len(raw.encode("utf-8", "surrogatepass"))
+    return len(raw)
+
+
+#: Estimated bytes one stored row costs besides its payload and detail text: the tuple, the
+#: float time, the payload object's header and the model's share (measured ~145 bytes plus
+#: the payload; the flood benchmark sees ~250 bytes of RSS per small message).
+ROW_OVERHEAD: Final = 200
+
+
+def row_cost(row: Row) -> int:
+    """Estimated memory of a stored ``Row`` in bytes: what a log's byte cap counts."""
+    size: int = row[4]
+    return ROW_OVERHEAD + size + len(row[6])

@@ -1,0 +1,414 @@
+"""Export a ``LogStore`` as JSON Lines and import it back for viewing (Qt-free).
+
+Format: UTF-8, one JSON object per line. The first line is a header::
+
+    {"format": "websocket-workbench-log", "version": 1, "name": "...",
+     "exported_at": 1764000000.0, "redacted": true,
+     "totals": {"messages_in": ..., "dropped": ..., ...}}
+
+then one line per visible entry, oldest first::
+
+    {"time": 1764000000.123, "direction": "in", "kind": "message",
+     "mime": "application/json", "size": 13, "preview": "{\\"a\\":1}", "text": "{\\"a\\":1}"}
+
+A text frame's payload is in ``"text"``; a binary frame's (bytes, encoded images) is in
+``"base64"``; events have neither and carry ``"detail"`` (close code and reason, handshake
+headers, the error). Importing rebuilds a ``LogStore`` whose entries decode their value per
+their MIME type exactly as live ones do; its totals are recomputed from the lines (the
+header's totals, which include rows dropped before export, are returned separately).
+
+Secrets: unless the caller passes ``redact=False``, the values of the handshake headers in
+``SECRET_HEADERS`` (``Authorization``, ``Cookie``, ...) are written as ``[redacted]``, and
+the header says ``"redacted": true``.
+
+Export streams line by line; import reads the file in slices of about ``SLICE_BYTES``
+(``LogFileReader``), never the whole file at once. The ``_async`` variants do the file work
+on a worker thread, so the UI loop only appends the parsed rows, and can be cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import IO, Any, Final, TextIO
+
+from .store import (
+    DEFAULT_CAPACITY,
+    HANDSHAKE,
+    LogEntry,
+    LogStore,
+    Row,
+    row_from_record,
+    row_to_record,
+)
+
+try:  # orjson (a core dependency on CPython) is ~5x faster; the stdlib gives the same text
+    import orjson as _orjson
+except ImportError:  # pragma: no cover
+    _orjson = None  # type: ignore[assignment]
+
+__all__ = [
+    "SECRET_HEADERS",
+    "ImportedLog",
+    "LogFileError",
+    "LogFileReader",
+    "export_jsonl",
+    "export_jsonl_async",
+    "import_jsonl",
+    "import_jsonl_async",
+    "read_jsonl",
+    "redact_headers",
+    "write_jsonl",
+]
+
+FORMAT = "websocket-workbench-log"
+VERSION = 1
+#: Lines encoded between two progress reports (and cancel checks) of an async export.
+BATCH: Final = 2000
+#: Bytes of lines one ``LogFileReader.read_slice`` reads (about 10 ms of parsing).
+SLICE_BYTES: Final = 1024 * 1024
+#: Rows an imported log keeps (and the byte cap of any log); more go, and are counted.
+IMPORT_CAPACITY: Final = 1_000_000
+#: Handshake headers whose values an export leaves out unless asked otherwise.
+SECRET_HEADERS: Final = ("authorization", "proxy-authorization", "cookie", "set-cookie")
+_SECRET_LINE = re.compile(
+    r"^(?P<name>" + "|".join(SECRET_HEADERS) + r")(?P<sep>\s*:\s*).*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+class LogFileError(Exception):
+    """A log file could not be written or read; the message says why in plain words."""
+
+
+class ImportedLog:
+    """What ``import_jsonl`` returns: ``store`` (a new ``LogStore``), ``header`` (the
+    header line as a dict), ``exported_totals`` (the totals at export time) and
+    ``skipped`` (lines that were not valid entries, with their line numbers)."""
+
+    def __init__(
+        self, store: LogStore, header: dict[str, Any], skipped: list[tuple[int, str]]
+    ) -> None:
+        self.store = store
+        self.header = header
+        self.exported_totals: dict[str, Any] = dict(header.get("totals") or {})
+        self.skipped = skipped
+
+
+def redact_headers(text: str) -> str:
+    """``text`` (handshake headers, one ``Name: value`` per line) with the values of the
+    ``SECRET_HEADERS`` replaced by ``[redacted]``."""
+    return _SECRET_LINE.sub(r"\g<name>\g<sep>[redacted]", text)
+
+
+def _dump_line(record: dict[str, Any]) -> str:
+    if _orjson is not None:
+        try:
+            return _orjson.dumps(record).decode("utf-8") + "\n"
+        except TypeError:  # e.g. a lone surrogate: the stdlib escapes it (\\udXXX)
+            return json.dumps(record) + "\n"
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def _load_line(line: str | bytes) -> Any:
+    if _orjson is not None:
+        try:
+            return _orjson.loads(line)
+        except _orjson.JSONDecodeError:
+            pass  # the stdlib accepts a few texts orjson refuses; it raises ValueError otherwise
+    return json.loads(line)
+
+
+def _record(row: Row, redact: bool) -> dict[str, Any]:
+    if redact and row[2] == HANDSHAKE and row[6]:  # the detail, and the preview made of it
+        row = (*row[:6], redact_headers(row[6]), None, row[8])
+    return row_to_record(row)
+
+
+def _header(store: LogStore, redact: bool) -> str:
+    header = {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": store.name,
+        "exported_at": time.time(),
+        "redacted": redact,
+        "totals": store.totals,
+    }
+    return json.dumps(header, ensure_ascii=False) + "\n"
+
+
+def _check_header(header: Any, source: str) -> dict[str, Any]:
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise LogFileError(
+            f"{source} is not a WebSocket Workbench log (JSON Lines with a header line)"
+        )
+    if not isinstance(header.get("version"), int) or header["version"] > VERSION:
+        raise LogFileError(
+            f"{source} was written by a newer version (format {header.get('version')!r})"
+        )
+    return header
+
+
+def _parse_line(line: str | bytes) -> Row:
+    record = _load_line(line)
+    if not isinstance(record, dict):
+        raise ValueError("not an object")
+    return row_from_record(record)
+
+
+# -- export -----------------------------------------------------------------------------------
+
+
+def write_jsonl(
+    store: LogStore,
+    stream: TextIO,
+    entries: Iterable[LogEntry] | None = None,
+    *,
+    redact: bool = True,
+) -> int:
+    """Write the header and every visible entry (or ``entries``) to ``stream``; returns the
+    number of entries written. ``redact``: see the module docstring."""
+    stream.write(_header(store, redact))
+    rows: Iterable[Row] = store.rows() if entries is None else (e.as_row() for e in entries)
+    return _write_rows(rows, stream, redact)
+
+
+def _write_rows(
+    rows: Iterable[Row],
+    stream: TextIO,
+    redact: bool,
+    batch: int = BATCH,
+    after_batch: Callable[[int], None] | None = None,
+) -> int:
+    count = 0
+    lines: list[str] = []
+    for row in rows:
+        lines.append(_dump_line(_record(row, redact)))
+        if len(lines) == batch:
+            stream.write("".join(lines))
+            count += len(lines)
+            lines = []
+            if after_batch is not None:
+                after_batch(count)
+    stream.write("".join(lines))
+    count += len(lines)
+    if after_batch is not None and lines:
+        after_batch(count)
+    return count
+
+
+def export_jsonl(store: LogStore, path: str | os.PathLike[str], *, redact: bool = True) -> int:
+    """Write ``store`` to ``path`` as JSON Lines; returns the number of entries.
+
+    ``LogFileError`` if the file cannot be written."""
+    target = Path(path)
+    try:
+        with target.open("w", encoding="utf-8", newline="\n") as stream:
+            return write_jsonl(store, stream, redact=redact)
+    except OSError as exc:
+        raise LogFileError(f"could not write {target}: {exc.strerror or exc}") from exc
+
+
+async def export_jsonl_async(
+    store: LogStore,
+    path: str | os.PathLike[str],
+    progress: Callable[[int, int], None] | None = None,
+    batch: int = BATCH,
+    *,
+    redact: bool = True,
+) -> int:
+    """``export_jsonl`` with the encoding and writing on a worker thread: for the log panel.
+
+    Takes a snapshot of the visible rows first (appends during the export are not
+    included; the rows are immutable, so the snapshot is cheap). ``progress(done, total)``
+    is called on the loop after each ``batch`` lines. Returns the number of entries;
+    ``LogFileError`` if it cannot write. Cancelling it stops the writer after its current
+    batch and leaves a partial file."""
+    loop = asyncio.get_running_loop()
+    rows: list[Row] = list(store.rows())
+    header = _header(store, redact)
+    target = Path(path)
+    cancelled = threading.Event()
+
+    def after_batch(done: int) -> None:
+        if cancelled.is_set():
+            raise asyncio.CancelledError
+        if progress is not None:
+            loop.call_soon_threadsafe(progress, done, len(rows))
+
+    def write() -> int:
+        with target.open("w", encoding="utf-8", newline="\n") as stream:
+            stream.write(header)
+            return _write_rows(rows, stream, redact, batch, after_batch)
+
+    try:
+        return await asyncio.to_thread(write)
+    except OSError as exc:
+        raise LogFileError(f"could not write {target}: {exc.strerror or exc}") from exc
+    finally:
+        cancelled.set()
+
+
+# -- import -----------------------------------------------------------------------------------
+
+
+def read_jsonl(
+    stream: Iterable[str], capacity: int | None = None, source: str = "the log"
+) -> ImportedLog:
+    """Read a JSON Lines log from an iterable of lines (see ``import_jsonl``)."""
+    lines = iter(stream)
+    first = next(lines, "")
+    try:
+        header = json.loads(first) if first.strip() else None
+    except ValueError:
+        header = None
+    header = _check_header(header, source)
+    rows: list[Row] = []
+    skipped: list[tuple[int, str]] = []
+    for number, line in enumerate(lines, start=2):
+        if line.strip():
+            try:
+                rows.append(_parse_line(line))
+            except ValueError as exc:
+                skipped.append((number, str(exc)))
+    return ImportedLog(_store_of(rows, capacity, header), header, skipped)
+
+
+def _store_of(rows: list[Row], capacity: int | None, header: dict[str, Any]) -> LogStore:
+    size = capacity if capacity is not None else max(DEFAULT_CAPACITY, len(rows))
+    store = LogStore(max(1, size), imported_name(header))
+    append = store.append_row
+    for row in rows:
+        append(row)
+    return store
+
+
+def imported_name(header: dict[str, Any]) -> str:
+    """The name an imported log gets: the exported one, marked as imported."""
+    return str(header.get("name", "")) + " (imported)"
+
+
+class LogFileReader:
+    """Reads an exported log slice by slice, for a worker thread (one call at a time).
+
+    ``LogFileReader(path)`` opens the file and checks its header line (``header``);
+    ``read_slice()`` parses the next lines of about ``SLICE_BYTES`` and returns
+    ``(rows, skipped)``; ``at_end`` says when the file is done, ``done_bytes`` / ``size``
+    how far it got. ``close()`` may come from another thread: it waits for a slice being
+    read. Errors are ``LogFileError`` with a sentence saying why; a line that is not UTF-8
+    or not an entry is skipped (with its number and why), not fatal."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        try:
+            self._stream: IO[bytes] | None = self.path.open("rb")
+            self.size = os.fstat(self._stream.fileno()).st_size
+            first = self._stream.readline()
+        except OSError as exc:
+            raise LogFileError(f"could not read {self.path}: {exc.strerror or exc}") from exc
+        try:
+            header = json.loads(first) if first.strip() else None
+        except ValueError:
+            header = None
+        try:
+            self.header = _check_header(header, str(self.path))
+        except LogFileError:
+            self.close()
+            raise
+        self.done_bytes = len(first)
+        self.at_end = False
+        self._line = 1
+
+    def __enter__(self) -> LogFileReader:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def read_slice(self, max_bytes: int = SLICE_BYTES) -> tuple[list[Row], list[tuple[int, str]]]:
+        rows: list[Row] = []
+        skipped: list[tuple[int, str]] = []
+        with self._lock:
+            if self._stream is None:
+                self.at_end = True
+                return rows, skipped
+            try:
+                lines = self._stream.readlines(max_bytes)
+            except OSError as exc:
+                raise LogFileError(f"could not read {self.path}: {exc.strerror or exc}") from exc
+            for line in lines:
+                self._line += 1
+                self.done_bytes += len(line)
+                if not line.strip():
+                    continue
+                try:
+                    rows.append(_parse_line(line.decode("utf-8")))
+                except UnicodeDecodeError as exc:
+                    skipped.append((self._line, f"not UTF-8 text ({exc.reason})"))
+                except ValueError as exc:
+                    skipped.append((self._line, str(exc)))
+            if not lines:
+                self.at_end = True
+        return rows, skipped
+
+    def close(self) -> None:
+        with self._lock:
+            if self._stream is not None:
+                self._stream.close()
+                self._stream = None
+
+
+def import_jsonl(path: str | os.PathLike[str], capacity: int | None = None) -> ImportedLog:
+    """Read a log exported by ``export_jsonl`` into a new ``LogStore`` (for viewing).
+
+    ``capacity`` defaults to enough rows for the whole file. Lines that are not entries are
+    skipped and listed in ``ImportedLog.skipped``; a file that is not such a log raises
+    ``LogFileError``."""
+    rows: list[Row] = []
+    skipped: list[tuple[int, str]] = []
+    with LogFileReader(path) as reader:
+        while not reader.at_end:
+            more, bad = reader.read_slice()
+            rows.extend(more)
+            skipped.extend(bad)
+    return ImportedLog(_store_of(rows, capacity, reader.header), reader.header, skipped)
+
+
+async def import_jsonl_async(
+    path: str | os.PathLike[str],
+    capacity: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    store: LogStore | None = None,
+    slice_bytes: int = SLICE_BYTES,
+) -> ImportedLog:
+    """``import_jsonl`` streaming the file on a worker thread, a slice at a time.
+
+    The rows go into ``store`` as they are read (default: a new one of ``capacity`` rows,
+    default ``IMPORT_CAPACITY``), so a view over it fills in while the import runs.
+    ``progress(done_bytes, total_bytes)`` is called after each slice. Cancelling it stops
+    at the next slice; the store keeps the rows read so far."""
+    reader = await asyncio.to_thread(LogFileReader, path)
+    if store is None:
+        store = LogStore(capacity or IMPORT_CAPACITY, imported_name(reader.header))
+    skipped: list[tuple[int, str]] = []
+    try:
+        while not reader.at_end:
+            rows, bad = await asyncio.to_thread(reader.read_slice, slice_bytes)
+            append = store.append_row
+            for row in rows:
+                append(row)
+            skipped.extend(bad)
+            if progress is not None:
+                progress(reader.done_bytes, reader.size)
+    finally:
+        # Not awaited: a cancelled import must not wait here; close() waits for the slice.
+        asyncio.get_running_loop().run_in_executor(None, reader.close)
+    return ImportedLog(store, reader.header, skipped)

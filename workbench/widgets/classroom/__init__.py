@@ -1,0 +1,1 @@
+"""The Classroom tab of a server page (``panel``)."""

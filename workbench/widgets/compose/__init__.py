@@ -1,0 +1,1 @@
+"""The composer and its editors per MIME type, and the MIME-type chooser."""

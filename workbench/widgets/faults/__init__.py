@@ -1,0 +1,1 @@
+"""The fault lab panel of a server page (``lab``)."""

@@ -1,0 +1,1 @@
+"""The Load & rates tab, its live plot, and the replay and many-clients dialogs."""

@@ -1,0 +1,399 @@
+"""The per-socket message log: filter bar, table, counters and the detail pane.
+
+Wraps a ``workbench.log_model.LogModel`` (which batches a store's appends into one update per
+tick and does the filtering). The view only scrolls, selects and asks for exports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from shiboken6 import isValid
+
+from workbench.engine.log.jsonl import (
+    SECRET_HEADERS,
+    LogFileError,
+    export_jsonl,
+    export_jsonl_async,
+)
+from workbench.engine.log.store import (
+    CLOSE,
+    CONNECTING,
+    ERROR,
+    EVENT,
+    FAULT,
+    HANDSHAKE,
+    IN,
+    INFO,
+    MESSAGE,
+    OPEN,
+    OUT,
+    LogFilter,
+)
+from workbench.qt.log_model import (
+    COL_DIRECTION,
+    COL_PREVIEW,
+    COL_SIZE,
+    COL_TIME,
+    COL_TYPE,
+    LogModel,
+)
+from workbench.widgets.common.controls import CLEAR_TIP, FitsTableToFont, row_table, tool_button
+from workbench.widgets.common.elided_label import ElidedLabel
+from workbench.widgets.common.flow_row import FlowRow
+from workbench.widgets.common.notify import notifier
+
+from .detail_pane import DetailPane
+
+#: The widest text each fixed column usually shows; the widths follow the font (zoom).
+COLUMN_SAMPLES = {
+    COL_TIME: "00:00:00.000",
+    COL_DIRECTION: "• event",
+    COL_TYPE: "application/json",
+    COL_SIZE: "1.0 KiB → 999 B",
+}
+#: Pixels of a row beyond one line of text.
+ROW_PADDING = 6
+
+DIRECTION_CHOICES = (
+    ("All directions", frozenset()),
+    ("Received (in)", frozenset({IN})),
+    ("Sent (out)", frozenset({OUT})),
+    ("Events", frozenset({EVENT})),
+)
+KIND_CHOICES = (
+    ("All kinds", frozenset()),
+    ("Messages", frozenset({MESSAGE})),
+    ("Lifecycle", frozenset({OPEN, CLOSE, HANDSHAKE, CONNECTING, INFO})),
+    ("Errors", frozenset({ERROR})),
+    ("Faults", frozenset({FAULT})),
+)
+
+
+# -- the view -------------------------------------------------------------------------------------
+
+
+class LogView(FitsTableToFont, QWidget):
+    """A log of one socket (or an imported file): search, filters, table, detail.
+
+    ``LogView(model)``; ``model.store`` gives the counters. The view takes ownership of the
+    model (its Qt parent becomes the view), so closing the view's tab deletes the model and
+    its tick timer with it; the store lives as long as whoever else holds it (the service,
+    for a socket's log). The view does not own the socket.
+    """
+
+    COLUMN_SAMPLES = COLUMN_SAMPLES
+    ROW_PADDING = ROW_PADDING
+
+    entry_selected = Signal(object)
+
+    def __init__(self, model: LogModel, parent: QWidget | None = None, *, title: str = "") -> None:
+        super().__init__(parent)
+        model.setParent(self)
+        self.model = model
+        self.title = title or model.store.name
+
+        self.search = QLineEdit()
+        self.search.setObjectName("logSearch")
+        self.search.setPlaceholderText("Search the log…")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(100)
+        self.direction = QComboBox()
+        self.direction.setObjectName("logDirection")
+        for label, _ in DIRECTION_CHOICES:
+            self.direction.addItem(label)
+        self.kind = QComboBox()
+        self.kind.setObjectName("logKind")
+        for label, _ in KIND_CHOICES:
+            self.kind.addItem(label)
+        self.autoscroll = QCheckBox("Autoscroll")
+        self.autoscroll.setChecked(True)
+        self.autoscroll.setToolTip("Follow new rows; untick to hold the view still while reading")
+        self.clear_button = tool_button("Clear", CLEAR_TIP)
+        self.export_button = tool_button(
+            "Export…",
+            "Save the whole log as JSON Lines (one JSON object per line); Authorization and "
+            "Cookie header values are left out (the arrow offers an export with them)",
+        )
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        export_menu = QMenu(self.export_button)
+        self.export_secrets_action = export_menu.addAction(
+            "Export with secrets… (" + ", ".join(h.title() for h in SECRET_HEADERS) + " values)"
+        )
+        self.export_button.setMenu(export_menu)
+        self.import_button = tool_button("Import…", "Open a JSON Lines log in a viewer window")
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.direction)
+        bar.addWidget(self.kind)
+
+        self.table = row_table(QTableView())
+        self.table.setObjectName("logTable")
+        self.table.setModel(model)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        self.fit_table_to_font()
+        header.setSectionResizeMode(COL_PREVIEW, QHeaderView.ResizeMode.Stretch)
+
+        # Elided labels never widen the window; the footer wraps them onto a line of their
+        # own when the buttons leave too little room (1024 px at 125 %, settings shown).
+        self.counters = ElidedLabel()
+        self.counters.setObjectName("hint")
+        self.dropped_label = ElidedLabel()
+        self.dropped_label.setObjectName("droppedLabel")
+        self.dropped_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.empty_hint = QLabel(
+            "No messages yet — they appear here as they are sent and received."
+        )
+        self.empty_hint.setObjectName("emptyHint")
+        self.empty_hint.setWordWrap(True)
+        buttons = QWidget()
+        buttons_layout = QHBoxLayout(buttons)
+        buttons_layout.setContentsMargins(0, 0, 0, 0)
+        # Beside Clear rather than the filters: the filter row must fit 1024 px at 125 % zoom.
+        buttons_layout.addWidget(self.autoscroll)
+        buttons_layout.addWidget(self.clear_button)
+        buttons_layout.addWidget(self.export_button)
+        buttons_layout.addWidget(self.import_button)
+        self.footer = FlowRow([(self.counters, True), (self.dropped_label, True), (buttons, False)])
+
+        self.detail = DetailPane()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(2)  # with the footer on two lines, 1024x768 at 125 % is tight
+        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.empty_hint)
+        left_layout.addWidget(self.footer)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        self.detail.setMinimumSize(200, 100)  # room for a wrapped footer at 1024 px, 125 %
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.splitter, 1)
+
+        self.search.textChanged.connect(self.apply_filter)
+        self.direction.currentIndexChanged.connect(self.apply_filter)
+        self.kind.currentIndexChanged.connect(self.apply_filter)
+        self.clear_button.clicked.connect(self.clear)
+        self.export_button.clicked.connect(lambda: self._export_dialog())
+        self.export_secrets_action.triggered.connect(lambda: self._export_dialog(redact=False))
+        self.import_button.clicked.connect(self._import_dialog)
+        model.rows_appended.connect(self._rows_appended)
+        model.counters_changed.connect(self.update_counters)
+        model.modelReset.connect(self.update_counters)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        copy = QShortcut(QKeySequence.StandardKey.Copy, self.table)
+        copy.setContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.activated.connect(self.copy_selected)
+        self.table.setToolTip("Ctrl+C copies the selected message (text as text, binary as hex)")
+        self.update_counters()
+        if self.autoscroll.isChecked():
+            self.table.scrollToBottom()
+
+    #: Below this width the detail pane goes under the table instead of beside it.
+    SIDE_BY_SIDE_WIDTH = 980
+
+    def resizeEvent(self, event: Any) -> None:  # Qt override
+        super().resizeEvent(event)
+        wanted = (
+            Qt.Orientation.Horizontal
+            if event.size().width() >= self.SIDE_BY_SIDE_WIDTH
+            else Qt.Orientation.Vertical
+        )
+        if self.splitter.orientation() != wanted:
+            self.splitter.setOrientation(wanted)
+            total = (
+                self.splitter.width()
+                if wanted == Qt.Orientation.Horizontal
+                else self.splitter.height()
+            )
+            self.splitter.setSizes([total * 3 // 5, total * 2 // 5])
+
+    def showEvent(self, event: Any) -> None:  # Qt override
+        super().showEvent(event)
+        if self.autoscroll.isChecked():  # the rows may have arrived before it had a size
+            QTimer.singleShot(0, self, self._scroll_if_following)  # dropped if deleted first
+
+    def _scroll_if_following(self) -> None:
+        if self.autoscroll.isChecked():
+            self.table.scrollToBottom()
+
+    # -- filtering ------------------------------------------------------------------------------
+
+    def current_filter(self) -> LogFilter:
+        return LogFilter(
+            text=self.search.text().strip(),
+            directions=DIRECTION_CHOICES[self.direction.currentIndex()][1],
+            kinds=KIND_CHOICES[self.kind.currentIndex()][1],
+        )
+
+    def apply_filter(self) -> None:
+        self.model.set_filter(self.current_filter())
+        if self.autoscroll.isChecked():
+            self.table.scrollToBottom()
+
+    # -- rows -------------------------------------------------------------------------------------
+
+    def _rows_appended(self, _count: int) -> None:
+        if self.autoscroll.isChecked():
+            self.table.scrollToBottom()
+
+    def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        entry = self.model.entry(rows[0].row()) if rows else None
+        if entry is not None:
+            self.detail.show_entry(entry)
+            self.entry_selected.emit(entry)
+
+    def copy_selected(self) -> str:
+        """Put the selected row's payload (or event detail) on the clipboard; returns it."""
+        rows = self.table.selectionModel().selectedRows()
+        entry = self.model.entry(rows[0].row()) if rows else None
+        if entry is None:
+            return ""
+        raw = entry.raw
+        if raw is None:
+            text = entry.detail
+        elif isinstance(raw, str):
+            text = raw
+        else:
+            text = bytes(raw).hex(" ")
+        QGuiApplication.clipboard().setText(text)
+        notifier().info(f"Copied {len(text):,} characters to the clipboard")
+        return text
+
+    def select_row(self, row: int) -> None:
+        self.table.selectRow(row)
+
+    def clear(self) -> None:
+        self.model.clear()
+        self.detail.show_entry(None)
+        self.update_counters()
+
+    def update_counters(self) -> None:
+        store = self.model.store
+        shown = self.model.rowCount()
+        filtered = (
+            "" if self.model.log_filter.is_empty else f"{shown:,} of {len(store):,} rows match · "
+        )
+        self.counters.setText(
+            f"{filtered}{store.messages_in:,} received · {store.messages_out:,} sent · {store.events:,} events"
+        )
+        if store.dropped:
+            # Short, to share a line with the counters in a narrow log; the tooltip says more.
+            self.dropped_label.setText(f"{store.dropped:,} dropped")
+            self.dropped_label.set_tooltip_extra(
+                f"The oldest rows: the log keeps the newest {store.capacity:,} rows and at "
+                f"most {store.byte_capacity / 2**20:,.0f} MiB; older rows were dropped from "
+                "view. The totals still count them."
+            )
+            self.dropped_label.show()
+        else:
+            self.dropped_label.hide()
+        self.footer.reflow()
+        self.empty_hint.setVisible(len(store) == 0)
+
+    # -- export / import -------------------------------------------------------------------------------
+
+    def suggested_file_name(self) -> str:
+        """e.g. ``~/client-2-127.0.0.1-41081-20261125-181008.jsonl``: who, and when."""
+        title = (self.title or "log").replace("ws://", "").replace("wss://", "")
+        slug = re.sub(r"[^A-Za-z0-9.]+", "-", title).strip("-.").lower() or "log"
+        return str(Path.home() / f"{slug}-{time.strftime('%Y%m%d-%H%M%S')}.jsonl")
+
+    def export_to(self, path: str | Path, *, redact: bool = True) -> asyncio.Task[int] | int:
+        """Write the log to ``path`` and say so in the status bar; ``redact``: leave out the
+        values of Authorization / Cookie handshake headers (``jsonl.SECRET_HEADERS``).
+
+        On the running qasync loop the export runs on a worker thread (a big log never
+        holds the window) and this returns the task, whose result is the rows written;
+        without a running loop it writes at once and returns the count. Failures go to the
+        status bar.
+        """
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            try:
+                count = export_jsonl(self.model.store, path, redact=redact)
+            except LogFileError as exc:
+                notifier().error(f"Could not export the log: {exc}")
+                return 0
+            notifier().info(f"Exported {count:,} log rows to {path}")
+            return count
+        self.export_button.setEnabled(False)
+        total = len(self.model.store)
+
+        def progress(done: int, rows: int) -> None:
+            if rows > 5000:
+                notifier().info(f"Exporting the log… {done * 100 // max(rows, 1)}%")
+
+        async def export() -> int:
+            try:
+                count = await export_jsonl_async(self.model.store, path, progress, redact=redact)
+            except LogFileError as exc:
+                notifier().error(f"Could not export the log: {exc}")
+                return 0
+            finally:
+                if isValid(self):
+                    self.export_button.setEnabled(True)
+            notifier().info(f"Exported {count:,} log rows to {path}")
+            return count
+
+        if total > 5000:
+            notifier().info(f"Exporting {total:,} log rows…")
+        return asyncio.ensure_future(export())
+
+    def _export_dialog(self, *, redact: bool = True) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Export log as JSON Lines" + ("" if redact else " (with secrets)"),
+            self.suggested_file_name(),
+            "JSON Lines (*.jsonl);;All files (*)",
+        )
+        if path:
+            self.export_to(path, redact=redact)
+
+    def _import_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Open a JSON Lines log",
+            str(Path.home()),
+            "JSON Lines (*.jsonl *.json);;All files (*)",
+        )
+        if path:
+            from .viewer import open_log_viewer  # local: the viewer is made of LogViews
+
+            open_log_viewer(path, self)

@@ -1,0 +1,327 @@
+"""The Clients panel: any number of clients, each with its settings, Open/Close, a state line
+that follows every change (connecting, attempt n of m, open, closed with code and reason,
+failed and why), a composer and its message log."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.qt.log_model import LogModel
+from workbench.qt.message_library import QtMessageLibrary
+from workbench.qt.service import WorkbenchService
+from workbench.widgets.common.tab_fit import size_to_current_page
+from workbench.widgets.compose.composer import Composer
+from workbench.widgets.log.view import LogView
+from workbench.widgets.protocol.conversation_view import ConversationView, show_conversation
+from workbench.widgets.protocol.frames_view import client_frames_view
+from workbench.widgets.protocol.handshake_view import HandshakeView, client_handshakes
+
+from .close_picker import CloseCodePicker
+from .item_page import ItemPage
+from .item_panel import EmptyState, ItemPanel, confirm_removal, first_free_name
+from .option_form import client_form
+from .settings_column import SettingsColumn
+
+#: What a new client starts with when no server of the workspace is listening.
+#: Like new servers, new clients take frames as they are (``*/*``).
+NEW_CLIENT_OPTIONS = {
+    "host": "127.0.0.1",
+    "port": 8080,
+    "number_of_retries": 3,
+    "receive_type": "*/*",
+    "send_type": "*/*",
+}
+
+
+class ClientPage(ItemPage):
+    EDITABLE_HINT = "Settings apply when the client opens."
+    LOCKED_HINT = "Close the client to change these settings."
+
+    def __init__(
+        self,
+        service: WorkbenchService,
+        client_id: str,
+        library: QtMessageLibrary,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(service, client_id, "client", client_form(), parent)
+        handle = self.handle
+
+        self.url_label = QLabel()
+        self.url_label.setObjectName("hint")
+        self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.open_button = QPushButton("Open")
+        self.open_button.setObjectName("primaryButton")
+        self.open_button.setToolTip("Connect with the settings on the left")
+        self.close_button = QPushButton("Close")
+        self.close_button.setToolTip(
+            "Close the connection with the code and reason above the log, or stop connecting"
+        )
+        self.ping_button = QPushButton("Ping")
+        self.ping_button.setObjectName("pingButton")
+        self.ping_button.setToolTip("Send a ping; the round trip goes into the log (F6)")
+        self.conversation_button = QPushButton("Conversation")
+        self.conversation_button.setObjectName("clientConversationButton")
+        self.conversation_button.setToolTip(
+            "This client's connection as a sequence diagram, both ends (when the server is "
+            "in this window)"
+        )
+
+        self.aim_button = QToolButton()
+        self.aim_button.setObjectName("aimButton")
+        self.aim_button.setText("Aim at a server of this workspace ▾")
+        self.aim_button.setToolTip("Fill in host and port of a server that is listening now")
+        self.aim_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.aim_menu = QMenu(self.aim_button)
+        self.aim_button.setMenu(self.aim_menu)
+        self.aim_menu.aboutToShow.connect(self._fill_aim_menu)
+        settings = SettingsColumn()
+        settings.add(self.form_hint)
+        settings.add(self.aim_button)
+        settings.add(self.form, 1)
+
+        self.composer = Composer(library)
+        send_box = QGroupBox("Send")
+        send_layout = QVBoxLayout(send_box)
+        send_layout.addWidget(self.composer)
+
+        store = service.log(client_id)
+        self.log_view = LogView(LogModel(store), title=store.name)
+        self.handshake_view = HandshakeView(
+            client_handshakes(service, client_id),
+            "No handshake yet: press Open to send the upgrade request.",
+        )
+        self.log_tabs = QTabWidget()
+        self.log_tabs.setObjectName("clientLogTabs")
+        self.log_tabs.setDocumentMode(True)
+        self.log_tabs.addTab(self.log_view, "Messages")
+        self.log_tabs.addTab(self.handshake_view, "Handshake")
+        self.close_code = CloseCodePicker()
+        self.close_code.setObjectName("closeCode")
+        self.close_code.setMinimumContentsLength(16)  # room for the meaning on a client page
+        self.close_reason = QLineEdit()
+        self.close_reason.setObjectName("closeReason")
+        self.close_reason.setPlaceholderText("close reason")
+        closing = QHBoxLayout()
+        closing.setContentsMargins(0, 0, 0, 0)
+        code_label = QLabel("Close with code")
+        code_label.setBuddy(self.close_code)
+        for widget in (code_label, self.close_code):
+            closing.addWidget(widget)
+        closing.addWidget(self.close_reason, 1)
+        log_box = QGroupBox("Message log")
+        log_layout = QVBoxLayout(log_box)
+        log_layout.addLayout(closing)
+        self.frames_view = client_frames_view(service, client_id)
+        self.log_tabs.insertTab(1, self.frames_view, "Frames")
+        size_to_current_page(self.log_tabs)
+        log_layout.addWidget(self.log_tabs)
+
+        self._lay_out(
+            [self.url_label],
+            [self.open_button, self.ping_button, self.close_button, self.conversation_button],
+            settings,
+            send_box,
+            log_box,
+            [215, 475],
+        )
+        self.open_button.clicked.connect(self.open)
+        self.close_button.clicked.connect(self.close_client)
+        self.conversation_button.clicked.connect(self.show_conversation)
+        self.close_reason.returnPressed.connect(self.close_client)
+        self.ping_button.clicked.connect(self.ping)
+        self.composer.send_requested.connect(self.send)
+        self.form.changed.connect(self._form_edited)
+        service.client_state_changed.connect(self._state_changed)
+        service.client_changed.connect(self._client_changed)
+        self._shown_options = dict(handle.options)
+        self._client_changed(client_id)
+        self._state_changed(client_id, handle.state, handle.status_text)
+
+    @property
+    def client_id(self) -> str:
+        return self.item_id
+
+    def show_conversation(self) -> ConversationView:
+        """This client's Conversation window (opened or raised)."""
+        return show_conversation(self.service, self.client_id, self)
+
+    @property
+    def handle(self) -> Any:
+        return self.service.client(self.client_id)
+
+    def _update(self, options: Mapping[str, Any]) -> bool:
+        return self.service.update_client(self.client_id, options)
+
+    def _rename_to(self, name: str) -> None:
+        self.service.rename_client(self.client_id, name)
+
+    def _state_changed(self, client_id: str, state: str, text: str) -> None:
+        if client_id != self.client_id:
+            return
+        self.handshake_view.refresh()
+        if state == "idle":
+            text = "Not connected — press Open"
+        self.badge.set_state(state, text)
+        active = state in ("connecting", "open", "closing")
+        self._lock_settings(active, running=state == "open")
+        self.open_button.setEnabled(not active)
+        self.close_button.setEnabled(state in ("connecting", "open"))
+        self.ping_button.setEnabled(state == "open")
+        self.aim_button.setEnabled(not active)
+        if state == "open":
+            self.composer.set_can_send(True)
+        elif state == "connecting":
+            self.composer.set_can_send(True, "")
+        else:
+            self.composer.set_can_send(False, "Open the client to send")
+
+    def _client_changed(self, client_id: str) -> None:
+        if client_id != self.client_id:
+            return
+        handle = self.handle
+        self._show_name()
+        self.url_label.setText(handle.url)
+        self.composer.set_send_type(handle.send_type)
+        if handle.options != self._shown_options:
+            # The engine changed them (aimed at a server, or following its new port): show
+            # them, or the next Open would apply the form's stale values.
+            self._shown_options = dict(handle.options)
+            self.form.set_values(handle.options)
+
+    def _form_edited(self) -> None:
+        mime = self.form.editors["send_type"].mime_type()  # type: ignore[attr-defined]
+        if mime:
+            self.composer.set_send_type(mime)
+
+    def aim_at(self, server_id: str) -> bool:
+        """Aim this client at a server of the workspace (its address, port, TLS trust) and
+        follow it from now on; the rest of the form is kept. False if refused (reported)."""
+        return self.service.aim_client(self.client_id, server_id, self.form.values())
+
+    def _fill_aim_menu(self) -> None:
+        self.aim_menu.clear()
+        servers = [h for h in self.service.servers.values() if h.state == "listening" and h.port]
+        if not servers:
+            action = self.aim_menu.addAction("No server of this workspace is listening")
+            action.setEnabled(False)
+        for server in servers:
+            tls = " (TLS)" if server.uses_tls else ""
+            action = self.aim_menu.addAction(f"{server.name} — {server.status_text}{tls}")
+            action.triggered.connect(lambda _checked=False, s=server.id: self.aim_at(s))
+
+    def open(self) -> None:
+        if self.apply_form():
+            self.service.open_client(self.client_id)
+
+    def close_client(self) -> None:
+        """Close with the picked code and reason; a code no close frame may carry is
+        reported and the client stays as it is."""
+        if not self.close_button.isEnabled():
+            return
+        code, reason = self.close_code.value(), self.close_reason.text().strip()
+        refusal = self.close_code.refusal(reason)
+        if refusal is not None or code is None:
+            self.service.report(self.handle.name, refusal or "no close code")
+            self.close_code.setFocus()
+            return
+        self.service.close_client(self.client_id, code, reason)
+
+    def ping(self) -> None:
+        if self.ping_button.isEnabled():
+            self.service.ping(self.client_id)
+
+    def send(self, value: Any) -> None:
+        self.service.send(self.client_id, value)
+
+
+class ClientsPanel(ItemPanel):
+    """All clients of the workspace; follows ``client_added`` / ``client_removed``."""
+
+    def __init__(
+        self, service: WorkbenchService, library: QtMessageLibrary, parent: QWidget | None = None
+    ) -> None:
+        empty = EmptyState(
+            "No clients yet",
+            "A client connects to a WebSocket server — one started in the Servers tab, or any "
+            "ws:// server you can reach. Make one, set its host and port, and press Open.",
+        )
+        self.empty_new = empty.add_button("New client", primary=True)
+        self.empty_server = empty.add_button("New server instead")
+        empty.finish()
+        super().__init__("client", empty, parent)
+        self.service = service
+        self.library = library
+        self.new_button.clicked.connect(lambda: self.new_client())
+        self.empty_new.clicked.connect(lambda: self.new_client())
+        self.remove_button.clicked.connect(self.remove_current)
+        service.client_added.connect(self._added)
+        service.client_removed.connect(self.remove_page)
+        service.client_state_changed.connect(self._relabel)
+        service.client_changed.connect(self._relabel)
+        for client_id in service.clients:
+            self._added(client_id)
+
+    def new_client(self, server_id: str | None = None) -> str | None:
+        """Add a client; aimed at the server ``server_id`` (and following its port), else at
+        the newest listening server, else at 127.0.0.1:8080."""
+        if server_id is None:
+            listening = [
+                h.id for h in self.service.servers.values() if h.state == "listening" and h.port
+            ]
+            server_id = listening[-1] if listening else None
+        name = first_free_name("Client", self.service.clients.values())
+        if server_id is None:
+            client_id = self.service.add_client(dict(NEW_CLIENT_OPTIONS), name)
+        else:
+            client_id = self.service.add_client_for(server_id, NEW_CLIENT_OPTIONS, name)
+        if client_id is not None:
+            self.page(client_id).open_button.setFocus()  # Space opens it
+        return client_id
+
+    def remove_current(self) -> None:
+        client_id = self.current_id()
+        if not client_id:
+            return
+        handle = self.service.client(client_id)
+        if self.service.is_live(client_id) and not confirm_removal(
+            self,
+            handle.name,
+            f"{handle.name} is {'connected' if handle.state == 'open' else 'connecting'} to "
+            f"{handle.url}; removing it closes the connection and forgets its log.",
+        ):
+            return
+        self.service.remove_client(client_id)
+
+    def page(self, client_id: str) -> ClientPage:
+        return self.pages[client_id]  # type: ignore[return-value]
+
+    def _added(self, client_id: str) -> None:
+        self.add_page(client_id, "", ClientPage(self.service, client_id, self.library))
+        self._relabel(client_id)
+
+    def _relabel(self, client_id: str, *_: Any) -> None:
+        if client_id not in self.pages or client_id not in self.service.clients:
+            return
+        handle = self.service.client(client_id)
+        state = {"idle": "not connected"}.get(handle.state, handle.state)
+        self.set_label(
+            client_id,
+            f"{handle.name}\n{state}",
+            f"{handle.name} ({handle.url}): {handle.status_text}",
+        )

@@ -1,0 +1,240 @@
+"""The Conversation view: one connection of this window as a sequence diagram, both ends.
+
+``ConversationView(service, item_id)`` (a client id or a server socket id) asks the engine's
+``ConversationRecorder`` for the conversation every ``REFRESH_MS`` and shows it in a
+``ConversationDiagram``, or, when the other end is not in this window, a sentence saying why.
+The diagram is a ``QAbstractScrollArea`` that paints only the rows in view, straight from the
+conversation's rows: opening and scrolling cost the same for ten rows or fifty thousand. While
+it is scrolled to the end it follows new rows. Exports (SVG, PNG) draw every row with the same
+painter (``conversation_painter``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QHideEvent, QKeyEvent, QPainter, QPaintEvent, QResizeEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.engine.protocol.conversation import Conversation
+from workbench.qt.service import WorkbenchService
+
+from .conversation_painter import (
+    HEADER_HEIGHT,
+    ROW_HEIGHT,
+    export_png,
+    export_svg,
+    paint_header,
+    paint_rows,
+)
+
+__all__ = ["ConversationDiagram", "ConversationView", "show_conversation"]
+
+REFRESH_MS = 250
+
+
+class ConversationDiagram(QAbstractScrollArea):
+    """The diagram of ``conversation`` (None: nothing drawn), lane titles fixed on top."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("conversationDiagram")
+        self.conversation: Conversation | None = None
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setViewportMargins(0, HEADER_HEIGHT, 0, 0)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.verticalScrollBar().setSingleStep(ROW_HEIGHT)
+        self.viewport().setAutoFillBackground(True)
+        self.viewport().setStyleSheet("background: white;")
+        self._header = _LaneTitles(self)
+
+    def set_conversation(self, conversation: Conversation | None) -> None:
+        self.conversation = conversation
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Take the rows' count; keep following the end if it was scrolled there."""
+        bar = self.verticalScrollBar()
+        at_end = bar.value() >= bar.maximum()
+        rows = 0 if self.conversation is None else len(self.conversation.rows)
+        bar.setPageStep(max(self.viewport().height(), ROW_HEIGHT))
+        bar.setRange(0, max(rows * ROW_HEIGHT - self.viewport().height() + 8, 0))
+        if at_end:
+            bar.setValue(bar.maximum())
+        self.viewport().update()
+        self._header.update()
+
+    def visible_rows(self) -> range:
+        """The indexes (into ``conversation.rows``) of the rows in view."""
+        if self.conversation is None:
+            return range(0)
+        first = self.verticalScrollBar().value() // ROW_HEIGHT
+        last = first + self.viewport().height() // ROW_HEIGHT + 2
+        return range(first, min(last, len(self.conversation.rows)))
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # Qt override
+        conversation = self.conversation
+        if conversation is None:
+            return
+        visible = self.visible_rows()
+        rows = conversation.rows
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        top = visible.start * ROW_HEIGHT - self.verticalScrollBar().value()
+        paint_rows(
+            painter,
+            [rows[i] for i in visible],
+            conversation.start,
+            self.viewport().width(),
+            top,
+            self.viewport().height() - top,
+        )
+        painter.end()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt override
+        super().resizeEvent(event)
+        rect = self.viewport().geometry()
+        self._header.setGeometry(rect.x(), rect.y() - HEADER_HEIGHT, rect.width(), HEADER_HEIGHT)
+        self.refresh()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt override
+        bar = self.verticalScrollBar()
+        if event.key() == Qt.Key.Key_Home:
+            bar.setValue(0)
+        elif event.key() == Qt.Key.Key_End:
+            bar.setValue(bar.maximum())
+        else:
+            super().keyPressEvent(event)
+
+
+class _LaneTitles(QWidget):
+    """The lane titles above the diagram's viewport (they stay while the rows scroll)."""
+
+    def __init__(self, diagram: ConversationDiagram) -> None:
+        super().__init__(diagram)
+        self.setObjectName("conversationLanes")
+        self._diagram = diagram
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # Qt override
+        conversation = self._diagram.conversation
+        if conversation is None:
+            return
+        painter = QPainter(self)
+        paint_header(painter, conversation.title(), self.width())
+        painter.end()
+
+
+class ConversationView(QWidget):
+    """Conversation of ``item_id`` (a client id or a server socket id); see the module."""
+
+    def __init__(
+        self, service: WorkbenchService, item_id: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("conversationView")
+        self.service = service
+        self.item_id = item_id
+        self.setWindowTitle(f"Conversation — {service.engine.name_of(item_id)}")
+        self.diagram = ConversationDiagram()
+        self.empty = QLabel()
+        self.empty.setObjectName("emptyHint")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.diagram)
+        self.summary = QLabel()
+        self.summary.setObjectName("hint")
+        self.svg_button = QPushButton("Export SVG…")
+        self.svg_button.setToolTip("Save the whole diagram as an SVG drawing")
+        self.png_button = QPushButton("Export PNG…")
+        self.png_button.setToolTip("Save the whole diagram as a PNG picture")
+        bar = QHBoxLayout()
+        bar.addWidget(self.summary, 1)
+        bar.addWidget(self.svg_button)
+        bar.addWidget(self.png_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.stack, 1)
+        self.svg_button.clicked.connect(lambda: self._export("SVG drawing (*.svg)", export_svg))
+        self.png_button.clicked.connect(lambda: self._export("PNG picture (*.png)", export_png))
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.refresh()
+
+    @property
+    def conversation(self) -> Conversation | None:
+        return self.diagram.conversation
+
+    def showEvent(self, event: QShowEvent) -> None:  # Qt override
+        super().showEvent(event)
+        self.refresh()
+        self.timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # Qt override: closed windows cost nothing
+        super().hideEvent(event)
+        self.timer.stop()
+
+    def refresh(self) -> None:
+        """Ask the engine again: new rows, or a pair that appeared or went."""
+        conversation = self.service.conversations.conversation(self.item_id)
+        if conversation is None:
+            self.empty.setText(self.service.conversations.missing_reason(self.item_id))
+            self.stack.setCurrentWidget(self.empty)
+        else:
+            self.stack.setCurrentWidget(self.diagram)
+        if conversation is not self.diagram.conversation:
+            self.diagram.set_conversation(conversation)
+        elif conversation is not None:
+            self.diagram.refresh()
+        exportable = conversation is not None
+        self.svg_button.setEnabled(exportable)
+        self.png_button.setEnabled(exportable)
+        self.summary.setText(self._summary(conversation))
+
+    @staticmethod
+    def _summary(conversation: Conversation | None) -> str:
+        if conversation is None:
+            return "No conversation to draw."
+        dropped = conversation.first_index
+        text = f"{len(conversation.rows):,} arrows, time downwards"
+        return text + (f" ({dropped:,} oldest no longer kept)" if dropped else "")
+
+    def export_svg(self, path: str) -> bool:
+        return self.conversation is not None and export_svg(self.conversation, path)
+
+    def export_png(self, path: str) -> bool:
+        return self.conversation is not None and export_png(self.conversation, path)
+
+    def _export(self, kind: str, write: Any) -> None:
+        conversation = self.conversation
+        if conversation is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export the conversation", "", kind)
+        if path and not write(conversation, path):
+            self.service.report("Conversation", f"could not write {path}")
+
+
+def show_conversation(service: WorkbenchService, item_id: str, owner: QWidget) -> ConversationView:
+    """Open (or raise) the conversation window of ``item_id``, kept by ``owner``."""
+    found = [v for v in owner.findChildren(ConversationView) if v.item_id == item_id]
+    view = found[0] if found else None
+    if view is None:
+        view = ConversationView(service, item_id, owner)
+        view.setWindowFlag(Qt.WindowType.Window)
+        view.resize(960, 640)
+    view.show()
+    view.raise_()
+    view.activateWindow()
+    return view

@@ -15,12 +15,12 @@ from typing import Any
 from core import Client, Server, Socket
 from core import mime as core_mime
 from core.handshake import RequestFunction
-from workbench.engine.faults.lab import HandshakeRefusals, OutgoingFaults
 from workbench.engine.log.store import LogStore
 from workbench.engine.protocol.handshake_record import HandshakeRecord
 
 from .error_path import ReportThrottle
 from .in_words import address_text, close_text
+from .socket_faults import HandshakeRefusals, OutgoingFaults
 
 __all__ = ["AutoReply", "ClientHandle", "ServerHandle", "SocketHandle", "option_value"]
 

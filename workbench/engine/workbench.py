@@ -87,7 +87,7 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         #: The saved and recent messages of the composers (their one owner).
         self.messages = MessageLibrary()
         #: The fault lab of the servers (``apply``, ``clear``; see ``workbench.engine.faults.lab``).
-        self.faults = FaultLab(self._servers, self.error_path.report)
+        self.faults = FaultLab(self._servers.servers, self._servers.sockets, self.error_path.report)
         #: Sharing servers with the student page, their merged feeds, kicking a socket.
         self.classroom = Classroom(self)
         self.on("server_state_changed", self._server_state_changed)

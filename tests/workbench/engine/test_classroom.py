@@ -182,7 +182,7 @@ async def test_the_feed_is_bounded_and_stops_watching_when_closed() -> None:
     engine = Workbench()
     server_id = engine.add_server({"host_interface": "127.0.0.1", "port": 0})
     assert server_id is not None and await engine.start_server(server_id)
-    feed = ClassroomFeed(engine, server_id, capacity=3, always=True)
+    feed = ClassroomFeed(engine, server_id, engine.classroom.is_shared, capacity=3, always=True)
     seen: list[str] = []
     feed.listeners.append(lambda entry: seen.append(entry.text))
     port = engine.server(server_id).port

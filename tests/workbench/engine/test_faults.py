@@ -16,7 +16,7 @@ from websockets.exceptions import InvalidStatus
 
 from core import Client, Frame
 from tests.helpers import TIMEOUT, Recorder
-from workbench.engine.faults.lab import FAULTS, FRAGMENTED_TEXT
+from workbench.engine.faults.catalog import FAULTS, FRAGMENTED_TEXT
 from workbench.engine.log.store import FAULT
 from workbench.engine.workbench import Workbench
 

@@ -21,7 +21,9 @@ WAIT = 10.0
 def test_entries_arrive_in_one_batch_and_the_oldest_go(service, run, wait_for) -> None:
     server_id = service.add_server({"host_interface": "127.0.0.1", "port": 0})
     assert server_id is not None and run(service.start_server(server_id), WAIT)
-    feed = ClassroomFeed(service.engine, server_id, capacity=3, always=True)  # unshared
+    feed = ClassroomFeed(
+        service.engine, server_id, service.engine.classroom.is_shared, capacity=3, always=True
+    )  # unshared
     model = ClassroomFeedModel(feed, flush_ms=60_000)  # flushed by hand below
     inserts: list[tuple[int, int]] = []
     model.rowsInserted.connect(lambda _parent, first, last: inserts.append((first, last)))

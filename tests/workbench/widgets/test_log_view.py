@@ -295,3 +295,17 @@ def test_export_leaves_out_secret_headers_unless_asked(qtbot, tmp_path):
     assert json.loads(text.splitlines()[0])["redacted"] is True
     assert import_jsonl(full).store[0].detail == store[0].detail
     assert "with secrets" in view.export_secrets_action.text()
+
+
+def test_import_is_offered_only_where_someone_answers_it(qtbot, view):
+    """The view knows no viewer: an importable view's Import button asks whoever made it
+    (``import_requested``); a plain view, such as the viewer's own, shows no Import button."""
+    assert view.import_button.isHidden()
+    importable = LogView(LogModel(_filled_store()), importable=True)
+    qtbot.addWidget(importable)
+    importable.show()
+    qtbot.waitExposed(importable)
+    assert importable.import_button.isVisible()
+    assert importable.import_button.window() is importable  # not a window of its own
+    with qtbot.waitSignal(importable.import_requested, timeout=2000):
+        qtbot.mouseClick(importable.import_button, Qt.MouseButton.LeftButton)

@@ -10,18 +10,16 @@ the host it had before.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from core import mime as core_mime
 from workbench.engine.log.store import INFO
 
 from .feed import ClassroomFeed
+from .host import ClassroomHost
 from .network_addresses import ALL_INTERFACES, share_urls
 from .qr_code import qr_png
 from .student_page import serve_student_page
-
-if TYPE_CHECKING:
-    from workbench.engine.workbench import Workbench
 
 __all__ = ["KICK_CODE", "KICK_REASON", "TEACHER", "Classroom"]
 
@@ -34,9 +32,9 @@ _HOST_KEYS = ("host_interface", "hostInterface")
 
 
 class Classroom:
-    """``Classroom(workbench)``: the sharing state and the feeds of the workbench's servers."""
+    """``Classroom(host)``: the sharing state and the feeds of the host's servers."""
 
-    def __init__(self, workbench: Workbench) -> None:
+    def __init__(self, workbench: ClassroomHost) -> None:
         self._workbench = workbench
         self._feeds: dict[str, ClassroomFeed] = {}
         self._hosts_before: dict[str, str] = {}  # server id -> its host before sharing
@@ -46,7 +44,7 @@ class Classroom:
         """The server's feed, made (and watching) on first use."""
         if server_id not in self._feeds:
             self._workbench.server(server_id)  # KeyError for an unknown server
-            self._feeds[server_id] = ClassroomFeed(self._workbench, server_id)
+            self._feeds[server_id] = ClassroomFeed(self._workbench, server_id, self.is_shared)
         return self._feeds[server_id]
 
     def is_shared(self, server_id: str) -> bool:

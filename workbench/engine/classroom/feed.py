@@ -22,7 +22,8 @@ from .student_page import student_name
 
 if TYPE_CHECKING:
     from workbench.engine.handles import SocketHandle
-    from workbench.engine.workbench import Workbench
+
+    from .host import ClassroomHost
 
 __all__ = ["DEFAULT_FEED_CAPACITY", "IN", "JOIN", "LEAVE", "OUT", "ClassroomFeed", "FeedEntry"]
 
@@ -63,11 +64,11 @@ def message_text(payload: Any) -> str:
 
 
 class ClassroomFeed:
-    """``ClassroomFeed(workbench, server_id, capacity)``: starts watching at once (sockets
-    already open included, without their past messages); ``close()`` stops.
+    """``ClassroomFeed(host, server_id, is_shared, capacity)``: starts watching at once
+    (sockets already open included, without their past messages); ``close()`` stops.
 
-    Only sockets of a server shared with the class are watched (sharing restarts the server,
-    so every socket connects after it), unless ``always``: a feed listens to every message,
+    Only sockets of a server shared with the class are watched (``is_shared(server_id)``;
+    sharing restarts the server, so every socket connects after it), unless ``always``: a feed listens to every message,
     and a workbench flooding an unshared server must not pay for a feed nobody reads.
 
     ``entries``: the kept ``FeedEntry`` rows, oldest first; ``total``: entries ever added;
@@ -77,8 +78,9 @@ class ClassroomFeed:
 
     def __init__(
         self,
-        workbench: Workbench,
+        workbench: ClassroomHost,
         server_id: str,
+        is_shared: Callable[[str], bool],
         capacity: int = DEFAULT_FEED_CAPACITY,
         always: bool = False,
     ) -> None:
@@ -92,6 +94,7 @@ class ClassroomFeed:
         self._workbench = workbench
         self._detach: dict[str, Callable[[], None]] = {}
         self._always = always
+        self._is_shared = is_shared
         workbench.on("socket_connected", self._connected)
         workbench.on("socket_closed", self._closed)
         if self._watching():
@@ -119,7 +122,7 @@ class ClassroomFeed:
             listener(entry)
 
     def _watching(self) -> bool:
-        return self._always or self._workbench.classroom.is_shared(self.server_id)
+        return self._always or self._is_shared(self.server_id)
 
     def _connected(self, server_id: str, socket_id: str) -> None:
         if server_id == self.server_id and self._watching():

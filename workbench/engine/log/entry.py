@@ -55,7 +55,7 @@ ERROR: Final = "error"
 HANDSHAKE: Final = "handshake"
 CONNECTING: Final = "connecting"
 INFO: Final = "info"  # anything else worth a line: listening, stopped, auto-reply set...
-FAULT: Final = "fault"  # a fault the fault lab put on purpose (workbench.engine.faults.lab)
+FAULT: Final = "fault"  # a fault the fault lab put on purpose (workbench.engine.faults)
 KINDS: Final = (MESSAGE, OPEN, CLOSE, ERROR, HANDSHAKE, CONNECTING, INFO, FAULT)
 
 #: Longest preview kept or computed, in characters.

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.engine.faults.lab import FAULTS, FaultSpec
+from workbench.engine.faults.catalog import FAULTS, FaultSpec
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.notify import notifier
 

@@ -107,8 +107,18 @@ class LogView(FitsTableToFont, QWidget):
     ROW_PADDING = ROW_PADDING
 
     entry_selected = Signal(object)
+    #: The Import button was pressed (only with ``importable``): whoever made the view opens
+    #: a file (``workbench.widgets.log.viewer.ask_and_open_log``); the view knows no viewer.
+    import_requested = Signal()
 
-    def __init__(self, model: LogModel, parent: QWidget | None = None, *, title: str = "") -> None:
+    def __init__(
+        self,
+        model: LogModel,
+        parent: QWidget | None = None,
+        *,
+        title: str = "",
+        importable: bool = False,
+    ) -> None:
         super().__init__(parent)
         model.setParent(self)
         self.model = model
@@ -143,6 +153,8 @@ class LogView(FitsTableToFont, QWidget):
         )
         self.export_button.setMenu(export_menu)
         self.import_button = tool_button("Import…", "Open a JSON Lines log in a viewer window")
+        if not importable:  # setVisible(True) on a widget with no parent yet would be a window
+            self.import_button.hide()
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(self.search, 1)
@@ -210,7 +222,7 @@ class LogView(FitsTableToFont, QWidget):
         self.clear_button.clicked.connect(self.clear)
         self.export_button.clicked.connect(lambda: self._export_dialog())
         self.export_secrets_action.triggered.connect(lambda: self._export_dialog(redact=False))
-        self.import_button.clicked.connect(self._import_dialog)
+        self.import_button.clicked.connect(self.import_requested)
         model.rows_appended.connect(self._rows_appended)
         model.counters_changed.connect(self.update_counters)
         model.modelReset.connect(self.update_counters)
@@ -385,15 +397,3 @@ class LogView(FitsTableToFont, QWidget):
         )
         if path:
             self.export_to(path, redact=redact)
-
-    def _import_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            "Open a JSON Lines log",
-            str(Path.home()),
-            "JSON Lines (*.jsonl *.json);;All files (*)",
-        )
-        if path:
-            from .viewer import open_log_viewer  # local: the viewer is made of LogViews
-
-            open_log_viewer(path, self)

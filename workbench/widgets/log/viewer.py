@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -40,7 +41,7 @@ from workbench.widgets.common.notify import notifier
 
 from .view import LogView
 
-__all__ = ["LogViewerDialog", "open_log_viewer"]
+__all__ = ["LogViewerDialog", "ask_and_open_log", "open_log_viewer"]
 
 
 def _about(path: Path, imported: ImportedLog) -> str:
@@ -87,7 +88,6 @@ class LogViewerDialog(QDialog):
         self.about.setObjectName("hint")
         self.about.setWordWrap(True)
         self.view = LogView(self.model, self, title=store.name)
-        self.view.import_button.hide()
         self.progress = QProgressBar()
         self.progress.setObjectName("importProgress")
         self.progress.setRange(0, 1000)
@@ -188,3 +188,15 @@ def open_log_viewer(path: str | Path, parent: QWidget | None = None) -> LogViewe
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog
+
+
+def ask_and_open_log(parent: QWidget | None = None) -> LogViewerDialog | None:
+    """Ask for a JSON Lines file and show it in a viewer window (File → Open log file and a
+    log's Import button); None when the person cancels or the file cannot be read."""
+    path, _ = QFileDialog.getOpenFileName(
+        parent,
+        "Open a log exported as JSON Lines",
+        "",
+        "JSON Lines (*.jsonl *.json);;All files (*)",
+    )
+    return open_log_viewer(path, parent) if path else None

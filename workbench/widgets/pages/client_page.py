@@ -27,6 +27,7 @@ from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.tab_fit import size_to_current_page
 from workbench.widgets.compose.composer import Composer
 from workbench.widgets.log.view import LogView
+from workbench.widgets.log.viewer import ask_and_open_log
 from workbench.widgets.protocol.conversation_view import ConversationView, show_conversation
 from workbench.widgets.protocol.frames_view import client_frames_view
 from workbench.widgets.protocol.handshake_view import HandshakeView, client_handshakes
@@ -101,7 +102,8 @@ class ClientPage(ItemPage):
         send_layout.addWidget(self.composer)
 
         store = service.log(client_id)
-        self.log_view = LogView(LogModel(store), title=store.name)
+        self.log_view = LogView(LogModel(store), title=store.name, importable=True)
+        self.log_view.import_requested.connect(lambda: ask_and_open_log(self))
         self.handshake_view = HandshakeView(
             client_handshakes(service, client_id),
             "No handshake yet: press Open to send the upgrade request.",

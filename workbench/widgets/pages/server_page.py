@@ -34,6 +34,7 @@ from workbench.widgets.common.tab_fit import size_to_current_page
 from workbench.widgets.compose.composer import Composer
 from workbench.widgets.faults.lab import FaultLabPanel
 from workbench.widgets.log.view import LogView
+from workbench.widgets.log.viewer import ask_and_open_log
 from workbench.widgets.protocol.conversation_view import ConversationView, show_conversation
 from workbench.widgets.protocol.frames_view import FramesView, socket_frames_view
 from workbench.widgets.protocol.handshake_view import HandshakeView, server_handshakes
@@ -367,7 +368,8 @@ class ServerPage(ItemPage):
 
     def _add_log_tab(self, log_id: str, title: str) -> LogView:
         store = self.service.log(log_id)
-        view = LogView(LogModel(store), title=store.name or title)
+        view = LogView(LogModel(store), title=store.name or title, importable=True)
+        view.import_requested.connect(lambda: ask_and_open_log(self))
         self.log_views[log_id] = view
         index = self.logs.addTab(view, title)
         if log_id == self.server_id:

@@ -14,7 +14,6 @@ from typing import Any
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QMainWindow,
     QMessageBox,
     QTabWidget,
@@ -29,7 +28,7 @@ from workbench.widgets.common.controls import make_action
 from workbench.widgets.common.notify import notifier
 from workbench.widgets.common.resources import resource_path
 from workbench.widgets.load.load_panel import LoadPanel
-from workbench.widgets.log.viewer import open_log_viewer
+from workbench.widgets.log.viewer import ask_and_open_log
 from workbench.widgets.pages.client_page import ClientsPanel
 from workbench.widgets.pages.servers_panel import ServersPanel
 
@@ -261,14 +260,7 @@ class MainWindow(QMainWindow):
         )
 
     def import_log_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            "Open a log exported as JSON Lines",
-            "",
-            "JSON Lines (*.jsonl *.json);;All files (*)",
-        )
-        if path:
-            open_log_viewer(path, self)
+        ask_and_open_log(self)
 
     # -- layout ----------------------------------------------------------------------------------
 

@@ -1,15 +1,28 @@
 """The workbench's Qt-free engine: what the user works with, as plain Python over ``core``.
 
+At the root, what every feature uses:
+
 - ``workbench``: ``Workbench``, the facade: ids, lookups, actions, events, shutdown
-- ``servers`` / ``clients``: the controllers (start/stop, open/close, auto-reply, sockets,
-  sending) and the wiring of core events into the logs (``wiring``)
-- ``handles``: what is known of each server, socket and client
-- ``options``: the one option validator (core's); ``drafts``: drafts into values per MIME
-  type (core's JSON codec); ``messages``: the saved and recent messages
-- ``targets``: client options aimed at a workbench server (a TLS server's certificate trusted)
-- ``reporting``: the one error path; ``describe``: events and failures in words
-- ``log_store``, ``jsonl``, ``workspace``, ``secrets``: the bounded logs, their files, the
-  workspace file, and the secrets kept in the system keyring instead
+- ``servers`` / ``clients``: the controllers (start/stop, open/close, sockets, sending);
+  ``handles``: what is known of each server, socket and client
+- ``options``: the one option validator (core's); ``client_targets``: client options aimed
+  at a workbench server (a TLS server's certificate trusted)
+- ``error_path``: the one error path; ``in_words``: events and failures in words
+- ``auto_reply``, ``pinging``, ``request_hooks``, ``socket_faults``: auto-replies off the
+  reading path, pings with their round trip, one ``process_request`` from several hooks, the
+  fault state a socket or server keeps
+
+One folder per feature (where a feature has views, ``workbench.widgets`` has a folder of the
+same name):
+
+- ``log``: the bounded per-socket logs, their filter, JSON Lines files and the rows core's
+  events make
+- ``protocol``: frames, handshakes and conversations, and the protocol in plain words
+- ``compose``: drafts into values per MIME type, the message library, image previews
+- ``workspace``: the workspace file and the secrets kept in the system keyring instead
+- ``load``: replaying a log, live rates, many clients at once
+- ``classroom``: a server shared on the network with its feed and student page
+- ``faults``: the catalog of faults and the lab that applies them
 
 Nothing here imports PySide6 or qasync (a test checks it in a subprocess); ``workbench.qt``
 adapts it for the window.

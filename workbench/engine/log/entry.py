@@ -112,7 +112,7 @@ class LogEntry:
         time: seconds since the epoch (``time.time()``) when it was logged.
         direction: ``"in"``, ``"out"`` or ``"event"``.
         kind: ``"message"``, ``"open"``, ``"close"``, ``"error"``, ``"handshake"``,
-            ``"connecting"`` or ``"info"``.
+            ``"connecting"``, ``"info"`` or ``"fault"`` (``KINDS``).
         mime: the MIME type the payload was sent/received as ("" for events).
         size: payload size in bytes (UTF-8 length for a text frame; 0 for events).
         raw: the payload as it travelled (``str`` for a text frame, ``bytes`` for binary),
@@ -248,7 +248,7 @@ class LogEntry:
         return bytes(self.raw)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (see ``workbench.jsonl`` for the format)."""
+        """A JSON-ready dict (see ``workbench.engine.log.jsonl`` for the format)."""
         return row_to_record(self.as_row())
 
     @classmethod

@@ -4,7 +4,7 @@ One ``LogStore`` per socket (each client, each server-side socket, and one per s
 own lifecycle). The service appends to it from core events; ``workbench.qt.log_model.LogModel``
 adapts it to Qt. Nothing here imports Qt, so the store is tested and benchmarked as plain
 Python. This module is the log's public face: it re-exports the row vocabulary of
-``log_entry`` (``LogEntry``, ``IN``, ``MESSAGE``, ...) and ``LogFilter``.
+``entry`` (``LogEntry``, ``IN``, ``MESSAGE``, ...) and ``LogFilter``.
 
 Rows are addressed two ways:
 
@@ -259,7 +259,7 @@ class LogStore:
     def log_event(
         self, kind: str, detail: str = "", *, direction: str = EVENT, value: Any = None
     ) -> LogEntry:
-        """Append a lifecycle entry (open, close, error, handshake, connecting, info);
+        """Append a lifecycle entry (open, close, error, handshake, connecting, info, fault);
         ``value`` is data the event carries (None: none)."""
         if value is None:
             entry = LogEntry(direction, kind, detail=detail)

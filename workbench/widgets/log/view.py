@@ -1,6 +1,6 @@
 """The per-socket message log: filter bar, table, counters and the detail pane.
 
-Wraps a ``workbench.log_model.LogModel`` (which batches a store's appends into one update per
+Wraps a ``workbench.qt.log_model.LogModel`` (which batches a store's appends into one update per
 tick and does the filtering). The view only scrolls, selects and asks for exports.
 """
 

@@ -124,7 +124,6 @@ class LogEntry:
             str, image -> ``PIL.Image``, bytes -> bytes), decoded on each access (not cached,
             to keep the log lean); falls back to ``raw`` when it does not convert. Entries
             that were given an explicit value (events carrying data) return it.
-        is_text: (property) True when ``raw`` is a ``str`` (a text frame).
     """
 
     __slots__ = ("_preview", "_value", "detail", "direction", "kind", "mime", "raw", "size", "time")
@@ -233,10 +232,6 @@ class LogEntry:
     def type_label(self) -> str:
         """What the log's Type column shows (see ``row_type_label``)."""
         return row_type_label(self.as_row())
-
-    @property
-    def is_text(self) -> bool:
-        return isinstance(self.raw, str)
 
     @property
     def raw_bytes(self) -> bytes:

@@ -62,7 +62,6 @@ __all__ = [
     "export_jsonl_async",
     "import_jsonl",
     "import_jsonl_async",
-    "read_jsonl",
     "redact_headers",
     "write_jsonl",
 ]
@@ -256,28 +255,6 @@ async def export_jsonl_async(
 
 
 # -- import -----------------------------------------------------------------------------------
-
-
-def read_jsonl(
-    stream: Iterable[str], capacity: int | None = None, source: str = "the log"
-) -> ImportedLog:
-    """Read a JSON Lines log from an iterable of lines (see ``import_jsonl``)."""
-    lines = iter(stream)
-    first = next(lines, "")
-    try:
-        header = json.loads(first) if first.strip() else None
-    except ValueError:
-        header = None
-    header = _check_header(header, source)
-    rows: list[Row] = []
-    skipped: list[tuple[int, str]] = []
-    for number, line in enumerate(lines, start=2):
-        if line.strip():
-            try:
-                rows.append(_parse_line(line))
-            except ValueError as exc:
-                skipped.append((number, str(exc)))
-    return ImportedLog(_store_of(rows, capacity, header), header, skipped)
 
 
 def _store_of(rows: list[Row], capacity: int | None, header: dict[str, Any]) -> LogStore:

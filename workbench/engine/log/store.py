@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import bisect
 import time as _time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any, Final
 
 from .entry import (
@@ -167,14 +167,11 @@ class LogStore:
 
     # -- appending -------------------------------------------------------------------------
 
-    def append(self, entry: LogEntry) -> None:
-        """Add ``entry`` as the newest row, evicting the oldest at the caps; update totals.
-
-        The store keeps a copy of the entry's fields (a ``Row``), not the object."""
-        self.append_row(entry.as_row())
-
     def append_row(self, row: Row) -> None:
-        """``append`` for a ready ``Row`` tuple (the fast path; see ``add_message``)."""
+        """Add ``row`` as the newest row, evicting the oldest at the caps; update totals.
+
+        ``LogEntry.as_row()`` makes one from an entry; ``add_message`` and ``log_event`` are
+        the paths core's events take."""
         if row[2] == MESSAGE:
             if row[1] == IN:
                 self.messages_in += 1
@@ -243,18 +240,6 @@ class LogStore:
         sizes[self.end_seq - 1] = wire
         if len(sizes) > self.capacity:
             del sizes[next(iter(sizes))]
-
-    def extend(self, entries: Iterable[LogEntry]) -> None:
-        for entry in entries:
-            self.append_row(entry.as_row())
-
-    def log_message(
-        self, direction: str, mime: str, raw: str | bytes, *, detail: str = ""
-    ) -> LogEntry:
-        """Append a message entry (``direction`` IN or OUT) for ``raw``; returns it."""
-        entry = LogEntry(direction, MESSAGE, mime=mime, raw=raw, detail=detail)
-        self.append_row(entry.as_row())
-        return entry
 
     def log_event(
         self, kind: str, detail: str = "", *, direction: str = EVENT, value: Any = None

@@ -20,9 +20,10 @@ from PySide6.QtGui import QBrush, QColor
 
 from workbench.engine.protocol.frame_header import OPCODES
 from workbench.engine.protocol.frame_store import CONTROL, FrameRow, FrameStore
+from workbench.engine.units import format_size
 
 from .batched_model import TICK_MS, BatchedStoreModel
-from .log_model import format_size, format_time
+from .log_model import format_time
 
 __all__ = ["COLUMNS", "ROW_ROLE", "SEQ_ROLE", "FrameModel", "frame_preview", "frame_size_text"]
 

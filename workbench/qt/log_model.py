@@ -41,10 +41,11 @@ from workbench.engine.log.store import (
     row_type_label,
 )
 from workbench.engine.protocol.glossary import explain_event
+from workbench.engine.units import format_size
 
 from .batched_model import TICK_MS, BatchedStoreModel
 
-__all__ = ["COLUMNS", "ENTRY_ROLE", "SEQ_ROLE", "LogModel", "format_size", "format_time"]
+__all__ = ["COLUMNS", "ENTRY_ROLE", "SEQ_ROLE", "LogModel", "format_time"]
 
 #: Rows a new filter tests at once; the rest are tested FILTER_SCAN_PER_TICK per tick.
 FILTER_SCAN_NOW = 200_000
@@ -76,15 +77,6 @@ def format_time(stamp: float) -> str:
     """Local wall-clock time with milliseconds, e.g. ``14:03:07.412``."""
     whole = int(stamp)
     return time.strftime("%H:%M:%S", time.localtime(whole)) + f".{int((stamp - whole) * 1000):03d}"
-
-
-def format_size(size: int) -> str:
-    """``"512 B"``, ``"1.5 KiB"``, ``"2.0 MiB"``."""
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KiB"
-    return f"{size / (1024 * 1024):.1f} MiB"
 
 
 def wire_size_text(size: int, wire: int | None, text: str) -> str:

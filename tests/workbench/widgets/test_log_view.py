@@ -144,7 +144,7 @@ def test_dropped_counter_at_the_cap(qtbot):
     qtbot.waitUntil(lambda: not view.dropped_label.isHidden(), timeout=2000)
     assert model.rowCount() == 10
     assert view.dropped_label.text() == "15 dropped"
-    assert "newest 10 rows and at most 128 MiB" in view.dropped_label.toolTip()
+    assert "newest 10 rows and at most 128.0 MiB" in view.dropped_label.toolTip()
     # However long the count, the label never asks for more width (it widened the window).
     assert view.dropped_label.sizePolicy().horizontalPolicy().name == "Ignored"
     assert view.counters.text() == "25 received · 0 sent · 0 events"

@@ -16,10 +16,11 @@ from workbench.engine.handles import ClientHandle
 from workbench.engine.units import format_count, format_size
 
 from .rates_timer import RatesTimer
+from .roles import CLIENT_ID_ROLE
 from .service import WorkbenchService
 from .table_columns import ColumnsTableModel
 
-__all__ = ["CLIENT_COLUMNS", "CLIENT_ID_ROLE", "ClientsTableModel"]
+__all__ = ["CLIENT_COLUMNS", "ClientsTableModel"]
 
 CLIENT_COLUMNS = (
     "Name",
@@ -32,7 +33,6 @@ CLIENT_COLUMNS = (
     "Out bytes/s",
     "Backlog",
 )
-CLIENT_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 11
 _RATE_SERIES = {4: "messages_in", 5: "messages_out", 6: "bytes_in", 7: "bytes_out"}
 
 _Index = QModelIndex | QPersistentModelIndex

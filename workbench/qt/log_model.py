@@ -44,16 +44,15 @@ from workbench.engine.protocol.glossary import explain_event
 from workbench.engine.units import format_size
 
 from .batched_model import TICK_MS, BatchedStoreModel
+from .roles import ENTRY_ROLE, SEQ_ROLE
 
-__all__ = ["COLUMNS", "ENTRY_ROLE", "SEQ_ROLE", "LogModel", "format_time"]
+__all__ = ["COLUMNS", "LogModel", "format_time"]
 
 #: Rows a new filter tests at once; the rest are tested FILTER_SCAN_PER_TICK per tick.
 FILTER_SCAN_NOW = 200_000
 FILTER_SCAN_PER_TICK = 20_000
 COLUMNS = ("Time", "Dir", "Type", "Size", "Preview")
 COL_TIME, COL_DIRECTION, COL_TYPE, COL_SIZE, COL_PREVIEW = range(5)
-ENTRY_ROLE = int(Qt.ItemDataRole.UserRole) + 1
-SEQ_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 _ROLES = frozenset(
     int(role)
     for role in (

@@ -10,7 +10,8 @@ import pytest
 from PySide6.QtCore import QModelIndex, QObject, Qt
 
 from workbench.engine.log.store import CLOSE, ERROR, IN, MESSAGE, OUT, LogStore
-from workbench.qt.log_model import COL_PREVIEW, COL_SIZE, COL_TYPE, ENTRY_ROLE, LogModel
+from workbench.qt.log_model import COL_PREVIEW, COL_SIZE, COL_TYPE, LogModel
+from workbench.qt.roles import ENTRY_ROLE
 
 
 class Recorder:

@@ -17,13 +17,22 @@ from workbench.engine.log.jsonl import (
 )
 from workbench.engine.log.store import (
     CLOSE,
+    DETAIL,
+    DIRECTION,
     ERROR,
     EVENT,
     IN,
+    KIND,
     MESSAGE,
+    MIME,
     OPEN,
     OUT,
+    PREVIEW,
     PREVIEW_CHARS,
+    RAW,
+    SIZE,
+    TIME,
+    VALUE,
     LogEntry,
     LogFilter,
     LogStore,
@@ -193,6 +202,31 @@ def test_eviction_across_storage_chunks_keeps_order_and_bounded_memory() -> None
     ]
     assert store.dropped == CHUNK * 10 + 7 - store.capacity
     assert store.capacity <= store.held_rows <= store.capacity + CHUNK
+
+
+def test_a_rows_fields_are_read_by_name() -> None:
+    entry = LogEntry(
+        OUT, ERROR, mime="text/plain", raw="héllo", detail="why", preview="p", value=[1], time=5.0
+    )
+    row = entry.as_row()
+    fields = (TIME, DIRECTION, KIND, MIME, SIZE, RAW, DETAIL, PREVIEW, VALUE)
+    assert [row[field] for field in fields] == [
+        5.0,
+        OUT,
+        ERROR,
+        "text/plain",
+        6,
+        "héllo",
+        "why",
+        "p",
+        [1],
+    ]
+    assert sorted(fields) == list(range(len(row)))
+    store = LogStore()
+    store.add_message(IN, "application/json", "[2]")
+    stored = store.row(0)
+    assert type(stored) is tuple  # exact: a tuple subclass (NamedTuple) stays tracked by the GC
+    assert (stored[DIRECTION], stored[KIND], stored[SIZE], stored[RAW]) == (IN, MESSAGE, 3, "[2]")
 
 
 def test_stored_rows_are_not_tracked_by_the_garbage_collector() -> None:

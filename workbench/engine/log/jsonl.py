@@ -40,7 +40,10 @@ from typing import IO, Any, Final, TextIO
 
 from .store import (
     DEFAULT_CAPACITY,
+    DETAIL,
     HANDSHAKE,
+    KIND,
+    VALUE,
     LogEntry,
     LogStore,
     Row,
@@ -125,8 +128,8 @@ def _load_line(line: str | bytes) -> Any:
 
 
 def _record(row: Row, redact: bool) -> dict[str, Any]:
-    if redact and row[2] == HANDSHAKE and row[6]:  # the detail, and the preview made of it
-        row = (*row[:6], redact_headers(row[6]), None, row[8])
+    if redact and row[KIND] == HANDSHAKE and row[DETAIL]:  # and the preview made of it
+        row = (*row[:DETAIL], redact_headers(row[DETAIL]), None, row[VALUE])
     return row_to_record(row)
 
 

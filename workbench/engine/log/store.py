@@ -39,6 +39,8 @@ from typing import Any, Final
 from .entry import (
     CLOSE,
     CONNECTING,
+    DETAIL,
+    DIRECTION,
     DIRECTIONS,
     ERROR,
     EVENT,
@@ -46,12 +48,19 @@ from .entry import (
     HANDSHAKE,
     IN,
     INFO,
+    KIND,
     KINDS,
     MESSAGE,
+    MIME,
     OPEN,
     OUT,
+    PREVIEW,
     PREVIEW_CHARS,
+    RAW,
     ROW_OVERHEAD,
+    SIZE,
+    TIME,
+    VALUE,
     LogEntry,
     Row,
     make_preview,
@@ -68,6 +77,8 @@ __all__ = [
     "CONNECTING",
     "DEFAULT_BYTE_CAPACITY",
     "DEFAULT_CAPACITY",
+    "DETAIL",
+    "DIRECTION",
     "DIRECTIONS",
     "ERROR",
     "EVENT",
@@ -75,11 +86,18 @@ __all__ = [
     "HANDSHAKE",
     "IN",
     "INFO",
+    "KIND",
     "KINDS",
     "MESSAGE",
+    "MIME",
     "OPEN",
     "OUT",
+    "PREVIEW",
     "PREVIEW_CHARS",
+    "RAW",
+    "SIZE",
+    "TIME",
+    "VALUE",
     "LogEntry",
     "LogFilter",
     "LogStore",
@@ -172,20 +190,20 @@ class LogStore:
 
         ``LogEntry.as_row()`` makes one from an entry; ``add_message`` and ``log_event`` are
         the paths core's events take."""
-        if row[2] == MESSAGE:
-            if row[1] == IN:
+        if row[KIND] == MESSAGE:
+            if row[DIRECTION] == IN:
                 self.messages_in += 1
-                self.bytes_in += row[4]
+                self.bytes_in += row[SIZE]
             else:
                 self.messages_out += 1
-                self.bytes_out += row[4]
+                self.bytes_out += row[SIZE]
         else:
             self.events += 1
         self._push(row)
 
     def _push(self, row: Row) -> None:
         """Store ``row`` at the end, evicting the oldest at the caps (totals are the caller's)."""
-        cost = ROW_OVERHEAD + row[4] + len(row[6])
+        cost = ROW_OVERHEAD + row[SIZE] + len(row[DETAIL])
         tail = self._tail
         tail.append(row)
         self.end_seq += 1
@@ -211,7 +229,7 @@ class LogStore:
                 gone = chunks[0][self.first_seq - self._starts[0]]
             else:
                 gone = self._tail[self.first_seq - self._tail_seq]
-            self.stored_bytes -= ROW_OVERHEAD + gone[4] + len(gone[6])
+            self.stored_bytes -= ROW_OVERHEAD + gone[SIZE] + len(gone[DETAIL])
             self.first_seq += 1
             self.dropped += 1
             if chunks and self._starts[0] + len(chunks[0]) <= self.first_seq:

@@ -7,9 +7,10 @@ At the root, what every feature uses:
   ``handles``: what is known of each server, socket and client
 - ``options``: the one option validator (core's); ``client_targets``: client options aimed
   at a workbench server (a TLS server's certificate trusted)
-- ``error_path``: the one error path; ``in_words``: events and failures in words
+- ``error_path``: the one error path; ``in_words``: events and failures in words; ``units``:
+  sizes and counts as the window shows them
 - ``auto_reply``, ``pinging``, ``request_hooks``, ``socket_faults``: auto-replies off the
-  reading path, pings with their round trip, one ``process_request`` from several hooks, the
+  reading path, pings with their round trip, one process_request hook from several, the
   fault state a socket or server keeps
 
 One folder per feature (where a feature has views, ``workbench.widgets`` has a folder of the

@@ -132,7 +132,7 @@ class ItemPanel(QWidget):
         layout.addWidget(self.splitter)
         self.list.currentItemChanged.connect(self._current_item_changed)
 
-    #: The splitters inside a page whose positions the window keeps (see ``window_layout``).
+    #: The splitters inside a page whose positions the window keeps (see ``widgets.window.layout``).
     PAGE_SPLITTERS = ("body", "right", "top")
 
     def page_splitter_states(self) -> dict[str, QByteArray]:

@@ -3,7 +3,7 @@
 The qasync loop is installed on the QApplication *before* the window exists, so the first
 click on an async action (Start, Open) already has a loop to run on.
 
-``--tour DIR`` runs the scripted tour (``widgets.tour``) in a window of its own (no saved
+``--tour DIR`` runs the scripted tour (``widgets.window.tour``) in a window of its own (no saved
 workspace or layout is read or written), saves its pictures into DIR and exits: 0 when every
 picture was saved, 1 (with the reason on stderr) otherwise.
 """

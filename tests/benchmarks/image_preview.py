@@ -49,7 +49,7 @@ def run_mode(mode: str, side: int) -> None:
     app = QApplication.instance() or QApplication([])
     data = _png(side)
     store = LogStore()
-    store.log_message(IN, "image/png", data)
+    store.add_message(IN, "image/png", data)
     entry = store[0]
     pane = DetailPane()
     pane.show_entry(None)

@@ -14,7 +14,7 @@ from PIL import Image, ImageStat
 
 from workbench.widgets.window.tour import BURST, DROPPED, STEPS, TOUR_SIZE, TourStep
 
-#: The rates plot's pen for messages out (``widgets.rates_plot``), drawn without antialiasing.
+#: The rates plot's pen for messages out (``widgets.load.rates_plot``), drawn without antialiasing.
 OUT_PEN = (0xEA, 0x58, 0x0C)
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,7 +2,7 @@
 connection's events into the client's log.
 
 Every failure goes to the one error path; the coroutines may raise (``Workbench`` guards
-them). Events go out through ``emit`` (see ``workbench.engine.events``).
+them). Events go out through ``emit`` (listed in ``workbench.engine.workbench``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 messages sent to it.
 
 Every failure goes to the one error path (``ErrorPath.report``); the coroutines may raise
-(``Workbench`` guards them). Events go out through ``emit`` (see ``workbench.engine.events``).
+(``Workbench`` guards them). Events go out through ``emit`` (listed in
+``workbench.engine.workbench``).
 """
 
 from __future__ import annotations

@@ -22,14 +22,14 @@ from PySide6.QtCore import (
 
 from workbench.engine.classroom.feed import IN, JOIN, LEAVE, OUT, ClassroomFeed, FeedEntry
 
+from .roles import SOCKET_ID_ROLE
 from .table_columns import ColumnsTableModel
 
-__all__ = ["FEED_COLUMNS", "FLUSH_MS", "SOCKET_ID_ROLE", "ClassroomFeedModel"]
+__all__ = ["FEED_COLUMNS", "FLUSH_MS", "ClassroomFeedModel"]
 
 FLUSH_MS = 100
 FEED_COLUMNS = ("Time", "Who", "", "Message")
 COL_TIME, COL_WHO, COL_KIND, COL_TEXT = range(4)
-SOCKET_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 20
 _MARKS = {IN: "→", OUT: "←", JOIN: "+", LEAVE: "−"}
 _TIPS = {IN: "from the peer", OUT: "to the peer", JOIN: "joined", LEAVE: "left"}
 

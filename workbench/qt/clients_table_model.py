@@ -13,12 +13,14 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from workbench.engine.handles import ClientHandle
+from workbench.engine.units import format_count, format_size
 
 from .rates_timer import RatesTimer
+from .roles import CLIENT_ID_ROLE
 from .service import WorkbenchService
 from .table_columns import ColumnsTableModel
 
-__all__ = ["CLIENT_COLUMNS", "CLIENT_ID_ROLE", "ClientsTableModel", "human_rate"]
+__all__ = ["CLIENT_COLUMNS", "ClientsTableModel"]
 
 CLIENT_COLUMNS = (
     "Name",
@@ -31,18 +33,9 @@ CLIENT_COLUMNS = (
     "Out bytes/s",
     "Backlog",
 )
-CLIENT_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 11
 _RATE_SERIES = {4: "messages_in", 5: "messages_out", 6: "bytes_in", 7: "bytes_out"}
 
 _Index = QModelIndex | QPersistentModelIndex
-
-
-def human_rate(value: float, unit: str = "") -> str:
-    """``1234567`` -> ``"1.2 M"`` (+ unit): short enough for a narrow column."""
-    for scale, prefix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if value >= scale:
-            return f"{value / scale:.1f} {prefix}{unit}"
-    return f"{value:g} {unit}".rstrip()
 
 
 class ClientsTableModel(ColumnsTableModel):
@@ -97,8 +90,8 @@ class ClientsTableModel(ColumnsTableModel):
         meter = self._rates.meter(handle.id)
         if column == 8:
             return str(meter.backlog)
-        unit = "B" if column >= 6 else ""
-        return human_rate(meter.rate(_RATE_SERIES[column]), unit)
+        rate = meter.rate(_RATE_SERIES[column])
+        return format_size(rate) if column >= 6 else format_count(rate)
 
     def _added(self, client_id: str) -> None:
         row = len(self._ids)

@@ -7,7 +7,7 @@ tick. Fragments are grouped by indenting the continuations under their message's
 frame in the Opcode column ("↳").
 
 Roles: ``Qt.DisplayRole`` (column text), ``Qt.ToolTipRole`` (what the opcode means),
-``Qt.TextAlignmentRole``, ``ROW_ROLE`` (the ``FrameRow``), ``SEQ_ROLE`` (its seq).
+``Qt.TextAlignmentRole``, ``FRAME_ROW_ROLE`` (the ``FrameRow``), ``SEQ_ROLE`` (its seq).
 """
 
 from __future__ import annotations
@@ -20,16 +20,16 @@ from PySide6.QtGui import QBrush, QColor
 
 from workbench.engine.protocol.frame_header import OPCODES
 from workbench.engine.protocol.frame_store import CONTROL, FrameRow, FrameStore
+from workbench.engine.units import format_size
 
 from .batched_model import TICK_MS, BatchedStoreModel
-from .log_model import format_size, format_time
+from .log_model import format_time
+from .roles import FRAME_ROW_ROLE, SEQ_ROLE
 
-__all__ = ["COLUMNS", "ROW_ROLE", "SEQ_ROLE", "FrameModel", "frame_preview", "frame_size_text"]
+__all__ = ["COLUMNS", "FrameModel", "frame_preview", "frame_size_text"]
 
 COLUMNS = ("Time", "Dir", "Opcode", "FIN", "RSV1", "MASK", "Length", "Preview")
 COL_TIME, COL_DIR, COL_OPCODE, COL_FIN, COL_RSV1, COL_MASK, COL_LENGTH, COL_PREVIEW = range(8)
-ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 1
-SEQ_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 _ROLES = frozenset(
     int(role)
     for role in (
@@ -37,7 +37,7 @@ _ROLES = frozenset(
         Qt.ItemDataRole.ToolTipRole,
         Qt.ItemDataRole.TextAlignmentRole,
         Qt.ItemDataRole.ForegroundRole,
-        ROW_ROLE,
+        FRAME_ROW_ROLE,
         SEQ_ROLE,
     )
 )
@@ -135,7 +135,7 @@ class FrameModel(BatchedStoreModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, column)
-        if role == ROW_ROLE:
+        if role == FRAME_ROW_ROLE:
             return row
         if role == SEQ_ROLE:
             return self.seq(index.row())

@@ -28,11 +28,16 @@ from PySide6.QtGui import QBrush, QColor
 
 from workbench.engine.log.store import (
     CLOSE,
+    DETAIL,
+    DIRECTION,
     ERROR,
     EVENT,
     IN,
+    KIND,
     MESSAGE,
     OUT,
+    SIZE,
+    TIME,
     LogEntry,
     LogFilter,
     LogStore,
@@ -41,18 +46,18 @@ from workbench.engine.log.store import (
     row_type_label,
 )
 from workbench.engine.protocol.glossary import explain_event
+from workbench.engine.units import format_size
 
 from .batched_model import TICK_MS, BatchedStoreModel
+from .roles import ENTRY_ROLE, SEQ_ROLE
 
-__all__ = ["COLUMNS", "ENTRY_ROLE", "SEQ_ROLE", "LogModel", "format_size", "format_time"]
+__all__ = ["COLUMNS", "LogModel", "format_time"]
 
 #: Rows a new filter tests at once; the rest are tested FILTER_SCAN_PER_TICK per tick.
 FILTER_SCAN_NOW = 200_000
 FILTER_SCAN_PER_TICK = 20_000
 COLUMNS = ("Time", "Dir", "Type", "Size", "Preview")
 COL_TIME, COL_DIRECTION, COL_TYPE, COL_SIZE, COL_PREVIEW = range(5)
-ENTRY_ROLE = int(Qt.ItemDataRole.UserRole) + 1
-SEQ_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 _ROLES = frozenset(
     int(role)
     for role in (
@@ -76,15 +81,6 @@ def format_time(stamp: float) -> str:
     """Local wall-clock time with milliseconds, e.g. ``14:03:07.412``."""
     whole = int(stamp)
     return time.strftime("%H:%M:%S", time.localtime(whole)) + f".{int((stamp - whole) * 1000):03d}"
-
-
-def format_size(size: int) -> str:
-    """``"512 B"``, ``"1.5 KiB"``, ``"2.0 MiB"``."""
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KiB"
-    return f"{size / (1024 * 1024):.1f} MiB"
 
 
 def wire_size_text(size: int, wire: int | None, text: str) -> str:
@@ -248,19 +244,19 @@ class LogModel(BatchedStoreModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == COL_TIME:
-                return format_time(row[0])
+                return format_time(row[TIME])
             if column == COL_DIRECTION:
-                return _DIRECTION_TEXT.get(row[1], row[1])
+                return _DIRECTION_TEXT.get(row[DIRECTION], row[DIRECTION])
             if column == COL_TYPE:
                 return row_type_label(row)
             if column == COL_SIZE:
-                if row[2] != MESSAGE:
+                if row[KIND] != MESSAGE:
                     return ""
                 sizes = self._store.wire_sizes
                 wire = sizes.get(self.seq(index.row()) or -1) if sizes else None
                 if wire is None:
-                    return format_size(row[4])
-                return f"{format_size(row[4])} → {format_size(wire)}"
+                    return format_size(row[SIZE])
+                return f"{format_size(row[SIZE])} → {format_size(wire)}"
             if column == COL_PREVIEW:
                 return row_preview(row)
             return None
@@ -269,15 +265,15 @@ class LogModel(BatchedStoreModel):
         if role == SEQ_ROLE:
             return self.seq(index.row())
         if role == Qt.ItemDataRole.ToolTipRole:
-            text = row[6] or row_preview(row)
-            if row[2] == MESSAGE and self._store.wire_sizes:
+            text = row[DETAIL] or row_preview(row)
+            if row[KIND] == MESSAGE and self._store.wire_sizes:
                 wire = self._store.wire_sizes.get(self.seq(index.row()) or -1)
-                text = wire_size_text(row[4], wire, text)
-            words = explain_event(row[2], row[6]) if row[2] != MESSAGE else ""
+                text = wire_size_text(row[SIZE], wire, text)
+            words = explain_event(row[KIND], row[DETAIL]) if row[KIND] != MESSAGE else ""
             return f"{text}\n\n{words}" if words else text
         if role == Qt.ItemDataRole.TextAlignmentRole and column == COL_SIZE:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:
-            brush = _KIND_BRUSHES.get(row[2])
-            return _EVENT_BRUSH if brush is None and row[1] == EVENT else brush
+            brush = _KIND_BRUSHES.get(row[KIND])
+            return _EVENT_BRUSH if brush is None and row[DIRECTION] == EVENT else brush
         return None

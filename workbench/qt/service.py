@@ -1,4 +1,4 @@
-"""``WorkbenchService``: the Qt adapter over the engine (``workbench.engine.Workbench``).
+"""``WorkbenchService``: the Qt adapter over the engine (``workbench.engine.workbench.Workbench``).
 
 It re-emits every engine event as a Qt signal of the same name and offers the engine's
 actions: those that wait on the network are ``@asyncSlot``s that return the
@@ -218,7 +218,7 @@ class WorkbenchService(QObject):
 
     @asyncSlot(object)
     async def open_clients(self, client_ids: list[str]) -> bool:
-        """Open the clients concurrently (see ``engine.many_clients``); True if all opened."""
+        """Open the clients concurrently (see ``engine.load.many_clients``); True if all opened."""
         return await open_many(self.engine, client_ids) == len(client_ids)
 
     @asyncSlot(str, str, object)
@@ -230,7 +230,7 @@ class WorkbenchService(QObject):
         directions: tuple[str, ...] = (OUT,),
         progress: Callable[[int, int], None] | None = None,
     ) -> bool:
-        """See ``engine.replay.replay_log``; cancel the returned task to stop the replay."""
+        """See ``engine.load.replay.replay_log``; cancel the returned task to stop the replay."""
         return await replay_log(self.engine, path, target_id, speed, directions, progress)
 
     @asyncSlot(object)

@@ -26,15 +26,15 @@ from PySide6.QtCore import (
 
 from workbench.engine.protocol.glossary import explain_event
 
+from .roles import SOCKET_ID_ROLE
 from .service import SocketHandle, WorkbenchService
 from .table_columns import ColumnsTableModel
 
-__all__ = ["REFRESH_MS", "SOCKET_COLUMNS", "SOCKET_ID_ROLE", "SocketListModel"]
+__all__ = ["REFRESH_MS", "SOCKET_COLUMNS", "SocketListModel"]
 
 REFRESH_MS = 250
 SOCKET_COLUMNS = ("Remote address", "Connected since", "In", "Out", "State")
 COL_ADDRESS, COL_SINCE, COL_IN, COL_OUT, COL_STATE = range(5)
-SOCKET_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 10
 
 _Index = QModelIndex | QPersistentModelIndex
 

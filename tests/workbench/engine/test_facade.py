@@ -1,5 +1,5 @@
-"""The engine (``workbench.engine.Workbench``) against a real core Server on 127.0.0.1 port 0
-with real Clients, on plain asyncio (no Qt).
+"""The engine (``workbench.engine.workbench.Workbench``) against a real core Server on
+127.0.0.1 port 0 with real Clients, on plain asyncio (no Qt).
 
 Each test records the exact sequence of entries that reach each log and the engine's events.
 """

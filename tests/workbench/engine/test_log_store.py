@@ -13,18 +13,26 @@ from workbench.engine.log.jsonl import (
     LogFileError,
     export_jsonl,
     import_jsonl,
-    read_jsonl,
     write_jsonl,
 )
 from workbench.engine.log.store import (
     CLOSE,
+    DETAIL,
+    DIRECTION,
     ERROR,
     EVENT,
     IN,
+    KIND,
     MESSAGE,
+    MIME,
     OPEN,
     OUT,
+    PREVIEW,
     PREVIEW_CHARS,
+    RAW,
+    SIZE,
+    TIME,
+    VALUE,
     LogEntry,
     LogFilter,
     LogStore,
@@ -34,7 +42,7 @@ from workbench.engine.log.store import (
 
 def _fill(store: LogStore, count: int, start: int = 0) -> None:
     for n in range(start, start + count):
-        store.log_message(IN if n % 2 == 0 else OUT, "application/json", json.dumps({"n": n}))
+        store.add_message(IN if n % 2 == 0 else OUT, "application/json", json.dumps({"n": n}))
 
 
 def test_append_index_and_totals() -> None:
@@ -78,11 +86,13 @@ def test_clear_is_not_dropped_and_appending_after_clear_works() -> None:
 
 def test_sizes_are_utf8_bytes_and_previews_are_short_single_lines() -> None:
     store = LogStore()
-    entry = store.log_message(IN, "text/plain", "é" * 10 + "\nline two\t" + "x" * 500)
+    store.add_message(IN, "text/plain", "é" * 10 + "\nline two\t" + "x" * 500)
+    entry = store[-1]
     assert entry.size == 20 + len("\nline two\t") + 500
     assert "\n" not in entry.preview and len(entry.preview) <= PREVIEW_CHARS
     assert entry.preview.startswith("éééééééééé line two ")
-    binary = store.log_message(OUT, "application/octet-stream", bytes(range(200)))
+    store.add_message(OUT, "application/octet-stream", bytes(range(200)))
+    binary = store[-1]
     assert binary.size == 200 and binary.preview.startswith("<200 bytes> 00 01 02")
     assert binary.value == bytes(range(200)) and binary.raw_bytes == bytes(range(200))
 
@@ -102,8 +112,8 @@ def test_entries_are_slotted_and_small() -> None:
 
 def test_filter_by_text_direction_and_kind() -> None:
     store = LogStore()
-    store.log_message(IN, "application/json", '{"say": "Hello"}')
-    store.log_message(OUT, "application/json", '{"say": "bye"}')
+    store.add_message(IN, "application/json", '{"say": "Hello"}')
+    store.add_message(OUT, "application/json", '{"say": "bye"}')
     store.log_event(CLOSE, "closed with code 4000 (application code): hello again")
     store.log_event(ERROR, "boom")
     assert [e.kind for e in store if LogFilter(text="HELLO").matches(e)] == [MESSAGE, CLOSE]
@@ -130,11 +140,11 @@ def _png_bytes() -> bytes:
 def test_jsonl_round_trip_keeps_every_field_and_binary_payloads(tmp_path) -> None:
     store = LogStore(capacity=100, name="client-1 → ws://127.0.0.1:1/")
     store.log_event(OPEN, "open: connected")
-    store.log_message(OUT, "application/json", '{"text":"héllo","n":[1,2]}')
-    store.log_message(IN, "text/plain", "line one\nline two")
-    store.log_message(IN, "application/octet-stream", bytes(range(256)))
+    store.add_message(OUT, "application/json", '{"text":"héllo","n":[1,2]}')
+    store.add_message(IN, "text/plain", "line one\nline two")
+    store.add_message(IN, "application/octet-stream", bytes(range(256)))
     png = _png_bytes()
-    store.log_message(IN, "image/png", png)
+    store.add_message(IN, "image/png", png)
     store.log_event(CLOSE, "closed with code 4000 (application code): bye")
     path = tmp_path / "log.jsonl"
     assert export_jsonl(store, path) == 6
@@ -167,10 +177,12 @@ def test_jsonl_import_refuses_other_files_and_skips_bad_lines(tmp_path) -> None:
         import_jsonl(tmp_path / "missing.jsonl")
     buffer = io.StringIO()
     store = LogStore()
-    store.log_message(IN, "text/plain", "ok")
+    store.add_message(IN, "text/plain", "ok")
     write_jsonl(store, buffer)
     text = buffer.getvalue() + '{"direction": "sideways", "kind": "message", "time": 1}\nnot json\n'
-    imported = read_jsonl(io.StringIO(text))
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(text, encoding="utf-8")
+    imported = import_jsonl(mixed)
     assert [e.raw for e in imported.store] == ["ok"]
     assert [number for number, _why in imported.skipped] == [3, 4]
 
@@ -190,6 +202,31 @@ def test_eviction_across_storage_chunks_keeps_order_and_bounded_memory() -> None
     ]
     assert store.dropped == CHUNK * 10 + 7 - store.capacity
     assert store.capacity <= store.held_rows <= store.capacity + CHUNK
+
+
+def test_a_rows_fields_are_read_by_name() -> None:
+    entry = LogEntry(
+        OUT, ERROR, mime="text/plain", raw="héllo", detail="why", preview="p", value=[1], time=5.0
+    )
+    row = entry.as_row()
+    fields = (TIME, DIRECTION, KIND, MIME, SIZE, RAW, DETAIL, PREVIEW, VALUE)
+    assert [row[field] for field in fields] == [
+        5.0,
+        OUT,
+        ERROR,
+        "text/plain",
+        6,
+        "héllo",
+        "why",
+        "p",
+        [1],
+    ]
+    assert sorted(fields) == list(range(len(row)))
+    store = LogStore()
+    store.add_message(IN, "application/json", "[2]")
+    stored = store.row(0)
+    assert type(stored) is tuple  # exact: a tuple subclass (NamedTuple) stays tracked by the GC
+    assert (stored[DIRECTION], stored[KIND], stored[SIZE], stored[RAW]) == (IN, MESSAGE, 3, "[2]")
 
 
 def test_stored_rows_are_not_tracked_by_the_garbage_collector() -> None:
@@ -215,7 +252,7 @@ def test_async_export_and_import_match_the_sync_ones(qloop, run, tmp_path) -> No
     store = LogStore(name="big")
     for n in range(5000):
         store.add_message(IN if n % 3 else OUT, "application/json", f'{{"n":{n}}}')
-    store.log_message(IN, "application/octet-stream", b"\x00\xff")
+    store.add_message(IN, "application/octet-stream", b"\x00\xff")
     seen: list[tuple[int, int]] = []
     path = tmp_path / "big.jsonl"
     assert (
@@ -231,11 +268,11 @@ def test_async_export_and_import_match_the_sync_ones(qloop, run, tmp_path) -> No
 
 def test_pass_through_payloads_are_labelled_by_what_they_look_like() -> None:
     store = LogStore()
-    store.log_message(IN, "*/*", ' {"a": 1}')
-    store.log_message(IN, "*/*", "plain words")
-    store.log_message(IN, "*/*", _png_bytes())
-    store.log_message(IN, "*/*", b"\x00\x01")
-    store.log_message(IN, "application/json", "{}")
+    store.add_message(IN, "*/*", ' {"a": 1}')
+    store.add_message(IN, "*/*", "plain words")
+    store.add_message(IN, "*/*", _png_bytes())
+    store.add_message(IN, "*/*", b"\x00\x01")
+    store.add_message(IN, "application/json", "{}")
     store.log_event(CLOSE, "closed")
     assert [e.type_label for e in store] == [
         "*/* · JSON text",
@@ -286,7 +323,7 @@ def test_every_engine_module_imports_without_qt() -> None:
         "[importlib.import_module(n) for n in names];"
         "assert {'workbench.engine.workbench', 'workbench.engine.log.store',"
         " 'workbench.engine.classroom.feed'} <= set(names);"
-        "s = e.log.store.LogStore(); s.log_message('in', 'application/json', '[1]');"
+        "s = e.log.store.LogStore(); s.add_message('in', 'application/json', '[1]');"
         "assert s[0].value == [1];"
         "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken', 'qasync'))))"
     )

@@ -28,12 +28,12 @@ def recorded_log(path: Path, count: int = 5) -> Path:
     store = LogStore(10_000, "recorded")
     t0 = 1_700_000_000.0
     for n in range(count):
-        store.append(
-            LogEntry(
-                OUT, MESSAGE, mime="application/json", raw=json.dumps({"n": n}), time=t0 + n * GAP
-            )
+        raw = json.dumps({"n": n})
+        store.append_row(
+            LogEntry(OUT, MESSAGE, mime="application/json", raw=raw, time=t0 + n * GAP).as_row()
         )
-    store.append(LogEntry(IN, MESSAGE, mime="application/json", raw='"reply"', time=t0 + 0.1))
+    reply = LogEntry(IN, MESSAGE, mime="application/json", raw='"reply"', time=t0 + 0.1)
+    store.append_row(reply.as_row())
     export_jsonl(store, path)
     return path
 
@@ -74,7 +74,6 @@ async def test_a_client_replays_a_log_in_order_with_its_timing_scaled(
     replay = Replay(
         entries, lambda v: engine.send(client_id, v), speed, lambda d, t: progress.append((d, t))
     )
-    assert replay.duration() == pytest.approx(4 * GAP / speed)
     loop = asyncio.get_running_loop()
     started = loop.time()
     assert await asyncio.wait_for(replay.run(), TIMEOUT) == 5
@@ -96,7 +95,6 @@ async def test_a_server_socket_replays_as_fast_as_possible_and_can_be_cancelled(
     socket_id = engine.sockets_of(server_id)[0].id
     entries = await load_replay(recorded_log(tmp_path / "log.jsonl", count=500))
     fast = Replay(entries, lambda v: engine.send(socket_id, v), None)
-    assert fast.duration() == 0.0
     assert await asyncio.wait_for(fast.run(), TIMEOUT) == 500
     client_log = engine.client(client_id).log
     await until(lambda: client_log.messages_in == 500)

@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 
 from tests.workbench.engine.test_facade import TIMEOUT, add_client, start_server, until
-from workbench.engine.log.store import IN, MESSAGE, OUT, LogStore
+from workbench.engine.log.store import DIRECTION, IN, KIND, MESSAGE, OUT, SIZE, LogStore
 from workbench.engine.workbench import Workbench
 
 BIG = {"text": "compress me " * 200}
@@ -40,7 +40,7 @@ async def test_both_logs_give_the_wire_size_of_a_compressed_message(
         await until(lambda log=log: len(log.wire_sizes) == (compression is not None))
     for store in (engine.log(client_id), socket_log):
         (seq,) = [e for e in range(store.first_seq, store.end_seq) if _is_message(store, e)]
-        size = store.row(seq - store.first_seq)[4]
+        size = store.row(seq - store.first_seq)[SIZE]
         if compression is None:
             assert store.wire_sizes == {}
         else:
@@ -48,7 +48,7 @@ async def test_both_logs_give_the_wire_size_of_a_compressed_message(
 
 
 def _is_message(store: LogStore, seq: int) -> bool:
-    return store.row(seq - store.first_seq)[2] == MESSAGE
+    return store.row(seq - store.first_seq)[KIND] == MESSAGE
 
 
 @pytest.mark.asyncio
@@ -70,7 +70,7 @@ async def test_a_burst_gives_every_row_its_own_size_at_both_ends(engine: Workben
     def sizes(store: LogStore, direction: str) -> list[int | None]:
         seqs = [seq for seq in range(store.first_seq, store.end_seq) if _is_message(store, seq)]
         rows = [(seq, store.row(seq - store.first_seq)) for seq in seqs]
-        return [store.wire_sizes.get(seq) for seq, row in rows if row[1] == direction]
+        return [store.wire_sizes.get(seq) for seq, row in rows if row[DIRECTION] == direction]
 
     sent = sizes(client_log, OUT)
     assert len(sent) == len(values) and None not in sent

@@ -11,9 +11,9 @@ from workbench.qt.classroom_feed_model import (
     COL_TEXT,
     COL_WHO,
     FEED_COLUMNS,
-    SOCKET_ID_ROLE,
     ClassroomFeedModel,
 )
+from workbench.qt.roles import SOCKET_ID_ROLE
 
 WAIT = 10.0
 

@@ -10,7 +10,8 @@ import pytest
 from PySide6.QtCore import QModelIndex, QObject, Qt
 
 from workbench.engine.log.store import CLOSE, ERROR, IN, MESSAGE, OUT, LogStore
-from workbench.qt.log_model import COL_PREVIEW, COL_SIZE, COL_TYPE, ENTRY_ROLE, LogModel
+from workbench.qt.log_model import COL_PREVIEW, COL_SIZE, COL_TYPE, LogModel
+from workbench.qt.roles import ENTRY_ROLE
 
 
 class Recorder:
@@ -31,7 +32,7 @@ class Recorder:
 
 def _messages(store: LogStore, count: int, start: int = 0, text: str = "m") -> None:
     for n in range(start, start + count):
-        store.log_message(IN, "text/plain", f"{text}{n}")
+        store.add_message(IN, "text/plain", f"{text}{n}")
 
 
 def _previews(model: LogModel) -> list[str]:
@@ -110,7 +111,7 @@ def test_filter_text_direction_and_kind(qapp) -> None:
     model = LogModel(store, autostart=False)
     record = Recorder(model)
     for n in range(10):
-        store.log_message(
+        store.add_message(
             IN if n % 2 else OUT, "text/plain", f"{'ping' if n % 3 == 0 else 'pong'} {n}"
         )
     store.log_event(CLOSE, "closed with code 4000: ping over")
@@ -128,9 +129,9 @@ def test_filter_text_direction_and_kind(qapp) -> None:
     model.set_filter(text="ping", directions={OUT}, kinds={MESSAGE})
     assert _previews(model) == ["ping 0", "ping 6"]
     # New entries are filtered at the tick: one insert of only the matching ones.
-    store.log_message(OUT, "text/plain", "ping 10")
-    store.log_message(IN, "text/plain", "ping 11")
-    store.log_message(OUT, "text/plain", "pong 12")
+    store.add_message(OUT, "text/plain", "ping 10")
+    store.add_message(IN, "text/plain", "ping 11")
+    store.add_message(OUT, "text/plain", "pong 12")
     model.sync()
     assert record.calls[-1] == ("insert", 2, 2)
     assert _previews(model) == ["ping 0", "ping 6", "ping 10"]
@@ -147,11 +148,11 @@ def test_filtered_rows_leave_when_evicted(qapp) -> None:
     model.set_filter(text="keep")
     record = Recorder(model)
     for n in range(6):
-        store.log_message(IN, "text/plain", f"{'keep' if n % 2 == 0 else 'drop'} {n}")
+        store.add_message(IN, "text/plain", f"{'keep' if n % 2 == 0 else 'drop'} {n}")
     model.sync()
     assert _previews(model) == ["keep 0", "keep 2", "keep 4"]
     for n in range(6, 9):  # evicts seqs 0, 1, 2
-        store.log_message(IN, "text/plain", f"{'keep' if n % 2 == 0 else 'drop'} {n}")
+        store.add_message(IN, "text/plain", f"{'keep' if n % 2 == 0 else 'drop'} {n}")
     model.sync()
     assert record.calls[-2:] == [("remove", 0, 1), ("insert", 1, 2)]
     assert _previews(model) == ["keep 4", "keep 6", "keep 8"]
@@ -160,7 +161,7 @@ def test_filtered_rows_leave_when_evicted(qapp) -> None:
 def test_columns_and_roles(qapp) -> None:
     store = LogStore()
     model = LogModel(store, autostart=False)
-    store.log_message(OUT, "application/json", '{"a":1}')
+    store.add_message(OUT, "application/json", '{"a":1}')
     store.log_event(ERROR, "could not connect")
     model.sync()
     assert model.columnCount() == 5 and model.rowCount(model.index(0, 0)) == 0
@@ -202,7 +203,7 @@ def test_a_filter_on_a_big_log_scans_over_several_ticks(qapp) -> None:
     model = LogModel(store, autostart=False)
     model.filter_scan_now, model.filter_scan_per_tick = 300, 250
     for n in range(1000):
-        store.log_message(IN, "text/plain", f"{'hit' if n % 10 == 0 else 'miss'} {n}")
+        store.add_message(IN, "text/plain", f"{'hit' if n % 10 == 0 else 'miss'} {n}")
     model.sync()
     record = Recorder(model)
     model.set_filter(text="hit")

@@ -92,7 +92,7 @@ def test_bytes_as_hex_and_base64(qtbot, composer):
     assert not composer.send_button.isEnabled()
     assert "two digits" in editor.status.text()
     qtbot.keyClicks(editor.edit, "e ef")
-    assert editor.status.text() == "4 bytes"
+    assert editor.status.text() == "4 B"
     qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
     editor.set_mode("base64")
     editor.edit.setPlainText(base64.b64encode(b"\x00\x01hi").decode())
@@ -109,7 +109,7 @@ def test_bytes_from_file(qtbot, composer, tmp_path, run):
     composer.set_send_type("application/octet-stream")
     assert run(composer.bytes_editor.load(str(path))) is True
     assert composer.bytes_editor.current_mode() == "file"
-    assert composer.bytes_editor.status.text() == "40 bytes from blob.bin"
+    assert composer.bytes_editor.status.text() == "40 B from blob.bin"
     qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
     assert composer.sent == [bytes(range(40))]
 
@@ -121,7 +121,7 @@ def test_image_with_preview(qtbot, composer, tmp_path, run):
     assert not composer.send_button.isEnabled()  # until the file is read, off the UI thread
     qtbot.waitUntil(composer.send_button.isEnabled, timeout=5000)
     assert not composer.image_editor.preview.pixmap().isNull()
-    assert composer.image_editor.status.text() == "sample.png · 96×64 PNG · 561 bytes"
+    assert composer.image_editor.status.text() == "sample.png · 96×64 PNG · 561 B"
     qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
     assert isinstance(composer.sent[0], Image.Image) and composer.sent[0].size == (96, 64)
     bad = tmp_path / "not-an-image.png"

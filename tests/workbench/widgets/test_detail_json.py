@@ -9,8 +9,8 @@ from workbench.widgets.log.detail_pane import DetailPane
 
 def test_pass_through_text_is_a_json_tree_only_when_core_reads_it(qtbot) -> None:
     store = LogStore()
-    store.log_message(IN, "*/*", '{"x": 1, "y": [true]}')
-    store.log_message(IN, "*/*", '{"x": NaN}')
+    store.add_message(IN, "*/*", '{"x": 1, "y": [true]}')
+    store.add_message(IN, "*/*", '{"x": NaN}')
     pane = DetailPane()
     qtbot.addWidget(pane)
     pane.show_entry(store[0])

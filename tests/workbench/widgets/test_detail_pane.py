@@ -31,7 +31,7 @@ class CountingEntry(LogEntry):
 
 def _entry(mime: str, raw: str | bytes) -> CountingEntry:
     store = LogStore()
-    store.log_message(IN, mime, raw)
+    store.add_message(IN, mime, raw)
     entry = CountingEntry.from_row(store.row(0))
     entry.conversions = 0
     return entry

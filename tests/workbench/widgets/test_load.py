@@ -95,7 +95,9 @@ def recorded(path: Path, count: int, gap: float) -> Path:
     store = LogStore(10_000, "recorded")
     for n in range(count):
         raw = json.dumps({"n": n})
-        store.append(LogEntry(OUT, MESSAGE, mime="application/json", raw=raw, time=n * gap))
+        store.append_row(
+            LogEntry(OUT, MESSAGE, mime="application/json", raw=raw, time=n * gap).as_row()
+        )
     export_jsonl(store, path)
     return path
 

@@ -27,10 +27,10 @@ def _png() -> bytes:
 def _filled_store(capacity: int = 1000) -> LogStore:
     store = LogStore(capacity=capacity, name="client-1 ws://127.0.0.1:1/")
     store.log_event("open", "connected to ws://127.0.0.1:1/")
-    store.log_message(OUT, "application/json", '{"hello": "world", "n": [1, 2]}')
-    store.log_message(IN, "text/plain", "pong from the server")
-    store.log_message(IN, "image/png", _png())
-    store.log_message(OUT, "application/octet-stream", b"\x00\x01\xfe")
+    store.add_message(OUT, "application/json", '{"hello": "world", "n": [1, 2]}')
+    store.add_message(IN, "text/plain", "pong from the server")
+    store.add_message(IN, "image/png", _png())
+    store.add_message(OUT, "application/octet-stream", b"\x00\x01\xfe")
     store.log_event("close", "closed with code 4000 (go away)")
     return store
 
@@ -122,14 +122,14 @@ def test_detail_pane_picks_the_right_tab(view):
 def test_autoscroll_follows_new_rows_and_can_be_paused(qtbot, view):
     store = view.model.store
     for index in range(200):
-        store.log_message(IN, "text/plain", f"line {index}")
+        store.add_message(IN, "text/plain", f"line {index}")
     qtbot.waitUntil(lambda: view.model.rowCount() == 206, timeout=2000)
     bar = view.table.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.value() == bar.maximum() > 0, timeout=2000)
     view.autoscroll.setChecked(False)
     bar.setValue(0)
     for index in range(50):
-        store.log_message(IN, "text/plain", f"more {index}")
+        store.add_message(IN, "text/plain", f"more {index}")
     qtbot.waitUntil(lambda: view.model.rowCount() == 256, timeout=2000)
     assert bar.value() == 0
 
@@ -140,11 +140,11 @@ def test_dropped_counter_at_the_cap(qtbot):
     view = LogView(model)
     qtbot.addWidget(view)
     for index in range(25):
-        store.log_message(IN, "text/plain", str(index))
+        store.add_message(IN, "text/plain", str(index))
     qtbot.waitUntil(lambda: not view.dropped_label.isHidden(), timeout=2000)
     assert model.rowCount() == 10
     assert view.dropped_label.text() == "15 dropped"
-    assert "newest 10 rows and at most 128 MiB" in view.dropped_label.toolTip()
+    assert "newest 10 rows and at most 128.0 MiB" in view.dropped_label.toolTip()
     # However long the count, the label never asks for more width (it widened the window).
     assert view.dropped_label.sizePolicy().horizontalPolicy().name == "Ignored"
     assert view.counters.text() == "25 received · 0 sent · 0 events"
@@ -220,7 +220,7 @@ def test_ctrl_c_copies_the_selected_payload(qtbot, view):
 def _big_log(tmp_path, rows: int = 20_000):
     store = LogStore(capacity=rows, name="big")
     for n in range(rows):
-        store.log_message(IN, "application/json", f'{{"n": {n}, "pad": "{"x" * 40}"}}')
+        store.add_message(IN, "application/json", f'{{"n": {n}, "pad": "{"x" * 40}"}}')
     path = tmp_path / "big.jsonl"
     export_jsonl(store, path)
     return path

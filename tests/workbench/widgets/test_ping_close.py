@@ -7,7 +7,8 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 
 from tests.workbench.widgets.test_panels import WAIT, click, open_client_to, start_server
-from workbench.qt.log_model import COL_PREVIEW, COL_SIZE, ENTRY_ROLE
+from workbench.qt.log_model import COL_PREVIEW, COL_SIZE
+from workbench.qt.roles import ENTRY_ROLE
 from workbench.widgets.window.main_window import CLIENTS_TAB, SERVERS_TAB, MainWindow
 
 

@@ -1,4 +1,4 @@
-"""The main window's workspace file (``widgets.workspace_files``): its actions and dialogs,
+"""The main window's workspace file (``widgets.window.workspace_files``): its actions and dialogs,
 files read and written on a worker thread, and a broken file said in plain words.
 
 The file dialogs are answered by replacing ``QFileDialog``'s static getters (a modal dialog

@@ -30,6 +30,7 @@ from PIL import Image
 
 from core import json_codec
 from core import mime as core_mime
+from workbench.engine.units import format_size
 from workbench.engine.workspace.workspace import SavedMessage
 
 __all__ = [
@@ -44,7 +45,6 @@ __all__ = [
     "draft_kind",
     "editor_kind",
     "frame_value",
-    "human_size",
     "kind_mime",
     "parse_bytes",
     "pretty_json",
@@ -174,14 +174,6 @@ def summary(message: SavedMessage) -> str:
     return (text[:40] + "…") if len(text) > 40 else (text or "(empty)")
 
 
-def human_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} byte{'s' if size != 1 else ''}"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} kB"
-    return f"{size / 1024 / 1024:.1f} MB"
-
-
 #: The largest preview ``read_image`` makes (width, height).
 PREVIEW_SIZE = (240, 140)
 
@@ -203,11 +195,11 @@ class ImageFile:
 
     @property
     def description(self) -> str:
-        """``"sample.png · 96×64 PNG · 561 bytes"``."""
+        """``"sample.png · 96×64 PNG · 561 B"``."""
         image = self.image
         return (
             f"{Path(self.path).name} · {image.width}×{image.height} {image.format or ''} · "
-            f"{human_size(len(self.data))}"
+            f"{format_size(len(self.data))}"
         )
 
 

@@ -85,12 +85,6 @@ class Replay:
     def total(self) -> int:
         return len(self.entries)
 
-    def duration(self) -> float:
-        """Seconds the replay takes at its speed (0 as fast as possible)."""
-        if self.speed is None or len(self.entries) < 2:
-            return 0.0
-        return max(0.0, self.entries[-1].time - self.entries[0].time) / self.speed
-
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
         start = loop.time()

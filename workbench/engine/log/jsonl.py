@@ -40,7 +40,10 @@ from typing import IO, Any, Final, TextIO
 
 from .store import (
     DEFAULT_CAPACITY,
+    DETAIL,
     HANDSHAKE,
+    KIND,
+    VALUE,
     LogEntry,
     LogStore,
     Row,
@@ -62,7 +65,6 @@ __all__ = [
     "export_jsonl_async",
     "import_jsonl",
     "import_jsonl_async",
-    "read_jsonl",
     "redact_headers",
     "write_jsonl",
 ]
@@ -126,8 +128,8 @@ def _load_line(line: str | bytes) -> Any:
 
 
 def _record(row: Row, redact: bool) -> dict[str, Any]:
-    if redact and row[2] == HANDSHAKE and row[6]:  # the detail, and the preview made of it
-        row = (*row[:6], redact_headers(row[6]), None, row[8])
+    if redact and row[KIND] == HANDSHAKE and row[DETAIL]:  # and the preview made of it
+        row = (*row[:DETAIL], redact_headers(row[DETAIL]), None, row[VALUE])
     return row_to_record(row)
 
 
@@ -256,28 +258,6 @@ async def export_jsonl_async(
 
 
 # -- import -----------------------------------------------------------------------------------
-
-
-def read_jsonl(
-    stream: Iterable[str], capacity: int | None = None, source: str = "the log"
-) -> ImportedLog:
-    """Read a JSON Lines log from an iterable of lines (see ``import_jsonl``)."""
-    lines = iter(stream)
-    first = next(lines, "")
-    try:
-        header = json.loads(first) if first.strip() else None
-    except ValueError:
-        header = None
-    header = _check_header(header, source)
-    rows: list[Row] = []
-    skipped: list[tuple[int, str]] = []
-    for number, line in enumerate(lines, start=2):
-        if line.strip():
-            try:
-                rows.append(_parse_line(line))
-            except ValueError as exc:
-                skipped.append((number, str(exc)))
-    return ImportedLog(_store_of(rows, capacity, header), header, skipped)
 
 
 def _store_of(rows: list[Row], capacity: int | None, header: dict[str, Any]) -> LogStore:

@@ -4,7 +4,7 @@ One ``LogStore`` per socket (each client, each server-side socket, and one per s
 own lifecycle). The service appends to it from core events; ``workbench.qt.log_model.LogModel``
 adapts it to Qt. Nothing here imports Qt, so the store is tested and benchmarked as plain
 Python. This module is the log's public face: it re-exports the row vocabulary of
-``log_entry`` (``LogEntry``, ``IN``, ``MESSAGE``, ...) and ``LogFilter``.
+``entry`` (``LogEntry``, ``IN``, ``MESSAGE``, ...) and ``LogFilter``.
 
 Rows are addressed two ways:
 
@@ -33,12 +33,14 @@ from __future__ import annotations
 
 import bisect
 import time as _time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any, Final
 
 from .entry import (
     CLOSE,
     CONNECTING,
+    DETAIL,
+    DIRECTION,
     DIRECTIONS,
     ERROR,
     EVENT,
@@ -46,12 +48,19 @@ from .entry import (
     HANDSHAKE,
     IN,
     INFO,
+    KIND,
     KINDS,
     MESSAGE,
+    MIME,
     OPEN,
     OUT,
+    PREVIEW,
     PREVIEW_CHARS,
+    RAW,
     ROW_OVERHEAD,
+    SIZE,
+    TIME,
+    VALUE,
     LogEntry,
     Row,
     make_preview,
@@ -68,6 +77,8 @@ __all__ = [
     "CONNECTING",
     "DEFAULT_BYTE_CAPACITY",
     "DEFAULT_CAPACITY",
+    "DETAIL",
+    "DIRECTION",
     "DIRECTIONS",
     "ERROR",
     "EVENT",
@@ -75,11 +86,18 @@ __all__ = [
     "HANDSHAKE",
     "IN",
     "INFO",
+    "KIND",
     "KINDS",
     "MESSAGE",
+    "MIME",
     "OPEN",
     "OUT",
+    "PREVIEW",
     "PREVIEW_CHARS",
+    "RAW",
+    "SIZE",
+    "TIME",
+    "VALUE",
     "LogEntry",
     "LogFilter",
     "LogStore",
@@ -167,28 +185,25 @@ class LogStore:
 
     # -- appending -------------------------------------------------------------------------
 
-    def append(self, entry: LogEntry) -> None:
-        """Add ``entry`` as the newest row, evicting the oldest at the caps; update totals.
-
-        The store keeps a copy of the entry's fields (a ``Row``), not the object."""
-        self.append_row(entry.as_row())
-
     def append_row(self, row: Row) -> None:
-        """``append`` for a ready ``Row`` tuple (the fast path; see ``add_message``)."""
-        if row[2] == MESSAGE:
-            if row[1] == IN:
+        """Add ``row`` as the newest row, evicting the oldest at the caps; update totals.
+
+        ``LogEntry.as_row()`` makes one from an entry; ``add_message`` and ``log_event`` are
+        the paths core's events take."""
+        if row[KIND] == MESSAGE:
+            if row[DIRECTION] == IN:
                 self.messages_in += 1
-                self.bytes_in += row[4]
+                self.bytes_in += row[SIZE]
             else:
                 self.messages_out += 1
-                self.bytes_out += row[4]
+                self.bytes_out += row[SIZE]
         else:
             self.events += 1
         self._push(row)
 
     def _push(self, row: Row) -> None:
         """Store ``row`` at the end, evicting the oldest at the caps (totals are the caller's)."""
-        cost = ROW_OVERHEAD + row[4] + len(row[6])
+        cost = ROW_OVERHEAD + row[SIZE] + len(row[DETAIL])
         tail = self._tail
         tail.append(row)
         self.end_seq += 1
@@ -214,7 +229,7 @@ class LogStore:
                 gone = chunks[0][self.first_seq - self._starts[0]]
             else:
                 gone = self._tail[self.first_seq - self._tail_seq]
-            self.stored_bytes -= ROW_OVERHEAD + gone[4] + len(gone[6])
+            self.stored_bytes -= ROW_OVERHEAD + gone[SIZE] + len(gone[DETAIL])
             self.first_seq += 1
             self.dropped += 1
             if chunks and self._starts[0] + len(chunks[0]) <= self.first_seq:
@@ -244,22 +259,10 @@ class LogStore:
         if len(sizes) > self.capacity:
             del sizes[next(iter(sizes))]
 
-    def extend(self, entries: Iterable[LogEntry]) -> None:
-        for entry in entries:
-            self.append_row(entry.as_row())
-
-    def log_message(
-        self, direction: str, mime: str, raw: str | bytes, *, detail: str = ""
-    ) -> LogEntry:
-        """Append a message entry (``direction`` IN or OUT) for ``raw``; returns it."""
-        entry = LogEntry(direction, MESSAGE, mime=mime, raw=raw, detail=detail)
-        self.append_row(entry.as_row())
-        return entry
-
     def log_event(
         self, kind: str, detail: str = "", *, direction: str = EVENT, value: Any = None
     ) -> LogEntry:
-        """Append a lifecycle entry (open, close, error, handshake, connecting, info);
+        """Append a lifecycle entry (open, close, error, handshake, connecting, info, fault);
         ``value`` is data the event carries (None: none)."""
         if value is None:
             entry = LogEntry(direction, kind, detail=detail)

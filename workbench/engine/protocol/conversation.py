@@ -27,6 +27,7 @@ from typing import Any, Final, Literal
 
 from core import Frame
 from workbench.engine.in_words import address_text, close_text
+from workbench.engine.units import format_size
 
 __all__ = [
     "CLIENT_TO_SERVER",
@@ -87,9 +88,9 @@ class Arrow:
                 else "(malformed)"
             )
             return words + (" — the echo" if self.echo else "")
-        words = f"{self.kind} {self.plain_size:,} B"
+        words = f"{self.kind} {format_size(self.plain_size)}"
         if self.compressed:
-            words += f" ({self.size:,} B compressed)"
+            words += f" ({format_size(self.size)} compressed)"
         if not self.fin or self.kind == "continuation":
             words += " (last fragment)" if self.fin else " (fragment)"
         if self.kind == "pong" and self.rtt is not None:

@@ -20,7 +20,7 @@ __all__ = [
     "length_encoding",
 ]
 
-#: Opcode name -> (value, one-line meaning, RFC 6455 section).
+#: Opcode name -> (value, one line of meaning that ends with its RFC 6455 section).
 OPCODES: Final[dict[str, tuple[int, str]]] = {
     "continuation": (0x0, "continues the message a previous non-FIN frame started (§5.4)"),
     "text": (0x1, "a text message (UTF-8), or its first fragment (§5.6)"),

@@ -3,7 +3,7 @@
 A ``Workspace`` is plain data. ``Workbench.to_workspace()`` fills its servers, clients and
 messages from the engine; ``Workbench.load_workspace()`` recreates them (stopped and closed:
 nothing connects by itself). While the workbench runs, saved and recent messages belong to
-``messages.MessageLibrary``; the main window keeps its layout in ``window``.
+``message_library.MessageLibrary``; the main window keeps its layout in ``window``.
 
 File format (``version`` 1), UTF-8 JSON::
 

@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.qt.classroom import KICK_CODE, KICK_REASON
-from workbench.qt.classroom_feed_model import COL_KIND, COL_TEXT, COL_TIME, COL_WHO, SOCKET_ID_ROLE
+from workbench.qt.classroom_feed_model import COL_KIND, COL_TEXT, COL_TIME, COL_WHO
+from workbench.qt.roles import SOCKET_ID_ROLE
 from workbench.qt.service import WorkbenchService
 
 __all__ = ["ClassroomPanel"]

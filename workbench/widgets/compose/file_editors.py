@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
 from workbench.engine.compose.drafts import (
     ComposeError,
     ImageFile,
-    human_size,
     parse_bytes,
     read_bytes,
     read_image,
 )
+from workbench.engine.units import format_size
 from workbench.widgets.common.hex_dump import hex_dump
 from workbench.widgets.common.resources import resource_path
 
@@ -286,7 +286,7 @@ class BytesEditor(_FileLoader):
             valid = False
         else:
             source = f" from {Path(self.path).name}" if self.current_mode() == "file" else ""
-            self.status.setText(f"{human_size(len(data))}{source}")
+            self.status.setText(f"{format_size(len(data))}{source}")
             set_state(self.status, "ok")
             valid = True
         if valid != self.valid:

@@ -20,9 +20,9 @@ from workbench.engine.compose.drafts import (
     ComposeError,
     check_json,
     describe_json,
-    human_size,
     pretty_json,
 )
+from workbench.engine.units import format_size
 
 __all__ = ["SAMPLE_JSON", "SAMPLE_TEXT", "JsonEditor", "TextEditor", "mono", "status_label"]
 
@@ -129,7 +129,7 @@ class TextEditor(QWidget):
     def _count(self) -> None:
         text = self.edit.toPlainText()
         self.status.setText(
-            f"{len(text)} characters, {human_size(len(text.encode('utf-8')))} as UTF-8"
+            f"{len(text)} characters, {format_size(len(text.encode('utf-8')))} as UTF-8"
         )
 
     def value(self) -> str:

@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from workbench.qt.clients_table_model import human_rate
+from workbench.engine.units import format_count, format_size
 from workbench.qt.rates_timer import RatesTimer
 
 __all__ = ["PLOT_SECONDS", "RatesPlot"]
@@ -93,9 +93,9 @@ class RatesPlot(QWidget):
         else:
             self.plot.enableAutoRange(axis="y")
         self.figures.setText(
-            f"in {human_rate(meter.rate('messages_in'), 'msg/s')}, "
-            f"{human_rate(meter.rate('bytes_in'), 'B/s')}  ·  "
-            f"out {human_rate(meter.rate('messages_out'), 'msg/s')}, "
-            f"{human_rate(meter.rate('bytes_out'), 'B/s')}  ·  "
+            f"in {format_count(meter.rate('messages_in'), 'msg/s')}, "
+            f"{format_size(meter.rate('bytes_in'))}/s  ·  "
+            f"out {format_count(meter.rate('messages_out'), 'msg/s')}, "
+            f"{format_size(meter.rate('bytes_out'))}/s  ·  "
             f"backlog {meter.backlog} unsent"
         )

@@ -1,7 +1,7 @@
 """``ReplayDialog``: send an exported log (JSON Lines) again from a client or a server-side
 socket, with its original timing or scaled, showing progress, with Cancel.
 
-The replay runs on the loop (``service.replay_log``, see ``engine.replay``); ``task`` is
+The replay runs on the loop (``service.replay_log``, see ``engine.load.replay``); ``task`` is
 it. Cancel stops it (what was sent stays sent); closing the dialog cancels it as well.
 """
 

@@ -1,6 +1,6 @@
 """The per-socket message log: filter bar, table, counters and the detail pane.
 
-Wraps a ``workbench.log_model.LogModel`` (which batches a store's appends into one update per
+Wraps a ``workbench.qt.log_model.LogModel`` (which batches a store's appends into one update per
 tick and does the filtering). The view only scrolls, selects and asks for exports.
 """
 
@@ -51,6 +51,7 @@ from workbench.engine.log.store import (
     OUT,
     LogFilter,
 )
+from workbench.engine.units import format_size
 from workbench.qt.log_model import (
     COL_DIRECTION,
     COL_PREVIEW,
@@ -329,7 +330,7 @@ class LogView(FitsTableToFont, QWidget):
             self.dropped_label.setText(f"{store.dropped:,} dropped")
             self.dropped_label.set_tooltip_extra(
                 f"The oldest rows: the log keeps the newest {store.capacity:,} rows and at "
-                f"most {store.byte_capacity / 2**20:,.0f} MiB; older rows were dropped from "
+                f"most {format_size(store.byte_capacity)}; older rows were dropped from "
                 "view. The totals still count them."
             )
             self.dropped_label.show()

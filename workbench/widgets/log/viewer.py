@@ -1,7 +1,7 @@
 """A window showing a log read back from a JSON Lines file, not tied to any socket.
 
 On the running qasync loop the file is streamed on a worker thread, a slice at a time
-(``engine.jsonl.import_jsonl_async``): the rows appear as they are read, a progress bar
+(``engine.log.jsonl.import_jsonl_async``): the rows appear as they are read, a progress bar
 shows how far it got and **Cancel** stops it (keeping what was read). Without a loop (a bare
 test) it reads the file at once.
 """

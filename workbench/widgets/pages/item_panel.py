@@ -21,9 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.qt.roles import ITEM_ID_ROLE
 from workbench.widgets.common.flow_row import FlowRow
-
-ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 
 
 def first_free_name(prefix: str, handles: Collection[Any]) -> str:
@@ -133,7 +132,7 @@ class ItemPanel(QWidget):
         layout.addWidget(self.splitter)
         self.list.currentItemChanged.connect(self._current_item_changed)
 
-    #: The splitters inside a page whose positions the window keeps (see ``window_layout``).
+    #: The splitters inside a page whose positions the window keeps (see ``widgets.window.layout``).
     PAGE_SPLITTERS = ("body", "right", "top")
 
     def page_splitter_states(self) -> dict[str, QByteArray]:
@@ -172,7 +171,7 @@ class ItemPanel(QWidget):
         self._restore_splitters(page)
         self.stack.addWidget(page)
         item = QListWidgetItem(label)
-        item.setData(ID_ROLE, item_id)
+        item.setData(ITEM_ID_ROLE, item_id)
         self.list.addItem(item)
         self.list.setCurrentItem(item)
 
@@ -202,19 +201,19 @@ class ItemPanel(QWidget):
 
     def current_id(self) -> str:
         item = self.list.currentItem()
-        return item.data(ID_ROLE) if item is not None else ""
+        return item.data(ITEM_ID_ROLE) if item is not None else ""
 
     def _item(self, item_id: str) -> QListWidgetItem | None:
         for row in range(self.list.count()):
             item = self.list.item(row)
-            if item.data(ID_ROLE) == item_id:
+            if item.data(ITEM_ID_ROLE) == item_id:
                 return item
         return None
 
     def _current_item_changed(
         self, current: QListWidgetItem | None, _previous: QListWidgetItem | None
     ) -> None:
-        item_id = current.data(ID_ROLE) if current is not None else ""
+        item_id = current.data(ITEM_ID_ROLE) if current is not None else ""
         page = self.pages.get(item_id)
         self.stack.setCurrentWidget(page if page is not None else self.empty)
         self.remove_button.setEnabled(page is not None)

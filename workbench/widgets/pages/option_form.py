@@ -341,15 +341,6 @@ class OptionForm(QWidget):
         else:
             editor.setText("" if value is None else str(value))  # type: ignore[attr-defined]
 
-    def changed_values(self) -> dict[str, Any]:
-        """Only the options that differ from their defaults (what a workspace needs to keep)."""
-        values = self.values()
-        return {
-            o.name: values[o.name]
-            for o in self.table
-            if o.name in values and values[o.name] != o.default
-        }
-
     # -- validation ---------------------------------------------------------------------------
 
     def problem(self) -> str | None:

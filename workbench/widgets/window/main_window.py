@@ -3,7 +3,7 @@ steps, wired to the service; a clean shutdown of every socket when the window cl
 
 What it owns lives beside it: the status bar where every error is shown in plain words
 (``status_line``), the workspace file read at start and written at close
-(``workspace_files``) and the layout kept between runs (``window_layout``)."""
+(``workspace_files``) and the layout kept between runs (``layout``)."""
 
 from __future__ import annotations
 

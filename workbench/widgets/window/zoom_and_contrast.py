@@ -83,7 +83,7 @@ class Presentation(QObject):
 
         def action(
             text: str, keys: list[str], standard: QKeySequence.StandardKey | None, slot: object
-        ) -> QAction:
+        ) -> None:
             act = QAction(text, window)
             if standard is not None:
                 keys += [seq.toString() for seq in QKeySequence.keyBindings(standard)]
@@ -92,14 +92,11 @@ class Presentation(QObject):
             act.triggered.connect(slot)
             menu.addAction(act)
             window.addAction(act)  # the keys work wherever the focus is in the window
-            return act
 
         zoom_in, zoom_out = QKeySequence.StandardKey.ZoomIn, QKeySequence.StandardKey.ZoomOut
-        self.zoom_in_action = action(
-            "Zoom in", ["Ctrl+=", "Ctrl++"], zoom_in, lambda: self.step(+1)
-        )
-        self.zoom_out_action = action("Zoom out", ["Ctrl+-"], zoom_out, lambda: self.step(-1))
-        self.reset_zoom_action = action("Actual size", ["Ctrl+0"], None, self.reset)
+        action("Zoom in", ["Ctrl+=", "Ctrl++"], zoom_in, lambda: self.step(+1))
+        action("Zoom out", ["Ctrl+-"], zoom_out, lambda: self.step(-1))
+        action("Actual size", ["Ctrl+0"], None, self.reset)
         menu.addSeparator()
         self.contrast_action = QAction("High contrast", window)
         self.contrast_action.setCheckable(True)

@@ -26,6 +26,5 @@ same name):
 - ``faults``: the catalog of faults and the lab that applies them
 
 Nothing here imports PySide6 or qasync (a test walks every sub-package in a subprocess);
-``workbench.qt``
-adapts it for the window.
+``workbench.qt`` adapts it for the window.
 """

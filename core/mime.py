@@ -37,7 +37,6 @@ JSON = "application/json"
 OCTET_STREAM = "application/octet-stream"
 # Frames as they are: the only type that keeps text vs binary (an echo, a proxy, Autobahn).
 ANY = "*/*"
-TEXT_PLAIN = "text/plain"
 # Listed text subtypes; any other ``text/<subtype>`` is accepted as well.
 LISTED_TEXT_TYPES = ("text/plain", "text/html", "text/csv", "text/xml", "text/markdown")
 _BYTES_LIKE = (bytes, bytearray, memoryview)

@@ -141,14 +141,6 @@ def _check_compression(owner: str, name: str, value: Any) -> Any:
     return value
 
 
-def _check_optional_function(owner: str, name: str, value: Any) -> Any:
-    if value is not None and not callable(value):
-        raise TypeError(
-            f"{owner} option '{name}' is a function or None, not {type(value).__name__}"
-        )
-    return value
-
-
 def _check_receive_type(owner: str, name: str, value: Any) -> Any:
     mime.decoder_for(value)
     return value

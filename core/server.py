@@ -52,11 +52,6 @@ class Socket(Endpoint[SocketEvent]):
             beyond the spec: every WebSocket frame in either direction (see ``Client``).
         ``'wire_message'`` (direction: 'in' | 'out', payload: str | bytes)
             beyond the spec: the whole message as on the wire (see ``Client``).
-            messages were dropped, or a handler raised.
-        ``'frame'`` (frame: core.Frame)
-            beyond the spec: every WebSocket frame in either direction (see ``Client``).
-        ``'wire_message'`` (direction: 'in' | 'out', payload: str | bytes)
-            beyond the spec: the whole message as on the wire (see ``Client``).
 
     Attributes: ``remote_address`` (host, port), ``request_headers`` and
     ``response_headers`` of the handshake (case-insensitive mappings), ``path`` (request

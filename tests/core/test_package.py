@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import types
 
 import core
 
@@ -35,8 +36,19 @@ def test_public_surface_is_pinned() -> None:
         ]
     )
     assert core.supportedSendTypes() == core.supported_send_types()
-    for name in core.__all__:
-        assert getattr(core, name) is not None
+
+
+def test_all_lists_exactly_what_core_defines_publicly() -> None:
+    """Every name in ``__all__`` is bound in ``core``, and every public name ``core`` binds
+    (its public submodules aside) is in ``__all__``: nothing is exported by accident."""
+    missing = [name for name in core.__all__ if name not in vars(core)]
+    assert missing == []
+    public = {
+        name
+        for name, value in vars(core).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    assert public == set(core.__all__)
 
 
 def test_import_core_loads_no_qt() -> None:

@@ -2,10 +2,19 @@
 
 Works headless under ``asyncio.run`` and unchanged on the workbench's qasync loop; never
 imports Qt. See README.md for the tables of options, events and MIME types.
+
+What is public: every name in ``core.__all__`` (import them from ``core``), and three
+modules whose tables and functions are API too: ``core.mime`` (the MIME-type registry and
+conversions), ``core.options`` (the option tables and their validation) and
+``core.json_codec`` (JSON exactly as core sends and reads it). Every module whose name
+starts with an underscore (``core._client``, ``core._connection``, ...) is internal and may
+change at any time; the workbench is held to this by an import-linter contract.
 """
 
-from .client import Client
-from .errors import (
+from ._client import Client, ClientEvent, ClientState
+from ._errors import (
+    CLOSE_CODE_MEANINGS,
+    VALID_CLOSE_CODES,
     ConnectError,
     ConnectionClosed,
     ConnectionLostError,
@@ -16,35 +25,51 @@ from .errors import (
     ServerStartError,
     UnsentMessagesError,
     WebSocketError,
+    check_close_code,
+    explain,
 )
-from .events import EventEmitter
-from .frames import Frame
+from ._events import EventEmitter
+from ._frames import Direction, Frame, OpcodeName
+from ._handshake import HandshakeRefusal, HandshakeRequest, RequestFunction
+from ._option_types import ClientOptions, ServerOptions
+from ._server import Server, ServerEvent, Socket, SocketEvent
 from .mime import supported_receive_types, supported_send_types
-from .option_types import ClientOptions, ServerOptions
-from .server import Server, Socket
 
 #: The spec's camelCase names of the module functions.
 supportedReceiveTypes = supported_receive_types
 supportedSendTypes = supported_send_types
 
 __all__ = [
+    "CLOSE_CODE_MEANINGS",
+    "VALID_CLOSE_CODES",
     "Client",
+    "ClientEvent",
     "ClientOptions",
+    "ClientState",
     "ConnectError",
     "ConnectionClosed",
     "ConnectionLostError",
     "DecodeError",
+    "Direction",
     "EncodeError",
     "EventEmitter",
     "Frame",
     "HandlerError",
+    "HandshakeRefusal",
+    "HandshakeRequest",
     "NotOpenError",
+    "OpcodeName",
+    "RequestFunction",
     "Server",
+    "ServerEvent",
     "ServerOptions",
     "ServerStartError",
     "Socket",
+    "SocketEvent",
     "UnsentMessagesError",
     "WebSocketError",
+    "check_close_code",
+    "explain",
     "supportedReceiveTypes",
     "supportedSendTypes",
     "supported_receive_types",

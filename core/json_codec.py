@@ -26,6 +26,11 @@ try:
 except ImportError:  # pragma: no cover - exercised by the stdlib-only test
     orjson = None  # type: ignore[assignment]
 
+__all__ = [
+    "decode",
+    "encode",
+]
+
 # A run of 19+ digits may not fit orjson's 64-bit integers: parse such texts with the stdlib.
 # Found by mapping digits to 1 and everything else to 0, then searching for 19 ones: about
 # three times faster than a regular expression on a 100-byte message.

@@ -23,8 +23,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import image_codec, json_codec
-from .errors import DecodeError, EncodeError
+from . import _image_codec as image_codec
+from . import json_codec
+from ._errors import DecodeError, EncodeError
+
+__all__ = [
+    "ANY",
+    "JSON",
+    "LISTED_TEXT_TYPES",
+    "OCTET_STREAM",
+    "Decoder",
+    "Encoder",
+    "Payload",
+    "SendPayload",
+    "decode",
+    "decoder_for",
+    "encode",
+    "encoder_for",
+    "supported_receive_types",
+    "supported_send_types",
+]
 
 #: A received message as websockets gives it: str for a text frame, bytes for a binary one.
 Payload = str | bytes

@@ -16,6 +16,13 @@ from typing import Any
 
 from . import mime
 
+__all__ = [
+    "CLIENT_OPTIONS",
+    "SERVER_OPTIONS",
+    "Option",
+    "parse",
+]
+
 
 @dataclass(frozen=True)
 class Option:

@@ -6,15 +6,18 @@ from typing import get_args
 
 import pytest
 
-from core import ConnectError, EncodeError, NotOpenError, ServerStartError
-from core.errors import (
+from core import (
     CLOSE_CODE_MEANINGS,
+    ConnectError,
     ConnectionClosed,
     DecodeError,
+    EncodeError,
     HandlerError,
+    NotOpenError,
+    OpcodeName,
+    ServerStartError,
     UnsentMessagesError,
 )
-from core.frames import OpcodeName
 from workbench.engine.in_words import close_text
 from workbench.engine.protocol.glossary import (
     CLOSE_PICKER_CODES,

@@ -14,16 +14,17 @@ from typing import Any, Literal, Unpack
 from websockets.asyncio.server import Server as _WsServer
 from websockets.asyncio.server import ServerConnection, serve
 
-from . import mime, tls
-from .connection import Channel
-from .errors import EncodeError, NotOpenError, ServerStartError, WebSocketError, check_close_code
-from .events import EventEmitter
-from .handshake import RefusalReporter, RequestFunction, RequestHook
-from .loop import Shielded, retrieve_exception, running_loop
-from .option_types import ServerOptions
+from . import _tls as tls
+from . import mime
+from ._connection import Channel
+from ._errors import EncodeError, NotOpenError, ServerStartError, WebSocketError, check_close_code
+from ._events import EventEmitter
+from ._handshake import RefusalReporter, RequestFunction, RequestHook
+from ._loop import Shielded, retrieve_exception, running_loop
+from ._option_types import ServerOptions
+from ._pull import Endpoint
+from ._wire_lengths import CountingServerConnection
 from .options import SERVER_OPTIONS, parse
-from .pull import Endpoint
-from .wire_lengths import CountingServerConnection
 
 log = logging.getLogger("core")
 
@@ -187,18 +188,18 @@ class Server(EventEmitter[ServerEvent]):
 
     ``process_request=fn`` (keyword only; a function, so not in the option tables that
     forms and saved workspaces are built from): ``fn(request)``, sync or async, gets a
-    ``core.handshake.HandshakeRequest`` (``.path``, ``.headers``, ``.remote_address``)
+    ``core.HandshakeRequest`` (``.path``, ``.headers``, ``.remote_address``)
     before the handshake is accepted, i.e. before the Origin check and within
     ``handshake_timeout``. It returns None to go on, or ``(status, body)`` to refuse with
     that HTTP status and a ``str`` or ``bytes`` body, or ``(status, body, headers)`` to
-    also set response headers (a 200 page for a plain GET; see ``core.handshake``).
+    also set response headers (a 200 page for a plain GET; see ``core._handshake``).
 
     Events:
         ``'listening'`` (port: int)
             the server accepts connections; always before any ``'connection'``.
         ``'connection'`` (socket: Socket)
             a handshake completed; handlers set on the socket here see every message.
-        ``'refused'`` (refusal: core.handshake.HandshakeRefusal)
+        ``'refused'`` (refusal: core.HandshakeRefusal)
             beyond the spec: an upgrade request was answered with an HTTP error instead of
             101 (an Origin not in ``allowed_origins``: 403; no common subprotocol: 400; a plain
             HTTP request: 426; a ``process_request`` refusal: its status), with the

@@ -13,8 +13,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from .errors import ConnectionClosed, ConnectionLostError
-from .events import EventEmitter
+from ._errors import ConnectionClosed, ConnectionLostError
+from ._events import EventEmitter
 
 EventName = TypeVar("EventName", bound=str)
 
@@ -83,7 +83,7 @@ class Endpoint(EventEmitter[EventName]):
         #: The messages kept for ``recv()`` once pulling started, else None.
         self.inbox: Inbox | None = None
         #: Read it in a ``'wire_message'`` handler: the payload bytes that message took on
-        #: the wire, compressed by permessage-deflate (core.wire_lengths); None on a
+        #: the wire, compressed by permessage-deflate (core._wire_lengths); None on a
         #: connection without compression, where it is the payload's own length.
         self.last_wire_length: int | None = None
         self._close_code: int | None = None

@@ -30,7 +30,7 @@ from websockets.frames import Frame as WsFrame
 from websockets.protocol import Protocol
 from websockets.typing import ExtensionName
 
-from .frames import TappedClientConnection
+from ._frames import TappedClientConnection
 
 __all__ = [
     "CountingServerConnection",
@@ -98,7 +98,7 @@ class CountingClientConnection(ClientConnection):
 
 
 class TappedCountingClientConnection(TappedClientConnection, CountingClientConnection):
-    """Both: frames tapped (core.frames) and wire lengths counted from the first frame on."""
+    """Both: frames tapped (core._frames) and wire lengths counted from the first frame on."""
 
 
 def client_connection_class(tap_frames: bool, count: bool) -> type[ClientConnection] | None:

@@ -12,10 +12,10 @@ The reader stops reading (so the transport pauses and the peer is slowed) while 
 wait their turn; once ``close()`` was called or the connection is lost it reads on, so that
 the closing handshake is seen. ``close()`` gives up after ``close_timeout`` and drops the
 connection, whatever the peer does.
-While the owner has a ``'frame'`` listener, a ``FrameTap`` (core.frames) reports every frame.
+While the owner has a ``'frame'`` listener, a ``FrameTap`` (core._frames) reports every frame.
 
 A flooding peer never holds the loop for long (a GUI on the same loop stays responsive):
-the transport reads at most ``core.loop.READ_SIZE`` bytes at a time, which bounds what
+the transport reads at most ``core._loop.READ_SIZE`` bytes at a time, which bounds what
 websockets parses in one go, and the reader hands the loop back after ``SLICE`` seconds spent
 delivering messages that were already parsed (websockets' ``recv()`` does not suspend while
 it has some).
@@ -34,19 +34,19 @@ from websockets.asyncio.connection import Connection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
-from .errors import (
+from ._errors import (
     ABNORMAL_CLOSE_CODES,
     ConnectionLostError,
     DecodeError,
     NotOpenError,
     UnsentMessagesError,
 )
-from .frames import FrameTap, TappedClientConnection
-from .loop import SLICE, bound_reads, fail_quietly
+from ._frames import FrameTap, TappedClientConnection
+from ._loop import SLICE, bound_reads, fail_quietly
+from ._ping_mute import set_answering_pings
+from ._pull import Endpoint
+from ._wire_lengths import wire_lengths_of
 from .mime import Decoder, SendPayload
-from .ping_mute import set_answering_pings
-from .pull import Endpoint
-from .wire_lengths import wire_lengths_of
 
 #: A message, or the fragments of one (``send_fragments``): websockets sends a list as frames.
 Payload = SendPayload | list[SendPayload]
@@ -164,7 +164,7 @@ class Channel:
         return 0 if transport is None else transport.get_write_buffer_size()
 
     def watch_frames(self) -> None:
-        """Emit every frame as ``'frame'`` on the owner (it got a listener); see core.frames."""
+        """Emit every frame as ``'frame'`` on the owner (it got a listener); see core._frames."""
         if self._frame_tap is None:
             self._frame_tap = FrameTap(self.ws.protocol, self._owner)
         self._frame_tap.install()
@@ -185,7 +185,7 @@ class Channel:
             ) from exc
 
     def answer_pings(self, answer: bool) -> None:
-        """Answer the peer's pings with pongs (websockets' default) or not (core.ping_mute)."""
+        """Answer the peer's pings with pongs (websockets' default) or not (core._ping_mute)."""
         set_answering_pings(self.ws.protocol, answer)
 
     def abort(self) -> None:

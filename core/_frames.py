@@ -17,7 +17,7 @@ when one is added and takes itself out at the first frame after the last one was
 a connection nobody watches runs websockets' chain untouched. Frames are collected while
 websockets works and emitted from a ``call_soon`` callback, in wire order, never from inside
 websockets' parser or serializer (a handler may call ``send()`` or ``close()`` safely). A
-burst (one read can hold a thousand frames) is emitted in slices of ``core.loop.SLICE``
+burst (one read can hold a thousand frames) is emitted in slices of ``core._loop.SLICE``
 seconds, one callback each, so the loop runs other callbacks in between.
 """
 
@@ -38,9 +38,9 @@ from websockets.frames import Frame as WsFrame
 from websockets.protocol import SERVER, Protocol
 from websockets.typing import ExtensionName
 
-from .events import EventEmitter
-from .loop import SLICE
-from .ping_mute import PingMute
+from ._events import EventEmitter
+from ._loop import SLICE
+from ._ping_mute import PingMute
 
 Direction = Literal["in", "out"]
 OpcodeName = Literal["text", "binary", "continuation", "ping", "pong", "close"]

@@ -38,7 +38,7 @@ from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any, ClassVar, Generic, TypeVar, overload
 
-from .errors import HandlerError
+from ._errors import HandlerError
 
 log = logging.getLogger("core")
 

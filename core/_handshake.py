@@ -27,8 +27,8 @@ from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
-from .errors import HandlerError
-from .events import EventEmitter
+from ._errors import HandlerError
+from ._events import EventEmitter
 
 RequestFunction = Callable[["HandshakeRequest"], Any]
 

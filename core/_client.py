@@ -14,15 +14,16 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidURI
 from websockets.uri import parse_uri
 
-from . import mime, tls
-from .connection import Channel, Outgoing
-from .errors import ConnectError, NotOpenError, UnsentMessagesError, check_close_code
-from .loop import Shielded, fail_quietly, retrieve_exception, running_loop
-from .option_types import ClientOptions
+from . import _tls as tls
+from . import mime
+from ._connection import Channel, Outgoing
+from ._errors import ConnectError, NotOpenError, UnsentMessagesError, check_close_code
+from ._loop import Shielded, fail_quietly, retrieve_exception, running_loop
+from ._option_types import ClientOptions
+from ._pull import Endpoint
+from ._retry import RetryPolicy, is_fatal
+from ._wire_lengths import client_connection_class
 from .options import CLIENT_OPTIONS, parse
-from .pull import Endpoint
-from .retry import RetryPolicy, is_fatal
-from .wire_lengths import client_connection_class
 
 log = logging.getLogger("core")
 
@@ -79,7 +80,7 @@ class Client(Endpoint[ClientEvent]):
         ``'frame'`` (frame: core.Frame)
             beyond the spec: every WebSocket frame in either direction, control frames
             and the ones websockets sends by itself included, in wire order, soon after
-            it was parsed or serialized (see ``core.frames``). Costs nothing when no
+            it was parsed or serialized (see ``core._frames``). Costs nothing when no
             one listens.
         ``'wire_message'`` (direction: 'in' | 'out', payload: str | bytes)
             beyond the spec: the whole message as on the wire, ``str`` for text and
@@ -353,8 +354,8 @@ class Client(Endpoint[ClientEvent]):
                     ping_timeout=_seconds(o["ping_timeout"]),
                     compression=o["compression"],
                     proxy=None,
-                    # Tap from the first frame when someone listens (core.frames); count
-                    # wire lengths from it if asked (core.wire_lengths).
+                    # Tap from the first frame when someone listens (core._frames); count
+                    # wire lengths from it if asked (core._wire_lengths).
                     create_connection=client_connection_class(
                         self.listener_count("frame") > 0, o["wire_lengths"]
                     ),

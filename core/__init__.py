@@ -12,9 +12,8 @@ change at any time; the workbench is held to this by an import-linter contract.
 """
 
 from ._client import Client, ClientEvent, ClientState
+from ._close_codes import CLOSE_CODE_MEANINGS, VALID_CLOSE_CODES, CloseCode, check_close_code
 from ._errors import (
-    CLOSE_CODE_MEANINGS,
-    VALID_CLOSE_CODES,
     ConnectError,
     ConnectionClosed,
     ConnectionLostError,
@@ -25,14 +24,14 @@ from ._errors import (
     ServerStartError,
     UnsentMessagesError,
     WebSocketError,
-    check_close_code,
     explain,
 )
 from ._events import EventEmitter
-from ._frames import Direction, Frame, OpcodeName
+from ._frames import Direction, Frame, Opcode
 from ._handshake import HandshakeRefusal, HandshakeRequest, RequestFunction
 from ._option_types import ClientOptions, ServerOptions
-from ._server import Server, ServerEvent, Socket, SocketEvent
+from ._server import Server, ServerEvent, ServerState
+from ._socket import Socket, SocketEvent
 from .mime import supported_receive_types, supported_send_types
 
 #: The spec's camelCase names of the module functions.
@@ -46,6 +45,7 @@ __all__ = [
     "ClientEvent",
     "ClientOptions",
     "ClientState",
+    "CloseCode",
     "ConnectError",
     "ConnectionClosed",
     "ConnectionLostError",
@@ -58,12 +58,13 @@ __all__ = [
     "HandshakeRefusal",
     "HandshakeRequest",
     "NotOpenError",
-    "OpcodeName",
+    "Opcode",
     "RequestFunction",
     "Server",
     "ServerEvent",
     "ServerOptions",
     "ServerStartError",
+    "ServerState",
     "Socket",
     "SocketEvent",
     "UnsentMessagesError",

@@ -3,55 +3,59 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
+import enum
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from types import TracebackType
 from typing import Any, Literal, Unpack
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidURI
-from websockets.uri import parse_uri
 
 from . import _tls as tls
 from . import mime
+from ._close_codes import CloseCode, check_close_code
 from ._connection import Channel, Outgoing
-from ._errors import ConnectError, NotOpenError, UnsentMessagesError, check_close_code
-from ._loop import Shielded, fail_quietly, retrieve_exception, running_loop
+from ._errors import ConnectError, NotOpenError, UnsentMessagesError
+from ._loop import OpenFuture, Shielded, fail_quietly, retrieve_exception, running_loop
 from ._option_types import ClientOptions
 from ._pull import Endpoint
 from ._retry import RetryPolicy, is_fatal
 from ._wire_lengths import client_connection_class
-from .options import CLIENT_OPTIONS, parse
+from .options import CLIENT_OPTIONS, _url_options, parse
 
 log = logging.getLogger("core")
 
 ClientEvent = Literal["open", "message", "close", "error", "connecting", "frame", "wire_message"]
-ClientState = Literal["idle", "connecting", "open", "closing", "closed", "failed"]
+
+
+class ClientState(enum.StrEnum):
+    """Where a Client is in its life (``Client.state``); a ``str`` enum, equal to its value.
+
+    ``'idle'`` until ``open()``; ``'connecting'`` through every attempt (and again after a
+    lost connection under ``reconnect``); ``'open'``; ``'closing'`` once ``close()`` was
+    called on an open socket; ``'closed'``; ``'failed'`` when every attempt failed.
+    """
+
+    IDLE = "idle"
+    CONNECTING = "connecting"
+    OPEN = "open"
+    CLOSING = "closing"
+    CLOSED = "closed"
+    FAILED = "failed"
+
 
 #: Close codes after which ``reconnect=True`` connects again: the server went away or broke.
-RECONNECT_CODES = frozenset({1001, 1006, 1011, 1012, 1013, 1014})
-
-
-class OpenFuture(asyncio.Future[None]):
-    """The future ``open()`` returns. It knows whether anyone waits for it (an ``await``,
-    ``wait_for``, ``gather``... all add a done-callback), so that a ``ConnectError`` the
-    waiting caller receives is not also logged as an unhandled ``'error'``."""
-
-    def __init__(self, on_done: Callable[[OpenFuture], None]) -> None:
-        super().__init__()
-        self.watched = False
-        asyncio.Future.add_done_callback(self, on_done)
-
-    def add_done_callback(
-        self,
-        fn: Callable[[OpenFuture], object],
-        *,
-        context: contextvars.Context | None = None,
-    ) -> None:
-        self.watched = True
-        super().add_done_callback(fn, context=context)
+RECONNECT_CODES = frozenset(
+    {
+        CloseCode.GOING_AWAY,
+        CloseCode.ABNORMAL_CLOSURE,
+        CloseCode.INTERNAL_ERROR,
+        CloseCode.SERVICE_RESTART,
+        CloseCode.TRY_AGAIN_LATER,
+        CloseCode.BAD_GATEWAY,
+    }
+)
 
 
 class Client(Endpoint[ClientEvent]):
@@ -110,7 +114,7 @@ class Client(Endpoint[ClientEvent]):
         host = o["host"]
         host = f"[{host}]" if ":" in host else host
         self.url = f"{'wss' if o['ssl_tls'] else 'ws'}://{host}:{o['port']}{o['path']}"
-        self._state: ClientState = "idle"
+        self._state = ClientState.IDLE
         self._pending: deque[Outgoing] = deque()
         self._channel: Channel | None = None
         self._opened: OpenFuture | None = None
@@ -143,11 +147,12 @@ class Client(Endpoint[ClientEvent]):
 
     @property
     def state(self) -> ClientState:
-        """'idle', 'connecting', 'open', 'closing', 'closed' or 'failed' (retries exhausted)."""
+        """Where the client is in its life; a ``ClientState``, equal to its string
+        (``client.state == "open"``)."""
         return self._state
 
     def is_open(self) -> bool:
-        return self._state == "open"
+        return self._state == ClientState.OPEN
 
     @property
     def pending_messages(self) -> int:
@@ -176,13 +181,13 @@ class Client(Endpoint[ClientEvent]):
         ``open()`` may be called again. Needs a running loop (``RuntimeError`` otherwise).
         """
         loop = running_loop("client.open()")
-        if self._state in ("connecting", "open") and self._opened is not None:
+        if self._state in (ClientState.CONNECTING, ClientState.OPEN) and self._opened is not None:
             return self._opened
-        if self._state == "closing":
+        if self._state == ClientState.CLOSING:
             raise NotOpenError(
                 "the previous connection is still closing; await client.close() first"
             )
-        self._state = "connecting"
+        self._state = ClientState.CONNECTING
         self._opened = OpenFuture(self._open_settled)
         self._task = loop.create_task(self._connect_and_run())
         return self._opened
@@ -194,7 +199,7 @@ class Client(Endpoint[ClientEvent]):
         Cancelling the wait is safe (a late pong is ignored).
         """
         channel = self._channel
-        if channel is None or self._state != "open":
+        if channel is None or self._state != ClientState.OPEN:
             raise NotOpenError(f"the Client to {self.url} is not open ({self._state})")
         return await channel.ping()
 
@@ -219,7 +224,7 @@ class Client(Endpoint[ClientEvent]):
             raise NotOpenError(
                 f"the connection to {self.url} is closing; call open() to connect again"
             )
-        if self._state in ("closing", "closed"):
+        if self._state in (ClientState.CLOSING, ClientState.CLOSED):
             raise NotOpenError(f"the Client to {self.url} is closed; call open() to connect again")
         loop = running_loop("client.send(...)")
         done: asyncio.Future[None] = loop.create_future()
@@ -255,8 +260,8 @@ class Client(Endpoint[ClientEvent]):
         if self._closing is not None and not self._closing.done():
             return self._closing
         loop = running_loop("client.close()")
-        if self._state == "open" and self._channel is not None:
-            self._state = "closing"
+        if self._state == ClientState.OPEN and self._channel is not None:
+            self._state = ClientState.CLOSING
             self._closing = Shielded(loop.create_task(self._channel.close(code, reason)))
             return self._closing
         self._abandon("close() was called before the socket opened")
@@ -266,13 +271,13 @@ class Client(Endpoint[ClientEvent]):
 
     def _abandon(self, why: str) -> None:
         """Stop connecting (or reconnecting): fail open()'s future, report the queue lost."""
-        if self._state == "connecting" and self._task is not None:
+        if self._state == ClientState.CONNECTING and self._task is not None:
             self._task.cancel()
             if self._opened is not None and not self._opened.done():
                 self._opened.set_exception(NotOpenError(f"{why} ({self.url})"))
                 self._opened.exception()
-        if self._state != "idle" or self._pending:
-            self._state = "closed"
+        if self._state != ClientState.IDLE or self._pending:
+            self._state = ClientState.CLOSED
         self._drop_pending(why)
         self._end_for_good()
 
@@ -316,7 +321,7 @@ class Client(Endpoint[ClientEvent]):
             self.peer_certificate_subject = tls.peer_certificate_subject(ws.transport)
             channel.adopt(self._pending)
             self._pending = deque()
-            self._state = "open"
+            self._state = ClientState.OPEN
             self._connection_opened()
             assert self._opened is not None
             self._opened.set_result(None)
@@ -324,9 +329,9 @@ class Client(Endpoint[ClientEvent]):
             try:
                 await channel.run()
             except asyncio.CancelledError:  # the loop is shutting down: no reconnecting
-                self._state = "closed"
+                self._state = ClientState.CLOSED
                 raise
-            if self.state != "connecting":  # connecting again after a lost connection
+            if self.state != ClientState.CONNECTING:  # connecting again after a lost connection
                 return
 
     async def _connect(self) -> ClientConnection | None:
@@ -372,7 +377,7 @@ class Client(Endpoint[ClientEvent]):
 
     def _failed(self, error: ConnectError) -> None:
         """Every attempt failed: settle open()'s future, report, drop the queue."""
-        self._state = "failed"
+        self._state = ClientState.FAILED
         error.__cause__ = error.cause
         opened = self._opened
         assert opened is not None
@@ -387,13 +392,17 @@ class Client(Endpoint[ClientEvent]):
 
     def _ended(self, code: int, reason: str, lost: bool) -> None:
         self._channel = None
-        again = self.options["reconnect"] and self._state == "open" and code in RECONNECT_CODES
+        again = (
+            self.options["reconnect"]
+            and self._state == ClientState.OPEN
+            and code in RECONNECT_CODES
+        )
         self._connection_ended(code, reason, lost, self.url, final=not again)
         if again:
-            self._state = "connecting"
+            self._state = ClientState.CONNECTING
             self._opened = OpenFuture(self._open_settled)
         else:
-            self._state = "closed"
+            self._state = ClientState.CLOSED
 
     def _listener_added(self, event: str) -> None:
         if event == "frame" and self._channel is not None:
@@ -401,31 +410,15 @@ class Client(Endpoint[ClientEvent]):
 
     def _not_receiving(self) -> BaseException | None:
         ended = super()._not_receiving()
-        if ended is None and self._state in ("idle", "closed", "failed"):
+        if ended is None and self._state in (
+            ClientState.IDLE,
+            ClientState.CLOSED,
+            ClientState.FAILED,
+        ):
             return NotOpenError(
                 f"the Client to {self.url} is not open; call open() first, or use async with"
             )
         return ended
-
-
-def _url_options(url: str, given: Mapping[str, Any]) -> dict[str, Any]:
-    """Options host, port, path (with the query) and ssl_tls from a ws:// or wss:// URL."""
-    try:
-        uri = parse_uri(url)
-    except InvalidURI as exc:
-        raise ValueError(f"Client URL {url!r} is not a valid ws:// or wss:// URL: {exc}") from exc
-    if uri.username is not None:
-        raise ValueError("Client URL: give credentials in the headers option, not in the URL")
-    options = {
-        "host": uri.host,
-        "port": uri.port,
-        "path": (uri.path or "/") + (f"?{uri.query}" if uri.query else ""),
-        "ssl_tls": uri.secure,
-    }
-    for key in given:
-        if key in options or key in ("sslTls",):
-            raise ValueError(f"Client option {key!r} is already given by the URL {url!r}")
-    return options
 
 
 def _seconds(ms: float | None) -> float | None:

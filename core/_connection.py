@@ -34,8 +34,8 @@ from websockets.asyncio.connection import Connection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
+from ._close_codes import ABNORMAL_CLOSE_CODES
 from ._errors import (
-    ABNORMAL_CLOSE_CODES,
     ConnectionLostError,
     DecodeError,
     NotOpenError,

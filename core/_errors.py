@@ -39,6 +39,8 @@ from websockets.exceptions import (
     InvalidURI,
 )
 
+from ._close_codes import CLOSE_CODE_MEANINGS
+
 __all__ = [
     "ConnectError",
     "ConnectionClosed",
@@ -162,29 +164,6 @@ class HandlerError(WebSocketError):
         super().__init__(f"a handler for '{event}' raised {type(exc).__name__}: {exc}")
 
 
-#: Close codes that mean something went wrong, reported on 'error' as well as on 'close'.
-ABNORMAL_CLOSE_CODES = frozenset({1002, 1003, 1006, 1007, 1009, 1010, 1011, 1015})
-
-#: What each registered close code means (RFC 6455 §7.4.1), for messages people read.
-CLOSE_CODE_MEANINGS = {
-    1000: "normal closure",
-    1001: "going away",
-    1002: "protocol error",
-    1003: "unsupported data",
-    1005: "no status code",
-    1006: "connection lost without a closing handshake",
-    1007: "invalid data for the message type",
-    1008: "policy violation",
-    1009: "message too big",
-    1010: "missing extension",
-    1011: "internal error",
-    1012: "service restart",
-    1013: "try again later",
-    1014: "bad gateway",
-    1015: "TLS handshake failure",
-}
-
-
 _OS_ERRORS = {
     errno.EADDRINUSE: "address already in use (another program listens on that port; pick another, or 0 for any free port)",
     errno.EADDRNOTAVAIL: "that address does not belong to this machine",
@@ -238,20 +217,3 @@ def explain(exc: BaseException | None) -> str:
             return os.strerror(exc.errno).lower()
         return str(exc) or type(exc).__name__
     return f"{type(exc).__name__}: {exc}"
-
-
-VALID_CLOSE_CODES = "1000-1003, 1007-1014, or 3000-4999 for application codes"
-
-
-def check_close_code(code: int, reason: str) -> None:
-    """``ValueError`` unless ``code`` may be sent in a close frame (RFC 6455 section 7.4)."""
-    if not isinstance(code, int) or isinstance(code, bool):
-        raise TypeError(
-            f"close code must be an int ({VALID_CLOSE_CODES}), not {type(code).__name__}"
-        )
-    if not (1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999):
-        raise ValueError(f"close code {code} cannot be sent; use {VALID_CLOSE_CODES}")
-    if not isinstance(reason, str):
-        raise TypeError("close reason must be a str")
-    if len(reason.encode("utf-8")) > 123:
-        raise ValueError("close reason must be at most 123 bytes in UTF-8")

@@ -24,6 +24,7 @@ seconds, one callback each, so the loop runs other callbacks in between.
 from __future__ import annotations
 
 import asyncio
+import enum
 from collections import deque
 from collections.abc import Sequence
 from time import monotonic, perf_counter
@@ -42,18 +43,48 @@ from ._events import EventEmitter
 from ._loop import SLICE
 from ._ping_mute import PingMute
 
+#: Which way a frame went: ``'in'`` (received) or ``'out'`` (sent).
 Direction = Literal["in", "out"]
-OpcodeName = Literal["text", "binary", "continuation", "ping", "pong", "close"]
+
+
+class Opcode(enum.StrEnum):
+    """The frame types of RFC 6455 section 5.2, as ``Frame.opcode`` gives them.
+
+    A ``str`` enum: ``Opcode.TEXT == "text"``, so code that compares opcodes with their
+    names keeps working. ``code`` is the 4-bit opcode on the wire.
+    """
+
+    CONTINUATION = "continuation"
+    TEXT = "text"
+    BINARY = "binary"
+    CLOSE = "close"
+    PING = "ping"
+    PONG = "pong"
+
+    @property
+    def code(self) -> int:
+        """The opcode's value in the frame header (0x0-0x2 data, 0x8-0xA control)."""
+        return _OPCODE_CODES[self]
+
+
+_OPCODE_CODES = {
+    Opcode.CONTINUATION: 0x0,
+    Opcode.TEXT: 0x1,
+    Opcode.BINARY: 0x2,
+    Opcode.CLOSE: 0x8,
+    Opcode.PING: 0x9,
+    Opcode.PONG: 0xA,
+}
 
 # Indexed by opcode value (an int): cheaper per frame than a dict keyed by the enum.
-_OPCODE_NAMES: tuple[OpcodeName, ...] = (
-    "continuation",
-    "text",
-    "binary",
-    *(("continuation",) * 5),  # 3-7 are reserved: websockets refuses them before decoding
-    "close",
-    "ping",
-    "pong",
+_OPCODES: tuple[Opcode, ...] = (
+    Opcode.CONTINUATION,
+    Opcode.TEXT,
+    Opcode.BINARY,
+    *((Opcode.CONTINUATION,) * 5),  # 3-7 are reserved: websockets refuses them before decoding
+    Opcode.CLOSE,
+    Opcode.PING,
+    Opcode.PONG,
 )
 
 
@@ -73,7 +104,7 @@ class Frame(NamedTuple):  # immutable, and cheap to make: a frozen dataclass cos
     """
 
     direction: Direction
-    opcode: OpcodeName
+    opcode: Opcode
     fin: bool
     rsv1: bool
     masked: bool
@@ -87,7 +118,7 @@ class Frame(NamedTuple):  # immutable, and cheap to make: a frozen dataclass cos
         data = self.data if len(self.data) <= 16 else self.data[:16] + b"..."
         close = f", close_code={self.close_code}" if self.close_code is not None else ""
         return (
-            f"Frame({self.direction!r}, {self.opcode!r}, fin={self.fin}, rsv1={self.rsv1}, "
+            f"Frame({self.direction!r}, {str(self.opcode)!r}, fin={self.fin}, rsv1={self.rsv1}, "
             f"masked={self.masked}, length={self.length}, data={data!r}{close})"
         )
 
@@ -106,7 +137,7 @@ def _make_frame(
             code, reason = int(close.code), close.reason
     return Frame(
         direction,
-        _OPCODE_NAMES[frame.opcode],
+        _OPCODES[frame.opcode],
         frame.fin,
         rsv1,
         masked,

@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from ._close_codes import CloseCode
 from ._errors import ConnectionClosed, ConnectionLostError
 from ._events import EventEmitter
 
@@ -129,7 +130,7 @@ class Endpoint(EventEmitter[EventName]):
         try:
             return await self.recv()
         except ConnectionClosed as closed:
-            if closed.code in (1000, 1001):
+            if closed.code in (CloseCode.NORMAL_CLOSURE, CloseCode.GOING_AWAY):
                 raise StopAsyncIteration from None
             raise
 

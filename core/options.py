@@ -14,6 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from websockets.exceptions import InvalidURI
+from websockets.uri import parse_uri
+
 from . import mime
 
 __all__ = [
@@ -415,3 +418,23 @@ def parse(
         option = aliases[name]
         values[name] = _CHECKS[option.kind](owner, key, value)
     return values
+
+
+def _url_options(url: str, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Options host, port, path (with the query) and ssl_tls from a ws:// or wss:// URL."""
+    try:
+        uri = parse_uri(url)
+    except InvalidURI as exc:
+        raise ValueError(f"Client URL {url!r} is not a valid ws:// or wss:// URL: {exc}") from exc
+    if uri.username is not None:
+        raise ValueError("Client URL: give credentials in the headers option, not in the URL")
+    options = {
+        "host": uri.host,
+        "port": uri.port,
+        "path": (uri.path or "/") + (f"?{uri.query}" if uri.query else ""),
+        "ssl_tls": uri.secure,
+    }
+    for key in given:
+        if key in options or key in ("sslTls",):
+            raise ValueError(f"Client option {key!r} is already given by the URL {url!r}")
+    return options

@@ -22,6 +22,7 @@ def test_public_surface_is_pinned() -> None:
             "ClientOptions",
             "ServerOptions",
             "ClientState",
+            "ServerState",
             "ClientEvent",
             "ServerEvent",
             "SocketEvent",
@@ -29,11 +30,12 @@ def test_public_surface_is_pinned() -> None:
             # what handlers receive
             "Frame",
             "Direction",
-            "OpcodeName",
+            "Opcode",
             "HandshakeRequest",
             "HandshakeRefusal",
             "RequestFunction",
             # close codes
+            "CloseCode",
             "CLOSE_CODE_MEANINGS",
             "VALID_CLOSE_CODES",
             "check_close_code",

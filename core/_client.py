@@ -185,7 +185,7 @@ class Client(Endpoint[ClientEvent]):
             return self._opened
         if self._state == ClientState.CLOSING:
             raise NotOpenError(
-                "the previous connection is still closing; await client.close() first"
+                "the previous connection is still closing; await client.close() first", self.url
             )
         self._state = ClientState.CONNECTING
         self._opened = OpenFuture(self._open_settled)
@@ -200,7 +200,7 @@ class Client(Endpoint[ClientEvent]):
         """
         channel = self._channel
         if channel is None or self._state != ClientState.OPEN:
-            raise NotOpenError(f"the Client to {self.url} is not open ({self._state})")
+            raise NotOpenError(f"the Client to {self.url} is not open ({self._state})", self.url)
         return await channel.ping()
 
     def send(self, data: Any) -> Awaitable[None]:
@@ -222,10 +222,12 @@ class Client(Endpoint[ClientEvent]):
             # The connection is ending (e.g. the server's close frame arrived): queueing here
             # would strand the message in the pre-open queue, neither sent nor reported.
             raise NotOpenError(
-                f"the connection to {self.url} is closing; call open() to connect again"
+                f"the connection to {self.url} is closing; call open() to connect again", self.url
             )
         if self._state in (ClientState.CLOSING, ClientState.CLOSED):
-            raise NotOpenError(f"the Client to {self.url} is closed; call open() to connect again")
+            raise NotOpenError(
+                f"the Client to {self.url} is closed; call open() to connect again", self.url
+            )
         loop = running_loop("client.send(...)")
         done: asyncio.Future[None] = loop.create_future()
         if self.options["discard_messages_before_open"]:
@@ -274,7 +276,7 @@ class Client(Endpoint[ClientEvent]):
         if self._state == ClientState.CONNECTING and self._task is not None:
             self._task.cancel()
             if self._opened is not None and not self._opened.done():
-                self._opened.set_exception(NotOpenError(f"{why} ({self.url})"))
+                self._opened.set_exception(NotOpenError(f"{why} ({self.url})", self.url))
                 self._opened.exception()
         if self._state != ClientState.IDLE or self._pending:
             self._state = ClientState.CLOSED
@@ -289,12 +291,12 @@ class Client(Endpoint[ClientEvent]):
         if not self._pending:
             return
         pending, self._pending = self._pending, deque()
-        failure = NotOpenError(why)
+        failure = NotOpenError(why, self.url)
         for _payload, _text, future in pending:
             if future is not None:
                 fail_quietly(future, failure)
         if report:
-            self.emit("error", UnsentMessagesError(len(pending), why))
+            self.emit("error", UnsentMessagesError(len(pending), why, self.url))
 
     async def _connect_and_run(self) -> None:
         while True:
@@ -416,7 +418,8 @@ class Client(Endpoint[ClientEvent]):
             ClientState.FAILED,
         ):
             return NotOpenError(
-                f"the Client to {self.url} is not open; call open() first, or use async with"
+                f"the Client to {self.url} is not open; call open() first, or use async with",
+                self.url,
             )
         return ended
 

@@ -175,13 +175,13 @@ class Channel:
         ``NotOpenError`` if the connection is closing or closed, or ends before the pong.
         """
         if self._closing:
-            raise NotOpenError(f"the connection with {self._peer} is closing")
+            raise NotOpenError(f"the connection with {self._peer} is closing", self._peer)
         try:
             pong = await self.ws.ping()
             return await pong
         except ConnectionClosed as exc:
             raise NotOpenError(
-                f"the connection with {self._peer} closed before the pong arrived"
+                f"the connection with {self._peer} closed before the pong arrived", self._peer
             ) from exc
 
     def answer_pings(self, answer: bool) -> None:
@@ -274,6 +274,7 @@ class Channel:
                 try:
                     value = decode(data)
                 except DecodeError as exc:
+                    exc.peer = self._peer
                     value = exc.raw
                     emit("message", value)
                     emit("error", exc)
@@ -427,7 +428,9 @@ class Channel:
         )
         self._on_end(code, reason, lost)
         emit = self._owner.emit
-        self._failure = NotOpenError(f"the connection with {self._peer} closed (code {code})")
+        self._failure = NotOpenError(
+            f"the connection with {self._peer} closed (code {code})", self._peer
+        )
         for waiter in self._waiters.values():
             fail_quietly(waiter, self._failure)
         self._waiters.clear()
@@ -437,7 +440,12 @@ class Channel:
             for _payload, _text, future in self._outbox:
                 if future is not None:
                     fail_quietly(future, self._failure)
-            emit("error", UnsentMessagesError(unsent, f"the connection closed first (code {code})"))
+            emit(
+                "error",
+                UnsentMessagesError(
+                    unsent, f"the connection closed first (code {code})", self._peer
+                ),
+            )
             self._outbox.clear()
         if lost:
             emit("error", ConnectionLostError(code, reason, self._peer))

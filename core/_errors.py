@@ -2,17 +2,23 @@
 
 Every exception this package raises or emits on ``'error'`` derives from ``WebSocketError``::
 
-    WebSocketError
+    WebSocketError                       .peer (the other end, when the error is about one)
     ├── EncodeError (also TypeError)     send(): the value does not convert to the sendType
+    │                                    (.mime_type, .value, .why)
     ├── DecodeError (also ValueError)    a received message did not convert; .raw is delivered
+    │                                    (.mime_type, .raw, .why)
     ├── ConnectError                     open(): every attempt failed (.url, .attempts, .cause,
     │                                    .status, .status_phrase, .reason, .response_headers)
-    ├── ServerStartError                 start(): cannot listen (port in use, bad certificate)
-    ├── NotOpenError                     send() on a connection that is closed or closing
+    ├── ServerStartError                 start(): cannot listen (.host, .port, .cause)
+    ├── NotOpenError                     send(), ping(), recv() on a connection not open
     ├── ConnectionClosed                 recv()/wait_for() after the end (.code, .reason)
     │   └── ConnectionLostError          the connection ended abnormally
-    ├── UnsentMessagesError              messages that were never sent (.count)
-    └── HandlerError                     a listener raised (.event; the cause is chained)
+    ├── UnsentMessagesError              messages that were never sent (.count, .why)
+    └── HandlerError                     a listener raised (.event, .cause; also __cause__)
+
+The attributes are the error's data; its text is built from them when it is shown
+(``str(error)``), and every one of them can be pickled (to a worker process, a log queue)
+as long as what it carries can: a Socket on ``.socket`` is left out.
 
 An error emitted by a Socket that has no ``'error'`` listener is emitted on its Server's
 ``'error'`` instead, with the Socket on the error's ``.socket``.
@@ -29,9 +35,10 @@ import errno
 import os
 import socket
 import ssl
-from typing import Any
+from typing import TYPE_CHECKING
 
 from websockets import exceptions as ws_exceptions
+from websockets.datastructures import Headers
 from websockets.exceptions import (
     InvalidHandshake,
     InvalidMessage,
@@ -40,6 +47,9 @@ from websockets.exceptions import (
 )
 
 from ._close_codes import CLOSE_CODE_MEANINGS
+
+if TYPE_CHECKING:
+    import core  # the public core.Socket, for WebSocketError.socket
 
 __all__ = [
     "ConnectError",
@@ -57,18 +67,41 @@ __all__ = [
 
 
 class WebSocketError(Exception):
-    """Root of every error of the webSocket module."""
+    """Root of every error of the webSocket module.
 
-    #: The Socket that emitted this error, when its Server re-emitted it (else None).
-    socket: Any = None
+    Attributes:
+        peer: The other end when the error is about one: a Client's URL
+            (``'ws://host:port/path'``) or a Socket's client (``'host:port'``); else None.
+        socket: The Socket that emitted this error, when its Server re-emitted it on its
+            own ``'error'`` (the Socket had no ``'error'`` listener); else None.
+    """
+
+    peer: str | None = None
+    socket: core.Socket | None = None
+
+    def __reduce__(self) -> tuple[type[WebSocketError], tuple[object, ...], dict[str, object]]:
+        # Pickled as (class, constructor arguments, attributes), without the live Socket.
+        state = {key: value for key, value in vars(self).items() if key != "socket"}
+        return (type(self), self.args, state)
 
 
 class EncodeError(WebSocketError, TypeError):
-    """``send()`` was given a value that the ``sendType`` cannot carry; nothing was sent."""
+    """``send()`` was given a value that the ``sendType`` cannot carry; nothing was sent.
 
-    def __init__(self, mime_type: str, value: Any, why: str) -> None:
+    Attributes:
+        mime_type: The ``sendType`` it was converted for.
+        value: The value given to ``send()``.
+        why: What is wrong with it, in words.
+    """
+
+    def __init__(self, mime_type: str, value: object, why: str) -> None:
+        super().__init__(mime_type, value, why)
         self.mime_type = mime_type
-        super().__init__(f"cannot send {type(value).__name__} as {mime_type}: {why}")
+        self.value = value
+        self.why = why
+
+    def __str__(self) -> str:
+        return f"cannot send {type(self.value).__name__} as {self.mime_type}: {self.why}"
 
 
 class DecodeError(WebSocketError, ValueError):
@@ -76,71 +109,123 @@ class DecodeError(WebSocketError, ValueError):
 
     The message was still delivered on ``'message'`` as ``raw`` (``str`` for a text frame,
     ``bytes`` for a binary one); this error follows on ``'error'``.
+
+    Attributes:
+        mime_type: The ``receiveType`` it was converted for.
+        raw: The message as received, unconverted.
+        why: Why it did not convert.
+        peer: Who sent it (see ``WebSocketError``), once the connection reported it.
     """
 
-    def __init__(self, mime_type: str, raw: str | bytes, why: str) -> None:
+    def __init__(self, mime_type: str, raw: str | bytes, why: str, peer: str | None = None) -> None:
+        super().__init__(mime_type, raw, why, peer)
         self.mime_type = mime_type
         self.raw = raw
-        kind = "text" if isinstance(raw, str) else "binary"
-        super().__init__(
-            f"received a {kind} message of {len(raw)} "
-            f"{'characters' if kind == 'text' else 'bytes'} that is not valid {mime_type} "
-            f"({why}); it was delivered unconverted"
+        self.why = why
+        self.peer = peer
+
+    def __str__(self) -> str:
+        kind, unit = ("text", "characters") if isinstance(self.raw, str) else ("binary", "bytes")
+        return (
+            f"received a {kind} message of {len(self.raw)} {unit} that is not valid "
+            f"{self.mime_type} ({self.why}); it was delivered unconverted"
         )
 
 
 class ConnectError(WebSocketError):
     """Every connection attempt of a Client failed.
 
-    When the last attempt was refused with an HTTP response instead of 101: ``status``
-    (e.g. 403), ``status_phrase`` ("Forbidden"), ``reason`` (the server's explanation, the
-    response body as text) and ``response_headers``; otherwise ``status`` is None,
-    ``status_phrase`` and ``reason`` are "" and ``response_headers`` is None.
+    Attributes:
+        url: The URL the Client connects to (also ``peer``).
+        attempts: How many attempts were made.
+        cause: The last attempt's exception (None if no attempt was made); also
+            ``__cause__``. ``core.explain(cause)`` says it in words.
+        status: The HTTP status when the last attempt was refused with an HTTP response
+            instead of 101 (e.g. 403); else None.
+        status_phrase: That status's phrase ("Forbidden"), or "".
+        reason: The server's explanation, the response body as text, or "".
+        response_headers: That response's headers (websockets' case-insensitive
+            ``Headers``), or None.
     """
 
     def __init__(self, url: str, attempts: int, cause: BaseException | None) -> None:
-        self.url = url
+        super().__init__(url, attempts, cause)
+        self.url = self.peer = url
         self.attempts = attempts
         self.cause = cause
         self.status: int | None = None
         self.status_phrase = ""
         self.reason = ""
-        self.response_headers: Any = None
+        self.response_headers: Headers | None = None
         if isinstance(cause, InvalidStatus):
             response = cause.response
             self.status = response.status_code
             self.status_phrase = response.reason_phrase
             self.reason = response.body.decode("utf-8", "replace").strip() if response.body else ""
             self.response_headers = response.headers
-        tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
-        super().__init__(f"could not connect to {url} after {tries}: {explain(cause)}")
+
+    def __str__(self) -> str:
+        tries = "1 attempt" if self.attempts == 1 else f"{self.attempts} attempts"
+        return f"could not connect to {self.url} after {tries}: {explain(self.cause)}"
 
 
 class ServerStartError(WebSocketError):
-    """A Server could not start listening."""
+    """A Server could not start listening.
+
+    Attributes:
+        host: The interface it tried to listen on.
+        port: The port it tried (0: any free one).
+        cause: The exception that stopped it (also ``__cause__``).
+    """
 
     def __init__(self, host: str, port: int, cause: BaseException) -> None:
+        super().__init__(host, port, cause)
         self.host = host
         self.port = port
-        super().__init__(f"could not listen on {host}:{port}: {explain(cause)}")
+        self.cause = cause
+
+    def __str__(self) -> str:
+        return f"could not listen on {self.host}:{self.port}: {explain(self.cause)}"
 
 
 class NotOpenError(WebSocketError):
-    """The connection is closed, so it can neither send nor be closed again with a code."""
+    """The connection is not open: it cannot send, ping or receive (or it is still closing).
+
+    Attributes:
+        peer: The other end, when the connection had one (see ``WebSocketError``).
+    """
+
+    def __init__(self, message: str, peer: str | None = None) -> None:
+        super().__init__(message, peer)
+        self.message = message
+        self.peer = peer
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class ConnectionClosed(WebSocketError):
-    """The connection is closed: ``recv()`` has nothing left to return (``.code``, ``.reason``).
+    """The connection is closed: ``recv()`` has nothing left to return.
 
     ``async for`` ends quietly on 1000 and 1001 and raises this for any other code.
+
+    Attributes:
+        code: The close code (a plain ``int``; compare with ``core.CloseCode``).
+        reason: The close reason ("" if none was given).
+        peer: The other end (see ``WebSocketError``).
     """
 
     def __init__(self, code: int, reason: str, peer: str) -> None:
+        super().__init__(code, reason, peer)
         self.code = code
         self.reason = reason
+        self.peer = peer
+
+    def __str__(self) -> str:
+        code = self.code
         meaning = CLOSE_CODE_MEANINGS.get(code, "application code" if code >= 3000 else "")
-        detail = f": {reason}" if reason else ""
-        super().__init__(f"connection with {peer} ended with code {code} ({meaning}){detail}")
+        detail = f": {self.reason}" if self.reason else ""
+        return f"connection with {self.peer} ended with code {code} ({meaning}){detail}"
 
 
 class ConnectionLostError(ConnectionClosed):
@@ -148,20 +233,41 @@ class ConnectionLostError(ConnectionClosed):
 
 
 class UnsentMessagesError(WebSocketError):
-    """Messages accepted by ``send()`` were never handed to the network."""
+    """Messages accepted by ``send()`` were never handed to the network.
 
-    def __init__(self, count: int, why: str) -> None:
+    Attributes:
+        count: How many.
+        why: Why they were not sent.
+        peer: The other end they were for, when known (see ``WebSocketError``).
+    """
+
+    def __init__(self, count: int, why: str, peer: str | None = None) -> None:
+        super().__init__(count, why, peer)
         self.count = count
-        noun = "message was" if count == 1 else "messages were"
-        super().__init__(f"{count} {noun} never sent: {why}")
+        self.why = why
+        self.peer = peer
+
+    def __str__(self) -> str:
+        noun = "message was" if self.count == 1 else "messages were"
+        return f"{self.count} {noun} never sent: {self.why}"
 
 
 class HandlerError(WebSocketError):
-    """A listener raised; the original exception is ``__cause__``."""
+    """A listener raised.
+
+    Attributes:
+        event: The event whose listener raised (``'process_request'`` for a Server's
+            ``process_request`` function).
+        cause: What it raised (also ``__cause__``).
+    """
 
     def __init__(self, event: str, exc: BaseException) -> None:
+        super().__init__(event, exc)
         self.event = event
-        super().__init__(f"a handler for '{event}' raised {type(exc).__name__}: {exc}")
+        self.cause = exc
+
+    def __str__(self) -> str:
+        return f"a handler for '{self.event}' raised {type(self.cause).__name__}: {self.cause}"
 
 
 _OS_ERRORS = {

@@ -107,7 +107,7 @@ class Socket(Endpoint[SocketEvent]):
         """
         payload, is_text = self._encode(data)
         if not self._channel.accepting:
-            raise NotOpenError(f"the socket from {self._peer} is closed or closing")
+            raise NotOpenError(f"the socket from {self._peer} is closed or closing", self._peer)
         return self._channel.send(payload, is_text)
 
     def send_fragments(self, data: Any, fragments: int) -> Awaitable[None]:
@@ -123,7 +123,7 @@ class Socket(Endpoint[SocketEvent]):
             raise ValueError(f"fragments must be an int of at least 1, not {fragments!r}")
         payload, is_text = self._encode(data)
         if not self._channel.accepting:
-            raise NotOpenError(f"the socket from {self._peer} is closed or closing")
+            raise NotOpenError(f"the socket from {self._peer} is closed or closing", self._peer)
         return self._channel.send_fragments(payload, is_text, fragments)
 
     def answer_pings(self, answer: bool = True) -> None:

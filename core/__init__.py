@@ -11,7 +11,7 @@ starts with an underscore (``core._client``, ``core._connection``, ...) is inter
 change at any time; the workbench is held to this by an import-linter contract.
 """
 
-from ._client import Client, ClientEvent, ClientState
+from ._client import Client, ClientState
 from ._close_codes import CLOSE_CODE_MEANINGS, VALID_CLOSE_CODES, CloseCode, check_close_code
 from ._errors import (
     ConnectError,
@@ -28,10 +28,11 @@ from ._errors import (
 )
 from ._events import EventEmitter
 from ._frames import Direction, Frame, Opcode
-from ._handshake import HandshakeRefusal, HandshakeRequest, RequestFunction
-from ._option_types import ClientOptions, ServerOptions
-from ._server import Server, ServerEvent, ServerState
-from ._socket import Socket, SocketEvent
+from ._handshake import HandshakeRefusal, HandshakeRequest, RequestAnswer, RequestFunction
+from ._option_types import ClientOptions, ClientSettings, ServerOptions, ServerSettings
+from ._server import Server, ServerState
+from ._socket import Socket
+from ._typed_events import ClientEvent, ServerEvent, SocketEvent
 from .mime import supported_receive_types, supported_send_types
 
 #: The spec's camelCase names of the module functions.
@@ -44,6 +45,7 @@ __all__ = [
     "Client",
     "ClientEvent",
     "ClientOptions",
+    "ClientSettings",
     "ClientState",
     "CloseCode",
     "ConnectError",
@@ -59,10 +61,12 @@ __all__ = [
     "HandshakeRequest",
     "NotOpenError",
     "Opcode",
+    "RequestAnswer",
     "RequestFunction",
     "Server",
     "ServerEvent",
     "ServerOptions",
+    "ServerSettings",
     "ServerStartError",
     "ServerState",
     "Socket",

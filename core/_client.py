@@ -8,25 +8,26 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Mapping
 from types import TracebackType
-from typing import Any, Literal, Unpack
+from typing import Unpack, cast
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.datastructures import Headers
+from websockets.typing import Origin
 
 from . import _tls as tls
 from . import mime
 from ._close_codes import CloseCode, check_close_code
 from ._connection import Channel, Outgoing
 from ._errors import ConnectError, NotOpenError, UnsentMessagesError
+from ._handshake import Address
 from ._loop import OpenFuture, Shielded, fail_quietly, retrieve_exception, running_loop
-from ._option_types import ClientOptions
-from ._pull import Endpoint
+from ._option_types import ClientOptions, ClientSettings, subprotocols
 from ._retry import RetryPolicy, is_fatal
+from ._typed_events import ClientEvents
 from ._wire_lengths import client_connection_class
 from .options import CLIENT_OPTIONS, _url_options, parse
 
 log = logging.getLogger("core")
-
-ClientEvent = Literal["open", "message", "close", "error", "connecting", "frame", "wire_message"]
 
 
 class ClientState(enum.StrEnum):
@@ -58,7 +59,7 @@ RECONNECT_CODES = frozenset(
 )
 
 
-class Client(Endpoint[ClientEvent]):
+class Client(ClientEvents):
     """A connection to a WebSocket server.
 
     ``Client('wss://host:8443/path?q=1', **keywords)`` or ``Client(options_dict, **keywords)``:
@@ -100,11 +101,12 @@ class Client(Endpoint[ClientEvent]):
     """
 
     def __init__(
-        self, options: Mapping[str, Any] | str | None = None, **kwargs: Unpack[ClientOptions]
+        self, options: Mapping[str, object] | str | None = None, **kwargs: Unpack[ClientOptions]
     ) -> None:
         if isinstance(options, str):
             options = _url_options(options, kwargs)
-        self.options = parse("Client", CLIENT_OPTIONS, options, kwargs)
+        #: The options, checked, with core's defaults filled in.
+        self.options = cast(ClientSettings, parse("Client", CLIENT_OPTIONS, options, kwargs))
         o = self.options
         super().__init__(o["max_queue"])
         self._encode = mime.encoder_for(o["send_type"])
@@ -121,12 +123,12 @@ class Client(Endpoint[ClientEvent]):
         self._task: asyncio.Task[None] | None = None
         self._closing: Shielded | None = None
         self.request_path: str | None = None
-        self.request_headers: Any = None
+        self.request_headers: Headers | None = None
         self.response_status: int | None = None
         self.response_reason = ""
-        self.response_headers: Any = None
+        self.response_headers: Headers | None = None
         self.subprotocol: str | None = None
-        self.local_address: tuple[Any, ...] = ()
+        self.local_address: Address = ()
         self.peer_certificate_subject: dict[str, str] | None = None
 
     def __repr__(self) -> str:
@@ -203,7 +205,7 @@ class Client(Endpoint[ClientEvent]):
             raise NotOpenError(f"the Client to {self.url} is not open ({self._state})", self.url)
         return await channel.ping()
 
-    def send(self, data: Any) -> Awaitable[None]:
+    def send(self, data: object) -> Awaitable[None]:
         """Convert ``data`` per ``sendType`` and send it, in call order.
 
         Raises ``EncodeError`` (a TypeError) at once if it does not convert: nothing is sent
@@ -353,9 +355,9 @@ class Client(Endpoint[ClientEvent]):
                     open_timeout=policy.timeout,
                     close_timeout=_seconds(o["close_timeout"]),
                     ssl=self._ssl,
-                    subprotocols=o["subprotocols"],
+                    subprotocols=subprotocols(o["subprotocols"]),
                     additional_headers=o["headers"],
-                    origin=o["origin"],
+                    origin=None if o["origin"] is None else Origin(o["origin"]),
                     max_size=o["max_message_size"],
                     ping_interval=_seconds(o["ping_interval"]),
                     ping_timeout=_seconds(o["ping_timeout"]),

@@ -43,7 +43,9 @@ from ._errors import HandlerError
 log = logging.getLogger("core")
 
 EventName = TypeVar("EventName", bound=str)
-Handler = Callable[..., Any]
+#: A listener: called with the event's arguments; what it returns is ignored, except a
+#: coroutine, which is run as a task.
+Handler = Callable[..., object]
 H = TypeVar("H", bound=Handler)
 #: Given the arguments of a settling event, the exception that ends a ``wait_for`` (or None).
 WaitBreaker = Callable[..., BaseException | None]
@@ -57,8 +59,8 @@ class EventEmitter(Generic[EventName]):
 
     def __init__(self) -> None:
         self._listeners: dict[str, list[tuple[Handler, bool]]] = {}
-        self._handler_tasks: set[asyncio.Task[Any]] = set()
-        self._serial: deque[tuple[str, Coroutine[Any, Any, Any]]] = deque()
+        self._handler_tasks: set[asyncio.Task[object]] = set()
+        self._serial: deque[tuple[str, Coroutine[object, None, object]]] = deque()
         self._serial_worker: asyncio.Task[None] | None = None
         self._room: tuple[int, asyncio.Future[None]] | None = None
         #: Where ``'error'`` events go when this emitter has no ``'error'`` listener.
@@ -135,7 +137,7 @@ class EventEmitter(Generic[EventName]):
     def _listener_added(self, event: str) -> None:
         """Hook for subclasses, called after a listener of ``event`` was registered."""
 
-    def emit(self, event: EventName, *args: Any) -> bool:
+    def emit(self, event: EventName, *args: object) -> bool:
         """Call the listeners of ``event`` with ``args``; see the module rules."""
         entries = self._listeners.get(event)
         if not entries:
@@ -174,15 +176,15 @@ class EventEmitter(Generic[EventName]):
         event: str,
         timeout: float | None,
         breaker: tuple[str, WaitBreaker] | None = None,
-    ) -> Any:
+    ) -> object:
         """``wait_for``, also ended by ``breaker``: (event, args -> exception to raise or None)."""
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
 
-        def resolve(*args: Any) -> None:
+        def resolve(*args: object) -> None:
             if not future.done():
                 future.set_result(args[0] if len(args) == 1 else (args or None))
 
-        def interrupt(*args: Any) -> None:
+        def interrupt(*args: object) -> None:
             assert breaker is not None
             error = breaker[1](*args)
             if error is not None and not future.done():
@@ -201,18 +203,18 @@ class EventEmitter(Generic[EventName]):
             if breaker is not None:
                 self.off(breaker[0], interrupt)  # type: ignore[arg-type]
 
-    def _track(self, event: str, coroutine: Coroutine[Any, Any, Any]) -> None:
+    def _track(self, event: str, coroutine: Coroutine[object, None, object]) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._handler_tasks.add(task)
 
-        def finished(done: asyncio.Task[Any]) -> None:
+        def finished(done: asyncio.Task[object]) -> None:
             self._handler_tasks.discard(done)
             if not done.cancelled() and (exc := done.exception()) is not None:
                 self._handler_failed(event, exc)
 
         task.add_done_callback(finished)
 
-    def _run_serially(self, event: str, coroutine: Coroutine[Any, Any, Any]) -> None:
+    def _run_serially(self, event: str, coroutine: Coroutine[object, None, object]) -> None:
         self._serial.append((event, coroutine))
         if self._serial_worker is None:
             self._serial_worker = asyncio.get_running_loop().create_task(self._serial_loop())
@@ -256,7 +258,7 @@ class EventEmitter(Generic[EventName]):
         error.__cause__ = exc
         self.emit("error", error)  # type: ignore[arg-type]
 
-    def _unhandled_error(self, args: tuple[Any, ...]) -> None:
+    def _unhandled_error(self, args: tuple[object, ...]) -> None:
         exc = args[0] if args and isinstance(args[0], BaseException) else None
         if exc is not None and self.forward_errors is not None:
             self.forward_errors(exc)

@@ -37,7 +37,7 @@ from websockets.extensions import Extension
 from websockets.frames import CLOSE, Close
 from websockets.frames import Frame as WsFrame
 from websockets.protocol import SERVER, Protocol
-from websockets.typing import ExtensionName
+from websockets.typing import BytesLike, ExtensionName
 
 from ._events import EventEmitter
 from ._loop import SLICE
@@ -124,7 +124,12 @@ class Frame(NamedTuple):  # immutable, and cheap to make: a frozen dataclass cos
 
 
 def _make_frame(
-    direction: Direction, frame: WsFrame, rsv1: bool, masked: bool, length: int, data: Any
+    direction: Direction,
+    frame: WsFrame,
+    rsv1: bool,
+    masked: bool,
+    length: int,
+    data: BytesLike,
 ) -> Frame:
     code: int | None = None
     reason: str | None = None
@@ -201,7 +206,7 @@ class FrameTap:
         self._flush_scheduled = False
         self._wire_rsv1 = False  # RSV1 and wire length of the frame being parsed
         self._wire_length = 0
-        self._sending: Any = b""  # payload of the frame being serialized, before encoding
+        self._sending: BytesLike = b""  # payload of the frame being serialized, before encoding
 
     @property
     def installed(self) -> bool:

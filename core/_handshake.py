@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import http
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +30,14 @@ from websockets.http11 import Request, Response
 from ._errors import HandlerError
 from ._events import EventEmitter
 
-RequestFunction = Callable[["HandshakeRequest"], Any]
+#: A socket address as asyncio gives it: (host, port), or (host, port, flowinfo, scope_id)
+#: for IPv6; empty when unknown.
+Address = tuple[str | int, ...]
+#: What a ``process_request`` function answers: None to go on with the handshake, or the
+#: HTTP response to send instead: ``(status, body)`` or ``(status, body, headers)``.
+RequestAnswer = tuple[int, str | bytes] | tuple[int, str | bytes, Mapping[str, str]] | None
+#: A Server's ``process_request`` function: sync, or async (returning an awaitable).
+RequestFunction = Callable[["HandshakeRequest"], RequestAnswer | Awaitable[RequestAnswer]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +50,7 @@ class HandshakeRequest:
 
     path: str
     headers: Headers
-    remote_address: tuple[Any, ...]
+    remote_address: Address
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +63,7 @@ class HandshakeRefusal:
     ``request_headers`` / ``response_headers``: websockets' case-insensitive ``Headers``.
     """
 
-    remote_address: tuple[Any, ...]
+    remote_address: Address
     path: str
     status: int
     status_phrase: str
@@ -125,7 +132,7 @@ class RequestHook:
             )
 
 
-def refusal(connection: ServerConnection, answer: Any) -> Response:
+def refusal(connection: ServerConnection, answer: object) -> Response:
     """The HTTP response for ``(status, body[, headers])``; ``TypeError``/``ValueError`` if
     malformed.
 

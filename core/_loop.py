@@ -66,7 +66,7 @@ class Shielded:
         return self.task.done()
 
 
-def bound_reads(transport: Any) -> None:
+def bound_reads(transport: Any) -> None:  # duck-typed: max_size is not in its type
     """Make ``transport`` read at most ``READ_SIZE`` bytes at a time where it can be told to.
 
     asyncio's selector transports read ``max_size`` bytes per ``recv()`` (an attribute that

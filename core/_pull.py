@@ -27,7 +27,7 @@ class Inbox:
     """Received messages kept for ``recv()``; says when the reader should wait for room."""
 
     def __init__(self, limit: int) -> None:
-        self._items: deque[Any] = deque()
+        self._items: deque[object] = deque()
         self._limit = limit
         self._arrived = asyncio.Event()
         self._room: asyncio.Future[None] | None = None
@@ -36,7 +36,7 @@ class Inbox:
     def __len__(self) -> int:
         return len(self._items)
 
-    def put(self, value: Any) -> None:
+    def put(self, value: object) -> None:
         self._items.append(value)
         self._arrived.set()
 
@@ -53,7 +53,7 @@ class Inbox:
         if error is not None:
             self._arrived.set()
 
-    async def get(self) -> Any:
+    async def get(self) -> object:
         """The oldest message; waits for one, or raises the end's error once empty."""
         while not self._items:
             if self._end is not None:
@@ -146,7 +146,7 @@ class Endpoint(EventEmitter[EventName]):
             raise self._ended_for_good()
         return await self._wait_for(event, timeout, ("close", self._end_of_wait))
 
-    def _end_of_wait(self, *_close_args: Any) -> BaseException | None:
+    def _end_of_wait(self, *_close_args: object) -> BaseException | None:
         return self._ended_for_good() if self._ended_for_good is not None else None
 
     def _not_receiving(self) -> BaseException | None:

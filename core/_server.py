@@ -10,26 +10,25 @@ import logging
 import ssl
 from collections.abc import Awaitable, Mapping
 from types import TracebackType
-from typing import Any, Literal, Unpack
+from typing import Unpack, cast
 
 from websockets.asyncio.server import Server as _WsServer
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.typing import Origin
 
 from . import _tls as tls
 from . import mime
 from ._close_codes import CloseCode
 from ._errors import EncodeError, NotOpenError, ServerStartError, WebSocketError
-from ._events import EventEmitter
 from ._handshake import RefusalReporter, RequestFunction, RequestHook
 from ._loop import Shielded, retrieve_exception, running_loop
-from ._option_types import ServerOptions
+from ._option_types import ServerOptions, ServerSettings, subprotocols
 from ._socket import Socket
+from ._typed_events import ServerEvents
 from ._wire_lengths import CountingServerConnection
 from .options import SERVER_OPTIONS, parse
 
 log = logging.getLogger("core")
-
-ServerEvent = Literal["listening", "connection", "refused", "error", "close"]
 
 
 class ServerState(enum.StrEnum):
@@ -49,7 +48,7 @@ class ServerState(enum.StrEnum):
     STOPPED = "stopped"
 
 
-class Server(EventEmitter[ServerEvent]):
+class Server(ServerEvents):
     """A WebSocket server: accepts upgrade requests and makes a ``Socket`` for each.
 
     ``Server(options_dict, **keywords)``: options in the spec's camelCase dict and/or as
@@ -88,13 +87,14 @@ class Server(EventEmitter[ServerEvent]):
 
     def __init__(
         self,
-        options: Mapping[str, Any] | None = None,
+        options: Mapping[str, object] | None = None,
         *,
         process_request: RequestFunction | None = None,
         **kwargs: Unpack[ServerOptions],
     ) -> None:
         super().__init__()
-        self.options = parse("Server", SERVER_OPTIONS, options, kwargs)
+        #: The options, checked, with core's defaults filled in.
+        self.options = cast(ServerSettings, parse("Server", SERVER_OPTIONS, options, kwargs))
         o = self.options
         if process_request is not None and not callable(process_request):
             raise TypeError(
@@ -176,7 +176,7 @@ class Server(EventEmitter[ServerEvent]):
             self._stopping = Shielded(loop.create_task(self._stop()))
         return self._stopping
 
-    async def broadcast(self, data: Any) -> int:
+    async def broadcast(self, data: object) -> int:
         """Send ``data`` to every open Socket; return how many copies were handed over.
 
         Each Socket converts ``data`` per its own ``sendType``. A Socket that cannot convert
@@ -202,7 +202,8 @@ class Server(EventEmitter[ServerEvent]):
         self._listening = asyncio.Event()
         try:
             context = tls.server_context(o)
-            origins = None if o["allowed_origins"] is None else [*o["allowed_origins"], None]
+            allowed = o["allowed_origins"]
+            origins = None if allowed is None else [*map(Origin, allowed), None]
             self._ws_server = await serve(
                 self._handle,
                 host,
@@ -210,7 +211,7 @@ class Server(EventEmitter[ServerEvent]):
                 ssl=context,
                 origins=origins,
                 max_size=o["max_message_size"],
-                subprotocols=o["subprotocols"],
+                subprotocols=subprotocols(o["subprotocols"]),
                 open_timeout=o["handshake_timeout"] / 1000 or None,
                 ping_interval=o["ping_interval"] / 1000 if o["ping_interval"] else None,
                 ping_timeout=o["ping_timeout"] / 1000 if o["ping_timeout"] else None,

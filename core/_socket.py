@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any, Literal
 
 from websockets.asyncio.server import ServerConnection
 
@@ -12,13 +11,13 @@ from . import mime
 from ._close_codes import check_close_code
 from ._connection import Channel
 from ._errors import NotOpenError
+from ._handshake import Address
 from ._loop import Shielded, running_loop
-from ._pull import Endpoint
+from ._option_types import ServerSettings
+from ._typed_events import SocketEvents
 
-SocketEvent = Literal["message", "close", "error", "frame", "wire_message"]
 
-
-class Socket(Endpoint[SocketEvent]):
+class Socket(SocketEvents):
     """One connection accepted by a Server; made by the Server, never by the user.
 
     Open when handed to the Server's ``'connection'`` handlers. Pull its messages with
@@ -52,10 +51,10 @@ class Socket(Endpoint[SocketEvent]):
         ws: ServerConnection,
         encode: mime.Encoder,
         decode: mime.Decoder,
-        options: dict[str, Any],
+        options: ServerSettings,
     ) -> None:
         super().__init__(options["max_queue"])
-        self.remote_address: tuple[Any, ...] = tuple(ws.remote_address or ())
+        self.remote_address: Address = tuple(ws.remote_address or ())
         self.request_headers = ws.request.headers if ws.request else None
         self.response_headers = ws.response.headers if ws.response else None
         self.path: str = ws.request.path if ws.request else "/"
@@ -98,7 +97,7 @@ class Socket(Endpoint[SocketEvent]):
         """
         return await self._channel.ping()
 
-    def send(self, data: Any) -> Awaitable[None]:
+    def send(self, data: object) -> Awaitable[None]:
         """Convert per the server's ``sendType`` and send, in call order.
 
         ``EncodeError`` (a TypeError) at once if ``data`` does not convert; ``NotOpenError``
@@ -110,7 +109,7 @@ class Socket(Endpoint[SocketEvent]):
             raise NotOpenError(f"the socket from {self._peer} is closed or closing", self._peer)
         return self._channel.send(payload, is_text)
 
-    def send_fragments(self, data: Any, fragments: int) -> Awaitable[None]:
+    def send_fragments(self, data: object, fragments: int) -> Awaitable[None]:
         """Like ``send``, but the converted message goes as ``fragments`` frames.
 
         Beyond the spec, for fault tests: a text or binary frame, then continuation frames,

@@ -19,7 +19,7 @@ import json
 import math
 import re
 import uuid
-from typing import Any
+from typing import Any, NoReturn
 
 try:
     import orjson
@@ -44,11 +44,11 @@ def _has_long_digit_run(data: str | bytes) -> bool:
     return raw.translate(_DIGIT_MAP).find(_LONG_RUN) >= 0
 
 
-def _reject_constant(name: str) -> Any:
+def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _stdlib_default(value: Any) -> Any:
+def _stdlib_default(value: object) -> object:
     # orjson converts these natively; mirror it so both backends accept the same values.
     if isinstance(value, uuid.UUID):
         return str(value)
@@ -57,7 +57,7 @@ def _stdlib_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def _finite(value: Any) -> Any:
+def _finite(value: object) -> object:
     """A copy of ``value`` with NaN and infinities replaced by None (the stdlib's slow path)."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -68,7 +68,7 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def stdlib_encode(value: Any) -> str:
+def stdlib_encode(value: object) -> str:
     try:
         text = json.dumps(
             value,
@@ -102,7 +102,7 @@ if orjson is not None:
     _orjson_loads = orjson.loads
     _OrjsonError = orjson.JSONDecodeError
 
-    def encode(value: Any) -> str:
+    def encode(value: object) -> str:
         """``value`` as compact JSON; ``TypeError`` if it is not serialisable."""
         try:
             return _orjson_dumps(value, option=_ORJSON_OPTIONS).decode("utf-8")

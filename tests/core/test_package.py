@@ -21,6 +21,8 @@ def test_public_surface_is_pinned() -> None:
             "Socket",
             "ClientOptions",
             "ServerOptions",
+            "ClientSettings",
+            "ServerSettings",
             "ClientState",
             "ServerState",
             "ClientEvent",
@@ -34,6 +36,7 @@ def test_public_surface_is_pinned() -> None:
             "HandshakeRequest",
             "HandshakeRefusal",
             "RequestFunction",
+            "RequestAnswer",
             # close codes
             "CloseCode",
             "CLOSE_CODE_MEANINGS",

@@ -62,11 +62,20 @@ RECONNECT_CODES = frozenset(
 class Client(ClientEvents):
     """A connection to a WebSocket server.
 
-    ``Client('wss://host:8443/path?q=1', **keywords)`` or ``Client(options_dict, **keywords)``:
-    options in the spec's camelCase dict and/or as snake_case keywords (see
-    ``core.options.CLIENT_OPTIONS``; typed by ``core.ClientOptions``); a URL gives host, port,
-    path and TLS. Mistakes raise at once. ``async with Client(...) as client:`` opens (raising
-    ``ConnectError``), starts pulling for ``recv()`` / ``async for``, and closes on exit.
+    ``async with Client(...) as client:`` opens (raising ``ConnectError``), starts pulling
+    for ``recv()`` / ``async for``, and closes on exit.
+
+    Args:
+        options: A ``ws://`` or ``wss://`` URL (it gives host, port, path and TLS), or the
+            spec's options dict (camelCase or snake_case keys), or None.
+        **kwargs: Options as snake_case keywords (``core.ClientOptions``; their defaults
+            and meanings are in ``core.options.CLIENT_OPTIONS``).
+
+    Raises:
+        ValueError: An unknown option (naming the closest valid one), a value out of
+            range, an unsupported MIME type, a URL that is not ws:// or wss://, or TLS
+            files that cannot be used.
+        TypeError: An option of the wrong type.
 
     Events:
         ``'open'`` ()
@@ -85,19 +94,30 @@ class Client(ClientEvents):
         ``'frame'`` (frame: core.Frame)
             beyond the spec: every WebSocket frame in either direction, control frames
             and the ones websockets sends by itself included, in wire order, soon after
-            it was parsed or serialized (see ``core._frames``). Costs nothing when no
-            one listens.
+            it was parsed or serialized. Costs nothing when no one listens.
         ``'wire_message'`` (direction: 'in' | 'out', payload: str | bytes)
             beyond the spec: the whole message as on the wire, ``str`` for text and
             ``bytes`` for binary, before conversion ('in', emitted just before
             ``'message'``) or after it ('out', when it is handed to the transport).
 
-    Attributes once open: ``url``, ``request_path`` (path and query of the upgrade
-    request), ``request_headers``, ``response_status`` / ``response_reason`` (the server's
-    status line: 101 Switching Protocols), ``response_headers``, ``subprotocol``,
-    ``local_address`` (host, port) of this end (the server's ``Socket.remote_address``),
-    ``peer_certificate_subject`` (the verified server certificate's subject, as on ``Socket``;
-    None without TLS or with ``trust_all``); once closed: ``close_code``, ``close_reason``.
+    Attributes:
+        url: The URL it connects to.
+        options: The options, checked, with core's defaults filled in
+            (``core.ClientSettings``).
+        request_path: Once open, the path and query of the upgrade request.
+        request_headers: Once open, the upgrade request's headers (websockets'
+            case-insensitive ``Headers``).
+        response_status: Once open, the server's status (101).
+        response_reason: Once open, its phrase ("Switching Protocols").
+        response_headers: Once open, the server's response headers.
+        subprotocol: Once open, the subprotocol the server chose, or None.
+        local_address: Once open, (host, port) of this end: the server's
+            ``Socket.remote_address``.
+        peer_certificate_subject: Once open, the verified server certificate's subject
+            (as on ``Socket``); None without TLS or with ``trust_all``.
+        last_wire_length: Read in a ``'wire_message'`` handler: that message's payload
+            bytes on the wire when compressed (with the ``wire_lengths`` option); None
+            without compression, where it is the payload's own length.
     """
 
     def __init__(
@@ -105,7 +125,6 @@ class Client(ClientEvents):
     ) -> None:
         if isinstance(options, str):
             options = _url_options(options, kwargs)
-        #: The options, checked, with core's defaults filled in.
         self.options = cast(ClientSettings, parse("Client", CLIENT_OPTIONS, options, kwargs))
         o = self.options
         super().__init__(o["max_queue"])
@@ -154,19 +173,24 @@ class Client(ClientEvents):
         return self._state
 
     def is_open(self) -> bool:
+        """Whether the socket is open (``isOpen`` is the spec's name).
+
+        Returns:
+            True while ``state`` is ``'open'``.
+        """
         return self._state == ClientState.OPEN
 
     @property
     def pending_messages(self) -> int:
-        """Beyond the spec: messages accepted by ``send()`` and not yet handed to the
-        transport (queued before open, or behind backpressure)."""
+        """Messages accepted by ``send()`` and not yet handed to the transport (queued
+        before open, or behind backpressure); beyond the spec."""
         channel = self._channel
         return len(self._pending) + (0 if channel is None else channel.pending_messages)
 
     @property
     def buffered_amount(self) -> int:
-        """Beyond the spec: bytes handed to the transport and not yet written to the network
-        (the browser API's ``bufferedAmount``); 0 when not connected."""
+        """Bytes handed to the transport and not yet written to the network (the browser
+        API's ``bufferedAmount``); 0 when not connected. Beyond the spec."""
         channel = self._channel
         return 0 if channel is None else channel.buffered_amount
 
@@ -180,7 +204,16 @@ class Client(ClientEvents):
         it). Calling it while connecting or open returns the same future. Cancelling that
         future (e.g. ``wait_for(client.open(), 0.2)`` timing out) abandons the attempt: the
         client is ``'closed'``, messages queued before open are reported lost, and
-        ``open()`` may be called again. Needs a running loop (``RuntimeError`` otherwise).
+        ``open()`` may be called again.
+
+        Returns:
+            A future done when the socket is open.
+
+        Raises:
+            ConnectError: (from the future) every attempt failed; also emitted on
+                ``'error'``.
+            NotOpenError: The previous connection is still closing.
+            RuntimeError: No asyncio loop is running.
         """
         loop = running_loop("client.open()")
         if self._state in (ClientState.CONNECTING, ClientState.OPEN) and self._opened is not None:
@@ -195,10 +228,15 @@ class Client(ClientEvents):
         return self._opened
 
     async def ping(self) -> float:
-        """Send a ping; return the round trip in seconds when its pong is back.
+        """Send a ping and wait for its pong.
 
-        ``NotOpenError`` if the socket is not open, or closes before the pong arrives.
         Cancelling the wait is safe (a late pong is ignored).
+
+        Returns:
+            The round trip in seconds.
+
+        Raises:
+            NotOpenError: The socket is not open, or closes before the pong arrives.
         """
         channel = self._channel
         if channel is None or self._state != ClientState.OPEN:
@@ -208,13 +246,25 @@ class Client(ClientEvents):
     def send(self, data: object) -> Awaitable[None]:
         """Convert ``data`` per ``sendType`` and send it, in call order.
 
-        Raises ``EncodeError`` (a TypeError) at once if it does not convert: nothing is sent
-        or queued. Before the socket opens the message is queued (or dropped with
-        ``discardMessagesBeforeOpen``); once closing or closed, ``NotOpenError`` is raised,
-        from any caller (a coroutine, a plain callback, a Qt slot). Returns an awaitable done
-        when the message was handed to the transport; it fails with ``NotOpenError`` if the
-        connection ends first (that loss is also emitted on ``'error'``). Awaiting it is
-        optional and cancelling it does not unsend.
+        If it does not convert, nothing is sent or queued. Before the socket opens the
+        message is queued (or dropped with ``discardMessagesBeforeOpen``); once closing or
+        closed, ``NotOpenError`` is raised, from any caller (a coroutine, a plain callback,
+        a Qt slot). Awaiting the result is optional and cancelling it does not unsend; it
+        fails with ``NotOpenError`` if the connection ends first (that loss is also
+        emitted on ``'error'``).
+
+        Args:
+            data: The value to send: what the ``sendType`` converts (a JSON value,
+                ``str``, bytes-like, a ``PIL.Image.Image``; ``*/*`` sends ``str`` as text
+                and bytes as binary).
+
+        Returns:
+            An awaitable done when the message was handed to the transport.
+
+        Raises:
+            EncodeError: ``data`` does not convert (a ``TypeError``).
+            NotOpenError: The client is closing or closed.
+            RuntimeError: No asyncio loop is running.
         """
         payload, is_text = self._encode(data)
         channel = self._channel
@@ -252,13 +302,23 @@ class Client(ClientEvents):
     def close(self, code: int = 1000, reason: str = "") -> Awaitable[None]:
         """Close the connection (default code 1000) and stop pending retries. Idempotent.
 
-        ``code``: 1000-1003, 1007-1014 or 3000-4999 (``ValueError`` otherwise). Messages
-        queued before open and never sent are dropped and reported once on ``'error'``.
+        Messages queued before open and never sent are dropped and reported once on ``'error'``.
         Messages already accepted on an open socket are sent before the close frame. The
         awaitable completes after ``'close'`` was emitted (at once if the socket never
         opened; ``'close'`` is emitted only for a socket that was open), within
         ``close_timeout`` whatever the peer does. Cancelling an await of it does not stop
         the close: awaiting ``close()`` again waits for the same end.
+
+        Args:
+            code: The close code (a ``CloseCode`` or a plain ``int``).
+            reason: The close reason, at most 123 bytes in UTF-8.
+
+        Returns:
+            An awaitable done once the connection is closed.
+
+        Raises:
+            ValueError: A code a close frame may not carry, or a reason too long.
+            TypeError: A code that is not an ``int``, or a reason that is not a ``str``.
         """
         check_close_code(code, reason)
         if self._closing is not None and not self._closing.done():

@@ -281,7 +281,15 @@ _OS_ERRORS = {
 
 
 def explain(exc: BaseException | None) -> str:
-    """Say in plain words why a connection or a server failed."""
+    """Say in plain words why a connection or a server failed.
+
+    Args:
+        exc: What ``websockets``, ``ssl`` or the OS raised (None: no attempt was made).
+
+    Returns:
+        A sentence a student can act on, e.g. "connection refused (is a server listening
+        on that host and port?)".
+    """
     if exc is None:
         return "no attempt was made"
     if isinstance(exc, ssl.SSLCertVerificationError):

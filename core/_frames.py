@@ -91,16 +91,23 @@ _OPCODES: tuple[Opcode, ...] = (
 class Frame(NamedTuple):  # immutable, and cheap to make: a frozen dataclass costs 4x per frame
     """One WebSocket frame as it crossed the wire, the argument of the ``'frame'`` event.
 
-    ``direction``: ``'in'`` (received) or ``'out'`` (sent). ``opcode``: ``'text'``,
-    ``'binary'``, ``'continuation'``, ``'ping'``, ``'pong'`` or ``'close'``. ``fin``: the
-    last frame of its message. ``rsv1``: the RSV1 bit, set on the first frame of a message
-    compressed with permessage-deflate. ``masked``: the MASK bit (frames from a client are
-    masked, frames from a server are not); websockets does not expose the masking key.
-    ``length``: payload bytes on the wire (the compressed size when compressed). ``data``:
-    the payload bytes, unmasked and decompressed. ``close_code`` / ``close_reason``: for a
-    close frame, its code (1005 when it has none) and reason; None otherwise or when the
-    close payload is malformed. ``time``: ``time.monotonic()`` when websockets parsed or
-    serialized the frame. ``frame._replace(data=...)`` makes a changed copy.
+    Immutable; ``frame._replace(data=...)`` makes a changed copy.
+
+    Attributes:
+        direction: ``'in'`` (received) or ``'out'`` (sent).
+        opcode: The frame type, an ``Opcode`` (equal to its name: ``'text'``, ``'binary'``,
+            ``'continuation'``, ``'ping'``, ``'pong'`` or ``'close'``).
+        fin: Whether it is the last frame of its message.
+        rsv1: The RSV1 bit, set on the first frame of a message compressed with
+            permessage-deflate.
+        masked: The MASK bit: frames from a client are masked, frames from a server are
+            not (websockets does not expose the masking key).
+        length: Payload bytes on the wire (the compressed size when compressed).
+        data: The payload bytes, unmasked and decompressed.
+        time: ``time.monotonic()`` when websockets parsed or serialized the frame.
+        close_code: For a close frame, its code (1005 when it has none), a plain ``int``;
+            None otherwise, or when the close payload is malformed.
+        close_reason: For a close frame, its reason; None otherwise.
     """
 
     direction: Direction

@@ -44,8 +44,10 @@ RequestFunction = Callable[["HandshakeRequest"], RequestAnswer | Awaitable[Reque
 class HandshakeRequest:
     """An upgrade request not yet accepted: what a ``process_request`` function gets.
 
-    ``path``: request path and query. ``headers``: case-insensitive mapping (websockets'
-    ``Headers``). ``remote_address``: the client's (host, port).
+    Attributes:
+        path: The request path and query.
+        headers: The request headers (websockets' case-insensitive ``Headers``).
+        remote_address: The client's (host, port).
     """
 
     path: str
@@ -57,10 +59,14 @@ class HandshakeRequest:
 class HandshakeRefusal:
     """An upgrade request the Server refused: what its ``'refused'`` handlers get.
 
-    ``remote_address``: the client's (host, port). ``path``: request path and query.
-    ``status``: the HTTP status sent (e.g. 403); ``status_phrase``: its phrase ("Forbidden");
-    ``reason``: the server's explanation, the response body as text (may be empty).
-    ``request_headers`` / ``response_headers``: websockets' case-insensitive ``Headers``.
+    Attributes:
+        remote_address: The client's (host, port).
+        path: The request path and query.
+        status: The HTTP status sent (e.g. 403).
+        status_phrase: Its phrase ("Forbidden").
+        reason: The server's explanation, the response body as text (may be empty).
+        request_headers: The request's headers (websockets' case-insensitive ``Headers``).
+        response_headers: The response's headers.
     """
 
     remote_address: Address

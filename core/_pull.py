@@ -81,11 +81,12 @@ class Endpoint(EventEmitter[EventName]):
         #: Most messages waiting for ``recv()`` (and for coroutine listeners) before the
         #: connection stops reading.
         self.max_queue = max_queue
-        #: The messages kept for ``recv()`` once pulling started, else None.
+        # The messages kept for recv() once pulling started, else None.
         self.inbox: Inbox | None = None
-        #: Read it in a ``'wire_message'`` handler: the payload bytes that message took on
-        #: the wire, compressed by permessage-deflate (core._wire_lengths); None on a
-        #: connection without compression, where it is the payload's own length.
+        # Read in a 'wire_message' handler: the payload bytes that message took on the wire,
+        # compressed by permessage-deflate (core._wire_lengths); None on a connection
+        # without compression, where it is the payload's own length. (Documented in the
+        # Attributes of Client and Socket.)
         self.last_wire_length: int | None = None
         self._close_code: int | None = None
         self._close_reason: str | None = None
@@ -103,7 +104,14 @@ class Endpoint(EventEmitter[EventName]):
         return self._close_reason
 
     def start_pulling(self) -> Inbox:
-        """Keep every message from now on for ``recv()`` (done by the first ``recv()``)."""
+        """Keep every message from now on for ``recv()`` (the first ``recv()`` does this).
+
+        Idempotent. From now on the connection stops reading while ``max_queue`` messages
+        wait, so the peer is slowed instead of memory growing.
+
+        Returns:
+            The inbox the messages are kept in.
+        """
         if self.inbox is None:
             self.inbox = Inbox(self.max_queue)
             self.inbox.end(self._ended_for_good)
@@ -112,9 +120,18 @@ class Endpoint(EventEmitter[EventName]):
     async def recv(self) -> Any:
         """The next message, converted as for ``'message'``; waits until one arrives.
 
-        Raises ``ConnectionClosed`` (``ConnectionLostError`` for an abnormal end) once the
-        connection closed and every message received before was returned. Cancelling the
-        wait is safe: no message is lost. Concurrent calls each get a different message.
+        Cancelling the wait is safe: no message is lost. Concurrent calls each get a
+        different message. Messages received before the connection closed are all
+        returned before the end is raised.
+
+        Returns:
+            The message: parsed JSON, ``str``, ``bytes`` or a ``PIL.Image.Image``,
+            following the ``receiveType`` (unconverted if it did not convert).
+
+        Raises:
+            ConnectionClosed: The connection closed (``ConnectionLostError`` for an
+                abnormal end); ``.code`` and ``.reason`` say how.
+            NotOpenError: A Client that is not open (and not connecting).
         """
         inbox = self.start_pulling()
         if not len(inbox) and (refusal := self._not_receiving()) is not None:
@@ -135,10 +152,19 @@ class Endpoint(EventEmitter[EventName]):
             raise
 
     async def wait_for(self, event: EventName, timeout: float | None = None) -> Any:
-        """Wait for the next ``event`` (see ``EventEmitter.wait_for``).
+        """Wait for the next ``event``, as ``EventEmitter.wait_for`` does.
 
-        For a data event (``'message'``...) it raises ``ConnectionClosed`` at once if the
-        connection has ended or ends while it waits.
+        Args:
+            event: The event's name.
+            timeout: Seconds to wait at most; None waits for ever.
+
+        Returns:
+            The event's argument; a tuple if it has several, None if it has none.
+
+        Raises:
+            TimeoutError: No such event within ``timeout``.
+            ConnectionClosed: For a data event (``'message'``, ``'frame'``...), at once if
+                the connection has ended, or when it ends during the wait.
         """
         if event in LIFECYCLE_EVENTS:
             return await super().wait_for(event, timeout)

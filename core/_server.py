@@ -51,17 +51,25 @@ class ServerState(enum.StrEnum):
 class Server(ServerEvents):
     """A WebSocket server: accepts upgrade requests and makes a ``Socket`` for each.
 
-    ``Server(options_dict, **keywords)``: options in the spec's camelCase dict and/or as
-    snake_case keywords (see ``core.options.SERVER_OPTIONS``; typed by ``core.ServerOptions``);
-    mistakes raise at once.
+    ``async with Server(...) as server:`` starts (raising ``ServerStartError``) and stops.
 
-    ``process_request=fn`` (keyword only; a function, so not in the option tables that
-    forms and saved workspaces are built from): ``fn(request)``, sync or async, gets a
-    ``core.HandshakeRequest`` (``.path``, ``.headers``, ``.remote_address``)
-    before the handshake is accepted, i.e. before the Origin check and within
-    ``handshake_timeout``. It returns None to go on, or ``(status, body)`` to refuse with
-    that HTTP status and a ``str`` or ``bytes`` body, or ``(status, body, headers)`` to
-    also set response headers (a 200 page for a plain GET; see ``core._handshake``).
+    Args:
+        options: The spec's options dict (camelCase or snake_case keys), or None.
+        process_request: Keyword only (a function, so not in the option tables that forms
+            and saved workspaces are built from): ``fn(request)``, sync or async, gets a
+            ``core.HandshakeRequest`` before the handshake is accepted, i.e. before the
+            Origin check and within ``handshake_timeout``. It returns None to go on, or
+            ``(status, body)`` to refuse with that HTTP status and a ``str`` or ``bytes``
+            body, or ``(status, body, headers)`` to also set response headers (a 200 page
+            for a plain GET). See ``core.RequestAnswer``.
+        **kwargs: Options as snake_case keywords (``core.ServerOptions``; their defaults
+            and meanings are in ``core.options.SERVER_OPTIONS``).
+
+    Raises:
+        ValueError: An unknown option (naming the closest valid one), a value out of
+            range, an unsupported MIME type, or inconsistent or missing TLS files.
+        TypeError: An option of the wrong type, or a ``process_request`` that is not
+            callable.
 
     Events:
         ``'listening'`` (port: int)
@@ -82,7 +90,9 @@ class Server(ServerEvents):
         ``'close'`` ()
             beyond the spec: the server has stopped and every socket is closed.
 
-    ``async with Server(...) as server:`` starts (raising ``ServerStartError``) and stops.
+    Attributes:
+        options: The options, checked, with core's defaults filled in
+            (``core.ServerSettings``).
     """
 
     def __init__(
@@ -93,7 +103,6 @@ class Server(ServerEvents):
         **kwargs: Unpack[ServerOptions],
     ) -> None:
         super().__init__()
-        #: The options, checked, with core's defaults filled in.
         self.options = cast(ServerSettings, parse("Server", SERVER_OPTIONS, options, kwargs))
         o = self.options
         if process_request is not None and not callable(process_request):
@@ -145,14 +154,27 @@ class Server(ServerEvents):
         return self._state
 
     def is_listening(self) -> bool:
+        """Whether the server accepts connections.
+
+        Returns:
+            True from ``'listening'`` until ``stop()``.
+        """
         return self._ws_server is not None and self._port is not None
 
     def start(self) -> asyncio.Task[None]:
-        """Begin listening; the task completes once listening, or fails with ServerStartError.
+        """Begin listening.
 
         Non-blocking: awaiting is optional (a failure is also emitted on ``'error'``).
-        Calling it again while starting or listening returns the same task. Needs a
-        running loop (``RuntimeError`` otherwise).
+        Calling it again while starting or listening returns the same task; after a
+        failure or a ``stop()`` it starts again.
+
+        Returns:
+            A task done once listening.
+
+        Raises:
+            ServerStartError: (from the task) it cannot listen: the port is in use, the
+                certificate cannot be loaded...
+            RuntimeError: No asyncio loop is running.
         """
         loop = running_loop("server.start()")
         if self._starting is None or (self._starting.done() and not self.is_listening()):
@@ -168,6 +190,12 @@ class Server(ServerEvents):
         Each Socket emits ``'close'``, then the Server emits ``'close'``. Idempotent. Done
         within ``close_timeout`` (peers that do not answer are dropped with 1006);
         cancelling an await of it does not stop the stopping.
+
+        Returns:
+            An awaitable done when every socket is closed and ``'close'`` was emitted.
+
+        Raises:
+            RuntimeError: No asyncio loop is running.
         """
         loop = running_loop("server.stop()")
         if self._stopping is None:
@@ -177,13 +205,19 @@ class Server(ServerEvents):
         return self._stopping
 
     async def broadcast(self, data: object) -> int:
-        """Send ``data`` to every open Socket; return how many copies were handed over.
+        """Send ``data`` to every open Socket.
 
         Each Socket converts ``data`` per its own ``sendType``. A Socket that cannot convert
         it gets the ``EncodeError`` on its ``'error'`` event and is skipped; one that closes
         before its copy was handed to the transport is not counted; neither stops the
         others. Done when every copy was handed over or failed; cancelling the wait does
         not unsend.
+
+        Args:
+            data: The value to send (see ``Client.send``).
+
+        Returns:
+            How many copies were handed to the transport.
         """
         deliveries: list[Awaitable[None]] = []
         for socket in self.sockets:
@@ -250,7 +284,7 @@ class Server(ServerEvents):
                 # Let coroutine handlers run up to their first await, so that one which
                 # starts pulling (``async for m in socket``) is in time for the first message.
                 await asyncio.sleep(0)
-            await socket.run()
+            await socket._run()
         finally:
             self._sockets.discard(socket)
 

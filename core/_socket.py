@@ -39,11 +39,19 @@ class Socket(SocketEvents):
         ``'wire_message'`` (direction: 'in' | 'out', payload: str | bytes)
             beyond the spec: the whole message as on the wire (see ``Client``).
 
-    Attributes: ``remote_address`` (host, port), ``request_headers`` and
-    ``response_headers`` of the handshake (case-insensitive mappings), ``path`` (request
-    path and query), ``response_status`` / ``response_reason`` (the status line sent: 101
-    Switching Protocols), ``subprotocol`` (or None); once closed ``close_code``,
-    ``close_reason``.
+    Attributes:
+        remote_address: The client's (host, port).
+        path: The request path and query of the upgrade request.
+        request_headers: The upgrade request's headers (websockets' case-insensitive
+            ``Headers``).
+        response_headers: The headers of the 101 response sent.
+        response_status: The status sent (101).
+        response_reason: Its phrase ("Switching Protocols").
+        subprotocol: The subprotocol chosen, or None.
+        peer_certificate_subject: The verified client certificate's subject, e.g.
+            ``{'commonName': 'alice'}``, with the Server's ``client_ca_path``; else None.
+        last_wire_length: Read in a ``'wire_message'`` handler: that message's payload
+            bytes on the wire when compressed (with the ``wire_lengths`` option).
     """
 
     def __init__(
@@ -75,34 +83,52 @@ class Socket(SocketEvents):
         return f"<Socket {self.remote_address} {'open' if self._open else 'closed'}>"
 
     def is_open(self) -> bool:
+        """Whether the connection is open (``isOpen`` is the spec's name).
+
+        Returns:
+            True until the connection closed.
+        """
         return self._open
 
     isOpen = is_open
 
     @property
     def pending_messages(self) -> int:
-        """Beyond the spec: messages accepted by ``send()`` not yet handed to the transport."""
+        """Messages accepted by ``send()`` not yet handed to the transport; beyond the spec."""
         return self._channel.pending_messages
 
     @property
     def buffered_amount(self) -> int:
-        """Beyond the spec: bytes handed to the transport and not yet written to the network
-        (the browser API's ``bufferedAmount``); 0 once closed."""
+        """Bytes handed to the transport and not yet written to the network (the browser
+        API's ``bufferedAmount``); 0 once closed. Beyond the spec."""
         return self._channel.buffered_amount if self._open else 0
 
     async def ping(self) -> float:
-        """Send a ping; return the round trip in seconds when its pong is back.
+        """Send a ping and wait for its pong.
 
-        ``NotOpenError`` if the socket is closing or closed, or closes before the pong.
+        Returns:
+            The round trip in seconds.
+
+        Raises:
+            NotOpenError: The socket is closing or closed, or closes before the pong.
         """
         return await self._channel.ping()
 
     def send(self, data: object) -> Awaitable[None]:
         """Convert per the server's ``sendType`` and send, in call order.
 
-        ``EncodeError`` (a TypeError) at once if ``data`` does not convert; ``NotOpenError``
-        if the socket is closed or closing. The returned awaitable completes when the frame
-        was handed to the transport (awaiting is optional).
+        Awaiting the result is optional; cancelling it does not unsend.
+
+        Args:
+            data: The value to send (see ``Client.send``).
+
+        Returns:
+            An awaitable done when the message was handed to the transport; it fails with
+            ``NotOpenError`` if the connection ends first.
+
+        Raises:
+            EncodeError: ``data`` does not convert (a ``TypeError``); nothing is sent.
+            NotOpenError: The socket is closing or closed.
         """
         payload, is_text = self._encode(data)
         if not self._channel.accepting:
@@ -114,9 +140,20 @@ class Socket(SocketEvents):
 
         Beyond the spec, for fault tests: a text or binary frame, then continuation frames,
         each carrying a part (RFC 6455 section 5.4); websockets' iterable send then ends the
-        message with an empty continuation frame with FIN. A payload shorter than
-        ``fragments`` goes one byte or character per frame. ``ValueError`` unless
-        ``fragments`` is an int of at least 1.
+        message with an empty continuation frame with FIN.
+
+        Args:
+            data: The value to send (see ``Client.send``).
+            fragments: How many frames; a payload shorter than that goes one byte or
+                character per frame.
+
+        Returns:
+            An awaitable done when the last frame was handed to the transport.
+
+        Raises:
+            ValueError: ``fragments`` is not an int of at least 1.
+            EncodeError: ``data`` does not convert.
+            NotOpenError: The socket is closing or closed.
         """
         if not isinstance(fragments, int) or isinstance(fragments, bool) or fragments < 1:
             raise ValueError(f"fragments must be an int of at least 1, not {fragments!r}")
@@ -126,9 +163,14 @@ class Socket(SocketEvents):
         return self._channel.send_fragments(payload, is_text, fragments)
 
     def answer_pings(self, answer: bool = True) -> None:
-        """Beyond the spec, for fault tests: ``answer_pings(False)`` stops answering the
-        client's pings (its keepalive then fails); ``answer_pings()`` answers them again.
-        The pings still show as ``'frame'`` events. No-op on a closed socket."""
+        """Beyond the spec, for fault tests: stop answering the client's pings, or answer again.
+
+        The client's keepalive then fails (it closes with 1011). The pings still show as
+        ``'frame'`` events. No-op on a closed socket.
+
+        Args:
+            answer: False stops answering pings; True (the default) answers them again.
+        """
         self._channel.answer_pings(answer)
 
     def abort(self) -> None:
@@ -141,9 +183,19 @@ class Socket(SocketEvents):
     def close(self, code: int = 1000, reason: str = "") -> Awaitable[None]:
         """Close this connection after sending what was already accepted. Idempotent.
 
-        ``code``: 1000-1003, 1007-1014 or 3000-4999 (``ValueError`` otherwise). The
-        awaitable completes after ``'close'`` was emitted, within the server's
-        ``close_timeout``; cancelling an await of it does not stop the close.
+        Cancelling an await of the result does not stop the close.
+
+        Args:
+            code: The close code (a ``CloseCode`` or a plain ``int``).
+            reason: The close reason, at most 123 bytes in UTF-8.
+
+        Returns:
+            An awaitable done after ``'close'`` was emitted, within the server's
+            ``close_timeout``.
+
+        Raises:
+            ValueError: A code a close frame may not carry, or a reason too long.
+            TypeError: A code that is not an ``int``, or a reason that is not a ``str``.
         """
         check_close_code(code, reason)
         if self._closing is None:
@@ -151,8 +203,8 @@ class Socket(SocketEvents):
             self._closing = Shielded(task)
         return self._closing
 
-    async def run(self) -> None:
-        """Read and dispatch until the connection ends (the Server awaits this; not for users)."""
+    async def _run(self) -> None:
+        """Read and dispatch until the connection ends (the Server awaits this)."""
         await self._channel.run()
 
     def _ended(self, code: int, reason: str, lost: bool) -> None:

@@ -69,6 +69,17 @@ def _finite(value: object) -> object:
 
 
 def stdlib_encode(value: object) -> str:
+    """``encode`` with the stdlib alone (the fallback, and the reference the tests compare).
+
+    Args:
+        value: A JSON value.
+
+    Returns:
+        The compact JSON text.
+
+    Raises:
+        TypeError: ``value`` is not serialisable.
+    """
     try:
         text = json.dumps(
             value,
@@ -91,6 +102,17 @@ def stdlib_encode(value: object) -> str:
 
 
 def stdlib_decode(data: str | bytes) -> Any:
+    """``decode`` with the stdlib alone.
+
+    Args:
+        data: The text (``str``, or UTF-8 ``bytes``).
+
+    Returns:
+        The value.
+
+    Raises:
+        ValueError: ``data`` is not JSON.
+    """
     return json.loads(data, parse_constant=_reject_constant)
 
 
@@ -103,7 +125,18 @@ if orjson is not None:
     _OrjsonError = orjson.JSONDecodeError
 
     def encode(value: object) -> str:
-        """``value`` as compact JSON; ``TypeError`` if it is not serialisable."""
+        """``value`` as compact JSON text, as core sends it.
+
+        Args:
+            value: A JSON value: dict, list, str, int, float, bool, None (UUIDs and enums
+                as their values; NaN and infinities become null).
+
+        Returns:
+            The JSON text, UTF-8 characters unescaped.
+
+        Raises:
+            TypeError: ``value`` is not serialisable (a datetime, a dataclass, a set...).
+        """
         try:
             return _orjson_dumps(value, option=_ORJSON_OPTIONS).decode("utf-8")
         except TypeError:
@@ -111,7 +144,17 @@ if orjson is not None:
             return stdlib_encode(value)
 
     def decode(data: str | bytes) -> Any:
-        """Parse JSON text; ``ValueError`` if it is not JSON."""
+        """Parse JSON text as core reads it.
+
+        Args:
+            data: The text (``str``, or UTF-8 ``bytes``).
+
+        Returns:
+            The value; integers too large for 64 bits come back exact.
+
+        Raises:
+            ValueError: ``data`` is not JSON (``NaN`` and ``Infinity`` are not).
+        """
         if _has_long_digit_run(data):
             return stdlib_decode(data)
         try:

@@ -172,17 +172,23 @@ for _mime in LISTED_TEXT_TYPES:
 
 
 def supported_send_types() -> list[str]:
-    """MIME types accepted as ``sendType``; ``text/<any subtype>`` is accepted too.
+    """The MIME types accepted as ``sendType`` (the spec's ``supportedSendTypes``).
 
     The first call imports Pillow's plugins to list the image types.
+
+    Returns:
+        The listed types; any ``text/<subtype>`` is accepted too.
     """
     return [*_ENCODERS, *sorted(image_codec.encodable())]
 
 
 def supported_receive_types() -> list[str]:
-    """MIME types accepted as ``receiveType``; ``text/<any subtype>`` is accepted too.
+    """The MIME types accepted as ``receiveType`` (the spec's ``supportedReceiveTypes``).
 
     The first call imports Pillow's plugins to list the image types.
+
+    Returns:
+        The listed types; any ``text/<subtype>`` is accepted too.
     """
     return [*_DECODERS, *sorted(image_codec.decodable())]
 

@@ -19,14 +19,17 @@ import json
 import math
 import re
 import uuid
-from typing import Any
+from typing import Any, NoReturn
 
 try:
     import orjson
 except ImportError:  # pragma: no cover - exercised by the stdlib-only test
     orjson = None  # type: ignore[assignment]
 
-BACKEND = "orjson" if orjson is not None else "json"
+__all__ = [
+    "decode",
+    "encode",
+]
 
 # A run of 19+ digits may not fit orjson's 64-bit integers: parse such texts with the stdlib.
 # Found by mapping digits to 1 and everything else to 0, then searching for 19 ones: about
@@ -41,11 +44,11 @@ def _has_long_digit_run(data: str | bytes) -> bool:
     return raw.translate(_DIGIT_MAP).find(_LONG_RUN) >= 0
 
 
-def _reject_constant(name: str) -> Any:
+def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _stdlib_default(value: Any) -> Any:
+def _stdlib_default(value: object) -> object:
     # orjson converts these natively; mirror it so both backends accept the same values.
     if isinstance(value, uuid.UUID):
         return str(value)
@@ -54,7 +57,7 @@ def _stdlib_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def _finite(value: Any) -> Any:
+def _finite(value: object) -> object:
     """A copy of ``value`` with NaN and infinities replaced by None (the stdlib's slow path)."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -65,7 +68,18 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def stdlib_encode(value: Any) -> str:
+def stdlib_encode(value: object) -> str:
+    """``encode`` with the stdlib alone (the fallback, and the reference the tests compare).
+
+    Args:
+        value: A JSON value.
+
+    Returns:
+        The compact JSON text.
+
+    Raises:
+        TypeError: ``value`` is not serialisable.
+    """
     try:
         text = json.dumps(
             value,
@@ -88,6 +102,17 @@ def stdlib_encode(value: Any) -> str:
 
 
 def stdlib_decode(data: str | bytes) -> Any:
+    """``decode`` with the stdlib alone.
+
+    Args:
+        data: The text (``str``, or UTF-8 ``bytes``).
+
+    Returns:
+        The value.
+
+    Raises:
+        ValueError: ``data`` is not JSON.
+    """
     return json.loads(data, parse_constant=_reject_constant)
 
 
@@ -99,8 +124,19 @@ if orjson is not None:
     _orjson_loads = orjson.loads
     _OrjsonError = orjson.JSONDecodeError
 
-    def encode(value: Any) -> str:
-        """``value`` as compact JSON; ``TypeError`` if it is not serialisable."""
+    def encode(value: object) -> str:
+        """``value`` as compact JSON text, as core sends it.
+
+        Args:
+            value: A JSON value: dict, list, str, int, float, bool, None (UUIDs and enums
+                as their values; NaN and infinities become null).
+
+        Returns:
+            The JSON text, UTF-8 characters unescaped.
+
+        Raises:
+            TypeError: ``value`` is not serialisable (a datetime, a dataclass, a set...).
+        """
         try:
             return _orjson_dumps(value, option=_ORJSON_OPTIONS).decode("utf-8")
         except TypeError:
@@ -108,7 +144,17 @@ if orjson is not None:
             return stdlib_encode(value)
 
     def decode(data: str | bytes) -> Any:
-        """Parse JSON text; ``ValueError`` if it is not JSON."""
+        """Parse JSON text as core reads it.
+
+        Args:
+            data: The text (``str``, or UTF-8 ``bytes``).
+
+        Returns:
+            The value; integers too large for 64 bits come back exact.
+
+        Raises:
+            ValueError: ``data`` is not JSON (``NaN`` and ``Infinity`` are not).
+        """
         if _has_long_digit_run(data):
             return stdlib_decode(data)
         try:

@@ -21,29 +21,51 @@ raw payload, which the connection then delivers unconverted.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import image_codec, json_codec
-from .errors import DecodeError, EncodeError
+from . import _image_codec as image_codec
+from . import json_codec
+from ._errors import DecodeError, EncodeError
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
+
+__all__ = [
+    "ANY",
+    "JSON",
+    "LISTED_TEXT_TYPES",
+    "OCTET_STREAM",
+    "Decoder",
+    "Encoder",
+    "Payload",
+    "SendPayload",
+    "decode",
+    "decoder_for",
+    "encode",
+    "encoder_for",
+    "supported_receive_types",
+    "supported_send_types",
+]
 
 #: A received message as websockets gives it: str for a text frame, bytes for a binary one.
 Payload = str | bytes
 #: What an encoder gives to send: bytes-like values are sent as they are, without a copy.
 SendPayload = str | bytes | bytearray | memoryview
-Encoder = Callable[[Any], tuple[SendPayload, bool]]
+#: ``value -> (payload, is_text)``: converts what ``send()`` is given; raises ``EncodeError``.
+Encoder = Callable[[object], tuple[SendPayload, bool]]
+#: ``payload -> value``: converts a received message; raises ``DecodeError``.
 Decoder = Callable[[Payload], Any]
 
 JSON = "application/json"
 OCTET_STREAM = "application/octet-stream"
 # Frames as they are: the only type that keeps text vs binary (an echo, a proxy, Autobahn).
 ANY = "*/*"
-TEXT_PLAIN = "text/plain"
 # Listed text subtypes; any other ``text/<subtype>`` is accepted as well.
 LISTED_TEXT_TYPES = ("text/plain", "text/html", "text/csv", "text/xml", "text/markdown")
 _BYTES_LIKE = (bytes, bytearray, memoryview)
 
 
-def _encode_json(value: Any) -> tuple[SendPayload, bool]:
+def _encode_json(value: object) -> tuple[SendPayload, bool]:
     try:
         return json_codec.encode(value), True
     except TypeError as exc:
@@ -69,7 +91,7 @@ def _utf8_text(mime: str, text: str) -> str:
 
 
 def _text_encoder(mime: str) -> Encoder:
-    def encode(value: Any) -> tuple[SendPayload, bool]:
+    def encode(value: object) -> tuple[SendPayload, bool]:
         if isinstance(value, str):
             return _utf8_text(mime, value), True
         if isinstance(value, _BYTES_LIKE):
@@ -83,7 +105,7 @@ def _text_encoder(mime: str) -> Encoder:
 
 
 def _text_decoder(mime: str) -> Decoder:
-    def decode(payload: Payload) -> Any:
+    def decode(payload: Payload) -> str:
         if isinstance(payload, str):
             return payload
         try:
@@ -94,17 +116,17 @@ def _text_decoder(mime: str) -> Decoder:
     return decode
 
 
-def _encode_octets(value: Any) -> tuple[SendPayload, bool]:
+def _encode_octets(value: object) -> tuple[SendPayload, bool]:
     if isinstance(value, _BYTES_LIKE):
         return value, False
     raise EncodeError(OCTET_STREAM, value, "give bytes, bytearray or memoryview")
 
 
-def _decode_octets(payload: Payload) -> Any:
+def _decode_octets(payload: Payload) -> bytes:
     return payload.encode("utf-8") if isinstance(payload, str) else payload
 
 
-def _encode_any(value: Any) -> tuple[SendPayload, bool]:
+def _encode_any(value: object) -> tuple[SendPayload, bool]:
     if isinstance(value, str):
         return _utf8_text(ANY, value), True
     if isinstance(value, _BYTES_LIKE):
@@ -112,12 +134,12 @@ def _encode_any(value: Any) -> tuple[SendPayload, bool]:
     raise EncodeError(ANY, value, "give str (sent as a text frame) or bytes-like (a binary frame)")
 
 
-def _decode_any(payload: Payload) -> Any:
+def _decode_any(payload: Payload) -> Payload:
     return payload
 
 
 def _image_encoder(mime: str, fmt: str) -> Encoder:
-    def encode(value: Any) -> tuple[SendPayload, bool]:
+    def encode(value: object) -> tuple[SendPayload, bool]:
         if isinstance(value, _BYTES_LIKE):
             return value, False
         if not image_codec.is_image(value):
@@ -131,7 +153,7 @@ def _image_encoder(mime: str, fmt: str) -> Encoder:
 
 
 def _image_decoder(mime: str) -> Decoder:
-    def decode(payload: Payload) -> Any:
+    def decode(payload: Payload) -> PILImage:
         if isinstance(payload, str):
             raise DecodeError(mime, payload, "an image must arrive as a binary frame")
         try:
@@ -150,17 +172,23 @@ for _mime in LISTED_TEXT_TYPES:
 
 
 def supported_send_types() -> list[str]:
-    """MIME types accepted as ``sendType``; ``text/<any subtype>`` is accepted too.
+    """The MIME types accepted as ``sendType`` (the spec's ``supportedSendTypes``).
 
     The first call imports Pillow's plugins to list the image types.
+
+    Returns:
+        The listed types; any ``text/<subtype>`` is accepted too.
     """
     return [*_ENCODERS, *sorted(image_codec.encodable())]
 
 
 def supported_receive_types() -> list[str]:
-    """MIME types accepted as ``receiveType``; ``text/<any subtype>`` is accepted too.
+    """The MIME types accepted as ``receiveType`` (the spec's ``supportedReceiveTypes``).
 
     The first call imports Pillow's plugins to list the image types.
+
+    Returns:
+        The listed types; any ``text/<subtype>`` is accepted too.
     """
     return [*_DECODERS, *sorted(image_codec.decodable())]
 
@@ -173,57 +201,116 @@ def _is_text_type(mime: str) -> bool:
     return mime.startswith("text/") and len(mime) > len("text/") and "/" not in mime[5:]
 
 
-def _image_codec(mime: str, write: bool) -> Encoder | Decoder | None:
-    """The codec of an ``image/*`` type Pillow handles, made (and kept) on first lookup."""
-    table: dict[str, Any] = _IMAGE_ENCODERS if write else _IMAGE_DECODERS
-    codec = table.get(mime)
-    if codec is None:
-        fmt = image_codec.format_for(mime, write=write)
-        if fmt is None:
-            return None
-        codec = table[mime] = _image_encoder(mime, fmt) if write else _image_decoder(mime)
-    return codec
+def _image_encoder_for(mime: str) -> Encoder | None:
+    """The encoder of an ``image/*`` type Pillow writes, made (and kept) on first lookup."""
+    encoder = _IMAGE_ENCODERS.get(mime)
+    if encoder is None and (fmt := image_codec.format_for(mime, write=True)) is not None:
+        encoder = _IMAGE_ENCODERS[mime] = _image_encoder(mime, fmt)
+    return encoder
+
+
+def _image_decoder_for(mime: str) -> Decoder | None:
+    """The decoder of an ``image/*`` type Pillow reads, made (and kept) on first lookup."""
+    decoder = _IMAGE_DECODERS.get(mime)
+    if decoder is None and image_codec.format_for(mime, write=False) is not None:
+        decoder = _IMAGE_DECODERS[mime] = _image_decoder(mime)
+    return decoder
 
 
 _IMAGE_ENCODERS: dict[str, Encoder] = {}
 _IMAGE_DECODERS: dict[str, Decoder] = {}
 
 
-def _lookup(mime: str, write: bool) -> Any:
+def _unsupported(mime: object, write: bool) -> Exception:
     role = "sendType" if write else "receiveType"
     if not isinstance(mime, str):
-        raise TypeError(f"{role} must be a MIME type string such as 'application/json'")
-    key = _normalise(mime)
-    table: dict[str, Any] = _ENCODERS if write else _DECODERS
-    if key in table:
-        return table[key]
-    if _is_text_type(key):
-        return _text_encoder(key) if write else _text_decoder(key)
-    if key.startswith("image/") and (codec := _image_codec(key, write)) is not None:
-        return codec
+        return TypeError(f"{role} must be a MIME type string such as 'application/json'")
     supported = supported_send_types() if write else supported_receive_types()
-    raise ValueError(
+    return ValueError(
         f"unsupported {role} {mime!r}; supported: {', '.join(supported)} (or any text/<subtype>)"
     )
 
 
 def encoder_for(mime: str) -> Encoder:
-    """The encoder for a ``sendType``; ``ValueError`` listing the supported ones if unknown."""
-    encoder: Encoder = _lookup(mime, write=True)
-    return encoder
+    """The encoder for a ``sendType``: ``value -> (payload, is_text)``.
+
+    Args:
+        mime: A MIME type; parameters (``; charset=utf-8``) and case are ignored.
+
+    Returns:
+        A function that converts a value for ``send()``; it raises ``EncodeError``.
+
+    Raises:
+        ValueError: The type is not supported (the message lists those that are).
+        TypeError: ``mime`` is not a string.
+    """
+    key = _normalise(mime) if isinstance(mime, str) else None
+    if key is None:
+        raise _unsupported(mime, write=True)
+    if (encoder := _ENCODERS.get(key)) is not None:
+        return encoder
+    if _is_text_type(key):
+        return _text_encoder(key)
+    if key.startswith("image/") and (encoder := _image_encoder_for(key)) is not None:
+        return encoder
+    raise _unsupported(mime, write=True)
 
 
 def decoder_for(mime: str) -> Decoder:
-    """The decoder for a ``receiveType``; ``ValueError`` listing the supported ones if unknown."""
-    decoder: Decoder = _lookup(mime, write=False)
-    return decoder
+    """The decoder for a ``receiveType``: ``payload -> value``.
+
+    Args:
+        mime: A MIME type; parameters (``; charset=utf-8``) and case are ignored.
+
+    Returns:
+        A function that converts a received payload; it raises ``DecodeError``.
+
+    Raises:
+        ValueError: The type is not supported (the message lists those that are).
+        TypeError: ``mime`` is not a string.
+    """
+    key = _normalise(mime) if isinstance(mime, str) else None
+    if key is None:
+        raise _unsupported(mime, write=False)
+    if (decoder := _DECODERS.get(key)) is not None:
+        return decoder
+    if _is_text_type(key):
+        return _text_decoder(key)
+    if key.startswith("image/") and (decoder := _image_decoder_for(key)) is not None:
+        return decoder
+    raise _unsupported(mime, write=False)
 
 
-def encode(mime: str, value: Any) -> tuple[SendPayload, bool]:
-    """Convenience: encode one value for ``mime``."""
+def encode(mime: str, value: object) -> tuple[SendPayload, bool]:
+    """Convert one value as ``send()`` would for a ``sendType`` of ``mime``.
+
+    Args:
+        mime: The MIME type to convert for.
+        value: What would be given to ``send()``.
+
+    Returns:
+        ``(payload, is_text)``: the payload (``str`` or bytes-like) and whether it goes
+        in a text frame (else a binary one).
+
+    Raises:
+        EncodeError: ``value`` does not convert (a ``TypeError``).
+        ValueError: ``mime`` is not supported.
+    """
     return encoder_for(mime)(value)
 
 
 def decode(mime: str, payload: Payload) -> Any:
-    """Convenience: decode one payload received as ``mime``."""
+    """Convert one received payload as a ``receiveType`` of ``mime`` would.
+
+    Args:
+        mime: The MIME type to convert for.
+        payload: ``str`` (a text frame) or ``bytes`` (a binary frame).
+
+    Returns:
+        The converted message: parsed JSON, ``str``, ``bytes`` or a ``PIL.Image.Image``.
+
+    Raises:
+        DecodeError: ``payload`` does not convert (a ``ValueError``; ``.raw`` holds it).
+        ValueError: ``mime`` is not supported.
+    """
     return decoder_for(mime)(payload)

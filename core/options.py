@@ -10,27 +10,70 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal, TypeGuard
+
+from websockets.exceptions import InvalidURI
+from websockets.uri import parse_uri
 
 from . import mime
+
+__all__ = [
+    "CLIENT_OPTIONS",
+    "SERVER_OPTIONS",
+    "Option",
+    "OptionKind",
+    "parse",
+]
+
+
+#: How an option's value is checked: the keys of ``_CHECKS`` (a form picks its editor by it).
+OptionKind = Literal[
+    "ms",
+    "optional_ms",
+    "count",
+    "positive",
+    "port",
+    "bool",
+    "str",
+    "optional_str",
+    "host",
+    "path",
+    "file",
+    "strings",
+    "headers",
+    "size",
+    "compression",
+    "receive_type",
+    "send_type",
+]
 
 
 @dataclass(frozen=True)
 class Option:
+    """One row of an option table.
+
+    Attributes:
+        name: The snake_case name (a keyword argument, and the key in ``client.options``).
+        spec_name: The spec's camelCase name, when the spec defines the option; else None.
+        default: The value when the option is not given.
+        kind: How its value is checked (``OptionKind``).
+        doc: What it does, in one line.
+    """
+
     name: str
     spec_name: str | None
-    default: Any
-    kind: str  # one of the keys of _CHECKS
+    default: object
+    kind: OptionKind
     doc: str
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _check_ms(owner: str, name: str, value: Any) -> Any:
+def _check_ms(owner: str, name: str, value: object) -> float:
     if not _is_number(value):
         raise TypeError(
             f"{owner} option '{name}' is a number of milliseconds, not {type(value).__name__}"
@@ -40,11 +83,11 @@ def _check_ms(owner: str, name: str, value: Any) -> Any:
     return value
 
 
-def _check_optional_ms(owner: str, name: str, value: Any) -> Any:
+def _check_optional_ms(owner: str, name: str, value: object) -> float | None:
     return None if value is None else _check_ms(owner, name, value)
 
 
-def _check_count(owner: str, name: str, value: Any) -> Any:
+def _check_count(owner: str, name: str, value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"{owner} option '{name}' is a whole number, not {type(value).__name__}")
     if value < 0:
@@ -52,114 +95,127 @@ def _check_count(owner: str, name: str, value: Any) -> Any:
     return value
 
 
-def _check_positive(owner: str, name: str, value: Any) -> Any:
-    value = _check_count(owner, name, value)
-    if value == 0:
+def _check_positive(owner: str, name: str, value: object) -> int:
+    count = _check_count(owner, name, value)
+    if count == 0:
         raise ValueError(f"{owner} option '{name}' must be at least 1, got 0")
-    return value
+    return count
 
 
-def _check_port(owner: str, name: str, value: Any) -> Any:
-    value = _check_count(owner, name, value)
-    if value > 65535:
-        raise ValueError(f"{owner} option 'port' must be between 0 and 65535, got {value}")
-    return value
+def _check_port(owner: str, name: str, value: object) -> int:
+    port = _check_count(owner, name, value)
+    if port > 65535:
+        raise ValueError(f"{owner} option 'port' must be between 0 and 65535, got {port}")
+    return port
 
 
-def _check_bool(owner: str, name: str, value: Any) -> Any:
+def _check_bool(owner: str, name: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"{owner} option '{name}' is True or False, not {type(value).__name__}")
     return value
 
 
-def _check_str(owner: str, name: str, value: Any) -> Any:
+def _check_str(owner: str, name: str, value: object) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{owner} option '{name}' is a string, not {type(value).__name__}")
     return value
 
 
-def _check_optional_str(owner: str, name: str, value: Any) -> Any:
+def _check_optional_str(owner: str, name: str, value: object) -> str | None:
     return None if value is None else _check_str(owner, name, value)
 
 
-def _check_host(owner: str, name: str, value: Any) -> Any:
-    value = _check_str(owner, name, value).strip()
-    if not value or any(c in value for c in "/ ?#"):
-        raise ValueError(
-            f"{owner} option '{name}' must be a host name or IP address, got {value!r}"
-        )
-    return value
+def _check_host(owner: str, name: str, value: object) -> str:
+    host = _check_str(owner, name, value).strip()
+    if not host or any(c in host for c in "/ ?#"):
+        raise ValueError(f"{owner} option '{name}' must be a host name or IP address, got {host!r}")
+    return host
 
 
-def _check_path(owner: str, name: str, value: Any) -> Any:
-    value = _check_str(owner, name, value)
-    if not value.startswith("/"):
-        raise ValueError(f"{owner} option 'path' must start with '/', got {value!r}")
-    return value
+def _check_path(owner: str, name: str, value: object) -> str:
+    path = _check_str(owner, name, value)
+    if not path.startswith("/"):
+        raise ValueError(f"{owner} option 'path' must start with '/', got {path!r}")
+    return path
 
 
-def _check_file(owner: str, name: str, value: Any) -> Any:
-    if not isinstance(value, (str, os.PathLike)):
+def _check_file(owner: str, name: str, value: object) -> str:
+    path = os.fspath(value) if isinstance(value, (str, os.PathLike)) else None
+    if not isinstance(path, str):
         raise TypeError(f"{owner} option '{name}' is a file path, not {type(value).__name__}")
-    return os.fspath(value)
+    return path
 
 
-def _check_strings(owner: str, name: str, value: Any) -> Any:
+def _check_strings(owner: str, name: str, value: object) -> list[str] | None:
     if value is None:
         return None
-    if isinstance(value, str) or not all(isinstance(item, str) for item in value):
+    if isinstance(value, str) or not isinstance(value, Iterable):
         raise TypeError(f"{owner} option '{name}' is a list of strings, e.g. ['chat']")
-    return list(value)
+    strings = list(value)
+    if not all(isinstance(item, str) for item in strings):
+        raise TypeError(f"{owner} option '{name}' is a list of strings, e.g. ['chat']")
+    return strings
 
 
-def _check_headers(owner: str, name: str, value: Any) -> Any:
+def _check_headers(owner: str, name: str, value: object) -> list[tuple[str, str]] | None:
     if value is None:
         return None
-    pairs = list(value.items()) if isinstance(value, Mapping) else list(value)
-    if not all(isinstance(pair, (tuple, list)) and len(pair) == 2 for pair in pairs) or not all(
-        isinstance(part, str) for pair in pairs for part in pair
-    ):
-        raise TypeError(f"{owner} option '{name}' is a dict of header names to string values")
-    return [tuple(pair) for pair in pairs]
+    wrong = f"{owner} option '{name}' is a dict of header names to string values"
+    if isinstance(value, Mapping):
+        pairs: list[object] = list(value.items())
+    elif isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
+        pairs = list(value)
+    else:
+        raise TypeError(wrong)
+    headers: list[tuple[str, str]] = []
+    for pair in pairs:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(wrong)
+        header, text = pair
+        if not isinstance(header, str) or not isinstance(text, str):
+            raise TypeError(wrong)
+        headers.append((header, text))
+    return headers
 
 
-def _check_size(owner: str, name: str, value: Any) -> Any:
+def _check_size(owner: str, name: str, value: object) -> int | None:
     if value is None:
         return None
-    value = _check_count(owner, name, value)
-    if value == 0:
+    size = _check_count(owner, name, value)
+    if size == 0:
         raise ValueError(f"{owner} option '{name}' must be at least 1 byte, or None for no limit")
-    return value
+    return size
 
 
-def _check_compression(owner: str, name: str, value: Any) -> Any:
-    if value not in ("deflate", None):
+def _check_compression(owner: str, name: str, value: object) -> Literal["deflate"] | None:
+    if value != "deflate" and value is not None:
         raise ValueError(
             f"{owner} option '{name}' is 'deflate' (permessage-deflate) or None (no"
             f" compression), got {value!r}"
         )
+    return "deflate" if value is not None else None
+
+
+def _check_mime(value: object, write: bool) -> str:
+    if not isinstance(value, str):
+        role = "sendType" if write else "receiveType"
+        raise TypeError(f"{role} must be a MIME type string such as 'application/json'")
+    if write:
+        mime.encoder_for(value)
+    else:
+        mime.decoder_for(value)
     return value
 
 
-def _check_optional_function(owner: str, name: str, value: Any) -> Any:
-    if value is not None and not callable(value):
-        raise TypeError(
-            f"{owner} option '{name}' is a function or None, not {type(value).__name__}"
-        )
-    return value
+def _check_receive_type(owner: str, name: str, value: object) -> str:
+    return _check_mime(value, write=False)
 
 
-def _check_receive_type(owner: str, name: str, value: Any) -> Any:
-    mime.decoder_for(value)
-    return value
+def _check_send_type(owner: str, name: str, value: object) -> str:
+    return _check_mime(value, write=True)
 
 
-def _check_send_type(owner: str, name: str, value: Any) -> Any:
-    mime.encoder_for(value)
-    return value
-
-
-_CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
+_CHECKS: dict[OptionKind, Callable[[str, str, object], object]] = {
     "ms": _check_ms,
     "optional_ms": _check_optional_ms,
     "count": _check_count,
@@ -387,16 +443,31 @@ _ALIASES = {
 def parse(
     owner: str,
     table: tuple[Option, ...],
-    options: Mapping[str, Any] | None,
+    options: Mapping[str, object] | None,
     kwargs: Mapping[str, object],
-) -> dict[str, Any]:
-    """Merge the options dict and keyword arguments into ``{snake_name: checked value}``."""
+) -> dict[str, object]:
+    """Merge the options dict and the keyword arguments, and check every value.
+
+    Args:
+        owner: ``"Client"`` or ``"Server"``, for the error messages.
+        table: ``CLIENT_OPTIONS`` or ``SERVER_OPTIONS``.
+        options: The options dict: snake_case or camelCase keys (or None).
+        kwargs: The keyword arguments: snake_case keys.
+
+    Returns:
+        ``{snake_name: checked value}`` for every option of ``table``, defaults filled in.
+
+    Raises:
+        ValueError: An unknown key (naming the closest valid one), an option given twice,
+            a value out of range, or an unsupported MIME type.
+        TypeError: ``options`` is not a mapping, or a value has the wrong type.
+    """
     if options is not None and not isinstance(options, Mapping):
         raise TypeError(
             f"{owner} options must be a dict, e.g. {owner}({{'port': 8080}}), not {type(options).__name__}"
         )
     aliases = _ALIASES[id(table)]
-    given: dict[str, tuple[str, Any]] = {}
+    given: dict[str, tuple[str, object]] = {}
     for key, value in [*(options or {}).items(), *kwargs.items()]:
         option = aliases.get(key) if isinstance(key, str) else None
         if option is None:
@@ -416,3 +487,23 @@ def parse(
         option = aliases[name]
         values[name] = _CHECKS[option.kind](owner, key, value)
     return values
+
+
+def _url_options(url: str, given: Mapping[str, object]) -> dict[str, object]:
+    """Options host, port, path (with the query) and ssl_tls from a ws:// or wss:// URL."""
+    try:
+        uri = parse_uri(url)
+    except InvalidURI as exc:
+        raise ValueError(f"Client URL {url!r} is not a valid ws:// or wss:// URL: {exc}") from exc
+    if uri.username is not None:
+        raise ValueError("Client URL: give credentials in the headers option, not in the URL")
+    options: dict[str, object] = {
+        "host": uri.host,
+        "port": uri.port,
+        "path": (uri.path or "/") + (f"?{uri.query}" if uri.query else ""),
+        "ssl_tls": uri.secure,
+    }
+    for key in given:
+        if key in options or key in ("sslTls",):
+            raise ValueError(f"Client option {key!r} is already given by the URL {url!r}")
+    return options

@@ -7,8 +7,7 @@ import contextlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from core import Client, Server
-from core.events import EventEmitter
+from core import Client, EventEmitter, Server
 
 TIMEOUT = 5.0
 

@@ -8,8 +8,7 @@ import logging
 
 import pytest
 
-from core import HandlerError
-from core.events import EventEmitter
+from core import EventEmitter, HandlerError
 
 
 def test_emit_calls_in_order_and_reports_whether_anyone_listened() -> None:

@@ -7,8 +7,7 @@ from typing import ClassVar
 
 import pytest
 
-from core import HandlerError
-from core.events import EventEmitter
+from core import EventEmitter, HandlerError
 
 pytestmark = pytest.mark.asyncio
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from core import Server, Socket
-from core.loop import READ_SIZE, bound_reads
+from core._loop import READ_SIZE, bound_reads
 from tests.faults.rawws import RawClient, frame
 from tests.helpers import TIMEOUT, loopback_server, wait_until
 
@@ -58,7 +58,7 @@ async def test_messages_of_one_read_leave_the_loop_turns_between_handlers() -> N
 
     order = await burst_into(server, listen)
     assert [item for item in order if item != "probe"] == list(range(BURST))
-    assert order.index("probe") < 15, order  # about 5 handlers per slice of core.loop.SLICE
+    assert order.index("probe") < 15, order  # about 5 handlers per slice of core._loop.SLICE
     await server.stop()
 
 

@@ -13,9 +13,8 @@ from websockets.frames import Frame as WsFrame
 from websockets.frames import Opcode
 from websockets.protocol import CLIENT, SERVER, Protocol
 
-from core import Client, Frame, Server, Socket
-from core.events import EventEmitter
-from core.frames import FrameTap
+from core import Client, EventEmitter, Frame, Server, Socket
+from core._frames import FrameTap
 from tests.helpers import TIMEOUT, Recorder, client_for, loopback_server, wait_until
 
 pytestmark = pytest.mark.asyncio

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from core import Client, ConnectError
-from core.handshake import HandshakeRefusal
+from core import Client, ConnectError, HandshakeRefusal
 from tests.helpers import TIMEOUT, Recorder, client_for, loopback_server
 
 pytestmark = pytest.mark.asyncio

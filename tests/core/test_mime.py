@@ -17,7 +17,7 @@ from core import (
     supported_receive_types,
     supported_send_types,
 )
-from core.image_codec import decodable, encodable
+from core._image_codec import decodable, encodable
 
 
 def test_supported_lists_hold_the_required_types_and_come_from_pillow() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core import Client, Server
+from core._retry import RetryPolicy
 from core.options import CLIENT_OPTIONS, SERVER_OPTIONS, parse
-from core.retry import RetryPolicy
 
 
 def test_spec_defaults() -> None:

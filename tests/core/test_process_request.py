@@ -10,8 +10,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidMessage, InvalidStatus
 
-from core import ConnectError, HandlerError, Server
-from core.handshake import HandshakeRequest
+from core import ConnectError, HandlerError, HandshakeRequest, Server
 from tests.helpers import TIMEOUT, Recorder, client_for, echo_server
 
 pytestmark = pytest.mark.asyncio

@@ -84,14 +84,18 @@ async def test_a_socket_that_stops_answering_pings_fails_the_peers_keepalive() -
 
 async def test_answer_pings_again_after_muting() -> None:
     server = await loopback_server(**PLAIN)
+    seen: list[Frame] = []
 
     def on_connection(socket: Socket) -> None:
+        socket.on("frame", seen.append)
         socket.answer_pings(False)
         socket.answer_pings()
 
     server.on("connection", on_connection)
     async with connect(f"ws://127.0.0.1:{server.port}/", ping_interval=None) as ws:
         await asyncio.sleep(0)
-        pong = await ws.ping()
-        assert await asyncio.wait_for(pong, TIMEOUT) >= 0
+        pong = await ws.ping(b"probe")
+        await asyncio.wait_for(pong, TIMEOUT)  # a muted socket never answers: TimeoutError
     await server.stop()
+    controls = [(f.direction, f.opcode, f.data) for f in seen if f.opcode in ("ping", "pong")]
+    assert controls == [("in", "ping", b"probe"), ("out", "pong", b"probe")]

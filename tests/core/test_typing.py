@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core import ClientOptions, ServerOptions
+from core import ClientOptions, ClientSettings, ServerOptions, ServerSettings
 from core.options import CLIENT_OPTIONS, SERVER_OPTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,6 +22,9 @@ def test_typed_dict_keys_are_the_snake_case_names_of_the_option_tables() -> None
     assert set(ClientOptions.__annotations__) == {option.name for option in CLIENT_OPTIONS}
     assert set(ServerOptions.__annotations__) == {option.name for option in SERVER_OPTIONS}
     assert not ClientOptions.__required_keys__ and not ServerOptions.__required_keys__
+    # client.options / server.options: every key, always there
+    assert ClientSettings.__required_keys__ == set(ClientOptions.__annotations__)
+    assert ServerSettings.__required_keys__ == set(ServerOptions.__annotations__)
 
 
 def test_core_ships_py_typed() -> None:
@@ -45,6 +48,28 @@ GOOD = """
     server = Server(port=0, backlog=64, client_ca_path="ca.pem", subprotocols=["chat"])
     options: ClientOptions = {"host": "example.test", "connect_timeout": 2.5}
     Client(**options)
+
+
+    async def typed_events(client: Client, server: Server) -> None:
+        from typing import assert_type
+
+        from core import ClientState, Frame, HandshakeRefusal, Socket, WebSocketError
+
+        client.on("close", lambda code, reason: None)
+        client.once("connecting", lambda attempt, attempts: None)
+        server.on("listening", print)
+
+        @client.on("message")
+        def show(message: object) -> None: ...
+
+        assert_type(await server.wait_for("connection"), Socket)
+        assert_type(await server.wait_for("refused"), HandshakeRefusal)
+        assert_type(await client.wait_for("close"), tuple[int, str])
+        assert_type(await client.wait_for("frame"), Frame)
+        assert_type(await client.wait_for("error"), WebSocketError)
+        assert_type(client.options["port"], int)
+        assert_type(server.options["allowed_origins"], list[str] | None)
+        assert_type(client.state, ClientState)
 """
 
 BAD = """
@@ -54,6 +79,10 @@ BAD = """
     Server(port="8080")
     Server(backlg=10)
     Client(ssl_tls=1)
+    Client(port=1).on("close", lambda code: None)
+    Client(port=1).once("frame", lambda frame, extra: None)
+    Server(port=0).on("connection", lambda: None)
+    Server(port=0).on("listen", print)
 """
 
 
@@ -91,9 +120,18 @@ def test_mypy_reports_misspelt_and_mistyped_keywords(tmp_path: Path) -> None:
         "bad.py:5",
         "bad.py:6",
         "bad.py:7",
+        "bad.py:8",
+        "bad.py:9",
+        "bad.py:10",
+        "bad.py:11",
     ], result.stdout + result.stderr
     assert 'Unexpected keyword argument "recieve_type" for "Client"' in lines[0]
     assert 'did you mean "receive_type"' in lines[0]
     assert 'Argument "port" to "Server" has incompatible type "str"; expected "int"' in lines[1]
     assert 'Unexpected keyword argument "backlg" for "Server"' in lines[2]
     assert 'Argument "ssl_tls" to "Client" has incompatible type "int"' in lines[3]
+    # each event's handler is checked against what the event passes, and names are checked
+    assert 'No overload variant of "on"' in lines[4] and '"Callable[[Any], None]"' in lines[4]
+    assert 'No overload variant of "once"' in lines[5]
+    assert 'No overload variant of "on"' in lines[6] and '"Callable[[], None]"' in lines[6]
+    assert 'No overload variant of "on"' in lines[7]

@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from core.errors import DecodeError, WebSocketError
+from core import DecodeError, WebSocketError
 
 from .in_words import describe_error
 

@@ -12,9 +12,8 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from core import Client, Server, Socket
+from core import Client, RequestFunction, Server, Socket
 from core import mime as core_mime
-from core.handshake import RequestFunction
 from workbench.engine.log.store import LogStore
 from workbench.engine.protocol.handshake_record import HandshakeRecord
 

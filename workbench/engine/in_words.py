@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Iterable
 from typing import Any
 
-from core.errors import CLOSE_CODE_MEANINGS, WebSocketError, explain
+from core import CLOSE_CODE_MEANINGS, WebSocketError, explain
 
 __all__ = ["address_text", "close_text", "describe_error", "handshake_text"]
 

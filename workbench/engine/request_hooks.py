@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from core.handshake import HandshakeRequest, RequestFunction
+from core import HandshakeRequest, RequestFunction
 
 __all__ = ["first_answer"]
 

@@ -14,8 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
-from core import Server, ServerStartError, Socket, WebSocketError
-from core.handshake import HandshakeRefusal
+from core import HandshakeRefusal, Server, ServerStartError, Socket, WebSocketError
 from workbench.engine.compose.drafts import text_value
 from workbench.engine.log.from_core import log_opening, wire_logger
 from workbench.engine.log.store import CLOSE, ERROR, HANDSHAKE, INFO, LogStore

@@ -9,8 +9,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from core import WebSocketError
-from core.handshake import HandshakeRequest
+from core import HandshakeRequest, WebSocketError
 from workbench.engine.log.store import FAULT, LogStore
 
 __all__ = ["HandshakeRefusals", "OutgoingFaults"]

@@ -15,7 +15,7 @@ from websockets.asyncio.client import connect
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 
-from core.handshake import HandshakeRequest
+from core import HandshakeRequest
 from workbench.engine.classroom.classroom import KICK_CODE, KICK_REASON, TEACHER
 from workbench.engine.classroom.feed import IN, JOIN, LEAVE, OUT, ClassroomFeed, message_text
 from workbench.engine.classroom.network_addresses import reachable_hosts, share_urls

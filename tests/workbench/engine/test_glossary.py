@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import get_args
-
 import pytest
 
-from core import ConnectError, EncodeError, NotOpenError, ServerStartError
-from core.errors import (
+from core import (
     CLOSE_CODE_MEANINGS,
+    ConnectError,
     ConnectionClosed,
     DecodeError,
+    EncodeError,
     HandlerError,
+    NotOpenError,
+    Opcode,
+    ServerStartError,
     UnsentMessagesError,
 )
-from core.frames import OpcodeName
 from workbench.engine.in_words import close_text
 from workbench.engine.protocol.glossary import (
     CLOSE_PICKER_CODES,
@@ -51,7 +52,7 @@ def test_the_picker_offers_every_registered_sendable_code_and_core_accepts_each(
 
 
 def test_every_opcode_core_reports_has_a_frame_type_with_its_section() -> None:
-    assert set(FRAME_TYPES) == set(get_args(OpcodeName))
+    assert set(FRAME_TYPES) == set(Opcode)
     assert frame_type_term("ping").section == "§5.5.2"
     assert frame_type_term("close").line() == (
         "close (0x8): starts or answers the closing handshake; carries code and reason"

@@ -12,7 +12,7 @@ import functools
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from core.handshake import HandshakeRequest
+from core import HandshakeRequest
 
 __all__ = ["PAGE_PATHS", "serve_student_page", "student_name", "student_page"]
 

@@ -1,7 +1,7 @@
 """Plain words for the protocol: every close code, frame type and error kind the workbench
 shows, with its one-line meaning and where RFC 6455 defines it.
 
-Close-code meanings are core's (``core.errors.CLOSE_CODE_MEANINGS``); this module adds the
+Close-code meanings are core's (``core.CLOSE_CODE_MEANINGS``); this module adds the
 section, whether a close frame may carry the code (core's ``check_close_code`` decides), and
 the codes a close picker offers. ``explain_event`` turns a log row's kind and detail into the
 line a tooltip or the detail pane shows; it reads the detail text, so it works as well for a
@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from core.errors import CLOSE_CODE_MEANINGS, VALID_CLOSE_CODES, check_close_code
+from core import CLOSE_CODE_MEANINGS, VALID_CLOSE_CODES, check_close_code
 
 __all__ = [
     "CLOSE_PICKER_CODES",

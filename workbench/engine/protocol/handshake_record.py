@@ -19,8 +19,7 @@ from typing import Any
 from websockets.exceptions import InvalidHeader
 from websockets.headers import parse_extension, parse_subprotocol
 
-from core import Client, ConnectError, Socket
-from core.handshake import HandshakeRefusal
+from core import Client, ConnectError, HandshakeRefusal, Socket
 from workbench.engine.in_words import address_text
 
 __all__ = [

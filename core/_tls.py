@@ -19,10 +19,11 @@ import asyncio
 import os
 import ssl
 import tempfile
-from typing import Any
+
+from ._option_types import ClientSettings, ServerSettings
 
 
-def client_context(options: dict[str, Any]) -> ssl.SSLContext | None:
+def client_context(options: ClientSettings) -> ssl.SSLContext | None:
     """The context for a Client, or None without ``ssl_tls``; ValueError for unusable files."""
     cert, key = options["client_cert_path"], options["client_key_path"]
     if key and not cert:
@@ -55,7 +56,7 @@ def client_context(options: dict[str, Any]) -> ssl.SSLContext | None:
     return context
 
 
-def check_server_options(options: dict[str, Any]) -> None:
+def check_server_options(options: ServerSettings) -> None:
     """Refuse inconsistent TLS options and unusable files at construction (``ValueError``)."""
     o = options
     if bool(o["cert_path"]) != bool(o["key_path"]):
@@ -85,7 +86,7 @@ def check_server_options(options: dict[str, Any]) -> None:
             ) from exc
 
 
-def server_context(options: dict[str, Any]) -> ssl.SSLContext | None:
+def server_context(options: ServerSettings) -> ssl.SSLContext | None:
     """The context for a Server, or None without ``ssl_tls``. Raises OSError/ValueError/ssl.SSLError."""
     if not options["ssl_tls"]:
         return None
@@ -123,7 +124,7 @@ def _why(exc: OSError) -> str:
     return exc.strerror or getattr(exc, "reason", None) or str(exc)
 
 
-def _load_client_cert(context: ssl.SSLContext, options: dict[str, Any]) -> None:
+def _load_client_cert(context: ssl.SSLContext, options: ClientSettings) -> None:
     """Load the Client's PEM certificate and key into ``context``; ValueError saying what to fix."""
     cert, key = options["client_cert_path"], options["client_key_path"] or None
     for name, path in (("client_cert_path", cert), ("client_key_path", key)):

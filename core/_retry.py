@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass
-from typing import Any
 
 from websockets.exceptions import InvalidStatus
+
+from ._option_types import ClientSettings
 
 #: HTTP 4xx answers that say "try again later", so they are retried like a refused connection.
 RETRIABLE_CLIENT_ERRORS = frozenset({408, 429})
@@ -21,7 +22,7 @@ class RetryPolicy:
     timeout: float | None
 
     @classmethod
-    def from_options(cls, options: dict[str, Any]) -> RetryPolicy:
+    def from_options(cls, options: ClientSettings) -> RetryPolicy:
         timeout_ms = options["connect_timeout"]
         return cls(
             attempts=options["number_of_retries"] + 1,

@@ -13,8 +13,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from .errors import ConnectionClosed, ConnectionLostError
-from .events import EventEmitter
+from ._close_codes import CloseCode
+from ._errors import ConnectionClosed, ConnectionLostError
+from ._events import EventEmitter
 
 EventName = TypeVar("EventName", bound=str)
 
@@ -26,7 +27,7 @@ class Inbox:
     """Received messages kept for ``recv()``; says when the reader should wait for room."""
 
     def __init__(self, limit: int) -> None:
-        self._items: deque[Any] = deque()
+        self._items: deque[object] = deque()
         self._limit = limit
         self._arrived = asyncio.Event()
         self._room: asyncio.Future[None] | None = None
@@ -35,7 +36,7 @@ class Inbox:
     def __len__(self) -> int:
         return len(self._items)
 
-    def put(self, value: Any) -> None:
+    def put(self, value: object) -> None:
         self._items.append(value)
         self._arrived.set()
 
@@ -52,7 +53,7 @@ class Inbox:
         if error is not None:
             self._arrived.set()
 
-    async def get(self) -> Any:
+    async def get(self) -> object:
         """The oldest message; waits for one, or raises the end's error once empty."""
         while not self._items:
             if self._end is not None:
@@ -80,11 +81,12 @@ class Endpoint(EventEmitter[EventName]):
         #: Most messages waiting for ``recv()`` (and for coroutine listeners) before the
         #: connection stops reading.
         self.max_queue = max_queue
-        #: The messages kept for ``recv()`` once pulling started, else None.
+        # The messages kept for recv() once pulling started, else None.
         self.inbox: Inbox | None = None
-        #: Read it in a ``'wire_message'`` handler: the payload bytes that message took on
-        #: the wire, compressed by permessage-deflate (core.wire_lengths); None on a
-        #: connection without compression, where it is the payload's own length.
+        # Read in a 'wire_message' handler: the payload bytes that message took on the wire,
+        # compressed by permessage-deflate (core._wire_lengths); None on a connection
+        # without compression, where it is the payload's own length. (Documented in the
+        # Attributes of Client and Socket.)
         self.last_wire_length: int | None = None
         self._close_code: int | None = None
         self._close_reason: str | None = None
@@ -102,7 +104,14 @@ class Endpoint(EventEmitter[EventName]):
         return self._close_reason
 
     def start_pulling(self) -> Inbox:
-        """Keep every message from now on for ``recv()`` (done by the first ``recv()``)."""
+        """Keep every message from now on for ``recv()`` (the first ``recv()`` does this).
+
+        Idempotent. From now on the connection stops reading while ``max_queue`` messages
+        wait, so the peer is slowed instead of memory growing.
+
+        Returns:
+            The inbox the messages are kept in.
+        """
         if self.inbox is None:
             self.inbox = Inbox(self.max_queue)
             self.inbox.end(self._ended_for_good)
@@ -111,9 +120,18 @@ class Endpoint(EventEmitter[EventName]):
     async def recv(self) -> Any:
         """The next message, converted as for ``'message'``; waits until one arrives.
 
-        Raises ``ConnectionClosed`` (``ConnectionLostError`` for an abnormal end) once the
-        connection closed and every message received before was returned. Cancelling the
-        wait is safe: no message is lost. Concurrent calls each get a different message.
+        Cancelling the wait is safe: no message is lost. Concurrent calls each get a
+        different message. Messages received before the connection closed are all
+        returned before the end is raised.
+
+        Returns:
+            The message: parsed JSON, ``str``, ``bytes`` or a ``PIL.Image.Image``,
+            following the ``receiveType`` (unconverted if it did not convert).
+
+        Raises:
+            ConnectionClosed: The connection closed (``ConnectionLostError`` for an
+                abnormal end); ``.code`` and ``.reason`` say how.
+            NotOpenError: A Client that is not open (and not connecting).
         """
         inbox = self.start_pulling()
         if not len(inbox) and (refusal := self._not_receiving()) is not None:
@@ -129,15 +147,24 @@ class Endpoint(EventEmitter[EventName]):
         try:
             return await self.recv()
         except ConnectionClosed as closed:
-            if closed.code in (1000, 1001):
+            if closed.code in (CloseCode.NORMAL_CLOSURE, CloseCode.GOING_AWAY):
                 raise StopAsyncIteration from None
             raise
 
     async def wait_for(self, event: EventName, timeout: float | None = None) -> Any:
-        """Wait for the next ``event`` (see ``EventEmitter.wait_for``).
+        """Wait for the next ``event``, as ``EventEmitter.wait_for`` does.
 
-        For a data event (``'message'``...) it raises ``ConnectionClosed`` at once if the
-        connection has ended or ends while it waits.
+        Args:
+            event: The event's name.
+            timeout: Seconds to wait at most; None waits for ever.
+
+        Returns:
+            The event's argument; a tuple if it has several, None if it has none.
+
+        Raises:
+            TimeoutError: No such event within ``timeout``.
+            ConnectionClosed: For a data event (``'message'``, ``'frame'``...), at once if
+                the connection has ended, or when it ends during the wait.
         """
         if event in LIFECYCLE_EVENTS:
             return await super().wait_for(event, timeout)
@@ -145,7 +172,7 @@ class Endpoint(EventEmitter[EventName]):
             raise self._ended_for_good()
         return await self._wait_for(event, timeout, ("close", self._end_of_wait))
 
-    def _end_of_wait(self, *_close_args: Any) -> BaseException | None:
+    def _end_of_wait(self, *_close_args: object) -> BaseException | None:
         return self._ended_for_good() if self._ended_for_good is not None else None
 
     def _not_receiving(self) -> BaseException | None:

@@ -1,27 +1,7 @@
 """A Node-style event emitter for asyncio.
 
-Rules (the same for Client, Server and Socket):
-
-- ``on(event, handler)`` appends a listener; ``once`` appends one that is removed before its
-  first call; ``off(event, handler)`` removes the earliest registration of ``handler``
-  (a ``once`` registration included). ``add_listener`` / ``remove_listener`` are aliases.
-  ``on(event)`` and ``once(event)`` without a handler return a decorator.
-- ``emit(event, *args)`` calls the listeners registered at the moment of the call, in order,
-  from a snapshot: a listener may add or remove listeners (itself included) safely; those
-  changes apply to the next emit. It returns ``True`` if at least one listener was called.
-- A listener may be a coroutine function: the coroutine is scheduled as a task on the running
-  loop and kept in a strong-reference set until it finishes. Other return values are ignored,
-  awaitables included: ``socket.on('message', socket.send)`` echoes without a task per message.
-- For the events in ``serial_events`` (``'message'`` on Client and Socket) the coroutines run
-  one at a time, in emission order, in one task: a handler's reply never overtakes the reply
-  to an earlier message. ``handler_backlog`` counts those still waiting or running, so a
-  reader can stop reading while it is high.
-- A listener that raises (or whose coroutine raises) never propagates into the connection or
-  the loop: the exception is wrapped in ``HandlerError`` and emitted as ``'error'`` on the same
-  emitter. With no ``'error'`` listener it goes to the emitter's ``forward_errors`` callback
-  when it has one (a Socket forwards to its Server), else it is logged with its traceback on
-  the ``core`` logger (never raised, unlike Node); so is an ``'error'`` listener that raises.
-- ``wait_for(event, timeout)`` awaits the next emission: the convenience for scripts and tests.
+The rules are in ``EventEmitter``'s docstring (they are the same for Client, Server and
+Socket).
 
 Why not ``pyee``: its ``AsyncIOEventEmitter`` lets a synchronous handler's exception escape
 from ``emit`` and raises when ``'error'`` has no listener; both contradict the spec, and
@@ -38,27 +18,53 @@ from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any, ClassVar, Generic, TypeVar, overload
 
-from .errors import HandlerError
+from ._errors import HandlerError
 
 log = logging.getLogger("core")
 
 EventName = TypeVar("EventName", bound=str)
-Handler = Callable[..., Any]
+#: A listener: called with the event's arguments; what it returns is ignored, except a
+#: coroutine, which is run as a task.
+Handler = Callable[..., object]
 H = TypeVar("H", bound=Handler)
 #: Given the arguments of a settling event, the exception that ends a ``wait_for`` (or None).
 WaitBreaker = Callable[..., BaseException | None]
 
 
 class EventEmitter(Generic[EventName]):
-    """Node semantics: on / once / off / emit, listener snapshots, tracked coroutine handlers."""
+    """Node semantics: on / once / off / emit, listener snapshots, tracked coroutine handlers.
 
-    #: Events whose coroutine listeners run one at a time, in order (see the module rules).
+    The rules, the same for Client, Server and Socket:
+
+    - ``on(event, handler)`` appends a listener; ``once`` appends one that is removed before its
+      first call; ``off(event, handler)`` removes the earliest registration of ``handler``
+      (a ``once`` registration included). ``add_listener`` / ``remove_listener`` are aliases.
+      ``on(event)`` and ``once(event)`` without a handler return a decorator.
+    - ``emit(event, *args)`` calls the listeners registered at the moment of the call, in order,
+      from a snapshot: a listener may add or remove listeners (itself included) safely; those
+      changes apply to the next emit. It returns ``True`` if at least one listener was called.
+    - A listener may be a coroutine function: the coroutine is scheduled as a task on the running
+      loop and kept in a strong-reference set until it finishes. Other return values are ignored,
+      awaitables included: ``socket.on('message', socket.send)`` echoes without a task per message.
+    - For the events in ``serial_events`` (``'message'`` on Client and Socket) the coroutines run
+      one at a time, in emission order, in one task: a handler's reply never overtakes the reply
+      to an earlier message. ``handler_backlog`` counts those still waiting or running, so a
+      reader can stop reading while it is high.
+    - A listener that raises (or whose coroutine raises) never propagates into the connection or
+      the loop: the exception is wrapped in ``HandlerError`` and emitted as ``'error'`` on the same
+      emitter. With no ``'error'`` listener it goes to the emitter's ``forward_errors`` callback
+      when it has one (a Socket forwards to its Server), else it is logged with its traceback on
+      the ``core`` logger (never raised, unlike Node); so is an ``'error'`` listener that raises.
+    - ``wait_for(event, timeout)`` awaits the next emission: the convenience for scripts and tests.
+    """
+
+    #: Events whose coroutine listeners run one at a time, in order (see the rules above).
     serial_events: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self) -> None:
         self._listeners: dict[str, list[tuple[Handler, bool]]] = {}
-        self._handler_tasks: set[asyncio.Task[Any]] = set()
-        self._serial: deque[tuple[str, Coroutine[Any, Any, Any]]] = deque()
+        self._handler_tasks: set[asyncio.Task[object]] = set()
+        self._serial: deque[tuple[str, Coroutine[object, None, object]]] = deque()
         self._serial_worker: asyncio.Task[None] | None = None
         self._room: tuple[int, asyncio.Future[None]] | None = None
         #: Where ``'error'`` events go when this emitter has no ``'error'`` listener.
@@ -70,7 +76,16 @@ class EventEmitter(Generic[EventName]):
     def on(self, event: EventName, handler: None = None) -> Callable[[H], H]: ...
 
     def on(self, event: EventName, handler: H | None = None) -> H | Callable[[H], H]:
-        """Call ``handler`` on every ``event``; returns it. Without a handler: a decorator."""
+        """Call ``handler`` on every ``event`` (``add_listener`` is the same method).
+
+        Args:
+            event: The event's name.
+            handler: Called with the event's arguments; a coroutine function's coroutine
+                is run as a task. Without one, ``on`` returns a decorator.
+
+        Returns:
+            ``handler`` itself (or the decorator that registers one).
+        """
         if handler is None:
             return functools.partial(self._add, event, False)
         return self._add(event, False, handler)
@@ -83,7 +98,15 @@ class EventEmitter(Generic[EventName]):
     def once(self, event: EventName, handler: None = None) -> Callable[[H], H]: ...
 
     def once(self, event: EventName, handler: H | None = None) -> H | Callable[[H], H]:
-        """Call ``handler`` on the next ``event`` only; returns it. Without one: a decorator."""
+        """Call ``handler`` on the next ``event`` only; it is removed before that call.
+
+        Args:
+            event: The event's name.
+            handler: As for ``on``. Without one, ``once`` returns a decorator.
+
+        Returns:
+            ``handler`` itself (or the decorator that registers one).
+        """
         if handler is None:
             return functools.partial(self._add, event, True)
         return self._add(event, True, handler)
@@ -94,7 +117,14 @@ class EventEmitter(Generic[EventName]):
         return handler
 
     def off(self, event: EventName, handler: Handler) -> None:
-        """Remove the earliest registration of ``handler``; no error if it is not there."""
+        """Remove the earliest registration of ``handler`` (``remove_listener`` is the same).
+
+        A ``once`` registration is removed too. Nothing happens if it is not registered.
+
+        Args:
+            event: The event it was registered for.
+            handler: The function given to ``on`` or ``once``.
+        """
         entries = self._listeners.get(event, [])
         for index, (registered, _once) in enumerate(entries):
             if registered == handler:
@@ -104,19 +134,47 @@ class EventEmitter(Generic[EventName]):
     remove_listener = off
 
     def remove_all_listeners(self, event: EventName | None = None) -> None:
+        """Remove every listener of ``event``, or of every event.
+
+        Args:
+            event: The event whose listeners go; None for all events.
+        """
         if event is None:
             self._listeners.clear()
         else:
             self._listeners.pop(event, None)
 
     def listeners(self, event: EventName) -> list[Handler]:
+        """The listeners of ``event``, in the order they are called.
+
+        Args:
+            event: The event's name.
+
+        Returns:
+            A new list (changing it changes nothing).
+        """
         return [handler for handler, _once in self._listeners.get(event, [])]
 
     def listener_count(self, event: EventName) -> int:
+        """How many listeners ``event`` has.
+
+        Args:
+            event: The event's name.
+
+        Returns:
+            The number of registrations (a handler registered twice counts twice).
+        """
         return len(self._listeners.get(event, ()))
 
     def has_listeners(self, event: str) -> bool:
-        """Whether anyone listens to ``event``: one dict look-up, for checks on hot paths."""
+        """Whether anyone listens to ``event``: one dict look-up, for checks on hot paths.
+
+        Args:
+            event: The event's name.
+
+        Returns:
+            True if it has at least one listener.
+        """
         return bool(self._listeners.get(event))
 
     @property
@@ -125,7 +183,15 @@ class EventEmitter(Generic[EventName]):
         return len(self._serial)
 
     def backlog_below(self, limit: int) -> asyncio.Future[None] | None:
-        """None if ``handler_backlog < limit``; else a future done once it is (one waiter)."""
+        """Wait for room among the ``serial_events`` coroutines (backpressure for a reader).
+
+        Args:
+            limit: The backlog to get below.
+
+        Returns:
+            None if ``handler_backlog < limit`` already; else a future done once it is.
+            One waiter at a time: a second call replaces the first future.
+        """
         if len(self._serial) < limit:
             return None
         future = asyncio.get_running_loop().create_future()
@@ -135,8 +201,17 @@ class EventEmitter(Generic[EventName]):
     def _listener_added(self, event: str) -> None:
         """Hook for subclasses, called after a listener of ``event`` was registered."""
 
-    def emit(self, event: EventName, *args: Any) -> bool:
-        """Call the listeners of ``event`` with ``args``; see the module rules."""
+    def emit(self, event: EventName, *args: object) -> bool:
+        """Call the listeners of ``event`` with ``args`` (see the rules above).
+
+        Args:
+            event: The event's name.
+            *args: What each listener is called with.
+
+        Returns:
+            True if at least one listener was called. An ``'error'`` with no listener is
+            forwarded (``forward_errors``) or logged, never raised.
+        """
         entries = self._listeners.get(event)
         if not entries:
             if event == "error":
@@ -162,10 +237,19 @@ class EventEmitter(Generic[EventName]):
         return True
 
     async def wait_for(self, event: EventName, timeout: float | None = None) -> Any:
-        """Wait for the next ``event``; return its argument (a tuple if several, None if none).
+        """Wait for the next ``event``: the convenience for scripts and tests.
 
-        Raises ``TimeoutError`` naming the event after ``timeout`` seconds; cancelling the
-        wait is safe.
+        Cancelling the wait is safe (its listener is removed).
+
+        Args:
+            event: The event's name.
+            timeout: Seconds to wait at most; None waits for ever.
+
+        Returns:
+            The event's argument; a tuple if it has several, None if it has none.
+
+        Raises:
+            TimeoutError: No such event within ``timeout`` (the message names it).
         """
         return await self._wait_for(event, timeout)
 
@@ -174,15 +258,15 @@ class EventEmitter(Generic[EventName]):
         event: str,
         timeout: float | None,
         breaker: tuple[str, WaitBreaker] | None = None,
-    ) -> Any:
+    ) -> object:
         """``wait_for``, also ended by ``breaker``: (event, args -> exception to raise or None)."""
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
 
-        def resolve(*args: Any) -> None:
+        def resolve(*args: object) -> None:
             if not future.done():
                 future.set_result(args[0] if len(args) == 1 else (args or None))
 
-        def interrupt(*args: Any) -> None:
+        def interrupt(*args: object) -> None:
             assert breaker is not None
             error = breaker[1](*args)
             if error is not None and not future.done():
@@ -201,18 +285,18 @@ class EventEmitter(Generic[EventName]):
             if breaker is not None:
                 self.off(breaker[0], interrupt)  # type: ignore[arg-type]
 
-    def _track(self, event: str, coroutine: Coroutine[Any, Any, Any]) -> None:
+    def _track(self, event: str, coroutine: Coroutine[object, None, object]) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._handler_tasks.add(task)
 
-        def finished(done: asyncio.Task[Any]) -> None:
+        def finished(done: asyncio.Task[object]) -> None:
             self._handler_tasks.discard(done)
             if not done.cancelled() and (exc := done.exception()) is not None:
                 self._handler_failed(event, exc)
 
         task.add_done_callback(finished)
 
-    def _run_serially(self, event: str, coroutine: Coroutine[Any, Any, Any]) -> None:
+    def _run_serially(self, event: str, coroutine: Coroutine[object, None, object]) -> None:
         self._serial.append((event, coroutine))
         if self._serial_worker is None:
             self._serial_worker = asyncio.get_running_loop().create_task(self._serial_loop())
@@ -256,7 +340,7 @@ class EventEmitter(Generic[EventName]):
         error.__cause__ = exc
         self.emit("error", error)  # type: ignore[arg-type]
 
-    def _unhandled_error(self, args: tuple[Any, ...]) -> None:
+    def _unhandled_error(self, args: tuple[object, ...]) -> None:
         exc = args[0] if args and isinstance(args[0], BaseException) else None
         if exc is not None and self.forward_errors is not None:
             self.forward_errors(exc)

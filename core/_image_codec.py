@@ -15,19 +15,20 @@ import functools
 import io
 import sys
 import warnings
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, TypeGuard
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
 
 
-def is_image(value: object) -> bool:
+def is_image(value: object) -> TypeGuard[PILImage]:
     """True if ``value`` is a ``PIL.Image.Image``; never imports Pillow to find out."""
     module = sys.modules.get("PIL.Image")
     return module is not None and isinstance(value, module.Image)
 
 
-def _formats_by_mime(registry: dict[str, Any]) -> dict[str, str]:
+def _formats_by_mime(registry: Mapping[str, object]) -> dict[str, str]:
     """MIME type -> Pillow format name, for formats in ``registry`` (OPEN or SAVE)."""
     from PIL import Image
 

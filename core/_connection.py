@@ -12,10 +12,10 @@ The reader stops reading (so the transport pauses and the peer is slowed) while 
 wait their turn; once ``close()`` was called or the connection is lost it reads on, so that
 the closing handshake is seen. ``close()`` gives up after ``close_timeout`` and drops the
 connection, whatever the peer does.
-While the owner has a ``'frame'`` listener, a ``FrameTap`` (core.frames) reports every frame.
+While the owner has a ``'frame'`` listener, a ``FrameTap`` (core._frames) reports every frame.
 
 A flooding peer never holds the loop for long (a GUI on the same loop stays responsive):
-the transport reads at most ``core.loop.READ_SIZE`` bytes at a time, which bounds what
+the transport reads at most ``core._loop.READ_SIZE`` bytes at a time, which bounds what
 websockets parses in one go, and the reader hands the loop back after ``SLICE`` seconds spent
 delivering messages that were already parsed (websockets' ``recv()`` does not suspend while
 it has some).
@@ -34,19 +34,19 @@ from websockets.asyncio.connection import Connection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
-from .errors import (
-    ABNORMAL_CLOSE_CODES,
+from ._close_codes import ABNORMAL_CLOSE_CODES
+from ._errors import (
     ConnectionLostError,
     DecodeError,
     NotOpenError,
     UnsentMessagesError,
 )
-from .frames import FrameTap, TappedClientConnection
-from .loop import SLICE, bound_reads, fail_quietly
+from ._frames import FrameTap, TappedClientConnection
+from ._loop import SLICE, bound_reads, fail_quietly
+from ._ping_mute import set_answering_pings
+from ._pull import Endpoint
+from ._wire_lengths import wire_lengths_of
 from .mime import Decoder, SendPayload
-from .ping_mute import set_answering_pings
-from .pull import Endpoint
-from .wire_lengths import wire_lengths_of
 
 #: A message, or the fragments of one (``send_fragments``): websockets sends a list as frames.
 Payload = SendPayload | list[SendPayload]
@@ -164,7 +164,7 @@ class Channel:
         return 0 if transport is None else transport.get_write_buffer_size()
 
     def watch_frames(self) -> None:
-        """Emit every frame as ``'frame'`` on the owner (it got a listener); see core.frames."""
+        """Emit every frame as ``'frame'`` on the owner (it got a listener); see core._frames."""
         if self._frame_tap is None:
             self._frame_tap = FrameTap(self.ws.protocol, self._owner)
         self._frame_tap.install()
@@ -175,17 +175,17 @@ class Channel:
         ``NotOpenError`` if the connection is closing or closed, or ends before the pong.
         """
         if self._closing:
-            raise NotOpenError(f"the connection with {self._peer} is closing")
+            raise NotOpenError(f"the connection with {self._peer} is closing", self._peer)
         try:
             pong = await self.ws.ping()
             return await pong
         except ConnectionClosed as exc:
             raise NotOpenError(
-                f"the connection with {self._peer} closed before the pong arrived"
+                f"the connection with {self._peer} closed before the pong arrived", self._peer
             ) from exc
 
     def answer_pings(self, answer: bool) -> None:
-        """Answer the peer's pings with pongs (websockets' default) or not (core.ping_mute)."""
+        """Answer the peer's pings with pongs (websockets' default) or not (core._ping_mute)."""
         set_answering_pings(self.ws.protocol, answer)
 
     def abort(self) -> None:
@@ -274,6 +274,7 @@ class Channel:
                 try:
                     value = decode(data)
                 except DecodeError as exc:
+                    exc.peer = self._peer
                     value = exc.raw
                     emit("message", value)
                     emit("error", exc)
@@ -427,7 +428,9 @@ class Channel:
         )
         self._on_end(code, reason, lost)
         emit = self._owner.emit
-        self._failure = NotOpenError(f"the connection with {self._peer} closed (code {code})")
+        self._failure = NotOpenError(
+            f"the connection with {self._peer} closed (code {code})", self._peer
+        )
         for waiter in self._waiters.values():
             fail_quietly(waiter, self._failure)
         self._waiters.clear()
@@ -437,7 +440,12 @@ class Channel:
             for _payload, _text, future in self._outbox:
                 if future is not None:
                     fail_quietly(future, self._failure)
-            emit("error", UnsentMessagesError(unsent, f"the connection closed first (code {code})"))
+            emit(
+                "error",
+                UnsentMessagesError(
+                    unsent, f"the connection closed first (code {code})", self._peer
+                ),
+            )
             self._outbox.clear()
         if lost:
             emit("error", ConnectionLostError(code, reason, self._peer))

@@ -22,15 +22,17 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.server import ServerConnection
+from websockets.client import ClientProtocol
 from websockets.datastructures import Headers
 from websockets.extensions import Extension
 from websockets.extensions.permessage_deflate import PerMessageDeflate
 from websockets.frames import BINARY, CONT, TEXT
 from websockets.frames import Frame as WsFrame
 from websockets.protocol import Protocol
+from websockets.server import ServerProtocol
 from websockets.typing import ExtensionName
 
-from .frames import TappedClientConnection
+from ._frames import TappedClientConnection
 
 __all__ = [
     "CountingServerConnection",
@@ -87,18 +89,18 @@ def wire_lengths_of(protocol: Protocol) -> WireLengths | None:
 class CountingClientConnection(ClientConnection):
     """A ``ClientConnection`` that counts wire lengths from the first frame on."""
 
-    def __init__(self, protocol: Any, **kwargs: Any) -> None:
+    def __init__(self, protocol: ClientProtocol, **kwargs: Any) -> None:
         super().__init__(protocol, **kwargs)
         negotiate = protocol.process_extensions
 
         def process_extensions(headers: Headers) -> list[Extension]:
             return with_wire_lengths(negotiate(headers))
 
-        protocol.process_extensions = process_extensions
+        protocol.process_extensions = process_extensions  # type: ignore[method-assign]
 
 
 class TappedCountingClientConnection(TappedClientConnection, CountingClientConnection):
-    """Both: frames tapped (core.frames) and wire lengths counted from the first frame on."""
+    """Both: frames tapped (core._frames) and wire lengths counted from the first frame on."""
 
 
 def client_connection_class(tap_frames: bool, count: bool) -> type[ClientConnection] | None:
@@ -111,7 +113,7 @@ def client_connection_class(tap_frames: bool, count: bool) -> type[ClientConnect
 class CountingServerConnection(ServerConnection):
     """A ``ServerConnection`` that counts wire lengths from the first frame on."""
 
-    def __init__(self, protocol: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, protocol: ServerProtocol, *args: Any, **kwargs: Any) -> None:
         super().__init__(protocol, *args, **kwargs)
         negotiate = protocol.process_extensions
 
@@ -119,4 +121,4 @@ class CountingServerConnection(ServerConnection):
             header, accepted = negotiate(headers)
             return header, with_wire_lengths(accepted)
 
-        protocol.process_extensions = process_extensions
+        protocol.process_extensions = process_extensions  # type: ignore[method-assign]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import http
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,36 +27,49 @@ from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
-from .errors import HandlerError
-from .events import EventEmitter
+from ._errors import HandlerError
+from ._events import EventEmitter
 
-RequestFunction = Callable[["HandshakeRequest"], Any]
+#: A socket address as asyncio gives it: (host, port), or (host, port, flowinfo, scope_id)
+#: for IPv6; empty when unknown.
+Address = tuple[str | int, ...]
+#: What a ``process_request`` function answers: None to go on with the handshake, or the
+#: HTTP response to send instead: ``(status, body)`` or ``(status, body, headers)``.
+RequestAnswer = tuple[int, str | bytes] | tuple[int, str | bytes, Mapping[str, str]] | None
+#: A Server's ``process_request`` function: sync, or async (returning an awaitable).
+RequestFunction = Callable[["HandshakeRequest"], RequestAnswer | Awaitable[RequestAnswer]]
 
 
 @dataclass(frozen=True, slots=True)
 class HandshakeRequest:
     """An upgrade request not yet accepted: what a ``process_request`` function gets.
 
-    ``path``: request path and query. ``headers``: case-insensitive mapping (websockets'
-    ``Headers``). ``remote_address``: the client's (host, port).
+    Attributes:
+        path: The request path and query.
+        headers: The request headers (websockets' case-insensitive ``Headers``).
+        remote_address: The client's (host, port).
     """
 
     path: str
     headers: Headers
-    remote_address: tuple[Any, ...]
+    remote_address: Address
 
 
 @dataclass(frozen=True, slots=True)
 class HandshakeRefusal:
     """An upgrade request the Server refused: what its ``'refused'`` handlers get.
 
-    ``remote_address``: the client's (host, port). ``path``: request path and query.
-    ``status``: the HTTP status sent (e.g. 403); ``status_phrase``: its phrase ("Forbidden");
-    ``reason``: the server's explanation, the response body as text (may be empty).
-    ``request_headers`` / ``response_headers``: websockets' case-insensitive ``Headers``.
+    Attributes:
+        remote_address: The client's (host, port).
+        path: The request path and query.
+        status: The HTTP status sent (e.g. 403).
+        status_phrase: Its phrase ("Forbidden").
+        reason: The server's explanation, the response body as text (may be empty).
+        request_headers: The request's headers (websockets' case-insensitive ``Headers``).
+        response_headers: The response's headers.
     """
 
-    remote_address: tuple[Any, ...]
+    remote_address: Address
     path: str
     status: int
     status_phrase: str
@@ -125,7 +138,7 @@ class RequestHook:
             )
 
 
-def refusal(connection: ServerConnection, answer: Any) -> Response:
+def refusal(connection: ServerConnection, answer: object) -> Response:
     """The HTTP response for ``(status, body[, headers])``; ``TypeError``/``ValueError`` if
     malformed.
 

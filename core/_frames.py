@@ -17,13 +17,14 @@ when one is added and takes itself out at the first frame after the last one was
 a connection nobody watches runs websockets' chain untouched. Frames are collected while
 websockets works and emitted from a ``call_soon`` callback, in wire order, never from inside
 websockets' parser or serializer (a handler may call ``send()`` or ``close()`` safely). A
-burst (one read can hold a thousand frames) is emitted in slices of ``core.loop.SLICE``
+burst (one read can hold a thousand frames) is emitted in slices of ``core._loop.SLICE``
 seconds, one callback each, so the loop runs other callbacks in between.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 from collections import deque
 from collections.abc import Sequence
 from time import monotonic, perf_counter
@@ -36,44 +37,81 @@ from websockets.extensions import Extension
 from websockets.frames import CLOSE, Close
 from websockets.frames import Frame as WsFrame
 from websockets.protocol import SERVER, Protocol
-from websockets.typing import ExtensionName
+from websockets.typing import BytesLike, ExtensionName
 
-from .events import EventEmitter
-from .loop import SLICE
-from .ping_mute import PingMute
+from ._events import EventEmitter
+from ._loop import SLICE
+from ._ping_mute import PingMute
 
+#: Which way a frame went: ``'in'`` (received) or ``'out'`` (sent).
 Direction = Literal["in", "out"]
-OpcodeName = Literal["text", "binary", "continuation", "ping", "pong", "close"]
+
+
+class Opcode(enum.StrEnum):
+    """The frame types of RFC 6455 section 5.2, as ``Frame.opcode`` gives them.
+
+    A ``str`` enum: ``Opcode.TEXT == "text"``, so code that compares opcodes with their
+    names keeps working. ``code`` is the 4-bit opcode on the wire.
+    """
+
+    CONTINUATION = "continuation"
+    TEXT = "text"
+    BINARY = "binary"
+    CLOSE = "close"
+    PING = "ping"
+    PONG = "pong"
+
+    @property
+    def code(self) -> int:
+        """The opcode's value in the frame header (0x0-0x2 data, 0x8-0xA control)."""
+        return _OPCODE_CODES[self]
+
+
+_OPCODE_CODES = {
+    Opcode.CONTINUATION: 0x0,
+    Opcode.TEXT: 0x1,
+    Opcode.BINARY: 0x2,
+    Opcode.CLOSE: 0x8,
+    Opcode.PING: 0x9,
+    Opcode.PONG: 0xA,
+}
 
 # Indexed by opcode value (an int): cheaper per frame than a dict keyed by the enum.
-_OPCODE_NAMES: tuple[OpcodeName, ...] = (
-    "continuation",
-    "text",
-    "binary",
-    *(("continuation",) * 5),  # 3-7 are reserved: websockets refuses them before decoding
-    "close",
-    "ping",
-    "pong",
+_OPCODES: tuple[Opcode, ...] = (
+    Opcode.CONTINUATION,
+    Opcode.TEXT,
+    Opcode.BINARY,
+    *((Opcode.CONTINUATION,) * 5),  # 3-7 are reserved: websockets refuses them before decoding
+    Opcode.CLOSE,
+    Opcode.PING,
+    Opcode.PONG,
 )
 
 
 class Frame(NamedTuple):  # immutable, and cheap to make: a frozen dataclass costs 4x per frame
     """One WebSocket frame as it crossed the wire, the argument of the ``'frame'`` event.
 
-    ``direction``: ``'in'`` (received) or ``'out'`` (sent). ``opcode``: ``'text'``,
-    ``'binary'``, ``'continuation'``, ``'ping'``, ``'pong'`` or ``'close'``. ``fin``: the
-    last frame of its message. ``rsv1``: the RSV1 bit, set on the first frame of a message
-    compressed with permessage-deflate. ``masked``: the MASK bit (frames from a client are
-    masked, frames from a server are not); websockets does not expose the masking key.
-    ``length``: payload bytes on the wire (the compressed size when compressed). ``data``:
-    the payload bytes, unmasked and decompressed. ``close_code`` / ``close_reason``: for a
-    close frame, its code (1005 when it has none) and reason; None otherwise or when the
-    close payload is malformed. ``time``: ``time.monotonic()`` when websockets parsed or
-    serialized the frame. ``frame._replace(data=...)`` makes a changed copy.
+    Immutable; ``frame._replace(data=...)`` makes a changed copy.
+
+    Attributes:
+        direction: ``'in'`` (received) or ``'out'`` (sent).
+        opcode: The frame type, an ``Opcode`` (equal to its name: ``'text'``, ``'binary'``,
+            ``'continuation'``, ``'ping'``, ``'pong'`` or ``'close'``).
+        fin: Whether it is the last frame of its message.
+        rsv1: The RSV1 bit, set on the first frame of a message compressed with
+            permessage-deflate.
+        masked: The MASK bit: frames from a client are masked, frames from a server are
+            not (websockets does not expose the masking key).
+        length: Payload bytes on the wire (the compressed size when compressed).
+        data: The payload bytes, unmasked and decompressed.
+        time: ``time.monotonic()`` when websockets parsed or serialized the frame.
+        close_code: For a close frame, its code (1005 when it has none), a plain ``int``;
+            None otherwise, or when the close payload is malformed.
+        close_reason: For a close frame, its reason; None otherwise.
     """
 
     direction: Direction
-    opcode: OpcodeName
+    opcode: Opcode
     fin: bool
     rsv1: bool
     masked: bool
@@ -87,13 +125,18 @@ class Frame(NamedTuple):  # immutable, and cheap to make: a frozen dataclass cos
         data = self.data if len(self.data) <= 16 else self.data[:16] + b"..."
         close = f", close_code={self.close_code}" if self.close_code is not None else ""
         return (
-            f"Frame({self.direction!r}, {self.opcode!r}, fin={self.fin}, rsv1={self.rsv1}, "
+            f"Frame({self.direction!r}, {str(self.opcode)!r}, fin={self.fin}, rsv1={self.rsv1}, "
             f"masked={self.masked}, length={self.length}, data={data!r}{close})"
         )
 
 
 def _make_frame(
-    direction: Direction, frame: WsFrame, rsv1: bool, masked: bool, length: int, data: Any
+    direction: Direction,
+    frame: WsFrame,
+    rsv1: bool,
+    masked: bool,
+    length: int,
+    data: BytesLike,
 ) -> Frame:
     code: int | None = None
     reason: str | None = None
@@ -106,7 +149,7 @@ def _make_frame(
             code, reason = int(close.code), close.reason
     return Frame(
         direction,
-        _OPCODE_NAMES[frame.opcode],
+        _OPCODES[frame.opcode],
         frame.fin,
         rsv1,
         masked,
@@ -170,7 +213,7 @@ class FrameTap:
         self._flush_scheduled = False
         self._wire_rsv1 = False  # RSV1 and wire length of the frame being parsed
         self._wire_length = 0
-        self._sending: Any = b""  # payload of the frame being serialized, before encoding
+        self._sending: BytesLike = b""  # payload of the frame being serialized, before encoding
 
     @property
     def installed(self) -> bool:

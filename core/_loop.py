@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Generator
+import contextvars
+from collections.abc import Callable, Generator
 from typing import Any, Final
 
 #: Longest core runs work that arrived in a burst (messages already parsed, frames to report)
@@ -65,7 +66,7 @@ class Shielded:
         return self.task.done()
 
 
-def bound_reads(transport: Any) -> None:
+def bound_reads(transport: Any) -> None:  # duck-typed: max_size is not in its type
     """Make ``transport`` read at most ``READ_SIZE`` bytes at a time where it can be told to.
 
     asyncio's selector transports read ``max_size`` bytes per ``recv()`` (an attribute that
@@ -75,3 +76,23 @@ def bound_reads(transport: Any) -> None:
     if isinstance(getattr(transport, "max_size", None), int):
         with contextlib.suppress(AttributeError):
             transport.max_size = min(transport.max_size, READ_SIZE)
+
+
+class OpenFuture(asyncio.Future[None]):
+    """The future ``open()`` returns. It knows whether anyone waits for it (an ``await``,
+    ``wait_for``, ``gather``... all add a done-callback), so that a ``ConnectError`` the
+    waiting caller receives is not also logged as an unhandled ``'error'``."""
+
+    def __init__(self, on_done: Callable[[OpenFuture], None]) -> None:
+        super().__init__()
+        self.watched = False
+        asyncio.Future.add_done_callback(self, on_done)
+
+    def add_done_callback(
+        self,
+        fn: Callable[[OpenFuture], object],
+        *,
+        context: contextvars.Context | None = None,
+    ) -> None:
+        self.watched = True
+        super().add_done_callback(fn, context=context)

@@ -4,7 +4,7 @@
 and an editor completes the names. The keys are the snake_case names of
 ``core.options.CLIENT_OPTIONS`` / ``SERVER_OPTIONS`` (a test keeps them equal; defaults and
 meanings are in those tables). The spec's camelCase names stay valid in the options dict,
-the first positional argument, which is typed ``Mapping[str, Any]`` and checked at run time.
+the first positional argument, which is typed ``Mapping[str, object]`` and checked at run time.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal, TypedDict
+
+from websockets.typing import Subprotocol
 
 #: A file path: ``str`` or ``pathlib.Path``.
 FilePath = str | os.PathLike[str]
@@ -76,3 +78,70 @@ class ServerOptions(TypedDict, total=False):
     compression: Literal["deflate"] | None
     wire_lengths: bool
     backlog: int
+
+
+class ClientSettings(TypedDict):
+    """A Client's options once checked (``client.options``): every key, defaults filled in.
+
+    File paths are ``str``, ``headers`` a list of (name, value) pairs, times milliseconds.
+    """
+
+    host: str
+    port: int
+    receive_type: str
+    send_type: str
+    connect_timeout: float
+    number_of_retries: int
+    time_between_retries: float
+    discard_messages_before_open: bool
+    throttle_factor: float
+    ssl_tls: bool
+    trust_all: bool
+    trusted_ca_cert_path: str
+    client_cert_path: str
+    client_key_path: str
+    client_key_password: str
+    path: str
+    subprotocols: list[str] | None
+    headers: list[tuple[str, str]] | None
+    origin: str | None
+    max_message_size: int | None
+    ping_interval: float | None
+    ping_timeout: float | None
+    close_timeout: float
+    max_queue: int
+    reconnect: bool
+    compression: Literal["deflate"] | None
+    wire_lengths: bool
+
+
+class ServerSettings(TypedDict):
+    """A Server's options once checked (``server.options``): every key, defaults filled in."""
+
+    host_interface: str
+    port: int
+    receive_type: str
+    send_type: str
+    ssl_tls: bool
+    pfx_key_cert_path: str
+    pfx_key_cert_password: str
+    cert_path: str
+    key_path: str
+    client_ca_path: str
+    require_client_cert: bool
+    allowed_origins: list[str] | None
+    max_message_size: int | None
+    subprotocols: list[str] | None
+    handshake_timeout: float
+    ping_interval: float | None
+    ping_timeout: float | None
+    close_timeout: float
+    max_queue: int
+    compression: Literal["deflate"] | None
+    wire_lengths: bool
+    backlog: int
+
+
+def subprotocols(names: list[str] | None) -> list[Subprotocol] | None:
+    """The ``subprotocols`` option as websockets takes it."""
+    return None if names is None else [Subprotocol(name) for name in names]

@@ -3,64 +3,79 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
+import enum
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from types import TracebackType
-from typing import Any, Literal, Unpack
+from typing import Unpack, cast
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidURI
-from websockets.uri import parse_uri
+from websockets.datastructures import Headers
+from websockets.typing import Origin
 
-from . import mime, tls
-from .connection import Channel, Outgoing
-from .errors import ConnectError, NotOpenError, UnsentMessagesError, check_close_code
-from .loop import Shielded, fail_quietly, retrieve_exception, running_loop
-from .option_types import ClientOptions
-from .options import CLIENT_OPTIONS, parse
-from .pull import Endpoint
-from .retry import RetryPolicy, is_fatal
-from .wire_lengths import client_connection_class
+from . import _tls as tls
+from . import mime
+from ._close_codes import CloseCode, check_close_code
+from ._connection import Channel, Outgoing
+from ._errors import ConnectError, NotOpenError, UnsentMessagesError
+from ._handshake import Address
+from ._loop import OpenFuture, Shielded, fail_quietly, retrieve_exception, running_loop
+from ._option_types import ClientOptions, ClientSettings, subprotocols
+from ._retry import RetryPolicy, is_fatal
+from ._typed_events import ClientEvents
+from ._wire_lengths import client_connection_class
+from .options import CLIENT_OPTIONS, _url_options, parse
 
 log = logging.getLogger("core")
 
-ClientEvent = Literal["open", "message", "close", "error", "connecting", "frame", "wire_message"]
-ClientState = Literal["idle", "connecting", "open", "closing", "closed", "failed"]
+
+class ClientState(enum.StrEnum):
+    """Where a Client is in its life (``Client.state``); a ``str`` enum, equal to its value.
+
+    ``'idle'`` until ``open()``; ``'connecting'`` through every attempt (and again after a
+    lost connection under ``reconnect``); ``'open'``; ``'closing'`` once ``close()`` was
+    called on an open socket; ``'closed'``; ``'failed'`` when every attempt failed.
+    """
+
+    IDLE = "idle"
+    CONNECTING = "connecting"
+    OPEN = "open"
+    CLOSING = "closing"
+    CLOSED = "closed"
+    FAILED = "failed"
+
 
 #: Close codes after which ``reconnect=True`` connects again: the server went away or broke.
-RECONNECT_CODES = frozenset({1001, 1006, 1011, 1012, 1013, 1014})
+RECONNECT_CODES = frozenset(
+    {
+        CloseCode.GOING_AWAY,
+        CloseCode.ABNORMAL_CLOSURE,
+        CloseCode.INTERNAL_ERROR,
+        CloseCode.SERVICE_RESTART,
+        CloseCode.TRY_AGAIN_LATER,
+        CloseCode.BAD_GATEWAY,
+    }
+)
 
 
-class OpenFuture(asyncio.Future[None]):
-    """The future ``open()`` returns. It knows whether anyone waits for it (an ``await``,
-    ``wait_for``, ``gather``... all add a done-callback), so that a ``ConnectError`` the
-    waiting caller receives is not also logged as an unhandled ``'error'``."""
-
-    def __init__(self, on_done: Callable[[OpenFuture], None]) -> None:
-        super().__init__()
-        self.watched = False
-        asyncio.Future.add_done_callback(self, on_done)
-
-    def add_done_callback(
-        self,
-        fn: Callable[[OpenFuture], object],
-        *,
-        context: contextvars.Context | None = None,
-    ) -> None:
-        self.watched = True
-        super().add_done_callback(fn, context=context)
-
-
-class Client(Endpoint[ClientEvent]):
+class Client(ClientEvents):
     """A connection to a WebSocket server.
 
-    ``Client('wss://host:8443/path?q=1', **keywords)`` or ``Client(options_dict, **keywords)``:
-    options in the spec's camelCase dict and/or as snake_case keywords (see
-    ``core.options.CLIENT_OPTIONS``; typed by ``core.ClientOptions``); a URL gives host, port,
-    path and TLS. Mistakes raise at once. ``async with Client(...) as client:`` opens (raising
-    ``ConnectError``), starts pulling for ``recv()`` / ``async for``, and closes on exit.
+    ``async with Client(...) as client:`` opens (raising ``ConnectError``), starts pulling
+    for ``recv()`` / ``async for``, and closes on exit.
+
+    Args:
+        options: A ``ws://`` or ``wss://`` URL (it gives host, port, path and TLS), or the
+            spec's options dict (camelCase or snake_case keys), or None.
+        **kwargs: Options as snake_case keywords (``core.ClientOptions``; their defaults
+            and meanings are in ``core.options.CLIENT_OPTIONS``).
+
+    Raises:
+        ValueError: An unknown option (naming the closest valid one), a value out of
+            range, an unsupported MIME type, a URL that is not ws:// or wss://, or TLS
+            files that cannot be used.
+        TypeError: An option of the wrong type.
 
     Events:
         ``'open'`` ()
@@ -79,27 +94,38 @@ class Client(Endpoint[ClientEvent]):
         ``'frame'`` (frame: core.Frame)
             beyond the spec: every WebSocket frame in either direction, control frames
             and the ones websockets sends by itself included, in wire order, soon after
-            it was parsed or serialized (see ``core.frames``). Costs nothing when no
-            one listens.
+            it was parsed or serialized. Costs nothing when no one listens.
         ``'wire_message'`` (direction: 'in' | 'out', payload: str | bytes)
             beyond the spec: the whole message as on the wire, ``str`` for text and
             ``bytes`` for binary, before conversion ('in', emitted just before
             ``'message'``) or after it ('out', when it is handed to the transport).
 
-    Attributes once open: ``url``, ``request_path`` (path and query of the upgrade
-    request), ``request_headers``, ``response_status`` / ``response_reason`` (the server's
-    status line: 101 Switching Protocols), ``response_headers``, ``subprotocol``,
-    ``local_address`` (host, port) of this end (the server's ``Socket.remote_address``),
-    ``peer_certificate_subject`` (the verified server certificate's subject, as on ``Socket``;
-    None without TLS or with ``trust_all``); once closed: ``close_code``, ``close_reason``.
+    Attributes:
+        url: The URL it connects to.
+        options: The options, checked, with core's defaults filled in
+            (``core.ClientSettings``).
+        request_path: Once open, the path and query of the upgrade request.
+        request_headers: Once open, the upgrade request's headers (websockets'
+            case-insensitive ``Headers``).
+        response_status: Once open, the server's status (101).
+        response_reason: Once open, its phrase ("Switching Protocols").
+        response_headers: Once open, the server's response headers.
+        subprotocol: Once open, the subprotocol the server chose, or None.
+        local_address: Once open, (host, port) of this end: the server's
+            ``Socket.remote_address``.
+        peer_certificate_subject: Once open, the verified server certificate's subject
+            (as on ``Socket``); None without TLS or with ``trust_all``.
+        last_wire_length: Read in a ``'wire_message'`` handler: that message's payload
+            bytes on the wire when compressed (with the ``wire_lengths`` option); None
+            without compression, where it is the payload's own length.
     """
 
     def __init__(
-        self, options: Mapping[str, Any] | str | None = None, **kwargs: Unpack[ClientOptions]
+        self, options: Mapping[str, object] | str | None = None, **kwargs: Unpack[ClientOptions]
     ) -> None:
         if isinstance(options, str):
             options = _url_options(options, kwargs)
-        self.options = parse("Client", CLIENT_OPTIONS, options, kwargs)
+        self.options = cast(ClientSettings, parse("Client", CLIENT_OPTIONS, options, kwargs))
         o = self.options
         super().__init__(o["max_queue"])
         self._encode = mime.encoder_for(o["send_type"])
@@ -109,19 +135,19 @@ class Client(Endpoint[ClientEvent]):
         host = o["host"]
         host = f"[{host}]" if ":" in host else host
         self.url = f"{'wss' if o['ssl_tls'] else 'ws'}://{host}:{o['port']}{o['path']}"
-        self._state: ClientState = "idle"
+        self._state = ClientState.IDLE
         self._pending: deque[Outgoing] = deque()
         self._channel: Channel | None = None
         self._opened: OpenFuture | None = None
         self._task: asyncio.Task[None] | None = None
         self._closing: Shielded | None = None
         self.request_path: str | None = None
-        self.request_headers: Any = None
+        self.request_headers: Headers | None = None
         self.response_status: int | None = None
         self.response_reason = ""
-        self.response_headers: Any = None
+        self.response_headers: Headers | None = None
         self.subprotocol: str | None = None
-        self.local_address: tuple[Any, ...] = ()
+        self.local_address: Address = ()
         self.peer_certificate_subject: dict[str, str] | None = None
 
     def __repr__(self) -> str:
@@ -142,23 +168,29 @@ class Client(Endpoint[ClientEvent]):
 
     @property
     def state(self) -> ClientState:
-        """'idle', 'connecting', 'open', 'closing', 'closed' or 'failed' (retries exhausted)."""
+        """Where the client is in its life; a ``ClientState``, equal to its string
+        (``client.state == "open"``)."""
         return self._state
 
     def is_open(self) -> bool:
-        return self._state == "open"
+        """Whether the socket is open (``isOpen`` is the spec's name).
+
+        Returns:
+            True while ``state`` is ``'open'``.
+        """
+        return self._state == ClientState.OPEN
 
     @property
     def pending_messages(self) -> int:
-        """Beyond the spec: messages accepted by ``send()`` and not yet handed to the
-        transport (queued before open, or behind backpressure)."""
+        """Messages accepted by ``send()`` and not yet handed to the transport (queued
+        before open, or behind backpressure); beyond the spec."""
         channel = self._channel
         return len(self._pending) + (0 if channel is None else channel.pending_messages)
 
     @property
     def buffered_amount(self) -> int:
-        """Beyond the spec: bytes handed to the transport and not yet written to the network
-        (the browser API's ``bufferedAmount``); 0 when not connected."""
+        """Bytes handed to the transport and not yet written to the network (the browser
+        API's ``bufferedAmount``); 0 when not connected. Beyond the spec."""
         channel = self._channel
         return 0 if channel is None else channel.buffered_amount
 
@@ -172,41 +204,67 @@ class Client(Endpoint[ClientEvent]):
         it). Calling it while connecting or open returns the same future. Cancelling that
         future (e.g. ``wait_for(client.open(), 0.2)`` timing out) abandons the attempt: the
         client is ``'closed'``, messages queued before open are reported lost, and
-        ``open()`` may be called again. Needs a running loop (``RuntimeError`` otherwise).
+        ``open()`` may be called again.
+
+        Returns:
+            A future done when the socket is open.
+
+        Raises:
+            ConnectError: (from the future) every attempt failed; also emitted on
+                ``'error'``.
+            NotOpenError: The previous connection is still closing.
+            RuntimeError: No asyncio loop is running.
         """
         loop = running_loop("client.open()")
-        if self._state in ("connecting", "open") and self._opened is not None:
+        if self._state in (ClientState.CONNECTING, ClientState.OPEN) and self._opened is not None:
             return self._opened
-        if self._state == "closing":
+        if self._state == ClientState.CLOSING:
             raise NotOpenError(
-                "the previous connection is still closing; await client.close() first"
+                "the previous connection is still closing; await client.close() first", self.url
             )
-        self._state = "connecting"
+        self._state = ClientState.CONNECTING
         self._opened = OpenFuture(self._open_settled)
         self._task = loop.create_task(self._connect_and_run())
         return self._opened
 
     async def ping(self) -> float:
-        """Send a ping; return the round trip in seconds when its pong is back.
+        """Send a ping and wait for its pong.
 
-        ``NotOpenError`` if the socket is not open, or closes before the pong arrives.
         Cancelling the wait is safe (a late pong is ignored).
+
+        Returns:
+            The round trip in seconds.
+
+        Raises:
+            NotOpenError: The socket is not open, or closes before the pong arrives.
         """
         channel = self._channel
-        if channel is None or self._state != "open":
-            raise NotOpenError(f"the Client to {self.url} is not open ({self._state})")
+        if channel is None or self._state != ClientState.OPEN:
+            raise NotOpenError(f"the Client to {self.url} is not open ({self._state})", self.url)
         return await channel.ping()
 
-    def send(self, data: Any) -> Awaitable[None]:
+    def send(self, data: object) -> Awaitable[None]:
         """Convert ``data`` per ``sendType`` and send it, in call order.
 
-        Raises ``EncodeError`` (a TypeError) at once if it does not convert: nothing is sent
-        or queued. Before the socket opens the message is queued (or dropped with
-        ``discardMessagesBeforeOpen``); once closing or closed, ``NotOpenError`` is raised,
-        from any caller (a coroutine, a plain callback, a Qt slot). Returns an awaitable done
-        when the message was handed to the transport; it fails with ``NotOpenError`` if the
-        connection ends first (that loss is also emitted on ``'error'``). Awaiting it is
-        optional and cancelling it does not unsend.
+        If it does not convert, nothing is sent or queued. Before the socket opens the
+        message is queued (or dropped with ``discardMessagesBeforeOpen``); once closing or
+        closed, ``NotOpenError`` is raised, from any caller (a coroutine, a plain callback,
+        a Qt slot). Awaiting the result is optional and cancelling it does not unsend; it
+        fails with ``NotOpenError`` if the connection ends first (that loss is also
+        emitted on ``'error'``).
+
+        Args:
+            data: The value to send: what the ``sendType`` converts (a JSON value,
+                ``str``, bytes-like, a ``PIL.Image.Image``; ``*/*`` sends ``str`` as text
+                and bytes as binary).
+
+        Returns:
+            An awaitable done when the message was handed to the transport.
+
+        Raises:
+            EncodeError: ``data`` does not convert (a ``TypeError``).
+            NotOpenError: The client is closing or closed.
+            RuntimeError: No asyncio loop is running.
         """
         payload, is_text = self._encode(data)
         channel = self._channel
@@ -216,10 +274,12 @@ class Client(Endpoint[ClientEvent]):
             # The connection is ending (e.g. the server's close frame arrived): queueing here
             # would strand the message in the pre-open queue, neither sent nor reported.
             raise NotOpenError(
-                f"the connection to {self.url} is closing; call open() to connect again"
+                f"the connection to {self.url} is closing; call open() to connect again", self.url
             )
-        if self._state in ("closing", "closed"):
-            raise NotOpenError(f"the Client to {self.url} is closed; call open() to connect again")
+        if self._state in (ClientState.CLOSING, ClientState.CLOSED):
+            raise NotOpenError(
+                f"the Client to {self.url} is closed; call open() to connect again", self.url
+            )
         loop = running_loop("client.send(...)")
         done: asyncio.Future[None] = loop.create_future()
         if self.options["discard_messages_before_open"]:
@@ -242,20 +302,30 @@ class Client(Endpoint[ClientEvent]):
     def close(self, code: int = 1000, reason: str = "") -> Awaitable[None]:
         """Close the connection (default code 1000) and stop pending retries. Idempotent.
 
-        ``code``: 1000-1003, 1007-1014 or 3000-4999 (``ValueError`` otherwise). Messages
-        queued before open and never sent are dropped and reported once on ``'error'``.
+        Messages queued before open and never sent are dropped and reported once on ``'error'``.
         Messages already accepted on an open socket are sent before the close frame. The
         awaitable completes after ``'close'`` was emitted (at once if the socket never
         opened; ``'close'`` is emitted only for a socket that was open), within
         ``close_timeout`` whatever the peer does. Cancelling an await of it does not stop
         the close: awaiting ``close()`` again waits for the same end.
+
+        Args:
+            code: The close code (a ``CloseCode`` or a plain ``int``).
+            reason: The close reason, at most 123 bytes in UTF-8.
+
+        Returns:
+            An awaitable done once the connection is closed.
+
+        Raises:
+            ValueError: A code a close frame may not carry, or a reason too long.
+            TypeError: A code that is not an ``int``, or a reason that is not a ``str``.
         """
         check_close_code(code, reason)
         if self._closing is not None and not self._closing.done():
             return self._closing
         loop = running_loop("client.close()")
-        if self._state == "open" and self._channel is not None:
-            self._state = "closing"
+        if self._state == ClientState.OPEN and self._channel is not None:
+            self._state = ClientState.CLOSING
             self._closing = Shielded(loop.create_task(self._channel.close(code, reason)))
             return self._closing
         self._abandon("close() was called before the socket opened")
@@ -265,13 +335,13 @@ class Client(Endpoint[ClientEvent]):
 
     def _abandon(self, why: str) -> None:
         """Stop connecting (or reconnecting): fail open()'s future, report the queue lost."""
-        if self._state == "connecting" and self._task is not None:
+        if self._state == ClientState.CONNECTING and self._task is not None:
             self._task.cancel()
             if self._opened is not None and not self._opened.done():
-                self._opened.set_exception(NotOpenError(f"{why} ({self.url})"))
+                self._opened.set_exception(NotOpenError(f"{why} ({self.url})", self.url))
                 self._opened.exception()
-        if self._state != "idle" or self._pending:
-            self._state = "closed"
+        if self._state != ClientState.IDLE or self._pending:
+            self._state = ClientState.CLOSED
         self._drop_pending(why)
         self._end_for_good()
 
@@ -283,12 +353,12 @@ class Client(Endpoint[ClientEvent]):
         if not self._pending:
             return
         pending, self._pending = self._pending, deque()
-        failure = NotOpenError(why)
+        failure = NotOpenError(why, self.url)
         for _payload, _text, future in pending:
             if future is not None:
                 fail_quietly(future, failure)
         if report:
-            self.emit("error", UnsentMessagesError(len(pending), why))
+            self.emit("error", UnsentMessagesError(len(pending), why, self.url))
 
     async def _connect_and_run(self) -> None:
         while True:
@@ -315,7 +385,7 @@ class Client(Endpoint[ClientEvent]):
             self.peer_certificate_subject = tls.peer_certificate_subject(ws.transport)
             channel.adopt(self._pending)
             self._pending = deque()
-            self._state = "open"
+            self._state = ClientState.OPEN
             self._connection_opened()
             assert self._opened is not None
             self._opened.set_result(None)
@@ -323,9 +393,9 @@ class Client(Endpoint[ClientEvent]):
             try:
                 await channel.run()
             except asyncio.CancelledError:  # the loop is shutting down: no reconnecting
-                self._state = "closed"
+                self._state = ClientState.CLOSED
                 raise
-            if self.state != "connecting":  # connecting again after a lost connection
+            if self.state != ClientState.CONNECTING:  # connecting again after a lost connection
                 return
 
     async def _connect(self) -> ClientConnection | None:
@@ -345,16 +415,16 @@ class Client(Endpoint[ClientEvent]):
                     open_timeout=policy.timeout,
                     close_timeout=_seconds(o["close_timeout"]),
                     ssl=self._ssl,
-                    subprotocols=o["subprotocols"],
+                    subprotocols=subprotocols(o["subprotocols"]),
                     additional_headers=o["headers"],
-                    origin=o["origin"],
+                    origin=None if o["origin"] is None else Origin(o["origin"]),
                     max_size=o["max_message_size"],
                     ping_interval=_seconds(o["ping_interval"]),
                     ping_timeout=_seconds(o["ping_timeout"]),
                     compression=o["compression"],
                     proxy=None,
-                    # Tap from the first frame when someone listens (core.frames); count
-                    # wire lengths from it if asked (core.wire_lengths).
+                    # Tap from the first frame when someone listens (core._frames); count
+                    # wire lengths from it if asked (core._wire_lengths).
                     create_connection=client_connection_class(
                         self.listener_count("frame") > 0, o["wire_lengths"]
                     ),
@@ -371,7 +441,7 @@ class Client(Endpoint[ClientEvent]):
 
     def _failed(self, error: ConnectError) -> None:
         """Every attempt failed: settle open()'s future, report, drop the queue."""
-        self._state = "failed"
+        self._state = ClientState.FAILED
         error.__cause__ = error.cause
         opened = self._opened
         assert opened is not None
@@ -386,13 +456,17 @@ class Client(Endpoint[ClientEvent]):
 
     def _ended(self, code: int, reason: str, lost: bool) -> None:
         self._channel = None
-        again = self.options["reconnect"] and self._state == "open" and code in RECONNECT_CODES
+        again = (
+            self.options["reconnect"]
+            and self._state == ClientState.OPEN
+            and code in RECONNECT_CODES
+        )
         self._connection_ended(code, reason, lost, self.url, final=not again)
         if again:
-            self._state = "connecting"
+            self._state = ClientState.CONNECTING
             self._opened = OpenFuture(self._open_settled)
         else:
-            self._state = "closed"
+            self._state = ClientState.CLOSED
 
     def _listener_added(self, event: str) -> None:
         if event == "frame" and self._channel is not None:
@@ -400,31 +474,16 @@ class Client(Endpoint[ClientEvent]):
 
     def _not_receiving(self) -> BaseException | None:
         ended = super()._not_receiving()
-        if ended is None and self._state in ("idle", "closed", "failed"):
+        if ended is None and self._state in (
+            ClientState.IDLE,
+            ClientState.CLOSED,
+            ClientState.FAILED,
+        ):
             return NotOpenError(
-                f"the Client to {self.url} is not open; call open() first, or use async with"
+                f"the Client to {self.url} is not open; call open() first, or use async with",
+                self.url,
             )
         return ended
-
-
-def _url_options(url: str, given: Mapping[str, Any]) -> dict[str, Any]:
-    """Options host, port, path (with the query) and ssl_tls from a ws:// or wss:// URL."""
-    try:
-        uri = parse_uri(url)
-    except InvalidURI as exc:
-        raise ValueError(f"Client URL {url!r} is not a valid ws:// or wss:// URL: {exc}") from exc
-    if uri.username is not None:
-        raise ValueError("Client URL: give credentials in the headers option, not in the URL")
-    options = {
-        "host": uri.host,
-        "port": uri.port,
-        "path": (uri.path or "/") + (f"?{uri.query}" if uri.query else ""),
-        "ssl_tls": uri.secure,
-    }
-    for key in given:
-        if key in options or key in ("sslTls",):
-            raise ValueError(f"Client option {key!r} is already given by the URL {url!r}")
-    return options
 
 
 def _seconds(ms: float | None) -> float | None:

@@ -1,0 +1,216 @@
+"""The Socket: one connection a Server accepted, with the same pull side as a Client."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+
+from websockets.asyncio.server import ServerConnection
+
+from . import _tls as tls
+from . import mime
+from ._close_codes import check_close_code
+from ._connection import Channel
+from ._errors import NotOpenError
+from ._handshake import Address
+from ._loop import Shielded, running_loop
+from ._option_types import ServerSettings
+from ._typed_events import SocketEvents
+
+
+class Socket(SocketEvents):
+    """One connection accepted by a Server; made by the Server, never by the user.
+
+    Open when handed to the Server's ``'connection'`` handlers. Pull its messages with
+    ``await socket.recv()`` or ``async for message in socket`` (a coroutine ``'connection'``
+    handler that starts pulling before its first ``await`` sees every message).
+
+    Events:
+        ``'message'`` (value)
+            a whole message from the client, converted per the server's ``receiveType``
+            (raw if it did not convert). Coroutine listeners run one at a time, in order.
+        ``'close'`` (code: int, reason: str)
+            the connection closed, from either side.
+        ``'error'`` (exception: WebSocketError)
+            a conversion failed, the connection was lost or broke the protocol, unsent
+            messages were dropped, or a handler raised. With no listener here, the Server
+            emits it on its ``'error'`` with this Socket on the exception's ``.socket``.
+        ``'frame'`` (frame: core.Frame)
+            beyond the spec: every WebSocket frame in either direction (see ``Client``).
+        ``'wire_message'`` (direction: 'in' | 'out', payload: str | bytes)
+            beyond the spec: the whole message as on the wire (see ``Client``).
+
+    Attributes:
+        remote_address: The client's (host, port).
+        path: The request path and query of the upgrade request.
+        request_headers: The upgrade request's headers (websockets' case-insensitive
+            ``Headers``).
+        response_headers: The headers of the 101 response sent.
+        response_status: The status sent (101).
+        response_reason: Its phrase ("Switching Protocols").
+        subprotocol: The subprotocol chosen, or None.
+        peer_certificate_subject: The verified client certificate's subject, e.g.
+            ``{'commonName': 'alice'}``, with the Server's ``client_ca_path``; else None.
+        last_wire_length: Read in a ``'wire_message'`` handler: that message's payload
+            bytes on the wire when compressed (with the ``wire_lengths`` option).
+    """
+
+    def __init__(
+        self,
+        ws: ServerConnection,
+        encode: mime.Encoder,
+        decode: mime.Decoder,
+        options: ServerSettings,
+    ) -> None:
+        super().__init__(options["max_queue"])
+        self.remote_address: Address = tuple(ws.remote_address or ())
+        self.request_headers = ws.request.headers if ws.request else None
+        self.response_headers = ws.response.headers if ws.response else None
+        self.path: str = ws.request.path if ws.request else "/"
+        self.response_status: int = ws.response.status_code if ws.response else 101
+        self.response_reason: str = ws.response.reason_phrase if ws.response else ""
+        self.subprotocol: str | None = ws.subprotocol
+        self.peer_certificate_subject = tls.peer_certificate_subject(ws.transport)
+        self._encode = encode
+        self._peer = ":".join(str(part) for part in self.remote_address[:2]) or "client"
+        self._open = True
+        close_timeout = options["close_timeout"] / 1000 or None
+        self._channel = Channel(
+            ws, self, decode, self._peer, on_end=self._ended, close_timeout=close_timeout
+        )
+        self._closing: Shielded | None = None
+
+    def __repr__(self) -> str:
+        return f"<Socket {self.remote_address} {'open' if self._open else 'closed'}>"
+
+    def is_open(self) -> bool:
+        """Whether the connection is open (``isOpen`` is the spec's name).
+
+        Returns:
+            True until the connection closed.
+        """
+        return self._open
+
+    isOpen = is_open
+
+    @property
+    def pending_messages(self) -> int:
+        """Messages accepted by ``send()`` not yet handed to the transport; beyond the spec."""
+        return self._channel.pending_messages
+
+    @property
+    def buffered_amount(self) -> int:
+        """Bytes handed to the transport and not yet written to the network (the browser
+        API's ``bufferedAmount``); 0 once closed. Beyond the spec."""
+        return self._channel.buffered_amount if self._open else 0
+
+    async def ping(self) -> float:
+        """Send a ping and wait for its pong.
+
+        Returns:
+            The round trip in seconds.
+
+        Raises:
+            NotOpenError: The socket is closing or closed, or closes before the pong.
+        """
+        return await self._channel.ping()
+
+    def send(self, data: object) -> Awaitable[None]:
+        """Convert per the server's ``sendType`` and send, in call order.
+
+        Awaiting the result is optional; cancelling it does not unsend.
+
+        Args:
+            data: The value to send (see ``Client.send``).
+
+        Returns:
+            An awaitable done when the message was handed to the transport; it fails with
+            ``NotOpenError`` if the connection ends first.
+
+        Raises:
+            EncodeError: ``data`` does not convert (a ``TypeError``); nothing is sent.
+            NotOpenError: The socket is closing or closed.
+        """
+        payload, is_text = self._encode(data)
+        if not self._channel.accepting:
+            raise NotOpenError(f"the socket from {self._peer} is closed or closing", self._peer)
+        return self._channel.send(payload, is_text)
+
+    def send_fragments(self, data: object, fragments: int) -> Awaitable[None]:
+        """Like ``send``, but the converted message goes as ``fragments`` frames.
+
+        Beyond the spec, for fault tests: a text or binary frame, then continuation frames,
+        each carrying a part (RFC 6455 section 5.4); websockets' iterable send then ends the
+        message with an empty continuation frame with FIN.
+
+        Args:
+            data: The value to send (see ``Client.send``).
+            fragments: How many frames; a payload shorter than that goes one byte or
+                character per frame.
+
+        Returns:
+            An awaitable done when the last frame was handed to the transport.
+
+        Raises:
+            ValueError: ``fragments`` is not an int of at least 1.
+            EncodeError: ``data`` does not convert.
+            NotOpenError: The socket is closing or closed.
+        """
+        if not isinstance(fragments, int) or isinstance(fragments, bool) or fragments < 1:
+            raise ValueError(f"fragments must be an int of at least 1, not {fragments!r}")
+        payload, is_text = self._encode(data)
+        if not self._channel.accepting:
+            raise NotOpenError(f"the socket from {self._peer} is closed or closing", self._peer)
+        return self._channel.send_fragments(payload, is_text, fragments)
+
+    def answer_pings(self, answer: bool = True) -> None:
+        """Beyond the spec, for fault tests: stop answering the client's pings, or answer again.
+
+        The client's keepalive then fails (it closes with 1011). The pings still show as
+        ``'frame'`` events. No-op on a closed socket.
+
+        Args:
+            answer: False stops answering pings; True (the default) answers them again.
+        """
+        self._channel.answer_pings(answer)
+
+    def abort(self) -> None:
+        """Beyond the spec, for fault tests: cut the TCP connection at once, with no close
+        frame. The client sees 1006; ``'close'`` here reports 1006 too, with no
+        ``ConnectionLostError`` (it was asked for). No-op once closed."""
+        if self._open:
+            self._channel.abort()
+
+    def close(self, code: int = 1000, reason: str = "") -> Awaitable[None]:
+        """Close this connection after sending what was already accepted. Idempotent.
+
+        Cancelling an await of the result does not stop the close.
+
+        Args:
+            code: The close code (a ``CloseCode`` or a plain ``int``).
+            reason: The close reason, at most 123 bytes in UTF-8.
+
+        Returns:
+            An awaitable done after ``'close'`` was emitted, within the server's
+            ``close_timeout``.
+
+        Raises:
+            ValueError: A code a close frame may not carry, or a reason too long.
+            TypeError: A code that is not an ``int``, or a reason that is not a ``str``.
+        """
+        check_close_code(code, reason)
+        if self._closing is None:
+            task = running_loop("socket.close()").create_task(self._channel.close(code, reason))
+            self._closing = Shielded(task)
+        return self._closing
+
+    async def _run(self) -> None:
+        """Read and dispatch until the connection ends (the Server awaits this)."""
+        await self._channel.run()
+
+    def _ended(self, code: int, reason: str, lost: bool) -> None:
+        self._open = False
+        self._connection_ended(code, reason, lost, self._peer)
+
+    def _listener_added(self, event: str) -> None:
+        if event == "frame":
+            self._channel.watch_frames()

@@ -89,8 +89,8 @@ class ClassroomPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self.service = service
+        self.engine = service.engine
         self.server_id = server_id
-        classroom = service.classroom
 
         # -- left: sharing, addresses, QR code ------------------------------------------------
         self.share_switch = QCheckBox("Share on the network")
@@ -119,7 +119,7 @@ class ClassroomPanel(QWidget):
         left_layout.addStretch(0)  # keeps the hint at the top while there is no QR code
 
         # -- right: feed, announce, kick --------------------------------------------------------
-        self.model = classroom.feed_model(server_id, self)
+        self.model = service.classroom.feed_model(server_id, self)
         self.table = QTableView()
         self.table.setObjectName("classroomFeed")
         self.table.setModel(self.model)
@@ -179,7 +179,7 @@ class ClassroomPanel(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
         self.model.rowsInserted.connect(self._feed_grew)
         self.model.rowsRemoved.connect(self._update_actions)
-        classroom.shared_changed.connect(self._shared_changed)
+        service.classroom.shared_changed.connect(self._shared_changed)
         service.server_state_changed.connect(self._state_changed)
         service.socket_closed.connect(self._update_actions)
         self.destroyed.connect(self.model.stop)
@@ -189,8 +189,8 @@ class ClassroomPanel(QWidget):
 
     def refresh(self) -> None:
         """Show the sharing state, the URLs and the QR code as the classroom has them."""
-        classroom = self.service.classroom
-        if self.server_id not in self.service.servers:
+        classroom = self.engine.classroom
+        if self.server_id not in self.engine.servers:
             return
         shared = classroom.is_shared(self.server_id)
         self.share_switch.blockSignals(True)
@@ -213,7 +213,7 @@ class ClassroomPanel(QWidget):
 
     def _show_qr(self, row: int) -> None:
         item = self.urls.item(row)
-        self.qr.set_code(b"" if item is None else self.service.classroom.qr_png(item.text()))
+        self.qr.set_code(b"" if item is None else self.engine.classroom.qr_png(item.text()))
         self.qr.setToolTip("" if item is None else item.text())
 
     def selected_socket(self) -> str | None:
@@ -224,13 +224,13 @@ class ClassroomPanel(QWidget):
         return str(socket_id) if socket_id else None
 
     def _update_actions(self, *_: Any) -> None:
-        if self.server_id not in self.service.servers:
+        if self.server_id not in self.engine.servers:
             return  # removed: the page goes away after the last signals
         socket_id = self.selected_socket()
-        sockets = self.service.server(self.server_id).sockets
+        sockets = self.engine.server(self.server_id).sockets
         open_socket = socket_id in sockets and sockets[socket_id].is_open
         self.kick_button.setEnabled(open_socket)
-        self.announce_button.setEnabled(bool(self.service.server(self.server_id).open_sockets))
+        self.announce_button.setEnabled(bool(self.engine.server(self.server_id).open_sockets))
         self.feed_stack.setCurrentWidget(self.table if self.model.rowCount() else self.empty)
 
     def _feed_grew(self, *_: Any) -> None:
@@ -249,7 +249,7 @@ class ClassroomPanel(QWidget):
 
     def _share_toggled(self, on: bool) -> None:
         self.share_switch.setEnabled(False)  # until shared_changed says the (re)start is over
-        self.service.classroom.share(self.server_id, on)
+        self.service.run(self.engine.classroom.share(self.server_id, on))
 
     def copy_url(self) -> None:
         item = self.urls.currentItem()
@@ -261,7 +261,7 @@ class ClassroomPanel(QWidget):
         text = self.announce_text.text()
         if not text or not self.announce_button.isEnabled():
             return 0
-        sent = self.service.classroom.announce(self.server_id, text)
+        sent = self.engine.classroom.announce(self.server_id, text)
         if sent:
             self.announce_text.clear()
         return sent
@@ -270,4 +270,4 @@ class ClassroomPanel(QWidget):
         socket_id = self.selected_socket()
         if socket_id is not None and self.kick_button.isEnabled():
             self.kick_button.setEnabled(False)
-            self.service.classroom.kick(socket_id)
+            self.service.run(self.engine.classroom.kick(socket_id))

@@ -279,7 +279,7 @@ class Composer(QWidget):
         except ComposeError as exc:
             notifier().error(str(exc))
             return _NOTHING
-        self.library.remember(self.draft())
+        self.library.engine.remember(self.draft())
         return value
 
     def request_send(self) -> None:
@@ -335,7 +335,7 @@ class Composer(QWidget):
 
     def save_current(self, name: str) -> SavedMessage:
         message = self.draft(name)
-        self.library.save(message)
+        self.library.engine.save(message)
         return message
 
     def _save_dialog(self) -> None:
@@ -345,16 +345,16 @@ class Composer(QWidget):
             notifier().info(f"Saved the message as “{name.strip()}”")
 
     def delete_saved(self, name: str) -> bool:
-        deleted = self.library.delete(name)
+        deleted = self.library.engine.delete(name)
         if deleted:
             notifier().info(f"Deleted the saved message “{name}”")
         return deleted
 
     def _fill_saved_menu(self) -> None:
         self.saved_menu.clear()
-        if not self.library.saved:
+        if not self.library.engine.saved:
             self.saved_menu.addAction("No saved messages yet").setEnabled(False)
-        for message in self.library.saved:
+        for message in self.library.engine.saved:
             action = self.saved_menu.addAction(f"Delete “{message.name}”")
             action.triggered.connect(
                 lambda _checked=False, name=message.name: self.delete_saved(name)
@@ -363,9 +363,9 @@ class Composer(QWidget):
     def _fill_reuse(self) -> None:
         self.reuse.clear()
         self.reuse.addItem("Reuse…", None)
-        for message in self.library.saved:
+        for message in self.library.engine.saved:
             self.reuse.addItem(f"★ {message.name}", message)
-        for message in self.library.recent:
+        for message in self.library.engine.recent:
             self.reuse.addItem(f"↺ {summary(message)}", message)
         self.reuse.setEnabled(self.reuse.count() > 1)
 

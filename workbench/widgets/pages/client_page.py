@@ -101,7 +101,7 @@ class ClientPage(ItemPage):
         send_layout = QVBoxLayout(send_box)
         send_layout.addWidget(self.composer)
 
-        store = service.log(client_id)
+        store = service.engine.log(client_id)
         self.log_view = LogView(LogModel(store), title=store.name, importable=True)
         self.log_view.import_requested.connect(lambda: ask_and_open_log(self))
         self.handshake_view = HandshakeView(
@@ -165,13 +165,13 @@ class ClientPage(ItemPage):
 
     @property
     def handle(self) -> Any:
-        return self.service.client(self.client_id)
+        return self.engine.client(self.client_id)
 
     def _update(self, options: Mapping[str, Any]) -> bool:
-        return self.service.update_client(self.client_id, options)
+        return self.engine.update_client(self.client_id, options)
 
     def _rename_to(self, name: str) -> None:
-        self.service.rename_client(self.client_id, name)
+        self.engine.rename_client(self.client_id, name)
 
     def _state_changed(self, client_id: str, state: str, text: str) -> None:
         if client_id != self.client_id:
@@ -214,11 +214,11 @@ class ClientPage(ItemPage):
     def aim_at(self, server_id: str) -> bool:
         """Aim this client at a server of the workspace (its address, port, TLS trust) and
         follow it from now on; the rest of the form is kept. False if refused (reported)."""
-        return self.service.aim_client(self.client_id, server_id, self.form.values())
+        return self.engine.aim_client(self.client_id, server_id, self.form.values())
 
     def _fill_aim_menu(self) -> None:
         self.aim_menu.clear()
-        servers = [h for h in self.service.servers.values() if h.state == "listening" and h.port]
+        servers = [h for h in self.engine.servers.values() if h.state == "listening" and h.port]
         if not servers:
             action = self.aim_menu.addAction("No server of this workspace is listening")
             action.setEnabled(False)
@@ -229,7 +229,7 @@ class ClientPage(ItemPage):
 
     def open(self) -> None:
         if self.apply_form():
-            self.service.open_client(self.client_id)
+            self.service.run(self.engine.open_client(self.client_id))
 
     def close_client(self) -> None:
         """Close with the picked code and reason; a code no close frame may carry is
@@ -239,17 +239,17 @@ class ClientPage(ItemPage):
         code, reason = self.close_code.value(), self.close_reason.text().strip()
         refusal = self.close_code.refusal(reason)
         if refusal is not None or code is None:
-            self.service.report(self.handle.name, refusal or "no close code")
+            self.engine.report(self.handle.name, refusal or "no close code")
             self.close_code.setFocus()
             return
-        self.service.close_client(self.client_id, code, reason)
+        self.service.run(self.engine.close_client(self.client_id, code, reason))
 
     def ping(self) -> None:
         if self.ping_button.isEnabled():
-            self.service.ping(self.client_id)
+            self.service.run(self.engine.ping(self.client_id))
 
     def send(self, value: Any) -> None:
-        self.service.send(self.client_id, value)
+        self.engine.send(self.client_id, value)
 
 
 class ClientsPanel(ItemPanel):
@@ -268,6 +268,7 @@ class ClientsPanel(ItemPanel):
         empty.finish()
         super().__init__("client", empty, parent)
         self.service = service
+        self.engine = service.engine
         self.library = library
         self.new_button.clicked.connect(lambda: self.new_client())
         self.empty_new.clicked.connect(lambda: self.new_client())
@@ -276,7 +277,7 @@ class ClientsPanel(ItemPanel):
         service.client_removed.connect(self.remove_page)
         service.client_state_changed.connect(self._relabel)
         service.client_changed.connect(self._relabel)
-        for client_id in service.clients:
+        for client_id in service.engine.clients:
             self._added(client_id)
 
     def new_client(self, server_id: str | None = None) -> str | None:
@@ -284,14 +285,14 @@ class ClientsPanel(ItemPanel):
         the newest listening server, else at 127.0.0.1:8080."""
         if server_id is None:
             listening = [
-                h.id for h in self.service.servers.values() if h.state == "listening" and h.port
+                h.id for h in self.engine.servers.values() if h.state == "listening" and h.port
             ]
             server_id = listening[-1] if listening else None
-        name = first_free_name("Client", self.service.clients.values())
+        name = first_free_name("Client", self.engine.clients.values())
         if server_id is None:
-            client_id = self.service.add_client(dict(NEW_CLIENT_OPTIONS), name)
+            client_id = self.engine.add_client(dict(NEW_CLIENT_OPTIONS), name)
         else:
-            client_id = self.service.add_client_for(server_id, NEW_CLIENT_OPTIONS, name)
+            client_id = self.engine.add_client_for(server_id, NEW_CLIENT_OPTIONS, name)
         if client_id is not None:
             self.page(client_id).open_button.setFocus()  # Space opens it
         return client_id
@@ -300,15 +301,15 @@ class ClientsPanel(ItemPanel):
         client_id = self.current_id()
         if not client_id:
             return
-        handle = self.service.client(client_id)
-        if self.service.is_live(client_id) and not confirm_removal(
+        handle = self.engine.client(client_id)
+        if self.engine.is_live(client_id) and not confirm_removal(
             self,
             handle.name,
             f"{handle.name} is {'connected' if handle.state == 'open' else 'connecting'} to "
             f"{handle.url}; removing it closes the connection and forgets its log.",
         ):
             return
-        self.service.remove_client(client_id)
+        self.service.run(self.engine.remove_client(client_id))
 
     def page(self, client_id: str) -> ClientPage:
         return self.pages[client_id]  # type: ignore[return-value]
@@ -318,9 +319,9 @@ class ClientsPanel(ItemPanel):
         self._relabel(client_id)
 
     def _relabel(self, client_id: str, *_: Any) -> None:
-        if client_id not in self.pages or client_id not in self.service.clients:
+        if client_id not in self.pages or client_id not in self.engine.clients:
             return
-        handle = self.service.client(client_id)
+        handle = self.engine.client(client_id)
         state = {"idle": "not connected"}.get(handle.state, handle.state)
         self.set_label(
             client_id,

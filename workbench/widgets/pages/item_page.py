@@ -50,6 +50,7 @@ class ItemPage(QWidget):
     ) -> None:
         super().__init__(parent)
         self.service = service
+        self.engine = service.engine
         self.item_id = item_id
         self.name_edit = QLineEdit(self.handle.name)
         self.name_edit.setObjectName("nameEdit")
@@ -218,7 +219,7 @@ class ItemPage(QWidget):
         problem = self.form.problem()
         if problem is not None:
             self.form.show_error(problem)
-            self.service.report(self.handle.name, problem)
+            self.engine.report(self.handle.name, problem)
             return False
         values = self.form.values()
         if values != self.handle.options:

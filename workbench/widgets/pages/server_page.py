@@ -193,13 +193,13 @@ class ServerPage(ItemPage):
 
     @property
     def handle(self) -> Any:
-        return self.service.server(self.server_id)
+        return self.engine.server(self.server_id)
 
     def _update(self, options: Mapping[str, Any]) -> bool:
-        return self.service.update_server(self.server_id, options)
+        return self.engine.update_server(self.server_id, options)
 
     def _rename_to(self, name: str) -> None:
-        self.service.rename_server(self.server_id, name)
+        self.engine.rename_server(self.server_id, name)
 
     def _state_changed(self, server_id: str, state: str, text: str) -> None:
         if server_id != self.server_id:
@@ -243,7 +243,7 @@ class ServerPage(ItemPage):
             return
         if self.apply_form():
             self.composer.set_send_type(self.handle.send_type)
-            self.service.start_server(self.server_id)
+            self.service.run(self.engine.start_server(self.server_id))
 
     def ask_pfx_password(self) -> bool:
         """Ask for the PFX password the keyring did not keep (a dialog named
@@ -265,7 +265,7 @@ class ServerPage(ItemPage):
         return bool(accepted)
 
     def stop(self) -> None:
-        self.service.stop_server(self.server_id)
+        self.service.run(self.engine.stop_server(self.server_id))
 
     def apply_auto_reply(self) -> bool:
         mode = self.auto_mode.currentData()
@@ -278,7 +278,7 @@ class ServerPage(ItemPage):
         if mode == "fixed" and not self.auto_text.text().strip():
             self.auto_text.setFocus()
             return False
-        return self.service.set_auto_reply(self.server_id, mode, self.auto_text.text())
+        return self.engine.set_auto_reply(self.server_id, mode, self.auto_text.text())
 
     def _auto_text_done(self) -> None:
         if self.auto_mode.currentData() == "fixed":
@@ -303,7 +303,7 @@ class ServerPage(ItemPage):
 
     def _sockets_changed(self, *_: Any) -> None:
         self.handshake_view.refresh()
-        handle = self.handle if self.server_id in self.service.servers else None
+        handle = self.handle if self.server_id in self.engine.servers else None
         listening = handle is not None and handle.state == "listening" and handle.port
         self.socket_box.show_hint(
             f"No sockets yet. Connect a client to {'wss' if handle.uses_tls else 'ws'}://"
@@ -334,13 +334,13 @@ class ServerPage(ItemPage):
     def _show_handshake(self, *_: Any) -> None:
         """The selected socket's handshake is the one the Handshakes tab shows."""
         socket_id = self.selected_socket()
-        for socket in self.service.sockets_of(self.server_id):
+        for socket in self.engine.sockets_of(self.server_id):
             if socket.id == socket_id and socket.handshake is not None:
                 self.handshake_view.pick(socket.handshake)
 
     def forget_closed(self) -> int:
         """Drop the closed sockets (and their logs) of this server from the list."""
-        count = self.service.forget_closed_sockets(self.server_id)
+        count = self.engine.forget_closed_sockets(self.server_id)
         notifier().info(
             f"Forgot {count} closed socket{'' if count == 1 else 's'} and {'its' if count == 1 else 'their'} log{'' if count == 1 else 's'}"
         )
@@ -367,7 +367,7 @@ class ServerPage(ItemPage):
         self.logs.setCurrentWidget(self.log_views[socket_id])
 
     def _add_log_tab(self, log_id: str, title: str) -> LogView:
-        store = self.service.log(log_id)
+        store = self.engine.log(log_id)
         view = LogView(LogModel(store), title=store.name or title, importable=True)
         view.import_requested.connect(lambda: ask_and_open_log(self))
         self.log_views[log_id] = view
@@ -405,27 +405,27 @@ class ServerPage(ItemPage):
         code, reason = self.close_code.value(), self.close_reason.text().strip()
         refusal = self.close_code.refusal(reason)
         if refusal is not None or code is None:
-            self.service.report(self.handle.name, refusal or "no close code")
+            self.engine.report(self.handle.name, refusal or "no close code")
             self.close_code.setFocus()
             return
-        self.service.close_socket(socket_id, code, reason)
+        self.service.run(self.engine.close_socket(socket_id, code, reason))
 
     def ping_selected(self) -> None:
         socket_id = self.selected_socket()
         if socket_id is not None and self.ping_button.isEnabled():
-            self.service.ping(socket_id)
+            self.service.run(self.engine.ping(socket_id))
 
     def _broadcast(self, button: Any, value: Any) -> None:
         if button is self.broadcast_button:
             self.broadcast(value)
 
     def broadcast(self, value: Any) -> int:
-        return self.service.broadcast(self.server_id, value)
+        return self.engine.broadcast(self.server_id, value)
 
     def send(self, value: Any) -> None:
         """Send to the selected socket (the Send button and Ctrl+Enter)."""
         socket_id = self.selected_socket()
         if socket_id is not None:
-            self.service.send(socket_id, value)
+            self.engine.send(socket_id, value)
             if socket_id not in self.log_views:
                 self.open_selected_log()

@@ -42,7 +42,7 @@ def client_handshakes(service: WorkbenchService, client_id: str) -> Callable[[],
     """The records of a client's page: its last opening or refused attempt."""
 
     def records() -> Records:
-        client = service.clients.get(client_id)
+        client = service.engine.clients.get(client_id)
         record = client.handshake if client is not None else None
         return [] if record is None else [(client_id, record)]
 
@@ -54,16 +54,16 @@ def server_handshakes(service: WorkbenchService, server_id: str) -> Callable[[],
     it keeps, oldest first."""
 
     def records() -> Records:
-        if server_id not in service.servers:
+        if server_id not in service.engine.servers:
             return []
         found: list[tuple[str, HandshakeRecord]] = [
             (f"{socket.id.rsplit('/', 1)[-1]} {socket.remote_address}: 101", socket.handshake)
-            for socket in service.sockets_of(server_id)
+            for socket in service.engine.sockets_of(server_id)
             if socket.handshake is not None
         ]
         found += [
             (f"refused {record.peer}: {record.status}", record)
-            for record in service.server(server_id).refusals
+            for record in service.engine.server(server_id).refusals
         ]
         return sorted(found, key=lambda pair: pair[1].at)
 

@@ -19,7 +19,7 @@ from .connection import Channel, Outgoing
 from .errors import ConnectError, NotOpenError, UnsentMessagesError, check_close_code
 from .loop import Shielded, fail_quietly, retrieve_exception, running_loop
 from .option_types import ClientOptions
-from .options import CLIENT_OPTIONS, parse
+from .options import CLIENT_OPTIONS, parse, seconds
 from .pull import Endpoint
 from .retry import RetryPolicy, is_fatal
 from .wire_lengths import client_connection_class
@@ -229,7 +229,7 @@ class Client(Endpoint[ClientEvent]):
         stall_ms = self.options["throttle_factor"] * len(self._pending)
         self._pending.append((payload, is_text, done))
         if stall_ms > 0:
-            throttled = loop.create_task(self._throttled(done, stall_ms / 1000))
+            throttled = loop.create_task(self._throttled(done, seconds(stall_ms) or 0.0))
             throttled.add_done_callback(retrieve_exception)
             return throttled
         return done
@@ -301,7 +301,7 @@ class Client(Endpoint[ClientEvent]):
                 self._decode,
                 self.url,
                 on_end=self._ended,
-                close_timeout=_seconds(self.options["close_timeout"]),
+                close_timeout=seconds(self.options["close_timeout"]),
             )
             self._channel = channel
             self.request_path = ws.request.path if ws.request else None
@@ -343,14 +343,14 @@ class Client(Endpoint[ClientEvent]):
                 return await connect(
                     self.url,
                     open_timeout=policy.timeout,
-                    close_timeout=_seconds(o["close_timeout"]),
+                    close_timeout=seconds(o["close_timeout"]),
                     ssl=self._ssl,
                     subprotocols=o["subprotocols"],
                     additional_headers=o["headers"],
                     origin=o["origin"],
                     max_size=o["max_message_size"],
-                    ping_interval=_seconds(o["ping_interval"]),
-                    ping_timeout=_seconds(o["ping_timeout"]),
+                    ping_interval=seconds(o["ping_interval"]),
+                    ping_timeout=seconds(o["ping_timeout"]),
                     compression=o["compression"],
                     proxy=None,
                     # Tap from the first frame when someone listens (core.frames); count
@@ -425,7 +425,3 @@ def _url_options(url: str, given: Mapping[str, Any]) -> dict[str, Any]:
         if key in options or key in ("sslTls",):
             raise ValueError(f"Client option {key!r} is already given by the URL {url!r}")
     return options
-
-
-def _seconds(ms: float | None) -> float | None:
-    return None if ms is None or ms == 0 else ms / 1000

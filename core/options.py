@@ -26,6 +26,12 @@ class Option:
     doc: str
 
 
+def seconds(ms: float | None) -> float | None:
+    """An option in milliseconds as the seconds asyncio and websockets take: None for None
+    and for 0, which the options use for "no limit" (or "no pings")."""
+    return None if ms is None or ms == 0 else ms / 1000
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 

@@ -21,7 +21,7 @@ from .events import EventEmitter
 from .handshake import RefusalReporter, RequestFunction, RequestHook
 from .loop import Shielded, retrieve_exception, running_loop
 from .option_types import ServerOptions
-from .options import SERVER_OPTIONS, parse
+from .options import SERVER_OPTIONS, parse, seconds
 from .pull import Endpoint
 from .wire_lengths import CountingServerConnection
 
@@ -84,7 +84,7 @@ class Socket(Endpoint[SocketEvent]):
         self._encode = encode
         self._peer = ":".join(str(part) for part in self.remote_address[:2]) or "client"
         self._open = True
-        close_timeout = options["close_timeout"] / 1000 or None
+        close_timeout = seconds(options["close_timeout"])
         self._channel = Channel(
             ws, self, decode, self._peer, on_end=self._ended, close_timeout=close_timeout
         )
@@ -336,10 +336,10 @@ class Server(EventEmitter[ServerEvent]):
                 origins=origins,
                 max_size=o["max_message_size"],
                 subprotocols=o["subprotocols"],
-                open_timeout=o["handshake_timeout"] / 1000 or None,
-                ping_interval=o["ping_interval"] / 1000 if o["ping_interval"] else None,
-                ping_timeout=o["ping_timeout"] / 1000 if o["ping_timeout"] else None,
-                close_timeout=o["close_timeout"] / 1000 or None,
+                open_timeout=seconds(o["handshake_timeout"]),
+                ping_interval=seconds(o["ping_interval"]),
+                ping_timeout=seconds(o["ping_timeout"]),
+                close_timeout=seconds(o["close_timeout"]),
                 compression=o["compression"],
                 process_request=(
                     None
@@ -387,7 +387,7 @@ class Server(EventEmitter[ServerEvent]):
         if server is None:
             return
         loop = asyncio.get_running_loop()
-        close_timeout = self.options["close_timeout"] / 1000 or None
+        close_timeout = seconds(self.options["close_timeout"])
         deadline = None if close_timeout is None else loop.time() + close_timeout
         # Stop accepting (handshakes under way get HTTP 503), then close each Socket through
         # its Channel so that messages it already accepted are sent before the close frame.

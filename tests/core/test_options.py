@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core import Client, Server
-from core.options import CLIENT_OPTIONS, SERVER_OPTIONS, parse
+from core.options import CLIENT_OPTIONS, SERVER_OPTIONS, parse, seconds
 from core.retry import RetryPolicy
 
 
@@ -130,6 +130,11 @@ def test_text_subtypes_and_parameters_are_accepted() -> None:
     assert client.options["receive_type"] == "text/x-log"
 
 
+def test_seconds_turns_option_milliseconds_into_seconds_with_0_as_no_limit() -> None:
+    assert seconds(1500) == 1.5 and seconds(1) == 0.001
+    assert seconds(0) is None and seconds(None) is None
+
+
 def test_retry_policy_from_options() -> None:
     policy = RetryPolicy.from_options(
         {"connect_timeout": 250, "number_of_retries": 2, "time_between_retries": 100}
@@ -141,6 +146,12 @@ def test_retry_policy_from_options() -> None:
             {"connect_timeout": 0, "number_of_retries": 0, "time_between_retries": 0}
         ).timeout
         is None
+    )
+    assert (
+        RetryPolicy.from_options(
+            {"connect_timeout": 0, "number_of_retries": 0, "time_between_retries": 0}
+        ).delay
+        == 0.0
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from core import WebSocketError
 from core.handshake import HandshakeRequest
+from core.options import seconds
 from workbench.engine.log.store import FAULT, LogStore
 
 __all__ = ["HandshakeRefusals", "OutgoingFaults"]
@@ -67,7 +68,7 @@ class OutgoingFaults:
             if not done.done():
                 done.set_result(None)
 
-        loop.call_later(self.delay_ms / 1000, send_now)
+        loop.call_later(seconds(self.delay_ms) or 0.0, send_now)
         return done
 
 

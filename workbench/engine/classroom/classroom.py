@@ -33,7 +33,6 @@ KICK_CODE = 4000
 KICK_REASON = "removed by the teacher"
 #: The name the teacher's announcements carry.
 TEACHER = "Teacher"
-_HOST_KEYS = ("host_interface", "hostInterface")
 
 
 ClassroomEvent = Literal["shared_changed"]
@@ -73,7 +72,7 @@ class Classroom(EventEmitter[ClassroomEvent]):
         workbench = self._workbench
         handle = workbench.server(server_id)
         was_running = handle.state in ("starting", "listening")
-        options = {k: v for k, v in handle.options.items() if k not in _HOST_KEYS}
+        options = dict(handle.options)
         options["host_interface"] = ALL_INTERFACES if on else self._hosts_before[server_id]
         if was_running and not await workbench.stop_server(server_id):
             return False
@@ -101,8 +100,6 @@ class Classroom(EventEmitter[ClassroomEvent]):
         to every interface)."""
         options = dict(self._workbench.server(server_id).options)
         if self.is_shared(server_id):
-            for key in _HOST_KEYS:
-                options.pop(key, None)
             options["host_interface"] = self._hosts_before[server_id]
         return options
 

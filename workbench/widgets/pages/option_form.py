@@ -9,6 +9,7 @@ can say what is wrong before anything is started.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -27,7 +28,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.engine.options import CLIENT_OPTIONS, SERVER_OPTIONS, Option, refusal
+from workbench.engine.options import (
+    CLIENT_OPTIONS,
+    SERVER_OPTIONS,
+    Option,
+    refusal,
+    snake_case_client_options,
+    snake_case_server_options,
+)
 from workbench.widgets.compose.mime_chooser import MimeChooser
 
 #: Labels a person reads; options not listed get their name with spaces.
@@ -315,13 +323,15 @@ class OptionForm(QWidget):
             return text.strip()
         return text
 
-    def set_values(self, values: dict[str, Any]) -> None:
-        """Fill every editor: from ``values`` where given, else the option's default."""
+    def set_values(self, values: Mapping[str, Any]) -> None:
+        """Fill every editor: from ``values`` (either spelling) where given, else the
+        option's default."""
+        snake_case = (
+            snake_case_server_options if self.owner == "Server" else snake_case_client_options
+        )
+        values = snake_case(values)
         for option in self.table:
-            value = values.get(option.name, option.default)
-            if option.spec_name and option.spec_name in values and option.name not in values:
-                value = values[option.spec_name]
-            self._set_value(option, value)
+            self._set_value(option, values.get(option.name, option.default))
         self._update_tls()
 
     def _set_value(self, option: Option, value: Any) -> None:

@@ -91,85 +91,14 @@ class ClassroomPanel(QWidget):
         self.service = service
         self.engine = service.engine
         self.server_id = server_id
-
-        # -- left: sharing, addresses, QR code ------------------------------------------------
-        self.share_switch = QCheckBox("Share on the network")
-        self.share_switch.setObjectName("shareSwitch")
-        self.share_switch.setToolTip(
-            "Listen on every interface (0.0.0.0) and serve the student page on the same port; "
-            "a running server restarts (its sockets close with 1001)"
-        )
-        self.hint = QLabel(NOT_SHARED_HINT)
-        self.hint.setObjectName("hint")
-        self.hint.setWordWrap(True)
-        self.urls = QListWidget()
-        self.urls.setObjectName("classroomUrls")
-        self.urls.setToolTip("Addresses students can open (Ctrl+C copies the selected one)")
-        self.qr = QrLabel()
-        self.qr.setObjectName("classroomQr")
-        self.copy_button = QPushButton("Copy address")
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.share_switch)
-        left_layout.addWidget(self.hint)
-        left_layout.addWidget(self.urls)
-        left_layout.addWidget(self.copy_button)
-        left_layout.addWidget(self.qr, 1)
-        left_layout.addStretch(0)  # keeps the hint at the top while there is no QR code
-
-        # -- right: feed, announce, kick --------------------------------------------------------
         self.model = service.classroom.feed_model(server_id, self)
-        self.table = QTableView()
-        self.table.setObjectName("classroomFeed")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        for column in (COL_TIME, COL_WHO, COL_KIND):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_TEXT, QHeaderView.ResizeMode.Stretch)
-        self.empty = QLabel("No one has joined yet. Students who open the page appear here.")
-        self.empty.setObjectName("hint")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.feed_stack = QStackedWidget()
-        self.feed_stack.addWidget(self.empty)
-        self.feed_stack.addWidget(self.table)
-        self.announce_text = QLineEdit()
-        self.announce_text.setObjectName("announceText")
-        self.announce_text.setPlaceholderText("Message to everyone")
-        self.announce_text.setMinimumWidth(150)
-        self.announce_button = QPushButton("Send to all")
-        self.announce_button.setObjectName("announceButton")
-        self.announce_button.setToolTip("Broadcast to every open socket of this server")
-        self.kick_button = QPushButton("Kick")
-        self.kick_button.setObjectName("kickButton")
-        self.kick_button.setToolTip(
-            f"Close the selected row's socket with code {KICK_CODE} ({KICK_REASON})"
-        )
-        row = QHBoxLayout()
-        row.addWidget(self.announce_text, 1)
-        row.addWidget(self.announce_button)
-        row.addWidget(self.kick_button)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.feed_stack, 1)
-        right_layout.addLayout(row)
-
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
-        split.addWidget(right)
+        split = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
+        split.addWidget(self._sharing_side())
+        split.addWidget(self._feed_side())
         split.setStretchFactor(1, 1)
-        split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split)
-
-        # -- wiring --------------------------------------------------------------------------
         self.share_switch.toggled.connect(self._share_toggled)
         self.urls.currentRowChanged.connect(self._show_qr)
         self.copy_button.clicked.connect(self.copy_url)
@@ -184,6 +113,75 @@ class ClassroomPanel(QWidget):
         service.socket_closed.connect(self._update_actions)
         self.destroyed.connect(self.model.stop)
         self.refresh()
+
+    def _sharing_side(self) -> QWidget:
+        """The share switch, its hint, the URLs, Copy address and the QR code."""
+        self.share_switch = QCheckBox(
+            "Share on the network",
+            objectName="shareSwitch",
+            toolTip="Listen on every interface (0.0.0.0) and serve the student page on the "
+            "same port; a running server restarts (its sockets close with 1001)",
+        )
+        self.hint = QLabel(NOT_SHARED_HINT, objectName="hint", wordWrap=True)
+        self.urls = QListWidget(
+            objectName="classroomUrls",
+            toolTip="Addresses students can open (Ctrl+C copies the selected one)",
+        )
+        self.qr = QrLabel()
+        self.qr.setObjectName("classroomQr")
+        self.copy_button = QPushButton("Copy address")
+        side = QWidget()
+        layout = QVBoxLayout(side)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.share_switch, self.hint, self.urls, self.copy_button):
+            layout.addWidget(widget)
+        layout.addWidget(self.qr, 1)
+        layout.addStretch(0)  # keeps the hint at the top while there is no QR code
+        return side
+
+    def _feed_side(self) -> QWidget:
+        """The feed (or a hint while it is empty), then the announce row and Kick."""
+        self.table = QTableView(objectName="classroomFeed", wordWrap=False)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        for column in (COL_TIME, COL_WHO, COL_KIND):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_TEXT, QHeaderView.ResizeMode.Stretch)
+        self.empty = QLabel(
+            "No one has joined yet. Students who open the page appear here.",
+            objectName="hint",
+            alignment=Qt.AlignmentFlag.AlignCenter,
+            wordWrap=True,
+        )
+        self.feed_stack = QStackedWidget()
+        self.feed_stack.addWidget(self.empty)
+        self.feed_stack.addWidget(self.table)
+        self.announce_text = QLineEdit(
+            objectName="announceText", placeholderText="Message to everyone", minimumWidth=150
+        )
+        self.announce_button = QPushButton(
+            "Send to all",
+            objectName="announceButton",
+            toolTip="Broadcast to every open socket of this server",
+        )
+        self.kick_button = QPushButton(
+            "Kick",
+            objectName="kickButton",
+            toolTip=f"Close the selected row's socket with code {KICK_CODE} ({KICK_REASON})",
+        )
+        row = QHBoxLayout()
+        row.addWidget(self.announce_text, 1)
+        row.addWidget(self.announce_button)
+        row.addWidget(self.kick_button)
+        side = QWidget()
+        layout = QVBoxLayout(side)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.feed_stack, 1)
+        layout.addLayout(row)
+        return side
 
     # -- state ------------------------------------------------------------------------------
 

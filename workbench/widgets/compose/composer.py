@@ -55,6 +55,10 @@ ANY_KIND_TIPS = {
 }
 
 
+#: Labels that give up their width first when a row is short of room.
+_SQUEEZABLE = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+
 class Composer(QWidget):
     """Compose a message for the current send type and ask for it to be sent.
 
@@ -91,59 +95,17 @@ class Composer(QWidget):
             self.stack.addWidget(editor)
             editor.validity_changed.connect(self._update_send)  # type: ignore[attr-defined]
 
-        self.any_kind = QComboBox()
-        self.any_kind.setObjectName("composeAs")
-        self.any_kind.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.any_kind.setToolTip(
-            "The send type */* sends frames as they are: choose what to compose"
-        )
-        for label, kind, _mime in ANY_KINDS:
-            self.any_kind.addItem(label, kind)
-            self.any_kind.setItemData(
-                self.any_kind.count() - 1, ANY_KIND_TIPS[kind], Qt.ItemDataRole.ToolTipRole
-            )
-        self.any_kind.currentIndexChanged.connect(lambda _index: self.set_send_type(self.send_type))
-        self.type_label = QLabel()
-        self.type_label.setObjectName("sendTypeLabel")
-        self.type_label.setMinimumWidth(60)
-        self.type_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.reuse = QComboBox()
-        self.reuse.setObjectName("reuseCombo")
-        self.reuse.setToolTip("Load a recent (↺) or saved (★) message into the editor")
-        self.reuse.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.reuse.setMinimumContentsLength(6)
-        self.reuse.setMaximumWidth(260)
-        self.save_button = QToolButton()
-        self.save_button.setText("Save…")
-        self.save_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
-        self.saved_menu = QMenu(self.save_button)
-        self.saved_menu.aboutToShow.connect(self._fill_saved_menu)
-        self.save_button.setMenu(self.saved_menu)
-        self.save_button.setToolTip("Keep this message in the saved list (kept in the workspace)")
-        top = QHBoxLayout()
-        top.setContentsMargins(0, 0, 0, 0)
-        self.any_label = QLabel("Compose as")
-        self.any_label.setBuddy(self.any_kind)
-        self.any_label.setToolTip(self.any_kind.toolTip())
-        self.any_label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
-        top.addWidget(self.any_label)
-        top.addWidget(self.any_kind)
-        top.addWidget(self.type_label, 1)
-        top.addStretch(0)
-        top.addWidget(self.reuse)
-        top.addWidget(self.save_button)
-
-        self.send_button = QPushButton("Send")
-        self.send_button.setObjectName("sendButton")
-        self.send_button.setToolTip("Send this message (Ctrl+Enter)")
-        self.send_button.setAutoDefault(False)
-        self.hint = QLabel("Ctrl+Enter sends")
-        self.hint.setObjectName("hint")
-        self.hint.setMinimumWidth(40)
-        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        top = self._top_row()
         self._extra: dict[QPushButton, bool] = {}
+        self.send_button = QPushButton(
+            "Send",
+            objectName="sendButton",
+            toolTip="Send this message (Ctrl+Enter)",
+            autoDefault=False,
+        )
+        self.hint = QLabel(
+            "Ctrl+Enter sends", objectName="hint", minimumWidth=40, sizePolicy=_SQUEEZABLE
+        )
         self.button_row = QHBoxLayout()
         self.button_row.setContentsMargins(0, 0, 0, 0)
         self.button_row.addWidget(self.hint, 1)
@@ -166,6 +128,51 @@ class Composer(QWidget):
         self._chain_focus()
         self.set_send_type(self.send_type)
         self._fill_reuse()
+
+    def _top_row(self) -> QHBoxLayout:
+        """Compose as (for ``*/*``), the send type, the reuse list and Save…."""
+        tip = "The send type */* sends frames as they are: choose what to compose"
+        fixed = QSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.any_kind = QComboBox(objectName="composeAs", sizePolicy=fixed, toolTip=tip)
+        for label, kind, _mime in ANY_KINDS:
+            self.any_kind.addItem(label, kind)
+            self.any_kind.setItemData(
+                self.any_kind.count() - 1, ANY_KIND_TIPS[kind], Qt.ItemDataRole.ToolTipRole
+            )
+        self.any_kind.currentIndexChanged.connect(lambda _index: self.set_send_type(self.send_type))
+        self.type_label = QLabel(
+            objectName="sendTypeLabel", minimumWidth=60, sizePolicy=_SQUEEZABLE
+        )
+        self.reuse = QComboBox(
+            objectName="reuseCombo",
+            toolTip="Load a recent (↺) or saved (★) message into the editor",
+            sizeAdjustPolicy=QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon,
+            minimumContentsLength=6,
+            maximumWidth=260,
+        )
+        self.save_button = QToolButton(
+            text="Save…",
+            popupMode=QToolButton.ToolButtonPopupMode.MenuButtonPopup,
+            toolTip="Keep this message in the saved list (kept in the workspace)",
+        )
+        self.saved_menu = QMenu(self.save_button)
+        self.saved_menu.aboutToShow.connect(self._fill_saved_menu)
+        self.save_button.setMenu(self.saved_menu)
+        self.any_label = QLabel(
+            "Compose as",
+            buddy=self.any_kind,
+            toolTip=tip,
+            sizePolicy=QSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred),
+        )
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.any_label)
+        top.addWidget(self.any_kind)
+        top.addWidget(self.type_label, 1)
+        top.addStretch(0)
+        top.addWidget(self.reuse)
+        top.addWidget(self.save_button)
+        return top
 
     def _chain_focus(self) -> None:
         """Tab goes top to bottom: compose-as, reuse, save, the editor's fields, then the

@@ -123,23 +123,84 @@ class LogView(FitsTableToFont, QWidget):
         model.setParent(self)
         self.model = model
         self.title = title or model.store.name
+        bar = self._filter_bar()
+        self._build_table(model)
+        self.footer = self._footer(importable)
+        self.empty_hint = QLabel(
+            "No messages yet — they appear here as they are sent and received.",
+            objectName="emptyHint",
+            wordWrap=True,
+        )
+        self.detail = DetailPane()
+        self.detail.setMinimumSize(200, 100)  # room for a wrapped footer at 1024 px, 125 %
+        left = QWidget()
+        left_layout = QVBoxLayout(left, spacing=2)  # a two-line footer: 1024x768 at 125 %
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.empty_hint)
+        left_layout.addWidget(self.footer)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.splitter, 1)
+        self._connect(model)
+        self.update_counters()
+        if self.autoscroll.isChecked():
+            self.table.scrollToBottom()
 
-        self.search = QLineEdit()
-        self.search.setObjectName("logSearch")
-        self.search.setPlaceholderText("Search the log…")
-        self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(100)
-        self.direction = QComboBox()
-        self.direction.setObjectName("logDirection")
-        for label, _ in DIRECTION_CHOICES:
-            self.direction.addItem(label)
-        self.kind = QComboBox()
-        self.kind.setObjectName("logKind")
-        for label, _ in KIND_CHOICES:
-            self.kind.addItem(label)
-        self.autoscroll = QCheckBox("Autoscroll")
-        self.autoscroll.setChecked(True)
-        self.autoscroll.setToolTip("Follow new rows; untick to hold the view still while reading")
+    def _filter_bar(self) -> QHBoxLayout:
+        """The search field and the direction and kind filters, in one row."""
+        self.search = QLineEdit(
+            objectName="logSearch",
+            placeholderText="Search the log…",
+            clearButtonEnabled=True,
+            minimumWidth=100,
+        )
+        self.direction = QComboBox(objectName="logDirection")
+        self.direction.addItems([label for label, _ in DIRECTION_CHOICES])
+        self.kind = QComboBox(objectName="logKind")
+        self.kind.addItems([label for label, _ in KIND_CHOICES])
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.direction)
+        bar.addWidget(self.kind)
+        return bar
+
+    def _build_table(self, model: LogModel) -> None:
+        """``table``, its columns fitted to the font."""
+        table = row_table(QTableView(objectName="logTable", alternatingRowColors=True))
+        table.setModel(model)
+        table.setShowGrid(False)
+        table.setToolTip("Ctrl+C copies the selected message (text as text, binary as hex)")
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        self.table = table
+        self.fit_table_to_font()
+        header.setSectionResizeMode(COL_PREVIEW, QHeaderView.ResizeMode.Stretch)
+
+    def _footer(self, importable: bool) -> FlowRow:
+        """The counters and the dropped-rows note, then Autoscroll, Clear, Export, Import.
+
+        Elided labels never widen the window; the row wraps them onto a line of their own
+        when the buttons leave too little room (1024 px at 125 %, settings shown)."""
+        self.counters = ElidedLabel()
+        self.counters.setObjectName("hint")
+        self.dropped_label = ElidedLabel()
+        self.dropped_label.setObjectName("droppedLabel")
+        self.dropped_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.autoscroll = QCheckBox(
+            "Autoscroll",
+            checked=True,
+            toolTip="Follow new rows; untick to hold the view still while reading",
+        )
         self.clear_button = tool_button("Clear", CLEAR_TIP)
         self.export_button = tool_button(
             "Export…",
@@ -155,67 +216,15 @@ class LogView(FitsTableToFont, QWidget):
         self.import_button = tool_button("Import…", "Open a JSON Lines log in a viewer window")
         if not importable:  # setVisible(True) on a widget with no parent yet would be a window
             self.import_button.hide()
-        bar = QHBoxLayout()
-        bar.setContentsMargins(0, 0, 0, 0)
-        bar.addWidget(self.search, 1)
-        bar.addWidget(self.direction)
-        bar.addWidget(self.kind)
-
-        self.table = row_table(QTableView())
-        self.table.setObjectName("logTable")
-        self.table.setModel(model)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setStretchLastSection(True)
-        self.fit_table_to_font()
-        header.setSectionResizeMode(COL_PREVIEW, QHeaderView.ResizeMode.Stretch)
-
-        # Elided labels never widen the window; the footer wraps them onto a line of their
-        # own when the buttons leave too little room (1024 px at 125 %, settings shown).
-        self.counters = ElidedLabel()
-        self.counters.setObjectName("hint")
-        self.dropped_label = ElidedLabel()
-        self.dropped_label.setObjectName("droppedLabel")
-        self.dropped_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.empty_hint = QLabel(
-            "No messages yet — they appear here as they are sent and received."
-        )
-        self.empty_hint.setObjectName("emptyHint")
-        self.empty_hint.setWordWrap(True)
         buttons = QWidget()
         buttons_layout = QHBoxLayout(buttons)
         buttons_layout.setContentsMargins(0, 0, 0, 0)
         # Beside Clear rather than the filters: the filter row must fit 1024 px at 125 % zoom.
-        buttons_layout.addWidget(self.autoscroll)
-        buttons_layout.addWidget(self.clear_button)
-        buttons_layout.addWidget(self.export_button)
-        buttons_layout.addWidget(self.import_button)
-        self.footer = FlowRow([(self.counters, True), (self.dropped_label, True), (buttons, False)])
+        for button in (self.autoscroll, self.clear_button, self.export_button, self.import_button):
+            buttons_layout.addWidget(button)
+        return FlowRow([(self.counters, True), (self.dropped_label, True), (buttons, False)])
 
-        self.detail = DetailPane()
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.setSpacing(2)  # with the footer on two lines, 1024x768 at 125 % is tight
-        left_layout.addWidget(self.table, 1)
-        left_layout.addWidget(self.empty_hint)
-        left_layout.addWidget(self.footer)
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setChildrenCollapsible(False)
-        self.detail.setMinimumSize(200, 100)  # room for a wrapped footer at 1024 px, 125 %
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(bar)
-        layout.addWidget(self.splitter, 1)
-
+    def _connect(self, model: LogModel) -> None:
         self.search.textChanged.connect(self.apply_filter)
         self.direction.currentIndexChanged.connect(self.apply_filter)
         self.kind.currentIndexChanged.connect(self.apply_filter)
@@ -230,10 +239,6 @@ class LogView(FitsTableToFont, QWidget):
         copy = QShortcut(QKeySequence.StandardKey.Copy, self.table)
         copy.setContext(Qt.ShortcutContext.WidgetShortcut)
         copy.activated.connect(self.copy_selected)
-        self.table.setToolTip("Ctrl+C copies the selected message (text as text, binary as hex)")
-        self.update_counters()
-        if self.autoscroll.isChecked():
-            self.table.scrollToBottom()
 
     #: Below this width the detail pane goes under the table instead of beside it.
     SIDE_BY_SIDE_WIDTH = 980

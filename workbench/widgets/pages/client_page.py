@@ -62,84 +62,40 @@ class ClientPage(ItemPage):
     ) -> None:
         super().__init__(service, client_id, "client", client_form(), parent)
         handle = self.handle
-
-        self.url_label = QLabel()
-        self.url_label.setObjectName("hint")
-        self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.open_button = QPushButton("Open")
-        self.open_button.setObjectName("primaryButton")
-        self.open_button.setToolTip("Connect with the settings on the left")
-        self.close_button = QPushButton("Close")
-        self.close_button.setToolTip(
-            "Close the connection with the code and reason above the log, or stop connecting"
+        self.url_label = QLabel(
+            objectName="hint", textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse
         )
-        self.ping_button = QPushButton("Ping")
-        self.ping_button.setObjectName("pingButton")
-        self.ping_button.setToolTip("Send a ping; the round trip goes into the log (F6)")
-        self.conversation_button = QPushButton("Conversation")
-        self.conversation_button.setObjectName("clientConversationButton")
-        self.conversation_button.setToolTip(
-            "This client's connection as a sequence diagram, both ends (when the server is "
-            "in this window)"
+        self.open_button = QPushButton(
+            "Open", objectName="primaryButton", toolTip="Connect with the settings on the left"
         )
-
-        self.aim_button = QToolButton()
-        self.aim_button.setObjectName("aimButton")
-        self.aim_button.setText("Aim at a server of this workspace ▾")
-        self.aim_button.setToolTip("Fill in host and port of a server that is listening now")
-        self.aim_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.aim_menu = QMenu(self.aim_button)
-        self.aim_button.setMenu(self.aim_menu)
-        self.aim_menu.aboutToShow.connect(self._fill_aim_menu)
+        self.close_button = QPushButton(
+            "Close",
+            toolTip="Close the connection with the code and reason above the log, or stop connecting",
+        )
+        self.ping_button = QPushButton(
+            "Ping",
+            objectName="pingButton",
+            toolTip="Send a ping; the round trip goes into the log (F6)",
+        )
+        self.conversation_button = QPushButton(
+            "Conversation",
+            objectName="clientConversationButton",
+            toolTip="This client's connection as a sequence diagram, both ends (when the server "
+            "is in this window)",
+        )
         settings = SettingsColumn()
         settings.add(self.form_hint)
-        settings.add(self.aim_button)
+        settings.add(self._aim_button())
         settings.add(self.form, 1)
-
         self.composer = Composer(library)
         send_box = QGroupBox("Send")
-        send_layout = QVBoxLayout(send_box)
-        send_layout.addWidget(self.composer)
-
-        store = service.engine.log(client_id)
-        self.log_view = LogView(LogModel(store), title=store.name, importable=True)
-        self.log_view.import_requested.connect(lambda: ask_and_open_log(self))
-        self.handshake_view = HandshakeView(
-            client_handshakes(service, client_id),
-            "No handshake yet: press Open to send the upgrade request.",
-        )
-        self.log_tabs = QTabWidget()
-        self.log_tabs.setObjectName("clientLogTabs")
-        self.log_tabs.setDocumentMode(True)
-        self.log_tabs.addTab(self.log_view, "Messages")
-        self.log_tabs.addTab(self.handshake_view, "Handshake")
-        self.close_code = CloseCodePicker()
-        self.close_code.setObjectName("closeCode")
-        self.close_code.setMinimumContentsLength(16)  # room for the meaning on a client page
-        self.close_reason = QLineEdit()
-        self.close_reason.setObjectName("closeReason")
-        self.close_reason.setPlaceholderText("close reason")
-        closing = QHBoxLayout()
-        closing.setContentsMargins(0, 0, 0, 0)
-        code_label = QLabel("Close with code")
-        code_label.setBuddy(self.close_code)
-        for widget in (code_label, self.close_code):
-            closing.addWidget(widget)
-        closing.addWidget(self.close_reason, 1)
-        log_box = QGroupBox("Message log")
-        log_layout = QVBoxLayout(log_box)
-        log_layout.addLayout(closing)
-        self.frames_view = client_frames_view(service, client_id)
-        self.log_tabs.insertTab(1, self.frames_view, "Frames")
-        size_to_current_page(self.log_tabs)
-        log_layout.addWidget(self.log_tabs)
-
+        QVBoxLayout(send_box).addWidget(self.composer)
         self._lay_out(
             [self.url_label],
             [self.open_button, self.ping_button, self.close_button, self.conversation_button],
             settings,
             send_box,
-            log_box,
+            self._log_box(),
             [215, 475],
         )
         self.open_button.clicked.connect(self.open)
@@ -154,6 +110,49 @@ class ClientPage(ItemPage):
         self._shown_options = dict(handle.options)
         self._client_changed(client_id)
         self._state_changed(client_id, handle.state, handle.status_text)
+
+    def _aim_button(self) -> QToolButton:
+        """“Aim at a server of this workspace”: a menu of the servers listening now."""
+        self.aim_button = QToolButton(
+            objectName="aimButton",
+            text="Aim at a server of this workspace ▾",
+            toolTip="Fill in host and port of a server that is listening now",
+            popupMode=QToolButton.ToolButtonPopupMode.InstantPopup,
+        )
+        self.aim_menu = QMenu(self.aim_button)
+        self.aim_button.setMenu(self.aim_menu)
+        self.aim_menu.aboutToShow.connect(self._fill_aim_menu)
+        return self.aim_button
+
+    def _log_box(self) -> QGroupBox:
+        """The close-with-code row over the Messages, Frames and Handshake tabs."""
+        self.close_code = CloseCodePicker()
+        self.close_code.setObjectName("closeCode")
+        self.close_code.setMinimumContentsLength(16)  # room for the meaning on a client page
+        self.close_reason = QLineEdit(objectName="closeReason", placeholderText="close reason")
+        closing = QHBoxLayout()
+        closing.setContentsMargins(0, 0, 0, 0)
+        closing.addWidget(QLabel("Close with code", buddy=self.close_code))
+        closing.addWidget(self.close_code)
+        closing.addWidget(self.close_reason, 1)
+        store = self.engine.log(self.client_id)
+        self.log_view = LogView(LogModel(store), title=store.name, importable=True)
+        self.log_view.import_requested.connect(lambda: ask_and_open_log(self))
+        self.frames_view = client_frames_view(self.service, self.client_id)
+        self.handshake_view = HandshakeView(
+            client_handshakes(self.service, self.client_id),
+            "No handshake yet: press Open to send the upgrade request.",
+        )
+        self.log_tabs = QTabWidget(objectName="clientLogTabs", documentMode=True)
+        self.log_tabs.addTab(self.log_view, "Messages")
+        self.log_tabs.addTab(self.frames_view, "Frames")
+        self.log_tabs.addTab(self.handshake_view, "Handshake")
+        size_to_current_page(self.log_tabs)
+        log_box = QGroupBox("Message log")
+        log_layout = QVBoxLayout(log_box)
+        log_layout.addLayout(closing)
+        log_layout.addWidget(self.log_tabs)
+        return log_box
 
     @property
     def client_id(self) -> str:

@@ -3,7 +3,7 @@
 A header (the settings toggle, the item's name, its status badge, the item's buttons), the
 settings column with the option form on the left, and the item's own work area on the right
 (two parts, one above the other). Renaming, applying the form and locking the settings while
-the item runs work the same for both; a subclass says which service methods hold its kind
+the item runs work the same for both; a subclass says which engine methods hold its kind
 of item (``handle``, ``_validate``, ``_update``, ``_rename_to``).
 """
 

@@ -1,9 +1,10 @@
 """One server's page: its settings, Start/Stop and status, the live list of its sockets
 (each socket's log, frames and handshake; close with code and reason; ping), sending,
-broadcast and auto-reply, and the Classroom and Fault lab tabs.
+broadcast and auto-reply, and the Classroom and Fault lab tabs (the tabs under it are
+``ServerLogTabs``).
 
-Everything goes through ``WorkbenchService``: the page calls its methods (which return
-tasks the page never awaits) and follows its signals.
+The page calls the engine's facade (``service.engine``), runs its coroutines with
+``service.run`` (tasks it never awaits) and follows the service's signals.
 """
 
 from __future__ import annotations
@@ -25,22 +26,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.qt.log_model import LogModel
 from workbench.qt.message_library import QtMessageLibrary
 from workbench.qt.service import WorkbenchService
-from workbench.widgets.classroom.panel import ClassroomPanel
 from workbench.widgets.common.notify import notifier
 from workbench.widgets.common.tab_fit import size_to_current_page
 from workbench.widgets.compose.composer import Composer
 from workbench.widgets.faults.lab import FaultLabPanel
-from workbench.widgets.log.view import LogView
-from workbench.widgets.log.viewer import ask_and_open_log
 from workbench.widgets.protocol.conversation_view import ConversationView, show_conversation
-from workbench.widgets.protocol.frames_view import FramesView, socket_frames_view
-from workbench.widgets.protocol.handshake_view import HandshakeView, server_handshakes
 
 from .item_page import ItemPage
 from .option_form import server_form
+from .server_log_tabs import ServerLogTabs
 from .settings_column import SettingsColumn
 from .sockets_box import SocketsBox
 
@@ -65,43 +61,66 @@ class ServerPage(ItemPage):
     ) -> None:
         super().__init__(service, server_id, "server", server_form(), parent)
         handle = self.handle
-
-        # -- header -------------------------------------------------------------------
-        self.start_button = QPushButton("Start")
-        self.start_button.setObjectName("primaryButton")
-        self.start_button.setToolTip("Listen for connections with the settings on the left")
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop listening and close every socket (code 1001)")
-        self.client_button = QPushButton("New client to it")
-        self.client_button.setToolTip("Make a client aimed at this server's address and port")
-
-        # -- settings column --------------------------------------------------------------
-        self.auto_mode = QComboBox()
-        self.auto_mode.setObjectName("autoReplyMode")
-        for label, mode in AUTO_REPLY_CHOICES:
-            self.auto_mode.addItem(label, mode)
-        self.auto_text = QLineEdit()
-        self.auto_text.setObjectName("autoReplyText")
-        self.auto_text.setPlaceholderText('fixed reply, e.g. {"ok": true}')
-        auto_box = QGroupBox("Auto-reply")
-        auto_form = QFormLayout(auto_box)
-        auto_form.addRow("Mode:", self.auto_mode)
-        auto_form.addRow("Reply:", self.auto_text)
-        auto_box.setToolTip("Answer every incoming message automatically — handy for quick tests")
+        self.start_button = QPushButton(
+            "Start",
+            objectName="primaryButton",
+            toolTip="Listen for connections with the settings on the left",
+        )
+        self.stop_button = QPushButton(
+            "Stop", toolTip="Stop listening and close every socket (code 1001)"
+        )
+        self.client_button = QPushButton(
+            "New client to it", toolTip="Make a client aimed at this server's address and port"
+        )
         settings = SettingsColumn()
-        settings.add(auto_box)
+        settings.add(self._auto_reply_box())
         settings.add(self.form_hint)
         settings.add(self.form, 1)
-
-        # -- sockets ------------------------------------------------------------------------
-        self.socket_box = SocketsBox(service, server_id, self)
-        box = self.socket_box
+        self.socket_box = box = SocketsBox(service, server_id, self)
         self.sockets, self.socket_table = box.sockets, box.table
         self.log_button, self.forget_button = box.log_button, box.forget_button
         self.close_code, self.close_reason = box.close_code, box.close_reason
         self.close_button, self.ping_button = box.close_button, box.ping_button
+        self.actions_tabs = self._actions_tabs(library)
+        self.logs = ServerLogTabs(service, server_id)
+        self.log_views, self.frames_views = self.logs.log_views, self.logs.frames_views
+        self.handshake_view, self.classroom = self.logs.handshake_view, self.logs.classroom
+        top = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
+        top.addWidget(self.socket_box)
+        top.addWidget(self.actions_tabs)
+        top.setStretchFactor(0, 6)
+        top.setStretchFactor(1, 5)
+        top.setSizes([395, 355])
+        self._lay_out(
+            [], [self.client_button, self.start_button, self.stop_button], settings, top, self.logs
+        )
+        self._connect()
+        self._state_changed(server_id, handle.state, handle.status_text)
+        self.composer.set_send_type(handle.send_type)
+        self._sockets_changed()
 
-        # -- composer -----------------------------------------------------------------------
+    def _auto_reply_box(self) -> QGroupBox:
+        """The Auto-reply settings: ``auto_mode`` and the fixed reply, ``auto_text``."""
+        self.auto_mode = QComboBox(objectName="autoReplyMode")
+        for label, mode in AUTO_REPLY_CHOICES:
+            self.auto_mode.addItem(label, mode)
+        self.auto_mode.setCurrentIndex(max(0, self.auto_mode.findData(self.handle.auto_reply.mode)))
+        self.auto_text = QLineEdit(
+            self.handle.auto_reply.text,
+            objectName="autoReplyText",
+            placeholderText='fixed reply, e.g. {"ok": true}',
+        )
+        box = QGroupBox(
+            "Auto-reply",
+            toolTip="Answer every incoming message automatically — handy for quick tests",
+        )
+        form = QFormLayout(box)
+        form.addRow("Mode:", self.auto_mode)
+        form.addRow("Reply:", self.auto_text)
+        return box
+
+    def _actions_tabs(self, library: QtMessageLibrary) -> QTabWidget:
+        """Send (the ``composer`` with Send and Broadcast) and the ``fault_lab``, as tabs."""
         self.composer = Composer(library)
         self.composer.send_button.setText("Send")
         self.broadcast_button = self.composer.add_send_button(
@@ -109,52 +128,16 @@ class ServerPage(ItemPage):
         )
         self.broadcast_button.setObjectName("broadcastButton")
         send_box = QGroupBox("Send")
-        send_layout = QVBoxLayout(send_box)
-        send_layout.addWidget(self.composer)
-        self.fault_lab = FaultLabPanel(service, server_id, self.selected_socket)
-        self.actions_tabs = QTabWidget()
-        self.actions_tabs.setObjectName("serverActions")
-        self.actions_tabs.setDocumentMode(True)
-        self.actions_tabs.addTab(send_box, "Send")
-        self.actions_tabs.addTab(self.fault_lab, "Fault lab")
-        size_to_current_page(self.actions_tabs)
+        QVBoxLayout(send_box).addWidget(self.composer)
+        self.fault_lab = FaultLabPanel(self.service, self.server_id, self.selected_socket)
+        tabs = QTabWidget(objectName="serverActions", documentMode=True)
+        tabs.addTab(send_box, "Send")
+        tabs.addTab(self.fault_lab, "Fault lab")
+        size_to_current_page(tabs)
+        return tabs
 
-        # -- logs ---------------------------------------------------------------------------
-        self.logs = QTabWidget()
-        self.logs.setObjectName("serverLogs")
-        self.logs.setTabsClosable(True)
-        self.logs.setDocumentMode(True)
-        self.log_views: dict[str, LogView] = {}
-        #: Socket id -> its Frames tab, opened next to its log tab.
-        self.frames_views: dict[str, FramesView] = {}
-        self._add_log_tab(server_id, "Server events")
-        self.handshake_view = HandshakeView(
-            server_handshakes(service, server_id),
-            "No handshakes yet: each accepted or refused upgrade request shows here.",
-        )
-        index = self.logs.addTab(self.handshake_view, "Handshakes")
-        self.logs.tabBar().setTabButton(index, self.logs.tabBar().ButtonPosition.RightSide, None)
-        self.classroom = ClassroomPanel(service, server_id)
-        classroom_tab = self.logs.addTab(self.classroom, "Classroom")
-        self.logs.tabBar().setTabButton(
-            classroom_tab, self.logs.tabBar().ButtonPosition.RightSide, None
-        )
-        size_to_current_page(self.logs)
-
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(self.socket_box)
-        top.addWidget(self.actions_tabs)
-        top.setStretchFactor(0, 6)
-        top.setStretchFactor(1, 5)
-        top.setSizes([395, 355])
-        top.setChildrenCollapsible(False)
-        self._lay_out(
-            [], [self.client_button, self.start_button, self.stop_button], settings, top, self.logs
-        )
-
-        # -- wiring ----------------------------------------------------------------------------
-        self.auto_mode.setCurrentIndex(max(0, self.auto_mode.findData(handle.auto_reply.mode)))
-        self.auto_text.setText(handle.auto_reply.text)
+    def _connect(self) -> None:
+        box, service = self.socket_box, self.service
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
         self.client_button.clicked.connect(self._new_client)
@@ -169,21 +152,17 @@ class ServerPage(ItemPage):
         self.close_reason.returnPressed.connect(self.close_selected)
         self.composer.send_requested.connect(self.send)
         self.composer.extra_send_requested.connect(self._broadcast)
-        self.logs.tabCloseRequested.connect(self._close_log_tab)
         self.socket_table.selectionModel().selectionChanged.connect(self._update_actions)
         self.socket_table.selectionModel().selectionChanged.connect(self._show_handshake)
-        self.sockets.rowsInserted.connect(self._sockets_changed)
-        self.sockets.dataChanged.connect(self._update_actions)
+        for signal in (self.sockets.rowsInserted, self.sockets.rowsRemoved):
+            signal.connect(self._sockets_changed)
         self.sockets.modelReset.connect(self._sockets_changed)
+        self.sockets.dataChanged.connect(self._update_actions)
         self.form.editors["send_type"].mime_changed.connect(self._send_type_edited)  # type: ignore[attr-defined]
         service.server_state_changed.connect(self._state_changed)
         service.server_changed.connect(self._server_changed)
         service.classroom.shared_changed.connect(self._shared_changed)
         service.socket_removed.connect(self._socket_removed)
-        self.sockets.rowsRemoved.connect(self._sockets_changed)
-        self._state_changed(server_id, handle.state, handle.status_text)
-        self.composer.set_send_type(handle.send_type)
-        self._sockets_changed()
 
     # -- state -------------------------------------------------------------------------------
 
@@ -346,57 +325,14 @@ class ServerPage(ItemPage):
         )
         return count
 
-    def _socket_removed(self, server_id: str, socket_id: str) -> None:
-        if server_id != self.server_id:
-            return
-        view = self.log_views.get(socket_id)
-        if view is not None:
-            self._close_log_tab(self.logs.indexOf(view))
-        self._sockets_changed()
+    def _socket_removed(self, server_id: str, _socket_id: str) -> None:
+        if server_id == self.server_id:
+            self._sockets_changed()  # its tabs close by themselves (ServerLogTabs)
 
     def open_selected_log(self, *_: Any) -> None:
         socket_id = self.selected_socket()
-        if socket_id is None:
-            return
-        if socket_id not in self.log_views:
-            row = self.sockets.row_of(socket_id)
-            handle = self.sockets.handle(row) if row is not None else None
-            if handle is None:
-                return
-            self._add_log_tab(socket_id, handle.remote_address)
-        self.logs.setCurrentWidget(self.log_views[socket_id])
-
-    def _add_log_tab(self, log_id: str, title: str) -> LogView:
-        store = self.engine.log(log_id)
-        view = LogView(LogModel(store), title=store.name or title, importable=True)
-        view.import_requested.connect(lambda: ask_and_open_log(self))
-        self.log_views[log_id] = view
-        index = self.logs.addTab(view, title)
-        if log_id == self.server_id:
-            self.logs.tabBar().setTabButton(
-                index, self.logs.tabBar().ButtonPosition.RightSide, None
-            )
-        else:
-            frames = socket_frames_view(self.service, log_id)
-            self.frames_views[log_id] = frames
-            self.logs.insertTab(index + 1, frames, f"{title} frames")
-        return view
-
-    def _close_log_tab(self, index: int) -> None:
-        view = self.logs.widget(index)
-        for log_id, frames in list(self.frames_views.items()):
-            if frames is view or self.log_views.get(log_id) is view:
-                del self.frames_views[log_id]
-                self.logs.removeTab(self.logs.indexOf(frames))
-                frames.stop()
-                frames.deleteLater()
-                index = self.logs.indexOf(view)
-        for log_id, candidate in list(self.log_views.items()):
-            if candidate is view and log_id != self.server_id:
-                del self.log_views[log_id]
-                self.logs.removeTab(index)
-                view.model.stop()
-                view.deleteLater()
+        if socket_id is not None:
+            self.logs.open_socket_log(socket_id)
 
     def close_selected(self) -> None:
         socket_id = self.selected_socket()

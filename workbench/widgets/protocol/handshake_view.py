@@ -98,6 +98,15 @@ def accept_steps_html(check: AcceptCheck) -> str:
     return f"<table cellspacing='4'>{body}</table><p>{verdict}</p>"
 
 
+ACCEPT_TITLE = "Sec-WebSocket-Accept = base64(SHA-1(key + GUID))  (RFC 6455 §4.2.2)"
+
+
+def _boxed(title: str, widget: QWidget) -> QGroupBox:
+    box = QGroupBox(title)
+    QVBoxLayout(box).addWidget(widget)
+    return box
+
+
 class HandshakeView(QWidget):
     """``HandshakeView(records, empty_text)``: ``records()`` gives the handshakes to choose
     from; ``refresh()`` reads them again and shows the newest, or the one the person picked
@@ -113,25 +122,63 @@ class HandshakeView(QWidget):
         self._records = records
         self._shown: Records = ()
         self._picked: HandshakeRecord | None = None
-        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-
-        self.chooser = QComboBox()
-        self.chooser.setObjectName("handshakeChooser")
-        self.chooser.setToolTip("Which connection's handshake to show")
+        selectable = Qt.TextInteractionFlag.TextSelectableByMouse
+        self.chooser = QComboBox(
+            objectName="handshakeChooser", toolTip="Which connection's handshake to show"
+        )
         self.chooser.currentIndexChanged.connect(self._chosen)
         self.chooser.activated.connect(self._pick)
-        self.summary = QLabel()
-        self.summary.setObjectName("handshakeSummary")
-        self.summary.setWordWrap(True)
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary = QLabel(
+            objectName="handshakeSummary", wordWrap=True, textInteractionFlags=selectable
+        )
         top = QHBoxLayout()
         top.addWidget(self.chooser)
         top.addWidget(self.summary, 1)
+        self.accept = QLabel(
+            objectName="handshakeAccept",
+            textFormat=Qt.TextFormat.RichText,
+            textInteractionFlags=selectable,
+            wordWrap=True,
+        )
+        self.negotiation = QLabel(
+            objectName="handshakeNegotiation", wordWrap=True, textInteractionFlags=selectable
+        )
+        details = QWidget()
+        details_layout = QVBoxLayout(details)
+        details_layout.setContentsMargins(0, 0, 0, 0)
+        details_layout.addWidget(self._request_and_response(), 1)
+        details_layout.addWidget(_boxed(ACCEPT_TITLE, self.accept))
+        details_layout.addWidget(_boxed("Negotiated", self.negotiation))
+        scroller = QScrollArea(
+            objectName="handshakeScroller",
+            widgetResizable=True,
+            frameShape=QScrollArea.Shape.NoFrame,
+        )
+        scroller.setWidget(details)
+        shown = QWidget()
+        shown_layout = QVBoxLayout(shown)
+        shown_layout.setContentsMargins(0, 0, 0, 0)
+        shown_layout.addLayout(top)
+        shown_layout.addWidget(scroller, 1)
+        self.empty_hint = QLabel(
+            empty_text,
+            objectName="emptyHint",
+            alignment=Qt.AlignmentFlag.AlignCenter,
+            wordWrap=True,
+        )
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.empty_hint)
+        self.pages.addWidget(shown)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.pages)
+        self.refresh()
 
-        self.request = QPlainTextEdit(readOnly=True)
-        self.request.setObjectName("handshakeRequest")
-        self.response = QPlainTextEdit(readOnly=True)
-        self.response.setObjectName("handshakeResponse")
+    def _request_and_response(self) -> QSplitter:
+        """The upgrade ``request`` beside the ``response``, in a fixed-width font."""
+        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.request = QPlainTextEdit(readOnly=True, objectName="handshakeRequest")
+        self.response = QPlainTextEdit(readOnly=True, objectName="handshakeResponse")
         sides = QSplitter(Qt.Orientation.Horizontal)
         for title, edit in (
             ("Request: client → server", self.request),
@@ -143,56 +190,9 @@ class HandshakeView(QWidget):
             edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
             # Room for the 8 to 12 header lines of a handshake: the whole view scrolls instead.
             edit.setMinimumHeight(edit.fontMetrics().lineSpacing() * 12)
-            box = QGroupBox(title)
-            QVBoxLayout(box).addWidget(edit)
-            sides.addWidget(box)
+            sides.addWidget(_boxed(title, edit))
         sides.setChildrenCollapsible(False)
-
-        self.accept = QLabel()
-        self.accept.setObjectName("handshakeAccept")
-        self.accept.setTextFormat(Qt.TextFormat.RichText)
-        self.accept.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.accept.setWordWrap(True)
-        accept_box = QGroupBox(
-            "Sec-WebSocket-Accept = base64(SHA-1(key + GUID))  (RFC 6455 §4.2.2)"
-        )
-        QVBoxLayout(accept_box).addWidget(self.accept)
-
-        self.negotiation = QLabel()
-        self.negotiation.setObjectName("handshakeNegotiation")
-        self.negotiation.setWordWrap(True)
-        self.negotiation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        negotiation_box = QGroupBox("Negotiated")
-        QVBoxLayout(negotiation_box).addWidget(self.negotiation)
-
-        details = QWidget()
-        details_layout = QVBoxLayout(details)
-        details_layout.setContentsMargins(0, 0, 0, 0)
-        details_layout.addWidget(sides, 1)
-        details_layout.addWidget(accept_box)
-        details_layout.addWidget(negotiation_box)
-        scroller = QScrollArea()
-        scroller.setObjectName("handshakeScroller")
-        scroller.setWidgetResizable(True)
-        scroller.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroller.setWidget(details)
-        shown = QWidget()
-        shown_layout = QVBoxLayout(shown)
-        shown_layout.setContentsMargins(0, 0, 0, 0)
-        shown_layout.addLayout(top)
-        shown_layout.addWidget(scroller, 1)
-
-        self.empty_hint = QLabel(empty_text)
-        self.empty_hint.setObjectName("emptyHint")
-        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_hint.setWordWrap(True)
-        self.pages = QStackedWidget()
-        self.pages.addWidget(self.empty_hint)
-        self.pages.addWidget(shown)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.pages)
-        self.refresh()
+        return sides
 
     @property
     def record(self) -> HandshakeRecord | None:

@@ -166,9 +166,11 @@ class MainWindow(QMainWindow):
             "F6",
             "Ping the client shown or the selected socket; the round trip goes into its log",
         )
+        self._make_menus_and_toolbar()
+
+    def _make_menus_and_toolbar(self) -> None:
         files = self.workspace_files
         workspace_actions = (files.open_action, files.save_action, files.save_as_action)
-
         file_menu = self.menuBar().addMenu("&File")
         for act in (self.new_server_action, self.new_client_action):
             file_menu.addAction(act)

@@ -22,7 +22,7 @@ from .error_path import ReportThrottle
 from .in_words import address_text, close_text
 from .socket_faults import HandshakeRefusals, OutgoingFaults
 
-__all__ = ["AutoReply", "ClientHandle", "ServerHandle", "SocketHandle"]
+__all__ = ["AutoReply", "ClientHandle", "ItemHandle", "ServerHandle", "SocketHandle"]
 
 
 class AutoReply:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from workbench.qt.classroom import KICK_CODE, KICK_REASON
 from workbench.qt.classroom_feed_model import COL_KIND, COL_TEXT, COL_TIME, COL_WHO, SOCKET_ID_ROLE
 from workbench.qt.service import WorkbenchService
+from workbench.widgets.common.controls import named
 
 __all__ = ["ClassroomPanel"]
 
@@ -116,19 +117,19 @@ class ClassroomPanel(QWidget):
 
     def _sharing_side(self) -> QWidget:
         """The share switch, its hint, the URLs, Copy address and the QR code."""
-        self.share_switch = QCheckBox(
-            "Share on the network",
-            objectName="shareSwitch",
-            toolTip="Listen on every interface (0.0.0.0) and serve the student page on the "
-            "same port; a running server restarts (its sockets close with 1001)",
+        self.share_switch = named(
+            QCheckBox("Share on the network"),
+            "shareSwitch",
+            "Listen on every interface (0.0.0.0) and serve the student page on the same port; "
+            "a running server restarts (its sockets close with 1001)",
         )
-        self.hint = QLabel(NOT_SHARED_HINT, objectName="hint", wordWrap=True)
-        self.urls = QListWidget(
-            objectName="classroomUrls",
-            toolTip="Addresses students can open (Ctrl+C copies the selected one)",
+        self.hint = named(QLabel(NOT_SHARED_HINT, wordWrap=True), "hint")
+        self.urls = named(
+            QListWidget(),
+            "classroomUrls",
+            "Addresses students can open (Ctrl+C copies the selected one)",
         )
-        self.qr = QrLabel()
-        self.qr.setObjectName("classroomQr")
+        self.qr = named(QrLabel(), "classroomQr")
         self.copy_button = QPushButton("Copy address")
         side = QWidget()
         layout = QVBoxLayout(side)
@@ -141,7 +142,7 @@ class ClassroomPanel(QWidget):
 
     def _feed_side(self) -> QWidget:
         """The feed (or a hint while it is empty), then the announce row and Kick."""
-        self.table = QTableView(objectName="classroomFeed", wordWrap=False)
+        self.table = named(QTableView(wordWrap=False), "classroomFeed")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -150,27 +151,28 @@ class ClassroomPanel(QWidget):
         for column in (COL_TIME, COL_WHO, COL_KIND):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_TEXT, QHeaderView.ResizeMode.Stretch)
-        self.empty = QLabel(
-            "No one has joined yet. Students who open the page appear here.",
-            objectName="hint",
-            alignment=Qt.AlignmentFlag.AlignCenter,
-            wordWrap=True,
+        self.empty = named(
+            QLabel(
+                "No one has joined yet. Students who open the page appear here.",
+                alignment=Qt.AlignmentFlag.AlignCenter,
+                wordWrap=True,
+            ),
+            "hint",
         )
         self.feed_stack = QStackedWidget()
         self.feed_stack.addWidget(self.empty)
         self.feed_stack.addWidget(self.table)
-        self.announce_text = QLineEdit(
-            objectName="announceText", placeholderText="Message to everyone", minimumWidth=150
+        self.announce_text = named(QLineEdit(placeholderText="Message to everyone"), "announceText")
+        self.announce_text.setMinimumWidth(150)
+        self.announce_button = named(
+            QPushButton("Send to all"),
+            "announceButton",
+            "Broadcast to every open socket of this server",
         )
-        self.announce_button = QPushButton(
-            "Send to all",
-            objectName="announceButton",
-            toolTip="Broadcast to every open socket of this server",
-        )
-        self.kick_button = QPushButton(
-            "Kick",
-            objectName="kickButton",
-            toolTip=f"Close the selected row's socket with code {KICK_CODE} ({KICK_REASON})",
+        self.kick_button = named(
+            QPushButton("Kick"),
+            "kickButton",
+            f"Close the selected row's socket with code {KICK_CODE} ({KICK_REASON})",
         )
         row = QHBoxLayout()
         row.addWidget(self.announce_text, 1)

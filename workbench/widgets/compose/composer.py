@@ -39,6 +39,7 @@ from workbench.engine.compose.drafts import (
 )
 from workbench.engine.workspace.workspace import SavedMessage
 from workbench.qt.message_library import QtMessageLibrary
+from workbench.widgets.common.controls import named, tool_button
 from workbench.widgets.common.notify import notifier
 
 from .file_editors import BytesEditor, ImageEditor
@@ -55,8 +56,17 @@ ANY_KIND_TIPS = {
 }
 
 
-#: Labels that give up their width first when a row is short of room.
-_SQUEEZABLE = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+#: The editors of the four kinds of message (each has ``valid``, ``validity_changed`` and
+#: ``value()``).
+Editor = JsonEditor | TextEditor | ImageEditor | BytesEditor
+
+
+def _squeezable(label: QLabel, minimum_width: int) -> QLabel:
+    """``label``, giving up its width first (down to ``minimum_width``) when its row is short
+    of room."""
+    label.setMinimumWidth(minimum_width)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    return label
 
 
 class Composer(QWidget):
@@ -84,7 +94,7 @@ class Composer(QWidget):
         self.text_editor = TextEditor()
         self.image_editor = ImageEditor()
         self.bytes_editor = BytesEditor()
-        self.editors: dict[str, QWidget] = {
+        self.editors: dict[str, Editor] = {
             "json": self.json_editor,
             "text": self.text_editor,
             "image": self.image_editor,
@@ -93,19 +103,14 @@ class Composer(QWidget):
         self.stack = QStackedWidget()
         for editor in self.editors.values():
             self.stack.addWidget(editor)
-            editor.validity_changed.connect(self._update_send)  # type: ignore[attr-defined]
+            editor.validity_changed.connect(self._update_send)
 
         top = self._top_row()
         self._extra: dict[QPushButton, bool] = {}
-        self.send_button = QPushButton(
-            "Send",
-            objectName="sendButton",
-            toolTip="Send this message (Ctrl+Enter)",
-            autoDefault=False,
+        self.send_button = named(
+            QPushButton("Send", autoDefault=False), "sendButton", "Send this message (Ctrl+Enter)"
         )
-        self.hint = QLabel(
-            "Ctrl+Enter sends", objectName="hint", minimumWidth=40, sizePolicy=_SQUEEZABLE
-        )
+        self.hint = _squeezable(named(QLabel("Ctrl+Enter sends"), "hint"), 40)
         self.button_row = QHBoxLayout()
         self.button_row.setContentsMargins(0, 0, 0, 0)
         self.button_row.addWidget(self.hint, 1)
@@ -132,38 +137,34 @@ class Composer(QWidget):
     def _top_row(self) -> QHBoxLayout:
         """Compose as (for ``*/*``), the send type, the reuse list and Save…."""
         tip = "The send type */* sends frames as they are: choose what to compose"
-        fixed = QSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.any_kind = QComboBox(objectName="composeAs", sizePolicy=fixed, toolTip=tip)
+        self.any_kind = named(QComboBox(), "composeAs", tip)
+        self.any_kind.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         for label, kind, _mime in ANY_KINDS:
             self.any_kind.addItem(label, kind)
             self.any_kind.setItemData(
                 self.any_kind.count() - 1, ANY_KIND_TIPS[kind], Qt.ItemDataRole.ToolTipRole
             )
         self.any_kind.currentIndexChanged.connect(lambda _index: self.set_send_type(self.send_type))
-        self.type_label = QLabel(
-            objectName="sendTypeLabel", minimumWidth=60, sizePolicy=_SQUEEZABLE
+        self.type_label = _squeezable(named(QLabel(), "sendTypeLabel"), 60)
+        self.reuse = named(
+            QComboBox(
+                sizeAdjustPolicy=QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon,
+                minimumContentsLength=6,
+            ),
+            "reuseCombo",
+            "Load a recent (↺) or saved (★) message into the editor",
         )
-        self.reuse = QComboBox(
-            objectName="reuseCombo",
-            toolTip="Load a recent (↺) or saved (★) message into the editor",
-            sizeAdjustPolicy=QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon,
-            minimumContentsLength=6,
-            maximumWidth=260,
+        self.reuse.setMaximumWidth(260)
+        self.save_button = tool_button(
+            "Save…", "Keep this message in the saved list (kept in the workspace)"
         )
-        self.save_button = QToolButton(
-            text="Save…",
-            popupMode=QToolButton.ToolButtonPopupMode.MenuButtonPopup,
-            toolTip="Keep this message in the saved list (kept in the workspace)",
-        )
+        self.save_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.saved_menu = QMenu(self.save_button)
         self.saved_menu.aboutToShow.connect(self._fill_saved_menu)
         self.save_button.setMenu(self.saved_menu)
-        self.any_label = QLabel(
-            "Compose as",
-            buddy=self.any_kind,
-            toolTip=tip,
-            sizePolicy=QSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred),
-        )
+        self.any_label = named(QLabel("Compose as"), tip=tip)
+        self.any_label.setBuddy(self.any_kind)
+        self.any_label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.any_label)
@@ -230,13 +231,13 @@ class Composer(QWidget):
         if index >= 0:
             self.any_kind.setCurrentIndex(index)
 
-    def current_editor(self) -> QWidget:
+    def current_editor(self) -> Editor:
         return self.editors[self.editor_kind()]
 
     _targets_ok = True
 
     def _update_send(self, *_: Any) -> None:
-        valid = bool(self.current_editor().valid)  # type: ignore[attr-defined]
+        valid = self.current_editor().valid
         self.send_button.setEnabled(valid and self._targets_ok)
         for button, can in self._extra.items():
             button.setEnabled(valid and can)
@@ -275,7 +276,7 @@ class Composer(QWidget):
     def value(self) -> Any:
         """The value for the current send type; ``ComposeError`` saying what is wrong."""
         kind = self.editor_kind()
-        value = self.current_editor().value()  # type: ignore[attr-defined]
+        value: Any = self.current_editor().value()
         file_data = self.image_editor.file_bytes() if kind == "image" else b""
         return frame_value(self.send_type, kind, value, file_data)
 

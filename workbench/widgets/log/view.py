@@ -59,7 +59,13 @@ from workbench.qt.log_model import (
     COL_TYPE,
     LogModel,
 )
-from workbench.widgets.common.controls import CLEAR_TIP, FitsTableToFont, row_table, tool_button
+from workbench.widgets.common.controls import (
+    CLEAR_TIP,
+    FitsTableToFont,
+    named,
+    row_table,
+    tool_button,
+)
 from workbench.widgets.common.elided_label import ElidedLabel
 from workbench.widgets.common.flow_row import FlowRow
 from workbench.widgets.common.notify import notifier
@@ -76,13 +82,14 @@ COLUMN_SAMPLES = {
 #: Pixels of a row beyond one line of text.
 ROW_PADDING = 6
 
-DIRECTION_CHOICES = (
+#: Each filter's label and the directions or kinds it keeps (none: all).
+DIRECTION_CHOICES: tuple[tuple[str, frozenset[str]], ...] = (
     ("All directions", frozenset()),
     ("Received (in)", frozenset({IN})),
     ("Sent (out)", frozenset({OUT})),
     ("Events", frozenset({EVENT})),
 )
-KIND_CHOICES = (
+KIND_CHOICES: tuple[tuple[str, frozenset[str]], ...] = (
     ("All kinds", frozenset()),
     ("Messages", frozenset({MESSAGE})),
     ("Lifecycle", frozenset({OPEN, CLOSE, HANDSHAKE, CONNECTING, INFO})),
@@ -126,16 +133,18 @@ class LogView(FitsTableToFont, QWidget):
         bar = self._filter_bar()
         self._build_table(model)
         self.footer = self._footer(importable)
-        self.empty_hint = QLabel(
-            "No messages yet — they appear here as they are sent and received.",
-            objectName="emptyHint",
-            wordWrap=True,
+        self.empty_hint = named(
+            QLabel(
+                "No messages yet — they appear here as they are sent and received.", wordWrap=True
+            ),
+            "emptyHint",
         )
         self.detail = DetailPane()
         self.detail.setMinimumSize(200, 100)  # room for a wrapped footer at 1024 px, 125 %
         left = QWidget()
-        left_layout = QVBoxLayout(left, spacing=2)  # a two-line footer: 1024x768 at 125 %
+        left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(2)  # with the footer on two lines, 1024x768 at 125 % is tight
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.empty_hint)
         left_layout.addWidget(self.footer)
@@ -155,15 +164,13 @@ class LogView(FitsTableToFont, QWidget):
 
     def _filter_bar(self) -> QHBoxLayout:
         """The search field and the direction and kind filters, in one row."""
-        self.search = QLineEdit(
-            objectName="logSearch",
-            placeholderText="Search the log…",
-            clearButtonEnabled=True,
-            minimumWidth=100,
+        self.search = named(
+            QLineEdit(placeholderText="Search the log…", clearButtonEnabled=True), "logSearch"
         )
-        self.direction = QComboBox(objectName="logDirection")
+        self.search.setMinimumWidth(100)
+        self.direction = named(QComboBox(), "logDirection")
         self.direction.addItems([label for label, _ in DIRECTION_CHOICES])
-        self.kind = QComboBox(objectName="logKind")
+        self.kind = named(QComboBox(), "logKind")
         self.kind.addItems([label for label, _ in KIND_CHOICES])
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
@@ -174,8 +181,9 @@ class LogView(FitsTableToFont, QWidget):
 
     def _build_table(self, model: LogModel) -> None:
         """``table``, its columns fitted to the font."""
-        table = row_table(QTableView(objectName="logTable", alternatingRowColors=True))
+        table = row_table(named(QTableView(), "logTable"))
         table.setModel(model)
+        table.setAlternatingRowColors(True)
         table.setShowGrid(False)
         table.setToolTip("Ctrl+C copies the selected message (text as text, binary as hex)")
         table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -196,11 +204,11 @@ class LogView(FitsTableToFont, QWidget):
         self.dropped_label = ElidedLabel()
         self.dropped_label.setObjectName("droppedLabel")
         self.dropped_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.autoscroll = QCheckBox(
-            "Autoscroll",
-            checked=True,
-            toolTip="Follow new rows; untick to hold the view still while reading",
+        self.autoscroll = named(
+            QCheckBox("Autoscroll"),
+            tip="Follow new rows; untick to hold the view still while reading",
         )
+        self.autoscroll.setChecked(True)
         self.clear_button = tool_button("Clear", CLEAR_TIP)
         self.export_button = tool_button(
             "Export…",

@@ -21,11 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.engine.handles import ClientHandle
 from workbench.qt.log_model import LogModel
 from workbench.qt.message_library import QtMessageLibrary
 from workbench.qt.service import WorkbenchService
+from workbench.widgets.common.controls import named, tool_button
 from workbench.widgets.common.tab_fit import size_to_current_page
 from workbench.widgets.compose.composer import Composer
+from workbench.widgets.compose.mime_chooser import MimeChooser
 from workbench.widgets.log.view import LogView
 from workbench.widgets.log.viewer import ask_and_open_log
 from workbench.widgets.protocol.conversation_view import ConversationView, show_conversation
@@ -62,26 +65,24 @@ class ClientPage(ItemPage):
     ) -> None:
         super().__init__(service, client_id, "client", client_form(), parent)
         handle = self.handle
-        self.url_label = QLabel(
-            objectName="hint", textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse
+        self.url_label = named(
+            QLabel(textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse), "hint"
         )
-        self.open_button = QPushButton(
-            "Open", objectName="primaryButton", toolTip="Connect with the settings on the left"
+        self.open_button = named(
+            QPushButton("Open"), "primaryButton", "Connect with the settings on the left"
         )
-        self.close_button = QPushButton(
-            "Close",
-            toolTip="Close the connection with the code and reason above the log, or stop connecting",
+        self.close_button = named(
+            QPushButton("Close"),
+            tip="Close the connection with the code and reason above the log, or stop connecting",
         )
-        self.ping_button = QPushButton(
-            "Ping",
-            objectName="pingButton",
-            toolTip="Send a ping; the round trip goes into the log (F6)",
+        self.ping_button = named(
+            QPushButton("Ping"), "pingButton", "Send a ping; the round trip goes into the log (F6)"
         )
-        self.conversation_button = QPushButton(
-            "Conversation",
-            objectName="clientConversationButton",
-            toolTip="This client's connection as a sequence diagram, both ends (when the server "
-            "is in this window)",
+        self.conversation_button = named(
+            QPushButton("Conversation"),
+            "clientConversationButton",
+            "This client's connection as a sequence diagram, both ends (when the server is in "
+            "this window)",
         )
         settings = SettingsColumn()
         settings.add(self.form_hint)
@@ -113,12 +114,12 @@ class ClientPage(ItemPage):
 
     def _aim_button(self) -> QToolButton:
         """“Aim at a server of this workspace”: a menu of the servers listening now."""
-        self.aim_button = QToolButton(
-            objectName="aimButton",
-            text="Aim at a server of this workspace ▾",
-            toolTip="Fill in host and port of a server that is listening now",
-            popupMode=QToolButton.ToolButtonPopupMode.InstantPopup,
+        self.aim_button = tool_button(
+            "Aim at a server of this workspace ▾",
+            "Fill in host and port of a server that is listening now",
+            "aimButton",
         )
+        self.aim_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.aim_menu = QMenu(self.aim_button)
         self.aim_button.setMenu(self.aim_menu)
         self.aim_menu.aboutToShow.connect(self._fill_aim_menu)
@@ -129,10 +130,12 @@ class ClientPage(ItemPage):
         self.close_code = CloseCodePicker()
         self.close_code.setObjectName("closeCode")
         self.close_code.setMinimumContentsLength(16)  # room for the meaning on a client page
-        self.close_reason = QLineEdit(objectName="closeReason", placeholderText="close reason")
+        self.close_reason = named(QLineEdit(placeholderText="close reason"), "closeReason")
+        code_label = QLabel("Close with code")
+        code_label.setBuddy(self.close_code)
         closing = QHBoxLayout()
         closing.setContentsMargins(0, 0, 0, 0)
-        closing.addWidget(QLabel("Close with code", buddy=self.close_code))
+        closing.addWidget(code_label)
         closing.addWidget(self.close_code)
         closing.addWidget(self.close_reason, 1)
         store = self.engine.log(self.client_id)
@@ -143,7 +146,7 @@ class ClientPage(ItemPage):
             client_handshakes(self.service, self.client_id),
             "No handshake yet: press Open to send the upgrade request.",
         )
-        self.log_tabs = QTabWidget(objectName="clientLogTabs", documentMode=True)
+        self.log_tabs = named(QTabWidget(documentMode=True), "clientLogTabs")
         self.log_tabs.addTab(self.log_view, "Messages")
         self.log_tabs.addTab(self.frames_view, "Frames")
         self.log_tabs.addTab(self.handshake_view, "Handshake")
@@ -163,7 +166,7 @@ class ClientPage(ItemPage):
         return show_conversation(self.service, self.client_id, self)
 
     @property
-    def handle(self) -> Any:
+    def handle(self) -> ClientHandle:
         return self.engine.client(self.client_id)
 
     def _update(self, options: Mapping[str, Any]) -> bool:
@@ -206,7 +209,7 @@ class ClientPage(ItemPage):
             self.form.set_values(handle.options)
 
     def _form_edited(self) -> None:
-        mime = self.form.editors["send_type"].mime_type()  # type: ignore[attr-defined]
+        mime = self.form.editor("send_type", MimeChooser).mime_type()
         if mime:
             self.composer.set_send_type(mime)
 
@@ -251,7 +254,7 @@ class ClientPage(ItemPage):
         self.engine.send(self.client_id, value)
 
 
-class ClientsPanel(ItemPanel):
+class ClientsPanel(ItemPanel[ClientPage]):
     """All clients of the workspace; follows ``client_added`` / ``client_removed``."""
 
     def __init__(
@@ -311,7 +314,7 @@ class ClientsPanel(ItemPanel):
         self.service.run(self.engine.remove_client(client_id))
 
     def page(self, client_id: str) -> ClientPage:
-        return self.pages[client_id]  # type: ignore[return-value]
+        return self.pages[client_id]
 
     def _added(self, client_id: str) -> None:
         self.add_page(client_id, "", ClientPage(self.service, client_id, self.library))

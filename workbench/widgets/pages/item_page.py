@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.engine.handles import ItemHandle
 from workbench.qt.service import WorkbenchService
 
 from .option_form import OptionForm
@@ -65,8 +66,8 @@ class ItemPage(QWidget):
     # -- what differs between servers and clients ------------------------------------------
 
     @property
-    def handle(self) -> Any:
-        """The service's handle of this item."""
+    def handle(self) -> ItemHandle:
+        """The engine's handle of this item."""
         raise NotImplementedError
 
     def _update(self, options: Mapping[str, Any]) -> bool:
@@ -194,7 +195,9 @@ class ItemPage(QWidget):
     def _top_parts(self) -> list[QWidget]:
         """The parts of a split ``top`` (none if it is not split)."""
         split = self._split
-        return [] if split is None else [split.widget(i) for i in range(split.count())]
+        if split is None:
+            return []
+        return [part for i in range(split.count()) if (part := split.widget(i)) is not None]
 
     def _lock_settings(self, locked: bool, running: bool) -> None:
         """The form is read-only while the item is ``locked`` (busy); the settings column

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -164,6 +164,11 @@ _FILE_FILTERS = {
 }
 
 
+#: What edits one option: a MIME chooser, a checkbox, a number, a file, header lines or text.
+OptionEditor = MimeChooser | QCheckBox | QSpinBox | FileField | QPlainTextEdit | QLineEdit
+E = TypeVar("E", bound=QWidget)
+
+
 class OptionForm(QWidget):
     """Every option of ``table`` as a labelled editor, grouped into sections.
 
@@ -178,7 +183,7 @@ class OptionForm(QWidget):
         super().__init__(parent)
         self.owner = owner
         self.table = table
-        self.editors: dict[str, QWidget] = {}
+        self.editors: dict[str, OptionEditor] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         forms: dict[str, QFormLayout] = {}
@@ -211,16 +216,22 @@ class OptionForm(QWidget):
         layout.addWidget(self.error_label)
         layout.addStretch(1)
         self.set_values({})
-        if "ssl_tls" in self.editors:
-            self.editors["ssl_tls"].toggled.connect(self._update_tls)  # type: ignore[attr-defined]
-        if "trust_all" in self.editors:
-            self.editors["trust_all"].toggled.connect(self._update_tls)  # type: ignore[attr-defined]
+        for name in ("ssl_tls", "trust_all"):
+            if name in self.editors:
+                self.editor(name, QCheckBox).toggled.connect(self._update_tls)
         self._update_tls()
         self.changed.connect(self._hide_error)
 
     # -- building ---------------------------------------------------------------------------
 
-    def _editor_for(self, option: Option) -> QWidget:
+    def editor(self, name: str, kind: type[E]) -> E:
+        """The editor of option ``name``, which is a ``kind`` (``TypeError`` if not)."""
+        editor = self.editors[name]
+        if not isinstance(editor, kind):
+            raise TypeError(f"the editor of {name!r} is a {type(editor).__name__}")
+        return editor
+
+    def _editor_for(self, option: Option) -> OptionEditor:
         kind, name = option.kind, option.name
         if kind in ("receive_type", "send_type"):
             chooser = MimeChooser("send" if kind == "send_type" else "receive")
@@ -254,12 +265,12 @@ class OptionForm(QWidget):
             field.changed.connect(self.changed)
             return field
         if kind == "headers":
-            edit = QPlainTextEdit()
-            edit.setPlaceholderText("one per line, e.g.\nAuthorization: Bearer abc")
-            edit.setTabChangesFocus(True)
-            edit.setFixedHeight(edit.fontMetrics().lineSpacing() * 3 + 12)
-            edit.textChanged.connect(self.changed)
-            return edit
+            lines = QPlainTextEdit()
+            lines.setPlaceholderText("one per line, e.g.\nAuthorization: Bearer abc")
+            lines.setTabChangesFocus(True)
+            lines.setFixedHeight(lines.fontMetrics().lineSpacing() * 3 + 12)
+            lines.textChanged.connect(self.changed)
+            return lines
         edit = QLineEdit()
         edit.setClearButtonEnabled(kind in ("strings", "str", "optional_str"))
         if kind == "strings":
@@ -273,11 +284,11 @@ class OptionForm(QWidget):
 
     def _update_tls(self) -> None:
         box = self.editors.get("ssl_tls")
-        on = bool(box is not None and box.isChecked())  # type: ignore[attr-defined]
+        on = isinstance(box, QCheckBox) and box.isChecked()
         for name in TLS_ONLY & self.editors.keys():
             self.editors[name].setEnabled(on)
         if "trusted_ca_cert_path" in self.editors and "trust_all" in self.editors:
-            trust_all = self.editors["trust_all"].isChecked()  # type: ignore[attr-defined]
+            trust_all = self.editor("trust_all", QCheckBox).isChecked()
             self.editors["trusted_ca_cert_path"].setEnabled(on and not trust_all)
 
     # -- values -----------------------------------------------------------------------------
@@ -313,7 +324,7 @@ class OptionForm(QWidget):
             return editor.text()
         if isinstance(editor, QPlainTextEdit):
             return parse_headers(editor.toPlainText())
-        text = editor.text()  # type: ignore[attr-defined]
+        text = editor.text()
         if kind == "strings":
             items = [part.strip() for part in text.split(",") if part.strip()]
             return items or None
@@ -347,9 +358,9 @@ class OptionForm(QWidget):
         elif isinstance(editor, QPlainTextEdit):
             editor.setPlainText(format_headers(value))
         elif option.kind == "strings":
-            editor.setText(", ".join(value or []))  # type: ignore[attr-defined]
+            editor.setText(", ".join(value or []))
         else:
-            editor.setText("" if value is None else str(value))  # type: ignore[attr-defined]
+            editor.setText("" if value is None else str(value))
 
     def changed_values(self) -> dict[str, Any]:
         """Only the options that differ from their defaults (what a workspace needs to keep)."""

@@ -28,7 +28,8 @@ class ServerLogTabs(QTabWidget):
     def __init__(
         self, service: WorkbenchService, server_id: str, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent, objectName="serverLogs", tabsClosable=True, documentMode=True)
+        super().__init__(parent, tabsClosable=True, documentMode=True)
+        self.setObjectName("serverLogs")
         self._service = service
         self._server_id = server_id
         self.log_views: dict[str, LogView] = {}
@@ -57,20 +58,25 @@ class ServerLogTabs(QTabWidget):
     def close_tab(self, index: int) -> None:
         """Close a socket's log or Frames tab, and the other of the two; the server's own
         tabs stay."""
-        view = self.widget(index)
-        for log_id, frames in list(self.frames_views.items()):
-            if frames is view or self.log_views.get(log_id) is view:
-                del self.frames_views[log_id]
-                self.removeTab(self.indexOf(frames))
-                frames.stop()
-                frames.deleteLater()
-                index = self.indexOf(view)
-        for log_id, candidate in list(self.log_views.items()):
-            if candidate is view and log_id != self._server_id:
-                del self.log_views[log_id]
-                self.removeTab(index)
-                candidate.model.stop()
-                candidate.deleteLater()
+        page = self.widget(index)
+        socket_id = next(
+            (
+                log_id
+                for log_id, frames in self.frames_views.items()
+                if page is frames or page is self.log_views.get(log_id)
+            ),
+            None,
+        )
+        if socket_id is None:
+            return
+        frames = self.frames_views.pop(socket_id)
+        self.removeTab(self.indexOf(frames))
+        frames.stop()
+        frames.deleteLater()
+        view = self.log_views.pop(socket_id)
+        self.removeTab(self.indexOf(view))
+        view.model.stop()
+        view.deleteLater()
 
     def _add_fixed_tab(self, page: QWidget, title: str) -> int:
         """A tab without a close button."""

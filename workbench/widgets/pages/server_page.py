@@ -26,11 +26,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.engine.handles import ServerHandle
 from workbench.qt.message_library import QtMessageLibrary
 from workbench.qt.service import WorkbenchService
+from workbench.widgets.common.controls import named
 from workbench.widgets.common.notify import notifier
 from workbench.widgets.common.tab_fit import size_to_current_page
 from workbench.widgets.compose.composer import Composer
+from workbench.widgets.compose.mime_chooser import MimeChooser
 from workbench.widgets.faults.lab import FaultLabPanel
 from workbench.widgets.protocol.conversation_view import ConversationView, show_conversation
 
@@ -61,16 +64,17 @@ class ServerPage(ItemPage):
     ) -> None:
         super().__init__(service, server_id, "server", server_form(), parent)
         handle = self.handle
-        self.start_button = QPushButton(
-            "Start",
-            objectName="primaryButton",
-            toolTip="Listen for connections with the settings on the left",
+        self.start_button = named(
+            QPushButton("Start"),
+            "primaryButton",
+            "Listen for connections with the settings on the left",
         )
-        self.stop_button = QPushButton(
-            "Stop", toolTip="Stop listening and close every socket (code 1001)"
+        self.stop_button = named(
+            QPushButton("Stop"), tip="Stop listening and close every socket (code 1001)"
         )
-        self.client_button = QPushButton(
-            "New client to it", toolTip="Make a client aimed at this server's address and port"
+        self.client_button = named(
+            QPushButton("New client to it"),
+            tip="Make a client aimed at this server's address and port",
         )
         settings = SettingsColumn()
         settings.add(self._auto_reply_box())
@@ -101,18 +105,19 @@ class ServerPage(ItemPage):
 
     def _auto_reply_box(self) -> QGroupBox:
         """The Auto-reply settings: ``auto_mode`` and the fixed reply, ``auto_text``."""
-        self.auto_mode = QComboBox(objectName="autoReplyMode")
+        self.auto_mode = named(QComboBox(), "autoReplyMode")
         for label, mode in AUTO_REPLY_CHOICES:
             self.auto_mode.addItem(label, mode)
         self.auto_mode.setCurrentIndex(max(0, self.auto_mode.findData(self.handle.auto_reply.mode)))
-        self.auto_text = QLineEdit(
-            self.handle.auto_reply.text,
-            objectName="autoReplyText",
-            placeholderText='fixed reply, e.g. {"ok": true}',
+        self.auto_text = named(
+            QLineEdit(
+                self.handle.auto_reply.text, placeholderText='fixed reply, e.g. {"ok": true}'
+            ),
+            "autoReplyText",
         )
-        box = QGroupBox(
-            "Auto-reply",
-            toolTip="Answer every incoming message automatically — handy for quick tests",
+        box = named(
+            QGroupBox("Auto-reply"),
+            tip="Answer every incoming message automatically — handy for quick tests",
         )
         form = QFormLayout(box)
         form.addRow("Mode:", self.auto_mode)
@@ -130,7 +135,7 @@ class ServerPage(ItemPage):
         send_box = QGroupBox("Send")
         QVBoxLayout(send_box).addWidget(self.composer)
         self.fault_lab = FaultLabPanel(self.service, self.server_id, self.selected_socket)
-        tabs = QTabWidget(objectName="serverActions", documentMode=True)
+        tabs = named(QTabWidget(documentMode=True), "serverActions")
         tabs.addTab(send_box, "Send")
         tabs.addTab(self.fault_lab, "Fault lab")
         size_to_current_page(tabs)
@@ -158,7 +163,7 @@ class ServerPage(ItemPage):
             signal.connect(self._sockets_changed)
         self.sockets.modelReset.connect(self._sockets_changed)
         self.sockets.dataChanged.connect(self._update_actions)
-        self.form.editors["send_type"].mime_changed.connect(self._send_type_edited)  # type: ignore[attr-defined]
+        self.form.editor("send_type", MimeChooser).mime_changed.connect(self._send_type_edited)
         service.server_state_changed.connect(self._state_changed)
         service.server_changed.connect(self._server_changed)
         service.classroom.shared_changed.connect(self._shared_changed)
@@ -171,7 +176,7 @@ class ServerPage(ItemPage):
         return self.item_id
 
     @property
-    def handle(self) -> Any:
+    def handle(self) -> ServerHandle:
         return self.engine.server(self.server_id)
 
     def _update(self, options: Mapping[str, Any]) -> bool:
@@ -227,8 +232,8 @@ class ServerPage(ItemPage):
     def ask_pfx_password(self) -> bool:
         """Ask for the PFX password the keyring did not keep (a dialog named
         ``askPfxPassword``) and put it in the form; False if the person cancelled."""
-        password = self.form.editors["pfx_key_cert_password"]
-        if password.text():  # type: ignore[attr-defined]
+        password = self.form.editor("pfx_key_cert_password", QLineEdit)
+        if password.text():
             return True
         dialog = QInputDialog(self)
         dialog.setObjectName("askPfxPassword")
@@ -240,7 +245,7 @@ class ServerPage(ItemPage):
         accepted = dialog.exec() == QInputDialog.DialogCode.Accepted and dialog.textValue()
         dialog.deleteLater()
         if accepted:
-            password.setText(dialog.textValue())  # type: ignore[attr-defined]
+            password.setText(dialog.textValue())
         return bool(accepted)
 
     def stop(self) -> None:

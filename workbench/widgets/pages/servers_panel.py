@@ -25,7 +25,7 @@ NEW_SERVER_OPTIONS = {
 }
 
 
-class ServersPanel(ItemPanel):
+class ServersPanel(ItemPanel[ServerPage]):
     """All servers of the workspace; follows ``server_added`` / ``server_removed``."""
 
     new_client_requested = Signal(str)
@@ -79,7 +79,7 @@ class ServersPanel(ItemPanel):
         self.service.run(self.engine.remove_server(server_id))
 
     def page(self, server_id: str) -> ServerPage:
-        return self.pages[server_id]  # type: ignore[return-value]
+        return self.pages[server_id]
 
     def _added(self, server_id: str) -> None:
         page = ServerPage(self.service, server_id, self.library)

@@ -26,7 +26,7 @@ from workbench.qt.socket_model import (
     COL_STATE,
     SocketListModel,
 )
-from workbench.widgets.common.controls import FitsTableToFont, row_table, tool_button
+from workbench.widgets.common.controls import FitsTableToFont, named, row_table, tool_button
 
 from .close_picker import CloseCodePicker
 
@@ -77,10 +77,9 @@ class SocketsBox(FitsTableToFont, QGroupBox):
         super().__init__("Connected sockets", parent)
         self.sockets = SocketListModel(service, server_id, self)
         self._build_table()
-        self.sockets_empty = QLabel(
-            "No sockets yet. Start the server, then connect a client to it.",
-            objectName="emptyHint",
-            wordWrap=True,
+        self.sockets_empty = named(
+            QLabel("No sockets yet. Start the server, then connect a client to it.", wordWrap=True),
+            "emptyHint",
         )
         self.log_button = tool_button(
             "Open log", "Show the selected socket's message log below (or double-click it)"
@@ -114,10 +113,8 @@ class SocketsBox(FitsTableToFont, QGroupBox):
 
     def _build_table(self) -> None:
         """``table``: the sockets, with short column titles, fitted to the font."""
-        self.table = QTableView(
-            objectName="socketTable",
-            horizontalScrollBarPolicy=Qt.ScrollBarPolicy.ScrollBarAlwaysOff,
-        )
+        self.table = named(QTableView(), "socketTable")
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.headers = _ShortHeaders(self)
         self.headers.setSourceModel(self.sockets)
         self.table.setModel(self.headers)
@@ -137,13 +134,14 @@ class SocketsBox(FitsTableToFont, QGroupBox):
         tip = "Close the selected socket with this code and reason"
         self.close_code = CloseCodePicker()
         self.close_code.setObjectName("closeCode")
-        self.close_reason = QLineEdit(
-            objectName="closeReason", placeholderText="reason", minimumWidth=60
-        )
+        self.close_reason = named(QLineEdit(placeholderText="reason"), "closeReason")
+        self.close_reason.setMinimumWidth(60)
         self.close_button = tool_button("Close", tip, "closeSocketButton")
         closing = QHBoxLayout()
         closing.setContentsMargins(0, 0, 0, 0)
-        closing.addWidget(QLabel("Code", toolTip=tip, buddy=self.close_code))
+        code_label = named(QLabel("Code"), tip=tip)
+        code_label.setBuddy(self.close_code)
+        closing.addWidget(code_label)
         closing.addWidget(self.close_code)
         closing.addWidget(self.close_reason, 1)
         closing.addWidget(self.close_button)

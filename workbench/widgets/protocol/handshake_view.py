@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from workbench.engine.protocol.handshake_record import GUID, AcceptCheck, HandshakeRecord
 from workbench.qt.service import WorkbenchService
+from workbench.widgets.common.controls import named
 
 __all__ = ["HandshakeView", "accept_steps_html", "client_handshakes", "server_handshakes"]
 
@@ -123,25 +124,25 @@ class HandshakeView(QWidget):
         self._shown: Records = ()
         self._picked: HandshakeRecord | None = None
         selectable = Qt.TextInteractionFlag.TextSelectableByMouse
-        self.chooser = QComboBox(
-            objectName="handshakeChooser", toolTip="Which connection's handshake to show"
+        self.chooser = named(
+            QComboBox(), "handshakeChooser", "Which connection's handshake to show"
         )
         self.chooser.currentIndexChanged.connect(self._chosen)
         self.chooser.activated.connect(self._pick)
-        self.summary = QLabel(
-            objectName="handshakeSummary", wordWrap=True, textInteractionFlags=selectable
+        self.summary = named(
+            QLabel(wordWrap=True, textInteractionFlags=selectable), "handshakeSummary"
         )
         top = QHBoxLayout()
         top.addWidget(self.chooser)
         top.addWidget(self.summary, 1)
-        self.accept = QLabel(
-            objectName="handshakeAccept",
-            textFormat=Qt.TextFormat.RichText,
-            textInteractionFlags=selectable,
-            wordWrap=True,
+        self.accept = named(
+            QLabel(
+                textFormat=Qt.TextFormat.RichText, textInteractionFlags=selectable, wordWrap=True
+            ),
+            "handshakeAccept",
         )
-        self.negotiation = QLabel(
-            objectName="handshakeNegotiation", wordWrap=True, textInteractionFlags=selectable
+        self.negotiation = named(
+            QLabel(wordWrap=True, textInteractionFlags=selectable), "handshakeNegotiation"
         )
         details = QWidget()
         details_layout = QVBoxLayout(details)
@@ -149,22 +150,16 @@ class HandshakeView(QWidget):
         details_layout.addWidget(self._request_and_response(), 1)
         details_layout.addWidget(_boxed(ACCEPT_TITLE, self.accept))
         details_layout.addWidget(_boxed("Negotiated", self.negotiation))
-        scroller = QScrollArea(
-            objectName="handshakeScroller",
-            widgetResizable=True,
-            frameShape=QScrollArea.Shape.NoFrame,
-        )
+        scroller = named(QScrollArea(widgetResizable=True), "handshakeScroller")
+        scroller.setFrameShape(QScrollArea.Shape.NoFrame)
         scroller.setWidget(details)
         shown = QWidget()
         shown_layout = QVBoxLayout(shown)
         shown_layout.setContentsMargins(0, 0, 0, 0)
         shown_layout.addLayout(top)
         shown_layout.addWidget(scroller, 1)
-        self.empty_hint = QLabel(
-            empty_text,
-            objectName="emptyHint",
-            alignment=Qt.AlignmentFlag.AlignCenter,
-            wordWrap=True,
+        self.empty_hint = named(
+            QLabel(empty_text, alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True), "emptyHint"
         )
         self.pages = QStackedWidget()
         self.pages.addWidget(self.empty_hint)
@@ -177,8 +172,8 @@ class HandshakeView(QWidget):
     def _request_and_response(self) -> QSplitter:
         """The upgrade ``request`` beside the ``response``, in a fixed-width font."""
         fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        self.request = QPlainTextEdit(readOnly=True, objectName="handshakeRequest")
-        self.response = QPlainTextEdit(readOnly=True, objectName="handshakeResponse")
+        self.request = named(QPlainTextEdit(readOnly=True), "handshakeRequest")
+        self.response = named(QPlainTextEdit(readOnly=True), "handshakeResponse")
         sides = QSplitter(Qt.Orientation.Horizontal)
         for title, edit in (
             ("Request: client → server", self.request),

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QSpinBox, QWidget
 
 from workbench.engine.log.store import FAULT
 from workbench.qt.rates_timer import RatesTimer
@@ -169,7 +169,10 @@ async def load_and_fault(tour: Tour) -> None:
     await until(lambda: server.open_sockets, "the load client's socket")
     tour.load_socket_id = server.open_sockets[0].id
     page = show_server(tour)
-    page.fault_lab.editors["drop"]["count"].setValue(DROPPED)  # type: ignore[union-attr]
+    count = page.fault_lab.editors["drop"]["count"]
+    if not isinstance(count, QSpinBox):
+        raise TourError("the fault lab's drop count is not a number field")
+    count.setValue(DROPPED)
     page.fault_lab.buttons["drop"].click()
     socket = service.engine.socket(tour.load_socket_id)
     if socket.outgoing.drop_next != DROPPED:

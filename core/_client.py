@@ -25,7 +25,7 @@ from ._option_types import ClientOptions, ClientSettings, subprotocols
 from ._retry import RetryPolicy, is_fatal
 from ._typed_events import ClientEvents
 from ._wire_lengths import client_connection_class
-from .options import CLIENT_OPTIONS, _url_options, parse
+from .options import CLIENT_OPTIONS, _url_options, parse, seconds
 
 log = logging.getLogger("core")
 
@@ -371,7 +371,7 @@ class Client(ClientEvents):
                 self._decode,
                 self.url,
                 on_end=self._ended,
-                close_timeout=_seconds(self.options["close_timeout"]),
+                close_timeout=seconds(self.options["close_timeout"]),
             )
             self._channel = channel
             self.request_path = ws.request.path if ws.request else None
@@ -413,14 +413,14 @@ class Client(ClientEvents):
                 return await connect(
                     self.url,
                     open_timeout=policy.timeout,
-                    close_timeout=_seconds(o["close_timeout"]),
+                    close_timeout=seconds(o["close_timeout"]),
                     ssl=self._ssl,
                     subprotocols=subprotocols(o["subprotocols"]),
                     additional_headers=o["headers"],
                     origin=None if o["origin"] is None else Origin(o["origin"]),
                     max_size=o["max_message_size"],
-                    ping_interval=_seconds(o["ping_interval"]),
-                    ping_timeout=_seconds(o["ping_timeout"]),
+                    ping_interval=seconds(o["ping_interval"]),
+                    ping_timeout=seconds(o["ping_timeout"]),
                     compression=o["compression"],
                     proxy=None,
                     # Tap from the first frame when someone listens (core._frames); count
@@ -484,7 +484,3 @@ class Client(ClientEvents):
                 self.url,
             )
         return ended
-
-
-def _seconds(ms: float | None) -> float | None:
-    return None if ms is None or ms == 0 else ms / 1000

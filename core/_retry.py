@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from websockets.exceptions import InvalidStatus
 
 from ._option_types import ClientSettings
+from .options import seconds
 
 #: HTTP 4xx answers that say "try again later", so they are retried like a refused connection.
 RETRIABLE_CLIENT_ERRORS = frozenset({408, 429})
@@ -23,11 +24,10 @@ class RetryPolicy:
 
     @classmethod
     def from_options(cls, options: ClientSettings) -> RetryPolicy:
-        timeout_ms = options["connect_timeout"]
         return cls(
             attempts=options["number_of_retries"] + 1,
-            delay=options["time_between_retries"] / 1000,
-            timeout=timeout_ms / 1000 if timeout_ms > 0 else None,
+            delay=seconds(options["time_between_retries"]) or 0.0,
+            timeout=seconds(options["connect_timeout"]),
         )
 
     def delay_before(self, attempt: int) -> float:

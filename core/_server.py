@@ -26,7 +26,7 @@ from ._option_types import ServerOptions, ServerSettings, subprotocols
 from ._socket import Socket
 from ._typed_events import ServerEvents
 from ._wire_lengths import CountingServerConnection
-from .options import SERVER_OPTIONS, parse
+from .options import SERVER_OPTIONS, parse, seconds
 
 log = logging.getLogger("core")
 
@@ -246,10 +246,10 @@ class Server(ServerEvents):
                 origins=origins,
                 max_size=o["max_message_size"],
                 subprotocols=subprotocols(o["subprotocols"]),
-                open_timeout=o["handshake_timeout"] / 1000 or None,
-                ping_interval=o["ping_interval"] / 1000 if o["ping_interval"] else None,
-                ping_timeout=o["ping_timeout"] / 1000 if o["ping_timeout"] else None,
-                close_timeout=o["close_timeout"] / 1000 or None,
+                open_timeout=seconds(o["handshake_timeout"]),
+                ping_interval=seconds(o["ping_interval"]),
+                ping_timeout=seconds(o["ping_timeout"]),
+                close_timeout=seconds(o["close_timeout"]),
                 compression=o["compression"],
                 process_request=(
                     None
@@ -302,7 +302,7 @@ class Server(ServerEvents):
             self._stopped()
             return
         loop = asyncio.get_running_loop()
-        close_timeout = self.options["close_timeout"] / 1000 or None
+        close_timeout = seconds(self.options["close_timeout"])
         deadline = None if close_timeout is None else loop.time() + close_timeout
         # Stop accepting (handshakes under way get HTTP 503), then close each Socket through
         # its Channel so that messages it already accepted are sent before the close frame.

@@ -15,6 +15,7 @@ from ._handshake import Address
 from ._loop import Shielded, running_loop
 from ._option_types import ServerSettings
 from ._typed_events import SocketEvents
+from .options import seconds
 
 
 class Socket(SocketEvents):
@@ -73,7 +74,7 @@ class Socket(SocketEvents):
         self._encode = encode
         self._peer = ":".join(str(part) for part in self.remote_address[:2]) or "client"
         self._open = True
-        close_timeout = options["close_timeout"] / 1000 or None
+        close_timeout = seconds(options["close_timeout"])
         self._channel = Channel(
             ws, self, decode, self._peer, on_end=self._ended, close_timeout=close_timeout
         )

@@ -25,6 +25,7 @@ __all__ = [
     "Option",
     "OptionKind",
     "parse",
+    "seconds",
 ]
 
 
@@ -67,6 +68,19 @@ class Option:
     default: object
     kind: OptionKind
     doc: str
+
+
+def seconds(ms: float | None) -> float | None:
+    """An option in milliseconds as the seconds asyncio and websockets take.
+
+    Args:
+        ms: The option's value in milliseconds, or None.
+
+    Returns:
+        The value in seconds; None for None and for 0, which the options use for "no limit"
+        (or "no pings").
+    """
+    return None if ms is None or ms == 0 else ms / 1000
 
 
 def _is_number(value: object) -> TypeGuard[int | float]:

@@ -46,7 +46,7 @@ def _application(args: list[str]) -> tuple[Any, Any, Any]:
     app.setStyleSheet(style_sheet())
     loop = install_loop(app)
     service = WorkbenchService()
-    install_error_hooks(loop, service.report)
+    install_error_hooks(loop, service.engine.report)
     return app, loop, service
 
 
@@ -62,7 +62,7 @@ def _run_window(args: list[str]) -> int:
         # The window's closeEvent already ran the service's shutdown (bounded); run it here
         # only when the application quit some other way.
         if not window.closed_cleanly:
-            await service.shutdown()
+            await service.engine.shutdown()
 
     return run_until_quit(app, loop, shutdown=shutdown_unless_done)
 
@@ -96,7 +96,7 @@ def _run_tour(directory: Path, args: list[str]) -> int:
         window.close()
 
     task = loop.create_task(tour())
-    code = run_until_quit(app, loop, shutdown=service.shutdown)
+    code = run_until_quit(app, loop, shutdown=service.engine.shutdown)
     scratch.cleanup()
     return code or (outcome[0] if task.done() and outcome else 1)
 

@@ -120,7 +120,7 @@ def main() -> int:
             f"live: {len(refreshes)} refreshes while sending, slowest "
             f"{max(refreshes) * 1000:.1f} ms, median {sorted(refreshes)[len(refreshes) // 2] * 1000:.1f} ms"
         )
-    loop.run_until_complete(service.shutdown())
+    loop.run_until_complete(service.engine.shutdown())
     return 0 if rows == args.messages + 2 and at_end else 1
 
 

@@ -226,7 +226,9 @@ def run_benchmark(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication([])
     loop = install_loop(app)
     service = WorkbenchService(log_capacity=args.capacity)
-    server_id = service.add_server({"hostInterface": "127.0.0.1", "port": 0, "ping_interval": None})
+    server_id = service.engine.add_server(
+        {"hostInterface": "127.0.0.1", "port": 0, "ping_interval": None}
+    )
     assert server_id is not None
     state: dict[str, object] = {}
     views: list[object] = []
@@ -258,7 +260,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
             views.append(rates_plot)
 
     def on_connected(_server_id: str, socket_id: str) -> None:
-        store = service.log(socket_id)
+        store = service.engine.log(socket_id)
         state["store"] = store
         if window is not None:
             page = window.servers.pages[server_id]
@@ -335,12 +337,12 @@ def run_benchmark(args: argparse.Namespace) -> int:
         freeze_startup_objects()
 
     async def bench() -> int:
-        if not await service.start_server(server_id):
-            print("could not start the server:", service.errors, file=sys.stderr)
+        if not await service.engine.start_server(server_id):
+            print("could not start the server:", service.engine.errors, file=sys.stderr)
             return 2
         if args.echo:
-            service.set_auto_reply(server_id, "echo")
-        port = service.server(server_id).port
+            service.engine.set_auto_reply(server_id, "echo")
+        port = service.engine.server(server_id).port
         baseline = rss_mb()
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -373,7 +375,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
                 await asyncio.sleep(0.1)
             idle = list(probe.latencies)  # type: ignore[attr-defined]
             probe.latencies.clear()  # type: ignore[attr-defined]
-        for socket in service.server(server_id).open_sockets:
+        for socket in service.engine.server(server_id).open_sockets:
             await socket.core.send('"go"')  # the client starts its flood
         ticker.start()
         first_logged = None
@@ -402,13 +404,13 @@ def run_benchmark(args: argparse.Namespace) -> int:
         app.processEvents()
         rss_after = rss_mb()
         peak = rss_mb("VmHWM")
-        for socket in service.server(server_id).open_sockets:
+        for socket in service.engine.server(server_id).open_sockets:
             await socket.core.close(1000, "benchmark done")
         try:
             await asyncio.wait_for(process.wait(), 30)
         except TimeoutError:
             process.kill()
-        await service.shutdown()
+        await service.engine.shutdown()
         if window is not None:
             window.hide()
 

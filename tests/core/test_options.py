@@ -6,7 +6,7 @@ import pytest
 
 from core import Client, Server
 from core._retry import RetryPolicy
-from core.options import CLIENT_OPTIONS, SERVER_OPTIONS, parse
+from core.options import CLIENT_OPTIONS, SERVER_OPTIONS, parse, seconds
 
 
 def test_spec_defaults() -> None:
@@ -128,6 +128,11 @@ def test_client_ca_file_must_be_readable(tmp_path) -> None:
 def test_text_subtypes_and_parameters_are_accepted() -> None:
     client = Client(receive_type="text/x-log", send_type="text/plain; charset=utf-8")
     assert client.options["receive_type"] == "text/x-log"
+
+
+def test_seconds_turns_option_milliseconds_into_seconds_with_0_as_no_limit() -> None:
+    assert seconds(1500) == 1.5 and seconds(1) == 0.001
+    assert seconds(0) is None and seconds(None) is None
 
 
 def test_retry_policy_from_options() -> None:

@@ -84,7 +84,7 @@ def service(qloop: asyncio.AbstractEventLoop, run: Callable[..., Any]) -> Iterat
 
     svc = WorkbenchService()
     yield svc
-    run(svc.shutdown(timeout=TIMEOUT), timeout=TIMEOUT + 1)
+    run(svc.engine.shutdown(timeout=TIMEOUT), timeout=TIMEOUT + 1)
     svc.deleteLater()
 
 

@@ -105,7 +105,7 @@ def test_the_faults_and_rates_pictures_show_the_fault_and_the_burst(
         page = window.servers.pages[window.servers.current_id()]
         view = page.logs.currentWidget()
         rows = [view.model.entry(r) for r in range(view.model.rowCount())]
-        socket_log = service.log(page.selected_socket())
+        socket_log = service.engine.log(page.selected_socket())
         return {
             "lab shown": page.actions_tabs.currentWidget() is page.fault_lab,
             "server log shown": view is page.log_views[page.server_id],
@@ -160,6 +160,6 @@ def test_the_faults_and_rates_pictures_show_the_fault_and_the_burst(
     assert faults["selected"].kind == FAULT  # its whole text in the detail pane
     assert len(faults["dropped"]) == DROPPED
     rates = seen["rates.png"]
-    load_client = next(h for h in service.clients.values() if h.name == "Load client")
+    load_client = next(h for h in service.engine.clients.values() if h.name == "Load client")
     assert rates["meter"] == load_client.id
     assert rates["out"] == sum(BURST) and rates["in"] == sum(BURST) - DROPPED

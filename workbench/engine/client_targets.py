@@ -3,7 +3,7 @@
 
 The certificate (read from the server's PFX file, or its PEM ``cert_path``) is written as a
 PEM file in the config folder's ``trusted`` directory, named by its digest, and given to
-the client as ``trustedCACertPath`` (core trusts a certificate there as an anchor even when
+the client as ``trusted_ca_cert_path`` (core trusts a certificate there as an anchor even when
 it is not a CA's). The client's host is one the certificate names when it can be.
 """
 
@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 
 from workbench.engine.workspace.workspace import config_dir
 
-from .handles import ServerHandle, option_value
+from .handles import ServerHandle
 from .options import parse_server_options
 
 __all__ = ["certificate_names", "client_options_for", "server_certificate_pem"]
@@ -81,7 +81,7 @@ def _trust_file(pem: bytes) -> Path:
 def client_options_for(server: ServerHandle, base: dict[str, Any]) -> dict[str, Any]:
     """``base`` aimed at ``server``'s host and (bound) port; a TLS server gives a wss://
     client that trusts its certificate. ValueError/OSError if that cannot be read."""
-    port = server.port or option_value(server.options, "port", "port", 80)
+    port = server.port or server.options.get("port", 80)
     options = {**base, "port": port}
     if not server.uses_tls:
         return {**options, "host": _host_for(server.host, None)}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from core import Client, RequestFunction, Server, Socket
@@ -21,14 +21,7 @@ from .error_path import ReportThrottle
 from .in_words import address_text, close_text
 from .socket_faults import HandshakeRefusals, OutgoingFaults
 
-__all__ = ["AutoReply", "ClientHandle", "ServerHandle", "SocketHandle", "option_value"]
-
-
-def option_value(options: Mapping[str, Any], snake: str, camel: str, default: Any) -> Any:
-    """An option from a form's dict, which may use the snake_case or the spec's camelCase name."""
-    if snake in options:
-        return options[snake]
-    return options.get(camel, default)
+__all__ = ["AutoReply", "ClientHandle", "ItemHandle", "ServerHandle", "SocketHandle"]
 
 
 class AutoReply:
@@ -120,11 +113,11 @@ class ItemHandle:
 
     @property
     def send_type(self) -> str:
-        return str(option_value(self.options, "send_type", "sendType", core_mime.JSON))
+        return str(self.options.get("send_type", core_mime.JSON))
 
     @property
     def receive_type(self) -> str:
-        return str(option_value(self.options, "receive_type", "receiveType", core_mime.JSON))
+        return str(self.options.get("receive_type", core_mime.JSON))
 
 
 class ServerHandle(ItemHandle):
@@ -166,11 +159,11 @@ class ServerHandle(ItemHandle):
 
     @property
     def host(self) -> str:
-        return str(option_value(self.options, "host_interface", "hostInterface", "localhost"))
+        return str(self.options.get("host_interface", "localhost"))
 
     @property
     def uses_tls(self) -> bool:
-        return bool(option_value(self.options, "ssl_tls", "sslTls", False))
+        return bool(self.options.get("ssl_tls", False))
 
 
 class ClientHandle(ItemHandle):

@@ -1,4 +1,11 @@
-"""The one option validator, core's: the forms and the controllers check options here.
+"""The one option validator, core's: the forms and the controllers check options here; and
+the one spelling of option names inside the workbench, snake_case.
+
+Core accepts an option under its snake_case name or the spec's camelCase name
+(``hostInterface``). The workbench normalises once, where options come in — the facade's add
+and update methods, the workspace file, a form being filled — with ``snake_case_server_options``
+/ ``snake_case_client_options``, so everything past that boundary reads ``options["send_type"]``
+and never tries both spellings.
 
 ``server_refusal`` / ``client_refusal`` give core's own error text (None if core accepts the
 options). Checks that need the files themselves (a TLS certificate that cannot be read) are
@@ -28,6 +35,8 @@ __all__ = [
     "parse_server_options",
     "refusal",
     "server_refusal",
+    "snake_case_client_options",
+    "snake_case_server_options",
     "supported_receive_types",
     "supported_send_types",
 ]
@@ -39,6 +48,34 @@ WORKBENCH_OPTIONS: dict[str, Any] = {"wire_lengths": True}
 #: The options the forms show: core's, less ``WORKBENCH_OPTIONS``.
 CLIENT_OPTIONS = tuple(o for o in core_options.CLIENT_OPTIONS if o.name not in WORKBENCH_OPTIONS)
 SERVER_OPTIONS = tuple(o for o in core_options.SERVER_OPTIONS if o.name not in WORKBENCH_OPTIONS)
+
+
+def _snake_names(table: tuple[Option, ...]) -> dict[str, str]:
+    return {option.spec_name: option.name for option in table if option.spec_name}
+
+
+_SERVER_SNAKE = _snake_names(core_options.SERVER_OPTIONS)
+_CLIENT_SNAKE = _snake_names(core_options.CLIENT_OPTIONS)
+
+
+def _snake_case(names: Mapping[str, str], options: Mapping[str, Any]) -> dict[str, Any]:
+    renamed: dict[str, Any] = {}
+    for key, value in options.items():
+        snake = names.get(key, key)
+        # Both spellings given: leave the camelCase key, so core refuses it as given twice.
+        renamed[key if snake in options and snake != key else snake] = value
+    return renamed
+
+
+def snake_case_server_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of a Server's ``options`` with each camelCase spec name replaced by its
+    snake_case name; values, order and unknown keys (core refuses those) are kept."""
+    return _snake_case(_SERVER_SNAKE, options)
+
+
+def snake_case_client_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """As ``snake_case_server_options``, for a Client."""
+    return _snake_case(_CLIENT_SNAKE, options)
 
 
 def parse_server_options(options: Mapping[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from workbench.engine.workspace.workspace import AUTO_REPLY_MODES
 
 from .auto_reply import ReplyWriter
 from .error_path import ErrorPath
-from .handles import AutoReply, ServerHandle, SocketHandle, option_value
+from .handles import AutoReply, ServerHandle, SocketHandle
 from .in_words import close_text, describe_error
 from .options import WORKBENCH_OPTIONS, server_refusal
 from .request_hooks import first_answer
@@ -153,7 +153,7 @@ class ServerController:
         server.on("refused", lambda refusal: self._on_refused(handle, refusal))
         server.on("error", lambda exc: self._on_error(handle, server, exc))
         server.on("close", lambda: self._on_close(handle, server))
-        where = f"{handle.host}:{option_value(handle.options, 'port', 'port', 80)}"
+        where = f"{handle.host}:{handle.options.get('port', 80)}"
         self._set_state(handle, "starting", f"starting on {where}")
         handle.log.log_event(INFO, f"starting on {where}")
         try:

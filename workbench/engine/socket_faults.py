@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from core import HandshakeRequest, WebSocketError
+from core.options import seconds
 from workbench.engine.log.store import FAULT, LogStore
 
 __all__ = ["HandshakeRefusals", "OutgoingFaults"]
@@ -66,7 +67,7 @@ class OutgoingFaults:
             if not done.done():
                 done.set_result(None)
 
-        loop.call_later(self.delay_ms / 1000, send_now)
+        loop.call_later(seconds(self.delay_ms) or 0.0, send_now)
         return done
 
 

@@ -9,6 +9,9 @@ Actions that wait on the network are coroutines that never raise: True if the ac
 its aim (listening, open, closed...), False if not (the reason was already logged and
 reported). Actions that do not wait return a value at once (an id, True/False, a count).
 
+Options: the add and update methods take core's option dicts under either spelling and keep
+them in snake_case (``workbench.engine.options``): a handle's ``options`` has one spelling.
+
 Identifiers (plain strings, stable for the session): servers ``"server-1"``...; clients
 ``"client-1"``...; a server's sockets ``"server-1/socket-1"``... ``log(id)`` gives the
 ``LogStore`` of a client, a socket or a server.
@@ -48,7 +51,12 @@ from .client_targets import client_options_for
 from .clients import ClientController
 from .error_path import ErrorPath
 from .handles import ClientHandle, ServerHandle, SocketHandle
-from .options import client_refusal, server_refusal
+from .options import (
+    client_refusal,
+    server_refusal,
+    snake_case_client_options,
+    snake_case_server_options,
+)
 from .pinging import Pingable, ping_and_log, round_trip_text
 from .servers import SHUTDOWN_TIMEOUT, ServerController
 
@@ -159,13 +167,13 @@ class Workbench(EventEmitter[WorkbenchEvent]):
 
     def add_server(self, options: Mapping[str, Any], name: str | None = None) -> str | None:
         """Add a stopped server; its id, or None if the options are refused (reported)."""
-        return self._servers.add(options, name)
+        return self._servers.add(snake_case_server_options(options), name)
 
     def update_server(
         self, server_id: str, options: Mapping[str, Any], name: str | None = None
     ) -> bool:
         """Replace a server's options (applied at its next start); False if refused."""
-        return self._servers.update(server_id, options, name)
+        return self._servers.update(server_id, snake_case_server_options(options), name)
 
     def rename_server(self, server_id: str, name: str) -> None:
         self._servers.rename(server_id, name)
@@ -205,13 +213,13 @@ class Workbench(EventEmitter[WorkbenchEvent]):
     ) -> str | None:
         """Add a closed client; its id, or None if refused. With ``server_id`` it follows
         that server's port when the server restarts on another (a port-0 server)."""
-        return self._clients.add(options, name, server_id)
+        return self._clients.add(snake_case_client_options(options), name, server_id)
 
     def update_client(
         self, client_id: str, options: Mapping[str, Any], name: str | None = None
     ) -> bool:
         """Replace a client's options (applied at its next open); False if refused."""
-        return self._clients.update(client_id, options, name)
+        return self._clients.update(client_id, snake_case_client_options(options), name)
 
     def rename_client(self, client_id: str, name: str) -> None:
         self._clients.rename(client_id, name)
@@ -237,7 +245,7 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         (reported) if the server's certificate cannot be read."""
         server = self.server(server_id)
         try:
-            options = client_options_for(server, dict(base))
+            options = client_options_for(server, snake_case_client_options(base))
         except (OSError, ValueError) as exc:
             self.report(server.name, f"cannot make a client that trusts this server: {exc}")
             return None
@@ -249,7 +257,7 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         its next open; False (reported) if refused."""
         server = self.server(server_id)
         try:
-            options = client_options_for(server, dict(base))
+            options = client_options_for(server, snake_case_client_options(base))
         except (OSError, ValueError) as exc:
             self.report(server.name, f"cannot make a client that trusts this server: {exc}")
             return False

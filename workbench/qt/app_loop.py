@@ -5,9 +5,9 @@ The application (``workbench.__main__``)::
     app = QApplication(sys.argv)
     loop = install_loop(app)             # before any window exists (clicks need the loop)
     service = WorkbenchService()
-    install_error_hooks(loop, service.report)  # the one error path, for uncaught ones too
+    install_error_hooks(loop, service.engine.report)  # the one error path, for uncaught ones too
     window = MainWindow(service); window.show()
-    sys.exit(run_until_quit(app, loop, shutdown=service.shutdown))
+    sys.exit(run_until_quit(app, loop, shutdown=service.engine.shutdown))
 
 Tests use ``running_loop_for_tests(qapp)`` (wrapped by the ``qloop`` fixture in
 ``tests/workbench/conftest.py``): the loop is installed and *registered as the running loop*
@@ -165,7 +165,7 @@ def running_loop_for_tests(
 
     On exit (bounded by ``teardown_timeout`` seconds): cancel leftover tasks and pump Qt
     events until they end, unregister the running loop, close the loop, unset it. Close
-    servers and clients *before* leaving (e.g. ``service.shutdown()``); leftover sockets are
+    servers and clients *before* leaving (e.g. ``service.engine.shutdown()``); leftover sockets are
     only cancelled. Raises ``RuntimeError`` on exit if tasks did not finish in time.
     """
     loop = qasync.QEventLoop(app)

@@ -28,13 +28,13 @@ Signals:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Generic, Protocol, TypeVar
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QTimer, Signal
 
 from .table_columns import ColumnsTableModel
 
-__all__ = ["BUSY_ROWS", "BUSY_TICK_MS", "TICK_MS", "BatchedStoreModel"]
+__all__ = ["BUSY_ROWS", "BUSY_TICK_MS", "TICK_MS", "BatchedStoreModel", "SeqStore"]
 
 TICK_MS = 40
 #: The tick while rows pour in, and the rows per tick from which they do.
@@ -44,11 +44,24 @@ BUSY_ROWS = 64
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class BatchedStoreModel(ColumnsTableModel):
+class SeqStore(Protocol):
+    """What the model needs of a store: its seq range, and emptying it."""
+
+    @property
+    def first_seq(self) -> int: ...
+    @property
+    def end_seq(self) -> int: ...
+    def clear(self) -> None: ...
+
+
+S = TypeVar("S", bound=SeqStore)
+
+
+class BatchedStoreModel(ColumnsTableModel, Generic[S]):
     """``BatchedStoreModel(store, parent=None, tick_ms=TICK_MS, autostart=True)``.
 
-    ``store``: anything with ``first_seq``, ``end_seq`` and ``clear()``; a subclass offers it
-    typed as its ``store`` property. With ``autostart`` the tick timer runs from construction; ``sync()`` can also be called
+    ``store``: a ``SeqStore`` (the subclass names its type: ``BatchedStoreModel[LogStore]``)
+    and offers it as its ``store`` property. With ``autostart`` the tick timer runs from construction; ``sync()`` can also be called
     directly (tests, or to show a change at once, e.g. after ``clear()``). A subclass sets
     up its own state after this constructor and then calls ``sync()`` once, so that rows
     already in the store are shown.
@@ -59,7 +72,7 @@ class BatchedStoreModel(ColumnsTableModel):
 
     def __init__(
         self,
-        store: Any,
+        store: S,
         parent: QObject | None = None,
         tick_ms: int = TICK_MS,
         autostart: bool = True,
@@ -90,7 +103,7 @@ class BatchedStoreModel(ColumnsTableModel):
     @property
     def pending(self) -> int:
         """Entries appended to the store since the last tick (not yet in the views)."""
-        return int(self._store.end_seq) - self._seen_end
+        return self._store.end_seq - self._seen_end
 
     def start(self) -> None:
         """Start the tick timer (done by the constructor unless ``autostart=False``)."""

@@ -47,9 +47,9 @@ class ClientsTableModel(ColumnsTableModel):
         self, service: WorkbenchService, rates: RatesTimer, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
-        self._service = service
+        self._engine = service.engine
         self._rates = rates
-        self._ids: list[str] = list(service.clients)
+        self._ids: list[str] = list(service.engine.clients)
         service.client_added.connect(self._added)
         service.client_removed.connect(self._removed)
         service.client_state_changed.connect(self._state_changed)
@@ -75,7 +75,7 @@ class ClientsTableModel(ColumnsTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        handle = self._service.clients.get(client_id)
+        handle = self._engine.clients.get(client_id)
         return None if handle is None else self._cell(handle, index.column())
 
     def _cell(self, handle: ClientHandle, column: int) -> str:

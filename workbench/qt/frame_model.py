@@ -94,7 +94,7 @@ def _opcode_text(row: FrameRow) -> str:
     return row.opcode
 
 
-class FrameModel(BatchedStoreModel):
+class FrameModel(BatchedStoreModel[FrameStore]):
     """``FrameModel(store, parent=None, tick_ms=TICK_MS, autostart=True)`` (see
     ``BatchedStoreModel``)."""
 

@@ -91,7 +91,7 @@ def wire_size_text(size: int, wire: int | None, text: str) -> str:
     return f"{size:,} bytes compressed to {wire:,} on the wire (permessage-deflate{share})\n{text}"
 
 
-class LogModel(BatchedStoreModel):
+class LogModel(BatchedStoreModel[LogStore]):
     """A table over a ``LogStore``: columns Time, Dir, Type, Size, Preview.
 
     ``LogModel(store, parent=None, tick_ms=TICK_MS, autostart=True)`` (see

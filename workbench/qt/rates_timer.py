@@ -29,7 +29,7 @@ class RatesTimer(QObject):
         self, service: WorkbenchService, parent: QObject | None = None, interval_ms: int = SAMPLE_MS
     ) -> None:
         super().__init__(parent)
-        self._service = service
+        self._engine = service.engine
         self.sampler = RateSampler()
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -43,5 +43,5 @@ class RatesTimer(QObject):
         return self.sampler.meter(meter_id)
 
     def sample(self) -> None:
-        self.sampler.sample_workbench(self._service.engine)
+        self.sampler.sample_workbench(self._engine)
         self.sampled.emit()

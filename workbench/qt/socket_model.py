@@ -2,12 +2,12 @@
 
 Columns: Remote address, Connected since, In, Out, State. A row is added when a socket
 connects (``socket_connected``) and stays when it closes (State becomes "closed, code 4000
-(...)") so its log can still be opened, until ``service.forget_closed_sockets(server_id)``
+(...)") so its log can still be opened, until ``service.engine.forget_closed_sockets(server_id)``
 drops them; ``show_closed=False`` hides closed ones at once instead.
 Message counts are refreshed on a timer (``REFRESH_MS``) with one ``dataChanged`` for the
 count columns, only when something changed.
 
-``socket_id(row)`` gives the id to pass to ``service.send`` / ``close_socket`` / ``log``.
+``socket_id(row)`` gives the id to pass to ``service.engine.send`` / ``close_socket`` / ``log``.
 ``SOCKET_ID_ROLE`` gives it through ``data()`` as well.
 """
 
@@ -24,10 +24,11 @@ from PySide6.QtCore import (
     QTimer,
 )
 
+from workbench.engine.handles import SocketHandle
 from workbench.engine.protocol.glossary import explain_event
 
 from .roles import SOCKET_ID_ROLE
-from .service import SocketHandle, WorkbenchService
+from .service import WorkbenchService
 from .table_columns import ColumnsTableModel
 
 __all__ = ["REFRESH_MS", "SOCKET_COLUMNS", "SocketListModel"]
@@ -53,11 +54,11 @@ class SocketListModel(ColumnsTableModel):
         refresh_ms: int = REFRESH_MS,
     ) -> None:
         super().__init__(parent)
-        self._service = service
+        self._engine = service.engine
         self._server_id = server_id
         self._show_closed = show_closed
         self._rows: list[SocketHandle] = [
-            h for h in service.sockets_of(server_id) if show_closed or h.is_open
+            h for h in service.engine.sockets_of(server_id) if show_closed or h.is_open
         ]
         self._counts: list[tuple[int, int]] = [(h.messages_in, h.messages_out) for h in self._rows]
         service.socket_connected.connect(self._on_connected)
@@ -101,7 +102,7 @@ class SocketListModel(ColumnsTableModel):
     def _on_connected(self, server_id: str, socket_id: str) -> None:
         if server_id != self._server_id:
             return
-        handle = self._service.socket(socket_id)
+        handle = self._engine.socket(socket_id)
         row = len(self._rows)
         self.beginInsertRows(QModelIndex(), row, row)
         self._rows.append(handle)

@@ -1,6 +1,6 @@
 """The widgets of the workbench: what a person sees. They never await, never touch sockets
-and never import ``core``; they read the engine and run its actions through
-``workbench.qt.service.WorkbenchService``.
+and never import ``core``; they call the engine's facade (``WorkbenchService.engine``) and run
+its coroutines with ``WorkbenchService.run``.
 
 The map (feature folders named as in ``workbench.engine``):
 

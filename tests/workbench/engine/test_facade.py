@@ -402,7 +402,7 @@ async def test_edited_options_apply_at_the_next_start_and_logs_keep_the_running_
     await engine.open_client(client_id)
     await until(lambda: engine.sockets_of(server_id))
     (sock,) = engine.sockets_of(server_id)
-    options = dict(engine.server(server_id).options, sendType="application/json")
+    options = dict(engine.server(server_id).options, send_type="application/json")
     assert engine.update_server(server_id, options, name="renamed")
     assert engine.send_type(server_id) == "text/plain" == engine.send_type(sock.id)
     assert engine.send(sock.id, "still text")

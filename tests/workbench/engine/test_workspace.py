@@ -46,6 +46,69 @@ def test_save_and_load_round_trip(tmp_path) -> None:
     ]  # no temp left
 
 
+def test_a_file_with_camel_case_options_loads_in_snake_case_and_is_saved_so(tmp_path) -> None:
+    # As a workbench that kept the forms' spellings wrote it: core's camelCase spec names.
+    old = {
+        "format": "websocket-workbench-workspace",
+        "version": 1,
+        "servers": [
+            {
+                "name": "echo",
+                "options": {"hostInterface": "127.0.0.1", "port": 0, "sendType": "text/plain"},
+            }
+        ],
+        "clients": [
+            {
+                "name": "c1",
+                "options": {"host": "127.0.0.1", "port": 9, "numberOfRetries": 0, "sslTls": False},
+            }
+        ],
+    }
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(old), encoding="utf-8")
+    loaded = Workspace.load(path)
+    assert loaded.servers[0].options == {
+        "host_interface": "127.0.0.1",
+        "port": 0,
+        "send_type": "text/plain",
+    }
+    assert loaded.clients[0].options == {
+        "host": "127.0.0.1",
+        "port": 9,
+        "number_of_retries": 0,
+        "ssl_tls": False,
+    }
+    saved = json.loads(loaded.save(tmp_path / "new.json").read_text(encoding="utf-8"))
+    assert saved["servers"][0]["options"] == loaded.servers[0].options
+    assert saved["clients"][0]["options"] == loaded.clients[0].options
+
+
+@pytest.mark.asyncio
+async def test_the_engine_keeps_options_in_snake_case_whatever_spelling_comes_in() -> None:
+    engine = Workbench()
+    try:
+        config = ServerConfig("old", {"hostInterface": "127.0.0.1", "port": 0, "sslTls": False})
+        assert await engine.load_workspace(Workspace(servers=[config]))
+        (server,) = engine.servers.values()
+        assert server.options == {"host_interface": "127.0.0.1", "port": 0, "ssl_tls": False}
+        assert server.host == "127.0.0.1" and not server.uses_tls
+        assert engine.update_server(server.id, {"hostInterface": "127.0.0.2", "sendType": "*/*"})
+        assert server.options == {"host_interface": "127.0.0.2", "send_type": "*/*"}
+        assert server.send_type == "*/*"
+        client_id = engine.add_client({"host": "127.0.0.1", "numberOfRetries": 0})
+        assert client_id is not None
+        assert engine.client(client_id).options == {"host": "127.0.0.1", "number_of_retries": 0}
+        aimed = engine.add_client_for(server.id, {"receiveType": "text/plain"})
+        assert aimed is not None
+        assert "receiveType" not in engine.client(aimed).options
+        assert engine.client(aimed).receive_type == "text/plain"
+        # Both spellings of one option are still core's "given twice", not a silent pick.
+        assert engine.add_server({"port": 0, "hostInterface": "a", "host_interface": "b"}) is None
+        assert "given twice" in engine.errors[-1][1]
+    finally:
+        await engine.shutdown()
+
+
 def test_default_path_first_run_is_empty(config_dir) -> None:
     assert default_path() == config_dir / "workspace.json"
     assert Workspace.load() == Workspace()
@@ -156,8 +219,8 @@ def test_without_a_keyring_the_pfx_password_is_not_written_and_must_be_typed_aga
     loaded = Workspace.load(path)
     assert loaded.servers[0].options == {
         "port": 0,
-        "sslTls": True,
-        "pfxKeyCertPath": "/certs/server.pfx",
+        "ssl_tls": True,
+        "pfx_key_cert_path": "/certs/server.pfx",
     }
     assert loaded.missing_secrets == ["tls"]
 

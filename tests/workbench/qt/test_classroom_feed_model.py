@@ -19,19 +19,19 @@ WAIT = 10.0
 
 
 def test_entries_arrive_in_one_batch_and_the_oldest_go(service, run, wait_for) -> None:
-    server_id = service.add_server({"host_interface": "127.0.0.1", "port": 0})
-    assert server_id is not None and run(service.start_server(server_id), WAIT)
+    server_id = service.engine.add_server({"host_interface": "127.0.0.1", "port": 0})
+    assert server_id is not None and run(service.engine.start_server(server_id), WAIT)
     feed = ClassroomFeed(
         service.engine, server_id, service.engine.classroom.is_shared, capacity=3, always=True
     )  # unshared
     model = ClassroomFeedModel(feed, flush_ms=60_000)  # flushed by hand below
     inserts: list[tuple[int, int]] = []
     model.rowsInserted.connect(lambda _parent, first, last: inserts.append((first, last)))
-    port = service.server(server_id).port
-    client_id = service.add_client({"host": "127.0.0.1", "port": port, "path": "/?name=Bo"})
-    assert client_id is not None and run(service.open_client(client_id), WAIT)
+    port = service.engine.server(server_id).port
+    client_id = service.engine.add_client({"host": "127.0.0.1", "port": port, "path": "/?name=Bo"})
+    assert client_id is not None and run(service.engine.open_client(client_id), WAIT)
     for n in range(5):
-        assert service.send(client_id, n)
+        assert service.engine.send(client_id, n)
     wait_for(lambda: feed.total == 6, WAIT, "the join and five messages")
     assert model.rowCount() == 0  # nothing shown until the flush
     model.flush()
@@ -41,12 +41,12 @@ def test_entries_arrive_in_one_batch_and_the_oldest_go(service, run, wait_for) -
     assert model.index(0, COL_KIND).data(Qt.ItemDataRole.ToolTipRole) == "from the peer"
     assert model.index(0, 0).data(SOCKET_ID_ROLE) == next(iter(feed.names))
     assert model.columnCount() == len(FEED_COLUMNS)
-    assert service.send(client_id, 5)
+    assert service.engine.send(client_id, 5)
     wait_for(lambda: feed.total == 7, WAIT, "one more message")
     model.flush()  # full: the oldest row goes before the new one comes
     assert [model.index(r, COL_TEXT).data() for r in range(3)] == ["3", "4", "5"]
     model.stop()
-    assert service.send(client_id, 6)
+    assert service.engine.send(client_id, 6)
     wait_for(lambda: feed.total == 8, WAIT, "a message after stop")
     model.flush()
     assert [model.index(r, COL_TEXT).data() for r in range(3)] == ["3", "4", "5"]

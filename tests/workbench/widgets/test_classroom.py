@@ -43,12 +43,12 @@ def test_share_shows_urls_and_qr_then_feed_announce_and_kick(qtbot, window, serv
     assert not panel.urls.isVisible() and not panel.announce_button.isEnabled()
 
     click(qtbot, panel.share_switch)  # a stopped server: shared at its next start
-    wait_for(lambda: service.classroom.is_shared(server_id), WAIT, "sharing")
+    wait_for(lambda: service.engine.classroom.is_shared(server_id), WAIT, "sharing")
     assert panel.share_switch.isChecked() and panel.hint.text().startswith("Shared. Start")
     assert page.form.values()["host_interface"] == "0.0.0.0"
     click(qtbot, page.start_button)
     wait_for(lambda: panel.urls.count() > 0, WAIT, "the URLs")
-    port = service.server(server_id).port
+    port = service.engine.server(server_id).port
     urls = [panel.urls.item(i).text() for i in range(panel.urls.count())]
     assert urls[-1] == f"http://127.0.0.1:{port}/" and "0.0.0.0" not in " ".join(urls)
     assert panel.urls.currentRow() == 0 and panel.qr.toolTip() == urls[0]
@@ -58,25 +58,25 @@ def test_share_shows_urls_and_qr_then_feed_announce_and_kick(qtbot, window, serv
     panel.urls.setCurrentRow(len(urls) - 1)
     assert panel.qr.toolTip() == urls[-1]
     panel.copy_url()
-    assert service.classroom.urls(server_id)[-1] == urls[-1]
+    assert service.engine.classroom.urls(server_id)[-1] == urls[-1]
 
-    client_id = service.add_client(
+    client_id = service.engine.add_client(
         {"host": "127.0.0.1", "port": port, "path": "/?name=Ada"}, "Ada's laptop"
     )
     assert client_id is not None
-    task = service.open_client(client_id)
+    task = service.run(service.engine.open_client(client_id))
     wait_for(task.done, WAIT, "the student to join")
     assert task.result() is True
     wait_for(lambda: panel.model.rowCount() >= 1, WAIT, "the join in the feed")
     assert panel.feed_stack.currentWidget() is panel.table
     assert panel.model.index(0, COL_WHO).data() == "Ada"
-    assert service.send(client_id, {"name": "Ada", "text": "hello"})
+    assert service.engine.send(client_id, {"name": "Ada", "text": "hello"})
     wait_for(lambda: panel.model.rowCount() >= 2, WAIT, "the message in the feed")
     assert panel.model.index(1, COL_TEXT).data() == "hello"
 
     qtbot.keyClicks(panel.announce_text, "eyes on the board")
     qtbot.keyClick(panel.announce_text, Qt.Key.Key_Return)
-    client_log = service.client(client_id).log
+    client_log = service.engine.client(client_id).log
     wait_for(lambda: client_log.messages_in == 1, WAIT, "the announcement at the student")
     [said] = [e.raw for e in client_log if e.direction == "in"]  # a */* server: JSON text
     assert json.loads(said) == {"name": "Teacher", "text": "eyes on the board"}
@@ -85,15 +85,15 @@ def test_share_shows_urls_and_qr_then_feed_announce_and_kick(qtbot, window, serv
     assert not panel.kick_button.isEnabled()  # nothing selected
     panel.table.selectRow(1)
     click(qtbot, panel.kick_button)
-    wait_for(lambda: service.client(client_id).state == "closed", WAIT, "the kick")
-    assert "4000" in service.client(client_id).status_text
+    wait_for(lambda: service.engine.client(client_id).state == "closed", WAIT, "the kick")
+    assert "4000" in service.engine.client(client_id).status_text
     wait_for(lambda: panel.model.index(panel.model.rowCount() - 1, 2).data() == "−", WAIT)
     assert not panel.kick_button.isEnabled() and not panel.announce_button.isEnabled()
 
     click(qtbot, panel.share_switch)  # unshare a running server: restarts on 127.0.0.1
-    wait_for(lambda: not service.classroom.is_shared(server_id), WAIT, "unsharing")
-    wait_for(lambda: service.server(server_id).state == "listening", WAIT, "the restart")
-    assert service.server(server_id).host == "127.0.0.1" and not panel.urls.isVisible()
+    wait_for(lambda: not service.engine.classroom.is_shared(server_id), WAIT, "unsharing")
+    wait_for(lambda: service.engine.server(server_id).state == "listening", WAIT, "the restart")
+    assert service.engine.server(server_id).host == "127.0.0.1" and not panel.urls.isVisible()
 
 
 def test_a_workspace_with_a_shared_server_opens_with_its_switch_on(
@@ -104,9 +104,9 @@ def test_a_workspace_with_a_shared_server_opens_with_its_switch_on(
     shared = ServerConfig("class", {"host_interface": "127.0.0.1", "port": 0}, shared=True)
     path = Workspace(servers=[shared]).save(tmp_path / "classroom.json")
     window.workspace_files.load(path)
-    wait_for(lambda: len(service.servers) == 1, WAIT, "the loaded server")
-    server_id = window.servers.current_id() or next(iter(service.servers))
-    wait_for(lambda: service.classroom.is_shared(server_id), WAIT, "sharing")
+    wait_for(lambda: len(service.engine.servers) == 1, WAIT, "the loaded server")
+    server_id = window.servers.current_id() or next(iter(service.engine.servers))
+    wait_for(lambda: service.engine.classroom.is_shared(server_id), WAIT, "sharing")
     panel = window.servers.page(server_id).classroom
     assert panel.share_switch.isChecked() and panel.hint.text().startswith("Shared. Start")
     assert window.servers.page(server_id).form.values()["host_interface"] == "0.0.0.0"

@@ -139,8 +139,10 @@ def test_recent_and_saved_messages_are_shared_and_reused(qtbot, qloop, wait_for)
     first.json_editor.edit.setPlainText('{"n": 1}')
     first.request_send()
     first.save_current("greeting")
-    assert [m.body for m in library.recent] == ['{"n": 1}']
-    assert library.saved == [SavedMessage("greeting", "application/json", '{"n": 1}', "text")]
+    assert [m.body for m in library.engine.recent] == ['{"n": 1}']
+    assert library.engine.saved == [
+        SavedMessage("greeting", "application/json", '{"n": 1}', "text")
+    ]
     assert second.reuse.itemText(1) == "★ greeting"
     assert second.reuse.itemText(2).startswith("↺ ")
     second.reuse.setCurrentIndex(1)
@@ -227,7 +229,7 @@ def test_saved_messages_can_be_deleted_from_the_save_menu(qtbot, composer):
     actions = composer.saved_menu.actions()
     assert [a.text() for a in actions] == ["Delete “first”", "Delete “second”"]
     actions[0].trigger()
-    assert [m.name for m in composer.library.saved] == ["second"]
+    assert [m.name for m in composer.library.engine.saved] == ["second"]
     assert [composer.reuse.itemText(i) for i in range(composer.reuse.count())][:2] == [
         "Reuse…",
         "★ second",

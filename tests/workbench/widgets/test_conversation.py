@@ -36,8 +36,8 @@ def test_client_and_socket_show_the_same_conversation_and_export_it(
 ):
     server_id, server_page = start_server(qtbot, window, wait_for)
     client_id, client_page = open_client_to(qtbot, window, server_page, wait_for)
-    assert service.send(client_id, "hello"), service.errors
-    wait_for(lambda: service.log(client_id).messages_out == 1, WAIT, "the message to go")
+    assert service.engine.send(client_id, "hello"), service.engine.errors
+    wait_for(lambda: service.engine.log(client_id).messages_out == 1, WAIT, "the message to go")
 
     click(qtbot, client_page.conversation_button)
     view = client_page.findChild(ConversationView)
@@ -50,7 +50,7 @@ def test_client_and_socket_show_the_same_conversation_and_export_it(
     client_title, socket_title = view.conversation.title()
     assert client_title.startswith("client 127.0.0.1:")
 
-    (socket,) = service.sockets_of(server_id)
+    (socket,) = service.engine.sockets_of(server_id)
     server_page.select_socket(socket.id)
     click(qtbot, server_page.socket_box.conversation_button)
     socket_view = server_page.findChild(ConversationView)
@@ -70,7 +70,7 @@ def test_client_and_socket_show_the_same_conversation_and_export_it(
 
 
 def test_empty_state_says_why_and_follows_the_client(qtbot, window, service, wait_for):
-    client_id = service.add_client({"host": "127.0.0.1", "port": 9, "numberOfRetries": 0})
+    client_id = service.engine.add_client({"host": "127.0.0.1", "port": 9, "numberOfRetries": 0})
     page = window.clients.page(client_id)
     view = page.show_conversation()
     assert view.stack.currentWidget() is view.empty

@@ -34,8 +34,8 @@ def test_close_now_from_the_panel_closes_the_selected_socket_with_the_chosen_cod
     # No socket selected: the panel says so and nothing is closed.
     server_page.socket_table.clearSelection()
     assert lab.apply("close") == 0
-    assert "pick a socket first" in service.errors[-1][1]
-    assert service.client(client_id).state == "open"
+    assert "pick a socket first" in service.engine.errors[-1][1]
+    assert service.engine.client(client_id).state == "open"
 
     server_page.socket_table.selectRow(0)
     code, reason = lab.editors["close"]["code"], lab.editors["close"]["reason"]
@@ -43,10 +43,12 @@ def test_close_now_from_the_panel_closes_the_selected_socket_with_the_chosen_cod
     reason.clear()
     qtbot.keyClicks(reason, "lesson over")
     click(qtbot, lab.buttons["close"])
-    wait_for(lambda: service.client(client_id).state == "closed", WAIT, "the client to close")
-    closes = [e.detail for e in service.log(client_id) if e.kind == CLOSE]
+    wait_for(
+        lambda: service.engine.client(client_id).state == "closed", WAIT, "the client to close"
+    )
+    closes = [e.detail for e in service.engine.log(client_id) if e.kind == CLOSE]
     assert closes and "4004" in closes[-1] and "lesson over" in closes[-1]
-    faults = [e.detail for e in service.log(server_id) if e.kind == FAULT]
+    faults = [e.detail for e in service.engine.log(server_id) if e.kind == FAULT]
     assert faults == ["fault: Close now (code 4004, reason 'lesson over') on 1 socket"]
 
     # The server's log view filters its fault rows.
@@ -67,5 +69,5 @@ def test_socket_faults_wait_for_listening_but_refusals_can_be_armed(
     assert not lab.buttons["cut"].isEnabled() and lab.buttons["refuse"].isEnabled()
     lab.editors["refuse"]["status"].setValue(403)
     qtbot.mouseClick(lab.buttons["refuse"], Qt.MouseButton.LeftButton)
-    handle = service.server(page.server_id)
+    handle = service.engine.server(page.server_id)
     assert (handle.refusal_fault.count, handle.refusal_fault.status) == (1, 403)

@@ -41,18 +41,20 @@ def texts(view: FramesView, row: int) -> list[str]:
 @pytest.fixture
 def conversation(qtbot, service, run, wait_for):
     """(client view, socket view, ping payload) after text, ping and a 1001 close."""
-    server_id = service.add_server({"port": 0, "host_interface": "127.0.0.1", "compression": None})
-    assert server_id is not None and service.set_auto_reply(server_id, "echo")
+    server_id = service.engine.add_server(
+        {"port": 0, "host_interface": "127.0.0.1", "compression": None}
+    )
+    assert server_id is not None and service.engine.set_auto_reply(server_id, "echo")
     assert run(service.engine.start_server(server_id))
-    client_id = service.add_client_for(server_id, {"compression": None})
+    client_id = service.engine.add_client_for(server_id, {"compression": None})
     assert client_id is not None
     client_view = client_frames_view(service, client_id)
     qtbot.addWidget(client_view)
     client_view.show()  # the watch starts before the client has a core object
     assert client_view.watch.running and client_view.watch.watched is None
     assert run(service.engine.open_client(client_id))
-    assert client_view.watch.watched is service.client(client_id).core
-    (socket,) = service.sockets_of(server_id)
+    assert client_view.watch.watched is service.engine.client(client_id).core
+    (socket,) = service.engine.sockets_of(server_id)
     socket_view = socket_frames_view(service, socket.id)
     # The engine's conversation recorder (p3) listens to a workbench client's other end.
     base = socket.core.listener_count("frame")
@@ -60,9 +62,9 @@ def conversation(qtbot, service, run, wait_for):
     assert socket.core.listener_count("frame") == base  # nothing more before it is shown
     socket_view.show()
     assert socket.core.listener_count("frame") == base + 1
-    assert service.send(client_id, "hello")
-    wait_for(lambda: service.log(client_id).messages_in == 1, WAIT, "the echo")
-    run(service.client(client_id).core.ping())
+    assert service.engine.send(client_id, "hello")
+    wait_for(lambda: service.engine.log(client_id).messages_in == 1, WAIT, "the echo")
+    run(service.engine.client(client_id).core.ping())
     run(service.engine.close_client(client_id, 1001, REASON))
     wait_for(lambda: socket.closed_at is not None, WAIT, "the socket to close")
     for view in (client_view, socket_view):
@@ -129,16 +131,16 @@ def test_selecting_a_frame_shows_its_header_bit_by_bit(conversation) -> None:
 
 
 def test_compressed_frames_show_payload_and_wire_sizes(qtbot, service, run, wait_for) -> None:
-    server_id = service.add_server({"port": 0, "host_interface": "127.0.0.1"})
+    server_id = service.engine.add_server({"port": 0, "host_interface": "127.0.0.1"})
     assert server_id is not None and run(service.engine.start_server(server_id))
-    client_id = service.add_client_for(server_id, {"compression": "deflate"})
+    client_id = service.engine.add_client_for(server_id, {"compression": "deflate"})
     assert client_id is not None
     view = client_frames_view(service, client_id)
     qtbot.addWidget(view)
     view.show()
     assert run(service.engine.open_client(client_id))
     text = "a" * 1000
-    assert service.send(client_id, text)
+    assert service.engine.send(client_id, text)
     wait_for(lambda: view.model.rowCount() == 1, WAIT, "the sent frame")
     row = view.model.frame(0)
     assert row is not None and row.rsv1 and row.data_length == len(text) + 2
@@ -179,9 +181,9 @@ def test_the_client_page_and_the_socket_log_have_frames_tabs(
     window = MainWindow(service, settings=settings, workspace_path=tmp_path / "workspace.json")
     qtbot.addWidget(window)
     window.show()
-    server_id = service.add_server({"port": 0, "host_interface": "127.0.0.1"})
+    server_id = service.engine.add_server({"port": 0, "host_interface": "127.0.0.1"})
     assert server_id is not None and run(service.engine.start_server(server_id))
-    client_id = service.add_client_for(server_id, {})
+    client_id = service.engine.add_client_for(server_id, {})
     assert client_id is not None
     page = window.clients.page(client_id)
     assert [page.log_tabs.tabText(i) for i in range(2)] == ["Messages", "Frames"]
@@ -190,12 +192,12 @@ def test_the_client_page_and_the_socket_log_have_frames_tabs(
     page.log_tabs.setCurrentWidget(page.frames_view)
     wait_for(lambda: page.frames_view.watch.running, WAIT, "the frames tab to be shown")
     assert run(service.engine.open_client(client_id))
-    assert service.send(client_id, {"n": 1})
+    assert service.engine.send(client_id, {"n": 1})
     wait_for(lambda: page.frames_view.model.rowCount() == 1, WAIT, "the sent frame")
 
     window.tabs.setCurrentIndex(SERVERS_TAB)
     server_page = window.servers.page(server_id)
-    (socket,) = service.sockets_of(server_id)
+    (socket,) = service.engine.sockets_of(server_id)
     server_page.select_socket(socket.id)
     server_page.open_selected_log()
     frames = server_page.frames_views[socket.id]

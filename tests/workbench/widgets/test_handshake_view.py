@@ -36,15 +36,17 @@ def click(qtbot, widget) -> None:
 
 
 def started_server(qtbot, window, wait_for, **options):
-    server_id = window.service.add_server({"host_interface": LOCAL, "port": 0, **options})
+    server_id = window.service.engine.add_server({"host_interface": LOCAL, "port": 0, **options})
     page = window.servers.page(server_id)
     click(qtbot, page.start_button)
-    wait_for(lambda: window.service.server(server_id).state == "listening", WAIT, "listening")
+    wait_for(
+        lambda: window.service.engine.server(server_id).state == "listening", WAIT, "listening"
+    )
     return server_id, page
 
 
 def client_page(window, port: int, **options):
-    client_id = window.service.add_client(
+    client_id = window.service.engine.add_client(
         {"host": LOCAL, "port": port, "number_of_retries": 0, **options}
     )
     return client_id, window.clients.page(client_id)
@@ -53,13 +55,13 @@ def client_page(window, port: int, **options):
 def test_both_ends_show_the_same_accepted_handshake_explained(qtbot, window, wait_for):
     server_id, server = started_server(qtbot, window, wait_for, subprotocols=["chat.v1"])
     assert server.logs.tabText(server.logs.indexOf(server.handshake_view)) == "Handshakes"
-    port = window.service.server(server_id).port
+    port = window.service.engine.server(server_id).port
     client_id, client = client_page(window, port, path="/room", subprotocols=["chat.v1"])
     view = client.handshake_view
     assert client.log_tabs.tabText(client.log_tabs.indexOf(view)) == "Handshake"
     assert view.pages.currentIndex() == 0 and "press Open" in view.empty_hint.text()
     click(qtbot, client.open_button)
-    wait_for(lambda: window.service.client(client_id).state == "open", WAIT, "the client")
+    wait_for(lambda: window.service.engine.client(client_id).state == "open", WAIT, "the client")
     wait_for(lambda: server.handshake_view.record is not None, WAIT, "the server's record")
 
     key = view.record.request_header("Sec-WebSocket-Key")
@@ -91,11 +93,11 @@ def test_an_origin_refusal_shows_403_and_the_reason_on_both_ends(qtbot, window, 
     server_id, server = started_server(
         qtbot, window, wait_for, allowed_origins=["http://good.example"]
     )
-    port = window.service.server(server_id).port
+    port = window.service.engine.server(server_id).port
     assert server.handshake_view.pages.currentIndex() == 0
     client_id, client = client_page(window, port, origin="http://evil.example")
     click(qtbot, client.open_button)
-    wait_for(lambda: window.service.client(client_id).state == "failed", WAIT, "the refusal")
+    wait_for(lambda: window.service.engine.client(client_id).state == "failed", WAIT, "the refusal")
     wait_for(lambda: server.handshake_view.record is not None, WAIT, "the server's record")
 
     for end in (client.handshake_view, server.handshake_view):
@@ -106,13 +108,13 @@ def test_an_origin_refusal_shows_403_and_the_reason_on_both_ends(qtbot, window, 
         assert end.accept.text().startswith("Not computed: the server refused")
     assert "Origin: http://evil.example" in server.handshake_view.request.toPlainText()
     assert "are kept on the server's end only" in client.handshake_view.request.toPlainText()
-    logged = [e.detail for e in window.service.server(server_id).log if e.kind == HANDSHAKE]
+    logged = [e.detail for e in window.service.engine.server(server_id).log if e.kind == HANDSHAKE]
     assert len(logged) == 1 and "403 Forbidden" in logged[0]
 
     # A second, admitted client: the server's chooser lists both, the newest shown.
     good_id, good = client_page(window, port, origin="http://good.example")
     click(qtbot, good.open_button)
-    wait_for(lambda: window.service.client(good_id).state == "open", WAIT, "the good client")
+    wait_for(lambda: window.service.engine.client(good_id).state == "open", WAIT, "the good client")
     chooser = server.handshake_view.chooser
     wait_for(lambda: chooser.count() == 2, WAIT, "two handshakes on the server")
     assert not chooser.isHidden()

@@ -20,10 +20,10 @@ WAIT = 10.0
 
 @pytest.fixture
 def server_id(service, run):
-    sid = service.add_server({"hostInterface": "127.0.0.1", "port": 0}, name="class")
+    sid = service.engine.add_server({"hostInterface": "127.0.0.1", "port": 0}, name="class")
     assert sid is not None
-    assert run(service.start_server(sid)) is True
-    assert service.set_auto_reply(sid, "echo")
+    assert run(service.engine.start_server(sid)) is True
+    assert service.engine.set_auto_reply(sid, "echo")
     return sid
 
 
@@ -66,16 +66,16 @@ def test_the_dialog_opens_n_numbered_clients_shown_in_the_table_with_rates(
     assert "“bot 1” to “bot 4” to class" in dialog.hint.text()
     qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
     wait_for(lambda: dialog.task is not None and dialog.task.done(), WAIT, "the clients open")
-    assert dialog.task.result() is True
+    assert dialog.task.result() == len(dialog.client_ids) == 4
     assert [cell(panel, r, "Name") for r in range(4)] == [f"bot {n}" for n in range(1, 5)]
     assert {cell(panel, r, "State") for r in range(4)} == {"open"}
-    assert len(service.sockets_of(server_id)) == 4 and not panel.empty.isVisible()
+    assert len(service.engine.sockets_of(server_id)) == 4 and not panel.empty.isVisible()
 
     first = dialog.client_ids[0]
     panel.select_client(first)
     assert panel.plot.meter_id == first and "bot 1" in panel.plot.title.text()
     for n in range(50):
-        assert service.send(first, f"m{n}")
+        assert service.engine.send(first, f"m{n}")
     wait_for(lambda: cell(panel, 0, "In") == "50", WAIT, "the echoes are counted")
     in_curve, out_curve = panel.plot.curves
     # The burst may straddle a second boundary: the per-second buckets add up to it.
@@ -105,11 +105,11 @@ def recorded(path: Path, count: int, gap: float) -> Path:
 def test_the_replay_dialog_replays_with_progress_and_cancels(
     qtbot, service, server_id, panel, wait_for, tmp_path
 ):
-    client_id = service.add_client_for(server_id, {"numberOfRetries": 0}, "replayer")
-    task = service.open_client(client_id)
+    client_id = service.engine.add_client_for(server_id, {"numberOfRetries": 0}, "replayer")
+    task = service.run(service.engine.open_client(client_id))
     wait_for(task.done, WAIT, "the client opens")
     # The server may see its socket a moment after the client saw the handshake's answer.
-    wait_for(lambda: len(service.sockets_of(server_id)) == 1, WAIT, "the server's socket")
+    wait_for(lambda: len(service.engine.sockets_of(server_id)) == 1, WAIT, "the server's socket")
     qtbot.mouseClick(panel.replay_button, Qt.MouseButton.LeftButton)
     dialog = panel.dialog
     assert dialog.target.currentData() == client_id
@@ -120,7 +120,7 @@ def test_the_replay_dialog_replays_with_progress_and_cancels(
     wait_for(lambda: dialog.task.done(), WAIT, "the replay ends")
     assert (dialog.progress.value(), dialog.progress.maximum()) == (20, 20)
     assert dialog.status.text() == "Done: 20 messages sent."
-    wait_for(lambda: service.client(client_id).log.messages_in == 20, WAIT, "the echoes")
+    wait_for(lambda: service.engine.client(client_id).log.messages_in == 20, WAIT, "the echoes")
 
     dialog.path.setText(str(recorded(tmp_path / "slow.jsonl", 3, 10.0)))  # 10 s apart
     dialog.speed.setCurrentIndex(dialog.speed.findText("original timing"))

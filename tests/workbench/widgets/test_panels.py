@@ -47,9 +47,11 @@ def start_server(qtbot, window, wait_for):
     assert page.form.values()["host_interface"] == "127.0.0.1"
     click(qtbot, page.start_button)
     wait_for(
-        lambda: window.service.server(server_id).state == "listening", WAIT, "the server to listen"
+        lambda: window.service.engine.server(server_id).state == "listening",
+        WAIT,
+        "the server to listen",
     )
-    port = window.service.server(server_id).port
+    port = window.service.engine.server(server_id).port
     assert page.badge.text() == f"Listening on 127.0.0.1:{port}"
     return server_id, page
 
@@ -63,7 +65,9 @@ def open_client_to(qtbot, window, server_page, wait_for):
     values = page.form.values()
     assert (values["host"], values["port"]) == ("127.0.0.1", server_page.handle.port)
     click(qtbot, page.open_button)
-    wait_for(lambda: window.service.client(client_id).state == "open", WAIT, "the client to open")
+    wait_for(
+        lambda: window.service.engine.client(client_id).state == "open", WAIT, "the client to open"
+    )
     assert page.badge.text() == "Open"
     return client_id, page
 
@@ -88,7 +92,7 @@ def test_server_two_clients_json_text_image_and_close_4000(qtbot, window, servic
     first_id, _first = open_client_to(qtbot, window, server_page, wait_for)
     window.tabs.setCurrentIndex(SERVERS_TAB)
     second_id, second = open_client_to(qtbot, window, server_page, wait_for)
-    wait_for(lambda: len(service.server(server_id).open_sockets) == 2, WAIT, "two sockets")
+    wait_for(lambda: len(service.engine.server(server_id).open_sockets) == 2, WAIT, "two sockets")
     assert server_page.sockets.rowCount() == 2
     assert window.status.counts.text() == "1 of 1 server listening · 2 of 2 clients open"
 
@@ -108,7 +112,7 @@ def test_server_two_clients_json_text_image_and_close_4000(qtbot, window, servic
     wait_for(composer.send_button.isEnabled, WAIT, "the sample to be read")
     click(qtbot, composer.send_button)
     socket_id = server_page.sockets.socket_id(1)
-    socket_log = service.log(socket_id)
+    socket_log = service.engine.log(socket_id)
     wait_for(lambda: socket_log.messages_in == 3, WAIT, "three messages at the server")
     received = [e for e in socket_log if e.kind == "message"]
     assert received[0].raw == '{"n":1}'
@@ -132,12 +136,16 @@ def test_server_two_clients_json_text_image_and_close_4000(qtbot, window, servic
     server_page.composer.text_editor.edit.setPlainText("to everyone")
     click(qtbot, server_page.broadcast_button)
     wait_for(
-        lambda: service.log(second_id).messages_in == 2, WAIT, "the replies at the second client"
+        lambda: service.engine.log(second_id).messages_in == 2,
+        WAIT,
+        "the replies at the second client",
     )
     wait_for(
-        lambda: service.log(first_id).messages_in == 1, WAIT, "the broadcast at the first client"
+        lambda: service.engine.log(first_id).messages_in == 1,
+        WAIT,
+        "the broadcast at the first client",
     )
-    assert [e.raw for e in service.log(second_id) if e.direction == "in"] == [
+    assert [e.raw for e in service.engine.log(second_id) if e.direction == "in"] == [
         '{"reply":true}',
         "to everyone",
     ]
@@ -149,7 +157,9 @@ def test_server_two_clients_json_text_image_and_close_4000(qtbot, window, servic
     qtbot.keyClicks(server_page.close_reason, "bye now")
     click(qtbot, server_page.close_button)
     wait_for(
-        lambda: service.client(second_id).state == "closed", WAIT, "the client to see the close"
+        lambda: service.engine.client(second_id).state == "closed",
+        WAIT,
+        "the client to see the close",
     )
     assert second.badge.text() == "Closed: code 4000 (application code): bye now"
     assert second.open_button.isEnabled() and not second.close_button.isEnabled()
@@ -158,14 +168,14 @@ def test_server_two_clients_json_text_image_and_close_4000(qtbot, window, servic
         lambda: not server_page.close_button.isEnabled(), WAIT, "the closed socket to be inactive"
     )
     assert "4000" in server_page.sockets.index(1, 4).data()
-    assert service.client(first_id).state == "open"
+    assert service.engine.client(first_id).state == "open"
 
 
 def test_client_log_export_and_import(qtbot, window, service, wait_for, tmp_path):
     _server_id, server_page = start_server(qtbot, window, wait_for)
     client_id, page = open_client_to(qtbot, window, server_page, wait_for)
     click(qtbot, page.composer.send_button)  # the sample JSON
-    store = service.log(client_id)
+    store = service.engine.log(client_id)
     wait_for(
         lambda: store.messages_out == 1 and page.log_view.model.rowCount() == len(store),
         WAIT,
@@ -198,8 +208,8 @@ def test_log_filter_on_a_live_socket(qtbot, window, service, wait_for):
     view = page.log_view
     wait_for(
         lambda: (
-            service.log(client_id).messages_out == 3
-            and view.model.rowCount() == len(service.log(client_id))
+            service.engine.log(client_id).messages_out == 3
+            and view.model.rowCount() == len(service.engine.log(client_id))
         ),
         WAIT,
         "three messages in the view",
@@ -267,12 +277,14 @@ def test_auto_reply_echo(qtbot, window, service, wait_for):
     server_id, server_page = start_server(qtbot, window, wait_for)
     server_page.auto_mode.setCurrentIndex(server_page.auto_mode.findData("echo"))
     server_page.auto_mode.activated.emit(server_page.auto_mode.currentIndex())
-    assert service.server(server_id).auto_reply.mode == "echo"
+    assert service.engine.server(server_id).auto_reply.mode == "echo"
     client_id, page = open_client_to(qtbot, window, server_page, wait_for)
     page.composer.json_editor.edit.setPlainText('{"echo": "me"}')
     click(qtbot, page.composer.send_button)
-    wait_for(lambda: service.log(client_id).messages_in == 1, WAIT, "the echo")
-    assert [e.raw for e in service.log(client_id) if e.direction == "in"] == ['{"echo":"me"}']
+    wait_for(lambda: service.engine.log(client_id).messages_in == 1, WAIT, "the echo")
+    assert [e.raw for e in service.engine.log(client_id) if e.direction == "in"] == [
+        '{"echo":"me"}'
+    ]
 
 
 def test_workspace_and_layout_persist(qtbot, service, settings, tmp_path, wait_for):
@@ -300,23 +312,23 @@ def test_workspace_and_layout_persist(qtbot, service, settings, tmp_path, wait_f
     assert saved["saved_messages"][0]["name"] == "my message"
 
     # A new window (same service process, as after a restart) brings it all back.
-    run_removal = [service.remove_server(i) for i in list(service.servers)] + [
-        service.remove_client(i) for i in list(service.clients)
-    ]
+    run_removal = [
+        service.run(service.engine.remove_server(i)) for i in list(service.engine.servers)
+    ] + [service.run(service.engine.remove_client(i)) for i in list(service.engine.clients)]
     wait_for(lambda: all(t.done() for t in run_removal), WAIT, "the old items to go")
     second = MainWindow(service, settings=settings, workspace_path=path)
     qtbot.addWidget(second)
     second.show()
     wait_for(
-        lambda: len(service.servers) == 1 and len(service.clients) == 1,
+        lambda: len(service.engine.servers) == 1 and len(service.engine.clients) == 1,
         WAIT,
         "the workspace to load",
     )
     assert second.tabs.currentIndex() == CLIENTS_TAB
-    server = next(iter(service.servers.values()))
+    server = next(iter(service.engine.servers.values()))
     assert server.name == "Echo box"
     assert second.servers.page(server.id).form.values()["receive_type"] == "application/json"
-    client = next(iter(service.clients.values()))
+    client = next(iter(service.engine.clients.values()))
     assert second.clients.page(client.id).form.values()["path"] == "/chat?room=1"
     assert second.clients.page(client.id).composer.reuse.itemText(1) == "★ my message"
 
@@ -324,14 +336,14 @@ def test_workspace_and_layout_persist(qtbot, service, settings, tmp_path, wait_f
 def test_closing_the_window_closes_every_socket_cleanly(qtbot, window, service, wait_for):
     server_id, server_page = start_server(qtbot, window, wait_for)
     client_id, _page = open_client_to(qtbot, window, server_page, wait_for)
-    socket_log = service.log(server_page.sockets.socket_id(0))
+    socket_log = service.engine.log(server_page.sockets.socket_id(0))
     window.close()
     assert window.isVisible()  # it waits for the sockets first
     wait_for(lambda: window.closed_cleanly, WAIT, "the shutdown")
     assert not window.isVisible()
-    assert service.server(server_id).state == "stopped"
-    assert service.client(client_id).state == "closed"
-    closes = [e.detail for e in service.log(client_id) if e.kind == "close"]
+    assert service.engine.server(server_id).state == "stopped"
+    assert service.engine.client(client_id).state == "closed"
+    closes = [e.detail for e in service.engine.log(client_id) if e.kind == "close"]
     # 1001 going away, from whichever side closed first.
     assert closes in (
         ["closed with code 1001 (going away): workbench closing"],
@@ -393,7 +405,9 @@ def test_strict_types_follow_the_form_and_decode_errors_reach_the_status_bar(
     assert page.composer.editor_kind() == "image"  # the composer follows the form at once
     assert not page.composer.any_kind.isVisible()
     click(qtbot, page.start_button)
-    wait_for(lambda: service.server(server_id).state == "listening", WAIT, "the server to listen")
+    wait_for(
+        lambda: service.engine.server(server_id).state == "listening", WAIT, "the server to listen"
+    )
     client_id, client = open_client_to(qtbot, window, page, wait_for)
 
     # The client sends text that is not JSON: the server logs it raw and says so plainly.
@@ -411,8 +425,10 @@ def test_strict_types_follow_the_form_and_decode_errors_reach_the_status_bar(
     click(qtbot, page.composer.image_editor.sample_button)
     wait_for(page.composer.send_button.isEnabled, WAIT, "the sample to be read")
     click(qtbot, page.composer.send_button)
-    wait_for(lambda: service.log(client_id).messages_in == 1, WAIT, "the image at the client")
-    received = next(e for e in service.log(client_id) if e.direction == "in")
+    wait_for(
+        lambda: service.engine.log(client_id).messages_in == 1, WAIT, "the image at the client"
+    )
+    received = next(e for e in service.engine.log(client_id) if e.direction == "in")
     assert isinstance(received.raw, bytes) and received.raw.startswith(b"\x89PNG")
 
 
@@ -442,20 +458,20 @@ def test_remove_asks_first_when_connected_then_closes_and_forgets(qtbot, window,
     asked = answer_removal(qtbot, window.clients, "Cancel")
     click(qtbot, window.clients.remove_button)
     assert asked == [
-        f"Client 1 is connected to {service.client(client_id).url}; removing it closes the "
+        f"Client 1 is connected to {service.engine.client(client_id).url}; removing it closes the "
         "connection and forgets its log.\n\nRemove Client 1 anyway?"
     ]
-    assert service.client(client_id).state == "open"  # Cancel kept it
+    assert service.engine.client(client_id).state == "open"  # Cancel kept it
     asked = answer_removal(qtbot, window.clients, "Remove")
     click(qtbot, window.clients.remove_button)
     assert len(asked) == 1
-    wait_for(lambda: client_id not in service.clients, WAIT, "the client to go")
+    wait_for(lambda: client_id not in service.engine.clients, WAIT, "the client to go")
     assert window.clients.stack.currentWidget() is window.clients.empty
     assert window.clients.list.count() == 0
     window.tabs.setCurrentIndex(SERVERS_TAB)
-    wait_for(lambda: not service.server(server_id).open_sockets, WAIT, "the socket to close")
+    wait_for(lambda: not service.engine.server(server_id).open_sockets, WAIT, "the socket to close")
     click(qtbot, window.servers.remove_button)  # nothing connected: no question
-    wait_for(lambda: server_id not in service.servers, WAIT, "the server to go")
+    wait_for(lambda: server_id not in service.engine.servers, WAIT, "the server to go")
     assert window.servers.stack.currentWidget() is window.servers.empty
     assert not window.servers.remove_button.isEnabled()
     assert window.tabs.tabText(SERVERS_TAB) == "Servers"
@@ -478,8 +494,8 @@ def test_tls_from_the_forms_file_fields(qtbot, window, service, wait_for, tmp_pa
     page.form.editors["cert_path"].set_text(str(cert_path))
     page.form.editors["key_path"].set_text(str(key_path))
     click(qtbot, page.start_button)
-    wait_for(lambda: service.server(server_id).state == "listening", WAIT, "the TLS server")
-    port = service.server(server_id).port
+    wait_for(lambda: service.engine.server(server_id).state == "listening", WAIT, "the TLS server")
+    port = service.engine.server(server_id).port
     assert f"Connect a client to wss://127.0.0.1:{port}/" in page.socket_box.sockets_empty.text()
 
     # "New client to it" makes a wss:// client that trusts this server's certificate.
@@ -489,7 +505,7 @@ def test_tls_from_the_forms_file_fields(qtbot, window, service, wait_for, tmp_pa
     assert client.form.editors["ssl_tls"].isChecked()
     assert client.form.editors["trusted_ca_cert_path"].text().endswith(".pem")
     click(qtbot, client.open_button)
-    wait_for(lambda: service.client(client_id).state == "open", WAIT, "the wss client")
+    wait_for(lambda: service.engine.client(client_id).state == "open", WAIT, "the wss client")
     assert client.url_label.text().startswith("wss://127.0.0.1:")
 
     # Trusting the CA file instead works too.
@@ -520,7 +536,9 @@ def test_settings_fold_while_running_and_come_back_when_stopped(qtbot, window, s
     assert not column.isHidden() and not page.form.isEnabled()
     click(qtbot, page.settings_toggle)
     click(qtbot, page.stop_button)
-    wait_for(lambda: service.server(server_id).state == "stopped", WAIT, "the server to stop")
+    wait_for(
+        lambda: service.engine.server(server_id).state == "stopped", WAIT, "the server to stop"
+    )
     assert not column.isHidden() and page.form.isEnabled()
     assert page.badge.text() == "Stopped — press Start to listen"
 
@@ -624,7 +642,7 @@ def test_everything_fits_a_1024_by_768_screen(qtbot, window, service, wait_for):
     click(qtbot, window.clients.empty_new)
     client = window.clients.page(window.clients.current_id())
     client.composer.set_compose_as("bytes")
-    store = service.log(server.server_id)
+    store = service.engine.log(server.server_id)
     for _ in range(store.capacity + 123_456):  # a long "rows dropped" label
         store.add_message(IN, "text/plain", "x")
     for tab in (SERVERS_TAB, CLIENTS_TAB):
@@ -683,11 +701,13 @@ def test_f5_starts_and_shift_f5_stops_the_shown_item(qtbot, window, service, wai
     assert window.stop_action.shortcut().toString() == "Shift+F5"
     window.activateWindow()
     qtbot.keyClick(window.servers.page(server_id).name_edit, Qt.Key.Key_F5)
-    wait_for(lambda: service.server(server_id).state == "listening", WAIT, "F5 to start it")
+    wait_for(lambda: service.engine.server(server_id).state == "listening", WAIT, "F5 to start it")
     qtbot.keyClick(
         window.servers.page(server_id).name_edit, Qt.Key.Key_F5, Qt.KeyboardModifier.ShiftModifier
     )
-    wait_for(lambda: service.server(server_id).state == "stopped", WAIT, "Shift+F5 to stop it")
+    wait_for(
+        lambda: service.engine.server(server_id).state == "stopped", WAIT, "Shift+F5 to stop it"
+    )
     window.tabs.setCurrentIndex(CLIENTS_TAB)
     assert window.start_action.isEnabled() and window._press("start_button", "open_button") is False
 
@@ -751,7 +771,7 @@ def test_removing_a_server_with_open_sockets_asks_and_cancel_keeps_it(
         "Server 1 has 1 open connection; removing it closes them and forgets their logs."
         "\n\nRemove Server 1 anyway?"
     ]
-    assert service.server(server_id).state == "listening"
+    assert service.engine.server(server_id).state == "listening"
     asked = answer_removal(qtbot, window.servers, "Remove")
     click(qtbot, window.servers.remove_button)
-    wait_for(lambda: server_id not in service.servers, WAIT, "the server to go")
+    wait_for(lambda: server_id not in service.engine.servers, WAIT, "the server to go")

@@ -42,12 +42,12 @@ def test_ping_from_a_client_and_a_socket_shows_the_round_trip_in_the_log(
 
     # F6 pings the selected socket of the server shown.
     window.tabs.setCurrentIndex(SERVERS_TAB)
-    (socket,) = service.sockets_of(server_page.server_id)
+    (socket,) = service.engine.sockets_of(server_page.server_id)
     server_page.select_socket(socket.id)
     wait_for(lambda: server_page.ping_button.isEnabled(), WAIT, "the socket's Ping button")
     qtbot.keyClick(window, Qt.Key.Key_F6)
     wait_for(lambda: "pong after" in socket.log[-1].detail, WAIT, "the socket's ping row")
-    assert service.client(client_id).state == "open"
+    assert service.engine.client(client_id).state == "open"
 
 
 @pytest.mark.parametrize("code", [1001, 1008, 1011])
@@ -62,16 +62,18 @@ def test_a_client_closes_with_a_picked_code_and_the_server_socket_sees_it(
     client_page.close_reason.clear()
     qtbot.keyClicks(client_page.close_reason, "see you")
     click(qtbot, client_page.close_button)
-    (socket,) = service.sockets_of(server_page.server_id)
+    (socket,) = service.engine.sockets_of(server_page.server_id)
     wait_for(lambda: socket.close_code is not None, WAIT, "the socket to see the close")
     assert (socket.close_code, socket.close_reason) == (code, "see you")
-    wait_for(lambda: service.client(client_id).state == "closed", WAIT, "the client to close")
+    wait_for(
+        lambda: service.engine.client(client_id).state == "closed", WAIT, "the client to close"
+    )
     row = server_page.sockets.row_of(socket.id)
     tip = server_page.sockets.index(row, 4).data(Qt.ItemDataRole.ToolTipRole)
     assert f"{code}: " in tip and "RFC 6455 §7.4.1" in tip  # the socket table explains it
     close_rows = [e for e in socket.log if e.kind == "close"]
     assert close_rows and f"code {code}" in close_rows[-1].detail
-    assert not any("cannot be sent" in text for _context, text in service.errors)
+    assert not any("cannot be sent" in text for _context, text in service.engine.errors)
 
 
 def test_the_server_closes_a_socket_with_1001_and_a_reserved_code_is_refused(
@@ -80,7 +82,7 @@ def test_the_server_closes_a_socket_with_1001_and_a_reserved_code_is_refused(
     _server_id, server_page = start_server(qtbot, window, wait_for)
     client_id, client_page = open_client_to(qtbot, window, server_page, wait_for)
     window.tabs.setCurrentIndex(SERVERS_TAB)
-    (socket,) = service.sockets_of(server_page.server_id)
+    (socket,) = service.engine.sockets_of(server_page.server_id)
     server_page.select_socket(socket.id)
     server_page.close_code.setValue(1005)  # never sent on the wire: refused, nothing closed
     click(qtbot, server_page.close_button)
@@ -88,11 +90,15 @@ def test_the_server_closes_a_socket_with_1001_and_a_reserved_code_is_refused(
     assert socket.is_open
     server_page.close_code.setValue(1001)
     click(qtbot, server_page.close_button)
-    wait_for(lambda: service.client(client_id).state == "closed", WAIT, "the client to close")
-    assert "code 1001 (going away)" in service.client(client_id).status_text
+    wait_for(
+        lambda: service.engine.client(client_id).state == "closed", WAIT, "the client to close"
+    )
+    assert "code 1001 (going away)" in service.engine.client(client_id).status_text
     window.tabs.setCurrentIndex(CLIENTS_TAB)
     view = client_page.log_view
-    wait_for(lambda: view.model.rowCount() == len(service.log(client_id)), WAIT, "the log view")
+    wait_for(
+        lambda: view.model.rowCount() == len(service.engine.log(client_id)), WAIT, "the log view"
+    )
     close_row = next(
         row
         for row in range(view.model.rowCount())
@@ -115,15 +121,17 @@ def test_compression_in_the_form_decides_permessage_deflate_and_the_wire_size(
     box.setChecked(compress)
     assert client_page.form.values()["compression"] == ("deflate" if compress else None)
     click(qtbot, client_page.open_button)
-    wait_for(lambda: service.client(client_id).state == "open", WAIT, "the client to open")
-    handshake = next(e for e in service.log(client_id) if e.kind == "handshake")
+    wait_for(lambda: service.engine.client(client_id).state == "open", WAIT, "the client to open")
+    handshake = next(e for e in service.engine.log(client_id) if e.kind == "handshake")
     assert ("permessage-deflate" in handshake.detail) is compress
     client_page.composer.set_compose_as("text")
     client_page.composer.text_editor.edit.setPlainText("plain " * 100)
     click(qtbot, client_page.composer.send_button)
     view = client_page.log_view
-    wait_for(lambda: service.log(client_id).messages_out == 1, WAIT, "the message to go")
-    wait_for(lambda: view.model.rowCount() == len(service.log(client_id)), WAIT, "the log view")
+    wait_for(lambda: service.engine.log(client_id).messages_out == 1, WAIT, "the message to go")
+    wait_for(
+        lambda: view.model.rowCount() == len(service.engine.log(client_id)), WAIT, "the log view"
+    )
     if not compress:
         assert last_row_text(view, COL_SIZE) == "600 B"  # no wire size: nothing compressed
         return

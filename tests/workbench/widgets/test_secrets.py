@@ -84,8 +84,8 @@ def test_a_password_not_kept_is_asked_for_at_start(
     settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
     window = MainWindow(service, settings=settings, workspace_path=path)
     qtbot.addWidget(window)
-    wait_for(lambda: service.servers, what="the workspace's server")
-    (server_id,) = service.servers
+    wait_for(lambda: service.engine.servers, what="the workspace's server")
+    (server_id,) = service.engine.servers
     page = window.servers.page(server_id)
     assert page.form.values()["pfx_key_cert_password"] == ""
     wait_for(lambda: "type the PFX password again" in window.status.label.text())
@@ -93,13 +93,13 @@ def test_a_password_not_kept_is_asked_for_at_start(
     asked = _answer(page, None)  # Cancel: nothing starts
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     assert asked and "not kept without a system keyring" in asked[0]
-    assert service.server(server_id).state == "stopped"
+    assert service.engine.server(server_id).state == "stopped"
 
     asked = _answer(page, PASSWORD)
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     assert len(asked) == 1
-    wait_for(lambda: service.server(server_id).state == "listening", what="the TLS server")
-    assert service.server(server_id).secret_missing is False
+    wait_for(lambda: service.engine.server(server_id).state == "listening", what="the TLS server")
+    assert service.engine.server(server_id).secret_missing is False
     # Saved again, the password still goes nowhere near the file.
     window.workspace_files.save(path)
     assert PASSWORD not in path.read_text(encoding="utf-8")

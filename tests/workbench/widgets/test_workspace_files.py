@@ -82,7 +82,7 @@ def test_save_as_and_open_go_through_their_dialogs(
     qtbot, window, service, monkeypatch, tmp_path, wait_for
 ):
     server_id = new_server(qtbot, window)
-    picked = service.servers[server_id]
+    picked = service.engine.servers[server_id]
     page = window.servers.page(server_id)
     page.name_edit.setText("Picked")
     page.name_edit.editingFinished.emit()
@@ -105,8 +105,8 @@ def test_save_as_and_open_go_through_their_dialogs(
     # Replaced by the opened workspace's server (also named Picked; its id may be reused).
     wait_for(
         lambda: (
-            [h.name for h in service.servers.values()] == ["Picked"]
-            and picked not in service.servers.values()
+            [h.name for h in service.engine.servers.values()] == ["Picked"]
+            and picked not in service.engine.servers.values()
         ),
         WAIT,
         "the opened workspace's server",
@@ -130,5 +130,5 @@ def test_a_broken_workspace_file_is_said_and_what_is_open_stays(
     assert run(window.workspace_files.load(broken)) is False
     text = window.status.label.text()
     assert text.startswith("⚠ Opening the workspace") and "broken.json" in text, text
-    assert list(service.servers) == [server_id]
+    assert list(service.engine.servers) == [server_id]
     assert window.status.errors and "Opening the workspace" in window.status.errors[-1]

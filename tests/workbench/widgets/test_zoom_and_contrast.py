@@ -227,7 +227,7 @@ def fits(qtbot, window, service, wait_for, width, height):
     window.clients.new_client()
     client = window.clients.page(window.clients.current_id())
     client.composer.set_compose_as("bytes")
-    store = service.log(server.server_id)
+    store = service.engine.log(server.server_id)
     for _ in range(store.capacity + 123_456):
         store.add_message(IN, "text/plain", "x")
     for tab in (SERVERS_TAB, CLIENTS_TAB):
@@ -300,17 +300,17 @@ def test_a_settings_column_closed_by_hand_stays_closed(
     qtbot.mouseClick(page.settings_toggle, Qt.MouseButton.LeftButton)  # closed by hand
     assert column.isHidden()
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
-    wait_for(lambda: service.server(server_id).state == "listening", WAIT, "listening")
+    wait_for(lambda: service.engine.server(server_id).state == "listening", WAIT, "listening")
     assert column.isHidden()
     qtbot.mouseClick(page.stop_button, Qt.MouseButton.LeftButton)
-    wait_for(lambda: service.server(server_id).state == "stopped", WAIT, "stopped")
+    wait_for(lambda: service.engine.server(server_id).state == "stopped", WAIT, "stopped")
     assert column.isHidden() and page.settings_toggle.text() == "Settings ▸"
     qtbot.mouseClick(page.settings_toggle, Qt.MouseButton.LeftButton)  # opened by hand
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
-    wait_for(lambda: service.server(server_id).state == "listening", WAIT, "listening again")
+    wait_for(lambda: service.engine.server(server_id).state == "listening", WAIT, "listening again")
     assert column.isHidden()  # folded while running
     qtbot.mouseClick(page.stop_button, Qt.MouseButton.LeftButton)
-    wait_for(lambda: service.server(server_id).state == "stopped", WAIT, "stopped again")
+    wait_for(lambda: service.engine.server(server_id).state == "stopped", WAIT, "stopped again")
     assert not column.isHidden()
 
 

@@ -5,13 +5,18 @@ Sharing binds the server to every IPv4 interface (``0.0.0.0``) and has it answer
 with the student page (``student_page.serve_student_page`` as core's ``process_request``);
 a listening server restarts to apply it (its sockets close with 1001). Unsharing gives back
 the host it had before.
+
+Events (``on(name, handler)``):
+    shared_changed(server_id, shared): a ``share`` call ended; ``shared`` is whether the
+        server is shared now (emitted whether or not the call changed it).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
+from core import EventEmitter
 from core import mime as core_mime
 from workbench.engine.log.store import INFO
 
@@ -21,20 +26,23 @@ from .network_addresses import ALL_INTERFACES, share_urls
 from .qr_code import qr_png
 from .student_page import serve_student_page
 
-__all__ = ["KICK_CODE", "KICK_REASON", "TEACHER", "Classroom"]
+__all__ = ["KICK_CODE", "KICK_REASON", "TEACHER", "Classroom", "ClassroomEvent"]
 
 #: The close code and reason of a kick (4000-4999 is for applications).
 KICK_CODE = 4000
 KICK_REASON = "removed by the teacher"
 #: The name the teacher's announcements carry.
 TEACHER = "Teacher"
-_HOST_KEYS = ("host_interface", "hostInterface")
 
 
-class Classroom:
+ClassroomEvent = Literal["shared_changed"]
+
+
+class Classroom(EventEmitter[ClassroomEvent]):
     """``Classroom(host)``: the sharing state and the feeds of the host's servers."""
 
     def __init__(self, workbench: ClassroomHost) -> None:
+        super().__init__()
         self._workbench = workbench
         self._feeds: dict[str, ClassroomFeed] = {}
         self._hosts_before: dict[str, str] = {}  # server id -> its host before sharing
@@ -52,13 +60,19 @@ class Classroom:
 
     async def share(self, server_id: str, on: bool = True) -> bool:
         """Share the server (or stop sharing); whether it is now as asked and, if it was
-        running, listening again (failures reported on the engine's error path)."""
+        running, listening again (failures reported on the engine's error path). Then
+        ``shared_changed``."""
+        done = await self._share(server_id, on)
+        self.emit("shared_changed", server_id, self.is_shared(server_id))
+        return done
+
+    async def _share(self, server_id: str, on: bool) -> bool:
         if on == self.is_shared(server_id):
             return True
         workbench = self._workbench
         handle = workbench.server(server_id)
         was_running = handle.state in ("starting", "listening")
-        options = {k: v for k, v in handle.options.items() if k not in _HOST_KEYS}
+        options = dict(handle.options)
         options["host_interface"] = ALL_INTERFACES if on else self._hosts_before[server_id]
         if was_running and not await workbench.stop_server(server_id):
             return False
@@ -86,8 +100,6 @@ class Classroom:
         to every interface)."""
         options = dict(self._workbench.server(server_id).options)
         if self.is_shared(server_id):
-            for key in _HOST_KEYS:
-                options.pop(key, None)
             options["host_interface"] = self._hosts_before[server_id]
         return options
 

@@ -19,8 +19,8 @@ __all__ = ["SECRET_OPTIONS", "SERVICE", "available", "keep", "recall"]
 log = logging.getLogger("workbench")
 
 SERVICE = "websocket-workbench"
-#: The option names (snake_case and the spec's camelCase) that hold secrets.
-SECRET_OPTIONS = ("pfx_key_cert_password", "pfxKeyCertPassword")
+#: The options that hold secrets (snake_case: the one spelling inside the workbench).
+SECRET_OPTIONS = ("pfx_key_cert_password",)
 
 
 def available() -> bool:

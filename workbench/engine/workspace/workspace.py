@@ -19,8 +19,9 @@ File format (``version`` 1), UTF-8 JSON::
 again, so it binds to every interface at its start; its options keep the host it had before.
 A file without the key (written before it existed) shares nothing.
 
-Option dicts are kept as the forms gave them (camelCase spec names or snake_case; core
-accepts both) and must be JSON-serialisable. Unknown keys in a file are ignored; a file that
+Option dicts are kept in snake_case (``workbench.engine.options``) and must be
+JSON-serialisable; a config made with core's camelCase spec names, or read from a file
+written with them, is turned into snake_case when it is made. Unknown keys in a file are ignored; a file that
 is not a workspace raises ``WorkspaceError`` with a sentence saying why.
 
 ``default_path()`` is ``$WEBSOCKET_WORKBENCH_CONFIG_DIR/workspace.json`` if that variable is
@@ -44,6 +45,8 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
+
+from workbench.engine.options import snake_case_client_options, snake_case_server_options
 
 from . import secrets
 
@@ -82,6 +85,9 @@ class ServerConfig:
     auto_reply_text: str = ""
     shared: bool = False
 
+    def __post_init__(self) -> None:
+        self.options = snake_case_server_options(self.options)
+
 
 @dataclass
 class ClientConfig:
@@ -89,6 +95,9 @@ class ClientConfig:
 
     name: str
     options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.options = snake_case_client_options(self.options)
 
 
 @dataclass
@@ -213,8 +222,7 @@ class Workspace:
             if pfx and not password:
                 kept = secrets.recall(pfx)
                 if kept:
-                    key = next((k for k in secrets.SECRET_OPTIONS if k in server.options), None)
-                    server.options[key or "pfx_key_cert_password"] = kept
+                    server.options["pfx_key_cert_password"] = kept
                 else:
                     workspace.missing_secrets.append(server.name)
         return workspace
@@ -222,8 +230,8 @@ class Workspace:
 
 def _pfx(options: dict[str, Any]) -> tuple[str, str]:
     """The PFX path and password in a server's options (either may be "")."""
-    path = options.get("pfx_key_cert_path") or options.get("pfxKeyCertPath") or ""
-    password = options.get("pfx_key_cert_password") or options.get("pfxKeyCertPassword") or ""
+    path = options.get("pfx_key_cert_path") or ""
+    password = options.get("pfx_key_cert_password") or ""
     return str(path), str(password)
 
 

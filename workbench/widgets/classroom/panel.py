@@ -33,6 +33,7 @@ from workbench.qt.classroom import KICK_CODE, KICK_REASON
 from workbench.qt.classroom_feed_model import COL_KIND, COL_TEXT, COL_TIME, COL_WHO
 from workbench.qt.roles import SOCKET_ID_ROLE
 from workbench.qt.service import WorkbenchService
+from workbench.widgets.common.controls import named
 
 __all__ = ["ClassroomPanel"]
 
@@ -90,87 +91,16 @@ class ClassroomPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self.service = service
+        self.engine = service.engine
         self.server_id = server_id
-        classroom = service.classroom
-
-        # -- left: sharing, addresses, QR code ------------------------------------------------
-        self.share_switch = QCheckBox("Share on the network")
-        self.share_switch.setObjectName("shareSwitch")
-        self.share_switch.setToolTip(
-            "Listen on every interface (0.0.0.0) and serve the student page on the same port; "
-            "a running server restarts (its sockets close with 1001)"
-        )
-        self.hint = QLabel(NOT_SHARED_HINT)
-        self.hint.setObjectName("hint")
-        self.hint.setWordWrap(True)
-        self.urls = QListWidget()
-        self.urls.setObjectName("classroomUrls")
-        self.urls.setToolTip("Addresses students can open (Ctrl+C copies the selected one)")
-        self.qr = QrLabel()
-        self.qr.setObjectName("classroomQr")
-        self.copy_button = QPushButton("Copy address")
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.share_switch)
-        left_layout.addWidget(self.hint)
-        left_layout.addWidget(self.urls)
-        left_layout.addWidget(self.copy_button)
-        left_layout.addWidget(self.qr, 1)
-        left_layout.addStretch(0)  # keeps the hint at the top while there is no QR code
-
-        # -- right: feed, announce, kick --------------------------------------------------------
-        self.model = classroom.feed_model(server_id, self)
-        self.table = QTableView()
-        self.table.setObjectName("classroomFeed")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        for column in (COL_TIME, COL_WHO, COL_KIND):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_TEXT, QHeaderView.ResizeMode.Stretch)
-        self.empty = QLabel("No one has joined yet. Students who open the page appear here.")
-        self.empty.setObjectName("hint")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.feed_stack = QStackedWidget()
-        self.feed_stack.addWidget(self.empty)
-        self.feed_stack.addWidget(self.table)
-        self.announce_text = QLineEdit()
-        self.announce_text.setObjectName("announceText")
-        self.announce_text.setPlaceholderText("Message to everyone")
-        self.announce_text.setMinimumWidth(150)
-        self.announce_button = QPushButton("Send to all")
-        self.announce_button.setObjectName("announceButton")
-        self.announce_button.setToolTip("Broadcast to every open socket of this server")
-        self.kick_button = QPushButton("Kick")
-        self.kick_button.setObjectName("kickButton")
-        self.kick_button.setToolTip(
-            f"Close the selected row's socket with code {KICK_CODE} ({KICK_REASON})"
-        )
-        row = QHBoxLayout()
-        row.addWidget(self.announce_text, 1)
-        row.addWidget(self.announce_button)
-        row.addWidget(self.kick_button)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.feed_stack, 1)
-        right_layout.addLayout(row)
-
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
-        split.addWidget(right)
+        self.model = service.classroom.feed_model(server_id, self)
+        split = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
+        split.addWidget(self._sharing_side())
+        split.addWidget(self._feed_side())
         split.setStretchFactor(1, 1)
-        split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split)
-
-        # -- wiring --------------------------------------------------------------------------
         self.share_switch.toggled.connect(self._share_toggled)
         self.urls.currentRowChanged.connect(self._show_qr)
         self.copy_button.clicked.connect(self.copy_url)
@@ -180,18 +110,88 @@ class ClassroomPanel(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
         self.model.rowsInserted.connect(self._feed_grew)
         self.model.rowsRemoved.connect(self._update_actions)
-        classroom.shared_changed.connect(self._shared_changed)
+        service.classroom.shared_changed.connect(self._shared_changed)
         service.server_state_changed.connect(self._state_changed)
         service.socket_closed.connect(self._update_actions)
         self.destroyed.connect(self.model.stop)
         self.refresh()
 
+    def _sharing_side(self) -> QWidget:
+        """The share switch, its hint, the URLs, Copy address and the QR code."""
+        self.share_switch = named(
+            QCheckBox("Share on the network"),
+            "shareSwitch",
+            "Listen on every interface (0.0.0.0) and serve the student page on the same port; "
+            "a running server restarts (its sockets close with 1001)",
+        )
+        self.hint = named(QLabel(NOT_SHARED_HINT, wordWrap=True), "hint")
+        self.urls = named(
+            QListWidget(),
+            "classroomUrls",
+            "Addresses students can open (Ctrl+C copies the selected one)",
+        )
+        self.qr = named(QrLabel(), "classroomQr")
+        self.copy_button = QPushButton("Copy address")
+        side = QWidget()
+        layout = QVBoxLayout(side)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.share_switch, self.hint, self.urls, self.copy_button):
+            layout.addWidget(widget)
+        layout.addWidget(self.qr, 1)
+        layout.addStretch(0)  # keeps the hint at the top while there is no QR code
+        return side
+
+    def _feed_side(self) -> QWidget:
+        """The feed (or a hint while it is empty), then the announce row and Kick."""
+        self.table = named(QTableView(wordWrap=False), "classroomFeed")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        for column in (COL_TIME, COL_WHO, COL_KIND):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_TEXT, QHeaderView.ResizeMode.Stretch)
+        self.empty = named(
+            QLabel(
+                "No one has joined yet. Students who open the page appear here.",
+                alignment=Qt.AlignmentFlag.AlignCenter,
+                wordWrap=True,
+            ),
+            "hint",
+        )
+        self.feed_stack = QStackedWidget()
+        self.feed_stack.addWidget(self.empty)
+        self.feed_stack.addWidget(self.table)
+        self.announce_text = named(QLineEdit(placeholderText="Message to everyone"), "announceText")
+        self.announce_text.setMinimumWidth(150)
+        self.announce_button = named(
+            QPushButton("Send to all"),
+            "announceButton",
+            "Broadcast to every open socket of this server",
+        )
+        self.kick_button = named(
+            QPushButton("Kick"),
+            "kickButton",
+            f"Close the selected row's socket with code {KICK_CODE} ({KICK_REASON})",
+        )
+        row = QHBoxLayout()
+        row.addWidget(self.announce_text, 1)
+        row.addWidget(self.announce_button)
+        row.addWidget(self.kick_button)
+        side = QWidget()
+        layout = QVBoxLayout(side)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.feed_stack, 1)
+        layout.addLayout(row)
+        return side
+
     # -- state ------------------------------------------------------------------------------
 
     def refresh(self) -> None:
         """Show the sharing state, the URLs and the QR code as the classroom has them."""
-        classroom = self.service.classroom
-        if self.server_id not in self.service.servers:
+        classroom = self.engine.classroom
+        if self.server_id not in self.engine.servers:
             return
         shared = classroom.is_shared(self.server_id)
         self.share_switch.blockSignals(True)
@@ -214,7 +214,7 @@ class ClassroomPanel(QWidget):
 
     def _show_qr(self, row: int) -> None:
         item = self.urls.item(row)
-        self.qr.set_code(b"" if item is None else self.service.classroom.qr_png(item.text()))
+        self.qr.set_code(b"" if item is None else self.engine.classroom.qr_png(item.text()))
         self.qr.setToolTip("" if item is None else item.text())
 
     def selected_socket(self) -> str | None:
@@ -225,13 +225,13 @@ class ClassroomPanel(QWidget):
         return str(socket_id) if socket_id else None
 
     def _update_actions(self, *_: Any) -> None:
-        if self.server_id not in self.service.servers:
+        if self.server_id not in self.engine.servers:
             return  # removed: the page goes away after the last signals
         socket_id = self.selected_socket()
-        sockets = self.service.server(self.server_id).sockets
+        sockets = self.engine.server(self.server_id).sockets
         open_socket = socket_id in sockets and sockets[socket_id].is_open
         self.kick_button.setEnabled(open_socket)
-        self.announce_button.setEnabled(bool(self.service.server(self.server_id).open_sockets))
+        self.announce_button.setEnabled(bool(self.engine.server(self.server_id).open_sockets))
         self.feed_stack.setCurrentWidget(self.table if self.model.rowCount() else self.empty)
 
     def _feed_grew(self, *_: Any) -> None:
@@ -250,7 +250,7 @@ class ClassroomPanel(QWidget):
 
     def _share_toggled(self, on: bool) -> None:
         self.share_switch.setEnabled(False)  # until shared_changed says the (re)start is over
-        self.service.classroom.share(self.server_id, on)
+        self.service.run(self.engine.classroom.share(self.server_id, on))
 
     def copy_url(self) -> None:
         item = self.urls.currentItem()
@@ -262,7 +262,7 @@ class ClassroomPanel(QWidget):
         text = self.announce_text.text()
         if not text or not self.announce_button.isEnabled():
             return 0
-        sent = self.service.classroom.announce(self.server_id, text)
+        sent = self.engine.classroom.announce(self.server_id, text)
         if sent:
             self.announce_text.clear()
         return sent
@@ -271,4 +271,4 @@ class ClassroomPanel(QWidget):
         socket_id = self.selected_socket()
         if socket_id is not None and self.kick_button.isEnabled():
             self.kick_button.setEnabled(False)
-            self.service.classroom.kick(socket_id)
+            self.service.run(self.engine.classroom.kick(socket_id))

@@ -1,17 +1,27 @@
 """Small builders the widgets repeat: an action with its shortcut in the tooltip, a text
-tool button, and the table setup shared by the logs, the frames and the socket list
+tool button, a widget's object name and tooltip in one call, and the table setup shared by the logs, the frames and the socket list
 (including column widths that follow the font, so a zoomed window does not cut them)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QTableView, QToolButton
+from PySide6.QtWidgets import QAbstractItemView, QTableView, QToolButton, QWidget
 
-__all__ = ["CLEAR_TIP", "FitsTableToFont", "fit_columns", "make_action", "row_table", "tool_button"]
+__all__ = [
+    "CLEAR_TIP",
+    "FitsTableToFont",
+    "fit_columns",
+    "make_action",
+    "named",
+    "row_table",
+    "tool_button",
+]
+
+W = TypeVar("W", bound=QWidget)
 
 #: The tooltip of a log's or a frames view's Clear button.
 CLEAR_TIP = "Empty this view (the totals keep counting)"
@@ -32,6 +42,21 @@ def make_action(
     action.setToolTip(f"{tip or text} ({QKeySequence(keys).toString()})" if keys else (tip or text))
     action.triggered.connect(slot)
     return action
+
+
+def named(widget: W, name: str = "", tip: str = "") -> W:
+    """``widget`` with the object name ``name`` (what the style sheet and the tests know it
+    by) and the tooltip ``tip``, where given; returns it.
+
+    PySide6 would take both as constructor keywords (``QLabel("x", objectName="hint")``), but
+    its type stubs list only a class's own Qt properties there, not inherited ones such as
+    these, so ``mypy --strict`` refuses them. A class's own properties (``wordWrap``,
+    ``placeholderText``, ``documentMode``...) stay constructor keywords."""
+    if name:
+        widget.setObjectName(name)
+    if tip:
+        widget.setToolTip(tip)
+    return widget
 
 
 def tool_button(text: str, tip: str, name: str = "") -> QToolButton:

@@ -1,6 +1,6 @@
 """How widgets tell the person something: into the service's one error path.
 
-``notifier().error(text)`` goes to ``WorkbenchService.report`` (logged, kept, shown in the
+``notifier().error(text)`` goes to the engine's ``report`` (logged, kept, shown in the
 status bar, like every failure of the engine); ``notifier().info(text)`` to its ``inform``.
 The main window attaches its service; before that (a widget tested alone) the text goes to
 the ``workbench`` logger only.
@@ -37,13 +37,13 @@ class Notifier:
         if self._service is None:
             log.info("%s", text)
         else:
-            self._service.inform(text)
+            self._service.engine.inform(text)
 
     def error(self, text: str, context: str = "") -> None:
         if self._service is None:
             log.warning("%s", text)
         else:
-            self._service.report(context, text)
+            self._service.engine.report(context, text)
 
 
 _notifier = Notifier()

@@ -19,7 +19,7 @@ def size_to_current_page(tabs: QTabWidget) -> None:
     ignored = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
 
     def update(_index: int = -1) -> None:
-        pages = [tabs.widget(i) for i in range(tabs.count())]
+        pages = [page for i in range(tabs.count()) if (page := tabs.widget(i)) is not None]
         for gone in [page for page in own if page not in pages]:
             del own[gone]
         current = tabs.currentWidget()

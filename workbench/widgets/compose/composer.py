@@ -39,6 +39,7 @@ from workbench.engine.compose.drafts import (
 )
 from workbench.engine.workspace.workspace import SavedMessage
 from workbench.qt.message_library import QtMessageLibrary
+from workbench.widgets.common.controls import named, tool_button
 from workbench.widgets.common.notify import notifier
 
 from .file_editors import BytesEditor, ImageEditor
@@ -53,6 +54,19 @@ ANY_KIND_TIPS = {
     "image": "an image file, sent as it is on disk in a binary frame",
     "bytes": "bytes typed as hex or base64, or a file, in a binary frame",
 }
+
+
+#: The editors of the four kinds of message (each has ``valid``, ``validity_changed`` and
+#: ``value()``).
+Editor = JsonEditor | TextEditor | ImageEditor | BytesEditor
+
+
+def _squeezable(label: QLabel, minimum_width: int) -> QLabel:
+    """``label``, giving up its width first (down to ``minimum_width``) when its row is short
+    of room."""
+    label.setMinimumWidth(minimum_width)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    return label
 
 
 class Composer(QWidget):
@@ -80,7 +94,7 @@ class Composer(QWidget):
         self.text_editor = TextEditor()
         self.image_editor = ImageEditor()
         self.bytes_editor = BytesEditor()
-        self.editors: dict[str, QWidget] = {
+        self.editors: dict[str, Editor] = {
             "json": self.json_editor,
             "text": self.text_editor,
             "image": self.image_editor,
@@ -89,61 +103,14 @@ class Composer(QWidget):
         self.stack = QStackedWidget()
         for editor in self.editors.values():
             self.stack.addWidget(editor)
-            editor.validity_changed.connect(self._update_send)  # type: ignore[attr-defined]
+            editor.validity_changed.connect(self._update_send)
 
-        self.any_kind = QComboBox()
-        self.any_kind.setObjectName("composeAs")
-        self.any_kind.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.any_kind.setToolTip(
-            "The send type */* sends frames as they are: choose what to compose"
-        )
-        for label, kind, _mime in ANY_KINDS:
-            self.any_kind.addItem(label, kind)
-            self.any_kind.setItemData(
-                self.any_kind.count() - 1, ANY_KIND_TIPS[kind], Qt.ItemDataRole.ToolTipRole
-            )
-        self.any_kind.currentIndexChanged.connect(lambda _index: self.set_send_type(self.send_type))
-        self.type_label = QLabel()
-        self.type_label.setObjectName("sendTypeLabel")
-        self.type_label.setMinimumWidth(60)
-        self.type_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.reuse = QComboBox()
-        self.reuse.setObjectName("reuseCombo")
-        self.reuse.setToolTip("Load a recent (↺) or saved (★) message into the editor")
-        self.reuse.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.reuse.setMinimumContentsLength(6)
-        self.reuse.setMaximumWidth(260)
-        self.save_button = QToolButton()
-        self.save_button.setText("Save…")
-        self.save_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
-        self.saved_menu = QMenu(self.save_button)
-        self.saved_menu.aboutToShow.connect(self._fill_saved_menu)
-        self.save_button.setMenu(self.saved_menu)
-        self.save_button.setToolTip("Keep this message in the saved list (kept in the workspace)")
-        top = QHBoxLayout()
-        top.setContentsMargins(0, 0, 0, 0)
-        self.any_label = QLabel("Compose as")
-        self.any_label.setBuddy(self.any_kind)
-        self.any_label.setToolTip(self.any_kind.toolTip())
-        self.any_label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
-        top.addWidget(self.any_label)
-        top.addWidget(self.any_kind)
-        top.addWidget(self.type_label, 1)
-        top.addStretch(0)
-        top.addWidget(self.reuse)
-        top.addWidget(self.save_button)
-
-        self.send_button = QPushButton("Send")
-        self.send_button.setObjectName("sendButton")
-        self.send_button.setToolTip("Send this message (Ctrl+Enter)")
-        self.send_button.setAutoDefault(False)
-        self.hint = QLabel("Ctrl+Enter sends")
-        self.hint.setObjectName("hint")
-        self.hint.setMinimumWidth(40)
-        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        top = self._top_row()
         self._extra: dict[QPushButton, bool] = {}
+        self.send_button = named(
+            QPushButton("Send", autoDefault=False), "sendButton", "Send this message (Ctrl+Enter)"
+        )
+        self.hint = _squeezable(named(QLabel("Ctrl+Enter sends"), "hint"), 40)
         self.button_row = QHBoxLayout()
         self.button_row.setContentsMargins(0, 0, 0, 0)
         self.button_row.addWidget(self.hint, 1)
@@ -166,6 +133,47 @@ class Composer(QWidget):
         self._chain_focus()
         self.set_send_type(self.send_type)
         self._fill_reuse()
+
+    def _top_row(self) -> QHBoxLayout:
+        """Compose as (for ``*/*``), the send type, the reuse list and Save…."""
+        tip = "The send type */* sends frames as they are: choose what to compose"
+        self.any_kind = named(QComboBox(), "composeAs", tip)
+        self.any_kind.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        for label, kind, _mime in ANY_KINDS:
+            self.any_kind.addItem(label, kind)
+            self.any_kind.setItemData(
+                self.any_kind.count() - 1, ANY_KIND_TIPS[kind], Qt.ItemDataRole.ToolTipRole
+            )
+        self.any_kind.currentIndexChanged.connect(lambda _index: self.set_send_type(self.send_type))
+        self.type_label = _squeezable(named(QLabel(), "sendTypeLabel"), 60)
+        self.reuse = named(
+            QComboBox(
+                sizeAdjustPolicy=QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon,
+                minimumContentsLength=6,
+            ),
+            "reuseCombo",
+            "Load a recent (↺) or saved (★) message into the editor",
+        )
+        self.reuse.setMaximumWidth(260)
+        self.save_button = tool_button(
+            "Save…", "Keep this message in the saved list (kept in the workspace)"
+        )
+        self.save_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.saved_menu = QMenu(self.save_button)
+        self.saved_menu.aboutToShow.connect(self._fill_saved_menu)
+        self.save_button.setMenu(self.saved_menu)
+        self.any_label = named(QLabel("Compose as"), tip=tip)
+        self.any_label.setBuddy(self.any_kind)
+        self.any_label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.any_label)
+        top.addWidget(self.any_kind)
+        top.addWidget(self.type_label, 1)
+        top.addStretch(0)
+        top.addWidget(self.reuse)
+        top.addWidget(self.save_button)
+        return top
 
     def _chain_focus(self) -> None:
         """Tab goes top to bottom: compose-as, reuse, save, the editor's fields, then the
@@ -223,13 +231,13 @@ class Composer(QWidget):
         if index >= 0:
             self.any_kind.setCurrentIndex(index)
 
-    def current_editor(self) -> QWidget:
+    def current_editor(self) -> Editor:
         return self.editors[self.editor_kind()]
 
     _targets_ok = True
 
     def _update_send(self, *_: Any) -> None:
-        valid = bool(self.current_editor().valid)  # type: ignore[attr-defined]
+        valid = self.current_editor().valid
         self.send_button.setEnabled(valid and self._targets_ok)
         for button, can in self._extra.items():
             button.setEnabled(valid and can)
@@ -268,7 +276,7 @@ class Composer(QWidget):
     def value(self) -> Any:
         """The value for the current send type; ``ComposeError`` saying what is wrong."""
         kind = self.editor_kind()
-        value = self.current_editor().value()  # type: ignore[attr-defined]
+        value: Any = self.current_editor().value()
         file_data = self.image_editor.file_bytes() if kind == "image" else b""
         return frame_value(self.send_type, kind, value, file_data)
 
@@ -279,7 +287,7 @@ class Composer(QWidget):
         except ComposeError as exc:
             notifier().error(str(exc))
             return _NOTHING
-        self.library.remember(self.draft())
+        self.library.engine.remember(self.draft())
         return value
 
     def request_send(self) -> None:
@@ -335,7 +343,7 @@ class Composer(QWidget):
 
     def save_current(self, name: str) -> SavedMessage:
         message = self.draft(name)
-        self.library.save(message)
+        self.library.engine.save(message)
         return message
 
     def _save_dialog(self) -> None:
@@ -345,16 +353,16 @@ class Composer(QWidget):
             notifier().info(f"Saved the message as “{name.strip()}”")
 
     def delete_saved(self, name: str) -> bool:
-        deleted = self.library.delete(name)
+        deleted = self.library.engine.delete(name)
         if deleted:
             notifier().info(f"Deleted the saved message “{name}”")
         return deleted
 
     def _fill_saved_menu(self) -> None:
         self.saved_menu.clear()
-        if not self.library.saved:
+        if not self.library.engine.saved:
             self.saved_menu.addAction("No saved messages yet").setEnabled(False)
-        for message in self.library.saved:
+        for message in self.library.engine.saved:
             action = self.saved_menu.addAction(f"Delete “{message.name}”")
             action.triggered.connect(
                 lambda _checked=False, name=message.name: self.delete_saved(name)
@@ -363,9 +371,9 @@ class Composer(QWidget):
     def _fill_reuse(self) -> None:
         self.reuse.clear()
         self.reuse.addItem("Reuse…", None)
-        for message in self.library.saved:
+        for message in self.library.engine.saved:
             self.reuse.addItem(f"★ {message.name}", message)
-        for message in self.library.recent:
+        for message in self.library.engine.recent:
             self.reuse.addItem(f"↺ {summary(message)}", message)
         self.reuse.setEnabled(self.reuse.count() > 1)
 

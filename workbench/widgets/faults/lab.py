@@ -48,7 +48,7 @@ class FaultLabPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("faultLab")
-        self.service = service
+        self.engine = service.engine
         self.server_id = server_id
         self._selected_socket = selected_socket
         self.target = QComboBox()
@@ -127,19 +127,19 @@ class FaultLabPanel(QWidget):
         if spec.scope == "socket" and self.target.currentData() == SELECTED:
             socket_id = self._selected_socket()
             if socket_id is None:
-                self.service.report(
-                    self.service.server(self.server_id).name,
+                self.engine.report(
+                    self.engine.server(self.server_id).name,
                     f"pick a socket first, or apply “{spec.label}” to every open socket",
                 )
                 return 0
-        applied = self.service.apply_fault(self.server_id, name, socket_id, self.parameters(name))
+        applied = self.engine.faults.apply(self.server_id, name, socket_id, **self.parameters(name))
         if applied:
             where = "the server" if spec.scope == "server" else _sockets(applied)
             notifier().info(f"Fault lab: {spec.label} on {where}")
         return applied
 
     def clear(self) -> None:
-        self.service.clear_faults(self.server_id)
+        self.engine.faults.clear(self.server_id)
         notifier().info("Fault lab: faults cleared")
 
     def set_live(self, listening: bool) -> None:

@@ -45,6 +45,7 @@ class LoadPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self._service = service
+        self._engine = service.engine
         self.rates = rates if rates is not None else RatesTimer(service, self)
         if self.rates.parent() is None:
             self.rates.setParent(self)  # its timer stops with the panel
@@ -117,7 +118,7 @@ class LoadPanel(QWidget):
         self.source.blockSignals(True)
         self.source.clear()
         self.source.addItem(SELECTED_CLIENT, None)
-        for server_id, server in self._service.servers.items():
+        for server_id, server in self._engine.servers.items():
             self.source.addItem(f"server {server.name} (all its sockets)", server_id)
         index = self.source.findData(current)
         self.source.setCurrentIndex(max(0, index))
@@ -128,13 +129,13 @@ class LoadPanel(QWidget):
         if self.plot is None:
             return
         server_id = self.source.currentData()
-        if server_id is not None and server_id in self._service.servers:
-            self.plot.show_meter(server_id, f"server {self._service.server(server_id).name}")
+        if server_id is not None and server_id in self._engine.servers:
+            self.plot.show_meter(server_id, f"server {self._engine.server(server_id).name}")
             return
         rows = self.table.selectionModel().selectedRows()
         if rows:
             client_id = self.model.client_id(rows[0].row())
-            self.plot.show_meter(client_id, f"client {self._service.client(client_id).name}")
+            self.plot.show_meter(client_id, f"client {self._engine.client(client_id).name}")
         else:
             self.plot.show_meter(None)
 

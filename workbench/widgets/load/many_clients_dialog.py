@@ -1,7 +1,7 @@
 """``ManyClientsDialog``: open N clients to one workbench server at once, named "name 1..N".
 
 Each becomes an ordinary client (its own page and log in the Clients tab, its own row in
-the load table). Opening runs on the loop (``service.open_clients``); the dialog closes at
+the load table). Opening runs on the loop (``engine.load.many_clients.open_many``); the dialog closes at
 once and ``task`` is that opening, for a caller or test to watch.
 """
 
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.engine.load.many_clients import MAX_CLIENTS, add_many_clients
+from workbench.engine.load.many_clients import MAX_CLIENTS, add_many_clients, open_many
 from workbench.qt.service import WorkbenchService
 
 __all__ = ["MANY_CLIENT_OPTIONS", "ManyClientsDialog"]
@@ -46,10 +46,11 @@ class ManyClientsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Open many clients")
         self._service = service
+        self._engine = service.engine
         self.client_ids: list[str] = []
-        self.task: asyncio.Task[bool] | None = None
+        self.task: asyncio.Task[int] | None = None  # how many opened
         self.server = QComboBox()
-        for sid, handle in service.servers.items():
+        for sid, handle in service.engine.servers.items():
             self.server.addItem(handle.name, sid)
         if server_id is not None and self.server.findData(server_id) >= 0:
             self.server.setCurrentIndex(self.server.findData(server_id))
@@ -88,7 +89,7 @@ class ManyClientsDialog(QDialog):
         base = self.name.text().strip() or "client"
         count = self.count.value()
         names = f"“{base} 1”" if count == 1 else f"“{base} 1” to “{base} {count}”"
-        server = self._service.server(self.server.currentData())
+        server = self._engine.server(self.server.currentData())
         listening = "" if server.state == "listening" else " (start it first, or they fail)"
         self.hint.setText(f"Opens {names} to {server.name}{listening}, each with its own log.")
         self.open_button.setEnabled(True)
@@ -98,12 +99,12 @@ class ManyClientsDialog(QDialog):
         if server_id is None:
             return
         self.client_ids = add_many_clients(
-            self._service.engine,
+            self._engine,
             server_id,
             MANY_CLIENT_OPTIONS,
             self.name.text(),
             self.count.value(),
         )
         if self.client_ids:
-            self.task = self._service.open_clients(self.client_ids)
+            self.task = self._service.run(open_many(self._engine, self.client_ids))
         super().accept()

@@ -1,7 +1,7 @@
 """``ReplayDialog``: send an exported log (JSON Lines) again from a client or a server-side
 socket, with its original timing or scaled, showing progress, with Cancel.
 
-The replay runs on the loop (``service.replay_log``, see ``engine.load.replay``); ``task`` is
+The replay runs on the loop (``engine.load.replay.replay_log`` through ``service.run``); ``task`` is
 it. Cancel stops it (what was sent stays sent); closing the dialog cancels it as well.
 """
 
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from workbench.engine.load.replay import SPEEDS
+from workbench.engine.load.replay import SPEEDS, replay_log
 from workbench.engine.log.store import IN, OUT
 from workbench.qt.service import WorkbenchService
 
@@ -46,6 +46,7 @@ class ReplayDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Replay a log")
         self._service = service
+        self._engine = service.engine
         self.task: asyncio.Task[bool] | None = None
         self.path = QLineEdit(path)
         self.path.setPlaceholderText("an exported log (.jsonl)")
@@ -92,10 +93,10 @@ class ReplayDialog(QDialog):
     def fill_targets(self) -> None:
         """Every client and every open server-side socket, by name."""
         self.target.clear()
-        for client_id, client in self._service.clients.items():
+        for client_id, client in self._engine.clients.items():
             self.target.addItem(f"client {client.name} ({client.state})", client_id)
-        for server_id, server in self._service.servers.items():
-            for socket in self._service.sockets_of(server_id):
+        for server_id, server in self._engine.servers.items():
+            for socket in self._engine.sockets_of(server_id):
                 if socket.is_open:
                     self.target.addItem(f"{server.name} → {socket.remote_address}", socket.id)
         self._update_buttons()
@@ -123,12 +124,15 @@ class ReplayDialog(QDialog):
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.status.setText(f"Replaying {self.speed.currentText()}…")
-        self.task = self._service.replay_log(
-            path,
-            self.target.currentData(),
-            self.speed.currentData(),
-            self.direction.currentData(),
-            self._progressed,
+        self.task = self._service.run(
+            replay_log(
+                self._engine,
+                path,
+                self.target.currentData(),
+                self.speed.currentData(),
+                self.direction.currentData(),
+                self._progressed,
+            )
         )
         self.task.add_done_callback(self._finished)
         self._update_buttons()
@@ -156,7 +160,7 @@ class ReplayDialog(QDialog):
         elif task.result():
             self.status.setText(f"Done: {self.progress.value()} messages sent.")
         else:
-            errors = self._service.errors
+            errors = self._engine.errors
             self.status.setText(errors[-1][1] if errors else "The replay did not finish.")
         self._update_buttons()
 

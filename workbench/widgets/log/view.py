@@ -60,7 +60,13 @@ from workbench.qt.log_model import (
     COL_TYPE,
     LogModel,
 )
-from workbench.widgets.common.controls import CLEAR_TIP, FitsTableToFont, row_table, tool_button
+from workbench.widgets.common.controls import (
+    CLEAR_TIP,
+    FitsTableToFont,
+    named,
+    row_table,
+    tool_button,
+)
 from workbench.widgets.common.elided_label import ElidedLabel
 from workbench.widgets.common.flow_row import FlowRow
 from workbench.widgets.common.notify import notifier
@@ -77,13 +83,14 @@ COLUMN_SAMPLES = {
 #: Pixels of a row beyond one line of text.
 ROW_PADDING = 6
 
-DIRECTION_CHOICES = (
+#: Each filter's label and the directions or kinds it keeps (none: all).
+DIRECTION_CHOICES: tuple[tuple[str, frozenset[str]], ...] = (
     ("All directions", frozenset()),
     ("Received (in)", frozenset({IN})),
     ("Sent (out)", frozenset({OUT})),
     ("Events", frozenset({EVENT})),
 )
-KIND_CHOICES = (
+KIND_CHOICES: tuple[tuple[str, frozenset[str]], ...] = (
     ("All kinds", frozenset()),
     ("Messages", frozenset({MESSAGE})),
     ("Lifecycle", frozenset({OPEN, CLOSE, HANDSHAKE, CONNECTING, INFO})),
@@ -124,23 +131,85 @@ class LogView(FitsTableToFont, QWidget):
         model.setParent(self)
         self.model = model
         self.title = title or model.store.name
+        bar = self._filter_bar()
+        self._build_table(model)
+        self.footer = self._footer(importable)
+        self.empty_hint = named(
+            QLabel(
+                "No messages yet — they appear here as they are sent and received.", wordWrap=True
+            ),
+            "emptyHint",
+        )
+        self.detail = DetailPane()
+        self.detail.setMinimumSize(200, 100)  # room for a wrapped footer at 1024 px, 125 %
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(2)  # with the footer on two lines, 1024x768 at 125 % is tight
+        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.empty_hint)
+        left_layout.addWidget(self.footer)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.splitter, 1)
+        self._connect(model)
+        self.update_counters()
+        if self.autoscroll.isChecked():
+            self.table.scrollToBottom()
 
-        self.search = QLineEdit()
-        self.search.setObjectName("logSearch")
-        self.search.setPlaceholderText("Search the log…")
-        self.search.setClearButtonEnabled(True)
+    def _filter_bar(self) -> QHBoxLayout:
+        """The search field and the direction and kind filters, in one row."""
+        self.search = named(
+            QLineEdit(placeholderText="Search the log…", clearButtonEnabled=True), "logSearch"
+        )
         self.search.setMinimumWidth(100)
-        self.direction = QComboBox()
-        self.direction.setObjectName("logDirection")
-        for label, _ in DIRECTION_CHOICES:
-            self.direction.addItem(label)
-        self.kind = QComboBox()
-        self.kind.setObjectName("logKind")
-        for label, _ in KIND_CHOICES:
-            self.kind.addItem(label)
-        self.autoscroll = QCheckBox("Autoscroll")
+        self.direction = named(QComboBox(), "logDirection")
+        self.direction.addItems([label for label, _ in DIRECTION_CHOICES])
+        self.kind = named(QComboBox(), "logKind")
+        self.kind.addItems([label for label, _ in KIND_CHOICES])
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.direction)
+        bar.addWidget(self.kind)
+        return bar
+
+    def _build_table(self, model: LogModel) -> None:
+        """``table``, its columns fitted to the font."""
+        table = row_table(named(QTableView(), "logTable"))
+        table.setModel(model)
+        table.setAlternatingRowColors(True)
+        table.setShowGrid(False)
+        table.setToolTip("Ctrl+C copies the selected message (text as text, binary as hex)")
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        self.table = table
+        self.fit_table_to_font()
+        header.setSectionResizeMode(COL_PREVIEW, QHeaderView.ResizeMode.Stretch)
+
+    def _footer(self, importable: bool) -> FlowRow:
+        """The counters and the dropped-rows note, then Autoscroll, Clear, Export, Import.
+
+        Elided labels never widen the window; the row wraps them onto a line of their own
+        when the buttons leave too little room (1024 px at 125 %, settings shown)."""
+        self.counters = ElidedLabel()
+        self.counters.setObjectName("hint")
+        self.dropped_label = ElidedLabel()
+        self.dropped_label.setObjectName("droppedLabel")
+        self.dropped_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.autoscroll = named(
+            QCheckBox("Autoscroll"),
+            tip="Follow new rows; untick to hold the view still while reading",
+        )
         self.autoscroll.setChecked(True)
-        self.autoscroll.setToolTip("Follow new rows; untick to hold the view still while reading")
         self.clear_button = tool_button("Clear", CLEAR_TIP)
         self.export_button = tool_button(
             "Export…",
@@ -156,67 +225,15 @@ class LogView(FitsTableToFont, QWidget):
         self.import_button = tool_button("Import…", "Open a JSON Lines log in a viewer window")
         if not importable:  # setVisible(True) on a widget with no parent yet would be a window
             self.import_button.hide()
-        bar = QHBoxLayout()
-        bar.setContentsMargins(0, 0, 0, 0)
-        bar.addWidget(self.search, 1)
-        bar.addWidget(self.direction)
-        bar.addWidget(self.kind)
-
-        self.table = row_table(QTableView())
-        self.table.setObjectName("logTable")
-        self.table.setModel(model)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setStretchLastSection(True)
-        self.fit_table_to_font()
-        header.setSectionResizeMode(COL_PREVIEW, QHeaderView.ResizeMode.Stretch)
-
-        # Elided labels never widen the window; the footer wraps them onto a line of their
-        # own when the buttons leave too little room (1024 px at 125 %, settings shown).
-        self.counters = ElidedLabel()
-        self.counters.setObjectName("hint")
-        self.dropped_label = ElidedLabel()
-        self.dropped_label.setObjectName("droppedLabel")
-        self.dropped_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.empty_hint = QLabel(
-            "No messages yet — they appear here as they are sent and received."
-        )
-        self.empty_hint.setObjectName("emptyHint")
-        self.empty_hint.setWordWrap(True)
         buttons = QWidget()
         buttons_layout = QHBoxLayout(buttons)
         buttons_layout.setContentsMargins(0, 0, 0, 0)
         # Beside Clear rather than the filters: the filter row must fit 1024 px at 125 % zoom.
-        buttons_layout.addWidget(self.autoscroll)
-        buttons_layout.addWidget(self.clear_button)
-        buttons_layout.addWidget(self.export_button)
-        buttons_layout.addWidget(self.import_button)
-        self.footer = FlowRow([(self.counters, True), (self.dropped_label, True), (buttons, False)])
+        for button in (self.autoscroll, self.clear_button, self.export_button, self.import_button):
+            buttons_layout.addWidget(button)
+        return FlowRow([(self.counters, True), (self.dropped_label, True), (buttons, False)])
 
-        self.detail = DetailPane()
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.setSpacing(2)  # with the footer on two lines, 1024x768 at 125 % is tight
-        left_layout.addWidget(self.table, 1)
-        left_layout.addWidget(self.empty_hint)
-        left_layout.addWidget(self.footer)
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setChildrenCollapsible(False)
-        self.detail.setMinimumSize(200, 100)  # room for a wrapped footer at 1024 px, 125 %
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(bar)
-        layout.addWidget(self.splitter, 1)
-
+    def _connect(self, model: LogModel) -> None:
         self.search.textChanged.connect(self.apply_filter)
         self.direction.currentIndexChanged.connect(self.apply_filter)
         self.kind.currentIndexChanged.connect(self.apply_filter)
@@ -231,10 +248,6 @@ class LogView(FitsTableToFont, QWidget):
         copy = QShortcut(QKeySequence.StandardKey.Copy, self.table)
         copy.setContext(Qt.ShortcutContext.WidgetShortcut)
         copy.activated.connect(self.copy_selected)
-        self.table.setToolTip("Ctrl+C copies the selected message (text as text, binary as hex)")
-        self.update_counters()
-        if self.autoscroll.isChecked():
-            self.table.scrollToBottom()
 
     #: Below this width the detail pane goes under the table instead of beside it.
     SIDE_BY_SIDE_WIDTH = 980

@@ -21,11 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.engine.handles import ClientHandle
 from workbench.qt.log_model import LogModel
 from workbench.qt.message_library import QtMessageLibrary
 from workbench.qt.service import WorkbenchService
+from workbench.widgets.common.controls import named, tool_button
 from workbench.widgets.common.tab_fit import size_to_current_page
 from workbench.widgets.compose.composer import Composer
+from workbench.widgets.compose.mime_chooser import MimeChooser
 from workbench.widgets.log.view import LogView
 from workbench.widgets.log.viewer import ask_and_open_log
 from workbench.widgets.protocol.conversation_view import ConversationView, show_conversation
@@ -62,84 +65,38 @@ class ClientPage(ItemPage):
     ) -> None:
         super().__init__(service, client_id, "client", client_form(), parent)
         handle = self.handle
-
-        self.url_label = QLabel()
-        self.url_label.setObjectName("hint")
-        self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.open_button = QPushButton("Open")
-        self.open_button.setObjectName("primaryButton")
-        self.open_button.setToolTip("Connect with the settings on the left")
-        self.close_button = QPushButton("Close")
-        self.close_button.setToolTip(
-            "Close the connection with the code and reason above the log, or stop connecting"
+        self.url_label = named(
+            QLabel(textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse), "hint"
         )
-        self.ping_button = QPushButton("Ping")
-        self.ping_button.setObjectName("pingButton")
-        self.ping_button.setToolTip("Send a ping; the round trip goes into the log (F6)")
-        self.conversation_button = QPushButton("Conversation")
-        self.conversation_button.setObjectName("clientConversationButton")
-        self.conversation_button.setToolTip(
-            "This client's connection as a sequence diagram, both ends (when the server is "
-            "in this window)"
+        self.open_button = named(
+            QPushButton("Open"), "primaryButton", "Connect with the settings on the left"
         )
-
-        self.aim_button = QToolButton()
-        self.aim_button.setObjectName("aimButton")
-        self.aim_button.setText("Aim at a server of this workspace ▾")
-        self.aim_button.setToolTip("Fill in host and port of a server that is listening now")
-        self.aim_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.aim_menu = QMenu(self.aim_button)
-        self.aim_button.setMenu(self.aim_menu)
-        self.aim_menu.aboutToShow.connect(self._fill_aim_menu)
+        self.close_button = named(
+            QPushButton("Close"),
+            tip="Close the connection with the code and reason above the log, or stop connecting",
+        )
+        self.ping_button = named(
+            QPushButton("Ping"), "pingButton", "Send a ping; the round trip goes into the log (F6)"
+        )
+        self.conversation_button = named(
+            QPushButton("Conversation"),
+            "clientConversationButton",
+            "This client's connection as a sequence diagram, both ends (when the server is in "
+            "this window)",
+        )
         settings = SettingsColumn()
         settings.add(self.form_hint)
-        settings.add(self.aim_button)
+        settings.add(self._aim_button())
         settings.add(self.form, 1)
-
         self.composer = Composer(library)
         send_box = QGroupBox("Send")
-        send_layout = QVBoxLayout(send_box)
-        send_layout.addWidget(self.composer)
-
-        store = service.log(client_id)
-        self.log_view = LogView(LogModel(store), title=store.name, importable=True)
-        self.log_view.import_requested.connect(lambda: ask_and_open_log(self))
-        self.handshake_view = HandshakeView(
-            client_handshakes(service, client_id),
-            "No handshake yet: press Open to send the upgrade request.",
-        )
-        self.log_tabs = QTabWidget()
-        self.log_tabs.setObjectName("clientLogTabs")
-        self.log_tabs.setDocumentMode(True)
-        self.log_tabs.addTab(self.log_view, "Messages")
-        self.log_tabs.addTab(self.handshake_view, "Handshake")
-        self.close_code = CloseCodePicker()
-        self.close_code.setObjectName("closeCode")
-        self.close_code.setMinimumContentsLength(16)  # room for the meaning on a client page
-        self.close_reason = QLineEdit()
-        self.close_reason.setObjectName("closeReason")
-        self.close_reason.setPlaceholderText("close reason")
-        closing = QHBoxLayout()
-        closing.setContentsMargins(0, 0, 0, 0)
-        code_label = QLabel("Close with code")
-        code_label.setBuddy(self.close_code)
-        for widget in (code_label, self.close_code):
-            closing.addWidget(widget)
-        closing.addWidget(self.close_reason, 1)
-        log_box = QGroupBox("Message log")
-        log_layout = QVBoxLayout(log_box)
-        log_layout.addLayout(closing)
-        self.frames_view = client_frames_view(service, client_id)
-        self.log_tabs.insertTab(1, self.frames_view, "Frames")
-        size_to_current_page(self.log_tabs)
-        log_layout.addWidget(self.log_tabs)
-
+        QVBoxLayout(send_box).addWidget(self.composer)
         self._lay_out(
             [self.url_label],
             [self.open_button, self.ping_button, self.close_button, self.conversation_button],
             settings,
             send_box,
-            log_box,
+            self._log_box(),
             [215, 475],
         )
         self.open_button.clicked.connect(self.open)
@@ -155,6 +112,51 @@ class ClientPage(ItemPage):
         self._client_changed(client_id)
         self._state_changed(client_id, handle.state, handle.status_text)
 
+    def _aim_button(self) -> QToolButton:
+        """“Aim at a server of this workspace”: a menu of the servers listening now."""
+        self.aim_button = tool_button(
+            "Aim at a server of this workspace ▾",
+            "Fill in host and port of a server that is listening now",
+            "aimButton",
+        )
+        self.aim_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.aim_menu = QMenu(self.aim_button)
+        self.aim_button.setMenu(self.aim_menu)
+        self.aim_menu.aboutToShow.connect(self._fill_aim_menu)
+        return self.aim_button
+
+    def _log_box(self) -> QGroupBox:
+        """The close-with-code row over the Messages, Frames and Handshake tabs."""
+        self.close_code = CloseCodePicker()
+        self.close_code.setObjectName("closeCode")
+        self.close_code.setMinimumContentsLength(16)  # room for the meaning on a client page
+        self.close_reason = named(QLineEdit(placeholderText="close reason"), "closeReason")
+        code_label = QLabel("Close with code")
+        code_label.setBuddy(self.close_code)
+        closing = QHBoxLayout()
+        closing.setContentsMargins(0, 0, 0, 0)
+        closing.addWidget(code_label)
+        closing.addWidget(self.close_code)
+        closing.addWidget(self.close_reason, 1)
+        store = self.engine.log(self.client_id)
+        self.log_view = LogView(LogModel(store), title=store.name, importable=True)
+        self.log_view.import_requested.connect(lambda: ask_and_open_log(self))
+        self.frames_view = client_frames_view(self.service, self.client_id)
+        self.handshake_view = HandshakeView(
+            client_handshakes(self.service, self.client_id),
+            "No handshake yet: press Open to send the upgrade request.",
+        )
+        self.log_tabs = named(QTabWidget(documentMode=True), "clientLogTabs")
+        self.log_tabs.addTab(self.log_view, "Messages")
+        self.log_tabs.addTab(self.frames_view, "Frames")
+        self.log_tabs.addTab(self.handshake_view, "Handshake")
+        size_to_current_page(self.log_tabs)
+        log_box = QGroupBox("Message log")
+        log_layout = QVBoxLayout(log_box)
+        log_layout.addLayout(closing)
+        log_layout.addWidget(self.log_tabs)
+        return log_box
+
     @property
     def client_id(self) -> str:
         return self.item_id
@@ -164,14 +166,14 @@ class ClientPage(ItemPage):
         return show_conversation(self.service, self.client_id, self)
 
     @property
-    def handle(self) -> Any:
-        return self.service.client(self.client_id)
+    def handle(self) -> ClientHandle:
+        return self.engine.client(self.client_id)
 
     def _update(self, options: Mapping[str, Any]) -> bool:
-        return self.service.update_client(self.client_id, options)
+        return self.engine.update_client(self.client_id, options)
 
     def _rename_to(self, name: str) -> None:
-        self.service.rename_client(self.client_id, name)
+        self.engine.rename_client(self.client_id, name)
 
     def _state_changed(self, client_id: str, state: str, text: str) -> None:
         if client_id != self.client_id:
@@ -207,18 +209,18 @@ class ClientPage(ItemPage):
             self.form.set_values(handle.options)
 
     def _form_edited(self) -> None:
-        mime = self.form.editors["send_type"].mime_type()  # type: ignore[attr-defined]
+        mime = self.form.editor("send_type", MimeChooser).mime_type()
         if mime:
             self.composer.set_send_type(mime)
 
     def aim_at(self, server_id: str) -> bool:
         """Aim this client at a server of the workspace (its address, port, TLS trust) and
         follow it from now on; the rest of the form is kept. False if refused (reported)."""
-        return self.service.aim_client(self.client_id, server_id, self.form.values())
+        return self.engine.aim_client(self.client_id, server_id, self.form.values())
 
     def _fill_aim_menu(self) -> None:
         self.aim_menu.clear()
-        servers = [h for h in self.service.servers.values() if h.state == "listening" and h.port]
+        servers = [h for h in self.engine.servers.values() if h.state == "listening" and h.port]
         if not servers:
             action = self.aim_menu.addAction("No server of this workspace is listening")
             action.setEnabled(False)
@@ -229,7 +231,7 @@ class ClientPage(ItemPage):
 
     def open(self) -> None:
         if self.apply_form():
-            self.service.open_client(self.client_id)
+            self.service.run(self.engine.open_client(self.client_id))
 
     def close_client(self) -> None:
         """Close with the picked code and reason; a code no close frame may carry is
@@ -239,20 +241,20 @@ class ClientPage(ItemPage):
         code, reason = self.close_code.value(), self.close_reason.text().strip()
         refusal = self.close_code.refusal(reason)
         if refusal is not None or code is None:
-            self.service.report(self.handle.name, refusal or "no close code")
+            self.engine.report(self.handle.name, refusal or "no close code")
             self.close_code.setFocus()
             return
-        self.service.close_client(self.client_id, code, reason)
+        self.service.run(self.engine.close_client(self.client_id, code, reason))
 
     def ping(self) -> None:
         if self.ping_button.isEnabled():
-            self.service.ping(self.client_id)
+            self.service.run(self.engine.ping(self.client_id))
 
     def send(self, value: Any) -> None:
-        self.service.send(self.client_id, value)
+        self.engine.send(self.client_id, value)
 
 
-class ClientsPanel(ItemPanel):
+class ClientsPanel(ItemPanel[ClientPage]):
     """All clients of the workspace; follows ``client_added`` / ``client_removed``."""
 
     def __init__(
@@ -268,6 +270,7 @@ class ClientsPanel(ItemPanel):
         empty.finish()
         super().__init__("client", empty, parent)
         self.service = service
+        self.engine = service.engine
         self.library = library
         self.new_button.clicked.connect(lambda: self.new_client())
         self.empty_new.clicked.connect(lambda: self.new_client())
@@ -276,7 +279,7 @@ class ClientsPanel(ItemPanel):
         service.client_removed.connect(self.remove_page)
         service.client_state_changed.connect(self._relabel)
         service.client_changed.connect(self._relabel)
-        for client_id in service.clients:
+        for client_id in service.engine.clients:
             self._added(client_id)
 
     def new_client(self, server_id: str | None = None) -> str | None:
@@ -284,14 +287,14 @@ class ClientsPanel(ItemPanel):
         the newest listening server, else at 127.0.0.1:8080."""
         if server_id is None:
             listening = [
-                h.id for h in self.service.servers.values() if h.state == "listening" and h.port
+                h.id for h in self.engine.servers.values() if h.state == "listening" and h.port
             ]
             server_id = listening[-1] if listening else None
-        name = first_free_name("Client", self.service.clients.values())
+        name = first_free_name("Client", self.engine.clients.values())
         if server_id is None:
-            client_id = self.service.add_client(dict(NEW_CLIENT_OPTIONS), name)
+            client_id = self.engine.add_client(dict(NEW_CLIENT_OPTIONS), name)
         else:
-            client_id = self.service.add_client_for(server_id, NEW_CLIENT_OPTIONS, name)
+            client_id = self.engine.add_client_for(server_id, NEW_CLIENT_OPTIONS, name)
         if client_id is not None:
             self.page(client_id).open_button.setFocus()  # Space opens it
         return client_id
@@ -300,27 +303,27 @@ class ClientsPanel(ItemPanel):
         client_id = self.current_id()
         if not client_id:
             return
-        handle = self.service.client(client_id)
-        if self.service.is_live(client_id) and not confirm_removal(
+        handle = self.engine.client(client_id)
+        if self.engine.is_live(client_id) and not confirm_removal(
             self,
             handle.name,
             f"{handle.name} is {'connected' if handle.state == 'open' else 'connecting'} to "
             f"{handle.url}; removing it closes the connection and forgets its log.",
         ):
             return
-        self.service.remove_client(client_id)
+        self.service.run(self.engine.remove_client(client_id))
 
     def page(self, client_id: str) -> ClientPage:
-        return self.pages[client_id]  # type: ignore[return-value]
+        return self.pages[client_id]
 
     def _added(self, client_id: str) -> None:
         self.add_page(client_id, "", ClientPage(self.service, client_id, self.library))
         self._relabel(client_id)
 
     def _relabel(self, client_id: str, *_: Any) -> None:
-        if client_id not in self.pages or client_id not in self.service.clients:
+        if client_id not in self.pages or client_id not in self.engine.clients:
             return
-        handle = self.service.client(client_id)
+        handle = self.engine.client(client_id)
         state = {"idle": "not connected"}.get(handle.state, handle.state)
         self.set_label(
             client_id,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
 from workbench.engine.protocol.glossary import (
     CLOSE_PICKER_CODES,
@@ -28,21 +28,21 @@ class CloseCodePicker(QComboBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setEditable(True)
+        self._edit = QLineEdit(placeholderText="code")
+        self.setLineEdit(self._edit)  # editable, with a line edit of known type
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         for code in (*CLOSE_PICKER_CODES, 3000, 4000):
             self.addItem(close_code_label(code), code)
             self.setItemData(
                 self.count() - 1, close_code_term(code).line(), Qt.ItemDataRole.ToolTipRole
             )
-        self.lineEdit().setPlaceholderText("code")
         # Narrow in its row (the popup still shows each meaning in full).
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.setMinimumContentsLength(7)
         self.view().setMinimumWidth(self.view().sizeHintForColumn(0) + 24)
         self.currentTextChanged.connect(self._explain)
         # A picked item shows from its start: the code, not the end of its meaning.
-        self.currentIndexChanged.connect(lambda _index: self.lineEdit().home(False))
+        self.currentIndexChanged.connect(lambda _index: self._edit.home(False))
         self.setValue(1000)
 
     def value(self) -> int | None:
@@ -63,7 +63,7 @@ class CloseCodePicker(QComboBox):
             self.setCurrentIndex(index)
         else:
             self.setEditText(str(code))
-        self.lineEdit().home(False)
+        self._edit.home(False)
         self._explain()
 
     def _explain(self, *_: object) -> None:

@@ -3,7 +3,7 @@
 A header (the settings toggle, the item's name, its status badge, the item's buttons), the
 settings column with the option form on the left, and the item's own work area on the right
 (two parts, one above the other). Renaming, applying the form and locking the settings while
-the item runs work the same for both; a subclass says which service methods hold its kind
+the item runs work the same for both; a subclass says which engine methods hold its kind
 of item (``handle``, ``_validate``, ``_update``, ``_rename_to``).
 """
 
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.engine.handles import ItemHandle
 from workbench.qt.service import WorkbenchService
 
 from .option_form import OptionForm
@@ -50,6 +51,7 @@ class ItemPage(QWidget):
     ) -> None:
         super().__init__(parent)
         self.service = service
+        self.engine = service.engine
         self.item_id = item_id
         self.name_edit = QLineEdit(self.handle.name)
         self.name_edit.setObjectName("nameEdit")
@@ -64,8 +66,8 @@ class ItemPage(QWidget):
     # -- what differs between servers and clients ------------------------------------------
 
     @property
-    def handle(self) -> Any:
-        """The service's handle of this item."""
+    def handle(self) -> ItemHandle:
+        """The engine's handle of this item."""
         raise NotImplementedError
 
     def _update(self, options: Mapping[str, Any]) -> bool:
@@ -193,7 +195,9 @@ class ItemPage(QWidget):
     def _top_parts(self) -> list[QWidget]:
         """The parts of a split ``top`` (none if it is not split)."""
         split = self._split
-        return [] if split is None else [split.widget(i) for i in range(split.count())]
+        if split is None:
+            return []
+        return [part for i in range(split.count()) if (part := split.widget(i)) is not None]
 
     def _lock_settings(self, locked: bool, running: bool) -> None:
         """The form is read-only while the item is ``locked`` (busy); the settings column
@@ -218,7 +222,7 @@ class ItemPage(QWidget):
         problem = self.form.problem()
         if problem is not None:
             self.form.show_error(problem)
-            self.service.report(self.handle.name, problem)
+            self.engine.report(self.handle.name, problem)
             return False
         values = self.form.values()
         if values != self.handle.options:

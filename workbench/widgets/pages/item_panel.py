@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Collection
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtWidgets import (
@@ -90,13 +90,16 @@ class EmptyState(QWidget):
         self.buttons.addStretch(1)
 
 
-class ItemPanel(QWidget):
-    """List + pages. Subclasses add pages with ``add_page(item_id, label, page)``."""
+P = TypeVar("P", bound=QWidget)
+
+
+class ItemPanel(QWidget, Generic[P]):
+    """List + pages of type ``P``. Subclasses add pages with ``add_page(item_id, label, page)``."""
 
     def __init__(self, noun: str, empty: EmptyState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.noun = noun
-        self.pages: dict[str, QWidget] = {}
+        self.pages: dict[str, P] = {}
         self._page_states: dict[str, QByteArray] = {}
         self.list = QListWidget()
         self.list.setObjectName("itemList")
@@ -166,7 +169,7 @@ class ItemPanel(QWidget):
             if isinstance(splitter, QSplitter):
                 splitter.restoreState(state)
 
-    def add_page(self, item_id: str, label: str, page: QWidget) -> None:
+    def add_page(self, item_id: str, label: str, page: P) -> None:
         self.pages[item_id] = page
         self._restore_splitters(page)
         self.stack.addWidget(page)
@@ -201,7 +204,7 @@ class ItemPanel(QWidget):
 
     def current_id(self) -> str:
         item = self.list.currentItem()
-        return item.data(ITEM_ID_ROLE) if item is not None else ""
+        return str(item.data(ITEM_ID_ROLE)) if item is not None else ""
 
     def _item(self, item_id: str) -> QListWidgetItem | None:
         for row in range(self.list.count()):

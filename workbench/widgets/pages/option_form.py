@@ -9,7 +9,8 @@ can say what is wrong before anything is started.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -27,7 +28,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.engine.options import CLIENT_OPTIONS, SERVER_OPTIONS, Option, refusal
+from workbench.engine.options import (
+    CLIENT_OPTIONS,
+    SERVER_OPTIONS,
+    Option,
+    refusal,
+    snake_case_client_options,
+    snake_case_server_options,
+)
 from workbench.widgets.compose.mime_chooser import MimeChooser
 
 #: Labels a person reads; options not listed get their name with spaces.
@@ -156,6 +164,11 @@ _FILE_FILTERS = {
 }
 
 
+#: What edits one option: a MIME chooser, a checkbox, a number, a file, header lines or text.
+OptionEditor = MimeChooser | QCheckBox | QSpinBox | FileField | QPlainTextEdit | QLineEdit
+E = TypeVar("E", bound=QWidget)
+
+
 class OptionForm(QWidget):
     """Every option of ``table`` as a labelled editor, grouped into sections.
 
@@ -170,7 +183,7 @@ class OptionForm(QWidget):
         super().__init__(parent)
         self.owner = owner
         self.table = table
-        self.editors: dict[str, QWidget] = {}
+        self.editors: dict[str, OptionEditor] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         forms: dict[str, QFormLayout] = {}
@@ -203,16 +216,22 @@ class OptionForm(QWidget):
         layout.addWidget(self.error_label)
         layout.addStretch(1)
         self.set_values({})
-        if "ssl_tls" in self.editors:
-            self.editors["ssl_tls"].toggled.connect(self._update_tls)  # type: ignore[attr-defined]
-        if "trust_all" in self.editors:
-            self.editors["trust_all"].toggled.connect(self._update_tls)  # type: ignore[attr-defined]
+        for name in ("ssl_tls", "trust_all"):
+            if name in self.editors:
+                self.editor(name, QCheckBox).toggled.connect(self._update_tls)
         self._update_tls()
         self.changed.connect(self._hide_error)
 
     # -- building ---------------------------------------------------------------------------
 
-    def _editor_for(self, option: Option) -> QWidget:
+    def editor(self, name: str, kind: type[E]) -> E:
+        """The editor of option ``name``, which is a ``kind`` (``TypeError`` if not)."""
+        editor = self.editors[name]
+        if not isinstance(editor, kind):
+            raise TypeError(f"the editor of {name!r} is a {type(editor).__name__}")
+        return editor
+
+    def _editor_for(self, option: Option) -> OptionEditor:
         kind, name = option.kind, option.name
         if kind in ("receive_type", "send_type"):
             chooser = MimeChooser("send" if kind == "send_type" else "receive")
@@ -246,12 +265,12 @@ class OptionForm(QWidget):
             field.changed.connect(self.changed)
             return field
         if kind == "headers":
-            edit = QPlainTextEdit()
-            edit.setPlaceholderText("one per line, e.g.\nAuthorization: Bearer abc")
-            edit.setTabChangesFocus(True)
-            edit.setFixedHeight(edit.fontMetrics().lineSpacing() * 3 + 12)
-            edit.textChanged.connect(self.changed)
-            return edit
+            lines = QPlainTextEdit()
+            lines.setPlaceholderText("one per line, e.g.\nAuthorization: Bearer abc")
+            lines.setTabChangesFocus(True)
+            lines.setFixedHeight(lines.fontMetrics().lineSpacing() * 3 + 12)
+            lines.textChanged.connect(self.changed)
+            return lines
         edit = QLineEdit()
         edit.setClearButtonEnabled(kind in ("strings", "str", "optional_str"))
         if kind == "strings":
@@ -265,11 +284,11 @@ class OptionForm(QWidget):
 
     def _update_tls(self) -> None:
         box = self.editors.get("ssl_tls")
-        on = bool(box is not None and box.isChecked())  # type: ignore[attr-defined]
+        on = isinstance(box, QCheckBox) and box.isChecked()
         for name in TLS_ONLY & self.editors.keys():
             self.editors[name].setEnabled(on)
         if "trusted_ca_cert_path" in self.editors and "trust_all" in self.editors:
-            trust_all = self.editors["trust_all"].isChecked()  # type: ignore[attr-defined]
+            trust_all = self.editor("trust_all", QCheckBox).isChecked()
             self.editors["trusted_ca_cert_path"].setEnabled(on and not trust_all)
 
     # -- values -----------------------------------------------------------------------------
@@ -305,7 +324,7 @@ class OptionForm(QWidget):
             return editor.text()
         if isinstance(editor, QPlainTextEdit):
             return parse_headers(editor.toPlainText())
-        text = editor.text()  # type: ignore[attr-defined]
+        text = editor.text()
         if kind == "strings":
             items = [part.strip() for part in text.split(",") if part.strip()]
             return items or None
@@ -315,13 +334,15 @@ class OptionForm(QWidget):
             return text.strip()
         return text
 
-    def set_values(self, values: dict[str, Any]) -> None:
-        """Fill every editor: from ``values`` where given, else the option's default."""
+    def set_values(self, values: Mapping[str, Any]) -> None:
+        """Fill every editor: from ``values`` (either spelling) where given, else the
+        option's default."""
+        snake_case = (
+            snake_case_server_options if self.owner == "Server" else snake_case_client_options
+        )
+        values = snake_case(values)
         for option in self.table:
-            value = values.get(option.name, option.default)
-            if option.spec_name and option.spec_name in values and option.name not in values:
-                value = values[option.spec_name]
-            self._set_value(option, value)
+            self._set_value(option, values.get(option.name, option.default))
         self._update_tls()
 
     def _set_value(self, option: Option, value: Any) -> None:
@@ -337,9 +358,9 @@ class OptionForm(QWidget):
         elif isinstance(editor, QPlainTextEdit):
             editor.setPlainText(format_headers(value))
         elif option.kind == "strings":
-            editor.setText(", ".join(value or []))  # type: ignore[attr-defined]
+            editor.setText(", ".join(value or []))
         else:
-            editor.setText("" if value is None else str(value))  # type: ignore[attr-defined]
+            editor.setText("" if value is None else str(value))
 
     # -- validation ---------------------------------------------------------------------------
 

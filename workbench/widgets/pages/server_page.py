@@ -1,9 +1,10 @@
 """One server's page: its settings, Start/Stop and status, the live list of its sockets
 (each socket's log, frames and handshake; close with code and reason; ping), sending,
-broadcast and auto-reply, and the Classroom and Fault lab tabs.
+broadcast and auto-reply, and the Classroom and Fault lab tabs (the tabs under it are
+``ServerLogTabs``).
 
-Everything goes through ``WorkbenchService``: the page calls its methods (which return
-tasks the page never awaits) and follows its signals.
+The page calls the engine's facade (``service.engine``), runs its coroutines with
+``service.run`` (tasks it never awaits) and follows the service's signals.
 """
 
 from __future__ import annotations
@@ -25,22 +26,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.qt.log_model import LogModel
+from workbench.engine.handles import ServerHandle
 from workbench.qt.message_library import QtMessageLibrary
 from workbench.qt.service import WorkbenchService
-from workbench.widgets.classroom.panel import ClassroomPanel
+from workbench.widgets.common.controls import named
 from workbench.widgets.common.notify import notifier
 from workbench.widgets.common.tab_fit import size_to_current_page
 from workbench.widgets.compose.composer import Composer
+from workbench.widgets.compose.mime_chooser import MimeChooser
 from workbench.widgets.faults.lab import FaultLabPanel
-from workbench.widgets.log.view import LogView
-from workbench.widgets.log.viewer import ask_and_open_log
 from workbench.widgets.protocol.conversation_view import ConversationView, show_conversation
-from workbench.widgets.protocol.frames_view import FramesView, socket_frames_view
-from workbench.widgets.protocol.handshake_view import HandshakeView, server_handshakes
 
 from .item_page import ItemPage
 from .option_form import server_form
+from .server_log_tabs import ServerLogTabs
 from .settings_column import SettingsColumn
 from .sockets_box import SocketsBox
 
@@ -65,43 +64,68 @@ class ServerPage(ItemPage):
     ) -> None:
         super().__init__(service, server_id, "server", server_form(), parent)
         handle = self.handle
-
-        # -- header -------------------------------------------------------------------
-        self.start_button = QPushButton("Start")
-        self.start_button.setObjectName("primaryButton")
-        self.start_button.setToolTip("Listen for connections with the settings on the left")
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop listening and close every socket (code 1001)")
-        self.client_button = QPushButton("New client to it")
-        self.client_button.setToolTip("Make a client aimed at this server's address and port")
-
-        # -- settings column --------------------------------------------------------------
-        self.auto_mode = QComboBox()
-        self.auto_mode.setObjectName("autoReplyMode")
-        for label, mode in AUTO_REPLY_CHOICES:
-            self.auto_mode.addItem(label, mode)
-        self.auto_text = QLineEdit()
-        self.auto_text.setObjectName("autoReplyText")
-        self.auto_text.setPlaceholderText('fixed reply, e.g. {"ok": true}')
-        auto_box = QGroupBox("Auto-reply")
-        auto_form = QFormLayout(auto_box)
-        auto_form.addRow("Mode:", self.auto_mode)
-        auto_form.addRow("Reply:", self.auto_text)
-        auto_box.setToolTip("Answer every incoming message automatically — handy for quick tests")
+        self.start_button = named(
+            QPushButton("Start"),
+            "primaryButton",
+            "Listen for connections with the settings on the left",
+        )
+        self.stop_button = named(
+            QPushButton("Stop"), tip="Stop listening and close every socket (code 1001)"
+        )
+        self.client_button = named(
+            QPushButton("New client to it"),
+            tip="Make a client aimed at this server's address and port",
+        )
         settings = SettingsColumn()
-        settings.add(auto_box)
+        settings.add(self._auto_reply_box())
         settings.add(self.form_hint)
         settings.add(self.form, 1)
-
-        # -- sockets ------------------------------------------------------------------------
-        self.socket_box = SocketsBox(service, server_id, self)
-        box = self.socket_box
+        self.socket_box = box = SocketsBox(service, server_id, self)
         self.sockets, self.socket_table = box.sockets, box.table
         self.log_button, self.forget_button = box.log_button, box.forget_button
         self.close_code, self.close_reason = box.close_code, box.close_reason
         self.close_button, self.ping_button = box.close_button, box.ping_button
+        self.actions_tabs = self._actions_tabs(library)
+        self.logs = ServerLogTabs(service, server_id)
+        self.log_views, self.frames_views = self.logs.log_views, self.logs.frames_views
+        self.handshake_view, self.classroom = self.logs.handshake_view, self.logs.classroom
+        top = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
+        top.addWidget(self.socket_box)
+        top.addWidget(self.actions_tabs)
+        top.setStretchFactor(0, 6)
+        top.setStretchFactor(1, 5)
+        top.setSizes([395, 355])
+        self._lay_out(
+            [], [self.client_button, self.start_button, self.stop_button], settings, top, self.logs
+        )
+        self._connect()
+        self._state_changed(server_id, handle.state, handle.status_text)
+        self.composer.set_send_type(handle.send_type)
+        self._sockets_changed()
 
-        # -- composer -----------------------------------------------------------------------
+    def _auto_reply_box(self) -> QGroupBox:
+        """The Auto-reply settings: ``auto_mode`` and the fixed reply, ``auto_text``."""
+        self.auto_mode = named(QComboBox(), "autoReplyMode")
+        for label, mode in AUTO_REPLY_CHOICES:
+            self.auto_mode.addItem(label, mode)
+        self.auto_mode.setCurrentIndex(max(0, self.auto_mode.findData(self.handle.auto_reply.mode)))
+        self.auto_text = named(
+            QLineEdit(
+                self.handle.auto_reply.text, placeholderText='fixed reply, e.g. {"ok": true}'
+            ),
+            "autoReplyText",
+        )
+        box = named(
+            QGroupBox("Auto-reply"),
+            tip="Answer every incoming message automatically — handy for quick tests",
+        )
+        form = QFormLayout(box)
+        form.addRow("Mode:", self.auto_mode)
+        form.addRow("Reply:", self.auto_text)
+        return box
+
+    def _actions_tabs(self, library: QtMessageLibrary) -> QTabWidget:
+        """Send (the ``composer`` with Send and Broadcast) and the ``fault_lab``, as tabs."""
         self.composer = Composer(library)
         self.composer.send_button.setText("Send")
         self.broadcast_button = self.composer.add_send_button(
@@ -109,52 +133,16 @@ class ServerPage(ItemPage):
         )
         self.broadcast_button.setObjectName("broadcastButton")
         send_box = QGroupBox("Send")
-        send_layout = QVBoxLayout(send_box)
-        send_layout.addWidget(self.composer)
-        self.fault_lab = FaultLabPanel(service, server_id, self.selected_socket)
-        self.actions_tabs = QTabWidget()
-        self.actions_tabs.setObjectName("serverActions")
-        self.actions_tabs.setDocumentMode(True)
-        self.actions_tabs.addTab(send_box, "Send")
-        self.actions_tabs.addTab(self.fault_lab, "Fault lab")
-        size_to_current_page(self.actions_tabs)
+        QVBoxLayout(send_box).addWidget(self.composer)
+        self.fault_lab = FaultLabPanel(self.service, self.server_id, self.selected_socket)
+        tabs = named(QTabWidget(documentMode=True), "serverActions")
+        tabs.addTab(send_box, "Send")
+        tabs.addTab(self.fault_lab, "Fault lab")
+        size_to_current_page(tabs)
+        return tabs
 
-        # -- logs ---------------------------------------------------------------------------
-        self.logs = QTabWidget()
-        self.logs.setObjectName("serverLogs")
-        self.logs.setTabsClosable(True)
-        self.logs.setDocumentMode(True)
-        self.log_views: dict[str, LogView] = {}
-        #: Socket id -> its Frames tab, opened next to its log tab.
-        self.frames_views: dict[str, FramesView] = {}
-        self._add_log_tab(server_id, "Server events")
-        self.handshake_view = HandshakeView(
-            server_handshakes(service, server_id),
-            "No handshakes yet: each accepted or refused upgrade request shows here.",
-        )
-        index = self.logs.addTab(self.handshake_view, "Handshakes")
-        self.logs.tabBar().setTabButton(index, self.logs.tabBar().ButtonPosition.RightSide, None)
-        self.classroom = ClassroomPanel(service, server_id)
-        classroom_tab = self.logs.addTab(self.classroom, "Classroom")
-        self.logs.tabBar().setTabButton(
-            classroom_tab, self.logs.tabBar().ButtonPosition.RightSide, None
-        )
-        size_to_current_page(self.logs)
-
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(self.socket_box)
-        top.addWidget(self.actions_tabs)
-        top.setStretchFactor(0, 6)
-        top.setStretchFactor(1, 5)
-        top.setSizes([395, 355])
-        top.setChildrenCollapsible(False)
-        self._lay_out(
-            [], [self.client_button, self.start_button, self.stop_button], settings, top, self.logs
-        )
-
-        # -- wiring ----------------------------------------------------------------------------
-        self.auto_mode.setCurrentIndex(max(0, self.auto_mode.findData(handle.auto_reply.mode)))
-        self.auto_text.setText(handle.auto_reply.text)
+    def _connect(self) -> None:
+        box, service = self.socket_box, self.service
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
         self.client_button.clicked.connect(self._new_client)
@@ -169,21 +157,17 @@ class ServerPage(ItemPage):
         self.close_reason.returnPressed.connect(self.close_selected)
         self.composer.send_requested.connect(self.send)
         self.composer.extra_send_requested.connect(self._broadcast)
-        self.logs.tabCloseRequested.connect(self._close_log_tab)
         self.socket_table.selectionModel().selectionChanged.connect(self._update_actions)
         self.socket_table.selectionModel().selectionChanged.connect(self._show_handshake)
-        self.sockets.rowsInserted.connect(self._sockets_changed)
-        self.sockets.dataChanged.connect(self._update_actions)
+        for signal in (self.sockets.rowsInserted, self.sockets.rowsRemoved):
+            signal.connect(self._sockets_changed)
         self.sockets.modelReset.connect(self._sockets_changed)
-        self.form.editors["send_type"].mime_changed.connect(self._send_type_edited)  # type: ignore[attr-defined]
+        self.sockets.dataChanged.connect(self._update_actions)
+        self.form.editor("send_type", MimeChooser).mime_changed.connect(self._send_type_edited)
         service.server_state_changed.connect(self._state_changed)
         service.server_changed.connect(self._server_changed)
         service.classroom.shared_changed.connect(self._shared_changed)
         service.socket_removed.connect(self._socket_removed)
-        self.sockets.rowsRemoved.connect(self._sockets_changed)
-        self._state_changed(server_id, handle.state, handle.status_text)
-        self.composer.set_send_type(handle.send_type)
-        self._sockets_changed()
 
     # -- state -------------------------------------------------------------------------------
 
@@ -192,14 +176,14 @@ class ServerPage(ItemPage):
         return self.item_id
 
     @property
-    def handle(self) -> Any:
-        return self.service.server(self.server_id)
+    def handle(self) -> ServerHandle:
+        return self.engine.server(self.server_id)
 
     def _update(self, options: Mapping[str, Any]) -> bool:
-        return self.service.update_server(self.server_id, options)
+        return self.engine.update_server(self.server_id, options)
 
     def _rename_to(self, name: str) -> None:
-        self.service.rename_server(self.server_id, name)
+        self.engine.rename_server(self.server_id, name)
 
     def _state_changed(self, server_id: str, state: str, text: str) -> None:
         if server_id != self.server_id:
@@ -243,13 +227,13 @@ class ServerPage(ItemPage):
             return
         if self.apply_form():
             self.composer.set_send_type(self.handle.send_type)
-            self.service.start_server(self.server_id)
+            self.service.run(self.engine.start_server(self.server_id))
 
     def ask_pfx_password(self) -> bool:
         """Ask for the PFX password the keyring did not keep (a dialog named
         ``askPfxPassword``) and put it in the form; False if the person cancelled."""
-        password = self.form.editors["pfx_key_cert_password"]
-        if password.text():  # type: ignore[attr-defined]
+        password = self.form.editor("pfx_key_cert_password", QLineEdit)
+        if password.text():
             return True
         dialog = QInputDialog(self)
         dialog.setObjectName("askPfxPassword")
@@ -261,11 +245,11 @@ class ServerPage(ItemPage):
         accepted = dialog.exec() == QInputDialog.DialogCode.Accepted and dialog.textValue()
         dialog.deleteLater()
         if accepted:
-            password.setText(dialog.textValue())  # type: ignore[attr-defined]
+            password.setText(dialog.textValue())
         return bool(accepted)
 
     def stop(self) -> None:
-        self.service.stop_server(self.server_id)
+        self.service.run(self.engine.stop_server(self.server_id))
 
     def apply_auto_reply(self) -> bool:
         mode = self.auto_mode.currentData()
@@ -278,7 +262,7 @@ class ServerPage(ItemPage):
         if mode == "fixed" and not self.auto_text.text().strip():
             self.auto_text.setFocus()
             return False
-        return self.service.set_auto_reply(self.server_id, mode, self.auto_text.text())
+        return self.engine.set_auto_reply(self.server_id, mode, self.auto_text.text())
 
     def _auto_text_done(self) -> None:
         if self.auto_mode.currentData() == "fixed":
@@ -303,7 +287,7 @@ class ServerPage(ItemPage):
 
     def _sockets_changed(self, *_: Any) -> None:
         self.handshake_view.refresh()
-        handle = self.handle if self.server_id in self.service.servers else None
+        handle = self.handle if self.server_id in self.engine.servers else None
         listening = handle is not None and handle.state == "listening" and handle.port
         self.socket_box.show_hint(
             f"No sockets yet. Connect a client to {'wss' if handle.uses_tls else 'ws'}://"
@@ -334,69 +318,26 @@ class ServerPage(ItemPage):
     def _show_handshake(self, *_: Any) -> None:
         """The selected socket's handshake is the one the Handshakes tab shows."""
         socket_id = self.selected_socket()
-        for socket in self.service.sockets_of(self.server_id):
+        for socket in self.engine.sockets_of(self.server_id):
             if socket.id == socket_id and socket.handshake is not None:
                 self.handshake_view.pick(socket.handshake)
 
     def forget_closed(self) -> int:
         """Drop the closed sockets (and their logs) of this server from the list."""
-        count = self.service.forget_closed_sockets(self.server_id)
+        count = self.engine.forget_closed_sockets(self.server_id)
         notifier().info(
             f"Forgot {count} closed socket{'' if count == 1 else 's'} and {'its' if count == 1 else 'their'} log{'' if count == 1 else 's'}"
         )
         return count
 
-    def _socket_removed(self, server_id: str, socket_id: str) -> None:
-        if server_id != self.server_id:
-            return
-        view = self.log_views.get(socket_id)
-        if view is not None:
-            self._close_log_tab(self.logs.indexOf(view))
-        self._sockets_changed()
+    def _socket_removed(self, server_id: str, _socket_id: str) -> None:
+        if server_id == self.server_id:
+            self._sockets_changed()  # its tabs close by themselves (ServerLogTabs)
 
     def open_selected_log(self, *_: Any) -> None:
         socket_id = self.selected_socket()
-        if socket_id is None:
-            return
-        if socket_id not in self.log_views:
-            row = self.sockets.row_of(socket_id)
-            handle = self.sockets.handle(row) if row is not None else None
-            if handle is None:
-                return
-            self._add_log_tab(socket_id, handle.remote_address)
-        self.logs.setCurrentWidget(self.log_views[socket_id])
-
-    def _add_log_tab(self, log_id: str, title: str) -> LogView:
-        store = self.service.log(log_id)
-        view = LogView(LogModel(store), title=store.name or title, importable=True)
-        view.import_requested.connect(lambda: ask_and_open_log(self))
-        self.log_views[log_id] = view
-        index = self.logs.addTab(view, title)
-        if log_id == self.server_id:
-            self.logs.tabBar().setTabButton(
-                index, self.logs.tabBar().ButtonPosition.RightSide, None
-            )
-        else:
-            frames = socket_frames_view(self.service, log_id)
-            self.frames_views[log_id] = frames
-            self.logs.insertTab(index + 1, frames, f"{title} frames")
-        return view
-
-    def _close_log_tab(self, index: int) -> None:
-        view = self.logs.widget(index)
-        for log_id, frames in list(self.frames_views.items()):
-            if frames is view or self.log_views.get(log_id) is view:
-                del self.frames_views[log_id]
-                self.logs.removeTab(self.logs.indexOf(frames))
-                frames.stop()
-                frames.deleteLater()
-                index = self.logs.indexOf(view)
-        for log_id, candidate in list(self.log_views.items()):
-            if candidate is view and log_id != self.server_id:
-                del self.log_views[log_id]
-                self.logs.removeTab(index)
-                view.model.stop()
-                view.deleteLater()
+        if socket_id is not None:
+            self.logs.open_socket_log(socket_id)
 
     def close_selected(self) -> None:
         socket_id = self.selected_socket()
@@ -405,27 +346,27 @@ class ServerPage(ItemPage):
         code, reason = self.close_code.value(), self.close_reason.text().strip()
         refusal = self.close_code.refusal(reason)
         if refusal is not None or code is None:
-            self.service.report(self.handle.name, refusal or "no close code")
+            self.engine.report(self.handle.name, refusal or "no close code")
             self.close_code.setFocus()
             return
-        self.service.close_socket(socket_id, code, reason)
+        self.service.run(self.engine.close_socket(socket_id, code, reason))
 
     def ping_selected(self) -> None:
         socket_id = self.selected_socket()
         if socket_id is not None and self.ping_button.isEnabled():
-            self.service.ping(socket_id)
+            self.service.run(self.engine.ping(socket_id))
 
     def _broadcast(self, button: Any, value: Any) -> None:
         if button is self.broadcast_button:
             self.broadcast(value)
 
     def broadcast(self, value: Any) -> int:
-        return self.service.broadcast(self.server_id, value)
+        return self.engine.broadcast(self.server_id, value)
 
     def send(self, value: Any) -> None:
         """Send to the selected socket (the Send button and Ctrl+Enter)."""
         socket_id = self.selected_socket()
         if socket_id is not None:
-            self.service.send(socket_id, value)
+            self.engine.send(socket_id, value)
             if socket_id not in self.log_views:
                 self.open_selected_log()

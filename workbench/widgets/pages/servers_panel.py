@@ -25,7 +25,7 @@ NEW_SERVER_OPTIONS = {
 }
 
 
-class ServersPanel(ItemPanel):
+class ServersPanel(ItemPanel[ServerPage]):
     """All servers of the workspace; follows ``server_added`` / ``server_removed``."""
 
     new_client_requested = Signal(str)
@@ -43,6 +43,7 @@ class ServersPanel(ItemPanel):
         empty.finish()
         super().__init__("server", empty, parent)
         self.service = service
+        self.engine = service.engine
         self.library = library
         self.new_button.clicked.connect(self.new_server)
         self.empty_new.clicked.connect(self.new_server)
@@ -51,12 +52,12 @@ class ServersPanel(ItemPanel):
         service.server_removed.connect(self.remove_page)
         service.server_state_changed.connect(self._state_changed)
         service.server_changed.connect(self._relabel)
-        for server_id in service.servers:
+        for server_id in service.engine.servers:
             self._added(server_id)
 
     def new_server(self) -> str | None:
-        server_id = self.service.add_server(
-            dict(NEW_SERVER_OPTIONS), first_free_name("Server", self.service.servers.values())
+        server_id = self.engine.add_server(
+            dict(NEW_SERVER_OPTIONS), first_free_name("Server", self.engine.servers.values())
         )
         if server_id is not None:
             self.page(server_id).start_button.setFocus()  # Space starts it
@@ -66,7 +67,7 @@ class ServersPanel(ItemPanel):
         server_id = self.current_id()
         if not server_id:
             return
-        handle = self.service.server(server_id)
+        handle = self.engine.server(server_id)
         live = len(handle.open_sockets)
         if live and not confirm_removal(
             self,
@@ -75,10 +76,10 @@ class ServersPanel(ItemPanel):
             "removing it closes them and forgets their logs.",
         ):
             return
-        self.service.remove_server(server_id)
+        self.service.run(self.engine.remove_server(server_id))
 
     def page(self, server_id: str) -> ServerPage:
-        return self.pages[server_id]  # type: ignore[return-value]
+        return self.pages[server_id]
 
     def _added(self, server_id: str) -> None:
         page = ServerPage(self.service, server_id, self.library)
@@ -90,8 +91,8 @@ class ServersPanel(ItemPanel):
         self._relabel(server_id)
 
     def _relabel(self, server_id: str) -> None:
-        if server_id not in self.pages or server_id not in self.service.servers:
+        if server_id not in self.pages or server_id not in self.engine.servers:
             return
-        handle = self.service.server(server_id)
+        handle = self.engine.server(server_id)
         short = f"● listening :{handle.port}" if handle.state == "listening" else handle.state
         self.set_label(server_id, f"{handle.name}\n{short}", f"{handle.name}: {handle.status_text}")

@@ -26,7 +26,7 @@ from workbench.qt.socket_model import (
     COL_STATE,
     SocketListModel,
 )
-from workbench.widgets.common.controls import FitsTableToFont, row_table, tool_button
+from workbench.widgets.common.controls import FitsTableToFont, named, row_table, tool_button
 
 from .close_picker import CloseCodePicker
 
@@ -76,27 +76,11 @@ class SocketsBox(FitsTableToFont, QGroupBox):
     ) -> None:
         super().__init__("Connected sockets", parent)
         self.sockets = SocketListModel(service, server_id, self)
-        self.table = QTableView()
-        self.table.setObjectName("socketTable")
-        self.headers = _ShortHeaders(self)
-        self.headers.setSourceModel(self.sockets)
-        self.table.setModel(self.headers)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        row_table(self.table)
-        self.table.setShowGrid(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        header_view = self.table.horizontalHeader()
-        header_view.setStretchLastSection(True)
-        header_view.setHighlightSections(False)
-        self.fit_table_to_font()
-        header_view.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header_view.setSectionResizeMode(COL_STATE, QHeaderView.ResizeMode.Stretch)
-        self.sockets_empty = QLabel(
-            "No sockets yet. Start the server, then connect a client to it."
+        self._build_table()
+        self.sockets_empty = named(
+            QLabel("No sockets yet. Start the server, then connect a client to it.", wordWrap=True),
+            "emptyHint",
         )
-        self.sockets_empty.setObjectName("emptyHint")
-        self.sockets_empty.setWordWrap(True)
         self.log_button = tool_button(
             "Open log", "Show the selected socket's message log below (or double-click it)"
         )
@@ -115,36 +99,53 @@ class SocketsBox(FitsTableToFont, QGroupBox):
             "Send a ping to the selected socket's client; the round trip goes into its log (F6)",
             "pingButton",
         )
-        self.close_code = CloseCodePicker()
-        self.close_code.setObjectName("closeCode")
-        self.close_reason = QLineEdit()
-        self.close_reason.setObjectName("closeReason")
-        self.close_reason.setPlaceholderText("reason")
-        self.close_reason.setMinimumWidth(60)
-        self.close_button = tool_button(
-            "Close", "Close the selected socket with this code and reason", "closeSocketButton"
-        )
         actions = QHBoxLayout()
         actions.setContentsMargins(0, 0, 0, 0)
-        actions.addWidget(self.log_button)
-        actions.addWidget(self.conversation_button)
-        actions.addWidget(self.forget_button)
+        for button in (self.log_button, self.conversation_button, self.forget_button):
+            actions.addWidget(button)
         actions.addWidget(self.ping_button)
         actions.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.sockets_empty)
+        layout.addLayout(actions)
+        layout.addLayout(self._closing_row())
+
+    def _build_table(self) -> None:
+        """``table``: the sockets, with short column titles, fitted to the font."""
+        self.table = named(QTableView(), "socketTable")
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.headers = _ShortHeaders(self)
+        self.headers.setSourceModel(self.sockets)
+        self.table.setModel(self.headers)
+        row_table(self.table)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header_view = self.table.horizontalHeader()
+        header_view.setStretchLastSection(True)
+        header_view.setHighlightSections(False)
+        self.fit_table_to_font()
+        header_view.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header_view.setSectionResizeMode(COL_STATE, QHeaderView.ResizeMode.Stretch)
+
+    def _closing_row(self) -> QHBoxLayout:
+        """Code, reason and Close for the selected socket."""
+        tip = "Close the selected socket with this code and reason"
+        self.close_code = CloseCodePicker()
+        self.close_code.setObjectName("closeCode")
+        self.close_reason = named(QLineEdit(placeholderText="reason"), "closeReason")
+        self.close_reason.setMinimumWidth(60)
+        self.close_button = tool_button("Close", tip, "closeSocketButton")
         closing = QHBoxLayout()
         closing.setContentsMargins(0, 0, 0, 0)
-        code_label = QLabel("Code")
-        code_label.setToolTip("Close the selected socket with this code and reason")
+        code_label = named(QLabel("Code"), tip=tip)
         code_label.setBuddy(self.close_code)
         closing.addWidget(code_label)
         closing.addWidget(self.close_code)
         closing.addWidget(self.close_reason, 1)
         closing.addWidget(self.close_button)
-        sockets_layout = QVBoxLayout(self)
-        sockets_layout.addWidget(self.table, 1)
-        sockets_layout.addWidget(self.sockets_empty)
-        sockets_layout.addLayout(actions)
-        sockets_layout.addLayout(closing)
+        return closing
 
     def selected_socket(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()

@@ -168,7 +168,9 @@ def export_png(conversation: Conversation, path: str | Path) -> bool:
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     _paint_export(painter, conversation)
     painter.end()
-    return image.save(str(path), "PNG")
+    # PySide6's stub types the format as bytes, but save() refuses bytes and takes a str.
+    saved: bool = image.save(str(path), "PNG")  # type: ignore[call-overload]
+    return saved
 
 
 def export_svg(conversation: Conversation, path: str | Path) -> bool:

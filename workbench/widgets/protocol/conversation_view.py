@@ -142,7 +142,7 @@ class ConversationView(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("conversationView")
-        self.service = service
+        self.engine = service.engine
         self.item_id = item_id
         self.setWindowTitle(f"Conversation — {service.engine.name_of(item_id)}")
         self.diagram = ConversationDiagram()
@@ -188,9 +188,9 @@ class ConversationView(QWidget):
 
     def refresh(self) -> None:
         """Ask the engine again: new rows, or a pair that appeared or went."""
-        conversation = self.service.conversations.conversation(self.item_id)
+        conversation = self.engine.conversations.conversation(self.item_id)
         if conversation is None:
-            self.empty.setText(self.service.conversations.missing_reason(self.item_id))
+            self.empty.setText(self.engine.conversations.missing_reason(self.item_id))
             self.stack.setCurrentWidget(self.empty)
         else:
             self.stack.setCurrentWidget(self.diagram)
@@ -223,7 +223,7 @@ class ConversationView(QWidget):
             return
         path, _ = QFileDialog.getSaveFileName(self, "Export the conversation", "", kind)
         if path and not write(conversation, path):
-            self.service.report("Conversation", f"could not write {path}")
+            self.engine.report("Conversation", f"could not write {path}")
 
 
 def show_conversation(service: WorkbenchService, item_id: str, owner: QWidget) -> ConversationView:

@@ -229,10 +229,10 @@ class FramesView(FitsTableToFont, QWidget):
 
 def client_frames_view(service: WorkbenchService, client_id: str) -> FramesView:
     """A Frames view of a client that follows it to each new connection."""
-    store = FrameStore(name=f"{service.client(client_id).name} frames")
+    store = FrameStore(name=f"{service.engine.client(client_id).name} frames")
 
     def current() -> Any:
-        handle = service.clients.get(client_id)
+        handle = service.engine.clients.get(client_id)
         return None if handle is None else handle.core
 
     view = FramesView(FrameModel(store), FrameWatch(store, current))
@@ -243,6 +243,6 @@ def client_frames_view(service: WorkbenchService, client_id: str) -> FramesView:
 
 def socket_frames_view(service: WorkbenchService, socket_id: str) -> FramesView:
     """A Frames view of a server-side socket."""
-    handle = service.socket(socket_id)
+    handle = service.engine.socket(socket_id)
     store = FrameStore(name=f"{socket_id} frames")
     return FramesView(FrameModel(store), FrameWatch(store, lambda: handle.core))

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from workbench.engine.protocol.handshake_record import GUID, AcceptCheck, HandshakeRecord
 from workbench.qt.service import WorkbenchService
+from workbench.widgets.common.controls import named
 
 __all__ = ["HandshakeView", "accept_steps_html", "client_handshakes", "server_handshakes"]
 
@@ -42,7 +43,7 @@ def client_handshakes(service: WorkbenchService, client_id: str) -> Callable[[],
     """The records of a client's page: its last opening or refused attempt."""
 
     def records() -> Records:
-        client = service.clients.get(client_id)
+        client = service.engine.clients.get(client_id)
         record = client.handshake if client is not None else None
         return [] if record is None else [(client_id, record)]
 
@@ -54,16 +55,16 @@ def server_handshakes(service: WorkbenchService, server_id: str) -> Callable[[],
     it keeps, oldest first."""
 
     def records() -> Records:
-        if server_id not in service.servers:
+        if server_id not in service.engine.servers:
             return []
         found: list[tuple[str, HandshakeRecord]] = [
             (f"{socket.id.rsplit('/', 1)[-1]} {socket.remote_address}: 101", socket.handshake)
-            for socket in service.sockets_of(server_id)
+            for socket in service.engine.sockets_of(server_id)
             if socket.handshake is not None
         ]
         found += [
             (f"refused {record.peer}: {record.status}", record)
-            for record in service.server(server_id).refusals
+            for record in service.engine.server(server_id).refusals
         ]
         return sorted(found, key=lambda pair: pair[1].at)
 
@@ -98,6 +99,15 @@ def accept_steps_html(check: AcceptCheck) -> str:
     return f"<table cellspacing='4'>{body}</table><p>{verdict}</p>"
 
 
+ACCEPT_TITLE = "Sec-WebSocket-Accept = base64(SHA-1(key + GUID))  (RFC 6455 §4.2.2)"
+
+
+def _boxed(title: str, widget: QWidget) -> QGroupBox:
+    box = QGroupBox(title)
+    QVBoxLayout(box).addWidget(widget)
+    return box
+
+
 class HandshakeView(QWidget):
     """``HandshakeView(records, empty_text)``: ``records()`` gives the handshakes to choose
     from; ``refresh()`` reads them again and shows the newest, or the one the person picked
@@ -113,25 +123,57 @@ class HandshakeView(QWidget):
         self._records = records
         self._shown: Records = ()
         self._picked: HandshakeRecord | None = None
-        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-
-        self.chooser = QComboBox()
-        self.chooser.setObjectName("handshakeChooser")
-        self.chooser.setToolTip("Which connection's handshake to show")
+        selectable = Qt.TextInteractionFlag.TextSelectableByMouse
+        self.chooser = named(
+            QComboBox(), "handshakeChooser", "Which connection's handshake to show"
+        )
         self.chooser.currentIndexChanged.connect(self._chosen)
         self.chooser.activated.connect(self._pick)
-        self.summary = QLabel()
-        self.summary.setObjectName("handshakeSummary")
-        self.summary.setWordWrap(True)
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary = named(
+            QLabel(wordWrap=True, textInteractionFlags=selectable), "handshakeSummary"
+        )
         top = QHBoxLayout()
         top.addWidget(self.chooser)
         top.addWidget(self.summary, 1)
+        self.accept = named(
+            QLabel(
+                textFormat=Qt.TextFormat.RichText, textInteractionFlags=selectable, wordWrap=True
+            ),
+            "handshakeAccept",
+        )
+        self.negotiation = named(
+            QLabel(wordWrap=True, textInteractionFlags=selectable), "handshakeNegotiation"
+        )
+        details = QWidget()
+        details_layout = QVBoxLayout(details)
+        details_layout.setContentsMargins(0, 0, 0, 0)
+        details_layout.addWidget(self._request_and_response(), 1)
+        details_layout.addWidget(_boxed(ACCEPT_TITLE, self.accept))
+        details_layout.addWidget(_boxed("Negotiated", self.negotiation))
+        scroller = named(QScrollArea(widgetResizable=True), "handshakeScroller")
+        scroller.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroller.setWidget(details)
+        shown = QWidget()
+        shown_layout = QVBoxLayout(shown)
+        shown_layout.setContentsMargins(0, 0, 0, 0)
+        shown_layout.addLayout(top)
+        shown_layout.addWidget(scroller, 1)
+        self.empty_hint = named(
+            QLabel(empty_text, alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True), "emptyHint"
+        )
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.empty_hint)
+        self.pages.addWidget(shown)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.pages)
+        self.refresh()
 
-        self.request = QPlainTextEdit(readOnly=True)
-        self.request.setObjectName("handshakeRequest")
-        self.response = QPlainTextEdit(readOnly=True)
-        self.response.setObjectName("handshakeResponse")
+    def _request_and_response(self) -> QSplitter:
+        """The upgrade ``request`` beside the ``response``, in a fixed-width font."""
+        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.request = named(QPlainTextEdit(readOnly=True), "handshakeRequest")
+        self.response = named(QPlainTextEdit(readOnly=True), "handshakeResponse")
         sides = QSplitter(Qt.Orientation.Horizontal)
         for title, edit in (
             ("Request: client → server", self.request),
@@ -143,56 +185,9 @@ class HandshakeView(QWidget):
             edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
             # Room for the 8 to 12 header lines of a handshake: the whole view scrolls instead.
             edit.setMinimumHeight(edit.fontMetrics().lineSpacing() * 12)
-            box = QGroupBox(title)
-            QVBoxLayout(box).addWidget(edit)
-            sides.addWidget(box)
+            sides.addWidget(_boxed(title, edit))
         sides.setChildrenCollapsible(False)
-
-        self.accept = QLabel()
-        self.accept.setObjectName("handshakeAccept")
-        self.accept.setTextFormat(Qt.TextFormat.RichText)
-        self.accept.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.accept.setWordWrap(True)
-        accept_box = QGroupBox(
-            "Sec-WebSocket-Accept = base64(SHA-1(key + GUID))  (RFC 6455 §4.2.2)"
-        )
-        QVBoxLayout(accept_box).addWidget(self.accept)
-
-        self.negotiation = QLabel()
-        self.negotiation.setObjectName("handshakeNegotiation")
-        self.negotiation.setWordWrap(True)
-        self.negotiation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        negotiation_box = QGroupBox("Negotiated")
-        QVBoxLayout(negotiation_box).addWidget(self.negotiation)
-
-        details = QWidget()
-        details_layout = QVBoxLayout(details)
-        details_layout.setContentsMargins(0, 0, 0, 0)
-        details_layout.addWidget(sides, 1)
-        details_layout.addWidget(accept_box)
-        details_layout.addWidget(negotiation_box)
-        scroller = QScrollArea()
-        scroller.setObjectName("handshakeScroller")
-        scroller.setWidgetResizable(True)
-        scroller.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroller.setWidget(details)
-        shown = QWidget()
-        shown_layout = QVBoxLayout(shown)
-        shown_layout.setContentsMargins(0, 0, 0, 0)
-        shown_layout.addLayout(top)
-        shown_layout.addWidget(scroller, 1)
-
-        self.empty_hint = QLabel(empty_text)
-        self.empty_hint.setObjectName("emptyHint")
-        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_hint.setWordWrap(True)
-        self.pages = QStackedWidget()
-        self.pages.addWidget(self.empty_hint)
-        self.pages.addWidget(shown)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.pages)
-        self.refresh()
+        return sides
 
     @property
     def record(self) -> HandshakeRecord | None:

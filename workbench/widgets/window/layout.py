@@ -57,9 +57,10 @@ def restore_layout(
             if isinstance(value, QByteArray) and not value.isEmpty():
                 states[name] = value
         panel.set_page_splitter_states(states)
+    value = settings.value("window/tab", default_tab)  # an int, or its text in an INI file
     try:
-        tab = int(settings.value("window/tab", default_tab))
-    except (TypeError, ValueError):
+        tab = int(value) if isinstance(value, int | str) else default_tab
+    except ValueError:
         tab = default_tab
     tabs.setCurrentIndex(tab if 0 <= tab < tabs.count() else default_tab)
 

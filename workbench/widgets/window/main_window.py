@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.service = service
+        self.engine = service.engine
         self.settings = settings if settings is not None else window_settings()
         self.library = service.messages
         self._shutdown: asyncio.Future[Any] | None = None
@@ -165,9 +166,11 @@ class MainWindow(QMainWindow):
             "F6",
             "Ping the client shown or the selected socket; the round trip goes into its log",
         )
+        self._make_menus_and_toolbar()
+
+    def _make_menus_and_toolbar(self) -> None:
         files = self.workspace_files
         workspace_actions = (files.open_action, files.save_action, files.save_as_action)
-
         file_menu = self.menuBar().addMenu("&File")
         for act in (self.new_server_action, self.new_client_action):
             file_menu.addAction(act)
@@ -202,18 +205,18 @@ class MainWindow(QMainWindow):
     # -- status bar ------------------------------------------------------------------------------
 
     def _server_state(self, server_id: str, state: str, text: str) -> None:
-        if state in ("listening", "stopped") and server_id in self.service.servers:
-            self.status.show_info(f"{self.service.server(server_id).name}: {text}")
+        if state in ("listening", "stopped") and server_id in self.engine.servers:
+            self.status.show_info(f"{self.engine.server(server_id).name}: {text}")
         self._update_counts()
 
     def _client_state(self, client_id: str, state: str, text: str) -> None:
-        if state in ("open", "closed") and client_id in self.service.clients:
-            self.status.show_info(f"{self.service.client(client_id).name}: {text}")
+        if state in ("open", "closed") and client_id in self.engine.clients:
+            self.status.show_info(f"{self.engine.client(client_id).name}: {text}")
         self._update_counts()
 
     def _update_counts(self, *_: Any) -> None:
-        servers = self.service.servers.values()
-        clients = self.service.clients.values()
+        servers = self.engine.servers.values()
+        clients = self.engine.clients.values()
         listening = sum(1 for h in servers if h.state == "listening")
         open_clients = sum(1 for h in clients if h.state == "open")
         self.tabs.setTabText(SERVERS_TAB, f"Servers ({len(servers)})" if servers else "Servers")
@@ -298,7 +301,7 @@ class MainWindow(QMainWindow):
 
         async def close_down() -> None:
             await saved  # written before the process may end
-            await self.service.shutdown()
+            await self.engine.shutdown()
 
         self._shutdown = asyncio.ensure_future(close_down())
         self._shutdown.add_done_callback(lambda _future: self._finish_close())

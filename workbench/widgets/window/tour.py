@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QSpinBox, QWidget
 
 from workbench.engine.log.store import FAULT
 from workbench.qt.rates_timer import RatesTimer
@@ -154,33 +154,40 @@ async def load_and_fault(tour: Tour) -> None:
     """The load client joins the echoing server; the fault lab (its button, as a click)
     drops the next ``DROPPED`` echoes on its socket; then it sends the ``BURST``."""
     service, server_id = tour.service, tour.server_id
-    service.set_auto_reply(server_id, "echo")
+    service.engine.set_auto_reply(server_id, "echo")
     load_id = tour.window.new_client_to(server_id)
     if load_id is None:
         raise TourError("the load client could not be made")
     tour.load_client_id = load_id
-    service.rename_client(load_id, LOAD_CLIENT)
-    service.update_client(load_id, {**service.client(load_id).options, "send_type": "text/plain"})
-    if not await service.open_client(load_id):
+    service.engine.rename_client(load_id, LOAD_CLIENT)
+    service.engine.update_client(
+        load_id, {**service.engine.client(load_id).options, "send_type": "text/plain"}
+    )
+    if not await service.engine.open_client(load_id):
         raise TourError("the load client did not open")
-    server = service.server(server_id)
+    server = service.engine.server(server_id)
     await until(lambda: server.open_sockets, "the load client's socket")
     tour.load_socket_id = server.open_sockets[0].id
     page = show_server(tour)
-    page.fault_lab.editors["drop"]["count"].setValue(DROPPED)  # type: ignore[union-attr]
+    count = page.fault_lab.editors["drop"]["count"]
+    if not isinstance(count, QSpinBox):
+        raise TourError("the fault lab's drop count is not a number field")
+    count.setValue(DROPPED)
     page.fault_lab.buttons["drop"].click()
-    socket = service.socket(tour.load_socket_id)
+    socket = service.engine.socket(tour.load_socket_id)
     if socket.outgoing.drop_next != DROPPED:
-        raise TourError(f"the fault lab did not drop the next replies: {service.errors[-1:]}")
+        raise TourError(
+            f"the fault lab did not drop the next replies: {service.engine.errors[-1:]}"
+        )
     rates = tour.window.load.rates
     sent = 0
     for size in BURST:
         await next_sample(rates)
         for _ in range(size):
-            if not service.send(load_id, f"load message {sent + 1} of {sum(BURST)}"):
-                raise TourError(f"the burst was not sent: {service.errors[-1:]}")
+            if not service.engine.send(load_id, f"load message {sent + 1} of {sum(BURST)}"):
+                raise TourError(f"the burst was not sent: {service.engine.errors[-1:]}")
             sent += 1
-    client_log = service.client(load_id).log
+    client_log = service.engine.client(load_id).log
     await until(lambda: client_log.messages_in >= sent - DROPPED, "the echoes of the burst")
 
 
@@ -268,41 +275,41 @@ async def converse(tour: Tour, steps: list[TourStep]) -> None:
     if server_id is None:
         raise TourError("the server could not be made")
     tour.server_id = server_id
-    service.update_server(
-        server_id, {**service.server(server_id).options, "send_type": "text/plain"}
+    service.engine.update_server(
+        server_id, {**service.engine.server(server_id).options, "send_type": "text/plain"}
     )
     # Shared with the class, so the Classroom feed follows its sockets (the clients still
     # reach it on loopback).
-    if not await service.classroom.share(server_id, True):
-        raise TourError(f"the server could not be shared: {service.errors[-1:]}")
-    if not await service.start_server(server_id):
+    if not await service.engine.classroom.share(server_id, True):
+        raise TourError(f"the server could not be shared: {service.engine.errors[-1:]}")
+    if not await service.engine.start_server(server_id):
         raise TourError("the server did not start")
     client_id = window.new_client_to(server_id)
     if client_id is None:
         raise TourError("the client could not be made")
     tour.client_id = client_id
     json_type = "application/json"
-    options = {**service.client(client_id).options, "send_type": json_type}
-    service.update_client(client_id, options)
+    options = {**service.engine.client(client_id).options, "send_type": json_type}
+    service.engine.update_client(client_id, options)
     for step in steps:
         if step.prepare is not None:
             step.prepare(tour)
     await _settle()
-    if not await service.open_client(client_id):
+    if not await service.engine.open_client(client_id):
         raise TourError("the client did not open")
-    await until(lambda: service.server(server_id).open_sockets, "the server's socket")
-    socket = service.server(server_id).open_sockets[0]
+    await until(lambda: service.engine.server(server_id).open_sockets, "the server's socket")
+    socket = service.engine.server(server_id).open_sockets[0]
     tour.socket_id = socket.id
-    client = service.client(client_id)
-    if not service.send(client_id, JSON_MESSAGE):
-        raise TourError(f"the JSON message was not sent: {service.errors[-1:]}")
+    client = service.engine.client(client_id)
+    if not service.engine.send(client_id, JSON_MESSAGE):
+        raise TourError(f"the JSON message was not sent: {service.engine.errors[-1:]}")
     await until(lambda: socket.messages_in >= 1, "the JSON message to arrive")
     await socket.core.send_fragments(FRAGMENTED_TEXT, 3)
     await until(lambda: client.log.messages_in >= 1, "the fragmented text to arrive")
     if client.core is None:
         raise TourError("the client has gone")
     await client.core.ping()
-    if not await service.close_client(client_id, CLOSE_CODE, CLOSE_REASON):
+    if not await service.engine.close_client(client_id, CLOSE_CODE, CLOSE_REASON):
         raise TourError("the client did not close")
     await until(lambda: not socket.is_open, "the server's socket to close")
 

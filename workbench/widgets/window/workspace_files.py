@@ -29,7 +29,7 @@ class WorkspaceFiles(QObject):
     ``panels``: the servers and clients panels, whose pages' valid forms are applied before
     saving; ``path``: the file read at start and written at close; ``show_info``: the
     window's status line. ``open_action``, ``save_action`` and ``save_as_action`` are for
-    the window to place in its menus and toolbar. Failures go to ``service.report``.
+    the window to place in its menus and toolbar. Failures go to ``service.engine.report``.
     """
 
     def __init__(
@@ -43,6 +43,7 @@ class WorkspaceFiles(QObject):
         super().__init__(window)
         self.window = window
         self.service = service
+        self.engine = service.engine
         self.panels = tuple(panels)
         self.path = path
         self.show_info = show_info
@@ -67,7 +68,7 @@ class WorkspaceFiles(QObject):
         for panel in self.panels:
             for page in panel.pages.values():
                 page.apply_valid_form()
-        return self.service.to_workspace(self.workspace)
+        return self.engine.to_workspace(self.workspace)
 
     def save(self, path: str | Path | None = None) -> asyncio.Future[bool] | bool:
         """Write the workspace to ``path`` (default: ``path`` given at construction); say so
@@ -81,7 +82,7 @@ class WorkspaceFiles(QObject):
             try:
                 written = workspace.save(target)
             except WorkspaceError as exc:
-                self.service.report("Saving the workspace", str(exc))
+                self.engine.report("Saving the workspace", str(exc))
                 return False
             self.show_info(f"Workspace saved to {written}")
             return True
@@ -90,7 +91,7 @@ class WorkspaceFiles(QObject):
             try:
                 written = await asyncio.to_thread(workspace.save, target)
             except WorkspaceError as exc:
-                self.service.report("Saving the workspace", str(exc))
+                self.engine.report("Saving the workspace", str(exc))
                 return False
             notifier().info(f"Workspace saved to {written}")  # the window may be gone by now
             return True
@@ -110,7 +111,7 @@ class WorkspaceFiles(QObject):
             try:
                 workspace = Workspace.load(target)
             except WorkspaceError as exc:
-                self.service.report("Opening the workspace", str(exc))
+                self.engine.report("Opening the workspace", str(exc))
                 return False
             self._apply(workspace, target)
             return True
@@ -121,7 +122,7 @@ class WorkspaceFiles(QObject):
             try:
                 workspace = await asyncio.to_thread(Workspace.load, target)
             except WorkspaceError as exc:
-                self.service.report("Opening the workspace", str(exc))
+                self.engine.report("Opening the workspace", str(exc))
                 return False
             if not isValid(self):  # its window was closed and deleted while reading
                 return False
@@ -132,7 +133,7 @@ class WorkspaceFiles(QObject):
 
     def _apply(self, workspace: Workspace, target: Path) -> None:
         self.workspace = workspace
-        self.service.load_workspace(workspace, replace=True)
+        self.service.run(self.engine.load_workspace(workspace, replace=True))
         servers, clients = len(workspace.servers), len(workspace.clients)
         what = ", ".join(
             f"{n} {noun}{'' if n == 1 else 's'}"

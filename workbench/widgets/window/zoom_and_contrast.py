@@ -151,8 +151,10 @@ def _high_contrast_sheet() -> str:
 
 def _stored_zoom(value: object) -> float:
     """A zoom from the settings (a string in an ini file), kept within the steps' range."""
+    if not isinstance(value, int | float | str):
+        return 1.0
     try:
-        zoom = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        zoom = float(value)
+    except ValueError:
         return 1.0
     return max(ZOOM_STEPS[0], min(ZOOM_STEPS[-1], zoom)) if zoom == zoom else 1.0

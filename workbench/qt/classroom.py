@@ -2,8 +2,8 @@
 
 ``shared_changed(server_id, shared)`` re-emits the engine's event (a share call ended) and
 ``feed_model`` makes a ``ClassroomFeedModel`` over a server's feed. Everything else is the
-engine's: ``engine.is_shared``, ``engine.urls``, ``engine.announce``; the coroutines
-``engine.share`` and ``engine.kick`` run through ``WorkbenchService.run``.
+engine's: ``self.engine.is_shared``, ``self.engine.urls``, ``self.engine.announce``; the coroutines
+``self.engine.share`` and ``self.engine.kick`` run through ``WorkbenchService.run``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``QtMessageLibrary``: the engine's ``MessageLibrary`` (``engine``) with its ``changed`` event
 as a Qt signal, so that composers can connect to it and Qt disconnects them when they are
-destroyed. Reading and changing the messages is the engine's: ``engine.saved``,
-``engine.remember(message)``..."""
+destroyed. Reading and changing the messages is the engine's: ``self.engine.saved``,
+``self.engine.remember(message)``..."""
 
 from __future__ import annotations
 

@@ -7,11 +7,11 @@ It adds only what Qt needs and does not restate the engine's API:
   ``asyncio.Task`` at once, so a widget can call an action from a click handler and forget
   it (``service.run(service.engine.start_server(server_id))``) and a test can wait for
   ``task.done()``. The engine's actions never raise (True/False, failures already reported);
-  anything that does raise ends on the engine's one error path (``engine.report``);
+  anything that does raise ends on the engine's one error path (``service.engine.report``);
 - the Qt-specific adapters of two engine parts: ``messages`` (the message library with a
   ``changed`` signal) and ``classroom`` (``shared_changed`` and the feed's item model).
 
-Everything else — lookups (``engine.server(id)``, ``engine.log(id)``), adding, editing,
+Everything else — lookups (``service.engine.server(id)``, ``service.engine.log(id)``), adding, editing,
 sending, the workspace — is the engine's facade, ``service.engine``, answered at once.
 
 Signals (see the engine's module docstring for what each means):
@@ -22,8 +22,8 @@ Signals (see the engine's module docstring for what each means):
     socket_removed(str server_id, str socket_id),
     client_added(str), client_removed(str), client_changed(str),
     client_state_changed(str client_id, str state, str text),
-    error_reported(str context, str message): the one error path (``engine.report``),
-    info_reported(str text): news that is not a failure (``engine.inform``).
+    error_reported(str context, str message): the one error path (``service.engine.report``),
+    info_reported(str text): news that is not a failure (``service.engine.inform``).
 
 Create it after the qasync loop is installed (``run`` needs the running loop).
 """
@@ -81,7 +81,7 @@ class WorkbenchService(QObject):
         """Run ``action`` (an engine coroutine) on the running loop; its task, at once.
 
         The service keeps the task alive until it ends. An exception it raises goes to
-        ``engine.report`` (the one error path); cancelling it is quiet. ``RuntimeError`` (and
+        ``service.engine.report`` (the one error path); cancelling it is quiet. ``RuntimeError`` (and
         ``action`` closed unrun) if no loop is running: install the qasync loop first."""
         try:
             loop = asyncio.get_running_loop()

@@ -21,6 +21,7 @@ from .parsing import Path
 
 __all__ = ["Problem", "ScenarioError", "closest", "schema_problems", "type_words"]
 
+_QUOTE = " (put it in quotes: YAML reads 00, yes or 1.0 as other types)"
 _TYPE_WORDS = {
     "string": "text",
     "object": "a mapping (key: value)",
@@ -112,7 +113,12 @@ def schema_problems(
             problems.append(
                 Problem(
                     where(at, False),
-                    f"{name} must be {words}, not {type_words(error.instance)}",
+                    f"{name} must be {words}, not {type_words(error.instance)}"
+                    + (
+                        _QUOTE
+                        if types == ["string"] and type_words(error.instance) != "a mapping"
+                        else ""
+                    ),
                 )
             )
         elif error.validator == "required":

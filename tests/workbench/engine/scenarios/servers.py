@@ -62,7 +62,11 @@ class Chat:
             if message.get("session") != session:
                 send(socket, {"type": "error", "why": "wrong session"})
                 return
-            said = {"type": "sad" if self.broken else "said", "user": user, "text": message.get("text")}
+            said = {
+                "type": "sad" if self.broken else "said",
+                "user": user,
+                "text": message.get("text"),
+            }
             for other in self.room:
                 if other is not socket and other.is_open():
                     send(other, said)

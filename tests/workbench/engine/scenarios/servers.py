@@ -19,7 +19,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from core import Server, Socket
-
 from tests.helpers import TIMEOUT
 
 

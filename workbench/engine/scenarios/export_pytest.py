@@ -280,9 +280,13 @@ class _Writer:
             options["number_of_retries"] = 0
         arguments = [_render(spec.written["url"], names, depth + 1)]
         arguments += [f"{key}={_render(value, names, depth + 1)}" for key, value in options.items()]
-        call = f"Client({', '.join(arguments)})"
         name = names.clients[spec.name] = names.allocate(spec.name)
-        return f"{call} as {name}"
+        call = f"Client({', '.join(arguments)}) as {name}"
+        if len(call) + 4 * depth + len("async with :") <= _WIDTH:
+            return call
+        pad = "    " * (depth + 1)
+        lines = "".join(f"{pad}{argument},\n" for argument in arguments)
+        return f"Client(\n{lines}{'    ' * depth}) as {name}"
 
     def payload(
         self, step: Send, spec: ClientSpec, scenario: Scenario, names: _Names, depth: int
@@ -313,7 +317,8 @@ class _Writer:
             self.helpers |= {"receive_matching", "holds"}
             lambda_checks = self.checks(step.written, "m", names)
             check = "lambda m: " + (" and ".join(lambda_checks) if lambda_checks else "True")
-            say(f"message = await receive_matching({client}, {check}, within={step.within:g})")
+            keep = "message = " if step.save else ""
+            say(f"{keep}await receive_matching({client}, {check}, within={step.within:g})")
         for variable, query in step.save.items():
             local = names.saved.get(variable) or names.allocate(variable)
             names.saved[variable] = local

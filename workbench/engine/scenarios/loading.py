@@ -319,7 +319,7 @@ class _Builder:
         if not isinstance(url, str):
             self.problem((*path, "url"), "url must be text such as ws://localhost:8080/")
             url = ""
-        else:
+        elif not has_references([url, options]):  # else a variable is missing: said already
             try:
                 Client(url, **options)  # core checks the URL and every option; nothing connects
             except (ValueError, TypeError) as exc:

@@ -80,6 +80,9 @@ def type_words(value: Any) -> str:
     return type(value).__name__
 
 
+_validators: dict[int, jsonschema.Draft202012Validator] = {}
+
+
 def schema_problems(
     instance: Any,
     schema: dict[str, Any],
@@ -90,7 +93,9 @@ def schema_problems(
     """The problems of ``instance`` (at ``path`` in the file) against ``schema``; ``what``
     names it in the sentences (``"the scenario"``, ``"expect"``)."""
     problems: list[Problem] = []
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = _validators.get(id(schema))
+    if validator is None:  # the file's schemas are module constants: build each one once
+        validator = _validators[id(schema)] = jsonschema.Draft202012Validator(schema)
     for error in validator.iter_errors(instance):
         at: Path = (*path, *error.absolute_path)
         name = _name(error.absolute_path, what)

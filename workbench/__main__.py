@@ -6,6 +6,10 @@ click on an async action (Start, Open) already has a loop to run on.
 ``--tour DIR`` runs the scripted tour (``widgets.window.tour``) in a window of its own (no saved
 workspace or layout is read or written), saves its pictures into DIR and exits: 0 when every
 picture was saved, 1 (with the reason on stderr) otherwise.
+
+``run FILE...`` and ``export FILE`` are the scenario commands
+(``workbench.engine.scenarios.cli``); they never import Qt, so they work from an
+installation without the ``gui`` extra.
 """
 
 from __future__ import annotations
@@ -18,9 +22,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+#: Sub-commands that run without Qt.
+SCENARIO_COMMANDS = ("run", "export")
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv if argv is None else argv)
+    if len(args) > 1 and args[1] in SCENARIO_COMMANDS:
+        from workbench.engine.scenarios.cli import main as scenarios
+
+        return scenarios(args[1:])
     parser = argparse.ArgumentParser(prog="python -m workbench")
     parser.add_argument("--tour", metavar="DIR", help="save a picture of each view into DIR")
     options, qt_args = parser.parse_known_args(args[1:])

@@ -1,0 +1,129 @@
+"""A scenario's named connections: what the runner needs of one, and that over ``core.Client``.
+
+The runner talks to a ``Connection`` only, so a window can hand it connections of its own
+(workbench clients whose logs a person watches) with the same behaviour.
+
+``CoreConnection`` opens a ``core.Client`` that sends frames as they are (``*/*``: the
+runner encodes each message itself, so one step may send JSON and the next a text or binary
+frame) and converts what it receives per the scenario's ``receive_type`` (core's default:
+JSON). Beside each converted message it keeps the frame as it came (core's
+``'wire_message'``) and whether it converted (a ``DecodeError`` on ``'error'`` says not),
+which the ``text``, ``bytes`` and ``type`` matchers read.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Protocol
+
+from core import Client, DecodeError, WebSocketError
+
+from .matchers import Arrival
+from .model import ClientSpec
+
+__all__ = ["ERRORS_KEPT", "Connection", "CoreConnection", "arrived_as"]
+
+#: The last errors of a connection kept for a failure's explanation.
+ERRORS_KEPT = 5
+
+
+class Connection(Protocol):
+    """One named connection of a scenario, as the runner drives it."""
+
+    name: str
+
+    @property
+    def close_code(self) -> int | None: ...
+
+    @property
+    def close_reason(self) -> str | None: ...
+
+    @property
+    def errors(self) -> list[str]: ...
+
+    def is_open(self) -> bool: ...
+
+    async def open(self) -> None:
+        """Connect; raise ``core.ConnectError`` if it cannot. Cancelling abandons it."""
+
+    async def send(self, payload: str | bytes) -> None:
+        """A text frame for ``str``, binary for ``bytes``; done when handed to the network."""
+
+    async def receive(self) -> Arrival:
+        """The next message; ``core.ConnectionClosed`` once the connection has ended and
+        every message was received. Cancelling the wait loses no message."""
+
+    async def ping(self) -> float:
+        """The round trip of a ping, in seconds."""
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close (idempotent); cancelling the wait does not stop the close."""
+
+
+class CoreConnection:
+    """A ``Connection`` over a ``core.Client`` made from a scenario's ``ClientSpec``."""
+
+    def __init__(self, spec: ClientSpec) -> None:
+        self.name = spec.name
+        options: dict[str, Any] = dict(spec.options)
+        options["send_type"] = "*/*"
+        self.client = Client(spec.url, **options)
+        self.receive_type: str = self.client.options["receive_type"]
+        #: (frame as received, converted?) for each message not yet returned by receive().
+        self._frames: deque[tuple[str | bytes, bool]] = deque()
+        self._errors: deque[str] = deque(maxlen=ERRORS_KEPT)
+        self.client.on("wire_message", self._on_wire)
+        self.client.on("error", self._on_error)
+        self.client.start_pulling()  # from the first frame on, nothing is missed
+
+    @property
+    def close_code(self) -> int | None:
+        return self.client.close_code
+
+    @property
+    def close_reason(self) -> str | None:
+        return self.client.close_reason
+
+    @property
+    def errors(self) -> list[str]:
+        """The last errors the connection reported (a lost connection, a failed send...)."""
+        return list(self._errors)
+
+    def is_open(self) -> bool:
+        return self.client.is_open()
+
+    async def open(self) -> None:
+        await self.client.open()
+
+    async def send(self, payload: str | bytes) -> None:
+        await self.client.send(payload)
+
+    async def receive(self) -> Arrival:
+        value = await self.client.recv()
+        raw, converted = self._frames.popleft()
+        return Arrival(value, raw, arrived_as(self.receive_type, raw, converted))
+
+    async def ping(self) -> float:
+        return await self.client.ping()
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        await self.client.close(code, reason)
+
+    def _on_wire(self, direction: str, payload: str | bytes) -> None:
+        if direction == "in":
+            self._frames.append((payload, True))
+
+    def _on_error(self, error: WebSocketError) -> None:
+        # A DecodeError follows its message's 'wire_message' before the next one comes.
+        if isinstance(error, DecodeError) and self._frames:
+            self._frames[-1] = (self._frames[-1][0], False)
+            return
+        self._errors.append(str(error))
+
+
+def arrived_as(receive_type: str, raw: str | bytes, converted: bool) -> str:
+    """The MIME type a message arrived as: the receive type when it converted to it, else
+    ``text/plain`` for a text frame and ``application/octet-stream`` for a binary one."""
+    if converted and receive_type != "*/*":
+        return receive_type
+    return "text/plain" if isinstance(raw, str) else "application/octet-stream"

@@ -47,7 +47,8 @@ DOTTED = re.compile(r"(?<![\w./-])((?:core|workbench|engine|qt|widgets)(?:\.[A-Z
 FILE_PATH = re.compile(
     r"(?<![\w./-])((?:core|workbench|tests|resources|engine|qt|widgets)/[\w./-]*[\w/])"
 )
-PY_FILE = re.compile(r"(?<![\w./-])(\w+\.py)\b")
+#: ``-o name.py`` names a file a command writes, not one that must exist.
+PY_FILE = re.compile(r"(?<![\w./-])(?<!-o )(\w+\.py)\b")
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
 PACKAGE_MAP_NAME = re.compile(r"``([a-z_][a-z0-9_]*)``")
 #: ````module.Name````: a class or constant named by its module's short name.

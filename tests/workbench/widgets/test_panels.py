@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
+from tests.workbench.shown_text import tooltip_shown
 from workbench.engine.log.jsonl import import_jsonl
 from workbench.widgets.window.main_window import CLIENTS_TAB, SERVERS_TAB, TITLE, MainWindow
 
@@ -722,8 +723,8 @@ def test_a_long_error_is_whole_on_hover_and_does_not_widen_the_window(qtbot, win
         "reason"
     )
     assert label.is_elided()  # cut on the screen with "…"
-    assert label.toolTip().startswith(label.text())  # the whole text on hover
-    assert "Recent problems:" in label.toolTip()
+    assert tooltip_shown(label).startswith(label.text())  # the whole text on hover
+    assert "Recent problems:" in tooltip_shown(label)
 
 
 def test_keyboard_focus_is_visible(qtbot, window):

@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, QObject, QSettings, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
+from tests.workbench.shown_text import tooltip_shown
 from workbench.widgets.common.resources import style_sheet
 from workbench.widgets.window.main_window import CLIENTS_TAB, SERVERS_TAB, MainWindow
 from workbench.widgets.window.zoom_and_contrast import scaled_style_sheet
@@ -266,7 +267,7 @@ def whole_text(wait_for, labels):
             WAIT,
             f"{label.text()!r} to get its width ({label.width()} < {label.sizeHint().width()})",
         )
-        assert isinstance(label, QPushButton) or label.toolTip().startswith(label.text())
+        assert isinstance(label, QPushButton) or tooltip_shown(label).startswith(label.text())
 
 
 def test_everything_fits_1024_by_768_zoomed_to_125_percent(

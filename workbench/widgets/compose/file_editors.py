@@ -34,6 +34,7 @@ from workbench.engine.compose.drafts import (
 )
 from workbench.engine.units import format_size
 from workbench.widgets.common.hex_dump import hex_dump
+from workbench.widgets.common.plain_text import plain
 from workbench.widgets.common.resources import resource_path
 
 from .text_editors import mono, set_state, status_label
@@ -104,7 +105,7 @@ class ImageEditor(_FileLoader):
         super().__init__(parent)
         self.path = ""
         self._file: ImageFile | None = None
-        self.preview = QLabel("No image chosen yet.\nChoose a PNG, JPEG, GIF… file.")
+        self.preview = plain(QLabel("No image chosen yet.\nChoose a PNG, JPEG, GIF… file."))
         self.preview.setObjectName("imagePreview")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setMinimumHeight(90)

@@ -23,6 +23,7 @@ from workbench.engine.compose.drafts import (
     pretty_json,
 )
 from workbench.engine.units import format_size
+from workbench.widgets.common.plain_text import plain
 
 __all__ = ["SAMPLE_JSON", "SAMPLE_TEXT", "JsonEditor", "TextEditor", "mono", "status_label"]
 
@@ -33,7 +34,7 @@ SAMPLE_TEXT = "Hello, WebSocket!"
 
 def status_label() -> QLabel:
     """A status line under an editor that wraps rather than widening the window."""
-    label = QLabel()
+    label = plain(QLabel())  # it quotes what was typed or read from a file
     label.setObjectName("composerStatus")
     label.setWordWrap(True)
     label.setMinimumWidth(40)

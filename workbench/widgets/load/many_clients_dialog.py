@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from workbench.engine.load.many_clients import MAX_CLIENTS, add_many_clients, open_many
 from workbench.qt.service import WorkbenchService
+from workbench.widgets.common.plain_text import plain
 
 __all__ = ["MANY_CLIENT_OPTIONS", "ManyClientsDialog"]
 
@@ -59,7 +60,7 @@ class ManyClientsDialog(QDialog):
         self.count = QSpinBox()
         self.count.setRange(1, MAX_CLIENTS)
         self.count.setValue(10)
-        self.hint = QLabel()
+        self.hint = plain(QLabel())  # the names typed and the server's name
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
         form = QFormLayout(self)

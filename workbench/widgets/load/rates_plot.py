@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from workbench.engine.units import format_count, format_size
 from workbench.qt.rates_timer import RatesTimer
+from workbench.widgets.common.plain_text import plain
 
 __all__ = ["PLOT_SECONDS", "RatesPlot"]
 
@@ -30,7 +31,9 @@ class RatesPlot(QWidget):
         super().__init__(parent)
         self._rates = rates
         self.meter_id: str | None = None
-        self.title = QLabel("Rates: select a client or a server to see its messages per second")
+        self.title = plain(
+            QLabel("Rates: select a client or a server to see its messages per second")
+        )
         self.title.setObjectName("ratesTitle")
         self.plot = pg.PlotWidget(background="w")
         self.plot.setObjectName("ratesPlot")

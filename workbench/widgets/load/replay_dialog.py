@@ -26,6 +26,7 @@ from shiboken6 import isValid
 from workbench.engine.load.replay import SPEEDS, replay_log
 from workbench.engine.log.store import IN, OUT
 from workbench.qt.service import WorkbenchService
+from workbench.widgets.common.plain_text import plain
 
 __all__ = ["DIRECTIONS", "ReplayDialog"]
 
@@ -67,7 +68,7 @@ class ReplayDialog(QDialog):
         self.progress.setFormat("%v of %m messages")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        self.status = QLabel("Pick a log and where to send it from.")
+        self.status = plain(QLabel("Pick a log and where to send it from."))  # errors quote it
         self.status.setObjectName("hint")
         self.status.setWordWrap(True)
         self.start_button = QPushButton("&Start")

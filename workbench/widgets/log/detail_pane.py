@@ -36,6 +36,7 @@ from workbench.engine.compose.image_preview import ImagePreview, image_preview
 from workbench.engine.log.store import sniff_label
 from workbench.engine.protocol.glossary import explain_event
 from workbench.widgets.common.hex_dump import HexDumpView
+from workbench.widgets.common.plain_text import plain, set_plain_tooltip
 
 #: Most tree nodes built for one JSON value; deeper/larger parts are summarised.
 TREE_NODE_LIMIT = 5000
@@ -128,7 +129,7 @@ class DetailPane(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.header = QLabel("Select a row of the log to see it here.")
+        self.header = plain(QLabel("Select a row of the log to see it here."))  # a peer's type
         self.header.setObjectName("hint")
         self.header.setWordWrap(True)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -142,7 +143,7 @@ class DetailPane(QWidget):
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.image = QLabel()
+        self.image = plain(QLabel())
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         image_scroll = QScrollArea()
         image_scroll.setWidgetResizable(True)
@@ -292,9 +293,10 @@ class DetailPane(QWidget):
         )
         self.image.setPixmap(QPixmap.fromImage(image))
         scaled = (preview.thumb_width, preview.thumb_height) != (preview.width, preview.height)
-        self.image.setToolTip(
+        set_plain_tooltip(
+            self.image,
             f"{preview.format} image, {preview.width:,}×{preview.height:,} px"
-            + (f" (shown at {preview.thumb_width:,}×{preview.thumb_height:,})" if scaled else "")
+            + (f" (shown at {preview.thumb_width:,}×{preview.thumb_height:,})" if scaled else ""),
         )
 
     @staticmethod

@@ -26,6 +26,7 @@ from workbench.qt.log_model import LogModel
 from workbench.qt.message_library import QtMessageLibrary
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.controls import named, tool_button
+from workbench.widgets.common.plain_text import plain
 from workbench.widgets.common.tab_fit import size_to_current_page
 from workbench.widgets.compose.composer import Composer
 from workbench.widgets.compose.mime_chooser import MimeChooser
@@ -65,8 +66,8 @@ class ClientPage(ItemPage):
     ) -> None:
         super().__init__(service, client_id, "client", client_form(), parent)
         handle = self.handle
-        self.url_label = named(
-            QLabel(textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse), "hint"
+        self.url_label = plain(  # the URL as typed
+            named(QLabel(textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse), "hint")
         )
         self.open_button = named(
             QPushButton("Open"), "primaryButton", "Connect with the settings on the left"

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.qt.plain_text import plain_tooltip
 from workbench.qt.roles import ITEM_ID_ROLE
 from workbench.widgets.common.flow_row import FlowRow
 
@@ -47,6 +48,7 @@ def confirm_removal(parent: QWidget, name: str, consequence: str) -> bool:
         parent,
     )
     box.setObjectName("confirmRemoval")
+    box.setTextFormat(Qt.TextFormat.PlainText)  # names and URLs are the user's text
     remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
@@ -194,7 +196,7 @@ class ItemPanel(QWidget, Generic[P]):
         item = self._item(item_id)
         if item is not None:
             item.setText(label)
-            item.setToolTip(tooltip or label)
+            item.setToolTip(plain_tooltip(tooltip or label))
 
     def select(self, item_id: str) -> None:
         """Show ``item_id``'s page (as a click on it in the list would)."""

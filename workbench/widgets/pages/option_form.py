@@ -36,6 +36,7 @@ from workbench.engine.options import (
     snake_case_client_options,
     snake_case_server_options,
 )
+from workbench.widgets.common.plain_text import plain
 from workbench.widgets.compose.mime_chooser import MimeChooser
 
 #: Labels a person reads; options not listed get their name with spaces.
@@ -209,7 +210,7 @@ class OptionForm(QWidget):
                     label.setBuddy(editor)
                     label.setToolTip(option.doc)
                     form.addRow(label, editor)
-        self.error_label = QLabel()
+        self.error_label = plain(QLabel())  # core's complaint quotes the value typed
         self.error_label.setObjectName("formError")
         self.error_label.setWordWrap(True)
         self.error_label.hide()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from workbench.engine.protocol.handshake_record import GUID, AcceptCheck, HandshakeRecord
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.controls import named
+from workbench.widgets.common.plain_text import plain
 
 __all__ = ["HandshakeView", "accept_steps_html", "client_handshakes", "server_handshakes"]
 
@@ -129,8 +130,11 @@ class HandshakeView(QWidget):
         )
         self.chooser.currentIndexChanged.connect(self._chosen)
         self.chooser.activated.connect(self._pick)
-        self.summary = named(
-            QLabel(wordWrap=True, textInteractionFlags=selectable), "handshakeSummary"
+        self.summary = named(  # our markup around escaped text (``_show``)
+            QLabel(
+                textFormat=Qt.TextFormat.RichText, wordWrap=True, textInteractionFlags=selectable
+            ),
+            "handshakeSummary",
         )
         top = QHBoxLayout()
         top.addWidget(self.chooser)
@@ -141,8 +145,8 @@ class HandshakeView(QWidget):
             ),
             "handshakeAccept",
         )
-        self.negotiation = named(
-            QLabel(wordWrap=True, textInteractionFlags=selectable), "handshakeNegotiation"
+        self.negotiation = plain(  # the subprotocol and extensions the peers sent
+            named(QLabel(wordWrap=True, textInteractionFlags=selectable), "handshakeNegotiation")
         )
         details = QWidget()
         details_layout = QVBoxLayout(details)

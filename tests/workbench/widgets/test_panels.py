@@ -95,7 +95,8 @@ def test_server_two_clients_json_text_image_and_close_4000(qtbot, window, servic
     second_id, second = open_client_to(qtbot, window, server_page, wait_for)
     wait_for(lambda: len(service.engine.server(server_id).open_sockets) == 2, WAIT, "two sockets")
     assert server_page.sockets.rowCount() == 2
-    assert window.status.counts.text() == "1 of 1 server listening · 2 of 2 clients open"
+    counts = "1 of 1 server listening · 2 of 2 clients open"
+    wait_for(lambda: window.status.counts.text() == counts, WAIT, "the counts")
 
     # JSON from the second client with Ctrl+Enter, then text and the sample image.
     composer = second.composer
@@ -475,7 +476,7 @@ def test_remove_asks_first_when_connected_then_closes_and_forgets(qtbot, window,
     wait_for(lambda: server_id not in service.engine.servers, WAIT, "the server to go")
     assert window.servers.stack.currentWidget() is window.servers.empty
     assert not window.servers.remove_button.isEnabled()
-    assert window.tabs.tabText(SERVERS_TAB) == "Servers"
+    wait_for(lambda: window.tabs.tabText(SERVERS_TAB) == "Servers", WAIT, "the count to go")
 
 
 def test_tls_from_the_forms_file_fields(qtbot, window, service, wait_for, tmp_path):

@@ -11,7 +11,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QMainWindow,
@@ -88,6 +88,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
 
         self.status = StatusLine(self.statusBar())
+        self._counts_later = QTimer(self, singleShot=True, interval=0)
+        self._counts_later.timeout.connect(self._count_now)
         self.workspace_files = WorkspaceFiles(
             self,
             service,
@@ -118,7 +120,7 @@ class MainWindow(QMainWindow):
         self.restore_layout()
         if load_workspace:
             self.workspace_files.load(self.workspace_files.path, quiet_if_missing=True)
-        self._update_counts()
+        self._count_now()
         if not self.status.label.text():
             self.status.show_info("Ready. Start with “New server” or “New client”.")
 
@@ -215,6 +217,11 @@ class MainWindow(QMainWindow):
         self._update_counts()
 
     def _update_counts(self, *_: Any) -> None:
+        """Count again on the next turn of the loop: hundreds of clients changing state at
+        once cost one count and one relayout of the tab bar and status bar, not hundreds."""
+        self._counts_later.start()
+
+    def _count_now(self) -> None:
         servers = self.engine.servers.values()
         clients = self.engine.clients.values()
         listening = sum(1 for h in servers if h.state == "listening")
@@ -241,7 +248,8 @@ class MainWindow(QMainWindow):
         """Click the shown page's Start/Stop (server) or Open/Close (client) button, if it
         is there and enabled; True if it was clicked."""
         panel = self.servers if self.tabs.currentIndex() == SERVERS_TAB else self.clients
-        page = panel.pages.get(panel.current_id())
+        current = panel.current_id()
+        page = panel.page(current) if current else None
         name = server_button if panel is self.servers else client_button
         button = getattr(page, name, None) if page is not None else None
         if button is None or not button.isEnabled():

@@ -14,7 +14,6 @@ from PIL import Image
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -36,6 +35,7 @@ from workbench.engine.units import format_size
 from workbench.widgets.common.hex_dump import hex_dump
 from workbench.widgets.common.plain_text import plain
 from workbench.widgets.common.resources import resource_path
+from workbench.widgets.common.wheel_guard import GuardedComboBox
 
 from .text_editors import mono, set_state, status_label
 
@@ -195,7 +195,7 @@ class BytesEditor(_FileLoader):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.mode = QComboBox()
+        self.mode = GuardedComboBox()
         self.mode.addItem("Hex", "hex")
         self.mode.addItem("Base64", "base64")
         self.mode.addItem("From file", "file")

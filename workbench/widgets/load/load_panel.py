@@ -8,7 +8,6 @@ from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -23,6 +22,7 @@ from workbench.qt.clients_table_model import ClientsTableModel
 from workbench.qt.rates_timer import RatesTimer
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.controls import FitsTableToFont
+from workbench.widgets.common.wheel_guard import GuardedComboBox
 
 from .many_clients_dialog import ManyClientsDialog
 from .rates_plot import RatesPlot
@@ -79,7 +79,7 @@ class LoadPanel(FitsTableToFont, QWidget):
         self.fit_table_to_font()
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.plot: RatesPlot | None = None  # made when the tab is first shown (see showEvent)
-        self.source = QComboBox()
+        self.source = GuardedComboBox()
         self.source.setObjectName("ratesSource")
         self.source.currentIndexChanged.connect(self._source_changed)
         self.many_button = QPushButton("Open &many clients…")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -27,6 +26,7 @@ from workbench.engine.load.replay import SPEEDS, replay_log
 from workbench.engine.log.store import IN, OUT
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.plain_text import plain
+from workbench.widgets.common.wheel_guard import GuardedComboBox
 
 __all__ = ["DIRECTIONS", "ReplayDialog"]
 
@@ -56,12 +56,12 @@ class ReplayDialog(QDialog):
         file_row = QHBoxLayout()
         file_row.addWidget(self.path, 1)
         file_row.addWidget(browse)
-        self.target = QComboBox()
-        self.speed = QComboBox()
+        self.target = GuardedComboBox()
+        self.speed = GuardedComboBox()
         for label, factor in SPEEDS.items():
             self.speed.addItem(label, factor)
         self.speed.setCurrentIndex(list(SPEEDS).index("original timing"))
-        self.direction = QComboBox()
+        self.direction = GuardedComboBox()
         for label, directions in DIRECTIONS.items():
             self.direction.addItem(label, directions)
         self.progress = QProgressBar()

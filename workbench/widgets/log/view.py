@@ -16,7 +16,6 @@ from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -70,6 +69,7 @@ from workbench.widgets.common.controls import (
 from workbench.widgets.common.elided_label import ElidedLabel
 from workbench.widgets.common.flow_row import FlowRow
 from workbench.widgets.common.notify import notifier
+from workbench.widgets.common.wheel_guard import GuardedComboBox
 
 from .detail_pane import DetailPane
 
@@ -169,9 +169,9 @@ class LogView(FitsTableToFont, QWidget):
             QLineEdit(placeholderText="Search the log…", clearButtonEnabled=True), "logSearch"
         )
         self.search.setMinimumWidth(100)
-        self.direction = named(QComboBox(), "logDirection")
+        self.direction = named(GuardedComboBox(), "logDirection")
         self.direction.addItems([label for label, _ in DIRECTION_CHOICES])
-        self.kind = named(QComboBox(), "logKind")
+        self.kind = named(GuardedComboBox(), "logKind")
         self.kind.addItems([label for label, _ in KIND_CHOICES])
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)

@@ -37,6 +37,7 @@ from workbench.engine.options import (
     snake_case_server_options,
 )
 from workbench.widgets.common.plain_text import plain
+from workbench.widgets.common.wheel_guard import GuardedSpinBox
 from workbench.widgets.compose.mime_chooser import MimeChooser
 
 #: Labels a person reads; options not listed get their name with spaces.
@@ -243,7 +244,7 @@ class OptionForm(QWidget):
             box.toggled.connect(self.changed)
             return box
         if kind in ("port", "count", "positive", "ms", "optional_ms", "size"):
-            spin = QSpinBox()
+            spin = GuardedSpinBox()
             spin.setRange(1 if kind == "positive" else 0, 65535 if kind == "port" else _MAX_INT)
             spin.setGroupSeparatorShown(kind != "port")
             if kind in ("ms", "optional_ms"):

@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
-    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -31,6 +30,7 @@ from workbench.engine.protocol.handshake_record import GUID, AcceptCheck, Handsh
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.controls import named
 from workbench.widgets.common.plain_text import plain
+from workbench.widgets.common.wheel_guard import GuardedComboBox
 
 __all__ = ["HandshakeView", "accept_steps_html", "client_handshakes", "server_handshakes"]
 
@@ -126,7 +126,7 @@ class HandshakeView(QWidget):
         self._picked: HandshakeRecord | None = None
         selectable = Qt.TextInteractionFlag.TextSelectableByMouse
         self.chooser = named(
-            QComboBox(), "handshakeChooser", "Which connection's handshake to show"
+            GuardedComboBox(), "handshakeChooser", "Which connection's handshake to show"
         )
         self.chooser.currentIndexChanged.connect(self._chosen)
         self.chooser.activated.connect(self._pick)

@@ -22,7 +22,7 @@ def window(qtbot, service, tmp_path: Path):
     settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
     win = MainWindow(service, settings=settings, workspace_path=tmp_path / "workspace.json")
     qtbot.addWidget(win)
-    win.resize(1024, 600)  # short: the settings column scrolls
+    win.resize(1024, 720)  # short: the settings column scrolls
     win.show()
     qtbot.waitExposed(win)
     return win

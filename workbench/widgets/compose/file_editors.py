@@ -32,12 +32,13 @@ from workbench.engine.compose.drafts import (
     read_image,
 )
 from workbench.engine.units import format_size
+from workbench.widgets.common.fonts import fixed_width
 from workbench.widgets.common.hex_dump import hex_dump
 from workbench.widgets.common.plain_text import plain
 from workbench.widgets.common.resources import resource_path
 from workbench.widgets.common.wheel_guard import GuardedComboBox
 
-from .text_editors import mono, set_state, status_label
+from .text_editors import set_state, status_label
 
 T = TypeVar("T")
 
@@ -202,7 +203,7 @@ class BytesEditor(_FileLoader):
         self.mode.setToolTip("How the bytes are given")
         self.edit = QPlainTextEdit()
         self.edit.setObjectName("bytesEdit")
-        mono(self.edit)
+        fixed_width(self.edit)
         self.edit.setTabChangesFocus(True)
         self.file_button = QPushButton("Choose file…")
         self.file_button.setAutoDefault(False)

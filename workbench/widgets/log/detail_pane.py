@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase, QImage, QPixmap
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
@@ -35,6 +35,7 @@ from workbench.engine.compose.drafts import check_json
 from workbench.engine.compose.image_preview import ImagePreview, image_preview
 from workbench.engine.log.store import sniff_label
 from workbench.engine.protocol.glossary import explain_event
+from workbench.widgets.common.fonts import fixed_width_font
 from workbench.widgets.common.hex_dump import HexDumpView
 from workbench.widgets.common.plain_text import plain, set_plain_tooltip
 
@@ -142,7 +143,7 @@ class DetailPane(QWidget):
         self.tree.setUniformRowHeights(True)
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
-        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.text.setFont(fixed_width_font())
         self.image = plain(QLabel())
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         image_scroll = QScrollArea()
@@ -152,7 +153,7 @@ class DetailPane(QWidget):
         self.base64 = QPlainTextEdit()
         self.base64.setObjectName("base64View")
         self.base64.setReadOnly(True)
-        self.base64.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.base64.setFont(fixed_width_font())
         self.tree_index = self.tabs.addTab(self.tree, "Tree")
         self.text_index = self.tabs.addTab(self.text, "Text")
         self.image_index = self.tabs.addTab(image_scroll, "Image")

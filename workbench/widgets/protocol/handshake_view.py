@@ -13,7 +13,6 @@ import html
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 from workbench.engine.protocol.handshake_record import GUID, AcceptCheck, HandshakeRecord
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.controls import named
+from workbench.widgets.common.fonts import fixed_width_font
 from workbench.widgets.common.plain_text import plain
 from workbench.widgets.common.wheel_guard import GuardedComboBox
 
@@ -175,7 +175,7 @@ class HandshakeView(QWidget):
 
     def _request_and_response(self) -> QSplitter:
         """The upgrade ``request`` beside the ``response``, in a fixed-width font."""
-        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        fixed = fixed_width_font()  # follows the zoom
         self.request = named(QPlainTextEdit(readOnly=True), "handshakeRequest")
         self.response = named(QPlainTextEdit(readOnly=True), "handshakeResponse")
         sides = QSplitter(Qt.Orientation.Horizontal)

@@ -14,8 +14,10 @@ from typing import Any
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
+    QFrame,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QTabWidget,
     QToolBar,
     QWidget,
@@ -27,6 +29,7 @@ from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.controls import make_action
 from workbench.widgets.common.notify import notifier
 from workbench.widgets.common.resources import resource_path
+from workbench.widgets.common.tab_fit import size_to_current_page
 from workbench.widgets.load.load_panel import LoadPanel
 from workbench.widgets.log.viewer import ask_and_open_log
 from workbench.widgets.pages.client_page import ClientsPanel
@@ -85,7 +88,17 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.clients, "Clients")
         self.load = LoadPanel(service)
         self.tabs.addTab(self.load, "Load && rates")
-        self.setCentralWidget(self.tabs)
+        # Only the tab shown counts in the window's minimum: a hidden page's minimum is not
+        # laid out again after a zoom, and a stale one kept the window scrolling after Ctrl+0.
+        size_to_current_page(self.tabs)
+        # The tabs scroll rather than push the window past the screen: a zoom whose layout
+        # needs more than the screen (175 % on 1024x768) shows scroll bars, and the window,
+        # Send and the status bar stay on the screen (``Presentation`` refits it).
+        self.scroller = QScrollArea(widgetResizable=True)
+        self.scroller.setObjectName("windowScroller")
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setWidget(self.tabs)
+        self.setCentralWidget(self.scroller)
 
         self.status = StatusLine(self.statusBar())
         self._counts_later = QTimer(self, singleShot=True, interval=0)
@@ -280,6 +293,11 @@ class MainWindow(QMainWindow):
 
     def restore_layout(self) -> None:
         restore_layout(self, self.settings, self.tabs, self._panels(), SERVERS_TAB)
+
+    def fits_without_scrolling(self) -> bool:
+        """Whether the tabs' minimum fits the room the window gives them (no scroll bars)."""
+        room, needed = self.scroller.viewport().size(), self.tabs.minimumSizeHint()
+        return needed.width() <= room.width() and needed.height() <= room.height()
 
     def _panels(self) -> tuple[tuple[str, Any], ...]:
         return (("servers", self.servers), ("clients", self.clients))

@@ -198,11 +198,15 @@ class Channel:
         self.ws.transport.abort()
 
     def send_fragments(self, payload: SendPayload, is_text: bool, count: int) -> Delivery:
-        """Send one message as ``count`` frames (fewer if the payload is shorter), in order."""
+        """Send one message as ``count`` frames on the wire (fewer if the payload is shorter),
+        in order: websockets ends a list with an empty final frame of its own, so the payload
+        goes in ``count - 1`` parts before it; 1 sends the message whole, in one frame."""
+        if count <= 1:
+            return self.send(payload, is_text)
         size = len(payload)
-        count = max(1, min(count, size))
-        bounds = [size * i // count for i in range(count + 1)]
-        parts = [payload[bounds[i] : bounds[i + 1]] for i in range(count)]
+        parts_count = max(1, min(count - 1, size))
+        bounds = [size * i // parts_count for i in range(parts_count + 1)]
+        parts = [payload[bounds[i] : bounds[i + 1]] for i in range(parts_count)]
         return self.send(parts, is_text)
 
     def send(self, payload: Payload, is_text: bool) -> Delivery:

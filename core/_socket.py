@@ -139,14 +139,15 @@ class Socket(SocketEvents):
     def send_fragments(self, data: object, fragments: int) -> Awaitable[None]:
         """Like ``send``, but the converted message goes as ``fragments`` frames.
 
-        Beyond the spec, for fault tests: a text or binary frame, then continuation frames,
-        each carrying a part (RFC 6455 section 5.4); websockets' iterable send then ends the
-        message with an empty continuation frame with FIN.
+        Beyond the spec, for fault tests: a text or binary frame, then continuation frames
+        (RFC 6455 section 5.4), ``fragments`` frames in all. websockets ends a fragmented
+        message with an empty continuation frame with FIN, so the payload goes in
+        ``fragments - 1`` parts before it; 1 sends the message whole, in one frame.
 
         Args:
             data: The value to send (see ``Client.send``).
-            fragments: How many frames; a payload shorter than that goes one byte or
-                character per frame.
+            fragments: How many frames on the wire; a payload shorter than that goes one
+                byte or character per frame, before the empty final one.
 
         Returns:
             An awaitable done when the last frame was handed to the transport.

@@ -187,8 +187,9 @@ class HandshakeView(QWidget):
             # Long headers (Sec-WebSocket-Extensions with its parameters, User-Agent) wrap, so
             # every header reads whole at the pane's width and on a projector.
             edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-            # Room for the 8 to 12 header lines of a handshake: the whole view scrolls instead.
-            edit.setMinimumHeight(edit.fontMetrics().lineSpacing() * 12)
+            # Room for the 9 header lines of a usual handshake (more scroll inside): at 1200 x
+            # 760 the Accept computation and the negotiation then show below without scrolling.
+            edit.setMinimumHeight(edit.fontMetrics().lineSpacing() * 9 + 8)
             sides.addWidget(_boxed(title, edit))
         sides.setChildrenCollapsible(False)
         return sides

@@ -2,8 +2,9 @@
 window and saves a PNG of each view into ``DIR`` (for the README, or a teacher's slides).
 
 The conversation: a server (port 0, shared with the class) and a client to it on 127.0.0.1;
-the handshake, a JSON message from the client, a text message from the server in three
-fragments, a ping from the client, and the client's close with 1001 (going away). Then each
+the handshake, a JSON message from the client, a text message from the server in four
+fragments (its text in three, then websockets' empty final frame), a ping from the client,
+and the client's close with 1001 (going away). Then each
 ``TourStep`` shows its view and the window is grabbed (``QWidget.grab``). A view from another
 module is one more step in ``STEPS``: a file name and a function that shows the view (and,
 for a view that records only while it is shown, one that shows it before the conversation;
@@ -35,11 +36,12 @@ from .main_window import CLIENTS_TAB, SERVERS_TAB, MainWindow
 
 __all__ = ["STEPS", "TOUR_SIZE", "Tour", "TourError", "TourStep", "run_tour"]
 
-TOUR_SIZE = (1200, 760)  # the window's size while it is grabbed: large enough, small files
+TOUR_SIZE = (1200, 780)  # the window's size while it is grabbed: large enough, small files
 STEP_TIMEOUT = 10.0
 SETTLE = 0.3  # seconds for the views' timers (log ticks) to show the last rows
 JSON_MESSAGE = {"greeting": "hello", "from": "the tour", "numbers": [1, 2, 3]}
-FRAGMENTED_TEXT = "This text message travels in three fragments."
+FRAGMENTED_TEXT = "This text message travels in four fragments."
+FRAGMENTS = 4
 CLOSE_CODE, CLOSE_REASON = 1001, "the tour is over"
 #: Messages the load client sends, in slices, one slice per rates sample (twice a second):
 #: a rise and a fall on the plot.
@@ -80,13 +82,15 @@ class TourStep:
 
 
 def show_client(tour: Tour) -> ClientPage:
-    """The client's page, in front, with its settings folded to give its views the room."""
+    """The client's page, in front, with its settings folded and its Send box hidden: the
+    pictures are of the log's views, and they need the whole height (the handshake's
+    Accept computation, every frame and every decoded field of the selected one)."""
     window = tour.window
     window.tabs.setCurrentIndex(CLIENTS_TAB)
     window.clients.select(tour.client_id)
     page = window.clients.page(tour.client_id)
     page.settings_toggle.setChecked(False)
-    page.right.setSizes([1, 10_000])  # the Send box at its minimum, the rest for the views
+    page.top_area.hide()
     return page
 
 
@@ -304,7 +308,7 @@ async def converse(tour: Tour, steps: list[TourStep]) -> None:
     if not service.engine.send(client_id, JSON_MESSAGE):
         raise TourError(f"the JSON message was not sent: {service.engine.errors[-1:]}")
     await until(lambda: socket.messages_in >= 1, "the JSON message to arrive")
-    await socket.core.send_fragments(FRAGMENTED_TEXT, 3)
+    await socket.core.send_fragments(FRAGMENTED_TEXT, FRAGMENTS)
     await until(lambda: client.log.messages_in >= 1, "the fragmented text to arrive")
     if client.core is None:
         raise TourError("the client has gone")

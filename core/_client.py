@@ -18,7 +18,7 @@ from . import _tls as tls
 from . import mime
 from ._close_codes import CloseCode, check_close_code
 from ._connection import Channel, Outgoing
-from ._errors import ConnectError, NotOpenError, UnsentMessagesError
+from ._errors import ConnectError, NotOpenError, UnsentMessagesError, explain
 from ._handshake import Address
 from ._loop import OpenFuture, Shielded, fail_quietly, retrieve_exception, running_loop
 from ._option_types import ClientOptions, ClientSettings, subprotocols
@@ -91,6 +91,10 @@ class Client(ClientEvents):
             (``ConnectionLostError``), a handler raised (``HandlerError``).
         ``'connecting'`` (attempt: int, attempts: int)
             beyond the spec: a connection attempt starts.
+        ``'retrying'`` (attempt: int, attempts: int, reason: str)
+            beyond the spec: that attempt failed, for ``reason`` (in words, as
+            ``core.explain`` says it), and another follows; the last attempt's failure is
+            the ``ConnectError`` on ``'error'``.
         ``'frame'`` (frame: core.Frame)
             beyond the spec: every WebSocket frame in either direction, control frames
             and the ones websockets sends by itself included, in wire order, soon after
@@ -436,6 +440,8 @@ class Client(ClientEvents):
                 cause = exc
                 if is_fatal(exc):
                     break
+                if attempt < policy.attempts:
+                    self.emit("retrying", attempt, policy.attempts, explain(exc))
         self._failed(ConnectError(self.url, attempt, cause))
         return None
 

@@ -149,6 +149,10 @@ class ClientController:
                     handle, "connecting", f"connecting (attempt {attempt} of {attempts})"
                 )
 
+        def on_retrying(attempt: int, attempts: int, reason: str) -> None:
+            # A refusal that a later attempt gets past is in the log too, not only the open.
+            store.log_event(ERROR, f"attempt {attempt} of {attempts} failed: {reason}")
+
         def on_open() -> None:
             handle.handshake = from_client(client)
             log_opening(store, f"GET {client.url}", client, f"connected to {client.url}")
@@ -170,6 +174,7 @@ class ClientController:
             self._errors.report_throttled(handle.throttle, exc, handle.name, message)
 
         client.on("connecting", on_connecting)
+        client.on("retrying", on_retrying)
         client.on("open", on_open)
         client.on("wire_message", on_wire_message)
         client.on("close", on_close)

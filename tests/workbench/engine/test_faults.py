@@ -189,6 +189,26 @@ async def test_the_next_handshakes_are_refused_with_the_chosen_status(engine) ->
 
 
 @pytest.mark.asyncio
+async def test_a_refused_attempt_that_a_retry_passes_is_a_row_of_the_clients_log(engine) -> None:
+    """Refuse next 1 with 503, then Open with retries: the log showed only the attempts and
+    "open"; the refusal the retry got past is a row of its own."""
+    server_id = await listening(engine)
+    assert engine.faults.apply(server_id, "refuse", count=1, status=503) == 1
+    client_id = engine.add_client_for(
+        server_id, {"number_of_retries": 2, "time_between_retries": 10}, "retrier"
+    )
+    assert client_id is not None and await engine.open_client(client_id)
+    rows = [(e.kind, e.detail) for e in engine.log(client_id) if e.kind in ("connecting", "error")]
+    url = engine.client(client_id).url
+    assert [kind for kind, _detail in rows] == ["connecting", "error", "connecting"]
+    assert rows[0][1] == f"attempt 1 of 3 to {url}" and rows[2][1] == f"attempt 2 of 3 to {url}"
+    failed = rows[1][1]
+    assert failed.startswith("attempt 1 of 3 failed: ") and "503" in failed
+    assert "refused by the workbench's fault lab" in failed
+    assert engine.client(client_id).state == "open" and not engine.errors  # not a failure
+
+
+@pytest.mark.asyncio
 async def test_bad_parameters_and_no_socket_are_reported_and_change_nothing(engine) -> None:
     server_id = await listening(engine)
     assert engine.faults.apply(server_id, "delay", ms=10) == 0  # no socket yet

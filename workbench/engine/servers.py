@@ -200,8 +200,20 @@ class ServerController:
         self._errors.report(handle.name, message)
 
     def _on_refused(self, handle: ServerHandle, refusal: HandshakeRefusal) -> None:
-        """Log every refused upgrade request and keep the latest for the Handshake view."""
+        """Log every refused upgrade request and keep it for the Handshake view. A plain
+        HTTP request (no ``Upgrade: websocket``: a browser loading the student page) was no
+        handshake: it is logged as what it was, and kept from the refusals."""
         record = from_refusal(refusal)
+        if refusal.request_headers.get("Upgrade", "").lower() != "websocket":
+            if record.status == 200:
+                what = f"served the student page to {record.peer} (GET {refusal.path})"
+            else:
+                what = (
+                    f"answered {record.peer}'s plain HTTP request (GET {refusal.path}) with "
+                    f"{record.status} {record.status_phrase}"
+                )
+            handle.log.log_event(INFO, what)
+            return
         handle.refusals.append(record)
         why = f": {record.reason}" if record.reason else ""
         handle.log.log_event(

@@ -57,7 +57,7 @@ from .options import (
     snake_case_client_options,
     snake_case_server_options,
 )
-from .pinging import Pingable, ping_and_log, round_trip_text
+from .pinging import NO_PONG, Pingable, ping_and_log, round_trip_text
 from .servers import SHUTDOWN_TIMEOUT, ServerController
 
 __all__ = ["SHUTDOWN_TIMEOUT", "Workbench", "WorkbenchEvent"]
@@ -313,9 +313,14 @@ class Workbench(EventEmitter[WorkbenchEvent]):
             return False
         return await self._guarded(self._ping(end, target_id, context), context)
 
-    async def _ping(self, end: Pingable, target_id: str, context: str) -> None:
-        seconds = await ping_and_log(end, self.log(target_id))
+    async def _ping(self, end: Pingable, target_id: str, context: str) -> bool:
+        try:
+            seconds = await ping_and_log(end, self.log(target_id))
+        except TimeoutError:  # an outcome the ping is there to show, not a bug: no traceback
+            self.report(context, NO_PONG)
+            return False
         self.inform(f"{context}: {round_trip_text(seconds)}")
+        return True
 
     # -- workspace -------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -185,6 +186,7 @@ class ClientController:
             raise ValueError(refusal)
         client = handle.core
         was = client.state
+        handle.close_requests.append(time.time())
         if was == "open":
             self._set_state(handle, "closing", "closing")
         await asyncio.wait_for(client.close(code, reason), SHUTDOWN_TIMEOUT)

@@ -21,7 +21,17 @@ from .error_path import ReportThrottle
 from .in_words import address_text, close_text
 from .socket_faults import HandshakeRefusals, OutgoingFaults
 
-__all__ = ["AutoReply", "ClientHandle", "ItemHandle", "ServerHandle", "SocketHandle"]
+__all__ = [
+    "CLOSE_REQUESTS_KEPT",
+    "AutoReply",
+    "ClientHandle",
+    "ItemHandle",
+    "ServerHandle",
+    "SocketHandle",
+]
+
+#: The times of the latest closes the workbench asked of a client or socket that are kept.
+CLOSE_REQUESTS_KEPT = 64
 
 
 class AutoReply:
@@ -44,7 +54,8 @@ class SocketHandle:
     ``close_code`` / ``close_reason`` (once closed), ``log`` (its ``LogStore``), ``send_type``
     / ``receive_type`` (the server's when this socket connected: edited options apply at the
     next start), ``throttle`` (its error reports), ``outgoing`` (the fault lab's delay and
-    drops on what is sent), ``handshake`` (its ``HandshakeRecord``).
+    drops on what is sent), ``handshake`` (its ``HandshakeRecord``), ``close_requests``
+    (when the workbench asked it to close: a recording tells who closed).
     """
 
     def __init__(
@@ -70,6 +81,7 @@ class SocketHandle:
         self.throttle = ReportThrottle()
         self.outgoing = OutgoingFaults(log_store)
         self.handshake: HandshakeRecord | None = None
+        self.close_requests: deque[float] = deque(maxlen=CLOSE_REQUESTS_KEPT)
 
     @property
     def is_open(self) -> bool:
@@ -173,7 +185,8 @@ class ClientHandle(ItemHandle):
     "idle", "connecting", "open", "closing", "closed", "failed"), ``url``, ``log``,
     ``server_id`` (the workbench server it was made for, whose port it follows, or None),
     ``throttle`` (its error reports), ``handshake`` (the ``HandshakeRecord`` of its last
-    opening or refused attempt, or None).
+    opening or refused attempt, or None), ``close_requests`` (when it was asked to close,
+    epoch seconds, the latest ``CLOSE_REQUESTS_KEPT``: a recording tells who closed).
     """
 
     def __init__(
@@ -185,6 +198,7 @@ class ClientHandle(ItemHandle):
         self.server_id: str | None = None
         self.throttle = ReportThrottle()
         self.handshake: HandshakeRecord | None = None
+        self.close_requests: deque[float] = deque(maxlen=CLOSE_REQUESTS_KEPT)
 
     @property
     def is_open(self) -> bool:

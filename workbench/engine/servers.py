@@ -170,6 +170,9 @@ class ServerController:
         server = handle.core
         if handle.state in ("starting", "listening"):
             self._set_state(handle, "stopping", "stopping")
+        now = time.time()
+        for entry in handle.open_sockets:
+            entry.close_requests.append(now)
         await asyncio.wait_for(server.stop(), SHUTDOWN_TIMEOUT)
         if handle.state != "stopped" and handle.core is server:
             self._set_state(handle, "stopped", "stopped")
@@ -324,6 +327,7 @@ class ServerController:
         entry = self.sockets.get(socket_id)
         if entry is None:
             raise KeyError(f"there is no socket called {socket_id!r}")
+        entry.close_requests.append(time.time())
         await asyncio.wait_for(entry.core.close(code, reason), SHUTDOWN_TIMEOUT)
 
     def socket_context(self, socket_id: str) -> str:

@@ -45,6 +45,7 @@ from workbench.engine.compose.message_library import MessageLibrary
 from workbench.engine.faults.lab import FaultLab
 from workbench.engine.log.store import DEFAULT_CAPACITY, LogStore
 from workbench.engine.protocol.conversation_recorder import ConversationRecorder
+from workbench.engine.scenarios.library import ScenarioLibrary
 from workbench.engine.workspace.workspace import ClientConfig, ServerConfig, Workspace
 
 from .client_targets import client_options_for
@@ -98,6 +99,8 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         self.faults = FaultLab(self._servers.servers, self._servers.sockets, self.error_path.report)
         #: Sharing servers with the student page, their merged feeds, kicking a socket.
         self.classroom = Classroom(self)
+        #: The Scenarios tab's scenarios (``workbench.engine.scenarios.library``).
+        self.scenarios = ScenarioLibrary(self)
         self.on("server_state_changed", self._server_state_changed)
 
     # -- lookups ---------------------------------------------------------------------------
@@ -320,7 +323,7 @@ class Workbench(EventEmitter[WorkbenchEvent]):
     # -- workspace -------------------------------------------------------------------------
 
     def to_workspace(self, base: Workspace | None = None) -> Workspace:
-        """A ``Workspace`` with the current servers, clients and messages, and ``base``'s
+        """A ``Workspace`` with the current servers, clients, messages and scenarios, and ``base``'s
         window state (``base`` is not modified)."""
         base = base or Workspace()
         return Workspace(
@@ -337,6 +340,7 @@ class Workbench(EventEmitter[WorkbenchEvent]):
             clients=[ClientConfig(h.name, dict(h.options)) for h in self.clients.values()],
             saved_messages=list(self.messages.saved),
             recent_messages=list(self.messages.recent),
+            scenarios=self.scenarios.configs(),
             window=dict(base.window),
         )
 
@@ -366,6 +370,7 @@ class Workbench(EventEmitter[WorkbenchEvent]):
                 await self.classroom.share(server_id, True)
         for client in workspace.clients:
             self.add_client(client.options, client.name)
+        self.scenarios.load_configs(workspace.scenarios, replace)  # after the servers it targets
         for name in workspace.missing_secrets:
             self.inform(
                 f"{name}: type the PFX password again; "

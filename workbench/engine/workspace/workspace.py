@@ -1,4 +1,4 @@
-"""The workspace: servers, clients and saved/recent messages, as a JSON file (Qt-free).
+"""The workspace: servers, clients, saved/recent messages and scenarios, as a JSON file (Qt-free).
 
 A ``Workspace`` is plain data. ``Workbench.to_workspace()`` fills its servers, clients and
 messages from the engine; ``Workbench.load_workspace()`` recreates them (stopped and closed:
@@ -13,11 +13,16 @@ File format (``version`` 1), UTF-8 JSON::
      "clients": [{"name": ..., "options": {...}}],
      "saved_messages": [{"name": ..., "mime": ..., "body": ..., "body_format": "text"}],
      "recent_messages": [...same...],
+     "scenarios": [{"name": ..., "text": "<the YAML>", "path": "", "server": ""}],
      "window": {...}}
 
 ``shared``: the server is shared with a classroom (``classroom.Classroom``): loading shares it
 again, so it binds to every interface at its start; its options keep the host it had before.
 A file without the key (written before it existed) shares nothing.
+
+``scenarios``: the Scenarios tab's scenarios, each with its text (unsaved edits included),
+the file it belongs to ("" if none) and the workbench server it targets by name ("" for the
+URLs in its text). A file without the key (written before scenarios) has none.
 
 Option dicts are kept in snake_case (``workbench.engine.options``) and must be
 JSON-serialisable; a config made with core's camelCase spec names, or read from a file
@@ -55,6 +60,7 @@ __all__ = [
     "RECENT_LIMIT",
     "ClientConfig",
     "SavedMessage",
+    "ScenarioConfig",
     "ServerConfig",
     "Workspace",
     "WorkspaceError",
@@ -116,11 +122,23 @@ class SavedMessage:
 
 
 @dataclass
+class ScenarioConfig:
+    """A scenario of the Scenarios tab: ``text`` (YAML), ``path`` (its file, or ""),
+    ``server`` (the name of the workbench server it targets, or "")."""
+
+    name: str
+    text: str
+    path: str = ""
+    server: str = ""
+
+
+@dataclass
 class Workspace:
     servers: list[ServerConfig] = field(default_factory=list)
     clients: list[ClientConfig] = field(default_factory=list)
     saved_messages: list[SavedMessage] = field(default_factory=list)
     recent_messages: list[SavedMessage] = field(default_factory=list)
+    scenarios: list[ScenarioConfig] = field(default_factory=list)
     window: dict[str, Any] = field(default_factory=dict)
     #: Names of servers whose PFX password was not in the keyring when this was loaded: the
     #: person has to type it again (it is never written to the file).
@@ -136,6 +154,7 @@ class Workspace:
             "clients": [asdict(c) for c in self.clients],
             "saved_messages": [asdict(m) for m in self.saved_messages],
             "recent_messages": [asdict(m) for m in self.recent_messages],
+            "scenarios": [asdict(s) for s in self.scenarios],
             "window": dict(self.window),
         }
 
@@ -153,6 +172,7 @@ class Workspace:
                 clients=[_client(item) for item in data.get("clients", [])],
                 saved_messages=[_message(item) for item in data.get("saved_messages", [])],
                 recent_messages=[_message(item) for item in data.get("recent_messages", [])],
+                scenarios=[_scenario(item) for item in data.get("scenarios", [])],
                 window=dict(data.get("window") or {}),
             )
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
@@ -261,6 +281,15 @@ def _message(item: dict[str, Any]) -> SavedMessage:
         mime=str(item["mime"]),
         body=str(item["body"]),
         body_format=str(item.get("body_format", "text")),
+    )
+
+
+def _scenario(item: dict[str, Any]) -> ScenarioConfig:
+    return ScenarioConfig(
+        name=str(item.get("name", "")),
+        text=str(item["text"]),
+        path=str(item.get("path", "")),
+        server=str(item.get("server", "")),
     )
 
 

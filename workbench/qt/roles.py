@@ -19,6 +19,7 @@ __all__ = [
     "ITEM_ID_ROLE",
     "SEQ_ROLE",
     "SOCKET_ID_ROLE",
+    "STEP_RESULT_ROLE",
 ]
 
 _USER: Final = int(Qt.ItemDataRole.UserRole)
@@ -35,3 +36,5 @@ SOCKET_ID_ROLE: Final = _USER + 4
 CLIENT_ID_ROLE: Final = _USER + 5
 #: The Servers and Clients lists (``ItemPanel``): the id of the server or client an item is.
 ITEM_ID_ROLE: Final = _USER + 6
+#: ``ScenarioStepModel``: the row's ``StepResult`` of the last run (or None).
+STEP_RESULT_ROLE: Final = _USER + 7

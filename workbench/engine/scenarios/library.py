@@ -7,7 +7,8 @@ workbench server whose host and port it connects to, following its port, or None
 URLs in the text) and ``saved_text`` (what the file holds, to tell unsaved changes).
 
 Events (``on(name, handler)``): ``added(doc_id)``, ``changed(doc_id)``, ``removed(doc_id)``,
-``reset()`` (the workspace was loaded: every document was replaced).
+``reset()`` (the workspace was loaded: every document was replaced), ``recorded(doc_id)``
+(after ``added``: the document was made from rows of a log, to be shown).
 
 The workspace keeps a document as a ``ScenarioConfig``: the target server by its name, as
 servers get new ids in each session; a server of that name that no longer exists is
@@ -40,7 +41,7 @@ __all__ = [
     "write_scenario_file",
 ]
 
-LibraryEvent = Literal["added", "changed", "removed", "reset"]
+LibraryEvent = Literal["added", "changed", "removed", "reset", "recorded"]
 #: Options of a recorded client that a scenario keeps (the handshake's own).
 RECORDED_OPTIONS = ("subprotocols", "headers", "origin")
 _MAX_FILE = 16 * 1024 * 1024
@@ -136,7 +137,9 @@ class ScenarioLibrary(EventEmitter[LibraryEvent]):
         unknown log."""
         source, name, server_id = self._source(log_id)
         data = record_scenario(entries, source, f"recorded from {name}")
-        return self.add(dump_scenario(data), str(data["name"]), server_id=server_id)
+        doc_id = self.add(dump_scenario(data), str(data["name"]), server_id=server_id)
+        self.emit("recorded", doc_id)
+        return doc_id
 
     def _source(self, log_id: str) -> tuple[RecordingSource, str, str | None]:
         host = self.host

@@ -39,6 +39,7 @@ __all__ = [
     "LONGEST_MESSAGE",
     "RecordingError",
     "RecordingSource",
+    "bytes_text",
     "record_scenario",
     "within_for",
 ]
@@ -127,7 +128,8 @@ def _json(raw: str) -> tuple[bool, Any]:
         return False, None
 
 
-def _bytes_text(raw: bytes) -> str:
+def bytes_text(raw: bytes) -> str:
+    """Bytes as a scenario writes them: hex up to ``HEX_UP_TO`` bytes, else ``base64:…``."""
     if len(raw) <= HEX_UP_TO:
         return raw.hex(" ")
     return "base64:" + base64.b64encode(raw).decode("ascii")
@@ -135,7 +137,7 @@ def _bytes_text(raw: bytes) -> str:
 
 def _send_body(raw: str | bytes | None) -> dict[str, Any]:
     if isinstance(raw, bytes | bytearray | memoryview):
-        return {"bytes": _bytes_text(bytes(raw))}
+        return {"bytes": bytes_text(bytes(raw))}
     text = raw or ""
     is_json, value = _json(text)
     if is_json and isinstance(value, dict | list):
@@ -145,7 +147,7 @@ def _send_body(raw: str | bytes | None) -> dict[str, Any]:
 
 def _expect_body(raw: str | bytes | None) -> dict[str, Any]:
     if isinstance(raw, bytes | bytearray | memoryview):
-        return {"bytes": _bytes_text(bytes(raw))}
+        return {"bytes": bytes_text(bytes(raw))}
     text = raw or ""
     is_json, value = _json(text)
     return {"equals": value} if is_json else {"text": _exact(text)}

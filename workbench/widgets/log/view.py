@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -49,6 +51,7 @@ from workbench.engine.log.store import (
     MESSAGE,
     OPEN,
     OUT,
+    LogEntry,
     LogFilter,
 )
 from workbench.engine.units import format_size
@@ -126,11 +129,13 @@ class LogView(FitsTableToFont, QWidget):
         *,
         title: str = "",
         importable: bool = False,
+        make_scenario: Callable[[Sequence[LogEntry]], object] | None = None,
     ) -> None:
         super().__init__(parent)
         model.setParent(self)
         self.model = model
         self.title = title or model.store.name
+        self._make_scenario = make_scenario
         bar = self._filter_bar()
         self._build_table(model)
         self.footer = self._footer(importable)
@@ -225,11 +230,25 @@ class LogView(FitsTableToFont, QWidget):
         self.import_button = tool_button("Import…", "Open a JSON Lines log in a viewer window")
         if not importable:  # setVisible(True) on a widget with no parent yet would be a window
             self.import_button.hide()
+        self.scenario_button = tool_button(
+            "Make scenario",
+            "A scenario of the selected rows (Shift+click, Ctrl+click to select several): sent "
+            "messages are sent, received ones expected, the close made or expected",
+            "makeScenario",
+        )
+        if self._make_scenario is None:
+            self.scenario_button.hide()
         buttons = QWidget()
         buttons_layout = QHBoxLayout(buttons)
         buttons_layout.setContentsMargins(0, 0, 0, 0)
         # Beside Clear rather than the filters: the filter row must fit 1024 px at 125 % zoom.
-        for button in (self.autoscroll, self.clear_button, self.export_button, self.import_button):
+        for button in (
+            self.autoscroll,
+            self.clear_button,
+            self.export_button,
+            self.import_button,
+            self.scenario_button,
+        ):
             buttons_layout.addWidget(button)
         return FlowRow([(self.counters, True), (self.dropped_label, True), (buttons, False)])
 
@@ -241,6 +260,9 @@ class LogView(FitsTableToFont, QWidget):
         self.export_button.clicked.connect(lambda: self._export_dialog())
         self.export_secrets_action.triggered.connect(lambda: self._export_dialog(redact=False))
         self.import_button.clicked.connect(self.import_requested)
+        self.scenario_button.clicked.connect(self.make_scenario)
+        if self._make_scenario is not None:  # several rows make a scenario
+            self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         model.rows_appended.connect(self._rows_appended)
         model.counters_changed.connect(self.update_counters)
         model.modelReset.connect(self.update_counters)
@@ -323,6 +345,20 @@ class LogView(FitsTableToFont, QWidget):
 
     def select_row(self, row: int) -> None:
         self.table.selectRow(row)
+
+    def selected_entries(self) -> list[LogEntry]:
+        """The selected rows' entries, oldest first."""
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [entry for entry in map(self.model.entry, rows) if entry is not None]
+
+    def make_scenario(self) -> object:
+        """Make a scenario of the selected rows (the whole log when none is selected)."""
+        if self._make_scenario is None:
+            return None
+        entries = self.selected_entries() or [
+            entry for entry in map(self.model.entry, range(self.model.rowCount())) if entry
+        ]
+        return self._make_scenario(entries)
 
     def clear(self) -> None:
         self.model.clear()

@@ -29,6 +29,7 @@ from workbench.widgets.common.controls import named, tool_button
 from workbench.widgets.common.tab_fit import size_to_current_page
 from workbench.widgets.compose.composer import Composer
 from workbench.widgets.compose.mime_chooser import MimeChooser
+from workbench.widgets.log.make_scenario import scenario_maker
 from workbench.widgets.log.view import LogView
 from workbench.widgets.log.viewer import ask_and_open_log
 from workbench.widgets.protocol.conversation_view import ConversationView, show_conversation
@@ -139,7 +140,12 @@ class ClientPage(ItemPage):
         closing.addWidget(self.close_code)
         closing.addWidget(self.close_reason, 1)
         store = self.engine.log(self.client_id)
-        self.log_view = LogView(LogModel(store), title=store.name, importable=True)
+        self.log_view = LogView(
+            LogModel(store),
+            title=store.name,
+            importable=True,
+            make_scenario=scenario_maker(self.service, self.client_id),
+        )
         self.log_view.import_requested.connect(lambda: ask_and_open_log(self))
         self.frames_view = client_frames_view(self.service, self.client_id)
         self.handshake_view = HandshakeView(

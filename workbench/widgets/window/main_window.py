@@ -1,4 +1,4 @@
-"""The main window: Servers, Clients and Load tabs, the menus and a toolbar with the first
+"""The main window: Servers, Clients, Load and Scenarios tabs, the menus and a toolbar with the first
 steps, wired to the service; a clean shutdown of every socket when the window closes.
 
 What it owns lives beside it: the status bar where every error is shown in plain words
@@ -31,6 +31,7 @@ from workbench.widgets.load.load_panel import LoadPanel
 from workbench.widgets.log.viewer import ask_and_open_log
 from workbench.widgets.pages.client_page import ClientsPanel
 from workbench.widgets.pages.servers_panel import ServersPanel
+from workbench.widgets.scenarios.tab import ScenariosTab
 
 from .layout import restore_layout, save_layout
 from .status_line import StatusLine
@@ -85,6 +86,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.clients, "Clients")
         self.load = LoadPanel(service)
         self.tabs.addTab(self.load, "Load && rates")
+        self.scenarios = ScenariosTab(service, self.library)
+        self.tabs.addTab(self.scenarios, "Scenarios")
         self.setCentralWidget(self.tabs)
 
         self.status = StatusLine(self.statusBar())
@@ -114,6 +117,9 @@ class MainWindow(QMainWindow):
             signal.connect(self._update_counts)
         service.server_state_changed.connect(self._server_state)
         service.client_state_changed.connect(self._client_state)
+        service.scenarios.recorded.connect(
+            lambda _doc_id: self.tabs.setCurrentWidget(self.scenarios)
+        )
 
         self.restore_layout()
         if load_workspace:
@@ -149,14 +155,14 @@ class MainWindow(QMainWindow):
             "Start / Open",
             lambda: self._press("start_button", "open_button"),
             "F5",
-            "Start the server or open the client shown",
+            "Start the server or open the client shown (on the Scenarios tab: run the scenario)",
         )
         self.stop_action = make_action(
             self,
             "Stop / Close",
             lambda: self._press("stop_button", "close_button"),
             "Shift+F5",
-            "Stop the server or close the client shown",
+            "Stop the server or close the client shown (on the Scenarios tab: stop the run)",
         )
 
         self.ping_action = make_action(
@@ -239,7 +245,11 @@ class MainWindow(QMainWindow):
 
     def _press(self, server_button: str, client_button: str) -> bool:
         """Click the shown page's Start/Stop (server) or Open/Close (client) button, if it
-        is there and enabled; True if it was clicked."""
+        is there and enabled; True if it was clicked. On the Scenarios tab: Run or Stop."""
+        if self.tabs.currentWidget() is self.scenarios:
+            if server_button == "start_button":
+                return self.scenarios.run() is not None
+            return self.scenarios.stop() if server_button == "stop_button" else False
         panel = self.servers if self.tabs.currentIndex() == SERVERS_TAB else self.clients
         page = panel.pages.get(panel.current_id())
         name = server_button if panel is self.servers else client_button

@@ -1,0 +1,486 @@
+"""The form of the selected step, one page per step kind; what is typed applies at once.
+
+Every step: **As** (which client, when the scenario has several) and **Within** (its time
+bound; empty: the scenario's). ``send``: the composer (JSON, text or bytes, with the saved
+and recent messages; an image file goes as bytes). ``expect`` / ``expect_none``: a matcher
+(any message, equals, match, text, bytes or a JSON Schema) and its value, the MIME type it
+must arrive as, ``strict`` and ``save``; under an ``equals`` of a mapping, its keys to tick
+and **Match on the ticked keys** (the other keys no longer count). ``sleep``: how long.
+``close``: code and reason. ``expect_close``: the code (empty: any), the reason, ``strict``.
+
+``step_edited(kind, body)`` carries the new body: the keys the form does not show (a second
+matcher typed in the YAML) are kept as they were. ``match_requested(keys)`` asks for the
+equals to become a match (the draft does it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.engine.compose.drafts import ComposeError, check_json, pretty_json
+from workbench.engine.scenarios.durations import DurationError, parse_duration
+from workbench.engine.scenarios.recording import bytes_text
+from workbench.qt.message_library import QtMessageLibrary
+from workbench.widgets.common.controls import named
+from workbench.widgets.compose.composer import Composer
+from workbench.widgets.compose.text_editors import JsonEditor
+
+__all__ = ["MATCHER_CHOICES", "StepForm"]
+
+#: The matchers the form offers: (label, key; "" for any message).
+MATCHER_CHOICES = (
+    ("any message", ""),
+    ("equals (the whole message)", "equals"),
+    ("match (these keys, any others)", "match"),
+    ("text (exact, or /regex/)", "text"),
+    ("bytes (hex or base64:)", "bytes"),
+    ("schema (JSON Schema)", "schema"),
+)
+_JSON_MATCHERS = ("equals", "match", "schema")
+_PAGES = ("open", "send", "expect", "ping", "sleep", "close", "expect_close")
+_HELP = {
+    "open": "Opens the client (or every client). A client no step opens is opened first.",
+    "ping": "Sends a ping; fails when the pong comes later than Within.",
+}
+
+
+def _plain_label(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    label.setMinimumWidth(60)
+    return label
+
+
+class StepForm(QWidget):
+    """``show_step(number, kind, body, clients)``, ``show_nothing(text)`` (see the module)."""
+
+    step_edited = Signal(str, object)
+    match_requested = Signal(list)
+
+    def __init__(self, library: QtMessageLibrary, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kind = ""
+        self.body: Any = None
+        self._loading = False
+        self.title = named(_plain_label(), "pageTitle")
+        self.as_combo = named(QComboBox(), "stepAs", "Which client of the scenario")
+        self.within = named(
+            QLineEdit(placeholderText="the scenario's (5s)"),
+            "stepWithin",
+            "How long the step may take: 500ms, 2s",
+        )
+        self.common = QWidget()
+        self.common_form = QFormLayout(self.common)
+        self.common_form.setContentsMargins(0, 0, 0, 0)
+        self.common_form.addRow("As", self.as_combo)
+        self.common_form.addRow("Within", self.within)
+        self.problem = _plain_label()
+        self.problem.setObjectName("formError")
+        self.problem.hide()
+        self.pages = QStackedWidget()
+        self._build_pages(library)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.common)
+        layout.addWidget(self.pages, 1)
+        layout.addWidget(self.problem)
+        self.as_combo.currentIndexChanged.connect(self.apply)
+        self.within.textEdited.connect(self.apply)
+        self.show_nothing("Select a step to edit it, or add one.")
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _page(self, kind: str, rows: list[tuple[str, QWidget]], help_text: str = "") -> None:
+        page = QWidget()
+        form = QFormLayout(page)
+        self.form_of[kind] = form
+        form.setContentsMargins(0, 4, 0, 0)
+        if help_text:
+            form.addRow(_plain_label(help_text))
+        for label, widget in rows:
+            if label:
+                form.addRow(label, widget)
+            else:
+                form.addRow(widget)
+        self.page_of[kind] = page
+        self.pages.addWidget(page)
+
+    def _build_pages(self, library: QtMessageLibrary) -> None:
+        self.page_of: dict[str, QWidget] = {}
+        self.form_of: dict[str, QFormLayout] = {}
+        self.composer = Composer(library)
+        self.composer.set_send_type("*/*")
+        self.composer.send_button.hide()
+        self.composer.hint.setText("Changes apply as you type")
+        for editor in (self.composer.json_editor, self.composer.text_editor):
+            editor.edit.textChanged.connect(self.apply)
+        self.composer.bytes_editor.edit.textChanged.connect(self.apply)
+        self.composer.bytes_editor.mode.currentIndexChanged.connect(self.apply)
+        self.composer.any_kind.currentIndexChanged.connect(self.apply)
+        self.composer.image_editor.validity_changed.connect(self.apply)
+        self.composer.send_requested.connect(lambda _value: self.apply())
+
+        self.matcher = named(QComboBox(), "stepMatcher", "What the message must be")
+        for label, key in MATCHER_CHOICES:
+            self.matcher.addItem(label, key)
+        self.matcher_json = JsonEditor()
+        self.matcher_json.edit.setObjectName("matcherJson")
+        self.matcher_text = named(QLineEdit(), "matcherText")
+        self.keys = named(QListWidget(), "equalsKeys", "Tick the keys that must match")
+        self.keys.setFlow(QListWidget.Flow.LeftToRight)
+        self.keys.setWrapping(True)
+        self.keys.setMaximumHeight(64)
+        self.match_button = named(
+            QPushButton("Match on the ticked keys", autoDefault=False),
+            "matchButton",
+            "Turn this equals into a match: only the ticked keys count",
+        )
+        keys_row = QWidget()
+        keys_layout = QHBoxLayout(keys_row)
+        keys_layout.setContentsMargins(0, 0, 0, 0)
+        keys_layout.addWidget(self.keys, 1)
+        keys_layout.addWidget(self.match_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.keys_row = keys_row
+        self.mime = named(
+            QLineEdit(placeholderText="any type"),
+            "matcherType",
+            "The MIME type it must arrive as: application/json, text/plain, text/*",
+        )
+        self.strict = named(
+            QCheckBox("strict: the very next message must match"),
+            "stepStrict",
+            "Without it, non-matching messages (heartbeats, noise) are skipped and reported",
+        )
+        self.save = named(
+            QLineEdit(placeholderText="session=$.session, user=$.user.name"),
+            "stepSave",
+            "Keep values of the matched message for later steps: name=JSONPath, …",
+        )
+        self._page("open", [], _HELP["open"])
+        self._page("send", [("", self.composer)])
+        self._page(
+            "expect",
+            [
+                ("Matcher", self.matcher),
+                ("", self.matcher_json),
+                ("", self.matcher_text),
+                ("Keys", keys_row),
+                ("Type", self.mime),
+                ("", self.strict),
+                ("Save", self.save),
+            ],
+        )
+        self._page("ping", [], _HELP["ping"])
+        self.duration = named(QLineEdit(placeholderText="100ms"), "sleepFor", "500ms, 2s")
+        self._page("sleep", [("For", self.duration)])
+        self.close_code = named(
+            QLineEdit("1000"), "stepCloseCode", "1000-1003, 1007-1014, 3000-4999"
+        )
+        self.close_reason = named(QLineEdit(placeholderText="no reason"), "stepCloseReason")
+        self._page("close", [("Code", self.close_code), ("Reason", self.close_reason)])
+        self.expect_code = named(
+            QLineEdit(placeholderText="any code"), "expectCloseCode", "The close code expected"
+        )
+        self.expect_reason = named(
+            QLineEdit(placeholderText="any reason"), "expectCloseReason", "Exact text or /regex/"
+        )
+        self.expect_strict = QCheckBox("strict: no message may arrive before the close")
+        self._page(
+            "expect_close",
+            [("Code", self.expect_code), ("Reason", self.expect_reason), ("", self.expect_strict)],
+        )
+        self.matcher.currentIndexChanged.connect(self._matcher_changed)
+        self.matcher_json.edit.textChanged.connect(self.apply)
+        self.match_button.clicked.connect(self._match_clicked)
+        for edit in (
+            self.matcher_text,
+            self.mime,
+            self.save,
+            self.duration,
+            self.close_code,
+            self.close_reason,
+            self.expect_code,
+            self.expect_reason,
+        ):
+            edit.textEdited.connect(self.apply)
+        for box in (self.strict, self.expect_strict):
+            box.toggled.connect(self.apply)
+
+    # -- showing a step -------------------------------------------------------------------------
+
+    def show_nothing(self, text: str) -> None:
+        self.kind = ""
+        self.title.setText(text)
+        self.common.hide()
+        self.pages.hide()
+        self.problem.hide()
+
+    def show_step(self, number: int, kind: str, body: Any, clients: list[str]) -> None:
+        """Fill the form with step ``number`` (1-based) of ``kind`` and its ``body``."""
+        self._loading = True
+        try:
+            self.kind, self.body = kind, body
+            self.title.setText(f"Step {number} · {kind}")
+            fields = body if isinstance(body, dict) else {}
+            self.common.show()
+            self.pages.show()
+            self.problem.hide()
+            self.pages.setCurrentWidget(self.page_of["expect" if kind == "expect_none" else kind])
+            self._fill_as(kind, body, clients)
+            self.within.setText(str(fields.get("within", "")))
+            self.within.setEnabled(kind != "sleep")
+            getattr(self, f"_load_{'expect' if kind == 'expect_none' else kind}")(body)
+        finally:
+            self._loading = False
+
+    def _fill_as(self, kind: str, body: Any, clients: list[str]) -> None:
+        self.as_combo.clear()
+        if kind == "open":
+            self.as_combo.addItem("every client", None)
+        for name in clients:
+            self.as_combo.addItem(name, name)
+        chosen = (
+            body if isinstance(body, str) else body.get("as") if isinstance(body, dict) else None
+        )
+        index = self.as_combo.findData(chosen) if chosen is not None else 0
+        self.as_combo.setCurrentIndex(max(index, 0))
+        self.common_form.setRowVisible(self.as_combo, len(clients) > 1 or kind == "open")
+
+    def _load_open(self, body: Any) -> None:
+        pass
+
+    def _load_ping(self, body: Any) -> None:
+        pass
+
+    def _load_send(self, body: Any) -> None:
+        fields = body if isinstance(body, dict) else {}
+        composer = self.composer
+        if "text" in fields:
+            composer.set_compose_as("text")
+            composer.text_editor.edit.setPlainText(str(fields["text"]))
+        elif "bytes" in fields:
+            composer.set_compose_as("bytes")
+            text = str(fields["bytes"])
+            composer.bytes_editor.set_mode("base64" if text.startswith("base64:") else "hex")
+            composer.bytes_editor.edit.setPlainText(text.removeprefix("base64:"))
+        else:
+            composer.set_compose_as("json")
+            composer.json_editor.edit.setPlainText(pretty_json(fields.get("message")))
+
+    def _load_expect(self, body: Any) -> None:
+        fields = body if isinstance(body, dict) else {}
+        key = next((k for _label, k in MATCHER_CHOICES[1:] if k in fields), "")
+        self.matcher.setCurrentIndex(max(self.matcher.findData(key), 0))
+        if key in _JSON_MATCHERS:
+            self.matcher_json.edit.setPlainText(pretty_json(fields[key]))
+        elif key:
+            self.matcher_text.setText(str(fields[key]))
+        self._show_matcher_editor()
+        self.mime.setText(str(fields.get("type", "")))
+        self.strict.setChecked(bool(fields.get("strict", False)))
+        saved = fields.get("save") or {}
+        self.save.setText(
+            ", ".join(f"{k}={v}" for k, v in saved.items()) if isinstance(saved, dict) else ""
+        )
+        for widget in (self.strict, self.save):
+            self.form_of["expect"].setRowVisible(widget, self.kind == "expect")
+
+    def _load_sleep(self, body: Any) -> None:
+        self.duration.setText("" if body is None else str(body))
+
+    def _load_close(self, body: Any) -> None:
+        fields = body if isinstance(body, dict) else {}
+        self.close_code.setText(str(fields.get("code", 1000)))
+        self.close_reason.setText(str(fields.get("reason", "")))
+
+    def _load_expect_close(self, body: Any) -> None:
+        fields = body if isinstance(body, dict) else {}
+        self.expect_code.setText("" if fields.get("code") is None else str(fields["code"]))
+        self.expect_reason.setText(str(fields.get("reason", "")))
+        self.expect_strict.setChecked(bool(fields.get("strict", False)))
+
+    def _matcher_changed(self) -> None:
+        self._show_matcher_editor()
+        self.apply()
+
+    def _show_matcher_editor(self) -> None:
+        key = self.matcher.currentData()
+        layout = self.form_of["expect"]
+        layout.setRowVisible(self.matcher_json, key in _JSON_MATCHERS)
+        layout.setRowVisible(self.matcher_text, key in ("text", "bytes"))
+        self.matcher_text.setPlaceholderText(
+            "00 01 ff or base64:AAH/" if key == "bytes" else "exact text or /regex/"
+        )
+        value, problem = check_json(self.matcher_json.edit.toPlainText())
+        keys = (
+            list(value) if key == "equals" and problem is None and isinstance(value, dict) else []
+        )
+        layout.setRowVisible(self.keys_row, bool(keys))
+        if [self.keys.item(i).text() for i in range(self.keys.count())] != keys:
+            self.keys.clear()
+            for name in keys:
+                item = QListWidgetItem(name)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked)
+                self.keys.addItem(item)
+
+    def ticked_keys(self) -> list[str]:
+        return [
+            self.keys.item(i).text()
+            for i in range(self.keys.count())
+            if self.keys.item(i).checkState() == Qt.CheckState.Checked
+        ]
+
+    def _match_clicked(self) -> None:
+        self.match_requested.emit(self.ticked_keys())
+
+    # -- applying -------------------------------------------------------------------------------
+
+    def apply(self, *_: Any) -> None:
+        """Make the body from the form and emit ``step_edited`` (not while filling it)."""
+        if self._loading or not self.kind:
+            return
+        if self.kind in ("expect", "expect_none"):
+            self._show_matcher_editor()
+        try:
+            body = getattr(self, f"_body_{'expect' if self.kind == 'expect_none' else self.kind}")()
+        except (ComposeError, ValueError) as exc:
+            self.problem.setText(str(exc))
+            self.problem.show()
+            return
+        self.problem.hide()
+        self.body = body
+        self.step_edited.emit(self.kind, body)
+
+    def _fields(self, drop: tuple[str, ...]) -> dict[str, Any]:
+        """The old body without the keys the form sets, then ``as`` and ``within``."""
+        old = self.body if isinstance(self.body, dict) else {}
+        fields = {k: v for k, v in old.items() if k not in (*drop, "as", "within")}
+        name = self.as_combo.currentData()
+        if name is not None and self.common_form.isRowVisible(self.as_combo):
+            fields = {"as": name, **fields}
+        within = self.within.text().strip()
+        if within:
+            self._check_duration(within)
+            fields["within"] = within
+        return fields
+
+    @staticmethod
+    def _check_duration(text: str) -> None:
+        try:
+            parse_duration(text)
+        except DurationError as exc:
+            raise ValueError(str(exc)) from None
+
+    def _compact(self, fields: dict[str, Any]) -> Any:
+        """A body of only ``as`` is written as the client's name; an empty one as nothing."""
+        if not fields:
+            return None
+        if list(fields) == ["as"]:
+            return fields["as"]
+        return fields
+
+    def _body_open(self) -> Any:
+        name = self.as_combo.currentData()
+        within = self.within.text().strip()
+        if within:
+            self._check_duration(within)
+            return {**({"as": name} if name else {}), "within": within}
+        return name
+
+    def _body_ping(self) -> Any:
+        return self._compact(self._fields(()))
+
+    def _body_send(self) -> Any:
+        fields = self._fields(("message", "text", "bytes"))
+        composer = self.composer
+        kind = composer.editor_kind()
+        if kind == "json":
+            fields["message"] = composer.json_editor.value()
+        elif kind == "text":
+            fields["text"] = composer.text_editor.value()
+        else:
+            data = composer.value()
+            if not isinstance(data, bytes):
+                raise ComposeError("send it as bytes")
+            if len(data) > 64 * 1024:
+                raise ComposeError("a scenario file keeps bytes up to 64 KiB; use a smaller file")
+            fields["bytes"] = bytes_text(data)
+        return fields
+
+    def _body_expect(self) -> Any:
+        fields = self._fields(
+            ("equals", "match", "text", "bytes", "schema", "type", "strict", "save")
+        )
+        key = self.matcher.currentData()
+        if key in _JSON_MATCHERS:
+            fields[key] = self.matcher_json.value()
+        elif key:
+            fields[key] = self.matcher_text.text()
+        mime = self.mime.text().strip()
+        if mime:
+            fields["type"] = mime
+        if self.kind == "expect":
+            if self.strict.isChecked():
+                fields["strict"] = True
+            saved = {}
+            for part in filter(None, (p.strip() for p in self.save.text().split(","))):
+                name, equals, path = part.partition("=")
+                if not equals or not name.strip() or not path.strip():
+                    raise ValueError(f"save: write name=$.path, not {part!r}")
+                saved[name.strip()] = path.strip()
+            if saved:
+                fields["save"] = saved
+        return self._compact(fields)
+
+    def _body_sleep(self) -> Any:
+        text = self.duration.text().strip()
+        self._check_duration(text)
+        return text
+
+    def _body_close(self) -> Any:
+        fields = self._fields(("code", "reason"))
+        fields["code"] = self._code(self.close_code.text(), required=True)
+        if self.close_reason.text():
+            fields["reason"] = self.close_reason.text()
+        return fields
+
+    def _body_expect_close(self) -> Any:
+        fields = self._fields(("code", "reason", "strict"))
+        code = self._code(self.expect_code.text(), required=False)
+        if code is not None:
+            fields["code"] = code
+        if self.expect_reason.text():
+            fields["reason"] = self.expect_reason.text()
+        if self.expect_strict.isChecked():
+            fields["strict"] = True
+        return self._compact(fields)
+
+    @staticmethod
+    def _code(text: str, required: bool) -> int | None:
+        text = text.strip()
+        if not text and not required:
+            return None
+        if not text.isdigit():
+            raise ValueError(f"a close code is a number such as 1000 or 4000, not {text!r}")
+        return int(text)

@@ -294,8 +294,9 @@ class ScenarioEditor(FitsTableToFont, QWidget):
     def edit_selected(self) -> None:
         """Enter on a step: the cursor goes to its form's first field."""
         if self.form.kind:
+            editor = self.form.composer.current_editor()
             target = {
-                "send": self.form.composer.current_editor(),
+                "send": getattr(editor, "edit", editor),
                 "expect": self.form.matcher,
                 "expect_none": self.form.matcher,
                 "sleep": self.form.duration,

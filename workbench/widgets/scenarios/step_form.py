@@ -132,13 +132,19 @@ class StepForm(QWidget):
         self.composer.set_send_type("*/*")
         self.composer.send_button.hide()
         self.composer.hint.setText("Changes apply as you type")
-        for editor in (self.composer.json_editor, self.composer.text_editor):
-            editor.edit.textChanged.connect(self.apply)
-        self.composer.bytes_editor.edit.textChanged.connect(self.apply)
-        self.composer.bytes_editor.mode.currentIndexChanged.connect(self.apply)
-        self.composer.any_kind.currentIndexChanged.connect(self.apply)
-        self.composer.image_editor.validity_changed.connect(self.apply)
-        self.composer.send_requested.connect(lambda _value: self.apply())
+        # A composer's editor changes by itself too (the sample image loads in the
+        # background): only a change to the message shown applies.
+        changes = (
+            (self.composer.json_editor.edit.textChanged, "json"),
+            (self.composer.text_editor.edit.textChanged, "text"),
+            (self.composer.bytes_editor.edit.textChanged, "bytes"),
+            (self.composer.bytes_editor.mode.currentIndexChanged, "bytes"),
+            (self.composer.image_editor.validity_changed, "image"),
+            (self.composer.any_kind.currentIndexChanged, ""),
+            (self.composer.send_requested, ""),
+        )
+        for signal, editor in changes:
+            signal.connect(lambda *_, e=editor: self._composer_changed(e))
 
         self.matcher = named(QComboBox(), "stepMatcher", "What the message must be")
         for label, key in MATCHER_CHOICES:
@@ -318,6 +324,10 @@ class StepForm(QWidget):
         self.expect_code.setText("" if fields.get("code") is None else str(fields["code"]))
         self.expect_reason.setText(str(fields.get("reason", "")))
         self.expect_strict.setChecked(bool(fields.get("strict", False)))
+
+    def _composer_changed(self, editor: str) -> None:
+        if self.kind == "send" and editor in ("", self.composer.editor_kind()):
+            self.apply()
 
     def _matcher_changed(self) -> None:
         self._show_matcher_editor()

@@ -37,7 +37,7 @@ from shiboken6 import isValid
 
 from workbench.engine.scenarios.checking import ScenarioError
 from workbench.engine.scenarios.durations import format_duration
-from workbench.engine.scenarios.editing import NEW_SCENARIO
+from workbench.engine.scenarios.editing import NEW_SCENARIO, DraftError, ScenarioDraft
 from workbench.engine.scenarios.library import read_scenario_file, write_scenario_file
 from workbench.engine.scenarios.loading import load_text
 from workbench.engine.scenarios.results import ScenarioResult, StepEvent
@@ -197,6 +197,9 @@ class ScenariosTab(QWidget):
         if self.doc_id not in documents:
             if self.doc_id is not None or documents:
                 self.select(next(iter(documents), None))  # refills
+            else:
+                self.chooser.clear()
+                self._update_buttons()
             return
         self.chooser.blockSignals(True)
         self.chooser.clear()
@@ -275,7 +278,11 @@ class ScenariosTab(QWidget):
         if known is not None:
             library.update(known, text=text, saved_text=text)
         else:
-            known = library.add(text, path.stem, str(path), saved=True)
+            try:
+                name = ScenarioDraft.from_text(text).name or path.stem
+            except DraftError:
+                name = path.stem  # opened anyway: the YAML pane says what is wrong
+            known = library.add(text, name, str(path), saved=True)
         self.select(known)
         notifier().info(f"Opened the scenario {path.name}")
         return known

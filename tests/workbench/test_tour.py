@@ -26,6 +26,7 @@ EXPECTED = [
     "classroom.png",
     "faults.png",
     "rates.png",
+    "scenario.png",
 ]
 
 
@@ -90,6 +91,7 @@ def test_the_faults_and_rates_pictures_show_the_fault_and_the_burst(
 
     from workbench.engine.log.store import FAULT
     from workbench.qt.classroom_feed_model import COL_TEXT
+    from workbench.qt.scenarios.step_model import COL_STATE
     from workbench.widgets.window.main_window import MainWindow
     from workbench.widgets.window.tour import run_tour as tour_in
 
@@ -130,7 +132,22 @@ def test_the_faults_and_rates_pictures_show_the_fault_and_the_burst(
             "urls": panel.urls.count(),
         }
 
-    probes = {"classroom.png": classroom_seen, "faults.png": faults_seen, "rates.png": rates_seen}
+    def scenario_seen() -> dict[str, object]:
+        tab = window.scenarios
+        model = tab.editor.model
+        return {
+            "shown": window.tabs.currentWidget() is tab,
+            "states": [model.index(r, COL_STATE).data() for r in range(model.rowCount())],
+            "selected": tab.editor.table.currentIndex().row(),
+            "result": tab.editor.result.toPlainText(),
+        }
+
+    probes = {
+        "classroom.png": classroom_seen,
+        "faults.png": faults_seen,
+        "rates.png": rates_seen,
+        "scenario.png": scenario_seen,
+    }
 
     def probed(step: TourStep) -> TourStep:
         probe = probes.get(step.file_name)
@@ -163,3 +180,10 @@ def test_the_faults_and_rates_pictures_show_the_fault_and_the_burst(
     load_client = next(h for h in service.engine.clients.values() if h.name == "Load client")
     assert rates["meter"] == load_client.id
     assert rates["out"] == sum(BURST) and rates["in"] == sum(BURST) - DROPPED
+    scenario = seen["scenario.png"]
+    assert scenario["shown"]
+    passed, failed, skipped = "✓ passed", "✗ failed", "– skipped"
+    assert scenario["states"] == [passed, passed, passed, passed, passed, failed, skipped]
+    assert scenario["selected"] == 5  # the failed step, its diff in view
+    assert '  -  "type": "said"' in scenario["result"]
+    assert '  +  "type": "sad"' in scenario["result"]

@@ -206,9 +206,7 @@ def test_rows_of_a_clients_log_become_a_scenario_that_runs(qtbot, window, servic
     run_to_the_end(qtbot, tab, wait_for)
     assert set(states(tab)) == {"✓ passed"}, tab.editor.result.toPlainText()
     # The server's own log (its lifecycle) makes no scenario.
-    assert not server_page.log_views[server_page.server_id].scenario_button.isVisibleTo(
-        server_page
-    )
+    assert not server_page.log_views[server_page.server_id].scenario_button.isVisibleTo(server_page)
 
 
 def test_scenarios_are_kept_in_the_workspace(qtbot, service, tmp_path, wait_for) -> None:

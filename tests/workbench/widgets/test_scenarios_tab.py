@@ -90,8 +90,8 @@ def test_built_by_clicking_it_passes_then_the_server_changes_and_the_diff_shows(
     form.composer.json_editor.edit.setPlainText('{"type": "hello", "user": "alice"}')
     # The expect: equals that message.
     editor.select_step(1)
-    form.matcher.setCurrentIndex(form.matcher.findData("equals"))
-    form.matcher_json.edit.setPlainText('{"type": "hello", "user": "alice"}')
+    form.expect.matcher.setCurrentIndex(form.expect.matcher.findData("equals"))
+    form.expect.matcher_json.edit.setPlainText('{"type": "hello", "user": "alice"}')
     # Add a ping and a close after it, from the Add step menu.
     editor.add_actions["ping"].trigger()
     editor.add_actions["close"].trigger()
@@ -289,11 +289,15 @@ def test_an_equals_becomes_a_match_on_the_ticked_keys(qtbot, window) -> None:
     )
     editor.yaml.apply_now()
     editor.select_step(0)
-    assert [form.keys.item(i).text() for i in range(form.keys.count())] == ["type", "text", "at"]
-    form.keys.item(2).setCheckState(Qt.CheckState.Unchecked)
-    click(qtbot, form.match_button)
+    assert [form.expect.keys.item(i).text() for i in range(form.expect.keys.count())] == [
+        "type",
+        "text",
+        "at",
+    ]
+    form.expect.keys.item(2).setCheckState(Qt.CheckState.Unchecked)
+    click(qtbot, form.expect.match_button)
     assert "  - expect: {match: {type: said, text: hi}, within: 600ms}" in editor.yaml.text()
-    assert form.matcher.currentData() == "match"
+    assert form.expect.matcher.currentData() == "match"
 
 
 def test_the_keyboard_path(qtbot, window, service, wait_for) -> None:
@@ -361,7 +365,9 @@ def test_the_tab_fits_1024_by_768_and_1280_by_800(qtbot, window, wait_for) -> No
     window.tabs.setCurrentWidget(tab)
     click(qtbot, tab.empty_new)
     tab.editor.select_step(1)  # the expect form, its tallest
-    tab.editor.form.matcher.setCurrentIndex(tab.editor.form.matcher.findData("equals"))
+    tab.editor.form.expect.matcher.setCurrentIndex(
+        tab.editor.form.expect.matcher.findData("equals")
+    )
     tab.show_status("✗ " + "a long failure message " * 20)
     for width, height in ((1024, 768), (1280, 800)):
         hint = window.minimumSizeHint()

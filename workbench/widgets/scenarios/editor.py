@@ -297,8 +297,8 @@ class ScenarioEditor(FitsTableToFont, QWidget):
             editor = self.form.composer.current_editor()
             target = {
                 "send": getattr(editor, "edit", editor),
-                "expect": self.form.matcher,
-                "expect_none": self.form.matcher,
+                "expect": self.form.expect.matcher,
+                "expect_none": self.form.expect.matcher,
                 "sleep": self.form.duration,
                 "close": self.form.close_code,
                 "expect_close": self.form.expect_code,

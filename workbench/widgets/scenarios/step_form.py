@@ -22,39 +22,25 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QPushButton,
     QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from workbench.engine.compose.drafts import ComposeError, check_json, pretty_json
+from workbench.engine.compose.drafts import ComposeError, pretty_json
 from workbench.engine.scenarios.durations import DurationError, parse_duration
 from workbench.engine.scenarios.recording import bytes_text
 from workbench.qt.message_library import QtMessageLibrary
 from workbench.widgets.common.controls import named
 from workbench.widgets.compose.composer import Composer
-from workbench.widgets.compose.text_editors import JsonEditor
 
-__all__ = ["MATCHER_CHOICES", "StepForm"]
+from .expect_page import ExpectPage
 
-#: The matchers the form offers: (label, key; "" for any message).
-MATCHER_CHOICES = (
-    ("any message", ""),
-    ("equals (the whole message)", "equals"),
-    ("match (these keys, any others)", "match"),
-    ("text (exact, or /regex/)", "text"),
-    ("bytes (hex or base64:)", "bytes"),
-    ("schema (JSON Schema)", "schema"),
-)
-_JSON_MATCHERS = ("equals", "match", "schema")
-_PAGES = ("open", "send", "expect", "ping", "sleep", "close", "expect_close")
+__all__ = ["StepForm"]
+
 _HELP = {
     "open": "Opens the client (or every client). A client no step opens is opened first.",
     "ping": "Sends a ping; fails when the pong comes later than Within.",
@@ -146,56 +132,13 @@ class StepForm(QWidget):
         for signal, editor in changes:
             signal.connect(lambda *_, e=editor: self._composer_changed(e))
 
-        self.matcher = named(QComboBox(), "stepMatcher", "What the message must be")
-        for label, key in MATCHER_CHOICES:
-            self.matcher.addItem(label, key)
-        self.matcher_json = JsonEditor()
-        self.matcher_json.edit.setObjectName("matcherJson")
-        self.matcher_text = named(QLineEdit(), "matcherText")
-        self.keys = named(QListWidget(), "equalsKeys", "Tick the keys that must match")
-        self.keys.setFlow(QListWidget.Flow.LeftToRight)
-        self.keys.setWrapping(True)
-        self.keys.setMaximumHeight(64)
-        self.match_button = named(
-            QPushButton("Match on the ticked keys", autoDefault=False),
-            "matchButton",
-            "Turn this equals into a match: only the ticked keys count",
-        )
-        keys_row = QWidget()
-        keys_layout = QHBoxLayout(keys_row)
-        keys_layout.setContentsMargins(0, 0, 0, 0)
-        keys_layout.addWidget(self.keys, 1)
-        keys_layout.addWidget(self.match_button, 0, Qt.AlignmentFlag.AlignTop)
-        self.keys_row = keys_row
-        self.mime = named(
-            QLineEdit(placeholderText="any type"),
-            "matcherType",
-            "The MIME type it must arrive as: application/json, text/plain, text/*",
-        )
-        self.strict = named(
-            QCheckBox("strict: the very next message must match"),
-            "stepStrict",
-            "Without it, non-matching messages (heartbeats, noise) are skipped and reported",
-        )
-        self.save = named(
-            QLineEdit(placeholderText="session=$.session, user=$.user.name"),
-            "stepSave",
-            "Keep values of the matched message for later steps: name=JSONPath, …",
-        )
+        self.expect = ExpectPage()
+        self.expect.changed.connect(self.apply)
+        self.expect.match_requested.connect(self.match_requested)
         self._page("open", [], _HELP["open"])
         self._page("send", [("", self.composer)])
-        self._page(
-            "expect",
-            [
-                ("Matcher", self.matcher),
-                ("", self.matcher_json),
-                ("", self.matcher_text),
-                ("Keys", keys_row),
-                ("Type", self.mime),
-                ("", self.strict),
-                ("Save", self.save),
-            ],
-        )
+        self.page_of["expect"] = self.expect
+        self.pages.addWidget(self.expect)
         self._page("ping", [], _HELP["ping"])
         self.duration = named(QLineEdit(placeholderText="100ms"), "sleepFor", "500ms, 2s")
         self._page("sleep", [("For", self.duration)])
@@ -215,13 +158,7 @@ class StepForm(QWidget):
             "expect_close",
             [("Code", self.expect_code), ("Reason", self.expect_reason), ("", self.expect_strict)],
         )
-        self.matcher.currentIndexChanged.connect(self._matcher_changed)
-        self.matcher_json.edit.textChanged.connect(self.apply)
-        self.match_button.clicked.connect(self._match_clicked)
         for edit in (
-            self.matcher_text,
-            self.mime,
-            self.save,
             self.duration,
             self.close_code,
             self.close_reason,
@@ -229,8 +166,7 @@ class StepForm(QWidget):
             self.expect_reason,
         ):
             edit.textEdited.connect(self.apply)
-        for box in (self.strict, self.expect_strict):
-            box.toggled.connect(self.apply)
+        self.expect_strict.toggled.connect(self.apply)
 
     # -- showing a step -------------------------------------------------------------------------
 
@@ -294,22 +230,7 @@ class StepForm(QWidget):
             composer.json_editor.edit.setPlainText(pretty_json(fields.get("message")))
 
     def _load_expect(self, body: Any) -> None:
-        fields = body if isinstance(body, dict) else {}
-        key = next((k for _label, k in MATCHER_CHOICES[1:] if k in fields), "")
-        self.matcher.setCurrentIndex(max(self.matcher.findData(key), 0))
-        if key in _JSON_MATCHERS:
-            self.matcher_json.edit.setPlainText(pretty_json(fields[key]))
-        elif key:
-            self.matcher_text.setText(str(fields[key]))
-        self._show_matcher_editor()
-        self.mime.setText(str(fields.get("type", "")))
-        self.strict.setChecked(bool(fields.get("strict", False)))
-        saved = fields.get("save") or {}
-        self.save.setText(
-            ", ".join(f"{k}={v}" for k, v in saved.items()) if isinstance(saved, dict) else ""
-        )
-        for widget in (self.strict, self.save):
-            self.form_of["expect"].setRowVisible(widget, self.kind == "expect")
+        self.expect.load(self.kind, body if isinstance(body, dict) else {})
 
     def _load_sleep(self, body: Any) -> None:
         self.duration.setText("" if body is None else str(body))
@@ -329,49 +250,12 @@ class StepForm(QWidget):
         if self.kind == "send" and editor in ("", self.composer.editor_kind()):
             self.apply()
 
-    def _matcher_changed(self) -> None:
-        self._show_matcher_editor()
-        self.apply()
-
-    def _show_matcher_editor(self) -> None:
-        key = self.matcher.currentData()
-        layout = self.form_of["expect"]
-        layout.setRowVisible(self.matcher_json, key in _JSON_MATCHERS)
-        layout.setRowVisible(self.matcher_text, key in ("text", "bytes"))
-        self.matcher_text.setPlaceholderText(
-            "00 01 ff or base64:AAH/" if key == "bytes" else "exact text or /regex/"
-        )
-        value, problem = check_json(self.matcher_json.edit.toPlainText())
-        keys = (
-            list(value) if key == "equals" and problem is None and isinstance(value, dict) else []
-        )
-        layout.setRowVisible(self.keys_row, bool(keys))
-        if [self.keys.item(i).text() for i in range(self.keys.count())] != keys:
-            self.keys.clear()
-            for name in keys:
-                item = QListWidgetItem(name)
-                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                item.setCheckState(Qt.CheckState.Checked)
-                self.keys.addItem(item)
-
-    def ticked_keys(self) -> list[str]:
-        return [
-            self.keys.item(i).text()
-            for i in range(self.keys.count())
-            if self.keys.item(i).checkState() == Qt.CheckState.Checked
-        ]
-
-    def _match_clicked(self) -> None:
-        self.match_requested.emit(self.ticked_keys())
-
     # -- applying -------------------------------------------------------------------------------
 
     def apply(self, *_: Any) -> None:
         """Make the body from the form and emit ``step_edited`` (not while filling it)."""
         if self._loading or not self.kind:
             return
-        if self.kind in ("expect", "expect_none"):
-            self._show_matcher_editor()
         try:
             body = getattr(self, f"_body_{'expect' if self.kind == 'expect_none' else self.kind}")()
         except (ComposeError, ValueError) as exc:
@@ -439,29 +323,7 @@ class StepForm(QWidget):
         return fields
 
     def _body_expect(self) -> Any:
-        fields = self._fields(
-            ("equals", "match", "text", "bytes", "schema", "type", "strict", "save")
-        )
-        key = self.matcher.currentData()
-        if key in _JSON_MATCHERS:
-            fields[key] = self.matcher_json.value()
-        elif key:
-            fields[key] = self.matcher_text.text()
-        mime = self.mime.text().strip()
-        if mime:
-            fields["type"] = mime
-        if self.kind == "expect":
-            if self.strict.isChecked():
-                fields["strict"] = True
-            saved = {}
-            for part in filter(None, (p.strip() for p in self.save.text().split(","))):
-                name, equals, path = part.partition("=")
-                if not equals or not name.strip() or not path.strip():
-                    raise ValueError(f"save: write name=$.path, not {part!r}")
-                saved[name.strip()] = path.strip()
-            if saved:
-                fields["save"] = saved
-        return self._compact(fields)
+        return self._compact({**self._fields(ExpectPage.KEYS), **self.expect.fields()})
 
     def _body_sleep(self) -> Any:
         text = self.duration.text().strip()

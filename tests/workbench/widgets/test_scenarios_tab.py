@@ -377,3 +377,17 @@ def test_the_tab_fits_1024_by_768_and_1280_by_800(qtbot, window, wait_for) -> No
         for button in (tab.run_button, tab.stop_button, tab.editor.remove_button):
             corner = button.mapTo(window, button.rect().bottomRight())
             assert button.isVisible() and corner.x() <= width and corner.y() <= height
+
+
+def test_the_type_an_expect_wants_comes_from_the_mime_chooser(qtbot, window) -> None:
+    tab = window.scenarios
+    click(qtbot, tab.empty_new)
+    tab.editor.select_step(1)
+    chooser = tab.editor.form.expect.mime
+    assert chooser.mime_type() == "" and chooser.findText("application/json") >= 0
+    chooser.setCurrentIndex(chooser.findText("text/plain"))
+    chooser.activated.emit(chooser.currentIndex())
+    assert "  - expect: {within: 2s, type: text/plain}" in tab.editor.yaml.text()
+    tab.editor.select_step(0)
+    tab.editor.select_step(1)  # read back from the step
+    assert chooser.mime_type() == "text/plain"

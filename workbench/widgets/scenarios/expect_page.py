@@ -2,7 +2,8 @@
 the message must arrive as, ``strict`` and ``save`` (``expect`` only).
 
 A JSON matcher (equals, match, schema) is typed in the composer's JSON editor, checked as it
-is typed; text and bytes in a line. Under an ``equals`` of a mapping its keys are listed to
+is typed; text and bytes in a line; the type is picked from core's receive types (the
+composer's MIME chooser) or typed. Under an ``equals`` of a mapping its keys are listed to
 tick: **Match on the ticked keys** asks (``match_requested``) for it to become a ``match`` on
 them, so what else arrives in the message no longer counts.
 """
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from workbench.engine.compose.drafts import check_json, pretty_json
 from workbench.widgets.common.controls import named
+from workbench.widgets.compose.mime_chooser import MimeChooser
 from workbench.widgets.compose.text_editors import JsonEditor
 
 __all__ = ["MATCHER_CHOICES", "ExpectPage"]
@@ -74,10 +76,14 @@ class ExpectPage(QWidget):
         keys_layout.addWidget(self.keys, 1)
         keys_layout.addWidget(self.match_button, 0, Qt.AlignmentFlag.AlignTop)
         self.mime = named(
-            QLineEdit(placeholderText="any type"),
+            MimeChooser("receive"),
             "matcherType",
-            "The MIME type it must arrive as: application/json, text/plain, text/*",
+            "The MIME type it must arrive as (application/json, text/plain, text/*); "
+            "empty: any type",
         )
+        mime_edit = self.mime.lineEdit()
+        assert mime_edit is not None  # the chooser is editable
+        mime_edit.setPlaceholderText("any type")
         self.strict = named(
             QCheckBox("strict: the very next message must match"),
             "stepStrict",
@@ -99,8 +105,9 @@ class ExpectPage(QWidget):
         self.form.addRow("Save", self.save)
         self.matcher.currentIndexChanged.connect(self._edited)
         self.matcher_json.edit.textChanged.connect(self._edited)
-        for edit in (self.matcher_text, self.mime, self.save):
+        for edit in (self.matcher_text, mime_edit, self.save):
             edit.textEdited.connect(self._edited)
+        self.mime.activated.connect(self._edited)
         self.strict.toggled.connect(self._edited)
         self.match_button.clicked.connect(lambda: self.match_requested.emit(self.ticked_keys()))
 
@@ -114,7 +121,7 @@ class ExpectPage(QWidget):
         elif key:
             self.matcher_text.setText(str(fields[key]))
         self.refresh()
-        self.mime.setText(str(fields.get("type", "")))
+        self.mime.set_mime_type(str(fields.get("type", "")))
         self.strict.setChecked(bool(fields.get("strict", False)))
         saved = fields.get("save") or {}
         self.save.setText(
@@ -132,7 +139,7 @@ class ExpectPage(QWidget):
             fields[key] = self.matcher_json.value()
         elif key:
             fields[key] = self.matcher_text.text()
-        mime = self.mime.text().strip()
+        mime = self.mime.mime_type()
         if mime:
             fields["type"] = mime
         if self.kind != "expect":

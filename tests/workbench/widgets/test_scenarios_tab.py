@@ -176,8 +176,9 @@ def test_rows_of_a_clients_log_become_a_scenario_that_runs(qtbot, window, servic
         QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
     )
     assert len(view.selected_entries()) == view.model.rowCount() - first
-    assert view.scenario_button.isVisible()
-    click(qtbot, view.scenario_button)
+    assert view.scenario_action in view.table.actions()  # on the context menu
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
 
     tab = window.scenarios
     assert window.tabs.currentWidget() is tab  # the recording is shown
@@ -200,13 +201,14 @@ def test_rows_of_a_clients_log_become_a_scenario_that_runs(qtbot, window, servic
     click(qtbot, server_page.log_button)
     socket_view = server_page.log_views[socket_id]
     wait_for(lambda: socket_view.model.rowCount() > 0, WAIT, "the socket's log")
-    click(qtbot, socket_view.scenario_button)  # nothing selected: the whole log
+    socket_view.table.clearSelection()
+    socket_view.scenario_action.trigger()  # nothing selected: the whole log
     assert window.tabs.currentWidget() is tab
     assert tab.chooser.currentText().startswith("recorded from Server 1 ← 127.0.0.1:")
     run_to_the_end(qtbot, tab, wait_for)
     assert set(states(tab)) == {"✓ passed"}, tab.editor.result.toPlainText()
     # The server's own log (its lifecycle) makes no scenario.
-    assert not server_page.log_views[server_page.server_id].scenario_button.isVisibleTo(server_page)
+    assert server_page.log_views[server_page.server_id].table.actions() == []
 
 
 def test_scenarios_are_kept_in_the_workspace(qtbot, service, tmp_path, wait_for) -> None:

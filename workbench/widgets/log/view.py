@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -230,25 +230,11 @@ class LogView(FitsTableToFont, QWidget):
         self.import_button = tool_button("Import…", "Open a JSON Lines log in a viewer window")
         if not importable:  # setVisible(True) on a widget with no parent yet would be a window
             self.import_button.hide()
-        self.scenario_button = tool_button(
-            "Make scenario",
-            "A scenario of the selected rows (Shift+click, Ctrl+click to select several): sent "
-            "messages are sent, received ones expected, the close made or expected",
-            "makeScenario",
-        )
-        if self._make_scenario is None:
-            self.scenario_button.hide()
         buttons = QWidget()
         buttons_layout = QHBoxLayout(buttons)
         buttons_layout.setContentsMargins(0, 0, 0, 0)
         # Beside Clear rather than the filters: the filter row must fit 1024 px at 125 % zoom.
-        for button in (
-            self.autoscroll,
-            self.clear_button,
-            self.export_button,
-            self.import_button,
-            self.scenario_button,
-        ):
+        for button in (self.autoscroll, self.clear_button, self.export_button, self.import_button):
             buttons_layout.addWidget(button)
         return FlowRow([(self.counters, True), (self.dropped_label, True), (buttons, False)])
 
@@ -260,9 +246,8 @@ class LogView(FitsTableToFont, QWidget):
         self.export_button.clicked.connect(lambda: self._export_dialog())
         self.export_secrets_action.triggered.connect(lambda: self._export_dialog(redact=False))
         self.import_button.clicked.connect(self.import_requested)
-        self.scenario_button.clicked.connect(self.make_scenario)
-        if self._make_scenario is not None:  # several rows make a scenario
-            self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        if self._make_scenario is not None:
+            self._offer_make_scenario()
         model.rows_appended.connect(self._rows_appended)
         model.counters_changed.connect(self.update_counters)
         model.modelReset.connect(self.update_counters)
@@ -270,6 +255,21 @@ class LogView(FitsTableToFont, QWidget):
         copy = QShortcut(QKeySequence.StandardKey.Copy, self.table)
         copy.setContext(Qt.ShortcutContext.WidgetShortcut)
         copy.activated.connect(self.copy_selected)
+
+    def _offer_make_scenario(self) -> None:
+        """Several rows may be selected; **Make scenario** is on the table's context menu
+        and Ctrl+M (a button would not fit the footer of a narrow log at 125 %)."""
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.scenario_action = QAction("Make scenario of the selected rows", self.table)
+        self.scenario_action.setShortcut(QKeySequence("Ctrl+M"))
+        self.scenario_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.scenario_action.triggered.connect(self.make_scenario)
+        self.table.addAction(self.scenario_action)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.table.setToolTip(
+            self.table.toolTip() + ". Select rows (Shift/Ctrl+click) and right-click → Make "
+            "scenario (Ctrl+M): sent messages are sent, received ones expected"
+        )
 
     #: Below this width the detail pane goes under the table instead of beside it.
     SIDE_BY_SIDE_WIDTH = 980

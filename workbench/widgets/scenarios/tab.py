@@ -64,7 +64,7 @@ EMPTY_TEXT = (
     "A scenario is a check that runs again: connect, send, expect an answer, close — "
     "each step passes or fails, and a failure shows what was expected beside what arrived. "
     "Make one with New scenario, open a .yaml file, or select rows in a client's log and "
-    "press Make scenario."
+    "right-click → Make scenario."
 )
 
 

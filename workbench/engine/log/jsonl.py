@@ -21,7 +21,9 @@ Secrets: unless the caller passes ``redact=False``, the values of the handshake 
 ``SECRET_HEADERS`` (``Authorization``, ``Cookie``, ...) are written as ``[redacted]``, and
 the header says ``"redacted": true``.
 
-Export streams line by line; import reads the file in slices of about ``SLICE_BYTES``
+``LogFileWriter`` writes a log that is still growing, a row at a time as it is made (the
+headless relay's ``--log``); its header's totals are empty, since nothing was counted yet when
+it was written. Export streams line by line; import reads the file in slices of about ``SLICE_BYTES``
 (``LogFileReader``), never the whole file at once. The ``_async`` variants do the file work
 on a worker thread, so the UI loop only appends the parsed rows, and can be cancelled.
 """
@@ -61,6 +63,7 @@ __all__ = [
     "ImportedLog",
     "LogFileError",
     "LogFileReader",
+    "LogFileWriter",
     "export_jsonl",
     "export_jsonl_async",
     "import_jsonl",
@@ -134,13 +137,17 @@ def _record(row: Row, redact: bool) -> dict[str, Any]:
 
 
 def _header(store: LogStore, redact: bool) -> str:
+    return _header_line(store.name, redact, store.totals)
+
+
+def _header_line(name: str, redact: bool, totals: dict[str, int]) -> str:
     header = {
         "format": FORMAT,
         "version": VERSION,
-        "name": store.name,
+        "name": name,
         "exported_at": time.time(),
         "redacted": redact,
-        "totals": store.totals,
+        "totals": totals,
     }
     return json.dumps(header, ensure_ascii=False) + "\n"
 
@@ -255,6 +262,44 @@ async def export_jsonl_async(
         raise LogFileError(f"could not write {target}: {exc.strerror or exc}") from exc
     finally:
         cancelled.set()
+
+
+class LogFileWriter:
+    """A log written to ``path`` as it grows: the header at once, then ``write(row)`` per row.
+
+    ``redact``: as for ``export_jsonl``. Writes go through the file's buffer (call ``flush``
+    where a reader should see them); ``close`` flushes and is idempotent. ``LogFileError``
+    if the file cannot be written. Not thread-safe: one writer on the loop thread.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], name: str, *, redact: bool = True) -> None:
+        self.path = Path(path)
+        self._redact = redact
+        self.rows = 0
+        try:
+            self._stream: TextIO | None = self.path.open("w", encoding="utf-8", newline="\n")
+            self._stream.write(_header_line(name, redact, {}))
+        except OSError as exc:
+            raise LogFileError(f"could not write {self.path}: {exc.strerror or exc}") from exc
+
+    def write(self, row: Row) -> None:
+        """Append ``row`` as one line (nothing once closed)."""
+        if self._stream is None:
+            return
+        try:
+            self._stream.write(_dump_line(_record(row, self._redact)))
+        except OSError as exc:
+            raise LogFileError(f"could not write {self.path}: {exc.strerror or exc}") from exc
+        self.rows += 1
+
+    def flush(self) -> None:
+        if self._stream is not None:
+            self._stream.flush()
+
+    def close(self) -> None:
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            stream.close()
 
 
 # -- import -----------------------------------------------------------------------------------

@@ -21,9 +21,8 @@ Secrets: unless the caller passes ``redact=False``, the values of the handshake 
 ``SECRET_HEADERS`` (``Authorization``, ``Cookie``, ...) are written as ``[redacted]``, and
 the header says ``"redacted": true``.
 
-``LogFileWriter`` writes a log that is still growing, a row at a time as it is made (the
-headless relay's ``--log``); its header's totals are empty, since nothing was counted yet when
-it was written. Export streams line by line; import reads the file in slices of about ``SLICE_BYTES``
+``growing_file.LogFileWriter`` writes a log that is still growing, a row at a time. Export
+streams line by line; import reads the file in slices of about ``SLICE_BYTES``
 (``LogFileReader``), never the whole file at once. The ``_async`` variants do the file work
 on a worker thread, so the UI loop only appends the parsed rows, and can be cancelled.
 """
@@ -63,9 +62,10 @@ __all__ = [
     "ImportedLog",
     "LogFileError",
     "LogFileReader",
-    "LogFileWriter",
     "export_jsonl",
     "export_jsonl_async",
+    "export_record",
+    "header_line",
     "import_jsonl",
     "import_jsonl_async",
     "redact_headers",
@@ -130,17 +130,19 @@ def _load_line(line: str | bytes) -> Any:
     return json.loads(line)
 
 
-def _record(row: Row, redact: bool) -> dict[str, Any]:
+def export_record(row: Row, redact: bool) -> dict[str, Any]:
+    """The JSON Lines record of ``row``, its handshake secrets redacted with ``redact``."""
     if redact and row[KIND] == HANDSHAKE and row[DETAIL]:  # and the preview made of it
         row = (*row[:DETAIL], redact_headers(row[DETAIL]), None, row[VALUE])
     return row_to_record(row)
 
 
 def _header(store: LogStore, redact: bool) -> str:
-    return _header_line(store.name, redact, store.totals)
+    return header_line(store.name, redact, store.totals)
 
 
-def _header_line(name: str, redact: bool, totals: dict[str, int]) -> str:
+def header_line(name: str, redact: bool, totals: dict[str, int]) -> str:
+    """The header line of a log file named ``name``."""
     header = {
         "format": FORMAT,
         "version": VERSION,
@@ -198,7 +200,7 @@ def _write_rows(
     count = 0
     lines: list[str] = []
     for row in rows:
-        lines.append(_dump_line(_record(row, redact)))
+        lines.append(_dump_line(export_record(row, redact)))
         if len(lines) == batch:
             stream.write("".join(lines))
             count += len(lines)
@@ -262,44 +264,6 @@ async def export_jsonl_async(
         raise LogFileError(f"could not write {target}: {exc.strerror or exc}") from exc
     finally:
         cancelled.set()
-
-
-class LogFileWriter:
-    """A log written to ``path`` as it grows: the header at once, then ``write(row)`` per row.
-
-    ``redact``: as for ``export_jsonl``. Writes go through the file's buffer (call ``flush``
-    where a reader should see them); ``close`` flushes and is idempotent. ``LogFileError``
-    if the file cannot be written. Not thread-safe: one writer on the loop thread.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], name: str, *, redact: bool = True) -> None:
-        self.path = Path(path)
-        self._redact = redact
-        self.rows = 0
-        try:
-            self._stream: TextIO | None = self.path.open("w", encoding="utf-8", newline="\n")
-            self._stream.write(_header_line(name, redact, {}))
-        except OSError as exc:
-            raise LogFileError(f"could not write {self.path}: {exc.strerror or exc}") from exc
-
-    def write(self, row: Row) -> None:
-        """Append ``row`` as one line (nothing once closed)."""
-        if self._stream is None:
-            return
-        try:
-            self._stream.write(_dump_line(_record(row, self._redact)))
-        except OSError as exc:
-            raise LogFileError(f"could not write {self.path}: {exc.strerror or exc}") from exc
-        self.rows += 1
-
-    def flush(self) -> None:
-        if self._stream is not None:
-            self._stream.flush()
-
-    def close(self) -> None:
-        if self._stream is not None:
-            stream, self._stream = self._stream, None
-            stream.close()
 
 
 # -- import -----------------------------------------------------------------------------------

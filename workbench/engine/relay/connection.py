@@ -174,8 +174,9 @@ class RelayedConnection(EventEmitter[ConnectionEvent]):
         recv, carry = source.recv, lane.carry
         try:
             while True:
-                payload = await recv()
-                await carry(payload)
+                waiting = carry(await recv())
+                if waiting is not None:
+                    await waiting
         except ConnectionClosed:
             pass
         finally:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from core import EventEmitter, NotOpenError
@@ -89,8 +89,10 @@ class Lane:
         """Messages waiting in the queue (held, or behind a held one)."""
         return len(self._queue)
 
-    async def carry(self, payload: str | bytes) -> None:
-        """Take the next message of this direction (the pump calls this in arrival order)."""
+    def carry(self, payload: str | bytes) -> Awaitable[None] | None:
+        """Take the next message of this direction (the pump calls this in arrival order);
+        an awaitable the pump must wait for before the next one (back-pressure, a delay, no
+        room in the queue), or None."""
         delay = 0.0
         outcome = self._rules().apply(self.direction, payload)
         if outcome is not None:
@@ -100,16 +102,14 @@ class Lane:
                 )
                 self._events.emit("rule", self.direction, applied)
             if outcome.dropped:
-                return
+                return None
             payload, delay = outcome.payload, outcome.delay
         holding = self._intercept.holding(self.direction)
         if not self._queue and not holding:
             if delay:
-                await asyncio.sleep(delay)
+                return self._send_later(payload, delay)
             delivery = self._send(payload)
-            if delivery is not None:
-                await self._delivered(delivery)
-            return
+            return None if delivery is None else self._delivered(delivery)
         held = None
         if holding:
             held = self._intercept.hold(self, self.number, self.direction, payload)
@@ -122,6 +122,17 @@ class Lane:
         self._queue.append(_Item(payload, delay, held))
         self._queued_bytes += len(payload)
         self._kick()
+        if len(self._queue) >= QUEUE_LIMIT or self._queued_bytes >= QUEUE_BYTES:
+            return self._wait_for_room()
+        return None
+
+    async def _send_later(self, payload: str | bytes, delay: float) -> None:
+        await asyncio.sleep(delay)
+        delivery = self._send(payload)
+        if delivery is not None:
+            await self._delivered(delivery)
+
+    async def _wait_for_room(self) -> None:
         while (
             len(self._queue) >= QUEUE_LIMIT or self._queued_bytes >= QUEUE_BYTES
         ) and not self._source_closed:

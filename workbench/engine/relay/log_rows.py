@@ -19,14 +19,17 @@ headless command writes them to its file).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import Final
 
-from workbench.engine.log.store import EVENT, LogEntry, LogStore, Row
+from workbench.engine.log.store import DETAIL, EVENT, MESSAGE, LogEntry, LogStore, Row
 
 from .directions import LOG_DIRECTIONS, WORDS
 
 __all__ = ["MIME", "LegLog", "Tap", "marker_of"]
+
+_now = time.time
 
 #: The MIME type of every relayed payload: frames as they are.
 MIME: Final = "*/*"
@@ -45,17 +48,25 @@ class LegLog:
         self.number = number
         self.tap = tap
         self._prefix = "" if number is None else f"#{number} "
-        # One string per direction, shared by every message row of the connection.
-        self._message_details = {way: self._prefix + words for way, words in WORDS.items()}
+        # Per direction: the row's direction and one detail string shared by every message
+        # row of the connection.
+        self._message_rows = {
+            way: (LOG_DIRECTIONS[way], self._prefix + words) for way, words in WORDS.items()
+        }
 
     def message(self, direction: str, payload: str | bytes) -> None:
         """A message sent on in ``direction`` (``to_upstream`` / ``to_client``)."""
-        store = self.store
-        store.add_message(
-            LOG_DIRECTIONS[direction], MIME, payload, self._message_details[direction]
-        )
+        way, detail = self._message_rows[direction]
+        if isinstance(payload, str):
+            size = (
+                len(payload) if payload.isascii() else len(payload.encode("utf-8", "surrogatepass"))
+            )
+        else:
+            size = len(payload)
+        row = (_now(), way, MESSAGE, MIME, size, payload, detail, None, None)
+        self.store.append_row(row)
         if self.tap is not None:
-            self.tap(store.row(-1))
+            self.tap(row)
 
     def event(self, kind: str, where: str, text: str, payload: str | bytes | None = None) -> None:
         """An event of kind ``kind`` on a leg, in a direction or of the relay (``where``: a
@@ -74,7 +85,7 @@ class LegLog:
 def marker_of(row: Row) -> tuple[int | None, str] | None:
     """``(connection number or None, "client → upstream" / "client ↔ relay" / "relay" ...)``
     of a relay's row, or None for a row without a relay's marker."""
-    found = _MARKER.match(row[6])
+    found = _MARKER.match(row[DETAIL])
     if found is None:
         return None
     number = found.group(1)

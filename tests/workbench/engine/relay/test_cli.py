@@ -149,8 +149,11 @@ async def test_the_command_relays_logs_applies_rules_and_ctrl_c_closes_with_1001
     assert rows[-1][6] == "relay: stopped"
 
 
-async def test_sigterm_also_stops_it_cleanly() -> None:
-    async with upstream_server() as upstream, relay_command(upstream.url("/")) as (relay, port):
+async def test_sigterm_also_stops_it_cleanly_on_asyncios_own_loop() -> None:
+    async with (
+        upstream_server() as upstream,
+        relay_command(upstream.url("/"), "--loop", "asyncio") as (relay, port),
+    ):
         peer = client(port)
         closed = Recorder(peer, ["close"])
         await peer.open()

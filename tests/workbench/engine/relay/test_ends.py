@@ -217,3 +217,35 @@ async def test_an_upstream_that_never_answers_gives_504_within_the_open_timeout(
         assert caught.value.reason == "gateway timeout: the upstream did not answer within 0.3 s"
         assert 0.3 <= waited < 0.3 + TIMEOUT
         assert len(writers) == 1
+
+
+async def test_max_message_size_holds_on_both_legs() -> None:
+    async with (
+        upstream_server(reply=None) as upstream,
+        relay_to(
+            upstream.url("/"),
+            listen={"max_message_size": 1000},
+            upstream={"max_message_size": 2000},
+        ) as relay,
+    ):
+        client = client_of(relay)
+        closed = Recorder(client, ["close"])
+        await client.open()
+        _socket, record = await upstream.socket()
+        client.send("x" * 1001)  # over the client leg's limit: that leg fails with 1009
+        await record.count("close", 1)
+        await closed.count("close", 1)
+        [(code, reason)] = record.args("close")
+        assert code == 1009 and closed.args("close") == [(1009, reason)]
+        assert record.values("message") == []
+        second = client_of(relay)
+        closed_too = Recorder(second, ["close", "message"])
+        await second.open()
+        socket, record_too = await upstream.socket(1)
+        socket.send(b"y" * 2000)  # at the upstream leg's limit: passes
+        socket.send(b"y" * 2001)  # over it: the upstream leg fails with 1009
+        await closed_too.count("close", 1)
+        assert closed_too.values("message") == [b"y" * 2000]
+        assert closed_too.args("close")[0][0] == 1009
+        await record_too.count("close", 1)
+        assert record_too.args("close")[0][0] == 1009

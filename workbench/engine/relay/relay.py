@@ -203,8 +203,8 @@ class Relay(EventEmitter[RelayEvent]):
     async def _open_upstream(self, request: HandshakeRequest) -> RequestAnswer:
         """The server's ``process_request``: open the upstream leg before answering."""
         headers = request.headers
-        if self._stopping or not is_upgrade_request(headers):
-            return None
+        if self._stopping or not is_upgrade_request(headers) or self._origin_refused(headers):
+            return None  # the server answers it (503, 426, 400 or 403): nothing opens upstream
         settings = self.settings
         url = settings.upstream_url
         number = next(self._numbers)
@@ -232,11 +232,18 @@ class Relay(EventEmitter[RelayEvent]):
             return 503, "the relay is stopping\n"
         opening = _Opening(number, upstream)
         self._opening[tuple(request.remote_address)] = opening
-        wait = seconds(self._server.options["handshake_timeout"]) or 0.0
-        opening.expiry = asyncio.get_running_loop().call_later(
-            wait, self._abandon, opening, "the client's handshake did not end"
-        )
+        wait = seconds(self._server.options["handshake_timeout"])
+        if wait is not None:
+            opening.expiry = asyncio.get_running_loop().call_later(
+                wait, self._abandon, opening, "the client's handshake did not end"
+            )
         return None
+
+    def _origin_refused(self, headers: Any) -> bool:
+        """Whether the server's ``allowed_origins`` check will refuse this request (403)."""
+        allowed = self._server.options["allowed_origins"]
+        origin = headers.get("Origin")
+        return allowed is not None and origin is not None and origin not in allowed
 
     def _refuse(
         self, number: int, who: str, request: HandshakeRequest, url: str, error: BaseException

@@ -249,3 +249,43 @@ async def test_max_message_size_holds_on_both_legs() -> None:
         assert closed_too.args("close")[0][0] == 1009
         await record_too.count("close", 1)
         assert record_too.args("close")[0][0] == 1009
+
+
+async def test_a_client_that_leaves_during_the_upstream_open_leaves_no_upstream_leg() -> None:
+    async def slow(request: HandshakeRequest) -> None:
+        await asyncio.sleep(0.3)  # the upstream takes its time to answer
+
+    async with (
+        upstream_server(process_request=slow) as upstream,
+        relay_to(
+            upstream.url("/"),
+            listen={"handshake_timeout": 2000},
+            upstream={"connect_timeout": 1500},
+        ) as relay,
+    ):
+        _reader, writer = await asyncio.open_connection("127.0.0.1", relay.port)
+        writer.write(
+            b"GET / HTTP/1.1\r\nHost: relay\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        await writer.drain()
+        writer.transport.abort()  # gone before the upstream answered
+        _socket, record = await upstream.socket()
+        await record.count("close", 1, timeout=3 * TIMEOUT)
+        [(code, _reason)] = record.args("close")
+        assert code == 1001
+        assert all(c.end is not None for c in relay.connections.values())
+
+
+async def test_an_origin_the_relay_refuses_opens_nothing_upstream() -> None:
+    async with (
+        upstream_server() as upstream,
+        relay_to(upstream.url("/"), listen={"allowed_origins": ["http://ok"]}) as relay,
+    ):
+        with pytest.raises(ConnectError) as caught:
+            await client_of(relay, origin="http://other").open()
+        assert caught.value.status == 403
+        client = client_of(relay, origin="http://ok")
+        await client.open()
+        await client.close()
+        assert len(upstream.sockets) == 1

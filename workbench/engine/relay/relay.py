@@ -16,7 +16,8 @@ are forgotten (``'removed'``).
 
 Events:
     ``'listening'`` (host: str, port: int): the relay accepts connections.
-    ``'connection'`` (connection: RelayedConnection): both legs are open.
+    ``'connection'`` (connection: RelayedConnection): both legs are open; listeners added
+        to it here see all its events, ``'open'`` first.
     ``'refused'`` (attempt: RefusedAttempt): a client was refused because its upstream leg
         did not open.
     ``'closed'`` (connection: RelayedConnection): both legs closed (``connection.end``).
@@ -311,8 +312,8 @@ class Relay(EventEmitter[RelayEvent]):
         )
         self.connections[number] = connection
         connection.on("close", lambda end: self._closed(connection))
+        self.emit("connection", connection)  # its listeners see every event from 'open' on
         connection.start()
-        self.emit("connection", connection)
 
     def _closed(self, connection: RelayedConnection) -> None:
         self.emit("closed", connection)

@@ -35,6 +35,8 @@ FROM_UPSTREAM: list[str | bytes] = [
 
 async def test_every_message_goes_both_ways_unchanged_and_in_order() -> None:
     async with upstream_server(reply=None) as upstream, relay_to(upstream.url("/")) as relay:
+        seen: list[Recorder] = []
+        relay.on("connection", lambda c: seen.append(Recorder(c, ["open", "message", "close"])))
         client = client_of(relay)
         received = Recorder(client, ["message"])
         await client.open()
@@ -64,6 +66,16 @@ async def test_every_message_goes_both_ways_unchanged_and_in_order() -> None:
         assert [row[1] for row in rows[: len(FROM_CLIENT)]] == [OUT] * len(FROM_CLIENT)
         assert connection.log.messages_out == len(FROM_CLIENT)
         assert connection.log.messages_in == len(FROM_UPSTREAM)
+        [events] = seen
+        assert events.names() == [
+            "open",
+            *["message"] * (len(FROM_CLIENT) + len(FROM_UPSTREAM)),
+            "close",
+        ]
+        assert events.args("message") == [("to_upstream", p) for p in FROM_CLIENT] + [
+            ("to_client", p) for p in FROM_UPSTREAM
+        ]
+        assert events.values("close") == [connection.end]
 
 
 async def test_a_large_message_and_a_burst_keep_their_bytes_and_order() -> None:

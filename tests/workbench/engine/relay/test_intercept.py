@@ -165,6 +165,8 @@ async def test_rules_apply_per_direction_and_each_is_a_log_row() -> None:
         ]
     )
     async with upstream_server(reply=None) as upstream, relay_to(upstream.url("/"), rules) as relay:
+        seen: list[Recorder] = []
+        relay.on("connection", lambda c: seen.append(Recorder(c, ["rule"])))
         client = client_of(relay)
         received = Recorder(client, ["message"])
         await client.open()
@@ -194,6 +196,12 @@ async def test_rules_apply_per_direction_and_each_is_a_log_row() -> None:
             ),
             ("#1 client → upstream: rule 'slow': delayed 200 ms", None),
             ("#1 upstream → client: rule 'no binary down': dropped", b"\x00"),
+        ]
+        assert [(way, a.rule, a.what) for way, a in seen[0].args("rule")] == [
+            (UP, "mask", "replaced 1 match of /secret/"),
+            (UP, "mask", "replaced 1 match of /secret/"),
+            (UP, "slow", "delayed 200 ms"),
+            (DOWN, "no binary down", "dropped"),
         ]
         sent_up = [r[5] for r in connection.log.rows() if r[2] == MESSAGE and r[1] == OUT]
         assert sent_up == record.values("message")

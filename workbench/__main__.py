@@ -8,8 +8,9 @@ workspace or layout is read or written), saves its pictures into DIR and exits: 
 picture was saved, 1 (with the reason on stderr) otherwise.
 
 ``run FILE...`` and ``export FILE`` are the scenario commands
-(``workbench.engine.scenarios.cli``); they never import Qt, so they work from an
-installation without the ``gui`` extra.
+(``workbench.engine.scenarios.cli``), ``relay UPSTREAM_URL`` the headless relay
+(``workbench.engine.relay.cli``); they never import Qt, so they work from an installation
+without the ``gui`` extra.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 #: Sub-commands that run without Qt.
 SCENARIO_COMMANDS = ("run", "export")
+RELAY_COMMAND = "relay"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,6 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from workbench.engine.scenarios.cli import main as scenarios
 
         return scenarios(args[1:])
+    if len(args) > 1 and args[1] == RELAY_COMMAND:
+        from workbench.engine.relay.cli import main as relay
+
+        return relay(args[2:])
     parser = argparse.ArgumentParser(prog="python -m workbench")
     parser.add_argument("--tour", metavar="DIR", help="save a picture of each view into DIR")
     options, qt_args = parser.parse_known_args(args[1:])

@@ -26,6 +26,7 @@ __all__ = [
     "HANDSHAKE",
     "IN",
     "INFO",
+    "INTERCEPT",
     "KIND",
     "KINDS",
     "MESSAGE",
@@ -35,6 +36,7 @@ __all__ = [
     "PREVIEW",
     "PREVIEW_CHARS",
     "RAW",
+    "RULE",
     "SIZE",
     "TIME",
     "VALUE",
@@ -65,7 +67,9 @@ HANDSHAKE: Final = "handshake"
 CONNECTING: Final = "connecting"
 INFO: Final = "info"  # anything else worth a line: listening, stopped, auto-reply set...
 FAULT: Final = "fault"  # a fault the fault lab put on purpose (workbench.engine.faults)
-KINDS: Final = (MESSAGE, OPEN, CLOSE, ERROR, HANDSHAKE, CONNECTING, INFO, FAULT)
+RULE: Final = "rule"  # a relay rule changed, dropped or delayed a message (engine.relay)
+INTERCEPT: Final = "intercept"  # a relayed message held, then forwarded, edited or dropped
+KINDS: Final = (MESSAGE, OPEN, CLOSE, ERROR, HANDSHAKE, CONNECTING, INFO, FAULT, RULE, INTERCEPT)
 
 #: Longest preview kept or computed, in characters.
 PREVIEW_CHARS: Final = 120
@@ -135,11 +139,13 @@ class LogEntry:
         time: seconds since the epoch (``time.time()``) when it was logged.
         direction: ``"in"``, ``"out"`` or ``"event"``.
         kind: ``"message"``, ``"open"``, ``"close"``, ``"error"``, ``"handshake"``,
-            ``"connecting"``, ``"info"`` or ``"fault"`` (``KINDS``).
+            ``"connecting"``, ``"info"``, ``"fault"``, ``"rule"`` or ``"intercept"``
+            (``KINDS``).
         mime: the MIME type the payload was sent/received as ("" for events).
         size: payload size in bytes (UTF-8 length for a text frame; 0 for events).
         raw: the payload as it travelled (``str`` for a text frame, ``bytes`` for binary),
-            or None for events.
+            or None for events (a relay's rule and intercept rows carry the message as it
+            arrived, before they changed or dropped it).
         detail: free text for events: close code and reason, handshake headers, the error in
             plain words; empty for messages unless the message did not decode.
         preview: (property) a short one-line text for the table.

@@ -21,7 +21,8 @@ Secrets: unless the caller passes ``redact=False``, the values of the handshake 
 ``SECRET_HEADERS`` (``Authorization``, ``Cookie``, ...) are written as ``[redacted]``, and
 the header says ``"redacted": true``.
 
-Export streams line by line; import reads the file in slices of about ``SLICE_BYTES``
+``growing_file.LogFileWriter`` writes a log that is still growing, a row at a time. Export
+streams line by line; import reads the file in slices of about ``SLICE_BYTES``
 (``LogFileReader``), never the whole file at once. The ``_async`` variants do the file work
 on a worker thread, so the UI loop only appends the parsed rows, and can be cancelled.
 """
@@ -63,6 +64,8 @@ __all__ = [
     "LogFileReader",
     "export_jsonl",
     "export_jsonl_async",
+    "export_record",
+    "header_line",
     "import_jsonl",
     "import_jsonl_async",
     "redact_headers",
@@ -127,20 +130,26 @@ def _load_line(line: str | bytes) -> Any:
     return json.loads(line)
 
 
-def _record(row: Row, redact: bool) -> dict[str, Any]:
+def export_record(row: Row, redact: bool) -> dict[str, Any]:
+    """The JSON Lines record of ``row``, its handshake secrets redacted with ``redact``."""
     if redact and row[KIND] == HANDSHAKE and row[DETAIL]:  # and the preview made of it
         row = (*row[:DETAIL], redact_headers(row[DETAIL]), None, row[VALUE])
     return row_to_record(row)
 
 
 def _header(store: LogStore, redact: bool) -> str:
+    return header_line(store.name, redact, store.totals)
+
+
+def header_line(name: str, redact: bool, totals: dict[str, int]) -> str:
+    """The header line of a log file named ``name``."""
     header = {
         "format": FORMAT,
         "version": VERSION,
-        "name": store.name,
+        "name": name,
         "exported_at": time.time(),
         "redacted": redact,
-        "totals": store.totals,
+        "totals": totals,
     }
     return json.dumps(header, ensure_ascii=False) + "\n"
 
@@ -191,7 +200,7 @@ def _write_rows(
     count = 0
     lines: list[str] = []
     for row in rows:
-        lines.append(_dump_line(_record(row, redact)))
+        lines.append(_dump_line(export_record(row, redact)))
         if len(lines) == batch:
             stream.write("".join(lines))
             count += len(lines)

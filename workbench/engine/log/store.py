@@ -48,6 +48,7 @@ from .entry import (
     HANDSHAKE,
     IN,
     INFO,
+    INTERCEPT,
     KIND,
     KINDS,
     MESSAGE,
@@ -58,6 +59,7 @@ from .entry import (
     PREVIEW_CHARS,
     RAW,
     ROW_OVERHEAD,
+    RULE,
     SIZE,
     TIME,
     VALUE,
@@ -86,6 +88,7 @@ __all__ = [
     "HANDSHAKE",
     "IN",
     "INFO",
+    "INTERCEPT",
     "KIND",
     "KINDS",
     "MESSAGE",
@@ -95,6 +98,7 @@ __all__ = [
     "PREVIEW",
     "PREVIEW_CHARS",
     "RAW",
+    "RULE",
     "SIZE",
     "TIME",
     "VALUE",
@@ -236,9 +240,10 @@ class LogStore:
                 del chunks[0]
                 del self._starts[0]
 
-    def add_message(self, direction: str, mime: str, raw: str | bytes) -> None:
+    def add_message(self, direction: str, mime: str, raw: str | bytes, detail: str = "") -> None:
         """Append a message (``direction`` IN or OUT) without making a ``LogEntry``: the
-        path taken for every message the service logs."""
+        path taken for every message the service logs. ``detail``: a short note kept with
+        it (a relay's ``"#1 client → upstream"``); share one string across rows."""
         if isinstance(raw, str):
             size = len(raw) if raw.isascii() else len(raw.encode("utf-8", "surrogatepass"))
         else:
@@ -249,7 +254,7 @@ class LogStore:
         else:
             self.messages_out += 1
             self.bytes_out += size
-        self._push((_now(), direction, MESSAGE, mime, size, raw, "", None, None))
+        self._push((_now(), direction, MESSAGE, mime, size, raw, detail, None, None))
 
     def note_wire_size(self, wire: int) -> None:
         """The newest row, a compressed message, took ``wire`` payload bytes on the wire;

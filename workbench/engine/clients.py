@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from core import Client, ConnectError, NotOpenError, WebSocketError
+from workbench.engine.log.budget import LogBudget
 from workbench.engine.log.from_core import log_opening, wire_logger
 from workbench.engine.log.store import CLOSE, CONNECTING, ERROR, INFO, LogStore
 from workbench.engine.protocol.glossary import close_refusal
@@ -30,10 +31,17 @@ __all__ = ["ClientController"]
 class ClientController:
     """The workspace's clients (``clients``), by id."""
 
-    def __init__(self, emit: Callable[..., object], errors: ErrorPath, log_capacity: int) -> None:
+    def __init__(
+        self,
+        emit: Callable[..., object],
+        errors: ErrorPath,
+        log_capacity: int,
+        budget: LogBudget | None = None,
+    ) -> None:
         self._emit = emit
         self._errors = errors
         self._log_capacity = log_capacity
+        self._budget = budget if budget is not None else LogBudget()
         self.clients: dict[str, ClientHandle] = {}
         self._numbers: Iterator[int] = itertools.count(1)
 
@@ -47,9 +55,8 @@ class ClientController:
             self._errors.report(name or "New client", why)
             return None
         client_id = f"client-{next(self._numbers)}"
-        handle = ClientHandle(
-            client_id, name or client_id, dict(options), LogStore(self._log_capacity, "")
-        )
+        store = self._budget.track(LogStore(self._log_capacity, ""))
+        handle = ClientHandle(client_id, name or client_id, dict(options), store)
         handle.server_id = server_id
         self._set_options(handle, options)
         self.clients[client_id] = handle
@@ -91,7 +98,13 @@ class ClientController:
     async def remove(self, client_id: str) -> None:
         """Close the client, then forget it and its log."""
         await self.close(client_id, 1000, "")
-        if self.clients.pop(client_id, None) is not None:
+        self.forget(client_id)
+
+    def forget(self, client_id: str) -> None:
+        """Drop the client and its log; ``client_removed`` if it was there."""
+        handle = self.clients.pop(client_id, None)
+        if handle is not None:
+            self._budget.release(handle.log)
             self._emit("client_removed", client_id)
 
     def send_type(self, client_id: str) -> str:

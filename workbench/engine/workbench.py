@@ -29,6 +29,13 @@ Events (``on(name, handler)``; every argument is an id, a number or text):
         "closing", "closed" or "failed"; text e.g. "connecting (attempt 2 of 11)"
     error_reported(context, message): the one error path (``report``)
     info_reported(text): news for the status bar that is not a failure (``inform``)
+    log_budget_changed(): the log budget's limit changed, or it evicted logs or rows to stay
+        within it (``log_budget``: ``limit``, ``used``, ``evicted_logs``, ``evicted_rows``)
+
+The log budget (``log_budget``, ``workbench.engine.log.budget``): every log of the workspace
+counts against one limit (``set_log_budget``); past it, closed sockets are forgotten with
+their logs, oldest closed first (``socket_removed``), then the oldest rows of the biggest
+logs go.
 
 Threading: everything runs on the loop's thread.
 """
@@ -43,6 +50,7 @@ from core import EventEmitter
 from workbench.engine.classroom.classroom import Classroom
 from workbench.engine.compose.message_library import MessageLibrary
 from workbench.engine.faults.lab import FaultLab
+from workbench.engine.log.budget import LogBudget
 from workbench.engine.log.store import DEFAULT_CAPACITY, LogStore
 from workbench.engine.protocol.conversation_recorder import ConversationRecorder
 from workbench.engine.workspace.workspace import ClientConfig, ServerConfig, Workspace
@@ -76,6 +84,7 @@ WorkbenchEvent = Literal[
     "client_state_changed",
     "error_reported",
     "info_reported",
+    "log_budget_changed",
 ]
 
 
@@ -87,8 +96,11 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         self.error_path = ErrorPath(
             lambda context, message: self.emit("error_reported", context, message)
         )
-        self._servers = ServerController(self.emit, self.error_path, log_capacity)
-        self._clients = ClientController(self.emit, self.error_path, log_capacity)
+        #: What all logs of the workspace may hold together (``set_log_budget``).
+        self.log_budget = LogBudget()
+        self.log_budget.listeners.append(lambda: self.emit("log_budget_changed"))
+        self._servers = ServerController(self.emit, self.error_path, log_capacity, self.log_budget)
+        self._clients = ClientController(self.emit, self.error_path, log_capacity, self.log_budget)
         #: Both ends of each client ↔ server-socket connection in this window, for diagrams.
         self.conversations = ConversationRecorder(self)
         self._actions: set[asyncio.Task[Any]] = set()
@@ -181,6 +193,17 @@ class Workbench(EventEmitter[WorkbenchEvent]):
     def set_auto_reply(self, server_id: str, mode: str, text: str = "") -> bool:
         """See ``ServerController.set_auto_reply``."""
         return self._servers.set_auto_reply(server_id, mode, text)
+
+    def set_log_budget(self, nbytes: int) -> bool:
+        """Let all logs together hold at most ``nbytes`` (at least ``MIN_LOG_BUDGET``),
+        evicting at once if they hold more; False (reported) if refused."""
+        try:
+            self.log_budget.set_limit(nbytes)
+        except ValueError as exc:
+            self.report("log budget", exc)
+            return False
+        self.emit("log_budget_changed")
+        return True
 
     def forget_closed_sockets(self, server_id: str) -> int:
         """Drop the server's closed sockets and their logs; how many were dropped."""
@@ -351,8 +374,7 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         if replace:
             await self._close_everything()
             for client_id in list(self.clients):
-                del self.clients[client_id]
-                self.emit("client_removed", client_id)
+                self._clients.forget(client_id)
             for old_id in list(self.servers):
                 self._servers.forget(old_id)
         for config in workspace.servers:

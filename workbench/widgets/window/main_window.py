@@ -2,8 +2,9 @@
 steps, wired to the service; a clean shutdown of every socket when the window closes.
 
 What it owns lives beside it: the status bar where every error is shown in plain words
-(``status_line``), the workspace file read at start and written at close
-(``workspace_files``) and the layout kept between runs (``layout``)."""
+(``status_line``), the log budget shown there and its setting (``log_budget``), the
+workspace file read at start and written at close (``workspace_files``) and the layout kept
+between runs (``layout``)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from workbench.widgets.pages.client_page import ClientsPanel
 from workbench.widgets.pages.servers_panel import ServersPanel
 
 from .layout import restore_layout, save_layout
+from .log_budget import LogBudgetControl
 from .status_line import StatusLine
 from .workspace_files import WorkspaceFiles
 from .zoom_and_contrast import Presentation
@@ -98,6 +100,10 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self.presentation = Presentation(self, self.settings)
         self.menuBar().insertMenu(self.help_menu.menuAction(), self.presentation.menu)
+        #: The log budget on the status bar, and in the View menu.
+        self.log_budget = LogBudgetControl(self, service, self.settings, self.statusBar())
+        self.presentation.menu.addSeparator()
+        self.presentation.menu.addAction(self.log_budget.action)
 
         self.servers.new_client_requested.connect(self.new_client_to)
         self.servers.empty_client.clicked.connect(self.new_client)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from core import Client, RequestFunction, Server, Socket
@@ -129,7 +129,9 @@ class ServerHandle(ItemHandle):
     closed ones kept so their logs stay readable), ``auto_reply``, ``secret_missing``,
     ``refusals`` (the ``HandshakeRecord`` of the latest refused upgrade requests, oldest first),
     ``refusal_fault`` (the fault lab's refused handshakes, core's ``process_request``),
-    ``process_request`` (core's hook given at each start, or None; the classroom sets it).
+    ``process_request`` (core's hook given at each start, or None; the classroom sets it),
+    ``echo_filter`` (what the echo auto-reply sends back for a message received, or None to
+    send it as it came; ``ValueError``: not echoed; the classroom sets it).
     """
 
     #: How many refused handshakes a server keeps for its Handshake view (its log has all).
@@ -148,6 +150,7 @@ class ServerHandle(ItemHandle):
         self.refusal_fault = HandshakeRefusals(log_store)
         self.refusals: deque[HandshakeRecord] = deque(maxlen=self.REFUSALS_KEPT)
         self.process_request: RequestFunction | None = None
+        self.echo_filter: Callable[[Any], Any] | None = None
         self._socket_numbers: Iterator[int] = itertools.count(1)
 
     def next_socket_id(self) -> str:

@@ -292,8 +292,16 @@ class ServerController:
 
         def on_message(value: Any) -> None:  # the row was logged by on_wire_message
             auto = handle.auto_reply  # read per message: it can change
-            if auto.mode != "off":  # sent by the writer, off core's reading path
-                replies.queue(value if auto.mode == "echo" else auto.value)
+            if auto.mode == "fixed":  # sent by the writer, off core's reading path
+                replies.queue(auto.value)
+            elif auto.mode == "echo":
+                if handle.echo_filter is not None:
+                    try:
+                        value = handle.echo_filter(value)
+                    except ValueError as exc:
+                        store.log_event(ERROR, f"auto-reply: not echoed: {exc}")
+                        return
+                replies.queue(value)
 
         def on_close(code: int, reason: str) -> None:
             replies.close()

@@ -354,6 +354,7 @@ class Workbench(EventEmitter[WorkbenchEvent]):
                     h.auto_reply.mode,
                     h.auto_reply.text,
                     shared=self.classroom.is_shared(h.id),
+                    any_origin=self.classroom.is_open_to_any_origin(h.id),
                 )
                 for h in self.servers.values()
             ],
@@ -384,6 +385,8 @@ class Workbench(EventEmitter[WorkbenchEvent]):
             if config.auto_reply != "off":
                 self.set_auto_reply(server_id, config.auto_reply, config.auto_reply_text)
             self.server(server_id).secret_missing = config.name in workspace.missing_secrets
+            if config.any_origin:
+                self.classroom.set_any_origin(server_id, True)
             if config.shared:
                 await self.classroom.share(server_id, True)
         for client in workspace.clients:

@@ -107,7 +107,7 @@ def test_the_service_adds_only_signals_run_and_the_qt_sub_adapters(service) -> N
     assert service.messages.engine is service.engine.messages
     assert service.classroom.engine is service.engine.classroom
     assert public_names(QtMessageLibrary) == {"changed"}
-    assert public_names(QtClassroom) == {"shared_changed", "feed_model"}
+    assert public_names(QtClassroom) == {"shared_changed", "any_origin_changed", "feed_model"}
 
 
 def test_run_returns_the_task_of_an_action_that_reports_instead_of_raising(service, run) -> None:

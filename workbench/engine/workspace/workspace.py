@@ -9,7 +9,7 @@ File format (``version`` 1), UTF-8 JSON::
 
     {"format": "websocket-workbench-workspace", "version": 1,
      "servers": [{"name": ..., "options": {...}, "auto_reply": "off", "auto_reply_text": "",
-                  "shared": false}],
+                  "shared": false, "any_origin": false}],
      "clients": [{"name": ..., "options": {...}}],
      "saved_messages": [{"name": ..., "mime": ..., "body": ..., "body_format": "text"}],
      "recent_messages": [...same...],
@@ -17,7 +17,8 @@ File format (``version`` 1), UTF-8 JSON::
 
 ``shared``: the server is shared with a classroom (``classroom.Classroom``): loading shares it
 again, so it binds to every interface at its start; its options keep the host it had before.
-A file without the key (written before it existed) shares nothing.
+A file without the key (written before it existed) shares nothing. ``any_origin``: while
+shared, any web page may connect, not only the student page (``Classroom.set_any_origin``).
 
 Option dicts are kept in snake_case (``workbench.engine.options``) and must be
 JSON-serialisable; a config made with core's camelCase spec names, or read from a file
@@ -77,13 +78,14 @@ class WorkspaceError(Exception):
 @dataclass
 class ServerConfig:
     """A server as the user configured it. ``auto_reply`` is "off", "echo" or "fixed";
-    ``shared``: on the network for a classroom."""
+    ``shared``: on the network for a classroom; ``any_origin``: open to any web page then."""
 
     name: str
     options: dict[str, Any] = field(default_factory=dict)
     auto_reply: str = "off"
     auto_reply_text: str = ""
     shared: bool = False
+    any_origin: bool = False
 
     def __post_init__(self) -> None:
         self.options = snake_case_server_options(self.options)
@@ -248,6 +250,7 @@ def _server(item: dict[str, Any]) -> ServerConfig:
         auto_reply=mode if mode in AUTO_REPLY_MODES else "off",
         auto_reply_text=str(item.get("auto_reply_text", "")),
         shared=item.get("shared", False) is True,
+        any_origin=item.get("any_origin", False) is True,
     )
 
 

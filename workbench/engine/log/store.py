@@ -157,6 +157,9 @@ class LogStore:
         stored_bytes: the memory the visible rows hold (see ``row_cost``).
         budget: the workspace's ``LogBudget`` this log counts against, or None (set by
             ``LogBudget.track``).
+        secret_headers: lower-case names of headers marked secret for this log's
+            connection, whose values a redacted export leaves out besides the usual ones
+            (``workbench.engine.secret_names``).
         first_seq / end_seq: seq range of the visible rows (see the module docstring).
         dropped: rows evicted at either cap since creation (clear() does not count).
         cleared: rows removed by clear().
@@ -198,6 +201,7 @@ class LogStore:
         #: On-wire payload bytes of compressed messages, by seq (``note_wire_size``).
         self.wire_sizes: dict[int, int] = {}
         self.budget: LogBudgetLike | None = None
+        self.secret_headers: frozenset[str] = frozenset()
 
     def __repr__(self) -> str:
         return (

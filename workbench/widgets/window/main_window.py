@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from workbench.engine.private_files import make_private
 from workbench.engine.workspace.workspace import config_dir, default_path
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.controls import make_action
@@ -44,8 +45,16 @@ SERVERS_TAB, CLIENTS_TAB = 0, 1
 
 
 def window_settings() -> QSettings:
-    """The window's layout file, ``window.ini`` in the workbench's config folder."""
-    return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+    """The window's layout file, ``window.ini`` in the workbench's config folder (created
+    readable by its owner only; Qt keeps the mode of a file it rewrites)."""
+    path = config_dir() / "window.ini"
+    if not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            make_private(path)
+        except OSError:
+            pass  # QSettings says so itself when it cannot write
+    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 class MainWindow(QMainWindow):

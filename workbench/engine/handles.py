@@ -176,7 +176,9 @@ class ClientHandle(ItemHandle):
     "idle", "connecting", "open", "closing", "closed", "failed"), ``url``, ``log``,
     ``server_id`` (the workbench server it was made for, whose port it follows, or None),
     ``throttle`` (its error reports), ``handshake`` (the ``HandshakeRecord`` of its last
-    opening or refused attempt, or None).
+    opening or refused attempt, or None), ``secret_missing`` (fields of its secrets that
+    are not known: ``workbench.engine.workspace.client_secrets``; it does not open until
+    they are typed again).
     """
 
     def __init__(
@@ -188,6 +190,7 @@ class ClientHandle(ItemHandle):
         self.server_id: str | None = None
         self.throttle = ReportThrottle()
         self.handshake: HandshakeRecord | None = None
+        self.secret_missing: list[str] = []
 
     @property
     def is_open(self) -> bool:

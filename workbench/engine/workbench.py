@@ -29,13 +29,8 @@ Events (``on(name, handler)``; every argument is an id, a number or text):
         "closing", "closed" or "failed"; text e.g. "connecting (attempt 2 of 11)"
     error_reported(context, message): the one error path (``report``)
     info_reported(text): news for the status bar that is not a failure (``inform``)
-    log_budget_changed(): the log budget's limit changed, or it evicted logs or rows to stay
-        within it (``log_budget``: ``limit``, ``used``, ``evicted_logs``, ``evicted_rows``)
-
-The log budget (``log_budget``, ``workbench.engine.log.budget``): every log of the workspace
-counts against one limit (``set_log_budget``); past it, closed sockets are forgotten with
-their logs, oldest closed first (``socket_removed``), then the oldest rows of the biggest
-logs go.
+    log_budget_changed(): the limit of ``log_budget`` (what all logs may hold together,
+        ``workbench.engine.log.budget``) changed, or it evicted logs or rows to stay within it
 
 Threading: everything runs on the loop's thread.
 """
@@ -53,6 +48,7 @@ from workbench.engine.faults.lab import FaultLab
 from workbench.engine.log.budget import LogBudget
 from workbench.engine.log.store import DEFAULT_CAPACITY, LogStore
 from workbench.engine.protocol.conversation_recorder import ConversationRecorder
+from workbench.engine.workspace.client_secrets import describe_field
 from workbench.engine.workspace.workspace import ClientConfig, ServerConfig, Workspace
 
 from .client_targets import client_options_for
@@ -69,6 +65,8 @@ from .pinging import Pingable, ping_and_log, round_trip_text
 from .servers import SHUTDOWN_TIMEOUT, ServerController
 
 __all__ = ["SHUTDOWN_TIMEOUT", "Workbench", "WorkbenchEvent"]
+
+AGAIN = "; without a system keyring it is not kept between runs"  # "type … again" news
 
 WorkbenchEvent = Literal[
     "server_added",
@@ -248,8 +246,14 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         self._clients.rename(client_id, name)
 
     async def open_client(self, client_id: str) -> bool:
-        """Connect (retrying per the options); whether it opened."""
+        """Connect (retrying per the options); whether it opened. A client whose secrets
+        are missing (``provide_client_secrets``) does not connect (reported)."""
         return await self._guarded(self._clients.open(client_id), self.name_of(client_id))
+
+    def provide_client_secrets(self, client_id: str, values: Mapping[str, str]) -> bool:
+        """Put secrets typed again into a client's options (``values``: field -> value, of
+        its ``secret_missing``); False (reported) if refused."""
+        return self._clients.provide_secrets(client_id, values)
 
     async def close_client(self, client_id: str, code: int = 1000, reason: str = "") -> bool:
         """Close the client (or stop its connection attempts). Idempotent."""
@@ -358,7 +362,10 @@ class Workbench(EventEmitter[WorkbenchEvent]):
                 )
                 for h in self.servers.values()
             ],
-            clients=[ClientConfig(h.name, dict(h.options)) for h in self.clients.values()],
+            clients=[
+                ClientConfig(h.name, dict(h.options), list(h.secret_missing))
+                for h in self.clients.values()
+            ],
             saved_messages=list(self.messages.saved),
             recent_messages=list(self.messages.recent),
             window=dict(base.window),
@@ -390,12 +397,13 @@ class Workbench(EventEmitter[WorkbenchEvent]):
             if config.shared:
                 await self.classroom.share(server_id, True)
         for client in workspace.clients:
-            self.add_client(client.options, client.name)
-        for name in workspace.missing_secrets:
-            self.inform(
-                f"{name}: type the PFX password again; "
-                "without a system keyring it is not kept between runs"
-            )  # and the server page asks for it at Start (ServerHandle.secret_missing)
+            options = snake_case_client_options(client.options)
+            missing = client.missing_secrets
+            if self._clients.add(options, client.name, missing=missing) and missing:
+                what = ", ".join(describe_field(field) for field in missing)
+                self.inform(f"{client.name}: type {what} again{AGAIN}")
+        for name in workspace.missing_secrets:  # the server page asks for it at Start
+            self.inform(f"{name}: type the PFX password again{AGAIN}")
 
     # -- shutdown --------------------------------------------------------------------------
 

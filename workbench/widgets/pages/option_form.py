@@ -207,6 +207,11 @@ class OptionForm(QWidget):
                 self.editors[option.name] = editor
                 if isinstance(editor, QCheckBox):
                     form.addRow("", editor)
+                elif isinstance(editor, HeaderEditor):  # a table: the column's full width
+                    label = QLabel(label_for(option) + ":")
+                    label.setBuddy(editor)
+                    form.addRow(label)
+                    form.addRow(editor)
                 else:
                     label = QLabel(label_for(option) + ":")
                     label.setBuddy(editor)

@@ -133,6 +133,7 @@ class ErrorPath:
         self.errors: list[tuple[str, str]] = []
         self.coalescer = Coalescer()
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_loop: asyncio.AbstractEventLoop | None = None
 
     def report(self, context: str, error: BaseException | str) -> None:
         """Report ``error`` (an exception is described in plain words) under ``context``.
@@ -171,15 +172,16 @@ class ErrorPath:
     def _schedule(self, now: float) -> None:
         """Flush the held counts when their window closes (on the running loop, if any;
         else at the next report)."""
-        if self._timer is not None:
-            return
-        due = self.coalescer.next_due()
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
+        if self._timer is not None and self._timer_loop is loop:
+            return  # one is pending (a timer of a loop that has gone is not)
+        due = self.coalescer.next_due()
         if due is not None:
             self._timer = loop.call_later(max(0.0, due - now), self._on_timer)
+            self._timer_loop = loop
 
     def _on_timer(self) -> None:
         self._timer = None

@@ -24,7 +24,8 @@ Signals (see the engine's module docstring for what each means):
     client_added(str), client_removed(str), client_changed(str),
     client_state_changed(str client_id, str state, str text),
     error_reported(str context, str message): the one error path (``service.engine.report``),
-    info_reported(str text): news that is not a failure (``service.engine.inform``).
+    info_reported(str text): news that is not a failure (``service.engine.inform``),
+    log_budget_changed(): the log budget's limit changed or it evicted something.
 
 Create it after the qasync loop is installed (``run`` needs the running loop).
 """
@@ -66,6 +67,7 @@ class WorkbenchService(QObject):
     client_state_changed = Signal(str, str, str)
     error_reported = Signal(str, str)
     info_reported = Signal(str)
+    log_budget_changed = Signal()
 
     def __init__(self, parent: QObject | None = None, log_capacity: int = DEFAULT_CAPACITY) -> None:
         super().__init__(parent)

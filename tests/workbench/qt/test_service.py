@@ -109,7 +109,7 @@ def test_the_service_adds_only_signals_run_and_the_qt_sub_adapters(service) -> N
     assert service.messages.engine is service.engine.messages
     assert service.classroom.engine is service.engine.classroom
     assert public_names(QtMessageLibrary) == {"changed"}
-    assert public_names(QtClassroom) == {"shared_changed", "feed_model"}
+    assert public_names(QtClassroom) == {"shared_changed", "any_origin_changed", "feed_model"}
     assert isinstance(service.scenarios, QtScenarioLibrary)
     assert service.scenarios.engine is service.engine.scenarios
     assert public_names(QtScenarioLibrary) == {"added", "changed", "removed", "reset", "recorded"}

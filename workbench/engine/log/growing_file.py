@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from typing import IO, Any
 
+from workbench.engine.private_files import open_private
+
 from .jsonl import BATCH, LogFileError, export_record, header_line
 from .store import Row
 
@@ -48,7 +50,7 @@ class LogFileWriter:
         self._lines: list[bytes] = []
         self.rows = 0
         try:
-            self._stream: IO[bytes] | None = self.path.open("wb")
+            self._stream: IO[bytes] | None = open_private(self.path, "wb")
             self._stream.write(header_line(name, redact, {}).encode("utf-8"))
             self._stream.flush()  # a valid (empty) log from the start
         except OSError as exc:
@@ -58,7 +60,7 @@ class LogFileWriter:
         """Append ``row`` (nothing once closed)."""
         if self._stream is None:
             return
-        self._lines.append(_dump_bytes(export_record(row, self._redact)))
+        self._lines.append(_dump_bytes(export_record(row, frozenset() if self._redact else None)))
         self.rows += 1
         if len(self._lines) >= BATCH:
             self._write_lines()

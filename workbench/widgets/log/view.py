@@ -218,13 +218,14 @@ class LogView(FitsTableToFont, QWidget):
         self.clear_button = tool_button("Clear", CLEAR_TIP)
         self.export_button = tool_button(
             "Export…",
-            "Save the whole log as JSON Lines (one JSON object per line); Authorization and "
-            "Cookie header values are left out (the arrow offers an export with them)",
+            "Save the whole log as JSON Lines (one JSON object per line); secret values "
+            "(Authorization, Cookie, *-Key and *-Token headers, those marked secret, tokens "
+            "in URLs and subprotocols) are left out (the arrow offers an export with them)",
         )
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         export_menu = QMenu(self.export_button)
         self.export_secrets_action = export_menu.addAction(
-            "Export with secrets… (" + ", ".join(h.title() for h in SECRET_HEADERS) + " values)"
+            "Export with secrets… (" + ", ".join(SECRET_HEADERS) + " values, tokens)"
         )
         self.export_button.setMenu(export_menu)
         self.import_button = tool_button("Import…", "Open a JSON Lines log in a viewer window")
@@ -398,7 +399,7 @@ class LogView(FitsTableToFont, QWidget):
 
     def export_to(self, path: str | Path, *, redact: bool = True) -> asyncio.Task[int] | int:
         """Write the log to ``path`` and say so in the status bar; ``redact``: leave out the
-        values of Authorization / Cookie handshake headers (``jsonl.SECRET_HEADERS``).
+        secret values (``workbench.engine.log.jsonl`` says which).
 
         On the running qasync loop the export runs on a worker thread (a big log never
         holds the window) and this returns the task, whose result is the rows written;

@@ -2,8 +2,9 @@
 steps, wired to the service; a clean shutdown of every socket when the window closes.
 
 What it owns lives beside it: the status bar where every error is shown in plain words
-(``status_line``), the workspace file read at start and written at close
-(``workspace_files``) and the layout kept between runs (``layout``)."""
+(``status_line``), the log budget shown there and its setting (``log_budget``), the
+workspace file read at start and written at close (``workspace_files``) and the layout kept
+between runs (``layout``)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from workbench.engine.private_files import make_private
 from workbench.engine.workspace.workspace import config_dir, default_path
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.controls import make_action
@@ -34,6 +36,7 @@ from workbench.widgets.pages.servers_panel import ServersPanel
 from workbench.widgets.scenarios.tab import ScenariosTab
 
 from .layout import restore_layout, save_layout
+from .log_budget import LogBudgetControl
 from .status_line import StatusLine
 from .workspace_files import WorkspaceFiles
 from .zoom_and_contrast import Presentation
@@ -43,8 +46,16 @@ SERVERS_TAB, CLIENTS_TAB = 0, 1
 
 
 def window_settings() -> QSettings:
-    """The window's layout file, ``window.ini`` in the workbench's config folder."""
-    return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+    """The window's layout file, ``window.ini`` in the workbench's config folder (created
+    readable by its owner only; Qt keeps the mode of a file it rewrites)."""
+    path = config_dir() / "window.ini"
+    if not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            make_private(path)
+        except OSError:
+            pass  # QSettings says so itself when it cannot write
+    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 class MainWindow(QMainWindow):
@@ -101,6 +112,10 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self.presentation = Presentation(self, self.settings)
         self.menuBar().insertMenu(self.help_menu.menuAction(), self.presentation.menu)
+        #: The log budget on the status bar, and in the View menu.
+        self.log_budget = LogBudgetControl(self, service, self.settings, self.statusBar())
+        self.presentation.menu.addSeparator()
+        self.presentation.menu.addAction(self.log_budget.action)
 
         self.servers.new_client_requested.connect(self.new_client_to)
         self.servers.empty_client.clicked.connect(self.new_client)

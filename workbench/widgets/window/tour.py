@@ -30,6 +30,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QSpinBox, QWidget
 
 from workbench.engine.log.store import FAULT
+from workbench.engine.private_files import make_private
 from workbench.qt.rates_timer import RatesTimer
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.pages.client_page import ClientPage
@@ -375,7 +376,7 @@ async def run_tour(
             await step.before(tour)
         shown = step.show(tour) or window
         await _settle()
-        path = folder / step.file_name
+        path = make_private(folder / step.file_name)
         if not shown.grab().save(str(path), "PNG"):
             raise TourError(f"{path} could not be written")
         saved.append(path)

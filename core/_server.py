@@ -20,7 +20,13 @@ from . import _tls as tls
 from . import mime
 from ._close_codes import CloseCode
 from ._errors import EncodeError, NotOpenError, ServerStartError, WebSocketError
-from ._handshake import RefusalReporter, RequestFunction, RequestHook
+from ._handshake import (
+    RefusalReporter,
+    RequestFunction,
+    RequestHook,
+    SubprotocolFunction,
+    SubprotocolHook,
+)
 from ._loop import Shielded, retrieve_exception, running_loop
 from ._option_types import ServerOptions, ServerSettings, subprotocols
 from ._socket import Socket
@@ -62,14 +68,21 @@ class Server(ServerEvents):
             ``(status, body)`` to refuse with that HTTP status and a ``str`` or ``bytes``
             body, or ``(status, body, headers)`` to also set response headers (a 200 page
             for a plain GET). See ``core.RequestAnswer``.
+        select_subprotocol: Keyword only: ``fn(request, offered)``, sync, called when the
+            handshake is accepted (after ``process_request``) with the request and the
+            subprotocols the client offered, in its order; it returns one of them, or None
+            for no subprotocol. It replaces the ``subprotocols`` option's choice. A server
+            that must look elsewhere first (a relay asking its upstream) does that in an
+            async ``process_request`` and keeps the answer by ``request.remote_address``.
+            If it raises or returns one not offered: HTTP 500 and a ``HandlerError``.
         **kwargs: Options as snake_case keywords (``core.ServerOptions``; their defaults
             and meanings are in ``core.options.SERVER_OPTIONS``).
 
     Raises:
         ValueError: An unknown option (naming the closest valid one), a value out of
             range, an unsupported MIME type, or inconsistent or missing TLS files.
-        TypeError: An option of the wrong type, or a ``process_request`` that is not
-            callable.
+        TypeError: An option of the wrong type, or a ``process_request`` or
+            ``select_subprotocol`` that is not callable.
 
     Events:
         ``'listening'`` (port: int)
@@ -86,7 +99,8 @@ class Server(ServerEvents):
             a handler raised (``HandlerError``), or a Socket with no ``'error'`` listener
             reported an error (that Socket is the exception's ``.socket``).
             ``HandlerError.event == 'process_request'`` when the ``process_request``
-            function raised or answered badly: the client got HTTP 500.
+            function raised or answered badly: the client got HTTP 500 (likewise
+            ``'select_subprotocol'``).
         ``'close'`` ()
             beyond the spec: the server has stopped and every socket is closed.
 
@@ -100,6 +114,7 @@ class Server(ServerEvents):
         options: Mapping[str, object] | None = None,
         *,
         process_request: RequestFunction | None = None,
+        select_subprotocol: SubprotocolFunction | None = None,
         **kwargs: Unpack[ServerOptions],
     ) -> None:
         super().__init__()
@@ -110,7 +125,13 @@ class Server(ServerEvents):
                 "Server process_request is a function of the request, not "
                 + type(process_request).__name__
             )
+        if select_subprotocol is not None and not callable(select_subprotocol):
+            raise TypeError(
+                "Server select_subprotocol is a function of the request and the offered "
+                "subprotocols, not " + type(select_subprotocol).__name__
+            )
         self._process_request = process_request
+        self._select_subprotocol = select_subprotocol
         self._encode = mime.encoder_for(o["send_type"])
         self._decode = mime.decoder_for(o["receive_type"])
         tls.check_server_options(o)
@@ -246,6 +267,11 @@ class Server(ServerEvents):
                 origins=origins,
                 max_size=o["max_message_size"],
                 subprotocols=subprotocols(o["subprotocols"]),
+                select_subprotocol=(
+                    None
+                    if self._select_subprotocol is None
+                    else SubprotocolHook(self._select_subprotocol, self)
+                ),
                 open_timeout=seconds(o["handshake_timeout"]),
                 ping_interval=seconds(o["ping_interval"]),
                 ping_timeout=seconds(o["ping_timeout"]),

@@ -30,6 +30,7 @@ EXPECTED = [
     "classroom.png",
     "faults.png",
     "rates.png",
+    "scenario.png",
 ]
 
 
@@ -94,6 +95,7 @@ def test_the_faults_and_rates_pictures_show_the_fault_and_the_burst(
 
     from workbench.engine.log.store import FAULT
     from workbench.qt.classroom_feed_model import COL_TEXT
+    from workbench.qt.scenarios.step_model import COL_STATE
     from workbench.widgets.window.main_window import MainWindow
     from workbench.widgets.window.tour import run_tour as tour_in
 
@@ -162,12 +164,23 @@ def test_the_faults_and_rates_pictures_show_the_fault_and_the_burst(
             "urls": panel.urls.count(),
         }
 
+    def scenario_seen() -> dict[str, object]:
+        tab = window.scenarios
+        model = tab.editor.model
+        return {
+            "shown": window.tabs.currentWidget() is tab,
+            "states": [model.index(r, COL_STATE).data() for r in range(model.rowCount())],
+            "selected": tab.editor.table.currentIndex().row(),
+            "result": tab.editor.result.toPlainText(),
+        }
+
     probes = {
         "handshake.png": handshake_seen,
         "frames.png": frames_seen,
         "classroom.png": classroom_seen,
         "faults.png": faults_seen,
         "rates.png": rates_seen,
+        "scenario.png": scenario_seen,
     }
 
     def probed(step: TourStep) -> TourStep:
@@ -213,6 +226,13 @@ def test_the_faults_and_rates_pictures_show_the_fault_and_the_burst(
     assert rates["out"] == sum(BURST) and rates["in"] == sum(BURST) - DROPPED
     # A three-second burst on a 10 s axis (it was a spike at the edge of 120 empty seconds).
     assert rates["span"] == 10 and rates["x range"] == pytest.approx([-10, 0])
+    scenario = seen["scenario.png"]
+    assert scenario["shown"]
+    passed, failed, skipped = "✓ passed", "✗ failed", "– skipped"
+    assert scenario["states"] == [passed, passed, passed, passed, passed, failed, skipped]
+    assert scenario["selected"] == 5  # the failed step, its diff in view
+    assert '  -  "type": "said"' in scenario["result"]
+    assert '  +  "type": "sad"' in scenario["result"]
 
 
 def in_view(widget, viewport) -> bool:  # type: ignore[no-untyped-def]

@@ -132,7 +132,7 @@ async def test_a_shared_server_serves_the_page_feeds_messages_and_kicks() -> Non
         await ada.send(json.dumps({"name": "Ada", "text": "hi"}))
         await until(lambda: any(e.kind == IN for e in feed.entries))
         assert classroom.announce(server_id, "welcome") == 2
-        said = {"name": TEACHER, "text": "welcome"}
+        said = {"name": TEACHER, "text": "welcome", "from_teacher": True}
         assert json.loads(await asyncio.wait_for(ada.recv(), TIMEOUT)) == said
         assert json.loads(await asyncio.wait_for(other.recv(), TIMEOUT)) == said
         ada_socket = next(sid for sid, who in feed.names.items() if who == "Ada")
@@ -238,7 +238,7 @@ async def test_a_text_server_announces_the_page_s_json_text_and_no_listener_is_r
         await until(lambda: bool(engine.server(server_id or "").open_sockets))
         assert engine.classroom.announce(server_id, "quiet please") == 1
         said = await asyncio.wait_for(ws.recv(), TIMEOUT)
-        assert json.loads(said) == {"name": TEACHER, "text": "quiet please"}
+        assert json.loads(said) == {"name": TEACHER, "text": "quiet please", "from_teacher": True}
     await engine.shutdown()
 
 

@@ -338,7 +338,7 @@ def test_byte_cap_evicts_the_oldest_and_counts_them() -> None:
     from workbench.engine.log.entry import ROW_OVERHEAD
 
     big = b"x" * 10_000
-    cost = ROW_OVERHEAD + len(big)
+    cost = ROW_OVERHEAD + sys.getsizeof(big)  # the memory the row holds
     store = LogStore(capacity=1_000, byte_capacity=cost * 5 + 10)
     for n in range(12):
         store.add_message(IN, "application/octet-stream", bytes([n]) + big[1:])

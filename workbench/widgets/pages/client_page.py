@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMenu,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.engine.handles import ClientHandle
+from workbench.engine.workspace.client_secrets import describe_field
 from workbench.qt.log_model import LogModel
 from workbench.qt.message_library import QtMessageLibrary
 from workbench.qt.service import WorkbenchService
@@ -34,6 +36,7 @@ from workbench.widgets.common.plain_text import plain
 from workbench.widgets.common.tab_fit import size_to_current_page
 from workbench.widgets.compose.composer import Composer
 from workbench.widgets.compose.mime_chooser import MimeChooser
+from workbench.widgets.log.make_scenario import scenario_maker
 from workbench.widgets.log.view import LogView
 from workbench.widgets.log.viewer import ask_and_open_log
 from workbench.widgets.protocol.conversation_view import ConversationView, show_conversation
@@ -144,7 +147,12 @@ class ClientPage(ItemPage):
         closing.addWidget(self.close_code)
         closing.addWidget(self.close_reason, 1)
         store = self.engine.log(self.client_id)
-        self.log_view = LogView(LogModel(store), title=store.name, importable=True)
+        self.log_view = LogView(
+            LogModel(store),
+            title=store.name,
+            importable=True,
+            make_scenario=scenario_maker(self.service, self.client_id),
+        )
         self.log_view.import_requested.connect(lambda: ask_and_open_log(self))
         self.frames_view = client_frames_view(self.service, self.client_id)
         self.handshake_view = HandshakeView(
@@ -221,7 +229,7 @@ class ClientPage(ItemPage):
     def aim_at(self, server_id: str) -> bool:
         """Aim this client at a server of the workspace (its address, port, TLS trust) and
         follow it from now on; the rest of the form is kept. False if refused (reported)."""
-        return self.engine.aim_client(self.client_id, server_id, self.form.values())
+        return self.engine.aim_client(self.client_id, server_id, self.form.options())
 
     def _fill_aim_menu(self) -> None:
         self.aim_menu.clear()
@@ -235,8 +243,35 @@ class ClientPage(ItemPage):
             action.triggered.connect(lambda _checked=False, s=server.id: self.aim_at(s))
 
     def open(self) -> None:
-        if self.apply_form():
-            self.service.run(self.engine.open_client(self.client_id))
+        if not self.apply_form():
+            return
+        if self.handle.secret_missing and not self.ask_missing_secrets():
+            return
+        self.service.run(self.engine.open_client(self.client_id))
+
+    def ask_missing_secrets(self) -> bool:
+        """Ask for each secret the keyring did not keep (a password dialog named
+        ``askClientSecret``) and give them to the engine; False if the person cancelled."""
+        answers: dict[str, str] = {}
+        for field in self.handle.secret_missing:
+            dialog = QInputDialog(self)
+            dialog.setObjectName("askClientSecret")
+            dialog.setWindowTitle(f"A secret of {self.handle.name}")
+            dialog.setLabelText(
+                f"{describe_field(field)[:1].upper()}{describe_field(field)[1:]} is not kept "
+                "without a system keyring. Type it:"
+            )
+            dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+            accepted = dialog.exec() == QInputDialog.DialogCode.Accepted and dialog.textValue()
+            answers[field] = dialog.textValue()
+            dialog.deleteLater()
+            if not accepted:
+                return False
+        if not self.engine.provide_client_secrets(self.client_id, answers):
+            return False
+        self._shown_options = dict(self.handle.options)
+        self.form.set_values(self.handle.options)
+        return not self.handle.secret_missing
 
     def close_client(self) -> None:
         """Close with the picked code and reason; a code no close frame may carry is

@@ -1,9 +1,10 @@
-"""The main window: Servers, Clients and Load tabs, the menus and a toolbar with the first
+"""The main window: Servers, Clients, Load and Scenarios tabs, the menus and a toolbar with the first
 steps, wired to the service; a clean shutdown of every socket when the window closes.
 
 What it owns lives beside it: the status bar where every error is shown in plain words
-(``status_line``), the workspace file read at start and written at close
-(``workspace_files``) and the layout kept between runs (``layout``)."""
+(``status_line``), the log budget shown there and its setting (``log_budget``), the
+workspace file read at start and written at close (``workspace_files``) and the layout kept
+between runs (``layout``)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from workbench.engine.private_files import make_private
 from workbench.engine.workspace.workspace import config_dir, default_path
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.controls import make_action
@@ -34,8 +36,10 @@ from workbench.widgets.load.load_panel import LoadPanel
 from workbench.widgets.log.viewer import ask_and_open_log
 from workbench.widgets.pages.client_page import ClientsPanel
 from workbench.widgets.pages.servers_panel import ServersPanel
+from workbench.widgets.scenarios.tab import ScenariosTab
 
 from .layout import restore_layout, save_layout
+from .log_budget import LogBudgetControl
 from .status_line import StatusLine
 from .workspace_files import WorkspaceFiles
 from .zoom_and_contrast import Presentation
@@ -45,8 +49,16 @@ SERVERS_TAB, CLIENTS_TAB = 0, 1
 
 
 def window_settings() -> QSettings:
-    """The window's layout file, ``window.ini`` in the workbench's config folder."""
-    return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+    """The window's layout file, ``window.ini`` in the workbench's config folder (created
+    readable by its owner only; Qt keeps the mode of a file it rewrites)."""
+    path = config_dir() / "window.ini"
+    if not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            make_private(path)
+        except OSError:
+            pass  # QSettings says so itself when it cannot write
+    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 class MainWindow(QMainWindow):
@@ -88,6 +100,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.clients, "Clients")
         self.load = LoadPanel(service)
         self.tabs.addTab(self.load, "Load && rates")
+        self.scenarios = ScenariosTab(service, self.library)
+        self.tabs.addTab(self.scenarios, "Scenarios")
         # Only the tab shown counts in the window's minimum: a hidden page's minimum is not
         # laid out again after a zoom, and a stale one kept the window scrolling after Ctrl+0.
         size_to_current_page(self.tabs)
@@ -113,6 +127,10 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self.presentation = Presentation(self, self.settings)
         self.menuBar().insertMenu(self.help_menu.menuAction(), self.presentation.menu)
+        #: The log budget on the status bar, and in the View menu.
+        self.log_budget = LogBudgetControl(self, service, self.settings, self.statusBar())
+        self.presentation.menu.addSeparator()
+        self.presentation.menu.addAction(self.log_budget.action)
 
         self.servers.new_client_requested.connect(self.new_client_to)
         self.servers.empty_client.clicked.connect(self.new_client)
@@ -129,6 +147,9 @@ class MainWindow(QMainWindow):
             signal.connect(self._update_counts)
         service.server_state_changed.connect(self._server_state)
         service.client_state_changed.connect(self._client_state)
+        service.scenarios.recorded.connect(
+            lambda _doc_id: self.tabs.setCurrentWidget(self.scenarios)
+        )
 
         self.restore_layout()
         if load_workspace:
@@ -164,14 +185,14 @@ class MainWindow(QMainWindow):
             "Start / Open",
             lambda: self._press("start_button", "open_button"),
             "F5",
-            "Start the server or open the client shown",
+            "Start the server or open the client shown (on the Scenarios tab: run the scenario)",
         )
         self.stop_action = make_action(
             self,
             "Stop / Close",
             lambda: self._press("stop_button", "close_button"),
             "Shift+F5",
-            "Stop the server or close the client shown",
+            "Stop the server or close the client shown (on the Scenarios tab: stop the run)",
         )
 
         self.ping_action = make_action(
@@ -259,7 +280,11 @@ class MainWindow(QMainWindow):
 
     def _press(self, server_button: str, client_button: str) -> bool:
         """Click the shown page's Start/Stop (server) or Open/Close (client) button, if it
-        is there and enabled; True if it was clicked."""
+        is there and enabled; True if it was clicked. On the Scenarios tab: Run or Stop."""
+        if self.tabs.currentWidget() is self.scenarios:
+            if server_button == "start_button":
+                return self.scenarios.run() is not None
+            return self.scenarios.stop() if server_button == "stop_button" else False
         panel = self.servers if self.tabs.currentIndex() == SERVERS_TAB else self.clients
         current = panel.current_id()
         page = panel.page(current) if current else None

@@ -14,6 +14,10 @@ Before ``faults.png`` a second client ("Load client") joins the echoing server, 
 drops the next ``DROPPED`` replies on its socket, and it sends ``BURST`` messages, one slice
 per sample of the rates timer; before ``rates.png`` the tour waits until the client's rates
 meter has counted every one of them.
+
+Before ``scenario.png`` the server answers every message with ``SAD_REPLY`` and the
+Scenarios tab runs ``TOUR_SCENARIO`` against it: the hello is answered, the ping too, the
+``said`` expected is not — the failed step is shown with its diff.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QSpinBox, QWidget
 
 from workbench.engine.log.store import FAULT
+from workbench.engine.private_files import make_private
 from workbench.qt.rates_timer import RatesTimer
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.pages.client_page import ClientPage
@@ -49,6 +54,18 @@ BURST = (20, 50, 120, 80, 30, 10)
 #: Echoes the fault lab drops ("Drop next") on the load client's socket.
 DROPPED = 5
 LOAD_CLIENT = "Load client"
+#: What the server answers before the scenario's picture, and the scenario run against it.
+SAD_REPLY = '{"type": "sad", "text": "hi"}'
+TOUR_SCENARIO = """name: the chat answers
+url: 'ws://127.0.0.1:8080/chat'
+steps:
+  - send: {message: {type: hello, user: alice}}
+  - expect: {match: {text: hi}, within: 1s}
+  - ping
+  - send: {message: {type: say, text: hi}}
+  - expect: {match: {type: said, text: hi}, within: 1s}
+  - close: {code: 1000, reason: bye}
+"""
 
 
 class TourError(RuntimeError):
@@ -235,6 +252,25 @@ def show_rates(tour: Tour) -> QWidget | None:
     return None
 
 
+async def scenario_run(tour: Tour) -> None:
+    """The Scenarios tab runs ``TOUR_SCENARIO`` against the tour's server, which now
+    answers ``SAD_REPLY``: one step fails."""
+    engine, tab = tour.service.engine, tour.window.scenarios
+    engine.set_auto_reply(tour.server_id, "fixed", SAD_REPLY)
+    tour.window.tabs.setCurrentWidget(tab)
+    tab.select(engine.scenarios.add(TOUR_SCENARIO, "the chat answers", server_id=tour.server_id))
+    run = tab.run()
+    if run is None:
+        raise TourError(f"the scenario did not run: {tab.status.text()}")
+    await until(lambda: not run.running, "the scenario's run")
+
+
+def show_scenario(tour: Tour) -> QWidget | None:
+    """The run's steps, the failed one selected: expected, received and the diff."""
+    tour.window.tabs.setCurrentWidget(tour.window.scenarios)
+    return None
+
+
 STEPS: list[TourStep] = [
     TourStep("log.png", show_client_log),
     TourStep("frames.png", show_client_frames, prepare_client_frames),
@@ -243,6 +279,7 @@ STEPS: list[TourStep] = [
     TourStep("classroom.png", show_classroom),
     TourStep("faults.png", show_fault_lab, before=load_and_fault),
     TourStep("rates.png", show_rates, before=rates_counted),
+    TourStep("scenario.png", show_scenario, before=scenario_run),
 ]
 
 
@@ -343,7 +380,7 @@ async def run_tour(
             await step.before(tour)
         shown = step.show(tour) or window
         await _settle()
-        path = folder / step.file_name
+        path = make_private(folder / step.file_name)
         if not shown.grab().save(str(path), "PNG"):
             raise TourError(f"{path} could not be written")
         saved.append(path)

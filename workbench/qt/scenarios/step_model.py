@@ -16,7 +16,6 @@ red failed, grey skipped), ``TextAlignmentRole`` (time right-aligned), ``STEP_RE
 
 from __future__ import annotations
 
-import html
 import time
 from typing import Any
 
@@ -26,6 +25,7 @@ from PySide6.QtGui import QBrush, QColor
 from workbench.engine.scenarios.durations import format_duration
 from workbench.engine.scenarios.editing import ScenarioDraft, step_summary
 from workbench.engine.scenarios.results import StepResult
+from workbench.qt.plain_text import plain_tooltip
 from workbench.qt.roles import STEP_RESULT_ROLE
 
 __all__ = ["COL_NUMBER", "COL_STATE", "COL_STEP", "COL_TIME", "STATE_TEXT", "ScenarioStepModel"]
@@ -49,11 +49,6 @@ _BRUSHES = {
     "running": QBrush(QColor(30, 80, 170)),
 }
 Index = QModelIndex | QPersistentModelIndex
-
-
-def escaped_tooltip(text: str) -> str:
-    """``text`` as a tooltip that shows it exactly (escaped, lines kept): never rich text."""
-    return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
 
 
 class ScenarioStepModel(QAbstractTableModel):
@@ -158,7 +153,7 @@ class ScenarioStepModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, column, result)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return escaped_tooltip(self._tooltip(row, result))
+            return plain_tooltip(self._tooltip(row, result))
         if role == Qt.ItemDataRole.ForegroundRole and column in (COL_STATE, COL_TIME):
             return _BRUSHES.get(result.status) if result is not None else None
         if role == Qt.ItemDataRole.TextAlignmentRole and column == COL_TIME:

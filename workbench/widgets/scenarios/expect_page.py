@@ -15,7 +15,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from workbench.engine.compose.drafts import check_json, pretty_json
 from workbench.widgets.common.controls import named
+from workbench.widgets.common.wheel_guard import GuardedComboBox
 from workbench.widgets.compose.mime_chooser import MimeChooser
 from workbench.widgets.compose.text_editors import JsonEditor
 
@@ -55,7 +55,7 @@ class ExpectPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.kind = "expect"
-        self.matcher = named(QComboBox(), "stepMatcher", "What the message must be")
+        self.matcher = named(GuardedComboBox(), "stepMatcher", "What the message must be")
         for label, key in MATCHER_CHOICES:
             self.matcher.addItem(label, key)
         self.matcher_json = JsonEditor()

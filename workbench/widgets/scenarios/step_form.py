@@ -20,7 +20,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -35,6 +34,7 @@ from workbench.engine.scenarios.durations import DurationError, parse_duration
 from workbench.engine.scenarios.recording import bytes_text
 from workbench.qt.message_library import QtMessageLibrary
 from workbench.widgets.common.controls import named
+from workbench.widgets.common.wheel_guard import GuardedComboBox
 from workbench.widgets.compose.composer import Composer
 
 from .expect_page import ExpectPage
@@ -68,7 +68,7 @@ class StepForm(QWidget):
         self.body: Any = None
         self._loading = False
         self.title = named(_plain_label(), "pageTitle")
-        self.as_combo = named(QComboBox(), "stepAs", "Which client of the scenario")
+        self.as_combo = named(GuardedComboBox(), "stepAs", "Which client of the scenario")
         self.within = named(
             QLineEdit(placeholderText="the scenario's (5s)"),
             "stepWithin",

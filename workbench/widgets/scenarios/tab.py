@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -44,13 +44,14 @@ from workbench.engine.scenarios.results import ScenarioResult, StepEvent
 from workbench.engine.scenarios.variables import Sources
 from workbench.engine.scenarios.yaml_writer import dump_scenario
 from workbench.qt.message_library import QtMessageLibrary
+from workbench.qt.plain_text import plain_tooltip
 from workbench.qt.scenarios.run import ScenarioRun
-from workbench.qt.scenarios.step_model import escaped_tooltip
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.controls import named, tool_button
 from workbench.widgets.common.elided_label import ElidedLabel
 from workbench.widgets.common.flow_row import FlowRow
 from workbench.widgets.common.notify import notifier
+from workbench.widgets.common.wheel_guard import GuardedComboBox
 from workbench.widgets.pages.item_panel import EmptyState
 
 from .editor import ScenarioEditor
@@ -112,7 +113,7 @@ class ScenariosTab(QWidget):
         self._fill_targets()
 
     def _bar(self) -> FlowRow:
-        self.chooser = named(QComboBox(), "scenarioChooser", "The scenario shown")
+        self.chooser = named(GuardedComboBox(), "scenarioChooser", "The scenario shown")
         self.chooser.setMinimumContentsLength(16)
         self.chooser.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -130,7 +131,7 @@ class ScenariosTab(QWidget):
             "Remove", "Take the scenario out of the window (its file stays)", "removeScenario"
         )
         self.target = named(
-            QComboBox(),
+            GuardedComboBox(),
             "scenarioTarget",
             "Where the run connects: the URLs in the scenario, or a server of this window "
             "(its host and port, followed when it restarts)",
@@ -247,6 +248,7 @@ class ScenariosTab(QWidget):
                 self,
             )
             box.setObjectName("confirmRemoval")
+            box.setTextFormat(Qt.TextFormat.PlainText)  # the scenario's name, as typed
             remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
             box.exec()
             box.deleteLater()
@@ -424,7 +426,7 @@ class ScenariosTab(QWidget):
 
     def show_status(self, text: str) -> None:
         self.status.setText(text)
-        self.status.setToolTip(escaped_tooltip(text))  # it may quote a message: never rich text
+        self.status.setToolTip(plain_tooltip(text))  # it may quote a message: never rich text
         self.bar.reflow()
 
     def _update_buttons(self) -> None:

@@ -337,7 +337,10 @@ def test_the_keyboard_path(qtbot, window, service, wait_for) -> None:
     qtbot.keyClick(editor.yaml.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert steps(tab)[0] == "send: {message: {hi: there}}"
     # F5 runs the scenario shown, Shift+F5 stops it.
-    editor.yaml.edit.setPlainText(editor.yaml.text().replace("{within: 2s}", "{within: 20s}"))
+    # An expect that nothing matches (the echo must not end it), to stop while it waits.
+    editor.yaml.edit.setPlainText(
+        editor.yaml.text().replace("{within: 2s}", "{text: never sent, within: 20s}")
+    )
     editor.yaml.apply_now()
     window.start_action.trigger()
     assert tab.stop_button.isEnabled()

@@ -18,7 +18,9 @@ from . import _tls as tls
 from . import mime
 from ._close_codes import CloseCode, check_close_code
 from ._connection import Channel, Outgoing
+from ._deflate import client_compression
 from ._errors import ConnectError, NotOpenError, UnsentMessagesError
+from ._flow import FlowClientConnection, limits_from, with_limits
 from ._handshake import Address
 from ._loop import OpenFuture, Shielded, fail_quietly, retrieve_exception, running_loop
 from ._option_types import ClientOptions, ClientSettings, subprotocols
@@ -129,7 +131,10 @@ class Client(ClientEvents):
         o = self.options
         super().__init__(o["max_queue"])
         self._encode = mime.encoder_for(o["send_type"])
-        self._decode = mime.decoder_for(o["receive_type"])
+        self._decode = mime.decoder_for(o["receive_type"], max_image_pixels=o["max_image_pixels"])
+        self._compression, self._extensions = client_compression(o["compression"])
+        self._limits = limits_from(o)
+        self._connection_classes: dict[type[FlowClientConnection], type[FlowClientConnection]] = {}
         self._retry = RetryPolicy.from_options(o)
         self._ssl = tls.client_context(o)  # loads the TLS files: ValueError if unusable
         host = o["host"]
@@ -251,7 +256,10 @@ class Client(ClientEvents):
         closed, ``NotOpenError`` is raised, from any caller (a coroutine, a plain callback,
         a Qt slot). Awaiting the result is optional and cancelling it does not unsend; it
         fails with ``NotOpenError`` if the connection ends first (that loss is also
-        emitted on ``'error'``).
+        emitted on ``'error'``). While the open socket's outbox is at ``write_limit`` (the
+        server does not read as fast as it is sent to) the message is refused: the
+        awaitable fails with ``UnsentMessagesError``, also emitted on ``'error'`` once
+        per burst; a sender that awaits each send never gets there.
 
         Args:
             data: The value to send: what the ``sendType`` converts (a JSON value,
@@ -371,7 +379,9 @@ class Client(ClientEvents):
                 self._decode,
                 self.url,
                 on_end=self._ended,
+                receive_type=self.options["receive_type"],
                 close_timeout=_seconds(self.options["close_timeout"]),
+                write_limit=self.options["write_limit"],
             )
             self._channel = channel
             self.request_path = ws.request.path if ws.request else None
@@ -421,13 +431,13 @@ class Client(ClientEvents):
                     max_size=o["max_message_size"],
                     ping_interval=_seconds(o["ping_interval"]),
                     ping_timeout=_seconds(o["ping_timeout"]),
-                    compression=o["compression"],
+                    compression=self._compression,
+                    extensions=self._extensions,
                     proxy=None,
                     # Tap from the first frame when someone listens (core._frames); count
-                    # wire lengths from it if asked (core._wire_lengths).
-                    create_connection=client_connection_class(
-                        self.listener_count("frame") > 0, o["wire_lengths"]
-                    ),
+                    # wire lengths from it if asked (core._wire_lengths); flow control for
+                    # a server that does not read (core._flow).
+                    create_connection=self._connection_class(),
                 )
             except asyncio.CancelledError:
                 raise
@@ -438,6 +448,15 @@ class Client(ClientEvents):
                     break
         self._failed(ConnectError(self.url, attempt, cause))
         return None
+
+    def _connection_class(self) -> type[FlowClientConnection]:
+        base = client_connection_class(
+            self.listener_count("frame") > 0, self.options["wire_lengths"]
+        )
+        classes = self._connection_classes
+        if base not in classes:  # made once: reconnecting or reopening reuses it
+            classes[base] = with_limits(base, self._limits)
+        return classes[base]
 
     def _failed(self, error: ConnectError) -> None:
         """Every attempt failed: settle open()'s future, report, drop the queue."""

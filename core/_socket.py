@@ -75,7 +75,14 @@ class Socket(SocketEvents):
         self._open = True
         close_timeout = options["close_timeout"] / 1000 or None
         self._channel = Channel(
-            ws, self, decode, self._peer, on_end=self._ended, close_timeout=close_timeout
+            ws,
+            self,
+            decode,
+            self._peer,
+            on_end=self._ended,
+            receive_type=options["receive_type"],
+            close_timeout=close_timeout,
+            write_limit=options["write_limit"],
         )
         self._closing: Shielded | None = None
 
@@ -124,7 +131,9 @@ class Socket(SocketEvents):
 
         Returns:
             An awaitable done when the message was handed to the transport; it fails with
-            ``NotOpenError`` if the connection ends first.
+            ``NotOpenError`` if the connection ends first, and with ``UnsentMessagesError``
+            (also on ``'error'``, once per burst) if the outbox was at ``write_limit``: the
+            client does not read as fast as it is sent to, and the message was not queued.
 
         Raises:
             EncodeError: ``data`` does not convert (a ``TypeError``); nothing is sent.

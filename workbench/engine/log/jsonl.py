@@ -21,6 +21,11 @@ Secrets: unless the caller passes ``redact=False``, the values of the handshake 
 ``SECRET_HEADERS`` (``Authorization``, ``Cookie``, ...) are written as ``[redacted]``, and
 the header says ``"redacted": true``.
 
+Import never lets another exception out: a file that is not such a log, or whose header
+line is malformed (not JSON, nested too deep, ``totals`` that is not an object...), raises
+``LogFileError`` naming line 1; an entry line that is not an entry, whatever is wrong with
+it, is skipped and listed with its line number and why (``ImportedLog.skipped``).
+
 Export streams line by line; import reads the file in slices of about ``SLICE_BYTES``
 (``LogFileReader``), never the whole file at once. The ``_async`` variants do the file work
 on a worker thread, so the UI loop only appends the parsed rows, and can be cancelled.
@@ -99,7 +104,12 @@ class ImportedLog:
     ) -> None:
         self.store = store
         self.header = header
-        self.exported_totals: dict[str, Any] = dict(header.get("totals") or {})
+        totals = header.get("totals") or {}  # an object: _check_header made sure
+        self.exported_totals: dict[str, int] = {
+            str(key): value
+            for key, value in totals.items()
+            if isinstance(value, int) and not isinstance(value, bool)
+        }
         self.skipped = skipped
 
 
@@ -148,12 +158,16 @@ def _header(store: LogStore, redact: bool) -> str:
 def _check_header(header: Any, source: str) -> dict[str, Any]:
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise LogFileError(
-            f"{source} is not a WebSocket Workbench log (JSON Lines with a header line)"
+            f"{source} is not a WebSocket Workbench log (JSON Lines with a header line;"
+            " line 1 is not one)"
         )
-    if not isinstance(header.get("version"), int) or header["version"] > VERSION:
+    version = header.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version > VERSION:
         raise LogFileError(
-            f"{source} was written by a newer version (format {header.get('version')!r})"
+            f"{source} was written by a newer version (format {str(version)[:40]!r} on line 1)"
         )
+    if not isinstance(header.get("totals") or {}, dict):
+        raise LogFileError(f"{source}: line 1, the header's totals are not an object")
     return header
 
 
@@ -294,8 +308,8 @@ class LogFileReader:
         except OSError as exc:
             raise LogFileError(f"could not read {self.path}: {exc.strerror or exc}") from exc
         try:
-            header = json.loads(first) if first.strip() else None
-        except ValueError:
+            header = _load_line(first) if first.strip() else None
+        except Exception:  # not JSON, bad UTF-8, nested too deep (RecursionError)...
             header = None
         try:
             self.header = _check_header(header, str(self.path))
@@ -334,6 +348,8 @@ class LogFileReader:
                     skipped.append((self._line, f"not UTF-8 text ({exc.reason})"))
                 except ValueError as exc:
                     skipped.append((self._line, str(exc)))
+                except Exception as exc:  # e.g. RecursionError: a line nested too deep
+                    skipped.append((self._line, f"not a log entry ({type(exc).__name__})"))
             if not lines:
                 self.at_end = True
         return rows, skipped

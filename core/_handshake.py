@@ -12,7 +12,8 @@ function.
 websockets calls ``process_response(connection, request, response)`` with the response it
 is about to send, whether it accepts (101) or refuses (an Origin not allowed, no common
 subprotocol, a bad request, a ``process_request`` refusal): ``RefusalReporter`` is that hook
-and emits ``'refused'`` for every response that is not 101.
+and emits ``'refused'`` for every response that is not 101, then closes the connection once
+the response is written (websockets would wait ``close_timeout`` for the client to do it).
 
 Before the user's function, ``RequestHook`` asks the Server's ``Admission`` (core._admission)
 whether the connection is over a cap; if so it answers HTTP 503 with the reason (and
@@ -98,6 +99,9 @@ class RefusalReporter:
     def __call__(self, connection: ServerConnection, request: Request, response: Response) -> None:
         if response.status_code == http.HTTPStatus.SWITCHING_PROTOCOLS:
             return
+        # websockets then waits up to close_timeout for the client to end TCP: a client
+        # refused for a cap could hold that many descriptors. Close once it is written.
+        connection.loop.call_soon(connection.transport.close)
         self._server.emit(
             "refused",
             HandshakeRefusal(

@@ -91,6 +91,33 @@ async def test_connections_still_in_their_handshake_count_too() -> None:
     await asyncio.wait_for(server.stop(), TIMEOUT)
 
 
+@pytest.mark.asyncio
+async def test_a_refused_connection_is_closed_once_its_answer_is_written() -> None:
+    """Before: websockets waited close_timeout (10 s) for a refused client to end TCP, so a
+    client refused for a cap (or any other reason) still held the server's descriptor."""
+    from tests.faults.rawws import RawClient
+
+    server = await loopback_server(ping_interval=None, allowed_origins=["http://school"])
+    refused = await RawClient.connect(server.port)
+    refused.send(
+        b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Origin: http://elsewhere\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Version: 13\r\n\r\n"
+    )
+    assert (await refused.response_head()).startswith(b"HTTP/1.1 403")
+    await asyncio.wait_for(refused.reader.read(), 2.0)  # the server's half-close: EOF
+    # Whether the server let the connection go (not only its sending half): once it has,
+    # what the client still writes is answered with a reset.
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 2.0  # close_timeout is 10 s
+    while not refused.writer.transport.is_closing() and loop.time() < deadline:
+        refused.writer.write(b"anyone there?")
+        await asyncio.sleep(0.05)
+    assert refused.writer.transport.is_closing()
+    await refused.aclose()
+    await asyncio.wait_for(server.stop(), TIMEOUT)
+
+
 def test_the_caps_are_whole_numbers() -> None:
     with pytest.raises(TypeError, match="'max_per_address' is a whole number"):
         Server(max_per_address="10")

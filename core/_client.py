@@ -20,7 +20,7 @@ from ._close_codes import CloseCode, check_close_code
 from ._connection import Channel, Outgoing
 from ._deflate import client_compression
 from ._errors import ConnectError, NotOpenError, UnsentMessagesError
-from ._flow import FlowClientConnection, limits_from, with_limits
+from ._flow import limits_from, with_limits
 from ._handshake import Address
 from ._loop import OpenFuture, Shielded, fail_quietly, retrieve_exception, running_loop
 from ._option_types import ClientOptions, ClientSettings, subprotocols
@@ -134,7 +134,6 @@ class Client(ClientEvents):
         self._decode = mime.decoder_for(o["receive_type"], max_image_pixels=o["max_image_pixels"])
         self._compression, self._extensions = client_compression(o["compression"])
         self._limits = limits_from(o)
-        self._connection_classes: dict[type[FlowClientConnection], type[FlowClientConnection]] = {}
         self._retry = RetryPolicy.from_options(o)
         self._ssl = tls.client_context(o)  # loads the TLS files: ValueError if unusable
         host = o["host"]
@@ -437,7 +436,12 @@ class Client(ClientEvents):
                     # Tap from the first frame when someone listens (core._frames); count
                     # wire lengths from it if asked (core._wire_lengths); flow control for
                     # a server that does not read (core._flow).
-                    create_connection=self._connection_class(),
+                    create_connection=with_limits(
+                        client_connection_class(
+                            self.listener_count("frame") > 0, o["wire_lengths"]
+                        ),
+                        self._limits,
+                    ),
                 )
             except asyncio.CancelledError:
                 raise
@@ -448,15 +452,6 @@ class Client(ClientEvents):
                     break
         self._failed(ConnectError(self.url, attempt, cause))
         return None
-
-    def _connection_class(self) -> type[FlowClientConnection]:
-        base = client_connection_class(
-            self.listener_count("frame") > 0, self.options["wire_lengths"]
-        )
-        classes = self._connection_classes
-        if base not in classes:  # made once: reconnecting or reopening reuses it
-            classes[base] = with_limits(base, self._limits)
-        return classes[base]
 
     def _failed(self, error: ConnectError) -> None:
         """Every attempt failed: settle open()'s future, report, drop the queue."""

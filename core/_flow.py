@@ -17,11 +17,13 @@ classes that closes both holes, and caps the frames of one message per connectio
   buffer is checked every ``write_timeout``; if the peer took no byte of it since the last
   check, the connection is failed with 1011 ("write timeout: ...") and the TCP connection is
   aborted: the close frame could never be written either.
-- *``max_fragments``* is enforced by ``FragmentCap``, an extension in the connection's own
-  chain (websockets' cap, ``WEBSOCKETS_MAX_FRAGMENTS``, is one number for the whole process
-  and read once at import): a message of more frames fails the connection with 1009 "too
-  many fragments", as websockets does. websockets' process-wide cap is raised to the
-  largest cap a connection asks for, so that core's own is the one that applies.
+- *``max_fragments``*: websockets' cap (``WEBSOCKETS_MAX_FRAGMENTS``) is one number for the
+  whole process, read once at import; core raises it to the largest ``max_fragments`` a
+  Client or Server asks for. A connection whose cap is below it gets ``FragmentCap``, an
+  extension in its own chain (a Python call per frame, so only where needed): a message of
+  more frames fails the connection with 1009 "too many fragments", as websockets does. (A
+  connection made while its cap was websockets' own loses it if another Client or Server
+  raises that cap later.)
 - *A peer that never ends TCP after the closing handshake* is cut off at ``close_timeout``
   (websockets enforces that deadline only while it writes, so a reader waiting for the end
   of the connection would wait for ever).
@@ -164,7 +166,9 @@ class FlowControl(Connection):
         self.write_timed_out: float | None = None
         self._peer_host: str | None = None
         cap = self.limits.max_fragments
-        if cap is not None:
+        if cap is not None and cap < ws_messages.MAX_FRAGMENTS:
+            # Below websockets' own cap (as by default: equal), websockets enforces it and
+            # this connection pays no call per frame.
             _add_extension(protocol, functools.partial(FragmentCap, cap))
 
     # -- reading, held by websockets' queue or by replies that cannot be written -------------

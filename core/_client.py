@@ -276,7 +276,7 @@ class Client(ClientEvents):
         payload, is_text = self._encode(data)
         channel = self._channel
         if channel is not None and channel.accepting:
-            return channel.send(payload, is_text)
+            return channel.outbox.send(payload, is_text)
         if channel is not None:
             # The connection is ending (e.g. the server's close frame arrived): queueing here
             # would strand the message in the pre-open queue, neither sent nor reported.

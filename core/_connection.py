@@ -229,15 +229,15 @@ class Channel:
                     else:
                         value = decode(data)
                 except Exception as exc:
-                    if self._ended.done():
-                        return  # close() gave up on this reader while it decoded
+                    if self._closing and self._ended.done():
+                        return  # close() gave up on this reader (reported the end itself)
                     error = exc if isinstance(exc, DecodeError) else self._decode_error(data, exc)
                     error.peer = self._peer
                     value = error.raw
                     emit("message", value)
                     emit("error", error)
                 else:
-                    if self._ended.done():
+                    if self._closing and self._ended.done():
                         return
                     emit("message", value)
                 inbox = owner.inbox

@@ -140,9 +140,10 @@ class Socket(SocketEvents):
             NotOpenError: The socket is closing or closed.
         """
         payload, is_text = self._encode(data)
-        if not self._channel.accepting:
+        channel = self._channel
+        if not channel.accepting:
             raise NotOpenError(f"the socket from {self._peer} is closed or closing", self._peer)
-        return self._channel.send(payload, is_text)
+        return channel.outbox.send(payload, is_text)
 
     def send_fragments(self, data: object, fragments: int) -> Awaitable[None]:
         """Like ``send``, but the converted message goes as ``fragments`` frames.

@@ -89,8 +89,10 @@ class Client(ClientEvents):
             the open socket closed, from either side (1006: lost without a close frame).
         ``'error'`` (exception: WebSocketError)
             retries exhausted (``ConnectError``), a conversion failed (``DecodeError``),
-            queued messages were dropped (``UnsentMessagesError``), the connection was lost
-            (``ConnectionLostError``), a handler raised (``HandlerError``).
+            queued messages were dropped or refused past ``write_limit``
+            (``UnsentMessagesError``), the connection was lost (``ConnectionLostError``; 1011
+            when the server read nothing for ``write_timeout``), a handler raised
+            (``HandlerError``).
         ``'connecting'`` (attempt: int, attempts: int)
             beyond the spec: a connection attempt starts.
         ``'frame'`` (frame: core.Frame)

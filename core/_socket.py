@@ -31,9 +31,10 @@ class Socket(SocketEvents):
         ``'close'`` (code: int, reason: str)
             the connection closed, from either side.
         ``'error'`` (exception: WebSocketError)
-            a conversion failed, the connection was lost or broke the protocol, unsent
-            messages were dropped, or a handler raised. With no listener here, the Server
-            emits it on its ``'error'`` with this Socket on the exception's ``.socket``.
+            a conversion failed, the connection was lost or broke the protocol (or the
+            client read nothing for ``write_timeout``: 1011), unsent messages were dropped
+            or refused past ``write_limit``, or a handler raised. With no listener here, the
+            Server emits it on its ``'error'`` with this Socket on the exception's ``.socket``.
         ``'frame'`` (frame: core.Frame)
             beyond the spec: every WebSocket frame in either direction (see ``Client``).
         ``'wire_message'`` (direction: 'in' | 'out', payload: str | bytes)

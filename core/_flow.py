@@ -142,10 +142,16 @@ class FragmentCap(Extension):
         return frame
 
 
+def _websockets_cap() -> int:
+    """websockets' process-wide fragment cap (none in a version without one)."""
+    cap: int = getattr(ws_messages, "MAX_FRAGMENTS", sys.maxsize)
+    return cap
+
+
 def _allow_fragments(cap: int | None) -> None:
     """Raise websockets' process-wide fragment cap to at least ``cap`` (None: no limit)."""
     wanted = sys.maxsize if cap is None else cap
-    if wanted > ws_messages.MAX_FRAGMENTS:
+    if wanted > _websockets_cap():
         ws_messages.MAX_FRAGMENTS = wanted
 
 
@@ -166,7 +172,7 @@ class FlowControl(Connection):
         self.write_timed_out: float | None = None
         self._peer_host: str | None = None
         cap = self.limits.max_fragments
-        if cap is not None and cap < ws_messages.MAX_FRAGMENTS:
+        if cap is not None and cap < _websockets_cap():
             # Below websockets' own cap (as by default: equal), websockets enforces it and
             # this connection pays no call per frame.
             _add_extension(protocol, functools.partial(FragmentCap, cap))

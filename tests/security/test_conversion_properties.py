@@ -211,8 +211,9 @@ NESTED_JSON = "[" * 1100 + "]" * 1100  # 2.2 KB: RecursionError in the JSON deco
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.sampled_from(RECEIVE_TYPES), st.integers(1, 5000))
-@example("application/json", 1100)
+@given(st.sampled_from(RECEIVE_TYPES), st.integers(1, 100_000))
+@example("application/json", 1100)  # beyond the default recursion limit...
+@example("application/json", 100_000)  # ... and beyond the one hypothesis runs tests under
 def test_deeply_nested_json_into_every_decoder_gives_a_value_or_decode_error(
     mime_type: str, depth: int
 ) -> None:
@@ -294,7 +295,7 @@ entry_lines = st.one_of(
     ).map(lambda record: json_codec.stdlib_encode(record)),
     json_values.map(json_codec.stdlib_encode),
     st.text(max_size=40),
-    st.integers(1, 3000).map(lambda depth: "[" * depth + "]" * depth),
+    st.integers(1, 100_000).map(lambda depth: "[" * depth + "]" * depth),
     st.just('{"time": NaN, "direction": "in", "kind": "message", "size": Infinity}'),
 )
 
@@ -303,13 +304,14 @@ entry_lines = st.one_of(
 @given(
     header_fields.map(json_codec.stdlib_encode)
     | st.text(max_size=30)
-    | st.integers(1, 3000).map(lambda d: "[" * d + "]" * d),
+    | st.integers(1, 100_000).map(lambda d: "[" * d + "]" * d),
     st.lists(entry_lines, max_size=8),
     st.binary(max_size=16),
 )
 @example('{"format": "websocket-workbench-log", "version": 1, "totals": [1, 2]}', [], b"")
 @example('{"format": "websocket-workbench-log", "version": 1, "totals": "x"}', [], b"")
 @example('{"format": "websocket-workbench-log", "version": 1}', [NESTED_JSON], b"")
+@example('{"format": "websocket-workbench-log", "version": 1}', ["[" * 100_000], b"")
 @example("[" * 1100 + "]" * 1100, [], b"")
 @example(
     '{"format": "websocket-workbench-log", "version": 1}',

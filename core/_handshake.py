@@ -12,7 +12,12 @@ function.
 websockets calls ``process_response(connection, request, response)`` with the response it
 is about to send, whether it accepts (101) or refuses (an Origin not allowed, no common
 subprotocol, a bad request, a ``process_request`` refusal): ``RefusalReporter`` is that hook
-and emits ``'refused'`` for every response that is not 101.
+and emits ``'refused'`` for every response that is not 101, then closes the connection once
+the response is written (websockets would wait ``close_timeout`` for the client to do it).
+
+Before the user's function, ``RequestHook`` asks the Server's ``Admission`` (core._admission)
+whether the connection is over a cap; if so it answers HTTP 503 with the reason (and
+``Retry-After``), which ``RefusalReporter`` reports as for any refusal.
 
 websockets calls ``select_subprotocol(connection, offered)`` when it accepts the request (after
 ``process_request``): ``SubprotocolHook`` adapts it to the user's ``fn(request, offered)``, so a
@@ -33,6 +38,7 @@ from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
+from ._admission import Admission
 from ._errors import HandlerError
 from ._events import EventEmitter
 
@@ -102,6 +108,9 @@ class RefusalReporter:
     def __call__(self, connection: ServerConnection, request: Request, response: Response) -> None:
         if response.status_code == http.HTTPStatus.SWITCHING_PROTOCOLS:
             return
+        # websockets then waits up to close_timeout for the client to end TCP: a client
+        # refused for a cap could hold that many descriptors. Close once it is written.
+        connection.loop.call_soon(connection.transport.close)
         self._server.emit(
             "refused",
             HandshakeRefusal(
@@ -116,21 +125,39 @@ class RefusalReporter:
         )
 
 
-class RequestHook:
-    """websockets' ``process_request`` calling ``function``; its failures go to ``'error'``.
+#: Seconds a client refused for a connection cap is told to wait before it tries again.
+RETRY_AFTER = 5
 
-    A function that raises or answers something other than None or ``(status, body)``
+
+class RequestHook:
+    """websockets' ``process_request``: the Server's connection caps, then ``function``.
+
+    A connection over a cap of ``admission`` is answered HTTP 503 with the reason. A
+    ``function`` that raises or answers something other than None or ``(status, body)``
     refuses the handshake with HTTP 500 and a ``HandlerError`` is emitted on ``server``.
     """
 
-    def __init__(self, function: RequestFunction, server: EventEmitter[Any]) -> None:
+    def __init__(
+        self,
+        function: RequestFunction | None,
+        server: EventEmitter[Any],
+        admission: Admission | None = None,
+    ) -> None:
         self._function = function
         self._server = server
+        self._admission = admission
 
     async def __call__(self, connection: ServerConnection, request: Request) -> Response | None:
-        asked = HandshakeRequest(
-            request.path, request.headers, tuple(connection.remote_address or ())
-        )
+        address = tuple(connection.remote_address or ())
+        if self._admission is not None:
+            why = self._admission.refusal(str(address[0]) if address else "")
+            if why is not None:
+                response = connection.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, why + "\n")
+                response.headers["Retry-After"] = str(RETRY_AFTER)
+                return response
+        if self._function is None:
+            return None
+        asked = HandshakeRequest(request.path, request.headers, address)
         try:
             answer = self._function(asked)
             if inspect.isawaitable(answer):

@@ -12,7 +12,7 @@ import asyncio
 import itertools
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
 from typing import Any
 
 from core import HandshakeRefusal, Server, ServerStartError, Socket, WebSocketError
@@ -305,18 +305,20 @@ class ServerController:
             lambda value: self._send(entry, handle, value, "auto-reply"), on_drop=replies_dropped
         )
 
-        def on_message(value: Any) -> None:  # the row was logged by on_wire_message
+        def on_message(value: Any) -> Coroutine[Any, Any, None] | None:
+            # The row was logged by on_wire_message.
             auto = handle.auto_reply  # read per message: it can change
-            if auto.mode == "fixed":  # sent by the writer, off core's reading path
-                replies.queue(auto.value)
-            elif auto.mode == "echo":
-                if handle.echo_filter is not None:
-                    try:
-                        value = handle.echo_filter(value)
-                    except ValueError as exc:
-                        store.log_event(ERROR, f"auto-reply: not echoed: {exc}")
-                        return
-                replies.queue(value)
+            if auto.mode == "off":
+                return None
+            if auto.mode == "echo" and handle.echo_filter is not None:
+                try:
+                    value = handle.echo_filter(value)
+                except ValueError as exc:
+                    store.log_event(ERROR, f"auto-reply: not echoed: {exc}")
+                    return None
+            # Sent by the writer, off core's reading path; while its queue is full the
+            # coroutine it gives back makes core stop reading from this peer.
+            return replies.queue(value if auto.mode == "echo" else auto.value)
 
         def on_close(code: int, reason: str) -> None:
             replies.close()

@@ -23,6 +23,11 @@ secret headers (``Authorization``, ``Cookie``, ``*-Key``, ``*-Token``..., and th
 secret on the log, ``LogStore.secret_headers``), token- and key-like query parameters, and
 subprotocols that carry a token; the header says ``"redacted": true``.
 
+Import never lets another exception out: a file that is not such a log, or whose header
+line is malformed (not JSON, nested too deep, ``totals`` that is not an object...), raises
+``LogFileError`` naming line 1; an entry line that is not an entry, whatever is wrong with
+it, is skipped and listed with its line number and why (``ImportedLog.skipped``).
+
 ``growing_file.LogFileWriter`` writes a log that is still growing, a row at a time.
 Exports are created readable by their owner only (mode 0600, ``private_files``) and stream
 line by line; import reads the file in slices of about ``SLICE_BYTES``
@@ -101,7 +106,12 @@ class ImportedLog:
     ) -> None:
         self.store = store
         self.header = header
-        self.exported_totals: dict[str, Any] = dict(header.get("totals") or {})
+        totals = header.get("totals") or {}  # an object: _check_header made sure
+        self.exported_totals: dict[str, int] = {
+            str(key): value
+            for key, value in totals.items()
+            if isinstance(value, int) and not isinstance(value, bool)
+        }
         self.skipped = skipped
 
 
@@ -161,12 +171,16 @@ def header_line(name: str, redact: bool, totals: dict[str, int]) -> str:
 def _check_header(header: Any, source: str) -> dict[str, Any]:
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise LogFileError(
-            f"{source} is not a WebSocket Workbench log (JSON Lines with a header line)"
+            f"{source} is not a WebSocket Workbench log (JSON Lines with a header line;"
+            " line 1 is not one)"
         )
-    if not isinstance(header.get("version"), int) or header["version"] > VERSION:
+    version = header.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version > VERSION:
         raise LogFileError(
-            f"{source} was written by a newer version (format {header.get('version')!r})"
+            f"{source} was written by a newer version (format {str(version)[:40]!r} on line 1)"
         )
+    if not isinstance(header.get("totals") or {}, dict):
+        raise LogFileError(f"{source}: line 1, the header's totals are not an object")
     return header
 
 
@@ -308,8 +322,8 @@ class LogFileReader:
         except OSError as exc:
             raise LogFileError(f"could not read {self.path}: {exc.strerror or exc}") from exc
         try:
-            header = json.loads(first) if first.strip() else None
-        except ValueError:
+            header = _load_line(first) if first.strip() else None
+        except Exception:  # not JSON, bad UTF-8, nested too deep (RecursionError)...
             header = None
         try:
             self.header = _check_header(header, str(self.path))
@@ -348,6 +362,8 @@ class LogFileReader:
                     skipped.append((self._line, f"not UTF-8 text ({exc.reason})"))
                 except ValueError as exc:
                     skipped.append((self._line, str(exc)))
+                except Exception as exc:  # e.g. RecursionError: a line nested too deep
+                    skipped.append((self._line, f"not a log entry ({type(exc).__name__})"))
             if not lines:
                 self.at_end = True
         return rows, skipped

@@ -250,6 +250,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
             load_workspace=False,
         )
         window.show()
+        window.servers.select(server_id)  # as a person clicks it: its page is built on show
         if args.rates:  # the live rates plot of the flooded server, beside the log view
             from workbench.widgets.load.rates_plot import RatesPlot
 
@@ -260,10 +261,19 @@ def run_benchmark(args: argparse.Namespace) -> int:
             views.append(rates_plot)
 
     def on_connected(_server_id: str, socket_id: str) -> None:
+        try:
+            watch_socket(socket_id)
+        except Exception:  # a signal handler's exception would only be printed by Qt
+            import traceback
+
+            traceback.print_exc()
+            state["failed"] = True
+
+    def watch_socket(socket_id: str) -> None:
         store = service.engine.log(socket_id)
         state["store"] = store
         if window is not None:
-            page = window.servers.pages[server_id]
+            page = window.servers.page(server_id)  # pages are built when first shown
             page.select_socket(socket_id)
             page.open_selected_log()
             log_view = page.log_views[socket_id]
@@ -356,7 +366,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
             cwd=str(ROOT),
         )
         deadline = time.monotonic() + args.timeout
-        while "store" not in state and time.monotonic() < deadline:
+        while "store" not in state and "failed" not in state and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
         if "store" not in state:
             print("the flooding client never connected", file=sys.stderr)

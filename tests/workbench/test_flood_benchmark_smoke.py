@@ -8,13 +8,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "workbench_flood.py"
 
 
-def test_flood_benchmark_runs_and_reports_every_figure() -> None:
+@pytest.mark.parametrize("where", [[], ["--window"]], ids=["table", "window"])
+def test_flood_benchmark_runs_and_reports_every_figure(where: list[str]) -> None:
+    """In a bare table and in the real window (whose pages are built when first shown)."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    command = [sys.executable, str(SCRIPT), "--count", "3000", "--capacity", "1000"]
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--count", "3000", "--capacity", "1000", "--timeout", "60"],
+        [*command, "--timeout", "60", *where],
         capture_output=True,
         text=True,
         timeout=120,

@@ -12,6 +12,8 @@ At the root, what every feature uses:
 - ``auto_reply``, ``pinging``, ``request_hooks``, ``socket_faults``: auto-replies off the
   reading path, pings with their round trip, one process_request hook from several, the
   fault state a socket or server keeps
+- ``secret_names``: which headers, query parameters and subprotocols are secrets;
+  ``private_files``: every file the workbench writes is created readable by its owner only
 
 One folder per feature (where a feature has views, ``workbench.widgets`` has a folder of the
 same name):

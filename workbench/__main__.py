@@ -8,8 +8,9 @@ workspace or layout is read or written), saves its pictures into DIR and exits: 
 picture was saved, 1 (with the reason on stderr) otherwise.
 
 ``run FILE...`` and ``export FILE`` are the scenario commands
-(``workbench.engine.scenarios.cli``); they never import Qt, so they work from an
-installation without the ``gui`` extra.
+(``workbench.engine.scenarios.cli``), and ``load SCENARIO`` runs one as a Locust load test
+(``workbench.engine.load_test.cli``, with the ``load`` extra); they never import Qt, so they
+work from an installation without the ``gui`` extra.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ SCENARIO_COMMANDS = ("run", "export")
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv if argv is None else argv)
+    if len(args) > 1 and args[1] == "load":
+        from workbench.engine.load_test.cli import main as load
+
+        return load(args[2:])
     if len(args) > 1 and args[1] in SCENARIO_COMMANDS:
         from workbench.engine.scenarios.cli import main as scenarios
 

@@ -1,0 +1,84 @@
+"""``ScenarioUser``: a Locust user that runs a scenario file's steps, again and again.
+
+Each virtual user takes the file's next scenario (in turn, when the file holds several),
+opens its connections on its first iteration and keeps them, runs the steps once per
+iteration with Locust's ``wait_time`` in between, and reports every step as a Locust request
+(``request_type`` "WS", the step's name, time, message size, and its failure with the short
+diff; see ``step_requests``). When the user stops (Locust's stop, the end of ``--run-time``,
+Ctrl+C) its connections close with 1001.
+
+``wait_time`` comes from ``--wait`` / ``--pace``; a subclass in a locustfile of your own may
+set it the Locust way instead (``wait_time = between(1, 3)``). Importing this module wires
+the load test into Locust's events (``locust_events``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from locust import User, between, constant, constant_pacing, task
+from locust.exception import StopUser
+
+from . import locust_events  # noqa: F401  (the options, the scenario's travel, the end of a test)
+from .command_options import Pause, pause_of
+from .node import NODE, NoScenario
+from .sessions import ScenarioSession
+
+__all__ = ["ScenarioUser"]
+
+log = logging.getLogger(__name__)
+
+
+class ScenarioUser(User):
+    """Runs the scenario given with ``--scenario`` (see the module docstring)."""
+
+    abstract = True
+    _session: ScenarioSession | None = None
+    _pause: Callable[[Any], float] | None = None
+
+    def wait_time(self) -> float:
+        if self._pause is None:
+            self._pause = _pause_function(pause_of(self.environment.parsed_options))
+        return self._pause(self)
+
+    def on_start(self) -> None:
+        try:
+            scenario, names = NODE.next_scenario()
+        except NoScenario as exc:
+            log.error("this user cannot run: %s", exc)
+            raise StopUser from None
+        NODE.bridge.start()
+        self._session = ScenarioSession(NODE.bridge, scenario, names, NODE.sessions)
+        NODE.counts.users += 1
+
+    @task
+    def run_scenario(self) -> None:
+        """One iteration: every step of the scenario, each fired as a request."""
+        assert self._session is not None, "on_start made the session"
+        fire = self.environment.events.request.fire
+        counts = NODE.counts
+        for request in self._session.iterate():
+            counts.steps += 1
+            counts.failed += request.exception is not None
+            fire(
+                request_type="WS",
+                name=request.name,
+                response_time=request.response_time,
+                response_length=request.response_length,
+                exception=request.exception,
+                context={},
+            )
+
+    def on_stop(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+
+def _pause_function(pause: Pause) -> Callable[[Any], float]:
+    if pause.kind == "pace":
+        return constant_pacing(pause.low)
+    if pause.high > pause.low:
+        return between(pause.low, pause.high)
+    return constant(pause.low)

@@ -12,12 +12,15 @@ blocking call for the other. So each side keeps its own event loop, in its own O
 - greenlet -> loop: ``call_soon`` is the loop's ``call_soon_threadsafe``; ``submit(f, ...)``
   runs the coroutine ``f(...)`` as a task and returns a gevent ``AsyncResult``, which the
   greenlet waits on cooperatively: the hub goes on running the other users meanwhile.
-- loop -> greenlets: ``to_greenlets(f, ...)`` is the hub loop's ``run_callback_threadsafe``
-  (gevent >= 21.1), which wakes the hub through its async watcher and calls ``f`` in the
-  hub. Only non-blocking things go that way: setting an ``AsyncResult``, putting into an
-  unbounded gevent ``Queue``. No gevent object is used in the loop's thread and no asyncio
-  object in the hub's, so neither side ever blocks the other; statistics are fired by the
-  greenlets that read the queue.
+- loop -> greenlets: ``to_greenlets(f, ...)`` appends the call to a deque and wakes the hub
+  through a gevent ``async_`` watcher (``send()`` is thread-safe; sends before the hub gets
+  to it coalesce, so a burst costs one wake-up); in the hub, the watcher's callback makes
+  every call waiting. Only non-blocking things go that way: setting an ``AsyncResult``,
+  putting into an unbounded gevent ``Queue``. The watcher is referenced, so the hub keeps
+  waiting for the loop while greenlets wait on it (an unreferenced wake-up would let gevent
+  think nothing can wake them, and raise ``LoopExit``). No gevent object is used in the loop's
+  thread but that watcher's ``send``, and no asyncio object in the hub's but the loop's
+  thread-safe call, so neither side ever blocks the other.
 - The loop uses the original machinery. uvloop does its own I/O in libuv: no Python socket,
   selector or thread is involved (the ``load`` extra installs it). The stdlib loop is built
   on the original selector (``gevent.monkey.get_original``) and resolves names with the
@@ -37,7 +40,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
 import os
+from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -53,6 +58,7 @@ START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 _start_new_thread = gevent.monkey.get_original("_thread", "start_new_thread")
 _get_native_id = gevent.monkey.get_original("_thread", "get_native_id")
@@ -86,7 +92,8 @@ class LoopThread:
         self._pid = os.getpid()
         self._pool: Any = None
         self._ended: Any = None
-        self._hub_loop: Any = None
+        self._to_hub: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
+        self._wake_hub: Any = None
         self._starting: AsyncResult[Any] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -105,16 +112,20 @@ class LoopThread:
                 raise RuntimeError("the asyncio thread does not survive a fork; start it after")
             return
         self._pid = os.getpid()
-        self._hub_loop = gevent.get_hub().loop
+        self._to_hub.clear()
+        self._wake_hub = gevent.get_hub().loop.async_()
+        self._wake_hub.start(self._run_in_hub)
         ready: AsyncResult[Any] = AsyncResult()
         self._starting = ready
         self._pool = ThreadPool(1)
         self._ended = self._pool.spawn(self._main, ready)
         try:
-            self.loop = ready.get(timeout=timeout)
+            ready.get(timeout=timeout)
         except BaseException:
+            self.loop = None
             self._pool.kill()
             self._pool = self._ended = None
+            self._close_wake_hub()
             raise
         finally:
             self._starting = None
@@ -134,7 +145,10 @@ class LoopThread:
 
     def to_greenlets(self, function: Callable[..., Any], *args: Any) -> None:
         """From the loop's thread: call ``function(*args)`` in the hub; it must not block."""
-        self._hub_loop.run_callback_threadsafe(function, *args)
+        self._to_hub.append((function, args))
+        wake = self._wake_hub
+        if wake is not None:
+            wake.send()
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
         """Stop the loop and end the thread (cooperatively, within ``timeout``)."""
@@ -148,6 +162,25 @@ class LoopThread:
         finally:
             self._pool.kill()  # waits (cooperatively) for the pool's thread to leave
             self._pool = self._ended = None
+            self._run_in_hub()  # what the loop handed over last
+            self._close_wake_hub()
+
+    # -- in the hub ------------------------------------------------------------------------
+
+    def _run_in_hub(self) -> None:
+        calls = self._to_hub
+        while calls:
+            function, args = calls.popleft()
+            try:
+                function(*args)
+            except Exception:  # one failing call must not lose the others
+                log.exception("a call from the asyncio thread failed")
+
+    def _close_wake_hub(self) -> None:
+        wake, self._wake_hub = self._wake_hub, None
+        if wake is not None:
+            wake.stop()
+            wake.close()
 
     # -- in the loop's thread ------------------------------------------------------------
 
@@ -158,6 +191,7 @@ class LoopThread:
             self.to_greenlets(ready.set_exception, exc)
             return
         self.native_id = _get_native_id()
+        self.loop = loop  # before ready: a greenlet may see ready set before start() resumes
         self.to_greenlets(ready.set, loop)
         try:
             loop.run_forever()

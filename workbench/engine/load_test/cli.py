@@ -145,8 +145,11 @@ def locust_command(options: argparse.Namespace, rest: list[str]) -> list[str]:
         value = getattr(options, name)
         if value is not None:
             command += [f"--{name.replace('_', '-')}", str(value)]
-    if options.master and options.headless and "--expect-workers-max-wait" not in rest:
+    leads = (options.master or options.processes) and not options.worker
+    if leads and options.headless and "--expect-workers-max-wait" not in rest:
         command += ["--expect-workers-max-wait", _EXPECT_WORKERS_WAIT]
+    if options.processes and options.master_bind_port and not options.master_port:
+        command += ["--master-port", str(options.master_bind_port)]  # for the forked workers
     return command + rest
 
 

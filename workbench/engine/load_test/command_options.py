@@ -76,7 +76,8 @@ def add_options(parser: Any, scenario_option: bool) -> None:
         "--pace",
         metavar="TIME",
         default="",
-        help="start an iteration every TIME per user (e.g. 1s), whatever the last one took",
+        help="start an iteration every TIME per user (e.g. 1s), whatever the last one took; "
+        "each user's first at a random point of its first TIME",
         **web,
     )
 

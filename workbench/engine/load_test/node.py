@@ -3,21 +3,24 @@
 A process has one ``Node`` (``NODE``). Its scenarios are loaded from the file on the master
 or in a single process, and arrive from the master on a worker; until then a user that
 starts waits for them (cooperatively, bounded by ``SCENARIO_WAIT``), and a node that cannot
-have them (the master's scenario did not load here) says why. ``end_test()`` closes every
-session left with 1001 and stops the loop's thread; the next test starts it again.
+have them (the master's scenario did not load here) says why. ``begin_user`` starts the
+loop's thread and the statistics' greenlet (``sessions.StatsPump``) for the first user;
+``end_test()`` closes every session left with 1001, fires the statistics still on their way
+and stops the loop's thread; the next test starts them again.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gevent.event import AsyncResult
 
 from workbench.engine.scenarios.model import Scenario
 
-from .bridge import LoopThread
-from .sessions import SessionRegistry
+from .bridge import STOP_TIMEOUT, LoopThread
+from .sessions import RequestOutbox, SessionRegistry, StatsPump
 from .step_requests import request_names
 
 __all__ = ["NODE", "SCENARIO_WAIT", "Counts", "NoScenario", "Node", "Plan"]
@@ -58,7 +61,9 @@ class Node:
     def __init__(self) -> None:
         self.bridge = LoopThread()
         self.sessions = SessionRegistry()
-        self.counts = Counts()
+        self.pump = StatsPump()
+        self.outbox = RequestOutbox(self.bridge, self.pump.deliver)
+        self.users = 0
         self.file = ""
         self._plan: AsyncResult[Plan] = AsyncResult()
         self._turn = itertools.count()
@@ -88,15 +93,30 @@ class Node:
         turn = next(self._turn) % len(plan.scenarios)
         return plan.scenarios[turn], plan.names[turn]
 
+    def begin_user(self, fire: Callable[..., None]) -> None:
+        """Before a user's session: the loop's thread and the statistics' greenlet run."""
+        self.bridge.start()
+        self.pump.start(fire)
+        self.users += 1
+
     def take_counts(self) -> Counts:
-        counts, self.counts = self.counts, Counts()
+        counts = Counts(self.users, self.pump.steps, self.pump.failed)
+        self.users = self.pump.steps = self.pump.failed = 0
         return counts
 
     def end_test(self) -> int:
-        """Close the sessions left (1001) and stop the loop; how many sessions were left."""
+        """Close the sessions left (1001), fire the statistics still on their way and stop
+        the loop; how many sessions were left."""
         left = self.sessions.close_all()
-        self.bridge.stop()
+        if self.bridge.running:
+            self.bridge.submit(_flush, self.outbox).get(timeout=STOP_TIMEOUT)
+        self.bridge.stop()  # delivers to the pump what the loop handed over
+        self.pump.stop()
         return left
+
+
+async def _flush(outbox: RequestOutbox) -> None:
+    outbox.flush()
 
 
 NODE = Node()

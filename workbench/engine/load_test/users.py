@@ -5,21 +5,25 @@ opens its connections on its first iteration and keeps them, runs the steps once
 iteration with Locust's ``wait_time`` in between, and reports every step as a Locust request
 (``request_type`` "WS", the step's name, time, message size, and its failure with the short
 diff; see ``step_requests``). When the user stops (Locust's stop, the end of ``--run-time``,
-Ctrl+C) its connections close with 1001.
+Ctrl+C) its connections close with 1001. The iterations run on the asyncio loop
+(``sessions``); the user's greenlet starts them, waits, and ends them.
 
 ``wait_time`` comes from ``--wait`` / ``--pace``; a subclass in a locustfile of your own may
-set it the Locust way instead (``wait_time = between(1, 3)``). Importing this module wires
-the load test into Locust's events (``locust_events``).
+set it the Locust way instead (``wait_time = between(1, 3)``): a plain function, since it is
+called on the loop's thread. Importing this module wires the load test into Locust's events
+(``locust_events``).
 """
 
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable
 from typing import Any
 
 from locust import User, between, constant, constant_pacing, task
 from locust.exception import StopUser
+from locust.user.task import LOCUST_STATE_STOPPING
 
 from . import locust_events  # noqa: F401  (the options, the scenario's travel, the end of a test)
 from .command_options import Pause, pause_of
@@ -49,27 +53,26 @@ class ScenarioUser(User):
         except NoScenario as exc:
             log.error("this user cannot run: %s", exc)
             raise StopUser from None
-        NODE.bridge.start()
-        self._session = ScenarioSession(NODE.bridge, scenario, names, NODE.sessions)
-        NODE.counts.users += 1
+        NODE.begin_user(self.environment.events.request.fire)
+        self._session = ScenarioSession(NODE.bridge, scenario, names, NODE.outbox, NODE.sessions)
 
     @task
     def run_scenario(self) -> None:
-        """One iteration: every step of the scenario, each fired as a request."""
+        """The user's iterations, on the asyncio loop until Locust stops the user."""
         assert self._session is not None, "on_start made the session"
-        fire = self.environment.events.request.fire
-        counts = NODE.counts
-        for request in self._session.iterate():
-            counts.steps += 1
-            counts.failed += request.exception is not None
-            fire(
-                request_type="WS",
-                name=request.name,
-                response_time=request.response_time,
-                response_length=request.response_length,
-                exception=request.exception,
-                context={},
-            )
+        pause = pause_of(self.environment.parsed_options)
+        # --pace: users spawned together start at random points of their first period, so
+        # that they do not all send in the same instant of every period after
+        phase = random.uniform(0, pause.low) if pause.kind == "pace" else 0.0
+        self._session.start(self.wait_time, phase).get()  # raises what ended them, if any
+
+    def stop(self, force: bool = False) -> bool:
+        """Locust's stop; a graceful one (``--stop-timeout``) lets the iteration under way
+        end first, then the task returns and Locust stops the user."""
+        stopped: bool = super().stop(force)
+        if not stopped and self._state == LOCUST_STATE_STOPPING and self._session is not None:
+            self._session.finish()
+        return stopped
 
     def on_stop(self) -> None:
         if self._session is not None:

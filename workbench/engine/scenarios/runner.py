@@ -60,6 +60,7 @@ __all__ = ["CLOSE_AT_END", "SKIPPED_KEPT", "ScenarioRunner", "StepFailed", "run_
 CLOSE_AT_END = 2.0
 #: Skipped messages kept (as previews) for a step's report; all are counted.
 SKIPPED_KEPT = 20
+_NO_TIMEOUT = contextlib.nullcontext()
 
 
 class StepFailed(Exception):
@@ -142,7 +143,7 @@ class ScenarioRunner:
         results = iter(self.result.steps)
         current: StepResult | None = None
         try:
-            async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout(self.timeout) if self.timeout else _NO_TIMEOUT:
                 for current in results:
                     await self._run_step(current)
                     if current.status == "failed":

@@ -67,6 +67,11 @@ async def serve() -> None:
 
 
 def main() -> None:
+    if sys.platform != "win32":  # thousands of sockets: the soft limit up to the hard one
+        import resource
+
+        _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     parser = argparse.ArgumentParser()
     parser.add_argument("--uvloop", action="store_true", help="serve on uvloop")
     if parser.parse_args().uvloop:

@@ -101,7 +101,7 @@ def test_two_hundred_users_of_one_process_progress_together(tmp_path: Path) -> N
         code, _out, err = load(
             str(scenario(tmp_path, text)),
             *("--var", f"PORT={server.port}", "--users", "200", "--spawn-rate", "200"),
-            *("--run-time", "6s", "--pace", "3s", "--headless", "--csv", str(tmp_path / "s")),
+            *("--run-time", "6s", "--wait", "1s", "--headless", "--csv", str(tmp_path / "s")),
             timeout=6 + SLACK,
         )
         seen = server.stop()
@@ -146,3 +146,22 @@ def test_ctrl_c_on_plain_locust_closes_every_connection_with_1001_and_leaves_not
         "leftover_tasks": 0,
         "connections": 0,
     }
+
+
+def test_a_graceful_stop_lets_every_iteration_under_way_finish(tmp_path: Path) -> None:
+    # --stop-timeout: Locust asks the users to stop and waits; each ends its iteration (the
+    # second exchange comes a second after the first), then closes with 1001. Locust's final
+    # figures (--json; its CSV is written once a second, not at the end) count them all.
+    text = ECHO.replace("  - send: {text: ping}", "  - sleep: 1s\n  - send: {text: ping}")
+    with echo_server() as server:
+        code, out, err = load(
+            str(scenario(tmp_path, text)),
+            *("--var", f"PORT={server.port}", "--users", "10", "--spawn-rate", "10"),
+            *("--run-time", "3s", "--stop-timeout", "5", "--headless", "--json"),
+            timeout=8 + SLACK,
+        )
+        seen = server.stop()
+    assert code == 0, err[-3000:]
+    requests = {entry["name"]: entry["num_requests"] for entry in json.loads(out)}
+    assert requests['send: {"n":1}'] == requests['expect: text "ping"'] >= 20
+    assert seen["codes"] == {"1001": 10}

@@ -29,6 +29,9 @@ class WebSocketClientUser(User):
         start = time.perf_counter()
         self.ws = websocket.create_connection(self.host, enable_multithread=False)
         self._fire("open", start, 0, None)
+        # constant_pacing counts from the user's creation: without this, the first pause
+        # takes the random start back and every user sends in the same instant again
+        self._cp_last_run = start
 
     @task
     def echo(self) -> None:

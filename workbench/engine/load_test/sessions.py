@@ -2,7 +2,9 @@
 
 A ``ScenarioSession`` runs its user's iterations on the asyncio loop (``bridge``): one run of
 the scenario (``ScenarioRunner(keep_open=True)``: the connections stay open from one
-iteration to the next), then the user's ``wait_time()`` asleep on the loop, and again. Its
+iteration to the next), then the user's ``wait_time()`` asleep on the loop, and again; or,
+paced, one run every ``pace`` seconds from a ``phase`` (Locust's ``constant_pacing`` counts
+from the user's creation, which puts users spawned together back in step). Its
 greenlet only starts it, waits for it cooperatively and owns its end, so an iteration costs
 the hub nothing: no hand-over per iteration, only the statistics, which the loop's side
 collects from every session in a ``RequestOutbox`` and hands to the hub in batches (at most
@@ -73,11 +75,14 @@ class ScenarioSession:
         if registry is not None:
             registry.sessions.add(self)
 
-    def start(self, wait_time: Callable[[], float], phase: float = 0.0) -> AsyncResult[None]:
-        """Start the iterations, the first after ``phase`` seconds; an ``AsyncResult`` set
-        when they end (``finish``, or an error, which it holds)."""
+    def start(
+        self, wait_time: Callable[[], float], phase: float = 0.0, pace: float | None = None
+    ) -> AsyncResult[None]:
+        """Start the iterations, the first after ``phase`` seconds, then one every ``pace``
+        seconds (or ``wait_time()`` after each); an ``AsyncResult`` set when they end
+        (``finish``, or an error, which it holds)."""
         ended: AsyncResult[None] = AsyncResult()
-        self.bridge.call_soon(self._begin, wait_time, phase, ended)
+        self.bridge.call_soon(self._begin, wait_time, phase, pace, ended)
         return ended
 
     def finish(self) -> None:
@@ -97,10 +102,14 @@ class ScenarioSession:
     # -- the loop's side ------------------------------------------------------------------
 
     def _begin(
-        self, wait_time: Callable[[], float], phase: float, ended: AsyncResult[None]
+        self,
+        wait_time: Callable[[], float],
+        phase: float,
+        pace: float | None,
+        ended: AsyncResult[None],
     ) -> None:
         self._finishing = False
-        task = asyncio.get_running_loop().create_task(self._iterate(wait_time, phase))
+        task = asyncio.get_running_loop().create_task(self._iterate(wait_time, phase, pace))
         self._task = task
 
         def done(task: asyncio.Task[None]) -> None:
@@ -113,9 +122,13 @@ class ScenarioSession:
 
         task.add_done_callback(done)
 
-    async def _iterate(self, wait_time: Callable[[], float], phase: float) -> None:
-        pause = phase
+    async def _iterate(
+        self, wait_time: Callable[[], float], phase: float, pace: float | None
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        start_at = loop.time() + phase
         while not self._finishing:
+            pause = start_at - loop.time()
             if pause > 0:
                 self._asleep = True
                 try:
@@ -124,8 +137,11 @@ class ScenarioSession:
                     self._asleep = False
                 if self._finishing:
                     break
+            started = loop.time()
             await self.runner.run()
-            pause = wait_time()
+            # pacing counts from when this iteration started (so the phase stays), and a
+            # late iteration starts the next at once rather than catching up
+            start_at = max(started + pace, loop.time()) if pace else loop.time() + wait_time()
 
     def _finish(self) -> None:
         self._finishing = True

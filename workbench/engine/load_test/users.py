@@ -61,10 +61,14 @@ class ScenarioUser(User):
         """The user's iterations, on the asyncio loop until Locust stops the user."""
         assert self._session is not None, "on_start made the session"
         pause = pause_of(self.environment.parsed_options)
-        # --pace: users spawned together start at random points of their first period, so
-        # that they do not all send in the same instant of every period after
-        phase = random.uniform(0, pause.low) if pause.kind == "pace" else 0.0
-        self._session.start(self.wait_time, phase).get()  # raises what ended them, if any
+        if pause.kind == "pace" and type(self).wait_time is ScenarioUser.wait_time:
+            # users spawned together (Locust spawns them in per-second batches) start at
+            # random points of their first period: else they all send in the same instant
+            # of every period, and a test measures how fast a burst drains
+            ended = self._session.start(self.wait_time, random.uniform(0, pause.low), pause.low)
+        else:
+            ended = self._session.start(self.wait_time)
+        ended.get()  # raises what ended the iterations, if anything did
 
     def stop(self, force: bool = False) -> bool:
         """Locust's stop; a graceful one (``--stop-timeout``) lets the iteration under way

@@ -4,8 +4,9 @@
 first line of stdout, then one JSON line per connection that opens (``{"open": N}``, N open
 now) and per connection that ends (``{"close": code}``) and,
 when stdin closes (the parent is done), a last line ``{"opened": N, "closed": N, "messages":
-N, "codes": {...}, "most_open": N}`` (``most_open``: the most connections open at once), and
-exits. Every message is echoed as it came.
+N, "codes": {...}, "most_open": N, "phases": [...]}`` (``most_open``: the most connections
+open at once; ``phases``: the messages by the tenth of a second they arrived in, whatever the
+second), and exits. Every message is echoed as it came.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import asyncio
 import json
 import sys
+import time
 from collections import Counter
 
 from core import Server, Socket
@@ -25,6 +27,7 @@ class Echo:
         self.open_now = 0
         self.most_open = 0
         self.messages = 0
+        self.phases = [0] * 10
         self.codes: Counter[int] = Counter()
 
     def join(self, socket: Socket) -> None:
@@ -37,7 +40,9 @@ class Echo:
 
     def echo(self, socket: Socket, message: object) -> None:
         self.messages += 1
-        socket.send(message)
+        self.phases[int(time.time() % 1 * 10)] += 1
+        if socket.is_open():  # a user may be closing
+            socket.send(message)
 
     def left(self, code: int, reason: str) -> None:
         self.open_now -= 1
@@ -51,6 +56,7 @@ class Echo:
             "messages": self.messages,
             "codes": {str(code): n for code, n in sorted(self.codes.items())},
             "most_open": self.most_open,
+            "phases": self.phases,
         }
 
 

@@ -117,3 +117,13 @@ def test_a_worker_whose_master_cannot_be_reached_says_so_and_gives_up(tmp_path: 
 def test_a_worker_takes_no_scenario(tmp_path: Path) -> None:
     code, _out, err = load(str(write(tmp_path, GOOD)), "--worker", "--master-host", "10.0.0.9")
     assert code == 2 and "a worker takes no SCENARIO: its master sends it" in err
+
+
+def test_the_commands_own_process_loads_neither_locust_nor_gevent() -> None:
+    # Importing Locust monkey-patches the process with gevent: the command (and these tests)
+    # must only ever start it in a child process.
+    import workbench.engine.load_test.bundle
+    import workbench.engine.load_test.cli
+    import workbench.engine.load_test.step_requests  # noqa: F401
+
+    assert not [name for name in sys.modules if name.split(".")[0] in ("locust", "gevent")]

@@ -165,3 +165,19 @@ def test_a_graceful_stop_lets_every_iteration_under_way_finish(tmp_path: Path) -
     requests = {entry["name"]: entry["num_requests"] for entry in json.loads(out)}
     assert requests['send: {"n":1}'] == requests['expect: text "ping"'] >= 20
     assert seen["codes"] == {"1001": 10}
+
+
+def test_paced_users_spawned_together_spread_over_the_period(tmp_path: Path) -> None:
+    # Locust spawns the 60 users in one batch; --pace 1s starts each at a random point of
+    # its first second and keeps that phase, so no tenth of a second gets most messages.
+    with echo_server() as server:
+        code, _out, err = load(
+            str(scenario(tmp_path)),
+            *("--var", f"PORT={server.port}", "--users", "60", "--spawn-rate", "60"),
+            *("--run-time", "5s", "--pace", "1s", "--headless"),
+            timeout=5 + SLACK,
+        )
+        seen = server.stop()
+    assert code == 0, err[-3000:]
+    phases = seen["phases"]
+    assert sum(phases) >= 2 * 60 * 3 and max(phases) < 0.3 * sum(phases), phases

@@ -20,6 +20,7 @@ Usage, from the repository root (the ``benchmark`` extra: Locust, uvloop, websoc
 
     .venv/bin/python tests/benchmarks/locust_users.py
     .venv/bin/python tests/benchmarks/locust_users.py --users 500 --seconds 20 --levels 250,500
+    .venv/bin/python tests/benchmarks/locust_users.py --levels ''     # the first part only
 """
 
 from __future__ import annotations
@@ -211,7 +212,7 @@ def main() -> int:
         print("\n2. users per worker process while the echo p95 stays within 100 ms", flush=True)
         held: dict[str, int] = {}
         going = {"ours": True, "gevent": True}
-        for users in (int(n) for n in options.levels.split(",")):
+        for users in (int(n) for n in options.levels.split(",") if n):
             for way in ("ours", "gevent"):
                 if not going[way]:
                     continue

@@ -68,7 +68,7 @@ def _on_init(environment: Environment, **_: Any) -> None:
         _refuse(str(exc))
     except ScenarioError as exc:
         _refuse(f"{file} is not valid, no user was started:\n{exc}")
-    NODE.set_plan(scenarios, file)
+    NODE.set_plan(scenarios)
     if isinstance(runner, MasterRunner):
         _serve_workers(runner, bundle)
 
@@ -97,7 +97,7 @@ def _on_scenario(environment: Environment, msg: Any, **_: Any) -> None:
         log.error("%s", plain(why))
         NODE.fail(why)
         return
-    NODE.set_plan(scenarios, bundle.file)
+    NODE.set_plan(scenarios)
     log.info("got the scenario %s from the master", plain(bundle.file))
 
 

@@ -64,12 +64,10 @@ class Node:
         self.pump = StatsPump()
         self.outbox = RequestOutbox(self.bridge, self.pump.deliver)
         self.users = 0
-        self.file = ""
         self._plan: AsyncResult[Plan] = AsyncResult()
         self._turn = itertools.count()
 
-    def set_plan(self, scenarios: list[Scenario], file: str) -> None:
-        self.file = file
+    def set_plan(self, scenarios: list[Scenario]) -> None:
         if self._plan.ready():
             self._plan = AsyncResult()
         self._plan.set(Plan.of(scenarios))
@@ -79,9 +77,6 @@ class Node:
         if self._plan.ready():
             self._plan = AsyncResult()
         self._plan.set_exception(NoScenario(why))
-
-    def has_plan(self) -> bool:
-        return self._plan.successful()
 
     def next_scenario(self, timeout: float = SCENARIO_WAIT) -> tuple[Scenario, dict[int, str]]:
         """The scenario the next user runs (the file's in turn) and its request names."""

@@ -14,6 +14,7 @@ change at any time; the workbench is held to this by an import-linter contract.
 from ._client import Client, ClientState
 from ._close_codes import CLOSE_CODE_MEANINGS, VALID_CLOSE_CODES, CloseCode, check_close_code
 from ._errors import (
+    AcceptError,
     ConnectError,
     ConnectionClosed,
     ConnectionLostError,
@@ -42,6 +43,7 @@ supportedSendTypes = supported_send_types
 __all__ = [
     "CLOSE_CODE_MEANINGS",
     "VALID_CLOSE_CODES",
+    "AcceptError",
     "Client",
     "ClientEvent",
     "ClientOptions",

@@ -18,7 +18,9 @@ from . import _tls as tls
 from . import mime
 from ._close_codes import CloseCode, check_close_code
 from ._connection import Channel, Outgoing
-from ._errors import ConnectError, NotOpenError, UnsentMessagesError
+from ._deflate import client_compression
+from ._errors import ConnectError, NotOpenError, UnsentMessagesError, explain
+from ._flow import limits_from, with_limits
 from ._handshake import Address
 from ._loop import OpenFuture, Shielded, fail_quietly, retrieve_exception, running_loop
 from ._option_types import ClientOptions, ClientSettings, subprotocols
@@ -87,10 +89,16 @@ class Client(ClientEvents):
             the open socket closed, from either side (1006: lost without a close frame).
         ``'error'`` (exception: WebSocketError)
             retries exhausted (``ConnectError``), a conversion failed (``DecodeError``),
-            queued messages were dropped (``UnsentMessagesError``), the connection was lost
-            (``ConnectionLostError``), a handler raised (``HandlerError``).
+            queued messages were dropped or refused past ``write_limit``
+            (``UnsentMessagesError``), the connection was lost (``ConnectionLostError``; 1011
+            when the server read nothing for ``write_timeout``), a handler raised
+            (``HandlerError``).
         ``'connecting'`` (attempt: int, attempts: int)
             beyond the spec: a connection attempt starts.
+        ``'retrying'`` (attempt: int, attempts: int, reason: str)
+            beyond the spec: that attempt failed, for ``reason`` (in words, as
+            ``core.explain`` says it), and another follows; the last attempt's failure is
+            the ``ConnectError`` on ``'error'``.
         ``'frame'`` (frame: core.Frame)
             beyond the spec: every WebSocket frame in either direction, control frames
             and the ones websockets sends by itself included, in wire order, soon after
@@ -129,7 +137,9 @@ class Client(ClientEvents):
         o = self.options
         super().__init__(o["max_queue"])
         self._encode = mime.encoder_for(o["send_type"])
-        self._decode = mime.decoder_for(o["receive_type"])
+        self._decode = mime.decoder_for(o["receive_type"], max_image_pixels=o["max_image_pixels"])
+        self._compression, self._extensions = client_compression(o["compression"])
+        self._limits = limits_from(o)
         self._retry = RetryPolicy.from_options(o)
         self._ssl = tls.client_context(o)  # loads the TLS files: ValueError if unusable
         host = o["host"]
@@ -251,7 +261,10 @@ class Client(ClientEvents):
         closed, ``NotOpenError`` is raised, from any caller (a coroutine, a plain callback,
         a Qt slot). Awaiting the result is optional and cancelling it does not unsend; it
         fails with ``NotOpenError`` if the connection ends first (that loss is also
-        emitted on ``'error'``).
+        emitted on ``'error'``). While the open socket's outbox is at ``write_limit`` (the
+        server does not read as fast as it is sent to) the message is refused: the
+        awaitable fails with ``UnsentMessagesError``, also emitted on ``'error'`` once
+        per burst; a sender that awaits each send never gets there.
 
         Args:
             data: The value to send: what the ``sendType`` converts (a JSON value,
@@ -269,7 +282,7 @@ class Client(ClientEvents):
         payload, is_text = self._encode(data)
         channel = self._channel
         if channel is not None and channel.accepting:
-            return channel.send(payload, is_text)
+            return channel.outbox.send(payload, is_text)
         if channel is not None:
             # The connection is ending (e.g. the server's close frame arrived): queueing here
             # would strand the message in the pre-open queue, neither sent nor reported.
@@ -371,7 +384,9 @@ class Client(ClientEvents):
                 self._decode,
                 self.url,
                 on_end=self._ended,
+                receive_type=self.options["receive_type"],
                 close_timeout=seconds(self.options["close_timeout"]),
+                write_limit=self.options["write_limit"],
             )
             self._channel = channel
             self.request_path = ws.request.path if ws.request else None
@@ -421,12 +436,17 @@ class Client(ClientEvents):
                     max_size=o["max_message_size"],
                     ping_interval=seconds(o["ping_interval"]),
                     ping_timeout=seconds(o["ping_timeout"]),
-                    compression=o["compression"],
+                    compression=self._compression,
+                    extensions=self._extensions,
                     proxy=None,
                     # Tap from the first frame when someone listens (core._frames); count
-                    # wire lengths from it if asked (core._wire_lengths).
-                    create_connection=client_connection_class(
-                        self.listener_count("frame") > 0, o["wire_lengths"]
+                    # wire lengths from it if asked (core._wire_lengths); flow control for
+                    # a server that does not read (core._flow).
+                    create_connection=with_limits(
+                        client_connection_class(
+                            self.listener_count("frame") > 0, o["wire_lengths"]
+                        ),
+                        self._limits,
                     ),
                 )
             except asyncio.CancelledError:
@@ -436,6 +456,8 @@ class Client(ClientEvents):
                 cause = exc
                 if is_fatal(exc):
                     break
+                if attempt < policy.attempts:
+                    self.emit("retrying", attempt, policy.attempts, explain(exc))
         self._failed(ConnectError(self.url, attempt, cause))
         return None
 

@@ -1,18 +1,24 @@
 """One open WebSocket connection carrying converted messages for an emitter (Client or Socket).
 
 A ``Channel`` owns two loops over a ``websockets`` connection: the reader decodes every whole
-message and emits it, the writer sends the outbox in call order. ``send`` never awaits: it
-appends to the outbox and returns a future that completes when the frame was handed to the
-transport, so call-and-forget and ``await`` both work, and a single writer keeps the order.
-When the connection ends, every message still in the outbox is reported once on ``'error'``
-and its future fails; then the owner's ``'close'`` fires with the code and reason.
+message and emits it, the writer (core._outbox) sends what ``send()`` accepted, in call
+order, within ``write_limit``. When the connection ends, every message still in the outbox
+is reported once on ``'error'`` and its awaitable fails; then the owner's ``'close'`` fires
+with the code and reason.
 
 The reader stops reading (so the transport pauses and the peer is slowed) while the owner's
 ``recv()`` inbox holds ``max_queue`` messages or that many coroutine ``'message'`` handlers
 wait their turn; once ``close()`` was called or the connection is lost it reads on, so that
-the closing handshake is seen. ``close()`` gives up after ``close_timeout`` and drops the
-connection, whatever the peer does.
-While the owner has a ``'frame'`` listener, a ``FrameTap`` (core._frames) reports every frame.
+the closing handshake is seen. While the owner has a ``'frame'`` listener, a ``FrameTap``
+(core._frames) reports every frame.
+
+Nothing a peer sends can leave a connection stuck. A message that does not convert, for
+any reason, is delivered raw with a ``DecodeError``; a large image is decoded on a worker
+thread. Any other exception in the reader or the writer (a bug, or a library failing) is
+logged with its traceback on the ``core`` logger and ends the connection cleanly: the peer
+gets 1011, the owner ``'error'`` (a ``ConnectionLostError`` whose ``__cause__`` is the
+exception) and then ``'close'``. ``close()`` returns within ``close_timeout`` whatever the
+peer or the reader does: after it the connection is dropped and ``'close'`` emitted.
 
 A flooding peer never holds the loop for long (a GUI on the same loop stays responsive):
 the transport reads at most ``core._loop.READ_SIZE`` bytes at a time, which bounds what
@@ -24,82 +30,36 @@ it has some).
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 from collections import deque
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Awaitable, Callable
 from time import perf_counter
-from typing import Any
+from typing import Any, Final
 
 from websockets.asyncio.connection import Connection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
-from ._close_codes import ABNORMAL_CLOSE_CODES
-from ._errors import (
-    ConnectionLostError,
-    DecodeError,
-    NotOpenError,
-    UnsentMessagesError,
-)
+from ._close_codes import ABNORMAL_CLOSE_CODES, CloseCode
+from ._errors import ConnectionLostError, DecodeError, NotOpenError, UnsentMessagesError
+from ._flow import FlowControl
 from ._frames import FrameTap, TappedClientConnection
-from ._loop import SLICE, bound_reads, fail_quietly
+from ._loop import SLICE, bound_reads
+from ._outbox import Outbox, Outgoing, Payload
 from ._ping_mute import set_answering_pings
 from ._pull import Endpoint
 from ._wire_lengths import wire_lengths_of
 from .mime import Decoder, SendPayload
 
-#: A message, or the fragments of one (``send_fragments``): websockets sends a list as frames.
-Payload = SendPayload | list[SendPayload]
-Outgoing = tuple[Payload, bool, asyncio.Future[None] | None]
+__all__ = ["Channel", "Outgoing", "Payload"]
+
+log = logging.getLogger("core")
+
 #: Told the close code, reason and whether it was an abnormal end the owner did not ask for.
 OnEnd = Callable[[int, str, bool], None]
-
-
-class Delivery:
-    """The awaitable ``send()`` returns: done when message number ``seq`` left the outbox.
-
-    Cheaper than a Future per message (most sends are never awaited): a future is made
-    only when someone awaits a message that is still queued.
-    """
-
-    __slots__ = ("_channel", "_seq")
-
-    def __init__(self, channel: Channel, seq: int) -> None:
-        self._channel = channel
-        self._seq = seq
-
-    def __await__(self) -> Generator[Any, None, None]:
-        return self._channel.wait_sent(self._seq).__await__()
-
-
-class _Resumed:
-    """Awaitable that finishes a coroutine started by hand and suspended at ``suspended_at``.
-
-    It passes every future the coroutine waits on up to the awaiting task, and everything
-    the task sends or throws (cancellation included) back down, as ``await`` would.
-    """
-
-    __slots__ = ("_coroutine", "_suspended_at")
-
-    def __init__(self, coroutine: Coroutine[Any, Any, Any], suspended_at: Any) -> None:
-        self._coroutine = coroutine
-        self._suspended_at = suspended_at
-
-    def __await__(self) -> Generator[Any, Any, Any]:
-        coroutine, waiting_on = self._coroutine, self._suspended_at
-        while True:
-            try:
-                value = yield waiting_on
-            except BaseException as exc:
-                try:
-                    waiting_on = coroutine.throw(exc)
-                except StopIteration as stop:
-                    return stop.value
-            else:
-                try:
-                    waiting_on = coroutine.send(value)
-                except StopIteration as stop:
-                    return stop.value
+#: Seconds ``close()`` waits, after dropping the connection, for the reader to see the end
+#: before it reports the end itself.
+_AFTER_ABORT: Final = 0.2
 
 
 class Channel:
@@ -112,35 +72,34 @@ class Channel:
         decode: Decoder,
         peer: str,
         on_end: OnEnd,
+        *,
+        receive_type: str,
         close_timeout: float | None = None,
+        write_limit: int | None = None,
     ) -> None:
         self.ws = ws
         self._owner = owner
         self._decode = decode
+        self._offload: Callable[[bytes | str], bool] | None = getattr(decode, "offload", None)
+        self._receive_type = receive_type
         self._peer = peer
         self._on_end = on_end
         self._close_timeout = close_timeout
         self._loop = asyncio.get_running_loop()
-        # Entries carry a future only for messages queued by a Client before open.
-        self._outbox: deque[Outgoing] = deque()
-        self._queued = 0  # messages ever put in the outbox
-        self._sent = 0  # messages handed to the transport
-        self._waiters: dict[int, asyncio.Future[None]] = {}
-        # Pending while the writer is idle (it is idle from the start), None while it works.
-        self._wakeup: asyncio.Future[None] | None = self._loop.create_future()
-        self._in_flight: tuple[_Resumed, Payload, bool] | None = None
+        self._wire_lengths = wire_lengths_of(ws.protocol)
+        self.outbox = Outbox(ws, owner, peer, write_limit, self._wire_lengths)
         self._closing = False
         self._close_requested = False
         self._aborted = False
+        self._broken: BaseException | None = None  # what failed in the reader or the writer
+        self._failing: asyncio.Task[None] | None = None  # closing after the writer failed
         self._ended = self._loop.create_future()
-        self._failure: NotOpenError | None = None
         # The reader may pause for room until close() was called or the connection ended.
         self._pausable = True
         self._paused_on: asyncio.Future[None] | None = None
         self._lost: asyncio.Task[None] | None = None
         self._frame_tap: FrameTap | None = None
         bound_reads(ws.transport)
-        self._wire_lengths = wire_lengths_of(ws.protocol)
         if isinstance(ws, TappedClientConnection):
             self._frame_tap = ws.frame_tap
             self._frame_tap.attach(owner)
@@ -155,7 +114,7 @@ class Channel:
     @property
     def pending_messages(self) -> int:
         """Messages accepted by send() and not yet handed to the transport."""
-        return self._queued - self._sent
+        return self.outbox.pending_messages
 
     @property
     def buffered_amount(self) -> int:
@@ -197,66 +156,61 @@ class Channel:
         self._closing = True
         self.ws.transport.abort()
 
-    def send_fragments(self, payload: SendPayload, is_text: bool, count: int) -> Delivery:
-        """Send one message as ``count`` frames (fewer if the payload is shorter), in order."""
+    def send(self, payload: Payload, is_text: bool) -> Awaitable[None]:
+        """Queue an encoded message (see core._outbox); the caller checked ``accepting``."""
+        return self.outbox.send(payload, is_text)
+
+    def send_fragments(self, payload: SendPayload, is_text: bool, count: int) -> Awaitable[None]:
+        """Send one message as ``count`` frames on the wire (fewer if the payload is shorter),
+        in order: websockets ends a list with an empty final frame of its own, so the payload
+        goes in ``count - 1`` parts before it; 1 sends the message whole, in one frame."""
+        if count <= 1:
+            return self.send(payload, is_text)
         size = len(payload)
-        count = max(1, min(count, size))
-        bounds = [size * i // count for i in range(count + 1)]
-        parts = [payload[bounds[i] : bounds[i + 1]] for i in range(count)]
-        return self.send(parts, is_text)
-
-    def send(self, payload: Payload, is_text: bool) -> Delivery:
-        """Send an encoded message, or queue it behind earlier ones; the result can be awaited.
-
-        When nothing is queued and the writer is idle, ``ws.send`` starts right here (as an
-        eager task would): a small message is then written before this returns, with no
-        loop iteration in between, which keeps echo round trips as fast as plain websockets.
-        If it has to wait (backpressure), the writer finishes it before anything else.
-        The caller checked ``accepting`` first, so this never runs on a closing connection.
-        """
-        self._queued += 1
-        seq = self._queued
-        wakeup = self._wakeup
-        if self._outbox or self._in_flight is not None or wakeup is None:
-            self._outbox.append((payload, is_text, None))
-            if wakeup is not None and not wakeup.done():
-                wakeup.set_result(None)
-            return Delivery(self, seq)
-        coroutine = self.ws.send(payload, text=is_text)
-        try:
-            suspended_at = coroutine.send(None)
-        except StopIteration:
-            self._sent_one(payload, is_text, None)
-        except ConnectionClosed:
-            self._outbox.append((payload, is_text, None))  # reported as unsent when the reader ends
-        else:
-            self._in_flight = (_Resumed(coroutine, suspended_at), payload, is_text)
-            if not wakeup.done():
-                wakeup.set_result(None)
-        return Delivery(self, seq)
+        parts_count = max(1, min(count - 1, size))
+        bounds = [size * i // parts_count for i in range(parts_count + 1)]
+        parts = [payload[bounds[i] : bounds[i + 1]] for i in range(parts_count)]
+        return self.outbox.send(parts, is_text)
 
     def adopt(self, pending: deque[Outgoing]) -> None:
         """Take over messages queued before the connection opened, keeping their order."""
-        self._outbox.extend(pending)
-        self._queued += len(pending)
-
-    async def wait_sent(self, seq: int) -> None:
-        """Wait until message ``seq`` was handed over; NotOpenError if the connection ended first."""
-        if self._sent >= seq:
-            return
-        if self._failure is not None:
-            raise self._failure
-        waiter = self._waiters.get(seq)
-        if waiter is None:
-            waiter = self._waiters[seq] = self._loop.create_future()
-        await asyncio.shield(waiter)
+        self.outbox.adopt(pending)
 
     async def run(self) -> None:
-        """Read until the connection closes, then report unsent messages and emit 'close'."""
-        writer = self._loop.create_task(self._write_loop())
+        """Read until the connection closes, then report unsent messages and emit 'close'.
+
+        Never raises but ``CancelledError`` (the loop is shutting down: the connection is
+        dropped at once): whatever else fails ends the connection cleanly.
+        """
+        writer = self._loop.create_task(self.outbox.run())
+        writer.add_done_callback(self._writer_done)
+        try:
+            await self._read()
+        except asyncio.CancelledError:
+            # The loop is shutting down (or the owner was cancelled): drop the connection
+            # now rather than wait for a closing handshake that may never come.
+            self._closing = self.outbox.closing = True
+            writer.cancel()
+            self.ws.transport.abort()
+            self._finish()
+            raise
+        except Exception as exc:
+            await self._fail(exc, "reading")
+        self._closing = self.outbox.closing = True
+        self.outbox.wake()
+        try:
+            async with asyncio.timeout(self._close_timeout):
+                await asyncio.wait([writer])
+                await self.ws.wait_closed()
+        except TimeoutError:
+            self.ws.transport.abort()
+            writer.cancel()
+        self._finish()
+
+    async def _read(self) -> None:
         owner = self._owner
         emit = owner.emit
-        decode = self._decode
+        decode, offload = self._decode, self._offload
         has_listeners = owner.has_listeners
         if self._frame_tap is not None:
             self._frame_tap.flush()  # frames that came with the handshake response
@@ -272,13 +226,23 @@ class Channel:
                 if has_listeners("wire_message"):
                     emit("wire_message", "in", data)
                 try:
-                    value = decode(data)
-                except DecodeError as exc:
-                    exc.peer = self._peer
-                    value = exc.raw
+                    if offload is not None and offload(data):
+                        busy += perf_counter() - started
+                        value = await asyncio.to_thread(decode, data)
+                        started = perf_counter()  # the thread's time is not the loop's
+                    else:
+                        value = decode(data)
+                except Exception as exc:
+                    if self._closing and self._ended.done():
+                        return  # close() gave up on this reader (reported the end itself)
+                    error = exc if isinstance(exc, DecodeError) else self._decode_error(data, exc)
+                    error.peer = self._peer
+                    value = error.raw
                     emit("message", value)
-                    emit("error", exc)
+                    emit("error", error)
                 else:
+                    if self._closing and self._ended.done():
+                        return
                     emit("message", value)
                 inbox = owner.inbox
                 if inbox is not None:
@@ -291,19 +255,11 @@ class Channel:
                     busy = 0.0
         except ConnectionClosed:
             pass
-        except asyncio.CancelledError:
-            # The loop is shutting down (or the owner was cancelled): drop the connection
-            # now rather than wait for a closing handshake that may never come.
-            self._closing = True
-            writer.cancel()
-            self.ws.transport.abort()
-            self._finish()
-            raise
-        self._closing = True
-        self._wake_writer()
-        await asyncio.wait([writer])
-        await self.ws.wait_closed()
-        self._finish()
+
+    def _decode_error(self, data: str | bytes, exc: Exception) -> DecodeError:
+        error = DecodeError(self._receive_type, data, f"{type(exc).__name__}: {exc}")
+        error.__cause__ = exc
+        return error
 
     async def _wait_for_room(self) -> None:
         """Pause reading while ``max_queue`` messages wait for recv() or for handlers."""
@@ -327,79 +283,57 @@ class Channel:
         if self._paused_on is not None and not self._paused_on.done():
             self._paused_on.set_result(None)
 
+    def _writer_done(self, writer: asyncio.Task[None]) -> None:
+        if writer.cancelled() or (exc := writer.exception()) is None:
+            return
+        self._failing = self._loop.create_task(self._fail(exc, "writing"))
+
+    async def _fail(self, exc: BaseException, doing: str) -> None:
+        """Something failed in the reader or the writer: log it, close with 1011."""
+        if self._broken is not None or self._ended.done():
+            return
+        self._broken = exc
+        log.error(
+            "%s: %s the connection with %s failed; closing it with 1011",
+            type(self._owner).__name__,
+            doing,
+            self._peer,
+            exc_info=exc,
+        )
+        self._closing = self.outbox.closing = True
+        self.outbox.wake()
+        self._stop_pausing()
+        try:
+            async with asyncio.timeout(self._close_timeout):
+                await self.ws.close(
+                    CloseCode.INTERNAL_ERROR, f"internal error ({type(exc).__name__})"
+                )
+        except Exception:  # the close timed out, or failed as well: drop the connection
+            self.ws.transport.abort()
+
     async def close(self, code: int, reason: str) -> None:
         """Send what is in the outbox, close with ``code``, and wait until 'close' was emitted.
 
-        After ``close_timeout`` (a peer that never reads, never answers the close frame)
-        the connection is dropped: ``'close'`` then reports 1006.
+        Within ``close_timeout`` whatever happens: then the connection is dropped (a peer
+        that never reads, never answers the close frame: ``'close'`` reports 1006).
         """
-        if not self._closing:
-            self._closing = True
-            self._close_requested = True
-            self._wake_writer()
-            self._stop_pausing()
-            try:
-                async with asyncio.timeout(self._close_timeout):
-                    if self._sent < self._queued:
-                        with contextlib.suppress(NotOpenError):
-                            await self.wait_sent(self._queued)
+        deadline = None if self._close_timeout is None else self._loop.time() + self._close_timeout
+        try:
+            async with asyncio.timeout_at(deadline):
+                if not self._closing:
+                    self._closing = self._close_requested = self.outbox.closing = True
+                    self.outbox.wake()
+                    self._stop_pausing()
+                    await self.outbox.wait_all()
                     await self.ws.close(code, reason)
+                await asyncio.shield(self._ended)
+        except TimeoutError:
+            self.ws.transport.abort()
+            try:
+                async with asyncio.timeout(_AFTER_ABORT):
+                    await asyncio.shield(self._ended)
             except TimeoutError:
-                self.ws.transport.abort()
-        await asyncio.shield(self._ended)
-
-    def _wake_writer(self) -> None:
-        if self._wakeup is not None and not self._wakeup.done():
-            self._wakeup.set_result(None)
-
-    async def _write_loop(self) -> None:
-        outbox = self._outbox
-        send = self.ws.send
-        while True:
-            if self._in_flight is not None:
-                resumed, payload, is_text = self._in_flight
-                try:
-                    await resumed
-                except ConnectionClosed:
-                    return
-                self._in_flight = None
-                self._sent_one(payload, is_text, None)
-            while outbox:
-                payload, is_text, future = outbox[0]
-                try:
-                    await send(payload, text=is_text)
-                except ConnectionClosed:
-                    return
-                outbox.popleft()
-                self._sent_one(payload, is_text, future)
-            if self._closing:
-                return
-            self._wakeup = self._loop.create_future()
-            await self._wakeup
-            self._wakeup = None
-
-    def _sent_one(
-        self, payload: Payload, is_text: bool, future: asyncio.Future[None] | None
-    ) -> None:
-        """Book-keeping once a message was handed to the transport."""
-        self._sent += 1
-        if self._wire_lengths is not None:  # taken for every message, see run()
-            sent = self._wire_lengths.sent
-            self._owner.last_wire_length = sent.popleft() if sent else None
-        if self._owner.has_listeners("wire_message"):
-            if isinstance(payload, list):  # fragments: the message is their concatenation
-                payload = "".join(payload) if isinstance(payload[0], str) else b"".join(payload)  # type: ignore[arg-type]
-            if isinstance(payload, (bytearray, memoryview)):
-                payload = bytes(payload)
-            if is_text and isinstance(payload, bytes):  # text given as UTF-8 bytes
-                payload = payload.decode("utf-8", "surrogatepass")
-            self._owner.emit("wire_message", "out", payload)
-        if future is not None and not future.done():
-            future.set_result(None)
-        if self._waiters:
-            waiter = self._waiters.pop(self._sent, None)
-            if waiter is not None and not waiter.done():
-                waiter.set_result(None)
+                self._finish()  # the reader is stuck: report the end without it
 
     def _close_status(self) -> tuple[int, str]:
         """The close code and reason to report for the ended connection.
@@ -416,6 +350,8 @@ class Channel:
         return 1006, ""
 
     def _finish(self) -> None:
+        if self._ended.done():
+            return
         if self._lost is not None:
             self._lost.cancel()
         if self._frame_tap is not None:
@@ -425,29 +361,27 @@ class Channel:
             code in ABNORMAL_CLOSE_CODES
             and not (self._close_requested and code != 1006)
             and not self._aborted
-        )
+        ) or self._broken is not None
         self._on_end(code, reason, lost)
         emit = self._owner.emit
-        self._failure = NotOpenError(
-            f"the connection with {self._peer} closed (code {code})", self._peer
-        )
-        for waiter in self._waiters.values():
-            fail_quietly(waiter, self._failure)
-        self._waiters.clear()
-        unsent = len(self._outbox) + (self._in_flight is not None)
-        self._in_flight = None
+        failure = NotOpenError(f"the connection with {self._peer} closed (code {code})", self._peer)
+        unsent = self.outbox.fail(failure)
         if unsent:
-            for _payload, _text, future in self._outbox:
-                if future is not None:
-                    fail_quietly(future, self._failure)
             emit(
                 "error",
                 UnsentMessagesError(
                     unsent, f"the connection closed first (code {code})", self._peer
                 ),
             )
-            self._outbox.clear()
         if lost:
-            emit("error", ConnectionLostError(code, reason, self._peer))
+            error = ConnectionLostError(code, reason, self._peer)
+            ws = self.ws
+            if self._broken is not None:
+                error.__cause__ = self._broken
+            elif isinstance(ws, FlowControl) and ws.write_timed_out is not None:
+                error.__cause__ = TimeoutError(
+                    f"the peer read nothing for {ws.write_timed_out:g} s (write_timeout)"
+                )
+            emit("error", error)
         self._ended.set_result(None)
         emit("close", code, reason)

@@ -10,6 +10,8 @@ Every exception this package raises or emits on ``'error'`` derives from ``WebSo
     ├── ConnectError                     open(): every attempt failed (.url, .attempts, .cause,
     │                                    .status, .status_phrase, .reason, .response_headers)
     ├── ServerStartError                 start(): cannot listen (.host, .port, .cause)
+    ├── AcceptError                      a listening Server could not accept a connection
+    │                                    (.host, .port, .cause, .left_out); once a second
     ├── NotOpenError                     send(), ping(), recv() on a connection not open
     ├── ConnectionClosed                 recv()/wait_for() after the end (.code, .reason)
     │   └── ConnectionLostError          the connection ended abnormally
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
     import core  # the public core.Socket, for WebSocketError.socket
 
 __all__ = [
+    "AcceptError",
     "ConnectError",
     "ConnectionClosed",
     "ConnectionLostError",
@@ -188,6 +191,33 @@ class ServerStartError(WebSocketError):
         return f"could not listen on {self.host}:{self.port}: {explain(self.cause)}"
 
 
+class AcceptError(WebSocketError):
+    """A listening Server could not accept a connection (e.g. the process is out of file
+    descriptors: ``EMFILE``). Reported on the Server's ``'error'`` at most once a second for
+    each kind, never raised; asyncio retries the accept by itself.
+
+    Attributes:
+        host: The interface the Server listens on.
+        port: Its port.
+        cause: What ``accept()`` raised (also ``__cause__``); ``core.explain(cause)``
+            says it in words.
+        left_out: How many more of the same kind were not reported since the last report.
+    """
+
+    def __init__(self, host: str, port: int, cause: BaseException, left_out: int = 0) -> None:
+        super().__init__(host, port, cause, left_out)
+        self.host = host
+        self.port = port
+        self.cause = cause
+        self.left_out = left_out
+
+    def __str__(self) -> str:
+        more = f" ({self.left_out} more since the last report)" if self.left_out else ""
+        return (
+            f"could not accept a connection on {self.host}:{self.port}: {explain(self.cause)}{more}"
+        )
+
+
 class NotOpenError(WebSocketError):
     """The connection is not open: it cannot send, ping or receive (or it is still closing).
 
@@ -275,6 +305,12 @@ _OS_ERRORS = {
     errno.EADDRNOTAVAIL: "that address does not belong to this machine",
     errno.EACCES: "permission denied (ports below 1024 need administrator rights; use a higher port)",
     errno.ECONNRESET: "the peer reset the connection",
+    errno.EMFILE: (
+        "too many open files (this process is at its limit of file descriptors: cap the"
+        " connections with max_connections / max_per_address, or raise the"
+        " limit, e.g. ulimit -n)"
+    ),
+    errno.ENFILE: "too many open files in the whole system",
     errno.EHOSTUNREACH: "no route to that host",
     errno.ENETUNREACH: "the network is unreachable",
 }

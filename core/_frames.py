@@ -30,7 +30,6 @@ from collections.abc import Sequence
 from time import monotonic, perf_counter
 from typing import Any, Literal, NamedTuple
 
-from websockets.asyncio.client import ClientConnection
 from websockets.client import ClientProtocol
 from websockets.datastructures import Headers
 from websockets.extensions import Extension
@@ -40,6 +39,7 @@ from websockets.protocol import SERVER, Protocol
 from websockets.typing import BytesLike, ExtensionName
 
 from ._events import EventEmitter
+from ._flow import FlowClientConnection
 from ._loop import SLICE
 from ._ping_mute import PingMute
 
@@ -290,7 +290,7 @@ class FrameTap:
         self._loop.call_soon(self.flush)
 
 
-class TappedClientConnection(ClientConnection):
+class TappedClientConnection(FlowClientConnection):
     """A ``ClientConnection`` whose frames are tapped from the first one on.
 
     Frames that arrive in the same read as the handshake response are parsed before

@@ -12,21 +12,33 @@ function.
 websockets calls ``process_response(connection, request, response)`` with the response it
 is about to send, whether it accepts (101) or refuses (an Origin not allowed, no common
 subprotocol, a bad request, a ``process_request`` refusal): ``RefusalReporter`` is that hook
-and emits ``'refused'`` for every response that is not 101.
+and emits ``'refused'`` for every response that is not 101, then closes the connection once
+the response is written (websockets would wait ``close_timeout`` for the client to do it).
+
+Before the user's function, ``RequestHook`` asks the Server's ``Admission`` (core._admission)
+whether the connection is over a cap; if so it answers HTTP 503 with the reason (and
+``Retry-After``), which ``RefusalReporter`` reports as for any refusal.
+
+websockets calls ``select_subprotocol(connection, offered)`` when it accepts the request (after
+``process_request``): ``SubprotocolHook`` adapts it to the user's ``fn(request, offered)``, so a
+server can answer with a subprotocol it learnt in ``process_request`` (a relay answers with the
+one its upstream picked).
 """
 
 from __future__ import annotations
 
 import http
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
 
+from ._admission import Admission
 from ._errors import HandlerError
 from ._events import EventEmitter
 
@@ -38,6 +50,9 @@ Address = tuple[str | int, ...]
 RequestAnswer = tuple[int, str | bytes] | tuple[int, str | bytes, Mapping[str, str]] | None
 #: A Server's ``process_request`` function: sync, or async (returning an awaitable).
 RequestFunction = Callable[["HandshakeRequest"], RequestAnswer | Awaitable[RequestAnswer]]
+#: A Server's ``select_subprotocol`` function: the request and the subprotocols the client
+#: offered, in its order; it returns one of them, or None for no subprotocol. Sync only.
+SubprotocolFunction = Callable[["HandshakeRequest", list[str]], str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +108,9 @@ class RefusalReporter:
     def __call__(self, connection: ServerConnection, request: Request, response: Response) -> None:
         if response.status_code == http.HTTPStatus.SWITCHING_PROTOCOLS:
             return
+        # websockets then waits up to close_timeout for the client to end TCP: a client
+        # refused for a cap could hold that many descriptors. Close once it is written.
+        connection.loop.call_soon(connection.transport.close)
         self._server.emit(
             "refused",
             HandshakeRefusal(
@@ -107,21 +125,39 @@ class RefusalReporter:
         )
 
 
-class RequestHook:
-    """websockets' ``process_request`` calling ``function``; its failures go to ``'error'``.
+#: Seconds a client refused for a connection cap is told to wait before it tries again.
+RETRY_AFTER = 5
 
-    A function that raises or answers something other than None or ``(status, body)``
+
+class RequestHook:
+    """websockets' ``process_request``: the Server's connection caps, then ``function``.
+
+    A connection over a cap of ``admission`` is answered HTTP 503 with the reason. A
+    ``function`` that raises or answers something other than None or ``(status, body)``
     refuses the handshake with HTTP 500 and a ``HandlerError`` is emitted on ``server``.
     """
 
-    def __init__(self, function: RequestFunction, server: EventEmitter[Any]) -> None:
+    def __init__(
+        self,
+        function: RequestFunction | None,
+        server: EventEmitter[Any],
+        admission: Admission | None = None,
+    ) -> None:
         self._function = function
         self._server = server
+        self._admission = admission
 
     async def __call__(self, connection: ServerConnection, request: Request) -> Response | None:
-        asked = HandshakeRequest(
-            request.path, request.headers, tuple(connection.remote_address or ())
-        )
+        address = tuple(connection.remote_address or ())
+        if self._admission is not None:
+            why = self._admission.refusal(str(address[0]) if address else "")
+            if why is not None:
+                response = connection.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, why + "\n")
+                response.headers["Retry-After"] = str(RETRY_AFTER)
+                return response
+        if self._function is None:
+            return None
+        asked = HandshakeRequest(request.path, request.headers, address)
         try:
             answer = self._function(asked)
             if inspect.isawaitable(answer):
@@ -136,6 +172,42 @@ class RequestHook:
             return connection.respond(
                 http.HTTPStatus.INTERNAL_SERVER_ERROR, "the server's process_request failed\n"
             )
+
+
+class SubprotocolHook:
+    """websockets' ``select_subprotocol`` calling ``function(request, offered)``.
+
+    A function that raises, or returns something other than None or one of the offered
+    subprotocols, refuses the handshake: websockets answers HTTP 500 (and logs it), and a
+    ``HandlerError`` is emitted on ``server``.
+    """
+
+    def __init__(self, function: SubprotocolFunction, server: EventEmitter[Any]) -> None:
+        self._function = function
+        self._server = server
+
+    def __call__(
+        self, connection: ServerConnection, offered: Sequence[Subprotocol]
+    ) -> Subprotocol | None:
+        request = connection.request
+        assert request is not None  # websockets calls this while accepting a request
+        asked = HandshakeRequest(
+            request.path, request.headers, tuple(connection.remote_address or ())
+        )
+        choices = [str(name) for name in offered]
+        try:
+            chosen = self._function(asked, choices)
+            if chosen is not None and chosen not in choices:
+                raise ValueError(
+                    f"select_subprotocol returned {chosen!r}, which the client did not offer"
+                    f" (it offered {', '.join(choices) or 'none'})"
+                )
+        except Exception as exc:
+            error = HandlerError("select_subprotocol", exc)
+            error.__cause__ = exc
+            self._server.emit("error", error)
+            raise
+        return None if chosen is None else Subprotocol(chosen)
 
 
 def refusal(connection: ServerConnection, answer: object) -> Response:

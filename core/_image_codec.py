@@ -4,9 +4,11 @@ The image MIME types come from Pillow's own registry: a type can be received whe
 decoder for it and sent when it has an encoder. Building the full registry imports every
 Pillow plugin (about 60 modules, a third of ``import core``'s time before they were deferred),
 so ``decodable()`` / ``encodable()`` build it on first call, and ``format_for`` tries Pillow's
-five common plugins (BMP, GIF, JPEG, PPM, PNG) before all of them. Decoding keeps Pillow's
-decompression-bomb limit (``Image.MAX_IMAGE_PIXELS``): a larger image is refused, never
-expanded in memory.
+five common plugins (BMP, GIF, JPEG, PPM, PNG) before all of them. Decoding refuses an image
+of more than ``max_pixels`` (the ``max_image_pixels`` option) from its header, before any
+pixel is expanded in memory, and keeps Pillow's own decompression-bomb limit
+(``Image.MAX_IMAGE_PIXELS``) as well. ``pixels()`` reads only the header, so a caller can
+send the decoding of a large image to a worker thread.
 """
 
 from __future__ import annotations
@@ -88,13 +90,41 @@ def encode(image: PILImage, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def decode(data: bytes) -> PILImage:
-    """Decode and fully load an image; raises ``ValueError``/``OSError`` if it is not one."""
+class TooManyPixels(ValueError):
+    """The image's header says it is larger than the cap; it was not decoded."""
+
+
+def pixels(data: bytes) -> int | None:
+    """Width x height from the image's header (nothing decoded); None if it has none."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a bomb warning: decode() refuses it anyway
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+    except Exception:  # not an image Pillow reads: decode() says why
+        return None
+    return width * height
+
+
+def decode(data: bytes, max_pixels: int | None = None) -> PILImage:
+    """Decode and fully load an image of at most ``max_pixels`` (None: Pillow's own limit).
+
+    Raises ``TooManyPixels`` for a larger one, ``ValueError``/``OSError`` (and others from
+    Pillow's plugins) if it is not an image."""
     from PIL import Image
 
     with warnings.catch_warnings():
         # Above MAX_IMAGE_PIXELS Pillow only warns; treat it as the error it is here.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         image = Image.open(io.BytesIO(data))
+        width, height = image.size
+        if max_pixels and width * height > max_pixels:
+            image.close()
+            raise TooManyPixels(
+                f"the image is {width} x {height} = {width * height:,} pixels, more than"
+                f" max_image_pixels ({max_pixels:,}); it was not decoded"
+            )
         image.load()
     return image

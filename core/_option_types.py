@@ -49,8 +49,12 @@ class ClientOptions(TypedDict, total=False):
     close_timeout: float
     max_queue: int
     reconnect: bool
-    compression: Literal["deflate"] | None
+    compression: Literal["deflate"] | Mapping[str, bool | int] | None
     wire_lengths: bool
+    write_limit: int | None
+    write_timeout: float | None
+    max_fragments: int
+    max_image_pixels: int
 
 
 class ServerOptions(TypedDict, total=False):
@@ -75,9 +79,15 @@ class ServerOptions(TypedDict, total=False):
     ping_timeout: float | None
     close_timeout: float
     max_queue: int
-    compression: Literal["deflate"] | None
+    compression: Literal["deflate"] | Mapping[str, bool | int] | None
     wire_lengths: bool
+    write_limit: int | None
+    write_timeout: float | None
+    max_fragments: int
+    max_image_pixels: int
     backlog: int
+    max_connections: int
+    max_per_address: int
 
 
 class ClientSettings(TypedDict):
@@ -111,8 +121,12 @@ class ClientSettings(TypedDict):
     close_timeout: float
     max_queue: int
     reconnect: bool
-    compression: Literal["deflate"] | None
+    compression: Literal["deflate"] | dict[str, bool | int] | None
     wire_lengths: bool
+    write_limit: int | None
+    write_timeout: float | None
+    max_fragments: int
+    max_image_pixels: int
 
 
 class ServerSettings(TypedDict):
@@ -137,9 +151,15 @@ class ServerSettings(TypedDict):
     ping_timeout: float | None
     close_timeout: float
     max_queue: int
-    compression: Literal["deflate"] | None
+    compression: Literal["deflate"] | dict[str, bool | int] | None
     wire_lengths: bool
+    write_limit: int | None
+    write_timeout: float | None
+    max_fragments: int
+    max_image_pixels: int
     backlog: int
+    max_connections: int
+    max_per_address: int
 
 
 def subprotocols(names: list[str] | None) -> list[Subprotocol] | None:

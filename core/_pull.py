@@ -20,7 +20,7 @@ from ._events import EventEmitter
 EventName = TypeVar("EventName", bound=str)
 
 #: Events a ``wait_for`` keeps waiting for across the end of a connection.
-LIFECYCLE_EVENTS = frozenset({"open", "close", "error", "connecting"})
+LIFECYCLE_EVENTS = frozenset({"open", "close", "error", "connecting", "retrying"})
 
 
 class Inbox:

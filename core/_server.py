@@ -8,7 +8,7 @@ import enum
 import functools
 import logging
 import ssl
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Unpack, cast
 
@@ -18,14 +18,23 @@ from websockets.typing import Origin
 
 from . import _tls as tls
 from . import mime
+from ._admission import AcceptErrorReporter, Admission, watch_accept_errors
 from ._close_codes import CloseCode
-from ._errors import EncodeError, NotOpenError, ServerStartError, WebSocketError
-from ._handshake import RefusalReporter, RequestFunction, RequestHook
+from ._deflate import server_compression
+from ._errors import AcceptError, EncodeError, NotOpenError, ServerStartError, WebSocketError
+from ._flow import limits_from, with_limits
+from ._handshake import (
+    RefusalReporter,
+    RequestFunction,
+    RequestHook,
+    SubprotocolFunction,
+    SubprotocolHook,
+)
 from ._loop import Shielded, retrieve_exception, running_loop
 from ._option_types import ServerOptions, ServerSettings, subprotocols
 from ._socket import Socket
 from ._typed_events import ServerEvents
-from ._wire_lengths import CountingServerConnection
+from ._wire_lengths import server_connection_class
 from .options import SERVER_OPTIONS, parse, seconds
 
 log = logging.getLogger("core")
@@ -62,14 +71,21 @@ class Server(ServerEvents):
             ``(status, body)`` to refuse with that HTTP status and a ``str`` or ``bytes``
             body, or ``(status, body, headers)`` to also set response headers (a 200 page
             for a plain GET). See ``core.RequestAnswer``.
+        select_subprotocol: Keyword only: ``fn(request, offered)``, sync, called when the
+            handshake is accepted (after ``process_request``) with the request and the
+            subprotocols the client offered, in its order; it returns one of them, or None
+            for no subprotocol. It replaces the ``subprotocols`` option's choice. A server
+            that must look elsewhere first (a relay asking its upstream) does that in an
+            async ``process_request`` and keeps the answer by ``request.remote_address``.
+            If it raises or returns one not offered: HTTP 500 and a ``HandlerError``.
         **kwargs: Options as snake_case keywords (``core.ServerOptions``; their defaults
             and meanings are in ``core.options.SERVER_OPTIONS``).
 
     Raises:
         ValueError: An unknown option (naming the closest valid one), a value out of
             range, an unsupported MIME type, or inconsistent or missing TLS files.
-        TypeError: An option of the wrong type, or a ``process_request`` that is not
-            callable.
+        TypeError: An option of the wrong type, or a ``process_request`` or
+            ``select_subprotocol`` that is not callable.
 
     Events:
         ``'listening'`` (port: int)
@@ -79,14 +95,18 @@ class Server(ServerEvents):
         ``'refused'`` (refusal: core.HandshakeRefusal)
             beyond the spec: an upgrade request was answered with an HTTP error instead of
             101 (an Origin not in ``allowed_origins``: 403; no common subprotocol: 400; a plain
-            HTTP request: 426; a ``process_request`` refusal: its status), with the
-            client's address, the path, the status and the server's reason.
+            HTTP request: 426; over ``max_connections`` or ``max_per_address``:
+            503; a ``process_request`` refusal: its status), with the client's address, the
+            path, the status and the server's reason.
         ``'error'`` (exception: WebSocketError)
             the server could not start (``ServerStartError``: port in use, bad certificate),
-            a handler raised (``HandlerError``), or a Socket with no ``'error'`` listener
-            reported an error (that Socket is the exception's ``.socket``).
+            could not accept a connection (``AcceptError``, e.g. out of file descriptors: at
+            most one a second of each kind, counting the others), a handler raised
+            (``HandlerError``), or a Socket with no ``'error'`` listener reported an error
+            (that Socket is the exception's ``.socket``).
             ``HandlerError.event == 'process_request'`` when the ``process_request``
-            function raised or answered badly: the client got HTTP 500.
+            function raised or answered badly: the client got HTTP 500 (likewise
+            ``'select_subprotocol'``).
         ``'close'`` ()
             beyond the spec: the server has stopped and every socket is closed.
 
@@ -100,6 +120,7 @@ class Server(ServerEvents):
         options: Mapping[str, object] | None = None,
         *,
         process_request: RequestFunction | None = None,
+        select_subprotocol: SubprotocolFunction | None = None,
         **kwargs: Unpack[ServerOptions],
     ) -> None:
         super().__init__()
@@ -110,10 +131,18 @@ class Server(ServerEvents):
                 "Server process_request is a function of the request, not "
                 + type(process_request).__name__
             )
+        if select_subprotocol is not None and not callable(select_subprotocol):
+            raise TypeError(
+                "Server select_subprotocol is a function of the request and the offered "
+                "subprotocols, not " + type(select_subprotocol).__name__
+            )
         self._process_request = process_request
+        self._select_subprotocol = select_subprotocol
         self._encode = mime.encoder_for(o["send_type"])
-        self._decode = mime.decoder_for(o["receive_type"])
+        self._decode = mime.decoder_for(o["receive_type"], max_image_pixels=o["max_image_pixels"])
         tls.check_server_options(o)
+        self._admission = Admission(o["max_connections"], o["max_per_address"])
+        self._unwatch_accept_errors: Callable[[], None] | None = None
         self._ws_server: _WsServer | None = None
         self._port: int | None = None
         self._sockets: set[Socket] = set()
@@ -238,6 +267,9 @@ class Server(ServerEvents):
             context = tls.server_context(o)
             allowed = o["allowed_origins"]
             origins = None if allowed is None else [*map(Origin, allowed), None]
+            compression, extensions = server_compression(o["compression"])
+            admission = self._admission
+            hooked = self._process_request is not None or admission.total or admission.per_address
             self._ws_server = await serve(
                 self._handle,
                 host,
@@ -246,18 +278,26 @@ class Server(ServerEvents):
                 origins=origins,
                 max_size=o["max_message_size"],
                 subprotocols=subprotocols(o["subprotocols"]),
+                select_subprotocol=(
+                    None
+                    if self._select_subprotocol is None
+                    else SubprotocolHook(self._select_subprotocol, self)
+                ),
                 open_timeout=seconds(o["handshake_timeout"]),
                 ping_interval=seconds(o["ping_interval"]),
                 ping_timeout=seconds(o["ping_timeout"]),
                 close_timeout=seconds(o["close_timeout"]),
-                compression=o["compression"],
+                compression=compression,
+                extensions=extensions,
                 process_request=(
-                    None
-                    if self._process_request is None
-                    else RequestHook(self._process_request, self)
+                    RequestHook(self._process_request, self, admission) if hooked else None
                 ),
                 process_response=RefusalReporter(self),
-                create_connection=CountingServerConnection if o["wire_lengths"] else None,
+                # Flow control for peers that do not read (core._flow); lengths on the wire
+                # counted if asked (core._wire_lengths); connections counted for the caps.
+                create_connection=with_limits(
+                    server_connection_class(o["wire_lengths"]), limits_from(o, admission)
+                ),
                 backlog=o["backlog"],  # passed on to loop.create_server
             )
         except (OSError, ValueError, ssl.SSLError) as exc:
@@ -268,6 +308,10 @@ class Server(ServerEvents):
             self.emit("error", error)
             raise error from exc
         self._port = self._ws_server.sockets[0].getsockname()[1]
+        reporter = AcceptErrorReporter(host, self._port, self._accept_failed)
+        self._unwatch_accept_errors = watch_accept_errors(
+            asyncio.get_running_loop(), self._ws_server.sockets, reporter
+        )
         if self._state is ServerState.STARTING:
             self._state = ServerState.LISTENING
         self._listening.set()
@@ -287,6 +331,12 @@ class Server(ServerEvents):
             await socket._run()
         finally:
             self._sockets.discard(socket)
+
+    def _accept_failed(self, error: AcceptError) -> None:
+        """A failed accept() (at most one a second of a kind): logged without a traceback
+        (asyncio logs one for each), and emitted."""
+        log.warning("Server %s", error)
+        self.emit("error", error)
 
     def _socket_error(self, socket: Socket, error: BaseException) -> None:
         """An error of a Socket that has no 'error' listener: report it here."""
@@ -308,6 +358,9 @@ class Server(ServerEvents):
         # its Channel so that messages it already accepted are sent before the close frame.
         # Each close gives up after close_timeout by itself.
         server.close(close_connections=False)
+        if self._unwatch_accept_errors is not None:
+            self._unwatch_accept_errors()
+            self._unwatch_accept_errors = None
         closing = [socket.close(CloseCode.GOING_AWAY, "server stopping") for socket in self.sockets]
         if closing:
             await asyncio.gather(*closing, return_exceptions=True)

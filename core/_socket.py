@@ -32,9 +32,10 @@ class Socket(SocketEvents):
         ``'close'`` (code: int, reason: str)
             the connection closed, from either side.
         ``'error'`` (exception: WebSocketError)
-            a conversion failed, the connection was lost or broke the protocol, unsent
-            messages were dropped, or a handler raised. With no listener here, the Server
-            emits it on its ``'error'`` with this Socket on the exception's ``.socket``.
+            a conversion failed, the connection was lost or broke the protocol (or the
+            client read nothing for ``write_timeout``: 1011), unsent messages were dropped
+            or refused past ``write_limit``, or a handler raised. With no listener here, the
+            Server emits it on its ``'error'`` with this Socket on the exception's ``.socket``.
         ``'frame'`` (frame: core.Frame)
             beyond the spec: every WebSocket frame in either direction (see ``Client``).
         ``'wire_message'`` (direction: 'in' | 'out', payload: str | bytes)
@@ -76,7 +77,14 @@ class Socket(SocketEvents):
         self._open = True
         close_timeout = seconds(options["close_timeout"])
         self._channel = Channel(
-            ws, self, decode, self._peer, on_end=self._ended, close_timeout=close_timeout
+            ws,
+            self,
+            decode,
+            self._peer,
+            on_end=self._ended,
+            receive_type=options["receive_type"],
+            close_timeout=close_timeout,
+            write_limit=options["write_limit"],
         )
         self._closing: Shielded | None = None
 
@@ -125,28 +133,32 @@ class Socket(SocketEvents):
 
         Returns:
             An awaitable done when the message was handed to the transport; it fails with
-            ``NotOpenError`` if the connection ends first.
+            ``NotOpenError`` if the connection ends first, and with ``UnsentMessagesError``
+            (also on ``'error'``, once per burst) if the outbox was at ``write_limit``: the
+            client does not read as fast as it is sent to, and the message was not queued.
 
         Raises:
             EncodeError: ``data`` does not convert (a ``TypeError``); nothing is sent.
             NotOpenError: The socket is closing or closed.
         """
         payload, is_text = self._encode(data)
-        if not self._channel.accepting:
+        channel = self._channel
+        if not channel.accepting:
             raise NotOpenError(f"the socket from {self._peer} is closed or closing", self._peer)
-        return self._channel.send(payload, is_text)
+        return channel.outbox.send(payload, is_text)
 
     def send_fragments(self, data: object, fragments: int) -> Awaitable[None]:
         """Like ``send``, but the converted message goes as ``fragments`` frames.
 
-        Beyond the spec, for fault tests: a text or binary frame, then continuation frames,
-        each carrying a part (RFC 6455 section 5.4); websockets' iterable send then ends the
-        message with an empty continuation frame with FIN.
+        Beyond the spec, for fault tests: a text or binary frame, then continuation frames
+        (RFC 6455 section 5.4), ``fragments`` frames in all. websockets ends a fragmented
+        message with an empty continuation frame with FIN, so the payload goes in
+        ``fragments - 1`` parts before it; 1 sends the message whole, in one frame.
 
         Args:
             data: The value to send (see ``Client.send``).
-            fragments: How many frames; a payload shorter than that goes one byte or
-                character per frame.
+            fragments: How many frames on the wire; a payload shorter than that goes one
+                byte or character per frame, before the empty final one.
 
         Returns:
             An awaitable done when the last frame was handed to the transport.

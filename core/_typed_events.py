@@ -36,7 +36,9 @@ __all__ = [
 ]
 
 #: The events of a Client.
-ClientEvent = Literal["open", "message", "close", "error", "connecting", "frame", "wire_message"]
+ClientEvent = Literal[
+    "open", "message", "close", "error", "connecting", "retrying", "frame", "wire_message"
+]
 #: The events of a Socket.
 SocketEvent = Literal["message", "close", "error", "frame", "wire_message"]
 #: The events of a Server.
@@ -48,6 +50,7 @@ OnMessage = Callable[[Any], object]  # the converted message: its type follows r
 OnClose = Callable[[int, str], object]  # code, reason
 OnError = Callable[[WebSocketError], object]
 OnConnecting = Callable[[int, int], object]  # attempt, attempts
+OnRetrying = Callable[[int, int, str], object]  # attempt, attempts, reason
 OnFrame = Callable[[Frame], object]
 OnWireMessage = Callable[[Direction, str | bytes], object]
 OnListening = Callable[[int], object]  # port
@@ -73,6 +76,8 @@ class ClientEvents(Endpoint[ClientEvent]):
         @overload
         def on(self, event: Literal["connecting"], handler: OnConnecting) -> OnConnecting: ...
         @overload
+        def on(self, event: Literal["retrying"], handler: OnRetrying) -> OnRetrying: ...
+        @overload
         def on(self, event: Literal["frame"], handler: OnFrame) -> OnFrame: ...
         @overload
         def on(self, event: Literal["wire_message"], handler: OnWireMessage) -> OnWireMessage: ...
@@ -90,6 +95,8 @@ class ClientEvents(Endpoint[ClientEvent]):
         def once(self, event: Literal["error"], handler: OnError) -> OnError: ...
         @overload
         def once(self, event: Literal["connecting"], handler: OnConnecting) -> OnConnecting: ...
+        @overload
+        def once(self, event: Literal["retrying"], handler: OnRetrying) -> OnRetrying: ...
         @overload
         def once(self, event: Literal["frame"], handler: OnFrame) -> OnFrame: ...
         @overload
@@ -116,6 +123,10 @@ class ClientEvents(Endpoint[ClientEvent]):
         async def wait_for(
             self, event: Literal["connecting"], timeout: float | None = None
         ) -> tuple[int, int]: ...
+        @overload
+        async def wait_for(
+            self, event: Literal["retrying"], timeout: float | None = None
+        ) -> tuple[int, int, str]: ...
         @overload
         async def wait_for(
             self, event: Literal["frame"], timeout: float | None = None

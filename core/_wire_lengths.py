@@ -20,8 +20,6 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from websockets.asyncio.client import ClientConnection
-from websockets.asyncio.server import ServerConnection
 from websockets.client import ClientProtocol
 from websockets.datastructures import Headers
 from websockets.extensions import Extension
@@ -32,12 +30,14 @@ from websockets.protocol import Protocol
 from websockets.server import ServerProtocol
 from websockets.typing import ExtensionName
 
+from ._flow import FlowClientConnection, FlowServerConnection
 from ._frames import TappedClientConnection
 
 __all__ = [
     "CountingServerConnection",
     "WireLengths",
     "client_connection_class",
+    "server_connection_class",
     "wire_lengths_of",
 ]
 
@@ -86,7 +86,7 @@ def wire_lengths_of(protocol: Protocol) -> WireLengths | None:
     return None
 
 
-class CountingClientConnection(ClientConnection):
+class CountingClientConnection(FlowClientConnection):
     """A ``ClientConnection`` that counts wire lengths from the first frame on."""
 
     def __init__(self, protocol: ClientProtocol, **kwargs: Any) -> None:
@@ -103,14 +103,19 @@ class TappedCountingClientConnection(TappedClientConnection, CountingClientConne
     """Both: frames tapped (core._frames) and wire lengths counted from the first frame on."""
 
 
-def client_connection_class(tap_frames: bool, count: bool) -> type[ClientConnection] | None:
-    """The connection class a Client passes to websockets' ``connect`` (None: its own)."""
+def client_connection_class(tap_frames: bool, count: bool) -> type[FlowClientConnection]:
+    """The connection class a Client passes to websockets' ``connect``."""
     if tap_frames:
         return TappedCountingClientConnection if count else TappedClientConnection
-    return CountingClientConnection if count else None
+    return CountingClientConnection if count else FlowClientConnection
 
 
-class CountingServerConnection(ServerConnection):
+def server_connection_class(count: bool) -> type[FlowServerConnection]:
+    """The connection class a Server passes to websockets' ``serve``."""
+    return CountingServerConnection if count else FlowServerConnection
+
+
+class CountingServerConnection(FlowServerConnection):
     """A ``ServerConnection`` that counts wire lengths from the first frame on."""
 
     def __init__(self, protocol: ServerProtocol, *args: Any, **kwargs: Any) -> None:

@@ -15,7 +15,12 @@ application/octet-stream   bytes-like, binary frame         bytes (text frames a
 =========================  ===============================  ==================================
 
 Encoders raise ``EncodeError`` (a ``TypeError``); decoders raise ``DecodeError`` carrying the
-raw payload, which the connection then delivers unconverted.
+raw payload, which the connection then delivers unconverted; neither raises anything else:
+a failure of any kind in a converter (a ``RecursionError`` from deeply nested JSON, an
+exception from one of Pillow's plugins) is a ``DecodeError``.
+
+An image decoder refuses an image larger than its ``max_image_pixels`` from the header,
+before decoding, and says whether a payload is worth a worker thread (``offload``).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ __all__ = [
     "ANY",
     "JSON",
     "LISTED_TEXT_TYPES",
+    "MAX_IMAGE_PIXELS",
     "OCTET_STREAM",
     "Decoder",
     "Encoder",
@@ -63,6 +69,10 @@ ANY = "*/*"
 # Listed text subtypes; any other ``text/<subtype>`` is accepted as well.
 LISTED_TEXT_TYPES = ("text/plain", "text/html", "text/csv", "text/xml", "text/markdown")
 _BYTES_LIKE = (bytes, bytearray, memoryview)
+#: The default cap of an image decoder, in pixels (4096 x 4096; 64 MiB as RGBA).
+MAX_IMAGE_PIXELS = 4096 * 4096
+#: Images of at least this many pixels are decoded off the event loop (about 5 ms of work).
+OFFLOAD_PIXELS = 1_000_000
 
 
 def _encode_json(value: object) -> tuple[SendPayload, bool]:
@@ -70,6 +80,8 @@ def _encode_json(value: object) -> tuple[SendPayload, bool]:
         return json_codec.encode(value), True
     except TypeError as exc:
         raise EncodeError(JSON, value, str(exc)) from exc
+    except Exception as exc:  # e.g. RecursionError: a value nested deeper than JSON can go
+        raise EncodeError(JSON, value, f"{type(exc).__name__}: {exc}") from exc
 
 
 def _decode_json(payload: Payload) -> Any:
@@ -77,6 +89,8 @@ def _decode_json(payload: Payload) -> Any:
         return json_codec.decode(payload)
     except ValueError as exc:  # includes JSONDecodeError and bad UTF-8 in binary frames
         raise DecodeError(JSON, payload, str(exc)) from exc
+    except Exception as exc:  # e.g. RecursionError: 1,100 nested arrays are 2.2 KB
+        raise DecodeError(JSON, payload, f"{type(exc).__name__}: {exc}") from exc
 
 
 def _utf8_text(mime: str, text: str) -> str:
@@ -99,7 +113,11 @@ def _text_encoder(mime: str) -> Encoder:
                 return bytes(value).decode("utf-8"), True
             except UnicodeDecodeError as exc:
                 raise EncodeError(mime, value, f"the bytes are not UTF-8 ({exc.reason})") from exc
-        return _utf8_text(mime, str(value)), True
+        try:
+            text = str(value)
+        except Exception as exc:  # the value's own __str__ failed
+            raise EncodeError(mime, value, f"str() raised {type(exc).__name__}: {exc}") from exc
+        return _utf8_text(mime, text), True
 
     return encode
 
@@ -146,22 +164,42 @@ def _image_encoder(mime: str, fmt: str) -> Encoder:
             raise EncodeError(mime, value, "give a PIL.Image.Image or already-encoded bytes")
         try:
             return image_codec.encode(value, fmt), False
-        except (OSError, ValueError, KeyError) as exc:
+        except Exception as exc:  # Pillow's writers raise OSError, ValueError, KeyError...
             raise EncodeError(mime, value, f"Pillow could not write it: {exc}") from exc
 
     return encode
 
 
-def _image_decoder(mime: str) -> Decoder:
-    def decode(payload: Payload) -> PILImage:
-        if isinstance(payload, str):
-            raise DecodeError(mime, payload, "an image must arrive as a binary frame")
-        try:
-            return image_codec.decode(payload)
-        except Exception as exc:  # Pillow's plugins raise many kinds on malformed input
-            raise DecodeError(mime, payload, f"{type(exc).__name__}: {exc}") from exc
+class _ImageDecoder:
+    """The decoder of one ``image/*`` type under a pixel cap (None or 0: Pillow's own)."""
 
-    return decode
+    __slots__ = ("max_pixels", "mime")
+
+    def __init__(self, mime: str, max_pixels: int | None) -> None:
+        self.mime = mime
+        self.max_pixels = max_pixels
+
+    def __call__(self, payload: Payload) -> PILImage:
+        if isinstance(payload, str):
+            raise DecodeError(self.mime, payload, "an image must arrive as a binary frame")
+        try:
+            return image_codec.decode(payload, self.max_pixels)
+        except image_codec.TooManyPixels as exc:
+            raise DecodeError(self.mime, payload, str(exc)) from exc
+        except Exception as exc:  # Pillow's plugins raise many kinds on malformed input
+            raise DecodeError(self.mime, payload, f"{type(exc).__name__}: {exc}") from exc
+
+    def offload(self, payload: Payload) -> bool:
+        """Whether decoding ``payload`` is worth a worker thread (a large image within the
+        cap); reads only its header."""
+        if isinstance(payload, str) or len(payload) < 64:
+            return False
+        count = image_codec.pixels(payload)
+        return (
+            count is not None
+            and count >= OFFLOAD_PIXELS
+            and not (self.max_pixels and count > self.max_pixels)
+        )
 
 
 _ENCODERS: dict[str, Encoder] = {JSON: _encode_json, OCTET_STREAM: _encode_octets, ANY: _encode_any}
@@ -209,16 +247,16 @@ def _image_encoder_for(mime: str) -> Encoder | None:
     return encoder
 
 
-def _image_decoder_for(mime: str) -> Decoder | None:
+def _image_decoder_for(mime: str, max_pixels: int | None) -> Decoder | None:
     """The decoder of an ``image/*`` type Pillow reads, made (and kept) on first lookup."""
-    decoder = _IMAGE_DECODERS.get(mime)
+    decoder = _IMAGE_DECODERS.get((mime, max_pixels))
     if decoder is None and image_codec.format_for(mime, write=False) is not None:
-        decoder = _IMAGE_DECODERS[mime] = _image_decoder(mime)
+        decoder = _IMAGE_DECODERS[mime, max_pixels] = _ImageDecoder(mime, max_pixels)
     return decoder
 
 
 _IMAGE_ENCODERS: dict[str, Encoder] = {}
-_IMAGE_DECODERS: dict[str, Decoder] = {}
+_IMAGE_DECODERS: dict[tuple[str, int | None], Decoder] = {}
 
 
 def _unsupported(mime: object, write: bool) -> Exception:
@@ -256,11 +294,14 @@ def encoder_for(mime: str) -> Encoder:
     raise _unsupported(mime, write=True)
 
 
-def decoder_for(mime: str) -> Decoder:
+def decoder_for(mime: str, *, max_image_pixels: int | None = MAX_IMAGE_PIXELS) -> Decoder:
     """The decoder for a ``receiveType``: ``payload -> value``.
 
     Args:
         mime: A MIME type; parameters (``; charset=utf-8``) and case are ignored.
+        max_image_pixels: For an ``image/*`` type: the largest image it decodes, in pixels;
+            a larger one raises ``DecodeError`` before it is decoded (None or 0: Pillow's
+            own decompression-bomb limit only).
 
     Returns:
         A function that converts a received payload; it raises ``DecodeError``.
@@ -276,8 +317,10 @@ def decoder_for(mime: str) -> Decoder:
         return decoder
     if _is_text_type(key):
         return _text_decoder(key)
-    if key.startswith("image/") and (decoder := _image_decoder_for(key)) is not None:
-        return decoder
+    if key.startswith("image/"):
+        decoder = _image_decoder_for(key, max_image_pixels or None)
+        if decoder is not None:
+            return decoder
     raise _unsupported(mime, write=False)
 
 
@@ -299,12 +342,13 @@ def encode(mime: str, value: object) -> tuple[SendPayload, bool]:
     return encoder_for(mime)(value)
 
 
-def decode(mime: str, payload: Payload) -> Any:
+def decode(mime: str, payload: Payload, *, max_image_pixels: int | None = MAX_IMAGE_PIXELS) -> Any:
     """Convert one received payload as a ``receiveType`` of ``mime`` would.
 
     Args:
         mime: The MIME type to convert for.
         payload: ``str`` (a text frame) or ``bytes`` (a binary frame).
+        max_image_pixels: As for ``decoder_for``.
 
     Returns:
         The converted message: parsed JSON, ``str``, ``bytes`` or a ``PIL.Image.Image``.
@@ -313,4 +357,4 @@ def decode(mime: str, payload: Payload) -> Any:
         DecodeError: ``payload`` does not convert (a ``ValueError``; ``.raw`` holds it).
         ValueError: ``mime`` is not supported.
     """
-    return decoder_for(mime)(payload)
+    return decoder_for(mime, max_image_pixels=max_image_pixels)(payload)

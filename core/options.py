@@ -9,15 +9,15 @@ a value out of range or an unsupported MIME type -> ``ValueError`` saying what i
 from __future__ import annotations
 
 import difflib
-import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, TypeGuard
+from typing import Literal
 
 from websockets.exceptions import InvalidURI
 from websockets.uri import parse_uri
 
 from . import mime
+from ._option_checks import CHECKS
 
 __all__ = [
     "CLIENT_OPTIONS",
@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 
-#: How an option's value is checked: the keys of ``_CHECKS`` (a form picks its editor by it).
+#: How an option's value is checked: the keys of ``core._option_checks.CHECKS`` (a form picks its editor by it).
 OptionKind = Literal[
     "ms",
     "optional_ms",
@@ -51,6 +51,19 @@ OptionKind = Literal[
 ]
 
 
+def seconds(ms: float | None) -> float | None:
+    """An option in milliseconds as the seconds asyncio and websockets take.
+
+    Args:
+        ms: The option's value in milliseconds, or None.
+
+    Returns:
+        The value in seconds; None for None and for 0, which the options use for "no limit"
+        (or "no pings").
+    """
+    return None if ms is None or ms == 0 else ms / 1000
+
+
 @dataclass(frozen=True)
 class Option:
     """One row of an option table.
@@ -69,185 +82,6 @@ class Option:
     kind: OptionKind
     doc: str
 
-
-def seconds(ms: float | None) -> float | None:
-    """An option in milliseconds as the seconds asyncio and websockets take.
-
-    Args:
-        ms: The option's value in milliseconds, or None.
-
-    Returns:
-        The value in seconds; None for None and for 0, which the options use for "no limit"
-        (or "no pings").
-    """
-    return None if ms is None or ms == 0 else ms / 1000
-
-
-def _is_number(value: object) -> TypeGuard[int | float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _check_ms(owner: str, name: str, value: object) -> float:
-    if not _is_number(value):
-        raise TypeError(
-            f"{owner} option '{name}' is a number of milliseconds, not {type(value).__name__}"
-        )
-    if value < 0:
-        raise ValueError(f"{owner} option '{name}' must be 0 or more milliseconds, got {value}")
-    return value
-
-
-def _check_optional_ms(owner: str, name: str, value: object) -> float | None:
-    return None if value is None else _check_ms(owner, name, value)
-
-
-def _check_count(owner: str, name: str, value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{owner} option '{name}' is a whole number, not {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{owner} option '{name}' must be 0 or more, got {value}")
-    return value
-
-
-def _check_positive(owner: str, name: str, value: object) -> int:
-    count = _check_count(owner, name, value)
-    if count == 0:
-        raise ValueError(f"{owner} option '{name}' must be at least 1, got 0")
-    return count
-
-
-def _check_port(owner: str, name: str, value: object) -> int:
-    port = _check_count(owner, name, value)
-    if port > 65535:
-        raise ValueError(f"{owner} option 'port' must be between 0 and 65535, got {port}")
-    return port
-
-
-def _check_bool(owner: str, name: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{owner} option '{name}' is True or False, not {type(value).__name__}")
-    return value
-
-
-def _check_str(owner: str, name: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{owner} option '{name}' is a string, not {type(value).__name__}")
-    return value
-
-
-def _check_optional_str(owner: str, name: str, value: object) -> str | None:
-    return None if value is None else _check_str(owner, name, value)
-
-
-def _check_host(owner: str, name: str, value: object) -> str:
-    host = _check_str(owner, name, value).strip()
-    if not host or any(c in host for c in "/ ?#"):
-        raise ValueError(f"{owner} option '{name}' must be a host name or IP address, got {host!r}")
-    return host
-
-
-def _check_path(owner: str, name: str, value: object) -> str:
-    path = _check_str(owner, name, value)
-    if not path.startswith("/"):
-        raise ValueError(f"{owner} option 'path' must start with '/', got {path!r}")
-    return path
-
-
-def _check_file(owner: str, name: str, value: object) -> str:
-    path = os.fspath(value) if isinstance(value, (str, os.PathLike)) else None
-    if not isinstance(path, str):
-        raise TypeError(f"{owner} option '{name}' is a file path, not {type(value).__name__}")
-    return path
-
-
-def _check_strings(owner: str, name: str, value: object) -> list[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise TypeError(f"{owner} option '{name}' is a list of strings, e.g. ['chat']")
-    strings = list(value)
-    if not all(isinstance(item, str) for item in strings):
-        raise TypeError(f"{owner} option '{name}' is a list of strings, e.g. ['chat']")
-    return strings
-
-
-def _check_headers(owner: str, name: str, value: object) -> list[tuple[str, str]] | None:
-    if value is None:
-        return None
-    wrong = f"{owner} option '{name}' is a dict of header names to string values"
-    if isinstance(value, Mapping):
-        pairs: list[object] = list(value.items())
-    elif isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
-        pairs = list(value)
-    else:
-        raise TypeError(wrong)
-    headers: list[tuple[str, str]] = []
-    for pair in pairs:
-        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise TypeError(wrong)
-        header, text = pair
-        if not isinstance(header, str) or not isinstance(text, str):
-            raise TypeError(wrong)
-        headers.append((header, text))
-    return headers
-
-
-def _check_size(owner: str, name: str, value: object) -> int | None:
-    if value is None:
-        return None
-    size = _check_count(owner, name, value)
-    if size == 0:
-        raise ValueError(f"{owner} option '{name}' must be at least 1 byte, or None for no limit")
-    return size
-
-
-def _check_compression(owner: str, name: str, value: object) -> Literal["deflate"] | None:
-    if value != "deflate" and value is not None:
-        raise ValueError(
-            f"{owner} option '{name}' is 'deflate' (permessage-deflate) or None (no"
-            f" compression), got {value!r}"
-        )
-    return "deflate" if value is not None else None
-
-
-def _check_mime(value: object, write: bool) -> str:
-    if not isinstance(value, str):
-        role = "sendType" if write else "receiveType"
-        raise TypeError(f"{role} must be a MIME type string such as 'application/json'")
-    if write:
-        mime.encoder_for(value)
-    else:
-        mime.decoder_for(value)
-    return value
-
-
-def _check_receive_type(owner: str, name: str, value: object) -> str:
-    return _check_mime(value, write=False)
-
-
-def _check_send_type(owner: str, name: str, value: object) -> str:
-    return _check_mime(value, write=True)
-
-
-_CHECKS: dict[OptionKind, Callable[[str, str, object], object]] = {
-    "ms": _check_ms,
-    "optional_ms": _check_optional_ms,
-    "count": _check_count,
-    "positive": _check_positive,
-    "port": _check_port,
-    "bool": _check_bool,
-    "str": _check_str,
-    "optional_str": _check_optional_str,
-    "host": _check_host,
-    "path": _check_path,
-    "file": _check_file,
-    "strings": _check_strings,
-    "headers": _check_headers,
-    "size": _check_size,
-    "compression": _check_compression,
-    "receive_type": _check_receive_type,
-    "send_type": _check_send_type,
-}
 
 _RECEIVE = Option(
     "receive_type", "receiveType", mime.JSON, "receive_type", "MIME type of incoming messages"
@@ -294,7 +128,9 @@ _COMPRESSION = Option(
     None,
     "deflate",
     "compression",
-    "'deflate': offer (client) or accept (server) permessage-deflate; None: plain frames",
+    "'deflate': offer (client) or accept (server) permessage-deflate; None: plain frames;"
+    " or a dict of its parameters (server_no_context_takeover, client_no_context_takeover,"
+    " server_max_window_bits, client_max_window_bits)",
 )
 _WIRE_LENGTHS = Option(
     "wire_lengths",
@@ -303,6 +139,42 @@ _WIRE_LENGTHS = Option(
     "bool",
     "report each compressed message's size on the wire as last_wire_length (costs about"
     " 5 % of a compressed stream's speed, so off unless asked for)",
+)
+
+# The default write_limit: a burst of sixty 1 MiB messages sent without awaiting still fits,
+# and a peer that never reads costs no more than this.
+_WRITE_LIMIT = Option(
+    "write_limit",
+    None,
+    64 * 1024 * 1024,
+    "size",
+    "most bytes of messages send() accepted and not yet written (each counts its payload"
+    " + 64); past it send() refuses (UnsentMessagesError on the awaitable and on 'error')"
+    " (None: no limit)",
+)
+_WRITE_TIMEOUT = Option(
+    "write_timeout",
+    None,
+    None,
+    "optional_ms",
+    "ms the peer may leave writes blocked (reading nothing) before it is dropped with 1011"
+    " (None: ping_timeout's value; 0: no limit)",
+)
+_MAX_FRAGMENTS = Option(
+    "max_fragments",
+    None,
+    4096,
+    "count",
+    "most frames one incoming message may span (websockets' own cap); above it the"
+    " connection closes with 1009 (0: no limit)",
+)
+_MAX_IMAGE_PIXELS = Option(
+    "max_image_pixels",
+    None,
+    mime.MAX_IMAGE_PIXELS,
+    "count",
+    "largest received image/* message in pixels (width x height); a larger one is"
+    " delivered raw with a DecodeError (0: Pillow's own decompression-bomb limit only)",
 )
 
 CLIENT_OPTIONS: tuple[Option, ...] = (
@@ -373,6 +245,10 @@ CLIENT_OPTIONS: tuple[Option, ...] = (
     ),
     _COMPRESSION,
     _WIRE_LENGTHS,
+    _WRITE_LIMIT,
+    _WRITE_TIMEOUT,
+    _MAX_FRAGMENTS,
+    _MAX_IMAGE_PIXELS,
 )
 
 SERVER_OPTIONS: tuple[Option, ...] = (
@@ -435,6 +311,25 @@ SERVER_OPTIONS: tuple[Option, ...] = (
         1024,
         "count",
         "connections the kernel queues before they are accepted (capped by somaxconn)",
+    ),
+    _WRITE_LIMIT,
+    _WRITE_TIMEOUT,
+    _MAX_FRAGMENTS,
+    _MAX_IMAGE_PIXELS,
+    Option(
+        "max_connections",
+        None,
+        0,
+        "count",
+        "most open connections; more are refused with HTTP 503 and 'refused' (0: no cap)",
+    ),
+    Option(
+        "max_per_address",
+        None,
+        0,
+        "count",
+        "most open connections from one remote address; more are refused with HTTP 503 and"
+        " 'refused' (0: no cap)",
     ),
 )
 
@@ -499,7 +394,7 @@ def parse(
     values = {option.name: option.default for option in table}
     for name, (key, value) in given.items():
         option = aliases[name]
-        values[name] = _CHECKS[option.kind](owner, key, value)
+        values[name] = CHECKS[option.kind](owner, key, value)
     return values
 
 

@@ -7,8 +7,12 @@ click on an async action (Start, Open) already has a loop to run on.
 workspace or layout is read or written), saves its pictures into DIR and exits: 0 when every
 picture was saved, 1 (with the reason on stderr) otherwise.
 
+At start the soft limit on open files is raised to the hard limit
+(``raise_open_file_limit``): a desktop's default 1,024 is one student's worth of sockets.
+
 ``run FILE...`` and ``export FILE`` are the scenario commands
-(``workbench.engine.scenarios.cli``), and ``load SCENARIO`` runs one as a Locust load test
+(``workbench.engine.scenarios.cli``), ``relay UPSTREAM_URL`` the headless relay
+(``workbench.engine.relay.cli``), and ``load SCENARIO`` runs a scenario as a Locust load test
 (``workbench.engine.load_test.cli``, with the ``load`` extra); they never import Qt, so they
 work from an installation without the ``gui`` extra.
 """
@@ -25,6 +29,7 @@ from typing import Any
 
 #: Sub-commands that run without Qt.
 SCENARIO_COMMANDS = ("run", "export")
+RELAY_COMMAND = "relay"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -37,6 +42,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from workbench.engine.scenarios.cli import main as scenarios
 
         return scenarios(args[1:])
+    if len(args) > 1 and args[1] == RELAY_COMMAND:
+        from workbench.engine.relay.cli import main as relay
+
+        return relay(args[2:])
     parser = argparse.ArgumentParser(prog="python -m workbench")
     parser.add_argument("--tour", metavar="DIR", help="save a picture of each view into DIR")
     options, qt_args = parser.parse_known_args(args[1:])
@@ -45,8 +54,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _run_window([args[0], *qt_args])
 
 
+def raise_open_file_limit() -> tuple[int, int] | None:
+    """Raise this process's soft limit on open files (``RLIMIT_NOFILE``) to its hard limit;
+    the (soft, hard) limits now, or None where there are none to raise (Windows).
+
+    Every socket is a file descriptor: at a desktop's default soft limit of 1,024 one
+    classroom (or one student opening sockets in a loop) exhausts it, and every later
+    ``accept()`` fails. macOS reports an unlimited hard limit but refuses a soft limit above
+    ``OPEN_MAX`` (10,240): that is tried next. A refusal leaves the limit as it was."""
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit to raise
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    for target in (hard, 10_240):
+        if target == resource.RLIM_INFINITY or (soft != resource.RLIM_INFINITY and target > soft):
+            try:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            except (ValueError, OSError):
+                continue
+            break
+    return resource.getrlimit(resource.RLIMIT_NOFILE)
+
+
 def _application(args: list[str]) -> tuple[Any, Any, Any]:
     """The application with its style and loop, and the service: (app, loop, service)."""
+    raise_open_file_limit()
     from PySide6.QtWidgets import QApplication
 
     from workbench.qt.app_loop import install_error_hooks, install_loop

@@ -16,9 +16,17 @@ text, ``bytes`` for binary).
 
 Settings shared by both implementations, as Autobahn needs them: keepalive pings off (the
 12.x/13.x compression cases take long enough for a ping to arrive where the case expects
-none), no message size limit (9.x sends up to 16 MiB), and ``WEBSOCKETS_MAX_FRAGMENTS``
-raised before ``websockets`` is imported (9.3.1/9.3.2/9.4.1/9.4.2 send 4 MiB in 64- and
-256-byte fragments, above websockets' default cap of 4096 fragments).
+none), no message size limit (9.x sends up to 16 MiB), and no cap on the fragments of a
+message (9.3.1/9.3.2/9.4.1/9.4.2 send 4 MiB in 64- and 256-byte fragments, above
+websockets' default cap of 4096): core's ``max_fragments=0`` option; for plain websockets
+``WEBSOCKETS_MAX_FRAGMENTS``, set before ``websockets`` is imported when it runs.
+
+The 13.* cases (client role) accept permessage-deflate only if the client's offer carries
+what the case asks (``client_no_context_takeover``, chosen window sizes). The core client
+offers, for each group 13.1 to 13.7, what Autobahn's own client offers in that group
+(``DEFLATE_OFFERS``, through the ``compression`` option's parameters); so the client role
+runs one fuzzing server for the 13.* groups each and one for the rest. Plain websockets
+offers its default, as it would.
 
 Usage (from the repository root; exit status 1 if core FAILED a case outside
 ``ALLOWED_FAILURES`` or plain websockets passed a case core did not)::
@@ -37,6 +45,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import fnmatch
 import json
 import os
 import sys
@@ -66,6 +75,19 @@ AGENT = {"core": "core", "websockets": "websockets"}
 CASE_TIMEOUT = 120.0
 RUN_TIMEOUT = 3600.0
 SHORT_TIMEOUT = 10.0
+#: What core's client offers for Autobahn's group 13.j (client role): the offer Autobahn's own
+#: client makes in that group. Its offers always accept ``client_no_context_takeover`` and
+#: ``client_max_window_bits`` and ask for the server's side (none, True, 9 or 15 bits...).
+DEFLATE_OFFERS: dict[int, dict[str, bool | int]] = {
+    1: {},
+    2: {"server_no_context_takeover": True},
+    3: {"server_max_window_bits": 9},
+    4: {"server_max_window_bits": 15},
+    5: {"server_no_context_takeover": True, "server_max_window_bits": 9},
+    6: {"server_no_context_takeover": True, "server_max_window_bits": 15},
+    7: {"server_no_context_takeover": True, "server_max_window_bits": 9},  # its first offer
+}
+_ACCEPTS = {"client_no_context_takeover": True, "client_max_window_bits": True}
 #: Verdicts that count as a pass, as in Autobahn's report.
 PASSING = {"OK", "NON-STRICT", "INFORMATIONAL"}
 PASSING_CLOSE = {"OK", "INFORMATIONAL"}
@@ -80,7 +102,7 @@ def _count_error(error: BaseException) -> None:
 
 
 def _set_fragment_cap() -> None:
-    """websockets reads WEBSOCKETS_MAX_FRAGMENTS once, at import."""
+    """Plain websockets reads WEBSOCKETS_MAX_FRAGMENTS once, at import."""
     if "websockets" in sys.modules:
         raise RuntimeError(
             "set WEBSOCKETS_MAX_FRAGMENTS before websockets is imported: run this as a script"
@@ -121,6 +143,7 @@ async def _core_echo_server() -> tuple[int, Callable[[], Awaitable[None]]]:
         receive_type="*/*",
         send_type="*/*",
         max_message_size=None,
+        max_fragments=0,
         ping_interval=None,
     )
 
@@ -183,8 +206,12 @@ async def run_server_role(
 # -- role "client": our client driven by kosoku's fuzzing server ----------------------------
 
 
-async def _core_session(port: int, path: str) -> list[str | bytes]:
-    """Connect a core Client to ``path``, echo every message, return them once it closed."""
+async def _core_session(
+    port: int, path: str, offer: dict[str, bool | int] | None = None
+) -> list[str | bytes]:
+    """Connect a core Client to ``path``, echo every message, return them once it closed.
+
+    ``offer``: permessage-deflate parameters to offer (None: core's default offer)."""
     from core import Client, NotOpenError
 
     client = Client(
@@ -194,9 +221,11 @@ async def _core_session(port: int, path: str) -> list[str | bytes]:
         receive_type="*/*",
         send_type="*/*",
         max_message_size=None,
+        max_fragments=0,
         ping_interval=None,
         number_of_retries=0,
         connect_timeout=SHORT_TIMEOUT * 1000,
+        compression="deflate" if offer is None else {**_ACCEPTS, **offer},
     )
     received: list[str | bytes] = []
     closed = asyncio.Event()
@@ -220,7 +249,10 @@ async def _core_session(port: int, path: str) -> list[str | bytes]:
     return received
 
 
-async def _websockets_session(port: int, path: str) -> list[str | bytes]:
+async def _websockets_session(
+    port: int, path: str, offer: dict[str, bool | int] | None = None
+) -> list[str | bytes]:
+    """As ``_core_session`` with plain websockets, which offers its default whatever the case."""
     from websockets.asyncio.client import connect
     from websockets.exceptions import ConnectionClosed
 
@@ -240,23 +272,53 @@ async def _websockets_session(port: int, path: str) -> list[str | bytes]:
     return received
 
 
+def _client_segments(
+    cases: list[str] | None, exclude: list[str]
+) -> list[tuple[list[str] | None, list[str], dict[str, bool | int] | None]]:
+    """(cases, exclude, offer) of each fuzzing server the client role runs: one for all but
+    the 13.* groups, then one per 13.j group with that group's offer."""
+    groups = [f"13.{j}.*" for j in DEFLATE_OFFERS]
+    if "13.*" in exclude:  # the quick subset
+        return [(cases, exclude, None)]
+    segments: list[tuple[list[str] | None, list[str], dict[str, bool | int] | None]] = [
+        (cases, [*exclude, "13.*"], None)
+    ]
+    for j, group in zip(DEFLATE_OFFERS, groups, strict=True):
+        others = [f"{n}.*" for n in range(1, 13)] + [g for g in groups if g != group]
+        members = [f"13.{j}.{i}" for i in range(1, 19)]
+        wanted = cases is None or any(
+            fnmatch.fnmatch(member, pattern) for member in members for pattern in cases
+        )
+        if wanted:
+            segments.append((cases or [group], [*exclude, *others], DEFLATE_OFFERS[j]))
+    return segments
+
+
 async def run_client_role(impl: str, cases: list[str] | None, exclude: list[str]) -> list[Any]:
     from kosoku import run_fuzzingserver
 
     session = _core_session if impl == "core" else _websockets_session
     agent = AGENT[impl]
-    async with run_fuzzingserver(cases, exclude or None, host=HOST, port=0) as fuzzer:
-        port = fuzzer.port
-        (count,) = await session(port, "/getCaseCount")
-        for index in range(1, int(count) + 1):
-            try:
-                await session(port, f"/runCase?case={index}&agent={agent}")
-            except Exception as exc:  # the case's verdict records what went wrong
-                print(
-                    f"  {impl} client, case #{index}: {type(exc).__name__}: {exc}", file=sys.stderr
-                )
-        await session(port, f"/updateReports?agent={agent}")
-        return await _results(fuzzer.get_result())
+    results: list[Any] = []
+    for segment_cases, segment_exclude, offer in _client_segments(cases, exclude):
+        async with run_fuzzingserver(
+            segment_cases, segment_exclude or None, host=HOST, port=0
+        ) as fuzzer:
+            port = fuzzer.port
+            (count,) = await session(port, "/getCaseCount")
+            if not int(count):
+                continue
+            for index in range(1, int(count) + 1):
+                try:
+                    await session(port, f"/runCase?case={index}&agent={agent}", offer)
+                except Exception as exc:  # the case's verdict records what went wrong
+                    print(
+                        f"  {impl} client, case #{index}: {type(exc).__name__}: {exc}",
+                        file=sys.stderr,
+                    )
+            await session(port, f"/updateReports?agent={agent}")
+            results += await _results(fuzzer.get_result())
+    return results
 
 
 # -- summary ---------------------------------------------------------------------------------
@@ -320,10 +382,11 @@ def _print_run(role: str, impl: str, rows: list[Row], seconds: float) -> None:
 
 
 async def amain(args: argparse.Namespace) -> int:
-    _set_fragment_cap()
     exclude = [] if args.full else list(QUICK_EXCLUDE)
     roles = ["server", "client"] if args.role == "both" else [args.role]
     impls = ["core", "websockets"] if args.impl == "both" else [args.impl]
+    if "websockets" in impls:
+        _set_fragment_cap()  # core has its max_fragments option
     subset = "full" if args.full else "quick"
     report: dict[str, Any] = {"subset": subset, "cases": args.cases, "exclude": exclude, "runs": {}}
     status = 0
@@ -390,4 +453,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # Run as a script, the checkout's own core and websockets settings are the ones to test
+    # (sys.path[0] is this folder, which would let an installed core come first).
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     sys.exit(main())

@@ -340,7 +340,7 @@ async def test_the_tap_joins_websockets_chain_only_while_someone_listens() -> No
     assert len(seen) == 1
 
 
-async def test_compression_accepts_deflate_or_none_only() -> None:
+async def test_compression_accepts_deflate_none_or_a_dict_of_parameters() -> None:
     assert Client(compression=None).options["compression"] is None
     with pytest.raises(ValueError, match=r"'deflate' .* or None"):
         Client(compression="gzip")

@@ -39,12 +39,18 @@ def test_spec_defaults() -> None:
         "reconnect": False,
         "compression": "deflate",
         "wire_lengths": False,
+        "write_limit": 64 * 1024 * 1024,
+        "write_timeout": None,
+        "max_fragments": 4096,
+        "max_image_pixels": 4096 * 4096,
     }
     server = parse("Server", SERVER_OPTIONS, None, {})
     assert server["host_interface"] == "localhost" and server["port"] == 80
     assert server["pfx_key_cert_path"] == "" and server["handshake_timeout"] == 10000
     assert server["close_timeout"] == 10000 and server["max_queue"] == 16
     assert server["compression"] == "deflate"
+    assert server["max_connections"] == server["max_per_address"] == 0  # no cap
+    assert server["write_limit"] == client["write_limit"] and server["max_fragments"] == 4096
 
 
 def test_camel_case_dict_and_snake_case_keywords_are_the_same_options() -> None:

@@ -54,6 +54,7 @@ def test_public_surface_is_pinned() -> None:
             "DecodeError",
             "ConnectError",
             "ServerStartError",
+            "AcceptError",
             "NotOpenError",
             "ConnectionLostError",
             "UnsentMessagesError",

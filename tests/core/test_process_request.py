@@ -160,3 +160,30 @@ async def test_process_request_must_be_a_function() -> None:
     with pytest.raises(TypeError, match="process_request is a function of the request, not str"):
         Server(process_request="allow")  # type: ignore[arg-type]
     assert "process_request" not in Server(process_request=lambda request: None).options
+
+
+async def test_a_refused_attempt_that_a_retry_passes_is_reported_on_retrying() -> None:
+    """Each failed attempt followed by another is a 'retrying' event with its reason; the
+    last attempt's failure stays the ConnectError on 'error'."""
+    answers = [(503, "busy, try again\n"), None]
+
+    def busy_once(_request: HandshakeRequest) -> tuple[int, str] | None:
+        return answers.pop(0) if answers else None
+
+    server = await echo_server(process_request=busy_once)
+    client = client_for(server, number_of_retries=2, time_between_retries=10)
+    rec = Recorder(client, ["connecting", "retrying", "open", "error"])
+    await asyncio.wait_for(client.open(), TIMEOUT)
+    assert rec.names() == ["connecting", "retrying", "connecting", "open"]
+    [(attempt, attempts, reason)] = rec.args("retrying")
+    assert (attempt, attempts) == (1, 3) and "503" in reason and "busy, try again" in reason
+    await client.close()
+
+    never = client_for(server, number_of_retries=1, time_between_retries=10)
+    answers[:] = [(503, "busy\n"), (503, "still busy\n")]
+    rec = Recorder(never, ["connecting", "retrying", "error"])
+    with pytest.raises(ConnectError, match="still busy"):
+        await never.open()
+    assert rec.names() == ["connecting", "retrying", "connecting", "error"]
+    assert rec.args("retrying")[0][:2] == (1, 2)
+    await server.stop()

@@ -34,10 +34,10 @@ async def test_send_fragments_arrives_as_that_many_frames_and_one_message() -> N
     server, _client, socket, record, frames = await connected_pair()
     out: list[object] = []
     socket.on("wire_message", lambda direction, payload: out.append((direction, payload)))
-    await socket.send_fragments("abcdefghij", 3)
+    await socket.send_fragments("abcdefghij", 4)
     await record.count("message", 1)
     data = [(f.opcode, f.fin, f.data) for f in frames if f.direction == "in"]
-    assert data == [
+    assert data == [  # 4 means 4 frames
         ("text", False, b"abc"),
         ("continuation", False, b"def"),
         ("continuation", False, b"ghij"),
@@ -45,6 +45,10 @@ async def test_send_fragments_arrives_as_that_many_frames_and_one_message() -> N
     ]
     assert record.args("message") == [("abcdefghij",)]
     assert out == [("out", "abcdefghij")]
+    await socket.send_fragments("whole", 1)  # one frame: the message as it is
+    await record.count("message", 2)
+    last = [(f.opcode, f.fin, f.data) for f in frames if f.direction == "in"][len(data) :]
+    assert last == [("text", True, b"whole")]
     with pytest.raises(ValueError, match="at least 1"):
         socket.send_fragments("x", 0)
     await server.stop()

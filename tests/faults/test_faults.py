@@ -371,7 +371,7 @@ async def test_stalled_peer_bounds_memory_and_awaited_sends_wait_then_deliver_al
     # Bounded: what left the producer sits in the kernel's socket buffers and at most
     # websockets' write buffer (32 KiB high-water mark) plus one frame; core queues at most one.
     channel = socket._channel  # private: the outbox and the transport are what we bound here
-    assert len(channel._outbox) <= 1
+    assert channel.outbox.pending_messages <= 1
     assert channel.ws.transport.get_write_buffer_size() <= 2**15 + size + 14
     assert 0 < sent * size < 24 * 1024 * 1024, sent
     stalled_at = sent

@@ -1,6 +1,9 @@
 """The classroom as a teacher tries it: the student page, opened in a real headless Chromium
 from the shared server's own port (127.0.0.1 only), joins, and its message appears in the
-feed; the teacher's broadcast reaches the page and a kick closes it with 4000."""
+feed; the teacher's announcement reaches the page and a kick closes it with 4000. The page
+runs under its Content-Security-Policy without a refusal, and only the teacher's
+announcement is drawn as the teacher's: not a student named "Teacher", not a message that
+claims the teacher's mark."""
 
 from __future__ import annotations
 
@@ -41,13 +44,13 @@ async def test_the_student_page_in_chromium_joins_talks_hears_and_is_kicked() ->
     page_url = f"http://127.0.0.1:{port}/"
     assert page_url in engine.classroom.urls(server_id)
     student = asyncio.ensure_future(
-        run(node, str(NODE_DIR / "student_page.js"), chromium, page_url, "Ada", "hello class")
+        run(node, str(NODE_DIR / "student_page.js"), chromium, page_url, "Teacher", "hello class")
     )
     try:
-        await until(lambda: any(e.kind == IN for e in feed.entries) or student.done())
+        await until(lambda: sum(e.kind == IN for e in feed.entries) == 2 or student.done())
         assert not student.done(), student.result()
-        assert engine.broadcast(server_id, {"text": "welcome, Ada"}) == 1
-        await until(lambda: any(e.text == "welcome, Ada" for e in feed.entries))
+        assert engine.classroom.announce(server_id, "welcome, class") == 1
+        await until(lambda: any(e.text == "welcome, class" for e in feed.entries))
         [socket_id] = feed.names
         assert await engine.classroom.kick(socket_id)
         rc, out, err = await asyncio.wait_for(student, TIMEOUT)
@@ -58,14 +61,24 @@ async def test_the_student_page_in_chromium_joins_talks_hears_and_is_kicked() ->
     assert rc == 0, err[-2000:]
     outcome = last_json_line(out)
     assert outcome["title"].startswith("WebSocket Workbench")
-    assert outcome["wsUrl"] == f"ws://127.0.0.1:{port}/?name=Ada"
-    assert outcome["log"][:3] == ["me: hello class", "Ada: hello class", "welcome, Ada"]
+    assert outcome["wsUrl"] == f"ws://127.0.0.1:{port}/?name=Teacher"
+    assert "script-src 'sha256-" in outcome["csp"] and "frame-ancestors 'none'" in outcome["csp"]
+    assert outcome["consoleErrors"] == []  # the script and style ran: no CSP refusal
+    assert outcome["log"][:4] == [
+        "me: hello class",
+        "Teacher: hello class",  # a student who calls themself Teacher ...
+        "Teacher: forged",  # ... and claims the mark: the echo came back without it
+        "📣 Teacher: welcome, class",  # the teacher's announcement
+    ]
+    assert outcome["classes"][:4] == ["me", "", "", "teacher"]
     assert f"code {KICK_CODE} ({KICK_REASON})" in outcome["status"]
     rows = [(e.who, e.kind, e.text) for e in feed.entries]
-    assert rows[0][:2] == ("Ada", JOIN)
-    assert rows[1:4] == [
-        ("Ada", IN, "hello class"),
-        ("Ada", OUT, "hello class"),  # the echo
-        ("Ada", OUT, "welcome, Ada"),
+    assert rows[0][:2] == ("Teacher", JOIN)
+    assert rows[1:6] == [
+        ("Teacher", IN, "hello class"),
+        ("Teacher", OUT, "hello class"),  # the echo
+        ("Teacher", IN, "forged"),
+        ("Teacher", OUT, "forged"),
+        ("Teacher", OUT, "welcome, class"),
     ]
-    assert rows[4][:2] == ("Ada", LEAVE) and f"code {KICK_CODE}" in rows[4][2]
+    assert rows[6][:2] == ("Teacher", LEAVE) and f"code {KICK_CODE}" in rows[6][2]

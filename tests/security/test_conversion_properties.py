@@ -203,3 +203,135 @@ def test_send_of_a_lone_surrogate_never_breaks_the_text_frame(mime_type: str) ->
     else:
         with pytest.raises(EncodeError, match="lone surrogate at index 1"):
             mime.encode(mime_type, "a\ud800b")
+
+
+# -- only the project's own error types escape (issue 17, B6) ---------------------------------
+
+NESTED_JSON = "[" * 1100 + "]" * 1100  # 2.2 KB: RecursionError in the JSON decoder, before
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(RECEIVE_TYPES), st.integers(1, 100_000))
+@example("application/json", 1100)  # beyond the default recursion limit...
+@example("application/json", 100_000)  # ... and beyond the one hypothesis runs tests under
+def test_deeply_nested_json_into_every_decoder_gives_a_value_or_decode_error(
+    mime_type: str, depth: int
+) -> None:
+    _decode_or_decode_error(mime_type, "[" * depth + "]" * depth)
+    _decode_or_decode_error(mime_type, ('{"a":' * depth + "1" + "}" * depth).encode())
+
+
+odd_values = st.recursive(
+    json_scalars
+    | st.binary(max_size=64)
+    | st.sets(st.integers(), max_size=3)
+    | st.complex_numbers(allow_nan=True)
+    | st.just(object())
+    | st.just(Image.new("RGB", (3, 2)))
+    | st.dates(),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=4) | st.integers(), inner, max_size=4)
+        | st.tuples(inner, inner)
+    ),
+    max_leaves=15,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([*mime.supported_send_types(), "text/x-anything"]), odd_values)
+@example("application/json", [[[[[]]]]])
+@example("application/json", {1: {2.5: None}})
+def test_any_value_into_every_encoder_gives_a_payload_or_encode_error(
+    mime_type: str, value: Any
+) -> None:
+    try:
+        payload, is_text = mime.encode(mime_type, value)
+    except EncodeError as exc:
+        assert exc.mime_type == mime_type
+        return
+    assert isinstance(payload, (str, bytes, bytearray, memoryview)) and isinstance(is_text, bool)
+    if is_text:
+        text_frame_payload(payload if isinstance(payload, str) else bytes(payload)).decode("utf-8")
+
+
+def _deep_encoder_input(depth: int) -> Any:
+    value: Any = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def test_a_value_nested_deeper_than_json_can_go_is_an_encode_error() -> None:
+    with pytest.raises(EncodeError):
+        mime.encode(mime.JSON, _deep_encoder_input(100_000))
+
+
+# JSON Lines import: header lines and entry lines of every shape.
+
+header_fields = st.fixed_dictionaries(
+    {"format": st.just("websocket-workbench-log") | st.text(max_size=5)},
+    optional={
+        "version": st.integers(-2, 3) | st.booleans() | st.text(max_size=3) | st.none(),
+        "name": json_values,
+        "exported_at": json_values,
+        "redacted": json_values,
+        "totals": json_values,
+    },
+)
+entry_lines = st.one_of(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "time": json_values | st.just(1e308) | st.just(-0.0),
+            "direction": st.sampled_from(["in", "out", "event", "sideways"]) | json_values,
+            "kind": st.sampled_from(["message", "close", "error"]) | json_values,
+            "mime": json_values,
+            "size": json_values | st.just(10**30),
+            "text": json_values,
+            "base64": st.text(max_size=12) | json_values,
+            "detail": json_values,
+        },
+    ).map(lambda record: json_codec.stdlib_encode(record)),
+    json_values.map(json_codec.stdlib_encode),
+    st.text(max_size=40),
+    st.integers(1, 100_000).map(lambda depth: "[" * depth + "]" * depth),
+    st.just('{"time": NaN, "direction": "in", "kind": "message", "size": Infinity}'),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    header_fields.map(json_codec.stdlib_encode)
+    | st.text(max_size=30)
+    | st.integers(1, 100_000).map(lambda d: "[" * d + "]" * d),
+    st.lists(entry_lines, max_size=8),
+    st.binary(max_size=16),
+)
+@example('{"format": "websocket-workbench-log", "version": 1, "totals": [1, 2]}', [], b"")
+@example('{"format": "websocket-workbench-log", "version": 1, "totals": "x"}', [], b"")
+@example('{"format": "websocket-workbench-log", "version": 1}', [NESTED_JSON], b"")
+@example('{"format": "websocket-workbench-log", "version": 1}', ["[" * 100_000], b"")
+@example("[" * 1100 + "]" * 1100, [], b"")
+@example(
+    '{"format": "websocket-workbench-log", "version": 1}',
+    ['{"time": 1, "direction": "in", "kind": "message", "size": Infinity}'],
+    b"\xff\xfe",
+)
+def test_jsonl_import_raises_only_log_file_error(
+    tmp_path_factory: pytest.TempPathFactory, header: str, lines: list[str], tail: bytes
+) -> None:
+    from workbench.engine.log.jsonl import LogFileError, import_jsonl
+
+    path = tmp_path_factory.mktemp("jsonl") / "log.jsonl"
+    path.write_bytes(("\n".join([header, *lines]) + "\n").encode("utf-8", "surrogatepass") + tail)
+    try:
+        imported = import_jsonl(path)
+    except LogFileError as exc:
+        assert "line 1" in str(exc) or "could not read" in str(exc), exc
+        return
+    for number, why in imported.skipped:
+        assert 2 <= number <= len(lines) + 2 and why
+    assert all(isinstance(value, int) for value in imported.exported_totals.values())
+    for entry in imported.store:  # every row that came in can be shown
+        assert isinstance(entry.preview, str)

@@ -1,7 +1,9 @@
 """``python -m workbench --tour DIR`` run as a person would (a subprocess, offscreen): it
 exits 0 and leaves one real picture per view, of the tour window's size; the rates picture
-has a curve that rises. In the test process, what the faults and rates views held when
-their pictures were taken: the fault's rows, the burst's rates."""
+has a curve that rises. In the test process, what the views held when their pictures were
+taken, as the README's captions promise: the Accept computation and the negotiation whole
+in the handshake picture, every frame and every decoded field in the frames picture, the
+fault's rows, the burst's rates on an axis that fits them."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageStat
+from PySide6.QtWidgets import QScrollArea
 
 from workbench.widgets.window.tour import BURST, DROPPED, STEPS, TOUR_SIZE, TourStep
 
@@ -26,6 +30,7 @@ EXPECTED = [
     "classroom.png",
     "faults.png",
     "rates.png",
+    "scenario.png",
 ]
 
 
@@ -90,6 +95,7 @@ def test_the_faults_and_rates_pictures_show_the_fault_and_the_burst(
 
     from workbench.engine.log.store import FAULT
     from workbench.qt.classroom_feed_model import COL_TEXT
+    from workbench.qt.scenarios.step_model import COL_STATE
     from workbench.widgets.window.main_window import MainWindow
     from workbench.widgets.window.tour import run_tour as tour_in
 
@@ -118,7 +124,35 @@ def test_the_faults_and_rates_pictures_show_the_fault_and_the_burst(
         plot = window.load.plot
         assert plot is not None and plot.isVisible()
         out_values, in_values = plot.curves[1].getData()[1], plot.curves[0].getData()[1]
-        return {"meter": plot.meter_id, "out": sum(out_values), "in": sum(in_values)}
+        return {
+            "meter": plot.meter_id,
+            "out": sum(out_values),
+            "in": sum(in_values),
+            "span": plot.span,
+            "x range": plot.plot.viewRange()[0],
+        }
+
+    def client_page():  # type: ignore[no-untyped-def]
+        return window.clients.pages[window.clients.current_id()]
+
+    def handshake_seen() -> dict[str, object]:
+        view = client_page().handshake_view
+        scroller = view.findChild(QScrollArea, "handshakeScroller")
+        return {
+            "shown": view.isVisible() and view.record is not None,
+            "whole": [in_view(w, scroller.viewport()) for w in (view.accept, view.negotiation)],
+            "accept": view.accept.text(),
+        }
+
+    def frames_seen() -> dict[str, object]:
+        view = client_page().frames_view
+        return {
+            "shown": view.isVisible(),
+            "frames": [view.model.index(r, 2).data() for r in range(view.model.rowCount())],
+            "all rows": rows_in_view(view.table),
+            "fields": [name for name, _bits, _value in view.detail.field_texts()],
+            "all fields": rows_in_view(view.detail.fields),
+        }
 
     def classroom_seen() -> dict[str, object]:
         page = window.servers.pages[window.servers.current_id()]
@@ -130,7 +164,24 @@ def test_the_faults_and_rates_pictures_show_the_fault_and_the_burst(
             "urls": panel.urls.count(),
         }
 
-    probes = {"classroom.png": classroom_seen, "faults.png": faults_seen, "rates.png": rates_seen}
+    def scenario_seen() -> dict[str, object]:
+        tab = window.scenarios
+        model = tab.editor.model
+        return {
+            "shown": window.tabs.currentWidget() is tab,
+            "states": [model.index(r, COL_STATE).data() for r in range(model.rowCount())],
+            "selected": tab.editor.table.currentIndex().row(),
+            "result": tab.editor.result.toPlainText(),
+        }
+
+    probes = {
+        "handshake.png": handshake_seen,
+        "frames.png": frames_seen,
+        "classroom.png": classroom_seen,
+        "faults.png": faults_seen,
+        "rates.png": rates_seen,
+        "scenario.png": scenario_seen,
+    }
 
     def probed(step: TourStep) -> TourStep:
         probe = probes.get(step.file_name)
@@ -147,11 +198,21 @@ def test_the_faults_and_rates_pictures_show_the_fault_and_the_burst(
     saved = run(tour_in(window, tmp_path / "pictures", [probed(s) for s in STEPS]), 50)
     assert [p.name for p in saved] == EXPECTED
 
+    handshake = seen["handshake.png"]
+    assert handshake["shown"] and handshake["whole"] == [True, True]
+    assert "✓ matches" in str(handshake["accept"])
+    frames = seen["frames.png"]
+    assert frames["shown"] and frames["all rows"] and frames["all fields"]
+    assert [str(f).strip() for f in frames["frames"]][-4:] == ["ping", "pong", "close", "close"]
+    assert len(frames["frames"]) == 9  # the JSON, the four fragments, ping, pong, 2 closes
+    assert frames["fields"] == [
+        "FIN", "RSV1", "RSV2", "RSV3", "Opcode", "MASK", "Payload length"
+    ]  # fmt: skip
     classroom = seen["classroom.png"]
     assert classroom["shown"] and classroom["urls"] >= 1  # shared: the page's addresses
     assert classroom["feed"][1:] == [
         '{"greeting":"hello","from":"the tour","numbers":[1,2,3]}',
-        "This text message travels in three fragments.",
+        "This text message travels in four fragments.",
         "left, code 1001 (going away): the tour is over",
     ]
     faults = seen["faults.png"]
@@ -163,3 +224,29 @@ def test_the_faults_and_rates_pictures_show_the_fault_and_the_burst(
     load_client = next(h for h in service.engine.clients.values() if h.name == "Load client")
     assert rates["meter"] == load_client.id
     assert rates["out"] == sum(BURST) and rates["in"] == sum(BURST) - DROPPED
+    # A three-second burst on a 10 s axis (it was a spike at the edge of 120 empty seconds).
+    assert rates["span"] == 10 and rates["x range"] == pytest.approx([-10, 0])
+    scenario = seen["scenario.png"]
+    assert scenario["shown"]
+    passed, failed, skipped = "✓ passed", "✗ failed", "– skipped"
+    assert scenario["states"] == [passed, passed, passed, passed, passed, failed, skipped]
+    assert scenario["selected"] == 5  # the failed step, its diff in view
+    assert '  -  "type": "said"' in scenario["result"]
+    assert '  +  "type": "sad"' in scenario["result"]
+
+
+def in_view(widget, viewport) -> bool:  # type: ignore[no-untyped-def]
+    """``widget`` is shown whole inside ``viewport`` (not scrolled or cut off)."""
+    from PySide6.QtCore import QPoint, QRect
+
+    corner = widget.mapTo(viewport, QPoint(0, 0))
+    return widget.isVisible() and viewport.rect().contains(QRect(corner, widget.size()))
+
+
+def rows_in_view(table) -> bool:  # type: ignore[no-untyped-def]
+    """Every row of ``table`` shows whole in its viewport, none scrolled away or cut off."""
+    rows, height = table.model().rowCount(), table.viewport().height()
+    tops = [table.rowViewportPosition(r) for r in range(rows)]
+    return rows > 0 and all(
+        top >= 0 and top + table.rowHeight(r) <= height for r, top in enumerate(tops)
+    )

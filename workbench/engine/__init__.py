@@ -24,6 +24,8 @@ same name):
 - ``load``: replaying a log, live rates, many clients at once
 - ``classroom``: a server shared on the network with its feed and student page
 - ``faults``: the catalog of faults and the lab that applies them
+- ``scenarios``: scenario files, their runner and the commands that run and export them
+- ``relay``: the workbench between a real client and a real server, and its headless command
 
 Nothing here imports PySide6 or qasync (a test walks every sub-package in a subprocess);
 ``workbench.qt`` adapts it for the window.

@@ -16,6 +16,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 
+from workbench.engine.private_files import write_private
 from workbench.engine.workspace.workspace import config_dir
 
 from .handles import ServerHandle
@@ -74,7 +75,7 @@ def _trust_file(pem: bytes) -> Path:
     path = folder / f"server-{hashlib.sha256(pem).hexdigest()[:16]}.pem"
     if not path.is_file():
         folder.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(pem)
+        write_private(path, pem)
     return path
 
 

@@ -9,19 +9,33 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from core import Client, ConnectError, NotOpenError, WebSocketError
+from workbench.engine.log.budget import LogBudget
 from workbench.engine.log.from_core import log_opening, wire_logger
 from workbench.engine.log.store import CLOSE, CONNECTING, ERROR, INFO, LogStore
 from workbench.engine.protocol.glossary import close_refusal
 from workbench.engine.protocol.handshake_record import from_client, from_connect_error
+from workbench.engine.workspace.client_secrets import (
+    describe_field,
+    marked_headers,
+    secret_values,
+    with_secrets,
+)
 
 from .error_path import ErrorPath
 from .handles import ClientHandle
 from .in_words import close_text, describe_error
-from .options import WORKBENCH_OPTIONS, client_refusal, client_url, parse_client_options
+from .options import (
+    WORKBENCH_OPTIONS,
+    client_refusal,
+    client_url,
+    core_client_options,
+    parse_client_options,
+)
 from .servers import SHUTDOWN_TIMEOUT
 
 __all__ = ["ClientController"]
@@ -30,27 +44,39 @@ __all__ = ["ClientController"]
 class ClientController:
     """The workspace's clients (``clients``), by id."""
 
-    def __init__(self, emit: Callable[..., object], errors: ErrorPath, log_capacity: int) -> None:
+    def __init__(
+        self,
+        emit: Callable[..., object],
+        errors: ErrorPath,
+        log_capacity: int,
+        budget: LogBudget | None = None,
+    ) -> None:
         self._emit = emit
         self._errors = errors
         self._log_capacity = log_capacity
+        self._budget = budget if budget is not None else LogBudget()
         self.clients: dict[str, ClientHandle] = {}
         self._numbers: Iterator[int] = itertools.count(1)
 
     def add(
-        self, options: Mapping[str, Any], name: str | None = None, server_id: str | None = None
+        self,
+        options: Mapping[str, Any],
+        name: str | None = None,
+        server_id: str | None = None,
+        missing: list[str] | None = None,
     ) -> str | None:
         """Add a closed client; its id, or None if core refuses the options (reported).
-        ``server_id``: the workbench server it is made for (it follows that server's port)."""
+        ``server_id``: the workbench server it is made for (it follows that server's port);
+        ``missing``: the fields of its secrets that are not known (``provide_secrets``)."""
         why = client_refusal(options)
         if why is not None:
             self._errors.report(name or "New client", why)
             return None
         client_id = f"client-{next(self._numbers)}"
-        handle = ClientHandle(
-            client_id, name or client_id, dict(options), LogStore(self._log_capacity, "")
-        )
+        store = self._budget.track(LogStore(self._log_capacity, ""))
+        handle = ClientHandle(client_id, name or client_id, dict(options), store)
         handle.server_id = server_id
+        handle.secret_missing = list(missing or [])
         self._set_options(handle, options)
         self.clients[client_id] = handle
         self._emit("client_added", client_id)
@@ -66,6 +92,9 @@ class ClientController:
         if name:
             handle.name = name
         self._set_options(handle, options)
+        if handle.secret_missing:  # typed again in the form: no longer missing
+            held = secret_values(options)
+            handle.secret_missing = [f for f in handle.secret_missing if f not in held]
         self._emit("client_changed", client_id)
         return True
 
@@ -87,11 +116,18 @@ class ClientController:
         handle.options = dict(options)
         handle.url = client_url(parse_client_options(options))
         handle.log.name = f"{handle.name} → {handle.url}"
+        handle.log.secret_headers = marked_headers(options) or frozenset()
 
     async def remove(self, client_id: str) -> None:
         """Close the client, then forget it and its log."""
         await self.close(client_id, 1000, "")
-        if self.clients.pop(client_id, None) is not None:
+        self.forget(client_id)
+
+    def forget(self, client_id: str) -> None:
+        """Drop the client and its log; ``client_removed`` if it was there."""
+        handle = self.clients.pop(client_id, None)
+        if handle is not None:
+            self._budget.release(handle.log)
             self._emit("client_removed", client_id)
 
     def send_type(self, client_id: str) -> str:
@@ -109,9 +145,20 @@ class ClientController:
             if h.core is not None and h.core.state in ("connecting", "open", "closing")
         ]
 
-    async def open(self, client_id: str) -> bool:
-        """Connect with the current options (retrying per them); whether it opened."""
+    def provide_secrets(self, client_id: str, values: Mapping[str, str]) -> bool:
+        """Put secrets typed again into the options (``values``: field -> value, see
+        ``client_secrets``); False (reported) if refused."""
         handle = self.clients[client_id]
+        return self.update(client_id, with_secrets(handle.options, values))
+
+    async def open(self, client_id: str) -> bool:
+        """Connect with the current options (retrying per them); whether it opened. Not
+        while secrets are missing (reported)."""
+        handle = self.clients[client_id]
+        if handle.secret_missing:
+            what = ", ".join(describe_field(f) for f in handle.secret_missing)
+            self._errors.report(handle.name, f"type {what} again first: it is not known")
+            return False
         if handle.core is not None and handle.core.state in ("connecting", "open"):
             try:
                 await handle.core.open()
@@ -120,7 +167,7 @@ class ClientController:
             return True
         if handle.core is not None and handle.core.state == "closing":
             await handle.core.close()
-        client = Client({**handle.options, **WORKBENCH_OPTIONS})
+        client = Client({**core_client_options(handle.options), **WORKBENCH_OPTIONS})
         handle.core = client
         handle.url = client.url
         self._wire(handle, client)
@@ -149,6 +196,10 @@ class ClientController:
                     handle, "connecting", f"connecting (attempt {attempt} of {attempts})"
                 )
 
+        def on_retrying(attempt: int, attempts: int, reason: str) -> None:
+            # A refusal that a later attempt gets past is in the log too, not only the open.
+            store.log_event(ERROR, f"attempt {attempt} of {attempts} failed: {reason}")
+
         def on_open() -> None:
             handle.handshake = from_client(client)
             log_opening(store, f"GET {client.url}", client, f"connected to {client.url}")
@@ -170,6 +221,7 @@ class ClientController:
             self._errors.report_throttled(handle.throttle, exc, handle.name, message)
 
         client.on("connecting", on_connecting)
+        client.on("retrying", on_retrying)
         client.on("open", on_open)
         client.on("wire_message", on_wire_message)
         client.on("close", on_close)
@@ -185,6 +237,7 @@ class ClientController:
             raise ValueError(refusal)
         client = handle.core
         was = client.state
+        handle.close_requests.append(time.time())
         if was == "open":
             self._set_state(handle, "closing", "closing")
         await asyncio.wait_for(client.close(code, reason), SHUTDOWN_TIMEOUT)

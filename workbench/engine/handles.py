@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from core import Client, RequestFunction, Server, Socket
@@ -21,7 +21,17 @@ from .error_path import ReportThrottle
 from .in_words import address_text, close_text
 from .socket_faults import HandshakeRefusals, OutgoingFaults
 
-__all__ = ["AutoReply", "ClientHandle", "ItemHandle", "ServerHandle", "SocketHandle"]
+__all__ = [
+    "CLOSE_REQUESTS_KEPT",
+    "AutoReply",
+    "ClientHandle",
+    "ItemHandle",
+    "ServerHandle",
+    "SocketHandle",
+]
+
+#: The times of the latest closes the workbench asked of a client or socket that are kept.
+CLOSE_REQUESTS_KEPT = 64
 
 
 class AutoReply:
@@ -44,7 +54,8 @@ class SocketHandle:
     ``close_code`` / ``close_reason`` (once closed), ``log`` (its ``LogStore``), ``send_type``
     / ``receive_type`` (the server's when this socket connected: edited options apply at the
     next start), ``throttle`` (its error reports), ``outgoing`` (the fault lab's delay and
-    drops on what is sent), ``handshake`` (its ``HandshakeRecord``).
+    drops on what is sent), ``handshake`` (its ``HandshakeRecord``), ``close_requests``
+    (when the workbench asked it to close: a recording tells who closed).
     """
 
     def __init__(
@@ -70,6 +81,7 @@ class SocketHandle:
         self.throttle = ReportThrottle()
         self.outgoing = OutgoingFaults(log_store)
         self.handshake: HandshakeRecord | None = None
+        self.close_requests: deque[float] = deque(maxlen=CLOSE_REQUESTS_KEPT)
 
     @property
     def is_open(self) -> bool:
@@ -129,7 +141,9 @@ class ServerHandle(ItemHandle):
     closed ones kept so their logs stay readable), ``auto_reply``, ``secret_missing``,
     ``refusals`` (the ``HandshakeRecord`` of the latest refused upgrade requests, oldest first),
     ``refusal_fault`` (the fault lab's refused handshakes, core's ``process_request``),
-    ``process_request`` (core's hook given at each start, or None; the classroom sets it).
+    ``process_request`` (core's hook given at each start, or None; the classroom sets it),
+    ``echo_filter`` (what the echo auto-reply sends back for a message received, or None to
+    send it as it came; ``ValueError``: not echoed; the classroom sets it).
     """
 
     #: How many refused handshakes a server keeps for its Handshake view (its log has all).
@@ -148,6 +162,7 @@ class ServerHandle(ItemHandle):
         self.refusal_fault = HandshakeRefusals(log_store)
         self.refusals: deque[HandshakeRecord] = deque(maxlen=self.REFUSALS_KEPT)
         self.process_request: RequestFunction | None = None
+        self.echo_filter: Callable[[Any], Any] | None = None
         self._socket_numbers: Iterator[int] = itertools.count(1)
 
     def next_socket_id(self) -> str:
@@ -173,7 +188,11 @@ class ClientHandle(ItemHandle):
     "idle", "connecting", "open", "closing", "closed", "failed"), ``url``, ``log``,
     ``server_id`` (the workbench server it was made for, whose port it follows, or None),
     ``throttle`` (its error reports), ``handshake`` (the ``HandshakeRecord`` of its last
-    opening or refused attempt, or None).
+    opening or refused attempt, or None), ``close_requests`` (when it was asked to close,
+    epoch seconds, the latest ``CLOSE_REQUESTS_KEPT``: a recording tells who closed),
+    ``secret_missing`` (fields of its secrets that are not known:
+    ``workbench.engine.workspace.client_secrets``; it does not open until they are typed
+    again).
     """
 
     def __init__(
@@ -185,6 +204,8 @@ class ClientHandle(ItemHandle):
         self.server_id: str | None = None
         self.throttle = ReportThrottle()
         self.handshake: HandshakeRecord | None = None
+        self.close_requests: deque[float] = deque(maxlen=CLOSE_REQUESTS_KEPT)
+        self.secret_missing: list[str] = []
 
     @property
     def is_open(self) -> bool:

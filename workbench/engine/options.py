@@ -13,6 +13,11 @@ core's too: they run when the server starts or the client opens, and fail throug
 error path. The option tables and core's MIME type lists are re-exported so that views build their
 forms from them without importing ``core``; the tables leave out ``WORKBENCH_OPTIONS``, which
 the controllers set themselves on every core Client and Server.
+
+A client's options may also hold ``CLIENT_ONLY_OPTIONS``, the workbench's own, never handed
+to core: ``secret_headers``, the names of the headers marked secret (a list of strings;
+``workbench.engine.workspace.client_secrets``). ``core_client_options`` drops them; the
+refusal and parse functions check them and give core the rest.
 """
 
 from __future__ import annotations
@@ -25,12 +30,14 @@ from core import supported_receive_types, supported_send_types
 from core.options import Option, parse
 
 __all__ = [
+    "CLIENT_ONLY_OPTIONS",
     "CLIENT_OPTIONS",
     "SERVER_OPTIONS",
     "WORKBENCH_OPTIONS",
     "Option",
     "client_refusal",
     "client_url",
+    "core_client_options",
     "parse_client_options",
     "parse_server_options",
     "refusal",
@@ -44,6 +51,9 @@ __all__ = [
 #: Set on every core Client and Server the workbench makes, never in a form or a workspace:
 #: the log shows what each compressed message took on the wire (core's last_wire_length).
 WORKBENCH_OPTIONS: dict[str, Any] = {"wire_lengths": True}
+
+#: A client's options that are the workbench's own (see the module docstring).
+CLIENT_ONLY_OPTIONS = ("secret_headers",)
 
 #: The options the forms show: core's, less ``WORKBENCH_OPTIONS``.
 CLIENT_OPTIONS = tuple(o for o in core_options.CLIENT_OPTIONS if o.name not in WORKBENCH_OPTIONS)
@@ -83,17 +93,33 @@ def parse_server_options(options: Mapping[str, Any]) -> dict[str, Any]:
     return parse("Server", core_options.SERVER_OPTIONS, options, {})
 
 
+def core_client_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """A client's ``options`` less ``CLIENT_ONLY_OPTIONS``: what core's Client takes."""
+    return {k: v for k, v in options.items() if k not in CLIENT_ONLY_OPTIONS}
+
+
+def _check_client_only(options: Mapping[str, Any]) -> None:
+    marked = options.get("secret_headers")
+    if marked is not None and (
+        isinstance(marked, str) or not all(isinstance(name, str) for name in marked)
+    ):
+        raise TypeError("Client option 'secret_headers' is a list of header names")
+
+
 def parse_client_options(options: Mapping[str, Any]) -> dict[str, Any]:
     """``{snake_name: value}`` with core's defaults; ValueError/TypeError in core's words."""
-    return parse("Client", core_options.CLIENT_OPTIONS, options, {})
+    _check_client_only(options)
+    return parse("Client", core_options.CLIENT_OPTIONS, core_client_options(options), {})
 
 
 def refusal(owner: str, options: Mapping[str, Any]) -> str | None:
     """None if core accepts ``options`` for a ``"Server"`` or a ``"Client"``, else core's
     reason (the one check every form and controller uses)."""
-    table = core_options.SERVER_OPTIONS if owner == "Server" else core_options.CLIENT_OPTIONS
     try:
-        parse(owner, table, options, {})
+        if owner == "Server":
+            parse(owner, core_options.SERVER_OPTIONS, options, {})
+        else:
+            parse_client_options(options)
     except (ValueError, TypeError) as exc:
         return str(exc)
     return None

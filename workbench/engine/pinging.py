@@ -10,10 +10,12 @@ from workbench.engine.log.store import LogStore
 
 from .in_words import describe_error
 
-__all__ = ["PING_WAIT", "Pingable", "ping_and_log", "round_trip_text"]
+__all__ = ["NO_PONG", "PING_WAIT", "Pingable", "ping_and_log", "round_trip_text"]
 
 #: Seconds a ping from the workbench waits for its pong before it counts as failed.
 PING_WAIT: Final = 10.0
+#: What a ping that got no pong within ``PING_WAIT`` says (its log row and the status bar).
+NO_PONG: Final = "ping failed: no pong in time"
 
 
 class Pingable(Protocol):
@@ -35,8 +37,10 @@ async def ping_and_log(end: Pingable, store: LogStore) -> float:
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        why = "no pong in time" if isinstance(exc, TimeoutError) else describe_error(exc)
-        store.log_event(ERROR, f"ping failed: {why}")
+        store.log_event(
+            ERROR,
+            NO_PONG if isinstance(exc, TimeoutError) else f"ping failed: {describe_error(exc)}",
+        )
         raise
     store.log_event(INFO, round_trip_text(seconds))
     return seconds

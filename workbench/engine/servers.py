@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
 from typing import Any
 
 from core import HandshakeRefusal, Server, ServerStartError, Socket, WebSocketError
 from workbench.engine.compose.drafts import text_value
+from workbench.engine.log.budget import SOCKET_COST, LogBudget
 from workbench.engine.log.from_core import log_opening, wire_logger
 from workbench.engine.log.store import CLOSE, ERROR, HANDSHAKE, INFO, LogStore
 from workbench.engine.protocol.handshake_record import from_refusal, from_socket
@@ -38,12 +40,22 @@ SHUTDOWN_TIMEOUT = 5.0
 class ServerController:
     """The workspace's servers (``servers``) and their sockets (``sockets``), by id."""
 
-    def __init__(self, emit: Callable[..., object], errors: ErrorPath, log_capacity: int) -> None:
+    def __init__(
+        self,
+        emit: Callable[..., object],
+        errors: ErrorPath,
+        log_capacity: int,
+        budget: LogBudget | None = None,
+    ) -> None:
         self._emit = emit
         self._errors = errors
         self._log_capacity = log_capacity
+        self._budget = budget if budget is not None else LogBudget()
+        self._budget.evictors.append(self.forget_closed_logs)
         self.servers: dict[str, ServerHandle] = {}
         self.sockets: dict[str, SocketHandle] = {}
+        #: Ids of closed sockets in the order they closed (some may be forgotten already).
+        self._closed_order: deque[str] = deque()
         self._numbers: Iterator[int] = itertools.count(1)
 
     # -- the list of servers ---------------------------------------------------------------
@@ -56,7 +68,8 @@ class ServerController:
             return None
         server_id = f"server-{next(self._numbers)}"
         name = name or server_id
-        handle = ServerHandle(server_id, name, dict(options), LogStore(self._log_capacity, name))
+        store = self._budget.track(LogStore(self._log_capacity, name))
+        handle = ServerHandle(server_id, name, dict(options), store)
         self.servers[server_id] = handle
         self._emit("server_added", server_id)
         return server_id
@@ -90,19 +103,43 @@ class ServerController:
         """Drop the server, its sockets and their logs; ``server_removed`` if it was there."""
         handle = self.servers.pop(server_id, None)
         if handle is not None:
-            for socket_id in handle.sockets:
+            for socket_id, entry in handle.sockets.items():
                 self.sockets.pop(socket_id, None)
+                self._budget.release(entry.log, SOCKET_COST)
+            self._budget.release(handle.log)
+            self._prune_closed_order()
             self._emit("server_removed", server_id)
 
     def forget_closed_sockets(self, server_id: str) -> int:
         """Drop the server's closed sockets and their logs; ``socket_removed`` for each."""
         handle = self.servers[server_id]
-        closed = [socket_id for socket_id, entry in handle.sockets.items() if not entry.is_open]
-        for socket_id in closed:
-            del handle.sockets[socket_id]
-            self.sockets.pop(socket_id, None)
-            self._emit("socket_removed", server_id, socket_id)
+        closed = [entry for entry in handle.sockets.values() if not entry.is_open]
+        for entry in closed:
+            self._drop_socket(entry)
+            self._budget.release(entry.log, SOCKET_COST)
+        self._prune_closed_order()
         return len(closed)
+
+    def _prune_closed_order(self) -> None:
+        self._closed_order = deque(i for i in self._closed_order if i in self.sockets)
+
+    def forget_closed_logs(self, target: int) -> None:
+        """The log budget's evictor: forget closed sockets, oldest closed first, until the
+        budget counts at most ``target`` bytes (or none is left)."""
+        budget, order = self._budget, self._closed_order
+        while budget.used > target and order:
+            entry = self.sockets.get(order.popleft())
+            if entry is not None:
+                self._drop_socket(entry)
+                budget.forgotten(entry.log, SOCKET_COST)
+
+    def _drop_socket(self, entry: SocketHandle) -> None:
+        """Forget a socket's handle and log (``socket_removed``); the budget is the caller's."""
+        self.sockets.pop(entry.id, None)
+        handle = self.servers.get(entry.server_id)
+        if handle is not None:
+            handle.sockets.pop(entry.id, None)
+        self._emit("socket_removed", entry.server_id, entry.id)
 
     def send_type(self, server_id: str) -> str:
         """The type a broadcast converts to: the running server's, else the options'."""
@@ -170,6 +207,9 @@ class ServerController:
         server = handle.core
         if handle.state in ("starting", "listening"):
             self._set_state(handle, "stopping", "stopping")
+        now = time.time()
+        for entry in handle.open_sockets:
+            entry.close_requests.append(now)
         await asyncio.wait_for(server.stop(), SHUTDOWN_TIMEOUT)
         if handle.state != "stopped" and handle.core is server:
             self._set_state(handle, "stopped", "stopped")
@@ -200,8 +240,20 @@ class ServerController:
         self._errors.report(handle.name, message)
 
     def _on_refused(self, handle: ServerHandle, refusal: HandshakeRefusal) -> None:
-        """Log every refused upgrade request and keep the latest for the Handshake view."""
+        """Log every refused upgrade request and keep it for the Handshake view. A plain
+        HTTP request (no ``Upgrade: websocket``: a browser loading the student page) was no
+        handshake: it is logged as what it was, and kept from the refusals."""
         record = from_refusal(refusal)
+        if refusal.request_headers.get("Upgrade", "").lower() != "websocket":
+            if record.status == 200:
+                what = f"served the student page to {record.peer} (GET {refusal.path})"
+            else:
+                what = (
+                    f"answered {record.peer}'s plain HTTP request (GET {refusal.path}) with "
+                    f"{record.status} {record.status_phrase}"
+                )
+            handle.log.log_event(INFO, what)
+            return
         handle.refusals.append(record)
         why = f": {record.reason}" if record.reason else ""
         handle.log.log_event(
@@ -222,7 +274,8 @@ class ServerController:
 
     def _on_connection(self, handle: ServerHandle, server: Server, socket: Socket) -> None:
         socket_id = handle.next_socket_id()
-        store = LogStore(self._log_capacity, "")
+        store = self._budget.track(LogStore(self._log_capacity, ""))
+        self._budget.charge(SOCKET_COST)
         entry = SocketHandle(
             socket_id,
             handle.id,
@@ -252,15 +305,26 @@ class ServerController:
             lambda value: self._send(entry, handle, value, "auto-reply"), on_drop=replies_dropped
         )
 
-        def on_message(value: Any) -> None:  # the row was logged by on_wire_message
+        def on_message(value: Any) -> Coroutine[Any, Any, None] | None:
+            # The row was logged by on_wire_message.
             auto = handle.auto_reply  # read per message: it can change
-            if auto.mode != "off":  # sent by the writer, off core's reading path
-                replies.queue(value if auto.mode == "echo" else auto.value)
+            if auto.mode == "off":
+                return None
+            if auto.mode == "echo" and handle.echo_filter is not None:
+                try:
+                    value = handle.echo_filter(value)
+                except ValueError as exc:
+                    store.log_event(ERROR, f"auto-reply: not echoed: {exc}")
+                    return None
+            # Sent by the writer, off core's reading path; while its queue is full the
+            # coroutine it gives back makes core stop reading from this peer.
+            return replies.queue(value if auto.mode == "echo" else auto.value)
 
         def on_close(code: int, reason: str) -> None:
             replies.close()
             entry.closed_at = time.time()
             entry.close_code, entry.close_reason = code, reason
+            self._closed_order.append(socket_id)
             store.log_event(CLOSE, f"closed with {close_text(code, reason)}")
             handle.log.log_event(
                 INFO, f"{entry.remote_address} closed with {close_text(code, reason)}"
@@ -324,6 +388,7 @@ class ServerController:
         entry = self.sockets.get(socket_id)
         if entry is None:
             raise KeyError(f"there is no socket called {socket_id!r}")
+        entry.close_requests.append(time.time())
         await asyncio.wait_for(entry.core.close(code, reason), SHUTDOWN_TIMEOUT)
 
     def socket_context(self, socket_id: str) -> str:

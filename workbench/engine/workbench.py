@@ -29,6 +29,8 @@ Events (``on(name, handler)``; every argument is an id, a number or text):
         "closing", "closed" or "failed"; text e.g. "connecting (attempt 2 of 11)"
     error_reported(context, message): the one error path (``report``)
     info_reported(text): news for the status bar that is not a failure (``inform``)
+    log_budget_changed(): the limit of ``log_budget`` (what all logs may hold together,
+        ``workbench.engine.log.budget``) changed, or it evicted logs or rows to stay within it
 
 Threading: everything runs on the loop's thread.
 """
@@ -43,8 +45,11 @@ from core import EventEmitter
 from workbench.engine.classroom.classroom import Classroom
 from workbench.engine.compose.message_library import MessageLibrary
 from workbench.engine.faults.lab import FaultLab
+from workbench.engine.log.budget import LogBudget
 from workbench.engine.log.store import DEFAULT_CAPACITY, LogStore
 from workbench.engine.protocol.conversation_recorder import ConversationRecorder
+from workbench.engine.scenarios.library import ScenarioLibrary
+from workbench.engine.workspace.client_secrets import describe_field
 from workbench.engine.workspace.workspace import ClientConfig, ServerConfig, Workspace
 
 from .client_targets import client_options_for
@@ -57,10 +62,12 @@ from .options import (
     snake_case_client_options,
     snake_case_server_options,
 )
-from .pinging import Pingable, ping_and_log, round_trip_text
+from .pinging import NO_PONG, Pingable, ping_and_log, round_trip_text
 from .servers import SHUTDOWN_TIMEOUT, ServerController
 
 __all__ = ["SHUTDOWN_TIMEOUT", "Workbench", "WorkbenchEvent"]
+
+AGAIN = "; without a system keyring it is not kept between runs"  # "type … again" news
 
 WorkbenchEvent = Literal[
     "server_added",
@@ -76,6 +83,7 @@ WorkbenchEvent = Literal[
     "client_state_changed",
     "error_reported",
     "info_reported",
+    "log_budget_changed",
 ]
 
 
@@ -87,8 +95,11 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         self.error_path = ErrorPath(
             lambda context, message: self.emit("error_reported", context, message)
         )
-        self._servers = ServerController(self.emit, self.error_path, log_capacity)
-        self._clients = ClientController(self.emit, self.error_path, log_capacity)
+        #: What all logs of the workspace may hold together (``set_log_budget``).
+        self.log_budget = LogBudget()
+        self.log_budget.listeners.append(lambda: self.emit("log_budget_changed"))
+        self._servers = ServerController(self.emit, self.error_path, log_capacity, self.log_budget)
+        self._clients = ClientController(self.emit, self.error_path, log_capacity, self.log_budget)
         #: Both ends of each client ↔ server-socket connection in this window, for diagrams.
         self.conversations = ConversationRecorder(self)
         self._actions: set[asyncio.Task[Any]] = set()
@@ -98,6 +109,8 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         self.faults = FaultLab(self._servers.servers, self._servers.sockets, self.error_path.report)
         #: Sharing servers with the student page, their merged feeds, kicking a socket.
         self.classroom = Classroom(self)
+        #: The Scenarios tab's scenarios (``workbench.engine.scenarios.library``).
+        self.scenarios = ScenarioLibrary(self)
         self.on("server_state_changed", self._server_state_changed)
 
     # -- lookups ---------------------------------------------------------------------------
@@ -182,6 +195,17 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         """See ``ServerController.set_auto_reply``."""
         return self._servers.set_auto_reply(server_id, mode, text)
 
+    def set_log_budget(self, nbytes: int) -> bool:
+        """Let all logs together hold at most ``nbytes`` (at least ``MIN_LOG_BUDGET``),
+        evicting at once if they hold more; False (reported) if refused."""
+        try:
+            self.log_budget.set_limit(nbytes)
+        except ValueError as exc:
+            self.report("log budget", exc)
+            return False
+        self.emit("log_budget_changed")
+        return True
+
     def forget_closed_sockets(self, server_id: str) -> int:
         """Drop the server's closed sockets and their logs; how many were dropped."""
         return self._servers.forget_closed_sockets(server_id)
@@ -225,8 +249,14 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         self._clients.rename(client_id, name)
 
     async def open_client(self, client_id: str) -> bool:
-        """Connect (retrying per the options); whether it opened."""
+        """Connect (retrying per the options); whether it opened. A client whose secrets
+        are missing (``provide_client_secrets``) does not connect (reported)."""
         return await self._guarded(self._clients.open(client_id), self.name_of(client_id))
+
+    def provide_client_secrets(self, client_id: str, values: Mapping[str, str]) -> bool:
+        """Put secrets typed again into a client's options (``values``: field -> value, of
+        its ``secret_missing``); False (reported) if refused."""
+        return self._clients.provide_secrets(client_id, values)
 
     async def close_client(self, client_id: str, code: int = 1000, reason: str = "") -> bool:
         """Close the client (or stop its connection attempts). Idempotent."""
@@ -313,14 +343,19 @@ class Workbench(EventEmitter[WorkbenchEvent]):
             return False
         return await self._guarded(self._ping(end, target_id, context), context)
 
-    async def _ping(self, end: Pingable, target_id: str, context: str) -> None:
-        seconds = await ping_and_log(end, self.log(target_id))
+    async def _ping(self, end: Pingable, target_id: str, context: str) -> bool:
+        try:
+            seconds = await ping_and_log(end, self.log(target_id))
+        except TimeoutError:  # an outcome the ping is there to show, not a bug: no traceback
+            self.report(context, NO_PONG)
+            return False
         self.inform(f"{context}: {round_trip_text(seconds)}")
+        return True
 
     # -- workspace -------------------------------------------------------------------------
 
     def to_workspace(self, base: Workspace | None = None) -> Workspace:
-        """A ``Workspace`` with the current servers, clients and messages, and ``base``'s
+        """A ``Workspace`` with the current servers, clients, messages and scenarios, and ``base``'s
         window state (``base`` is not modified)."""
         base = base or Workspace()
         return Workspace(
@@ -331,12 +366,17 @@ class Workbench(EventEmitter[WorkbenchEvent]):
                     h.auto_reply.mode,
                     h.auto_reply.text,
                     shared=self.classroom.is_shared(h.id),
+                    any_origin=self.classroom.is_open_to_any_origin(h.id),
                 )
                 for h in self.servers.values()
             ],
-            clients=[ClientConfig(h.name, dict(h.options)) for h in self.clients.values()],
+            clients=[
+                ClientConfig(h.name, dict(h.options), list(h.secret_missing))
+                for h in self.clients.values()
+            ],
             saved_messages=list(self.messages.saved),
             recent_messages=list(self.messages.recent),
+            scenarios=self.scenarios.configs(),
             window=dict(base.window),
         )
 
@@ -351,8 +391,7 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         if replace:
             await self._close_everything()
             for client_id in list(self.clients):
-                del self.clients[client_id]
-                self.emit("client_removed", client_id)
+                self._clients.forget(client_id)
             for old_id in list(self.servers):
                 self._servers.forget(old_id)
         for config in workspace.servers:
@@ -362,15 +401,19 @@ class Workbench(EventEmitter[WorkbenchEvent]):
             if config.auto_reply != "off":
                 self.set_auto_reply(server_id, config.auto_reply, config.auto_reply_text)
             self.server(server_id).secret_missing = config.name in workspace.missing_secrets
+            if config.any_origin:
+                self.classroom.set_any_origin(server_id, True)
             if config.shared:
                 await self.classroom.share(server_id, True)
         for client in workspace.clients:
-            self.add_client(client.options, client.name)
-        for name in workspace.missing_secrets:
-            self.inform(
-                f"{name}: type the PFX password again; "
-                "without a system keyring it is not kept between runs"
-            )  # and the server page asks for it at Start (ServerHandle.secret_missing)
+            options = snake_case_client_options(client.options)
+            missing = client.missing_secrets
+            if self._clients.add(options, client.name, missing=missing) and missing:
+                what = ", ".join(describe_field(field) for field in missing)
+                self.inform(f"{client.name}: type {what} again{AGAIN}")
+        self.scenarios.load_configs(workspace.scenarios, replace)  # after the servers it targets
+        for name in workspace.missing_secrets:  # the server page asks for it at Start
+            self.inform(f"{name}: type the PFX password again{AGAIN}")
 
     # -- shutdown --------------------------------------------------------------------------
 

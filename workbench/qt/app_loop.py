@@ -114,13 +114,14 @@ def install_error_hooks(
     - exceptions in asyncio tasks/callbacks (the loop's exception handler), and
     - exceptions raised in Qt slots and event handlers (``sys.excepthook``).
 
-    Both are also logged with their traceback on the ``workbench`` logger."""
+    Slot exceptions are logged here with their traceback; the loop's are logged by
+    ``report`` (the engine's error path logs and coalesces them: asyncio reports every failed
+    ``accept()`` at the open-file limit, thousands a second)."""
 
     def loop_handler(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         exc = context.get("exception")
         message = context.get("message", "")
-        log.error("asyncio: %s", message, exc_info=exc)
-        try:
+        try:  # logged there, and coalesced: a burst (accept() at the file limit) is one line
             report("background task", exc if isinstance(exc, BaseException) else str(message))
         except Exception:  # never let the error path raise into the loop
             log.exception("the error hook failed")

@@ -22,6 +22,7 @@ from PySide6.QtCore import (
 
 from workbench.engine.classroom.feed import IN, JOIN, LEAVE, OUT, ClassroomFeed, FeedEntry
 
+from .plain_text import plain_tooltip
 from .roles import SOCKET_ID_ROLE
 from .table_columns import ColumnsTableModel
 
@@ -98,7 +99,7 @@ class ClassroomFeedModel(ColumnsTableModel):
                 return _MARKS.get(entry.kind, entry.kind)
             return entry.text
         if role == Qt.ItemDataRole.ToolTipRole:
-            return _TIPS.get(entry.kind) if column == COL_KIND else entry.text
+            return plain_tooltip(_TIPS.get(entry.kind, "") if column == COL_KIND else entry.text)
         if role == SOCKET_ID_ROLE:
             return entry.socket_id
         return None

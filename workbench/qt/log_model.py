@@ -49,6 +49,7 @@ from workbench.engine.protocol.glossary import explain_event
 from workbench.engine.units import format_size
 
 from .batched_model import TICK_MS, BatchedStoreModel
+from .plain_text import plain_tooltip
 from .roles import ENTRY_ROLE, SEQ_ROLE
 
 __all__ = ["COLUMNS", "LogModel", "format_time"]
@@ -270,7 +271,7 @@ class LogModel(BatchedStoreModel[LogStore]):
                 wire = self._store.wire_sizes.get(self.seq(index.row()) or -1)
                 text = wire_size_text(row[SIZE], wire, text)
             words = explain_event(row[KIND], row[DETAIL]) if row[KIND] != MESSAGE else ""
-            return f"{text}\n\n{words}" if words else text
+            return plain_tooltip(f"{text}\n\n{words}" if words else text)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == COL_SIZE:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:

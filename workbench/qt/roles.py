@@ -17,8 +17,10 @@ __all__ = [
     "ENTRY_ROLE",
     "FRAME_ROW_ROLE",
     "ITEM_ID_ROLE",
+    "MARK_CHOSEN_ROLE",
     "SEQ_ROLE",
     "SOCKET_ID_ROLE",
+    "STEP_RESULT_ROLE",
 ]
 
 _USER: Final = int(Qt.ItemDataRole.UserRole)
@@ -35,3 +37,7 @@ SOCKET_ID_ROLE: Final = _USER + 4
 CLIENT_ID_ROLE: Final = _USER + 5
 #: The Servers and Clients lists (``ItemPanel``): the id of the server or client an item is.
 ITEM_ID_ROLE: Final = _USER + 6
+#: ``ScenarioStepModel``: the row's ``StepResult`` of the last run (or None).
+STEP_RESULT_ROLE: Final = _USER + 7
+#: The header editor's Secret box: the person set it (typing a name then leaves it alone).
+MARK_CHOSEN_ROLE: Final = _USER + 8

@@ -8,8 +8,9 @@ It adds only what Qt needs and does not restate the engine's API:
   it (``service.run(service.engine.start_server(server_id))``) and a test can wait for
   ``task.done()``. The engine's actions never raise (True/False, failures already reported);
   anything that does raise ends on the engine's one error path (``service.engine.report``);
-- the Qt-specific adapters of two engine parts: ``messages`` (the message library with a
-  ``changed`` signal) and ``classroom`` (``shared_changed`` and the feed's item model).
+- the Qt-specific adapters of three engine parts: ``messages`` (the message library with a
+  ``changed`` signal), ``classroom`` (``shared_changed`` and the feed's item model) and
+  ``scenarios`` (the Scenarios tab's library, its events as signals).
 
 Everything else — lookups (``service.engine.server(id)``, ``service.engine.log(id)``), adding, editing,
 sending, the workspace — is the engine's facade, ``service.engine``, answered at once.
@@ -23,7 +24,8 @@ Signals (see the engine's module docstring for what each means):
     client_added(str), client_removed(str), client_changed(str),
     client_state_changed(str client_id, str state, str text),
     error_reported(str context, str message): the one error path (``service.engine.report``),
-    info_reported(str text): news that is not a failure (``service.engine.inform``).
+    info_reported(str text): news that is not a failure (``service.engine.inform``),
+    log_budget_changed(): the log budget's limit changed or it evicted something.
 
 Create it after the qasync loop is installed (``run`` needs the running loop).
 """
@@ -41,6 +43,7 @@ from workbench.engine.workbench import Workbench, WorkbenchEvent
 
 from .classroom import QtClassroom
 from .message_library import QtMessageLibrary
+from .scenarios.library import QtScenarioLibrary
 
 __all__ = ["WorkbenchService"]
 
@@ -64,6 +67,7 @@ class WorkbenchService(QObject):
     client_state_changed = Signal(str, str, str)
     error_reported = Signal(str, str)
     info_reported = Signal(str)
+    log_budget_changed = Signal()
 
     def __init__(self, parent: QObject | None = None, log_capacity: int = DEFAULT_CAPACITY) -> None:
         super().__init__(parent)
@@ -73,6 +77,8 @@ class WorkbenchService(QObject):
         self.messages = QtMessageLibrary(self.engine.messages, self)
         #: The classroom's Qt side: ``shared_changed`` and the feed's item model.
         self.classroom = QtClassroom(self.engine.classroom, self)
+        #: The Scenarios tab's scenarios (the engine's, with their events as signals).
+        self.scenarios = QtScenarioLibrary(self.engine.scenarios, self)
         self._running: set[asyncio.Task[Any]] = set()
         for name in get_args(WorkbenchEvent):  # each engine event has a signal of its name
             self.engine.on(name, getattr(self, name).emit)

@@ -27,6 +27,7 @@ from PySide6.QtCore import (
 from workbench.engine.handles import SocketHandle
 from workbench.engine.protocol.glossary import explain_event
 
+from .plain_text import plain_tooltip
 from .roles import SOCKET_ID_ROLE
 from .service import WorkbenchService
 from .table_columns import ColumnsTableModel
@@ -163,7 +164,8 @@ class SocketListModel(ColumnsTableModel):
                 return handle.state_text
         if role == Qt.ItemDataRole.ToolTipRole:
             words = explain_event("close", handle.state_text) if handle.closed_at else ""
-            return f"{handle.id}: {handle.state_text}" + (f"\n\n{words}" if words else "")
+            tip = f"{handle.id}: {handle.state_text}" + (f"\n\n{words}" if words else "")
+            return plain_tooltip(tip)  # the state says the peer's close reason
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_IN, COL_OUT):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

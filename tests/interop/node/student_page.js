@@ -1,8 +1,10 @@
 // Headless Chromium (Debian's, driven by playwright-core) as a student on the class page:
 //   node student_page.js <chromium> <page url> <name> <text>
-// Opens the page the workbench serves, joins with <name>, sends <text>, then waits for a
-// message containing "welcome" (the teacher's broadcast) and for a kick (status "code 4000");
-// prints {title, status, log, wsUrl} as one JSON line.
+// Opens the page the workbench serves, joins with <name>, sends <text>, then sends through
+// the page's own socket a message that claims to be the teacher's ("from_teacher": true,
+// text "forged"), then waits for a message containing "welcome" (the teacher's announcement)
+// and for a kick (status "code 4000"); prints {title, status, log, classes, wsUrl, csp,
+// consoleErrors} as one JSON line (console errors include Content-Security-Policy refusals).
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -21,8 +23,13 @@ async function main() {
   try {
     const page = await context.newPage();
     let wsUrl = null;
+    const consoleErrors = [];
     page.on('websocket', (ws) => { wsUrl = ws.url(); });
-    await page.goto(pageUrl, { timeout: 15000 });
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(String(error)));
+    const response = await page.goto(pageUrl, { timeout: 15000 });
     await page.fill('#name', name);
     await page.click('#join-button');
     await page.waitForFunction(
@@ -30,7 +37,10 @@ async function main() {
       null, { timeout: 15000 });
     await page.fill('#text', text);
     await page.press('#text', 'Enter');
+    await page.evaluate(() => socket.send(JSON.stringify(
+      { name: 'Teacher', text: 'forged', from_teacher: true })));
     const log = () => Array.from(document.querySelectorAll('#log li')).map((li) => li.textContent);
+    const classes = () => Array.from(document.querySelectorAll('#log li')).map((li) => li.className);
     await page.waitForFunction(
       () => Array.from(document.querySelectorAll('#log li')).some((li) => li.textContent.includes('welcome')),
       null, { timeout: 20000 });
@@ -41,7 +51,10 @@ async function main() {
       title: await page.title(),
       status: await page.textContent('#status'),
       log: await page.evaluate(log),
+      classes: await page.evaluate(classes),
       wsUrl,
+      csp: response.headers()['content-security-policy'] || null,
+      consoleErrors,
     };
     process.stdout.write(JSON.stringify(result) + '\n');
   } finally {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 from typing import Any
 
 import pytest
@@ -131,7 +132,7 @@ async def test_a_shared_server_serves_the_page_feeds_messages_and_kicks() -> Non
         await ada.send(json.dumps({"name": "Ada", "text": "hi"}))
         await until(lambda: any(e.kind == IN for e in feed.entries))
         assert classroom.announce(server_id, "welcome") == 2
-        said = {"name": TEACHER, "text": "welcome"}
+        said = {"name": TEACHER, "text": "welcome", "from_teacher": True}
         assert json.loads(await asyncio.wait_for(ada.recv(), TIMEOUT)) == said
         assert json.loads(await asyncio.wait_for(other.recv(), TIMEOUT)) == said
         ada_socket = next(sid for sid, who in feed.names.items() if who == "Ada")
@@ -157,6 +158,29 @@ async def test_a_shared_server_serves_the_page_feeds_messages_and_kicks() -> Non
     assert handle.host == "127.0.0.1" and handle.process_request is None
     assert classroom.urls(server_id) == []
     assert (await http_get(handle.port or 0))[0] != "HTTP/1.1 200 OK"
+    await engine.shutdown()
+
+
+@pytest.mark.asyncio
+async def test_a_page_load_is_logged_as_served_not_as_a_refused_handshake() -> None:
+    """Each student page load was logged as "refused ... with 200 OK" (and listed among the
+    refused handshakes): a plain HTTP request is no handshake."""
+    engine = Workbench()
+    server_id = engine.add_server({"host_interface": "127.0.0.1", "port": 0})
+    assert server_id is not None and await engine.classroom.share(server_id, True)
+    assert await engine.start_server(server_id)
+    handle = engine.server(server_id)
+    assert (await http_get(handle.port or 0, "/"))[0] == "HTTP/1.1 200 OK"
+    assert (await http_get(handle.port or 0, "/favicon.ico"))[0].startswith("HTTP/1.1 404")
+    rows = [e.detail for e in handle.log if "GET /" in e.detail]
+    assert len(rows) == 2 and not any("refused" in row for row in rows)
+    assert re.fullmatch(r"served the student page to 127\.0\.0\.1:\d+ \(GET /\)", rows[0])
+    assert re.fullmatch(
+        r"answered 127\.0\.0\.1:\d+'s plain HTTP request \(GET /favicon\.ico\) with 404 "
+        r"Not Found",
+        rows[1],
+    )
+    assert not handle.refusals  # the Handshakes view lists no page load
     await engine.shutdown()
 
 
@@ -214,7 +238,7 @@ async def test_a_text_server_announces_the_page_s_json_text_and_no_listener_is_r
         await until(lambda: bool(engine.server(server_id or "").open_sockets))
         assert engine.classroom.announce(server_id, "quiet please") == 1
         said = await asyncio.wait_for(ws.recv(), TIMEOUT)
-        assert json.loads(said) == {"name": TEACHER, "text": "quiet please"}
+        assert json.loads(said) == {"name": TEACHER, "text": "quiet please", "from_teacher": True}
     await engine.shutdown()
 
 

@@ -251,17 +251,22 @@ async def test_refused_connection_retries_then_fails_with_the_reason(engine) -> 
     assert await engine.open_client(client_id) is False
     handle = engine.client(client_id)
     assert handle.state == "failed"
-    assert kinds(handle.log) == [(EVENT, CONNECTING), (EVENT, CONNECTING), (EVENT, ERROR)]
-    assert "after 2 attempts" in handle.log[2].detail and "refused" in handle.log[2].detail
+    assert kinds(handle.log) == [  # each attempt's failure is a row
+        (EVENT, CONNECTING),
+        (EVENT, ERROR),
+        (EVENT, CONNECTING),
+        (EVENT, ERROR),
+    ]
+    assert handle.log[1].detail.startswith("attempt 1 of 2 failed: connection refused")
+    final = handle.log[3].detail
+    assert "after 2 attempts" in final and "refused" in final
     assert events.states("client_state_changed", client_id, "connecting") == [
         "connecting (attempt 1 of 2)",
         "connecting (attempt 2 of 2)",
     ]
-    assert events.states("client_state_changed", client_id, "failed") == [
-        f"failed: {handle.log[2].detail}"
-    ]
-    assert handle.status_text == f"failed: {handle.log[2].detail}"
-    assert events.of("error_reported") == [(handle.name, handle.log[2].detail)]
+    assert events.states("client_state_changed", client_id, "failed") == [f"failed: {final}"]
+    assert handle.status_text == f"failed: {final}"
+    assert events.of("error_reported") == [(handle.name, final)]  # reported once, at the end
 
 
 async def test_undecodable_message_is_logged_raw_with_an_error(engine, monkeypatch) -> None:

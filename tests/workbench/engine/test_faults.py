@@ -117,15 +117,21 @@ async def test_muted_pings_fail_the_peers_keepalive(engine) -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_message_in_n_fragments_reaches_the_peer_as_n_data_frames(engine) -> None:
+async def test_a_message_in_n_fragments_reaches_the_peer_as_n_frames(engine) -> None:
+    """ "Send in fragments 4" sent 5 frames (4 parts and websockets' empty final frame)."""
     server_id = await listening(engine)
     peer, socket_id = await Peer.join(engine, server_id)
-    assert engine.faults.apply(server_id, "fragments", socket_id, count=3) == 1
+    assert engine.faults.apply(server_id, "fragments", socket_id, count=4) == 1
     await peer.record.count("message", 1)
     assert peer.record.values("message") == [FRAGMENTED_TEXT]
-    data = [(f.opcode, f.fin) for f in peer.frames if f.direction == "in" and f.data]
-    assert data == [("text", False), ("continuation", False), ("continuation", False)]
-    assert b"".join(f.data for f in peer.frames if f.direction == "in") == FRAGMENTED_TEXT.encode()
+    message = [f for f in peer.frames if f.direction == "in" and f.opcode != "ping"]
+    assert [(f.opcode, f.fin) for f in message] == [
+        ("text", False),
+        ("continuation", False),
+        ("continuation", False),
+        ("continuation", True),
+    ]
+    assert b"".join(f.data for f in message) == FRAGMENTED_TEXT.encode()
 
 
 @pytest.mark.asyncio
@@ -180,6 +186,26 @@ async def test_the_next_handshakes_are_refused_with_the_chosen_status(engine) ->
         "HTTP 429 (1 more)",
         "HTTP 429 (0 more)",
     ]
+
+
+@pytest.mark.asyncio
+async def test_a_refused_attempt_that_a_retry_passes_is_a_row_of_the_clients_log(engine) -> None:
+    """Refuse next 1 with 503, then Open with retries: the log showed only the attempts and
+    "open"; the refusal the retry got past is a row of its own."""
+    server_id = await listening(engine)
+    assert engine.faults.apply(server_id, "refuse", count=1, status=503) == 1
+    client_id = engine.add_client_for(
+        server_id, {"number_of_retries": 2, "time_between_retries": 10}, "retrier"
+    )
+    assert client_id is not None and await engine.open_client(client_id)
+    rows = [(e.kind, e.detail) for e in engine.log(client_id) if e.kind in ("connecting", "error")]
+    url = engine.client(client_id).url
+    assert [kind for kind, _detail in rows] == ["connecting", "error", "connecting"]
+    assert rows[0][1] == f"attempt 1 of 3 to {url}" and rows[2][1] == f"attempt 2 of 3 to {url}"
+    failed = rows[1][1]
+    assert failed.startswith("attempt 1 of 3 failed: ") and "503" in failed
+    assert "refused by the workbench's fault lab" in failed
+    assert engine.client(client_id).state == "open" and not engine.errors  # not a failure
 
 
 @pytest.mark.asyncio

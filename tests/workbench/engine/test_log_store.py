@@ -187,6 +187,36 @@ def test_jsonl_import_refuses_other_files_and_skips_bad_lines(tmp_path) -> None:
     assert [number for number, _why in imported.skipped] == [3, 4]
 
 
+def test_jsonl_import_of_malformed_files_ends_in_log_file_error_or_named_lines(tmp_path) -> None:
+    """Before: a nested line raised RecursionError, a header whose totals is not an object
+    TypeError or ValueError, and the viewer stayed on "Reading…"."""
+    header = '{"format": "websocket-workbench-log", "version": 1, "name": "x"}'
+    bad_totals = tmp_path / "totals.jsonl"
+    for totals in ("[1, 2]", '"many"', "3"):
+        bad_totals.write_text(header[:-1] + f', "totals": {totals}}}\n', encoding="utf-8")
+        with pytest.raises(LogFileError, match="line 1, the header's totals are not an object"):
+            import_jsonl(bad_totals)
+    nested_header = tmp_path / "nested_header.jsonl"
+    nested_header.write_text("[" * 1100 + "]" * 1100 + "\n", encoding="utf-8")
+    with pytest.raises(LogFileError, match="line 1 is not one"):
+        import_jsonl(nested_header)
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text(
+        header
+        + "\n"
+        + "[" * 1100
+        + "]" * 1100
+        + "\n"
+        + '{"time": 1, "direction": "in", "kind": "message", "size": 1e999, "text": "a"}\n'
+        + '{"time": 2, "direction": "in", "kind": "message", "text": "ok"}\n',
+        encoding="utf-8",
+    )
+    imported = import_jsonl(lines)
+    assert [entry.raw for entry in imported.store] == ["ok"]
+    assert [number for number, _why in imported.skipped] == [2, 3]
+    assert all(why.startswith("not ") for _number, why in imported.skipped)
+
+
 def test_eviction_across_storage_chunks_keeps_order_and_bounded_memory() -> None:
     from workbench.engine.log.store import CHUNK
 
@@ -338,7 +368,7 @@ def test_byte_cap_evicts_the_oldest_and_counts_them() -> None:
     from workbench.engine.log.entry import ROW_OVERHEAD
 
     big = b"x" * 10_000
-    cost = ROW_OVERHEAD + len(big)
+    cost = ROW_OVERHEAD + sys.getsizeof(big)  # the memory the row holds
     store = LogStore(capacity=1_000, byte_capacity=cost * 5 + 10)
     for n in range(12):
         store.add_message(IN, "application/octet-stream", bytes([n]) + big[1:])

@@ -4,6 +4,7 @@ legal code, seen by the server socket; real Server and Clients on 127.0.0.1 port
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator
 
@@ -60,6 +61,26 @@ async def test_ping_of_a_closed_client_is_reported_and_logged_not_raised(
     assert engine.log(client_id)[-1].detail.startswith("ping failed: ")
     assert "not open" in events.of("error_reported")[-1][1]
     assert await engine.ping("no-such-id") is False
+
+
+async def test_a_ping_with_no_pong_says_so_with_no_traceback(
+    engine: Workbench, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The UI said "no pong in time", and stderr got a 25-line CancelledError/TimeoutError
+    traceback: an expected outcome of a ping is not a bug."""
+    monkeypatch.setattr("workbench.engine.pinging.PING_WAIT", 0.2)
+    events = Events(engine)
+    server_id, client_id, _socket_id = await open_pair(engine)
+    assert engine.faults.apply(server_id, "mute_pings") == 1  # the server stops answering
+    with caplog.at_level(logging.DEBUG, logger="workbench"):
+        assert await engine.ping(client_id) is False
+    assert engine.log(client_id)[-1].detail == "ping failed: no pong in time"
+    assert events.of("error_reported")[-1] == (
+        engine.name_of(client_id),
+        "ping failed: no pong in time",
+    )
+    assert [r for r in caplog.records if r.exc_info] == []  # no traceback anywhere
+    assert caplog.records and all(r.levelno < logging.ERROR for r in caplog.records)
 
 
 @pytest.mark.parametrize("code", [1001, 1008, 1011, 3000, 4999])

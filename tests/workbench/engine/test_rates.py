@@ -8,7 +8,13 @@ import asyncio
 import pytest
 
 from workbench.engine.load.many_clients import add_many_clients, numbered_names, open_many
-from workbench.engine.load.rates import RateMeter, RateSampler
+from workbench.engine.load.rates import (
+    HISTORY_SECONDS,
+    PLOT_SPANS,
+    RateMeter,
+    RateSampler,
+    span_to_fit,
+)
 from workbench.engine.log.store import IN, OUT, LogStore
 from workbench.engine.workbench import Workbench
 
@@ -96,3 +102,23 @@ def test_numbered_names_refuse_a_count_out_of_range() -> None:
     assert numbered_names("  ", 2) == ["client 1", "client 2"]
     with pytest.raises(ValueError, match="1 to"):
         numbered_names("x", 0)
+
+
+def test_a_plot_span_fits_the_traffic() -> None:
+    quiet = [0] * 600
+    assert span_to_fit(quiet, quiet) == 60  # nothing to fit: a minute
+    burst = [*quiet[:-5], 20, 50, 120, 80, 30]  # the last five seconds
+    assert span_to_fit(burst, quiet) == 10
+    older = [*quiet[:-30], 5, *quiet[:29]]  # half a minute ago
+    assert span_to_fit(quiet, older) == 60
+    assert span_to_fit([*quiet[:-200], 1, *quiet[:199]]) == 600  # minutes ago
+    assert span_to_fit([1] + [0] * 700) == 600  # older than every span: the longest
+    assert span_to_fit([0, 0, 3], spans=(2, 5)) == 2
+
+
+def test_a_meter_keeps_ten_minutes() -> None:
+    meter = RateMeter()
+    assert meter.seconds == HISTORY_SECONDS >= max(PLOT_SPANS) == 600
+    meter.add(0, (7, 0, 0, 0))
+    meter.add(599, (1, 0, 0, 0))
+    assert meter.history("messages_in", 600)[0] == 7  # still there 10 minutes on

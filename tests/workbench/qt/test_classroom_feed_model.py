@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from tests.workbench.shown_text import shown
 from workbench.engine.classroom.feed import ClassroomFeed
 from workbench.qt.classroom_feed_model import (
     COL_KIND,
@@ -38,7 +39,7 @@ def test_entries_arrive_in_one_batch_and_the_oldest_go(service, run, wait_for) -
     assert inserts == [(0, 2)] and model.rowCount() == 3
     assert [model.index(r, COL_TEXT).data() for r in range(3)] == ["2", "3", "4"]
     assert model.index(0, COL_WHO).data() == "Bo" and model.index(0, COL_KIND).data() == "→"
-    assert model.index(0, COL_KIND).data(Qt.ItemDataRole.ToolTipRole) == "from the peer"
+    assert shown(model.index(0, COL_KIND).data(Qt.ItemDataRole.ToolTipRole)) == "from the peer"
     assert model.index(0, 0).data(SOCKET_ID_ROLE) == next(iter(feed.names))
     assert model.columnCount() == len(FEED_COLUMNS)
     assert service.engine.send(client_id, 5)

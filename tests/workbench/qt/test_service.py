@@ -16,6 +16,7 @@ from workbench.engine.workspace.workspace import ServerConfig, Workspace
 from workbench.qt.classroom import QtClassroom
 from workbench.qt.log_model import LogModel
 from workbench.qt.message_library import QtMessageLibrary
+from workbench.qt.scenarios.library import QtScenarioLibrary
 from workbench.qt.service import WorkbenchService
 from workbench.qt.socket_model import COL_IN, COL_OUT, COL_STATE, SocketListModel
 
@@ -101,13 +102,17 @@ def test_the_service_adds_only_signals_run_and_the_qt_sub_adapters(service) -> N
         "engine",
         "messages",
         "classroom",
+        "scenarios",
     }
     assert isinstance(service.messages, QtMessageLibrary)
     assert isinstance(service.classroom, QtClassroom)
     assert service.messages.engine is service.engine.messages
     assert service.classroom.engine is service.engine.classroom
     assert public_names(QtMessageLibrary) == {"changed"}
-    assert public_names(QtClassroom) == {"shared_changed", "feed_model"}
+    assert public_names(QtClassroom) == {"shared_changed", "any_origin_changed", "feed_model"}
+    assert isinstance(service.scenarios, QtScenarioLibrary)
+    assert service.scenarios.engine is service.engine.scenarios
+    assert public_names(QtScenarioLibrary) == {"added", "changed", "removed", "reset", "recorded"}
 
 
 def test_run_returns_the_task_of_an_action_that_reports_instead_of_raising(service, run) -> None:

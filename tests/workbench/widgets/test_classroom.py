@@ -79,7 +79,11 @@ def test_share_shows_urls_and_qr_then_feed_announce_and_kick(qtbot, window, serv
     client_log = service.engine.client(client_id).log
     wait_for(lambda: client_log.messages_in == 1, WAIT, "the announcement at the student")
     [said] = [e.raw for e in client_log if e.direction == "in"]  # a */* server: JSON text
-    assert json.loads(said) == {"name": "Teacher", "text": "eyes on the board"}
+    assert json.loads(said) == {
+        "name": "Teacher",
+        "text": "eyes on the board",
+        "from_teacher": True,
+    }
     assert panel.announce_text.text() == ""
 
     assert not panel.kick_button.isEnabled()  # nothing selected
@@ -110,3 +114,38 @@ def test_a_workspace_with_a_shared_server_opens_with_its_switch_on(
     panel = window.servers.page(server_id).classroom
     assert panel.share_switch.isChecked() and panel.hint.text().startswith("Shared. Start")
     assert window.servers.page(server_id).form.values()["host_interface"] == "0.0.0.0"
+
+
+def test_the_origin_switch_opens_a_shared_server_to_any_page(
+    qtbot, window, service, run, wait_for
+) -> None:
+    """Off by default: another web page's socket is refused with 403; on, it gets in."""
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidStatus
+
+    click(qtbot, window.servers.empty_new)
+    server_id = window.servers.current_id()
+    page = window.servers.page(server_id)
+    panel = page.classroom
+    page.logs.setCurrentWidget(panel)
+    assert not panel.any_origin_switch.isChecked()
+    assert "student page" in panel.any_origin_switch.toolTip()
+    click(qtbot, panel.share_switch)
+    wait_for(lambda: service.engine.classroom.is_shared(server_id), WAIT, "sharing")
+    click(qtbot, page.start_button)
+    wait_for(lambda: panel.urls.count() > 0, WAIT, "the URLs")
+    port = service.engine.server(server_id).port
+
+    async def from_another_page() -> int:
+        try:
+            async with connect(f"ws://127.0.0.1:{port}/", origin="http://evil.example", proxy=None):
+                return 101
+        except InvalidStatus as refused:
+            return refused.response.status_code
+
+    assert run(from_another_page()) == 403
+    click(qtbot, panel.any_origin_switch)
+    assert service.engine.classroom.is_open_to_any_origin(server_id)
+    assert run(from_another_page()) == 101
+    service.engine.classroom.set_any_origin(server_id, False)  # from elsewhere: followed
+    assert not panel.any_origin_switch.isChecked()

@@ -5,6 +5,7 @@ diagram of thousands of rows that paints only the rows in view."""
 
 from __future__ import annotations
 
+import stat
 import xml.etree.ElementTree as ET
 
 from PySide6.QtCore import Qt
@@ -59,6 +60,7 @@ def test_client_and_socket_show_the_same_conversation_and_export_it(
 
     svg, png = tmp_path / "c.svg", tmp_path / "c.png"
     assert view.export_svg(str(svg)) and view.export_png(str(png))
+    assert [stat.S_IMODE(p.stat().st_mode) for p in (svg, png)] == [0o600, 0o600]  # private
     texts = " ".join(e.text or "" for e in ET.parse(svg).getroot().iter())
     assert client_title in texts and socket_title in texts and "101 Switching Protocols" in texts
     image = QImage(str(png))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
+from tests.workbench.shown_text import tooltip_shown
 from workbench.widgets.common.elided_label import WIDTH_STEP, ElidedLabel
 
 
@@ -38,7 +39,7 @@ def test_a_counter_repaints_without_a_relayout_until_it_crosses_a_width_step(qtb
         label.setText(f"{n:,} received · 0 sent · 2 events")
     qtbot.wait(20)
     assert requests.count == 0
-    assert label.text() == "1,099 received · 0 sent · 2 events" == label.toolTip()
+    assert label.text() == "1,099 received · 0 sent · 2 events" == tooltip_shown(label)
     hint = label.sizeHint().width()
     margins = label.contentsMargins()
     assert (hint - margins.left() - margins.right()) % WIDTH_STEP == 0

@@ -14,6 +14,7 @@ from workbench.engine.log.jsonl import export_jsonl
 from workbench.engine.log.store import MESSAGE, OUT, LogEntry, LogStore
 from workbench.qt.clients_table_model import CLIENT_COLUMNS
 from workbench.widgets.load.load_panel import LoadPanel
+from workbench.widgets.load.rates_plot import FIT
 
 WAIT = 10.0
 
@@ -81,6 +82,15 @@ def test_the_dialog_opens_n_numbered_clients_shown_in_the_table_with_rates(
     # The burst may straddle a second boundary: the per-second buckets add up to it.
     wait_for(lambda: sum(out_curve.getData()[1]) == 50, WAIT, "the plot shows the burst")
     wait_for(lambda: sum(in_curve.getData()[1]) == 50, WAIT, "and its echoes")
+    plot = panel.plot  # by default the span fits the traffic: a burst just now, 10 s
+    assert plot.span_chooser.currentText() == FIT and plot.span == 10
+    assert plot.plot.viewRange()[0] == pytest.approx([-10, 0])
+    assert len(out_curve.getData()[1]) == 10
+    plot.span_chooser.setCurrentIndex(plot.span_chooser.findData(600))  # the person's choice
+    assert plot.span_chooser.currentText() == "last 10 minutes" and plot.span == 600
+    assert len(out_curve.getData()[1]) == 600 and sum(out_curve.getData()[1]) == 50
+    assert plot.plot.viewRange()[0] == pytest.approx([-600, 0])
+    plot.span_chooser.setCurrentIndex(0)
     meter = panel.rates.meter(first)
     assert cell(panel, 0, "Out msg/s") == str(meter.rate("messages_out"))
     assert f"out {meter.rate('messages_out')} msg/s" in panel.plot.figures.text()

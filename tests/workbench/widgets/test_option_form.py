@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QCheckBox, QLineEdit, QPlainTextEdit, QSpinBox
+from PySide6.QtWidgets import QCheckBox, QLineEdit, QSpinBox, QStyleOptionViewItem, QWidget
 
 from core import Client, Server
 from workbench.engine.options import CLIENT_OPTIONS, SERVER_OPTIONS
 from workbench.widgets.compose.mime_chooser import MimeChooser
-from workbench.widgets.pages.option_form import client_form, parse_headers, server_form
+from workbench.widgets.pages.header_editor import MASK, HeaderEditor
+from workbench.widgets.pages.option_form import client_form, server_form
+
+
+def type_header(editor: HeaderEditor, name: str, value: str) -> None:
+    """Fill the empty last row as a person would commit its two cells."""
+    row = editor.table.rowCount() - 1
+    editor.table.item(row, 0).setText(name)
+    editor.table.item(row, 1).setText(value)
 
 
 def test_every_option_has_an_editor_with_its_doc(qtbot):
@@ -42,8 +50,9 @@ def test_typed_values_reach_core(qtbot):
     port.setValue(9001)
     qtbot.keyClicks(form.editors["subprotocols"], "chat, v2.json")
     headers = form.editors["headers"]
-    assert isinstance(headers, QPlainTextEdit)
-    headers.setPlainText("X-Token: abc\n\nX-Mode: test")
+    assert isinstance(headers, HeaderEditor)
+    type_header(headers, "X-Token", "abc")
+    type_header(headers, "X-Mode", "test")
     mime = form.editors["send_type"]
     assert isinstance(mime, MimeChooser)
     mime.set_mime_type("image/png")
@@ -105,14 +114,42 @@ def test_set_values_accepts_spec_names(qtbot):
     assert form.editors["port"].text() == "0 (any free port)"
 
 
-def test_parse_headers_rejects_lines_without_colon():
-    assert parse_headers("") is None
-    try:
-        parse_headers("no colon here")
-    except ValueError as exc:
-        assert "Name: value" in str(exc)
-    else:
-        raise AssertionError("accepted a header line without ':'")
+def test_credential_headers_are_marked_secret_and_drawn_as_dots(qtbot):
+    form = client_form()
+    qtbot.addWidget(form)
+    editor = form.editor("headers", HeaderEditor)
+    for name, value in (("Authorization", "Bearer abc"), ("X-Trace", "t1"), ("X-Api-Key", "k")):
+        type_header(editor, name, value)
+    assert editor.table.rowCount() == 4  # and an empty row for the next one
+    assert editor.secret_names() == ["Authorization", "X-Api-Key"]  # marked as typed
+    delegate = editor.table.itemDelegateForColumn(1)
+    shown = []
+    for row in range(3):
+        option = QStyleOptionViewItem()
+        delegate.initStyleOption(option, editor.table.model().index(row, 1))
+        shown.append(option.text)
+    assert shown == [MASK, "t1", MASK]
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    secret_editor = delegate.createEditor(parent, option, editor.table.model().index(0, 1))
+    assert secret_editor.echoMode() == QLineEdit.EchoMode.Password
+    # The person unmarks Authorization and marks X-Trace: that is what the engine keeps.
+    editor.table.item(0, 2).setCheckState(Qt.CheckState.Unchecked)
+    editor.table.item(1, 2).setCheckState(Qt.CheckState.Checked)
+    options = form.options()
+    assert options["secret_headers"] == ["X-Trace", "X-Api-Key"]
+    assert "secret_headers" not in form.values()  # core's options only
+    assert Client(form.values()).options["headers"] == [
+        ("Authorization", "Bearer abc"),
+        ("X-Trace", "t1"),
+        ("X-Api-Key", "k"),
+    ]
+    other = client_form()
+    qtbot.addWidget(other)
+    other.set_values(options)  # the marks come back with the options
+    assert other.options() == options
+    other.set_values({"headers": [["Cookie", "c=1"], ["X-Mode", "m"]]})  # a file without marks
+    assert other.editor("headers", HeaderEditor).secret_names() == ["Cookie"]
 
 
 def test_messages_name_options_by_their_labels():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
+from tests.workbench.shown_text import shown
 from tests.workbench.widgets.test_panels import WAIT, click, open_client_to, start_server
 from workbench.qt.log_model import COL_PREVIEW, COL_SIZE
 from workbench.qt.roles import ENTRY_ROLE
@@ -138,5 +139,5 @@ def test_compression_in_the_form_decides_permessage_deflate_and_the_wire_size(
     wait_for(lambda: "→" in last_row_text(view, COL_SIZE), WAIT, "the size on the wire")
     payload, wire = last_row_text(view, COL_SIZE).split(" → ")
     assert payload == "600 B" and int(wire.removesuffix(" B")) < 100
-    tip = last_row_text(view, COL_SIZE, Qt.ItemDataRole.ToolTipRole)
+    tip = shown(last_row_text(view, COL_SIZE, Qt.ItemDataRole.ToolTipRole))
     assert tip.startswith("600 bytes compressed to ") and "permessage-deflate" in tip

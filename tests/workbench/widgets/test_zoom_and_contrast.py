@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, QObject, QSettings, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
+from tests.workbench.shown_text import tooltip_shown
 from workbench.widgets.common.resources import style_sheet
 from workbench.widgets.window.main_window import CLIENTS_TAB, SERVERS_TAB, MainWindow
 from workbench.widgets.window.zoom_and_contrast import scaled_style_sheet
@@ -96,7 +97,7 @@ def test_zooming_at_run_time_widens_the_settings_column_to_its_form(
         return column.viewport().width() >= column.body.minimumSizeHint().width()
 
     wait_for(form_whole, WAIT, "the settings column as wide as its zoomed form")
-    assert window.width() == 1024
+    assert window.width() <= 1024  # never wider (the test screen, 800 px, may make it less)
 
 
 def test_style_sheet_sizes_scale_and_borders_stay_visible():
@@ -217,7 +218,7 @@ def test_high_contrast_is_black_on_white_and_remembered(
 
 def fits(qtbot, window, service, wait_for, width, height):
     """The widest states (settings shown, the image and bytes editors, a log that dropped
-    rows) must have a minimum inside ``width`` x ``height`` and every main button inside."""
+    rows) must fit ``width`` x ``height`` without scrolling, every main button inside."""
     from workbench.engine.log.store import IN
 
     window.servers.new_server()
@@ -230,13 +231,12 @@ def fits(qtbot, window, service, wait_for, width, height):
     store = service.engine.log(server.server_id)
     for _ in range(store.capacity + 123_456):
         store.add_message(IN, "text/plain", "x")
+    window.resize(width, height)
+    wait_for(lambda: (window.width(), window.height()) == (width, height), WAIT, "the resize")
     for tab in (SERVERS_TAB, CLIENTS_TAB):
         window.tabs.setCurrentIndex(tab)
         qtbot.wait(100)
-        hint = window.minimumSizeHint()
-        assert hint.width() <= width and hint.height() <= height, (tab, hint)
-    window.resize(width, height)
-    wait_for(lambda: (window.width(), window.height()) == (width, height), WAIT, "the resize")
+        wait_for(window.fits_without_scrolling, WAIT, f"tab {tab} to fit")
     window.tabs.setCurrentIndex(SERVERS_TAB)
     view = server.log_views[server.server_id]
     buttons = [server.start_button, server.stop_button, view.export_button]
@@ -266,7 +266,7 @@ def whole_text(wait_for, labels):
             WAIT,
             f"{label.text()!r} to get its width ({label.width()} < {label.sizeHint().width()})",
         )
-        assert isinstance(label, QPushButton) or label.toolTip().startswith(label.text())
+        assert isinstance(label, QPushButton) or tooltip_shown(label).startswith(label.text())
 
 
 def test_everything_fits_1024_by_768_zoomed_to_125_percent(

@@ -4,11 +4,15 @@ of it in one feed, and remove (kick) a socket.
 Sharing binds the server to every IPv4 interface (``0.0.0.0``) and has it answer plain GETs
 with the student page (``student_page.serve_student_page`` as core's ``process_request``);
 a listening server restarts to apply it (its sockets close with 1001). Unsharing gives back
-the host it had before.
+the host it had before. A shared server lets in only its own student page and clients
+without an ``Origin`` unless ``set_any_origin`` opens it to every page (applied at once, no
+restart), and its echo auto-reply strips the teacher's mark from what students send
+(``student_page`` says why); ``announce`` sets that mark.
 
 Events (``on(name, handler)``):
     shared_changed(server_id, shared): a ``share`` call ended; ``shared`` is whether the
         server is shared now (emitted whether or not the call changed it).
+    any_origin_changed(server_id, on): ``set_any_origin`` was called.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from .feed import ClassroomFeed
 from .host import ClassroomHost
 from .network_addresses import ALL_INTERFACES, share_urls
 from .qr_code import qr_png
-from .student_page import serve_student_page
+from .student_page import TEACHER_FIELD, serve_student_page, strip_teacher_mark
 
 __all__ = ["KICK_CODE", "KICK_REASON", "TEACHER", "Classroom", "ClassroomEvent"]
 
@@ -35,7 +39,7 @@ KICK_REASON = "removed by the teacher"
 TEACHER = "Teacher"
 
 
-ClassroomEvent = Literal["shared_changed"]
+ClassroomEvent = Literal["shared_changed", "any_origin_changed"]
 
 
 class Classroom(EventEmitter[ClassroomEvent]):
@@ -46,6 +50,7 @@ class Classroom(EventEmitter[ClassroomEvent]):
         self._workbench = workbench
         self._feeds: dict[str, ClassroomFeed] = {}
         self._hosts_before: dict[str, str] = {}  # server id -> its host before sharing
+        self._any_origin: set[str] = set()  # servers that let any web page connect
         workbench.on("server_removed", self._removed)
 
     def feed(self, server_id: str) -> ClassroomFeed:
@@ -57,6 +62,24 @@ class Classroom(EventEmitter[ClassroomEvent]):
 
     def is_shared(self, server_id: str) -> bool:
         return server_id in self._hosts_before
+
+    def is_open_to_any_origin(self, server_id: str) -> bool:
+        """Whether the server, when shared, lets any web page connect (not only its own)."""
+        return server_id in self._any_origin
+
+    def set_any_origin(self, server_id: str, on: bool) -> None:
+        """Let any web page's sockets in while the server is shared (``on``), or only the
+        student page's and clients without an Origin (the default); then
+        ``any_origin_changed``."""
+        handle = self._workbench.server(server_id)  # KeyError for an unknown server
+        if on != (server_id in self._any_origin):
+            if on:
+                self._any_origin.add(server_id)
+            else:
+                self._any_origin.discard(server_id)
+            what = "any web page may connect" if on else "only the student page may connect"
+            handle.log.log_event(INFO, f"sharing: {what}")
+        self.emit("any_origin_changed", server_id, on)
 
     async def share(self, server_id: str, on: bool = True) -> bool:
         """Share the server (or stop sharing); whether it is now as asked and, if it was
@@ -91,8 +114,15 @@ class Classroom(EventEmitter[ClassroomEvent]):
             self._hosts_before[server_id] = host_before
         else:
             self._hosts_before.pop(server_id, None)
-        page = serve_student_page if shared else None
-        self._workbench.server(server_id).process_request = page
+        handle = self._workbench.server(server_id)
+        if shared:
+            any_origin = self._any_origin.__contains__
+            handle.process_request = lambda request: serve_student_page(
+                request, any_origin(server_id)
+            )
+            handle.echo_filter = strip_teacher_mark
+        else:
+            handle.process_request = handle.echo_filter = None
 
     def saved_options(self, server_id: str) -> dict[str, Any]:
         """The server's options as a workspace keeps them: a shared server's with the host it
@@ -116,11 +146,11 @@ class Classroom(EventEmitter[ClassroomEvent]):
         return qr_png(url, scale)
 
     def announce(self, server_id: str, text: str, name: str = TEACHER) -> int:
-        """Broadcast ``text`` as the teacher in the student page's format, which it shows as
-        "name: text": ``{"name": name, "text": text}`` (a JSON server converts it; any other
-        send type gets its JSON text, as UTF-8 bytes for octet-stream); how many sockets got
-        it (none: reported)."""
-        message = {"name": name, "text": text}
+        """Broadcast ``text`` as the teacher in the student page's format, which it draws as
+        the teacher's: ``{"name": name, "text": text, "from_teacher": true}`` (a JSON server
+        converts it; any other send type gets its JSON text, as UTF-8 bytes for
+        octet-stream); how many sockets got it (none: reported)."""
+        message = {"name": name, "text": text, TEACHER_FIELD: True}
         send_type = self._workbench.send_type(server_id)
         value: object = message
         if send_type != core_mime.JSON:
@@ -138,3 +168,4 @@ class Classroom(EventEmitter[ClassroomEvent]):
         if feed is not None:
             feed.close()
         self._hosts_before.pop(server_id, None)
+        self._any_origin.discard(server_id)

@@ -103,7 +103,7 @@ FAULTS: Final = (
         "Send in fragments",
         "socket",
         (Parameter("count", "fragments", 4, 1, 1000),),
-        "one message sent as this many frames",
+        "one message sent as this many frames (the last one empty, as websockets ends them)",
     ),
     FaultSpec(
         "refuse",

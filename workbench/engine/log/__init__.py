@@ -1,3 +1,3 @@
 """The per-socket message log: its rows (``entry``), the bounded store (``store``), what a view
-shows of it (``filter``), its JSON Lines files (``jsonl``) and the rows core's events make
+shows of it (``filter``), its JSON Lines files (``jsonl``; ``growing_file``: one written as the log grows) and the rows core's events make
 (``from_core``)."""

@@ -11,6 +11,7 @@ decodes the value lazily; previews of messages are computed on demand. ``LogEntr
 from __future__ import annotations
 
 import base64
+import sys
 import time as _time
 from typing import Any, Final
 
@@ -26,6 +27,7 @@ __all__ = [
     "HANDSHAKE",
     "IN",
     "INFO",
+    "INTERCEPT",
     "KIND",
     "KINDS",
     "MESSAGE",
@@ -35,6 +37,7 @@ __all__ = [
     "PREVIEW",
     "PREVIEW_CHARS",
     "RAW",
+    "RULE",
     "SIZE",
     "TIME",
     "VALUE",
@@ -65,12 +68,15 @@ HANDSHAKE: Final = "handshake"
 CONNECTING: Final = "connecting"
 INFO: Final = "info"  # anything else worth a line: listening, stopped, auto-reply set...
 FAULT: Final = "fault"  # a fault the fault lab put on purpose (workbench.engine.faults)
-KINDS: Final = (MESSAGE, OPEN, CLOSE, ERROR, HANDSHAKE, CONNECTING, INFO, FAULT)
+RULE: Final = "rule"  # a relay rule changed, dropped or delayed a message (engine.relay)
+INTERCEPT: Final = "intercept"  # a relayed message held, then forwarded, edited or dropped
+KINDS: Final = (MESSAGE, OPEN, CLOSE, ERROR, HANDSHAKE, CONNECTING, INFO, FAULT, RULE, INTERCEPT)
 
 #: Longest preview kept or computed, in characters.
 PREVIEW_CHARS: Final = 120
 
 _UNSET: Any = object()
+_sizeof = sys.getsizeof
 
 
 def make_preview(mime: str, raw: str | bytes | None, limit: int = PREVIEW_CHARS) -> str:
@@ -135,11 +141,13 @@ class LogEntry:
         time: seconds since the epoch (``time.time()``) when it was logged.
         direction: ``"in"``, ``"out"`` or ``"event"``.
         kind: ``"message"``, ``"open"``, ``"close"``, ``"error"``, ``"handshake"``,
-            ``"connecting"``, ``"info"`` or ``"fault"`` (``KINDS``).
+            ``"connecting"``, ``"info"``, ``"fault"``, ``"rule"`` or ``"intercept"``
+            (``KINDS``).
         mime: the MIME type the payload was sent/received as ("" for events).
         size: payload size in bytes (UTF-8 length for a text frame; 0 for events).
         raw: the payload as it travelled (``str`` for a text frame, ``bytes`` for binary),
-            or None for events.
+            or None for events (a relay's rule and intercept rows carry the message as it
+            arrived, before they changed or dropped it).
         detail: free text for events: close code and reason, handshake headers, the error in
             plain words; empty for messages unless the message did not decode.
         preview: (property) a short one-line text for the table.
@@ -392,12 +400,24 @@ def payload_size(raw: str | bytes | None) -> int:
     return len(raw)
 
 
-#: Estimated bytes one stored row costs besides its payload and detail text: the tuple, the
-#: float time, the payload object's header and the model's share (measured ~145 bytes plus
-#: the payload; the flood benchmark sees ~250 bytes of RSS per small message).
-ROW_OVERHEAD: Final = 200
+#: Bytes one stored row costs besides the objects it holds: the row tuple (its garbage
+#: collector header included, ``sys.getsizeof``), the float of its time and its slot in the
+#: store's chunk (144 bytes on 64-bit CPython 3.11, what tracemalloc measures per row).
+ROW_OVERHEAD: Final = _sizeof(tuple(range(9))) + _sizeof(0.5) + 8
 
 
 def row_cost(row: Row) -> int:
-    """Estimated memory of a stored ``Row`` in bytes: what a log's byte cap counts."""
-    return ROW_OVERHEAD + row[SIZE] + len(row[DETAIL])
+    """The memory a stored ``Row`` holds, in bytes: what a log's byte cap and the
+    workspace's log budget count. The objects' real sizes (``sys.getsizeof``): a text
+    payload with one emoji is kept at 4 bytes per character, and costs that. The shared
+    objects (the interned direction, kind and MIME strings, the empty detail) cost nothing;
+    a payload logged twice (an echo) is counted twice."""
+    raw, detail, preview, value = row[RAW], row[DETAIL], row[PREVIEW], row[VALUE]
+    cost = ROW_OVERHEAD + (_sizeof(raw) if raw is not None else 0)
+    if detail:
+        cost += _sizeof(detail)
+    if preview is not None:
+        cost += _sizeof(preview)
+    if value is not None:
+        cost += _sizeof(value)  # shallow: only events carry a value, and none today
+    return cost

@@ -17,11 +17,20 @@ headers, the error). Importing rebuilds a ``LogStore`` whose entries decode thei
 their MIME type exactly as live ones do; its totals are recomputed from the lines (the
 header's totals, which include rows dropped before export, are returned separately).
 
-Secrets: unless the caller passes ``redact=False``, the values of the handshake headers in
-``SECRET_HEADERS`` (``Authorization``, ``Cookie``, ...) are written as ``[redacted]``, and
-the header says ``"redacted": true``.
+Secrets: unless the caller passes ``redact=False``, every secret value in the rows' text is
+written as ``[redacted]`` (``workbench.engine.secret_names.redact_text``): the values of the
+secret headers (``Authorization``, ``Cookie``, ``*-Key``, ``*-Token``..., and those marked
+secret on the log, ``LogStore.secret_headers``), token- and key-like query parameters, and
+subprotocols that carry a token; the header says ``"redacted": true``.
 
-Export streams line by line; import reads the file in slices of about ``SLICE_BYTES``
+Import never lets another exception out: a file that is not such a log, or whose header
+line is malformed (not JSON, nested too deep, ``totals`` that is not an object...), raises
+``LogFileError`` naming line 1; an entry line that is not an entry, whatever is wrong with
+it, is skipped and listed with its line number and why (``ImportedLog.skipped``).
+
+``growing_file.LogFileWriter`` writes a log that is still growing, a row at a time.
+Exports are created readable by their owner only (mode 0600, ``private_files``) and stream
+line by line; import reads the file in slices of about ``SLICE_BYTES``
 (``LogFileReader``), never the whole file at once. The ``_async`` variants do the file work
 on a worker thread, so the UI loop only appends the parsed rows, and can be cancelled.
 """
@@ -31,18 +40,18 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any, Final, TextIO
 
+from workbench.engine.private_files import open_private
+from workbench.engine.secret_names import DEFAULT_SECRET_HEADERS, redact_text
+
 from .store import (
     DEFAULT_CAPACITY,
     DETAIL,
-    HANDSHAKE,
-    KIND,
     VALUE,
     LogEntry,
     LogStore,
@@ -63,6 +72,8 @@ __all__ = [
     "LogFileReader",
     "export_jsonl",
     "export_jsonl_async",
+    "export_record",
+    "header_line",
     "import_jsonl",
     "import_jsonl_async",
     "redact_headers",
@@ -77,12 +88,8 @@ BATCH: Final = 2000
 SLICE_BYTES: Final = 1024 * 1024
 #: Rows an imported log keeps (and the byte cap of any log); more go, and are counted.
 IMPORT_CAPACITY: Final = 1_000_000
-#: Handshake headers whose values an export leaves out unless asked otherwise.
-SECRET_HEADERS: Final = ("authorization", "proxy-authorization", "cookie", "set-cookie")
-_SECRET_LINE = re.compile(
-    r"^(?P<name>" + "|".join(SECRET_HEADERS) + r")(?P<sep>\s*:\s*).*$",
-    re.IGNORECASE | re.MULTILINE,
-)
+#: Handshake headers whose values an export leaves out unless asked otherwise (``*``: any).
+SECRET_HEADERS: Final = DEFAULT_SECRET_HEADERS
 
 
 class LogFileError(Exception):
@@ -99,14 +106,19 @@ class ImportedLog:
     ) -> None:
         self.store = store
         self.header = header
-        self.exported_totals: dict[str, Any] = dict(header.get("totals") or {})
+        totals = header.get("totals") or {}  # an object: _check_header made sure
+        self.exported_totals: dict[str, int] = {
+            str(key): value
+            for key, value in totals.items()
+            if isinstance(value, int) and not isinstance(value, bool)
+        }
         self.skipped = skipped
 
 
-def redact_headers(text: str) -> str:
-    """``text`` (handshake headers, one ``Name: value`` per line) with the values of the
-    ``SECRET_HEADERS`` replaced by ``[redacted]``."""
-    return _SECRET_LINE.sub(r"\g<name>\g<sep>[redacted]", text)
+def redact_headers(text: str, marked: frozenset[str] = frozenset()) -> str:
+    """``text`` (a row's detail) with its secret values replaced by ``[redacted]`` (see
+    the module docstring; ``marked``: more secret header names, lower-case)."""
+    return redact_text(text, marked)
 
 
 def _dump_line(record: dict[str, Any]) -> str:
@@ -127,20 +139,31 @@ def _load_line(line: str | bytes) -> Any:
     return json.loads(line)
 
 
-def _record(row: Row, redact: bool) -> dict[str, Any]:
-    if redact and row[KIND] == HANDSHAKE and row[DETAIL]:  # and the preview made of it
-        row = (*row[:DETAIL], redact_headers(row[DETAIL]), None, row[VALUE])
+def export_record(row: Row, redact: frozenset[str] | None) -> dict[str, Any]:
+    """The row's JSON Lines record; ``redact``: None for everything, else the log's marked
+    secret headers (its secret values, and the default secrets', are left out)."""
+    if redact is not None and row[DETAIL]:  # and the preview made of it
+        row = (*row[:DETAIL], redact_text(row[DETAIL], redact), None, row[VALUE])
     return row_to_record(row)
 
 
+def _redaction(store: LogStore, redact: bool) -> frozenset[str] | None:
+    return store.secret_headers if redact else None
+
+
 def _header(store: LogStore, redact: bool) -> str:
+    return header_line(store.name, redact, store.totals)
+
+
+def header_line(name: str, redact: bool, totals: dict[str, int]) -> str:
+    """The header line of a log file named ``name``."""
     header = {
         "format": FORMAT,
         "version": VERSION,
-        "name": store.name,
+        "name": redact_text(name) if redact else name,  # a client's URL
         "exported_at": time.time(),
         "redacted": redact,
-        "totals": store.totals,
+        "totals": totals,
     }
     return json.dumps(header, ensure_ascii=False) + "\n"
 
@@ -148,12 +171,16 @@ def _header(store: LogStore, redact: bool) -> str:
 def _check_header(header: Any, source: str) -> dict[str, Any]:
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise LogFileError(
-            f"{source} is not a WebSocket Workbench log (JSON Lines with a header line)"
+            f"{source} is not a WebSocket Workbench log (JSON Lines with a header line;"
+            " line 1 is not one)"
         )
-    if not isinstance(header.get("version"), int) or header["version"] > VERSION:
+    version = header.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version > VERSION:
         raise LogFileError(
-            f"{source} was written by a newer version (format {header.get('version')!r})"
+            f"{source} was written by a newer version (format {str(version)[:40]!r} on line 1)"
         )
+    if not isinstance(header.get("totals") or {}, dict):
+        raise LogFileError(f"{source}: line 1, the header's totals are not an object")
     return header
 
 
@@ -178,20 +205,20 @@ def write_jsonl(
     number of entries written. ``redact``: see the module docstring."""
     stream.write(_header(store, redact))
     rows: Iterable[Row] = store.rows() if entries is None else (e.as_row() for e in entries)
-    return _write_rows(rows, stream, redact)
+    return _write_rows(rows, stream, _redaction(store, redact))
 
 
 def _write_rows(
     rows: Iterable[Row],
     stream: TextIO,
-    redact: bool,
+    redact: frozenset[str] | None,
     batch: int = BATCH,
     after_batch: Callable[[int], None] | None = None,
 ) -> int:
     count = 0
     lines: list[str] = []
     for row in rows:
-        lines.append(_dump_line(_record(row, redact)))
+        lines.append(_dump_line(export_record(row, redact)))
         if len(lines) == batch:
             stream.write("".join(lines))
             count += len(lines)
@@ -211,7 +238,7 @@ def export_jsonl(store: LogStore, path: str | os.PathLike[str], *, redact: bool 
     ``LogFileError`` if the file cannot be written."""
     target = Path(path)
     try:
-        with target.open("w", encoding="utf-8", newline="\n") as stream:
+        with open_private(target, "w", encoding="utf-8", newline="\n") as stream:
             return write_jsonl(store, stream, redact=redact)
     except OSError as exc:
         raise LogFileError(f"could not write {target}: {exc.strerror or exc}") from exc
@@ -235,6 +262,7 @@ async def export_jsonl_async(
     loop = asyncio.get_running_loop()
     rows: list[Row] = list(store.rows())
     header = _header(store, redact)
+    redaction = _redaction(store, redact)
     target = Path(path)
     cancelled = threading.Event()
 
@@ -245,9 +273,9 @@ async def export_jsonl_async(
             loop.call_soon_threadsafe(progress, done, len(rows))
 
     def write() -> int:
-        with target.open("w", encoding="utf-8", newline="\n") as stream:
+        with open_private(target, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(header)
-            return _write_rows(rows, stream, redact, batch, after_batch)
+            return _write_rows(rows, stream, redaction, batch, after_batch)
 
     try:
         return await asyncio.to_thread(write)
@@ -294,8 +322,8 @@ class LogFileReader:
         except OSError as exc:
             raise LogFileError(f"could not read {self.path}: {exc.strerror or exc}") from exc
         try:
-            header = json.loads(first) if first.strip() else None
-        except ValueError:
+            header = _load_line(first) if first.strip() else None
+        except Exception:  # not JSON, bad UTF-8, nested too deep (RecursionError)...
             header = None
         try:
             self.header = _check_header(header, str(self.path))
@@ -334,6 +362,8 @@ class LogFileReader:
                     skipped.append((self._line, f"not UTF-8 text ({exc.reason})"))
                 except ValueError as exc:
                     skipped.append((self._line, str(exc)))
+                except Exception as exc:  # e.g. RecursionError: a line nested too deep
+                    skipped.append((self._line, f"not a log entry ({type(exc).__name__})"))
             if not lines:
                 self.at_end = True
         return rows, skipped

@@ -15,10 +15,13 @@ Rows are addressed two ways:
   the seq range it has shown to its views and catches up on a timer (see ``LogModel``).
 
 Two caps bound a log: ``capacity`` rows and ``byte_capacity`` bytes (``stored_bytes``: the
-estimated memory of the visible rows, payload plus ``ROW_OVERHEAD`` each, see ``row_cost``).
-Each append evicts the oldest rows until both hold again (the newest row always stays, even
-when it alone exceeds the byte cap) and counts them in ``dropped``; ``clear()`` empties the
-view without counting as dropped. The totals (``messages_in``, ``messages_out``,
+memory the visible rows hold, the objects' real sizes, see ``row_cost``). Each append evicts
+the oldest rows until both hold again (the newest row always stays, even when it alone
+exceeds the byte cap) and counts them in ``dropped``; ``clear()`` empties the view without
+counting as dropped. A log may also count against a workspace-wide ``budget``
+(``workbench.engine.log.budget``): every byte it keeps or frees is added to or taken from
+``budget.used``, and an append that takes the budget past its limit asks it to
+``reclaim()``, which may ``shed`` the oldest rows of this or another log. The totals (``messages_in``, ``messages_out``,
 ``bytes_in``, ``bytes_out``, ``events``) count every entry ever appended, evicted or cleared
 ones included: they "stay right".
 
@@ -32,9 +35,10 @@ chunk, so memory stays within the caps plus one chunk: for the default caps at m
 from __future__ import annotations
 
 import bisect
+import sys
 import time as _time
 from collections.abc import Iterator
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from .entry import (
     CLOSE,
@@ -48,6 +52,7 @@ from .entry import (
     HANDSHAKE,
     IN,
     INFO,
+    INTERCEPT,
     KIND,
     KINDS,
     MESSAGE,
@@ -58,12 +63,14 @@ from .entry import (
     PREVIEW_CHARS,
     RAW,
     ROW_OVERHEAD,
+    RULE,
     SIZE,
     TIME,
     VALUE,
     LogEntry,
     Row,
     make_preview,
+    row_cost,
     row_from_record,
     row_preview,
     row_to_record,
@@ -86,6 +93,7 @@ __all__ = [
     "HANDSHAKE",
     "IN",
     "INFO",
+    "INTERCEPT",
     "KIND",
     "KINDS",
     "MESSAGE",
@@ -95,9 +103,11 @@ __all__ = [
     "PREVIEW",
     "PREVIEW_CHARS",
     "RAW",
+    "RULE",
     "SIZE",
     "TIME",
     "VALUE",
+    "LogBudgetLike",
     "LogEntry",
     "LogFilter",
     "LogStore",
@@ -121,6 +131,19 @@ CHUNK: Final = 1024
 SEAL_PARTS: Final = 16
 
 _now = _time.time
+_sizeof = sys.getsizeof
+#: ``row_cost`` of a message row whose payload is an ASCII str or bytes, less its length.
+_ASCII_ROW: Final = ROW_OVERHEAD + _sizeof("")
+_BYTES_ROW: Final = ROW_OVERHEAD + _sizeof(b"")
+
+
+class LogBudgetLike(Protocol):
+    """What a log needs of the workspace's budget (``log.budget.LogBudget`` is one)."""
+
+    used: int
+    limit: int
+
+    def reclaim(self) -> None: ...
 
 
 class LogStore:
@@ -134,8 +157,13 @@ class LogStore:
     Attributes (read-only for users):
         name: a label for views and exports (e.g. "client-1 ws://127.0.0.1:8080/").
         capacity: the most rows kept.
-        byte_capacity: the most bytes kept (estimated, see ``row_cost``).
-        stored_bytes: estimated bytes of the visible rows.
+        byte_capacity: the most bytes kept (see ``row_cost``).
+        stored_bytes: the memory the visible rows hold (see ``row_cost``).
+        budget: the workspace's ``LogBudget`` this log counts against, or None (set by
+            ``LogBudget.track``).
+        secret_headers: lower-case names of headers marked secret for this log's
+            connection, whose values a redacted export leaves out besides the usual ones
+            (``workbench.engine.secret_names``).
         first_seq / end_seq: seq range of the visible rows (see the module docstring).
         dropped: rows evicted at either cap since creation (clear() does not count).
         cleared: rows removed by clear().
@@ -176,6 +204,8 @@ class LogStore:
         self.events = 0
         #: On-wire payload bytes of compressed messages, by seq (``note_wire_size``).
         self.wire_sizes: dict[int, int] = {}
+        self.budget: LogBudgetLike | None = None
+        self.secret_headers: frozenset[str] = frozenset()
 
     def __repr__(self) -> str:
         return (
@@ -201,9 +231,11 @@ class LogStore:
             self.events += 1
         self._push(row)
 
-    def _push(self, row: Row) -> None:
-        """Store ``row`` at the end, evicting the oldest at the caps (totals are the caller's)."""
-        cost = ROW_OVERHEAD + row[SIZE] + len(row[DETAIL])
+    def _push(self, row: Row, cost: int = -1) -> None:
+        """Store ``row`` at the end, evicting the oldest at the caps (totals are the
+        caller's); ``cost``: its ``row_cost`` if the caller knows it."""
+        if cost < 0:
+            cost = row_cost(row)
         tail = self._tail
         tail.append(row)
         self.end_seq += 1
@@ -215,41 +247,70 @@ class LogStore:
             self._tail = []
             self._tail_seq = self.end_seq
             self._tail_bytes = 0
+        budget = self.budget
+        if budget is not None:
+            budget.used += cost
         if self.end_seq - self.first_seq > self.capacity or self.stored_bytes > self.byte_capacity:
-            self._evict()
+            self._evict(self.byte_capacity)
+        if budget is not None and budget.used > budget.limit:
+            budget.reclaim()
 
-    def _evict(self) -> None:
-        """Drop the oldest rows until both caps hold (keeping the newest row); free chunks
-        whose rows are all gone."""
-        while self.end_seq - self.first_seq > 1 and (
-            self.end_seq - self.first_seq > self.capacity or self.stored_bytes > self.byte_capacity
+    def _evict(self, byte_cap: int) -> int:
+        """Drop the oldest rows until the row cap and ``byte_cap`` hold (keeping the newest
+        row); free chunks whose rows are all gone. How many rows went."""
+        freed = 0
+        first = self.first_seq
+        while self.end_seq - first > 1 and (
+            self.end_seq - first > self.capacity or self.stored_bytes - freed > byte_cap
         ):
             chunks = self._chunks
             if chunks:
-                gone = chunks[0][self.first_seq - self._starts[0]]
+                gone = chunks[0][first - self._starts[0]]
             else:
-                gone = self._tail[self.first_seq - self._tail_seq]
-            self.stored_bytes -= ROW_OVERHEAD + gone[SIZE] + len(gone[DETAIL])
-            self.first_seq += 1
-            self.dropped += 1
-            if chunks and self._starts[0] + len(chunks[0]) <= self.first_seq:
+                gone = self._tail[first - self._tail_seq]
+            freed += row_cost(gone)
+            first += 1
+            if chunks and self._starts[0] + len(chunks[0]) <= first:
                 del chunks[0]
                 del self._starts[0]
+        count = first - self.first_seq
+        self.first_seq = first
+        self.dropped += count
+        self.stored_bytes -= freed
+        if self.budget is not None:
+            self.budget.used -= freed
+        return count
 
-    def add_message(self, direction: str, mime: str, raw: str | bytes) -> None:
+    def shed(self, nbytes: int) -> int:
+        """Evict the oldest rows until about ``nbytes`` are freed (the newest row stays);
+        counted in ``dropped``. How many rows went. The log budget calls it."""
+        return self._evict(max(0, self.stored_bytes - nbytes))
+
+    def add_message(self, direction: str, mime: str, raw: str | bytes, detail: str = "") -> None:
         """Append a message (``direction`` IN or OUT) without making a ``LogEntry``: the
-        path taken for every message the service logs."""
+        path taken for every message the service logs. ``detail``: a short note kept with
+        it (a relay's ``"#1 client → upstream"``); share one string across rows (its cost is
+        not counted: it is shared)."""
+        # The size on the wire, and the row's cost (``row_cost``) without sys.getsizeof
+        # where the object's layout gives it: an ASCII str or bytes is a header plus a byte
+        # per character.
         if isinstance(raw, str):
-            size = len(raw) if raw.isascii() else len(raw.encode("utf-8", "surrogatepass"))
+            if raw.isascii():
+                size = len(raw)
+                cost = _ASCII_ROW + size
+            else:
+                size = len(raw.encode("utf-8", "surrogatepass"))
+                cost = ROW_OVERHEAD + _sizeof(raw)
         else:
             size = len(raw)
+            cost = _BYTES_ROW + size if type(raw) is bytes else ROW_OVERHEAD + _sizeof(raw)
         if direction == IN:
             self.messages_in += 1
             self.bytes_in += size
         else:
             self.messages_out += 1
             self.bytes_out += size
-        self._push((_now(), direction, MESSAGE, mime, size, raw, "", None, None))
+        self._push((_now(), direction, MESSAGE, mime, size, raw, detail, None, None), cost)
 
     def note_wire_size(self, wire: int) -> None:
         """The newest row, a compressed message, took ``wire`` payload bytes on the wire;
@@ -273,6 +334,8 @@ class LogStore:
 
     def clear(self) -> None:
         """Remove every visible row (counted in ``cleared``, not ``dropped``); totals stay."""
+        if self.budget is not None:
+            self.budget.used -= self.stored_bytes
         self.cleared += self.end_seq - self.first_seq
         self.first_seq = self._tail_seq = self.end_seq
         self._chunks = []

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from workbench.engine.private_files import write_private
+
 from .checking import ScenarioError
 from .console import ConsoleReport
 from .export_pytest import ExportError, export_pytest
@@ -129,10 +131,10 @@ def _run(options: argparse.Namespace, sources: Sources, out: TextIO, err: TextIO
         console.summary(outcomes, time.monotonic() - started)
     try:
         if options.junit:
-            Path(options.junit).write_bytes(junit_xml(outcomes))
+            write_private(options.junit, junit_xml(outcomes))
         if options.json:
             text = json.dumps(json_report(outcomes), ensure_ascii=False, indent=2)
-            Path(options.json).write_text(text + "\n", encoding="utf-8")
+            write_private(options.json, text + "\n")
     except OSError as exc:
         print(f"websocket-workbench run: cannot write a report: {exc}", file=err)
         return EXIT_INVALID
@@ -165,7 +167,7 @@ def _export(options: argparse.Namespace, sources: Sources, out: TextIO, err: Tex
         return EXIT_INVALID
     if options.output:
         try:
-            Path(options.output).write_text(text, encoding="utf-8")
+            write_private(options.output, text)
         except OSError as exc:
             print(f"websocket-workbench export: cannot write {options.output}: {exc}", file=err)
             return EXIT_INVALID

@@ -3,7 +3,7 @@
 The runner talks to a ``Connection`` only, so a window can hand it connections of its own
 (workbench clients whose logs a person watches) with the same behaviour.
 
-``CoreConnection`` opens a ``core.Client`` that sends frames as they are (``*/*``: the
+``CoreConnection`` opens a ``core.Client`` (tapped by ``PulledClient``) that sends frames as they are (``*/*``: the
 runner encodes each message itself, so one step may send JSON and the next a text or binary
 frame) and converts what it receives per the scenario's ``receive_type`` (core's default:
 JSON). Beside each converted message it keeps the frame as it came (core's
@@ -21,7 +21,7 @@ from core import Client, DecodeError, WebSocketError
 from .matchers import Arrival
 from .model import ClientSpec
 
-__all__ = ["ERRORS_KEPT", "Connection", "CoreConnection", "arrived_as"]
+__all__ = ["ERRORS_KEPT", "Connection", "CoreConnection", "PulledClient", "arrived_as"]
 
 #: The last errors of a connection kept for a failure's explanation.
 ERRORS_KEPT = 5
@@ -60,54 +60,30 @@ class Connection(Protocol):
         """Close (idempotent); cancelling the wait does not stop the close."""
 
 
-class CoreConnection:
-    """A ``Connection`` over a ``core.Client`` made from a scenario's ``ClientSpec``."""
+class PulledClient:
+    """A ``core.Client`` pulled for a scenario: from now on every message is kept for
+    ``receive()`` with the frame it came as and whether it converted, and the last errors
+    are kept for a failure's explanation. Tap it before it connects (nothing is missed)."""
 
-    def __init__(self, spec: ClientSpec) -> None:
-        self.name = spec.name
-        options: dict[str, Any] = dict(spec.options)
-        options["send_type"] = "*/*"
-        self.client = Client(spec.url, **options)
-        self.receive_type: str = self.client.options["receive_type"]
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.receive_type: str = client.options["receive_type"]
         #: (frame as received, converted?) for each message not yet returned by receive().
         self._frames: deque[tuple[str | bytes, bool]] = deque()
         self._errors: deque[str] = deque(maxlen=ERRORS_KEPT)
-        self.client.on("wire_message", self._on_wire)
-        self.client.on("error", self._on_error)
-        self.client.start_pulling()  # from the first frame on, nothing is missed
-
-    @property
-    def close_code(self) -> int | None:
-        return self.client.close_code
-
-    @property
-    def close_reason(self) -> str | None:
-        return self.client.close_reason
+        client.on("wire_message", self._on_wire)
+        client.on("error", self._on_error)
+        client.start_pulling()
 
     @property
     def errors(self) -> list[str]:
         """The last errors the connection reported (a lost connection, a failed send...)."""
         return list(self._errors)
 
-    def is_open(self) -> bool:
-        return self.client.is_open()
-
-    async def open(self) -> None:
-        await self.client.open()
-
-    async def send(self, payload: str | bytes) -> None:
-        await self.client.send(payload)
-
     async def receive(self) -> Arrival:
         value = await self.client.recv()
         raw, converted = self._frames.popleft()
         return Arrival(value, raw, arrived_as(self.receive_type, raw, converted))
-
-    async def ping(self) -> float:
-        return await self.client.ping()
-
-    async def close(self, code: int = 1000, reason: str = "") -> None:
-        await self.client.close(code, reason)
 
     def _on_wire(self, direction: str, payload: str | bytes) -> None:
         if direction == "in":
@@ -119,6 +95,47 @@ class CoreConnection:
             self._frames[-1] = (self._frames[-1][0], False)
             return
         self._errors.append(str(error))
+
+
+class CoreConnection:
+    """A ``Connection`` over a ``core.Client`` made from a scenario's ``ClientSpec``."""
+
+    def __init__(self, spec: ClientSpec) -> None:
+        self.name = spec.name
+        options: dict[str, Any] = dict(spec.options)
+        options["send_type"] = "*/*"
+        self.client = Client(spec.url, **options)
+        self._pulled = PulledClient(self.client)  # from the first frame on, nothing is missed
+
+    @property
+    def close_code(self) -> int | None:
+        return self.client.close_code
+
+    @property
+    def close_reason(self) -> str | None:
+        return self.client.close_reason
+
+    @property
+    def errors(self) -> list[str]:
+        return self._pulled.errors
+
+    def is_open(self) -> bool:
+        return self.client.is_open()
+
+    async def open(self) -> None:
+        await self.client.open()
+
+    async def send(self, payload: str | bytes) -> None:
+        await self.client.send(payload)
+
+    async def receive(self) -> Arrival:
+        return await self._pulled.receive()
+
+    async def ping(self) -> float:
+        return await self.client.ping()
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        await self.client.close(code, reason)
 
 
 def arrived_as(receive_type: str, raw: str | bytes, converted: bool) -> str:

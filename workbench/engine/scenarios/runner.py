@@ -258,7 +258,7 @@ class ScenarioRunner:
             _explain(result, expectation, closest)
             raise StepFailed(
                 f"no matching message within {format_duration(step.within)}"
-                + (f"; {result.skipped_count} others arrived" if result.skipped_count else "")
+                + _others_arrived(result.skipped_count)
             ) from None
         except ConnectionClosed as closed:
             _explain(result, expectation, closest)
@@ -450,3 +450,10 @@ def _ended(connection: Connection, closed: ConnectionClosed) -> str:
 @lru_cache(maxsize=256)
 def _jsonpath(query: str) -> jsonpath.JSONPath | jsonpath.CompoundJSONPath:
     return jsonpath.compile(query)
+
+
+def _others_arrived(count: int) -> str:
+    """ "; 1 other message arrived" / "; 3 other messages arrived" / "" for none."""
+    if not count:
+        return ""
+    return f"; {count} other message{'s' if count != 1 else ''} arrived"

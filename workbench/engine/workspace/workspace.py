@@ -1,4 +1,4 @@
-"""The workspace: servers, clients and saved/recent messages, as a JSON file (Qt-free).
+"""The workspace: servers, clients, saved/recent messages and scenarios, as a JSON file (Qt-free).
 
 A ``Workspace`` is plain data. ``Workbench.to_workspace()`` fills its servers, clients and
 messages from the engine; ``Workbench.load_workspace()`` recreates them (stopped and closed:
@@ -9,15 +9,21 @@ File format (``version`` 1), UTF-8 JSON::
 
     {"format": "websocket-workbench-workspace", "version": 1,
      "servers": [{"name": ..., "options": {...}, "auto_reply": "off", "auto_reply_text": "",
-                  "shared": false}],
-     "clients": [{"name": ..., "options": {...}}],
+                  "shared": false, "any_origin": false}],
+     "clients": [{"name": ..., "options": {...}, "secrets": ["header:0:Authorization"]}],
      "saved_messages": [{"name": ..., "mime": ..., "body": ..., "body_format": "text"}],
      "recent_messages": [...same...],
+     "scenarios": [{"name": ..., "text": "<the YAML>", "path": "", "server": ""}],
      "window": {...}}
 
 ``shared``: the server is shared with a classroom (``classroom.Classroom``): loading shares it
 again, so it binds to every interface at its start; its options keep the host it had before.
-A file without the key (written before it existed) shares nothing.
+A file without the key (written before it existed) shares nothing. ``any_origin``: while
+shared, any web page may connect, not only the student page (``Classroom.set_any_origin``).
+
+``scenarios``: the Scenarios tab's scenarios, each with its text (unsaved edits included),
+the file it belongs to ("" if none) and the workbench server it targets by name ("" for the
+URLs in its text). A file without the key (written before scenarios) has none.
 
 Option dicts are kept in snake_case (``workbench.engine.options``) and must be
 JSON-serialisable; a config made with core's camelCase spec names, or read from a file
@@ -29,9 +35,13 @@ set (tests use it), else ``websocket-workbench`` in the platform's config direct
 ``platformdirs`` finds it (``%APPDATA%`` on Windows, ``~/Library/Application Support`` on
 macOS, ``$XDG_CONFIG_HOME`` or ``~/.config`` elsewhere). The window's layout is kept there too.
 
-Secrets (the PFX password) never go into the file: ``save`` keeps them in the system keyring
-(``secrets``) and ``load`` takes them back from it; without a keyring the loaded workspace
-lists the servers whose password must be typed again in ``missing_secrets``.
+Secrets never go into the file: ``save`` keeps them in the system keyring (``secrets``) and
+``load`` takes them back from it. A server's PFX password: without a keyring the loaded
+workspace lists the servers whose password must be typed again in ``missing_secrets``. A
+client's secret headers, tokens in its path or subprotocols and key password
+(``client_secrets``): the file holds their places, empty, and lists them in the client's
+``"secrets"``; without a keyring a loaded ``ClientConfig`` lists those still empty in its
+``missing_secrets``. The file is written readable by its owner only (mode 0600).
 """
 
 from __future__ import annotations
@@ -48,13 +58,14 @@ import platformdirs
 
 from workbench.engine.options import snake_case_client_options, snake_case_server_options
 
-from . import secrets
+from . import client_secrets, secrets
 
 __all__ = [
     "AUTO_REPLY_MODES",
     "RECENT_LIMIT",
     "ClientConfig",
     "SavedMessage",
+    "ScenarioConfig",
     "ServerConfig",
     "Workspace",
     "WorkspaceError",
@@ -77,13 +88,14 @@ class WorkspaceError(Exception):
 @dataclass
 class ServerConfig:
     """A server as the user configured it. ``auto_reply`` is "off", "echo" or "fixed";
-    ``shared``: on the network for a classroom."""
+    ``shared``: on the network for a classroom; ``any_origin``: open to any web page then."""
 
     name: str
     options: dict[str, Any] = field(default_factory=dict)
     auto_reply: str = "off"
     auto_reply_text: str = ""
     shared: bool = False
+    any_origin: bool = False
 
     def __post_init__(self) -> None:
         self.options = snake_case_server_options(self.options)
@@ -91,10 +103,13 @@ class ServerConfig:
 
 @dataclass
 class ClientConfig:
-    """A client as the user configured it."""
+    """A client as the user configured it. ``missing_secrets``: the fields of its secrets
+    (``client_secrets``) whose values are not known: not in the keyring when loaded, or
+    not typed again since."""
 
     name: str
     options: dict[str, Any] = field(default_factory=dict)
+    missing_secrets: list[str] = field(default_factory=list, compare=False)
 
     def __post_init__(self) -> None:
         self.options = snake_case_client_options(self.options)
@@ -116,11 +131,23 @@ class SavedMessage:
 
 
 @dataclass
+class ScenarioConfig:
+    """A scenario of the Scenarios tab: ``text`` (YAML), ``path`` (its file, or ""),
+    ``server`` (the name of the workbench server it targets, or "")."""
+
+    name: str
+    text: str
+    path: str = ""
+    server: str = ""
+
+
+@dataclass
 class Workspace:
     servers: list[ServerConfig] = field(default_factory=list)
     clients: list[ClientConfig] = field(default_factory=list)
     saved_messages: list[SavedMessage] = field(default_factory=list)
     recent_messages: list[SavedMessage] = field(default_factory=list)
+    scenarios: list[ScenarioConfig] = field(default_factory=list)
     window: dict[str, Any] = field(default_factory=dict)
     #: Names of servers whose PFX password was not in the keyring when this was loaded: the
     #: person has to type it again (it is never written to the file).
@@ -133,9 +160,10 @@ class Workspace:
             "format": FORMAT,
             "version": VERSION,
             "servers": [_without_secrets(asdict(s)) for s in self.servers],
-            "clients": [asdict(c) for c in self.clients],
+            "clients": [_client_without_secrets(c) for c in self.clients],
             "saved_messages": [asdict(m) for m in self.saved_messages],
             "recent_messages": [asdict(m) for m in self.recent_messages],
+            "scenarios": [asdict(s) for s in self.scenarios],
             "window": dict(self.window),
         }
 
@@ -153,6 +181,7 @@ class Workspace:
                 clients=[_client(item) for item in data.get("clients", [])],
                 saved_messages=[_message(item) for item in data.get("saved_messages", [])],
                 recent_messages=[_message(item) for item in data.get("recent_messages", [])],
+                scenarios=[_scenario(item) for item in data.get("scenarios", [])],
                 window=dict(data.get("window") or {}),
             )
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
@@ -171,6 +200,9 @@ class Workspace:
             pfx, password = _pfx(server.options)
             if pfx and password:
                 secrets.keep(pfx, password)
+        for client in self.clients:
+            for name, value in client_secrets.secret_values(client.options).items():
+                secrets.keep_value(secrets.client_user(_key(target), client.name, name), value)
         try:
             text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
         except (TypeError, ValueError) as exc:
@@ -179,6 +211,7 @@ class Workspace:
             ) from exc
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
+            # mkstemp creates the file with mode 0600, and os.replace keeps it.
             fd, temp = tempfile.mkstemp(prefix=".workspace-", suffix=".tmp", dir=target.parent)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -217,6 +250,13 @@ class Workspace:
         except ValueError as exc:
             raise WorkspaceError(f"{target} is not valid JSON ({exc})") from exc
         workspace = cls.from_dict(data)
+        for client in workspace.clients:
+            users = {
+                f: secrets.client_user(_key(target), client.name, f) for f in client.missing_secrets
+            }
+            recalled = {f: v for f, user in users.items() if (v := secrets.recall_value(user))}
+            client.options = client_secrets.with_secrets(client.options, recalled)
+            client.missing_secrets = [f for f in client.missing_secrets if f not in recalled]
         for server in workspace.servers:
             pfx, password = _pfx(server.options)
             if pfx and not password:
@@ -248,11 +288,33 @@ def _server(item: dict[str, Any]) -> ServerConfig:
         auto_reply=mode if mode in AUTO_REPLY_MODES else "off",
         auto_reply_text=str(item.get("auto_reply_text", "")),
         shared=item.get("shared", False) is True,
+        any_origin=item.get("any_origin", False) is True,
     )
 
 
 def _client(item: dict[str, Any]) -> ClientConfig:
-    return ClientConfig(name=str(item["name"]), options=dict(item.get("options") or {}))
+    """A client of the file; its ``missing_secrets`` are the fields the file left out
+    (``load`` takes what it can from the keyring)."""
+    return ClientConfig(
+        name=str(item["name"]),
+        options=dict(item.get("options") or {}),
+        missing_secrets=[str(f) for f in item.get("secrets") or []],
+    )
+
+
+def _client_without_secrets(client: ClientConfig) -> dict[str, Any]:
+    """A client as the file keeps it: its secrets' places empty and listed."""
+    held = client_secrets.secret_values(client.options)
+    return {
+        "name": client.name,
+        "options": client_secrets.without_secrets(client.options, held),
+        "secrets": sorted({*held, *client.missing_secrets}),
+    }
+
+
+def _key(target: Path) -> str:
+    """The workspace file as the keyring names its clients' secrets."""
+    return str(target.resolve())
 
 
 def _message(item: dict[str, Any]) -> SavedMessage:
@@ -261,6 +323,15 @@ def _message(item: dict[str, Any]) -> SavedMessage:
         mime=str(item["mime"]),
         body=str(item["body"]),
         body_format=str(item.get("body_format", "text")),
+    )
+
+
+def _scenario(item: dict[str, Any]) -> ScenarioConfig:
+    return ScenarioConfig(
+        name=str(item.get("name", "")),
+        text=str(item["text"]),
+        path=str(item.get("path", "")),
+        server=str(item.get("server", "")),
     )
 
 

@@ -1,8 +1,9 @@
 """The "Classroom" tab of a server page: share the server on the network, show the student
 page's URLs with a QR code, follow every socket in one feed, announce to all, kick one.
 
-Left: the "Share on the network" switch, the URLs (loopback last; pick one for its QR code)
-and the QR code. Right: the feed, then the announce row and the kick button (for the socket
+Left: the "Share on the network" switch, the "Let any web page connect" switch (off: only
+the student page and clients without an Origin), the URLs (loopback last; pick one for its
+QR code) and the QR code. Right: the feed, then the announce row and the kick button (for the socket
 of the selected feed row).
 """
 
@@ -102,6 +103,7 @@ class ClassroomPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split)
         self.share_switch.toggled.connect(self._share_toggled)
+        self.any_origin_switch.toggled.connect(self._any_origin_toggled)
         self.urls.currentRowChanged.connect(self._show_qr)
         self.copy_button.clicked.connect(self.copy_url)
         self.announce_button.clicked.connect(self.announce)
@@ -111,6 +113,7 @@ class ClassroomPanel(QWidget):
         self.model.rowsInserted.connect(self._feed_grew)
         self.model.rowsRemoved.connect(self._update_actions)
         service.classroom.shared_changed.connect(self._shared_changed)
+        service.classroom.any_origin_changed.connect(self._shared_changed)
         service.server_state_changed.connect(self._state_changed)
         service.socket_closed.connect(self._update_actions)
         self.destroyed.connect(self.model.stop)
@@ -124,6 +127,13 @@ class ClassroomPanel(QWidget):
             "Listen on every interface (0.0.0.0) and serve the student page on the same port; "
             "a running server restarts (its sockets close with 1001)",
         )
+        self.any_origin_switch = named(
+            QCheckBox("Let any web page connect"),
+            "anyOriginSwitch",
+            "Off: only the student page served here, and programs that send no Origin "
+            "(scripts, command-line clients), may open sockets; any other web page a "
+            "student has open is refused with 403. On: every page may connect.",
+        )
         self.hint = named(QLabel(NOT_SHARED_HINT, wordWrap=True), "hint")
         self.urls = named(
             QListWidget(),
@@ -135,7 +145,13 @@ class ClassroomPanel(QWidget):
         side = QWidget()
         layout = QVBoxLayout(side)
         layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.share_switch, self.hint, self.urls, self.copy_button):
+        for widget in (
+            self.share_switch,
+            self.any_origin_switch,
+            self.hint,
+            self.urls,
+            self.copy_button,
+        ):
             layout.addWidget(widget)
         layout.addWidget(self.qr, 1)
         layout.addStretch(0)  # keeps the hint at the top while there is no QR code
@@ -198,6 +214,9 @@ class ClassroomPanel(QWidget):
         self.share_switch.setChecked(shared)
         self.share_switch.blockSignals(False)
         self.share_switch.setEnabled(True)
+        self.any_origin_switch.blockSignals(True)
+        self.any_origin_switch.setChecked(classroom.is_open_to_any_origin(self.server_id))
+        self.any_origin_switch.blockSignals(False)
         urls = classroom.urls(self.server_id)
         self.urls.clear()
         self.urls.addItems(urls)
@@ -251,6 +270,9 @@ class ClassroomPanel(QWidget):
     def _share_toggled(self, on: bool) -> None:
         self.share_switch.setEnabled(False)  # until shared_changed says the (re)start is over
         self.service.run(self.engine.classroom.share(self.server_id, on))
+
+    def _any_origin_toggled(self, on: bool) -> None:
+        self.engine.classroom.set_any_origin(self.server_id, on)
 
     def copy_url(self) -> None:
         item = self.urls.currentItem()

@@ -1,5 +1,6 @@
 """A one-line label that never widens its window: a text too long for it ends in "…",
 and the whole text is its tooltip (the status bar's messages, which can be long errors).
+Both are plain text: an error can quote what a peer sent.
 
 It is also cheap to change many times a second (the log's counters under a flood): a
 ``QLabel.setText`` asks every layout up to the window to run again, which under a flood
@@ -16,6 +17,8 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+from .plain_text import plain, set_plain_tooltip
+
 __all__ = ["WIDTH_STEP", "ElidedLabel"]
 
 #: Size hints are multiples of this many pixels: a counter that goes from 9,999 to 10,000
@@ -31,6 +34,7 @@ class ElidedLabel(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        plain(self)  # it paints its text itself, as text; QLabel's own checks agree
         self.tooltip_extra = ""
         self._text = ""
         self._hint_width = 0
@@ -63,7 +67,7 @@ class ElidedLabel(QLabel):
 
     def _update_tooltip(self) -> None:
         parts = [part for part in (self._text, self.tooltip_extra) if part]
-        self.setToolTip("\n\n".join(parts))
+        set_plain_tooltip(self, "\n\n".join(parts))
 
     def _rounded_width(self) -> int:
         width = self.fontMetrics().horizontalAdvance(self._text)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+from .fonts import fixed_width_font
 
 #: Bytes shown at most; a dump of a 1 MB image would only slow the view down.
 DEFAULT_LIMIT = 64 * 1024
@@ -34,7 +35,7 @@ class HexDumpView(QPlainTextEdit):
         super().__init__(parent)
         self.setReadOnly(True)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.setFont(fixed_width_font())  # follows the zoom
 
     def show_bytes(self, data: bytes) -> None:
         self.setPlainText(hex_dump(data))

@@ -41,6 +41,8 @@ from workbench.engine.workspace.workspace import SavedMessage
 from workbench.qt.message_library import QtMessageLibrary
 from workbench.widgets.common.controls import named, tool_button
 from workbench.widgets.common.notify import notifier
+from workbench.widgets.common.plain_text import plain, set_plain_tooltip
+from workbench.widgets.common.wheel_guard import GuardedComboBox
 
 from .file_editors import BytesEditor, ImageEditor
 from .text_editors import JsonEditor, TextEditor
@@ -137,7 +139,7 @@ class Composer(QWidget):
     def _top_row(self) -> QHBoxLayout:
         """Compose as (for ``*/*``), the send type, the reuse list and Save…."""
         tip = "The send type */* sends frames as they are: choose what to compose"
-        self.any_kind = named(QComboBox(), "composeAs", tip)
+        self.any_kind = named(GuardedComboBox(), "composeAs", tip)
         self.any_kind.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         for label, kind, _mime in ANY_KINDS:
             self.any_kind.addItem(label, kind)
@@ -145,9 +147,9 @@ class Composer(QWidget):
                 self.any_kind.count() - 1, ANY_KIND_TIPS[kind], Qt.ItemDataRole.ToolTipRole
             )
         self.any_kind.currentIndexChanged.connect(lambda _index: self.set_send_type(self.send_type))
-        self.type_label = _squeezable(named(QLabel(), "sendTypeLabel"), 60)
+        self.type_label = _squeezable(plain(named(QLabel(), "sendTypeLabel")), 60)
         self.reuse = named(
-            QComboBox(
+            GuardedComboBox(
                 sizeAdjustPolicy=QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon,
                 minimumContentsLength=6,
             ),
@@ -216,8 +218,8 @@ class Composer(QWidget):
         self._show_editor(self.editor_kind())
         self.type_label.setVisible(not anything)
         if not anything:
-            self.type_label.setText(f"as <b>{mime}</b>")
-            self.type_label.setToolTip(f"The send type: messages are converted to {mime}")
+            self.type_label.setText(f"as {mime}")  # the type the person typed in the form
+            set_plain_tooltip(self.type_label, f"The send type: messages are converted to {mime}")
         self._update_send()
 
     def editor_kind(self) -> str:

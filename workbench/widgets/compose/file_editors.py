@@ -14,7 +14,6 @@ from PIL import Image
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -33,10 +32,13 @@ from workbench.engine.compose.drafts import (
     read_image,
 )
 from workbench.engine.units import format_size
+from workbench.widgets.common.fonts import fixed_width
 from workbench.widgets.common.hex_dump import hex_dump
+from workbench.widgets.common.plain_text import plain
 from workbench.widgets.common.resources import resource_path
+from workbench.widgets.common.wheel_guard import GuardedComboBox
 
-from .text_editors import mono, set_state, status_label
+from .text_editors import set_state, status_label
 
 T = TypeVar("T")
 
@@ -104,7 +106,7 @@ class ImageEditor(_FileLoader):
         super().__init__(parent)
         self.path = ""
         self._file: ImageFile | None = None
-        self.preview = QLabel("No image chosen yet.\nChoose a PNG, JPEG, GIF… file.")
+        self.preview = plain(QLabel("No image chosen yet.\nChoose a PNG, JPEG, GIF… file."))
         self.preview.setObjectName("imagePreview")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setMinimumHeight(90)
@@ -194,14 +196,14 @@ class BytesEditor(_FileLoader):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.mode = QComboBox()
+        self.mode = GuardedComboBox()
         self.mode.addItem("Hex", "hex")
         self.mode.addItem("Base64", "base64")
         self.mode.addItem("From file", "file")
         self.mode.setToolTip("How the bytes are given")
         self.edit = QPlainTextEdit()
         self.edit.setObjectName("bytesEdit")
-        mono(self.edit)
+        fixed_width(self.edit)
         self.edit.setTabChangesFocus(True)
         self.file_button = QPushButton("Choose file…")
         self.file_button.setAutoDefault(False)

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from workbench.engine.options import supported_receive_types, supported_send_types
+from workbench.widgets.common.wheel_guard import GuardedComboBox
 
 DESCRIPTIONS = {
     "*/*": "anything: text frames as text, binary frames as bytes, nothing converted",
@@ -22,7 +23,7 @@ def _ordered(types: list[str]) -> list[str]:
     return first + images
 
 
-class MimeChooser(QComboBox):
+class MimeChooser(GuardedComboBox):
     """Choose a send or a receive MIME type.
 
     ``role`` is ``"send"`` or ``"receive"`` and selects which of core's lists fills it. The box

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -23,8 +22,10 @@ from workbench.engine.compose.drafts import (
     pretty_json,
 )
 from workbench.engine.units import format_size
+from workbench.widgets.common.fonts import fixed_width
+from workbench.widgets.common.plain_text import plain
 
-__all__ = ["SAMPLE_JSON", "SAMPLE_TEXT", "JsonEditor", "TextEditor", "mono", "status_label"]
+__all__ = ["SAMPLE_JSON", "SAMPLE_TEXT", "JsonEditor", "TextEditor", "status_label"]
 
 #: What the editors hold at first, so a first message is one click away.
 SAMPLE_JSON = '{"type": "hello", "text": "Hi there"}'
@@ -33,7 +34,7 @@ SAMPLE_TEXT = "Hello, WebSocket!"
 
 def status_label() -> QLabel:
     """A status line under an editor that wraps rather than widening the window."""
-    label = QLabel()
+    label = plain(QLabel())  # it quotes what was typed or read from a file
     label.setObjectName("composerStatus")
     label.setWordWrap(True)
     label.setMinimumWidth(40)
@@ -48,10 +49,6 @@ def set_state(label: QLabel, state: str) -> None:
     label.style().polish(label)
 
 
-def mono(widget: QWidget) -> None:
-    widget.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-
-
 class JsonEditor(QWidget):
     """JSON text checked on every keystroke with core's codec, with Pretty-print."""
 
@@ -61,7 +58,7 @@ class JsonEditor(QWidget):
         super().__init__(parent)
         self.edit = QPlainTextEdit()
         self.edit.setObjectName("jsonEdit")
-        mono(self.edit)
+        fixed_width(self.edit)
         self.edit.setTabChangesFocus(True)
         self.edit.setPlaceholderText(SAMPLE_JSON)
         self.edit.setPlainText(SAMPLE_JSON)

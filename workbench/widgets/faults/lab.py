@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import (
-    QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 from workbench.engine.faults.catalog import FAULTS, FaultSpec
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.notify import notifier
+from workbench.widgets.common.wheel_guard import GuardedComboBox, GuardedSpinBox
 
 __all__ = ["FaultLabPanel"]
 
@@ -51,7 +51,7 @@ class FaultLabPanel(QWidget):
         self.engine = service.engine
         self.server_id = server_id
         self._selected_socket = selected_socket
-        self.target = QComboBox()
+        self.target = GuardedComboBox()
         self.target.setObjectName("faultTarget")
         self.target.addItem("the selected socket", SELECTED)
         self.target.addItem("every open socket", ALL)
@@ -105,7 +105,7 @@ class FaultLabPanel(QWidget):
             if parameter.text:
                 editor = QLineEdit(str(parameter.default))
             else:
-                editor = QSpinBox()
+                editor = GuardedSpinBox()
                 editor.setRange(parameter.minimum, parameter.maximum)
                 editor.setValue(int(parameter.default))
                 editor.setGroupSeparatorShown(parameter.maximum > 100_000)  # not in codes

@@ -11,18 +11,18 @@ import asyncio
 from typing import Any
 
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
-    QSpinBox,
     QWidget,
 )
 
 from workbench.engine.load.many_clients import MAX_CLIENTS, add_many_clients, open_many
 from workbench.qt.service import WorkbenchService
+from workbench.widgets.common.plain_text import plain
+from workbench.widgets.common.wheel_guard import GuardedComboBox, GuardedSpinBox
 
 __all__ = ["MANY_CLIENT_OPTIONS", "ManyClientsDialog"]
 
@@ -49,17 +49,17 @@ class ManyClientsDialog(QDialog):
         self._engine = service.engine
         self.client_ids: list[str] = []
         self.task: asyncio.Task[int] | None = None  # how many opened
-        self.server = QComboBox()
+        self.server = GuardedComboBox()
         for sid, handle in service.engine.servers.items():
             self.server.addItem(handle.name, sid)
         if server_id is not None and self.server.findData(server_id) >= 0:
             self.server.setCurrentIndex(self.server.findData(server_id))
         self.name = QLineEdit("client")
         self.name.setPlaceholderText("client")
-        self.count = QSpinBox()
+        self.count = GuardedSpinBox()
         self.count.setRange(1, MAX_CLIENTS)
         self.count.setValue(10)
-        self.hint = QLabel()
+        self.hint = plain(QLabel())  # the names typed and the server's name
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
         form = QFormLayout(self)

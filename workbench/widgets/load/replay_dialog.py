@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -26,6 +25,8 @@ from shiboken6 import isValid
 from workbench.engine.load.replay import SPEEDS, replay_log
 from workbench.engine.log.store import IN, OUT
 from workbench.qt.service import WorkbenchService
+from workbench.widgets.common.plain_text import plain
+from workbench.widgets.common.wheel_guard import GuardedComboBox
 
 __all__ = ["DIRECTIONS", "ReplayDialog"]
 
@@ -55,19 +56,19 @@ class ReplayDialog(QDialog):
         file_row = QHBoxLayout()
         file_row.addWidget(self.path, 1)
         file_row.addWidget(browse)
-        self.target = QComboBox()
-        self.speed = QComboBox()
+        self.target = GuardedComboBox()
+        self.speed = GuardedComboBox()
         for label, factor in SPEEDS.items():
             self.speed.addItem(label, factor)
         self.speed.setCurrentIndex(list(SPEEDS).index("original timing"))
-        self.direction = QComboBox()
+        self.direction = GuardedComboBox()
         for label, directions in DIRECTIONS.items():
             self.direction.addItem(label, directions)
         self.progress = QProgressBar()
         self.progress.setFormat("%v of %m messages")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        self.status = QLabel("Pick a log and where to send it from.")
+        self.status = plain(QLabel("Pick a log and where to send it from."))  # errors quote it
         self.status.setObjectName("hint")
         self.status.setWordWrap(True)
         self.start_button = QPushButton("&Start")

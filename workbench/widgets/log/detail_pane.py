@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase, QImage, QPixmap
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
@@ -35,7 +35,9 @@ from workbench.engine.compose.drafts import check_json
 from workbench.engine.compose.image_preview import ImagePreview, image_preview
 from workbench.engine.log.store import sniff_label
 from workbench.engine.protocol.glossary import explain_event
+from workbench.widgets.common.fonts import fixed_width_font
 from workbench.widgets.common.hex_dump import HexDumpView
+from workbench.widgets.common.plain_text import plain, set_plain_tooltip
 
 #: Most tree nodes built for one JSON value; deeper/larger parts are summarised.
 TREE_NODE_LIMIT = 5000
@@ -128,7 +130,7 @@ class DetailPane(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.header = QLabel("Select a row of the log to see it here.")
+        self.header = plain(QLabel("Select a row of the log to see it here."))  # a peer's type
         self.header.setObjectName("hint")
         self.header.setWordWrap(True)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -141,8 +143,8 @@ class DetailPane(QWidget):
         self.tree.setUniformRowHeights(True)
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
-        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.image = QLabel()
+        self.text.setFont(fixed_width_font())
+        self.image = plain(QLabel())
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         image_scroll = QScrollArea()
         image_scroll.setWidgetResizable(True)
@@ -151,7 +153,7 @@ class DetailPane(QWidget):
         self.base64 = QPlainTextEdit()
         self.base64.setObjectName("base64View")
         self.base64.setReadOnly(True)
-        self.base64.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.base64.setFont(fixed_width_font())
         self.tree_index = self.tabs.addTab(self.tree, "Tree")
         self.text_index = self.tabs.addTab(self.text, "Text")
         self.image_index = self.tabs.addTab(image_scroll, "Image")
@@ -292,9 +294,10 @@ class DetailPane(QWidget):
         )
         self.image.setPixmap(QPixmap.fromImage(image))
         scaled = (preview.thumb_width, preview.thumb_height) != (preview.width, preview.height)
-        self.image.setToolTip(
+        set_plain_tooltip(
+            self.image,
             f"{preview.format} image, {preview.width:,}×{preview.height:,} px"
-            + (f" (shown at {preview.thumb_width:,}×{preview.thumb_height:,})" if scaled else "")
+            + (f" (shown at {preview.thumb_width:,}×{preview.thumb_height:,})" if scaled else ""),
         )
 
     @staticmethod

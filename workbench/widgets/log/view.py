@@ -9,14 +9,15 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
-    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -49,6 +50,7 @@ from workbench.engine.log.store import (
     MESSAGE,
     OPEN,
     OUT,
+    LogEntry,
     LogFilter,
 )
 from workbench.engine.units import format_size
@@ -70,6 +72,7 @@ from workbench.widgets.common.controls import (
 from workbench.widgets.common.elided_label import ElidedLabel
 from workbench.widgets.common.flow_row import FlowRow
 from workbench.widgets.common.notify import notifier
+from workbench.widgets.common.wheel_guard import GuardedComboBox
 
 from .detail_pane import DetailPane
 
@@ -126,11 +129,13 @@ class LogView(FitsTableToFont, QWidget):
         *,
         title: str = "",
         importable: bool = False,
+        make_scenario: Callable[[Sequence[LogEntry]], object] | None = None,
     ) -> None:
         super().__init__(parent)
         model.setParent(self)
         self.model = model
         self.title = title or model.store.name
+        self._make_scenario = make_scenario
         bar = self._filter_bar()
         self._build_table(model)
         self.footer = self._footer(importable)
@@ -169,9 +174,9 @@ class LogView(FitsTableToFont, QWidget):
             QLineEdit(placeholderText="Search the log…", clearButtonEnabled=True), "logSearch"
         )
         self.search.setMinimumWidth(100)
-        self.direction = named(QComboBox(), "logDirection")
+        self.direction = named(GuardedComboBox(), "logDirection")
         self.direction.addItems([label for label, _ in DIRECTION_CHOICES])
-        self.kind = named(QComboBox(), "logKind")
+        self.kind = named(GuardedComboBox(), "logKind")
         self.kind.addItems([label for label, _ in KIND_CHOICES])
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
@@ -213,13 +218,14 @@ class LogView(FitsTableToFont, QWidget):
         self.clear_button = tool_button("Clear", CLEAR_TIP)
         self.export_button = tool_button(
             "Export…",
-            "Save the whole log as JSON Lines (one JSON object per line); Authorization and "
-            "Cookie header values are left out (the arrow offers an export with them)",
+            "Save the whole log as JSON Lines (one JSON object per line); secret values "
+            "(Authorization, Cookie, *-Key and *-Token headers, those marked secret, tokens "
+            "in URLs and subprotocols) are left out (the arrow offers an export with them)",
         )
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         export_menu = QMenu(self.export_button)
         self.export_secrets_action = export_menu.addAction(
-            "Export with secrets… (" + ", ".join(h.title() for h in SECRET_HEADERS) + " values)"
+            "Export with secrets… (" + ", ".join(SECRET_HEADERS) + " values, tokens)"
         )
         self.export_button.setMenu(export_menu)
         self.import_button = tool_button("Import…", "Open a JSON Lines log in a viewer window")
@@ -241,6 +247,8 @@ class LogView(FitsTableToFont, QWidget):
         self.export_button.clicked.connect(lambda: self._export_dialog())
         self.export_secrets_action.triggered.connect(lambda: self._export_dialog(redact=False))
         self.import_button.clicked.connect(self.import_requested)
+        if self._make_scenario is not None:
+            self._offer_make_scenario()
         model.rows_appended.connect(self._rows_appended)
         model.counters_changed.connect(self.update_counters)
         model.modelReset.connect(self.update_counters)
@@ -248,6 +256,21 @@ class LogView(FitsTableToFont, QWidget):
         copy = QShortcut(QKeySequence.StandardKey.Copy, self.table)
         copy.setContext(Qt.ShortcutContext.WidgetShortcut)
         copy.activated.connect(self.copy_selected)
+
+    def _offer_make_scenario(self) -> None:
+        """Several rows may be selected; **Make scenario** is on the table's context menu
+        and Ctrl+M (a button would not fit the footer of a narrow log at 125 %)."""
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.scenario_action = QAction("Make scenario of the selected rows", self.table)
+        self.scenario_action.setShortcut(QKeySequence("Ctrl+M"))
+        self.scenario_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.scenario_action.triggered.connect(self.make_scenario)
+        self.table.addAction(self.scenario_action)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.table.setToolTip(
+            self.table.toolTip() + ". Select rows (Shift/Ctrl+click) and right-click → Make "
+            "scenario (Ctrl+M): sent messages are sent, received ones expected"
+        )
 
     #: Below this width the detail pane goes under the table instead of beside it.
     SIDE_BY_SIDE_WIDTH = 980
@@ -324,6 +347,20 @@ class LogView(FitsTableToFont, QWidget):
     def select_row(self, row: int) -> None:
         self.table.selectRow(row)
 
+    def selected_entries(self) -> list[LogEntry]:
+        """The selected rows' entries, oldest first."""
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [entry for entry in map(self.model.entry, rows) if entry is not None]
+
+    def make_scenario(self) -> object:
+        """Make a scenario of the selected rows (the whole log when none is selected)."""
+        if self._make_scenario is None:
+            return None
+        entries = self.selected_entries() or [
+            entry for entry in map(self.model.entry, range(self.model.rowCount())) if entry
+        ]
+        return self._make_scenario(entries)
+
     def clear(self) -> None:
         self.model.clear()
         self.detail.show_entry(None)
@@ -362,7 +399,7 @@ class LogView(FitsTableToFont, QWidget):
 
     def export_to(self, path: str | Path, *, redact: bool = True) -> asyncio.Task[int] | int:
         """Write the log to ``path`` and say so in the status bar; ``redact``: leave out the
-        values of Authorization / Cookie handshake headers (``jsonl.SECRET_HEADERS``).
+        secret values (``workbench.engine.log.jsonl`` says which).
 
         On the running qasync loop the export runs on a worker thread (a big log never
         holds the window) and this returns the task, whose result is the rows written;

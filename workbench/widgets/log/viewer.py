@@ -38,6 +38,7 @@ from workbench.engine.log.jsonl import (
 from workbench.engine.log.store import LogStore
 from workbench.qt.log_model import LogModel
 from workbench.widgets.common.notify import notifier
+from workbench.widgets.common.plain_text import plain
 
 from .view import LogView
 
@@ -54,7 +55,7 @@ def _about(path: Path, imported: ImportedLog) -> str:
     )
     totals = imported.exported_totals
     return (
-        f"<b>{path.name}</b> — “{header.get('name', '')}”, exported {stamp}: "
+        f"{path.name} — “{header.get('name', '')}”, exported {stamp}: "
         f"{totals.get('messages_in', 0):,} received, {totals.get('messages_out', 0):,} sent, "
         f"{totals.get('dropped', 0):,} dropped before export. Read-only: this log is not tied to a socket."
     )
@@ -84,7 +85,7 @@ class LogViewerDialog(QDialog):
         self.setWindowTitle(f"Log viewer — {store.name}")
         self.resize(1000, 600)
         self.model = LogModel(store)
-        self.about = QLabel(about or store.name)
+        self.about = plain(QLabel(about or store.name))  # the file's name and its header's
         self.about.setObjectName("hint")
         self.about.setWordWrap(True)
         self.view = LogView(self.model, self, title=store.name)
@@ -117,7 +118,7 @@ class LogViewerDialog(QDialog):
     ) -> asyncio.Task[ImportedLog]:
         """Stream ``path`` into this viewer's store (needs the running loop)."""
         source = Path(path)
-        self.about.setText(f"Reading <b>{source.name}</b>…")
+        self.about.setText(f"Reading {source.name}…")
         self.progress.setValue(0)
         self.import_bar.show()
 
@@ -139,7 +140,7 @@ class LogViewerDialog(QDialog):
                 if isValid(self):
                     self.import_bar.hide()
                     self.about.setText(
-                        f"<b>{source.name}</b>: import cancelled after "
+                        f"{source.name}: import cancelled after "
                         f"{len(self.model.store):,} rows. Read-only: this log is not tied to a socket."
                     )
                 notifier().info(f"Stopped reading {source.name}")

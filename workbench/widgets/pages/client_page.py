@@ -1,6 +1,10 @@
 """The Clients panel: any number of clients, each with its settings, Open/Close, a state line
 that follows every change (connecting, attempt n of m, open, closed with code and reason,
-failed and why), a composer and its message log."""
+failed and why), a composer and its message log.
+
+The list selects several clients (Ctrl/Shift+click, Ctrl+A): Close and Remove under it, and
+its context menu (Open, Close, Remove), act on all of them at once, with one question before
+removing live ones."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMenu,
@@ -22,13 +27,16 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.engine.handles import ClientHandle
+from workbench.engine.workspace.client_secrets import describe_field
 from workbench.qt.log_model import LogModel
 from workbench.qt.message_library import QtMessageLibrary
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.controls import named, tool_button
+from workbench.widgets.common.plain_text import plain
 from workbench.widgets.common.tab_fit import size_to_current_page
 from workbench.widgets.compose.composer import Composer
 from workbench.widgets.compose.mime_chooser import MimeChooser
+from workbench.widgets.log.make_scenario import scenario_maker
 from workbench.widgets.log.view import LogView
 from workbench.widgets.log.viewer import ask_and_open_log
 from workbench.widgets.protocol.conversation_view import ConversationView, show_conversation
@@ -65,8 +73,8 @@ class ClientPage(ItemPage):
     ) -> None:
         super().__init__(service, client_id, "client", client_form(), parent)
         handle = self.handle
-        self.url_label = named(
-            QLabel(textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse), "hint"
+        self.url_label = plain(  # the URL as typed
+            named(QLabel(textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse), "hint")
         )
         self.open_button = named(
             QPushButton("Open"), "primaryButton", "Connect with the settings on the left"
@@ -139,7 +147,12 @@ class ClientPage(ItemPage):
         closing.addWidget(self.close_code)
         closing.addWidget(self.close_reason, 1)
         store = self.engine.log(self.client_id)
-        self.log_view = LogView(LogModel(store), title=store.name, importable=True)
+        self.log_view = LogView(
+            LogModel(store),
+            title=store.name,
+            importable=True,
+            make_scenario=scenario_maker(self.service, self.client_id),
+        )
         self.log_view.import_requested.connect(lambda: ask_and_open_log(self))
         self.frames_view = client_frames_view(self.service, self.client_id)
         self.handshake_view = HandshakeView(
@@ -216,7 +229,7 @@ class ClientPage(ItemPage):
     def aim_at(self, server_id: str) -> bool:
         """Aim this client at a server of the workspace (its address, port, TLS trust) and
         follow it from now on; the rest of the form is kept. False if refused (reported)."""
-        return self.engine.aim_client(self.client_id, server_id, self.form.values())
+        return self.engine.aim_client(self.client_id, server_id, self.form.options())
 
     def _fill_aim_menu(self) -> None:
         self.aim_menu.clear()
@@ -230,8 +243,35 @@ class ClientPage(ItemPage):
             action.triggered.connect(lambda _checked=False, s=server.id: self.aim_at(s))
 
     def open(self) -> None:
-        if self.apply_form():
-            self.service.run(self.engine.open_client(self.client_id))
+        if not self.apply_form():
+            return
+        if self.handle.secret_missing and not self.ask_missing_secrets():
+            return
+        self.service.run(self.engine.open_client(self.client_id))
+
+    def ask_missing_secrets(self) -> bool:
+        """Ask for each secret the keyring did not keep (a password dialog named
+        ``askClientSecret``) and give them to the engine; False if the person cancelled."""
+        answers: dict[str, str] = {}
+        for field in self.handle.secret_missing:
+            dialog = QInputDialog(self)
+            dialog.setObjectName("askClientSecret")
+            dialog.setWindowTitle(f"A secret of {self.handle.name}")
+            dialog.setLabelText(
+                f"{describe_field(field)[:1].upper()}{describe_field(field)[1:]} is not kept "
+                "without a system keyring. Type it:"
+            )
+            dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+            accepted = dialog.exec() == QInputDialog.DialogCode.Accepted and dialog.textValue()
+            answers[field] = dialog.textValue()
+            dialog.deleteLater()
+            if not accepted:
+                return False
+        if not self.engine.provide_client_secrets(self.client_id, answers):
+            return False
+        self._shown_options = dict(self.handle.options)
+        self.form.set_values(self.handle.options)
+        return not self.handle.secret_missing
 
     def close_client(self) -> None:
         """Close with the picked code and reason; a code no close frame may carry is
@@ -257,6 +297,16 @@ class ClientPage(ItemPage):
 class ClientsPanel(ItemPanel[ClientPage]):
     """All clients of the workspace; follows ``client_added`` / ``client_removed``."""
 
+    def extra_buttons(self) -> list[tuple[QWidget, bool]]:
+        self.close_button = named(
+            QPushButton("Close"),
+            "closeSelected",
+            "Close the selected clients' connections with 1000 (Ctrl+click or Shift+click "
+            "selects several); their logs stay",
+        )
+        self.close_button.setEnabled(False)
+        return [(self.close_button, False)]
+
     def __init__(
         self, service: WorkbenchService, library: QtMessageLibrary, parent: QWidget | None = None
     ) -> None:
@@ -268,13 +318,16 @@ class ClientsPanel(ItemPanel[ClientPage]):
         self.empty_new = empty.add_button("New client", primary=True)
         self.empty_server = empty.add_button("New server instead")
         empty.finish()
-        super().__init__("client", empty, parent)
+        super().__init__("client", empty, parent, multi_select=True)
         self.service = service
         self.engine = service.engine
         self.library = library
         self.new_button.clicked.connect(lambda: self.new_client())
         self.empty_new.clicked.connect(lambda: self.new_client())
         self.remove_button.clicked.connect(self.remove_current)
+        self.close_button.clicked.connect(self.close_selected)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._context_menu)
         service.client_added.connect(self._added)
         service.client_removed.connect(self.remove_page)
         service.client_state_changed.connect(self._relabel)
@@ -300,29 +353,75 @@ class ClientsPanel(ItemPanel[ClientPage]):
         return client_id
 
     def remove_current(self) -> None:
-        client_id = self.current_id()
-        if not client_id:
-            return
-        handle = self.engine.client(client_id)
-        if self.engine.is_live(client_id) and not confirm_removal(
-            self,
-            handle.name,
-            f"{handle.name} is {'connected' if handle.state == 'open' else 'connecting'} to "
-            f"{handle.url}; removing it closes the connection and forgets its log.",
-        ):
-            return
-        self.service.run(self.engine.remove_client(client_id))
+        """Remove the selected clients, asking once first if any of them is live."""
+        client_ids = [i for i in self.selected_ids() if i in self.engine.clients]
+        live = [i for i in client_ids if self.engine.is_live(i)]
+        if len(client_ids) == 1 and live:
+            handle = self.engine.client(client_ids[0])
+            asked = confirm_removal(
+                self,
+                handle.name,
+                f"{handle.name} is {'connected' if handle.state == 'open' else 'connecting'} to "
+                f"{handle.url}; removing it closes the connection and forgets its log.",
+            )
+        elif live:
+            one = len(live) == 1
+            asked = confirm_removal(
+                self,
+                f"{len(client_ids)} clients",
+                f"{len(live)} of the {len(client_ids)} selected clients "
+                f"{'is' if one else 'are'} connected or connecting; removing them closes "
+                f"{'that connection' if one else 'those connections'} and forgets all "
+                f"{len(client_ids)} logs.",
+            )
+        else:
+            asked = True
+        if asked:
+            for client_id in client_ids:
+                self.service.run(self.engine.remove_client(client_id))
 
-    def page(self, client_id: str) -> ClientPage:
-        return self.pages[client_id]
+    def close_selected(self) -> int:
+        """Close the selected clients that are connecting or open (code 1000); how many."""
+        live = [i for i in self.selected_ids() if self.engine.is_live(i)]
+        for client_id in live:
+            self.service.run(self.engine.close_client(client_id, 1000, ""))
+        return len(live)
+
+    def open_selected(self) -> int:
+        """Open the selected clients that are not connecting or open; how many."""
+        idle = [
+            i
+            for i in self.selected_ids()
+            if i in self.engine.clients and not self.engine.is_live(i)
+        ]
+        for client_id in idle:
+            self.service.run(self.engine.open_client(client_id))
+        return len(idle)
+
+    def _context_menu(self, where: Any) -> None:
+        menu = QMenu(self.list)
+        count = len(self.selected_ids())
+        them = "them" if count > 1 else "it"
+        menu.addAction(f"Open {them}", self.open_selected)
+        menu.addAction(f"Close {them}", self.close_selected)
+        menu.addAction(f"Remove {them}…", self.remove_current)
+        menu.exec(self.list.viewport().mapToGlobal(where))
+        menu.deleteLater()
+
+    def _selection_changed(self) -> None:
+        self._update_close()
+
+    def _update_close(self) -> None:
+        self.close_button.setEnabled(any(self.engine.is_live(i) for i in self.selected_ids()))
 
     def _added(self, client_id: str) -> None:
-        self.add_page(client_id, "", ClientPage(self.service, client_id, self.library))
+        self.add_page(client_id, "", lambda: ClientPage(self.service, client_id, self.library))
         self._relabel(client_id)
 
     def _relabel(self, client_id: str, *_: Any) -> None:
-        if client_id not in self.pages or client_id not in self.engine.clients:
+        if not self.has_item(client_id) or client_id not in self.engine.clients:
             return
+        self._update_close()
         handle = self.engine.client(client_id)
         state = {"idle": "not connected"}.get(handle.state, handle.state)
         self.set_label(

@@ -16,13 +16,14 @@ from workbench.engine.protocol.glossary import (
     close_code_term,
     close_refusal,
 )
+from workbench.widgets.common.wheel_guard import GuardedComboBox
 
 __all__ = ["CloseCodePicker"]
 
 _LEADING_CODE = re.compile(r"^\s*(\d{1,5})")
 
 
-class CloseCodePicker(QComboBox):
+class CloseCodePicker(GuardedComboBox):
     """An editable choice of close code; ``value()`` is the code, or None when the text
     does not start with a number. ``setValue`` picks a listed code or types any other."""
 

@@ -224,7 +224,7 @@ class ItemPage(QWidget):
             self.form.show_error(problem)
             self.engine.report(self.handle.name, problem)
             return False
-        values = self.form.values()
+        values = self.form.options()
         if values != self.handle.options:
             return self._update(values)
         return True
@@ -233,7 +233,7 @@ class ItemPage(QWidget):
         """Give the form's values to the service if they are valid and differ (before the
         workspace is saved); an invalid form is left for the person to fix."""
         if self.form.isEnabled() and self.form.problem() is None:
-            values = self.form.values()
+            values = self.form.options()
             if values != self.handle.options:
                 self._update(values)
 

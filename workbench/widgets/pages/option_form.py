@@ -2,8 +2,9 @@
 
 One editor per option, chosen by the option's ``kind``; the option's ``doc`` becomes the
 tooltip. ``values()`` gives ``{snake_name: value}`` ready for ``core.Client``/``core.Server``;
-``problem()`` runs core's own validation and returns its message (or ``None``) so the form
-can say what is wrong before anything is started.
+``options()`` adds the workbench's own (a client's ``secret_headers``, marked in the header
+editor) for the engine; ``problem()`` runs core's own validation and returns its message (or
+``None``) so the form can say what is wrong before anything is started.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -36,7 +36,11 @@ from workbench.engine.options import (
     snake_case_client_options,
     snake_case_server_options,
 )
+from workbench.widgets.common.plain_text import plain
+from workbench.widgets.common.wheel_guard import GuardedSpinBox
 from workbench.widgets.compose.mime_chooser import MimeChooser
+
+from .header_editor import HeaderEditor
 
 #: Labels a person reads; options not listed get their name with spaces.
 LABELS = {
@@ -164,8 +168,8 @@ _FILE_FILTERS = {
 }
 
 
-#: What edits one option: a MIME chooser, a checkbox, a number, a file, header lines or text.
-OptionEditor = MimeChooser | QCheckBox | QSpinBox | FileField | QPlainTextEdit | QLineEdit
+#: What edits one option: a MIME chooser, a checkbox, a number, a file, headers or text.
+OptionEditor = MimeChooser | QCheckBox | QSpinBox | FileField | HeaderEditor | QLineEdit
 E = TypeVar("E", bound=QWidget)
 
 
@@ -184,6 +188,7 @@ class OptionForm(QWidget):
         self.owner = owner
         self.table = table
         self.editors: dict[str, OptionEditor] = {}
+        self._marked: list[str] | None = None  # secret_headers given to set_values
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         forms: dict[str, QFormLayout] = {}
@@ -204,12 +209,17 @@ class OptionForm(QWidget):
                 self.editors[option.name] = editor
                 if isinstance(editor, QCheckBox):
                     form.addRow("", editor)
+                elif isinstance(editor, HeaderEditor):  # a table: the column's full width
+                    label = QLabel(label_for(option) + ":")
+                    label.setBuddy(editor)
+                    form.addRow(label)
+                    form.addRow(editor)
                 else:
                     label = QLabel(label_for(option) + ":")
                     label.setBuddy(editor)
                     label.setToolTip(option.doc)
                     form.addRow(label, editor)
-        self.error_label = QLabel()
+        self.error_label = plain(QLabel())  # core's complaint quotes the value typed
         self.error_label.setObjectName("formError")
         self.error_label.setWordWrap(True)
         self.error_label.hide()
@@ -242,7 +252,7 @@ class OptionForm(QWidget):
             box.toggled.connect(self.changed)
             return box
         if kind in ("port", "count", "positive", "ms", "optional_ms", "size"):
-            spin = QSpinBox()
+            spin = GuardedSpinBox()
             spin.setRange(1 if kind == "positive" else 0, 65535 if kind == "port" else _MAX_INT)
             spin.setGroupSeparatorShown(kind != "port")
             if kind in ("ms", "optional_ms"):
@@ -265,12 +275,9 @@ class OptionForm(QWidget):
             field.changed.connect(self.changed)
             return field
         if kind == "headers":
-            lines = QPlainTextEdit()
-            lines.setPlaceholderText("one per line, e.g.\nAuthorization: Bearer abc")
-            lines.setTabChangesFocus(True)
-            lines.setFixedHeight(lines.fontMetrics().lineSpacing() * 3 + 12)
-            lines.textChanged.connect(self.changed)
-            return lines
+            headers = HeaderEditor()
+            headers.changed.connect(self.changed)
+            return headers
         edit = QLineEdit()
         edit.setClearButtonEnabled(kind in ("strings", "str", "optional_str"))
         if kind == "strings":
@@ -306,6 +313,15 @@ class OptionForm(QWidget):
             if not (option.kind == "str" and values[option.name] is None)
         }
 
+    def options(self) -> dict[str, Any]:
+        """``values()`` and the workbench's own options, as the engine keeps them: a
+        client's ``secret_headers`` (the names marked secret) when it has headers."""
+        values = self.values()
+        editor = self.editors.get("headers")
+        if self.owner == "Client" and isinstance(editor, HeaderEditor) and values.get("headers"):
+            values["secret_headers"] = editor.secret_names()
+        return values
+
     def _value_of(self, option: Option) -> Any:
         editor = self.editors[option.name]
         kind = option.kind
@@ -322,8 +338,8 @@ class OptionForm(QWidget):
             return value
         if isinstance(editor, FileField):
             return editor.text()
-        if isinstance(editor, QPlainTextEdit):
-            return parse_headers(editor.toPlainText())
+        if isinstance(editor, HeaderEditor):
+            return editor.headers()
         text = editor.text()
         if kind == "strings":
             items = [part.strip() for part in text.split(",") if part.strip()]
@@ -335,12 +351,13 @@ class OptionForm(QWidget):
         return text
 
     def set_values(self, values: Mapping[str, Any]) -> None:
-        """Fill every editor: from ``values`` (either spelling) where given, else the
-        option's default."""
+        """Fill every editor: from ``values`` (either spelling; ``options()`` too) where
+        given, else the option's default."""
         snake_case = (
             snake_case_server_options if self.owner == "Server" else snake_case_client_options
         )
         values = snake_case(values)
+        self._marked = values.get("secret_headers")
         for option in self.table:
             self._set_value(option, values.get(option.name, option.default))
         self._update_tls()
@@ -355,8 +372,8 @@ class OptionForm(QWidget):
             editor.setValue(int(value or 0))
         elif isinstance(editor, FileField):
             editor.set_text(str(value or ""))
-        elif isinstance(editor, QPlainTextEdit):
-            editor.setPlainText(format_headers(value))
+        elif isinstance(editor, HeaderEditor):
+            editor.set_headers(value, self._marked)
         elif option.kind == "strings":
             editor.setText(", ".join(value or []))
         else:
@@ -377,26 +394,6 @@ class OptionForm(QWidget):
 
     def _hide_error(self) -> None:
         self.error_label.hide()
-
-
-def parse_headers(text: str) -> list[tuple[str, str]] | None:
-    """``Name: value`` lines into pairs; blank lines are skipped; ``None`` when there are none."""
-    pairs = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        name, sep, value = line.partition(":")
-        if not sep or not name.strip():
-            raise ValueError(f"header line {line.strip()!r} should look like 'Name: value'")
-        pairs.append((name.strip(), value.strip()))
-    return pairs or None
-
-
-def format_headers(value: Any) -> str:
-    if not value:
-        return ""
-    pairs = value.items() if isinstance(value, dict) else value
-    return "\n".join(f"{name}: {val}" for name, val in pairs)
 
 
 _LABEL_OF = {

@@ -11,6 +11,7 @@ from workbench.qt.log_model import LogModel
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.classroom.panel import ClassroomPanel
 from workbench.widgets.common.tab_fit import size_to_current_page
+from workbench.widgets.log.make_scenario import scenario_maker
 from workbench.widgets.log.view import LogView
 from workbench.widgets.log.viewer import ask_and_open_log
 from workbench.widgets.protocol.frames_view import FramesView, socket_frames_view
@@ -86,7 +87,10 @@ class ServerLogTabs(QTabWidget):
 
     def _add_log_tab(self, log_id: str, title: str) -> LogView:
         store = self._service.engine.log(log_id)
-        view = LogView(LogModel(store), title=store.name or title, importable=True)
+        maker = scenario_maker(self._service, log_id) if log_id != self._server_id else None
+        view = LogView(
+            LogModel(store), title=store.name or title, importable=True, make_scenario=maker
+        )
         view.import_requested.connect(lambda: ask_and_open_log(self))
         self.log_views[log_id] = view
         if log_id == self._server_id:

@@ -14,7 +14,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QFormLayout,
     QGroupBox,
     QInputDialog,
@@ -32,6 +31,7 @@ from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.controls import named
 from workbench.widgets.common.notify import notifier
 from workbench.widgets.common.tab_fit import size_to_current_page
+from workbench.widgets.common.wheel_guard import GuardedComboBox
 from workbench.widgets.compose.composer import Composer
 from workbench.widgets.compose.mime_chooser import MimeChooser
 from workbench.widgets.faults.lab import FaultLabPanel
@@ -105,7 +105,7 @@ class ServerPage(ItemPage):
 
     def _auto_reply_box(self) -> QGroupBox:
         """The Auto-reply settings: ``auto_mode`` and the fixed reply, ``auto_text``."""
-        self.auto_mode = named(QComboBox(), "autoReplyMode")
+        self.auto_mode = named(GuardedComboBox(), "autoReplyMode")
         for label, mode in AUTO_REPLY_CHOICES:
             self.auto_mode.addItem(label, mode)
         self.auto_mode.setCurrentIndex(max(0, self.auto_mode.findData(self.handle.auto_reply.mode)))

@@ -78,20 +78,20 @@ class ServersPanel(ItemPanel[ServerPage]):
             return
         self.service.run(self.engine.remove_server(server_id))
 
-    def page(self, server_id: str) -> ServerPage:
-        return self.pages[server_id]
-
     def _added(self, server_id: str) -> None:
+        self.add_page(server_id, "", lambda: self._make_page(server_id))
+        self._relabel(server_id)
+
+    def _make_page(self, server_id: str) -> ServerPage:
         page = ServerPage(self.service, server_id, self.library)
         page.new_client_requested.connect(self.new_client_requested)
-        self.add_page(server_id, "", page)
-        self._relabel(server_id)
+        return page
 
     def _state_changed(self, server_id: str, _state: str, _text: str) -> None:
         self._relabel(server_id)
 
     def _relabel(self, server_id: str) -> None:
-        if server_id not in self.pages or server_id not in self.engine.servers:
+        if not self.has_item(server_id) or server_id not in self.engine.servers:
             return
         handle = self.engine.server(server_id)
         short = f"● listening :{handle.port}" if handle.state == "listening" else handle.state

@@ -27,6 +27,7 @@ from workbench.qt.socket_model import (
     SocketListModel,
 )
 from workbench.widgets.common.controls import FitsTableToFont, named, row_table, tool_button
+from workbench.widgets.common.plain_text import plain
 
 from .close_picker import CloseCodePicker
 
@@ -77,9 +78,13 @@ class SocketsBox(FitsTableToFont, QGroupBox):
         super().__init__("Connected sockets", parent)
         self.sockets = SocketListModel(service, server_id, self)
         self._build_table()
-        self.sockets_empty = named(
-            QLabel("No sockets yet. Start the server, then connect a client to it.", wordWrap=True),
-            "emptyHint",
+        self.sockets_empty = plain(  # it names the host typed in the form
+            named(
+                QLabel(
+                    "No sockets yet. Start the server, then connect a client to it.", wordWrap=True
+                ),
+                "emptyHint",
+            )
         )
         self.log_button = tool_button(
             "Open log", "Show the selected socket's message log below (or double-click it)"

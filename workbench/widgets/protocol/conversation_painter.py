@@ -16,6 +16,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtSvg import QSvgGenerator
 
+from workbench.engine.private_files import make_private
 from workbench.engine.protocol.conversation import CLIENT_TO_SERVER, Arrow, Conversation
 
 __all__ = [
@@ -160,6 +161,16 @@ def _paint_export(painter: QPainter, conversation: Conversation) -> None:
     )
 
 
+def _private(path: str | Path) -> bool:
+    """Create the file readable by its owner only (Qt keeps the mode of a file it
+    rewrites); whether it could."""
+    try:
+        make_private(path)
+    except OSError:
+        return False
+    return True
+
+
 def export_png(conversation: Conversation, path: str | Path) -> bool:
     """Render the diagram into a PNG file; whether it was written."""
     image = QImage(export_size(conversation), QImage.Format.Format_ARGB32)
@@ -168,6 +179,8 @@ def export_png(conversation: Conversation, path: str | Path) -> bool:
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     _paint_export(painter, conversation)
     painter.end()
+    if not _private(path):
+        return False
     # PySide6's stub types the format as bytes, but save() refuses bytes and takes a str.
     saved: bool = image.save(str(path), "PNG")  # type: ignore[call-overload]
     return saved
@@ -176,6 +189,8 @@ def export_png(conversation: Conversation, path: str | Path) -> bool:
 def export_svg(conversation: Conversation, path: str | Path) -> bool:
     """Write the diagram as an SVG file (QtSvg's generator); whether it was written."""
     size = export_size(conversation)
+    if not _private(path):
+        return False
     generator = QSvgGenerator()
     generator.setFileName(str(path))
     generator.setSize(size)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from workbench.engine.protocol.conversation import Conversation
 from workbench.qt.service import WorkbenchService
+from workbench.widgets.common.plain_text import plain
 
 from .conversation_painter import (
     HEADER_HEIGHT,
@@ -146,7 +147,7 @@ class ConversationView(QWidget):
         self.item_id = item_id
         self.setWindowTitle(f"Conversation — {service.engine.name_of(item_id)}")
         self.diagram = ConversationDiagram()
-        self.empty = QLabel()
+        self.empty = plain(QLabel())  # the reason names the client or socket
         self.empty.setObjectName("emptyHint")
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)

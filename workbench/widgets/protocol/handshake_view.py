@@ -13,9 +13,7 @@ import html
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
-    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -30,6 +28,9 @@ from PySide6.QtWidgets import (
 from workbench.engine.protocol.handshake_record import GUID, AcceptCheck, HandshakeRecord
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.controls import named
+from workbench.widgets.common.fonts import fixed_width_font
+from workbench.widgets.common.plain_text import plain
+from workbench.widgets.common.wheel_guard import GuardedComboBox
 
 __all__ = ["HandshakeView", "accept_steps_html", "client_handshakes", "server_handshakes"]
 
@@ -125,12 +126,15 @@ class HandshakeView(QWidget):
         self._picked: HandshakeRecord | None = None
         selectable = Qt.TextInteractionFlag.TextSelectableByMouse
         self.chooser = named(
-            QComboBox(), "handshakeChooser", "Which connection's handshake to show"
+            GuardedComboBox(), "handshakeChooser", "Which connection's handshake to show"
         )
         self.chooser.currentIndexChanged.connect(self._chosen)
         self.chooser.activated.connect(self._pick)
-        self.summary = named(
-            QLabel(wordWrap=True, textInteractionFlags=selectable), "handshakeSummary"
+        self.summary = named(  # our markup around escaped text (``_show``)
+            QLabel(
+                textFormat=Qt.TextFormat.RichText, wordWrap=True, textInteractionFlags=selectable
+            ),
+            "handshakeSummary",
         )
         top = QHBoxLayout()
         top.addWidget(self.chooser)
@@ -141,8 +145,8 @@ class HandshakeView(QWidget):
             ),
             "handshakeAccept",
         )
-        self.negotiation = named(
-            QLabel(wordWrap=True, textInteractionFlags=selectable), "handshakeNegotiation"
+        self.negotiation = plain(  # the subprotocol and extensions the peers sent
+            named(QLabel(wordWrap=True, textInteractionFlags=selectable), "handshakeNegotiation")
         )
         details = QWidget()
         details_layout = QVBoxLayout(details)
@@ -171,7 +175,7 @@ class HandshakeView(QWidget):
 
     def _request_and_response(self) -> QSplitter:
         """The upgrade ``request`` beside the ``response``, in a fixed-width font."""
-        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        fixed = fixed_width_font()  # follows the zoom
         self.request = named(QPlainTextEdit(readOnly=True), "handshakeRequest")
         self.response = named(QPlainTextEdit(readOnly=True), "handshakeResponse")
         sides = QSplitter(Qt.Orientation.Horizontal)
@@ -183,8 +187,9 @@ class HandshakeView(QWidget):
             # Long headers (Sec-WebSocket-Extensions with its parameters, User-Agent) wrap, so
             # every header reads whole at the pane's width and on a projector.
             edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-            # Room for the 8 to 12 header lines of a handshake: the whole view scrolls instead.
-            edit.setMinimumHeight(edit.fontMetrics().lineSpacing() * 12)
+            # Room for the 9 header lines of a usual handshake (more scroll inside): at 1200 x
+            # 760 the Accept computation and the negotiation then show below without scrolling.
+            edit.setMinimumHeight(edit.fontMetrics().lineSpacing() * 9 + 8)
             sides.addWidget(_boxed(title, edit))
         sides.setChildrenCollapsible(False)
         return sides

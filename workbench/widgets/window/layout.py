@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QPoint, QSettings, QSize, Qt
 from PySide6.QtWidgets import QMainWindow, QTabWidget
 
-__all__ = ["restore_layout", "save_layout"]
+__all__ = ["keep_on_screen", "restore_layout", "save_layout"]
 
 
 def save_layout(window: QMainWindow, settings: QSettings, tabs: QTabWidget, panels: Any) -> None:
@@ -41,7 +41,7 @@ def restore_layout(
         window.resize(size)
     if isinstance(pos, QPoint):
         window.move(pos)
-    _keep_on_screen(window)
+    keep_on_screen(window)
     if str(settings.value("window/maximized", "false")).lower() == "true":
         window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
     state = settings.value("window/state")
@@ -65,9 +65,10 @@ def restore_layout(
     tabs.setCurrentIndex(tab if 0 <= tab < tabs.count() else default_tab)
 
 
-def _keep_on_screen(window: QMainWindow) -> None:
-    """A restored window must fit the screen it is on (another monitor, a smaller screen,
-    or no window manager to subtract decorations)."""
+def keep_on_screen(window: QMainWindow) -> None:
+    """Move and shrink ``window`` to fit the screen it is on: a restored window (another
+    monitor, a smaller screen, no window manager to subtract decorations), and a window
+    after a zoom (Qt grows a window to its layout's minimum but never shrinks it back)."""
     screen = window.screen()
     if screen is None:
         return

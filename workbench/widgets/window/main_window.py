@@ -1,9 +1,10 @@
-"""The main window: Servers, Clients and Load tabs, the menus and a toolbar with the first
+"""The main window: Servers, Clients, Load and Scenarios tabs, the menus and a toolbar with the first
 steps, wired to the service; a clean shutdown of every socket when the window closes.
 
 What it owns lives beside it: the status bar where every error is shown in plain words
-(``status_line``), the workspace file read at start and written at close
-(``workspace_files``) and the layout kept between runs (``layout``)."""
+(``status_line``), the log budget shown there and its setting (``log_budget``), the
+workspace file read at start and written at close (``workspace_files``) and the layout kept
+between runs (``layout``)."""
 
 from __future__ import annotations
 
@@ -11,28 +12,34 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
+    QFrame,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QTabWidget,
     QToolBar,
     QWidget,
 )
 from shiboken6 import isValid
 
+from workbench.engine.private_files import make_private
 from workbench.engine.workspace.workspace import config_dir, default_path
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.controls import make_action
 from workbench.widgets.common.notify import notifier
 from workbench.widgets.common.resources import resource_path
+from workbench.widgets.common.tab_fit import size_to_current_page
 from workbench.widgets.load.load_panel import LoadPanel
 from workbench.widgets.log.viewer import ask_and_open_log
 from workbench.widgets.pages.client_page import ClientsPanel
 from workbench.widgets.pages.servers_panel import ServersPanel
+from workbench.widgets.scenarios.tab import ScenariosTab
 
 from .layout import restore_layout, save_layout
+from .log_budget import LogBudgetControl
 from .status_line import StatusLine
 from .workspace_files import WorkspaceFiles
 from .zoom_and_contrast import Presentation
@@ -42,8 +49,16 @@ SERVERS_TAB, CLIENTS_TAB = 0, 1
 
 
 def window_settings() -> QSettings:
-    """The window's layout file, ``window.ini`` in the workbench's config folder."""
-    return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+    """The window's layout file, ``window.ini`` in the workbench's config folder (created
+    readable by its owner only; Qt keeps the mode of a file it rewrites)."""
+    path = config_dir() / "window.ini"
+    if not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            make_private(path)
+        except OSError:
+            pass  # QSettings says so itself when it cannot write
+    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 class MainWindow(QMainWindow):
@@ -85,9 +100,23 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.clients, "Clients")
         self.load = LoadPanel(service)
         self.tabs.addTab(self.load, "Load && rates")
-        self.setCentralWidget(self.tabs)
+        self.scenarios = ScenariosTab(service, self.library)
+        self.tabs.addTab(self.scenarios, "Scenarios")
+        # Only the tab shown counts in the window's minimum: a hidden page's minimum is not
+        # laid out again after a zoom, and a stale one kept the window scrolling after Ctrl+0.
+        size_to_current_page(self.tabs)
+        # The tabs scroll rather than push the window past the screen: a zoom whose layout
+        # needs more than the screen (175 % on 1024x768) shows scroll bars, and the window,
+        # Send and the status bar stay on the screen (``Presentation`` refits it).
+        self.scroller = QScrollArea(widgetResizable=True)
+        self.scroller.setObjectName("windowScroller")
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setWidget(self.tabs)
+        self.setCentralWidget(self.scroller)
 
         self.status = StatusLine(self.statusBar())
+        self._counts_later = QTimer(self, singleShot=True, interval=0)
+        self._counts_later.timeout.connect(self._count_now)
         self.workspace_files = WorkspaceFiles(
             self,
             service,
@@ -98,6 +127,10 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self.presentation = Presentation(self, self.settings)
         self.menuBar().insertMenu(self.help_menu.menuAction(), self.presentation.menu)
+        #: The log budget on the status bar, and in the View menu.
+        self.log_budget = LogBudgetControl(self, service, self.settings, self.statusBar())
+        self.presentation.menu.addSeparator()
+        self.presentation.menu.addAction(self.log_budget.action)
 
         self.servers.new_client_requested.connect(self.new_client_to)
         self.servers.empty_client.clicked.connect(self.new_client)
@@ -114,11 +147,14 @@ class MainWindow(QMainWindow):
             signal.connect(self._update_counts)
         service.server_state_changed.connect(self._server_state)
         service.client_state_changed.connect(self._client_state)
+        service.scenarios.recorded.connect(
+            lambda _doc_id: self.tabs.setCurrentWidget(self.scenarios)
+        )
 
         self.restore_layout()
         if load_workspace:
             self.workspace_files.load(self.workspace_files.path, quiet_if_missing=True)
-        self._update_counts()
+        self._count_now()
         if not self.status.label.text():
             self.status.show_info("Ready. Start with “New server” or “New client”.")
 
@@ -149,14 +185,14 @@ class MainWindow(QMainWindow):
             "Start / Open",
             lambda: self._press("start_button", "open_button"),
             "F5",
-            "Start the server or open the client shown",
+            "Start the server or open the client shown (on the Scenarios tab: run the scenario)",
         )
         self.stop_action = make_action(
             self,
             "Stop / Close",
             lambda: self._press("stop_button", "close_button"),
             "Shift+F5",
-            "Stop the server or close the client shown",
+            "Stop the server or close the client shown (on the Scenarios tab: stop the run)",
         )
 
         self.ping_action = make_action(
@@ -215,6 +251,11 @@ class MainWindow(QMainWindow):
         self._update_counts()
 
     def _update_counts(self, *_: Any) -> None:
+        """Count again on the next turn of the loop: hundreds of clients changing state at
+        once cost one count and one relayout of the tab bar and status bar, not hundreds."""
+        self._counts_later.start()
+
+    def _count_now(self) -> None:
         servers = self.engine.servers.values()
         clients = self.engine.clients.values()
         listening = sum(1 for h in servers if h.state == "listening")
@@ -239,9 +280,14 @@ class MainWindow(QMainWindow):
 
     def _press(self, server_button: str, client_button: str) -> bool:
         """Click the shown page's Start/Stop (server) or Open/Close (client) button, if it
-        is there and enabled; True if it was clicked."""
+        is there and enabled; True if it was clicked. On the Scenarios tab: Run or Stop."""
+        if self.tabs.currentWidget() is self.scenarios:
+            if server_button == "start_button":
+                return self.scenarios.run() is not None
+            return self.scenarios.stop() if server_button == "stop_button" else False
         panel = self.servers if self.tabs.currentIndex() == SERVERS_TAB else self.clients
-        page = panel.pages.get(panel.current_id())
+        current = panel.current_id()
+        page = panel.page(current) if current else None
         name = server_button if panel is self.servers else client_button
         button = getattr(page, name, None) if page is not None else None
         if button is None or not button.isEnabled():
@@ -272,6 +318,11 @@ class MainWindow(QMainWindow):
 
     def restore_layout(self) -> None:
         restore_layout(self, self.settings, self.tabs, self._panels(), SERVERS_TAB)
+
+    def fits_without_scrolling(self) -> bool:
+        """Whether the tabs' minimum fits the room the window gives them (no scroll bars)."""
+        room, needed = self.scroller.viewport().size(), self.tabs.minimumSizeHint()
+        return needed.width() <= room.width() and needed.height() <= room.height()
 
     def _panels(self) -> tuple[tuple[str, Any], ...]:
         return (("servers", self.servers), ("clients", self.clients))

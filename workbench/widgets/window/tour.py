@@ -2,8 +2,9 @@
 window and saves a PNG of each view into ``DIR`` (for the README, or a teacher's slides).
 
 The conversation: a server (port 0, shared with the class) and a client to it on 127.0.0.1;
-the handshake, a JSON message from the client, a text message from the server in three
-fragments, a ping from the client, and the client's close with 1001 (going away). Then each
+the handshake, a JSON message from the client, a text message from the server in four
+fragments (its text in three, then websockets' empty final frame), a ping from the client,
+and the client's close with 1001 (going away). Then each
 ``TourStep`` shows its view and the window is grabbed (``QWidget.grab``). A view from another
 module is one more step in ``STEPS``: a file name and a function that shows the view (and,
 for a view that records only while it is shown, one that shows it before the conversation;
@@ -13,6 +14,10 @@ Before ``faults.png`` a second client ("Load client") joins the echoing server, 
 drops the next ``DROPPED`` replies on its socket, and it sends ``BURST`` messages, one slice
 per sample of the rates timer; before ``rates.png`` the tour waits until the client's rates
 meter has counted every one of them.
+
+Before ``scenario.png`` the server answers every message with ``SAD_REPLY`` and the
+Scenarios tab runs ``TOUR_SCENARIO`` against it: the hello is answered, the ping too, the
+``said`` expected is not — the failed step is shown with its diff.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QSpinBox, QWidget
 
 from workbench.engine.log.store import FAULT
+from workbench.engine.private_files import make_private
 from workbench.qt.rates_timer import RatesTimer
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.pages.client_page import ClientPage
@@ -35,11 +41,12 @@ from .main_window import CLIENTS_TAB, SERVERS_TAB, MainWindow
 
 __all__ = ["STEPS", "TOUR_SIZE", "Tour", "TourError", "TourStep", "run_tour"]
 
-TOUR_SIZE = (1200, 760)  # the window's size while it is grabbed: large enough, small files
+TOUR_SIZE = (1200, 780)  # the window's size while it is grabbed: large enough, small files
 STEP_TIMEOUT = 10.0
 SETTLE = 0.3  # seconds for the views' timers (log ticks) to show the last rows
 JSON_MESSAGE = {"greeting": "hello", "from": "the tour", "numbers": [1, 2, 3]}
-FRAGMENTED_TEXT = "This text message travels in three fragments."
+FRAGMENTED_TEXT = "This text message travels in four fragments."
+FRAGMENTS = 4
 CLOSE_CODE, CLOSE_REASON = 1001, "the tour is over"
 #: Messages the load client sends, in slices, one slice per rates sample (twice a second):
 #: a rise and a fall on the plot.
@@ -47,6 +54,18 @@ BURST = (20, 50, 120, 80, 30, 10)
 #: Echoes the fault lab drops ("Drop next") on the load client's socket.
 DROPPED = 5
 LOAD_CLIENT = "Load client"
+#: What the server answers before the scenario's picture, and the scenario run against it.
+SAD_REPLY = '{"type": "sad", "text": "hi"}'
+TOUR_SCENARIO = """name: the chat answers
+url: 'ws://127.0.0.1:8080/chat'
+steps:
+  - send: {message: {type: hello, user: alice}}
+  - expect: {match: {text: hi}, within: 1s}
+  - ping
+  - send: {message: {type: say, text: hi}}
+  - expect: {match: {type: said, text: hi}, within: 1s}
+  - close: {code: 1000, reason: bye}
+"""
 
 
 class TourError(RuntimeError):
@@ -80,13 +99,15 @@ class TourStep:
 
 
 def show_client(tour: Tour) -> ClientPage:
-    """The client's page, in front, with its settings folded to give its views the room."""
+    """The client's page, in front, with its settings folded and its Send box hidden: the
+    pictures are of the log's views, and they need the whole height (the handshake's
+    Accept computation, every frame and every decoded field of the selected one)."""
     window = tour.window
     window.tabs.setCurrentIndex(CLIENTS_TAB)
     window.clients.select(tour.client_id)
     page = window.clients.page(tour.client_id)
     page.settings_toggle.setChecked(False)
-    page.right.setSizes([1, 10_000])  # the Send box at its minimum, the rest for the views
+    page.top_area.hide()
     return page
 
 
@@ -231,6 +252,25 @@ def show_rates(tour: Tour) -> QWidget | None:
     return None
 
 
+async def scenario_run(tour: Tour) -> None:
+    """The Scenarios tab runs ``TOUR_SCENARIO`` against the tour's server, which now
+    answers ``SAD_REPLY``: one step fails."""
+    engine, tab = tour.service.engine, tour.window.scenarios
+    engine.set_auto_reply(tour.server_id, "fixed", SAD_REPLY)
+    tour.window.tabs.setCurrentWidget(tab)
+    tab.select(engine.scenarios.add(TOUR_SCENARIO, "the chat answers", server_id=tour.server_id))
+    run = tab.run()
+    if run is None:
+        raise TourError(f"the scenario did not run: {tab.status.text()}")
+    await until(lambda: not run.running, "the scenario's run")
+
+
+def show_scenario(tour: Tour) -> QWidget | None:
+    """The run's steps, the failed one selected: expected, received and the diff."""
+    tour.window.tabs.setCurrentWidget(tour.window.scenarios)
+    return None
+
+
 STEPS: list[TourStep] = [
     TourStep("log.png", show_client_log),
     TourStep("frames.png", show_client_frames, prepare_client_frames),
@@ -239,6 +279,7 @@ STEPS: list[TourStep] = [
     TourStep("classroom.png", show_classroom),
     TourStep("faults.png", show_fault_lab, before=load_and_fault),
     TourStep("rates.png", show_rates, before=rates_counted),
+    TourStep("scenario.png", show_scenario, before=scenario_run),
 ]
 
 
@@ -304,7 +345,7 @@ async def converse(tour: Tour, steps: list[TourStep]) -> None:
     if not service.engine.send(client_id, JSON_MESSAGE):
         raise TourError(f"the JSON message was not sent: {service.engine.errors[-1:]}")
     await until(lambda: socket.messages_in >= 1, "the JSON message to arrive")
-    await socket.core.send_fragments(FRAGMENTED_TEXT, 3)
+    await socket.core.send_fragments(FRAGMENTED_TEXT, FRAGMENTS)
     await until(lambda: client.log.messages_in >= 1, "the fragmented text to arrive")
     if client.core is None:
         raise TourError("the client has gone")
@@ -339,7 +380,7 @@ async def run_tour(
             await step.before(tour)
         shown = step.show(tour) or window
         await _settle()
-        path = folder / step.file_name
+        path = make_private(folder / step.file_name)
         if not shown.grab().save(str(path), "PNG"):
             raise TourError(f"{path} could not be written")
         saved.append(path)

@@ -2,7 +2,10 @@
 both kept in the window's settings.
 
 Zoom scales the application font and every ``px`` size in the style sheet (fonts, paddings,
-radii; 1 px borders stay 1 px), so a projector in a classroom shows the same layout larger.
+radii; 1 px borders stay 1 px), so a projector in a classroom shows the same layout larger;
+text areas use ``widgets.common.fonts`` so they follow it too. After a zoom the window is
+fitted to its screen again; what no longer fits inside it scrolls (the main window's tabs
+are in a scroll area).
 High contrast adds ``style-high-contrast.qss`` on top of the normal style sheet and gives
 Fusion a black-on-white palette with a strong highlight.
 """
@@ -11,11 +14,13 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QObject, QSettings
+from PySide6.QtCore import QObject, QSettings, QTimer
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu
 
 from workbench.widgets.common.resources import resource_path, style_sheet
+
+from .layout import keep_on_screen
 
 __all__ = ["ZOOM_STEPS", "Presentation", "scaled_style_sheet"]
 
@@ -66,6 +71,7 @@ class Presentation(QObject):
 
     def __init__(self, window: QMainWindow, settings: QSettings) -> None:
         super().__init__(window)
+        self.window = window
         self.settings = settings
         app = QApplication.instance()
         assert isinstance(app, QApplication)
@@ -140,6 +146,9 @@ class Presentation(QObject):
         if self.high_contrast:
             sheet += "\n" + _high_contrast_sheet()
         self.app.setStyleSheet(scaled_style_sheet(sheet, self.zoom))
+        # Once the new sizes are laid out (next turn of the loop), the window fits its
+        # screen again: 175 % then Ctrl+0 on 1024x768 left it 1266x924, Send off the screen.
+        QTimer.singleShot(0, self, lambda: keep_on_screen(self.window))
 
 
 def _high_contrast_sheet() -> str:

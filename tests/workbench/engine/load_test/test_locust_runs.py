@@ -88,7 +88,7 @@ def test_an_expect_that_cannot_hold_fails_with_its_diff(tmp_path: Path) -> None:
     [failure] = failures(tmp_path / "s")
     assert (failure["Method"], failure["Name"]) == ("WS", 'expect: equals {"n":2}')
     assert failure["Error"] == (
-        "no matching message within 200 ms; 1 others arrived; "
+        "no matching message within 200 ms; 1 other message arrived; "
         'equals at $.n: expected 2, received 1; diff: -"n": 2 +"n": 1'
     )
 

@@ -120,7 +120,7 @@ async def test_a_failed_step_exits_1_and_shows_expected_received_diff_and_skippe
     failure = next(i for i, line in enumerate(lines) if line.startswith("  ✗ "))
     assert lines[failure].startswith('  ✗ expect as bob: match {"type":"said","text":"hi"}')
     assert lines[failure + 1].startswith(
-        "      no matching message within 300 ms; 1 others arrived  [step 6, "
+        "      no matching message within 300 ms; 1 other message arrived  [step 6, "
     )
     assert lines[failure + 2 : failure + 5] == [
         '      expected: match {"type":"said","text":"hi"}',

@@ -60,7 +60,7 @@ async def test_one_clients_send_not_arriving_at_another_fails_with_its_diff() ->
         )
     step = failed(result)
     assert (step.step.number, step.status) == (6, "failed")
-    assert step.message == "no matching message within 300 ms; 1 others arrived"
+    assert step.message == "no matching message within 300 ms; 1 other message arrived"
     assert step.received == '{"type":"sad","user":"alice","text":"hi"}'
     assert step.mismatches == ['match at $.type: expected "said", received "sad"']
     assert '-  "type": "said"' in step.diff and '+  "type": "sad"' in step.diff

@@ -1,0 +1,305 @@
+"""Flow control websockets leaves to its user, for peers that do not play along.
+
+websockets' asyncio connection writes its automatic replies (a pong for each ping, the echo
+of a close frame) from ``data_received`` without waiting for the transport to drain, and its
+keepalive ping waits for the transport to drain before its timeout starts. So a peer that
+floods pings and never reads grows the write buffer without limit, and one that simply
+stops reading is never dropped. ``FlowControl`` is a mixin over websockets' connection
+classes that closes both holes, and caps the frames of one message per connection:
+
+- *Replies that cannot be written stop the reading.* While the transport's write buffer is
+  above its high-water mark (websockets' ``write_limit``, 32 KiB), the bytes that reading
+  made websockets write are counted; past ``REPLY_BUDGET`` the transport stops reading until
+  the buffer drains. Only automatic replies count, never the messages core sends itself, so
+  two peers that flood each other with data (both buffers full) keep reading and cannot
+  deadlock; a keepalive pong now and then never comes near the budget.
+- *A peer that reads nothing for ``write_timeout`` is dropped.* While writes are paused, the
+  buffer is checked every ``write_timeout``; if the peer took no byte of it since the last
+  check, the connection is failed with 1011 ("write timeout: ...") and the TCP connection is
+  aborted: the close frame could never be written either.
+- *``max_fragments``*: websockets' cap (``WEBSOCKETS_MAX_FRAGMENTS``) is one number for the
+  whole process, read once at import; core raises it to the largest ``max_fragments`` a
+  Client or Server asks for. A connection whose cap is below it gets ``FragmentCap``, an
+  extension in its own chain (a Python call per frame, so only where needed): a message of
+  more frames fails the connection with 1009 "too many fragments", as websockets does. (A
+  connection made while its cap was websockets' own loses it if another Client or Server
+  raises that cap later.)
+- *A peer that never ends TCP after the closing handshake* is cut off at ``close_timeout``
+  (websockets enforces that deadline only while it writes, so a reader waiting for the end
+  of the connection would wait for ever).
+- *A Server's connections are counted* (``core._admission.Admission``) from the TCP accept to
+  the end, handshakes under way included.
+
+The reading pause for replies shares the transport with websockets' own pause (its queue of
+frames not yet received by core, ``max_queue``): reading resumes only when neither holds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, ClassVar, NamedTuple, TypeVar
+
+from websockets.asyncio import messages as ws_messages
+from websockets.asyncio.client import ClientConnection
+from websockets.asyncio.connection import Connection
+from websockets.asyncio.server import ServerConnection
+from websockets.datastructures import Headers
+from websockets.exceptions import PayloadTooBig
+from websockets.extensions import Extension
+from websockets.frames import BINARY, CONT, TEXT, CloseCode
+from websockets.frames import Frame as WsFrame
+from websockets.protocol import OPEN, Protocol
+from websockets.server import ServerProtocol
+from websockets.typing import ExtensionName
+
+from ._admission import Admission
+from ._option_types import ClientSettings, ServerSettings
+
+__all__ = [
+    "REPLY_BUDGET",
+    "FlowClientConnection",
+    "FlowControl",
+    "FlowLimits",
+    "FlowServerConnection",
+    "FragmentCap",
+    "limits_from",
+    "with_limits",
+]
+
+#: Bytes of automatic replies (pongs, close echoes) written while the transport's buffer is
+#: full before reading stops: about 500 pongs of the largest ping, never reached by keepalive.
+REPLY_BUDGET = 64 * 1024
+
+
+class FlowLimits(NamedTuple):
+    """What one connection class enforces.
+
+    Attributes:
+        write_timeout: Seconds the peer may leave writes blocked; None: no limit.
+        max_fragments: Most frames one incoming message may span; None: no limit.
+        admission: The Server's count of open connections (server side only).
+    """
+
+    write_timeout: float | None = None
+    max_fragments: int | None = None
+    admission: Admission | None = None
+
+
+def limits_from(
+    options: ClientSettings | ServerSettings, admission: Admission | None = None
+) -> FlowLimits:
+    """The limits a Client's or Server's checked options ask for (times there are in ms)."""
+    write_timeout = options["write_timeout"]
+    if write_timeout is None:  # as long as a keepalive ping waits for its pong
+        write_timeout = options["ping_timeout"]
+    return FlowLimits(
+        write_timeout / 1000 if write_timeout else None,
+        options["max_fragments"] or None,
+        admission,
+    )
+
+
+class TooManyFragments(PayloadTooBig):
+    """Raised by ``FragmentCap`` inside websockets' parser, which fails the connection with
+    1009 and this text as the reason (websockets' own words for its own cap)."""
+
+    def __init__(self, cap: int) -> None:
+        Exception.__init__(self, cap)  # PayloadTooBig's own arguments describe a size
+        self.cap = cap
+
+    def set_current_size(self, current_size: int | None) -> None:
+        """websockets' parser calls this on every ``PayloadTooBig``; a count has no size."""
+
+    def __str__(self) -> str:
+        return "too many fragments"
+
+
+class FragmentCap(Extension):
+    """Counts the frames of each incoming data message; fails it past ``cap``."""
+
+    name = ExtensionName("core-fragment-cap")  # never negotiated with the peer
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self._frames = 0
+
+    def decode(self, frame: WsFrame, *, max_size: int | None = None) -> WsFrame:
+        opcode = frame.opcode
+        if opcode is TEXT or opcode is BINARY:
+            self._frames = 1
+        elif opcode is CONT:
+            self._frames += 1
+        else:
+            return frame
+        if self._frames > self.cap:
+            raise TooManyFragments(self.cap)
+        return frame
+
+    def encode(self, frame: WsFrame) -> WsFrame:
+        return frame
+
+
+def _websockets_cap() -> int:
+    """websockets' process-wide fragment cap (none in a version without one)."""
+    cap: int = getattr(ws_messages, "MAX_FRAGMENTS", sys.maxsize)
+    return cap
+
+
+def _allow_fragments(cap: int | None) -> None:
+    """Raise websockets' process-wide fragment cap to at least ``cap`` (None: no limit)."""
+    wanted = sys.maxsize if cap is None else cap
+    if wanted > _websockets_cap():
+        ws_messages.MAX_FRAGMENTS = wanted
+
+
+class FlowControl(Connection):
+    """The mixin (see the module docstring); put it before websockets' connection class."""
+
+    #: Set on a subclass made by ``with_limits``.
+    limits: ClassVar[FlowLimits] = FlowLimits()
+
+    def __init__(self, protocol: Protocol, *args: Any, **kwargs: Any) -> None:
+        super().__init__(protocol, *args, **kwargs)
+        self._read_holds: set[str] = set()
+        self._replies_while_blocked = 0
+        self._stall_timer: asyncio.TimerHandle | None = None
+        self._close_timer: asyncio.TimerHandle | None = None
+        self._stall_mark = 0
+        #: Seconds the peer left writes blocked when it was dropped for it; else None.
+        self.write_timed_out: float | None = None
+        self._peer_host: str | None = None
+        cap = self.limits.max_fragments
+        if cap is not None and cap < _websockets_cap():
+            # Below websockets' own cap (as by default: equal), websockets enforces it and
+            # this connection pays no call per frame.
+            _add_extension(protocol, functools.partial(FragmentCap, cap))
+
+    # -- reading, held by websockets' queue or by replies that cannot be written -------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        assembler = self.recv_messages  # websockets pauses reading through these two
+        assembler.pause = functools.partial(self._hold_reading, "queue")
+        assembler.resume = functools.partial(self._release_reading, "queue")
+        admission = self.limits.admission
+        if admission is not None:
+            peer = transport.get_extra_info("peername")
+            self._peer_host = str(peer[0]) if peer else ""
+            admission.opened(self._peer_host)
+
+    def _hold_reading(self, why: str) -> None:
+        if not self._read_holds:
+            self.transport.pause_reading()
+        self._read_holds.add(why)
+
+    def _release_reading(self, why: str) -> None:
+        if why in self._read_holds:
+            self._read_holds.discard(why)
+            if not self._read_holds:
+                self.transport.resume_reading()
+
+    def data_received(self, data: bytes) -> None:
+        if not self.paused:  # websockets' flag: the write buffer is below its high-water mark
+            super().data_received(data)
+        else:
+            before = self.transport.get_write_buffer_size()
+            super().data_received(data)
+            grown = self.transport.get_write_buffer_size() - before
+            if grown > 0:
+                self._replies_while_blocked += grown
+                if self._replies_while_blocked > REPLY_BUDGET:
+                    self._hold_reading("replies")
+        if self.close_deadline is not None and self._close_timer is None:
+            # A close frame came (or went): websockets waits for the peer to end TCP and
+            # enforces close_timeout only where it writes; a reader would wait for ever.
+            self._close_timer = self.loop.call_at(self.close_deadline, self.transport.abort)
+
+    # -- writing: paused by the transport above the high-water mark --------------------------
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        self._arm_stall_timer()
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        self._cancel_stall_timer()
+        self._replies_while_blocked = 0
+        self._release_reading("replies")
+
+    def _arm_stall_timer(self) -> None:
+        timeout = self.limits.write_timeout
+        if timeout is not None:
+            self._stall_mark = self.transport.get_write_buffer_size()
+            self._stall_timer = self.loop.call_later(timeout, self._check_stall)
+
+    def _cancel_stall_timer(self) -> None:
+        if self._stall_timer is not None:
+            self._stall_timer.cancel()
+            self._stall_timer = None
+
+    def _check_stall(self) -> None:
+        self._stall_timer = None
+        if not self.paused or self.transport.is_closing():
+            return
+        if self.transport.get_write_buffer_size() < self._stall_mark:
+            self._arm_stall_timer()  # the peer took some: slow, not stopped
+            return
+        timeout = self.limits.write_timeout
+        self.write_timed_out = timeout
+        if self.protocol.state is OPEN:
+            # The close frame goes nowhere (the buffer is full), but it is the status that
+            # core reports: 1011 with this reason.
+            self.protocol.fail(
+                CloseCode.INTERNAL_ERROR, f"write timeout: the peer read nothing for {timeout:g} s"
+            )
+        self.transport.abort()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_stall_timer()
+        if self._close_timer is not None:
+            self._close_timer.cancel()
+        admission = self.limits.admission
+        if admission is not None and self._peer_host is not None:
+            admission.closed(self._peer_host)
+            self._peer_host = None
+        super().connection_lost(exc)
+
+
+def _add_extension(protocol: Protocol, make: Callable[[], Extension]) -> None:
+    """Append an extension made by ``make`` to the chain ``protocol`` negotiates, on the side
+    websockets builds it (``process_extensions``, the method it documents for overriding)."""
+    negotiate = protocol.process_extensions  # type: ignore[attr-defined]
+    if isinstance(protocol, ServerProtocol):
+
+        def server_extensions(headers: Headers) -> tuple[str | None, list[Extension]]:
+            header, accepted = negotiate(headers)
+            return header, [*accepted, make()]
+
+        protocol.process_extensions = server_extensions  # type: ignore[method-assign]
+    else:
+
+        def client_extensions(headers: Headers) -> list[Extension]:
+            return [*negotiate(headers), make()]
+
+        protocol.process_extensions = client_extensions  # type: ignore[attr-defined]
+
+
+class FlowClientConnection(FlowControl, ClientConnection):
+    """websockets' ``ClientConnection`` under core's flow control."""
+
+
+class FlowServerConnection(FlowControl, ServerConnection):
+    """websockets' ``ServerConnection`` under core's flow control."""
+
+
+C = TypeVar("C", bound=FlowControl)
+
+
+def with_limits(base: type[C], limits: FlowLimits) -> type[C]:
+    """A subclass of ``base`` that enforces ``limits`` (websockets makes the connections
+    itself, from a class; the limits of one Client or Server ride on that class)."""
+    _allow_fragments(limits.max_fragments)
+    return type(base.__name__, (base,), {"limits": limits})

@@ -1,0 +1,320 @@
+"""The outbox of one connection: what ``send()`` accepted, written in call order by one task.
+
+``send`` never awaits: it appends to the outbox and returns an awaitable done when the frame
+was handed to the transport, so call-and-forget and ``await`` both work, and a single writer
+keeps the order. When nothing is queued and the writer is idle, websockets' ``send`` starts
+at once (as an eager task would): a small message is then written before ``send`` returns.
+
+The outbox is bounded by ``write_limit``. It counts the bytes it holds, each message as its
+payload plus ``MESSAGE_OVERHEAD`` (what keeping it costs), from ``send`` until the frame was
+handed to the transport. Once they reach the limit (the peer reads slower than it is sent
+to, or not at all) ``send`` refuses: nothing is queued, the awaitable it returns fails with
+``UnsentMessagesError``, and the owner's ``'error'`` says so once per episode: the first
+refused message at once, the number of the others when the outbox has drained or the
+connection ended. A sender that awaits its sends never gets there: it waits below the limit.
+
+When the connection ends, ``fail`` fails everything still queued (reported once on
+``'error'`` by the Channel) and every awaitable not done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import Awaitable, Coroutine, Generator
+from typing import Any, Final
+
+from websockets.asyncio.connection import Connection
+from websockets.exceptions import ConnectionClosed
+
+from ._errors import NotOpenError, UnsentMessagesError
+from ._pull import Endpoint
+from ._wire_lengths import WireLengths
+from .mime import SendPayload
+
+__all__ = ["MESSAGE_OVERHEAD", "Outbox", "Outgoing", "Payload"]
+
+#: A message, or the fragments of one (``send_fragments``): websockets sends a list as frames.
+Payload = SendPayload | list[SendPayload]
+Outgoing = tuple[Payload, bool, asyncio.Future[None] | None]
+#: Bytes each queued message counts beyond its payload (its entry, its future, its object).
+MESSAGE_OVERHEAD: Final = 64
+
+
+def _size(payload: Payload) -> int:
+    if isinstance(payload, list):
+        return sum(map(len, payload)) + MESSAGE_OVERHEAD
+    return len(payload) + MESSAGE_OVERHEAD
+
+
+class Delivery:
+    """The awaitable ``send()`` returns: done when message number ``seq`` left the outbox.
+
+    Cheaper than a Future per message (most sends are never awaited): a future is made
+    only when someone awaits a message that is still queued.
+    """
+
+    __slots__ = ("_outbox", "_seq")
+
+    def __init__(self, outbox: Outbox, seq: int) -> None:
+        self._outbox = outbox
+        self._seq = seq
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return self._outbox.wait_sent(self._seq).__await__()
+
+
+class Refused:
+    """The awaitable of a message the outbox refused: awaiting it raises ``error``.
+
+    Not a Future, so one nobody awaits is never reported as an unretrieved exception (the
+    refusal is on ``'error'``)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: UnsentMessagesError) -> None:
+        self.error = error
+
+    def __await__(self) -> Generator[Any, None, None]:
+        raise self.error
+        yield  # a generator, as __await__ must be
+
+
+class _Resumed:
+    """Awaitable that finishes a coroutine started by hand and suspended at ``suspended_at``.
+
+    It passes every future the coroutine waits on up to the awaiting task, and everything
+    the task sends or throws (cancellation included) back down, as ``await`` would.
+    """
+
+    __slots__ = ("_coroutine", "_suspended_at")
+
+    def __init__(self, coroutine: Coroutine[Any, Any, Any], suspended_at: Any) -> None:
+        self._coroutine = coroutine
+        self._suspended_at = suspended_at
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        coroutine, waiting_on = self._coroutine, self._suspended_at
+        while True:
+            try:
+                value = yield waiting_on
+            except BaseException as exc:
+                try:
+                    waiting_on = coroutine.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+            else:
+                try:
+                    waiting_on = coroutine.send(value)
+                except StopIteration as stop:
+                    return stop.value
+
+
+class Outbox:
+    """The messages accepted for one connection of ``owner``, and the task that writes them."""
+
+    def __init__(
+        self,
+        ws: Connection,
+        owner: Endpoint[Any],
+        peer: str,
+        write_limit: int | None,
+        wire_lengths: WireLengths | None,
+    ) -> None:
+        self._ws = ws
+        self._owner = owner
+        self._peer = peer
+        self._limit = write_limit
+        self._wire_lengths = wire_lengths
+        self._loop = asyncio.get_running_loop()
+        # Entries carry a future only for messages queued by a Client before open.
+        self._queue: deque[Outgoing] = deque()
+        self._queued = 0  # messages ever accepted
+        self._sent = 0  # messages handed to the transport
+        self._bytes = 0  # what the accepted, unsent messages count (see _size)
+        self._refused = 0  # messages refused since the outbox was last empty
+        self._waiters: dict[int, asyncio.Future[None]] = {}
+        # Pending while the writer is idle (it is idle from the start), None while it works.
+        self._wakeup: asyncio.Future[None] | None = self._loop.create_future()
+        self._in_flight: tuple[_Resumed, Payload, bool] | None = None
+        self._failure: NotOpenError | None = None
+        #: Set by the Channel: write what is queued, then stop.
+        self.closing = False
+
+    @property
+    def pending_messages(self) -> int:
+        """Messages accepted and not yet handed to the transport."""
+        return self._queued - self._sent
+
+    @property
+    def pending_bytes(self) -> int:
+        """What those messages count against ``write_limit`` (payloads + overhead)."""
+        return self._bytes
+
+    def send(self, payload: Payload, is_text: bool) -> Awaitable[None]:
+        """Send an encoded message, or queue it behind earlier ones; the result can be awaited.
+
+        If it has to wait (backpressure), the writer finishes it before anything else. The
+        caller checked that the connection accepts messages. Over ``write_limit`` the
+        message is refused (see the module docstring).
+        """
+        limit = self._limit
+        if limit is not None and self._bytes >= limit:
+            return self._refuse()
+        self._queued += 1
+        seq = self._queued
+        # _size(payload), inlined: this runs for every message
+        self._bytes += (
+            len(payload) if type(payload) is not list else sum(map(len, payload))
+        ) + MESSAGE_OVERHEAD
+        wakeup = self._wakeup
+        if self._queue or self._in_flight is not None or wakeup is None:
+            self._queue.append((payload, is_text, None))
+            if wakeup is not None and not wakeup.done():
+                wakeup.set_result(None)
+            return Delivery(self, seq)
+        coroutine = self._ws.send(payload, text=is_text)
+        try:
+            suspended_at = coroutine.send(None)
+        except StopIteration:
+            self._sent_one(payload, is_text, None)
+        except ConnectionClosed:
+            self._queue.append((payload, is_text, None))  # reported as unsent at the end
+        else:
+            self._in_flight = (_Resumed(coroutine, suspended_at), payload, is_text)
+            if not wakeup.done():
+                wakeup.set_result(None)
+        return Delivery(self, seq)
+
+    def _refuse(self) -> Refused:
+        self._refused += 1
+        error = UnsentMessagesError(
+            1,
+            f"the outbox already holds {self._bytes:,} bytes for {self._peer}, at its"
+            f" write_limit of {self._limit:,}: the peer does not read as fast as it is sent"
+            " to. Await send() before sending more, or raise write_limit",
+            self._peer,
+        )
+        if self._refused == 1:
+            self._loop.call_soon(self._owner.emit, "error", error)
+        return Refused(error)
+
+    def _report_refused(self) -> None:
+        """Say how many more messages were refused since the first of this episode."""
+        more, self._refused = self._refused - 1, 0
+        if more > 0:
+            self._owner.emit(
+                "error",
+                UnsentMessagesError(
+                    more,
+                    f"refused after the first while the outbox for {self._peer} was at its"
+                    f" write_limit of {self._limit:,} bytes",
+                    self._peer,
+                ),
+            )
+
+    def adopt(self, pending: deque[Outgoing]) -> None:
+        """Take over messages queued before the connection opened, keeping their order
+        (all of them, whatever ``write_limit`` says: they were accepted already)."""
+        self._queue.extend(pending)
+        self._queued += len(pending)
+        self._bytes += sum(_size(payload) for payload, _text, _future in pending)
+
+    async def wait_sent(self, seq: int) -> None:
+        """Wait until message ``seq`` was handed over; NotOpenError if the connection ended first."""
+        if self._sent >= seq:
+            return
+        if self._failure is not None:
+            raise self._failure
+        waiter = self._waiters.get(seq)
+        if waiter is None:
+            waiter = self._waiters[seq] = self._loop.create_future()
+        await asyncio.shield(waiter)
+
+    async def wait_all(self) -> None:
+        """Wait until everything accepted so far was handed over (or the connection ended)."""
+        if self._sent < self._queued:
+            with contextlib.suppress(NotOpenError):
+                await self.wait_sent(self._queued)
+
+    def wake(self) -> None:
+        """Let an idle writer look again (something was queued, or ``closing`` was set)."""
+        if self._wakeup is not None and not self._wakeup.done():
+            self._wakeup.set_result(None)
+
+    async def run(self) -> None:
+        """The writer: hand the queue to websockets in order until ``closing`` or the end."""
+        queue = self._queue
+        send = self._ws.send
+        while True:
+            if self._in_flight is not None:
+                resumed, payload, is_text = self._in_flight
+                try:
+                    await resumed
+                except ConnectionClosed:
+                    return
+                self._in_flight = None
+                self._sent_one(payload, is_text, None)
+            while queue:
+                payload, is_text, future = queue[0]
+                try:
+                    await send(payload, text=is_text)
+                except ConnectionClosed:
+                    return
+                queue.popleft()
+                self._sent_one(payload, is_text, future)
+            if self._refused:
+                self._report_refused()
+            if self.closing:
+                return
+            self._wakeup = self._loop.create_future()
+            await self._wakeup
+            self._wakeup = None
+
+    def _sent_one(
+        self, payload: Payload, is_text: bool, future: asyncio.Future[None] | None
+    ) -> None:
+        """Book-keeping once a message was handed to the transport."""
+        self._sent += 1
+        self._bytes -= (
+            len(payload) if type(payload) is not list else sum(map(len, payload))
+        ) + MESSAGE_OVERHEAD
+        owner = self._owner
+        if self._wire_lengths is not None:  # taken for every message, see Channel.run()
+            sent = self._wire_lengths.sent
+            owner.last_wire_length = sent.popleft() if sent else None
+        if owner.has_listeners("wire_message"):
+            if isinstance(payload, list):  # fragments: the message is their concatenation
+                payload = "".join(payload) if isinstance(payload[0], str) else b"".join(payload)  # type: ignore[arg-type]
+            if isinstance(payload, (bytearray, memoryview)):
+                payload = bytes(payload)
+            if is_text and isinstance(payload, bytes):  # text given as UTF-8 bytes
+                payload = payload.decode("utf-8", "surrogatepass")
+            owner.emit("wire_message", "out", payload)
+        if future is not None and not future.done():
+            future.set_result(None)
+        if self._waiters:
+            waiter = self._waiters.pop(self._sent, None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+
+    def fail(self, failure: NotOpenError) -> int:
+        """The connection ended: fail every waiter and queued future; how many were unsent."""
+        self._failure = failure
+        for waiter in self._waiters.values():
+            if not waiter.done():
+                waiter.set_exception(failure)
+                waiter.exception()
+        self._waiters.clear()
+        unsent = len(self._queue) + (self._in_flight is not None)
+        self._in_flight = None
+        for _payload, _text, future in self._queue:
+            if future is not None and not future.done():
+                future.set_exception(failure)
+                future.exception()
+        self._queue.clear()
+        self._bytes = 0
+        if self._refused:
+            self._report_refused()
+        return unsent

@@ -1,0 +1,53 @@
+"""A log written to its file as it grows: what the viewer's import reads back, flushed when
+asked, secrets redacted, and a file that cannot be written said in words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workbench.engine.log.growing_file import LogFileWriter
+from workbench.engine.log.jsonl import BATCH, LogFileError, import_jsonl
+from workbench.engine.log.store import EVENT, HANDSHAKE, IN, OUT, LogEntry
+
+
+def test_rows_written_as_they_come_are_read_back_by_the_viewers_import(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    writer = LogFileWriter(path, "live log")
+    rows = [
+        LogEntry(EVENT, HANDSHAKE, detail="GET / (request headers)\nCookie: a=1\nX-A: b").as_row(),
+        LogEntry(OUT, "message", mime="*/*", raw="héllo", detail="#1 client → upstream").as_row(),
+        LogEntry(IN, "message", mime="*/*", raw=b"\x00\xff").as_row(),
+        LogEntry(IN, "message", mime="*/*", raw="lone \ud800 surrogate").as_row(),
+    ]
+    for row in rows:
+        writer.write(row)
+    assert path.read_text().count("\n") == 1  # the header only: rows wait for a flush
+    writer.flush()
+    imported = import_jsonl(path)
+    assert imported.header["name"] == "live log" and imported.header["redacted"] is True
+    assert imported.skipped == []
+    back = list(imported.store.rows())
+    assert [(r[1], r[2], r[5]) for r in back[1:]] == [(r[1], r[2], r[5]) for r in rows[1:]]
+    assert back[1][6] == "#1 client → upstream"
+    assert back[0][6] == "GET / (request headers)\nCookie: [redacted]\nX-A: b"
+    writer.close()
+    writer.close()
+    writer.write(rows[1])  # nothing once closed
+    assert writer.rows == 4 and len(import_jsonl(path).store) == 4
+
+
+def test_a_full_batch_is_written_without_a_flush(tmp_path: Path) -> None:
+    path = tmp_path / "batch.jsonl"
+    writer = LogFileWriter(path, "batch", redact=False)
+    row = LogEntry(OUT, "message", mime="*/*", raw="x").as_row()
+    for _ in range(BATCH):
+        writer.write(row)
+    assert path.read_text().count("\n") == 1 + BATCH
+    writer.close()
+
+
+def test_a_file_that_cannot_be_written_says_why(tmp_path: Path) -> None:
+    with pytest.raises(LogFileError, match=r"could not write .*nowhere.*No such file"):
+        LogFileWriter(tmp_path / "nowhere" / "x.jsonl", "x")

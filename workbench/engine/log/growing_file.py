@@ -1,0 +1,93 @@
+"""A log written to its JSON Lines file while it grows (the headless relay's ``--log``).
+
+The same format as ``jsonl``'s exports, so the window's viewer opens it: a header line, then
+one line per row. The header is written first, so its totals are empty (``import_jsonl``
+counts the rows itself). Rows are encoded as they come and written in batches of
+``jsonl.BATCH`` lines, as bytes: the cost of a row is about what encoding it costs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import IO, Any
+
+from workbench.engine.private_files import open_private
+
+from .jsonl import BATCH, LogFileError, export_record, header_line
+from .store import Row
+
+try:  # as in jsonl: orjson when it is there
+    import orjson as _orjson
+except ImportError:  # pragma: no cover
+    _orjson = None  # type: ignore[assignment]
+
+__all__ = ["LogFileWriter"]
+
+
+def _dump_bytes(record: dict[str, Any]) -> bytes:
+    if _orjson is not None:
+        try:
+            return _orjson.dumps(record) + b"\n"
+        except TypeError:  # e.g. a lone surrogate: the stdlib escapes it
+            pass
+    return (json.dumps(record) + "\n").encode("ascii")
+
+
+class LogFileWriter:
+    """The file at ``path``, the header written at once, then ``write(row)`` per row.
+
+    ``redact``: as for ``jsonl.export_jsonl`` (Authorization, Cookie... values left out).
+    Call ``flush`` where a reader should see what was written; ``close`` flushes and is
+    idempotent. ``LogFileError`` says in words why the file cannot be written. Not
+    thread-safe: one writer on the loop thread.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], name: str, *, redact: bool = True) -> None:
+        self.path = Path(path)
+        self._redact = redact
+        self._lines: list[bytes] = []
+        self.rows = 0
+        try:
+            self._stream: IO[bytes] | None = open_private(self.path, "wb")
+            self._stream.write(header_line(name, redact, {}).encode("utf-8"))
+            self._stream.flush()  # a valid (empty) log from the start
+        except OSError as exc:
+            raise LogFileError(f"could not write {self.path}: {exc.strerror or exc}") from exc
+
+    def write(self, row: Row) -> None:
+        """Append ``row`` (nothing once closed)."""
+        if self._stream is None:
+            return
+        self._lines.append(_dump_bytes(export_record(row, frozenset() if self._redact else None)))
+        self.rows += 1
+        if len(self._lines) >= BATCH:
+            self._write_lines()
+
+    def flush(self) -> None:
+        """Write what is pending and flush the file."""
+        if self._stream is None:
+            return
+        self._write_lines()
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            raise LogFileError(f"could not write {self.path}: {exc.strerror or exc}") from exc
+
+    def close(self) -> None:
+        if self._stream is None:
+            return
+        try:
+            self.flush()
+        finally:
+            stream, self._stream = self._stream, None
+            stream.close()
+
+    def _write_lines(self) -> None:
+        lines, self._lines = self._lines, []
+        if lines and self._stream is not None:
+            try:
+                self._stream.write(b"".join(lines))
+            except OSError as exc:
+                raise LogFileError(f"could not write {self.path}: {exc.strerror or exc}") from exc

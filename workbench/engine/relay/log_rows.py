@@ -1,0 +1,92 @@
+"""The rows a relay logs, each marked with its connection and its leg or direction.
+
+One ``LogStore`` per relayed connection, and one for the relay's own events (listening,
+refused attempts, stopped). Every row's detail begins with a marker, so the window's log view,
+its filter, the JSON Lines export and the viewer need nothing new:
+
+- a message: ``"#3 client → upstream"`` (an ``out`` row) or ``"#3 upstream → client"`` (an
+  ``in`` row), its payload as it was sent on (after rules and edits), MIME type ``*/*``;
+- an event: ``"#3 client ↔ relay: …"``, ``"#3 relay ↔ upstream: …"`` (a leg's handshake,
+  close, error) or ``"#3 relay: …"`` (open, the relay's own doings); the relay's own log uses
+  ``"relay: …"`` and ``"#3 relay: …"`` for a refused attempt;
+- a rule or intercept row (kinds ``rule``, ``intercept``): ``"#3 client → upstream: …"`` with,
+  as its payload, the message as it was before it was changed or dropped.
+
+``marker_of(row)`` reads the marker back. A ``tap`` sees every row as it is appended (the
+headless command writes them to its file).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Final
+
+from workbench.engine.log.store import DETAIL, EVENT, MESSAGE, LogEntry, LogStore, Row
+
+from .directions import LOG_DIRECTIONS, WORDS
+
+__all__ = ["MIME", "LegLog", "Tap", "marker_of"]
+
+_now = time.time
+
+#: The MIME type of every relayed payload: frames as they are.
+MIME: Final = "*/*"
+#: Told every row a log appends.
+Tap = Callable[[Row], None]
+_MARKER = re.compile(
+    r"^(?:#(\d+) )?(client → upstream|upstream → client|client ↔ relay|relay ↔ upstream|relay)\b"
+)
+
+
+class LegLog:
+    """Appends marked rows to ``store`` for connection ``number`` (None: the relay's own)."""
+
+    def __init__(self, store: LogStore, number: int | None = None, tap: Tap | None = None) -> None:
+        self.store = store
+        self.number = number
+        self.tap = tap
+        self._prefix = "" if number is None else f"#{number} "
+        # Per direction: the row's direction and one detail string shared by every message
+        # row of the connection.
+        self._message_rows = {
+            way: (LOG_DIRECTIONS[way], self._prefix + words) for way, words in WORDS.items()
+        }
+
+    def message(self, direction: str, payload: str | bytes) -> None:
+        """A message sent on in ``direction`` (``to_upstream`` / ``to_client``)."""
+        way, detail = self._message_rows[direction]
+        if isinstance(payload, str):
+            size = (
+                len(payload) if payload.isascii() else len(payload.encode("utf-8", "surrogatepass"))
+            )
+        else:
+            size = len(payload)
+        row = (_now(), way, MESSAGE, MIME, size, payload, detail, None, None)
+        self.store.append_row(row)
+        if self.tap is not None:
+            self.tap(row)
+
+    def event(self, kind: str, where: str, text: str, payload: str | bytes | None = None) -> None:
+        """An event of kind ``kind`` on a leg, in a direction or of the relay (``where``: a
+        leg's name, ``relay``, or ``to_upstream`` / ``to_client``); ``payload``: a message it
+        is about."""
+        detail = f"{self._prefix}{WORDS.get(where, where)}: {text}"
+        if payload is None:
+            row = LogEntry(EVENT, kind, detail=detail).as_row()
+        else:
+            row = LogEntry(EVENT, kind, mime=MIME, raw=payload, detail=detail).as_row()
+        self.store.append_row(row)
+        if self.tap is not None:
+            self.tap(row)
+
+
+def marker_of(row: Row) -> tuple[int | None, str] | None:
+    """``(connection number or None, "client → upstream" / "client ↔ relay" / "relay" ...)``
+    of a relay's row, or None for a row without a relay's marker."""
+    found = _MARKER.match(row[DETAIL])
+    if found is None:
+        return None
+    number = found.group(1)
+    return (None if number is None else int(number), found.group(2))

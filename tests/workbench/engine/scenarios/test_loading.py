@@ -110,16 +110,16 @@ def test_yaml_mistakes_are_said_in_words() -> None:
     assert problems('url: "ws://127.0.0.1:1/"\nsteps:\n  - send: {text: a, bytes: "00"}\n') == [
         "s.yaml:3:5: send takes one of message, text and bytes, not text and bytes"
     ]
-    assert problems(
+    (typo,) = problems(
         'url: "ws://127.0.0.1:1/"\noptions: {recieve_type: text/plain}\nsteps: [ping]\n'
-    ) == [
+    )
+    said, _, valid = typo.partition(" Valid options: ")
+    assert said == (
         "s.yaml:2:11: client 'client': Client has no option 'recieve_type'; did you mean "
-        "'receive_type'? Valid options: host, port, receiveType, sendType, connectTimeout, "
-        "numberOfRetries, timeBetweenRetries, discardMessagesBeforeOpen, throttleFactor, sslTls, "
-        "trustAll, trustedCACertPath, client_cert_path, client_key_path, client_key_password, "
-        "path, subprotocols, headers, origin, max_message_size, ping_interval, ping_timeout, "
-        "close_timeout, max_queue, reconnect, compression, wire_lengths"
-    ]
+        "'receive_type'?"
+    )
+    assert valid.split(", ")[:4] == ["host", "port", "receiveType", "sendType"]
+    assert {"max_message_size", "wire_lengths"} <= set(valid.split(", "))
     assert problems("steps: [ping]\n") == [
         "s.yaml:1:1: say where to connect: url: ws://host:port/path, or clients: {name: {url: …}}"
     ]

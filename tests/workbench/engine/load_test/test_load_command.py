@@ -120,10 +120,13 @@ def test_a_worker_takes_no_scenario(tmp_path: Path) -> None:
 
 
 def test_the_commands_own_process_loads_neither_locust_nor_gevent() -> None:
-    # Importing Locust monkey-patches the process with gevent: the command (and these tests)
-    # must only ever start it in a child process.
-    import workbench.engine.load_test.bundle
-    import workbench.engine.load_test.cli
-    import workbench.engine.load_test.step_requests  # noqa: F401
-
-    assert not [name for name in sys.modules if name.split(".")[0] in ("locust", "gevent")]
+    # Importing Locust monkey-patches the process with gevent: the command must only ever
+    # start it in a child process (checked in a fresh interpreter, whatever ran before).
+    check = (
+        "import sys, workbench.__main__, workbench.engine.load_test.cli, "
+        "workbench.engine.load_test.bundle, workbench.engine.load_test.step_requests\n"
+        "loaded = [n for n in sys.modules if n.split('.')[0] in ('locust', 'gevent')]\n"
+        "assert not loaded, loaded"
+    )
+    code, _out, err = run([sys.executable, "-c", check], ROOT)
+    assert code == 0, err

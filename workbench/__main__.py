@@ -12,8 +12,9 @@ At start the soft limit on open files is raised to the hard limit
 
 ``run FILE...`` and ``export FILE`` are the scenario commands
 (``workbench.engine.scenarios.cli``), ``relay UPSTREAM_URL`` the headless relay
-(``workbench.engine.relay.cli``); they never import Qt, so they work from an installation
-without the ``gui`` extra.
+(``workbench.engine.relay.cli``), and ``load SCENARIO`` runs a scenario as a Locust load test
+(``workbench.engine.load_test.cli``, with the ``load`` extra); they never import Qt, so they
+work from an installation without the ``gui`` extra.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ RELAY_COMMAND = "relay"
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv if argv is None else argv)
+    if len(args) > 1 and args[1] == "load":
+        from workbench.engine.load_test.cli import main as load
+
+        return load(args[2:])
     if len(args) > 1 and args[1] in SCENARIO_COMMANDS:
         from workbench.engine.scenarios.cli import main as scenarios
 

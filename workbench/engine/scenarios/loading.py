@@ -8,12 +8,15 @@ durations, clients named in ``as``, variables that nothing gives, regexes, JSON 
 hex/base64, close codes, JSONPaths, and core's own check of each client's options.
 
 A file holds one scenario, or several: YAML documents separated by ``---``, or a list.
+``read`` reads the ``schema_file``s a scenario names (by default from the disk): a load
+test's worker loads the master's scenario with the files the master sent.
 """
 
 from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +49,11 @@ SEND_TYPES = ("application/json", "text/*", "*/*")
 _MAX_FILE = 16 * 1024 * 1024
 
 
-def load_file(path: str | os.PathLike[str], sources: Sources | None = None) -> list[Scenario]:
+def load_file(
+    path: str | os.PathLike[str],
+    sources: Sources | None = None,
+    read: Callable[[Path], str] | None = None,
+) -> list[Scenario]:
     """The scenarios of a ``.yaml`` / ``.yml`` / ``.json`` file; ``ScenarioError`` if any
     part of it is wrong (or it cannot be read)."""
     file = Path(path)
@@ -60,7 +67,12 @@ def load_file(path: str | os.PathLike[str], sources: Sources | None = None) -> l
             [Problem(Location(str(file)), f"cannot read the file: {why}")]
         ) from None
     return load_text(
-        text, str(file), sources, base=file.parent, is_json=file.suffix.lower() == ".json"
+        text,
+        str(file),
+        sources,
+        base=file.parent,
+        is_json=file.suffix.lower() == ".json",
+        read=read,
     )
 
 
@@ -70,8 +82,10 @@ def load_text(
     sources: Sources | None = None,
     base: Path | None = None,
     is_json: bool = False,
+    read: Callable[[Path], str] | None = None,
 ) -> list[Scenario]:
-    """The scenarios of a file's text; ``base`` is where ``schema_file`` paths start."""
+    """The scenarios of a file's text; ``base`` is where ``schema_file`` paths start, and
+    ``read`` reads one of them (``Path.read_text`` in UTF-8 by default)."""
     try:
         documents = parse_documents(text, is_json)
     except ParseError as exc:
@@ -90,7 +104,7 @@ def load_text(
         else:
             entries.append((document, ()))
     for number, (document, prefix) in enumerate(entries, start=1):
-        builder = _Builder(document, prefix, file, sources, base or Path.cwd())
+        builder = _Builder(document, prefix, file, sources, base or Path.cwd(), read or _read)
         default_name = Path(file).stem + (f" #{number}" if len(entries) > 1 else "")
         try:
             scenarios.append(builder.build(default_name))
@@ -101,17 +115,28 @@ def load_text(
     return scenarios
 
 
+def _read(file: Path) -> str:
+    return file.read_text(encoding="utf-8")
+
+
 class _Builder(StepBuilder):
     """Checks one scenario mapping and builds its ``Scenario`` (collecting every problem)."""
 
     def __init__(
-        self, document: Document, prefix: DataPath, file: str, sources: Sources, base: Path
+        self,
+        document: Document,
+        prefix: DataPath,
+        file: str,
+        sources: Sources,
+        base: Path,
+        read: Callable[[Path], str],
     ) -> None:
         self.document = document
         self.prefix = prefix
         self.file = file
         self.sources = sources
         self.base = base
+        self.read = read
         self.problems: list[Problem] = []
         self.data: Any = document.data
         for key in prefix:

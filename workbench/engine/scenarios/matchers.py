@@ -112,6 +112,7 @@ class Expectation:
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = {key: spec[key] for key in MATCHERS if key in spec}
+        self._described: str | None = None
         self._equals = spec.get("equals", _ABSENT)
         self._match = _compile_tree(spec["match"], "match", ()) if "match" in spec else _ABSENT
         text = spec.get("text")
@@ -139,9 +140,13 @@ class Expectation:
 
     def describe(self) -> str:
         """The matchers in one short line: ``match {"type":"welcome"}``; ``any message``."""
-        if not self.spec:
-            return "any message"
-        return ", ".join(f"{key} {preview(value, 60)}" for key, value in self.spec.items())
+        if self._described is None:
+            self._described = (
+                ", ".join(f"{key} {preview(value, 60)}" for key, value in self.spec.items())
+                if self.spec
+                else "any message"
+            )
+        return self._described
 
     def check(self, arrival: Arrival) -> list[Mismatch]:
         """Every reason ``arrival`` is not the expected message (none when it matches)."""

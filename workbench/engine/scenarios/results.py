@@ -49,6 +49,10 @@ class StepResult:
     skipped: list[str] = field(default_factory=list)
     skipped_count: int = 0
     saved: dict[str, Any] = field(default_factory=dict)
+    #: Payload bytes of the message a ``send`` sent or an ``expect`` matched; 0 for the rest.
+    size: int = 0
+    #: An ``open`` whose connections a runner kept open from its last run: nothing was done.
+    reused: bool = False
     #: Whether the label names the client (not when the scenario has only one).
     show_client: bool = True
 

@@ -8,6 +8,13 @@ step is ``stopped``. Cancelling the task that awaits ``run()`` also closes the c
 (bounded by ``CLOSE_AT_END``) before the cancellation goes on. ``timeout`` bounds the whole
 scenario: when it runs out the running step fails, saying so.
 
+A runner may ``run()`` again once a run has returned: each run has a fresh ``result`` and
+forgets what the last one saved. With ``keep_open`` (a load test's virtual user, one run per
+iteration) the connections outlive a run that passed or was stopped: the next run's ``open``
+finds them open and passes at once (``StepResult.reused``), and ``close(code)`` ends them; a
+run that failed still closes them (1000), so the next one starts afresh. Messages a run left
+unread are what the next run's ``expect`` sees first (and skips, unless ``strict``).
+
 ``expect`` waits for the next message that matches and reports the ones it skipped;
 ``strict`` makes the very next message the one that must match. ``expect_none`` and
 ``expect_close`` skip non-matching messages the same way.
@@ -53,6 +60,7 @@ __all__ = ["CLOSE_AT_END", "SKIPPED_KEPT", "ScenarioRunner", "StepFailed", "run_
 CLOSE_AT_END = 2.0
 #: Skipped messages kept (as previews) for a step's report; all are counted.
 SKIPPED_KEPT = 20
+_NO_TIMEOUT = contextlib.nullcontext()
 
 
 class StepFailed(Exception):
@@ -68,18 +76,25 @@ class ScenarioRunner:
         on_event: Callable[[StepEvent], None] | None = None,
         connect: Callable[[ClientSpec], Connection] = CoreConnection,
         timeout: float | None = None,
+        keep_open: bool = False,
     ) -> None:
         self.scenario = scenario
         self.timeout = timeout
+        self.keep_open = keep_open
         self._on_event = on_event
         self._connect = connect
         self._connections: dict[str, Connection] = {}
         self._saved: dict[str, Any] = {}
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
-        show_client = len(scenario.clients) > 1
-        self.result = ScenarioResult(
-            scenario, [StepResult(step, show_client=show_client) for step in scenario.steps]
+        self._runs = 0
+        self.result = self._new_result()
+
+    def _new_result(self) -> ScenarioResult:
+        show_client = len(self.scenario.clients) > 1
+        return ScenarioResult(
+            self.scenario,
+            [StepResult(step, show_client=show_client) for step in self.scenario.steps],
         )
 
     def stop(self) -> None:
@@ -89,7 +104,15 @@ class ScenarioRunner:
             self._task.cancel()
 
     async def run(self) -> ScenarioResult:
-        """Run every step; the result (also ``self.result``). Call it once."""
+        """Run every step; the result (also ``self.result``). ``RuntimeError`` while a run
+        is under way; after it returned, a new run starts with a fresh result."""
+        if self._task is not None and not self._task.done():
+            raise RuntimeError("the scenario is already running; await that run first")
+        if self._runs:
+            self.result = self._new_result()
+            self._saved = {}
+            self._stopping = False
+        self._runs += 1
         loop = asyncio.get_running_loop()
         start = loop.time()
         self._task = loop.create_task(self._run_steps())
@@ -103,14 +126,24 @@ class ScenarioRunner:
                 raise
         finally:
             self.result.elapsed = loop.time() - start
-        await self._close_all()
+        if not self.keep_open or self.result.status == "failed":
+            await self._close_all()
         return self.result
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close every connection still open with ``code`` and ``reason``, within
+        ``CLOSE_AT_END`` in all (a load test's user ends with 1001). Call it between runs:
+        a run under way is ``stop()``ped first."""
+        if self._task is not None and not self._task.done():
+            self.stop()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self._close_all(code, reason)
 
     async def _run_steps(self) -> None:
         results = iter(self.result.steps)
         current: StepResult | None = None
         try:
-            async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout(self.timeout) if self.timeout else _NO_TIMEOUT:
                 for current in results:
                     await self._run_step(current)
                     if current.status == "failed":
@@ -177,6 +210,9 @@ class ScenarioRunner:
             if connection is None:
                 connection = self._connections[name] = self._connect(self.scenario.clients[name])
             connections.append(connection)
+        if all(c.is_open() for c in connections):  # kept open from an earlier run
+            result.reused = True
+            return
         try:
             async with asyncio.timeout(step.within):
                 await asyncio.gather(*(c.open() for c in connections))
@@ -190,6 +226,7 @@ class ScenarioRunner:
         connection = self._connection(step.client)
         spec = self.scenario.clients[connection.name]
         payload = _encode(self._resolved_payload(step.payload), spec.send_type)
+        result.size = _size(payload)
         try:
             async with asyncio.timeout(step.within):
                 await connection.send(payload)
@@ -227,6 +264,7 @@ class ScenarioRunner:
             _explain(result, expectation, closest)
             raise StepFailed(f"{_ended(connection, closed)} before a matching message") from None
         result.received = arrival.preview()
+        result.size = _size(arrival.raw)
         for name, query in step.save.items():
             found = _jsonpath(query).findall(arrival.value)
             if not found:
@@ -327,12 +365,14 @@ class ScenarioRunner:
         except MatcherError as exc:
             raise StepFailed(str(exc)) from None
 
-    async def _close_all(self) -> None:
-        """Close what is still open, each with 1000, within ``CLOSE_AT_END`` in all."""
+    async def _close_all(self, code: int = 1000, reason: str = "") -> None:
+        """Close what is still open, each with ``code``, within ``CLOSE_AT_END`` in all."""
         open_ones = [c for c in self._connections.values() if c.is_open()]
         if not open_ones:
             return
-        closing = asyncio.gather(*(c.close() for c in open_ones), return_exceptions=True)
+        closing = asyncio.gather(
+            *(c.close(code, reason) for c in open_ones), return_exceptions=True
+        )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(closing, CLOSE_AT_END)
 
@@ -373,6 +413,11 @@ def _encode(payload: Payload, send_type: str) -> str | bytes:
     if not isinstance(value, str):
         raise StepFailed(f"{preview(value, 60)} is not text; send_type {send_type} sends text")
     return value
+
+
+def _size(payload: str | bytes) -> int:
+    """A message's payload bytes on the wire (uncompressed): UTF-8 for a text frame."""
+    return len(payload.encode()) if isinstance(payload, str) else len(payload)
 
 
 def _skip(result: StepResult, arrival: Arrival) -> None:

@@ -4,12 +4,13 @@ per ``send`` (hex and JSON checked), matchers compiled (a regex, a JSON Schema, 
 
 ``StepBuilder`` is the step half of the loader's builder (``loading._Builder``), which gives
 it ``problem`` (record one with its place), ``resolved`` (variables known before the run
-substituted) and ``base`` (where ``schema_file`` paths start).
+substituted), ``base`` (where ``schema_file`` paths start) and ``read`` (a file's text).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ class StepBuilder:
     """Builds steps, recording problems through ``problem`` (see the module docstring)."""
 
     base: Path
+    read: Callable[[Path], str]
 
     def problem(self, path: DataPath, message: str, key: bool = False) -> None:
         raise NotImplementedError
@@ -177,7 +179,7 @@ class StepBuilder:
     def schema_file(self, name: str, path: DataPath) -> Any:
         file = self.base / self.resolved(name)
         try:
-            return yaml.safe_load(file.read_text(encoding="utf-8"))
+            return yaml.safe_load(self.read(file))
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             self.problem(path, f"cannot read the schema file {file}: {exc}")
             return {}

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from .checking import Problem, ScenarioError
-from .loading import SINGLE_CLIENT, load_text
+from .client_building import SINGLE_CLIENT
+from .loading import load_text
 from .model import STEP_KINDS
 from .parsing import ParseError, parse_documents
 from .variables import Sources

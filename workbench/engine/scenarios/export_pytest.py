@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .export_helpers import HELPERS
 from .matchers import _REGEX
 from .model import (
     ClientSpec,
@@ -40,53 +41,6 @@ _WHOLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}")
 _JSONPATH_STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\['([^']*)'\]|\[\"([^\"]*)\"\]")
 _FLAG_NAMES = {"i": "re.IGNORECASE", "m": "re.MULTILINE", "s": "re.DOTALL", "x": "re.VERBOSE"}
 _WIDTH = 96
-
-_HELPERS = {
-    "receive_matching": '''
-async def receive_matching(client: Client, check: Callable[[Any], bool], within: float) -> Any:
-    """The next message for which check(message) holds; the ones before it are skipped."""
-    skipped = []
-    try:
-        async with asyncio.timeout(within):
-            while True:
-                message = await client.recv()
-                if holds(check, message):
-                    return message
-                skipped.append(message)
-    except TimeoutError:
-        raise AssertionError(f"no matching message within {within} s; skipped: {skipped!r}") from None
-''',
-    "nothing_matching": '''
-async def nothing_matching(client: Client, check: Callable[[Any], bool], within: float) -> None:
-    """Fail if a message for which check(message) holds arrives within `within` seconds."""
-    try:
-        async with asyncio.timeout(within):
-            while True:
-                message = await client.recv()
-                assert not holds(check, message), f"a message arrived: {message!r}"
-    except (TimeoutError, ConnectionClosed):
-        pass
-''',
-    "holds": '''
-def holds(check: Callable[[Any], bool], message: Any) -> bool:
-    """check(message), False where the message lacks what it looks at."""
-    try:
-        return bool(check(message))
-    except (KeyError, IndexError, TypeError):
-        return False
-''',
-    "closed_with": '''
-async def closed_with(client: Client, within: float, strict: bool = False) -> tuple[Any, Any]:
-    """(code, reason) of the close; messages before it are skipped (not when strict)."""
-    try:
-        async with asyncio.timeout(within):
-            async for message in client:
-                assert not strict, f"a message arrived before the close: {message!r}"
-    except ConnectionClosed:
-        pass
-    return client.close_code, client.close_reason
-''',
-}
 
 
 class ExportError(ValueError):
@@ -141,7 +95,7 @@ _RESERVED = {
     "m",
     "code",
     "reason",
-    *_HELPERS,
+    *HELPERS,
 }
 
 
@@ -189,7 +143,7 @@ def export_pytest(scenarios: list[Scenario], source: str = "") -> str:
         lines += [*constants, ""]
     for helper in ("holds", "receive_matching", "nothing_matching", "closed_with"):
         if helper in writer.helpers:
-            lines += ["", *_HELPERS[helper].strip("\n").splitlines(), ""]
+            lines += ["", *HELPERS[helper].strip("\n").splitlines(), ""]
     for body in bodies:
         lines += ["", *body]
     text = "\n".join(lines)

@@ -20,9 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core import Client
-
 from .checking import Problem, ScenarioError, closest, schema_problems
+from .client_building import ClientBuilder
 from .durations import DurationError, parse_duration
 from .file_schema import SCENARIO, STEPS
 from .model import (
@@ -38,14 +37,10 @@ from .model import (
 from .parsing import Document, ParseError, parse_documents
 from .parsing import Path as DataPath
 from .step_building import StepBuilder
-from .variables import REFERENCE, Sources, has_references, substitute, walk_references
+from .variables import Sources, substitute, walk_references
 
-__all__ = ["SINGLE_CLIENT", "load_file", "load_text"]
+__all__ = ["load_file", "load_text"]
 
-#: The name of the connection of a scenario that gives ``url:`` at the top.
-SINGLE_CLIENT = "client"
-#: What a ``send_type`` may be: how the runner encodes ``message`` values.
-SEND_TYPES = ("application/json", "text/*", "*/*")
 _MAX_FILE = 16 * 1024 * 1024
 
 
@@ -119,7 +114,7 @@ def _read(file: Path) -> str:
     return file.read_text(encoding="utf-8")
 
 
-class _Builder(StepBuilder):
+class _Builder(ClientBuilder, StepBuilder):
     """Checks one scenario mapping and builds its ``Scenario`` (collecting every problem)."""
 
     def __init__(
@@ -280,71 +275,6 @@ class _Builder(StepBuilder):
 
     def resolved(self, value: Any) -> Any:
         return substitute(value, self.value_of)
-
-    # -- clients ---------------------------------------------------------------------------
-
-    def build_clients(self, data: dict[str, Any]) -> dict[str, ClientSpec]:
-        if "url" in data and "clients" in data:
-            self.problem(
-                ("url",), "give either url (one client) or clients (named ones), not both", key=True
-            )
-            return {}
-        if "url" in data:
-            return {SINGLE_CLIENT: self.client(SINGLE_CLIENT, data, ())}
-        if "options" in data:
-            self.problem(
-                ("options",),
-                "top-level options go with url; put them under each client in clients",
-                key=True,
-            )
-        if "clients" not in data:
-            self.problem(
-                (), "say where to connect: url: ws://host:port/path, or clients: {name: {url: …}}"
-            )
-            return {}
-        clients = {}
-        for name, spec in data["clients"].items():
-            if not REFERENCE.fullmatch("{{" + name + "}}") or "." in name or "-" in name:
-                self.problem(
-                    ("clients", name),
-                    f"client name {name!r}: use letters, digits and _ (it names a variable in the export)",
-                    key=True,
-                )
-                continue
-            clients[name] = self.client(name, spec, ("clients", name))
-        return clients
-
-    def client(self, name: str, spec: dict[str, Any], path: DataPath) -> ClientSpec:
-        url = self.resolved(spec["url"])
-        options = dict(self.resolved(spec.get("options") or {}))
-        send_type = "application/json"
-        for key in ("send_type", "sendType"):
-            if key in options:
-                send_type = str(options.pop(key))
-                if not (send_type in SEND_TYPES or send_type.startswith("text/")):
-                    self.problem(
-                        (*path, "options", key),
-                        f"send_type {send_type!r}: a scenario sends JSON (application/json), "
-                        "text (text/plain) or frames as they are (*/*); send binary with bytes:",
-                    )
-        if "number_of_retries" not in options and "numberOfRetries" not in options:
-            options["number_of_retries"] = 0  # a scenario fails fast; within bounds the open
-        if not isinstance(url, str):
-            self.problem((*path, "url"), "url must be text such as ws://localhost:8080/")
-            url = ""
-        elif not has_references([url, options]):  # else a variable is missing: said already
-            try:
-                Client(url, **options)  # core checks the URL and every option; nothing connects
-            except (ValueError, TypeError) as exc:
-                said = str(exc)
-                at = (*path, "url")
-                for key in options:
-                    if f"{key!r}" in said:
-                        at = (*path, "options", key)
-                        break
-                self.problem(at, f"client {name!r}: {said}", key=at[-1] != "url")
-        written = {"url": spec["url"], "options": spec.get("options") or {}}
-        return ClientSpec(name, url, options, send_type, written)
 
     # -- steps -------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 per ``send`` (hex and JSON checked), matchers compiled (a regex, a JSON Schema, hex), a
 ``schema_file`` read, ``save`` paths parsed as JSONPath, close codes and reasons.
 
-``StepBuilder`` is the step half of the loader's builder (``loading._Builder``), which gives
+``StepBuilder`` is the step part of the loader's builder (``loading._Builder``), which gives
 it ``problem`` (record one with its place), ``resolved`` (variables known before the run
 substituted), ``base`` (where ``schema_file`` paths start) and ``read`` (a file's text).
 """

@@ -27,6 +27,19 @@ def test_every_option_has_an_editor_with_its_doc(qtbot):
             assert option.doc in form.editors[option.name].toolTip()
 
 
+def test_an_unset_timeout_says_what_it_means(qtbot):
+    """None is "off" for a ping, but "as ping timeout" for write_timeout (core's default)."""
+    form = server_form()
+    qtbot.addWidget(form)
+    write_timeout = form.editor("write_timeout", QSpinBox)
+    ping_interval = form.editor("ping_interval", QSpinBox)
+    write_timeout.setValue(0)
+    ping_interval.setValue(0)
+    assert write_timeout.text() == "as ping timeout"
+    assert ping_interval.text() == "off"
+    assert form.values()["write_timeout"] is None
+
+
 def test_defaults_round_trip_into_core(qtbot):
     server, client = server_form(), client_form()
     qtbot.addWidget(server)

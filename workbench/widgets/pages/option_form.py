@@ -166,6 +166,8 @@ _FILE_FILTERS = {
     "key_path": "PEM key (*.pem *.key);;All files (*)",
     "trusted_ca_cert_path": "PEM certificate (*.pem *.crt *.cer);;All files (*)",
 }
+#: What an ``optional_ms`` spin box at 0 (None to core) means, where it is not "off".
+_WHEN_UNSET = {"write_timeout": "as ping timeout"}
 
 
 #: What edits one option: a MIME chooser, a checkbox, a number, a file, headers or text.
@@ -259,7 +261,7 @@ class OptionForm(QWidget):
                 spin.setSuffix(" ms")
                 spin.setSingleStep(100)
             if kind == "optional_ms":
-                spin.setSpecialValueText("off")
+                spin.setSpecialValueText(_WHEN_UNSET.get(name, "off"))
             if kind == "size":
                 spin.setSuffix(" bytes")
                 spin.setSpecialValueText("no limit")

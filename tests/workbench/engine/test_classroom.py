@@ -14,10 +14,15 @@ import segno
 from PIL import Image
 from websockets.asyncio.client import connect
 from websockets.datastructures import Headers
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from core import HandshakeRequest
-from workbench.engine.classroom.classroom import KICK_CODE, KICK_REASON, TEACHER
+from workbench.engine.classroom.classroom import (
+    KICK_CODE,
+    KICK_REASON,
+    SHARED_PER_ADDRESS,
+    TEACHER,
+)
 from workbench.engine.classroom.feed import IN, JOIN, LEAVE, OUT, ClassroomFeed, message_text
 from workbench.engine.classroom.network_addresses import reachable_hosts, share_urls
 from workbench.engine.classroom.qr_code import qr_png
@@ -159,6 +164,41 @@ async def test_a_shared_server_serves_the_page_feeds_messages_and_kicks() -> Non
     assert classroom.urls(server_id) == []
     assert (await http_get(handle.port or 0))[0] != "HTTP/1.1 200 OK"
     await engine.shutdown()
+
+
+@pytest.mark.asyncio
+async def test_a_shared_server_caps_sockets_per_address_and_unsharing_gives_back_its_own_cap() -> (
+    None
+):
+    engine = Workbench()
+    uncapped = engine.add_server({"host_interface": "127.0.0.1", "port": 0})
+    capped = engine.add_server({"host_interface": "127.0.0.1", "port": 0, "max_per_address": 2})
+    assert uncapped is not None and capped is not None
+    try:
+        assert await engine.start_server(uncapped)
+        assert await engine.classroom.share(uncapped, True)
+        assert await engine.classroom.share(capped, True)
+        handle = engine.server(uncapped)
+        assert handle.options["max_per_address"] == SHARED_PER_ADDRESS
+        assert engine.server(capped).options["max_per_address"] == 2  # its own cap stays
+        assert engine.classroom.saved_options(uncapped)["max_per_address"] == 0
+        url = f"ws://127.0.0.1:{handle.port}/"
+        sockets = [
+            await asyncio.wait_for(connect(url, proxy=None), TIMEOUT)
+            for _ in range(SHARED_PER_ADDRESS)
+        ]
+        with pytest.raises(InvalidStatus) as refused:
+            await asyncio.wait_for(connect(url, proxy=None), TIMEOUT)
+        assert refused.value.response.status_code == 503
+        for ws in sockets:
+            await ws.close()
+        assert await engine.classroom.share(uncapped, False)
+        assert await engine.classroom.share(capped, False)
+        assert handle.options["max_per_address"] == 0
+        assert engine.server(capped).options["max_per_address"] == 2
+        assert handle.host == "127.0.0.1"
+    finally:
+        await engine.shutdown()
 
 
 @pytest.mark.asyncio

@@ -3,8 +3,9 @@ of it in one feed, and remove (kick) a socket.
 
 Sharing binds the server to every IPv4 interface (``0.0.0.0``) and has it answer plain GETs
 with the student page (``student_page.serve_student_page`` as core's ``process_request``);
-a listening server restarts to apply it (its sockets close with 1001). Unsharing gives back
-the host it had before. A shared server lets in only its own student page and clients
+a listening server restarts to apply it (its sockets close with 1001). A shared server
+without a per-address cap gets one (``SHARED_PER_ADDRESS``), so one machine on the network
+cannot take every socket. Unsharing gives back the host and cap it had before. A shared server lets in only its own student page and clients
 without an ``Origin`` unless ``set_any_origin`` opens it to every page (applied at once, no
 restart), and its echo auto-reply strips the teacher's mark from what students send
 (``student_page`` says why); ``announce`` sets that mark.
@@ -30,13 +31,22 @@ from .network_addresses import ALL_INTERFACES, share_urls
 from .qr_code import qr_png
 from .student_page import TEACHER_FIELD, serve_student_page, strip_teacher_mark
 
-__all__ = ["KICK_CODE", "KICK_REASON", "TEACHER", "Classroom", "ClassroomEvent"]
+__all__ = [
+    "KICK_CODE",
+    "KICK_REASON",
+    "SHARED_PER_ADDRESS",
+    "TEACHER",
+    "Classroom",
+    "ClassroomEvent",
+]
 
 #: The close code and reason of a kick (4000-4999 is for applications).
 KICK_CODE = 4000
 KICK_REASON = "removed by the teacher"
 #: The name the teacher's announcements carry.
 TEACHER = "Teacher"
+#: ``max_per_address`` of a shared server that had none: a student's tabs, not a flood.
+SHARED_PER_ADDRESS = 16
 
 
 ClassroomEvent = Literal["shared_changed", "any_origin_changed"]
@@ -49,7 +59,7 @@ class Classroom(EventEmitter[ClassroomEvent]):
         super().__init__()
         self._workbench = workbench
         self._feeds: dict[str, ClassroomFeed] = {}
-        self._hosts_before: dict[str, str] = {}  # server id -> its host before sharing
+        self._before: dict[str, dict[str, Any]] = {}  # server id -> options sharing changed
         self._any_origin: set[str] = set()  # servers that let any web page connect
         workbench.on("server_removed", self._removed)
 
@@ -61,7 +71,7 @@ class Classroom(EventEmitter[ClassroomEvent]):
         return self._feeds[server_id]
 
     def is_shared(self, server_id: str) -> bool:
-        return server_id in self._hosts_before
+        return server_id in self._before
 
     def is_open_to_any_origin(self, server_id: str) -> bool:
         """Whether the server, when shared, lets any web page connect (not only its own)."""
@@ -96,24 +106,28 @@ class Classroom(EventEmitter[ClassroomEvent]):
         handle = workbench.server(server_id)
         was_running = handle.state in ("starting", "listening")
         options = dict(handle.options)
-        options["host_interface"] = ALL_INTERFACES if on else self._hosts_before[server_id]
+        before = self._before.get(server_id) or _changed_by_sharing(handle.host, options)
+        if on:
+            options.update(host_interface=ALL_INTERFACES)
+            options["max_per_address"] = options.get("max_per_address") or SHARED_PER_ADDRESS
+        else:
+            options.update(before)
         if was_running and not await workbench.stop_server(server_id):
             return False
         # The new state first: listeners of the options' change (server_changed) see it.
-        host_before = self._hosts_before.pop(server_id, handle.host)
-        self._mark(server_id, on, host_before)
+        self._mark(server_id, on, before)
         if not workbench.update_server(server_id, options):
-            self._mark(server_id, not on, host_before)
+            self._mark(server_id, not on, before)
             return False
         what = "shared on the network with the student page" if on else "no longer shared"
         handle.log.log_event(INFO, what)
         return await workbench.start_server(server_id) if was_running else True
 
-    def _mark(self, server_id: str, shared: bool, host_before: str) -> None:
+    def _mark(self, server_id: str, shared: bool, before: dict[str, Any]) -> None:
         if shared:
-            self._hosts_before[server_id] = host_before
+            self._before[server_id] = before
         else:
-            self._hosts_before.pop(server_id, None)
+            self._before.pop(server_id, None)
         handle = self._workbench.server(server_id)
         if shared:
             any_origin = self._any_origin.__contains__
@@ -125,12 +139,11 @@ class Classroom(EventEmitter[ClassroomEvent]):
             handle.process_request = handle.echo_filter = None
 
     def saved_options(self, server_id: str) -> dict[str, Any]:
-        """The server's options as a workspace keeps them: a shared server's with the host it
-        had before sharing (the workspace says ``shared``, and sharing again on load binds
-        to every interface)."""
+        """The server's options as a workspace keeps them: a shared server's with the host and
+        cap it had before sharing (the workspace says ``shared``, and sharing again on load
+        binds to every interface)."""
         options = dict(self._workbench.server(server_id).options)
-        if self.is_shared(server_id):
-            options["host_interface"] = self._hosts_before[server_id]
+        options.update(self._before.get(server_id, {}))
         return options
 
     def urls(self, server_id: str) -> list[str]:
@@ -167,5 +180,13 @@ class Classroom(EventEmitter[ClassroomEvent]):
         feed = self._feeds.pop(server_id, None)
         if feed is not None:
             feed.close()
-        self._hosts_before.pop(server_id, None)
+        self._before.pop(server_id, None)
         self._any_origin.discard(server_id)
+
+
+def _changed_by_sharing(host: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The options sharing sets, as they were before it."""
+    return {
+        "host_interface": host,
+        "max_per_address": options.get("max_per_address", 0),
+    }

@@ -157,6 +157,25 @@ def test_the_workspace_file_holds_no_secret_and_the_keyring_gives_them_back(
     assert Workspace.load(path).clients[0].options["client_key_password"] == f"{MARK}-pem"
 
 
+def test_saving_over_a_file_deletes_the_secrets_it_no_longer_holds(
+    tmp_path: Path, memory_keyring: _MemoryKeyring
+) -> None:
+    path = tmp_path / "workspace.json"
+    Workspace(clients=[ClientConfig("api", OPTIONS), ClientConfig("old", OPTIONS)]).save(path)
+    assert len(memory_keyring.passwords) == 16
+    fewer = {**OPTIONS, "headers": OPTIONS["headers"][1:], "client_key_password": None}
+    Workspace(clients=[ClientConfig("api", fewer)]).save(path)
+    users = {tuple(user.rsplit("#", 2)[1:]) for _service, user in memory_keyring.passwords}
+    assert "old" not in {client for client, _field in users}
+    fields = {field for _client, field in users}
+    assert not any("Authorization" in f or f == "client_key_password" for f in fields)
+    assert len(memory_keyring.passwords) == 6  # the 8 less the header and the key password
+    assert Workspace.load(path).clients[0].options["headers"][0] == [
+        "Cookie",
+        f"session={MARK}-cookie",
+    ]
+
+
 @pytest.mark.asyncio
 async def test_without_a_keyring_a_client_asks_again_and_does_not_open_until_then(
     tmp_path: Path, no_keyring: None

@@ -5,8 +5,8 @@
 ``recall(path)`` gives it back, or None when there is no keyring or nothing stored, in which
 case the person types it again. A client's secrets (``client_secrets``: its secret headers,
 tokens in its path or subprotocols, its key's password) go the same way under
-``client_user(workspace file, client name, field)``, with ``keep_value`` and
-``recall_value``. Keyring calls may be slow (a desktop daemon): call them where file I/O is
+``client_user(workspace file, client name, field)``, with ``keep_value``,
+``recall_value`` and ``forget_value`` (a secret the file no longer lists). Keyring calls may be slow (a desktop daemon): call them where file I/O is
 called, off the UI thread.
 """
 
@@ -15,13 +15,14 @@ from __future__ import annotations
 import logging
 
 import keyring
-from keyring.errors import KeyringError
+from keyring.errors import KeyringError, PasswordDeleteError
 
 __all__ = [
     "SECRET_OPTIONS",
     "SERVICE",
     "available",
     "client_user",
+    "forget_value",
     "keep",
     "keep_value",
     "recall",
@@ -74,6 +75,18 @@ def recall_value(user: str) -> str | None:
     except (KeyringError, RuntimeError) as exc:
         log.warning("the keyring did not give a secret (%s): %s", user, exc)
         return None
+
+
+def forget_value(user: str) -> None:
+    """Delete what is stored under ``user``, if anything (no keyring: nothing to do)."""
+    if not available():
+        return
+    try:
+        keyring.delete_password(SERVICE, user)
+    except PasswordDeleteError:
+        pass  # nothing was stored
+    except (KeyringError, RuntimeError) as exc:
+        log.warning("the keyring did not delete a secret (%s): %s", user, exc)
 
 
 def keep(path: str, password: str) -> bool:

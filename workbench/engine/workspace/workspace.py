@@ -41,7 +41,9 @@ workspace lists the servers whose password must be typed again in ``missing_secr
 client's secret headers, tokens in its path or subprotocols and key password
 (``client_secrets``): the file holds their places, empty, and lists them in the client's
 ``"secrets"``; without a keyring a loaded ``ClientConfig`` lists those still empty in its
-``missing_secrets``. The file is written readable by its owner only (mode 0600).
+``missing_secrets``. Saving over a file deletes from the keyring the client secrets it listed
+that the new file does not (a client removed or renamed, a header no longer secret). The
+file is written readable by its owner only (mode 0600).
 """
 
 from __future__ import annotations
@@ -200,6 +202,7 @@ class Workspace:
             pfx, password = _pfx(server.options)
             if pfx and password:
                 secrets.keep(pfx, password)
+        kept_before = _secret_users(target)
         for client in self.clients:
             for name, value in client_secrets.secret_values(client.options).items():
                 secrets.keep_value(secrets.client_user(_key(target), client.name, name), value)
@@ -225,6 +228,8 @@ class Workspace:
             raise WorkspaceError(
                 f"could not save the workspace to {target}: {exc.strerror or exc}"
             ) from exc
+        for user in kept_before - _secret_users(target):  # a client or secret gone from the file
+            secrets.forget_value(user)
         return target
 
     @classmethod
@@ -310,6 +315,20 @@ def _client_without_secrets(client: ClientConfig) -> dict[str, Any]:
         "options": client_secrets.without_secrets(client.options, held),
         "secrets": sorted({*held, *client.missing_secrets}),
     }
+
+
+def _secret_users(target: Path) -> set[str]:
+    """The keyring users of the client secrets the file at ``target`` lists (none when it
+    cannot be read: then nothing is deleted)."""
+    try:
+        data = json.loads(target.read_text(encoding="utf-8"))
+        return {
+            secrets.client_user(_key(target), str(item["name"]), str(field))
+            for item in data.get("clients", [])
+            for field in item.get("secrets") or []
+        }
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError):
+        return set()
 
 
 def _key(target: Path) -> str:

@@ -39,6 +39,7 @@ from workbench.engine.log.store import (
     LogStore,
     Row,
 )
+from workbench.engine.protocol.handshake_record import HandshakeRecord, from_client, from_socket
 from workbench.engine.relay.connection import RelayedConnection
 from workbench.engine.relay.conversation import RelayConversation
 from workbench.engine.relay.directions import DIRECTIONS
@@ -93,6 +94,11 @@ class RelayedRecord:
     @property
     def log(self) -> LogStore:
         return self.connection.log
+
+    def handshakes(self) -> tuple[HandshakeRecord, HandshakeRecord]:
+        """The client's handshake with the relay, then the relay's with the upstream."""
+        connection = self.connection
+        return from_socket(connection.client), from_client(connection.upstream)
 
     @property
     def label(self) -> str:

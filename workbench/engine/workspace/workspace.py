@@ -22,7 +22,7 @@ File format (``version`` 1), UTF-8 JSON::
 
 ``relays``: the relays (``workbench.engine.relays``) with their listen and upstream options,
 header edits and rules (each in the rules file's form, ``engine.relay.rules_file``); a PFX
-password is never written. A file without the key has none.
+or client key password is never written (it is typed again). A file without the key has none.
 
 ``shared``: the server is shared with a classroom (``classroom.Classroom``): loading shares it
 again, so it binds to every interface at its start; its options keep the host it had before.
@@ -384,10 +384,14 @@ def _relay(item: dict[str, Any]) -> RelayConfig:
     )
 
 
+#: Passwords a relay's options may hold: never written (typed again after a load).
+_RELAY_SECRETS = (*secrets.SECRET_OPTIONS, "client_key_password")
+
+
 def _relay_without_secrets(relay: RelayConfig) -> dict[str, Any]:
     data = asdict(relay)
     for side in ("listen", "upstream"):
-        data[side] = {k: v for k, v in data[side].items() if k not in secrets.SECRET_OPTIONS}
+        data[side] = {k: v for k, v in data[side].items() if k not in _RELAY_SECRETS}
     return data
 
 

@@ -12,7 +12,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from core import Client, Server
@@ -324,3 +324,33 @@ def test_a_relay_and_its_rules_come_back_with_the_workspace(
     assert loaded.form.headers.edits()["set"] == [["X-Api-Key", "abc"]]
     assert loaded.rules.table.rowCount() == 1 and loaded.rules.table.item(0, 3).text() == "drop"
     other.service.deleteLater()
+
+
+def test_the_keyboard_path_enter_starts_and_f5_keys_stop_and_start(
+    qtbot, window, service, wait_for, run, upstream
+):
+    up = upstream()
+    window.tabs.setCurrentWidget(window.relays)
+    relay_id = window.relays.new_relay()
+    page = window.relays.page(relay_id)
+    relays = service.relays.engine
+    qtbot.keyClicks(page.form.upstream_url, up.url)
+    qtbot.keyClick(page.form.upstream_url, Qt.Key.Key_Return)  # Enter starts it
+    wait_for(lambda: relays.relay(relay_id).state == "listening", WAIT, "the relay to listen")
+    assert window.stop_action.shortcut().toString() == "Shift+F5"
+    window.stop_action.trigger()
+    wait_for(lambda: relays.relay(relay_id).state == "stopped", WAIT, "Shift+F5 to stop it")
+    window.start_action.trigger()
+    wait_for(lambda: relays.relay(relay_id).state == "listening", WAIT, "F5 to start it")
+    qtbot.keyClick(page.form.upstream_url, Qt.Key.Key_Return)  # running: the form is locked
+    assert relays.relay(relay_id).state == "listening"
+
+
+def test_a_wrong_upstream_url_is_said_under_the_form(qtbot, window, service, wait_for):
+    window.tabs.setCurrentWidget(window.relays)
+    page = window.relays.page(window.relays.new_relay())
+    qtbot.keyClicks(page.form.upstream_url, "http://example.org/")
+    click(qtbot, page.start_button)
+    assert page.form.error_label.isVisible()
+    assert "must start with ws:// or wss://" in page.form.error_label.text()
+    assert page.handle.state == "stopped" and page.start_button.isEnabled()

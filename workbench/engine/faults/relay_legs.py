@@ -26,12 +26,14 @@ from workbench.engine.relay.directions import CLIENT_LEG, TO_CLIENT, TO_UPSTREAM
 
 from .catalog import FAULTS, FRAGMENTED_TEXT, FaultSpec, checked_parameters, describe, fault_spec
 
-__all__ = ["LEGS", "SIDES", "apply_leg_fault", "clear_leg_faults", "faults_for"]
+__all__ = ["LEGS", "SIDES", "SIDE_HELP", "apply_leg_fault", "clear_leg_faults", "faults_for"]
 
 #: The sides a fault can go on, and what a person reads for each.
-SIDES: Final = {
-    "client": "toward the client (the upstream seems to misbehave)",
-    "upstream": "toward the upstream (the client seems to misbehave)",
+SIDES: Final = {"client": "toward the client", "upstream": "toward the upstream"}
+#: What a fault on each side shows, in words.
+SIDE_HELP: Final = {
+    "client": "what the relay sends the client: the upstream seems to misbehave",
+    "upstream": "what the relay sends the upstream: the client seems to misbehave",
 }
 #: Each side's leg as the relay's log names it.
 LEGS: Final = {"client": CLIENT_LEG, "upstream": UPSTREAM_LEG}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.engine.faults.catalog import FAULTS
-from workbench.engine.faults.relay_legs import SIDES, faults_for
+from workbench.engine.faults.relay_legs import SIDE_HELP, SIDES, faults_for
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.notify import notifier
 from workbench.widgets.common.wheel_guard import GuardedComboBox
@@ -48,9 +49,12 @@ class RelayFaultPanel(QWidget):
         self._selected = selected
         self.side = GuardedComboBox()
         self.side.setObjectName("faultSide")
-        for side, words in SIDES.items():
+        for index, (side, words) in enumerate(SIDES.items()):
             self.side.addItem(words, side)
-        self.side.setToolTip("Which leg of the selected connection the fault goes on")
+            self.side.setItemData(index, SIDE_HELP[side], Qt.ItemDataRole.ToolTipRole)
+        self.side.setToolTip(
+            "Which leg of the picked connection the fault goes on: " + "; ".join(SIDE_HELP.values())
+        )
         self.clear_button = QPushButton("Clear faults")
         self.clear_button.setToolTip("End delays, drops to come and muted pings on both legs")
         head = QHBoxLayout()

@@ -14,7 +14,14 @@ from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen, QPolygonF, QResizeEvent
-from PySide6.QtWidgets import QAbstractScrollArea, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QLabel,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from workbench.engine.relay.conversation import RelayArrow, RelayConversation
 
@@ -45,7 +52,7 @@ _LIFELINE = QColor("#b0b0b0")
 
 def lane_xs(width: int) -> tuple[float, float, float]:
     room = max(width - TIME_WIDTH, 300)
-    return TIME_WIDTH + room * 0.1, TIME_WIDTH + room * 0.5, TIME_WIDTH + room * 0.9
+    return TIME_WIDTH + room * 0.16, TIME_WIDTH + room * 0.5, TIME_WIDTH + room * 0.84
 
 
 def paint_lanes(
@@ -131,11 +138,16 @@ def paint_titles(painter: QPainter, titles: tuple[str, str, str], width: int) ->
     )
     metrics = painter.fontMetrics()
     xs = lane_xs(width)
-    room = (xs[1] - xs[0]) - 8
-    for x, title in zip(xs, titles, strict=True):
-        shown = metrics.elidedText(title, Qt.TextElideMode.ElideMiddle, int(room))
+    # Each box centred on its lifeline, never reaching a neighbour's or past an edge.
+    rooms = (
+        min(xs[1] - xs[0] - 12, 2 * (xs[0] - TIME_WIDTH) - 4),
+        xs[1] - xs[0] - 12,
+        min(xs[2] - xs[1] - 12, 2 * (width - xs[2]) - 8),
+    )
+    for x, title, room in zip(xs, titles, rooms, strict=True):
+        shown = metrics.elidedText(title, Qt.TextElideMode.ElideMiddle, int(room) - 20)
         box_width = metrics.horizontalAdvance(shown) + 20
-        left = min(max(x - box_width / 2, TIME_WIDTH), width - box_width - 4)
+        left = x - box_width / 2
         box = QRectF(left, 4, box_width, HEADER_HEIGHT - 8)
         painter.setBrush(QColor("#ffffff"))
         painter.drawRoundedRect(box, 4, 4)
@@ -228,6 +240,9 @@ class RelayConversationView(QWidget):
         self.summary = QLabel()
         self.summary.setObjectName("hint")
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setWordWrap(True)
+        # Never widens the page: 1024 px with the settings shown must fit.
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.diagram)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -27,6 +28,7 @@ from workbench.qt.message_library import QtMessageLibrary
 from workbench.qt.roles import ITEM_ID_ROLE
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.controls import named
+from workbench.widgets.common.flow_row import FlowRow
 from workbench.widgets.compose.composer import Composer
 
 __all__ = ["EditHeldDialog", "InterceptPanel"]
@@ -113,13 +115,14 @@ class InterceptPanel(QWidget):
             ),
         }
         self.count = named(QLabel(), "heldCount")
-        switches = QHBoxLayout()
-        for direction, box in self.switches.items():
+        switches = QGridLayout()
+        for row, (direction, box) in enumerate(self.switches.items()):
             box.toggled.connect(lambda on, d=direction: self.relays.set_holding(relay_id, d, on))
-            switches.addWidget(box)
-        switches.addStretch(1)
-        switches.addWidget(self.count)
+            switches.addWidget(box, row, 0)
+        switches.addWidget(self.count, 0, 1, Qt.AlignmentFlag.AlignRight)
+        switches.setColumnStretch(0, 1)
         self.queue = named(QListWidget(), "heldQueue", "The held messages, oldest first")
+        self.queue.setMinimumWidth(120)
         self.queue.setAccessibleName("Held messages")
         self.forward_button = named(QPushButton("Forward"), tip="Send the selected message on")
         self.edit_button = named(
@@ -127,10 +130,16 @@ class InterceptPanel(QWidget):
         )
         self.drop_button = named(QPushButton("Drop"), tip="Never send the selected message")
         self.all_button = named(QPushButton("Forward all"), tip="Send every held message on")
-        buttons = QHBoxLayout()
         for button in (self.forward_button, self.edit_button, self.drop_button, self.all_button):
             button.setAutoDefault(False)
-            buttons.addWidget(button)
+        buttons = FlowRow(
+            [
+                (self.forward_button, True),
+                (self.edit_button, True),
+                (self.drop_button, True),
+                (self.all_button, True),
+            ]
+        )
         self.empty = named(QLabel(), "emptyHint")
         self.empty.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -138,7 +147,7 @@ class InterceptPanel(QWidget):
         layout.addLayout(switches)
         layout.addWidget(self.queue, 1)
         layout.addWidget(self.empty)
-        layout.addLayout(buttons)
+        layout.addWidget(buttons)
         self.forward_button.clicked.connect(lambda: self.decide("forward"))
         self.drop_button.clicked.connect(lambda: self.decide("drop"))
         self.edit_button.clicked.connect(self.edit_selected)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QTabBar,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -39,6 +40,7 @@ from workbench.qt.message_library import QtMessageLibrary
 from workbench.qt.roles import ITEM_ID_ROLE
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.controls import named
+from workbench.widgets.common.flow_row import FlowRow
 from workbench.widgets.common.notify import notifier
 from workbench.widgets.common.tab_fit import size_to_current_page
 from workbench.widgets.faults.relay_lab import RelayFaultPanel
@@ -60,6 +62,7 @@ from .settings_form import RelaySettingsForm
 __all__ = ["RelayPage"]
 
 PICK = "Pick a relayed connection above to see its {}."
+CONNECTIONS = "Relayed connections"
 VIEWS = ("log", "frames", "handshakes")
 
 
@@ -93,19 +96,34 @@ class RelayPage(QWidget):
         settings = SettingsColumn()
         settings.add(self.form_hint)
         settings.add(self.form, 1)
-        top = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
-        top.addWidget(self._connections_box())
-        top.addWidget(self._actions(library))
-        top.setSizes([420, 380])
+        self.top = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
+        self.top.addWidget(self._connections_box())
+        self.top.addWidget(self._actions(library))
+        self.top.setSizes([420, 380])
+        # Where the two do not fit side by side (1024 px with the settings shown), a tab bar
+        # shows one at a time, as a server page does.
+        self.top_tabs = named(QTabBar(documentMode=True, expanding=False), "topTabs")
+        self.top_tabs.addTab(CONNECTIONS)
+        self.top_tabs.addTab("Intercept / Rules / Fault lab")
+        self.top_tabs.hide()
+        self.top_tabs.currentChanged.connect(self._show_top_part)
+        top_area = QWidget()
+        area = QVBoxLayout(top_area)
+        area.setContentsMargins(0, 0, 0, 0)
+        area.setSpacing(0)
+        area.addWidget(self.top_tabs)
+        area.addWidget(self.top, 1)
         self.views = self._views()
-        right = QSplitter(Qt.Orientation.Vertical, childrenCollapsible=False)
-        right.addWidget(top)
+        self.right = right = QSplitter(Qt.Orientation.Vertical, childrenCollapsible=False)
+        right.addWidget(top_area)
         right.addWidget(self.views)
         right.setStretchFactor(0, 2)
         right.setStretchFactor(1, 3)
+        right.installEventFilter(self)
         self.body = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
         self.body.addWidget(settings)
         self.settings_toggle = SettingsToggle(settings)
+        self.settings_toggle.toggled.connect(self._fit_top)
         self.body.addWidget(right)
         self.body.setStretchFactor(1, 1)
         self.body.setSizes([320, 800])
@@ -119,6 +137,8 @@ class RelayPage(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(header)
         layout.addWidget(self.body, 1)
+        self.setTabOrder(self.name_edit, self.start_button)
+        self.setTabOrder(self.start_button, self.stop_button)
         self._connect()
         for record_id in handle.connections:
             self._opened(relay_id, record_id)
@@ -128,10 +148,44 @@ class RelayPage(QWidget):
     def handle(self) -> RelayHandle:
         return self.relays.relay(self.relay_id)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
+        if watched is self.right and event.type() == QEvent.Type.Resize:
+            self._fit_top()
+        return super().eventFilter(watched, event)
+
+    @property
+    def top_on_tabs(self) -> bool:
+        return not self.top_tabs.isHidden()
+
+    def _fit_top(self, *_: Any) -> None:
+        """The connections beside the intercept where they fit, else one at a time."""
+        parts = self._top_parts()
+        needed = sum(part.minimumSizeHint().width() for part in parts) + 24
+        narrow = self.settings_toggle.isChecked() and self.right.width() < needed
+        if narrow and not self.top_on_tabs:
+            self.connections_box.setTitle("")  # the tab says what it is
+            self.top_tabs.show()
+            self._show_top_part(self.top_tabs.currentIndex())
+        elif not narrow and self.top_on_tabs:
+            self.top_tabs.hide()
+            self.connections_box.setTitle(CONNECTIONS)
+            for part in parts:
+                part.show()
+            self.top.refresh()
+
+    def _show_top_part(self, index: int) -> None:
+        if self.top_on_tabs:
+            for i, part in enumerate(self._top_parts()):
+                part.setVisible(i == index)
+            self.top.refresh()
+
+    def _top_parts(self) -> list[QWidget]:
+        return [part for i in range(self.top.count()) if (part := self.top.widget(i)) is not None]
+
     # -- building ----------------------------------------------------------------------------
 
     def _connections_box(self) -> QGroupBox:
-        box = QGroupBox("Relayed connections")
+        box = self.connections_box = QGroupBox(CONNECTIONS)
         self.connections = named(QListWidget(), "relayConnections")
         self.connections.setAccessibleName("Relayed connections")
         self.connections_hint = named(QLabel(), "emptyHint")
@@ -145,14 +199,11 @@ class RelayPage(QWidget):
         self.forget_button = named(
             QPushButton("Forget closed"), tip="Forget the closed connections and their logs"
         )
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.record_button)
-        buttons.addWidget(self.forget_button)
+        self.connections.setMinimumWidth(120)
         layout = QVBoxLayout(box)
         layout.addWidget(self.connections, 1)
         layout.addWidget(self.connections_hint)
-        layout.addLayout(buttons)
+        layout.addWidget(FlowRow([(self.record_button, False), (self.forget_button, False)]))
         return box
 
     def _actions(self, library: QtMessageLibrary) -> QTabWidget:
@@ -189,6 +240,7 @@ class RelayPage(QWidget):
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
         self.name_edit.editingFinished.connect(self._rename)
+        self.form.upstream_url.returnPressed.connect(self._start_if_stopped)
         self.record_button.clicked.connect(lambda: self.record_scenario())
         self.forget_button.clicked.connect(self.forget_closed)
         self.connections.currentItemChanged.connect(self._picked)
@@ -208,6 +260,11 @@ class RelayPage(QWidget):
         else:
             errors = self.service.engine.errors
             self.form.show_error(errors[-1][1] if errors else "these settings cannot work")
+
+    def _start_if_stopped(self) -> None:
+        """Enter in the upstream URL: start, as F5 does."""
+        if self.start_button.isEnabled():
+            self.start()
 
     def stop(self) -> None:
         self.service.run(self.relays.stop(self.relay_id))

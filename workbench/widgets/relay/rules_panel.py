@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
-    QHBoxLayout,
     QHeaderView,
     QLineEdit,
     QPushButton,
@@ -31,6 +30,7 @@ from workbench.engine.relay.rule_specs import (
 from workbench.qt.plain_text import plain_tooltip
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.controls import named
+from workbench.widgets.common.flow_row import FlowRow
 from workbench.widgets.common.notify import notifier
 from workbench.widgets.common.wheel_guard import GuardedComboBox
 
@@ -66,6 +66,7 @@ class RulesPanel(QWidget):
         self.table = named(QTableWidget(0, len(_HEADINGS)), "rulesTable")
         self.table.setHorizontalHeaderLabels(list(_HEADINGS))
         self.table.verticalHeader().hide()
+        self.table.setMinimumWidth(120)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -82,25 +83,18 @@ class RulesPanel(QWidget):
         for button in (self.add_button, self.remove_button):
             button.setAutoDefault(False)
         form = QFormLayout()
-        when = QHBoxLayout()
-        when.addWidget(self.direction)
-        when.addWidget(self.match)
-        when.addWidget(self.match_value, 1)
-        then = QHBoxLayout()
-        then.addWidget(self.action)
-        then.addWidget(self.first, 1)
-        then.addWidget(self.second, 1)
-        form.addRow("When:", when)
-        form.addRow("Do:", then)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.name, 1)
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.remove_button)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("When:", FlowRow([(self.direction, True), (self.match, True)]))
+        form.addRow("", self.match_value)
+        form.addRow("Do:", FlowRow([(self.action, False), (self.first, True), (self.second, True)]))
+        buttons = FlowRow(
+            [(self.name, True), (self.add_button, False), (self.remove_button, False)]
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.table, 1)
         layout.addLayout(form)
-        layout.addLayout(buttons)
+        layout.addWidget(buttons)
         self.match.currentIndexChanged.connect(self._fields_follow)
         self.action.currentIndexChanged.connect(self._fields_follow)
         self.add_button.clicked.connect(self.add_rule)

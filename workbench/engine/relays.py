@@ -7,7 +7,10 @@ A relay's settings are kept as the person gave them (``RelayConfig``) and checke
 ``relay.settings.relay_settings`` when it is edited and when it starts; a start builds a new
 ``Relay``. The intercept switches and the rules outlive a restart. A relay's own events
 (listening, refused attempts, stopped) go to its ``log``, which stays across restarts. The
-last ``KEEP_CLOSED`` closed connections are kept with their logs, older ones are forgotten.
+last ``KEEP_CLOSED`` closed connections are kept with their logs, older ones are forgotten;
+every log counts against the workspace's ``LogBudget``, whose evictor forgets closed
+connections first, oldest first. What is kept of each relay and connection is in
+``engine.relay.handles``.
 
 Actions that wait are coroutines that never raise (the facade's guard reports failures);
 the others answer at once. Events (``on(name, handler)``):
@@ -23,12 +26,12 @@ the others answer at once. Events (``on(name, handler)``):
 from __future__ import annotations
 
 import itertools
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, Literal
 
 from core import EventEmitter, ServerStartError
 from workbench.engine.faults.relay_legs import apply_leg_fault, clear_leg_faults
+from workbench.engine.log.budget import LogBudget
 from workbench.engine.log.store import (
     CLOSE,
     EVENT,
@@ -39,11 +42,8 @@ from workbench.engine.log.store import (
     LogStore,
     Row,
 )
-from workbench.engine.protocol.handshake_record import HandshakeRecord, from_client, from_socket
 from workbench.engine.relay.connection import RelayedConnection
-from workbench.engine.relay.conversation import RelayConversation
-from workbench.engine.relay.directions import DIRECTIONS
-from workbench.engine.relay.intercept import HeldMessage
+from workbench.engine.relay.handles import RelayedRecord, RelayHandle
 from workbench.engine.relay.log_rows import marker_of
 from workbench.engine.relay.relay import Relay
 from workbench.engine.relay.rule_specs import RuleSpecError, rule_set
@@ -55,7 +55,7 @@ from workbench.engine.workspace.workspace import RelayConfig
 
 from .in_words import close_text
 
-__all__ = ["KEEP_CLOSED", "RelayController", "RelayHandle", "RelayedRecord"]
+__all__ = ["KEEP_CLOSED", "RelayController", "RelayHandle", "RelayedRecord", "settings_of"]
 
 RelayEvent = Literal[
     "relay_added",
@@ -74,74 +74,6 @@ CONNECTION_LOG_ROWS, CONNECTION_LOG_BYTES = 20_000, 8 * 1024 * 1024
 Guard = Callable[[Coroutine[Any, Any, Any], str], Awaitable[bool]]
 
 
-class RelayedRecord:
-    """One relayed connection of a relay as the window sees it: ``id``, ``relay_id``,
-    ``connection`` (the engine's ``RelayedConnection``: both legs, its ``log``, its
-    ``lanes``), ``conversation`` (its three-lifeline diagram)."""
-
-    def __init__(
-        self, record_id: str, relay_id: str, connection: RelayedConnection, relay: Relay
-    ) -> None:
-        self.id = record_id
-        self.relay_id = relay_id
-        self.connection = connection
-        self.conversation = RelayConversation(connection, relay.intercept)
-
-    @property
-    def is_open(self) -> bool:
-        return self.connection.end is None
-
-    @property
-    def log(self) -> LogStore:
-        return self.connection.log
-
-    def handshakes(self) -> tuple[HandshakeRecord, HandshakeRecord]:
-        """The client's handshake with the relay, then the relay's with the upstream."""
-        connection = self.connection
-        return from_socket(connection.client), from_client(connection.upstream)
-
-    @property
-    def label(self) -> str:
-        """ "#3 127.0.0.1:50123 → ws://…/chat" and how it ended, if it did."""
-        connection = self.connection
-        text = f"#{connection.number} {connection.client_address} → {connection.upstream.url}"
-        return text if connection.end is None else f"{text} — {connection.end}"
-
-
-class RelayHandle:
-    """One relay of the workspace: ``id``, ``name``, ``config`` (``RelayConfig``, its rules
-    in ``config.rules``), ``state`` / ``status_text``, ``log`` (its own events, across
-    restarts), ``relay`` (the running ``Relay``, or None), ``holding`` (direction -> the
-    intercept switch) and ``connections`` (record id -> ``RelayedRecord``, oldest first)."""
-
-    def __init__(self, relay_id: str, name: str, config: RelayConfig, log: LogStore) -> None:
-        self.id = relay_id
-        self.name = name
-        self.config = config
-        self.state = "stopped"
-        self.status_text = "stopped"
-        self.log = log
-        self.relay: Relay | None = None
-        self.holding = dict.fromkeys(DIRECTIONS, False)
-        self.connections: OrderedDict[str, RelayedRecord] = OrderedDict()
-        self._numbers = itertools.count(1)
-
-    def next_record_id(self) -> str:
-        return f"{self.id}/connection-{next(self._numbers)}"
-
-    @property
-    def port(self) -> int | None:
-        return self.relay.port if self.relay is not None else None
-
-    @property
-    def open_connections(self) -> list[RelayedRecord]:
-        return [record for record in self.connections.values() if record.is_open]
-
-    def held(self) -> list[HeldMessage]:
-        """The messages its intercept holds now, oldest first."""
-        return [] if self.relay is None else self.relay.intercept.held()
-
-
 class RelayController(EventEmitter[RelayEvent]):
     """The workspace's relays by id (``relays``); see the module docstring."""
 
@@ -151,8 +83,11 @@ class RelayController(EventEmitter[RelayEvent]):
         guard: Guard,
         scenarios: ScenarioLibrary,
         log_capacity: int,
+        budget: LogBudget | None = None,
     ) -> None:
         super().__init__()
+        self._budget = budget if budget is not None else LogBudget()
+        self._budget.evictors.append(self._forget_closed_logs)
         self._report = report
         self._guard = guard
         self._scenarios = scenarios
@@ -171,7 +106,8 @@ class RelayController(EventEmitter[RelayEvent]):
         """Add a stopped relay (its settings are checked when it starts); its id."""
         relay_id = f"relay-{next(self._numbers)}"
         name = config.name or relay_id
-        handle = RelayHandle(relay_id, name, config, LogStore(self._log_capacity, name))
+        log = self._budget.track(LogStore(self._log_capacity, name))
+        handle = RelayHandle(relay_id, name, config, log)
         config.name = name
         self.relays[relay_id] = handle
         self.emit("relay_added", relay_id)
@@ -312,6 +248,7 @@ class RelayController(EventEmitter[RelayEvent]):
         record = RelayedRecord(handle.next_record_id(), handle.id, connection, relay)
         handle.connections[record.id] = record
         self.records[record.id] = record
+        self._budget.track(connection.log)
         connection.on("open", lambda: self.emit("connection_opened", handle.id, record.id))
         connection.on("close", lambda _end: self._closed(handle, record))
 
@@ -319,25 +256,42 @@ class RelayController(EventEmitter[RelayEvent]):
         self.emit("connection_closed", handle.id, record.id)
         closed = [r.id for r in handle.connections.values() if not r.is_open]
         for record_id in closed[: max(0, len(closed) - KEEP_CLOSED)]:
-            del handle.connections[record_id]
-            self.records.pop(record_id, None)
-            self.emit("connection_removed", handle.id, record_id)
+            self._drop(handle, record_id)
 
     def forget_closed(self, relay_id: str) -> int:
         """Forget the relay's closed connections and their logs; how many."""
         handle = self.relays[relay_id]
         closed = [r.id for r in handle.connections.values() if not r.is_open]
         for record_id in closed:
-            del handle.connections[record_id]
-            self.records.pop(record_id, None)
-            self.emit("connection_removed", relay_id, record_id)
+            self._drop(handle, record_id)
         return len(closed)
+
+    def _drop(self, handle: RelayHandle, record_id: str, evicted: bool = False) -> None:
+        """Forget a closed connection and its log (``connection_removed``)."""
+        record = handle.connections.pop(record_id)
+        self.records.pop(record_id, None)
+        if evicted:
+            self._budget.forgotten(record.log)
+        else:
+            self._budget.release(record.log)
+        self.emit("connection_removed", handle.id, record_id)
+
+    def _forget_closed_logs(self, target: int) -> None:
+        """The log budget's evictor: forget closed connections, oldest first, until the
+        budget counts at most ``target`` bytes (or none is left)."""
+        for handle in list(self.relays.values()):
+            for record in [r for r in handle.connections.values() if not r.is_open]:
+                if self._budget.used <= target:
+                    return
+                self._drop(handle, record.id, evicted=True)
 
     def _forget(self, relay_id: str) -> None:
         handle = self.relays.pop(relay_id, None)
         if handle is not None:
-            for record_id in handle.connections:
+            for record_id, record in handle.connections.items():
                 self.records.pop(record_id, None)
+                self._budget.release(record.log)
+            self._budget.release(handle.log)
             self.emit("relay_removed", relay_id)
 
     # -- intercept ---------------------------------------------------------------------------

@@ -113,7 +113,9 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         #: The Scenarios tab's scenarios (``workbench.engine.scenarios.library``).
         self.scenarios = ScenarioLibrary(self)
         #: The relays, their connections, intercept and rules (``workbench.engine.relays``).
-        self.relays = RelayController(self.report, self._guarded, self.scenarios, log_capacity)
+        self.relays = RelayController(
+            self.report, self._guarded, self.scenarios, log_capacity, self.log_budget
+        )
         self.on("server_state_changed", self._server_state_changed)
 
     # -- lookups ---------------------------------------------------------------------------

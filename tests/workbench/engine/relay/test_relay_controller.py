@@ -217,3 +217,25 @@ async def test_relays_round_trip_through_the_workspace(tmp_path: Any) -> None:
     assert loaded.config.rules == [spec] and loaded.name == "Relay 1"
     assert loaded.config.upstream_url == "ws://127.0.0.1:9/api"
     assert loaded.config.set_headers == [["X-Api-Key", "abc"]]
+
+
+async def test_closed_connections_are_forgotten_first_when_the_logs_are_over_budget() -> None:
+    engine = Workbench()
+    async with upstream_server() as upstream:
+        relay_id, handle = await started(engine, upstream.url())
+        removed = Recorder(engine.relays, ["connection_removed", "connection_closed"])
+        first, second = client_to(handle), client_to(handle)
+        await first.open()
+        await second.open()
+        await wait_until(lambda: len(handle.connections) == 2)
+        old, young = handle.connections
+        log = handle.connections[old].log
+        assert log.budget is engine.log_budget and handle.log.budget is engine.log_budget
+        await first.close()
+        await removed.count("connection_closed", 1)
+        engine.log_budget.charge(engine.log_budget.limit)  # as if the logs had filled it
+        assert removed.args("connection_removed") == [(relay_id, old)]
+        assert list(handle.connections) == [young] and old not in engine.relays.records
+        assert log.budget is None and len(log) == 0 and engine.log_budget.evicted_logs == 1
+        await second.close()
+        await engine.relays.stop(relay_id)

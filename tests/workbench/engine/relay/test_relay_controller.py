@@ -162,6 +162,7 @@ async def test_faults_go_on_the_leg_asked_for() -> None:
         assert got.args("close")[0][0] == 4000
         faults = [e.detail for e in handle.connections[record_id].log if e.kind == FAULT]
         assert any("client ↔ relay" in d and "Drop next" in d for d in faults)
+        assert "#1 upstream → client: dropped (fault lab)" in faults
         assert any("relay ↔ upstream" in d and "Close now" in d for d in faults)
         assert any("cannot" in message for _context, message in engine.errors)
         del socket

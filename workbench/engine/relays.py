@@ -1,4 +1,4 @@
-"""Relay control: the workspace's relays (``engine.relay.Relay``) — add, edit, start, stop,
+"""Relay control: the workspace's relays (``engine.relay.relay.Relay``) — add, edit, start, stop,
 remove — with their intercept switches and held messages, their rules, their relayed
 connections (each with its three-lifeline conversation), the fault lab on one leg of a
 connection and a scenario recorded from one.

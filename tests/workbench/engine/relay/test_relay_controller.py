@@ -240,3 +240,20 @@ async def test_closed_connections_are_forgotten_first_when_the_logs_are_over_bud
         assert log.budget is None and len(log) == 0 and engine.log_budget.evicted_logs == 1
         await second.close()
         await engine.relays.stop(relay_id)
+
+
+async def test_cut_tcp_toward_the_client_closes_the_upstream_with_client_gone() -> None:
+    engine = Workbench()
+    async with upstream_server() as upstream:
+        relay_id, handle = await started(engine, upstream.url())
+        client = client_to(handle)
+        closed = Recorder(client, ["close"])
+        await client.open()
+        _socket, record = await upstream.socket()
+        (record_id,) = handle.connections
+        assert engine.relays.apply_fault(record_id, "client", "cut")
+        await closed.count("close", 1)
+        await record.count("close", 1)
+        assert closed.args("close")[0][0] == 1006
+        assert record.args("close")[0][:2] == (1001, "client gone")
+        await engine.relays.stop(relay_id)

@@ -330,8 +330,10 @@ def test_the_keyboard_path_enter_starts_and_f5_keys_stop_and_start(
     qtbot, window, service, wait_for, run, upstream
 ):
     up = upstream()
-    window.tabs.setCurrentWidget(window.relays)
-    relay_id = window.relays.new_relay()
+    assert window.new_relay_action.shortcut().toString() == "Ctrl+Shift+R"
+    window.new_relay_action.trigger()
+    assert window.tabs.currentWidget() is window.relays
+    relay_id = window.relays.current_id()
     page = window.relays.page(relay_id)
     relays = service.relays.engine
     qtbot.keyClicks(page.form.upstream_url, up.url)

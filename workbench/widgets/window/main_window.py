@@ -174,6 +174,13 @@ class MainWindow(QMainWindow):
         self.new_client_action = make_action(
             self, "New client", self.new_client, "Ctrl+N", "Make a client that connects to a server"
         )
+        self.new_relay_action = make_action(
+            self,
+            "New relay",
+            self.new_relay,
+            "Ctrl+Shift+R",
+            "Put a relay between a client and a server",
+        )
         self.import_action = make_action(
             self,
             "Open log file…",
@@ -211,7 +218,7 @@ class MainWindow(QMainWindow):
         files = self.workspace_files
         workspace_actions = (files.open_action, files.save_action, files.save_as_action)
         file_menu = self.menuBar().addMenu("&File")
-        for act in (self.new_server_action, self.new_client_action):
+        for act in (self.new_server_action, self.new_client_action, self.new_relay_action):
             file_menu.addAction(act)
         file_menu.addSeparator()
         for act in workspace_actions:
@@ -276,6 +283,10 @@ class MainWindow(QMainWindow):
     def new_client(self) -> str | None:
         self.tabs.setCurrentIndex(CLIENTS_TAB)
         return self.clients.new_client()
+
+    def new_relay(self) -> str:
+        self.tabs.setCurrentWidget(self.relays)
+        return self.relays.new_relay()
 
     def new_client_to(self, server_id: str) -> str | None:
         self.tabs.setCurrentIndex(CLIENTS_TAB)

@@ -67,7 +67,7 @@ class EditHeldDialog(QDialog):
         self.composer.send_button.setText("Forward edited")
         self.composer.send_requested.connect(self._take)
         intro = named(
-            QLabel(f"{WORDS[held.direction]}, connection #{held.connection}, as {draft.mime}"),
+            QLabel(f"Held #{held.id}: {WORDS[held.direction]}, connection #{held.connection}"),
             "hint",
         )
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)

@@ -322,7 +322,8 @@ class MainWindow(QMainWindow):
             f"About {TITLE}",
             f"<b>{TITLE}</b><p>Start WebSocket servers, open clients, send JSON, text, images "
             "and bytes, and read every message in a log you can export.</p>"
-            "<p><b>Keys</b><br>Ctrl+Shift+N new server · Ctrl+N new client · F5 Start/Open · "
+            "<p><b>Keys</b><br>Ctrl+Shift+N new server · Ctrl+N new client · Ctrl+Shift+R new "
+            "relay · F5 Start/Open · "
             "Shift+F5 Stop/Close"
             "<br>Ctrl+Enter send · Ctrl+C copy the selected log row<br>Ctrl+S save the workspace · "
             "Ctrl+O open one · Ctrl+I open an exported log · Ctrl+Q quit"

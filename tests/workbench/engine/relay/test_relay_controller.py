@@ -257,3 +257,21 @@ async def test_cut_tcp_toward_the_client_closes_the_upstream_with_client_gone() 
         assert closed.args("close")[0][0] == 1006
         assert record.args("close")[0][:2] == (1001, "client gone")
         await engine.relays.stop(relay_id)
+
+
+async def test_a_port_taken_is_reported_and_the_relay_can_start_again_elsewhere() -> None:
+    engine = Workbench()
+    async with upstream_server() as upstream:
+        _first_id, first = await started(engine, upstream.url())
+        taken = {"host_interface": "127.0.0.1", "port": first.port}
+        second_id = engine.relays.add(RelayConfig("Relay 2", upstream.url(), taken))
+        assert not await engine.relays.start(second_id)
+        second = engine.relays.relay(second_id)
+        assert second.state == "failed" and second.relay is None
+        assert engine.errors and engine.errors[-1][0] == "Relay 2"
+        config = RelayConfig("Relay 2", upstream.url(), {"host_interface": "127.0.0.1", "port": 0})
+        assert engine.relays.update(second_id, config)
+        assert await engine.relays.start(second_id)
+        assert second.state == "listening" and second.port not in (None, first.port)
+        await engine.shutdown()
+        assert first.state == second.state == "stopped"

@@ -31,6 +31,7 @@ EXPECTED = [
     "faults.png",
     "rates.png",
     "scenario.png",
+    "relay.png",
 ]
 
 
@@ -174,7 +175,21 @@ def test_the_faults_and_rates_pictures_show_the_fault_and_the_burst(
             "result": tab.editor.result.toPlainText(),
         }
 
+    def relay_seen() -> dict[str, object]:
+        page = window.relays.pages[window.relays.current_id()]
+        record = next(iter(page.handle.connections.values()))
+        return {
+            "shown": window.tabs.currentWidget() is window.relays and page.isVisible(),
+            "queue": [
+                page.intercept.queue.item(r).text() for r in range(page.intercept.queue.count())
+            ],
+            "diagram": page.conversation.isVisible()
+            and page.conversation.conversation is record.conversation,
+            "marks": [a.mark for a in record.conversation.rows if a.mark],
+        }
+
     probes = {
+        "relay.png": relay_seen,
         "handshake.png": handshake_seen,
         "frames.png": frames_seen,
         "classroom.png": classroom_seen,
@@ -233,6 +248,10 @@ def test_the_faults_and_rates_pictures_show_the_fault_and_the_burst(
     assert scenario["selected"] == 5  # the failed step, its diff in view
     assert '  -  "type": "said"' in scenario["result"]
     assert '  +  "type": "sad"' in scenario["result"]
+    relay = seen["relay.png"]
+    assert relay["shown"] and relay["diagram"]
+    assert len(relay["queue"]) == 1 and "4111" in relay["queue"][0]  # the payment, held
+    assert relay["marks"] == ["held", "edited", "edited", "held"]  # held #1, edited, sent; #2
 
 
 def in_view(widget, viewport) -> bool:  # type: ignore[no-untyped-def]

@@ -1,5 +1,5 @@
-"""``Workbench``: the Qt-free engine — the workspace's servers and clients, their logs, the
-one error path, the workspace file's contents and shutdown.
+"""``Workbench``: the Qt-free engine — the workspace's servers, clients and relays
+(``relays``), their logs, the one error path, the workspace file's contents and shutdown.
 
 Data flow: core events → the controllers (``ServerController``, ``ClientController``) → the
 right ``LogStore`` (one per client, one per server-side socket, one per server for its own
@@ -63,6 +63,7 @@ from .options import (
     snake_case_server_options,
 )
 from .pinging import NO_PONG, Pingable, ping_and_log, round_trip_text
+from .relays import RelayController
 from .servers import SHUTDOWN_TIMEOUT, ServerController
 
 __all__ = ["SHUTDOWN_TIMEOUT", "Workbench", "WorkbenchEvent"]
@@ -111,6 +112,10 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         self.classroom = Classroom(self)
         #: The Scenarios tab's scenarios (``workbench.engine.scenarios.library``).
         self.scenarios = ScenarioLibrary(self)
+        #: The relays, their connections, intercept and rules (``workbench.engine.relays``).
+        self.relays = RelayController(
+            self.report, self._guarded, self.scenarios, log_capacity, self.log_budget
+        )
         self.on("server_state_changed", self._server_state_changed)
 
     # -- lookups ---------------------------------------------------------------------------
@@ -377,6 +382,7 @@ class Workbench(EventEmitter[WorkbenchEvent]):
             saved_messages=list(self.messages.saved),
             recent_messages=list(self.messages.recent),
             scenarios=self.scenarios.configs(),
+            relays=self.relays.configs(),
             window=dict(base.window),
         )
 
@@ -412,6 +418,7 @@ class Workbench(EventEmitter[WorkbenchEvent]):
                 what = ", ".join(describe_field(field) for field in missing)
                 self.inform(f"{client.name}: type {what} again{AGAIN}")
         self.scenarios.load_configs(workspace.scenarios, replace)  # after the servers it targets
+        await self.relays.load_configs(workspace.relays, replace)
         for name in workspace.missing_secrets:  # the server page asks for it at Start
             self.inform(f"{name}: type the PFX password again{AGAIN}")
 
@@ -440,6 +447,7 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         closing += [
             self._guarded(self._servers.stop(h.id), h.name) for h in self._servers.running()
         ]
+        closing += [self.relays.stop(relay_id) for relay_id in self.relays.running()]
         if closing:
             await asyncio.gather(*closing)
 

@@ -8,9 +8,10 @@ It adds only what Qt needs and does not restate the engine's API:
   it (``service.run(service.engine.start_server(server_id))``) and a test can wait for
   ``task.done()``. The engine's actions never raise (True/False, failures already reported);
   anything that does raise ends on the engine's one error path (``service.engine.report``);
-- the Qt-specific adapters of three engine parts: ``messages`` (the message library with a
-  ``changed`` signal), ``classroom`` (``shared_changed`` and the feed's item model) and
-  ``scenarios`` (the Scenarios tab's library, its events as signals).
+- the Qt-specific adapters of four engine parts: ``messages`` (the message library with a
+  ``changed`` signal), ``classroom`` (``shared_changed`` and the feed's item model),
+  ``scenarios`` (the Scenarios tab's library, its events as signals) and ``relays`` (the
+  relays' events as signals).
 
 Everything else — lookups (``service.engine.server(id)``, ``service.engine.log(id)``), adding, editing,
 sending, the workspace — is the engine's facade, ``service.engine``, answered at once.
@@ -43,6 +44,7 @@ from workbench.engine.workbench import Workbench, WorkbenchEvent
 
 from .classroom import QtClassroom
 from .message_library import QtMessageLibrary
+from .relay.relays import QtRelays
 from .scenarios.library import QtScenarioLibrary
 
 __all__ = ["WorkbenchService"]
@@ -79,6 +81,8 @@ class WorkbenchService(QObject):
         self.classroom = QtClassroom(self.engine.classroom, self)
         #: The Scenarios tab's scenarios (the engine's, with their events as signals).
         self.scenarios = QtScenarioLibrary(self.engine.scenarios, self)
+        #: The relays (the engine's ``relays``, with their events as signals).
+        self.relays = QtRelays(self.engine.relays, self)
         self._running: set[asyncio.Task[Any]] = set()
         for name in get_args(WorkbenchEvent):  # each engine event has a signal of its name
             self.engine.on(name, getattr(self, name).emit)

@@ -103,6 +103,7 @@ def test_the_service_adds_only_signals_run_and_the_qt_sub_adapters(service) -> N
         "messages",
         "classroom",
         "scenarios",
+        "relays",
     }
     assert isinstance(service.messages, QtMessageLibrary)
     assert isinstance(service.classroom, QtClassroom)

@@ -19,6 +19,8 @@ at most about 34 MiB a direction for 1 MiB messages, and a few KiB for small one
 
 Events:
     ``'open'`` (): both legs are open and the pumps run.
+    ``'arrived'`` (direction: str, payload: str | bytes): a message came from its source leg,
+        before the rules (only emitted when someone listens).
     ``'message'`` (direction: str, payload: str | bytes): a message was sent on (after the
         rules and any edit); only emitted when someone listens.
     ``'rule'`` (direction: str, applied: rules.Applied): a rule changed, dropped or delayed one.
@@ -46,7 +48,7 @@ from .rules import RuleSet
 
 __all__ = ["ConnectionEnd", "RelayedConnection"]
 
-ConnectionEvent = Literal["open", "message", "rule", "close"]
+ConnectionEvent = Literal["open", "arrived", "message", "rule", "close"]
 _LEGS = {CLIENT: CLIENT_LEG, UPSTREAM: UPSTREAM_LEG}
 
 

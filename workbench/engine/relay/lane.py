@@ -6,6 +6,10 @@ direction is held or messages wait before it, it joins the lane's queue (``held`
 ``intercept`` row); otherwise it is sent on at once. The queue leaves in order: its head goes
 when it is decided (forwarded, edited, dropped; or not held at all), by a drain task.
 
+Faults (the fault lab, ``leg_faults``): ``fault_drop`` drops the next N messages after the
+rules (each a ``fault`` row, and a ``'rule'`` event of the "fault lab") and ``fault_delay`` adds seconds to every message's delay, as a
+rule's delay does (order kept).
+
 Back-pressure: a send that the destination cannot take at once (its transport is full) is
 awaited, so the pump stops reading the source, whose transport then stops reading the
 socket: a slow reader slows the writer on the other leg. The queue holds at most
@@ -26,11 +30,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from core import EventEmitter, NotOpenError
-from workbench.engine.log.store import ERROR, INTERCEPT, RULE
+from workbench.engine.log.store import ERROR, FAULT, INTERCEPT, RULE
 
 from .intercept import DROPPED, EDITED, FORWARDED, HeldMessage, Intercept
 from .log_rows import LegLog
-from .rules import RuleSet
+from .rules import Applied, RuleSet
 
 __all__ = ["QUEUE_BYTES", "QUEUE_LIMIT", "Lane"]
 
@@ -55,7 +59,8 @@ class _Item:
 class Lane:
     """Carries the messages of one direction of connection ``number`` to ``destination`` (a
     ``core.Socket`` or ``core.Client``, whose leg is named ``destination_leg`` in the log);
-    ``events`` is the connection, which emits ``'message'`` and ``'rule'``."""
+    ``events`` is the connection, which emits ``'arrived'``, ``'message'`` and ``'rule'``.
+    ``carried``: messages taken so far (the one being taken included)."""
 
     def __init__(
         self,
@@ -83,6 +88,9 @@ class Lane:
         self._source_closed = False
         self._finished = False
         self.not_sent = 0
+        self.carried = 0
+        self.fault_delay = 0.0
+        self.fault_drop = 0
 
     @property
     def queued(self) -> int:
@@ -94,6 +102,10 @@ class Lane:
         an awaitable the pump must wait for before the next one (back-pressure, a delay, no
         room in the queue), or None."""
         delay = 0.0
+        self.carried += 1
+        events = self._events
+        if events.has_listeners("arrived"):
+            events.emit("arrived", self.direction, payload)
         outcome = self._rules().apply(self.direction, payload)
         if outcome is not None:
             for applied in outcome.applied:
@@ -104,6 +116,14 @@ class Lane:
             if outcome.dropped:
                 return None
             payload, delay = outcome.payload, outcome.delay
+        if self.fault_drop or self.fault_delay:
+            if self.fault_drop:
+                self.fault_drop -= 1
+                left = f", {self.fault_drop} more to drop" if self.fault_drop else ""
+                self._log.event(FAULT, self.direction, f"dropped (fault lab{left})", payload)
+                events.emit("rule", self.direction, Applied("fault lab", "dropped", payload))
+                return None
+            delay += self.fault_delay
         holding = self._intercept.holding(self.direction)
         if not self._queue and not holding:
             if delay:

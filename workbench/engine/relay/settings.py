@@ -29,6 +29,8 @@ __all__ = [
     "DEFAULT_OPEN_TIMEOUT_MS",
     "HANDSHAKE_MARGIN_MS",
     "LEG_HEADERS",
+    "LISTEN_OWN_OPTIONS",
+    "UPSTREAM_OWN_OPTIONS",
     "HeaderEdits",
     "RelaySettings",
     "RelaySettingsError",
@@ -85,6 +87,10 @@ _UPSTREAM_OWN = {
     "discard_messages_before_open": "nothing is sent upstream before it is open",
     "throttle_factor": "nothing is sent upstream before it is open",
 }
+
+#: The options of each side the relay sets itself (a form leaves them out).
+LISTEN_OWN_OPTIONS: Final = frozenset(_LISTEN_OWN)
+UPSTREAM_OWN_OPTIONS: Final = frozenset(_UPSTREAM_OWN)
 
 
 class RelaySettingsError(ValueError):

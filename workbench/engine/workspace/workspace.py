@@ -1,4 +1,5 @@
-"""The workspace: servers, clients, saved/recent messages and scenarios, as a JSON file (Qt-free).
+"""The workspace: servers, clients, relays, saved/recent messages and scenarios, as a JSON file
+(Qt-free).
 
 A ``Workspace`` is plain data. ``Workbench.to_workspace()`` fills its servers, clients and
 messages from the engine; ``Workbench.load_workspace()`` recreates them (stopped and closed:
@@ -14,7 +15,14 @@ File format (``version`` 1), UTF-8 JSON::
      "saved_messages": [{"name": ..., "mime": ..., "body": ..., "body_format": "text"}],
      "recent_messages": [...same...],
      "scenarios": [{"name": ..., "text": "<the YAML>", "path": "", "server": ""}],
+     "relays": [{"name": ..., "upstream_url": "ws://...", "listen": {...}, "upstream": {...},
+                 "fixed_path": false, "rewrite_origin": false, "set_headers": [[name, value]],
+                 "add_headers": [...], "strip_headers": [name], "rules": [{...}]}],
      "window": {...}}
+
+``relays``: the relays (``workbench.engine.relays``) with their listen and upstream options,
+header edits and rules (each in the rules file's form, ``engine.relay.rules_file``); a PFX
+or client key password is never written (it is typed again). A file without the key has none.
 
 ``shared``: the server is shared with a classroom (``classroom.Classroom``): loading shares it
 again, so it binds to every interface at its start; its options keep the host it had before.
@@ -66,6 +74,7 @@ __all__ = [
     "AUTO_REPLY_MODES",
     "RECENT_LIMIT",
     "ClientConfig",
+    "RelayConfig",
     "SavedMessage",
     "ScenarioConfig",
     "ServerConfig",
@@ -144,12 +153,35 @@ class ScenarioConfig:
 
 
 @dataclass
+class RelayConfig:
+    """A relay as the user configured it: where it listens (``listen``: a server's options),
+    where it relays to (``upstream_url``, ``upstream``: a client's options), its header
+    edits, Host/Origin and path settings, and its ``rules`` (rules file specs)."""
+
+    name: str
+    upstream_url: str = ""
+    listen: dict[str, Any] = field(default_factory=dict)
+    upstream: dict[str, Any] = field(default_factory=dict)
+    fixed_path: bool = False
+    rewrite_origin: bool = False
+    set_headers: list[list[str]] = field(default_factory=list)
+    add_headers: list[list[str]] = field(default_factory=list)
+    strip_headers: list[str] = field(default_factory=list)
+    rules: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.listen = snake_case_server_options(self.listen)
+        self.upstream = snake_case_client_options(self.upstream)
+
+
+@dataclass
 class Workspace:
     servers: list[ServerConfig] = field(default_factory=list)
     clients: list[ClientConfig] = field(default_factory=list)
     saved_messages: list[SavedMessage] = field(default_factory=list)
     recent_messages: list[SavedMessage] = field(default_factory=list)
     scenarios: list[ScenarioConfig] = field(default_factory=list)
+    relays: list[RelayConfig] = field(default_factory=list)
     window: dict[str, Any] = field(default_factory=dict)
     #: Names of servers whose PFX password was not in the keyring when this was loaded: the
     #: person has to type it again (it is never written to the file).
@@ -166,6 +198,7 @@ class Workspace:
             "saved_messages": [asdict(m) for m in self.saved_messages],
             "recent_messages": [asdict(m) for m in self.recent_messages],
             "scenarios": [asdict(s) for s in self.scenarios],
+            "relays": [_relay_without_secrets(r) for r in self.relays],
             "window": dict(self.window),
         }
 
@@ -184,6 +217,7 @@ class Workspace:
                 saved_messages=[_message(item) for item in data.get("saved_messages", [])],
                 recent_messages=[_message(item) for item in data.get("recent_messages", [])],
                 scenarios=[_scenario(item) for item in data.get("scenarios", [])],
+                relays=[_relay(item) for item in data.get("relays", [])],
                 window=dict(data.get("window") or {}),
             )
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
@@ -352,6 +386,32 @@ def _scenario(item: dict[str, Any]) -> ScenarioConfig:
         path=str(item.get("path", "")),
         server=str(item.get("server", "")),
     )
+
+
+def _relay(item: dict[str, Any]) -> RelayConfig:
+    return RelayConfig(
+        name=str(item["name"]),
+        upstream_url=str(item.get("upstream_url", "")),
+        listen=dict(item.get("listen") or {}),
+        upstream=dict(item.get("upstream") or {}),
+        fixed_path=item.get("fixed_path", False) is True,
+        rewrite_origin=item.get("rewrite_origin", False) is True,
+        set_headers=[[str(n), str(v)] for n, v in item.get("set_headers") or []],
+        add_headers=[[str(n), str(v)] for n, v in item.get("add_headers") or []],
+        strip_headers=[str(n) for n in item.get("strip_headers") or []],
+        rules=[dict(rule) for rule in item.get("rules") or []],
+    )
+
+
+#: Passwords a relay's options may hold: never written (typed again after a load).
+_RELAY_SECRETS = (*secrets.SECRET_OPTIONS, "client_key_password")
+
+
+def _relay_without_secrets(relay: RelayConfig) -> dict[str, Any]:
+    data = asdict(relay)
+    for side in ("listen", "upstream"):
+        data[side] = {k: v for k, v in data[side].items() if k not in _RELAY_SECRETS}
+    return data
 
 
 def config_dir() -> Path:

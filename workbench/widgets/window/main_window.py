@@ -1,4 +1,4 @@
-"""The main window: Servers, Clients, Load and Scenarios tabs, the menus and a toolbar with the first
+"""The main window: Servers, Clients, Load, Scenarios and Relays tabs, the menus and a toolbar with the first
 steps, wired to the service; a clean shutdown of every socket when the window closes.
 
 What it owns lives beside it: the status bar where every error is shown in plain words
@@ -36,6 +36,7 @@ from workbench.widgets.load.load_panel import LoadPanel
 from workbench.widgets.log.viewer import ask_and_open_log
 from workbench.widgets.pages.client_page import ClientsPanel
 from workbench.widgets.pages.servers_panel import ServersPanel
+from workbench.widgets.relay.relays_panel import RelaysPanel
 from workbench.widgets.scenarios.tab import ScenariosTab
 
 from .layout import restore_layout, save_layout
@@ -102,6 +103,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.load, "Load && rates")
         self.scenarios = ScenariosTab(service, self.library)
         self.tabs.addTab(self.scenarios, "Scenarios")
+        self.relays = RelaysPanel(service, self.library)  # the relay: client ↔ it ↔ upstream
+        self.tabs.addTab(self.relays, "Relays")
         # Only the tab shown counts in the window's minimum: a hidden page's minimum is not
         # laid out again after a zoom, and a stale one kept the window scrolling after Ctrl+0.
         size_to_current_page(self.tabs)
@@ -120,7 +123,7 @@ class MainWindow(QMainWindow):
         self.workspace_files = WorkspaceFiles(
             self,
             service,
-            (self.servers, self.clients),
+            (self.servers, self.clients, self.relays),
             Path(workspace_path) if workspace_path is not None else default_path(),
             self.status.show_info,
         )
@@ -171,6 +174,13 @@ class MainWindow(QMainWindow):
         self.new_client_action = make_action(
             self, "New client", self.new_client, "Ctrl+N", "Make a client that connects to a server"
         )
+        self.new_relay_action = make_action(
+            self,
+            "New relay",
+            self.new_relay,
+            "Ctrl+Shift+R",
+            "Put a relay between a client and a server",
+        )
         self.import_action = make_action(
             self,
             "Open log file…",
@@ -208,7 +218,7 @@ class MainWindow(QMainWindow):
         files = self.workspace_files
         workspace_actions = (files.open_action, files.save_action, files.save_as_action)
         file_menu = self.menuBar().addMenu("&File")
-        for act in (self.new_server_action, self.new_client_action):
+        for act in (self.new_server_action, self.new_client_action, self.new_relay_action):
             file_menu.addAction(act)
         file_menu.addSeparator()
         for act in workspace_actions:
@@ -274,6 +284,10 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(CLIENTS_TAB)
         return self.clients.new_client()
 
+    def new_relay(self) -> str:
+        self.tabs.setCurrentWidget(self.relays)
+        return self.relays.new_relay()
+
     def new_client_to(self, server_id: str) -> str | None:
         self.tabs.setCurrentIndex(CLIENTS_TAB)
         return self.clients.new_client(server_id)
@@ -281,6 +295,13 @@ class MainWindow(QMainWindow):
     def _press(self, server_button: str, client_button: str) -> bool:
         """Click the shown page's Start/Stop (server) or Open/Close (client) button, if it
         is there and enabled; True if it was clicked. On the Scenarios tab: Run or Stop."""
+        if self.tabs.currentWidget() is self.relays:  # a relay's Start / Stop
+            relay = self.relays.current_id()
+            relay_button = getattr(self.relays.page(relay), server_button, None) if relay else None
+            if relay_button is None or not relay_button.isEnabled():
+                return False
+            relay_button.click()
+            return True
         if self.tabs.currentWidget() is self.scenarios:
             if server_button == "start_button":
                 return self.scenarios.run() is not None
@@ -301,7 +322,8 @@ class MainWindow(QMainWindow):
             f"About {TITLE}",
             f"<b>{TITLE}</b><p>Start WebSocket servers, open clients, send JSON, text, images "
             "and bytes, and read every message in a log you can export.</p>"
-            "<p><b>Keys</b><br>Ctrl+Shift+N new server · Ctrl+N new client · F5 Start/Open · "
+            "<p><b>Keys</b><br>Ctrl+Shift+N new server · Ctrl+N new client · Ctrl+Shift+R new "
+            "relay · F5 Start/Open · "
             "Shift+F5 Stop/Close"
             "<br>Ctrl+Enter send · Ctrl+C copy the selected log row<br>Ctrl+S save the workspace · "
             "Ctrl+O open one · Ctrl+I open an exported log · Ctrl+Q quit"

@@ -18,6 +18,9 @@ meter has counted every one of them.
 Before ``scenario.png`` the server answers every message with ``SAD_REPLY`` and the
 Scenarios tab runs ``TOUR_SCENARIO`` against it: the hello is answered, the ping too, the
 ``said`` expected is not — the failed step is shown with its diff.
+
+Before ``relay.png`` a relay stands in front of the server and a client talks through it:
+one message edited on the way, one still held (``widgets.relay.tour_step``).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from workbench.qt.rates_timer import RatesTimer
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.pages.client_page import ClientPage
 from workbench.widgets.pages.server_page import ServerPage
+from workbench.widgets.relay.tour_step import relayed_conversation, show_relay
 
 from .main_window import CLIENTS_TAB, SERVERS_TAB, MainWindow
 
@@ -280,6 +284,7 @@ STEPS: list[TourStep] = [
     TourStep("faults.png", show_fault_lab, before=load_and_fault),
     TourStep("rates.png", show_rates, before=rates_counted),
     TourStep("scenario.png", show_scenario, before=scenario_run),
+    TourStep("relay.png", show_relay, before=relayed_conversation),
 ]
 
 

@@ -1,0 +1,1 @@
+"""The relay's Qt adapters: the controller's events as signals, the frames model with a leg."""

@@ -1,0 +1,128 @@
+"""The fault lab on a relayed connection: which side a fault goes toward (the client, as if the
+upstream misbehaved, or the upstream, as if the client did), then one button per fault beside
+its parameters (``workbench.engine.faults.relay_legs``), put on the connection picked on the
+relay page. A fault the upstream leg cannot take is disabled while that side is chosen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.engine.faults.catalog import FAULTS
+from workbench.engine.faults.relay_legs import SIDE_HELP, SIDES, faults_for
+from workbench.qt.service import WorkbenchService
+from workbench.widgets.common.notify import notifier
+from workbench.widgets.common.wheel_guard import GuardedComboBox
+
+from .lab import FaultLabPanel
+
+__all__ = ["RelayFaultPanel"]
+
+
+class RelayFaultPanel(QWidget):
+    """Faults for the connection ``selected()`` gives (a record id, or None).
+
+    ``side`` (the chooser), ``buttons`` and ``editors`` (by fault name) are public for tests
+    and the keyboard path."""
+
+    def __init__(
+        self,
+        service: WorkbenchService,
+        selected: Callable[[], str | None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("relayFaultLab")
+        self.relays = service.relays.engine
+        self.engine = service.engine
+        self._selected = selected
+        self.side = GuardedComboBox()
+        self.side.setObjectName("faultSide")
+        for index, (side, words) in enumerate(SIDES.items()):
+            self.side.addItem(words, side)
+            self.side.setItemData(index, SIDE_HELP[side], Qt.ItemDataRole.ToolTipRole)
+        self.side.setToolTip(
+            "Which leg of the picked connection the fault goes on: " + "; ".join(SIDE_HELP.values())
+        )
+        self.clear_button = QPushButton("Clear faults")
+        self.clear_button.setToolTip("End delays, drops to come and muted pings on both legs")
+        head = QHBoxLayout()
+        head.addWidget(QLabel("Side:"))
+        head.addWidget(self.side, 1)
+        head.addWidget(self.clear_button)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(3)
+        self.buttons: dict[str, QPushButton] = {}
+        self.editors: dict[str, dict[str, QSpinBox | QLineEdit]] = {}
+        specs = [spec for spec in FAULTS if spec.scope == "socket"]
+        for row, spec in enumerate(specs):
+            button = QPushButton(spec.label)
+            button.setObjectName(f"relay_fault_{spec.name}")
+            button.setToolTip(spec.help)
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda _checked=False, name=spec.name: self.apply(name))
+            self.buttons[spec.name] = button
+            grid.addWidget(button, row, 0)
+            editors = self.editors[spec.name] = FaultLabPanel._editors_for(spec)
+            for column, (parameter, editor) in enumerate(
+                zip(spec.parameters, editors.values(), strict=True)
+            ):
+                if isinstance(editor, QSpinBox):
+                    editor.setPrefix(f"{parameter.label} ")
+                else:
+                    editor.setPlaceholderText(parameter.label)
+                grid.addWidget(editor, row, 1 + column, 1, 1 if len(editors) > 1 else 2)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(head)
+        layout.addLayout(grid)
+        layout.addStretch(1)
+        self.clear_button.clicked.connect(self.clear)
+        self.side.currentIndexChanged.connect(self.update_buttons)
+        self.update_buttons()
+
+    def apply(self, name: str) -> bool:
+        """Put fault ``name`` toward the chosen side of the selected connection."""
+        record_id = self._selected()
+        if record_id is None:
+            notifier().error("Pick a relayed connection first", "Fault lab")
+            return False
+        side = str(self.side.currentData())
+        values = {
+            key: editor.value() if isinstance(editor, QSpinBox) else editor.text()
+            for key, editor in self.editors[name].items()
+        }
+        applied = self.relays.apply_fault(record_id, side, name, **values)
+        if applied:
+            notifier().info(f"Fault lab: {self.buttons[name].text()} {SIDES[side]}")
+        return applied
+
+    def clear(self) -> None:
+        record_id = self._selected()
+        if record_id is not None and record_id in self.relays.records:
+            self.relays.clear_faults(record_id)
+            notifier().info("Fault lab: faults cleared on both legs")
+
+    def update_buttons(self, *_: object) -> None:
+        """Enable what the chosen side can take, on an open connection."""
+        record_id = self._selected()
+        record = self.relays.records.get(record_id) if record_id else None
+        live = record is not None and record.is_open
+        possible = {spec.name for spec in faults_for(str(self.side.currentData()))}
+        for name, button in self.buttons.items():
+            button.setEnabled(live and name in possible)
+        self.clear_button.setEnabled(live)

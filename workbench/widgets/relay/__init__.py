@@ -1,0 +1,1 @@
+"""The Relays tab: relays, their relayed connections, intercept, rules and views."""

@@ -22,7 +22,7 @@ peer or the reader does: after it the connection is dropped and ``'close'`` emit
 
 A flooding peer never holds the loop for long (a GUI on the same loop stays responsive):
 the transport reads at most ``core._loop.READ_SIZE`` bytes at a time, which bounds what
-websockets parses in one go, and the reader hands the loop back after ``SLICE`` seconds spent
+websockets parses in one go (more only for the rest of one large frame, core._loop), and the reader hands the loop back after ``SLICE`` seconds spent
 delivering messages that were already parsed (websockets' ``recv()`` does not suspend while
 it has some).
 """
@@ -44,7 +44,7 @@ from ._close_codes import ABNORMAL_CLOSE_CODES, CloseCode
 from ._errors import ConnectionLostError, DecodeError, NotOpenError, UnsentMessagesError
 from ._flow import FlowControl
 from ._frames import FrameTap, TappedClientConnection
-from ._loop import SLICE, bound_reads
+from ._loop import READ_SIZE, SLICE, bound_reads
 from ._outbox import Outbox, Outgoing, Payload
 from ._ping_mute import set_answering_pings
 from ._pull import Endpoint
@@ -99,7 +99,8 @@ class Channel:
         self._paused_on: asyncio.Future[None] | None = None
         self._lost: asyncio.Task[None] | None = None
         self._frame_tap: FrameTap | None = None
-        bound_reads(ws.transport)
+        if bound_reads(ws.transport) and isinstance(ws, FlowControl):
+            ws.read_size = READ_SIZE
         if isinstance(ws, TappedClientConnection):
             self._frame_tap = ws.frame_tap
             self._frame_tap.attach(owner)

@@ -212,7 +212,10 @@ class Channel:
         owner = self._owner
         emit = owner.emit
         decode, offload = self._decode, self._offload
-        has_listeners = owner.has_listeners
+        # Read directly (this runs for every message): the owner's listeners by event, and
+        # its coroutine 'message' handlers waiting their turn (EventEmitter keeps both).
+        listeners, serial = owner._listeners, owner._serial
+        max_queue = owner.max_queue
         if self._frame_tap is not None:
             self._frame_tap.flush()  # frames that came with the handshake response
         # Time spent delivering since the loop last had a turn; waits for data do not count
@@ -224,7 +227,7 @@ class Channel:
                 started = perf_counter()
                 if lengths is not None:  # taken for every message, so the queue keeps step
                     owner.last_wire_length = lengths.popleft() if lengths else None
-                if has_listeners("wire_message"):
+                if listeners.get("wire_message"):
                     emit("wire_message", "in", data)
                 try:
                     if offload is not None and offload(data):
@@ -249,7 +252,9 @@ class Channel:
                 if inbox is not None:
                     inbox.put(value)
                 busy += perf_counter() - started
-                if (inbox is not None or owner.handler_backlog) and self._pausable:
+                if (
+                    (inbox is not None and inbox.full()) or len(serial) >= max_queue
+                ) and self._pausable:
                     await self._wait_for_room()
                 if busy > SLICE:
                     await asyncio.sleep(0)  # let the loop run what waits (a GUI's events)

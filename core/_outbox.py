@@ -62,7 +62,10 @@ class Delivery:
         self._seq = seq
 
     def __await__(self) -> Generator[Any, None, None]:
-        return self._outbox.wait_sent(self._seq).__await__()
+        outbox = self._outbox
+        if outbox.sent >= self._seq:  # handed over already, as most are: nothing to wait for
+            return
+        yield from outbox.wait_sent(self._seq).__await__()
 
 
 class Refused:
@@ -141,6 +144,11 @@ class Outbox:
         self._failure: NotOpenError | None = None
         #: Set by the Channel: write what is queued, then stop.
         self.closing = False
+
+    @property
+    def sent(self) -> int:
+        """Messages handed to the transport so far."""
+        return self._sent
 
     @property
     def pending_messages(self) -> int:

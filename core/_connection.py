@@ -65,6 +65,31 @@ _AFTER_ABORT: Final = 0.2
 class Channel:
     """Moves messages over one open connection on behalf of ``owner``."""
 
+    # A server holds hundreds of these, each read for every message: slots keep them small.
+    __slots__ = (
+        "_aborted",
+        "_broken",
+        "_close_requested",
+        "_close_timeout",
+        "_closing",
+        "_decode",
+        "_ended",
+        "_failing",
+        "_frame_tap",
+        "_loop",
+        "_lost",
+        "_offload",
+        "_on_end",
+        "_owner",
+        "_pausable",
+        "_paused_on",
+        "_peer",
+        "_receive_type",
+        "_wire_lengths",
+        "outbox",
+        "ws",
+    )
+
     def __init__(
         self,
         ws: Connection,

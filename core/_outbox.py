@@ -68,6 +68,20 @@ class Delivery:
         yield from outbox.wait_sent(self._seq).__await__()
 
 
+class _HandedOver:
+    """The awaitable of a message handed to the transport within ``send()``: done already."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return
+        yield  # a generator, as __await__ must be
+
+
+#: One for all: most messages are handed over at once, and nothing waits on them.
+HANDED_OVER: Final = _HandedOver()
+
+
 class Refused:
     """The awaitable of a message the outbox refused: awaiting it raises ``error``.
 
@@ -116,6 +130,25 @@ class _Resumed:
 
 class Outbox:
     """The messages accepted for one connection of ``owner``, and the task that writes them."""
+
+    __slots__ = (
+        "_bytes",
+        "_failure",
+        "_in_flight",
+        "_limit",
+        "_loop",
+        "_owner",
+        "_peer",
+        "_queue",
+        "_queued",
+        "_refused",
+        "_sent",
+        "_waiters",
+        "_wakeup",
+        "_wire_lengths",
+        "_ws",
+        "closing",
+    )
 
     def __init__(
         self,
@@ -187,6 +220,7 @@ class Outbox:
             suspended_at = coroutine.send(None)
         except StopIteration:
             self._sent_one(payload, is_text, None)
+            return HANDED_OVER
         except ConnectionClosed:
             self._queue.append((payload, is_text, None))  # reported as unsent at the end
         else:

@@ -19,6 +19,9 @@ Besides, the server's CPU time per operation is read from ``/proc/<pid>/task/*/s
 (all its threads; nanoseconds, where ``/proc/<pid>/stat`` counts 10 ms ticks) before and
 after each measured phase: it does not depend on how fast the generator is.
 
+Each server first runs every cell once with small counts, unmeasured (``WARM_UP``). Unless
+``--no-pin``, the server runs on a CPU of its own and the generator on the others.
+
 Cells: 32-byte round trip p50/p99, a 100-byte text stream, the same 100 bytes as a JSON
 stream (the server decodes each), 1 MiB binary echo, 500 clients connecting at once, and
 those 500 clients echoing 20 messages each at once. The first table is without compression;
@@ -67,25 +70,40 @@ RATIOS = (
     ("core uvloop/node", "core uvloop", "node ws"),
 )
 CELLS = ("rtt", "stream", "json", "big", "many")
+#: Counts of the unmeasured first pass through the cells: it also settles glibc's malloc,
+#: whose first freed 1 MiB buffer raises the size it serves from mmap; until then each of
+#: asyncio's 256 KiB reads (websockets' default) is an mmap and a munmap, and a cell's
+#: figure would depend on whether the 1 MiB echo ran before it.
+WARM_UP = {"rtt": 100, "stream": 1000, "json": 1000, "big": 3, "clients": 20, "each": 3, "many": 20}
+#: Where the server runs (``--pin``): a CPU of its own, the generator on the others; the
+#: same placement for every server, where the scheduler's choice varies from run to run.
+SERVER_CPUS: set[int] | None = None
 
 
 class ServerProcess:
     """One server in a process of its own; always stopped and reaped on leaving."""
 
-    def __init__(self, name: str, deflate: bool) -> None:
+    def __init__(self, name: str, deflate: bool, cpus: set[int] | None = None) -> None:
         if name == "node ws":
             command = ["node", str(NODE_SERVER)]
         else:
             command = [sys.executable, "-m", "tests.benchmarks.speed_servers", *SERVERS[name]]
         self.command = command + (["--deflate"] if deflate else [])
         self.name = name
+        self.cpus = cpus
         self.port = self.json_port = 0
         self._process: subprocess.Popen[str] | None = None
         self._errors = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed in __exit__)
 
     def __enter__(self) -> ServerProcess:
+        cpus = self.cpus
         self._process = subprocess.Popen(
-            self.command, stdout=subprocess.PIPE, stderr=self._errors, text=True, cwd=ROOT
+            self.command,
+            stdout=subprocess.PIPE,
+            stderr=self._errors,
+            text=True,
+            cwd=ROOT,
+            preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus),
         )
         try:
             line = self._first_line(30.0)
@@ -234,7 +252,9 @@ def run_table(
     for round_number in range(rounds):
         shift = round_number % len(servers)
         for name in servers[shift:] + servers[:shift]:  # a rotating order: A B C, B C A...
-            with ServerProcess(name, generator.deflate) as server:
+            with ServerProcess(name, generator.deflate, SERVER_CPUS) as server:
+                for cell in cells:  # warm up, unmeasured (see the module docstring)
+                    measure_cell(cell, server, generator, WARM_UP)
                 for cell in cells:
                     for row, value in measure_cell(cell, server, generator, sizes).items():
                         results.setdefault(row, {}).setdefault(name, []).append(value)
@@ -267,7 +287,17 @@ def main() -> None:
     parser.add_argument("--servers", nargs="+", choices=list(SERVERS), default=list(SERVERS))
     parser.add_argument("--cells", nargs="+", choices=CELLS, default=list(CELLS))
     parser.add_argument("--no-deflate-table", action="store_true")
+    parser.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="let the scheduler place the server and the generator (default: one CPU each)",
+    )
     args = parser.parse_args()
+    cpus = sorted(os.sched_getaffinity(0))
+    if not args.no_pin and len(cpus) >= 2:
+        global SERVER_CPUS
+        SERVER_CPUS = {cpus[-1]}
+        os.sched_setaffinity(0, set(cpus[:-1]))
     servers: list[str] = args.servers
     if "node ws" in servers and (
         shutil.which("node") is None or not (NODE_SERVER.parent / "node_modules" / "ws").is_dir()
@@ -288,7 +318,8 @@ def main() -> None:
         }
     sizes["many"] = sizes["clients"]
     started = time.perf_counter()
-    print(f"machine: {machine()}", flush=True)
+    placed = "not pinned" if SERVER_CPUS is None else f"server on CPU {min(SERVER_CPUS)}"
+    print(f"machine: {machine()}; {placed}", flush=True)
 
     def progress(text: str) -> None:
         print(f"{text} ({time.perf_counter() - started:.0f} s)", flush=True)

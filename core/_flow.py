@@ -272,6 +272,14 @@ class FlowControl(Connection):
             admission.closed(self._peer_host)
             self._peer_host = None
         super().connection_lost(exc)
+        # The pause and resume above bind this connection into its own assembler: a cycle
+        # that would keep the whole connection for Python's cycle collector.
+        assembler = self.recv_messages
+        assembler.pause = assembler.resume = _nothing
+
+
+def _nothing() -> None:
+    """What the assembler pauses and resumes once the connection is lost."""
 
 
 def _add_extension(protocol: Protocol, make: Callable[[], Extension]) -> None:

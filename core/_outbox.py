@@ -137,7 +137,6 @@ class Outbox:
         "_in_flight",
         "_limit",
         "_loop",
-        "_owner",
         "_peer",
         "_queue",
         "_queued",
@@ -148,6 +147,7 @@ class Outbox:
         "_wire_lengths",
         "_ws",
         "closing",
+        "owner",
     )
 
     def __init__(
@@ -159,7 +159,8 @@ class Outbox:
         wire_lengths: WireLengths | None,
     ) -> None:
         self._ws = ws
-        self._owner = owner
+        #: Whom errors and 'wire_message' go to (core._connection.Channel.release changes it).
+        self.owner = owner
         self._peer = peer
         self._limit = write_limit
         self._wire_lengths = wire_lengths
@@ -239,14 +240,14 @@ class Outbox:
             self._peer,
         )
         if self._refused == 1:
-            self._loop.call_soon(self._owner.emit, "error", error)
+            self._loop.call_soon(self.owner.emit, "error", error)
         return Refused(error)
 
     def _report_refused(self) -> None:
         """Say how many more messages were refused since the first of this episode."""
         more, self._refused = self._refused - 1, 0
         if more > 0:
-            self._owner.emit(
+            self.owner.emit(
                 "error",
                 UnsentMessagesError(
                     more,
@@ -322,7 +323,7 @@ class Outbox:
         self._bytes -= (
             len(payload) if type(payload) is not list else sum(map(len, payload))
         ) + MESSAGE_OVERHEAD
-        owner = self._owner
+        owner = self.owner
         if self._wire_lengths is not None:  # taken for every message, see Channel.run()
             sent = self._wire_lengths.sent
             owner.last_wire_length = sent.popleft() if sent else None

@@ -330,6 +330,7 @@ class Server(ServerEvents):
                 # starts pulling (``async for m in socket``) is in time for the first message.
                 await asyncio.sleep(0)
             await socket._run()
+            socket._release()
         finally:
             self._sockets.discard(socket)
 

@@ -3,7 +3,7 @@ process of its own, driven by a load generator in this one.
 
     .venv/bin/python -m tests.benchmarks.core_vs_websockets [--rounds 5] [--quick]
         [--generator picows|websockets] [--servers core websockets ...] [--cells ...]
-        [--no-deflate-table]
+        [--no-deflate-table] [--pin] [--frame-listener]
 
 Servers (tests/benchmarks/speed_servers.py, tests/interop/node/bench_server.js): ``core``
 (event style), ``core pull`` (``async for`` + ``await send``), ``websockets`` (its own
@@ -19,8 +19,10 @@ Besides, the server's CPU time per operation is read from ``/proc/<pid>/task/*/s
 (all its threads; nanoseconds, where ``/proc/<pid>/stat`` counts 10 ms ticks) before and
 after each measured phase: it does not depend on how fast the generator is.
 
-Each server first runs every cell once with small counts, unmeasured (``WARM_UP``). Unless
-``--no-pin``, the server runs on a CPU of its own and the generator on the others.
+Each server first runs every cell once with small counts, unmeasured (``WARM_UP``). With
+``--pin`` the server runs on a CPU of its own and the generator on the others: the placement
+no longer varies, but on a shared machine whatever else lands on that CPU stalls the server
+(round trip p99 of about 3 ms on 2 cores with two other jobs, against 0.1–0.3 ms unpinned).
 
 Cells: 32-byte round trip p50/p99, a 100-byte text stream, the same 100 bytes as a JSON
 stream (the server decodes each), 1 MiB binary echo, 500 clients connecting at once, and
@@ -38,6 +40,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -75,9 +78,10 @@ CELLS = ("rtt", "stream", "json", "big", "many")
 #: asyncio's 256 KiB reads (websockets' default) is an mmap and a munmap, and a cell's
 #: figure would depend on whether the 1 MiB echo ran before it.
 WARM_UP = {"rtt": 100, "stream": 1000, "json": 1000, "big": 3, "clients": 20, "each": 3, "many": 20}
-#: Where the server runs (``--pin``): a CPU of its own, the generator on the others; the
-#: same placement for every server, where the scheduler's choice varies from run to run.
+#: Where the server runs with ``--pin``: a CPU of its own, the generator on the others.
 SERVER_CPUS: set[int] | None = None
+#: ``--frame-listener``: a no-op 'frame' listener on every core Socket.
+FRAME_LISTENER = False
 
 
 class ServerProcess:
@@ -89,6 +93,8 @@ class ServerProcess:
         else:
             command = [sys.executable, "-m", "tests.benchmarks.speed_servers", *SERVERS[name]]
         self.command = command + (["--deflate"] if deflate else [])
+        if FRAME_LISTENER and name.startswith("core"):
+            self.command.append("--frame-listener")
         self.name = name
         self.cpus = cpus
         self.port = self.json_port = 0
@@ -288,13 +294,20 @@ def main() -> None:
     parser.add_argument("--cells", nargs="+", choices=CELLS, default=list(CELLS))
     parser.add_argument("--no-deflate-table", action="store_true")
     parser.add_argument(
-        "--no-pin",
+        "--pin",
         action="store_true",
-        help="let the scheduler place the server and the generator (default: one CPU each)",
+        help="the server on a CPU of its own, the generator on the others",
+    )
+    parser.add_argument(
+        "--frame-listener", action="store_true", help="a no-op 'frame' listener on core's sockets"
     )
     args = parser.parse_args()
+    # A kill ends the run through the with-blocks, so every server process is reaped.
+    signal.signal(signal.SIGTERM, lambda _signal, _frame: sys.exit(1))
+    global FRAME_LISTENER
+    FRAME_LISTENER = args.frame_listener
     cpus = sorted(os.sched_getaffinity(0))
-    if not args.no_pin and len(cpus) >= 2:
+    if args.pin and len(cpus) >= 2:
         global SERVER_CPUS
         SERVER_CPUS = {cpus[-1]}
         os.sched_setaffinity(0, set(cpus[:-1]))

@@ -6,6 +6,7 @@ KIND: ``core`` (core's event style: a ``'message'`` listener that calls ``socket
 ``core-pull`` (core's pull style: ``async for message in socket: await socket.send(...)``),
 ``websockets`` (plain websockets, its own ``async for`` handler) or ``picows`` (always on
 uvloop, never with deflate). Node's ws is tests/interop/node/bench_server.js.
+``--frame-listener`` gives every core Socket a no-op ``'frame'`` listener.
 
 Every server does the same on each connection, by request path: ``/echo`` sends every message
 back in its own frame type; ``/sink`` reads text messages and answers only ``END`` with a
@@ -37,7 +38,7 @@ def raise_file_limit() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 8192)), hard))
 
 
-async def serve_core(pull: bool, deflate: bool) -> tuple[Any, ...]:
+async def serve_core(pull: bool, deflate: bool, frame_listener: bool = False) -> tuple[Any, ...]:
     from core import Server, Socket
 
     extra: dict[str, Any] = {"compression": "deflate" if deflate else None}
@@ -67,6 +68,8 @@ async def serve_core(pull: bool, deflate: bool) -> tuple[Any, ...]:
                     await socket.send(END)
 
     for server in (frames, parsed):
+        if frame_listener:  # what watching every frame costs (a no-op listener)
+            server.on("connection", lambda socket: socket.on("frame", lambda _frame: None))
         server.on("connection", pull_connection if pull else on_connection)
         await server.start()
     return frames.port, parsed.port
@@ -146,13 +149,13 @@ async def serve_picows() -> tuple[Any, ...]:
     return port, port
 
 
-async def main(kind: str, deflate: bool) -> None:
+async def main(kind: str, deflate: bool, frame_listener: bool) -> None:
     if kind == "picows":
         ports = await serve_picows()
     elif kind == "websockets":
         ports = await serve_websockets(deflate)
     else:
-        ports = await serve_core(kind == "core-pull", deflate)
+        ports = await serve_core(kind == "core-pull", deflate, frame_listener)
     print(json.dumps({"port": ports[0], "json_port": ports[1]}), flush=True)
     await asyncio.Event().wait()  # until killed
 
@@ -162,12 +165,13 @@ if __name__ == "__main__":
     parser.add_argument("kind", choices=("core", "core-pull", "websockets", "picows"))
     parser.add_argument("--uvloop", action="store_true")
     parser.add_argument("--deflate", action="store_true")
+    parser.add_argument("--frame-listener", action="store_true", help="core: a 'frame' listener")
     args = parser.parse_args()
     raise_file_limit()
     if args.uvloop or args.kind == "picows":
         import uvloop
 
-        uvloop.run(main(args.kind, args.deflate))
+        uvloop.run(main(args.kind, args.deflate, args.frame_listener))
     else:
-        asyncio.run(main(args.kind, args.deflate))
+        asyncio.run(main(args.kind, args.deflate, args.frame_listener))
     sys.exit(0)

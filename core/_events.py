@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import inspect
 import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
+from types import CoroutineType
 from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from ._errors import HandlerError
@@ -217,6 +217,18 @@ class EventEmitter(Generic[EventName]):
             if event == "error":
                 self._unhandled_error(args)
             return False
+        if len(entries) == 1 and not entries[0][1]:  # the usual case, without the snapshot
+            try:
+                result = entries[0][0](*args)
+            except Exception as exc:
+                self._handler_failed(event, exc)
+                return True
+            if result is not None and isinstance(result, CoroutineType):
+                if event in self.serial_events:
+                    self._run_serially(event, result)
+                else:
+                    self._track(event, result)
+            return True
         for entry in tuple(entries):
             handler, once = entry
             if once:
@@ -229,7 +241,7 @@ class EventEmitter(Generic[EventName]):
             except Exception as exc:
                 self._handler_failed(event, exc)
                 continue
-            if result is not None and inspect.iscoroutine(result):
+            if result is not None and isinstance(result, CoroutineType):
                 if event in self.serial_events:
                     self._run_serially(event, result)
                 else:

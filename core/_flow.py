@@ -56,6 +56,7 @@ from websockets.server import ServerProtocol
 from websockets.typing import ExtensionName
 
 from ._admission import Admission
+from ._loop import READ_SIZE, next_read_size
 from ._option_types import ClientSettings, ServerSettings
 
 __all__ = [
@@ -171,6 +172,8 @@ class FlowControl(Connection):
         #: Seconds the peer left writes blocked when it was dropped for it; else None.
         self.write_timed_out: float | None = None
         self._peer_host: str | None = None
+        #: The transport's read size while core bounds it (core._loop.bound_reads), else 0.
+        self.read_size = 0
         cap = self.limits.max_fragments
         if cap is not None and cap < _websockets_cap():
             # Below websockets' own cap (as by default: equal), websockets enforces it and
@@ -212,6 +215,9 @@ class FlowControl(Connection):
                 self._replies_while_blocked += grown
                 if self._replies_while_blocked > REPLY_BUDGET:
                     self._hold_reading("replies")
+        if self.read_size and (len(data) >= self.read_size or self.read_size > READ_SIZE):
+            # A full read, or the end of a large frame: size the next one (core._loop).
+            self.read_size = self.transport.max_size = next_read_size(self.protocol)  # type: ignore[attr-defined]
         if self.close_deadline is not None and self._close_timer is None:
             # A close frame came (or went): websockets waits for the peer to end TCP and
             # enforces close_timeout only where it writes; a reader would wait for ever.
@@ -266,6 +272,14 @@ class FlowControl(Connection):
             admission.closed(self._peer_host)
             self._peer_host = None
         super().connection_lost(exc)
+        # The pause and resume above bind this connection into its own assembler: a cycle
+        # that would keep the whole connection for Python's cycle collector.
+        assembler = self.recv_messages
+        assembler.pause = assembler.resume = _nothing
+
+
+def _nothing() -> None:
+    """What the assembler pauses and resumes once the connection is lost."""
 
 
 def _add_extension(protocol: Protocol, make: Callable[[], Extension]) -> None:

@@ -62,7 +62,24 @@ class Delivery:
         self._seq = seq
 
     def __await__(self) -> Generator[Any, None, None]:
-        return self._outbox.wait_sent(self._seq).__await__()
+        outbox = self._outbox
+        if outbox.sent >= self._seq:  # handed over already, as most are: nothing to wait for
+            return
+        yield from outbox.wait_sent(self._seq).__await__()
+
+
+class _HandedOver:
+    """The awaitable of a message handed to the transport within ``send()``: done already."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return
+        yield  # a generator, as __await__ must be
+
+
+#: One for all: most messages are handed over at once, and nothing waits on them.
+HANDED_OVER: Final = _HandedOver()
 
 
 class Refused:
@@ -114,6 +131,25 @@ class _Resumed:
 class Outbox:
     """The messages accepted for one connection of ``owner``, and the task that writes them."""
 
+    __slots__ = (
+        "_bytes",
+        "_failure",
+        "_in_flight",
+        "_limit",
+        "_loop",
+        "_peer",
+        "_queue",
+        "_queued",
+        "_refused",
+        "_sent",
+        "_waiters",
+        "_wakeup",
+        "_wire_lengths",
+        "_ws",
+        "closing",
+        "owner",
+    )
+
     def __init__(
         self,
         ws: Connection,
@@ -123,7 +159,8 @@ class Outbox:
         wire_lengths: WireLengths | None,
     ) -> None:
         self._ws = ws
-        self._owner = owner
+        #: Whom errors and 'wire_message' go to (core._connection.Channel.release changes it).
+        self.owner = owner
         self._peer = peer
         self._limit = write_limit
         self._wire_lengths = wire_lengths
@@ -141,6 +178,11 @@ class Outbox:
         self._failure: NotOpenError | None = None
         #: Set by the Channel: write what is queued, then stop.
         self.closing = False
+
+    @property
+    def sent(self) -> int:
+        """Messages handed to the transport so far."""
+        return self._sent
 
     @property
     def pending_messages(self) -> int:
@@ -179,6 +221,7 @@ class Outbox:
             suspended_at = coroutine.send(None)
         except StopIteration:
             self._sent_one(payload, is_text, None)
+            return HANDED_OVER
         except ConnectionClosed:
             self._queue.append((payload, is_text, None))  # reported as unsent at the end
         else:
@@ -197,14 +240,14 @@ class Outbox:
             self._peer,
         )
         if self._refused == 1:
-            self._loop.call_soon(self._owner.emit, "error", error)
+            self._loop.call_soon(self.owner.emit, "error", error)
         return Refused(error)
 
     def _report_refused(self) -> None:
         """Say how many more messages were refused since the first of this episode."""
         more, self._refused = self._refused - 1, 0
         if more > 0:
-            self._owner.emit(
+            self.owner.emit(
                 "error",
                 UnsentMessagesError(
                     more,
@@ -280,7 +323,7 @@ class Outbox:
         self._bytes -= (
             len(payload) if type(payload) is not list else sum(map(len, payload))
         ) + MESSAGE_OVERHEAD
-        owner = self._owner
+        owner = self.owner
         if self._wire_lengths is not None:  # taken for every message, see Channel.run()
             sent = self._wire_lengths.sent
             owner.last_wire_length = sent.popleft() if sent else None

@@ -2,8 +2,10 @@
 
 Pulling starts at the first ``recv()`` (or at a Client's ``async with``): from then on every
 message also goes into an ``Inbox`` of at most ``max_queue`` messages, and the connection
-stops reading while it is full (backpressure: the peer is slowed, nothing is dropped). An
-endpoint used only with listeners never makes an Inbox, so pulling costs it nothing.
+stops reading while it is full (backpressure: the peer is slowed, nothing is dropped) until
+it is down to a quarter of that (as websockets' own queue does: the reader and the puller
+then take turns once per batch, not once per message). An endpoint used only with
+listeners never makes an Inbox, so pulling costs it nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Inbox:
     def __init__(self, limit: int) -> None:
         self._items: deque[object] = deque()
         self._limit = limit
+        self._low = limit // 4  # room again once down to this many
         self._arrived = asyncio.Event()
         self._room: asyncio.Future[None] | None = None
         self._end: Callable[[], BaseException] | None = None
@@ -40,8 +43,13 @@ class Inbox:
         self._items.append(value)
         self._arrived.set()
 
+    def full(self) -> bool:
+        """Whether ``limit`` messages wait (the reader should ask for ``room()``)."""
+        return len(self._items) >= self._limit
+
     def room(self) -> asyncio.Future[None] | None:
-        """None while fewer than ``limit`` messages wait; else a future done once they do."""
+        """None while fewer than ``limit`` messages wait; else a future done once no more
+        than a quarter of ``limit`` do."""
         if len(self._items) < self._limit:
             return None
         self._room = asyncio.get_running_loop().create_future()
@@ -60,8 +68,12 @@ class Inbox:
                 raise self._end()
             self._arrived.clear()
             await self._arrived.wait()
+        return self.take()
+
+    def take(self) -> object:
+        """The oldest message, which the caller saw is there."""
         value = self._items.popleft()
-        if self._room is not None and len(self._items) < self._limit:
+        if self._room is not None and len(self._items) <= self._low:
             room, self._room = self._room, None
             if not room.done():
                 room.set_result(None)
@@ -144,6 +156,9 @@ class Endpoint(EventEmitter[EventName]):
 
     async def __anext__(self) -> Any:
         """The next message; ends on a normal close (1000, 1001), raises on any other."""
+        inbox = self.inbox
+        if inbox is not None and len(inbox):  # as recv() would, without its awaits
+            return inbox.take()
         try:
             return await self.recv()
         except ConnectionClosed as closed:

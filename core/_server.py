@@ -324,11 +324,13 @@ class Server(ServerEvents):
         socket.forward_errors = functools.partial(self._socket_error, socket)
         self._sockets.add(socket)
         try:
-            if self.emit("connection", socket):
+            started = len(self._handler_tasks)
+            if self.emit("connection", socket) and len(self._handler_tasks) > started:
                 # Let coroutine handlers run up to their first await, so that one which
                 # starts pulling (``async for m in socket``) is in time for the first message.
                 await asyncio.sleep(0)
             await socket._run()
+            socket._release()
         finally:
             self._sockets.discard(socket)
 

@@ -25,6 +25,11 @@ class Socket(SocketEvents):
     ``await socket.recv()`` or ``async for message in socket`` (a coroutine ``'connection'``
     handler that starts pulling before its first ``await`` sees every message).
 
+    Once ``'close'`` was emitted and no coroutine handler of it is still running, the Socket
+    drops its listeners: it emits nothing more, and a listener that refers to the Socket
+    (``socket.on('message', socket.send)``) no longer keeps it and its connection in memory
+    until Python's cycle collector runs.
+
     Events:
         ``'message'`` (value)
             a whole message from the client, converted per the server's ``receiveType``
@@ -219,6 +224,16 @@ class Socket(SocketEvents):
     async def _run(self) -> None:
         """Read and dispatch until the connection ends (the Server awaits this)."""
         await self._channel.run()
+
+    def _release(self) -> None:
+        """The connection ended and 'close' was emitted: unless a coroutine handler is still
+        running (it may yet report an error), drop the listeners and the references that
+        tie this Socket and its connection in cycles, so that they are freed at once."""
+        if self._handler_tasks or self._serial:
+            return
+        self.remove_all_listeners()
+        self.forward_errors = None
+        self._channel.release()
 
     def _ended(self, code: int, reason: str, lost: bool) -> None:
         self._open = False

@@ -1,348 +1,228 @@
-"""Benchmark: core against raw `websockets`, core on uvloop and Node's `ws`, side by side.
+"""Benchmark: core's server against plain websockets, picows and Node's ws, each server in a
+process of its own, driven by a load generator in this one.
 
     .venv/bin/python -m tests.benchmarks.core_vs_websockets [--rounds 5] [--quick]
-        [--only stream json echo big many] [--sides core raw 'core uvloop' 'node ws']
-        [--no-deflate] [--frame-listener]
+        [--generator picows|websockets] [--servers core websockets ...] [--cells ...]
+        [--no-deflate-table] [--pin] [--frame-listener]
 
-Each workload runs with both ends in core (on asyncio), both ends in plain websockets, both
-ends in core on uvloop (``pip install '.[speed]'``), and both ends in Node's ws
-(tests/interop/node/ws_bench.js, one Node process): the same message counts, sizes and
-concurrency, the sides taking turns in a rotating order for ``--rounds`` rounds, because this
-machine's noise is about ±40 % between runs. The table gives the median of each side, the
-ratio core/raw and the ratio core-on-uvloop/Node-ws. Every side negotiates permessage-deflate
-(websockets' and so core's default; ws is told to compress every message as websockets does)
-unless ``--no-deflate``. ``--frame-listener`` attaches a no-op ``'frame'`` listener to every
-core Client and Socket, to measure what observing every frame costs. Not a test: it prints figures, it asserts nothing.
+Servers (tests/benchmarks/speed_servers.py, tests/interop/node/bench_server.js): ``core``
+(event style), ``core pull`` (``async for`` + ``await send``), ``websockets`` (its own
+``async for`` loop), the same three cells on uvloop (``core uvloop``, ``websockets uvloop``),
+``picows`` (uvloop) and ``node ws``. Each round starts every server in turn, in an order
+that rotates between rounds, runs every cell against it and stops it; the table gives the
+median of ``--rounds`` rounds, the spread (half the range, in % of the median) and ratios
+against plain websockets on the same loop, picows and Node's ws.
 
-Workloads: 100-byte text stream (msg/s), JSON stream (msg/s; the same 100 bytes on the wire,
-compared with the raw *text* stream, so conversion must not be the bottleneck), 32-byte echo
-round trip (p50/p99 µs), 1 MiB binary echo (MB/s), and 500 clients connecting at once, then
-each echoing 20 messages.
+The generator is ``picows`` on uvloop by default: it costs a fraction of what any of these
+servers costs per message, so the server is the bottleneck and the throughput rows measure it.
+Besides, the server's CPU time per operation is read from ``/proc/<pid>/task/*/schedstat``
+(all its threads; nanoseconds, where ``/proc/<pid>/stat`` counts 10 ms ticks) before and
+after each measured phase: it does not depend on how fast the generator is.
+
+Each server first runs every cell once with small counts, unmeasured (``WARM_UP``). With
+``--pin`` the server runs on a CPU of its own and the generator on the others: the placement
+no longer varies, but on a shared machine whatever else lands on that CPU stalls the server
+(round trip p99 of about 3 ms on 2 cores with two other jobs, against 0.1–0.3 ms unpinned).
+
+Cells: 32-byte round trip p50/p99, a 100-byte text stream, the same 100 bytes as a JSON
+stream (the server decodes each), 1 MiB binary echo, 500 clients connecting at once, and
+those 500 clients echoing 20 messages each at once. The first table is without compression;
+the second (unless ``--no-deflate-table``) negotiates permessage-deflate, which picows cannot,
+so its generator is websockets and picows is left out. Not a test: it prints figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
+import contextlib
 import json
-import resource
+import os
+import platform
 import shutil
+import signal
 import statistics
 import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from types import TracebackType
 
-from websockets.asyncio.client import connect
-from websockets.asyncio.server import serve
+from tests.benchmarks.speed_load import BIG, SMALL, Generator, trips_rows
+from tests.benchmarks.speed_servers import raise_file_limit
 
-from core import Client, Server
-from core.options import SERVER_OPTIONS
-
-HOST = "127.0.0.1"
-TIMEOUT = 120.0
-JSON_TYPE = "application/json"
-FRAME_LISTENER = False  # set by --frame-listener
-
-
-def ignore_frame(_frame: object) -> None:
-    pass
-
-
-# Plain websockets listens with asyncio's backlog of 100 unless told; give it core's default,
-# so that the 500-client connect compares the libraries rather than their listen queues.
-BACKLOG = next(option.default for option in SERVER_OPTIONS if option.name == "backlog")
-# Options given to every core Client/Server and websockets serve/connect (--no-deflate).
-CORE_EXTRA: dict[str, Any] = {}
-RAW_EXTRA: dict[str, Any] = {}
-# The text stream sends exactly the 100 bytes the JSON stream puts on the wire, so the
-# JSON/text ratio isolates conversion (permessage-deflate costs depend on the content).
-RECORD = {
-    "id": 12345,
-    "name": "sensor-7",
-    "values": [1.5, 2.25, 3.0],
-    "ok": True,
-    "tag": "abcdefghij" * 2,
-    "n": 12,
+ROOT = Path(__file__).resolve().parents[2]
+NODE_SERVER = ROOT / "tests" / "interop" / "node" / "bench_server.js"
+SERVERS: dict[str, list[str]] = {
+    "core": ["core"],
+    "core pull": ["core-pull"],
+    "websockets": ["websockets"],
+    "core uvloop": ["core", "--uvloop"],
+    "websockets uvloop": ["websockets", "--uvloop"],
+    "picows": ["picows"],
+    "node ws": [],
 }
+#: (column, numerator, denominator): core's figure over the other's.
+RATIOS = (
+    ("core/ws", "core", "websockets"),
+    ("pull/ws", "core pull", "websockets"),
+    ("core/ws uvloop", "core uvloop", "websockets uvloop"),
+    ("core uvloop/picows", "core uvloop", "picows"),
+    ("core uvloop/node", "core uvloop", "node ws"),
+)
+CELLS = ("rtt", "stream", "json", "big", "many")
+#: Counts of the unmeasured first pass through the cells: it also settles glibc's malloc,
+#: whose first freed 1 MiB buffer raises the size it serves from mmap; until then each of
+#: asyncio's 256 KiB reads (websockets' default) is an mmap and a munmap, and a cell's
+#: figure would depend on whether the 1 MiB echo ran before it.
+WARM_UP = {"rtt": 100, "stream": 1000, "json": 1000, "big": 3, "clients": 20, "each": 3, "many": 20}
+#: Where the server runs with ``--pin``: a CPU of its own, the generator on the others.
+SERVER_CPUS: set[int] | None = None
+#: ``--frame-listener``: a no-op 'frame' listener on every core Socket.
+FRAME_LISTENER = False
 
 
-# --- both ends in core ---------------------------------------------------------------------
+class ServerProcess:
+    """One server in a process of its own; always stopped and reaped on leaving."""
 
+    def __init__(self, name: str, deflate: bool, cpus: set[int] | None = None) -> None:
+        if name == "node ws":
+            command = ["node", str(NODE_SERVER)]
+        else:
+            command = [sys.executable, "-m", "tests.benchmarks.speed_servers", *SERVERS[name]]
+        self.command = command + (["--deflate"] if deflate else [])
+        if FRAME_LISTENER and name.startswith("core"):
+            self.command.append("--frame-listener")
+        self.name = name
+        self.cpus = cpus
+        self.port = self.json_port = 0
+        self._process: subprocess.Popen[str] | None = None
+        self._errors = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed in __exit__)
 
-async def core_pair(server_type: str, client_type: str, echo: bool):
-    server = Server(
-        host_interface=HOST,
-        port=0,
-        receive_type=server_type,
-        send_type=server_type,
-        max_message_size=None,
-        **CORE_EXTRA,
-    )
-    if echo:
-        server.on("connection", lambda socket: socket.on("message", socket.send))
-    if FRAME_LISTENER:
-        server.on("connection", lambda socket: socket.on("frame", ignore_frame))
-    await server.start()
-    return server
-
-
-def core_client(server: Server, mime: str) -> Client:
-    # websockets' own open_timeout (10 s), for a like-for-like connect under 500 at once.
-    client = Client(
-        host=HOST,
-        port=server.port,
-        receive_type=mime,
-        send_type=mime,
-        number_of_retries=0,
-        connect_timeout=10_000,
-        max_message_size=None,
-        **CORE_EXTRA,
-    )
-    if FRAME_LISTENER:
-        client.on("frame", ignore_frame)
-    return client
-
-
-async def core_stream(n: int, message: object, mime: str) -> float:
-    server = await core_pair(mime, mime, echo=False)
-    done = asyncio.Event()
-    count = 0
-
-    def on_message(_message: object) -> None:
-        nonlocal count
-        count += 1
-        if count == n:
-            done.set()
-
-    server.on("connection", lambda socket: socket.on("message", on_message))
-    client = core_client(server, mime)
-    await client.open()
-    started = time.perf_counter()
-    for _ in range(n):
-        client.send(message)
-    await asyncio.wait_for(done.wait(), TIMEOUT)
-    elapsed = time.perf_counter() - started
-    await client.close()
-    await server.stop()
-    return n / elapsed
-
-
-async def core_round_trips(n: int, message: object, mime: str) -> list[float]:
-    """Ping-pong driven from the 'message' handler, the event API's natural shape."""
-    server = await core_pair(mime, mime, echo=True)
-    client = core_client(server, mime)
-    times: list[float] = []
-    done = asyncio.Event()
-    started = 0.0
-
-    def on_reply(_reply: object) -> None:
-        nonlocal started
-        now = time.perf_counter()
-        times.append(now - started)
-        if len(times) == n:
-            done.set()
-            return
-        started = time.perf_counter()
-        client.send(message)
-
-    client.on("message", on_reply)
-    await client.open()
-    started = time.perf_counter()
-    client.send(message)
-    await asyncio.wait_for(done.wait(), TIMEOUT)
-    await client.close()
-    await server.stop()
-    return times
-
-
-async def core_many_clients(clients: int, each: int) -> tuple[float, float]:
-    server = await core_pair("text/plain", "text/plain", echo=True)
-    pool = [core_client(server, "text/plain") for _ in range(clients)]
-    started = time.perf_counter()
-    await asyncio.wait_for(asyncio.gather(*(c.open() for c in pool)), TIMEOUT)
-    connected = time.perf_counter() - started
-
-    async def exchange(client: Client) -> None:
-        finished = asyncio.Event()
-        replies = 0
-
-        def on_reply(_reply: object) -> None:
-            nonlocal replies
-            replies += 1
-            if replies == each:
-                finished.set()
-            else:
-                client.send(f"message {replies}")
-
-        client.on("message", on_reply)
-        client.send("message 0")
-        await finished.wait()
-
-    started = time.perf_counter()
-    await asyncio.wait_for(asyncio.gather(*(exchange(c) for c in pool)), TIMEOUT)
-    rate = clients * each / (time.perf_counter() - started)
-    await asyncio.gather(*(c.close() for c in pool))
-    await server.stop()
-    return connected, rate
-
-
-# --- both ends in plain websockets ---------------------------------------------------------
-
-
-async def raw_stream(n: int, message: object, mime: str) -> float:
-    done = asyncio.Event()
-    count = 0
-    decode = json.loads if mime == "application/json" else (lambda m: m)
-
-    async def handler(ws) -> None:
-        nonlocal count
-        async for frame in ws:
-            decode(frame)
-            count += 1
-            if count == n:
-                done.set()
-
-    async with serve(handler, HOST, 0, **RAW_EXTRA) as server:
-        port = server.sockets[0].getsockname()[1]
-        async with connect(f"ws://{HOST}:{port}/", proxy=None, **RAW_EXTRA) as ws:
-            started = time.perf_counter()
-            for _ in range(n):
-                await ws.send(json.dumps(message) if mime == "application/json" else message)
-            await asyncio.wait_for(done.wait(), TIMEOUT)
-            return n / (time.perf_counter() - started)
-
-
-async def raw_echo_handler(ws) -> None:
-    async for frame in ws:
-        await ws.send(frame)
-
-
-async def raw_round_trips(n: int, message: object, mime: str) -> list[float]:
-    async with serve(raw_echo_handler, HOST, 0, max_size=None, **RAW_EXTRA) as server:
-        port = server.sockets[0].getsockname()[1]
-        async with connect(f"ws://{HOST}:{port}/", proxy=None, max_size=None, **RAW_EXTRA) as ws:
-            times = []
-            for _ in range(n):
-                started = time.perf_counter()
-                await ws.send(message)
-                await asyncio.wait_for(ws.recv(), TIMEOUT)
-                times.append(time.perf_counter() - started)
-            return times
-
-
-async def raw_many_clients(clients: int, each: int) -> tuple[float, float]:
-    async with serve(raw_echo_handler, HOST, 0, backlog=BACKLOG, **RAW_EXTRA) as server:
-        port = server.sockets[0].getsockname()[1]
-        started = time.perf_counter()
-        pool = await asyncio.wait_for(
-            asyncio.gather(
-                *(connect(f"ws://{HOST}:{port}/", proxy=None, **RAW_EXTRA) for _ in range(clients))
-            ),
-            TIMEOUT,
+    def __enter__(self) -> ServerProcess:
+        cpus = self.cpus
+        self._process = subprocess.Popen(
+            self.command,
+            stdout=subprocess.PIPE,
+            stderr=self._errors,
+            text=True,
+            cwd=ROOT,
+            preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus),
         )
-        connected = time.perf_counter() - started
+        try:
+            line = self._first_line(30.0)
+            ports = json.loads(line)
+        except Exception:
+            self.__exit__(None, None, None)
+            raise
+        self.port, self.json_port = ports["port"], ports["json_port"]
+        return self
 
-        async def exchange(ws) -> None:
-            for i in range(each):
-                await ws.send(f"message {i}")
-                await ws.recv()
+    def _first_line(self, timeout: float) -> str:
+        import selectors
 
-        started = time.perf_counter()
-        await asyncio.wait_for(asyncio.gather(*(exchange(ws) for ws in pool)), TIMEOUT)
-        rate = clients * each / (time.perf_counter() - started)
-        await asyncio.gather(*(ws.close() for ws in pool))
-        return connected, rate
+        assert self._process is not None and self._process.stdout is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._process.stdout, selectors.EVENT_READ)
+            if not selector.select(timeout):
+                raise RuntimeError(f"{self.name}: no port within {timeout:g} s")
+        line = self._process.stdout.readline()
+        if not line:
+            self._errors.seek(0)
+            raise RuntimeError(f"{self.name} exited: {self._errors.read()[-2000:]}")
+        return line
 
+    def cpu(self) -> float:
+        """Seconds of CPU the server's threads have used so far."""
+        assert self._process is not None
+        total = 0
+        for task in Path(f"/proc/{self._process.pid}/task").iterdir():
+            with contextlib.suppress(OSError, IndexError, ValueError):  # a thread just ended
+                total += int((task / "schedstat").read_text().split()[0])
+        return total / 1e9
 
-# --- Node's ws (tests/interop/node/ws_bench.js) ----------------------------------------------
-
-NODE_SCRIPT = Path(__file__).resolve().parents[1] / "interop" / "node" / "ws_bench.js"
-
-
-def node_available() -> str | None:
-    """Why Node's ws cannot run here, or None when it can."""
-    if shutil.which("node") is None:
-        return "no node on PATH"
-    if not (NODE_SCRIPT.parent / "node_modules" / "ws").is_dir():
-        return "ws is not installed (bash resources/install-peers.sh)"
-    return None
-
-
-def node_run(workload: str, n: int, clients: int, deflate: bool) -> dict[str, float]:
-    command = ["node", str(NODE_SCRIPT), workload, str(n), "--clients", str(clients)]
-    result = subprocess.run(
-        command + (["--deflate"] if deflate else []),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT + 30,
-        check=True,
-    )
-    rows: dict[str, float] = json.loads(result.stdout.splitlines()[-1])
-    return rows
-
-
-# --- the table -----------------------------------------------------------------------------
-
-WORKLOADS = ("stream", "json", "echo", "big", "many")
-SIDES = ("core", "raw", "core uvloop", "node ws")
-LOWER_IS_BETTER = ("(µs)", "(ms)")
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+            if process.stdout is not None:
+                process.stdout.close()
+        self._errors.close()
 
 
-def run(coroutine: Coroutine[Any, Any, Any], on_uvloop: bool) -> Any:
-    """Run on a fresh loop per measurement (no state carried over), asyncio's or uvloop's."""
-    factory = None
-    if on_uvloop:
-        import uvloop
+def measure_cell(
+    cell: str, server: ServerProcess, generator: Generator, sizes: dict[str, int]
+) -> dict[str, float]:
+    """Run one cell against ``server`` on a fresh loop: its rows, server CPU included."""
+    marks: dict[str, float] = {}
 
-        factory = uvloop.new_event_loop
-    with asyncio.Runner(loop_factory=factory) as runner:
-        return runner.run(coroutine)
+    def mark(name: str) -> None:
+        marks[name] = server.cpu()
 
+    def cpu_per(start: str, end: str, count: int) -> float:
+        return (marks[end] - marks[start]) / count * 1e6
 
-def python_run(side: str, workload: str, sizes: dict[str, int]) -> dict[str, float]:
-    """One measurement of ``workload`` with both ends in core (on asyncio or uvloop) or raw."""
-    core, on_uvloop = side != "raw", side == "core uvloop"
-    text = json.dumps(RECORD, separators=(",", ":"))
-    if workload in ("stream", "json"):
-        message, mime = (text, "text/plain") if workload == "stream" else (RECORD, JSON_TYPE)
-        rate = run((core_stream if core else raw_stream)(sizes["stream"], message, mime), on_uvloop)
+    async def run() -> dict[str, float]:
+        n = sizes[cell]
+        if cell == "rtt":
+            rows = trips_rows(await generator.trips(server.port, SMALL, n, mark))
+            return {
+                "round trip 32 B p50 (µs)": rows["p50"] * 1e6,
+                "round trip 32 B p99 (µs)": rows["p99"] * 1e6,
+                "  server CPU per round trip (µs)": cpu_per("start", "end", n),
+            }
+        if cell in ("stream", "json"):
+            port = server.json_port if cell == "json" else server.port
+            path = "/json" if cell == "json" else "/sink"
+            rate = await generator.stream(port, path, n, mark)
+            name = "JSON stream 100 B" if cell == "json" else "text stream 100 B"
+            return {
+                f"{name} (msg/s)": rate,
+                f"  server CPU per {'JSON ' if cell == 'json' else ''}message (µs)": cpu_per(
+                    "start", "end", n
+                ),
+            }
+        if cell == "big":
+            times = await generator.trips(server.port, BIG, n, mark)
+            return {
+                "1 MiB echo (MB/s)": n * len(BIG) / sum(times) / 1e6,
+                "  server CPU per 1 MiB echo (µs)": cpu_per("start", "end", n),
+            }
+        clients, each = sizes["clients"], sizes["each"]
+        connected, rate = await generator.many(server.port, clients, each, mark)
         return {
-            "text stream 100 B (msg/s)" if workload == "stream" else "JSON stream (msg/s)": rate
+            f"{clients} clients connect at once (ms)": connected * 1000,
+            "  server CPU per connect (µs)": cpu_per("connect", "connected", clients),
+            f"{clients} clients echo at once (msg/s)": rate,
+            "  server CPU per echo (µs)": cpu_per("connected", "echoed", clients * each),
         }
-    if workload == "echo":
-        trips = core_round_trips if core else raw_round_trips
-        rtt = run(trips(sizes["echo"], "y" * 32, "text/plain"), on_uvloop)
-        return {
-            "echo 32 B p50 (µs)": percentile(rtt, 50) * 1e6,
-            "echo 32 B p99 (µs)": percentile(rtt, 99) * 1e6,
-        }
-    if workload == "big":
-        big = b"\x01" * (1024 * 1024)
-        trips = core_round_trips if core else raw_round_trips
-        times = run(trips(sizes["big"], big, "application/octet-stream"), on_uvloop)
-        return {"echo 1 MiB binary (MB/s)": sizes["big"] * len(big) / sum(times) / 1e6}
-    clients = sizes["clients"]
-    many = core_many_clients if core else raw_many_clients
-    connected, rate = run(many(clients, sizes["each"]), on_uvloop)
-    return {
-        f"{clients} clients: connect all (ms)": connected * 1000,
-        f"{clients} clients: echo (msg/s)": rate,
-    }
+
+    with asyncio.Runner(loop_factory=generator.loop_factory()) as runner:
+        return runner.run(run())
 
 
-def measure(side: str, workload: str, sizes: dict[str, int], deflate: bool) -> dict[str, float]:
-    if side == "node ws":
-        n = sizes["each" if workload == "many" else "stream" if workload == "json" else workload]
-        return node_run(workload, n, sizes["clients"], deflate)
-    return python_run(side, workload, sizes)
+def lower_is_better(row: str) -> bool:
+    return row.endswith(("(µs)", "(ms)"))
+
+
+def median_cell(values: list[float] | None) -> str:
+    if not values:
+        return "-"
+    middle = statistics.median(values)
+    spread = (max(values) - min(values)) / 2 / middle * 100 if middle else 0.0
+    return f"{middle:,.0f} ±{spread:.0f}%" if middle >= 100 else f"{middle:.1f} ±{spread:.0f}%"
 
 
 def ratio_cell(rows: dict[str, list[float]], a: str, b: str) -> str:
@@ -351,86 +231,136 @@ def ratio_cell(rows: dict[str, list[float]], a: str, b: str) -> str:
     return f"{statistics.median(rows[a]) / statistics.median(rows[b]):.2f}"
 
 
-def print_table(results: dict[str, dict[str, list[float]]], sides: list[str]) -> None:
-    ratios = [("core/raw", "core", "raw"), ("uvloop/node", "core uvloop", "node ws")]
-    ratios = [r for r in ratios if r[1] in sides and r[2] in sides]
+def print_table(title: str, results: dict[str, dict[str, list[float]]], servers: list[str]) -> None:
+    ratios = [r for r in RATIOS if r[1] in servers and r[2] in servers]
+    print(f"\n{title}\n")
+    print("| cell | " + " | ".join(servers + [name for name, _a, _b in ratios]) + " |")
+    print("|---|" + "---:|" * (len(servers) + len(ratios)))
+    for row, by_server in results.items():
+        cells = [median_cell(by_server.get(server)) for server in servers]
+        cells += [ratio_cell(by_server, a, b) for _name, a, b in ratios]
+        print(f"| {row.strip()} | " + " | ".join(cells) + " |")
     print(
-        f"\n{'workload':34}"
-        + "".join(f"{side:>13}" for side in sides)
-        + "".join(f"{name:>12}" for name, _a, _b in ratios)
+        "\n(µs and ms: lower is better, so is the ratio; msg/s and MB/s: higher is better; "
+        "'server CPU' rows are CPU time of the server process per operation)"
     )
-    for name, rows in results.items():
-        cells = [
-            f"{statistics.median(rows[side]):13.1f}" if rows.get(side) else f"{'-':>13}"
-            for side in sides
-        ]
-        print(
-            f"{name:34}"
-            + "".join(cells)
-            + "".join(f"{ratio_cell(rows, a, b):>12}" for _n, a, b in ratios)
-        )
-    stream, json_rows = results.get("text stream 100 B (msg/s)"), results.get("JSON stream (msg/s)")
-    if stream and json_rows and stream.get("raw") and json_rows.get("core"):
-        core_json, raw_text = statistics.median(json_rows["core"]), statistics.median(stream["raw"])
-        print(f"core JSON stream / raw text stream: {core_json / raw_text:.2f}")
-    print(f"(rows in {' or '.join(LOWER_IS_BETTER)}: lower is better, so is their ratio)")
+
+
+def run_table(
+    servers: list[str],
+    generator: Generator,
+    sizes: dict[str, int],
+    cells: list[str],
+    rounds: int,
+    progress: Callable[[str], None],
+) -> dict[str, dict[str, list[float]]]:
+    results: dict[str, dict[str, list[float]]] = {}
+    for round_number in range(rounds):
+        shift = round_number % len(servers)
+        for name in servers[shift:] + servers[:shift]:  # a rotating order: A B C, B C A...
+            with ServerProcess(name, generator.deflate, SERVER_CPUS) as server:
+                for cell in cells:  # warm up, unmeasured (see the module docstring)
+                    measure_cell(cell, server, generator, WARM_UP)
+                for cell in cells:
+                    for row, value in measure_cell(cell, server, generator, sizes).items():
+                        results.setdefault(row, {}).setdefault(name, []).append(value)
+        progress(f"round {round_number + 1}/{rounds} done")
+    return results
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    import websockets
+
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Linux {platform.release()}, "
+        f"Python {platform.python_version()}, websockets {websockets.__version__}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--quick", action="store_true", help="smaller counts, for a smoke run")
-    parser.add_argument("--only", nargs="+", choices=WORKLOADS, default=list(WORKLOADS))
-    parser.add_argument("--sides", nargs="+", choices=SIDES, default=list(SIDES))
+    parser.add_argument("--quick", action="store_true", help="tiny counts, for a smoke run")
+    parser.add_argument("--generator", choices=("picows", "websockets"), default="picows")
+    parser.add_argument("--servers", nargs="+", choices=list(SERVERS), default=list(SERVERS))
+    parser.add_argument("--cells", nargs="+", choices=CELLS, default=list(CELLS))
+    parser.add_argument("--no-deflate-table", action="store_true")
     parser.add_argument(
-        "--no-deflate",
+        "--pin",
         action="store_true",
-        help="no permessage-deflate anywhere (core needs its 'compression' option for this)",
+        help="the server on a CPU of its own, the generator on the others",
     )
     parser.add_argument(
-        "--frame-listener", action="store_true", help="a 'frame' listener on every core end"
+        "--frame-listener", action="store_true", help="a no-op 'frame' listener on core's sockets"
     )
     args = parser.parse_args()
+    # A kill ends the run through the with-blocks, so every server process is reaped.
+    signal.signal(signal.SIGTERM, lambda _signal, _frame: sys.exit(1))
     global FRAME_LISTENER
     FRAME_LISTENER = args.frame_listener
-    sides: list[str] = args.sides
-    if "core uvloop" in sides and importlib.util.find_spec("uvloop") is None:
-        print("core uvloop: skipped, uvloop is not installed (pip install '.[speed]')")
-        sides.remove("core uvloop")
-    if "node ws" in sides and (why := node_available()):
-        print(f"node ws: skipped, {why}")
-        sides.remove("node ws")
-    if args.no_deflate:
-        CORE_EXTRA["compression"] = None
-        RAW_EXTRA["compression"] = None
-    scale = 0.1 if args.quick else 1.0
-    sizes = {
-        "stream": int(50_000 * scale),
-        "echo": int(3_000 * scale),
-        "big": max(5, int(60 * scale)),
-        "clients": 50 if args.quick else 500,
-        "each": 5 if args.quick else 20,
-    }
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 8192)), hard))
+    cpus = sorted(os.sched_getaffinity(0))
+    if args.pin and len(cpus) >= 2:
+        global SERVER_CPUS
+        SERVER_CPUS = {cpus[-1]}
+        os.sched_setaffinity(0, set(cpus[:-1]))
+    servers: list[str] = args.servers
+    if "node ws" in servers and (
+        shutil.which("node") is None or not (NODE_SERVER.parent / "node_modules" / "ws").is_dir()
+    ):
+        print("node ws: skipped (no node, or ws not installed: bash resources/install-peers.sh)")
+        servers.remove("node ws")
+    raise_file_limit()
+    if args.quick:
+        sizes = {"rtt": 200, "stream": 1000, "json": 1000, "big": 3, "clients": 20, "each": 3}
+    else:
+        sizes = {
+            "rtt": 5000,
+            "stream": 50_000,
+            "json": 50_000,
+            "big": 60,
+            "clients": 500,
+            "each": 20,
+        }
+    sizes["many"] = sizes["clients"]
+    started = time.perf_counter()
+    placed = "not pinned" if SERVER_CPUS is None else f"server on CPU {min(SERVER_CPUS)}"
+    print(f"machine: {machine()}; {placed}", flush=True)
 
-    results: dict[str, dict[str, list[float]]] = {}
-    for round_number in range(1, args.rounds + 1):
-        shift = round_number - 1
-        order = sides[shift % len(sides) :] + sides[: shift % len(sides)]  # rotate A/B/C/D
-        for workload in args.only:
-            for side in order:
-                for name, value in measure(side, workload, sizes, not args.no_deflate).items():
-                    results.setdefault(name, {}).setdefault(side, []).append(value)
-        print(f"round {round_number}/{args.rounds} done", flush=True)
+    def progress(text: str) -> None:
+        print(f"{text} ({time.perf_counter() - started:.0f} s)", flush=True)
 
-    print_table(results, sides)
-    print(
-        f"medians of {args.rounds} rotating rounds; permessage-deflate "
-        f"{'off' if args.no_deflate else 'on'} on every side; stream n={sizes['stream']}, "
-        f"round trips n={sizes['echo']}, 1 MiB n={sizes['big']}, "
+    counts = (
+        f"round trips n={sizes['rtt']}, streams n={sizes['stream']}, 1 MiB n={sizes['big']}, "
         f"{sizes['clients']} clients x {sizes['each']}"
     )
+    plain = run_table(
+        servers, Generator(args.generator, False), sizes, args.cells, args.rounds, progress
+    )
+    print_table(
+        f"Compression off; generator {args.generator}; medians of {args.rounds} rotating "
+        f"rounds; {counts}",
+        plain,
+        servers,
+    )
+    if not args.no_deflate_table:
+        squeezed = [server for server in servers if server != "picows"]
+        deflated = run_table(
+            squeezed, Generator("websockets", True), sizes, args.cells, args.rounds, progress
+        )
+        print_table(
+            "permessage-deflate on; generator websockets (picows has no deflate); medians of "
+            f"{args.rounds} rotating rounds; {counts}",
+            deflated,
+            squeezed,
+        )
 
 
 if __name__ == "__main__":

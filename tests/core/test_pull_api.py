@@ -326,3 +326,21 @@ async def test_no_reconnect_after_the_client_closes() -> None:
     await asyncio.sleep(0.1)
     assert rec.names() == ["connecting", "close"] and client.state == "closed"
     await server.stop()
+
+
+async def test_a_full_inbox_makes_room_only_once_down_to_a_quarter() -> None:
+    """The reader waits on ``room()`` while ``limit`` messages wait; it reads again once they
+    are down to a quarter, so reader and puller take turns per batch, not per message."""
+    from core._pull import Inbox
+
+    inbox = Inbox(8)
+    for n in range(8):
+        inbox.put(n)
+    assert inbox.full()
+    room = inbox.room()
+    assert room is not None
+    taken = [await inbox.get() for _ in range(5)]
+    assert taken == [0, 1, 2, 3, 4] and not room.done()  # 3 wait: more than a quarter
+    assert await inbox.get() == 5
+    assert room.done()  # 2 wait: a quarter of 8
+    assert not inbox.full() and inbox.room() is None

@@ -66,7 +66,7 @@ STAGES: dict[str, Callable[[pytest.MonkeyPatch, type], None]] = {
     # keeping it for recv()
     "inbox": lambda mp, cls: mp.setattr(core._pull.Inbox, "put", _raise),
     # pausing while max_queue messages wait
-    "backpressure": lambda mp, cls: mp.setattr(Channel, "_wait_for_room", _raise_async),
+    "backpressure": lambda mp, cls: mp.setattr(core._pull.Inbox, "full", _raise),
     # the writer task beside the reader
     "writer": lambda mp, cls: mp.setattr(core._connection.Outbox, "run", _raise_async),
 }

@@ -246,7 +246,10 @@ async def test_a_reader_that_stops_slows_the_writer_and_the_relay_keeps_little(
                 got.append(await socket.recv())
 
         reader = asyncio.create_task(read_all())
-        await wait_until(lambda: connection.lanes[UP].queued == 5 and len(inbox) == 4, 3 * TIMEOUT)
+        await wait_until(lambda: connection.lanes[UP].queued == 5, 3 * TIMEOUT)
+        # The client leg stopped reading again: its inbox holds at most max_queue (it reads
+        # again once down to a quarter of that, so it may rest below it).
+        assert 0 < len(inbox) <= 4
         assert len(relay.intercept.held()) == 5 and client.pending_messages > 0
         relay.intercept.set_holding(UP, False)
         await asyncio.wait_for(reader, 6 * TIMEOUT)

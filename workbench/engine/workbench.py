@@ -45,6 +45,7 @@ from core import EventEmitter
 from workbench.engine.classroom.classroom import Classroom
 from workbench.engine.compose.message_library import MessageLibrary
 from workbench.engine.faults.lab import FaultLab
+from workbench.engine.load_test.local_run import LocalLoadTest
 from workbench.engine.log.budget import LogBudget
 from workbench.engine.log.store import DEFAULT_CAPACITY, LogStore
 from workbench.engine.protocol.conversation_recorder import ConversationRecorder
@@ -111,6 +112,8 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         self.classroom = Classroom(self)
         #: The Scenarios tab's scenarios (``workbench.engine.scenarios.library``).
         self.scenarios = ScenarioLibrary(self)
+        #: The Load test tab's run: Locust in child processes (``engine.load_test.local_run``).
+        self.load_test = LocalLoadTest()
         self.on("server_state_changed", self._server_state_changed)
 
     # -- lookups ---------------------------------------------------------------------------
@@ -440,6 +443,8 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         closing += [
             self._guarded(self._servers.stop(h.id), h.name) for h in self._servers.running()
         ]
+        if self.load_test.active:
+            closing.append(self._guarded(self.load_test.stop(), "the load test"))
         if closing:
             await asyncio.gather(*closing)
 

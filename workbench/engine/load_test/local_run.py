@@ -194,7 +194,11 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
     async def start(self, settings: LoadSettings, scenario_text: str | None = None) -> bool:
         """Start a run (``scenario_text``: the scenario's text, written into the run's folder
         and run instead of the file; for a scenario of the window's library). False if it
-        was refused: ``state`` is then ``failed`` and ``text`` says why."""
+        was refused: ``state`` is then ``failed`` and ``text`` says why; a run under way
+        is left as it is, with a ``warning``)."""
+        if self.active:
+            self.emit("warning", "a load test is running already: stop it first")
+            return False
         try:
             self.check(settings, scenario_text)
             folder = self._make_folder(settings.scenario.stem)

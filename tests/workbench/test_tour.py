@@ -31,6 +31,7 @@ EXPECTED = [
     "faults.png",
     "rates.png",
     "scenario.png",
+    "load.png",
 ]
 
 

@@ -25,7 +25,8 @@ Each run has a folder of its own under ``runs_dir`` (platformdirs' user data fol
 the scenario file when it came from the window's library, and each process's log.
 
 Events (``on(name, handler)``): ``state(state, text)`` as the run moves through ``STATES``
-(``text`` says what happens, in words); ``stats(LoadStats)`` on each poll that answered;
+(``text`` says what happens, in words); ``stats(LoadStats)`` on each poll that answered,
+its steps in the file's order;
 ``warning(text)`` for trouble that does not end the run.
 """
 
@@ -49,13 +50,13 @@ import platformdirs
 
 from core import EventEmitter
 from workbench.engine.scenarios.checking import ScenarioError
-from workbench.engine.scenarios.durations import format_duration
 from workbench.engine.scenarios.loading import load_file, load_text
 from workbench.engine.scenarios.variables import Sources
 
 from .children import Child, end_all, kill_all
 from .cli import LOCUSTFILE
 from .stats_feed import LoadStats, StatsError, fetch_stats
+from .step_requests import request_names
 
 __all__ = [
     "HOST",
@@ -136,6 +137,7 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
         self._watch: asyncio.Task[None] | None = None
         self._ending: asyncio.Task[None] | None = None
         self._warned: set[str] = set()
+        self._step_order: dict[str, int] = {}
         self._started_at = self._running_since = 0.0
 
     @property
@@ -184,12 +186,15 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
         sources = Sources(cli=dict(settings.variables))
         try:
             if text is None:
-                load_file(settings.scenario, sources)
+                scenarios = load_file(settings.scenario, sources)
             else:
                 is_json = settings.scenario.suffix.lower() == ".json"
-                load_text(text, name, sources, settings.scenario.parent, is_json)
+                scenarios = load_text(text, name, sources, settings.scenario.parent, is_json)
         except ScenarioError as exc:
             raise LoadRefused(f"{name} is not valid, no user was started:\n{exc}") from None
+        several = len(scenarios) > 1  # Locust's names, as ``node.Plan`` gives them
+        names = [n for s in scenarios for n in request_names(s, prefix=several).values()]
+        self._step_order = {name: number for number, name in enumerate(names)}
 
     async def start(self, settings: LoadSettings, scenario_text: str | None = None) -> bool:
         """Start a run (``scenario_text``: the scenario's text, written into the run's folder
@@ -349,6 +354,9 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
         return self.master is not None and self.master.running
 
     def _took(self, stats: LoadStats) -> None:
+        last = len(self._step_order)  # a name the file does not give goes last, in order
+        steps = sorted(stats.steps, key=lambda step: self._step_order.get(step.name, last))
+        stats = replace(stats, steps=tuple(steps))
         self.stats = stats
         if self.state == "starting":
             if stats.running:
@@ -365,7 +373,7 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
         assert self.settings is not None
         left = self.settings.duration - (time.monotonic() - self._running_since)
         return f"{stats.state}: {stats.users} users on {_workers(len(stats.workers))}" + (
-            f", about {format_duration(left)} left" if left > 0 else ""
+            f", about {left:.0f} s left" if left >= 1 else ""
         )
 
     def _expected(self) -> int:

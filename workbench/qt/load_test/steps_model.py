@@ -19,7 +19,7 @@ from workbench.engine.load_test.stats_feed import LoadStats, StepFigures
 from workbench.qt.plain_text import plain_tooltip
 from workbench.qt.table_columns import ColumnsTableModel
 
-__all__ = ["LOAD_STEP_COLUMNS", "TOTAL_ROW", "LoadStepsModel"]
+__all__ = ["LOAD_STEP_COLUMNS", "TOTAL_ROW", "LoadStepsModel", "milliseconds"]
 
 LOAD_STEP_COLUMNS = ("Step", "Requests", "Failed", "Per s", "p50 (ms)", "p95 (ms)")
 #: The name the last row shows (Locust's "Aggregated").
@@ -77,5 +77,12 @@ def _cell(row: StepFigures, column: int, total: bool) -> str:
         return f"{row.failures:,}"
     if column == 3:
         return f"{row.requests_per_s:.1f}"
-    value = row.median_ms if column == 4 else row.p95_ms
-    return "–" if value is None else f"{value:,.0f}"
+    return milliseconds(row.median_ms if column == 4 else row.p95_ms)
+
+
+def milliseconds(value: float | None) -> str:
+    """A step's time as the table shows it: ``–`` before any, ``< 1`` (Locust keeps whole
+    milliseconds), ``1,234``."""
+    if value is None:
+        return "–"
+    return "< 1" if value < 1 else f"{value:,.0f}"

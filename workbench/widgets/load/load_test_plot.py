@@ -1,7 +1,8 @@
 """``LoadTestPlot``: a load test's users, steps per second and failures per second over the
 run (pyqtgraph, like the rates plot beside it: antialiasing off, no mouse zoom).
 
-It takes one point per poll of the master (``add``), keeps the last ``MAX_POINTS`` and
+It takes one point per poll of the master (``add``; the rates count only while the test
+runs), keeps the last ``MAX_POINTS`` and
 redraws only while it is visible; ``clear`` starts a new run.
 """
 
@@ -56,8 +57,14 @@ class LoadTestPlot(QWidget):
         self.refresh()
 
     def add(self, seconds: float, stats: LoadStats) -> None:
+        running = stats.running  # Locust's rates linger after a stop: the curves drop to 0
         self.points.append(
-            (seconds, float(stats.users), stats.requests_per_s, stats.failures_per_s)
+            (
+                seconds,
+                float(stats.users),
+                stats.requests_per_s if running else 0.0,
+                stats.failures_per_s if running else 0.0,
+            )
         )
         self._stale = True
         if self.isVisible():
@@ -69,7 +76,7 @@ class LoadTestPlot(QWidget):
         for curve, values in zip(self.curves, columns[1:], strict=True):
             curve.setData(list(columns[0]), list(values))
         if not self.points:
-            self.plot.setXRange(0, 60, padding=0)
+            self.plot.setXRange(0, 60, padding=0.02)
             self.plot.setYRange(0, 10, padding=0)
         else:
             self.plot.enableAutoRange()

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from workbench.engine.load_test.local_run import MAX_USERS, MAX_WORKERS, LoadSettings
 from workbench.engine.load_test.stats_feed import LoadStats
 from workbench.qt.load_test.run import QtLoadTest
-from workbench.qt.load_test.steps_model import LoadStepsModel
+from workbench.qt.load_test.steps_model import LoadStepsModel, milliseconds
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.controls import named
 from workbench.widgets.common.plain_text import plain
@@ -77,7 +77,7 @@ class LoadTestTab(QWidget):
             GuardedComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.scenario.setMinimumContentsLength(24)
-        self.choose_button = named(QPushButton("Choose &file…"), "loadChooseFile")
+        self.choose_button = named(QPushButton("Choose fi&le…"), "loadChooseFile")
         self.users = self._spin(1, MAX_USERS, 20, "", "Virtual users at the peak")
         self.spawn_rate = self._double(0.1, MAX_USERS, 10, " users/s", "Users started a second")
         self.duration = self._spin(1, 24 * 3600, 30, " s", "The test stops after this long")
@@ -89,7 +89,7 @@ class LoadTestTab(QWidget):
         self.start_button = named(QPushButton("&Start"), "primaryButton", "Start the test (F5)")
         self.stop_button = named(QPushButton("S&top"), "loadStop", "Stop the test (Shift+F5)")
         self.page_button = named(QPushButton("Open Locust's &page"), "loadPage")
-        self.report_button = named(QPushButton("Open &report"), "loadReport")
+        self.report_button = named(QPushButton("Open rep&ort"), "loadReport")
         self.status = plain(named(QLabel(EMPTY_TEXT), "hint"))
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -99,6 +99,8 @@ class LoadTestTab(QWidget):
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)  # one line a step: a long message is cut with "…"
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in range(1, self.model.columnCount()):
@@ -144,15 +146,17 @@ class LoadTestTab(QWidget):
         pick.addWidget(self.choose_button)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
-        form.addRow("S&cenario", pick)
+        label = QLabel("S&cenario")
+        label.setBuddy(self.scenario)
+        form.addRow(label, pick)
         numbers = QHBoxLayout()
         left, right = QFormLayout(), QFormLayout()
         left.addRow("&Users", self.users)
         left.addRow("Spawn r&ate", self.spawn_rate)
         left.addRow("&Duration", self.duration)
-        right.addRow("Each user e&very", self.pace)
+        right.addRow("Each user ever&y", self.pace)
         right.addRow("&Worker processes", self.workers)
-        right.addRow("Page p&ort", self.web_port)
+        right.addRow("Pa&ge port", self.web_port)
         numbers.addLayout(left)
         numbers.addSpacing(24)
         numbers.addLayout(right)
@@ -166,6 +170,7 @@ class LoadTestTab(QWidget):
         splitter.addWidget(self.plot)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([600, 400])
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(numbers)
@@ -271,12 +276,15 @@ class LoadTestTab(QWidget):
         self.model.set_stats(stats)
         self.plot.add(time.monotonic() - self._started, stats)
         total = stats.total
-        p50 = "–" if total.median_ms is None else f"{total.median_ms:,.0f} ms"
-        p95 = "–" if total.p95_ms is None else f"{total.p95_ms:,.0f} ms"
+        rates = (
+            f"{stats.requests_per_s:.1f} steps/s  ·  {total.failures:,} failed "
+            f"({stats.failures_per_s:.1f}/s)"
+            if stats.running
+            else f"{total.failures:,} failed"  # Locust's rates linger after a stop
+        )
         self.figures.setText(
-            f"{stats.users:,} users  ·  {stats.requests_per_s:.1f} steps/s  ·  "
-            f"{total.failures:,} failed ({stats.failures_per_s:.1f}/s)  ·  p50 {p50}  ·  "
-            f"p95 {p95}  ·  {len(stats.workers)} worker(s)"
+            f"{stats.users:,} users  ·  {rates}  ·  p50 {milliseconds(total.median_ms)} ms  ·  "
+            f"p95 {milliseconds(total.p95_ms)} ms  ·  {len(stats.workers)} worker(s)"
         )
 
     def _warned(self, text: str) -> None:

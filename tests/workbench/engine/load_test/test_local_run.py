@@ -88,6 +88,7 @@ def test_a_run_shows_each_step_and_stop_leaves_nothing_behind(tmp_path: Path) ->
         closes = server.stop()
     assert seen.order() == ["starting", "running", "stopping", "ended"]
     last = seen.stats[-1]
+    assert [step.name for step in last.steps] == STEPS  # the file's order, not Locust's
     assert last.total.failures == 0 and last.total.requests > 0
     assert all(step.median_ms is not None and step.p95_ms is not None for step in last.steps)
     assert all(not child.running for child in test.children())

@@ -121,7 +121,7 @@ def test_a_scenario_with_errors_is_said_before_any_process_starts(qtbot, service
     click(qtbot, tab.start_button)
     qtbot.waitUntil(lambda: service.engine.load_test.state == "failed", timeout=5000)
     text = tab.status.text()
-    assert text.startswith("Broken.yaml is not valid, no user was started")
+    assert text.startswith("broken.yaml is not valid, no user was started")
     assert "unknown step kind 'sned'; did you mean 'send'?" in text
     assert tab.status.property("state") == "error"
     assert psutil.Process().children(recursive=True) == []

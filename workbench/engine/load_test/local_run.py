@@ -162,24 +162,24 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
         """Refuse ``settings`` in words (``LoadRefused``) before any process starts
         (``text``: the scenario's text, checked instead of the file's)."""
         if self.active:
-            raise LoadRefused("a load test is running already: stop it first")
+            raise LoadRefused("A load test is running already: stop it first")
         if importlib.util.find_spec("locust") is None:
             raise LoadRefused(
                 "Locust is not installed: pip install 'websocket-workbench[load]', then try again"
             )
-        _within("users", settings.users, 1, MAX_USERS)
-        _within("local worker processes", settings.workers, 1, MAX_WORKERS)
+        _within("Users", settings.users, 1, MAX_USERS)
+        _within("Local worker processes", settings.workers, 1, MAX_WORKERS)
         if not 0 < settings.spawn_rate <= MAX_USERS:
-            raise LoadRefused("the spawn rate must be more than 0 users per second")
+            raise LoadRefused("The spawn rate must be more than 0 users per second")
         if not 1 <= settings.duration <= MAX_DURATION:
-            raise LoadRefused("the duration must be between 1 s and 24 hours")
+            raise LoadRefused("The duration must be between 1 s and 24 hours")
         if settings.pace < 0:
-            raise LoadRefused("the pace cannot be negative (0: no pause between iterations)")
+            raise LoadRefused("The pace cannot be negative (0: no pause between iterations)")
         if settings.web_port:
-            _within("the port of Locust's page", settings.web_port, 1, 65535)
+            _within("The port of Locust's page", settings.web_port, 1, 65535)
             if _in_use(settings.web_port):
                 raise LoadRefused(
-                    f"port {settings.web_port}, which Locust's page needs, is in use (another "
+                    f"Port {settings.web_port}, which Locust's page needs, is in use (another "
                     "Locust, or another program): stop that, or choose another port (0: any free one)"
                 )
         name = settings.scenario.name
@@ -202,7 +202,7 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
         was refused: ``state`` is then ``failed`` and ``text`` says why; a run under way
         is left as it is, with a ``warning``)."""
         if self.active:
-            self.emit("warning", "a load test is running already: stop it first")
+            self.emit("warning", "A load test is running already: stop it first")
             return False
         try:
             self.check(settings, scenario_text)
@@ -215,14 +215,14 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
             self._set("failed", str(exc))
             return False
         except OSError as exc:
-            self._set("failed", f"cannot make the run's folder: {exc.strerror or exc}")
+            self._set("failed", f"Cannot make the run's folder: {exc.strerror or exc}")
             return False
         self.settings, self.folder, self.stats = settings, folder, None
         self._warned = set()
         master_port = _free_port()
         self._web_port = settings.web_port or _free_port()
         self.web_url = f"http://{HOST}:{self._web_port}/"
-        self._set("starting", f"starting Locust: a master and {_workers(settings.workers)}")
+        self._set("starting", f"Starting Locust: a master and {_workers(settings.workers)}")
         self._started_at = time.monotonic()
         worker_command = [*self._locust(), "--worker", "--master-host", HOST]
         worker_command += ["--master-port", str(master_port)]
@@ -236,7 +236,7 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
             ]
         except OSError as exc:
             kill_all(self.children())
-            self._set("failed", f"cannot start Locust: {exc.strerror or exc}")
+            self._set("failed", f"Cannot start Locust: {exc.strerror or exc}")
             return False
         self._watch = asyncio.get_running_loop().create_task(self._watch_run())
         return True
@@ -282,7 +282,7 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
         if not self.active and self._ending is None:
             return
         if self.state in ("starting", "running"):
-            self._set("stopping", "stopping: the users close their connections (1001)")
+            self._set("stopping", "Stopping: the users close their connections (1001)")
         try:
             await self._end("ended", "")
         except asyncio.CancelledError:
@@ -318,7 +318,7 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
             total = stats.total
             figures = f"{total.requests:,} steps, {total.failures:,} failed"
         kept = f"; the report is {report}" if report is not None else "; Locust wrote no report"
-        return f"the run is over: {figures}{kept}"
+        return f"The run is over: {figures}{kept}"
 
     # -- watching ----------------------------------------------------------------------------
 
@@ -364,7 +364,7 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
                 self._set("running", self._running_text(stats))
             elif stats.state == "ready":
                 joined = len(stats.workers)
-                self._set_text(f"waiting for the workers: {joined} of {self._expected()} joined")
+                self._set_text(f"Waiting for the workers: {joined} of {self._expected()} joined")
         elif self.state == "running":
             self._set_text(self._running_text(stats))
         self.emit("stats", stats)
@@ -372,8 +372,9 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
     def _running_text(self, stats: LoadStats) -> str:
         assert self.settings is not None
         left = self.settings.duration - (time.monotonic() - self._running_since)
-        return f"{stats.state}: {stats.users} users on {_workers(len(stats.workers))}" + (
-            f", about {left:.0f} s left" if left >= 1 else ""
+        return (
+            f"{stats.state.capitalize()}: {stats.users} users on {_workers(len(stats.workers))}"
+            + (f", about {left:.0f} s left" if left >= 1 else "")
         )
 
     def _expected(self) -> int:
@@ -399,11 +400,11 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
                 self._warned.add(worker.name)
                 self.emit(
                     "warning",
-                    f"{worker.name} ended during the run (exit code {worker.exit_code}): its "
+                    f"{worker.name.capitalize()} ended during the run (exit code {worker.exit_code}): its "
                     f"users are gone; {len(self.workers) - len(gone)} worker(s) carry on",
                 )
         if self.workers and len(gone) == len(self.workers):
-            return ("failed", "every worker process ended: no user is left to run the test")
+            return ("failed", "Every worker process ended: no user is left to run the test")
         return None
 
     # -- state ---------------------------------------------------------------------------------

@@ -269,7 +269,7 @@ class LoadTestTab(QWidget):
 
     def _state_changed(self, state: str, text: str) -> None:
         tone = {"failed": "error", "ended": "ok"}.get(state, "")
-        self._show(text[:1].upper() + text[1:] + ("." if state == "ended" else ""), tone)
+        self._show(text + ("." if state == "ended" else ""), tone)
         self._update_buttons()
 
     def _stats_changed(self, stats: LoadStats) -> None:
@@ -288,7 +288,7 @@ class LoadTestTab(QWidget):
         )
 
     def _warned(self, text: str) -> None:
-        self._show(text[:1].upper() + text[1:], "error")
+        self._show(text, "error")
 
     def _show(self, text: str, tone: str = "") -> None:
         self.status.setText(text)

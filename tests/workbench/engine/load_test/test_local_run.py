@@ -96,7 +96,7 @@ def test_a_run_shows_each_step_and_stop_leaves_nothing_behind(tmp_path: Path) ->
     assert closes["opened"] == 6 and closes["codes"] == {"1001": 6}
     assert test.report is not None and "<html" in test.report.read_text(encoding="utf-8")[:2000]
     assert test.report.parent.parent == tmp_path / "runs"
-    assert "the run is over" in test.text and str(test.report) in test.text
+    assert "The run is over" in test.text and str(test.report) in test.text
 
 
 def test_a_run_ends_by_itself_after_its_duration(tmp_path: Path) -> None:
@@ -139,9 +139,9 @@ def test_a_port_in_use_and_numbers_out_of_range_are_refused(tmp_path: Path) -> N
         taken.listen()
         port = taken.getsockname()[1]
         assert asyncio.run(test.start(LoadSettings(path, web_port=port))) is False
-    assert f"port {port}, which Locust's page needs, is in use" in test.text
+    assert f"Port {port}, which Locust's page needs, is in use" in test.text
     assert asyncio.run(test.start(LoadSettings(path, users=0))) is False
-    assert test.text == "users must be between 1 and 100,000, not 0"
+    assert test.text == "Users must be between 1 and 100,000, not 0"
     assert children() == []
 
 
@@ -177,9 +177,9 @@ def test_a_worker_that_dies_is_said_and_the_run_ends(tmp_path: Path) -> None:
         asyncio.run(scenario_run())
         server.stop()
     assert seen.warnings == [
-        "worker 1 ended during the run (exit code -9): its users are gone; 0 worker(s) carry on"
+        "Worker 1 ended during the run (exit code -9): its users are gone; 0 worker(s) carry on"
     ]
-    assert test.text == "every worker process ended: no user is left to run the test"
+    assert test.text == "Every worker process ended: no user is left to run the test"
     assert children() == []
 
 

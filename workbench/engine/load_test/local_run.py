@@ -125,6 +125,9 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
         super().__init__()
         self.runs = runs
         self.python = python
+        #: Seconds the master may take to answer first, and be silent after (``FIRST_ANSWER``,
+        #: ``SILENCE``).
+        self.first_answer, self.silence = FIRST_ANSWER, SILENCE
         self.state: LoadState = "idle"
         self.text = ""
         self.stats: LoadStats | None = None
@@ -335,11 +338,11 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
                 stats = await fetch_stats(HOST, self._web_port, POLL_TIMEOUT)
             except StatsError as exc:
                 silent = loop.time() - (answered_at or 0.0)
-                if answered_at is None and time.monotonic() - self._started_at > FIRST_ANSWER:
+                if answered_at is None and time.monotonic() - self._started_at > self.first_answer:
                     return await self._fail(
-                        f"Locust's master did not answer in {FIRST_ANSWER:g} s: {exc}"
+                        f"Locust's master did not answer in {self.first_answer:g} s: {exc}"
                     )
-                if answered_at is not None and silent > SILENCE and self._master_running():
+                if answered_at is not None and silent > self.silence and self._master_running():
                     return await self._fail(f"Locust's master stopped answering: {exc}")
             else:
                 answered_at = loop.time()

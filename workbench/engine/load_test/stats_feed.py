@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,8 +88,9 @@ async def fetch_stats(host: str, port: int, timeout: float = 2.0) -> LoadStats:
             status, body = await _get(host, port, STATS_PATH)
     except TimeoutError:
         raise StatsError(f"{where} did not answer within {timeout:g} s") from None
-    except OSError as exc:
-        raise StatsError(f"cannot reach {where} ({exc.strerror or exc})") from None
+    except OSError as exc:  # asyncio's text names the address again: the errno's words
+        why = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise StatsError(f"cannot reach {where} ({why})") from None
     if status != 200:
         raise StatsError(f"{where} answered HTTP {status}")
     try:

@@ -162,6 +162,28 @@ def test_a_master_that_ends_before_the_test_is_said_with_its_last_words(tmp_path
     assert children() == []
 
 
+def test_a_master_that_never_answers_is_said_and_ended(tmp_path: Path) -> None:
+    fake = tmp_path / "python"  # a "master" that runs but serves no page
+    fake.write_text("#!/bin/sh\nexec sleep 60\n", encoding="utf-8")
+    fake.chmod(0o755)
+    test = LocalLoadTest(runs=tmp_path / "runs", python=str(fake))
+    test.first_answer = 1.0
+    seen = Recorder(test)
+
+    async def scenario_run() -> None:
+        assert await test.start(LoadSettings(scenario(tmp_path, 1)))
+        await seen.until(lambda: test.state == "failed", END, "failure")
+
+    asyncio.run(scenario_run())
+    port = test.web_url.split(":")[-1].rstrip("/")
+    assert test.text == (
+        "Locust's master did not answer in 1 s: cannot reach "
+        f"http://127.0.0.1:{port}/stats/requests (Connection refused)"
+    )
+    assert seen.order() == ["starting", "failed"]
+    assert children() == []
+
+
 def test_a_worker_that_dies_is_said_and_the_run_ends(tmp_path: Path) -> None:
     with echo_server() as server:
         test = LocalLoadTest(runs=tmp_path / "runs")

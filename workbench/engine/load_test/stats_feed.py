@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.engine.scenarios.console import plain
+from workbench.engine.units import format_size
 
 __all__ = [
     "MAX_ANSWER",
@@ -112,7 +113,7 @@ async def _get(host: str, port: int, path: str) -> tuple[int, bytes]:
         while chunk := await reader.read(65536):
             answer += chunk
             if len(answer) > MAX_ANSWER:
-                raise StatsError(f"the answer is over {MAX_ANSWER // (1024 * 1024)} MiB")
+                raise StatsError(f"the answer is over {format_size(MAX_ANSWER)}")
     finally:
         writer.close()
         with contextlib.suppress(OSError):

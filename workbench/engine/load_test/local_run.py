@@ -86,6 +86,8 @@ AUTOQUIT = 3
 #: Seconds each process may take to end after Ctrl+C before it is killed.
 STOP_GRACE = 4.0
 MAX_USERS, MAX_WORKERS, MAX_DURATION = 100_000, 64, 24 * 3600.0
+#: Locust's states once a test is over.
+_OVER = ("stopping", "stopped", "cleanup")
 
 
 class LoadRefused(ValueError):
@@ -362,7 +364,7 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
         stats = replace(stats, steps=tuple(steps))
         self.stats = stats
         if self.state == "starting":
-            if stats.running:
+            if stats.running or stats.state in _OVER:  # a busy machine may poll too late
                 self._running_since = time.monotonic()
                 self._set("running", self._running_text(stats))
             elif stats.state == "ready":
@@ -388,11 +390,12 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
         master = self.master
         started = self.state in ("running", "stopping")
         if master is not None and not master.running:
-            if started and master.exit_code in (0, 1):  # 1: Locust's code when a step failed
+            # 1: Locust's code when a step failed; the report is written after a test only
+            if (started or self.report is not None) and master.exit_code in (0, 1):
                 return ("ended", "")
             when = "during the test" if started else "before the test started"
             return ("failed", _ended_text(master, when))
-        over = self.stats is not None and self.stats.state in ("stopping", "stopped", "cleanup")
+        over = self.stats is not None and self.stats.state in _OVER
         if over or self.state == "stopping":
             return None  # the test is over: the master tells its workers to quit
         gone = [w for w in self.workers if not w.running]

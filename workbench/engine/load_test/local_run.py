@@ -34,11 +34,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import importlib.util
 import os
 import re
-import socket
 import sys
 import time
 from collections.abc import Mapping
@@ -53,7 +51,7 @@ from workbench.engine.scenarios.checking import ScenarioError
 from workbench.engine.scenarios.loading import load_file, load_text
 from workbench.engine.scenarios.variables import Sources
 
-from .children import Child, end_all, kill_all
+from .children import Child, end_all, free_port, kill_all, port_in_use
 from .cli import LOCUSTFILE
 from .stats_feed import LoadStats, StatsError, fetch_stats
 from .step_requests import request_names
@@ -182,7 +180,7 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
             raise LoadRefused("The pace cannot be negative (0: no pause between iterations)")
         if settings.web_port:
             _within("The port of Locust's page", settings.web_port, 1, 65535)
-            if _in_use(settings.web_port):
+            if port_in_use(HOST, settings.web_port):
                 raise LoadRefused(
                     f"Port {settings.web_port}, which Locust's page needs, is in use (another "
                     "Locust, or another program): stop that, or choose another port (0: any free one)"
@@ -224,8 +222,8 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
             return False
         self.settings, self.folder, self.stats = settings, folder, None
         self._warned = set()
-        master_port = _free_port()
-        self._web_port = settings.web_port or _free_port()
+        master_port = free_port(HOST)
+        self._web_port = settings.web_port or free_port(HOST)
         self.web_url = f"http://{HOST}:{self._web_port}/"
         self._set("starting", f"Starting Locust: a master and {_workers(settings.workers)}")
         self._started_at = time.monotonic()
@@ -437,19 +435,3 @@ def _workers(count: int) -> str:
 def _within(what: str, value: int, low: int, high: int) -> None:
     if not low <= value <= high:
         raise LoadRefused(f"{what} must be between {low:,} and {high:,}, not {value:,}")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
-def _in_use(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((HOST, port))
-        except OSError as exc:
-            return exc.errno == errno.EADDRINUSE
-    return False

@@ -14,7 +14,8 @@ Fixtures:
         ``qtbot.waitUntil(task.done)``. Fails the test with ``TimeoutError`` after ``timeout``.
     ``wait_for``: ``wait_for(condition, timeout=5.0, what="...")``: ``qtbot.waitUntil`` with
         a readable failure message.
-    ``config_dir``: a temporary ``WEBSOCKET_WORKBENCH_CONFIG_DIR`` (automatic for every test).
+    ``config_dir``: a temporary ``WEBSOCKET_WORKBENCH_CONFIG_DIR`` (automatic for every test),
+        and a temporary ``WEBSOCKET_WORKBENCH_DATA_DIR`` beside it (load tests' run folders).
 
 Widget tests: request ``qloop`` (or ``service``) *before* building a window, so async buttons
 work from the first click.
@@ -94,6 +95,7 @@ def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     window layout, trusted certificates), for every test: none writes to the real one."""
     folder = tmp_path / "config"
     monkeypatch.setenv("WEBSOCKET_WORKBENCH_CONFIG_DIR", str(folder))
+    monkeypatch.setenv("WEBSOCKET_WORKBENCH_DATA_DIR", str(tmp_path / "data"))  # load test runs
     return folder
 
 

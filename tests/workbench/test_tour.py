@@ -32,6 +32,7 @@ EXPECTED = [
     "rates.png",
     "scenario.png",
     "relay.png",
+    "load.png",
 ]
 
 

@@ -24,7 +24,8 @@ same name):
 - ``compose``: drafts into values per MIME type, the message library, image previews
 - ``workspace``: the workspace file and the secrets kept in the system keyring instead
 - ``load``: replaying a log, live rates, many clients at once
-- ``load_test``: a scenario file as Locust users on core (the ``load`` extra), and its command
+- ``load_test``: a scenario file as Locust users on core (the ``load`` extra), its command,
+  and the window's run of it in child processes
 - ``classroom``: a server shared on the network with its feed and student page
 - ``faults``: the catalog of faults and the lab that applies them
 - ``scenarios``: scenario files, their runner and the commands that run and export them

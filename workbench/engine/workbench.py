@@ -45,6 +45,7 @@ from core import EventEmitter
 from workbench.engine.classroom.classroom import Classroom
 from workbench.engine.compose.message_library import MessageLibrary
 from workbench.engine.faults.lab import FaultLab
+from workbench.engine.load_test.local_run import LocalLoadTest
 from workbench.engine.log.budget import LogBudget
 from workbench.engine.log.store import DEFAULT_CAPACITY, LogStore
 from workbench.engine.protocol.conversation_recorder import ConversationRecorder
@@ -116,6 +117,8 @@ class Workbench(EventEmitter[WorkbenchEvent]):
         self.relays = RelayController(
             self.report, self._guarded, self.scenarios, log_capacity, self.log_budget
         )
+        #: The Load test tab's run: Locust in child processes (``engine.load_test.local_run``).
+        self.load_test = LocalLoadTest()
         self.on("server_state_changed", self._server_state_changed)
 
     # -- lookups ---------------------------------------------------------------------------
@@ -448,6 +451,8 @@ class Workbench(EventEmitter[WorkbenchEvent]):
             self._guarded(self._servers.stop(h.id), h.name) for h in self._servers.running()
         ]
         closing += [self.relays.stop(relay_id) for relay_id in self.relays.running()]
+        if self.load_test.active:
+            closing.append(self._guarded(self.load_test.stop(), "the load test"))
         if closing:
             await asyncio.gather(*closing)
 

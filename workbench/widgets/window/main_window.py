@@ -1,5 +1,6 @@
-"""The main window: Servers, Clients, Load, Scenarios and Relays tabs, the menus and a toolbar with the first
-steps, wired to the service; a clean shutdown of every socket when the window closes.
+"""The main window: Servers, Clients, Load, Scenarios, Load test and Relays tabs, the menus
+and a toolbar with the first steps, wired to the service; a clean shutdown of every socket
+(and of a load test's processes) when the window closes.
 
 What it owns lives beside it: the status bar where every error is shown in plain words
 (``status_line``), the log budget shown there and its setting (``log_budget``), the
@@ -33,6 +34,7 @@ from workbench.widgets.common.notify import notifier
 from workbench.widgets.common.resources import resource_path
 from workbench.widgets.common.tab_fit import size_to_current_page
 from workbench.widgets.load.load_panel import LoadPanel
+from workbench.widgets.load.load_test_tab import LoadTestTab
 from workbench.widgets.log.viewer import ask_and_open_log
 from workbench.widgets.pages.client_page import ClientsPanel
 from workbench.widgets.pages.servers_panel import ServersPanel
@@ -103,6 +105,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.load, "Load && rates")
         self.scenarios = ScenariosTab(service, self.library)
         self.tabs.addTab(self.scenarios, "Scenarios")
+        self.load_test = LoadTestTab(service)
+        self.tabs.addTab(self.load_test, "Load test")
         self.relays = RelaysPanel(service, self.library)  # the relay: client ↔ it ↔ upstream
         self.tabs.addTab(self.relays, "Relays")
         # Only the tab shown counts in the window's minimum: a hidden page's minimum is not
@@ -306,6 +310,10 @@ class MainWindow(QMainWindow):
             if server_button == "start_button":
                 return self.scenarios.run() is not None
             return self.scenarios.stop() if server_button == "stop_button" else False
+        if self.tabs.currentWidget() is self.load_test:
+            if server_button == "start_button":
+                return self.load_test.start()
+            return self.load_test.stop() if server_button == "stop_button" else False
         panel = self.servers if self.tabs.currentIndex() == SERVERS_TAB else self.clients
         current = panel.current_id()
         page = panel.page(current) if current else None

@@ -281,6 +281,26 @@ def test_the_yaml_and_the_list_follow_each_other(qtbot, window) -> None:
     assert editor.yaml.status.text() == "Ready to run: 2 steps"
 
 
+def test_a_step_of_no_known_kind_is_said_in_the_form(qtbot, window) -> None:
+    tab = window.scenarios
+    click(qtbot, tab.empty_new)
+    editor = tab.editor
+    editor.yaml.edit.setPlainText(
+        "name: typo\nurl: 'ws://127.0.0.1:1/'\nsteps:\n"
+        "  - sned: {message: 1}\n  - {ping: null, close: null}\n  - ping\n"
+    )
+    editor.yaml.apply_now()
+    assert editor.yaml.status.property("state") == "error"
+    editor.select_step(0)
+    assert editor.form.title.text().startswith("Step 1: 'sned' is not a step kind (one of open,")
+    assert editor.form.title.text().endswith("correct it in the YAML.")
+    assert editor.form.pages.isHidden()
+    editor.select_step(1)
+    assert editor.form.title.text().startswith("Step 2: it is not one step kind (one of ")
+    editor.select_step(2)
+    assert editor.form.title.text() == "Step 3 · ping" and not editor.form.pages.isHidden()
+
+
 def test_an_equals_becomes_a_match_on_the_ticked_keys(qtbot, window) -> None:
     tab = window.scenarios
     click(qtbot, tab.empty_new)

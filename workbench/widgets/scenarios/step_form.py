@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from workbench.engine.compose.drafts import ComposeError, pretty_json
 from workbench.engine.scenarios.durations import DurationError, parse_duration
+from workbench.engine.scenarios.model import STEP_KINDS
 from workbench.engine.scenarios.recording import bytes_text
 from workbench.qt.message_library import QtMessageLibrary
 from workbench.widgets.common.controls import named
@@ -178,7 +179,15 @@ class StepForm(QWidget):
         self.problem.hide()
 
     def show_step(self, number: int, kind: str, body: Any, clients: list[str]) -> None:
-        """Fill the form with step ``number`` (1-based) of ``kind`` and its ``body``."""
+        """Fill the form with step ``number`` (1-based) of ``kind`` and its ``body``; a step
+        the form cannot show (an unknown kind, none, or two) is said instead."""
+        form_kind = "expect" if kind == "expect_none" else kind
+        if form_kind not in self.page_of:
+            what = f"{kind!r} is not a step kind" if kind else "it is not one step kind"
+            self.show_nothing(
+                f"Step {number}: {what} (one of {', '.join(STEP_KINDS)}); correct it in the YAML."
+            )
+            return
         self._loading = True
         try:
             self.kind, self.body = kind, body
@@ -187,11 +196,11 @@ class StepForm(QWidget):
             self.common.show()
             self.pages.show()
             self.problem.hide()
-            self.pages.setCurrentWidget(self.page_of["expect" if kind == "expect_none" else kind])
+            self.pages.setCurrentWidget(self.page_of[form_kind])
             self._fill_as(kind, body, clients)
             self.within.setText(str(fields.get("within", "")))
             self.within.setEnabled(kind != "sleep")
-            getattr(self, f"_load_{'expect' if kind == 'expect_none' else kind}")(body)
+            getattr(self, f"_load_{form_kind}")(body)
         finally:
             self._loading = False
 

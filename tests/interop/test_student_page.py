@@ -47,7 +47,8 @@ async def test_the_student_page_in_chromium_joins_talks_hears_and_is_kicked() ->
         run(node, str(NODE_DIR / "student_page.js"), chromium, page_url, "Teacher", "hello class")
     )
     try:
-        await until(lambda: sum(e.kind == IN for e in feed.entries) == 2 or student.done())
+        # Both echoes out (not only both messages in): the announcement must follow them.
+        await until(lambda: sum(e.kind == OUT for e in feed.entries) == 2 or student.done())
         assert not student.done(), student.result()
         assert engine.classroom.announce(server_id, "welcome, class") == 1
         await until(lambda: any(e.text == "welcome, class" for e in feed.entries))

@@ -128,6 +128,9 @@ else:
 """
 
 VARIANTS = ("relay", "relay+log", "window")
+#: The root of the --baseline checkout, once given.
+BASELINE: list[Path] = []
+MESSAGE = b'"kind":"message"'
 
 namespace: dict[str, object] = {"asyncio": asyncio}
 exec(PEER, namespace)  # the client runs the same exchange as the server
@@ -142,11 +145,11 @@ class Child:
         self.process = process
 
     @classmethod
-    async def start(cls, *args: str) -> tuple[Child, str]:
+    async def start(cls, *args: str, root: Path = ROOT) -> tuple[Child, str]:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             *args,
-            cwd=ROOT,
+            cwd=root,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
         )
@@ -205,12 +208,28 @@ async def peak_rss(pid: int, stop: asyncio.Event) -> int:
     return peak
 
 
+def log_file(folder: Path, variant: str) -> Path:
+    return folder / f"{variant.replace('@', '-')}.jsonl"
+
+
 async def start_relay(
-    variant: str, upstream: str, log: Path, compression: str | None, loop: str, profile: str
+    variant: str,
+    upstream: str,
+    folder: Path,
+    compression: str | None,
+    loop: str,
+    profile: str,
 ) -> Child:
-    profiled = ["-m", "cProfile", "-o", str(Path(profile) / f"{variant}.prof")] if profile else []
-    if variant == "window":
-        code = Path(log.parent / "window.py")
+    """Start ``variant`` (``relay``, ``relay+log``, ``window``; ``@base``: from the
+    ``--baseline`` checkout, whose root is then ``BASELINE[0]``)."""
+    kind, _, base = variant.partition("@")
+    root = BASELINE[0] if base else ROOT
+    log = log_file(folder, variant)
+    name = variant.replace("@", "-")
+    profiled = ["-m", "cProfile", "-o", str(Path(profile) / f"{name}.prof")] if profile else []
+    if kind == "window":
+        code = folder / "window.py"
+
         code.write_text(WINDOW)
         chosen = "asyncio" if loop == "asyncio" else "uvloop"
         if loop == "auto":
@@ -218,13 +237,13 @@ async def start_relay(
                 import uvloop  # noqa: F401
             except ImportError:
                 chosen = "asyncio"
-        args = [*profiled, str(code), str(ROOT), upstream, compression or "", chosen]
+        args = [*profiled, str(code), str(root), upstream, compression or "", chosen]
     else:
-        logging = ["--log", str(log)] if variant == "relay+log" else []
+        logging = ["--log", str(log)] if kind == "relay+log" else []
         no_deflate = [] if compression else ["-L", "compression=null", "-U", "compression=null"]
         command = [*profiled, "-m", "workbench"] if profiled else ["-m", "workbench"]
         args = [*command, "relay", upstream, *logging, "--loop", loop, *no_deflate]
-    relay, listening = await Child.start(*args)
+    relay, listening = await Child.start(*args, root=root)
     relay.port = listening.rsplit(":", 1)[1]  # type: ignore[attr-defined]
     return relay
 
@@ -245,6 +264,12 @@ async def main() -> None:
     )
     parser.add_argument("--loop", default="auto", help="the relays' loop (auto, asyncio, uvloop)")
     parser.add_argument("--profile", default="", metavar="DIR", help="cProfile each relay")
+    parser.add_argument(
+        "--baseline",
+        default="",
+        metavar="DIR",
+        help="another checkout (e.g. git archive of main); its relays run as VARIANT@base",
+    )
     options = parser.parse_args()
     count, size = options.messages, max(8, options.size)
     compression = None if options.no_deflate else "deflate"
@@ -252,15 +277,18 @@ async def main() -> None:
         "-c", SERVER, str(ROOT), str(count), str(size), compression or ""
     )
     folder = tempfile.TemporaryDirectory(prefix="relay-bench-")
-    log = Path(folder.name) / "relay.jsonl"
+    variants = list(options.variants)
+    if options.baseline:
+        BASELINE.append(Path(options.baseline).resolve())
+        variants += [f"{variant}@base" for variant in options.variants]
     if options.profile:
         Path(options.profile).mkdir(parents=True, exist_ok=True)
     direct_url = f"ws://127.0.0.1:{port}/"
     relays = {
         variant: await start_relay(
-            variant, direct_url, log, compression, options.loop, options.profile
+            variant, direct_url, Path(folder.name), compression, options.loop, options.profile
         )
-        for variant in options.variants
+        for variant in variants
     }
     stop = asyncio.Event()
     peaks = {
@@ -290,14 +318,21 @@ async def main() -> None:
                     cpu[name].append((relay.cpu() - before) / (2 * count) * 1e6)
                 server_cpu[name].append((server.cpu() - server_before) / (2 * count) * 1e6)
                 times[name].append(took)
-                print(f"  round {round_ + 1} {name:9}: {2 * count / took:9,.0f} msg/s", flush=True)
+                print(f"  round {round_ + 1} {name:14}: {2 * count / took:9,.0f} msg/s", flush=True)
     finally:
         stop.set()
         peak = {variant: await task for variant, task in peaks.items()}
         for variant, relay in relays.items():
-            await relay.end(interrupt=variant != "window")  # the window's ends with its stdin
+            # the window's ends when its stdin closes, the headless command on SIGINT
+            await relay.end(interrupt=not variant.startswith("window"))
         await server.end()
-    rows = sum(1 for line in log.open("rb") if b'"kind":"message"' in line) if log.exists() else 0
+    rows = {
+        variant: sum(
+            1 for line in log_file(Path(folder.name), variant).open("rb") if MESSAGE in line
+        )
+        for variant in relays
+        if variant.startswith("relay+log")
+    }
     folder.cleanup()
     mib = 1024 * 1024
     print(
@@ -308,12 +343,12 @@ async def main() -> None:
     )
     direct = [2 * count / took for took in times["direct"]]
     print(
-        f"  {'':10} {'msg/s':>9} {'spread':>7} {'/direct':>8} {'per-round':>10} "
+        f"  {'':15} {'msg/s':>9} {'spread':>7} {'/direct':>8} {'per-round':>10} "
         f"{'relay CPU':>10} {'server CPU':>11} {'RSS idle/peak':>14}"
     )
     for name in names:
         rates = [2 * count / took for took in times[name]]
-        line = f"  {name:10} {statistics.median(rates):9,.0f} {spread(rates):6.1f}%"
+        line = f"  {name:15} {statistics.median(rates):9,.0f} {spread(rates):6.1f}%"
         if name != "direct":
             paired = statistics.median(r / d for r, d in zip(rates, direct, strict=True))
             line += f" {statistics.median(rates) / statistics.median(direct):7.2f}x"
@@ -325,11 +360,9 @@ async def main() -> None:
             line += f" {idle[name] / mib:6.1f}/{peak[name] / mib:.1f} MiB"
         print(line)
     print("  (CPU: per relayed message, median of the rounds; target: relay/direct >= 0.5x)")
-    if "relay+log" in relays:
-        print(
-            f"  message rows in relay+log's file: {rows:,} "
-            f"(expected {2 * count * options.rounds:,})"
-        )
+    for variant, found in rows.items():
+        expected = 2 * count * options.rounds
+        print(f"  message rows in {variant}'s log file: {found:,} (expected {expected:,})")
 
 
 if __name__ == "__main__":

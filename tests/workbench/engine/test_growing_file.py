@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine.log.growing_file import LogFileWriter
+from workbench.engine.log.growing_file import BATCH_BYTES, LogFileWriter
 from workbench.engine.log.jsonl import BATCH, LogFileError, import_jsonl
 from workbench.engine.log.store import EVENT, HANDSHAKE, IN, OUT, LogEntry
 
@@ -46,6 +46,24 @@ def test_a_full_batch_is_written_without_a_flush(tmp_path: Path) -> None:
         writer.write(row)
     assert path.read_text().count("\n") == 1 + BATCH
     writer.close()
+
+
+def test_large_rows_are_written_once_a_batch_holds_batch_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "large.jsonl"
+    writer = LogFileWriter(path, "large", redact=False)
+    row = LogEntry(OUT, "message", mime="*/*", raw="x" * 65536).as_row()
+    header = path.stat().st_size
+    for _ in range(BATCH):  # bounded: without the byte cap, nothing is written before BATCH
+        writer.write(row)
+        if path.stat().st_size > header:
+            break
+    count = writer.rows
+    lines = path.read_bytes().splitlines(keepends=True)[1:]
+    assert len(lines) == count < 20  # written long before BATCH rows
+    written = sum(map(len, lines))
+    assert written - len(lines[-1]) < BATCH_BYTES <= written  # the row that crossed the cap
+    writer.close()
+    assert len(import_jsonl(path).store) == count
 
 
 def test_a_file_that_cannot_be_written_says_why(tmp_path: Path) -> None:

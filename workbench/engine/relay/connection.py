@@ -30,12 +30,13 @@ Events:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from core import Client, ConnectionClosed, EventEmitter, Socket
+from core import Client, ConnectionClosed, EventEmitter, NotOpenError, Socket
 from workbench.engine.in_words import address_text, close_text, describe_error, handshake_text
 from workbench.engine.log.store import CLOSE, ERROR, HANDSHAKE, INFO, OPEN, LogStore
 
@@ -182,7 +183,9 @@ class RelayedConnection(EventEmitter[ConnectionEvent]):
             async for payload in source:
                 waiting = carry(payload)
                 if waiting is not None:
-                    await waiting
+                    # the destination ended first: its 'close' tells the connection
+                    with contextlib.suppress(NotOpenError):
+                        await waiting
         except ConnectionClosed:
             pass
         finally:

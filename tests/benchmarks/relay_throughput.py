@@ -13,7 +13,8 @@ in a child. Each relay runs in a child of its own, started once, as one of these
 Both peers send N numbered text messages (``--size`` bytes, default 100) as fast as
 back-pressure lets them (``send`` awaited only when the message could not be written at once)
 and read the other side's N, checking each number: nothing lost, nothing reordered, or the run
-fails. A run's time is from the client's open to the moment both peers have all N. Each round
+fails. A run's time is from the client's open to the moment both peers have all N. Each
+target first runs once unmeasured (the first runs of a process are slower). Each round
 runs ``direct`` and every variant once, in an order that rotates from round to round
 (``--rounds``, at least 5 for medians worth reading). Printed per variant: the median msg/s
 with its spread (half the range, in % of the median), the ratio of medians to direct, the
@@ -23,6 +24,8 @@ between rounds does not move as much), the relay process's CPU per relayed messa
 least), its peak RSS (sampled every 50 ms) and, for ``relay+log``, the message rows in its file.
 The server's CPU per message is printed too: on 2 cores, the three processes share them.
 
+``--baseline DIR`` runs the relays of another checkout too (e.g. ``git archive main | tar -x
+-C DIR``), as ``relay@base``..., in the same rounds: a before/after under the same load.
 ``--profile DIR`` runs each relay under cProfile (slower; figures are then not comparable) and
 writes ``DIR/<variant>.prof``.
 
@@ -31,6 +34,7 @@ Usage, from the repository root::
     .venv/bin/python tests/benchmarks/relay_throughput.py                  # 100,000 each way, 5 rounds
     .venv/bin/python tests/benchmarks/relay_throughput.py --messages 20000 --no-deflate
     .venv/bin/python tests/benchmarks/relay_throughput.py --messages 2000 --size 65536 --no-deflate
+    .venv/bin/python tests/benchmarks/relay_throughput.py --messages 20000 --baseline /tmp/base
 """
 
 from __future__ import annotations
@@ -143,6 +147,7 @@ class Child:
 
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
+        self.port = ""  # a relay's, once it listens
 
     @classmethod
     async def start(cls, *args: str, root: Path = ROOT) -> tuple[Child, str]:
@@ -244,7 +249,7 @@ async def start_relay(
         command = [*profiled, "-m", "workbench"] if profiled else ["-m", "workbench"]
         args = [*command, "relay", upstream, *logging, "--loop", loop, *no_deflate]
     relay, listening = await Child.start(*args, root=root)
-    relay.port = listening.rsplit(":", 1)[1]  # type: ignore[attr-defined]
+    relay.port = listening.rsplit(":", 1)[1]
     return relay
 
 
@@ -258,6 +263,12 @@ async def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000, help="messages each way")
     parser.add_argument("--size", type=int, default=100, help="bytes per message (>= 8)")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--no-warm-up",
+        dest="warm_up",
+        action="store_false",
+        help="measure from the first run (else each target runs once, unmeasured, first)",
+    )
     parser.add_argument("--no-deflate", action="store_true", help="no compression on any leg")
     parser.add_argument(
         "--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS), help="relays to run"
@@ -301,13 +312,14 @@ async def main() -> None:
     }
     names = ["direct", *relays]
     urls = {"direct": direct_url} | {
-        variant: f"ws://127.0.0.1:{relay.port}/"  # type: ignore[attr-defined]
-        for variant, relay in relays.items()
+        variant: f"ws://127.0.0.1:{relay.port}/" for variant, relay in relays.items()
     }
     times: dict[str, list[float]] = {name: [] for name in names}
     cpu: dict[str, list[float]] = {name: [] for name in relays}
     server_cpu: dict[str, list[float]] = {name: [] for name in names}
     try:
+        for name in names if options.warm_up else ():  # unmeasured: first runs are slower
+            await one_run(urls[name], server, count, size, compression)
         for round_ in range(options.rounds):
             shift = round_ % len(names)
             for name in names[shift:] + names[:shift]:
@@ -361,7 +373,7 @@ async def main() -> None:
         print(line)
     print("  (CPU: per relayed message, median of the rounds; target: relay/direct >= 0.5x)")
     for variant, found in rows.items():
-        expected = 2 * count * options.rounds
+        expected = 2 * count * (options.rounds + options.warm_up)  # warm-up rows too
         print(f"  message rows in {variant}'s log file: {found:,} (expected {expected:,})")
 
 

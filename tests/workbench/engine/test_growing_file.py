@@ -66,6 +66,20 @@ def test_large_rows_are_written_once_a_batch_holds_batch_bytes(tmp_path: Path) -
     assert len(import_jsonl(path).store) == count
 
 
+def test_message_rows_details_are_redacted_every_time(tmp_path: Path) -> None:
+    path = tmp_path / "details.jsonl"
+    writer = LogFileWriter(path, "details")
+    detail = "#1 ws://host/chat?token=s3cret&room=1"
+    rows = [
+        LogEntry(OUT, "message", mime="*/*", raw=f"m{i}", detail=detail).as_row() for i in range(3)
+    ]
+    for row in rows:  # the same detail: redacted once, written redacted each time
+        writer.write(row)
+    writer.close()
+    back = [row[6] for row in import_jsonl(path).store.rows()]
+    assert back == ["#1 ws://host/chat?token=[redacted]&room=1"] * 3
+
+
 def test_a_file_that_cannot_be_written_says_why(tmp_path: Path) -> None:
     with pytest.raises(LogFileError, match=r"could not write .*nowhere.*No such file"):
         LogFileWriter(tmp_path / "nowhere" / "x.jsonl", "x")

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from workbench.engine.private_files import open_private
+from workbench.engine.secret_names import redact_text
 
 from .jsonl import BATCH, LogFileError, export_record, header_line
-from .store import Row
+from .store import DETAIL, KIND, MESSAGE, VALUE, Row, row_to_record
 
 try:  # as in jsonl: orjson when it is there
     import orjson as _orjson
@@ -29,6 +30,8 @@ __all__ = ["BATCH_BYTES", "LogFileWriter"]
 
 #: Encoded bytes that wait for a write at most (plus the row that crossed the line).
 BATCH_BYTES: Final = 1024 * 1024
+#: Message rows' details kept redacted (a relay's are a marker per connection and direction).
+_KEPT_DETAILS: Final = 256
 
 
 def _dump_bytes(record: dict[str, Any]) -> bytes:
@@ -54,6 +57,7 @@ class LogFileWriter:
         self._redact = redact
         self._lines: list[bytes] = []
         self._pending = 0
+        self._details: dict[str, str] = {}  # a message row's detail -> redacted
         self.rows = 0
         try:
             self._stream: IO[bytes] | None = open_private(self.path, "wb")
@@ -66,7 +70,17 @@ class LogFileWriter:
         """Append ``row`` (nothing once closed)."""
         if self._stream is None:
             return
-        line = _dump_bytes(export_record(row, frozenset() if self._redact else None))
+        detail = row[DETAIL]
+        if self._redact and detail and row[KIND] == MESSAGE:  # export_record's, redacted once
+            redacted = self._details.get(detail)
+            if redacted is None:
+                redacted = redact_text(detail)
+                if len(self._details) < _KEPT_DETAILS:
+                    self._details[detail] = redacted
+            record = row_to_record((*row[:DETAIL], redacted, None, row[VALUE]))
+        else:
+            record = export_record(row, frozenset() if self._redact else None)
+        line = _dump_bytes(record)
         self._lines.append(line)
         self._pending += len(line)
         self.rows += 1

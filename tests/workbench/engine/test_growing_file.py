@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine.log.growing_file import LogFileWriter
+from workbench.engine.log.growing_file import BATCH_BYTES, LogFileWriter
 from workbench.engine.log.jsonl import BATCH, LogFileError, import_jsonl
 from workbench.engine.log.store import EVENT, HANDSHAKE, IN, OUT, LogEntry
 
@@ -46,6 +46,38 @@ def test_a_full_batch_is_written_without_a_flush(tmp_path: Path) -> None:
         writer.write(row)
     assert path.read_text().count("\n") == 1 + BATCH
     writer.close()
+
+
+def test_large_rows_are_written_once_a_batch_holds_batch_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "large.jsonl"
+    writer = LogFileWriter(path, "large", redact=False)
+    row = LogEntry(OUT, "message", mime="*/*", raw="x" * 65536).as_row()
+    header = path.stat().st_size
+    for _ in range(BATCH):  # bounded: without the byte cap, nothing is written before BATCH
+        writer.write(row)
+        if path.stat().st_size > header:
+            break
+    count = writer.rows
+    lines = path.read_bytes().splitlines(keepends=True)[1:]
+    assert len(lines) == count < 20  # written long before BATCH rows
+    written = sum(map(len, lines))
+    assert written - len(lines[-1]) < BATCH_BYTES <= written  # the row that crossed the cap
+    writer.close()
+    assert len(import_jsonl(path).store) == count
+
+
+def test_message_rows_details_are_redacted_every_time(tmp_path: Path) -> None:
+    path = tmp_path / "details.jsonl"
+    writer = LogFileWriter(path, "details")
+    detail = "#1 ws://host/chat?token=s3cret&room=1"
+    rows = [
+        LogEntry(OUT, "message", mime="*/*", raw=f"m{i}", detail=detail).as_row() for i in range(3)
+    ]
+    for row in rows:  # the same detail: redacted once, written redacted each time
+        writer.write(row)
+    writer.close()
+    back = [row[6] for row in import_jsonl(path).store.rows()]
+    assert back == ["#1 ws://host/chat?token=[redacted]&room=1"] * 3
 
 
 def test_a_file_that_cannot_be_written_says_why(tmp_path: Path) -> None:

@@ -3,7 +3,9 @@
 The same format as ``jsonl``'s exports, so the window's viewer opens it: a header line, then
 one line per row. The header is written first, so its totals are empty (``import_jsonl``
 counts the rows itself). Rows are encoded as they come and written in batches of
-``jsonl.BATCH`` lines, as bytes: the cost of a row is about what encoding it costs.
+``jsonl.BATCH`` lines or ``BATCH_BYTES`` bytes, whichever comes first, as bytes: the cost of a
+row is about what encoding it costs, and what waits to be written stays under about
+``BATCH_BYTES`` plus one row (2,000 rows of 64 KiB messages were 256 MiB with their join).
 """
 
 from __future__ import annotations
@@ -11,19 +13,25 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Final
 
 from workbench.engine.private_files import open_private
+from workbench.engine.secret_names import redact_text
 
 from .jsonl import BATCH, LogFileError, export_record, header_line
-from .store import Row
+from .store import DETAIL, KIND, MESSAGE, VALUE, Row, row_to_record
 
 try:  # as in jsonl: orjson when it is there
     import orjson as _orjson
 except ImportError:  # pragma: no cover
     _orjson = None  # type: ignore[assignment]
 
-__all__ = ["LogFileWriter"]
+__all__ = ["BATCH_BYTES", "LogFileWriter"]
+
+#: Encoded bytes that wait for a write at most (plus the row that crossed the line).
+BATCH_BYTES: Final = 1024 * 1024
+#: Message rows' details kept redacted (a relay's are a marker per connection and direction).
+_KEPT_DETAILS: Final = 256
 
 
 def _dump_bytes(record: dict[str, Any]) -> bytes:
@@ -48,6 +56,8 @@ class LogFileWriter:
         self.path = Path(path)
         self._redact = redact
         self._lines: list[bytes] = []
+        self._pending = 0
+        self._details: dict[str, str] = {}  # a message row's detail -> redacted
         self.rows = 0
         try:
             self._stream: IO[bytes] | None = open_private(self.path, "wb")
@@ -60,9 +70,21 @@ class LogFileWriter:
         """Append ``row`` (nothing once closed)."""
         if self._stream is None:
             return
-        self._lines.append(_dump_bytes(export_record(row, frozenset() if self._redact else None)))
+        detail = row[DETAIL]
+        if self._redact and detail and row[KIND] == MESSAGE:  # export_record's, redacted once
+            redacted = self._details.get(detail)
+            if redacted is None:
+                redacted = redact_text(detail)
+                if len(self._details) < _KEPT_DETAILS:
+                    self._details[detail] = redacted
+            record = row_to_record((*row[:DETAIL], redacted, None, row[VALUE]))
+        else:
+            record = export_record(row, frozenset() if self._redact else None)
+        line = _dump_bytes(record)
+        self._lines.append(line)
+        self._pending += len(line)
         self.rows += 1
-        if len(self._lines) >= BATCH:
+        if len(self._lines) >= BATCH or self._pending >= BATCH_BYTES:
             self._write_lines()
 
     def flush(self) -> None:
@@ -85,7 +107,7 @@ class LogFileWriter:
             stream.close()
 
     def _write_lines(self) -> None:
-        lines, self._lines = self._lines, []
+        lines, self._lines, self._pending = self._lines, [], 0
         if lines and self._stream is not None:
             try:
                 self._stream.write(b"".join(lines))

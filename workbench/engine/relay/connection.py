@@ -30,12 +30,13 @@ Events:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from core import Client, ConnectionClosed, EventEmitter, Socket
+from core import Client, ConnectionClosed, EventEmitter, NotOpenError, Socket
 from workbench.engine.in_words import address_text, close_text, describe_error, handshake_text
 from workbench.engine.log.store import CLOSE, ERROR, HANDSHAKE, INFO, OPEN, LogStore
 
@@ -172,13 +173,19 @@ class RelayedConnection(EventEmitter[ConnectionEvent]):
     # -- the pumps ---------------------------------------------------------------------------
 
     async def _pump(self, direction: str, source: Socket | Client) -> None:
+        """Carry each message of ``source`` on, in order. ``async for`` takes the messages
+        already in the source's inbox without waiting (``recv()`` costs two coroutines a
+        message): the messages one read brought are carried in one wakeup. It ends on a
+        normal close and raises ``ConnectionClosed`` on any other."""
         lane = self.lanes[direction]
-        recv, carry = source.recv, lane.carry
+        carry = lane.carry
         try:
-            while True:
-                waiting = carry(await recv())
+            async for payload in source:
+                waiting = carry(payload)
                 if waiting is not None:
-                    await waiting
+                    # the destination ended first: its 'close' tells the connection
+                    with contextlib.suppress(NotOpenError):
+                        await waiting
         except ConnectionClosed:
             pass
         finally:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass
 from typing import Any, Final
 
 from workbench.engine.in_words import close_text
@@ -37,6 +36,9 @@ __all__ = ["CLIENT", "DEFAULT_MAX_ROWS", "RELAY", "UPSTREAM", "RelayArrow", "Rel
 CLIENT, RELAY, UPSTREAM = 0, 1, 2
 DEFAULT_MAX_ROWS: Final = 20_000
 PREVIEW_CHARS: Final = 40
+#: The bytes of a binary message its label shows.
+_BINARY_SHOWN: Final = 12
+_now = time.time
 #: Each direction's arrivals still waiting to be sent on or dropped, at most (a lane's queue
 #: holds at most ``lane.QUEUE_LIMIT``).
 _MAX_PENDING: Final = 5_000
@@ -51,29 +53,70 @@ _LEG_ARROWS = {
 }
 
 
-@dataclass(slots=True)
+def _utf8_length(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _preview(head: str | bytes, size: int) -> str:
+    """The label of a message of ``size`` bytes whose first characters (or bytes) are
+    ``head`` (one more than shown, to know whether it was cut)."""
+    if isinstance(head, bytes):
+        shown = head[:_BINARY_SHOWN].hex(" ") + (" …" if size > _BINARY_SHOWN else "")
+        return f"binary {format_size(size)} {shown}".rstrip()
+    cut = head[:PREVIEW_CHARS] + ("…" if len(head) > PREVIEW_CHARS else "")
+    return f"text {format_size(size)} {cut!r}"
+
+
 class RelayArrow:
     """One row: ``kind`` (``request``, ``response``, ``text``, ``binary``, ``ping``, ``pong``,
     ``close`` or ``note``), from lifeline ``source`` to ``target`` (the same for a note on one
     lifeline), ``time`` (``time.time()``), ``text`` (its label) and ``mark`` (``held``,
-    ``edited``, ``dropped``, ``rule`` or "")."""
+    ``edited``, ``dropped``, ``rule`` or "").
 
-    kind: str
-    source: int
-    target: int
-    time: float
-    text: str
-    mark: str = ""
+    A message's label is written when it is first read (most rows of a fast stream never
+    are): until then the arrow keeps the head of the payload the label shows, and its size."""
 
+    __slots__ = ("_head", "_size", "_text", "kind", "mark", "source", "target", "time")
 
-def _preview(payload: str | bytes) -> str:
-    if isinstance(payload, bytes):
-        size = format_size(len(payload))
-        shown = payload[:12].hex(" ") + (" …" if len(payload) > 12 else "")
-        return f"binary {size} {shown}".rstrip()
-    size = format_size(len(payload.encode("utf-8", "surrogatepass")))
-    cut = payload[:PREVIEW_CHARS] + ("…" if len(payload) > PREVIEW_CHARS else "")
-    return f"text {size} {cut!r}"
+    def __init__(
+        self, kind: str, source: int, target: int, time: float, text: str, mark: str = ""
+    ) -> None:
+        self.kind = kind
+        self.source = source
+        self.target = target
+        self.time = time
+        self.mark = mark
+        self._text: str | None = text
+        self._head: str | bytes = ""
+        self._size = 0
+
+    @classmethod
+    def message(cls, source: int, target: int, payload: str | bytes, mark: str = "") -> RelayArrow:
+        """A message's arrow, its label not written yet."""
+        if isinstance(payload, bytes):
+            arrow = cls("binary", source, target, _now(), "", mark)
+            arrow._head, arrow._size = payload[: _BINARY_SHOWN + 1], len(payload)
+        else:
+            arrow = cls("text", source, target, _now(), "", mark)
+            arrow._head = payload[: PREVIEW_CHARS + 1]
+            arrow._size = len(payload) if payload.isascii() else _utf8_length(payload)
+        arrow._text = None
+        return arrow
+
+    @property
+    def text(self) -> str:
+        """The label."""
+        text = self._text
+        if text is None:
+            text = self._text = _preview(self._head, self._size)
+            self._head = ""
+        return text
+
+    def __repr__(self) -> str:
+        return (
+            f"RelayArrow({self.kind!r}, {self.source}, {self.target}, {self.time}, "
+            f"{self.text!r}, {self.mark!r})"
+        )
 
 
 class RelayConversation:
@@ -122,9 +165,13 @@ class RelayConversation:
     # -- rows --------------------------------------------------------------------------------
 
     def _add(self, kind: str, source: int, target: int, text: str, mark: str = "") -> None:
-        self.rows.append(RelayArrow(kind, source, target, time.time(), text, mark))
-        if len(self.rows) > self.max_rows:
-            self.rows.popleft()
+        self._append(RelayArrow(kind, source, target, _now(), text, mark))
+
+    def _append(self, arrow: RelayArrow) -> None:
+        rows = self.rows
+        rows.append(arrow)
+        if len(rows) > self.max_rows:
+            rows.popleft()
             self.first_index += 1
 
     def _opened(self) -> None:
@@ -138,8 +185,7 @@ class RelayConversation:
 
     def _arrival(self, direction: str, payload: str | bytes) -> None:
         self._arrived[direction] += 1
-        kind = "binary" if isinstance(payload, bytes) else "text"
-        self._add(kind, _SOURCE[direction], RELAY, _preview(payload))
+        self._append(RelayArrow.message(_SOURCE[direction], RELAY, payload))
 
     def _rule(self, direction: str, applied: Applied) -> None:
         number = self._arrived[direction]
@@ -176,9 +222,9 @@ class RelayConversation:
             dropped.discard(number)
             number += 1
         self._next_sent[direction] = number + 1
-        mark = self._fates[direction].pop(number, "")
-        kind = "binary" if isinstance(payload, bytes) else "text"
-        self._add(kind, RELAY, _TARGET[direction], _preview(payload), mark)
+        fates = self._fates[direction]
+        mark = fates.pop(number, "") if fates else ""
+        self._append(RelayArrow.message(RELAY, _TARGET[direction], payload, mark))
 
     def _mark(self, direction: str, number: int, mark: str) -> None:
         fates = self._fates[direction]

@@ -97,10 +97,13 @@ class Lane:
         """Messages waiting in the queue (held, or behind a held one)."""
         return len(self._queue)
 
-    def carry(self, payload: str | bytes) -> Awaitable[None] | None:
+    def carry(self, payload: str | bytes) -> Awaitable[Any] | None:
         """Take the next message of this direction (the pump calls this in arrival order);
         an awaitable the pump must wait for before the next one (back-pressure, a delay, no
-        room in the queue), or None."""
+        room in the queue), or None. The awaitable of a send the destination could not take
+        at once is core's own (no coroutine a message): it raises ``NotOpenError`` when the
+        destination ended first, which the pump ignores (the destination's ``'close'`` tells
+        the connection)."""
         delay = 0.0
         self.carried += 1
         events = self._events
@@ -128,8 +131,7 @@ class Lane:
         if not self._queue and not holding:
             if delay:
                 return self._send_later(payload, delay)
-            delivery = self._send(payload)
-            return None if delivery is None else self._delivered(delivery)
+            return self._send(payload)
         held = None
         if holding:
             held = self._intercept.hold(self, self.number, self.direction, payload)
@@ -205,7 +207,7 @@ class Lane:
 
     # -- sending ---------------------------------------------------------------------------
 
-    def _send(self, payload: str | bytes) -> Any:
+    def _send(self, payload: str | bytes) -> Awaitable[Any] | None:
         """Send on; the awaitable to wait on when the destination could not take it at once."""
         destination = self._destination
         try:

@@ -177,6 +177,11 @@ class Channel:
                 f"the connection with {self._peer} closed before the pong arrived", self._peer
             ) from exc
 
+    @property
+    def aborted(self) -> bool:
+        """Whether ``abort()`` cut the connection (its end was asked for)."""
+        return self._aborted
+
     def answer_pings(self, answer: bool) -> None:
         """Answer the peer's pings with pongs (websockets' default) or not (core._ping_mute)."""
         set_answering_pings(self.ws.protocol, answer)

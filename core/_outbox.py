@@ -355,7 +355,7 @@ class Outbox:
         if self._wire_lengths is not None:  # taken for every message, see Channel.run()
             sent = self._wire_lengths.sent
             owner.last_wire_length = sent.popleft() if sent else None
-        if owner.has_listeners("wire_message"):
+        if owner._listeners.get("wire_message"):  # has_listeners, inlined: every message
             if isinstance(payload, list):  # fragments: the message is their concatenation
                 payload = "".join(payload) if isinstance(payload[0], str) else b"".join(payload)  # type: ignore[arg-type]
             if isinstance(payload, (bytearray, memoryview)):

@@ -11,7 +11,8 @@ starts with an underscore (``core._client``, ``core._connection``, ...) is inter
 change at any time; the workbench is held to this by an import-linter contract.
 """
 
-from ._client import Client, ClientState
+from ._client import Client
+from ._client_state import ClientState
 from ._close_codes import CLOSE_CODE_MEANINGS, VALID_CLOSE_CODES, CloseCode, check_close_code
 from ._errors import (
     AcceptError,

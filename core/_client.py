@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
 from collections import deque
 from collections.abc import Awaitable, Mapping
@@ -16,10 +15,12 @@ from websockets.typing import Origin
 
 from . import _tls as tls
 from . import mime
-from ._close_codes import CloseCode, check_close_code
+from ._client_state import RECONNECT_CODES, ClientState
+from ._close_codes import check_close_code
 from ._connection import Channel, Outgoing
 from ._deflate import client_compression
 from ._errors import ConnectError, NotOpenError, UnsentMessagesError, explain
+from ._fault_hooks import FaultHooks
 from ._flow import limits_from, with_limits
 from ._handshake import Address
 from ._loop import OpenFuture, Shielded, fail_quietly, retrieve_exception, running_loop
@@ -32,36 +33,7 @@ from .options import CLIENT_OPTIONS, _url_options, parse, seconds
 log = logging.getLogger("core")
 
 
-class ClientState(enum.StrEnum):
-    """Where a Client is in its life (``Client.state``); a ``str`` enum, equal to its value.
-
-    ``'idle'`` until ``open()``; ``'connecting'`` through every attempt (and again after a
-    lost connection under ``reconnect``); ``'open'``; ``'closing'`` once ``close()`` was
-    called on an open socket; ``'closed'``; ``'failed'`` when every attempt failed.
-    """
-
-    IDLE = "idle"
-    CONNECTING = "connecting"
-    OPEN = "open"
-    CLOSING = "closing"
-    CLOSED = "closed"
-    FAILED = "failed"
-
-
-#: Close codes after which ``reconnect=True`` connects again: the server went away or broke.
-RECONNECT_CODES = frozenset(
-    {
-        CloseCode.GOING_AWAY,
-        CloseCode.ABNORMAL_CLOSURE,
-        CloseCode.INTERNAL_ERROR,
-        CloseCode.SERVICE_RESTART,
-        CloseCode.TRY_AGAIN_LATER,
-        CloseCode.BAD_GATEWAY,
-    }
-)
-
-
-class Client(ClientEvents):
+class Client(ClientEvents, FaultHooks):
     """A connection to a WebSocket server.
 
     ``async with Client(...) as client:`` opens (raising ``ConnectError``), starts pulling
@@ -476,12 +448,20 @@ class Client(ClientEvents):
         self._drop_pending(f"could not connect to {self.url}", report=report)
         self._end_for_good()
 
+    def _live_channel(self) -> Channel | None:
+        return self._channel
+
+    def _not_open(self) -> NotOpenError:
+        return NotOpenError(f"the Client to {self.url} is not open, or is closing", self.url)
+
     def _ended(self, code: int, reason: str, lost: bool) -> None:
+        aborted = self._channel is not None and self._channel.aborted
         self._channel = None
         again = (
             self.options["reconnect"]
             and self._state == ClientState.OPEN
             and code in RECONNECT_CODES
+            and not aborted
         )
         self._connection_ended(code, reason, lost, self.url, final=not again)
         if again:

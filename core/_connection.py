@@ -1,8 +1,8 @@
 """One open WebSocket connection carrying converted messages for an emitter (Client or Socket).
 
 A ``Channel`` owns two loops over a ``websockets`` connection: the reader decodes every whole
-message and emits it, the writer (core._outbox) sends what ``send()`` accepted, in call
-order, within ``write_limit``. When the connection ends, every message still in the outbox
+message and emits it, the writer (core._outbox; started once a message has to wait) sends
+what ``send()`` accepted, in call order, within ``write_limit``. When the connection ends, every message still in the outbox
 is reported once on ``'error'`` and its awaitable fails; then the owner's ``'close'`` fires
 with the code and reason.
 
@@ -66,6 +66,10 @@ def _ignore_end(_code: int, _reason: str, _lost: bool) -> None:
     """The end callback of a released channel (its end was reported already)."""
 
 
+def _ignore_writer(_writer: asyncio.Task[None]) -> None:
+    """What a released channel's outbox tells when a writer ends (none starts any more)."""
+
+
 #: The owner of a released channel: nothing listens to it.
 _RELEASED: Final[Endpoint[Any]] = Endpoint(1)
 
@@ -120,7 +124,7 @@ class Channel:
         self._close_timeout = close_timeout
         self._loop = asyncio.get_running_loop()
         self._wire_lengths = wire_lengths_of(ws.protocol)
-        self.outbox = Outbox(ws, owner, peer, write_limit, self._wire_lengths)
+        self.outbox = Outbox(ws, owner, peer, write_limit, self._wire_lengths, self._writer_done)
         self._closing = False
         self._close_requested = False
         self._aborted = False
@@ -177,6 +181,11 @@ class Channel:
                 f"the connection with {self._peer} closed before the pong arrived", self._peer
             ) from exc
 
+    @property
+    def aborted(self) -> bool:
+        """Whether ``abort()`` cut the connection (its end was asked for)."""
+        return self._aborted
+
     def answer_pings(self, answer: bool) -> None:
         """Answer the peer's pings with pongs (websockets' default) or not (core._ping_mute)."""
         set_answering_pings(self.ws.protocol, answer)
@@ -216,29 +225,28 @@ class Channel:
         Never raises but ``CancelledError`` (the loop is shutting down: the connection is
         dropped at once): whatever else fails ends the connection cleanly.
         """
-        writer = self._loop.create_task(self.outbox.run())
-        writer.add_done_callback(self._writer_done)
+        outbox = self.outbox
         try:
             await self._read()
         except asyncio.CancelledError:
             # The loop is shutting down (or the owner was cancelled): drop the connection
             # now rather than wait for a closing handshake that may never come.
-            self._closing = self.outbox.closing = True
-            writer.cancel()
+            self._closing = outbox.closing = True
+            outbox.cancel()
             self.ws.transport.abort()
             self._finish()
             raise
         except Exception as exc:
             await self._fail(exc, "reading")
-        self._closing = self.outbox.closing = True
-        self.outbox.wake()
+        self._closing = outbox.closing = True
+        outbox.wake()
         try:
             async with asyncio.timeout(self._close_timeout):
-                await asyncio.wait([writer])
+                await outbox.stopped()
                 await self.ws.wait_closed()
         except TimeoutError:
             self.ws.transport.abort()
-            writer.cancel()
+            outbox.cancel()
         self._finish()
 
     async def _read(self) -> None:
@@ -383,6 +391,7 @@ class Channel:
             return
         self._owner = self.outbox.owner = _RELEASED
         self._on_end = _ignore_end
+        self.outbox.writer_done = _ignore_writer
 
     def _close_status(self) -> tuple[int, str]:
         """The close code and reason to report for the ended connection.

@@ -11,7 +11,6 @@ frames behind it, and so no more parsing work than the frame itself.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 from collections.abc import Callable, Generator
 from typing import Any, Final
@@ -86,9 +85,11 @@ def bound_reads(transport: Any) -> bool:  # duck-typed: max_size is not in its t
         Whether the transport took the setting (then ``next_read_size`` may change it).
     """
     if isinstance(getattr(transport, "max_size", None), int):
-        with contextlib.suppress(AttributeError):
+        try:
             transport.max_size = min(transport.max_size, READ_SIZE)
-            return True
+        except AttributeError:
+            return False
+        return True
     return False
 
 

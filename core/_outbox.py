@@ -4,6 +4,7 @@
 was handed to the transport, so call-and-forget and ``await`` both work, and a single writer
 keeps the order. When nothing is queued and the writer is idle, websockets' ``send`` starts
 at once (as an eager task would): a small message is then written before ``send`` returns.
+The writer task starts only when a message has to wait (most connections never need it).
 
 The outbox is bounded by ``write_limit``. It counts the bytes it holds, each message as its
 payload plus ``MESSAGE_OVERHEAD`` (what keeping it costs), from ``send`` until the frame was
@@ -22,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Awaitable, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any, Final
 
 from websockets.asyncio.connection import Connection
@@ -145,9 +146,11 @@ class Outbox:
         "_waiters",
         "_wakeup",
         "_wire_lengths",
+        "_writer",
         "_ws",
         "closing",
         "owner",
+        "writer_done",
     )
 
     def __init__(
@@ -157,6 +160,7 @@ class Outbox:
         peer: str,
         write_limit: int | None,
         wire_lengths: WireLengths | None,
+        writer_done: Callable[[asyncio.Task[None]], object],
     ) -> None:
         self._ws = ws
         #: Whom errors and 'wire_message' go to (core._connection.Channel.release changes it).
@@ -172,8 +176,12 @@ class Outbox:
         self._bytes = 0  # what the accepted, unsent messages count (see _size)
         self._refused = 0  # messages refused since the outbox was last empty
         self._waiters: dict[int, asyncio.Future[None]] = {}
-        # Pending while the writer is idle (it is idle from the start), None while it works.
-        self._wakeup: asyncio.Future[None] | None = self._loop.create_future()
+        # The writer, once a message had to wait.
+        self._writer: asyncio.Task[None] | None = None
+        #: Told when the writer ends (core._connection.Channel.release changes it).
+        self.writer_done = writer_done
+        # Pending while the writer is idle, None while it works (or before it started).
+        self._wakeup: asyncio.Future[None] | None = None
         self._in_flight: tuple[_Resumed, Payload, bool] | None = None
         self._failure: NotOpenError | None = None
         #: Set by the Channel: write what is queued, then stop.
@@ -210,11 +218,15 @@ class Outbox:
         self._bytes += (
             len(payload) if type(payload) is not list else sum(map(len, payload))
         ) + MESSAGE_OVERHEAD
-        wakeup = self._wakeup
-        if self._queue or self._in_flight is not None or wakeup is None:
+        if (
+            self._queue
+            or self._in_flight is not None
+            or (
+                self._wakeup is None and self._writer is not None  # the writer is at work
+            )
+        ):
             self._queue.append((payload, is_text, None))
-            if wakeup is not None and not wakeup.done():
-                wakeup.set_result(None)
+            self.wake()
             return Delivery(self, seq)
         coroutine = self._ws.send(payload, text=is_text)
         try:
@@ -226,8 +238,7 @@ class Outbox:
             self._queue.append((payload, is_text, None))  # reported as unsent at the end
         else:
             self._in_flight = (_Resumed(coroutine, suspended_at), payload, is_text)
-            if not wakeup.done():
-                wakeup.set_result(None)
+            self.wake()
         return Delivery(self, seq)
 
     def _refuse(self) -> Refused:
@@ -263,6 +274,7 @@ class Outbox:
         self._queue.extend(pending)
         self._queued += len(pending)
         self._bytes += sum(_size(payload) for payload, _text, _future in pending)
+        self.wake()
 
     async def wait_sent(self, seq: int) -> None:
         """Wait until message ``seq`` was handed over; NotOpenError if the connection ended first."""
@@ -282,9 +294,25 @@ class Outbox:
                 await self.wait_sent(self._queued)
 
     def wake(self) -> None:
-        """Let an idle writer look again (something was queued, or ``closing`` was set)."""
-        if self._wakeup is not None and not self._wakeup.done():
+        """Let an idle writer look again (something was queued, or ``closing`` was set);
+        start it if a message waits and there is none yet."""
+        if self._writer is None:
+            if self._queue or self._in_flight is not None:
+                self._writer = self._loop.create_task(self.run())
+                self._writer.add_done_callback(self.writer_done)
+        elif self._wakeup is not None and not self._wakeup.done():
             self._wakeup.set_result(None)
+
+    async def stopped(self) -> None:
+        """Wait until the writer, if one started, has stopped (set ``closing`` and ``wake``
+        first, or it waits for more)."""
+        if self._writer is not None:
+            await asyncio.wait([self._writer])
+
+    def cancel(self) -> None:
+        """Stop the writer, if one started, where it is."""
+        if self._writer is not None:
+            self._writer.cancel()
 
     async def run(self) -> None:
         """The writer: hand the queue to websockets in order until ``closing`` or the end."""
@@ -327,7 +355,7 @@ class Outbox:
         if self._wire_lengths is not None:  # taken for every message, see Channel.run()
             sent = self._wire_lengths.sent
             owner.last_wire_length = sent.popleft() if sent else None
-        if owner.has_listeners("wire_message"):
+        if owner._listeners.get("wire_message"):  # has_listeners, inlined: every message
             if isinstance(payload, list):  # fragments: the message is their concatenation
                 payload = "".join(payload) if isinstance(payload[0], str) else b"".join(payload)  # type: ignore[arg-type]
             if isinstance(payload, (bytearray, memoryview)):

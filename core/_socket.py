@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Coroutine
+from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
@@ -11,6 +12,7 @@ from . import mime
 from ._close_codes import check_close_code
 from ._connection import Channel
 from ._errors import NotOpenError
+from ._fault_hooks import FaultHooks
 from ._handshake import Address
 from ._loop import Shielded, running_loop
 from ._option_types import ServerSettings
@@ -18,7 +20,7 @@ from ._typed_events import SocketEvents
 from .options import seconds
 
 
-class Socket(SocketEvents):
+class Socket(SocketEvents, FaultHooks):
     """One connection accepted by a Server; made by the Server, never by the user.
 
     Open when handed to the Server's ``'connection'`` handlers. Pull its messages with
@@ -78,7 +80,8 @@ class Socket(SocketEvents):
         self.subprotocol: str | None = ws.subprotocol
         self.peer_certificate_subject = tls.peer_certificate_subject(ws.transport)
         self._encode = encode
-        self._peer = ":".join(str(part) for part in self.remote_address[:2]) or "client"
+        address = self.remote_address
+        self._peer = f"{address[0]}:{address[1]}" if len(address) >= 2 else "client"
         self._open = True
         close_timeout = seconds(options["close_timeout"])
         self._channel = Channel(
@@ -149,54 +152,8 @@ class Socket(SocketEvents):
         payload, is_text = self._encode(data)
         channel = self._channel
         if not channel.accepting:
-            raise NotOpenError(f"the socket from {self._peer} is closed or closing", self._peer)
+            raise self._not_open()
         return channel.outbox.send(payload, is_text)
-
-    def send_fragments(self, data: object, fragments: int) -> Awaitable[None]:
-        """Like ``send``, but the converted message goes as ``fragments`` frames.
-
-        Beyond the spec, for fault tests: a text or binary frame, then continuation frames
-        (RFC 6455 section 5.4), ``fragments`` frames in all. websockets ends a fragmented
-        message with an empty continuation frame with FIN, so the payload goes in
-        ``fragments - 1`` parts before it; 1 sends the message whole, in one frame.
-
-        Args:
-            data: The value to send (see ``Client.send``).
-            fragments: How many frames on the wire; a payload shorter than that goes one
-                byte or character per frame, before the empty final one.
-
-        Returns:
-            An awaitable done when the last frame was handed to the transport.
-
-        Raises:
-            ValueError: ``fragments`` is not an int of at least 1.
-            EncodeError: ``data`` does not convert.
-            NotOpenError: The socket is closing or closed.
-        """
-        if not isinstance(fragments, int) or isinstance(fragments, bool) or fragments < 1:
-            raise ValueError(f"fragments must be an int of at least 1, not {fragments!r}")
-        payload, is_text = self._encode(data)
-        if not self._channel.accepting:
-            raise NotOpenError(f"the socket from {self._peer} is closed or closing", self._peer)
-        return self._channel.send_fragments(payload, is_text, fragments)
-
-    def answer_pings(self, answer: bool = True) -> None:
-        """Beyond the spec, for fault tests: stop answering the client's pings, or answer again.
-
-        The client's keepalive then fails (it closes with 1011). The pings still show as
-        ``'frame'`` events. No-op on a closed socket.
-
-        Args:
-            answer: False stops answering pings; True (the default) answers them again.
-        """
-        self._channel.answer_pings(answer)
-
-    def abort(self) -> None:
-        """Beyond the spec, for fault tests: cut the TCP connection at once, with no close
-        frame. The client sees 1006; ``'close'`` here reports 1006 too, with no
-        ``ConnectionLostError`` (it was asked for). No-op once closed."""
-        if self._open:
-            self._channel.abort()
 
     def close(self, code: int = 1000, reason: str = "") -> Awaitable[None]:
         """Close this connection after sending what was already accepted. Idempotent.
@@ -221,9 +178,10 @@ class Socket(SocketEvents):
             self._closing = Shielded(task)
         return self._closing
 
-    async def _run(self) -> None:
-        """Read and dispatch until the connection ends (the Server awaits this)."""
-        await self._channel.run()
+    def _run(self) -> Coroutine[Any, Any, None]:
+        """Read and dispatch until the connection ends (the Server awaits this: the channel's
+        own coroutine, so that each message resumes one frame fewer)."""
+        return self._channel.run()
 
     def _release(self) -> None:
         """The connection ended and 'close' was emitted: unless a coroutine handler is still
@@ -234,6 +192,12 @@ class Socket(SocketEvents):
         self.remove_all_listeners()
         self.forward_errors = None
         self._channel.release()
+
+    def _live_channel(self) -> Channel | None:
+        return self._channel if self._open else None
+
+    def _not_open(self) -> NotOpenError:
+        return NotOpenError(f"the socket from {self._peer} is closed or closing", self._peer)
 
     def _ended(self, code: int, reason: str, lost: bool) -> None:
         self._open = False

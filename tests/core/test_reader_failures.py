@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 from websockets.asyncio.connection import Connection
 
+import core._outbox
 import core._pull
-from core import Client, ConnectionLostError, DecodeError, Server, Socket
+from core import Client, ConnectionLostError, DecodeError, Server, Socket, UnsentMessagesError
 from core import mime as core_mime
 from core._connection import Channel
 from tests.core.raw_server import RawServer, close_payload, server_frame
@@ -57,6 +58,19 @@ def _fail_message_emit(monkeypatch: pytest.MonkeyPatch, cls: type) -> None:
     monkeypatch.setattr(cls, "emit", failing_emit)
 
 
+def _fail_writer(monkeypatch: pytest.MonkeyPatch, _cls: type) -> None:
+    """The writer task fails; it starts only for a message that has to wait, so websockets'
+    send is made to wait once (the test then sends one message)."""
+    send = Connection.send
+
+    async def waiting_send(self: Connection, *args: Any, **kwargs: Any) -> None:
+        await asyncio.sleep(0)
+        await send(self, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "send", waiting_send)
+    monkeypatch.setattr(core._outbox.Outbox, "run", _raise_async)
+
+
 #: Each stage of the reader (and the writer beside it), and how to make it fail.
 STAGES: dict[str, Callable[[pytest.MonkeyPatch, type], None]] = {
     # websockets' recv() under `async for data in ws`
@@ -67,8 +81,8 @@ STAGES: dict[str, Callable[[pytest.MonkeyPatch, type], None]] = {
     "inbox": lambda mp, cls: mp.setattr(core._pull.Inbox, "put", _raise),
     # pausing while max_queue messages wait
     "backpressure": lambda mp, cls: mp.setattr(core._pull.Inbox, "full", _raise),
-    # the writer task beside the reader
-    "writer": lambda mp, cls: mp.setattr(core._connection.Outbox, "run", _raise_async),
+    # the writer task beside the reader (the message it had to send is reported unsent)
+    "writer": _fail_writer,
 }
 
 
@@ -166,10 +180,13 @@ def _close_from_client(data: bytes) -> tuple[int, bytes] | None:
     return None
 
 
-def _assert_ended_cleanly(events: Recorder) -> None:
+def _assert_ended_cleanly(events: Recorder, stage: str) -> None:
     names = [name for name in events.names() if name != "message"]
+    if stage == "writer":
+        assert names[0] == "error" and isinstance(events.values("error")[0], UnsentMessagesError)
+        names = names[1:]
     assert names == ["error", "close"], events.events
-    error = events.values("error")[0]
+    error = events.values("error")[-1]
     assert isinstance(error, ConnectionLostError), error
     assert isinstance(error.__cause__, Injected)
     assert error.code == 1011 and events.args("close") == [(1011, "internal error (Injected)")]
@@ -190,9 +207,11 @@ async def test_a_failure_in_a_socket_reader_ends_the_connection_cleanly(
     socket: Socket = sockets.values("connection")[0]
     events = Recorder(socket, ["message", "error", "close"])
     socket.start_pulling()  # the inbox and its backpressure are stages too
+    if stage == "writer":
+        socket.send("to write")
     peer.send(frame(TEXT, b"hello"))
     await events.count("close", 1)
-    _assert_ended_cleanly(events)
+    _assert_ended_cleanly(events, stage)
     assert not socket.is_open()
     assert await peer.read_close() == (1011, b"internal error (Injected)")
     started = time.monotonic()
@@ -222,9 +241,11 @@ async def test_a_failure_in_a_client_reader_ends_the_connection_cleanly(
     events = Recorder(client, ["message", "error", "close"])
     await asyncio.wait_for(client.open(), TIMEOUT)
     client.start_pulling()
+    if stage == "writer":
+        client.send("to write")
     raw.write(server_frame(0x1, b"hello"))
     await events.count("close", 1, timeout=TIMEOUT + CLOSE_TIMEOUT_MS / 1000)
-    _assert_ended_cleanly(events)
+    _assert_ended_cleanly(events, stage)
     assert client.state == "closed" and not client.is_open()
     assert _close_from_client(await raw.eof()) == (1011, b"internal error (Injected)")
     await asyncio.wait_for(client.close(), TIMEOUT)

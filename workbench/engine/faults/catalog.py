@@ -89,7 +89,7 @@ FAULTS: Final = (
         "Stop answering pings",
         "socket",
         (),
-        "pings get no pong: the client's keepalive then fails (1011)",
+        "pings get no pong: the peer's keepalive then fails (1011)",
     ),
     FaultSpec(
         "oversize",
@@ -120,7 +120,7 @@ FAULTS: Final = (
         "Cut TCP",
         "socket",
         (),
-        "the TCP connection ends with no close frame: the client sees 1006",
+        "the TCP connection ends with no close frame: the peer sees 1006",
     ),
 )
 

@@ -6,11 +6,9 @@ A fault goes on what the relay sends on the chosen leg: ``"client"`` (client ↔
 client sees the upstream misbehave) or ``"upstream"`` (relay ↔ upstream: the upstream sees the
 client misbehave). ``delay`` and ``drop`` act on the relayed messages going to that leg (its
 ``lane.Lane``: later messages wait behind a delayed one, in order); ``close``, ``oversize``,
-``fragments``, ``mute_pings`` and ``cut`` act on the leg itself. The upstream leg is a
-``core.Client``, which offers no way to stop answering pings, send fragments or cut TCP:
-``faults_for("upstream")`` leaves those out and ``apply`` refuses them with that reason.
-Each fault is a ``fault`` row in the connection's log; ``clear`` ends delays, drops and
-muted pings on both legs.
+``fragments``, ``mute_pings`` and ``cut`` act on the leg itself: the client's ``core.Socket``
+or the upstream's ``core.Client``, which take the same fault hooks. Each fault is a ``fault``
+row in the connection's log; ``clear`` ends delays, drops and muted pings on both legs.
 """
 
 from __future__ import annotations
@@ -18,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from core import WebSocketError
+from core import Client, Socket, WebSocketError
 from workbench.engine.in_words import describe_error
 from workbench.engine.log.store import FAULT
 from workbench.engine.relay.connection import RelayedConnection
@@ -26,7 +24,7 @@ from workbench.engine.relay.directions import CLIENT_LEG, TO_CLIENT, TO_UPSTREAM
 
 from .catalog import FAULTS, FRAGMENTED_TEXT, FaultSpec, checked_parameters, describe, fault_spec
 
-__all__ = ["LEGS", "SIDES", "SIDE_HELP", "apply_leg_fault", "clear_leg_faults", "faults_for"]
+__all__ = ["LEGS", "LEG_FAULTS", "SIDES", "SIDE_HELP", "apply_leg_fault", "clear_leg_faults"]
 
 #: The sides a fault can go on, and what a person reads for each.
 SIDES: Final = {"client": "toward the client", "upstream": "toward the upstream"}
@@ -38,17 +36,9 @@ SIDE_HELP: Final = {
 #: Each side's leg as the relay's log names it.
 LEGS: Final = {"client": CLIENT_LEG, "upstream": UPSTREAM_LEG}
 _LANE = {"client": TO_CLIENT, "upstream": TO_UPSTREAM}
-#: What core's Client (the upstream leg) cannot do.
-_NOT_ON_UPSTREAM = frozenset({"mute_pings", "fragments", "cut"})
-
-
-def faults_for(side: str) -> tuple[FaultSpec, ...]:
-    """The faults that can go on ``side``'s leg (never ``refuse``: that is a server's)."""
-    return tuple(
-        spec
-        for spec in FAULTS
-        if spec.scope == "socket" and not (side == "upstream" and spec.name in _NOT_ON_UPSTREAM)
-    )
+#: The faults that go on either leg: each one that acts on a connection (not ``refuse``,
+#: which is a server's).
+LEG_FAULTS: Final[tuple[FaultSpec, ...]] = tuple(spec for spec in FAULTS if spec.scope == "socket")
 
 
 def apply_leg_fault(
@@ -66,11 +56,8 @@ def apply_leg_fault(
         return False
     try:
         spec = fault_spec(name)
-        if spec not in faults_for(side):
-            raise ValueError(
-                f"“{spec.label}” cannot go toward the upstream: the relay's upstream leg is a "
-                "core Client, which cannot do that; put it toward the client instead"
-            )
+        if spec not in LEG_FAULTS:
+            raise ValueError(f"“{spec.label}” is for a server, not for a relayed connection")
         values = checked_parameters(spec, given)
     except (KeyError, ValueError) as exc:
         report(context, f"fault not applied: {exc.args[0]}")
@@ -96,12 +83,13 @@ def clear_leg_faults(connection: RelayedConnection) -> None:
         lane.fault_delay, lane.fault_drop = 0.0, 0
     if connection.end is None:
         connection.client.answer_pings()
+        connection.upstream.answer_pings()
     connection.log.log_event(FAULT, f"#{connection.number} relay: faults cleared")
 
 
 def _apply(connection: RelayedConnection, side: str, name: str, values: Mapping[str, Any]) -> None:
     lane = connection.lanes[_LANE[side]]
-    leg: Any = connection.client if side == "client" else connection.upstream
+    leg: Socket | Client = connection.client if side == "client" else connection.upstream
     if name == "delay":
         lane.fault_delay = values["ms"] / 1000
     elif name == "drop":
@@ -111,8 +99,8 @@ def _apply(connection: RelayedConnection, side: str, name: str, values: Mapping[
     elif name == "oversize":
         leg.send("x" * values["bytes"])
     elif name == "mute_pings":
-        connection.client.answer_pings(False)
+        leg.answer_pings(False)
     elif name == "fragments":
-        connection.client.send_fragments(FRAGMENTED_TEXT, values["count"])
+        leg.send_fragments(FRAGMENTED_TEXT, values["count"])
     elif name == "cut":
-        connection.client.abort()
+        leg.abort()

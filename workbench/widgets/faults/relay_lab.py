@@ -1,7 +1,8 @@
 """The fault lab on a relayed connection: which side a fault goes toward (the client, as if the
 upstream misbehaved, or the upstream, as if the client did), then one button per fault beside
 its parameters (``workbench.engine.faults.relay_legs``), put on the connection picked on the
-relay page. A fault the upstream leg cannot take is disabled while that side is chosen."""
+relay page. Every fault goes on either side; the buttons are enabled while the picked
+connection is open."""
 
 from __future__ import annotations
 
@@ -19,8 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.engine.faults.catalog import FAULTS
-from workbench.engine.faults.relay_legs import SIDE_HELP, SIDES, faults_for
+from workbench.engine.faults.relay_legs import LEG_FAULTS, SIDE_HELP, SIDES
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.notify import notifier
 from workbench.widgets.common.wheel_guard import GuardedComboBox
@@ -66,8 +66,7 @@ class RelayFaultPanel(QWidget):
         grid.setVerticalSpacing(3)
         self.buttons: dict[str, QPushButton] = {}
         self.editors: dict[str, dict[str, QSpinBox | QLineEdit]] = {}
-        specs = [spec for spec in FAULTS if spec.scope == "socket"]
-        for row, spec in enumerate(specs):
+        for row, spec in enumerate(LEG_FAULTS):
             button = QPushButton(spec.label)
             button.setObjectName(f"relay_fault_{spec.name}")
             button.setToolTip(spec.help)
@@ -92,7 +91,6 @@ class RelayFaultPanel(QWidget):
         layout.addLayout(grid)
         layout.addStretch(1)
         self.clear_button.clicked.connect(self.clear)
-        self.side.currentIndexChanged.connect(self.update_buttons)
         self.update_buttons()
 
     def apply(self, name: str) -> bool:
@@ -118,11 +116,9 @@ class RelayFaultPanel(QWidget):
             notifier().info("Fault lab: faults cleared on both legs")
 
     def update_buttons(self, *_: object) -> None:
-        """Enable what the chosen side can take, on an open connection."""
+        """Enable the faults and Clear while the picked connection is open."""
         record_id = self._selected()
         record = self.relays.records.get(record_id) if record_id else None
         live = record is not None and record.is_open
-        possible = {spec.name for spec in faults_for(str(self.side.currentData()))}
-        for name, button in self.buttons.items():
-            button.setEnabled(live and name in possible)
-        self.clear_button.setEnabled(live)
+        for button in (*self.buttons.values(), self.clear_button):
+            button.setEnabled(live)

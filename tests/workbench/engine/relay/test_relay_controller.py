@@ -154,7 +154,7 @@ async def test_faults_go_on_the_leg_asked_for() -> None:
         client.send("second")
         await got.count("message", 1)
         assert got.values("message") == ["second"]
-        assert not engine.relays.apply_fault(record_id, "upstream", "cut")  # a Client cannot
+        assert not engine.relays.apply_fault(record_id, "upstream", "refuse")  # a server's
         assert engine.relays.apply_fault(record_id, "upstream", "close", code=4000, reason="bye")
         await record.count("close", 1)
         assert record.args("close")[0][:2] == (4000, "bye")
@@ -164,7 +164,7 @@ async def test_faults_go_on_the_leg_asked_for() -> None:
         assert any("client ↔ relay" in d and "Drop next" in d for d in faults)
         assert "#1 upstream → client: dropped (fault lab)" in faults
         assert any("relay ↔ upstream" in d and "Close now" in d for d in faults)
-        assert any("cannot" in message for _context, message in engine.errors)
+        assert any("is for a server" in message for _context, message in engine.errors)
         del socket
         await engine.relays.stop(relay_id)
 

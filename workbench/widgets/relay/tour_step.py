@@ -7,12 +7,11 @@ relay's page with the Intercept tab and the Conversation view."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 from workbench.engine.relays import RelayHandle
 from workbench.engine.workspace.workspace import RelayConfig
+from workbench.widgets.common.tour_waits import TourError, until
 
 from .relay_page import RelayPage
 
@@ -23,15 +22,6 @@ HELLO = {"type": "hello", "user": "alice"}
 ORDER = {"type": "order", "item": "tea", "quantity": 1}
 EDITED_ORDER = '{"type":"order","item":"tea","quantity":10}'
 STILL_HELD = {"type": "pay", "card": "4111 1111 1111 1111"}
-_TIMEOUT = 10.0
-
-
-async def _until(condition: Any, what: str) -> None:
-    deadline = time.monotonic() + _TIMEOUT
-    while not condition():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the tour waited {_TIMEOUT:g} s for {what}")
-        await asyncio.sleep(0.02)
 
 
 async def relayed_conversation(tour: Any) -> None:
@@ -48,7 +38,7 @@ async def relayed_conversation(tour: Any) -> None:
         {"host_interface": "127.0.0.1", "port": 0},
     )
     if not relays.update(relay_id, config) or not await relays.start(relay_id):
-        raise RuntimeError(f"the relay did not start: {engine.errors[-1:]}")
+        raise TourError(f"the relay did not start: {engine.errors[-1:]}")
     relays.rename(relay_id, "Relay to the shop")
     handle: RelayHandle = relays.relay(relay_id)
     tour.relay_id = relay_id
@@ -62,17 +52,17 @@ async def relayed_conversation(tour: Any) -> None:
     }
     client_id = engine.add_client(options, RELAY_CLIENT)
     if client_id is None or not await engine.open_client(client_id):
-        raise RuntimeError("the shop page did not open through the relay")
+        raise TourError("the shop page did not open through the relay")
     log = engine.client(client_id).log
     engine.send(client_id, HELLO)
-    await _until(lambda: log.messages_in >= 1, "the hello's echo through the relay")
+    await until(lambda: log.messages_in >= 1, "the hello's echo through the relay")
     relays.set_holding(relay_id, "to_upstream", True)
     engine.send(client_id, ORDER)
-    await _until(lambda: len(handle.held()) == 1, "the order to be held")
+    await until(lambda: len(handle.held()) == 1, "the order to be held")
     relays.decide(relay_id, "edit", handle.held()[0].id, EDITED_ORDER)
-    await _until(lambda: log.messages_in >= 2, "the edited order's echo")
+    await until(lambda: log.messages_in >= 2, "the edited order's echo")
     engine.send(client_id, STILL_HELD)
-    await _until(lambda: len(handle.held()) == 1, "the payment to be held")
+    await until(lambda: len(handle.held()) == 1, "the payment to be held")
 
 
 def show_relay(tour: Any) -> None:

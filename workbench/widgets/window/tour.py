@@ -22,10 +22,8 @@ Scenarios tab runs ``TOUR_SCENARIO`` against it: the hello is answered, the ping
 Before ``relay.png`` a relay stands in front of the server and a client talks through it:
 one message edited on the way, one still held (``widgets.relay.tour_step``).
 
-Before ``load.png`` the server echoes again and the Load test tab runs ``LOAD_SCENARIO``
-against it as ``LOAD_USERS`` Locust users (a master and a worker process, in the tour's
-scratch folder); the picture is taken while it runs, once every step has figures and the
-plot has a few points. Closing the window stops it.
+Before ``load.png`` the server echoes again and the Load test tab runs a scenario against it
+as a few Locust users (``widgets.load.tour_step``); closing the window stops it.
 """
 
 from __future__ import annotations
@@ -42,6 +40,8 @@ from workbench.engine.log.store import FAULT
 from workbench.engine.private_files import make_private
 from workbench.qt.rates_timer import RatesTimer
 from workbench.qt.service import WorkbenchService
+from workbench.widgets.common.tour_waits import STEP_TIMEOUT, TourError, until
+from workbench.widgets.load.tour_step import load_test_run, show_load_test
 from workbench.widgets.pages.client_page import ClientPage
 from workbench.widgets.pages.server_page import ServerPage
 from workbench.widgets.relay.tour_step import relayed_conversation, show_relay
@@ -51,7 +51,6 @@ from .main_window import CLIENTS_TAB, SERVERS_TAB, MainWindow
 __all__ = ["STEPS", "TOUR_SIZE", "Tour", "TourError", "TourStep", "run_tour"]
 
 TOUR_SIZE = (1200, 780)  # the window's size while it is grabbed: large enough, small files
-STEP_TIMEOUT = 10.0
 SETTLE = 0.3  # seconds for the views' timers (log ticks) to show the last rows
 JSON_MESSAGE = {"greeting": "hello", "from": "the tour", "numbers": [1, 2, 3]}
 FRAGMENTED_TEXT = "This text message travels in four fragments."
@@ -75,26 +74,6 @@ steps:
   - expect: {match: {type: said, text: hi}, within: 1s}
   - close: {code: 1000, reason: bye}
 """
-
-
-#: The load test of the tour's server: its port is filled in.
-LOAD_SCENARIO = """name: chat echo
-url: 'ws://127.0.0.1:{port}/chat'
-steps:
-  - send: {{message: {{type: say, text: hi}}}}
-  - expect: {{match: {{type: say, text: hi}}, within: 1s}}
-  - send: {{text: ping}}
-  - expect: {{text: ping, within: 1s}}
-"""
-#: Fewer than the shared server's per-address cap (``classroom.SHARED_PER_ADDRESS``) less the
-#: tour's own clients: every user connects from 127.0.0.1.
-LOAD_USERS = 10
-#: Seconds Locust's processes may take to start and show figures (a busy machine).
-LOAD_TIMEOUT = 60.0
-
-
-class TourError(RuntimeError):
-    """A step of the tour did not happen (in time); the message says which."""
 
 
 @dataclass
@@ -296,47 +275,6 @@ def show_scenario(tour: Tour) -> QWidget | None:
     return None
 
 
-async def load_test_run(tour: Tour) -> None:
-    """The Load test tab runs ``LOAD_SCENARIO`` against the echoing server, until each step
-    has figures, every user runs and the plot has a few points."""
-    window, engine = tour.window, tour.service.engine
-    engine.set_auto_reply(tour.server_id, "echo")
-    scratch = window.workspace_files.path.parent  # the tour's own folder, removed after it
-    engine.load_test.runs = scratch / "load-tests"
-    scenario = scratch / "chat echo.yaml"
-    scenario.write_text(LOAD_SCENARIO.format(port=engine.server(tour.server_id).port), "utf-8")
-    tab = window.load_test
-    window.tabs.setCurrentWidget(tab)
-    tab.add_file(str(scenario))
-    tab.users.setValue(LOAD_USERS)
-    tab.spawn_rate.setValue(LOAD_USERS / 4)
-    tab.duration.setValue(120)
-    tab.pace.setValue(1)
-    if not tab.start():
-        raise TourError(f"the load test did not start: {tab.status.text()}")
-
-    def running() -> bool:
-        stats = engine.load_test.stats
-        if engine.load_test.state == "failed":
-            raise TourError(f"the load test failed: {engine.load_test.text}")
-        if stats is not None and any(step.failures for step in stats.steps):
-            raise TourError("a step of the load test failed")
-        return (
-            stats is not None
-            and stats.users == LOAD_USERS
-            and len(stats.steps) == 5
-            and all(step.requests for step in stats.steps)
-            and len(tab.plot.points) >= 12
-        )
-
-    await until(running, "the load test's figures", LOAD_TIMEOUT)
-
-
-def show_load_test(tour: Tour) -> QWidget | None:
-    tour.window.tabs.setCurrentWidget(tour.window.load_test)
-    return None
-
-
 STEPS: list[TourStep] = [
     TourStep("log.png", show_client_log),
     TourStep("frames.png", show_client_frames, prepare_client_frames),
@@ -349,15 +287,6 @@ STEPS: list[TourStep] = [
     TourStep("relay.png", show_relay, before=relayed_conversation),
     TourStep("load.png", show_load_test, before=load_test_run),
 ]
-
-
-async def until(condition: Callable[[], object], what: str, timeout: float = STEP_TIMEOUT) -> None:
-    """Let the loop run until ``condition()`` holds; ``TourError`` after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TourError(f"the tour waited {timeout:g} s for {what}")
-        await asyncio.sleep(0.02)
 
 
 async def next_sample(rates: RatesTimer, timeout: float = STEP_TIMEOUT) -> None:

@@ -123,7 +123,8 @@ class WriteBatch(Connection):
             data = held[0] if len(held) == 1 else b"".join(held)
             held.clear()
             self.held_bytes = 0
-            self.transport.write(data)
+            if not self.transport.is_closing():  # else aborted: its buffer went the same way
+                self.transport.write(data)
 
     def _write(self, writes: list[bytes]) -> None:
         """websockets' own ``send_data`` for data it already took: write, or end the stream."""

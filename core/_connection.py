@@ -49,6 +49,7 @@ from ._outbox import Outbox, Outgoing, Payload
 from ._ping_mute import set_answering_pings
 from ._pull import Endpoint
 from ._wire_lengths import wire_lengths_of
+from ._write_batch import WriteBatch
 from .mime import Decoder, SendPayload
 
 __all__ = ["Channel", "Outgoing", "Payload"]
@@ -157,8 +158,12 @@ class Channel:
     @property
     def buffered_amount(self) -> int:
         """Bytes handed to the transport that it has not written to the network yet."""
-        transport = self.ws.transport
-        return 0 if transport is None else transport.get_write_buffer_size()
+        ws = self.ws
+        transport = ws.transport
+        if transport is None:
+            return 0
+        held = ws.held_bytes if isinstance(ws, WriteBatch) else 0  # written in this loop turn
+        return transport.get_write_buffer_size() + held
 
     def watch_frames(self) -> None:
         """Emit every frame as ``'frame'`` on the owner (it got a listener); see core._frames."""

@@ -44,7 +44,6 @@ from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from websockets.asyncio import messages as ws_messages
 from websockets.asyncio.client import ClientConnection
-from websockets.asyncio.connection import Connection
 from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.exceptions import PayloadTooBig
@@ -58,6 +57,7 @@ from websockets.typing import ExtensionName
 from ._admission import Admission
 from ._loop import READ_SIZE, next_read_size
 from ._option_types import ClientSettings, ServerSettings
+from ._write_batch import WriteBatch
 
 __all__ = [
     "REPLY_BUDGET",
@@ -156,7 +156,7 @@ def _allow_fragments(cap: int | None) -> None:
         ws_messages.MAX_FRAGMENTS = wanted
 
 
-class FlowControl(Connection):
+class FlowControl(WriteBatch):
     """The mixin (see the module docstring); put it before websockets' connection class."""
 
     #: Set on a subclass made by ``with_limits``.
@@ -208,9 +208,9 @@ class FlowControl(Connection):
         if not self.paused:  # websockets' flag: the write buffer is below its high-water mark
             super().data_received(data)
         else:
-            before = self.transport.get_write_buffer_size()
+            before = self.transport.get_write_buffer_size() + self.held_bytes
             super().data_received(data)
-            grown = self.transport.get_write_buffer_size() - before
+            grown = self.transport.get_write_buffer_size() + self.held_bytes - before
             if grown > 0:
                 self._replies_while_blocked += grown
                 if self._replies_while_blocked > REPLY_BUDGET:

@@ -14,9 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QHideEvent, QKeyEvent, QPainter, QPaintEvent, QResizeEvent, QShowEvent
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractScrollArea,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 from workbench.engine.protocol.conversation import Conversation
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.plain_text import plain
+from workbench.widgets.common.row_diagram import RowDiagram
 
 from .conversation_painter import (
     HEADER_HEIGHT,
@@ -44,95 +44,13 @@ __all__ = ["ConversationDiagram", "ConversationView", "show_conversation"]
 REFRESH_MS = 250
 
 
-class ConversationDiagram(QAbstractScrollArea):
+class ConversationDiagram(RowDiagram[Conversation]):
     """The diagram of ``conversation`` (None: nothing drawn), lane titles fixed on top."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(paint_rows, paint_header, ROW_HEIGHT, HEADER_HEIGHT, parent)
         self.setObjectName("conversationDiagram")
-        self.conversation: Conversation | None = None
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setViewportMargins(0, HEADER_HEIGHT, 0, 0)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.verticalScrollBar().setSingleStep(ROW_HEIGHT)
-        self.viewport().setAutoFillBackground(True)
-        self.viewport().setStyleSheet("background: white;")
-        self._header = _LaneTitles(self)
-
-    def set_conversation(self, conversation: Conversation | None) -> None:
-        self.conversation = conversation
-        self.refresh()
-
-    def refresh(self) -> None:
-        """Take the rows' count; keep following the end if it was scrolled there."""
-        bar = self.verticalScrollBar()
-        at_end = bar.value() >= bar.maximum()
-        rows = 0 if self.conversation is None else len(self.conversation.rows)
-        bar.setPageStep(max(self.viewport().height(), ROW_HEIGHT))
-        bar.setRange(0, max(rows * ROW_HEIGHT - self.viewport().height() + 8, 0))
-        if at_end:
-            bar.setValue(bar.maximum())
-        self.viewport().update()
-        self._header.update()
-
-    def visible_rows(self) -> range:
-        """The indexes (into ``conversation.rows``) of the rows in view."""
-        if self.conversation is None:
-            return range(0)
-        first = self.verticalScrollBar().value() // ROW_HEIGHT
-        last = first + self.viewport().height() // ROW_HEIGHT + 2
-        return range(first, min(last, len(self.conversation.rows)))
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # Qt override
-        conversation = self.conversation
-        if conversation is None:
-            return
-        visible = self.visible_rows()
-        rows = conversation.rows
-        painter = QPainter(self.viewport())
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        top = visible.start * ROW_HEIGHT - self.verticalScrollBar().value()
-        paint_rows(
-            painter,
-            [rows[i] for i in visible],
-            conversation.start,
-            self.viewport().width(),
-            top,
-            self.viewport().height() - top,
-        )
-        painter.end()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt override
-        super().resizeEvent(event)
-        rect = self.viewport().geometry()
-        self._header.setGeometry(rect.x(), rect.y() - HEADER_HEIGHT, rect.width(), HEADER_HEIGHT)
-        self.refresh()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt override
-        bar = self.verticalScrollBar()
-        if event.key() == Qt.Key.Key_Home:
-            bar.setValue(0)
-        elif event.key() == Qt.Key.Key_End:
-            bar.setValue(bar.maximum())
-        else:
-            super().keyPressEvent(event)
-
-
-class _LaneTitles(QWidget):
-    """The lane titles above the diagram's viewport (they stay while the rows scroll)."""
-
-    def __init__(self, diagram: ConversationDiagram) -> None:
-        super().__init__(diagram)
-        self.setObjectName("conversationLanes")
-        self._diagram = diagram
-
-    def paintEvent(self, _event: QPaintEvent) -> None:  # Qt override
-        conversation = self._diagram.conversation
-        if conversation is None:
-            return
-        painter = QPainter(self)
-        paint_header(painter, conversation.title(), self.width())
-        painter.end()
+        self.titles.setObjectName("conversationLanes")
 
 
 class ConversationView(QWidget):

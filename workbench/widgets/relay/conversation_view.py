@@ -13,9 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen, QPolygonF, QResizeEvent
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (
-    QAbstractScrollArea,
     QLabel,
     QSizePolicy,
     QStackedWidget,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.engine.relay.conversation import RelayArrow, RelayConversation
+from workbench.widgets.common.row_diagram import RowDiagram
 
 __all__ = ["MARK_WORDS", "RelayConversationView", "paint_lanes"]
 
@@ -155,74 +155,10 @@ def paint_titles(painter: QPainter, titles: tuple[str, str, str], width: int) ->
     painter.setBrush(Qt.BrushStyle.NoBrush)
 
 
-class _Diagram(QAbstractScrollArea):
+class _Diagram(RowDiagram[RelayConversation]):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(paint_lanes, paint_titles, ROW_HEIGHT, HEADER_HEIGHT, parent)
         self.setObjectName("relayConversationDiagram")
-        self.conversation: RelayConversation | None = None
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setViewportMargins(0, HEADER_HEIGHT, 0, 0)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.verticalScrollBar().setSingleStep(ROW_HEIGHT)
-        self.viewport().setAutoFillBackground(True)
-        self.viewport().setStyleSheet("background: white;")
-        self._titles = _Titles(self)
-
-    def refresh(self) -> None:
-        bar = self.verticalScrollBar()
-        at_end = bar.value() >= bar.maximum()
-        rows = 0 if self.conversation is None else len(self.conversation.rows)
-        bar.setPageStep(max(self.viewport().height(), ROW_HEIGHT))
-        bar.setRange(0, max(rows * ROW_HEIGHT - self.viewport().height() + 8, 0))
-        if at_end:
-            bar.setValue(bar.maximum())
-        self.viewport().update()
-        self._titles.update()
-
-    def visible_rows(self) -> range:
-        if self.conversation is None:
-            return range(0)
-        first = self.verticalScrollBar().value() // ROW_HEIGHT
-        last = first + self.viewport().height() // ROW_HEIGHT + 2
-        return range(first, min(last, len(self.conversation.rows)))
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # Qt override
-        conversation = self.conversation
-        if conversation is None:
-            return
-        visible = self.visible_rows()
-        rows = conversation.rows
-        painter = QPainter(self.viewport())
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        top = visible.start * ROW_HEIGHT - self.verticalScrollBar().value()
-        paint_lanes(
-            painter,
-            [rows[i] for i in visible],
-            conversation.start,
-            self.viewport().width(),
-            top,
-            self.viewport().height() - top,
-        )
-        painter.end()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt override
-        super().resizeEvent(event)
-        rect = self.viewport().geometry()
-        self._titles.setGeometry(rect.x(), rect.y() - HEADER_HEIGHT, rect.width(), HEADER_HEIGHT)
-        self.refresh()
-
-
-class _Titles(QWidget):
-    def __init__(self, diagram: _Diagram) -> None:
-        super().__init__(diagram)
-        self._diagram = diagram
-
-    def paintEvent(self, _event: QPaintEvent) -> None:  # Qt override
-        conversation = self._diagram.conversation
-        if conversation is not None:
-            painter = QPainter(self)
-            paint_titles(painter, conversation.title(), self.width())
-            painter.end()
 
 
 class RelayConversationView(QWidget):

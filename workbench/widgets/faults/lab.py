@@ -12,20 +12,19 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import (
-    QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from workbench.engine.faults.catalog import FAULTS, FaultSpec
+from workbench.engine.faults.catalog import FAULTS
 from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.notify import notifier
-from workbench.widgets.common.wheel_guard import GuardedComboBox, GuardedSpinBox
+from workbench.widgets.common.wheel_guard import GuardedComboBox
+
+from .fault_grid import FaultGrid, parameter_values
 
 __all__ = ["FaultLabPanel"]
 
@@ -35,8 +34,8 @@ SELECTED, ALL = "selected", "all"
 class FaultLabPanel(QWidget):
     """Faults for ``server_id``; ``selected_socket()`` gives the socket picked on the page.
 
-    ``buttons`` (fault name -> its button) and ``editors`` (fault name -> parameter name ->
-    QSpinBox or QLineEdit) are public for tests and for the keyboard path.
+    ``buttons`` and ``editors`` (``fault_grid.FaultGrid``'s) are public for tests and for the
+    keyboard path.
     """
 
     def __init__(
@@ -65,30 +64,8 @@ class FaultLabPanel(QWidget):
         head.addWidget(self.target, 1)
         head.addWidget(self.clear_button)
 
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(6)
-        grid.setVerticalSpacing(3)
-        self.buttons: dict[str, QPushButton] = {}
-        self.editors: dict[str, dict[str, QSpinBox | QLineEdit]] = {}
-        for row, spec in enumerate(FAULTS):
-            button = QPushButton(spec.label)
-            button.setObjectName(f"fault_{spec.name}")
-            button.setToolTip(spec.help)
-            button.clicked.connect(lambda _checked=False, name=spec.name: self.apply(name))
-            self.buttons[spec.name] = button
-            grid.addWidget(button, row, 0)
-            editors = self.editors[spec.name] = self._editors_for(spec)
-            for column, (parameter, editor) in enumerate(
-                zip(spec.parameters, editors.values(), strict=True)
-            ):
-                if isinstance(editor, QSpinBox):
-                    editor.setPrefix(f"{parameter.label} ")
-                else:
-                    editor.setPlaceholderText(parameter.label)
-                editor.setToolTip(f"{parameter.label} — {spec.help}")
-                grid.addWidget(editor, row, 1 + column, 1, 1 if len(editors) > 1 else 2)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(2, 1)
+        grid = FaultGrid(FAULTS, self.apply, "fault_")
+        self.buttons, self.editors = grid.buttons, grid.editors
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -97,28 +74,9 @@ class FaultLabPanel(QWidget):
         layout.addStretch(1)
         self.clear_button.clicked.connect(self.clear)
 
-    @staticmethod
-    def _editors_for(spec: FaultSpec) -> dict[str, QSpinBox | QLineEdit]:
-        editors: dict[str, QSpinBox | QLineEdit] = {}
-        for parameter in spec.parameters:
-            editor: QSpinBox | QLineEdit
-            if parameter.text:
-                editor = QLineEdit(str(parameter.default))
-            else:
-                editor = GuardedSpinBox()
-                editor.setRange(parameter.minimum, parameter.maximum)
-                editor.setValue(int(parameter.default))
-                editor.setGroupSeparatorShown(parameter.maximum > 100_000)  # not in codes
-            editor.setObjectName(f"fault_{spec.name}_{parameter.name}")
-            editors[parameter.name] = editor
-        return editors
-
     def parameters(self, name: str) -> dict[str, Any]:
         """The values of fault ``name``'s editors."""
-        return {
-            key: editor.value() if isinstance(editor, QSpinBox) else editor.text()
-            for key, editor in self.editors[name].items()
-        }
+        return parameter_values(self.editors[name])
 
     def apply(self, name: str) -> int:
         """Put fault ``name`` on the chosen sockets; on how many it was put (0: reported)."""

@@ -10,12 +10,9 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -25,7 +22,7 @@ from workbench.qt.service import WorkbenchService
 from workbench.widgets.common.notify import notifier
 from workbench.widgets.common.wheel_guard import GuardedComboBox
 
-from .lab import FaultLabPanel
+from .fault_grid import FaultGrid, parameter_values
 
 __all__ = ["RelayFaultPanel"]
 
@@ -61,30 +58,8 @@ class RelayFaultPanel(QWidget):
         head.addWidget(QLabel("Side:"))
         head.addWidget(self.side, 1)
         head.addWidget(self.clear_button)
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(6)
-        grid.setVerticalSpacing(3)
-        self.buttons: dict[str, QPushButton] = {}
-        self.editors: dict[str, dict[str, QSpinBox | QLineEdit]] = {}
-        for row, spec in enumerate(LEG_FAULTS):
-            button = QPushButton(spec.label)
-            button.setObjectName(f"relay_fault_{spec.name}")
-            button.setToolTip(spec.help)
-            button.setAutoDefault(False)
-            button.clicked.connect(lambda _checked=False, name=spec.name: self.apply(name))
-            self.buttons[spec.name] = button
-            grid.addWidget(button, row, 0)
-            editors = self.editors[spec.name] = FaultLabPanel._editors_for(spec)
-            for column, (parameter, editor) in enumerate(
-                zip(spec.parameters, editors.values(), strict=True)
-            ):
-                if isinstance(editor, QSpinBox):
-                    editor.setPrefix(f"{parameter.label} ")
-                else:
-                    editor.setPlaceholderText(parameter.label)
-                grid.addWidget(editor, row, 1 + column, 1, 1 if len(editors) > 1 else 2)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(2, 1)
+        grid = FaultGrid(LEG_FAULTS, self.apply, "relay_fault_")
+        self.buttons, self.editors = grid.buttons, grid.editors
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(head)
@@ -100,10 +75,7 @@ class RelayFaultPanel(QWidget):
             notifier().error("Pick a relayed connection first", "Fault lab")
             return False
         side = str(self.side.currentData())
-        values = {
-            key: editor.value() if isinstance(editor, QSpinBox) else editor.text()
-            for key, editor in self.editors[name].items()
-        }
+        values = parameter_values(self.editors[name])
         applied = self.relays.apply_fault(record_id, side, name, **values)
         if applied:
             notifier().info(f"Fault lab: {self.buttons[name].text()} {SIDES[side]}")

@@ -229,10 +229,67 @@ class Channel:
 
         Never raises but ``CancelledError`` (the loop is shutting down: the connection is
         dropped at once): whatever else fails ends the connection cleanly.
+
+        The reading loop is here rather than in a coroutine of its own, and calls
+        ``ws.recv()`` rather than ``async for`` over the connection: each message resumes
+        this chain of coroutines, so every level less is a frame fewer per message.
         """
         outbox = self.outbox
+        owner = self._owner
+        emit = owner.emit
+        decode, offload = self._decode, self._offload
+        # Read directly (this runs for every message): the owner's listeners by event, and
+        # (below) its coroutine 'message' handlers waiting their turn (EventEmitter keeps
+        # both; the second is made at the first such handler, so it is read each time).
+        listeners = owner._listeners
+        max_queue = owner.max_queue
+        recv = self.ws.recv
+        if self._frame_tap is not None:
+            self._frame_tap.flush()  # frames that came with the handshake response
+        # Time spent delivering since the loop last had a turn; waits for data do not count
+        # (timing wall-clock slices instead made every message after a pause yield).
+        busy = 0.0
+        lengths = None if self._wire_lengths is None else self._wire_lengths.received
         try:
-            await self._read()
+            while True:
+                data = await recv()
+                started = perf_counter()
+                if lengths is not None:  # taken for every message, so the queue keeps step
+                    owner.last_wire_length = lengths.popleft() if lengths else None
+                if listeners.get("wire_message"):
+                    emit("wire_message", "in", data)
+                try:
+                    if offload is not None and offload(data):
+                        busy += perf_counter() - started
+                        value = await asyncio.to_thread(decode, data)
+                        started = perf_counter()  # the thread's time is not the loop's
+                    else:
+                        value = decode(data)
+                except Exception as exc:
+                    if self._closing and self._ended.done():
+                        break  # close() gave up on this reader (reported the end itself)
+                    error = exc if isinstance(exc, DecodeError) else self._decode_error(data, exc)
+                    error.peer = self._peer
+                    value = error.raw
+                    emit("message", value)
+                    emit("error", error)
+                else:
+                    if self._closing and self._ended.done():
+                        break
+                    emit("message", value)
+                inbox = owner.inbox
+                if inbox is not None:
+                    inbox.put(value)
+                busy += perf_counter() - started
+                if (
+                    (inbox is not None and inbox.full()) or len(owner._serial) >= max_queue
+                ) and self._pausable:
+                    await self._wait_for_room()
+                if busy > SLICE:
+                    await asyncio.sleep(0)  # let the loop run what waits (a GUI's events)
+                    busy = 0.0
+        except ConnectionClosed:
+            pass
         except asyncio.CancelledError:
             # The loop is shutting down (or the owner was cancelled): drop the connection
             # now rather than wait for a closing handshake that may never come.
@@ -253,60 +310,6 @@ class Channel:
             self.ws.transport.abort()
             outbox.cancel()
         self._finish()
-
-    async def _read(self) -> None:
-        owner = self._owner
-        emit = owner.emit
-        decode, offload = self._decode, self._offload
-        # Read directly (this runs for every message): the owner's listeners by event, and
-        # its coroutine 'message' handlers waiting their turn (EventEmitter keeps both).
-        listeners, serial = owner._listeners, owner._serial
-        max_queue = owner.max_queue
-        if self._frame_tap is not None:
-            self._frame_tap.flush()  # frames that came with the handshake response
-        # Time spent delivering since the loop last had a turn; waits for data do not count
-        # (timing wall-clock slices instead made every message after a pause yield).
-        busy = 0.0
-        lengths = None if self._wire_lengths is None else self._wire_lengths.received
-        try:
-            async for data in self.ws:
-                started = perf_counter()
-                if lengths is not None:  # taken for every message, so the queue keeps step
-                    owner.last_wire_length = lengths.popleft() if lengths else None
-                if listeners.get("wire_message"):
-                    emit("wire_message", "in", data)
-                try:
-                    if offload is not None and offload(data):
-                        busy += perf_counter() - started
-                        value = await asyncio.to_thread(decode, data)
-                        started = perf_counter()  # the thread's time is not the loop's
-                    else:
-                        value = decode(data)
-                except Exception as exc:
-                    if self._closing and self._ended.done():
-                        return  # close() gave up on this reader (reported the end itself)
-                    error = exc if isinstance(exc, DecodeError) else self._decode_error(data, exc)
-                    error.peer = self._peer
-                    value = error.raw
-                    emit("message", value)
-                    emit("error", error)
-                else:
-                    if self._closing and self._ended.done():
-                        return
-                    emit("message", value)
-                inbox = owner.inbox
-                if inbox is not None:
-                    inbox.put(value)
-                busy += perf_counter() - started
-                if (
-                    (inbox is not None and inbox.full()) or len(serial) >= max_queue
-                ) and self._pausable:
-                    await self._wait_for_room()
-                if busy > SLICE:
-                    await asyncio.sleep(0)  # let the loop run what waits (a GUI's events)
-                    busy = 0.0
-        except ConnectionClosed:
-            pass
 
     def _decode_error(self, data: str | bytes, exc: Exception) -> DecodeError:
         error = DecodeError(self._receive_type, data, f"{type(exc).__name__}: {exc}")

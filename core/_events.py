@@ -29,6 +29,9 @@ Handler = Callable[..., object]
 H = TypeVar("H", bound=Handler)
 #: Given the arguments of a settling event, the exception that ends a ``wait_for`` (or None).
 WaitBreaker = Callable[..., BaseException | None]
+#: A coroutine of a ``serial_events`` listener waiting its turn, with its event.
+Serial = tuple[str, Coroutine[object, None, object]]
+_NO_TASKS: frozenset[asyncio.Task[object]] = frozenset()
 
 
 class EventEmitter(Generic[EventName]):
@@ -63,8 +66,10 @@ class EventEmitter(Generic[EventName]):
 
     def __init__(self) -> None:
         self._listeners: dict[str, list[tuple[Handler, bool]]] = {}
-        self._handler_tasks: set[asyncio.Task[object]] = set()
-        self._serial: deque[tuple[str, Coroutine[object, None, object]]] = deque()
+        # Both made at the first coroutine handler (a server has hundreds of emitters, most
+        # of them with plain function handlers): until then, a shared empty stand-in.
+        self._handler_tasks: set[asyncio.Task[object]] | frozenset[asyncio.Task[object]] = _NO_TASKS
+        self._serial: deque[Serial] | tuple[()] = ()
         self._serial_worker: asyncio.Task[None] | None = None
         self._room: tuple[int, asyncio.Future[None]] | None = None
         #: Where ``'error'`` events go when this emitter has no ``'error'`` listener.
@@ -299,22 +304,29 @@ class EventEmitter(Generic[EventName]):
 
     def _track(self, event: str, coroutine: Coroutine[object, None, object]) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
-        self._handler_tasks.add(task)
+        tasks = self._handler_tasks
+        if not isinstance(tasks, set):
+            tasks = self._handler_tasks = set()
+        tasks.add(task)
 
         def finished(done: asyncio.Task[object]) -> None:
-            self._handler_tasks.discard(done)
+            tasks.discard(done)
             if not done.cancelled() and (exc := done.exception()) is not None:
                 self._handler_failed(event, exc)
 
         task.add_done_callback(finished)
 
     def _run_serially(self, event: str, coroutine: Coroutine[object, None, object]) -> None:
-        self._serial.append((event, coroutine))
+        queue = self._serial
+        if not isinstance(queue, deque):
+            queue = self._serial = deque()
+        queue.append((event, coroutine))
         if self._serial_worker is None:
             self._serial_worker = asyncio.get_running_loop().create_task(self._serial_loop())
 
     async def _serial_loop(self) -> None:
         queue = self._serial
+        assert isinstance(queue, deque)  # made by _run_serially, which started this loop
         try:
             while queue:
                 event, coroutine = queue[0]

@@ -73,6 +73,10 @@ __all__ = [
 #: Bytes of automatic replies (pongs, close echoes) written while the transport's buffer is
 #: full before reading stops: about 500 pongs of the largest ping, never reached by keepalive.
 REPLY_BUDGET = 64 * 1024
+#: Who holds the transport's reading (bits of ``FlowControl._read_holds``): websockets'
+#: queue of frames not yet received by core, and automatic replies that cannot be written.
+_QUEUE_HOLD = 1
+_REPLIES_HOLD = 2
 
 
 class FlowLimits(NamedTuple):
@@ -164,7 +168,7 @@ class FlowControl(WriteBatch):
 
     def __init__(self, protocol: Protocol, *args: Any, **kwargs: Any) -> None:
         super().__init__(protocol, *args, **kwargs)
-        self._read_holds: set[str] = set()
+        self._read_holds = 0  # bits: _QUEUE_HOLD, _REPLIES_HOLD
         self._replies_while_blocked = 0
         self._stall_timer: asyncio.TimerHandle | None = None
         self._close_timer: asyncio.TimerHandle | None = None
@@ -185,22 +189,28 @@ class FlowControl(WriteBatch):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         assembler = self.recv_messages  # websockets pauses reading through these two
-        assembler.pause = functools.partial(self._hold_reading, "queue")
-        assembler.resume = functools.partial(self._release_reading, "queue")
+        assembler.pause = self._hold_for_queue
+        assembler.resume = self._release_for_queue
         admission = self.limits.admission
         if admission is not None:
             peer = transport.get_extra_info("peername")
             self._peer_host = str(peer[0]) if peer else ""
             admission.opened(self._peer_host)
 
-    def _hold_reading(self, why: str) -> None:
+    def _hold_for_queue(self) -> None:
+        self._hold_reading(_QUEUE_HOLD)
+
+    def _release_for_queue(self) -> None:
+        self._release_reading(_QUEUE_HOLD)
+
+    def _hold_reading(self, why: int) -> None:
         if not self._read_holds:
             self.transport.pause_reading()
-        self._read_holds.add(why)
+        self._read_holds |= why
 
-    def _release_reading(self, why: str) -> None:
-        if why in self._read_holds:
-            self._read_holds.discard(why)
+    def _release_reading(self, why: int) -> None:
+        if self._read_holds & why:
+            self._read_holds &= ~why
             if not self._read_holds:
                 self.transport.resume_reading()
 
@@ -214,7 +224,7 @@ class FlowControl(WriteBatch):
             if grown > 0:
                 self._replies_while_blocked += grown
                 if self._replies_while_blocked > REPLY_BUDGET:
-                    self._hold_reading("replies")
+                    self._hold_reading(_REPLIES_HOLD)
         if self.read_size and (len(data) >= self.read_size or self.read_size > READ_SIZE):
             # A full read, or the end of a large frame: size the next one (core._loop).
             self.read_size = self.transport.max_size = next_read_size(self.protocol)  # type: ignore[attr-defined]
@@ -233,7 +243,7 @@ class FlowControl(WriteBatch):
         super().resume_writing()
         self._cancel_stall_timer()
         self._replies_while_blocked = 0
-        self._release_reading("replies")
+        self._release_reading(_REPLIES_HOLD)
 
     def _arm_stall_timer(self) -> None:
         timeout = self.limits.write_timeout

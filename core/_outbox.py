@@ -232,7 +232,17 @@ class Outbox:
         try:
             suspended_at = coroutine.send(None)
         except StopIteration:
-            self._sent_one(payload, is_text, None)
+            if (
+                self._wire_lengths is None
+                and not self._waiters
+                and not self.owner._listeners.get("wire_message")
+            ):  # _sent_one's book-keeping, all that is left of it here (every message)
+                self._sent += 1
+                self._bytes -= (
+                    len(payload) if type(payload) is not list else sum(map(len, payload))
+                ) + MESSAGE_OVERHEAD
+            else:
+                self._sent_one(payload, is_text, None)
             return HANDED_OVER
         except ConnectionClosed:
             self._queue.append((payload, is_text, None))  # reported as unsent at the end

@@ -40,17 +40,18 @@ class Turns:
     """One per loop: numbers the turns in which a connection wrote, and at the end of each
     writes what the connections held."""
 
-    __slots__ = ("__weakref__", "_holding", "_scheduled", "turn")
+    __slots__ = ("__weakref__", "_holding", "scheduled", "turn")
 
     def __init__(self) -> None:
         self.turn = 0
-        self._scheduled = False
+        #: Whether the end of this turn is scheduled.
+        self.scheduled = False
         self._holding: list[WriteBatch] = []
 
     def wrote(self, loop: asyncio.AbstractEventLoop) -> None:
         """A connection wrote in this turn: end the turn in the loop's next pass."""
-        if not self._scheduled:
-            self._scheduled = True
+        if not self.scheduled:
+            self.scheduled = True
             loop.call_soon(self._end)
 
     def hold(self, connection: WriteBatch) -> None:
@@ -58,7 +59,7 @@ class Turns:
         self._holding.append(connection)
 
     def _end(self) -> None:
-        self._scheduled = False
+        self.scheduled = False
         self.turn += 1
         holding, self._holding = self._holding, []
         for connection in holding:
@@ -99,8 +100,12 @@ class WriteBatch(Connection):
         turns = self._turns
         if self._turn != turns.turn:
             self._turn = turns.turn
-            turns.wrote(self.loop)
-            self._write(writes)
+            if not turns.scheduled:  # Turns.wrote, inlined: this runs for every message
+                turns.wrote(self.loop)
+            if len(writes) == 1 and writes[0]:  # one frame, the usual case
+                self.transport.write(writes[0])
+            else:
+                self._write(writes)
             return
         held = self._held
         was_holding = bool(held)

@@ -145,8 +145,8 @@ def _decode_octets(payload: Payload) -> bytes:
 
 
 def _encode_any(value: object) -> tuple[SendPayload, bool]:
-    if isinstance(value, str):
-        return _utf8_text(ANY, value), True
+    if isinstance(value, str):  # ASCII needs no check (this runs for every message)
+        return (value if value.isascii() else _utf8_text(ANY, value)), True
     if isinstance(value, _BYTES_LIKE):
         return value, False
     raise EncodeError(ANY, value, "give str (sent as a text frame) or bytes-like (a binary frame)")

@@ -34,7 +34,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QSpinBox, QWidget
+from PySide6.QtWidgets import QSpinBox, QWidget
 
 from workbench.engine.log.store import FAULT
 from workbench.engine.private_files import make_private
@@ -353,8 +353,9 @@ async def converse(tour: Tour, steps: list[TourStep]) -> None:
 
 
 async def _settle() -> None:
+    # Only the loop runs Qt's events: processEvents() inside this task would step other
+    # tasks (a socket's) while it runs, which asyncio refuses.
     await asyncio.sleep(SETTLE)
-    QApplication.processEvents()
 
 
 async def run_tour(

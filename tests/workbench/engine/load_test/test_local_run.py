@@ -147,8 +147,12 @@ def test_a_port_in_use_and_numbers_out_of_range_are_refused(tmp_path: Path) -> N
 
 
 def test_a_master_that_ends_before_the_test_is_said_with_its_last_words(tmp_path: Path) -> None:
-    fake = tmp_path / "python"
-    fake.write_text("#!/bin/sh\necho 'no Locust here' >&2\nexit 3\n", encoding="utf-8")
+    fake = tmp_path / "python"  # the master fails at once; a worker waits (until it is ended)
+    fake.write_text(
+        "#!/bin/sh\ncase \"$*\" in *--master*) echo 'no Locust here' >&2; exit 3;; esac\n"
+        "exec sleep 60\n",
+        encoding="utf-8",
+    )
     fake.chmod(0o755)
     test = LocalLoadTest(runs=tmp_path / "runs", python=str(fake))
     seen = Recorder(test)

@@ -13,9 +13,10 @@ direction keeps at most: the source leg's ``max_queue`` messages, websockets' ow
 received frames (16 by default) and its read buffer (32 KiB), the lane's queue (empty unless
 messages are held: ``lane.QUEUE_LIMIT`` / ``QUEUE_BYTES``), one message in flight, and the
 destination transport's write buffer (websockets' 32 KiB high-water mark plus the message
-being written). With core's defaults (``max_queue`` 16, ``max_message_size`` 1 MiB) that is
-at most about 34 MiB a direction for 1 MiB messages, and a few KiB for small ones; the log
-(one bounded ``LogStore`` per connection) comes on top.
+being written). With the relay's ``max_queue`` of 32 (``settings.DEFAULT_MAX_QUEUE``) and
+core's ``max_message_size`` of 1 MiB that is at most about 50 MiB a direction for 1 MiB
+messages, and a few KiB for small ones; the log (one bounded ``LogStore`` per connection)
+comes on top.
 
 Events:
     ``'open'`` (): both legs are open and the pumps run.

@@ -13,7 +13,9 @@ its filter, the JSON Lines export and the viewer need nothing new:
   as its payload, the message as it was before it was changed or dropped.
 
 ``marker_of(row)`` reads the marker back. A ``tap`` sees every row as it is appended (the
-headless command writes them to its file).
+headless command writes them to its file). Without ``message_rows`` a message only counts in
+the store's totals (``messages_in`` / ``messages_out``, ``bytes_in`` / ``bytes_out``): the
+headless command without ``--log`` has no reader for its message rows.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Final
 
 from workbench.engine.log.store import DETAIL, EVENT, MESSAGE, LogEntry, LogStore, Row
 
-from .directions import LOG_DIRECTIONS, WORDS
+from .directions import LOG_DIRECTIONS, TO_CLIENT, WORDS
 
 __all__ = ["MIME", "LegLog", "Tap", "marker_of"]
 
@@ -41,9 +43,17 @@ _MARKER = re.compile(
 
 
 class LegLog:
-    """Appends marked rows to ``store`` for connection ``number`` (None: the relay's own)."""
+    """Appends marked rows to ``store`` for connection ``number`` (None: the relay's own);
+    ``message_rows``: False to count messages without a row for each (events keep theirs)."""
 
-    def __init__(self, store: LogStore, number: int | None = None, tap: Tap | None = None) -> None:
+    def __init__(
+        self,
+        store: LogStore,
+        number: int | None = None,
+        tap: Tap | None = None,
+        *,
+        message_rows: bool = True,
+    ) -> None:
         self.store = store
         self.number = number
         self.tap = tap
@@ -53,6 +63,8 @@ class LegLog:
         self._message_rows = {
             way: (LOG_DIRECTIONS[way], self._prefix + words) for way, words in WORDS.items()
         }
+        if not message_rows:
+            self.message = self._count  # type: ignore[method-assign]
 
     def message(self, direction: str, payload: str | bytes) -> None:
         """A message sent on in ``direction`` (``to_upstream`` / ``to_client``)."""
@@ -67,6 +79,22 @@ class LegLog:
         self.store.append_row(row)
         if self.tap is not None:
             self.tap(row)
+
+    def _count(self, direction: str, payload: str | bytes) -> None:
+        """``message`` without a row: only the store's totals."""
+        store = self.store
+        if isinstance(payload, str):
+            size = (
+                len(payload) if payload.isascii() else len(payload.encode("utf-8", "surrogatepass"))
+            )
+        else:
+            size = len(payload)
+        if direction == TO_CLIENT:
+            store.messages_in += 1
+            store.bytes_in += size
+        else:
+            store.messages_out += 1
+            store.bytes_out += size
 
     def event(self, kind: str, where: str, text: str, payload: str | bytes | None = None) -> None:
         """An event of kind ``kind`` on a leg, in a direction or of the relay (``where``: a

@@ -110,6 +110,9 @@ class Relay(EventEmitter[RelayEvent]):
         log_capacity / log_byte_capacity: The caps of each connection's log.
         keep_closed: Closed connections kept (with their logs).
         tap: Told every row of every log as it is appended.
+        message_rows: False: a connection's log counts its messages without a row for each
+            (its event, rule and intercept rows stay); for a relay whose message rows
+            nobody reads (the headless command without ``--log``).
 
     Attributes:
         intercept: The intercept switches and held messages (``intercept.Intercept``).
@@ -126,6 +129,7 @@ class Relay(EventEmitter[RelayEvent]):
         log_byte_capacity: int = DEFAULT_BYTE_CAPACITY,
         keep_closed: int = 100,
         tap: Tap | None = None,
+        message_rows: bool = True,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -136,6 +140,7 @@ class Relay(EventEmitter[RelayEvent]):
         self._log_byte_capacity = log_byte_capacity
         self._keep_closed = keep_closed
         self._tap = tap
+        self._message_rows = message_rows
         self._log = LegLog(LogStore(log_capacity, "relay", log_byte_capacity), None, tap)
         self.log = self._log.store
         self._numbers = itertools.count(1)
@@ -305,7 +310,7 @@ class Relay(EventEmitter[RelayEvent]):
             number,
             socket,
             opening.upstream,
-            LegLog(store, number, self._tap),
+            LegLog(store, number, self._tap, message_rows=self._message_rows),
             self.intercept,
             lambda: self.rules,
             seconds(self._server.options["close_timeout"]),

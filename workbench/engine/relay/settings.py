@@ -12,7 +12,9 @@ What the relay sets itself: both legs carry frames as they are (``receive_type``
 ``upstream_handshake``); the upstream is opened once per client connection, within the upstream
 ``connect_timeout`` (the *open timeout*, default ``DEFAULT_OPEN_TIMEOUT_MS``), and the listen
 ``handshake_timeout`` defaults to that plus ``HANDSHAKE_MARGIN_MS`` so that a client whose
-upstream never answers still gets its 504.
+upstream never answers still gets its 504. Both legs' ``max_queue`` defaults to
+``DEFAULT_MAX_QUEUE`` (32, core's is 16): the pumps take more messages per wakeup, at the cost
+of up to 16 more waiting messages a leg (see ``connection`` for the memory bound).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from core import Client, Server
 from workbench.engine.options import snake_case_client_options, snake_case_server_options
 
 __all__ = [
+    "DEFAULT_MAX_QUEUE",
     "DEFAULT_OPEN_TIMEOUT_MS",
     "HANDSHAKE_MARGIN_MS",
     "LEG_HEADERS",
@@ -41,6 +44,8 @@ __all__ = [
 
 #: How long the relay waits for the upstream's handshake answer by default (ms).
 DEFAULT_OPEN_TIMEOUT_MS: Final = 5_000
+#: Each leg's ``max_queue`` unless one is given (core's default is 16).
+DEFAULT_MAX_QUEUE: Final = 32
 #: What the client's handshake may take beyond the open timeout (ms), by default.
 HANDSHAKE_MARGIN_MS: Final = 5_000
 #: Headers of one leg's own handshake and connection (lower case): never passed from the
@@ -227,6 +232,8 @@ def relay_settings(
         snake_case_client_options(upstream or {}), _UPSTREAM_OWN, "upstream", RAW
     )
     upstream_options.setdefault("connect_timeout", DEFAULT_OPEN_TIMEOUT_MS)
+    listen_options.setdefault("max_queue", DEFAULT_MAX_QUEUE)
+    upstream_options.setdefault("max_queue", DEFAULT_MAX_QUEUE)
     upstream_options["number_of_retries"] = 0
     open_ms = upstream_options["connect_timeout"]
     if isinstance(open_ms, int) and not isinstance(open_ms, bool):

@@ -76,6 +76,7 @@ async def relay_to(
     rules: RuleSet | None = None,
     listen: dict[str, Any] | None = None,
     upstream: dict[str, Any] | None = None,
+    message_rows: bool = True,
     **settings: Any,
 ) -> AsyncIterator[Relay]:
     """A started relay on 127.0.0.1 (a free port) to ``url``; stopped at the end."""
@@ -87,6 +88,7 @@ async def relay_to(
             **settings,
         ),
         rules,
+        message_rows=message_rows,
     )
     await asyncio.wait_for(relay.start(), TIMEOUT)
     try:

@@ -89,6 +89,20 @@ def client(port: int, path: str = "/", **options: Any) -> Client:
     return Client(f"ws://127.0.0.1:{port}{path}", **{**RAW, "number_of_retries": 0, **options})
 
 
+async def test_without_a_log_file_the_command_still_counts_each_connections_messages() -> None:
+    async with upstream_server() as upstream, relay_command(upstream.url("/")) as (relay, port):
+        first = client(port)
+        received = Recorder(first, ["message"])
+        await first.open()
+        for payload in ("a", b"\x01", "c"):
+            first.send(payload)
+        await received.count("message", 3)
+        await first.close(4000, "done")
+        await relay.line(r"#1 closed: client first; client code 4000 .*; 3 → upstream, 3 → client")
+        rc, _, err = await relay.stop(signal.SIGTERM)
+        assert (rc, err) == (0, "")
+
+
 async def test_the_command_relays_logs_applies_rules_and_ctrl_c_closes_with_1001(
     tmp_path: Path,
 ) -> None:

@@ -78,6 +78,30 @@ async def test_every_message_goes_both_ways_unchanged_and_in_order() -> None:
         assert events.values("close") == [connection.end]
 
 
+async def test_without_message_rows_the_log_counts_messages_and_keeps_its_events() -> None:
+    async with (
+        upstream_server() as upstream,
+        relay_to(upstream.url("/"), message_rows=False) as relay,
+    ):
+        client = client_of(relay)
+        received = Recorder(client, ["message"])
+        await client.open()
+        for payload in ("one", "dé", b"\x00\x01\x02"):
+            client.send(payload)
+        await received.count("message", 3)
+        assert received.values("message") == ["one", "dé", b"\x00\x01\x02"]
+        await client.close()
+        [connection] = relay.connections.values()
+        await asyncio.wait_for(connection.wait_closed(), TIMEOUT)
+        log = connection.log
+        rows = list(log.rows())
+        assert [row for row in rows if row[2] == MESSAGE] == []
+        assert [row[2] for row in rows[:3]] == [HANDSHAKE, HANDSHAKE, OPEN]
+        assert rows[-1][6].endswith("sent on: 3 client → upstream, 3 upstream → client")
+        assert (log.messages_out, log.messages_in) == (3, 3)
+        assert (log.bytes_out, log.bytes_in) == (3 + 3 + 3, 3 + 3 + 3)
+
+
 async def test_a_large_message_and_a_burst_keep_their_bytes_and_order() -> None:
     big = bytes((i * 31 + 7) & 255 for i in range(1024 * 1024))  # max_message_size exactly
     async with upstream_server() as upstream, relay_to(upstream.url("/")) as relay:

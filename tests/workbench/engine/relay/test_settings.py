@@ -13,6 +13,7 @@ from websockets.http11 import Response
 from core import ConnectError
 from workbench.engine.relay.closing import passed_on
 from workbench.engine.relay.settings import (
+    DEFAULT_MAX_QUEUE,
     DEFAULT_OPEN_TIMEOUT_MS,
     HANDSHAKE_MARGIN_MS,
     RelaySettingsError,
@@ -76,6 +77,14 @@ def test_listen_and_upstream_options_are_checked_as_a_servers_and_a_clients(tmp_
         RelaySettingsError, match="listen option 'receive_type' is set by the relay"
     ):
         relay_settings("ws://h/", {"receiveType": "text/plain"})  # the spec's spelling too
+
+
+def test_both_legs_queue_32_messages_unless_told_otherwise() -> None:
+    settings = relay_settings("ws://h/")
+    assert settings.listen["max_queue"] == settings.upstream["max_queue"] == DEFAULT_MAX_QUEUE
+    assert DEFAULT_MAX_QUEUE == 32
+    given = relay_settings("ws://h/", {"max_queue": 8}, {"max_queue": 4})
+    assert (given.listen["max_queue"], given.upstream["max_queue"]) == (8, 4)
 
 
 def test_the_handshake_timeout_outlives_the_open_timeout() -> None:

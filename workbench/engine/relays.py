@@ -55,7 +55,14 @@ from workbench.engine.workspace.workspace import RelayConfig
 
 from .in_words import close_text
 
-__all__ = ["KEEP_CLOSED", "RelayController", "RelayHandle", "RelayedRecord", "settings_of"]
+__all__ = [
+    "KEEP_CLOSED",
+    "RelayController",
+    "RelayEvent",
+    "RelayHandle",
+    "RelayedRecord",
+    "settings_of",
+]
 
 RelayEvent = Literal[
     "relay_added",

@@ -5,9 +5,11 @@ disconnects it when it is destroyed. Everything else is the engine's:
 
 from __future__ import annotations
 
+from typing import get_args
+
 from PySide6.QtCore import QObject, Signal
 
-from workbench.engine.relays import RelayController
+from workbench.engine.relays import RelayController, RelayEvent
 
 __all__ = ["QtRelays"]
 
@@ -27,14 +29,5 @@ class QtRelays(QObject):
     def __init__(self, relays: RelayController, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.engine = relays
-        for name in (
-            "relay_added",
-            "relay_removed",
-            "relay_changed",
-            "relay_state_changed",
-            "connection_opened",
-            "connection_closed",
-            "connection_removed",
-            "held_changed",
-        ):
+        for name in get_args(RelayEvent):  # one signal of the same name each
             relays.on(name, getattr(self, name).emit)

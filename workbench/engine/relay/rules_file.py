@@ -24,7 +24,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from workbench.engine.scenarios.checking import Problem, schema_problems
+from workbench.engine.scenarios.checking import Problem, read_text_file, schema_problems
 from workbench.engine.scenarios.durations import DurationError, parse_duration
 from workbench.engine.scenarios.file_schema import DURATION
 from workbench.engine.scenarios.model import Location
@@ -87,15 +87,9 @@ def load_rules(path: str | os.PathLike[str]) -> RuleSet:
     """The rules of a ``.yaml`` / ``.yml`` / ``.json`` file; ``RulesFileError`` if any part
     of it is wrong or it cannot be read."""
     file = Path(path)
-    try:
-        if file.stat().st_size > _MAX_FILE:
-            raise RulesFileError([Problem(Location(str(file)), "the file is over 4 MiB")])
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise RulesFileError(
-            [Problem(Location(str(file)), f"cannot read the file: {why}")]
-        ) from None
+    text = read_text_file(file, _MAX_FILE)
+    if isinstance(text, Problem):
+        raise RulesFileError([text])
     return load_rules_text(text, str(file), is_json=file.suffix.lower() == ".json")
 
 

@@ -8,6 +8,7 @@ how to write one.
 from __future__ import annotations
 
 import difflib
+import pathlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,14 @@ from .file_schema import DURATION
 from .model import Location
 from .parsing import Path
 
-__all__ = ["Problem", "ScenarioError", "closest", "schema_problems", "type_words"]
+__all__ = [
+    "Problem",
+    "ScenarioError",
+    "closest",
+    "read_text_file",
+    "schema_problems",
+    "type_words",
+]
 
 _QUOTE = " (put it in quotes: YAML reads 00, yes or 1.0 as other types)"
 _TYPE_WORDS = {
@@ -42,6 +50,18 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"
+
+
+def read_text_file(file: pathlib.Path, limit: int) -> str | Problem:
+    """``file``'s UTF-8 text, or the ``Problem`` saying why it cannot be read (over ``limit``
+    bytes, missing, not UTF-8...): a scenario's or a relay's rules file."""
+    try:
+        if file.stat().st_size > limit:
+            return Problem(Location(str(file)), f"the file is over {limit // 2**20} MiB")
+        return file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return Problem(Location(str(file)), f"cannot read the file: {why}")
 
 
 class ScenarioError(Exception):

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .checking import Problem, ScenarioError, closest, schema_problems
+from .checking import Problem, ScenarioError, closest, read_text_file, schema_problems
 from .client_building import ClientBuilder
 from .durations import DurationError, parse_duration
 from .file_schema import SCENARIO, STEPS
@@ -52,15 +52,9 @@ def load_file(
     """The scenarios of a ``.yaml`` / ``.yml`` / ``.json`` file; ``ScenarioError`` if any
     part of it is wrong (or it cannot be read)."""
     file = Path(path)
-    try:
-        if file.stat().st_size > _MAX_FILE:
-            raise ScenarioError([Problem(Location(str(file)), "the file is over 16 MiB")])
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ScenarioError(
-            [Problem(Location(str(file)), f"cannot read the file: {why}")]
-        ) from None
+    text = read_text_file(file, _MAX_FILE)
+    if isinstance(text, Problem):
+        raise ScenarioError([text])
     return load_text(
         text,
         str(file),

@@ -15,6 +15,8 @@ from typing import Any
 
 import jsonschema
 
+from workbench.engine.units import format_size
+
 from .durations import DurationError, parse_duration
 from .file_schema import DURATION
 from .model import Location
@@ -57,7 +59,7 @@ def read_text_file(file: pathlib.Path, limit: int) -> str | Problem:
     bytes, missing, not UTF-8...): a scenario's or a relay's rules file."""
     try:
         if file.stat().st_size > limit:
-            return Problem(Location(str(file)), f"the file is over {limit // 2**20} MiB")
+            return Problem(Location(str(file)), f"the file is over {format_size(limit)}")
         return file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

@@ -38,7 +38,7 @@ from typing import Any, Final
 
 from websockets.asyncio.connection import Connection
 from websockets.exceptions import ConnectionClosed
-from websockets.protocol import State
+from websockets.protocol import OPEN
 
 from ._close_codes import ABNORMAL_CLOSE_CODES, CloseCode
 from ._errors import ConnectionLostError, DecodeError, NotOpenError, UnsentMessagesError
@@ -148,7 +148,7 @@ class Channel:
     @property
     def accepting(self) -> bool:
         """True until close() was called or the closing handshake began (from either side)."""
-        return not self._closing and self.ws.protocol.state is State.OPEN
+        return not self._closing and self.ws.protocol.state is OPEN
 
     @property
     def pending_messages(self) -> int:

@@ -60,7 +60,8 @@ def _fail_message_emit(monkeypatch: pytest.MonkeyPatch, cls: type) -> None:
 
 def _fail_writer(monkeypatch: pytest.MonkeyPatch, _cls: type) -> None:
     """The writer task fails; it starts only for a message that has to wait, so websockets'
-    send is made to wait once (the test then sends one message)."""
+    send is made to wait once (the test then sends one message) and core's direct write of
+    a frame is turned off, so that the message goes through it."""
     send = Connection.send
 
     async def waiting_send(self: Connection, *args: Any, **kwargs: Any) -> None:
@@ -68,6 +69,7 @@ def _fail_writer(monkeypatch: pytest.MonkeyPatch, _cls: type) -> None:
         await send(self, *args, **kwargs)
 
     monkeypatch.setattr(Connection, "send", waiting_send)
+    monkeypatch.setattr(core._outbox, "_writes_at_once", lambda _ws: False)
     monkeypatch.setattr(core._outbox.Outbox, "run", _raise_async)
 
 

@@ -25,6 +25,7 @@ from ._flow import limits_from, with_limits
 from ._handshake import Address
 from ._loop import OpenFuture, Shielded, fail_quietly, retrieve_exception, running_loop
 from ._option_types import ClientOptions, ClientSettings, subprotocols
+from ._pull import parsed_queue_bounds
 from ._retry import RetryPolicy, is_fatal
 from ._typed_events import ClientEvents
 from ._wire_lengths import client_connection_class
@@ -406,6 +407,7 @@ class Client(ClientEvents, FaultHooks):
                     additional_headers=o["headers"],
                     origin=None if o["origin"] is None else Origin(o["origin"]),
                     max_size=o["max_message_size"],
+                    max_queue=parsed_queue_bounds(o["max_queue"]),
                     ping_interval=seconds(o["ping_interval"]),
                     ping_timeout=seconds(o["ping_timeout"]),
                     compression=self._compression,
@@ -471,6 +473,7 @@ class Client(ClientEvents, FaultHooks):
             self._state = ClientState.CLOSED
 
     def _listener_added(self, event: str) -> None:
+        super()._listener_added(event)
         if event == "frame" and self._channel is not None:
             self._channel.watch_frames()
 

@@ -47,7 +47,7 @@ from ._frames import FrameTap, TappedClientConnection
 from ._loop import READ_SIZE, SLICE, bound_reads
 from ._outbox import Outbox, Outgoing, Payload
 from ._ping_mute import set_answering_pings
-from ._pull import Endpoint
+from ._pull import NOTHING, Endpoint
 from ._wire_lengths import wire_lengths_of
 from ._write_batch import WriteBatch
 from .mime import Decoder, SendPayload
@@ -94,10 +94,15 @@ class Channel:
         "_offload",
         "_on_end",
         "_owner",
+        "_parked",
+        "_parsed",
         "_pausable",
         "_paused_on",
         "_peer",
+        "_puller_reading",
         "_receive_type",
+        "_slice_started",
+        "_take_back_wanted",
         "_wire_lengths",
         "outbox",
         "ws",
@@ -144,6 +149,15 @@ class Channel:
             self._frame_tap.attach(owner)
         if owner.listener_count("frame"):
             self.watch_frames()
+        # Reading for the owner's recv() (see direct_read).
+        self._parked: asyncio.Future[None] | None = None  # the reader waits on it meanwhile
+        # The frames websockets parsed and nobody took yet (its queue's deque).
+        self._parsed: deque[Any] = ws.recv_messages.frames.queue
+        self._puller_reading = False
+        self._take_back_wanted = False
+        self._slice_started = 0.0
+        owner.direct_reader = self
+        ws.connection_lost_waiter.add_done_callback(self._connection_lost)
 
     @property
     def accepting(self) -> bool:
@@ -280,6 +294,10 @@ class Channel:
                 inbox = owner.inbox
                 if inbox is not None:
                     inbox.put(value)
+                    if self._hands_over():
+                        await self._park()  # until reading comes back (see direct_read)
+                        busy = 0.0
+                        continue
                 busy += perf_counter() - started
                 if (
                     (inbox is not None and inbox.full()) or len(owner._serial) >= max_queue
@@ -311,6 +329,109 @@ class Channel:
             outbox.cancel()
         self._finish()
 
+    # -- the owner's recv() reading for itself (core._pull) -----------------------------------
+
+    def _hands_over(self) -> bool:
+        """Whether the reader should leave reading to the owner's recv(): it pulls, no
+        listener wants the messages and the connection is open."""
+        listeners = self._owner._listeners
+        return (
+            self._offload is None  # a decode on a worker thread stays in the reader
+            and self._pausable
+            and not self._closing
+            and self._broken is None
+            and self.ws.protocol.state is OPEN
+            and not listeners.get("message")
+            and not listeners.get("wire_message")
+        )
+
+    def direct_read(self) -> Awaitable[object] | None:
+        """The owner's recv() found its inbox empty: an awaitable of the next message, read
+        in its own task while the reader is parked; else None (it waits on the inbox).
+
+        The reader parks after putting a message in the inbox whenever ``_hands_over``
+        (so the first message of a pull still goes through the inbox), and nudges it.
+        """
+        parked = self._parked
+        if parked is None or parked.done():  # every change of _hands_over() takes back
+            return None
+        if self._puller_reading:  # a second recv() at once: the reader serves them both
+            self._take_back_wanted = True
+            return None
+        return self._read_for_owner()
+
+    async def _park(self) -> None:
+        """In the reader: leave reading to the owner's recv() until ``take_back``."""
+        self._parked = parked = self._loop.create_future()
+        inbox = self._owner.inbox
+        if inbox is not None:
+            inbox.nudge()
+        try:
+            await parked
+        finally:
+            self._parked = None
+
+    @property
+    def parsed_messages(self) -> int:
+        """Frames websockets parsed that nobody took yet (see core._pull.parsed_queue_bounds)."""
+        return len(self._parsed)
+
+    def take_back(self) -> None:
+        """Reading goes back to the reader (once the owner's read under way is over)."""
+        if self._puller_reading:
+            self._take_back_wanted = True
+        elif self._parked is not None and not self._parked.done():
+            self._parked.set_result(None)
+
+    def _connection_lost(self, _waiter: asyncio.Future[None]) -> None:
+        self.take_back()  # the reader reads what is left, then reports the end
+
+    async def _read_for_owner(self) -> object:
+        """One message for the owner's recv(), as the reader's loop would deliver it; NOTHING
+        if there was none (the end: the reader reports it)."""
+        parsed = self._parsed
+        if parsed and perf_counter() - self._slice_started > SLICE:
+            # Messages parsed already would not let the loop run: give it a turn (SLICE).
+            await asyncio.sleep(0)
+            self._slice_started = perf_counter()
+            if self._puller_reading or self._parked is None or self._parked.done():
+                return NOTHING
+        waits = not parsed
+        self._puller_reading = True
+        try:
+            data = await self.ws.recv()
+        except ConnectionClosed:
+            # The reader reads the rest and reports the end; websockets may raise this
+            # without letting the loop run, so the puller must not come back here.
+            self._take_back_wanted = True
+            return NOTHING
+        except Exception as exc:  # as in the reader: log it, close with 1011
+            self._take_back_wanted = True
+            self._failing = self._loop.create_task(self._fail(exc, "reading"))
+            return NOTHING
+        finally:
+            self._puller_reading = False
+            if self._take_back_wanted:
+                self._take_back_wanted = False
+                self.take_back()
+        if waits:
+            self._slice_started = perf_counter()
+        owner = self._owner
+        if self._wire_lengths is not None:
+            received = self._wire_lengths.received
+            owner.last_wire_length = received.popleft() if received else None
+        try:
+            value = self._decode(data)
+        except Exception as exc:
+            error = exc if isinstance(exc, DecodeError) else self._decode_error(data, exc)
+            error.peer = self._peer
+            owner.emit("message", error.raw)
+            owner.emit("error", error)
+            return error.raw
+        if owner._listeners.get("message"):  # added while this read waited
+            owner.emit("message", value)
+        return value
+
     def _decode_error(self, data: str | bytes, exc: Exception) -> DecodeError:
         error = DecodeError(self._receive_type, data, f"{type(exc).__name__}: {exc}")
         error.__cause__ = exc
@@ -335,6 +456,7 @@ class Channel:
     def _stop_pausing(self) -> None:
         """Read on whatever waits from now on: the connection is closing or lost."""
         self._pausable = False
+        self.take_back()
         if self._paused_on is not None and not self._paused_on.done():
             self._paused_on.set_result(None)
 
@@ -397,6 +519,8 @@ class Channel:
         connections spent about a third of its time there)."""
         if not self._ended.done() or self._frame_tap is not None:
             return
+        if self._owner.direct_reader is self:
+            self._owner.direct_reader = None
         self._owner = self.outbox.owner = _RELEASED
         self._on_end = _ignore_end
         self.outbox.writer_done = _ignore_writer

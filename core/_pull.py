@@ -6,14 +6,19 @@ stops reading while it is full (backpressure: the peer is slowed, nothing is dro
 it is down to a quarter of that (as websockets' own queue does: the reader and the puller
 then take turns once per batch, not once per message). An endpoint used only with
 listeners never makes an Inbox, so pulling costs it nothing.
+
+While the inbox is empty and nothing else wants the messages (no ``'message'`` or
+``'wire_message'`` listener), ``recv()`` reads from websockets itself, in the puller's task,
+through the connection's ``DirectReader`` (core._connection.Channel): one task per message
+instead of the reader's and then the puller's, as in websockets' own ``async for``.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, Protocol, TypeVar
 
 from ._close_codes import CloseCode
 from ._errors import ConnectionClosed, ConnectionLostError
@@ -23,6 +28,36 @@ EventName = TypeVar("EventName", bound=str)
 
 #: Events a ``wait_for`` keeps waiting for across the end of a connection.
 LIFECYCLE_EVENTS = frozenset({"open", "close", "error", "connecting", "retrying"})
+
+
+#: What a direct read returns when it got no message (the connection ends, or reading went
+#: back to the reader): the puller looks at its inbox again.
+NOTHING: Final = object()
+
+
+def parsed_queue_bounds(max_queue: int) -> tuple[int, int]:
+    """websockets' ``max_queue`` (high, low) for a connection of an endpoint with ``max_queue``.
+
+    While the puller reads itself, messages wait in websockets' queue of parsed frames
+    rather than in the inbox: it then pauses reading past ``max_queue`` frames (it pauses
+    once it holds more than ``high``), as the inbox would, and reads again at a quarter.
+    """
+    return max(max_queue - 1, 0), max_queue // 4
+
+
+class DirectReader(Protocol):
+    """The open connection of an Endpoint, as ``recv()`` sees it (core._connection.Channel)."""
+
+    def direct_read(self) -> Awaitable[object] | None:
+        """Read the next message here, or None if the reader must (it was asked to stop
+        and will fill the inbox or nudge it)."""
+
+    def take_back(self) -> None:
+        """Reading goes back to the reader: a listener now wants the messages."""
+
+    @property
+    def parsed_messages(self) -> int:
+        """Frames websockets parsed that nobody took yet."""
 
 
 class Inbox:
@@ -61,14 +96,18 @@ class Inbox:
         if error is not None:
             self._arrived.set()
 
-    async def get(self) -> object:
-        """The oldest message; waits for one, or raises the end's error once empty."""
-        while not self._items:
-            if self._end is not None:
-                raise self._end()
-            self._arrived.clear()
-            await self._arrived.wait()
-        return self.take()
+    def nudge(self) -> None:
+        """Wake whoever waits: the puller may read itself now (see the module docstring)."""
+        self._arrived.set()
+
+    async def wait(self) -> None:
+        """Until a message is there or ``nudge()``; raises the end's error once empty."""
+        if self._items:
+            return
+        if self._end is not None:
+            raise self._end()
+        self._arrived.clear()
+        await self._arrived.wait()
 
     def take(self) -> object:
         """The oldest message, which the caller saw is there."""
@@ -104,6 +143,8 @@ class Endpoint(EventEmitter[EventName]):
         self._close_reason: str | None = None
         self._ended_for_good: Callable[[], ConnectionClosed] | None = None
         self._last_end: tuple[int, str, bool, str] | None = None
+        #: The open connection, which ``recv()`` may read from itself; None between them.
+        self.direct_reader: DirectReader | None = None
 
     @property
     def close_code(self) -> int | None:
@@ -114,6 +155,16 @@ class Endpoint(EventEmitter[EventName]):
     def close_reason(self) -> str | None:
         """The reason of that close (``''`` if none was given); None until it closed."""
         return self._close_reason
+
+    @property
+    def unread_messages(self) -> int:
+        """Messages received and not taken yet: in the inbox, or parsed and waiting in the
+        connection (while ``recv()`` reads for itself, or handlers are behind); beyond the
+        spec. Bounded by about ``max_queue`` each."""
+        reader = self.direct_reader
+        return (0 if self.inbox is None else len(self.inbox)) + (
+            0 if reader is None else reader.parsed_messages
+        )
 
     def start_pulling(self) -> Inbox:
         """Keep every message from now on for ``recv()`` (the first ``recv()`` does this).
@@ -146,9 +197,18 @@ class Endpoint(EventEmitter[EventName]):
             NotOpenError: A Client that is not open (and not connecting).
         """
         inbox = self.start_pulling()
-        if not len(inbox) and (refusal := self._not_receiving()) is not None:
-            raise refusal
-        return await inbox.get()
+        while True:
+            if len(inbox):
+                return inbox.take()
+            if (refusal := self._not_receiving()) is not None:
+                raise refusal
+            reader = self.direct_reader
+            if reader is not None and (read := reader.direct_read()) is not None:
+                value = await read
+                if value is not NOTHING:
+                    return value
+                continue
+            await inbox.wait()
 
     def __aiter__(self) -> Endpoint[EventName]:
         self.start_pulling()
@@ -157,8 +217,14 @@ class Endpoint(EventEmitter[EventName]):
     async def __anext__(self) -> Any:
         """The next message; ends on a normal close (1000, 1001), raises on any other."""
         inbox = self.inbox
-        if inbox is not None and len(inbox):  # as recv() would, without its awaits
-            return inbox.take()
+        if inbox is not None:  # as recv() would, without its awaits (every message)
+            if inbox._items:
+                return inbox.take()
+            reader = self.direct_reader
+            if reader is not None and (read := reader.direct_read()) is not None:
+                value = await read
+                if value is not NOTHING:
+                    return value
         try:
             return await self.recv()
         except ConnectionClosed as closed:
@@ -189,6 +255,10 @@ class Endpoint(EventEmitter[EventName]):
 
     def _end_of_wait(self, *_close_args: object) -> BaseException | None:
         return self._ended_for_good() if self._ended_for_good is not None else None
+
+    def _listener_added(self, event: str) -> None:
+        if event in ("message", "wire_message") and self.direct_reader is not None:
+            self.direct_reader.take_back()  # every message goes through the listeners again
 
     def _not_receiving(self) -> BaseException | None:
         """What ``recv()`` raises when nothing is buffered; None while messages may come."""

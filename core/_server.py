@@ -32,6 +32,7 @@ from ._handshake import (
 )
 from ._loop import Shielded, retrieve_exception, running_loop
 from ._option_types import ServerOptions, ServerSettings, subprotocols
+from ._pull import parsed_queue_bounds
 from ._socket import Socket
 from ._typed_events import ServerEvents
 from ._wire_lengths import server_connection_class
@@ -277,6 +278,7 @@ class Server(ServerEvents):
                 ssl=context,
                 origins=origins,
                 max_size=o["max_message_size"],
+                max_queue=parsed_queue_bounds(o["max_queue"]),
                 subprotocols=subprotocols(o["subprotocols"]),
                 select_subprotocol=(
                     None

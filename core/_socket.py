@@ -204,5 +204,6 @@ class Socket(SocketEvents, FaultHooks):
         self._connection_ended(code, reason, lost, self._peer)
 
     def _listener_added(self, event: str) -> None:
+        super()._listener_added(event)
         if event == "frame":
             self._channel.watch_frames()

@@ -231,9 +231,8 @@ async def test_a_reader_that_stops_slows_the_writer_and_the_relay_keeps_little(
             client.send(i.to_bytes(4, "big") + noise[i : i + chunk - 4])
         await wait_until(lambda: client.pending_messages < count)
         [connection] = relay.connections.values()
-        inbox = connection.client.inbox
-        assert inbox is not None
-        await wait_until(lambda: len(inbox) == 4, timeout=3 * TIMEOUT)
+        leg = connection.client  # it reads for the pump itself: its messages wait parsed
+        await wait_until(lambda: leg.unread_messages == 4, timeout=3 * TIMEOUT)
         # The relay's pump waits on the upstream leg, its client leg stopped reading: the
         # writer is held back, with most of its messages still unsent.
         assert client.pending_messages > count // 2
@@ -247,9 +246,9 @@ async def test_a_reader_that_stops_slows_the_writer_and_the_relay_keeps_little(
 
         reader = asyncio.create_task(read_all())
         await wait_until(lambda: connection.lanes[UP].queued == 5, 3 * TIMEOUT)
-        # The client leg stopped reading again: its inbox holds at most max_queue (it reads
-        # again once down to a quarter of that, so it may rest below it).
-        assert 0 < len(inbox) <= 4
+        # The client leg stopped reading again: it holds at most max_queue (it reads again
+        # once down to a quarter of that, so it may rest below it).
+        assert 0 < leg.unread_messages <= 4
         assert len(relay.intercept.held()) == 5 and client.pending_messages > 0
         relay.intercept.set_holding(UP, False)
         await asyncio.wait_for(reader, 6 * TIMEOUT)

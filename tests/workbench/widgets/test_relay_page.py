@@ -292,7 +292,7 @@ def test_record_scenario_from_the_relay_page(qtbot, window, service, wait_for, r
     run(client.close())
 
 
-def test_a_relay_and_its_rules_come_back_with_the_workspace(
+def test_a_relay_its_rules_and_intercept_switches_come_back_with_the_workspace(
     qtbot,
     window,
     service,
@@ -310,6 +310,7 @@ def test_a_relay_and_its_rules_come_back_with_the_workspace(
     page.form.headers.add_row("set", "X-Api-Key", "abc")
     page.rules.action.setCurrentIndex(page.rules.action.findData("drop"))
     click(qtbot, page.rules.add_button)
+    page.intercept.switches["to_client"].setChecked(True)
     saved = window.workspace_files.save(tmp_path / "saved.json")
     assert run(saved) if isinstance(saved, asyncio.Future) else saved
     other = MainWindow(
@@ -323,6 +324,8 @@ def test_a_relay_and_its_rules_come_back_with_the_workspace(
     assert loaded.form.fixed_path.isChecked()
     assert loaded.form.headers.edits()["set"] == [["X-Api-Key", "abc"]]
     assert loaded.rules.table.rowCount() == 1 and loaded.rules.table.item(0, 3).text() == "drop"
+    assert loaded.intercept.switches["to_client"].isChecked()
+    assert not loaded.intercept.switches["to_upstream"].isChecked()
     other.service.deleteLater()
 
 

@@ -11,9 +11,11 @@ function.
 
 websockets calls ``process_response(connection, request, response)`` with the response it
 is about to send, whether it accepts (101) or refuses (an Origin not allowed, no common
-subprotocol, a bad request, a ``process_request`` refusal): ``RefusalReporter`` is that hook
-and emits ``'refused'`` for every response that is not 101, then closes the connection once
-the response is written (websockets would wait ``close_timeout`` for the client to do it).
+subprotocol, a bad request, a ``process_request`` refusal): ``ResponseHook`` is that hook. To
+a 101 it adds the headers of the Server's ``response_headers`` function, if any (checked by
+``accepted_headers``); it emits ``'refused'`` for every response that is not 101, then closes
+the connection once the response is written (websockets would wait ``close_timeout`` for the
+client to do it).
 
 Before the user's function, ``RequestHook`` asks the Server's ``Admission`` (core._admission)
 whether the connection is over a cap; if so it answers HTTP 503 with the reason (and
@@ -29,7 +31,8 @@ from __future__ import annotations
 
 import http
 import inspect
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import re
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +56,28 @@ RequestFunction = Callable[["HandshakeRequest"], RequestAnswer | Awaitable[Reque
 #: A Server's ``select_subprotocol`` function: the request and the subprotocols the client
 #: offered, in its order; it returns one of them, or None for no subprotocol. Sync only.
 SubprotocolFunction = Callable[["HandshakeRequest", list[str]], str | None]
+#: Headers to add to a response: a mapping of name to value, or (name, value) pairs (a
+#: name may repeat, e.g. several ``Set-Cookie``).
+ResponseHeaders = Mapping[str, str] | Iterable[tuple[str, str]]
+#: A Server's ``response_headers`` function: the accepted request; the headers to add to its
+#: 101 response, or None for none. Sync only.
+ResponseHeadersFunction = Callable[["HandshakeRequest"], ResponseHeaders | None]
+#: Headers of the handshake itself (lower case), which websockets writes from what it
+#: negotiated: a ``response_headers`` function may not set them.
+HANDSHAKE_HEADERS = frozenset(
+    {
+        "upgrade",
+        "connection",
+        "sec-websocket-accept",
+        "sec-websocket-extensions",
+        "sec-websocket-protocol",
+        "content-length",
+        "transfer-encoding",
+    }
+)
+# RFC 9110 field names (a token) and values (no CR, LF or NUL: no response splitting).
+_FIELD_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_BAD_VALUE = re.compile(r"[\r\n\0]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,16 +123,43 @@ def body_text(body: bytes | bytearray | None) -> str:
     return body.decode("utf-8", "replace").strip() if body else ""
 
 
-class RefusalReporter:
-    """websockets' ``process_response``: emits ``'refused'`` on ``server`` for a non-101
-    response; never changes the response."""
+class ResponseHook:
+    """websockets' ``process_response``: adds ``headers(request)`` to a 101 response (the
+    Server's ``response_headers``); emits ``'refused'`` on ``server`` for any other response.
 
-    def __init__(self, server: EventEmitter[Any]) -> None:
+    A ``headers`` function that raises or answers badly (see ``accepted_headers``) turns the
+    101 into HTTP 500, reported on ``'refused'``, and a ``HandlerError`` is emitted on
+    ``server``.
+    """
+
+    def __init__(
+        self, server: EventEmitter[Any], headers: ResponseHeadersFunction | None = None
+    ) -> None:
         self._server = server
+        self._headers = headers
 
-    def __call__(self, connection: ServerConnection, request: Request, response: Response) -> None:
+    def __call__(
+        self, connection: ServerConnection, request: Request, response: Response
+    ) -> Response | None:
         if response.status_code == http.HTTPStatus.SWITCHING_PROTOCOLS:
-            return
+            if self._headers is None:
+                return None
+            try:
+                added = accepted_headers(self._headers(_asked(connection, request)))
+            except Exception as exc:
+                error = HandlerError("response_headers", exc)
+                error.__cause__ = exc
+                self._server.emit("error", error)
+                response = connection.respond(
+                    http.HTTPStatus.INTERNAL_SERVER_ERROR, "the server's response_headers failed\n"
+                )
+            else:
+                for name in {name.lower() for name, _value in added}:
+                    if name in response.headers:  # websockets' Date or Server
+                        del response.headers[name]
+                for name, value in added:
+                    response.headers[name] = value  # Headers add a value on assignment
+                return response
         # websockets then waits up to close_timeout for the client to end TCP: a client
         # refused for a cap could hold that many descriptors. Close once it is written.
         connection.loop.call_soon(connection.transport.close)
@@ -123,6 +175,52 @@ class RefusalReporter:
                 response.headers,
             ),
         )
+        return response
+
+
+def accepted_headers(answer: object) -> list[tuple[str, str]]:
+    """A ``response_headers`` answer as (name, value) pairs; ``TypeError`` / ``ValueError``
+    saying what is wrong with it.
+
+    ``answer``: None (no header), a mapping of ``str`` to ``str`` or an iterable of
+    ``(name, value)`` pairs of ``str``. Names are HTTP tokens, not one of
+    ``HANDSHAKE_HEADERS``; values hold no CR, LF or NUL.
+    """
+    if answer is None:
+        return []
+    if isinstance(answer, Mapping):
+        pairs: list[object] = list(answer.items())
+    elif isinstance(answer, Iterable) and not isinstance(answer, (str, bytes, bytearray)):
+        pairs = list(answer)
+    else:
+        raise TypeError(
+            "response_headers must return None, a mapping of str to str or (name, value) "
+            f"pairs, not {type(answer).__name__}"
+        )
+    checked: list[tuple[str, str]] = []
+    for pair in pairs:
+        if not (
+            isinstance(pair, tuple)
+            and len(pair) == 2
+            and isinstance(pair[0], str)
+            and isinstance(pair[1], str)
+        ):
+            raise TypeError(f"response_headers: {pair!r} is not a (name, value) pair of str")
+        name, value = pair
+        if not _FIELD_NAME.fullmatch(name):
+            raise ValueError(f"response_headers: {name!r} is not an HTTP header name")
+        if name.lower() in HANDSHAKE_HEADERS:
+            raise ValueError(
+                f"response_headers may not set {name}: websockets writes it from the handshake"
+            )
+        if _BAD_VALUE.search(value):
+            raise ValueError(f"response_headers: the value of {name} holds CR, LF or NUL")
+        checked.append((name, value))
+    return checked
+
+
+def _asked(connection: ServerConnection, request: Request) -> HandshakeRequest:
+    return HandshakeRequest(request.path, request.headers, tuple(connection.remote_address or ()))
 
 
 #: Seconds a client refused for a connection cap is told to wait before it tries again.
@@ -191,9 +289,7 @@ class SubprotocolHook:
     ) -> Subprotocol | None:
         request = connection.request
         assert request is not None  # websockets calls this while accepting a request
-        asked = HandshakeRequest(
-            request.path, request.headers, tuple(connection.remote_address or ())
-        )
+        asked = _asked(connection, request)
         choices = [str(name) for name in offered]
         try:
             chosen = self._function(asked, choices)

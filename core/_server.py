@@ -24,9 +24,10 @@ from ._deflate import server_compression
 from ._errors import AcceptError, EncodeError, NotOpenError, ServerStartError, WebSocketError
 from ._flow import limits_from, with_limits
 from ._handshake import (
-    RefusalReporter,
     RequestFunction,
     RequestHook,
+    ResponseHeadersFunction,
+    ResponseHook,
     SubprotocolFunction,
     SubprotocolHook,
 )
@@ -79,14 +80,25 @@ class Server(ServerEvents):
             that must look elsewhere first (a relay asking its upstream) does that in an
             async ``process_request`` and keeps the answer by ``request.remote_address``.
             If it raises or returns one not offered: HTTP 500 and a ``HandlerError``.
+        response_headers: Keyword only: ``fn(request)``, sync, called when the handshake is
+            accepted (after ``select_subprotocol``); it returns None, or headers to add to
+            the 101 response: a mapping of ``str`` to ``str``, or ``(name, value)`` pairs
+            (a name may repeat: several ``Set-Cookie``). One named like a header
+            websockets set (``Date``, ``Server``) replaces it. The handshake's own
+            headers (Upgrade, Connection, Sec-WebSocket-Accept, -Extensions, -Protocol,
+            Content-Length, Transfer-Encoding) may not be set. A value found by an async
+            ``process_request`` (a relay's upstream's answer) is kept by
+            ``request.remote_address``, as for ``select_subprotocol``. If it raises or
+            answers anything else (a bad name, a value with CR or LF): HTTP 500, reported
+            on ``'refused'``, and a ``HandlerError`` with ``event == 'response_headers'``.
         **kwargs: Options as snake_case keywords (``core.ServerOptions``; their defaults
             and meanings are in ``core.options.SERVER_OPTIONS``).
 
     Raises:
         ValueError: An unknown option (naming the closest valid one), a value out of
             range, an unsupported MIME type, or inconsistent or missing TLS files.
-        TypeError: An option of the wrong type, or a ``process_request`` or
-            ``select_subprotocol`` that is not callable.
+        TypeError: An option of the wrong type, or a ``process_request``,
+            ``select_subprotocol`` or ``response_headers`` that is not callable.
 
     Events:
         ``'listening'`` (port: int)
@@ -107,7 +119,7 @@ class Server(ServerEvents):
             (that Socket is the exception's ``.socket``).
             ``HandlerError.event == 'process_request'`` when the ``process_request``
             function raised or answered badly: the client got HTTP 500 (likewise
-            ``'select_subprotocol'``).
+            ``'select_subprotocol'`` and ``'response_headers'``).
         ``'close'`` ()
             beyond the spec: the server has stopped and every socket is closed.
 
@@ -122,6 +134,7 @@ class Server(ServerEvents):
         *,
         process_request: RequestFunction | None = None,
         select_subprotocol: SubprotocolFunction | None = None,
+        response_headers: ResponseHeadersFunction | None = None,
         **kwargs: Unpack[ServerOptions],
     ) -> None:
         super().__init__()
@@ -137,7 +150,13 @@ class Server(ServerEvents):
                 "Server select_subprotocol is a function of the request and the offered "
                 "subprotocols, not " + type(select_subprotocol).__name__
             )
+        if response_headers is not None and not callable(response_headers):
+            raise TypeError(
+                "Server response_headers is a function of the request that returns the "
+                "headers to add to its 101 response, not " + type(response_headers).__name__
+            )
         self._process_request = process_request
+        self._response_headers = response_headers
         self._select_subprotocol = select_subprotocol
         self._encode = mime.encoder_for(o["send_type"])
         self._decode = mime.decoder_for(o["receive_type"], max_image_pixels=o["max_image_pixels"])
@@ -294,7 +313,7 @@ class Server(ServerEvents):
                 process_request=(
                     RequestHook(self._process_request, self, admission) if hooked else None
                 ),
-                process_response=RefusalReporter(self),
+                process_response=ResponseHook(self, self._response_headers),
                 # Flow control for peers that do not read (core._flow); lengths on the wire
                 # counted if asked (core._wire_lengths); connections counted for the caps.
                 create_connection=with_limits(

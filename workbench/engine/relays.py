@@ -5,7 +5,8 @@ connection and a scenario recorded from one.
 
 A relay's settings are kept as the person gave them (``RelayConfig``) and checked by
 ``relay.settings.relay_settings`` when it is edited and when it starts; a start builds a new
-``Relay``. The intercept switches and the rules outlive a restart. A relay's own events
+``Relay``. The intercept switches and the rules outlive a restart and are saved with the
+relay (``RelayConfig.intercept`` / ``rules``). A relay's own events
 (listening, refused attempts, stopped) go to its ``log``, which stays across restarts. The
 last ``KEEP_CLOSED`` closed connections are kept with their logs, older ones are forgotten;
 every log counts against the workspace's ``LogBudget``, whose evictor forgets closed
@@ -121,10 +122,11 @@ class RelayController(EventEmitter[RelayEvent]):
         return relay_id
 
     def update(self, relay_id: str, config: RelayConfig) -> bool:
-        """Take new settings (applied at the next start; the rules are kept); False
-        (reported) if they cannot work."""
+        """Take new settings (applied at the next start; the rules and intercept switches
+        are kept); False (reported) if they cannot work."""
         handle = self.relays[relay_id]
         config.rules = handle.config.rules
+        config.intercept = handle.config.intercept
         config.name = handle.name
         try:
             settings_of(config)
@@ -305,9 +307,14 @@ class RelayController(EventEmitter[RelayEvent]):
 
     def set_holding(self, relay_id: str, direction: str, on: bool) -> None:
         """Hold messages going ``direction`` (``to_upstream`` / ``to_client``) or stop (which
-        forwards what it held); kept across restarts."""
+        forwards what it held); kept across restarts and saved with the relay. ``ValueError``
+        for an unknown direction."""
         handle = self.relays[relay_id]
-        handle.holding[direction] = on
+        holding = handle.holding
+        if direction not in holding:
+            raise ValueError(f"a direction is {' or '.join(holding)}, not {direction!r}")
+        holding[direction] = on
+        handle.config.intercept = [d for d, held in holding.items() if held]
         if handle.relay is not None:
             handle.relay.intercept.set_holding(direction, on)
         self.emit("held_changed", relay_id)

@@ -20,13 +20,9 @@ from tests.workbench.widgets.test_panels import (
     window,
 )
 from workbench.engine.protocol.conversation import Arrow, Conversation, EndpointTrace
+from workbench.widgets.common.diagram_export import EXPORT_WIDTH, export_size
 from workbench.widgets.protocol import conversation_view
-from workbench.widgets.protocol.conversation_painter import (
-    EXPORT_WIDTH,
-    HEADER_HEIGHT,
-    ROW_HEIGHT,
-    export_size,
-)
+from workbench.widgets.protocol.conversation_painter import HEADER_HEIGHT, ROW_HEIGHT
 from workbench.widgets.protocol.conversation_view import ConversationDiagram, ConversationView
 
 __all__ = ["settings", "window"]  # fixtures used here
@@ -64,7 +60,7 @@ def test_client_and_socket_show_the_same_conversation_and_export_it(
     texts = " ".join(e.text or "" for e in ET.parse(svg).getroot().iter())
     assert client_title in texts and socket_title in texts and "101 Switching Protocols" in texts
     image = QImage(str(png))
-    expected = export_size(view.conversation)
+    expected = export_size(view.diagram)
     assert (image.width(), image.height()) == (expected.width(), expected.height())
     assert expected.width() == EXPORT_WIDTH
     assert expected.height() == HEADER_HEIGHT + len(view.conversation.rows) * ROW_HEIGHT + 8

@@ -9,10 +9,13 @@ relay survives a workspace round trip."""
 from __future__ import annotations
 
 import asyncio
+import stat
+import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from core import Client, Server
@@ -24,6 +27,7 @@ from tests.workbench.widgets.test_panels import (  # the window fixture and the 
 )
 from workbench.engine.log.store import FAULT, INTERCEPT, MESSAGE, RULE
 from workbench.engine.relay.conversation import CLIENT, RELAY, UPSTREAM
+from workbench.widgets.common.diagram_export import export_size
 from workbench.widgets.relay.intercept_panel import EditHeldDialog
 from workbench.widgets.window.main_window import MainWindow
 
@@ -91,12 +95,14 @@ def client_through(run, page, path: str = "/chat") -> tuple[Client, list[Any]]:
     return client, got
 
 
-def test_a_relay_made_in_the_window_shows_both_legs(
-    qtbot, window, service, wait_for, run, upstream
+def test_a_relay_made_in_the_window_shows_both_legs_and_exports_the_diagram(
+    qtbot, window, service, wait_for, run, upstream, tmp_path
 ):
     up = upstream()
     _relay_id, page = start_relay(qtbot, window, wait_for, up.url)
     assert not page.form.isEnabled()
+    exports = page.conversation.exports
+    assert not exports.svg_button.isEnabled() and not exports.png_button.isEnabled()
     client, got = client_through(run, page)
     client.send("hello")
     client.send(b"\x01\x02")
@@ -135,6 +141,21 @@ def test_a_relay_made_in_the_window_shows_both_legs(
     lanes = {(a.source, a.target) for a in conversation.rows}
     assert {(CLIENT, RELAY), (RELAY, UPSTREAM), (UPSTREAM, RELAY), (RELAY, CLIENT)} <= lanes
     page.conversation.diagram.repaint()  # paints without error at this size
+    assert exports.svg_button.isEnabled() and exports.png_button.isEnabled()
+    svg, png = tmp_path / "relay.svg", tmp_path / "relay.png"
+    assert page.conversation.export_svg(str(svg)) and page.conversation.export_png(str(png))
+    assert [stat.S_IMODE(p.stat().st_mode) for p in (svg, png)] == [0o600, 0o600]
+    texts = " ".join(e.text or "" for e in ET.parse(svg).getroot().iter())
+    client_title, relay_title, upstream_title = conversation.title()
+    assert relay_title == "relay #1" and all(
+        title in texts for title in (client_title, relay_title, upstream_title)
+    )
+    assert f"{client_title} ↔ {relay_title} ↔ {upstream_title}" in texts  # the SVG's title
+    image, expected = QImage(str(png)), export_size(page.conversation.diagram)
+    assert (image.width(), image.height()) == (expected.width(), expected.height())
+    diagram = page.conversation.diagram
+    rows_high = len(conversation.rows) * diagram.row_height
+    assert expected.height() == diagram.header_height + rows_high + 8  # every row drawn
     run(client.close())
     wait_for(lambda: "closed first" in page.connections.item(0).text(), WAIT, "the close")
 
@@ -292,7 +313,7 @@ def test_record_scenario_from_the_relay_page(qtbot, window, service, wait_for, r
     run(client.close())
 
 
-def test_a_relay_and_its_rules_come_back_with_the_workspace(
+def test_a_relay_its_rules_and_intercept_switches_come_back_with_the_workspace(
     qtbot,
     window,
     service,
@@ -310,6 +331,7 @@ def test_a_relay_and_its_rules_come_back_with_the_workspace(
     page.form.headers.add_row("set", "X-Api-Key", "abc")
     page.rules.action.setCurrentIndex(page.rules.action.findData("drop"))
     click(qtbot, page.rules.add_button)
+    page.intercept.switches["to_client"].setChecked(True)
     saved = window.workspace_files.save(tmp_path / "saved.json")
     assert run(saved) if isinstance(saved, asyncio.Future) else saved
     other = MainWindow(
@@ -323,6 +345,8 @@ def test_a_relay_and_its_rules_come_back_with_the_workspace(
     assert loaded.form.fixed_path.isChecked()
     assert loaded.form.headers.edits()["set"] == [["X-Api-Key", "abc"]]
     assert loaded.rules.table.rowCount() == 1 and loaded.rules.table.item(0, 3).text() == "drop"
+    assert loaded.intercept.switches["to_client"].isChecked()
+    assert not loaded.intercept.switches["to_upstream"].isChecked()
     other.service.deleteLater()
 
 

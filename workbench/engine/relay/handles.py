@@ -58,7 +58,8 @@ class RelayHandle:
     """One relay of the workspace: ``id``, ``name``, ``config`` (``RelayConfig``, its rules
     in ``config.rules``), ``state`` / ``status_text``, ``log`` (its own events, across
     restarts), ``relay`` (the running ``Relay``, or None), ``holding`` (direction -> the
-    intercept switch) and ``connections`` (record id -> ``RelayedRecord``, oldest first)."""
+    intercept switch, kept in ``config.intercept``) and ``connections`` (record id ->
+    ``RelayedRecord``, oldest first)."""
 
     def __init__(self, relay_id: str, name: str, config: RelayConfig, log: LogStore) -> None:
         self.id = relay_id
@@ -68,12 +69,17 @@ class RelayHandle:
         self.status_text = "stopped"
         self.log = log
         self.relay: Relay | None = None
-        self.holding = dict.fromkeys(DIRECTIONS, False)
         self.connections: OrderedDict[str, RelayedRecord] = OrderedDict()
         self._numbers = itertools.count(1)
 
     def next_record_id(self) -> str:
         return f"{self.id}/connection-{next(self._numbers)}"
+
+    @property
+    def holding(self) -> dict[str, bool]:
+        """Each direction's intercept switch (a copy; ``RelayController.set_holding`` sets
+        one)."""
+        return {direction: direction in self.config.intercept for direction in DIRECTIONS}
 
     @property
     def port(self) -> int | None:

@@ -4,7 +4,8 @@ upstream URL and relays between them (``connection.RelayedConnection``).
 The client's handshake waits for the upstream's: the relay's ``core.Server`` opens the upstream
 leg in its async ``process_request`` (with the client's path, subprotocols, headers and Origin,
 see ``upstream_handshake``), then answers the client with the subprotocol the upstream picked
-(``select_subprotocol``, by the client's address). When the upstream refuses, the client gets
+(``select_subprotocol``, by the client's address) and the upstream's 101 headers, less those
+each leg negotiates itself (``response_headers``; see ``upstream_handshake``). When the upstream refuses, the client gets
 the same HTTP status and body (401, 403, 404...); 502 with the reason when it cannot be reached;
 504 when it did not answer within the open timeout. A plain HTTP request (not an upgrade)
 opens nothing upstream; websockets answers it (426).
@@ -66,6 +67,7 @@ from .upstream_handshake import (
     failure_answer,
     is_upgrade_request,
     offered_subprotocols,
+    passed_response_headers,
     upstream_headers,
     upstream_origin,
     upstream_path,
@@ -150,6 +152,7 @@ class Relay(EventEmitter[RelayEvent]):
             settings.listen,
             process_request=self._open_upstream,
             select_subprotocol=self._subprotocol,
+            response_headers=self._upstream_response_headers,
         )
         self._server.on("connection", self._accepted)
         self._server.on("refused", self._handshake_refused)
@@ -272,6 +275,11 @@ class Relay(EventEmitter[RelayEvent]):
         opening = self._opening.get(tuple(request.remote_address))
         chosen = None if opening is None else opening.upstream.subprotocol
         return chosen if chosen in offered else None
+
+    def _upstream_response_headers(self, request: HandshakeRequest) -> list[tuple[str, str]]:
+        """The server's ``response_headers``: the upstream's 101 headers passed on."""
+        opening = self._opening.get(tuple(request.remote_address))
+        return [] if opening is None else passed_response_headers(opening.upstream.response_headers)
 
     def _abandon(self, opening: _Opening, why: str) -> None:
         """An upstream leg whose client never arrived: close it."""

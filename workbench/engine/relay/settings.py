@@ -128,7 +128,9 @@ class HeaderEdits:
 
     ``strip``: lower-case names left out; ``set``: (name, value) pairs replacing any header of
     that name (or adding it); ``add``: pairs added beside what passes. ``Origin`` in ``set``
-    or ``strip`` sets or removes the Origin sent upstream.
+    or ``strip`` sets or removes the Origin sent upstream. Requests only: the upstream's
+    response headers reach the client unedited (less each leg's own, see
+    ``upstream_handshake``).
     """
 
     set: tuple[tuple[str, str], ...] = ()

@@ -9,7 +9,14 @@ upstream refuses or cannot be reached (pure functions: no sockets).
 - Headers: every request header passes in order (repeated ones too), except ``LEG_HEADERS``
   (each leg's own handshake: Host, Upgrade, Sec-WebSocket-*...) and Origin, which goes as
   websockets' ``origin`` (the client's, or the upstream's own with ``rewrite_origin``); then
-  the edits: strip, set (replacing), add.
+  the edits: strip, set (replacing), add. The edits apply to the request only: the upstream's
+  response headers pass as they are.
+- The upstream's 101: its headers (``Set-Cookie`` first of all, every one of a repeated name)
+  are added to the client's 101 (``core.Server``'s ``response_headers``), less
+  ``RESPONSE_OWN``: those each leg's handshake negotiates or its HTTP server writes itself
+  (Upgrade, Connection, Sec-WebSocket-Accept, -Extensions (compression is per leg), -Protocol
+  (answered by ``select_subprotocol``), Content-Length and the other hop-by-hop headers of
+  ``settings.LEG_HEADERS``, and Date and Server).
 - Refusals: the upstream's HTTP status (401, 403, 404...) with its body and headers (less
   those of its own connection); 504 when it did not answer within the open timeout; 502 with
   the reason for anything else (refused connection, unknown host, TLS failure, not a
@@ -28,9 +35,11 @@ from .settings import LEG_HEADERS, HeaderEdits, RelaySettings
 __all__ = [
     "BAD_GATEWAY",
     "GATEWAY_TIMEOUT",
+    "RESPONSE_OWN",
     "failure_answer",
     "is_upgrade_request",
     "offered_subprotocols",
+    "passed_response_headers",
     "upstream_headers",
     "upstream_origin",
     "upstream_path",
@@ -38,8 +47,9 @@ __all__ = [
 
 BAD_GATEWAY: Final = 502
 GATEWAY_TIMEOUT: Final = 504
-#: Headers of the upstream's refusal that belong to its own connection: not passed on.
-_RESPONSE_OWN = LEG_HEADERS | {"date", "server"}
+#: Headers of the upstream's response (101 or refusal) that belong to its own connection and
+#: handshake (lower case): not passed to the client.
+RESPONSE_OWN: Final = LEG_HEADERS | {"date", "server"}
 
 
 def upstream_path(settings: RelaySettings, client_path: str) -> str:
@@ -118,12 +128,19 @@ def failure_answer(error: BaseException, open_timeout: float) -> tuple[int, str,
     return BAD_GATEWAY, f"bad gateway: the upstream could not be opened: {said}\n", {}
 
 
-def _passed_response_headers(headers: Any) -> dict[str, str]:
+def passed_response_headers(headers: Any) -> list[tuple[str, str]]:
+    """The upstream's response headers passed to the client, in order, repeated names
+    included: all but ``RESPONSE_OWN``."""
     if headers is None:
-        return {}
+        return []
     items: Iterable[tuple[str, str]] = headers.raw_items()
+    return [(name, value) for name, value in items if name.lower() not in RESPONSE_OWN]
+
+
+def _passed_response_headers(headers: Any) -> dict[str, str]:
+    """As ``passed_response_headers``, the first of each name (a refusal's headers are a
+    mapping for ``process_request``)."""
     passed: dict[str, str] = {}
-    for name, value in items:
-        if name.lower() not in _RESPONSE_OWN and name not in passed:
-            passed[name] = value
+    for name, value in passed_response_headers(headers):
+        passed.setdefault(name, value)
     return passed

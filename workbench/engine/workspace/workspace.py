@@ -156,7 +156,9 @@ class ScenarioConfig:
 class RelayConfig:
     """A relay as the user configured it: where it listens (``listen``: a server's options),
     where it relays to (``upstream_url``, ``upstream``: a client's options), its header
-    edits, Host/Origin and path settings, and its ``rules`` (rules file specs)."""
+    edits, Host/Origin and path settings, its ``rules`` (rules file specs) and ``intercept``:
+    the directions whose intercept switch is on (``"to_upstream"``, ``"to_client"``), held
+    from the next start."""
 
     name: str
     upstream_url: str = ""
@@ -168,6 +170,7 @@ class RelayConfig:
     add_headers: list[list[str]] = field(default_factory=list)
     strip_headers: list[str] = field(default_factory=list)
     rules: list[dict[str, Any]] = field(default_factory=list)
+    intercept: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.listen = snake_case_server_options(self.listen)
@@ -400,6 +403,7 @@ def _relay(item: dict[str, Any]) -> RelayConfig:
         add_headers=[[str(n), str(v)] for n, v in item.get("add_headers") or []],
         strip_headers=[str(n) for n in item.get("strip_headers") or []],
         rules=[dict(rule) for rule in item.get("rules") or []],
+        intercept=[str(direction) for direction in item.get("intercept") or []],
     )
 
 

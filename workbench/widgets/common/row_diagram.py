@@ -1,6 +1,7 @@
 """A diagram of rows in a scroll area, painting only the rows in view, with its titles fixed
 above them: the two-lane conversation (``widgets.protocol.conversation_view``) and the relay's
-three lifelines (``widgets.relay.conversation_view``) are this with their own painters.
+three lifelines (``widgets.relay.conversation_view``) are this with their own painters, which
+also draw their exports (``widgets.common.diagram_export``).
 
 Opening and scrolling cost the same for ten rows or fifty thousand; while it is scrolled to
 the end it follows new rows (``refresh``); Home and End jump to the first and last rows.
@@ -53,7 +54,7 @@ class RowDiagram(QAbstractScrollArea, Generic[DrawnT]):
     ) -> None:
         super().__init__(parent)
         self.conversation: DrawnT | None = None
-        self._paint_rows, self.paint_titles = paint_rows, paint_titles
+        self.paint_rows, self.paint_titles = paint_rows, paint_titles
         self.row_height, self.header_height = row_height, header_height
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setViewportMargins(0, header_height, 0, 0)
@@ -96,7 +97,7 @@ class RowDiagram(QAbstractScrollArea, Generic[DrawnT]):
         painter = QPainter(self.viewport())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         top = visible.start * self.row_height - self.verticalScrollBar().value()
-        self._paint_rows(
+        self.paint_rows(
             painter,
             [rows[i] for i in visible],
             conversation.start,

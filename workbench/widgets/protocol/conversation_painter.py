@@ -4,39 +4,23 @@ One row per arrow, ``ROW_HEIGHT`` pixels, time downwards: the time since the cli
 request in the left column, a client lane and a server-socket lane (vertical lifelines) and
 each arrow from the sender's lane to the receiver's, its label above it. ``paint_rows`` draws
 any slice of rows at any height, so the view paints only the visible rows and the SVG and
-PNG exports draw them all (up to ``EXPORT_MAX_ROWS``) with the same code.
+PNG exports (``widgets.common.diagram_export``) draw them all with the same code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
-from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
 
-from workbench.engine.private_files import make_private
-from workbench.engine.protocol.conversation import CLIENT_TO_SERVER, Arrow, Conversation
+from workbench.engine.protocol.conversation import CLIENT_TO_SERVER, Arrow
 
-__all__ = [
-    "EXPORT_MAX_ROWS",
-    "EXPORT_WIDTH",
-    "HEADER_HEIGHT",
-    "ROW_HEIGHT",
-    "export_png",
-    "export_size",
-    "export_svg",
-    "paint_header",
-    "paint_rows",
-]
+__all__ = ["HEADER_HEIGHT", "ROW_HEIGHT", "paint_header", "paint_rows"]
 
 ROW_HEIGHT = 30
 HEADER_HEIGHT = 34
 TIME_WIDTH = 84
-EXPORT_WIDTH = 900
-#: Rows an export draws at most (a PNG of 10,000 rows would be 300,000 px tall).
-EXPORT_MAX_ROWS = 2_000
 
 _COLOURS = {
     "request": QColor("#7b3fa0"),
@@ -134,71 +118,3 @@ def paint_rows(
             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
             label,
         )
-
-
-def _export_rows(conversation: Conversation) -> list[Arrow]:
-    rows = conversation.rows
-    return [rows[i] for i in range(min(len(rows), EXPORT_MAX_ROWS))]
-
-
-def export_size(conversation: Conversation) -> QSize:
-    """The size in pixels of an export of ``conversation``."""
-    rows = min(len(conversation.rows), EXPORT_MAX_ROWS)
-    return QSize(EXPORT_WIDTH, HEADER_HEIGHT + max(rows, 1) * ROW_HEIGHT + 8)
-
-
-def _paint_export(painter: QPainter, conversation: Conversation) -> None:
-    size = export_size(conversation)
-    painter.fillRect(QRectF(0, 0, size.width(), size.height()), QColor("#ffffff"))
-    paint_header(painter, conversation.title(), size.width())
-    paint_rows(
-        painter,
-        _export_rows(conversation),
-        conversation.start,
-        size.width(),
-        HEADER_HEIGHT,
-        size.height() - HEADER_HEIGHT,
-    )
-
-
-def _private(path: str | Path) -> bool:
-    """Create the file readable by its owner only (Qt keeps the mode of a file it
-    rewrites); whether it could."""
-    try:
-        make_private(path)
-    except OSError:
-        return False
-    return True
-
-
-def export_png(conversation: Conversation, path: str | Path) -> bool:
-    """Render the diagram into a PNG file; whether it was written."""
-    image = QImage(export_size(conversation), QImage.Format.Format_ARGB32)
-    image.fill(QColor("#ffffff"))
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    _paint_export(painter, conversation)
-    painter.end()
-    if not _private(path):
-        return False
-    # PySide6's stub types the format as bytes, but save() refuses bytes and takes a str.
-    saved: bool = image.save(str(path), "PNG")  # type: ignore[call-overload]
-    return saved
-
-
-def export_svg(conversation: Conversation, path: str | Path) -> bool:
-    """Write the diagram as an SVG file (QtSvg's generator); whether it was written."""
-    size = export_size(conversation)
-    if not _private(path):
-        return False
-    generator = QSvgGenerator()
-    generator.setFileName(str(path))
-    generator.setSize(size)
-    generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
-    generator.setTitle(" ↔ ".join(conversation.title()))
-    generator.setDescription("WebSocket conversation, drawn by the WebSocket Workbench")
-    painter = QPainter()
-    if not painter.begin(generator):
-        return False
-    _paint_export(painter, conversation)
-    return painter.end()

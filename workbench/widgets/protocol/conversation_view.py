@@ -6,20 +6,16 @@
 The diagram is a ``QAbstractScrollArea`` that paints only the rows in view, straight from the
 conversation's rows: opening and scrolling cost the same for ten rows or fifty thousand. While
 it is scrolled to the end it follows new rows. Exports (SVG, PNG) draw every row with the same
-painter (``conversation_painter``).
+painter (``conversation_painter``, through ``widgets.common.diagram_export``).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -27,17 +23,11 @@ from PySide6.QtWidgets import (
 
 from workbench.engine.protocol.conversation import Conversation
 from workbench.qt.service import WorkbenchService
+from workbench.widgets.common.diagram_export import ExportButtons, export_png, export_svg
 from workbench.widgets.common.plain_text import plain
 from workbench.widgets.common.row_diagram import RowDiagram
 
-from .conversation_painter import (
-    HEADER_HEIGHT,
-    ROW_HEIGHT,
-    export_png,
-    export_svg,
-    paint_header,
-    paint_rows,
-)
+from .conversation_painter import HEADER_HEIGHT, ROW_HEIGHT, paint_header, paint_rows
 
 __all__ = ["ConversationDiagram", "ConversationView", "show_conversation"]
 
@@ -74,19 +64,16 @@ class ConversationView(QWidget):
         self.stack.addWidget(self.diagram)
         self.summary = QLabel()
         self.summary.setObjectName("hint")
-        self.svg_button = QPushButton("Export SVG…")
-        self.svg_button.setToolTip("Save the whole diagram as an SVG drawing")
-        self.png_button = QPushButton("Export PNG…")
-        self.png_button.setToolTip("Save the whole diagram as a PNG picture")
+        self.exports = ExportButtons(
+            self.diagram, lambda text: service.engine.report("Conversation", text)
+        )
+        self.svg_button, self.png_button = self.exports.svg_button, self.exports.png_button
         bar = QHBoxLayout()
         bar.addWidget(self.summary, 1)
-        bar.addWidget(self.svg_button)
-        bar.addWidget(self.png_button)
+        bar.addWidget(self.exports)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.stack, 1)
-        self.svg_button.clicked.connect(lambda: self._export("SVG drawing (*.svg)", export_svg))
-        self.png_button.clicked.connect(lambda: self._export("PNG picture (*.png)", export_png))
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
@@ -117,9 +104,7 @@ class ConversationView(QWidget):
             self.diagram.set_conversation(conversation)
         elif conversation is not None:
             self.diagram.refresh()
-        exportable = conversation is not None
-        self.svg_button.setEnabled(exportable)
-        self.png_button.setEnabled(exportable)
+        self.exports.refresh()
         self.summary.setText(self._summary(conversation))
 
     @staticmethod
@@ -131,18 +116,10 @@ class ConversationView(QWidget):
         return text + (f" ({dropped:,} oldest no longer kept)" if dropped else "")
 
     def export_svg(self, path: str) -> bool:
-        return self.conversation is not None and export_svg(self.conversation, path)
+        return export_svg(self.diagram, path)
 
     def export_png(self, path: str) -> bool:
-        return self.conversation is not None and export_png(self.conversation, path)
-
-    def _export(self, kind: str, write: Any) -> None:
-        conversation = self.conversation
-        if conversation is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export the conversation", "", kind)
-        if path and not write(conversation, path):
-            self.engine.report("Conversation", f"could not write {path}")
+        return export_png(self.diagram, path)
 
 
 def show_conversation(service: WorkbenchService, item_id: str, owner: QWidget) -> ConversationView:

@@ -6,6 +6,7 @@ the intercept holding it, a person's edit or drop) is a note on the relay's life
 mark on the arrow that went on: ``HELD``, ``EDITED``, ``RULE``. Pings, pongs and closes are
 drawn on their own leg. Like the two-lane view, the diagram paints only the rows in view and
 follows new rows while it is scrolled to the end; a timer pulls new rows while it is shown.
+Export SVG / PNG draw every row with the same painters (``widgets.common.diagram_export``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QSizePolicy,
     QStackedWidget,
@@ -23,6 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.engine.relay.conversation import RelayArrow, RelayConversation
+from workbench.qt.service import WorkbenchService
+from workbench.widgets.common.diagram_export import ExportButtons, export_png, export_svg
 from workbench.widgets.common.row_diagram import RowDiagram
 
 __all__ = ["MARK_WORDS", "RelayConversationView", "paint_lanes"]
@@ -162,9 +166,12 @@ class _Diagram(RowDiagram[RelayConversation]):
 
 
 class RelayConversationView(QWidget):
-    """``RelayConversationView(empty_text)``; ``show_conversation(conversation or None)``."""
+    """``RelayConversationView(empty_text, service)``; ``show_conversation(conversation or
+    None)``; ``export_svg(path)`` / ``export_png(path)`` (its Export buttons' work)."""
 
-    def __init__(self, empty_text: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, empty_text: str, service: WorkbenchService, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("relayConversation")
         self.diagram = _Diagram()
@@ -179,12 +186,18 @@ class RelayConversationView(QWidget):
         self.summary.setWordWrap(True)
         # Never widens the page: 1024 px with the settings shown must fit.
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.exports = ExportButtons(
+            self.diagram, lambda text: service.engine.report("Relay conversation", text)
+        )
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.diagram)
+        bar = QHBoxLayout()
+        bar.addWidget(self.summary, 1)
+        bar.addWidget(self.exports)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.summary)
+        layout.addLayout(bar)
         layout.addWidget(self.stack, 1)
         self.timer = QTimer(self, interval=REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
@@ -199,8 +212,15 @@ class RelayConversationView(QWidget):
         self.stack.setCurrentWidget(self.empty if conversation is None else self.diagram)
         self.refresh()
 
+    def export_svg(self, path: str) -> bool:
+        return export_svg(self.diagram, path)
+
+    def export_png(self, path: str) -> bool:
+        return export_png(self.diagram, path)
+
     def refresh(self) -> None:
         conversation = self.diagram.conversation
+        self.exports.refresh()
         if conversation is None:
             self.summary.setText("")
             return

@@ -230,7 +230,7 @@ class RelayPage(QWidget):
             stack.addWidget(hint)
             self.stacks[name], self._hints[name] = stack, hint
             tabs.addTab(stack, title)
-        self.conversation = RelayConversationView(PICK.format("conversation"))
+        self.conversation = RelayConversationView(PICK.format("conversation"), self.service)
         tabs.addTab(self.conversation, "Conversation")
         self.record_views: dict[str, dict[str, QWidget]] = {}
         return tabs

@@ -220,6 +220,44 @@ async def test_relays_round_trip_through_the_workspace(tmp_path: Any) -> None:
     assert loaded.config.set_headers == [["X-Api-Key", "abc"]]
 
 
+async def test_the_intercept_switches_are_saved_with_the_relay_and_hold_after_a_load(
+    tmp_path: Any,
+) -> None:
+    engine = Workbench()
+    relay_id = engine.relays.add(config("ws://127.0.0.1:9/"))
+    engine.relays.set_holding(relay_id, DOWN, True)
+    engine.relays.set_holding(relay_id, UP, True)
+    engine.relays.set_holding(relay_id, UP, False)
+    with pytest.raises(ValueError, match="to_upstream or to_client, not 'sideways'"):
+        engine.relays.set_holding(relay_id, "sideways", True)
+    # new settings from the form keep the switches, as they keep the rules
+    assert engine.relays.update(relay_id, config("ws://127.0.0.1:9/other"))
+    path = tmp_path / "workspace.json"
+    engine.to_workspace().save(path)
+    other = Workbench()
+    assert await other.load_workspace(Workspace.load(path))
+    (loaded,) = other.relays.relays.values()
+    assert loaded.config.intercept == [DOWN]
+    assert loaded.holding == {UP: False, DOWN: True}
+    async with upstream_server() as upstream:
+        assert other.relays.update(loaded.id, config(upstream.url()))
+        assert await other.relays.start(loaded.id)
+        assert loaded.relay is not None
+        assert not loaded.relay.intercept.holding(UP) and loaded.relay.intercept.holding(DOWN)
+        client = client_to(loaded)
+        got = Recorder(client, ["message"])
+        await client.open()
+        client.send("ping me")
+        await wait_until(lambda: len(loaded.held()) == 1)
+        (held,) = loaded.held()
+        assert (held.direction, got.values("message")) == (DOWN, [])
+        assert other.relays.decide(loaded.id, "forward", held.id)
+        await got.count("message", 1)
+        assert got.values("message") == ["ping me"]
+        await client.close()
+        await other.relays.stop(loaded.id)
+
+
 async def test_closed_connections_are_forgotten_first_when_the_logs_are_over_budget() -> None:
     engine = Workbench()
     async with upstream_server() as upstream:

@@ -45,6 +45,7 @@ from typing import Any, ClassVar, NamedTuple, TypeVar
 from websockets.asyncio import messages as ws_messages
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.server import ServerConnection
+from websockets.client import ClientProtocol
 from websockets.datastructures import Headers
 from websockets.exceptions import PayloadTooBig
 from websockets.extensions import Extension
@@ -56,6 +57,7 @@ from websockets.typing import ExtensionName
 
 from ._admission import Admission
 from ._loop import READ_SIZE, next_read_size
+from ._masking import use_block_masks
 from ._option_types import ClientSettings, ServerSettings
 from ._write_batch import WriteBatch
 
@@ -312,7 +314,12 @@ def _add_extension(protocol: Protocol, make: Callable[[], Extension]) -> None:
 
 
 class FlowClientConnection(FlowControl, ClientConnection):
-    """websockets' ``ClientConnection`` under core's flow control."""
+    """websockets' ``ClientConnection`` under core's flow control, masking its frames with
+    keys from blocks of random bytes (core._masking)."""
+
+    def __init__(self, protocol: ClientProtocol, *args: Any, **kwargs: Any) -> None:
+        use_block_masks(protocol)
+        super().__init__(protocol, *args, **kwargs)
 
 
 class FlowServerConnection(FlowControl, ServerConnection):

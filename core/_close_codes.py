@@ -8,6 +8,10 @@ are ints, so they compare equal to those values and may be passed wherever a cod
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from websockets.protocol import Protocol
 
 __all__ = [
     "ABNORMAL_CLOSE_CODES",
@@ -15,6 +19,7 @@ __all__ = [
     "VALID_CLOSE_CODES",
     "CloseCode",
     "check_close_code",
+    "close_status",
 ]
 
 
@@ -120,3 +125,17 @@ def check_close_code(code: int, reason: str) -> None:
         raise TypeError("close reason must be a str")
     if len(reason.encode("utf-8")) > 123:
         raise ValueError("close reason must be at most 123 bytes in UTF-8")
+
+
+def close_status(protocol: Protocol) -> tuple[int, str]:
+    """The close code and reason to report for the ended connection of ``protocol``.
+
+    The peer's close frame when there was one; else, when this side failed the connection
+    for a protocol error (1002, 1007, 1009...), the code it sent; else 1006 (lost).
+    """
+    received, sent = protocol.close_rcvd, protocol.close_sent
+    if received is not None:
+        return int(received.code), received.reason
+    if sent is not None and sent.code in ABNORMAL_CLOSE_CODES:
+        return int(sent.code), sent.reason
+    return 1006, ""

@@ -1,10 +1,11 @@
 """One open WebSocket connection carrying converted messages for an emitter (Client or Socket).
 
 A ``Channel`` owns two loops over a ``websockets`` connection: the reader decodes every whole
-message and emits it, the writer (core._outbox; started once a message has to wait) sends
-what ``send()`` accepted, in call order, within ``write_limit``. When the connection ends, every message still in the outbox
-is reported once on ``'error'`` and its awaitable fails; then the owner's ``'close'`` fires
-with the code and reason.
+message and emits it (or leaves reading to the owner's ``recv()``: core._direct_reads), the
+writer (core._outbox; started once a message has to wait) sends what ``send()`` accepted, in
+call order, within ``write_limit``. When the connection ends, every message still in the
+outbox is reported once on ``'error'`` and its awaitable fails; then the owner's ``'close'``
+fires with the code and reason.
 
 The reader stops reading (so the transport pauses and the peer is slowed) while the owner's
 ``recv()`` inbox holds ``max_queue`` messages or that many coroutine ``'message'`` handlers
@@ -12,19 +13,18 @@ wait their turn; once ``close()`` was called or the connection is lost it reads 
 the closing handshake is seen. While the owner has a ``'frame'`` listener, a ``FrameTap``
 (core._frames) reports every frame.
 
-Nothing a peer sends can leave a connection stuck. A message that does not convert, for
-any reason, is delivered raw with a ``DecodeError``; a large image is decoded on a worker
-thread. Any other exception in the reader or the writer (a bug, or a library failing) is
-logged with its traceback on the ``core`` logger and ends the connection cleanly: the peer
-gets 1011, the owner ``'error'`` (a ``ConnectionLostError`` whose ``__cause__`` is the
-exception) and then ``'close'``. ``close()`` returns within ``close_timeout`` whatever the
-peer or the reader does: after it the connection is dropped and ``'close'`` emitted.
+Nothing a peer sends can leave a connection stuck. A message that does not convert is
+delivered raw with a ``DecodeError``; a large image is decoded on a worker thread. Any other
+exception in the reader or the writer (a bug, or a library failing) is logged with its
+traceback on the ``core`` logger and ends the connection cleanly: the peer gets 1011, the
+owner ``'error'`` (a ``ConnectionLostError`` whose ``__cause__`` is the exception) and then
+``'close'``. ``close()`` returns within ``close_timeout`` whatever the peer or the reader
+does: after it the connection is dropped and ``'close'`` emitted.
 
-A flooding peer never holds the loop for long (a GUI on the same loop stays responsive):
-the transport reads at most ``core._loop.READ_SIZE`` bytes at a time, which bounds what
-websockets parses in one go (more only for the rest of one large frame, core._loop), and the reader hands the loop back after ``SLICE`` seconds spent
-delivering messages that were already parsed (websockets' ``recv()`` does not suspend while
-it has some).
+A flooding peer never holds the loop for long (a GUI on the same loop stays responsive): the
+transport reads at most ``core._loop.READ_SIZE`` bytes at a time (more only for the rest of
+one large frame), which bounds what websockets parses in one go, and the reader hands the
+loop back after ``SLICE`` seconds spent delivering messages that were already parsed.
 """
 
 from __future__ import annotations
@@ -40,14 +40,15 @@ from websockets.asyncio.connection import Connection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import OPEN
 
-from ._close_codes import ABNORMAL_CLOSE_CODES, CloseCode
+from ._close_codes import ABNORMAL_CLOSE_CODES, CloseCode, close_status
+from ._direct_reads import DirectReads
 from ._errors import ConnectionLostError, DecodeError, NotOpenError, UnsentMessagesError
 from ._flow import FlowControl
 from ._frames import FrameTap, TappedClientConnection
 from ._loop import READ_SIZE, SLICE, bound_reads
 from ._outbox import Outbox, Outgoing, Payload
 from ._ping_mute import set_answering_pings
-from ._pull import NOTHING, Endpoint
+from ._pull import Endpoint
 from ._wire_lengths import wire_lengths_of
 from ._write_batch import WriteBatch
 from .mime import Decoder, SendPayload
@@ -58,8 +59,7 @@ log = logging.getLogger("core")
 
 #: Told the close code, reason and whether it was an abnormal end the owner did not ask for.
 OnEnd = Callable[[int, str, bool], None]
-#: Seconds ``close()`` waits, after dropping the connection, for the reader to see the end
-#: before it reports the end itself.
+#: Seconds ``close()`` waits, once it dropped the connection, for the reader to see the end.
 _AFTER_ABORT: Final = 0.2
 
 
@@ -75,7 +75,7 @@ def _ignore_writer(_writer: asyncio.Task[None]) -> None:
 _RELEASED: Final[Endpoint[Any]] = Endpoint(1)
 
 
-class Channel:
+class Channel(DirectReads):
     """Moves messages over one open connection on behalf of ``owner``."""
 
     # A server holds hundreds of these, each read for every message: slots keep them small.
@@ -94,15 +94,10 @@ class Channel:
         "_offload",
         "_on_end",
         "_owner",
-        "_parked",
-        "_parsed",
         "_pausable",
         "_paused_on",
         "_peer",
-        "_puller_reading",
         "_receive_type",
-        "_slice_started",
-        "_take_back_wanted",
         "_wire_lengths",
         "outbox",
         "ws",
@@ -149,15 +144,7 @@ class Channel:
             self._frame_tap.attach(owner)
         if owner.listener_count("frame"):
             self.watch_frames()
-        # Reading for the owner's recv() (see direct_read).
-        self._parked: asyncio.Future[None] | None = None  # the reader waits on it meanwhile
-        # The frames websockets parsed and nobody took yet (its queue's deque).
-        self._parsed: deque[Any] = ws.recv_messages.frames.queue
-        self._puller_reading = False
-        self._take_back_wanted = False
-        self._slice_started = 0.0
-        owner.direct_reader = self
-        ws.connection_lost_waiter.add_done_callback(self._connection_lost)
+        self.start_direct_reads(ws, owner)
 
     @property
     def accepting(self) -> bool:
@@ -329,109 +316,6 @@ class Channel:
             outbox.cancel()
         self._finish()
 
-    # -- the owner's recv() reading for itself (core._pull) -----------------------------------
-
-    def _hands_over(self) -> bool:
-        """Whether the reader should leave reading to the owner's recv(): it pulls, no
-        listener wants the messages and the connection is open."""
-        listeners = self._owner._listeners
-        return (
-            self._offload is None  # a decode on a worker thread stays in the reader
-            and self._pausable
-            and not self._closing
-            and self._broken is None
-            and self.ws.protocol.state is OPEN
-            and not listeners.get("message")
-            and not listeners.get("wire_message")
-        )
-
-    def direct_read(self) -> Awaitable[object] | None:
-        """The owner's recv() found its inbox empty: an awaitable of the next message, read
-        in its own task while the reader is parked; else None (it waits on the inbox).
-
-        The reader parks after putting a message in the inbox whenever ``_hands_over``
-        (so the first message of a pull still goes through the inbox), and nudges it.
-        """
-        parked = self._parked
-        if parked is None or parked.done():  # every change of _hands_over() takes back
-            return None
-        if self._puller_reading:  # a second recv() at once: the reader serves them both
-            self._take_back_wanted = True
-            return None
-        return self._read_for_owner()
-
-    async def _park(self) -> None:
-        """In the reader: leave reading to the owner's recv() until ``take_back``."""
-        self._parked = parked = self._loop.create_future()
-        inbox = self._owner.inbox
-        if inbox is not None:
-            inbox.nudge()
-        try:
-            await parked
-        finally:
-            self._parked = None
-
-    @property
-    def parsed_messages(self) -> int:
-        """Frames websockets parsed that nobody took yet (see core._pull.parsed_queue_bounds)."""
-        return len(self._parsed)
-
-    def take_back(self) -> None:
-        """Reading goes back to the reader (once the owner's read under way is over)."""
-        if self._puller_reading:
-            self._take_back_wanted = True
-        elif self._parked is not None and not self._parked.done():
-            self._parked.set_result(None)
-
-    def _connection_lost(self, _waiter: asyncio.Future[None]) -> None:
-        self.take_back()  # the reader reads what is left, then reports the end
-
-    async def _read_for_owner(self) -> object:
-        """One message for the owner's recv(), as the reader's loop would deliver it; NOTHING
-        if there was none (the end: the reader reports it)."""
-        parsed = self._parsed
-        if parsed and perf_counter() - self._slice_started > SLICE:
-            # Messages parsed already would not let the loop run: give it a turn (SLICE).
-            await asyncio.sleep(0)
-            self._slice_started = perf_counter()
-            if self._puller_reading or self._parked is None or self._parked.done():
-                return NOTHING
-        waits = not parsed
-        self._puller_reading = True
-        try:
-            data = await self.ws.recv()
-        except ConnectionClosed:
-            # The reader reads the rest and reports the end; websockets may raise this
-            # without letting the loop run, so the puller must not come back here.
-            self._take_back_wanted = True
-            return NOTHING
-        except Exception as exc:  # as in the reader: log it, close with 1011
-            self._take_back_wanted = True
-            self._failing = self._loop.create_task(self._fail(exc, "reading"))
-            return NOTHING
-        finally:
-            self._puller_reading = False
-            if self._take_back_wanted:
-                self._take_back_wanted = False
-                self.take_back()
-        if waits:
-            self._slice_started = perf_counter()
-        owner = self._owner
-        if self._wire_lengths is not None:
-            received = self._wire_lengths.received
-            owner.last_wire_length = received.popleft() if received else None
-        try:
-            value = self._decode(data)
-        except Exception as exc:
-            error = exc if isinstance(exc, DecodeError) else self._decode_error(data, exc)
-            error.peer = self._peer
-            owner.emit("message", error.raw)
-            owner.emit("error", error)
-            return error.raw
-        if owner._listeners.get("message"):  # added while this read waited
-            owner.emit("message", value)
-        return value
-
     def _decode_error(self, data: str | bytes, exc: Exception) -> DecodeError:
         error = DecodeError(self._receive_type, data, f"{type(exc).__name__}: {exc}")
         error.__cause__ = exc
@@ -463,7 +347,10 @@ class Channel:
     def _writer_done(self, writer: asyncio.Task[None]) -> None:
         if writer.cancelled() or (exc := writer.exception()) is None:
             return
-        self._failing = self._loop.create_task(self._fail(exc, "writing"))
+        self._fail_soon(exc, "writing")
+
+    def _fail_soon(self, exc: BaseException, doing: str) -> None:
+        self._failing = self._loop.create_task(self._fail(exc, doing))
 
     async def _fail(self, exc: BaseException, doing: str) -> None:
         """Something failed in the reader or the writer: log it, close with 1011."""
@@ -525,20 +412,6 @@ class Channel:
         self._on_end = _ignore_end
         self.outbox.writer_done = _ignore_writer
 
-    def _close_status(self) -> tuple[int, str]:
-        """The close code and reason to report for the ended connection.
-
-        The peer's close frame when there was one; else, when this side failed the connection
-        for a protocol error (1002, 1007, 1009...), the code it sent; else 1006 (lost).
-        """
-        protocol = self.ws.protocol
-        received, sent = protocol.close_rcvd, protocol.close_sent
-        if received is not None:
-            return int(received.code), received.reason
-        if sent is not None and sent.code in ABNORMAL_CLOSE_CODES:
-            return int(sent.code), sent.reason
-        return 1006, ""
-
     def _finish(self) -> None:
         if self._ended.done():
             return
@@ -546,7 +419,7 @@ class Channel:
             self._lost.cancel()
         if self._frame_tap is not None:
             self._frame_tap.flush()  # the close frames, before 'close'
-        code, reason = self._close_status()
+        code, reason = close_status(self.ws.protocol)
         lost = (
             code in ABNORMAL_CLOSE_CODES
             and not (self._close_requested and code != 1006)

@@ -39,8 +39,7 @@ _HEAD_LONG = struct.Struct("!BBQ4s")
 
 class _Keys(threading.local):
     def __init__(self) -> None:
-        self.block = b""
-        self.at = 0
+        self.left: list[bytes] = []  # the keys of the current block not used yet
 
 
 _keys = _Keys()
@@ -56,13 +55,11 @@ os.register_at_fork(after_in_child=_new_block_in_child)
 
 def mask_key() -> bytes:
     """The next 4-byte masking key (see the module docstring)."""
-    keys = _keys
-    at = keys.at
-    if at >= len(keys.block):
-        keys.block = os.urandom(BLOCK)
-        at = 0
-    keys.at = at + 4
-    return keys.block[at : at + 4]
+    left = _keys.left
+    if not left:
+        block = os.urandom(BLOCK)
+        left = _keys.left = [block[at : at + 4] for at in range(0, BLOCK, 4)]
+    return left.pop()
 
 
 def serialize_masked(frame: Frame, extensions: list[object]) -> bytes:

@@ -7,16 +7,16 @@ as a text frame, a binary one as ``bytes`` and sent as binary, so the payload's 
 same on both legs. Each leg answers its own peer's pings (websockets does); pings and pongs
 never cross the relay.
 
-Each pump pulls with ``recv()``: each leg's inbox holds at most its ``max_queue`` messages
-before that leg stops reading, so with the lane's back-pressure (see ``lane``) a relayed
-direction keeps at most: the source leg's ``max_queue`` messages, websockets' own queue of
-received frames (16 by default) and its read buffer (32 KiB), the lane's queue (empty unless
-messages are held: ``lane.QUEUE_LIMIT`` / ``QUEUE_BYTES``), one message in flight, and the
-destination transport's write buffer (websockets' 32 KiB high-water mark plus the message
-being written). With the relay's ``max_queue`` of 32 (``settings.DEFAULT_MAX_QUEUE``) and
-core's ``max_message_size`` of 1 MiB that is at most about 50 MiB a direction for 1 MiB
-messages, and a few KiB for small ones; the log (one bounded ``LogStore`` per connection)
-comes on top.
+Each pump pulls with ``async for``, which reads the leg itself (core's direct reads): at most
+the leg's ``max_queue`` messages wait parsed, in websockets' queue (or in core's inbox while
+reading changes hands: twice that at worst) before that leg stops reading, so with the lane's
+back-pressure (see ``lane``) a relayed direction keeps at most: those messages, the read
+buffer (32 KiB), the lane's queue (empty unless messages are held: ``lane.QUEUE_LIMIT`` /
+``QUEUE_BYTES``), one message in flight, and the destination transport's write buffer
+(websockets' 32 KiB high-water mark plus the message being written). With the relay's
+``max_queue`` of 32 (``settings.DEFAULT_MAX_QUEUE``) and core's ``max_message_size`` of
+1 MiB that is about 35 MiB a direction for 1 MiB messages (67 MiB at worst), and a few KiB
+for small ones; the log (one bounded ``LogStore`` per connection) comes on top.
 
 Events:
     ``'open'`` (): both legs are open and the pumps run.
@@ -174,10 +174,9 @@ class RelayedConnection(EventEmitter[ConnectionEvent]):
     # -- the pumps ---------------------------------------------------------------------------
 
     async def _pump(self, direction: str, source: Socket | Client) -> None:
-        """Carry each message of ``source`` on, in order. ``async for`` takes the messages
-        already in the source's inbox without waiting (``recv()`` costs two coroutines a
-        message): the messages one read brought are carried in one wakeup. It ends on a
-        normal close and raises ``ConnectionClosed`` on any other."""
+        """Carry each message of ``source`` on, in order. ``async for`` reads the source in
+        this task (core's direct reads), taking the messages one read brought without
+        waiting. It ends on a normal close and raises ``ConnectionClosed`` on any other."""
         lane = self.lanes[direction]
         carry = lane.carry
         try:

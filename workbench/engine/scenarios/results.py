@@ -8,8 +8,9 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from .checking import Problem
 from .diffs import preview
@@ -32,6 +33,31 @@ EventKind = Literal["started", "passed", "failed", "skipped", "stopped"]
 ScenarioStatus = Literal["passed", "failed", "stopped"]
 
 
+class _MadeOnRead:
+    """A text attribute that may be given as a function making it, called on the first read:
+    the runner gives a matched message's preview so, which a load test's user never reads."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._key = "_" + name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> str: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> str: ...
+
+    def __get__(self, instance: object | None, owner: type | None = None) -> str:
+        if instance is None:
+            return ""  # the dataclass's default
+        value: str | Callable[[], str] = instance.__dict__[self._key]
+        if not isinstance(value, str):
+            value = instance.__dict__[self._key] = value()
+        return value
+
+    def __set__(self, instance: object, value: str | Callable[[], str]) -> None:
+        instance.__dict__[self._key] = value
+
+
 @dataclass
 class StepResult:
     """One step's outcome. For a failed ``expect``: ``expected`` (the matchers), ``received``
@@ -43,7 +69,8 @@ class StepResult:
     elapsed: float = 0.0
     message: str = ""
     expected: str = ""
-    received: str = ""
+    #: Text; the runner may give the function that makes it (see ``_MadeOnRead``).
+    received: _MadeOnRead = _MadeOnRead()
     mismatches: list[str] = field(default_factory=list)
     diff: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)

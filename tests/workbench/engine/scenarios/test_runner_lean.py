@@ -1,5 +1,6 @@
 """What a run does only when asked (events of the kinds wanted, a preview when read), its
-steps in the caller's task (stop() from inside a run), and the step deadline's kept timer."""
+steps in the caller's task (stop() from inside a run), the step deadline's kept timer, and
+a connection of its own converting what it receives (core then reads and writes directly)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ import asyncio
 
 import pytest
 
+from core import Client
 from tests.helpers import TIMEOUT
 from tests.workbench.engine.scenarios.helpers import scenario_of
 from tests.workbench.engine.scenarios.servers import echo_server
-from workbench.engine.scenarios.model import Location, Ping
+from workbench.engine.scenarios.connections import CoreConnection, PulledClient
+from workbench.engine.scenarios.matchers import Arrival
+from workbench.engine.scenarios.model import ClientSpec, Location, Ping
 from workbench.engine.scenarios.results import StepEvent, StepResult
 from workbench.engine.scenarios.runner import ScenarioRunner
 from workbench.engine.scenarios.step_deadline import StepDeadline
@@ -134,3 +138,37 @@ async def test_a_cancellation_from_elsewhere_stays_a_cancellation() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(task, TIMEOUT)
+
+
+FRAMES = ['{"n":1}', "not json", b'{"n":2}', b"\xff\xfe", "é"]
+
+
+@pytest.mark.parametrize(
+    "receive_type", ["application/json", "text/plain", "application/octet-stream", "*/*"]
+)
+async def test_a_connection_of_its_own_converts_frames_as_core_would(receive_type: str) -> None:
+    async with echo_server() as server:
+        url = f"ws://127.0.0.1:{server.port}/"
+        spec = ClientSpec("client", url, {"receiveType": receive_type, "compression": None})
+        own = CoreConnection(spec)
+        # core converting, tapped for the frames as they came (a workbench client's way)
+        tapped = PulledClient(Client(url, receive_type=receive_type, send_type="*/*"))
+        arrivals: list[list[Arrival]] = []
+        for connection in (own, tapped):
+            client = connection.client
+            await asyncio.wait_for(client.open(), TIMEOUT)
+            for frame in FRAMES:
+                await client.send(frame)
+            arrivals.append([await asyncio.wait_for(connection.receive(), TIMEOUT) for _ in FRAMES])
+            await asyncio.wait_for(client.close(), TIMEOUT)
+    assert arrivals[0] == arrivals[1]
+    assert [a.raw for a in arrivals[0]] == FRAMES
+    assert own.client.listener_count("wire_message") == 0  # core's direct reads and writes
+
+
+async def test_an_image_type_is_left_to_core_which_decodes_a_large_one_on_a_thread() -> None:
+    connection = CoreConnection(
+        ClientSpec("client", "ws://127.0.0.1:9/", {"receive_type": "image/png"})
+    )
+    assert connection.client.options["receive_type"] == "image/png"
+    assert connection.client.listener_count("wire_message") == 1

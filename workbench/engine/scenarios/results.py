@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, overload
+from typing import Any, Literal
 
 from .checking import Problem
 from .diffs import preview
@@ -33,29 +33,17 @@ EventKind = Literal["started", "passed", "failed", "skipped", "stopped"]
 ScenarioStatus = Literal["passed", "failed", "stopped"]
 
 
-class _MadeOnRead:
-    """A text attribute that may be given as a function making it, called on the first read:
-    the runner gives a matched message's preview so, which a load test's user never reads."""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self._key = "_" + name
-
-    @overload
-    def __get__(self, instance: None, owner: type | None = None) -> str: ...
-
-    @overload
-    def __get__(self, instance: object, owner: type | None = None) -> str: ...
+class _MadeOnFirstRead:
+    """``StepResult.received`` after ``received_from``: made on the first read. A non-data
+    descriptor: a value set as usual lives in the instance and is read at full speed."""
 
     def __get__(self, instance: object | None, owner: type | None = None) -> str:
         if instance is None:
             return ""  # the dataclass's default
-        value: str | Callable[[], str] = instance.__dict__[self._key]
-        if not isinstance(value, str):
-            value = instance.__dict__[self._key] = value()
-        return value
-
-    def __set__(self, instance: object, value: str | Callable[[], str]) -> None:
-        instance.__dict__[self._key] = value
+        make: Callable[[], str] | None = instance.__dict__.pop("_make_received", None)
+        text = "" if make is None else make()
+        instance.__dict__["received"] = text
+        return text
 
 
 @dataclass
@@ -69,8 +57,7 @@ class StepResult:
     elapsed: float = 0.0
     message: str = ""
     expected: str = ""
-    #: Text; the runner may give the function that makes it (see ``_MadeOnRead``).
-    received: _MadeOnRead = _MadeOnRead()
+    received: str = _MadeOnFirstRead()  # type: ignore[assignment]  # (see received_from)
     mismatches: list[str] = field(default_factory=list)
     diff: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -86,6 +73,12 @@ class StepResult:
     @property
     def label(self) -> str:
         return step_label(self.step, self.show_client)
+
+    def received_from(self, make: Callable[[], str]) -> None:
+        """Give ``received`` as the function that makes it, called on its first read (the
+        runner so gives a matched message's preview, which a load test's user never reads)."""
+        self.__dict__.pop("received", None)
+        self.__dict__["_make_received"] = make
 
 
 @dataclass

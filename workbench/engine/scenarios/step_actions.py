@@ -145,7 +145,7 @@ class StepActions:
         except ConnectionClosed as closed:
             _explain(result, expectation, closest)
             raise StepFailed(f"{_ended(connection, closed)} before a matching message") from None
-        result.received = arrival.preview  # made when read
+        result.received_from(arrival.preview)
         result.size = wire_size(arrival.raw)
         for name, query in step.save.items():
             found = _jsonpath(query).findall(arrival.value)

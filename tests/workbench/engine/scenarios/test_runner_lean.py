@@ -65,7 +65,7 @@ async def test_a_matched_messages_preview_is_there_to_read_and_made_once() -> No
         return '{"n":1}'
 
     step = StepResult(Ping(1, Location("test.yaml"), "client", 1.0))
-    step.received = preview
+    step.received_from(preview)
     assert made == []
     assert (step.received, step.received, made) == ('{"n":1}', '{"n":1}', [1])
 

@@ -13,6 +13,9 @@ second) into what the pieces under Locust cost:
   connection (no socket, no core): the runner's own cost per iteration (send + expect,
   their results and events), the best and median of 5 rounds of ``--iterations``.
 
+Both make the runners as a worker's sessions do (``keep_open``, only the events that may
+make a request).
+
 If ``network`` costs what a Locust worker costs per round trip, Locust and the bridge add
 little; ``memory`` says how much of the rest is the runner, the remainder being core,
 websockets and the loop.
@@ -41,7 +44,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.workbench.engine.load_test.processes import EchoProcess  # noqa: E402
-from workbench.engine.load_test.step_requests import request_names, request_of  # noqa: E402
+from workbench.engine.load_test.step_requests import (  # noqa: E402
+    REQUEST_EVENTS,
+    request_names,
+    request_of,
+)
 from workbench.engine.scenarios.loading import load_text  # noqa: E402
 from workbench.engine.scenarios.matchers import Arrival  # noqa: E402
 from workbench.engine.scenarios.model import ClientSpec, Scenario  # noqa: E402
@@ -71,7 +78,10 @@ def scenario_and_requests(port: int) -> tuple[Scenario, Any, list[int]]:
 
 async def network(port: int, users: int, seconds: float) -> None:
     scenario, on_event, requests = scenario_and_requests(port)
-    runners = [ScenarioRunner(scenario, on_event, keep_open=True) for _ in range(users)]
+    runners = [
+        ScenarioRunner(scenario, on_event, keep_open=True, events=REQUEST_EVENTS)
+        for _ in range(users)
+    ]
     await asyncio.gather(*(runner.run() for runner in runners))  # every connection opens
     loop = asyncio.get_running_loop()
     stop_at = loop.time() + seconds
@@ -130,7 +140,7 @@ class MemoryEcho:
 
 async def memory(iterations: int) -> None:
     scenario, on_event, _requests = scenario_and_requests(1)
-    runner = ScenarioRunner(scenario, on_event, MemoryEcho, keep_open=True)
+    runner = ScenarioRunner(scenario, on_event, MemoryEcho, keep_open=True, events=REQUEST_EVENTS)
     await runner.run()
     rounds = []
     for _ in range(5):

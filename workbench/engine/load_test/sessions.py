@@ -35,7 +35,7 @@ from workbench.engine.scenarios.results import StepEvent
 from workbench.engine.scenarios.runner import CLOSE_AT_END, ScenarioRunner
 
 from .bridge import LoopStopped, LoopThread
-from .step_requests import StepRequest, request_of
+from .step_requests import REQUEST_EVENTS, StepRequest, request_of
 
 __all__ = [
     "FLUSH_EVERY",
@@ -66,7 +66,9 @@ class ScenarioSession:
         self.bridge = bridge
         self.names = names
         self.outbox = outbox
-        self.runner = ScenarioRunner(scenario, self._on_event, keep_open=True)
+        self.runner = ScenarioRunner(
+            scenario, self._on_event, keep_open=True, events=REQUEST_EVENTS
+        )
         self.closed = False
         self._registry = registry
         self._finishing = False  # the loop's side only, from here on
@@ -156,11 +158,10 @@ class ScenarioSession:
                 self._task.cancel()  # never while it runs: that would close with 1000
             await asyncio.gather(self._task, return_exceptions=True)
 
-    def _on_event(self, event: StepEvent) -> None:
-        if event.kind in ("passed", "failed"):
-            request = request_of(event.result, self.names)
-            if request is not None:
-                self.outbox.add(request)
+    def _on_event(self, event: StepEvent) -> None:  # a step passed or failed
+        request = request_of(event.result, self.names)
+        if request is not None:
+            self.outbox.add(request)
 
 
 class RequestOutbox:

@@ -18,10 +18,20 @@ from dataclasses import dataclass
 
 from workbench.engine.scenarios.console import plain
 from workbench.engine.scenarios.model import Scenario
-from workbench.engine.scenarios.results import StepResult, step_label
+from workbench.engine.scenarios.results import EventKind, StepResult, step_label
 
-__all__ = ["FAILURE_TEXT", "StepFailure", "StepRequest", "request_names", "request_of"]
+__all__ = [
+    "FAILURE_TEXT",
+    "REQUEST_EVENTS",
+    "StepFailure",
+    "StepRequest",
+    "request_names",
+    "request_of",
+]
 
+#: The kinds of step events that may make a request (a runner's ``events``: the others are
+#: not made at all).
+REQUEST_EVENTS: tuple[EventKind, ...] = ("passed", "failed")
 #: The most characters of a failure's text.
 FAILURE_TEXT = 400
 _DIFF_LINES = 6

@@ -6,6 +6,7 @@
   (``{{name}}``), ``durations``
 - ``matchers``: equals, match, text, schema, bytes, type; ``diffs``: previews and JSON diffs
 - ``runner``: runs a scenario on core's pull API, one event per step, stoppable;
+  ``step_actions``: what each step kind does; ``step_deadline``: a step's time bound;
   ``connections``: a scenario's named clients over ``core.Client``; ``results``
 - ``console``, ``report_files`` (JUnit XML, JSON): the reports; ``export_pytest``: a
   scenario as a pytest file on ``core`` (``export_helpers``: the helpers it writes); ``cli``: ``websocket-workbench run|export``

@@ -3,12 +3,17 @@
 The runner talks to a ``Connection`` only, so a window can hand it connections of its own
 (workbench clients whose logs a person watches) with the same behaviour.
 
-``CoreConnection`` opens a ``core.Client`` (tapped by ``PulledClient``) that sends frames as they are (``*/*``: the
+``CoreConnection`` opens a ``core.Client`` that sends frames as they are (``*/*``: the
 runner encodes each message itself, so one step may send JSON and the next a text or binary
 frame) and converts what it receives per the scenario's ``receive_type`` (core's default:
-JSON). Beside each converted message it keeps the frame as it came (core's
-``'wire_message'``) and whether it converted (a ``DecodeError`` on ``'error'`` says not),
-which the ``text``, ``bytes`` and ``type`` matchers read.
+JSON). Beside each converted message it keeps the frame as it came and whether it
+converted, which the ``text``, ``bytes`` and ``type`` matchers read. ``PulledClient`` does
+that for a client whose receive type is its own (a workbench client): from core's
+``'wire_message'`` and a ``DecodeError`` on ``'error'``. A client of our own does not need
+it: it receives the frames unconverted (``*/*``) and ``ConvertingPuller`` converts each as
+core would (``core.mime``), so no ``'wire_message'`` listener keeps core off its fastest
+paths (sends written at once, ``recv()`` reading in the puller's task). An ``image/*``
+receive type stays with core, which decodes a large image on a worker thread.
 """
 
 from __future__ import annotations
@@ -17,11 +22,19 @@ from collections import deque
 from typing import Any, Protocol
 
 from core import Client, DecodeError, WebSocketError
+from core.mime import ANY, JSON, Decoder, decoder_for
 
 from .matchers import Arrival
 from .model import ClientSpec
 
-__all__ = ["ERRORS_KEPT", "Connection", "CoreConnection", "PulledClient", "arrived_as"]
+__all__ = [
+    "ERRORS_KEPT",
+    "Connection",
+    "ConvertingPuller",
+    "CoreConnection",
+    "PulledClient",
+    "arrived_as",
+]
 
 #: The last errors of a connection kept for a failure's explanation.
 ERRORS_KEPT = 5
@@ -97,15 +110,53 @@ class PulledClient:
         self._errors.append(str(error))
 
 
+class ConvertingPuller:
+    """Pulls a ``core.Client`` that receives frames unconverted (``*/*``) and converts each
+    with ``decode`` (``core.mime``), as core would for ``receive_type``; keeps the last
+    errors for a failure's explanation. Make it before the client connects."""
+
+    def __init__(self, client: Client, receive_type: str, decode: Decoder) -> None:
+        self.client = client
+        self.receive_type = receive_type
+        self._decode = decode
+        self._errors: deque[str] = deque(maxlen=ERRORS_KEPT)
+        client.on("error", self._errors_append)
+        client.start_pulling()
+
+    @property
+    def errors(self) -> list[str]:
+        return list(self._errors)
+
+    async def receive(self) -> Arrival:
+        raw = await self.client.recv()
+        try:
+            value = self._decode(raw)
+        except DecodeError:  # delivered unconverted, as core delivers it
+            return Arrival(raw, raw, arrived_as(self.receive_type, raw, False))
+        return Arrival(value, raw, arrived_as(self.receive_type, raw, True))
+
+    def _errors_append(self, error: WebSocketError) -> None:
+        self._errors.append(str(error))
+
+
 class CoreConnection:
     """A ``Connection`` over a ``core.Client`` made from a scenario's ``ClientSpec``."""
 
     def __init__(self, spec: ClientSpec) -> None:
         self.name = spec.name
         options: dict[str, Any] = dict(spec.options)
-        options["send_type"] = "*/*"
+        options["send_type"] = ANY
+        converting = _converted_here(options)
+        if converting is not None:
+            key, receive_type, decode = converting
+            options[key] = ANY
         self.client = Client(spec.url, **options)
-        self._pulled = PulledClient(self.client)  # from the first frame on, nothing is missed
+        # from the first frame on, nothing is missed
+        self._pulled: PulledClient | ConvertingPuller = (
+            PulledClient(self.client)
+            if converting is None
+            else ConvertingPuller(self.client, receive_type, decode)
+        )
 
     @property
     def close_code(self) -> int | None:
@@ -144,3 +195,22 @@ def arrived_as(receive_type: str, raw: str | bytes, converted: bool) -> str:
     if converted and receive_type != "*/*":
         return receive_type
     return "text/plain" if isinstance(raw, str) else "application/octet-stream"
+
+
+def _converted_here(options: dict[str, Any]) -> tuple[str, str, Decoder] | None:
+    """(option key, receive type, its decoder) when the connection converts what it
+    receives itself; None for an image type, or a receive type core must refuse (it says
+    why when the client is made)."""
+    keys = [key for key in ("receive_type", "receiveType") if key in options]
+    if len(keys) > 1:
+        return None
+    receive_type = options[keys[0]] if keys else JSON
+    if not isinstance(receive_type, str):
+        return None
+    try:
+        decode = decoder_for(receive_type)
+    except ValueError:
+        return None
+    if hasattr(decode, "offload"):  # an image: core decodes a large one on a worker thread
+        return None
+    return (keys[0] if keys else "receive_type"), receive_type, decode

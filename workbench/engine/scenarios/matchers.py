@@ -37,6 +37,7 @@ __all__ = [
 #: The matcher keys of expect and expect_none (schema_file is read into ``schema`` first).
 MATCHERS = ("equals", "match", "text", "schema", "bytes", "type")
 _REGEX = re.compile(r"/(.*)/([imsx]*)", re.DOTALL)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
 
 
@@ -153,9 +154,9 @@ class Expectation:
         found: list[Mismatch] = []
         value = arrival.value
         if self._equals is not _ABSENT:
-            _compare(self._equals, value, "$", True, "equals", found)
+            _compare(self._equals, value, None, True, "equals", found)
         if self._match is not _ABSENT:
-            _compare(self._match, value, "$", False, "match", found)
+            _compare(self._match, value, None, False, "match", found)
         if self._text is not None:
             self._check_text(arrival, found)
         if self._schema is not None:
@@ -205,33 +206,55 @@ def _compile_tree(value: Any, key: str, path: tuple[str | int, ...]) -> Any:
     return value
 
 
+#: Where ``_compare`` is in a message: None at the top, else (the parent's place, key/index),
+#: written out (``$.a[0]``) only for a mismatch.
+_Place = tuple[Any, str | int] | None
+
+
 def _compare(
-    expected: Any, actual: Any, where: str, exact: bool, matcher: str, found: list[Mismatch]
+    expected: Any, actual: Any, place: _Place, exact: bool, matcher: str, found: list[Mismatch]
 ) -> None:
     """Append a Mismatch for each place ``actual`` differs (``exact``: extra keys count)."""
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
-            found.append(Mismatch(matcher, where, "an object", _describe(actual)))
+            found.append(Mismatch(matcher, _where(place), "an object", _describe(actual)))
             return
+        missing = 0
         for key, want in expected.items():
             if key not in actual:
-                found.append(Mismatch(matcher, where + _step(key), preview(shown(want)), "nothing"))
+                missing += 1
+                found.append(
+                    Mismatch(matcher, _where((place, key)), preview(shown(want)), "nothing")
+                )
             else:
-                _compare(want, actual[key], where + _step(key), exact, matcher, found)
-        if exact:
+                _compare(want, actual[key], (place, key), exact, matcher, found)
+        if exact and len(actual) > len(expected) - missing:  # keys it was not given
             for key in actual.keys() - expected.keys():
-                found.append(Mismatch(matcher, where + _step(key), "nothing", preview(actual[key])))
+                found.append(
+                    Mismatch(matcher, _where((place, key)), "nothing", preview(actual[key]))
+                )
     elif isinstance(expected, list):
         if not isinstance(actual, list) or len(actual) != len(expected):
-            found.append(Mismatch(matcher, where, preview(shown(expected)), preview(actual)))
+            found.append(
+                Mismatch(matcher, _where(place), preview(shown(expected)), preview(actual))
+            )
             return
         for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
-            _compare(want, got, f"{where}[{index}]", exact, matcher, found)
+            _compare(want, got, (place, index), exact, matcher, found)
     elif isinstance(expected, re.Pattern):
         if not isinstance(actual, str) or not expected.search(actual):
-            found.append(Mismatch(matcher, where, f"/{expected.pattern}/", preview(actual)))
+            found.append(Mismatch(matcher, _where(place), f"/{expected.pattern}/", preview(actual)))
     elif not _same_scalar(expected, actual):
-        found.append(Mismatch(matcher, where, preview(expected), preview(actual)))
+        found.append(Mismatch(matcher, _where(place), preview(expected), preview(actual)))
+
+
+def _where(place: _Place) -> str:
+    """``$.a[0]['b c']`` for a ``_Place``."""
+    steps: list[str] = []
+    while place is not None:
+        place, key = place
+        steps.append(_step(key))
+    return "$" + "".join(reversed(steps))
 
 
 def _same_scalar(expected: Any, actual: Any) -> bool:
@@ -246,7 +269,7 @@ def _same_scalar(expected: Any, actual: Any) -> bool:
 def _step(key: str | int) -> str:
     if isinstance(key, int):
         return f"[{key}]"
-    return f".{key}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) else f"[{key!r}]"
+    return f".{key}" if _NAME.fullmatch(key) else f"[{key!r}]"
 
 
 def _describe(value: Any) -> str:

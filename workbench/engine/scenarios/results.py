@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -32,6 +33,19 @@ EventKind = Literal["started", "passed", "failed", "skipped", "stopped"]
 ScenarioStatus = Literal["passed", "failed", "stopped"]
 
 
+class _MadeOnFirstRead:
+    """``StepResult.received`` after ``received_from``: made on the first read. A non-data
+    descriptor: a value set as usual lives in the instance and is read at full speed."""
+
+    def __get__(self, instance: object | None, owner: type | None = None) -> str:
+        if instance is None:
+            return ""  # the dataclass's default
+        make: Callable[[], str] | None = instance.__dict__.pop("_make_received", None)
+        text = "" if make is None else make()
+        instance.__dict__["received"] = text
+        return text
+
+
 @dataclass
 class StepResult:
     """One step's outcome. For a failed ``expect``: ``expected`` (the matchers), ``received``
@@ -43,7 +57,7 @@ class StepResult:
     elapsed: float = 0.0
     message: str = ""
     expected: str = ""
-    received: str = ""
+    received: str = _MadeOnFirstRead()  # type: ignore[assignment]  # (see received_from)
     mismatches: list[str] = field(default_factory=list)
     diff: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -59,6 +73,12 @@ class StepResult:
     @property
     def label(self) -> str:
         return step_label(self.step, self.show_client)
+
+    def received_from(self, make: Callable[[], str]) -> None:
+        """Give ``received`` as the function that makes it, called on its first read (the
+        runner so gives a matched message's preview, which a load test's user never reads)."""
+        self.__dict__.pop("received", None)
+        self.__dict__["_make_received"] = make
 
 
 @dataclass

@@ -1,8 +1,8 @@
-"""The Load test tab's scenario variables, driven as a person would: ``NAME=VALUE`` lines and
-an env file, as ``websocket-workbench load`` takes them with ``--var`` and ``--env``. A
-scenario that needs ``{{PORT}}`` runs from the tab against the window's own echo server
-(real Locust processes on loopback); each kind of bad input is said in the status line, in
-plain text, and starts no process.
+"""The Load test tab's scenario variables and wait, driven as a person would: ``NAME=VALUE``
+lines, an env file and a wait between iterations, as ``websocket-workbench load`` takes them
+with ``--var``, ``--env`` and ``--wait``. A scenario that needs ``{{PORT}}`` runs from the
+tab against the window's own echo server (real Locust processes on loopback); each kind of
+bad input is said in the status line, in plain text, and starts no process.
 
 Every wait is ``qtbot.waitUntil`` with a timeout (``wait_for``); nothing sleeps.
 """
@@ -50,7 +50,8 @@ def test_a_scenario_with_port_given_in_the_field_runs_to_its_end(
     tab.users.setValue(2)
     tab.spawn_rate.setValue(2)
     tab.duration.setValue(3)
-    tab.pace.setValue(0.5)
+    tab.pace.setValue(0)
+    tab.wait.setText("1s")
     tab.variables.setFocus()
     qtbot.keyClicks(tab.variables, "# where the echo server listens")
     qtbot.keyClick(tab.variables, Qt.Key.Key_Return)
@@ -64,32 +65,43 @@ def test_a_scenario_with_port_given_in_the_field_runs_to_its_end(
     seen = rows(tab)
     assert sorted(seen) == sorted([*STEPS, TOTAL_ROW]) and min(seen.values()) > 0, seen
     assert set(failures(tab).values()) == {0}
+    master = service.engine.load_test.master
+    assert master is not None and master.process.args[-2:] == ["--wait", "1s"]
+    assert seen['send: "hello"'] <= 2 * 8  # a second's wait each time, not hundreds a second
     assert psutil.Process().children(recursive=True) == []
     assert tab.variables.isEnabled() and tab.env_file.isEnabled() and tab.env_button.isEnabled()
 
 
+GIVEN = "PORT=1\nWORD=hello"
+
+
 @pytest.mark.parametrize(
-    ("lines", "env", "said"),
+    ("fields", "said"),
     [
-        ("PORT=1\noops", None, "The variable 'oops' is not name=value (a name is letters"),
-        ("1st=x", None, "The variable '1st=x' is not name=value"),
-        ("<b>bold</b>", None, "The variable '<b>bold</b>' is not name=value"),
-        ("", "missing.env", "Cannot read the env file {path}"),
-        ("", "broken.yaml", "The env file {path} is not valid YAML"),
-        ("", "broken.env", "{path}:2: expected NAME=value, found 'just words'"),
+        ({"lines": "PORT=1\noops"}, "The variable 'oops' is not name=value (a name is letters"),
+        ({"lines": "1st=x"}, "The variable '1st=x' is not name=value"),
+        ({"lines": "<b>bold</b>"}, "The variable '<b>bold</b>' is not name=value"),
+        ({"env": "missing.env"}, "Cannot read the env file {path}"),
+        ({"env": "broken.yaml"}, "The env file {path} is not valid YAML"),
+        ({"env": "broken.env"}, "{path}:2: expected NAME=value, found 'just words'"),
+        ({"wait": "2x"}, "The wait: '2x' is not a duration; write it as 500ms or 2s; no user"),
+        ({"wait": "2s-1s"}, "The wait 2s-1s: the first time must be the shorter one"),
+        ({"wait": "1s", "pace": 1}, "or waits between them, not both: set the pace to 0"),
     ],
 )
-def test_bad_variables_are_said_and_start_nothing(
-    qtbot, service, tab, tmp_path, lines, env, said
+def test_bad_variables_or_wait_are_said_and_start_nothing(
+    qtbot, service, tab, tmp_path, fields, said
 ) -> None:
     scenario = tmp_path / "needs-port.yaml"
     scenario.write_text(NEEDS_PORT, encoding="utf-8")
     (tmp_path / "broken.yaml").write_text("WORD: [hello\n", encoding="utf-8")
     (tmp_path / "broken.env").write_text("WORD=hello\njust words\n", encoding="utf-8")
     tab.add_file(str(scenario))
-    tab.variables.setPlainText(lines)
-    path = tmp_path / env if env else None
+    tab.variables.setPlainText(fields.get("lines", GIVEN))
+    path = tmp_path / fields["env"] if "env" in fields else None
     tab.env_file.setText(str(path) if path else "")
+    tab.pace.setValue(fields.get("pace", 0))
+    tab.wait.setText(fields.get("wait", ""))
     click(qtbot, tab.start_button)
     qtbot.waitUntil(lambda: service.engine.load_test.state == "failed", timeout=5000)
     text = tab.status.text()
@@ -97,7 +109,7 @@ def test_bad_variables_are_said_and_start_nothing(
     assert tab.status.textFormat() == Qt.TextFormat.PlainText
     assert tab.status.property("state") == "error"
     assert psutil.Process().children(recursive=True) == []
-    assert tab.start_button.isEnabled() and tab.variables.isEnabled()
+    assert tab.start_button.isEnabled() and tab.variables.isEnabled() and tab.wait.isEnabled()
 
 
 def test_a_variable_nobody_gave_is_the_validators_message(qtbot, service, tab, tmp_path) -> None:
@@ -131,6 +143,9 @@ def test_the_fields_say_their_format_and_follow_the_numbers_in_tab_order(qtbot, 
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
         order.append(QApplication.focusWidget())
     assert order == [tab.variables, tab.env_file, tab.env_button]  # Tab leaves the text too
+    tab.pace.setFocus()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is tab.wait
 
 
 def test_blank_lines_and_comments_are_left_out_and_values_kept_as_typed() -> None:

@@ -86,8 +86,9 @@ def add_options(parser: Any, scenario_option: bool) -> None:
     )
 
 
-def pause_of(options: argparse.Namespace) -> Pause:
-    """The ``Pause`` that ``--wait`` / ``--pace`` ask for; ``OptionError`` if they are wrong."""
+def pause_of(options: argparse.Namespace, called: str = "--wait") -> Pause:
+    """The ``Pause`` that ``--wait`` / ``--pace`` ask for; ``OptionError`` if they are wrong
+    (the message calls ``--wait`` ``called``)."""
     wait, pace = getattr(options, "wait", "") or "", getattr(options, "pace", "") or ""
     if wait and pace:
         raise OptionError("give --wait or --pace, not both")
@@ -100,9 +101,9 @@ def pause_of(options: argparse.Namespace) -> Pause:
         low = parse_duration(low_text)
         high = parse_duration(high_text) if dash else low
     except DurationError as exc:
-        raise OptionError(f"--{'pace' if pace else 'wait'}: {exc}") from None
+        raise OptionError(f"{'--pace' if pace else called}: {exc}") from None
     if high < low:
-        raise OptionError(f"--wait {wait}: the first time must be the shorter one")
+        raise OptionError(f"{called} {wait}: the first time must be the shorter one")
     return Pause("wait", low, high)
 
 

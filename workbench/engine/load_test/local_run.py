@@ -15,8 +15,8 @@ and every child is reaped.
 
 Bad input is refused before any process starts, in words (``LoadRefused``, via ``check``):
 a scenario with errors (the scenario loader's message, a variable nobody gave among them),
-a variable line that is not ``NAME=VALUE``, an env file that cannot be read, a port in use,
-numbers out of range, Locust not installed. Once started, a run fails in words when the master ends before it
+a variable line that is not ``NAME=VALUE``, an env file that cannot be read, a wrong wait
+(``window_options``), a port in use, numbers out of range, Locust not installed. Once started, a run fails in words when the master ends before it
 answers or cannot be reached, or a worker ends before the test starts (the last lines of
 that process's output are added); a worker that ends during the test is a ``warning``,
 and the run fails when none is left.
@@ -52,9 +52,10 @@ from workbench.engine.scenarios.loading import load_file, load_text
 
 from .children import Child, end_all, free_port, kill_all, port_in_use
 from .cli import LOCUSTFILE
-from .command_options import OptionError, given_sources
+from .command_options import OptionError
 from .stats_feed import LoadStats, StatsError, fetch_stats
 from .step_requests import request_names
+from .window_options import check_options, locust_options
 
 __all__ = [
     "HOST",
@@ -84,8 +85,6 @@ AUTOQUIT = 3
 #: Seconds each process may take to end after Ctrl+C before it is killed.
 STOP_GRACE = 4.0
 MAX_USERS, MAX_WORKERS, MAX_DURATION = 100_000, 64, 24 * 3600.0
-#: What a refusal calls a variable's line and the file of variables.
-_CALLED = ("The variable", "the env file")
 #: Locust's states once a test is over.
 _OVER = ("stopping", "stopped", "cleanup")
 
@@ -100,7 +99,8 @@ class LoadSettings:
     second), ``duration`` (seconds), ``workers`` (local worker processes), ``pace`` (each
     user starts an iteration every ``pace`` s; 0: one after the other), ``web_port`` (of
     Locust's page; 0: a free one), scenario ``variables`` (``NAME=VALUE``, as ``--var``
-    takes them) and ``env_file`` (of variables, as ``--env``; "": none)."""
+    takes them), ``env_file`` (of variables, as ``--env``; "": none) and ``wait`` (between a
+    user's iterations, as ``--wait``: ``1s``, ``500ms-2s``; only with no ``pace``)."""
 
     scenario: Path
     users: int = 10
@@ -111,6 +111,7 @@ class LoadSettings:
     web_port: int = 0
     variables: tuple[str, ...] = ()
     env_file: str = ""
+    wait: str = ""
 
 
 def runs_dir() -> Path:
@@ -191,10 +192,10 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
                 )
         name = settings.scenario.name
         try:
-            sources = given_sources(settings.variables, settings.env_file, _CALLED)
+            given = (settings.variables, settings.env_file, settings.wait, settings.pace)
+            sources = check_options(*given)
         except OptionError as exc:
-            said = str(exc)
-            raise LoadRefused(f"{said[:1].upper()}{said[1:]}; no user was started") from None
+            raise LoadRefused(f"{exc}; no user was started") from None
         try:
             if text is None:
                 scenarios = load_file(settings.scenario, sources)
@@ -271,11 +272,7 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
         ]
         if settings.pace > 0:
             command += ["--pace", f"{settings.pace:g}s"]
-        for assignment in settings.variables:
-            command += ["--var", assignment]
-        if settings.env_file:
-            command += ["--env", settings.env_file]
-        return command
+        return command + locust_options(settings.variables, settings.env_file, settings.wait)
 
     def _make_folder(self, stem: str) -> Path:
         base = self.runs if self.runs is not None else runs_dir()

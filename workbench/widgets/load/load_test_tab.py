@@ -1,9 +1,10 @@
 """The Load test tab: a scenario run by many virtual users on Locust, in processes of its own.
 
 Pick a scenario (one of the window's, from the Scenarios tab, or a file), the users, how
-fast they start, how long the test runs, how often each user runs the scenario, how many
-local worker processes share the users, and the scenario's variables (``NAME=VALUE`` lines
-and an env file, as ``websocket-workbench load`` takes them with ``--var`` and ``--env``);
+fast they start, how long the test runs, how often each user runs the scenario (or how long
+it waits between two runs), how many local worker processes share the users, and the
+scenario's variables (``NAME=VALUE`` lines and an env file); they reach Locust as
+``websocket-workbench load``'s ``--pace``, ``--wait``, ``--var`` and ``--env`` do.
 **Start** (F5) and **Stop** (Shift+F5). The engine
 (``service.engine.load_test``, ``engine.load_test.local_run``) starts Locust's master and
 workers as child processes and polls the master's own figures once a second: the table
@@ -61,6 +62,10 @@ EMPTY_TEXT = (
 NO_SCENARIO = "No scenario yet: make one in the Scenarios tab, or choose a file."
 _FILES = "Scenario files (*.yaml *.yml *.json);;All files (*)"
 _ENV_FILES = "Variables (*.env *.yaml *.yml *.json);;All files (*)"
+WAIT_TIP = (
+    "With no pace: each user waits this long between two iterations (1s), or a random time "
+    "in a range (500ms-2s)"
+)
 VARIABLES_HINT = "NAME=VALUE, one a line (e.g. PORT=8765)"
 
 
@@ -90,6 +95,9 @@ class LoadTestTab(QWidget):
         self.duration = self._spin(1, 24 * 3600, 30, " s", "The test stops after this long")
         self.pace = self._double(0, 3600, 1, " s", "Each user starts the scenario this often")
         self.pace.setSpecialValueText("no pause")
+        self.wait = named(QLineEdit(), "loadWait", WAIT_TIP)
+        self.wait.setPlaceholderText("none (1s, or 500ms-2s)")
+        self.wait.setFixedSize(self.pace.sizeHint())  # in line with the numbers
         self.workers = self._spin(1, MAX_WORKERS, 1, "", "Local Locust worker processes")
         self.web_port = self._spin(0, 65535, 0, "", "The port of Locust's page (0: any free)")
         self.web_port.setSpecialValueText("any free")
@@ -173,6 +181,7 @@ class LoadTestTab(QWidget):
         left.addRow("Spawn r&ate", self.spawn_rate)
         left.addRow("&Duration", self.duration)
         right.addRow("Each user ever&y", self.pace)
+        right.addRow("Or wait betwee&n", self.wait)
         right.addRow("&Worker processes", self.workers)
         right.addRow("Pa&ge port", self.web_port)
         numbers.addLayout(left)
@@ -180,7 +189,7 @@ class LoadTestTab(QWidget):
         numbers.addLayout(right)
         numbers.addSpacing(24)
         given = QFormLayout()
-        label = QLabel("&Variables")
+        label = QLabel("Variabl&es")
         label.setBuddy(self.variables)
         given.addRow(label, self.variables)
         env = QHBoxLayout()
@@ -267,6 +276,7 @@ class LoadTestTab(QWidget):
             web_port=self.web_port.value(),
             variables=assignments(self.variables.toPlainText()),
             env_file=os.path.expanduser(self.env_file.text().strip()),
+            wait=self.wait.text().strip(),
         )
         return settings, text
 
@@ -336,7 +346,7 @@ class LoadTestTab(QWidget):
     def _set_fields_enabled(self, enabled: bool) -> None:
         fields = (self.scenario, self.choose_button, self.users, self.spawn_rate, self.duration)
         given = (self.variables, self.env_file, self.env_button)
-        for field in (*fields, self.pace, self.workers, self.web_port, *given):
+        for field in (*fields, self.pace, self.wait, self.workers, self.web_port, *given):
             field.setEnabled(enabled)
         if not enabled:
             self.start_button.setEnabled(False)

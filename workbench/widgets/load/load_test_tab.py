@@ -96,8 +96,11 @@ class LoadTestTab(QWidget):
         self.pace = self._double(0, 3600, 1, " s", "Each user starts the scenario this often")
         self.pace.setSpecialValueText("no pause")
         self.wait = named(QLineEdit(), "loadWait", WAIT_TIP)
-        self.wait.setPlaceholderText("none (1s, or 500ms-2s)")
-        self.wait.setFixedSize(self.pace.sizeHint())  # in line with the numbers
+        self.wait.setPlaceholderText("none, or 500ms-2s")
+        hint = self.wait.fontMetrics().horizontalAdvance(self.wait.placeholderText()) + 16
+        self.wait.setFixedSize(
+            max(self.pace.sizeHint().width(), hint), self.pace.sizeHint().height()
+        )
         self.workers = self._spin(1, MAX_WORKERS, 1, "", "Local Locust worker processes")
         self.web_port = self._spin(0, 65535, 0, "", "The port of Locust's page (0: any free)")
         self.web_port.setSpecialValueText("any free")

@@ -11,6 +11,7 @@ default). Nothing here imports Locust, so the command can check them before Locu
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,10 @@ from workbench.engine.scenarios.variables import (
     read_env_file,
 )
 
-__all__ = ["OptionError", "Pause", "add_options", "pause_of", "sources_of"]
+__all__ = ["OptionError", "Pause", "add_options", "given_sources", "pause_of", "sources_of"]
+
+#: What the messages call an assignment and the file of variables.
+_OPTION_NAMES = ("--var", "the --env file")
 
 
 class OptionError(ValueError):
@@ -82,8 +86,9 @@ def add_options(parser: Any, scenario_option: bool) -> None:
     )
 
 
-def pause_of(options: argparse.Namespace) -> Pause:
-    """The ``Pause`` that ``--wait`` / ``--pace`` ask for; ``OptionError`` if they are wrong."""
+def pause_of(options: argparse.Namespace, called: str = "--wait") -> Pause:
+    """The ``Pause`` that ``--wait`` / ``--pace`` ask for; ``OptionError`` if they are wrong
+    (the message calls ``--wait`` ``called``)."""
     wait, pace = getattr(options, "wait", "") or "", getattr(options, "pace", "") or ""
     if wait and pace:
         raise OptionError("give --wait or --pace, not both")
@@ -96,17 +101,26 @@ def pause_of(options: argparse.Namespace) -> Pause:
         low = parse_duration(low_text)
         high = parse_duration(high_text) if dash else low
     except DurationError as exc:
-        raise OptionError(f"--{'pace' if pace else 'wait'}: {exc}") from None
+        raise OptionError(f"{'--pace' if pace else called}: {exc}") from None
     if high < low:
-        raise OptionError(f"--wait {wait}: the first time must be the shorter one")
+        raise OptionError(f"{called} {wait}: the first time must be the shorter one")
     return Pause("wait", low, high)
 
 
 def sources_of(options: argparse.Namespace) -> Sources:
     """The variables ``--var`` and ``--env`` give (and the environment's); ``OptionError``."""
+    return given_sources(list(options.var or []), options.env or "")
+
+
+def given_sources(
+    assignments: Sequence[str], env_file: str, called: tuple[str, str] = _OPTION_NAMES
+) -> Sources:
+    """The variables ``assignments`` (``NAME=VALUE``, as ``--var`` takes them) and the
+    ``env_file`` (as ``--env``; "": none) give, with the environment's; ``OptionError``
+    says what is wrong, calling an assignment and the file ``called``."""
     try:
-        env_file = read_env_file(options.env) if options.env else {}
-        return Sources(env_file=env_file, cli=parse_assignments(list(options.var or [])))
+        env = read_env_file(env_file, called[1]) if env_file else {}
+        return Sources(env_file=env, cli=parse_assignments(assignments, called[0]))
     except VariableError as exc:
         raise OptionError(str(exc)) from None
 

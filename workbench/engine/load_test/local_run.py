@@ -14,8 +14,9 @@ quit), then for the workers left; whatever has not ended after ``STOP_GRACE`` s 
 and every child is reaped.
 
 Bad input is refused before any process starts, in words (``LoadRefused``, via ``check``):
-a scenario with errors (the scenario loader's message), a port in use, numbers out of range,
-Locust not installed. Once started, a run fails in words when the master ends before it
+a scenario with errors (the scenario loader's message, a variable nobody gave among them),
+a variable line that is not ``NAME=VALUE``, an env file that cannot be read, a wrong wait
+(``window_options``), a port in use, numbers out of range, Locust not installed. Once started, a run fails in words when the master ends before it
 answers or cannot be reached, or a worker ends before the test starts (the last lines of
 that process's output are added); a worker that ends during the test is a ``warning``,
 and the run fails when none is left.
@@ -39,8 +40,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -49,12 +49,13 @@ import platformdirs
 from core import EventEmitter
 from workbench.engine.scenarios.checking import ScenarioError
 from workbench.engine.scenarios.loading import load_file, load_text
-from workbench.engine.scenarios.variables import Sources
 
 from .children import Child, end_all, free_port, kill_all, port_in_use
 from .cli import LOCUSTFILE
+from .command_options import OptionError
 from .stats_feed import LoadStats, StatsError, fetch_stats
 from .step_requests import request_names
+from .window_options import check_options, locust_options
 
 __all__ = [
     "HOST",
@@ -97,7 +98,9 @@ class LoadSettings:
     """A run: the ``scenario`` file, ``users`` (peak), ``spawn_rate`` (users started per
     second), ``duration`` (seconds), ``workers`` (local worker processes), ``pace`` (each
     user starts an iteration every ``pace`` s; 0: one after the other), ``web_port`` (of
-    Locust's page; 0: a free one) and scenario ``variables``."""
+    Locust's page; 0: a free one), scenario ``variables`` (``NAME=VALUE``, as ``--var``
+    takes them), ``env_file`` (of variables, as ``--env``; "": none) and ``wait`` (between a
+    user's iterations, as ``--wait``: ``1s``, ``500ms-2s``; only with no ``pace``)."""
 
     scenario: Path
     users: int = 10
@@ -106,7 +109,9 @@ class LoadSettings:
     workers: int = 1
     pace: float = 1.0
     web_port: int = 0
-    variables: Mapping[str, str] = field(default_factory=dict)
+    variables: tuple[str, ...] = ()
+    env_file: str = ""
+    wait: str = ""
 
 
 def runs_dir() -> Path:
@@ -186,7 +191,11 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
                     "Locust, or another program): stop that, or choose another port (0: any free one)"
                 )
         name = settings.scenario.name
-        sources = Sources(cli=dict(settings.variables))
+        try:
+            given = (settings.variables, settings.env_file, settings.wait, settings.pace)
+            sources = check_options(*given)
+        except OptionError as exc:
+            raise LoadRefused(f"{exc}; no user was started") from None
         try:
             if text is None:
                 scenarios = load_file(settings.scenario, sources)
@@ -263,9 +272,7 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
         ]
         if settings.pace > 0:
             command += ["--pace", f"{settings.pace:g}s"]
-        for name, value in settings.variables.items():
-            command += ["--var", f"{name}={value}"]
-        return command
+        return command + locust_options(settings.variables, settings.env_file, settings.wait)
 
     def _make_folder(self, stem: str) -> Path:
         base = self.runs if self.runs is not None else runs_dir()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,38 +120,39 @@ def as_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def parse_assignments(items: list[str]) -> dict[str, str]:
+def parse_assignments(items: Sequence[str], called: str = "--var") -> dict[str, str]:
     """``['user=alice', 'n=2']`` -> ``{'user': 'alice', 'n': '2'}``; ``VariableError`` if
-    one has no ``=`` or an invalid name."""
+    one has no ``=`` or an invalid name (the message calls an item ``called``)."""
     values: dict[str, str] = {}
     for item in items:
         name, equals, value = item.partition("=")
         name = name.strip()
         if not equals or not _valid_name(name):
             raise VariableError(
-                f"--var {item!r} is not name=value (a name is letters, digits, _ . -)"
+                f"{called} {item!r} is not name=value (a name is letters, digits, _ . -)"
             )
         values[name] = value
     return values
 
 
-def read_env_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+def read_env_file(path: str | os.PathLike[str], called: str = "the --env file") -> dict[str, Any]:
     """Variables from a YAML/JSON mapping (``.yaml``, ``.yml``, ``.json``) or a ``.env`` file:
-    ``NAME=value`` lines, ``export`` allowed, ``#`` comments, values optionally quoted."""
+    ``NAME=value`` lines, ``export`` allowed, ``#`` comments, values optionally quoted (the
+    messages call the file ``called``)."""
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise VariableError(f"cannot read the --env file {file}: {exc}") from None
+        raise VariableError(f"cannot read {called} {file}: {exc}") from None
     if file.suffix.lower() in (".yaml", ".yml", ".json"):
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise VariableError(f"the --env file {file} is not valid YAML: {exc}") from None
+            raise VariableError(f"{called} {file} is not valid YAML: {exc}") from None
         if data is None:
             return {}
         if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
-            raise VariableError(f"the --env file {file} must be a mapping of names to values")
+            raise VariableError(f"{called} {file} must be a mapping of names to values")
         return dict(data)
     values: dict[str, Any] = {}
     for number, raw in enumerate(text.splitlines(), start=1):

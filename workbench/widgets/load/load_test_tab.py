@@ -1,8 +1,11 @@
 """The Load test tab: a scenario run by many virtual users on Locust, in processes of its own.
 
 Pick a scenario (one of the window's, from the Scenarios tab, or a file), the users, how
-fast they start, how long the test runs, how often each user runs the scenario and how many
-local worker processes share the users; **Start** (F5) and **Stop** (Shift+F5). The engine
+fast they start, how long the test runs, how often each user runs the scenario (or how long
+it waits between two runs), how many local worker processes share the users, and the
+scenario's variables (``NAME=VALUE`` lines and an env file); they reach Locust as
+``websocket-workbench load``'s ``--pace``, ``--wait``, ``--var`` and ``--env`` do.
+**Start** (F5) and **Stop** (Shift+F5). The engine
 (``service.engine.load_test``, ``engine.load_test.local_run``) starts Locust's master and
 workers as child processes and polls the master's own figures once a second: the table
 shows each step's requests, failures, rate, p50 and p95, the plot the users, steps/s and
@@ -16,6 +19,7 @@ status line in plain words.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -29,6 +33,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTableView,
@@ -47,7 +53,7 @@ from workbench.widgets.common.wheel_guard import GuardedComboBox, GuardedSpinBox
 
 from .load_test_plot import LoadTestPlot
 
-__all__ = ["EMPTY_TEXT", "NO_SCENARIO", "LoadTestTab"]
+__all__ = ["EMPTY_TEXT", "NO_SCENARIO", "VARIABLES_HINT", "LoadTestTab", "assignments"]
 
 EMPTY_TEXT = (
     "Pick a scenario and press Start: Locust runs it as many virtual users, in processes of "
@@ -55,6 +61,12 @@ EMPTY_TEXT = (
 )
 NO_SCENARIO = "No scenario yet: make one in the Scenarios tab, or choose a file."
 _FILES = "Scenario files (*.yaml *.yml *.json);;All files (*)"
+_ENV_FILES = "Variables (*.env *.yaml *.yml *.json);;All files (*)"
+WAIT_TIP = (
+    "With no pace: each user waits this long between two iterations (1s), or a random time "
+    "in a range (500ms-2s)"
+)
+VARIABLES_HINT = "NAME=VALUE, one a line (e.g. PORT=8765)"
 
 
 class _DoubleSpin(WheelNeedsFocus, QDoubleSpinBox):
@@ -83,9 +95,25 @@ class LoadTestTab(QWidget):
         self.duration = self._spin(1, 24 * 3600, 30, " s", "The test stops after this long")
         self.pace = self._double(0, 3600, 1, " s", "Each user starts the scenario this often")
         self.pace.setSpecialValueText("no pause")
+        self.wait = named(QLineEdit(), "loadWait", WAIT_TIP)
+        self.wait.setPlaceholderText("none, or 500ms-2s")
+        hint = self.wait.fontMetrics().horizontalAdvance(self.wait.placeholderText()) + 16
+        self.wait.setFixedSize(
+            max(self.pace.sizeHint().width(), hint), self.pace.sizeHint().height()
+        )
         self.workers = self._spin(1, MAX_WORKERS, 1, "", "Local Locust worker processes")
         self.web_port = self._spin(0, 65535, 0, "", "The port of Locust's page (0: any free)")
         self.web_port.setSpecialValueText("any free")
+        self.variables = named(QPlainTextEdit(), "loadVariables", "The scenario's {{NAME}} values")
+        self.variables.setPlaceholderText(VARIABLES_HINT)
+        self.variables.setTabChangesFocus(True)  # Tab leaves the field, as in a form
+        self.variables.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.variables.setFixedHeight(self.users.sizeHint().height() * 3)
+        self.variables.setMinimumWidth(self.fontMetrics().horizontalAdvance(VARIABLES_HINT) + 24)
+        self.env_file = named(QLineEdit(), "loadEnvFile", "Variables from a YAML or .env file")
+        self.env_file.setPlaceholderText("none (a YAML or .env file)")
+        self.env_file.setClearButtonEnabled(True)
+        self.env_button = named(QPushButton("&Browse…"), "loadEnvBrowse")
         self.start_button = named(QPushButton("&Start"), "primaryButton", "Start the test (F5)")
         self.stop_button = named(QPushButton("S&top"), "loadStop", "Stop the test (Shift+F5)")
         self.page_button = named(QPushButton("Open Locust's &page"), "loadPage")
@@ -109,6 +137,7 @@ class LoadTestTab(QWidget):
         self._lay_out()
 
         self.choose_button.clicked.connect(self.choose_file)
+        self.env_button.clicked.connect(self.choose_env_file)
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
         self.page_button.clicked.connect(self.open_page)
@@ -155,12 +184,24 @@ class LoadTestTab(QWidget):
         left.addRow("Spawn r&ate", self.spawn_rate)
         left.addRow("&Duration", self.duration)
         right.addRow("Each user ever&y", self.pace)
+        right.addRow("Or wait betwee&n", self.wait)
         right.addRow("&Worker processes", self.workers)
         right.addRow("Pa&ge port", self.web_port)
         numbers.addLayout(left)
         numbers.addSpacing(24)
         numbers.addLayout(right)
-        numbers.addStretch(1)
+        numbers.addSpacing(24)
+        given = QFormLayout()
+        label = QLabel("Variabl&es")
+        label.setBuddy(self.variables)
+        given.addRow(label, self.variables)
+        env = QHBoxLayout()
+        env.addWidget(self.env_file, 1)
+        env.addWidget(self.env_button)
+        label = QLabel("Env f&ile")
+        label.setBuddy(self.env_file)
+        given.addRow(label, env)
+        numbers.addLayout(given, 1)
         buttons = QHBoxLayout()
         for button in (self.start_button, self.stop_button, self.page_button, self.report_button):
             buttons.addWidget(button)
@@ -206,6 +247,11 @@ class LoadTestTab(QWidget):
             self._fill_scenarios()
         self.scenario.setCurrentIndex(self.scenario.findData(f"file:{path}"))
 
+    def choose_env_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a file of variables", "", _ENV_FILES)
+        if path:
+            self.env_file.setText(path)
+
     def settings(self) -> tuple[LoadSettings, str | None] | None:
         """The run the fields describe, and the scenario's text when it comes from the
         window's library (None: no scenario is picked)."""
@@ -231,6 +277,9 @@ class LoadTestTab(QWidget):
             workers=self.workers.value(),
             pace=self.pace.value(),
             web_port=self.web_port.value(),
+            variables=assignments(self.variables.toPlainText()),
+            env_file=os.path.expanduser(self.env_file.text().strip()),
+            wait=self.wait.text().strip(),
         )
         return settings, text
 
@@ -299,7 +348,8 @@ class LoadTestTab(QWidget):
 
     def _set_fields_enabled(self, enabled: bool) -> None:
         fields = (self.scenario, self.choose_button, self.users, self.spawn_rate, self.duration)
-        for field in (*fields, self.pace, self.workers, self.web_port):
+        given = (self.variables, self.env_file, self.env_button)
+        for field in (*fields, self.pace, self.wait, self.workers, self.web_port, *given):
             field.setEnabled(enabled)
         if not enabled:
             self.start_button.setEnabled(False)
@@ -316,3 +366,10 @@ class LoadTestTab(QWidget):
             self._show(NO_SCENARIO)
         elif not active and load_test.state == "idle":
             self._show(EMPTY_TEXT)
+
+
+def assignments(text: str) -> tuple[str, ...]:
+    """The ``NAME=VALUE`` lines of ``text``, as typed (the engine checks them, as ``--var``):
+    blank lines and ``#`` comments left out."""
+    lines = (line for line in text.splitlines() if line.strip())
+    return tuple(line for line in lines if not line.lstrip().startswith("#"))

@@ -1,5 +1,5 @@
-"""The tour's ``load.png``: the Load test tab running ``LOAD_SCENARIO`` against the tour's
-echoing server as ``LOAD_USERS`` Locust users (a master and a worker process, in the tour's
+"""The tour's ``load.png``: the Load test tab running ``LOAD_SCENARIO`` (its ``{{PORT}}``
+given in the tab's Variables) against the tour's echoing server as ``LOAD_USERS`` Locust users (a master and a worker process, in the tour's
 scratch folder), taken once every step has figures and the plot has a few points
 (``workbench.widgets.window.tour``). Closing the window stops the run."""
 
@@ -11,14 +11,14 @@ from workbench.widgets.common.tour_waits import TourError, until
 
 __all__ = ["LOAD_SCENARIO", "LOAD_USERS", "load_test_run", "show_load_test"]
 
-#: The load test of the tour's server: its port is filled in.
+#: The load test of the tour's server: its port is given in the tab's Variables.
 LOAD_SCENARIO = """name: chat echo
-url: 'ws://127.0.0.1:{port}/chat'
+url: 'ws://127.0.0.1:{{PORT}}/chat'
 steps:
-  - send: {{message: {{type: say, text: hi}}}}
-  - expect: {{match: {{type: say, text: hi}}, within: 1s}}
-  - send: {{text: ping}}
-  - expect: {{text: ping, within: 1s}}
+  - send: {message: {type: say, text: hi}}
+  - expect: {match: {type: say, text: hi}, within: 1s}
+  - send: {text: ping}
+  - expect: {text: ping, within: 1s}
 """
 #: Fewer than the shared server's per-address cap (``classroom.SHARED_PER_ADDRESS``) less the
 #: tour's own clients: every user connects from 127.0.0.1.
@@ -35,7 +35,7 @@ async def load_test_run(tour: Any) -> None:
     scratch = window.workspace_files.path.parent  # the tour's own folder, removed after it
     engine.load_test.runs = scratch / "load-tests"
     scenario = scratch / "chat echo.yaml"
-    scenario.write_text(LOAD_SCENARIO.format(port=engine.server(tour.server_id).port), "utf-8")
+    scenario.write_text(LOAD_SCENARIO, "utf-8")
     tab = window.load_test
     window.tabs.setCurrentWidget(tab)
     tab.add_file(str(scenario))
@@ -43,6 +43,7 @@ async def load_test_run(tour: Any) -> None:
     tab.spawn_rate.setValue(LOAD_USERS / 4)
     tab.duration.setValue(120)
     tab.pace.setValue(1)
+    tab.variables.setPlainText(f"PORT={engine.server(tour.server_id).port}")
     if not tab.start():
         raise TourError(f"the load test did not start: {tab.status.text()}")
 

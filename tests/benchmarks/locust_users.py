@@ -38,7 +38,15 @@ from typing import Any
 
 import psutil
 
-from tests.workbench.engine.load_test.processes import ROOT, EchoProcess, environment, free_port
+if str(Path(__file__).resolve().parents[2]) not in sys.path:  # run as a script from the root
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.workbench.engine.load_test.processes import (
+    ROOT,
+    EchoProcess,
+    environment,
+    free_port,
+)
 
 GEVENT_LOCUSTFILE = Path(__file__).with_name("gevent_websocket_client_locustfile.py")
 SCENARIO = """

@@ -243,28 +243,11 @@ class Outbox:
         ws = self._ws
         if not isinstance(payload, list) and _writes_at_once(ws):
             return self._write_now(ws, payload, is_text, seq)
-        coroutine = ws.send(payload, text=is_text)
         try:
-            suspended_at = coroutine.send(None)
-        except StopIteration:
-            if (
-                self._wire_lengths is None
-                and not self._waiters
-                and not self.owner._listeners.get("wire_message")
-            ):  # _sent_one's book-keeping, all that is left of it here (every message)
-                self._sent += 1
-                self._bytes -= (
-                    len(payload) if type(payload) is not list else sum(map(len, payload))
-                ) + MESSAGE_OVERHEAD
-            else:
-                self._sent_one(payload, is_text, None)
-            return HANDED_OVER
+            return self._start(ws.send(payload, text=is_text), payload, is_text, seq)
         except ConnectionClosed:
             self._queue.append((payload, is_text, None))  # reported as unsent at the end
-        else:
-            self._in_flight = (_Resumed(coroutine, suspended_at), payload, is_text)
-            self.wake()
-        return Delivery(self, seq)
+            return Delivery(self, seq)
 
     def _write_now(
         self, ws: Connection, payload: SendPayload, is_text: bool, seq: int
@@ -285,22 +268,34 @@ class Outbox:
             self._queue.append((payload, is_text, None))  # reported as unsent at the end
             return Delivery(self, seq)
         if ws.paused:  # this frame filled the buffer: done once it drains, as websockets'
-            drain = ws.drain()
-            try:
-                suspended_at = drain.send(None)
-            except StopIteration:
-                pass
-            else:
-                self._in_flight = (_Resumed(drain, suspended_at), payload, is_text)
-                self.wake()
-                return Delivery(self, seq)
+            return self._start(ws.drain(), payload, is_text, seq)
+        return self._handed_over(payload, is_text)
+
+    def _start(
+        self, coroutine: Coroutine[Any, Any, None], payload: Payload, is_text: bool, seq: int
+    ) -> Awaitable[None]:
+        """Run websockets' ``send`` (or its drain) up to its first wait; the writer finishes
+        it from there, before anything else."""
+        try:
+            suspended_at = coroutine.send(None)
+        except StopIteration:
+            return self._handed_over(payload, is_text)
+        self._in_flight = (_Resumed(coroutine, suspended_at), payload, is_text)
+        self.wake()
+        return Delivery(self, seq)
+
+    def _handed_over(self, payload: Payload, is_text: bool) -> Awaitable[None]:
+        """A message went to the transport within ``send()``: its book-keeping, and the
+        awaitable that is done already."""
         if (
             self._wire_lengths is None
             and not self._waiters
             and not self.owner._listeners.get("wire_message")
-        ):
-            self._sent += 1  # _sent_one's book-keeping, all that is left of it here
-            self._bytes -= len(payload) + MESSAGE_OVERHEAD
+        ):  # _sent_one's book-keeping, all that is left of it here (every message)
+            self._sent += 1
+            self._bytes -= (
+                len(payload) if type(payload) is not list else sum(map(len, payload))
+            ) + MESSAGE_OVERHEAD
         else:
             self._sent_one(payload, is_text, None)
         return HANDED_OVER

@@ -9,26 +9,21 @@ from collections.abc import Awaitable, Mapping
 from types import TracebackType
 from typing import Unpack, cast
 
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 from websockets.datastructures import Headers
-from websockets.typing import Origin
 
 from . import _tls as tls
 from . import mime
+from ._client_dial import Dialer
 from ._client_state import RECONNECT_CODES, ClientState
 from ._close_codes import check_close_code
 from ._connection import Channel, Outgoing
-from ._deflate import client_compression
-from ._errors import ConnectError, NotOpenError, UnsentMessagesError, explain
+from ._errors import ConnectError, NotOpenError, UnsentMessagesError
 from ._fault_hooks import FaultHooks
-from ._flow import limits_from, with_limits
 from ._handshake import Address
 from ._loop import OpenFuture, Shielded, fail_quietly, retrieve_exception, running_loop
-from ._option_types import ClientOptions, ClientSettings, subprotocols
-from ._pull import parsed_queue_bounds
-from ._retry import RetryPolicy, is_fatal
+from ._option_types import ClientOptions, ClientSettings
 from ._typed_events import ClientEvents
-from ._wire_lengths import client_connection_class
 from .options import CLIENT_OPTIONS, _url_options, parse, seconds
 
 log = logging.getLogger("core")
@@ -111,13 +106,8 @@ class Client(ClientEvents, FaultHooks):
         super().__init__(o["max_queue"])
         self._encode = mime.encoder_for(o["send_type"])
         self._decode = mime.decoder_for(o["receive_type"], max_image_pixels=o["max_image_pixels"])
-        self._compression, self._extensions = client_compression(o["compression"])
-        self._limits = limits_from(o)
-        self._retry = RetryPolicy.from_options(o)
-        self._ssl = tls.client_context(o)  # loads the TLS files: ValueError if unusable
-        host = o["host"]
-        host = f"[{host}]" if ":" in host else host
-        self.url = f"{'wss' if o['ssl_tls'] else 'ws'}://{host}:{o['port']}{o['path']}"
+        self._dialer = Dialer(o)  # loads the TLS files: ValueError if unusable
+        self.url = self._dialer.url
         self._state = ClientState.IDLE
         self._pending: deque[Outgoing] = deque()
         self._channel: Channel | None = None
@@ -388,52 +378,11 @@ class Client(ClientEvents, FaultHooks):
 
     async def _connect(self) -> ClientConnection | None:
         """Try under the retry policy; None (after reporting the failure) if all failed."""
-        policy = self._retry
-        o = self.options
-        cause: BaseException | None = None
-        attempt = 0
-        while attempt < policy.attempts:
-            attempt += 1
-            if delay := policy.delay_before(attempt):
-                await asyncio.sleep(delay)
-            self.emit("connecting", attempt, policy.attempts)
-            try:
-                return await connect(
-                    self.url,
-                    open_timeout=policy.timeout,
-                    close_timeout=seconds(o["close_timeout"]),
-                    ssl=self._ssl,
-                    subprotocols=subprotocols(o["subprotocols"]),
-                    additional_headers=o["headers"],
-                    origin=None if o["origin"] is None else Origin(o["origin"]),
-                    max_size=o["max_message_size"],
-                    max_queue=parsed_queue_bounds(o["max_queue"]),
-                    ping_interval=seconds(o["ping_interval"]),
-                    ping_timeout=seconds(o["ping_timeout"]),
-                    compression=self._compression,
-                    extensions=self._extensions,
-                    proxy=None,
-                    # Tap from the first frame when someone listens (core._frames); count
-                    # wire lengths from it if asked (core._wire_lengths); flow control for
-                    # a server that does not read (core._flow).
-                    create_connection=with_limits(
-                        client_connection_class(
-                            self.listener_count("frame") > 0, o["wire_lengths"]
-                        ),
-                        self._limits,
-                    ),
-                )
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.debug("Client %s: attempt %d failed: %r", self.url, attempt, exc)
-                cause = exc
-                if is_fatal(exc):
-                    break
-                if attempt < policy.attempts:
-                    self.emit("retrying", attempt, policy.attempts, explain(exc))
-        self._failed(ConnectError(self.url, attempt, cause))
-        return None
+        dialed = await self._dialer.dial(self.emit, lambda: self.listener_count("frame") > 0)
+        if isinstance(dialed, ConnectError):
+            self._failed(dialed)
+            return None
+        return dialed
 
     def _failed(self, error: ConnectError) -> None:
         """Every attempt failed: settle open()'s future, report, drop the queue."""

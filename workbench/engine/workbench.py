@@ -50,8 +50,7 @@ from workbench.engine.log.budget import LogBudget
 from workbench.engine.log.store import DEFAULT_CAPACITY, LogStore
 from workbench.engine.protocol.conversation_recorder import ConversationRecorder
 from workbench.engine.scenarios.library import ScenarioLibrary
-from workbench.engine.workspace.client_secrets import describe_field
-from workbench.engine.workspace.workspace import ClientConfig, ServerConfig, Workspace
+from workbench.engine.workspace.workspace import Workspace
 
 from .client_targets import client_options_for
 from .clients import ClientController
@@ -66,10 +65,9 @@ from .options import (
 from .pinging import NO_PONG, Pingable, ping_and_log, round_trip_text
 from .relays import RelayController
 from .servers import SHUTDOWN_TIMEOUT, ServerController
+from .workspace_contents import load_into, workspace_of
 
 __all__ = ["SHUTDOWN_TIMEOUT", "Workbench", "WorkbenchEvent"]
-
-AGAIN = "; without a system keyring it is not kept between runs"  # "type … again" news
 
 WorkbenchEvent = Literal[
     "server_added",
@@ -365,65 +363,17 @@ class Workbench(EventEmitter[WorkbenchEvent]):
     def to_workspace(self, base: Workspace | None = None) -> Workspace:
         """A ``Workspace`` with the current servers, clients, messages and scenarios, and ``base``'s
         window state (``base`` is not modified)."""
-        base = base or Workspace()
-        return Workspace(
-            servers=[
-                ServerConfig(
-                    h.name,
-                    self.classroom.saved_options(h.id),
-                    h.auto_reply.mode,
-                    h.auto_reply.text,
-                    shared=self.classroom.is_shared(h.id),
-                    any_origin=self.classroom.is_open_to_any_origin(h.id),
-                )
-                for h in self.servers.values()
-            ],
-            clients=[
-                ClientConfig(h.name, dict(h.options), list(h.secret_missing))
-                for h in self.clients.values()
-            ],
-            saved_messages=list(self.messages.saved),
-            recent_messages=list(self.messages.recent),
-            scenarios=self.scenarios.configs(),
-            relays=self.relays.configs(),
-            window=dict(base.window),
-        )
+        return workspace_of(self, base)
 
     async def load_workspace(self, workspace: Workspace, replace: bool = True) -> bool:
         """Take the workspace's messages at once, and add its servers and clients (stopped,
         closed); with ``replace``, first remove every existing one. Configs core refuses are
         skipped and reported."""
         self.messages.set_messages(workspace.saved_messages, workspace.recent_messages)
-        return await self._guarded(self._load(workspace, replace), "workspace")
-
-    async def _load(self, workspace: Workspace, replace: bool) -> None:
-        if replace:
-            await self._close_everything()
-            for client_id in list(self.clients):
-                self._clients.forget(client_id)
-            for old_id in list(self.servers):
-                self._servers.forget(old_id)
-        for config in workspace.servers:
-            server_id = self.add_server(config.options, config.name)
-            if server_id is None:
-                continue
-            if config.auto_reply != "off":
-                self.set_auto_reply(server_id, config.auto_reply, config.auto_reply_text)
-            self.server(server_id).secret_missing = config.name in workspace.missing_secrets
-            if config.any_origin:
-                self.classroom.set_any_origin(server_id, True)
-            if config.shared:
-                await self.classroom.share(server_id, True)
-        for client in workspace.clients:
-            options = snake_case_client_options(client.options)
-            missing = client.missing_secrets
-            if self._clients.add(options, client.name, missing=missing) and missing:
-                what = ", ".join(describe_field(field) for field in missing)
-                self.inform(f"{client.name}: type {what} again{AGAIN}")
-        self.scenarios.load_configs(workspace.scenarios, replace)  # after the servers it targets
-        await self.relays.load_configs(workspace.relays, replace)
-        for name in workspace.missing_secrets:  # the server page asks for it at Start
-            self.inform(f"{name}: type the PFX password again{AGAIN}")
+        load = load_into(
+            self, self._servers, self._clients, self._close_everything, workspace, replace
+        )
+        return await self._guarded(load, "workspace")
 
     # -- shutdown --------------------------------------------------------------------------
 

@@ -45,7 +45,7 @@ from ._direct_reads import DirectReads
 from ._errors import ConnectionLostError, DecodeError, NotOpenError, UnsentMessagesError
 from ._flow import FlowControl
 from ._frames import FrameTap, TappedClientConnection
-from ._loop import READ_SIZE, SLICE, bound_reads
+from ._loop import SLICE
 from ._outbox import Outbox, Outgoing, Payload
 from ._ping_mute import set_answering_pings
 from ._pull import Endpoint
@@ -137,8 +137,6 @@ class Channel(DirectReads):
         self._paused_on: asyncio.Future[None] | None = None
         self._lost: asyncio.Task[None] | None = None
         self._frame_tap: FrameTap | None = None
-        if bound_reads(ws.transport) and isinstance(ws, FlowControl):
-            ws.read_size = READ_SIZE
         if isinstance(ws, TappedClientConnection):
             self._frame_tap = ws.frame_tap
             self._frame_tap.attach(owner)
@@ -307,13 +305,15 @@ class Channel(DirectReads):
             await self._fail(exc, "reading")
         self._closing = outbox.closing = True
         outbox.wake()
-        try:
-            async with asyncio.timeout(self._close_timeout):
-                await outbox.stopped()
-                await self.ws.wait_closed()
-        except TimeoutError:
-            self.ws.transport.abort()
-            outbox.cancel()
+        if not (outbox.has_stopped() and self.ws.connection_lost_waiter.done()):
+            # (Usually both are: recv() ends when the connection is lost.)
+            try:
+                async with asyncio.timeout(self._close_timeout):
+                    await outbox.stopped()
+                    await self.ws.wait_closed()
+            except TimeoutError:
+                self.ws.transport.abort()
+                outbox.cancel()
         self._finish()
 
     def _decode_error(self, data: str | bytes, exc: Exception) -> DecodeError:

@@ -56,7 +56,7 @@ from websockets.server import ServerProtocol
 from websockets.typing import ExtensionName
 
 from ._admission import Admission
-from ._loop import READ_SIZE, next_read_size
+from ._loop import READ_SIZE, bound_reads, next_read_size
 from ._masking import use_block_masks
 from ._option_types import ClientSettings, ServerSettings
 from ._write_batch import WriteBatch
@@ -189,6 +189,10 @@ class FlowControl(WriteBatch):
     # -- reading, held by websockets' queue or by replies that cannot be written -------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # Bounded from the first read on: asyncio's default (256 KiB) is above glibc's mmap
+        # threshold, so the handshake's read would cost an mmap, mremap and munmap.
+        if bound_reads(transport):
+            self.read_size = READ_SIZE
         super().connection_made(transport)
         assembler = self.recv_messages  # websockets pauses reading through these two
         assembler.pause = self._hold_for_queue

@@ -362,6 +362,10 @@ class Outbox:
         elif self._wakeup is not None and not self._wakeup.done():
             self._wakeup.set_result(None)
 
+    def has_stopped(self) -> bool:
+        """Whether no writer runs (none started, or it ended): ``stopped()`` would not wait."""
+        return self._writer is None or self._writer.done()
+
     async def stopped(self) -> None:
         """Wait until the writer, if one started, has stopped (set ``closing`` and ``wake``
         first, or it waits for more)."""

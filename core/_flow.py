@@ -26,7 +26,7 @@ classes that closes both holes, and caps the frames of one message per connectio
   raises that cap later.)
 - *A peer that never ends TCP after the closing handshake* is cut off at ``close_timeout``
   (websockets enforces that deadline only while it writes, so a reader waiting for the end
-  of the connection would wait for ever).
+  of the connection would wait for ever), by the loop's ``core._close_reaper``.
 - *A Server's connections are counted* (``core._admission.Admission``) from the TCP accept to
   the end, handshakes under way included.
 
@@ -56,6 +56,7 @@ from websockets.server import ServerProtocol
 from websockets.typing import ExtensionName
 
 from ._admission import Admission
+from ._close_reaper import reaper_of
 from ._loop import READ_SIZE, bound_reads, next_read_size
 from ._masking import use_block_masks
 from ._option_types import ClientSettings, ServerSettings
@@ -173,7 +174,8 @@ class FlowControl(WriteBatch):
         self._read_holds = 0  # bits: _QUEUE_HOLD, _REPLIES_HOLD
         self._replies_while_blocked = 0
         self._stall_timer: asyncio.TimerHandle | None = None
-        self._close_timer: asyncio.TimerHandle | None = None
+        #: The reaper's set this connection's transport waits in (see core._close_reaper).
+        self._close_watch: set[asyncio.Transport] | None = None
         self._stall_mark = 0
         #: Seconds the peer left writes blocked when it was dropped for it; else None.
         self.write_timed_out: float | None = None
@@ -234,10 +236,11 @@ class FlowControl(WriteBatch):
         if self.read_size and (len(data) >= self.read_size or self.read_size > READ_SIZE):
             # A full read, or the end of a large frame: size the next one (core._loop).
             self.read_size = self.transport.max_size = next_read_size(self.protocol)  # type: ignore[attr-defined]
-        if self.close_deadline is not None and self._close_timer is None:
+        if self.close_deadline is not None and self._close_watch is None:
             # A close frame came (or went): websockets waits for the peer to end TCP and
             # enforces close_timeout only where it writes; a reader would wait for ever.
-            self._close_timer = self.loop.call_at(self.close_deadline, self.transport.abort)
+            reaper = reaper_of(self.loop)
+            self._close_watch = reaper.watch(self.transport, self.close_deadline)
 
     # -- writing: paused by the transport above the high-water mark --------------------------
 
@@ -281,8 +284,8 @@ class FlowControl(WriteBatch):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_stall_timer()
-        if self._close_timer is not None:
-            self._close_timer.cancel()
+        if self._close_watch is not None:
+            self._close_watch.discard(self.transport)
         admission = self.limits.admission
         if admission is not None and self._peer_host is not None:
             admission.closed(self._peer_host)

@@ -256,14 +256,14 @@ class Relay(EventEmitter[RelayEvent]):
 
     def _refuse(
         self, number: int, who: str, request: HandshakeRequest, url: str, error: BaseException
-    ) -> tuple[int, str, dict[str, str]]:
+    ) -> tuple[int, str, list[tuple[str, str]]]:
         status, body, headers = failure_answer(error, self.settings.open_timeout)
         reason = body.strip()
         log = LegLog(self.log, number, self._tap)
         log.event(
             HANDSHAKE,
             CLIENT_LEG,
-            handshake_text(f"GET {request.path} from {who}", request.headers, None),
+            handshake_text(f"GET {request.path} from {who}", request.headers, headers, status),
         )
         log.event(ERROR, UPSTREAM_LEG, describe_error(error))
         log.event(INFO, RELAY, f"refused the client with HTTP {status}: {reason}")

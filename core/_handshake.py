@@ -7,7 +7,8 @@ the handshake timeout. ``RequestHook`` adapts it to the user's simpler ``fn(requ
 function sees a ``HandshakeRequest`` and answers None (go on with the handshake) or
 ``(status, body)`` or ``(status, body, headers)`` (answer with that HTTP response instead
 of upgrading: a refusal, or a plain HTTP page on the WebSocket's port); it may be a coroutine
-function.
+function. Its headers are checked by ``accepted_headers``, as a ``response_headers`` answer
+is, less the names websockets writes for any refusal (``REFUSAL_HEADERS``).
 
 websockets calls ``process_response(connection, request, response)`` with the response it
 is about to send, whether it accepts (101) or refuses (an Origin not allowed, no common
@@ -48,17 +49,18 @@ from ._events import EventEmitter
 #: A socket address as asyncio gives it: (host, port), or (host, port, flowinfo, scope_id)
 #: for IPv6; empty when unknown.
 Address = tuple[str | int, ...]
+#: Headers to add to a response: a mapping of name to value, or (name, value) pairs (a
+#: name may repeat, e.g. several ``Set-Cookie``).
+ResponseHeaders = Mapping[str, str] | Iterable[tuple[str, str]]
 #: What a ``process_request`` function answers: None to go on with the handshake, or the
-#: HTTP response to send instead: ``(status, body)`` or ``(status, body, headers)``.
-RequestAnswer = tuple[int, str | bytes] | tuple[int, str | bytes, Mapping[str, str]] | None
+#: HTTP response to send instead: ``(status, body)`` or ``(status, body, headers)``, the
+#: headers a mapping or (name, value) pairs, repeated names kept in order.
+RequestAnswer = tuple[int, str | bytes] | tuple[int, str | bytes, ResponseHeaders] | None
 #: A Server's ``process_request`` function: sync, or async (returning an awaitable).
 RequestFunction = Callable[["HandshakeRequest"], RequestAnswer | Awaitable[RequestAnswer]]
 #: A Server's ``select_subprotocol`` function: the request and the subprotocols the client
 #: offered, in its order; it returns one of them, or None for no subprotocol. Sync only.
 SubprotocolFunction = Callable[["HandshakeRequest", list[str]], str | None]
-#: Headers to add to a response: a mapping of name to value, or (name, value) pairs (a
-#: name may repeat, e.g. several ``Set-Cookie``).
-ResponseHeaders = Mapping[str, str] | Iterable[tuple[str, str]]
 #: A Server's ``response_headers`` function: the accepted request; the headers to add to its
 #: 101 response, or None for none. Sync only.
 ResponseHeadersFunction = Callable[["HandshakeRequest"], ResponseHeaders | None]
@@ -75,6 +77,9 @@ HANDSHAKE_HEADERS = frozenset(
         "transfer-encoding",
     }
 )
+#: Headers websockets writes on every refusal from its body and its end of the connection
+#: (lower case): a ``process_request`` answer may not set them.
+REFUSAL_HEADERS = frozenset({"connection", "content-length", "transfer-encoding"})
 # RFC 9110 field names (a token) and values (no CR, LF or NUL: no response splitting).
 _FIELD_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _BAD_VALUE = re.compile(r"[\r\n\0]")
@@ -154,11 +159,7 @@ class ResponseHook:
                     http.HTTPStatus.INTERNAL_SERVER_ERROR, "the server's response_headers failed\n"
                 )
             else:
-                for name in {name.lower() for name, _value in added}:
-                    if name in response.headers:  # websockets' Date or Server
-                        del response.headers[name]
-                for name, value in added:
-                    response.headers[name] = value  # Headers add a value on assignment
+                _set_headers(response, added)  # replacing websockets' Date or Server
                 return response
         # websockets then waits up to close_timeout for the client to end TCP: a client
         # refused for a cap could hold that many descriptors. Close once it is written.
@@ -178,13 +179,15 @@ class ResponseHook:
         return response
 
 
-def accepted_headers(answer: object) -> list[tuple[str, str]]:
-    """A ``response_headers`` answer as (name, value) pairs; ``TypeError`` / ``ValueError``
-    saying what is wrong with it.
+def accepted_headers(
+    answer: object, what: str = "response_headers", reserved: frozenset[str] = HANDSHAKE_HEADERS
+) -> list[tuple[str, str]]:
+    """Headers given to a hook's response as (name, value) pairs, in order; ``TypeError`` /
+    ``ValueError`` saying what is wrong with them, beginning with ``what``.
 
     ``answer``: None (no header), a mapping of ``str`` to ``str`` or an iterable of
-    ``(name, value)`` pairs of ``str``. Names are HTTP tokens, not one of
-    ``HANDSHAKE_HEADERS``; values hold no CR, LF or NUL.
+    ``(name, value)`` pairs of ``str``. Names are HTTP tokens, not one of ``reserved``
+    (lower case); values hold no CR, LF or NUL.
     """
     if answer is None:
         return []
@@ -194,8 +197,8 @@ def accepted_headers(answer: object) -> list[tuple[str, str]]:
         pairs = list(answer)
     else:
         raise TypeError(
-            "response_headers must return None, a mapping of str to str or (name, value) "
-            f"pairs, not {type(answer).__name__}"
+            f"{what} must be None, a mapping of str to str or (name, value) pairs, "
+            f"not {type(answer).__name__}"
         )
     checked: list[tuple[str, str]] = []
     for pair in pairs:
@@ -205,16 +208,14 @@ def accepted_headers(answer: object) -> list[tuple[str, str]]:
             and isinstance(pair[0], str)
             and isinstance(pair[1], str)
         ):
-            raise TypeError(f"response_headers: {pair!r} is not a (name, value) pair of str")
+            raise TypeError(f"{what}: {pair!r} is not a (name, value) pair of str")
         name, value = pair
         if not _FIELD_NAME.fullmatch(name):
-            raise ValueError(f"response_headers: {name!r} is not an HTTP header name")
-        if name.lower() in HANDSHAKE_HEADERS:
-            raise ValueError(
-                f"response_headers may not set {name}: websockets writes it from the handshake"
-            )
+            raise ValueError(f"{what}: {name!r} is not an HTTP header name")
+        if name.lower() in reserved:
+            raise ValueError(f"{what} may not set {name}: websockets writes it itself")
         if _BAD_VALUE.search(value):
-            raise ValueError(f"response_headers: the value of {name} holds CR, LF or NUL")
+            raise ValueError(f"{what}: the value of {name} holds CR, LF or NUL")
         checked.append((name, value))
     return checked
 
@@ -312,8 +313,10 @@ def refusal(connection: ServerConnection, answer: object) -> Response:
 
     ``status``: an HTTP status from 200 to 599 that ``http.HTTPStatus`` knows (not 101);
     ``body``: ``str`` (sent as UTF-8 text/plain) or ``bytes`` (application/octet-stream);
-    ``headers``: a mapping of header name to ``str`` value set on the response, replacing
-    one of the same name (e.g. ``{"Content-Type": "text/html; charset=utf-8"}``).
+    ``headers``: a mapping of header name to ``str`` value, or (name, value) pairs (a name
+    may repeat: every one is sent, in order), set on the response, replacing the headers of
+    the same name websockets wrote (e.g. ``{"Content-Type": "text/html; charset=utf-8"}``);
+    checked by ``accepted_headers`` with ``REFUSAL_HEADERS`` reserved.
     """
     if not isinstance(answer, tuple) or len(answer) not in (2, 3):
         raise TypeError(
@@ -321,11 +324,9 @@ def refusal(connection: ServerConnection, answer: object) -> Response:
             f"not {type(answer).__name__}"
         )
     status, body = answer[:2]
-    headers = answer[2] if len(answer) == 3 else {}
-    if not isinstance(headers, Mapping) or not all(
-        isinstance(name, str) and isinstance(value, str) for name, value in headers.items()
-    ):
-        raise TypeError("process_request headers must be a mapping of str to str")
+    headers = accepted_headers(
+        answer[2] if len(answer) == 3 else None, "process_request headers", REFUSAL_HEADERS
+    )
     if not isinstance(status, int) or isinstance(status, bool):
         raise TypeError(f"process_request status must be an int, not {type(status).__name__}")
     try:
@@ -339,18 +340,21 @@ def refusal(connection: ServerConnection, answer: object) -> Response:
     elif isinstance(body, (bytes, bytearray)):
         response = connection.respond(known, "")
         response.body = bytes(body)
-        _replace_headers(
+        _set_headers(
             response,
-            {"Content-Length": str(len(body)), "Content-Type": "application/octet-stream"},
+            [("Content-Length", str(len(body))), ("Content-Type", "application/octet-stream")],
         )
     else:
         raise TypeError(f"process_request body must be str or bytes, not {type(body).__name__}")
-    _replace_headers(response, headers)
+    _set_headers(response, headers)
     return response
 
 
-def _replace_headers(response: Response, headers: Mapping[str, str]) -> None:
-    for name, value in headers.items():
-        if name in response.headers:
-            del response.headers[name]  # Headers add a value on assignment
+def _set_headers(response: Response, headers: list[tuple[str, str]]) -> None:
+    """Every one of ``headers`` on ``response``, in order, in place of those of its names
+    already there (``Headers`` adds a value on assignment)."""
+    for name in {name for name, _value in headers}:
+        if name in response.headers:  # case-insensitive, as del
+            del response.headers[name]
+    for name, value in headers:
         response.headers[name] = value

@@ -72,7 +72,12 @@ class Server(ServerEvents):
             Origin check and within ``handshake_timeout``. It returns None to go on, or
             ``(status, body)`` to refuse with that HTTP status and a ``str`` or ``bytes``
             body, or ``(status, body, headers)`` to also set response headers (a 200 page
-            for a plain GET). See ``core.RequestAnswer``.
+            for a plain GET): a mapping of ``str`` to ``str``, or ``(name, value)`` pairs (a
+            name may repeat: two ``Set-Cookie`` or ``WWW-Authenticate`` are both sent, in
+            order). One named like a header websockets wrote (``Content-Type``, ``Date``)
+            replaces it; Connection, Content-Length and Transfer-Encoding may not be set.
+            Names and values are checked as ``response_headers``' are. See
+            ``core.RequestAnswer``.
         select_subprotocol: Keyword only: ``fn(request, offered)``, sync, called when the
             handshake is accepted (after ``process_request``) with the request and the
             subprotocols the client offered, in its order; it returns one of them, or None

@@ -94,6 +94,29 @@ async def test_a_plain_http_get_gets_a_page_with_its_own_headers_and_the_port_st
     await server.stop()
 
 
+async def test_a_refusal_sends_every_header_of_a_repeated_name_in_order() -> None:
+    headers = [
+        ("WWW-Authenticate", 'Bearer realm="chat"'),
+        ("Set-Cookie", "a=1; HttpOnly"),
+        ("WWW-Authenticate", 'Basic realm="chat"'),
+        ("Set-Cookie", "b=2"),
+        ("Content-Type", "text/html; charset=utf-8"),
+    ]
+    server = await echo_server(process_request=lambda request: (401, "<p>who?</p>", headers))
+    exc = await refused(server.port)
+    got = exc.response.headers
+    assert exc.response.status_code == 401 and exc.response.body == b"<p>who?</p>"
+    assert got.get_all("WWW-Authenticate") == ['Bearer realm="chat"', 'Basic realm="chat"']
+    assert got.get_all("Set-Cookie") == ["a=1; HttpOnly", "b=2"]
+    assert got.get_all("Content-Type") == ["text/html; charset=utf-8"]  # replaced websockets'
+    client = client_for(server)
+    with pytest.raises(ConnectError) as caught:
+        await client.open()
+    assert caught.value.response_headers is not None
+    assert caught.value.response_headers.get_all("Set-Cookie") == ["a=1; HttpOnly", "b=2"]
+    await server.stop()
+
+
 @pytest.mark.parametrize(
     "answer, cause",
     [
@@ -102,6 +125,9 @@ async def test_a_plain_http_get_gets_a_page_with_its_own_headers_and_the_port_st
         ((99, "x"), ValueError),
         ((200, "x", {"X-N": 1}), TypeError),
         ((200, "x", ["X-N"]), TypeError),
+        ((401, "x", [("Set-Cookie", "a=1"), ("X-Split", "a\r\nInjected: 1")]), ValueError),
+        ((401, "x", [("Bad Name", "x")]), ValueError),
+        ((401, "x", {"Content-Length": "99"}), ValueError),
     ],
 )
 async def test_a_failing_function_refuses_with_500_and_is_reported_not_logged(

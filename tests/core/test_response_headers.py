@@ -69,7 +69,7 @@ async def test_headers_found_by_an_async_process_request_are_added_by_address() 
 @pytest.mark.parametrize(
     ("answer", "said"),
     [
-        ("Set-Cookie: a=1", "must return None, a mapping of str to str or (name, value) pairs"),
+        ("Set-Cookie: a=1", "must be None, a mapping of str to str or (name, value) pairs"),
         ([("Set-Cookie", 1)], "is not a (name, value) pair of str"),
         ({"Bad Name": "x"}, "'Bad Name' is not an HTTP header name"),
         ({"Sec-WebSocket-Accept": "x"}, "may not set Sec-WebSocket-Accept"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from core import CLOSE_CODE_MEANINGS, WebSocketError, explain
@@ -37,20 +37,26 @@ def close_text(code: int, reason: str) -> str:
 def _headers_text(title: str, headers: Any) -> str:
     if headers is None:
         return ""
+    if hasattr(headers, "raw_items"):  # websockets' Headers, repeated names included
+        pairs = headers.raw_items()
+    elif isinstance(headers, Mapping):
+        pairs = headers.items()
+    else:  # (name, value) pairs
+        pairs = headers
     try:
-        lines = [f"{name}: {value}" for name, value in headers.raw_items()]
-    except AttributeError:
-        try:
-            lines = [f"{name}: {value}" for name, value in dict(headers).items()]
-        except (TypeError, ValueError):
-            lines = [str(headers)]
+        lines = [f"{name}: {value}" for name, value in pairs]
+    except (TypeError, ValueError):
+        lines = [str(headers)]
     return title + "\n" + "\n".join(lines)
 
 
-def handshake_text(request_line: str, request_headers: Any, response_headers: Any) -> str:
-    """The opening handshake as one text: request headers, a blank line, response headers."""
+def handshake_text(
+    request_line: str, request_headers: Any, response_headers: Any, status: int = 101
+) -> str:
+    """The opening handshake as one text: request headers, a blank line, response headers
+    (of a 101, or of a refusal with that ``status``)."""
     request = _headers_text(f"{request_line} (request headers)", request_headers)
-    response = _headers_text("HTTP 101 (response headers)", response_headers)
+    response = _headers_text(f"HTTP {status} (response headers)", response_headers)
     return "\n\n".join(part for part in (request, response) if part)
 
 

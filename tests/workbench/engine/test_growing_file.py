@@ -1,15 +1,18 @@
 """A log written to its file as it grows: what the viewer's import reads back, flushed when
-asked, secrets redacted, and a file that cannot be written said in words."""
+asked, secrets redacted, and a file that cannot be written said in words. Message rows
+written straight from their payloads are the bytes the generic path writes."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from workbench.engine.log.entry import payload_size
 from workbench.engine.log.growing_file import BATCH_BYTES, LogFileWriter
 from workbench.engine.log.jsonl import BATCH, LogFileError, import_jsonl
-from workbench.engine.log.store import EVENT, HANDSHAKE, IN, OUT, LogEntry
+from workbench.engine.log.store import EVENT, HANDSHAKE, IN, MESSAGE, OUT, PREVIEW_CHARS, LogEntry
 
 
 def test_rows_written_as_they_come_are_read_back_by_the_viewers_import(tmp_path: Path) -> None:
@@ -83,3 +86,51 @@ def test_message_rows_details_are_redacted_every_time(tmp_path: Path) -> None:
 def test_a_file_that_cannot_be_written_says_why(tmp_path: Path) -> None:
     with pytest.raises(LogFileError, match=r"could not write .*nowhere.*No such file"):
         LogFileWriter(tmp_path / "nowhere" / "x.jsonl", "x")
+
+
+PAYLOADS: list[str | bytes] = [
+    "",
+    "hello",
+    "héllo ✓ 😀",
+    "a\nb\r\nc",
+    "tab\there",
+    "x" * (PREVIEW_CHARS - 1),
+    "x" * PREVIEW_CHARS,
+    "x" * (PREVIEW_CHARS + 1),
+    "ü" * 500,
+    "%d %b %% %s",
+    '"quoted" \\ back \u2028 \x00\x1f',
+    "lone \ud800 surrogate",
+    b"",
+    b"\x00\xff%d",
+    b"\x89PNG\r\n\x1a\n" + bytes(range(256)),
+    "Ünïcode ✓".encode(),
+]
+
+
+@pytest.mark.parametrize(("mime", "redact"), [("*/*", True), ("text/plain", False)])
+def test_message_rows_written_from_their_payloads_are_the_bytes_write_gives(
+    tmp_path: Path, mime: str, redact: bool
+) -> None:
+    detail = "#1 ws://h/chat?token=s3cret → upstream"
+    straight = LogFileWriter(tmp_path / "straight.jsonl", "x", redact=redact)
+    messages = {way: straight.message_writer(way, mime, detail) for way in (IN, OUT)}
+    for i, payload in enumerate(PAYLOADS):
+        messages[(IN, OUT)[i % 2]](payload, payload_size(payload))
+    straight.close()
+    lines = (tmp_path / "straight.jsonl").read_bytes().splitlines(keepends=True)[1:]
+    assert len(lines) == len(PAYLOADS) == straight.rows
+    generic = LogFileWriter(tmp_path / "generic.jsonl", "x", redact=redact)
+    for i, (payload, line) in enumerate(zip(PAYLOADS, lines, strict=True)):
+        when = json.loads(line)["time"]
+        way = (IN, OUT)[i % 2]
+        generic.write(
+            (when, way, MESSAGE, mime, payload_size(payload), payload, detail, None, None)
+        )
+    generic.close()
+    assert lines == (tmp_path / "generic.jsonl").read_bytes().splitlines(keepends=True)[1:]
+    back = list(import_jsonl(tmp_path / "straight.jsonl").store.rows())
+    assert [row[5] for row in back] == PAYLOADS
+    assert {row[6] for row in back} == {
+        detail.replace("s3cret", "[redacted]") if redact else detail
+    }

@@ -6,12 +6,18 @@ counts the rows itself). Rows are encoded as they come and written in batches of
 ``jsonl.BATCH`` lines or ``BATCH_BYTES`` bytes, whichever comes first, as bytes: the cost of a
 row is about what encoding it costs, and what waits to be written stays under about
 ``BATCH_BYTES`` plus one row (2,000 rows of 64 KiB messages were 256 MiB with their join).
+
+``message_writer(direction, mime, detail)`` writes the message rows of one connection and
+direction straight from their payloads (``message_line.MessageLine``: the same bytes, without
+a row or a record dict made for each), the detail redacted once.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -23,10 +29,16 @@ from .store import DETAIL, KIND, MESSAGE, VALUE, Row, row_to_record
 
 try:  # as in jsonl: orjson when it is there
     import orjson as _orjson
+
+    from .message_line import MessageLine
 except ImportError:  # pragma: no cover
     _orjson = None  # type: ignore[assignment]
+    MessageLine = None  # type: ignore[assignment,misc]
 
-__all__ = ["BATCH_BYTES", "LogFileWriter"]
+__all__ = ["BATCH_BYTES", "LogFileWriter", "MessageWriter"]
+
+#: Writes one message row of a connection and direction: ``(payload, size)``.
+MessageWriter = Callable[[str | bytes, int], None]
 
 #: Encoded bytes that wait for a write at most (plus the row that crossed the line).
 BATCH_BYTES: Final = 1024 * 1024
@@ -80,7 +92,34 @@ class LogFileWriter:
             record = row_to_record((*row[:DETAIL], redacted, None, row[VALUE]))
         else:
             record = export_record(row, frozenset() if self._redact else None)
-        line = _dump_bytes(record)
+        self._add(_dump_bytes(record))
+
+    def message_writer(self, direction: str, mime: str, detail: str) -> MessageWriter:
+        """Appends a message row going ``direction`` (``IN`` / ``OUT``) with ``mime`` and
+        ``detail``, timed now, from its ``(payload, size)``: as ``write`` would (nothing
+        once closed)."""
+
+        def generic(payload: str | bytes, size: int) -> None:
+            self.write((time.time(), direction, MESSAGE, mime, size, payload, detail, None, None))
+
+        if MessageLine is None:  # pragma: no cover - without orjson
+            return generic
+        shown = redact_text(detail) if self._redact and detail else detail
+        encode = MessageLine(direction, mime, shown).line
+        add = self._add
+
+        def message(payload: str | bytes, size: int) -> None:
+            if self._stream is None:
+                return
+            line = encode(payload, size)
+            if line is None:  # orjson refused it: the stdlib's escapes
+                generic(payload, size)
+            else:
+                add(line)
+
+        return message
+
+    def _add(self, line: bytes) -> None:
         self._lines.append(line)
         self._pending += len(line)
         self.rows += 1

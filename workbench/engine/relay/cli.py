@@ -209,7 +209,8 @@ async def _serve(
         log_byte_capacity=LOG_BYTES,
         keep_closed=0,
         tap=None if writer is None else writer.write,
-        message_rows=writer is not None,  # without a file nobody reads them: count only
+        message_rows=False,  # nobody reads them in memory: counted, and written to the file
+        message_file=writer,
     )
     console = _Console(relay, writer, out)
     try:

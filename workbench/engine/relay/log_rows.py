@@ -15,7 +15,10 @@ its filter, the JSON Lines export and the viewer need nothing new:
 ``marker_of(row)`` reads the marker back. A ``tap`` sees every row as it is appended (the
 headless command writes them to its file). Without ``message_rows`` a message only counts in
 the store's totals (``messages_in`` / ``messages_out``, ``bytes_in`` / ``bytes_out``): the
-headless command without ``--log`` has no reader for its message rows.
+headless command without ``--log`` has no reader for its message rows. With a
+``message_file`` (the headless command's ``--log``) a message counts there too and goes to
+the file straight from its payload, as the row it would have been (no row is made, and the
+tap does not see it): a row and its record dict cost more than the relaying itself.
 """
 
 from __future__ import annotations
@@ -23,13 +26,14 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from typing import Final
+from typing import Final, Protocol
 
+from workbench.engine.log.entry import payload_size
 from workbench.engine.log.store import DETAIL, EVENT, MESSAGE, LogEntry, LogStore, Row
 
 from .directions import LOG_DIRECTIONS, TO_CLIENT, WORDS
 
-__all__ = ["MIME", "LegLog", "Tap", "marker_of"]
+__all__ = ["MIME", "LegLog", "MessageFile", "Tap", "marker_of"]
 
 _now = time.time
 
@@ -37,6 +41,17 @@ _now = time.time
 MIME: Final = "*/*"
 #: Told every row a log appends.
 Tap = Callable[[Row], None]
+
+
+class MessageFile(Protocol):
+    """Where message rows are written straight from their payloads
+    (``workbench.engine.log.growing_file.LogFileWriter``)."""
+
+    def message_writer(
+        self, direction: str, mime: str, detail: str
+    ) -> Callable[[str | bytes, int], None]: ...
+
+
 _MARKER = re.compile(
     r"^(?:#(\d+) )?(client → upstream|upstream → client|client ↔ relay|relay ↔ upstream|relay)\b"
 )
@@ -44,7 +59,8 @@ _MARKER = re.compile(
 
 class LegLog:
     """Appends marked rows to ``store`` for connection ``number`` (None: the relay's own);
-    ``message_rows``: False to count messages without a row for each (events keep theirs)."""
+    ``message_rows``: False to count messages without a row for each (events keep theirs);
+    ``message_file``: where messages go instead of rows (see the module docstring)."""
 
     def __init__(
         self,
@@ -53,6 +69,7 @@ class LegLog:
         tap: Tap | None = None,
         *,
         message_rows: bool = True,
+        message_file: MessageFile | None = None,
     ) -> None:
         self.store = store
         self.number = number
@@ -63,38 +80,38 @@ class LegLog:
         self._message_rows = {
             way: (LOG_DIRECTIONS[way], self._prefix + words) for way, words in WORDS.items()
         }
-        if not message_rows:
-            self.message = self._count  # type: ignore[method-assign]
+        if message_file is not None:
+            self._writers = {
+                way: message_file.message_writer(row_way, MIME, detail)
+                for way, (row_way, detail) in self._message_rows.items()
+            }
+            self.message = self._to_file  # type: ignore[method-assign]
+        elif not message_rows:
+            self.message = self._count  # type: ignore[method-assign,assignment]
 
     def message(self, direction: str, payload: str | bytes) -> None:
         """A message sent on in ``direction`` (``to_upstream`` / ``to_client``)."""
         way, detail = self._message_rows[direction]
-        if isinstance(payload, str):
-            size = (
-                len(payload) if payload.isascii() else len(payload.encode("utf-8", "surrogatepass"))
-            )
-        else:
-            size = len(payload)
-        row = (_now(), way, MESSAGE, MIME, size, payload, detail, None, None)
+        row = (_now(), way, MESSAGE, MIME, payload_size(payload), payload, detail, None, None)
         self.store.append_row(row)
         if self.tap is not None:
             self.tap(row)
 
-    def _count(self, direction: str, payload: str | bytes) -> None:
-        """``message`` without a row: only the store's totals."""
+    def _count(self, direction: str, payload: str | bytes) -> int:
+        """``message`` without a row: only the store's totals; the payload's size."""
         store = self.store
-        if isinstance(payload, str):
-            size = (
-                len(payload) if payload.isascii() else len(payload.encode("utf-8", "surrogatepass"))
-            )
-        else:
-            size = len(payload)
+        size = payload_size(payload)
         if direction == TO_CLIENT:
             store.messages_in += 1
             store.bytes_in += size
         else:
             store.messages_out += 1
             store.bytes_out += size
+        return size
+
+    def _to_file(self, direction: str, payload: str | bytes) -> None:
+        """``message`` to the message file, counted in the store's totals."""
+        self._writers[direction](payload, self._count(direction, payload))
 
     def event(self, kind: str, where: str, text: str, payload: str | bytes | None = None) -> None:
         """An event of kind ``kind`` on a leg, in a direction or of the relay (``where``: a

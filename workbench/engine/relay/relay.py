@@ -60,7 +60,7 @@ from workbench.engine.log.store import (
 from .connection import RelayedConnection
 from .directions import CLIENT_LEG, RELAY, UPSTREAM_LEG
 from .intercept import Intercept
-from .log_rows import LegLog, Tap
+from .log_rows import LegLog, MessageFile, Tap
 from .rules import RuleSet
 from .settings import RelaySettings
 from .upstream_handshake import (
@@ -115,6 +115,9 @@ class Relay(EventEmitter[RelayEvent]):
         message_rows: False: a connection's log counts its messages without a row for each
             (its event, rule and intercept rows stay); for a relay whose message rows
             nobody reads (the headless command without ``--log``).
+        message_file: Where the message rows are written instead, straight from their
+            payloads (the headless command's ``--log``; ``log_rows.LegLog``): ``tap`` sees
+            the other rows only.
 
     Attributes:
         intercept: The intercept switches and held messages (``intercept.Intercept``).
@@ -132,6 +135,7 @@ class Relay(EventEmitter[RelayEvent]):
         keep_closed: int = 100,
         tap: Tap | None = None,
         message_rows: bool = True,
+        message_file: MessageFile | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -143,6 +147,7 @@ class Relay(EventEmitter[RelayEvent]):
         self._keep_closed = keep_closed
         self._tap = tap
         self._message_rows = message_rows
+        self._message_file = message_file
         self._log = LegLog(LogStore(log_capacity, "relay", log_byte_capacity), None, tap)
         self.log = self._log.store
         self._numbers = itertools.count(1)
@@ -256,14 +261,14 @@ class Relay(EventEmitter[RelayEvent]):
 
     def _refuse(
         self, number: int, who: str, request: HandshakeRequest, url: str, error: BaseException
-    ) -> tuple[int, str, dict[str, str]]:
+    ) -> tuple[int, str, list[tuple[str, str]]]:
         status, body, headers = failure_answer(error, self.settings.open_timeout)
         reason = body.strip()
         log = LegLog(self.log, number, self._tap)
         log.event(
             HANDSHAKE,
             CLIENT_LEG,
-            handshake_text(f"GET {request.path} from {who}", request.headers, None),
+            handshake_text(f"GET {request.path} from {who}", request.headers, headers, status),
         )
         log.event(ERROR, UPSTREAM_LEG, describe_error(error))
         log.event(INFO, RELAY, f"refused the client with HTTP {status}: {reason}")
@@ -318,7 +323,13 @@ class Relay(EventEmitter[RelayEvent]):
             number,
             socket,
             opening.upstream,
-            LegLog(store, number, self._tap, message_rows=self._message_rows),
+            LegLog(
+                store,
+                number,
+                self._tap,
+                message_rows=self._message_rows,
+                message_file=self._message_file,
+            ),
             self.intercept,
             lambda: self.rules,
             seconds(self._server.options["close_timeout"]),

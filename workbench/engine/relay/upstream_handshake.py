@@ -18,7 +18,8 @@ upstream refuses or cannot be reached (pure functions: no sockets).
   (answered by ``select_subprotocol``), Content-Length and the other hop-by-hop headers of
   ``settings.LEG_HEADERS``, and Date and Server).
 - Refusals: the upstream's HTTP status (401, 403, 404...) with its body and headers (less
-  those of its own connection); 504 when it did not answer within the open timeout; 502 with
+  ``RESPONSE_OWN``, every one of a repeated name: two ``Set-Cookie`` or ``WWW-Authenticate``
+  both reach the client); 504 when it did not answer within the open timeout; 502 with
   the reason for anything else (refused connection, unknown host, TLS failure, not a
   WebSocket server).
 """
@@ -108,13 +109,15 @@ def upstream_origin(settings: RelaySettings, headers: Any) -> str | None:
     return origin
 
 
-def failure_answer(error: BaseException, open_timeout: float) -> tuple[int, str, dict[str, str]]:
+def failure_answer(
+    error: BaseException, open_timeout: float
+) -> tuple[int, str, list[tuple[str, str]]]:
     """What the client is answered when the upstream leg did not open: ``(status, body,
     headers)`` for ``core.Server``'s ``process_request``."""
     if isinstance(error, ConnectError) and error.status is not None:
         status = error.status
         if 200 <= status <= 599 and status != 101:
-            headers = _passed_response_headers(error.response_headers)
+            headers = passed_response_headers(error.response_headers)
             body = error.reason or error.status_phrase
             return status, body + ("\n" if body and not body.endswith("\n") else ""), headers
     cause = error.cause if isinstance(error, ConnectError) else error
@@ -122,10 +125,10 @@ def failure_answer(error: BaseException, open_timeout: float) -> tuple[int, str,
         return (
             GATEWAY_TIMEOUT,
             f"gateway timeout: the upstream did not answer within {open_timeout:g} s\n",
-            {},
+            [],
         )
     said = explain(cause) if cause is not None else str(error)
-    return BAD_GATEWAY, f"bad gateway: the upstream could not be opened: {said}\n", {}
+    return BAD_GATEWAY, f"bad gateway: the upstream could not be opened: {said}\n", []
 
 
 def passed_response_headers(headers: Any) -> list[tuple[str, str]]:
@@ -135,12 +138,3 @@ def passed_response_headers(headers: Any) -> list[tuple[str, str]]:
         return []
     items: Iterable[tuple[str, str]] = headers.raw_items()
     return [(name, value) for name, value in items if name.lower() not in RESPONSE_OWN]
-
-
-def _passed_response_headers(headers: Any) -> dict[str, str]:
-    """As ``passed_response_headers``, the first of each name (a refusal's headers are a
-    mapping for ``process_request``)."""
-    passed: dict[str, str] = {}
-    for name, value in passed_response_headers(headers):
-        passed.setdefault(name, value)
-    return passed

@@ -157,6 +157,8 @@ async def test_the_command_relays_logs_applies_rules_and_ctrl_c_closes_with_1001
     assert [(r[6], r[5]) for r in first_rows if r[2] == RULE] == [
         ("#1 client → upstream: rule 'mask': replaced 1 match of /secret/", "my secret")
     ]
+    # message rows go to the file their own way, in order with the rows around them
+    assert [r[2] for r in first_rows if r[2] in (RULE, MESSAGE)][:2] == [RULE, MESSAGE]
     handshakes = "\n".join(r[6] for r in first_rows if r[2] == "handshake")
     assert "Authorization: [redacted]" in handshakes and "t0k" not in handshakes
     assert any(r[6].startswith("#2 client ↔ relay: closed, code 4000") for r in rows)

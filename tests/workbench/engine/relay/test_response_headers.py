@@ -1,5 +1,6 @@
 """The upstream's 101 headers reach the client (Set-Cookie first of all), less those each leg
-negotiates itself; both legs' handshakes show them, and exports redact the cookies."""
+negotiates itself; both legs' handshakes show them, and exports redact the cookies. So do a
+refusal's: every header of a repeated name, in order."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import io
 import json
 
 import pytest
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.http11 import Request, Response
 
-from core import HandshakeRequest
+from core import ConnectError, HandshakeRequest
 from tests.helpers import TIMEOUT
 from workbench.engine.log.jsonl import write_jsonl
 from workbench.engine.log.store import HANDSHAKE
@@ -75,3 +78,55 @@ async def test_the_upstreams_101_headers_reach_the_client_and_show_on_both_legs(
             assert detail.count("Set-Cookie: [redacted]") == 2 and "s3cr3t" not in detail
         await client.close()
         await asyncio.wait_for(connection.wait_closed(), TIMEOUT)
+
+
+REFUSAL_HEADERS = [
+    ("WWW-Authenticate", 'Bearer realm="chat"'),
+    ("Set-Cookie", "session=s3cr3t; HttpOnly"),
+    ("WWW-Authenticate", 'Basic realm="chat"'),
+    ("Set-Cookie", "theme=dark"),
+]
+
+
+async def test_a_refusals_repeated_headers_all_reach_the_client_and_are_redacted_in_exports() -> (
+    None
+):
+    def refuse(connection: ServerConnection, request: Request) -> Response:
+        response = connection.respond(401, "token please")
+        for name, value in REFUSAL_HEADERS:
+            response.headers[name] = value  # websockets' Headers add a value
+        return response
+
+    async def never(connection: ServerConnection) -> None:
+        raise AssertionError("the upstream refuses every handshake")
+
+    # websockets itself as the upstream: a real server that sends repeated headers
+    async with (
+        serve(never, "127.0.0.1", 0, process_request=refuse) as upstream,
+        relay_to(f"ws://127.0.0.1:{upstream.sockets[0].getsockname()[1]}/") as relay,
+    ):
+        with pytest.raises(ConnectError) as caught:
+            await client_of(relay, "/room").open()
+        headers = caught.value.response_headers
+        assert caught.value.status == 401 and headers is not None
+        assert headers.get_all("WWW-Authenticate") == ['Bearer realm="chat"', 'Basic realm="chat"']
+        assert headers.get_all("Set-Cookie") == ["session=s3cr3t; HttpOnly", "theme=dark"]
+
+        [row] = [row for row in relay.log.rows() if row[2] == HANDSHAKE]
+        response = row[6].split("\n\n")[1].splitlines()
+        assert response[0] == "HTTP 401 (response headers)"
+        assert [line for line in response if not line.startswith("Content-Type")][1:] == [
+            f"{name}: {value}" for name, value in REFUSAL_HEADERS
+        ]
+        exported = io.StringIO()
+        write_jsonl(relay.log, exported)
+        [detail] = [
+            record["detail"]
+            for record in map(json.loads, exported.getvalue().splitlines()[1:])
+            if record["kind"] == HANDSHAKE
+        ]
+        assert detail.count("Set-Cookie: [redacted]") == 2 and "s3cr3t" not in detail
+        assert detail.endswith(
+            'WWW-Authenticate: Bearer realm="chat"\nSet-Cookie: [redacted]\n'
+            'WWW-Authenticate: Basic realm="chat"\nSet-Cookie: [redacted]'
+        )

@@ -198,24 +198,30 @@ def test_the_upstreams_refusal_is_answered_with_its_status_body_and_headers() ->
     error = refused(
         401,
         b"token please",
-        [("WWW-Authenticate", "Bearer"), ("Content-Length", "12"), ("Date", "x"), ("X-Why", "a")],
+        [
+            ("WWW-Authenticate", "Bearer"),
+            ("Content-Length", "12"),
+            ("Date", "x"),
+            ("X-Why", "a"),
+            ("WWW-Authenticate", "Basic"),
+        ],
     )
     assert failure_answer(error, 5) == (
         401,
         "token please\n",
-        {"WWW-Authenticate": "Bearer", "X-Why": "a"},
+        [("WWW-Authenticate", "Bearer"), ("X-Why", "a"), ("WWW-Authenticate", "Basic")],
     )
-    assert failure_answer(refused(404, b"", []), 5) == (404, "Reason\n", {})
+    assert failure_answer(refused(404, b"", []), 5) == (404, "Reason\n", [])
 
 
 def test_a_timeout_is_504_and_anything_else_502_with_the_reason() -> None:
     assert failure_answer(ConnectError("ws://up/", 1, TimeoutError()), 2.5) == (
         504,
         "gateway timeout: the upstream did not answer within 2.5 s\n",
-        {},
+        [],
     )
     status, body, headers = failure_answer(ConnectError("ws://up/", 1, ConnectionRefusedError()), 5)
-    assert (status, headers) == (502, {})
+    assert (status, headers) == (502, [])
     assert body == (
         "bad gateway: the upstream could not be opened: connection refused "
         "(is a server listening on that host and port?)\n"

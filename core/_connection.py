@@ -47,6 +47,7 @@ from ._flow import FlowControl
 from ._frames import FrameTap, TappedClientConnection
 from ._loop import SLICE
 from ._outbox import Outbox, Outgoing, Payload
+from ._parsed_take import take_parsed
 from ._ping_mute import set_answering_pings
 from ._pull import Endpoint
 from ._wire_lengths import wire_lengths_of
@@ -243,6 +244,7 @@ class Channel(DirectReads):
         listeners = owner._listeners
         max_queue = owner.max_queue
         recv = self.ws.recv
+        assembler = self.ws.recv_messages
         if self._frame_tap is not None:
             self._frame_tap.flush()  # frames that came with the handshake response
         # Time spent delivering since the loop last had a turn; waits for data do not count
@@ -251,7 +253,9 @@ class Channel(DirectReads):
         lengths = None if self._wire_lengths is None else self._wire_lengths.received
         try:
             while True:
-                data = await recv()
+                data = take_parsed(assembler)  # without recv()'s coroutines, when it can
+                if data is None:
+                    data = await recv()
                 started = perf_counter()
                 if lengths is not None:  # taken for every message, so the queue keeps step
                     owner.last_wire_length = lengths.popleft() if lengths else None

@@ -22,6 +22,7 @@ from websockets.protocol import OPEN
 
 from ._errors import DecodeError
 from ._loop import SLICE
+from ._parsed_take import take_parsed
 from ._pull import NOTHING, Endpoint
 from ._wire_lengths import WireLengths
 
@@ -31,7 +32,14 @@ __all__ = ["DirectReads"]
 class DirectReads:
     """The direct reads of one connection (see the module docstring)."""
 
-    __slots__ = ("_parked", "_parsed", "_puller_reading", "_slice_started", "_take_back_wanted")
+    __slots__ = (
+        "_assembler",
+        "_parked",
+        "_parsed",
+        "_puller_reading",
+        "_slice_started",
+        "_take_back_wanted",
+    )
 
     # Channel's, read here.
     ws: Connection
@@ -55,6 +63,7 @@ class DirectReads:
         """Called once the connection opened: ``owner``'s recv() may read ``ws`` itself."""
         self._parked: asyncio.Future[None] | None = None  # the reader waits on it meanwhile
         # The frames websockets parsed and nobody took yet (its queue's deque).
+        self._assembler = ws.recv_messages
         self._parsed: deque[Any] = ws.recv_messages.frames.queue
         self._puller_reading = False
         self._take_back_wanted = False
@@ -130,7 +139,9 @@ class DirectReads:
         waits = not parsed
         self._puller_reading = True
         try:
-            data = await self.ws.recv()
+            data = take_parsed(self._assembler)
+            if data is None:
+                data = await self.ws.recv()
         except ConnectionClosed:
             # The reader reads the rest and reports the end; websockets may raise this
             # without letting the loop run, so the puller must not come back here.

@@ -85,6 +85,24 @@ class DirectReads:
             and not listeners.get("wire_message")
         )
 
+    def take_direct(self) -> object:
+        """The owner's next message if it can be taken at once: reading is parked, no read is
+        under way, the loop's slice is not used up and websockets parsed the message whole
+        (``core._parsed_take``); else ``NOTHING`` (then ``direct_read``)."""
+        parked = self._parked
+        if (
+            parked is None
+            or parked.done()
+            or self._puller_reading
+            or not self._parsed
+            or perf_counter() - self._slice_started > SLICE
+        ):
+            return NOTHING
+        data = take_parsed(self._assembler)
+        if data is None:
+            return NOTHING
+        return self._deliver(data)
+
     def direct_read(self) -> Awaitable[object] | None:
         """The owner's recv() found its inbox empty: an awaitable of the next message, read
         in its own task while the reader is parked; else None (it waits on the inbox).
@@ -158,6 +176,10 @@ class DirectReads:
                 self.take_back()
         if waits:
             self._slice_started = perf_counter()
+        return self._deliver(data)
+
+    def _deliver(self, data: str | bytes) -> object:
+        """A message read for the owner, as the reader's loop would deliver it."""
         owner = self._owner
         if self._wire_lengths is not None:
             received = self._wire_lengths.received

@@ -48,6 +48,10 @@ def parsed_queue_bounds(max_queue: int) -> tuple[int, int]:
 class DirectReader(Protocol):
     """The open connection of an Endpoint, as ``recv()`` sees it (core._connection.Channel)."""
 
+    def take_direct(self) -> object:
+        """The next message if it can be taken here at once (parsed whole, reading left to
+        the puller, the loop's slice not used up); else ``NOTHING``."""
+
     def direct_read(self) -> Awaitable[object] | None:
         """Read the next message here, or None if the reader must (it was asked to stop
         and will fill the inbox or nudge it)."""
@@ -203,11 +207,14 @@ class Endpoint(EventEmitter[EventName]):
             if (refusal := self._not_receiving()) is not None:
                 raise refusal
             reader = self.direct_reader
-            if reader is not None and (read := reader.direct_read()) is not None:
-                value = await read
-                if value is not NOTHING:
+            if reader is not None:
+                if (value := reader.take_direct()) is not NOTHING:
                     return value
-                continue
+                if (read := reader.direct_read()) is not None:
+                    value = await read
+                    if value is not NOTHING:
+                        return value
+                    continue
             await inbox.wait()
 
     def __aiter__(self) -> Endpoint[EventName]:
@@ -221,10 +228,13 @@ class Endpoint(EventEmitter[EventName]):
             if inbox._items:
                 return inbox.take()
             reader = self.direct_reader
-            if reader is not None and (read := reader.direct_read()) is not None:
-                value = await read
-                if value is not NOTHING:
+            if reader is not None:
+                if (value := reader.take_direct()) is not NOTHING:
                     return value
+                if (read := reader.direct_read()) is not None:
+                    value = await read
+                    if value is not NOTHING:
+                        return value
         try:
             return await self.recv()
         except ConnectionClosed as closed:

@@ -294,6 +294,12 @@ def main() -> None:
     parser.add_argument("--cells", nargs="+", choices=CELLS, default=list(CELLS))
     parser.add_argument("--no-deflate-table", action="store_true")
     parser.add_argument(
+        "--echoes",
+        type=int,
+        default=20,
+        help="messages each of the 500 clients echoes (the fan-in cell); at least 1",
+    )
+    parser.add_argument(
         "--pin",
         action="store_true",
         help="the server on a CPU of its own, the generator on the others",
@@ -302,6 +308,8 @@ def main() -> None:
         "--frame-listener", action="store_true", help="a no-op 'frame' listener on core's sockets"
     )
     args = parser.parse_args()
+    if args.echoes < 1:
+        parser.error("--echoes must be at least 1")
     # A kill ends the run through the with-blocks, so every server process is reaped.
     signal.signal(signal.SIGTERM, lambda _signal, _frame: sys.exit(1))
     global FRAME_LISTENER
@@ -327,7 +335,7 @@ def main() -> None:
             "json": 50_000,
             "big": 60,
             "clients": 500,
-            "each": 20,
+            "each": args.echoes,
         }
     sizes["many"] = sizes["clients"]
     started = time.perf_counter()

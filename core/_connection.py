@@ -47,7 +47,7 @@ from ._flow import FlowControl
 from ._frames import FrameTap, TappedClientConnection
 from ._loop import SLICE
 from ._outbox import Outbox, Outgoing, Payload
-from ._parsed_take import take_parsed
+from ._parsed_take import next_parsed, take_parsed
 from ._ping_mute import set_answering_pings
 from ._pull import Endpoint
 from ._wire_lengths import wire_lengths_of
@@ -254,7 +254,7 @@ class Channel(DirectReads):
         try:
             while True:
                 data = take_parsed(assembler)  # without recv()'s coroutines, when it can
-                if data is None:
+                if data is None and (data := await next_parsed(assembler)) is None:
                     data = await recv()
                 started = perf_counter()
                 if lengths is not None:  # taken for every message, so the queue keeps step

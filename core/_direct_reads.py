@@ -22,7 +22,7 @@ from websockets.protocol import OPEN
 
 from ._errors import DecodeError
 from ._loop import SLICE
-from ._parsed_take import take_parsed
+from ._parsed_take import next_parsed, take_parsed
 from ._pull import NOTHING, Endpoint
 from ._wire_lengths import WireLengths
 
@@ -158,7 +158,7 @@ class DirectReads:
         self._puller_reading = True
         try:
             data = take_parsed(self._assembler)
-            if data is None:
+            if data is None and (data := await next_parsed(self._assembler)) is None:
                 data = await self.ws.recv()
         except ConnectionClosed:
             # The reader reads the rest and reports the end; websockets may raise this

@@ -19,7 +19,7 @@ from typing import Any
 
 from websockets.frames import TEXT
 
-__all__ = ["take_parsed"]
+__all__ = ["next_parsed", "take_parsed"]
 
 
 def take_parsed(assembler: Any) -> str | bytes | None:
@@ -42,3 +42,25 @@ def take_parsed(assembler: Any) -> str | bytes | None:
     queue.popleft()
     assembler.maybe_resume()
     return value
+
+
+async def next_parsed(assembler: Any) -> str | bytes | None:
+    """Wait until websockets' queue has a frame, as its queue's ``get`` would (one coroutine
+    instead of ``recv()``'s three), then ``take_parsed``. None when the stream ended, when a
+    read is under way elsewhere, or when the message cannot be taken whole: the caller then
+    awaits ``recv()``, which raises the end or reads the rest."""
+    frames = assembler.frames
+    if not frames.queue:
+        if assembler.closed or assembler.get_in_progress or frames.get_waiter is not None:
+            return None
+        waiter = frames.get_waiter = frames.loop.create_future()
+        assembler.get_in_progress = True  # as websockets' get(): no second reader meanwhile
+        try:
+            await waiter
+        except EOFError:  # the queue was closed (SimpleQueue.abort)
+            return None
+        finally:
+            waiter.cancel()
+            frames.get_waiter = None
+            assembler.get_in_progress = False
+    return take_parsed(assembler)

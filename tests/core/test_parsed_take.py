@@ -103,3 +103,43 @@ async def test_reading_resumes_after_a_burst_larger_than_max_queue(style: str) -
     assert got == [f"{i:05d}" for i in range(count)]
     await peer.aclose()
     await asyncio.wait_for(server.stop(), TIMEOUT)
+
+
+async def test_a_recv_cancelled_while_it_waits_loses_nothing() -> None:
+    server = await loopback_server(receive_type="*/*", ping_interval=None)
+    socket, peer = await _raw_peer(server)
+    peer.send(frame(TEXT, b"first"))
+    assert await asyncio.wait_for(socket.recv(), TIMEOUT) == "first"  # reading is the puller's
+    for _ in range(3):  # each waits on websockets' queue, and is cancelled there
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(socket.recv(), 0.05)
+    peer.send(frame(TEXT, b"second") + frame(TEXT, b"third"))
+    assert await asyncio.wait_for(socket.recv(), TIMEOUT) == "second"
+    assert await asyncio.wait_for(socket.recv(), TIMEOUT) == "third"
+    await peer.aclose()
+    await asyncio.wait_for(server.stop(), TIMEOUT)
+
+
+@pytest.mark.parametrize("style", ["event", "pull"])
+async def test_a_message_whose_fragments_come_apart_is_read_whole(style: str) -> None:
+    server = await loopback_server(receive_type="*/*", ping_interval=None)
+    socket, peer = await _raw_peer(server)
+    events = Recorder(socket, ["message"]) if style == "event" else None
+    pulled: asyncio.Task[object] | None = None
+    if style == "pull":
+        pulled = asyncio.ensure_future(socket.recv())
+    peer.send(frame(TEXT, b"one ", fin=False))
+    # Not a synchronisation: the other fragments come later so that the reader, waiting on
+    # websockets' queue, wakes to a message it cannot take whole. Either way it must arrive.
+    await asyncio.sleep(0.05)
+    peer.send(frame(CONT, b"two ", fin=False))
+    await asyncio.sleep(0.05)
+    peer.send(frame(CONT, b"three"))
+    if events is not None:
+        await events.count("message", 1)
+        assert events.values("message") == ["one two three"]
+    else:
+        assert pulled is not None
+        assert await asyncio.wait_for(pulled, TIMEOUT) == "one two three"
+    await peer.aclose()
+    await asyncio.wait_for(server.stop(), TIMEOUT)

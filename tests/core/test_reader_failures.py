@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 from websockets.asyncio.connection import Connection
 
+import core._connection
+import core._direct_reads
 import core._outbox
 import core._pull
 from core import Client, ConnectionLostError, DecodeError, Server, Socket, UnsentMessagesError
@@ -73,10 +75,17 @@ def _fail_writer(monkeypatch: pytest.MonkeyPatch, _cls: type) -> None:
     monkeypatch.setattr(core._outbox.Outbox, "run", _raise_async)
 
 
+def _fail_receive(monkeypatch: pytest.MonkeyPatch, _cls: type) -> None:
+    monkeypatch.setattr(Connection, "recv", _raise_async)
+    for module in (core._connection, core._direct_reads):
+        monkeypatch.setattr(module, "take_parsed", _raise)
+        monkeypatch.setattr(module, "next_parsed", _raise_async)
+
+
 #: Each stage of the reader (and the writer beside it), and how to make it fail.
 STAGES: dict[str, Callable[[pytest.MonkeyPatch, type], None]] = {
-    # websockets' recv() under `async for data in ws`
-    "receive": lambda mp, cls: mp.setattr(Connection, "recv", _raise_async),
+    # reading the next message: websockets' recv() and core's way past it (core._parsed_take)
+    "receive": _fail_receive,
     # handing the value to the listeners (the emitter itself, not a listener)
     "deliver": _fail_message_emit,
     # keeping it for recv()

@@ -245,6 +245,7 @@ class Channel(DirectReads):
         max_queue = owner.max_queue
         recv = self.ws.recv
         assembler = self.ws.recv_messages
+        parsed = assembler.frames.queue  # websockets' queue of parsed frames
         if self._frame_tap is not None:
             self._frame_tap.flush()  # frames that came with the handshake response
         # Time spent delivering since the loop last had a turn; waits for data do not count
@@ -253,8 +254,9 @@ class Channel(DirectReads):
         lengths = None if self._wire_lengths is None else self._wire_lengths.received
         try:
             while True:
-                data = take_parsed(assembler)  # without recv()'s coroutines, when it can
-                if data is None and (data := await next_parsed(assembler)) is None:
+                # Without recv()'s coroutines when it can (core._parsed_take).
+                data = take_parsed(assembler) if parsed else await next_parsed(assembler)
+                if data is None:
                     data = await recv()
                 started = perf_counter()
                 if lengths is not None:  # taken for every message, so the queue keeps step

@@ -157,8 +157,8 @@ class DirectReads:
         waits = not parsed
         self._puller_reading = True
         try:
-            data = take_parsed(self._assembler)
-            if data is None and (data := await next_parsed(self._assembler)) is None:
+            data = await next_parsed(self._assembler) if waits else take_parsed(self._assembler)
+            if data is None:
                 data = await self.ws.recv()
         except ConnectionClosed:
             # The reader reads the rest and reports the end; websockets may raise this

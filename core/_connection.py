@@ -52,7 +52,7 @@ from ._ping_mute import set_answering_pings
 from ._pull import Endpoint
 from ._wire_lengths import wire_lengths_of
 from ._write_batch import WriteBatch
-from .mime import Decoder, SendPayload
+from .mime import Decoder
 
 __all__ = ["Channel", "Outgoing", "Payload"]
 
@@ -207,18 +207,6 @@ class Channel(DirectReads):
     def send(self, payload: Payload, is_text: bool) -> Awaitable[None]:
         """Queue an encoded message (see core._outbox); the caller checked ``accepting``."""
         return self.outbox.send(payload, is_text)
-
-    def send_fragments(self, payload: SendPayload, is_text: bool, count: int) -> Awaitable[None]:
-        """Send one message as ``count`` frames on the wire (fewer if the payload is shorter),
-        in order: websockets ends a list with an empty final frame of its own, so the payload
-        goes in ``count - 1`` parts before it; 1 sends the message whole, in one frame."""
-        if count <= 1:
-            return self.send(payload, is_text)
-        size = len(payload)
-        parts_count = max(1, min(count - 1, size))
-        bounds = [size * i // parts_count for i in range(parts_count + 1)]
-        parts = [payload[bounds[i] : bounds[i + 1]] for i in range(parts_count)]
-        return self.outbox.send(parts, is_text)
 
     def adopt(self, pending: deque[Outgoing]) -> None:
         """Take over messages queued before the connection opened, keeping their order."""

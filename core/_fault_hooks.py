@@ -2,8 +2,8 @@
 purpose (stop answering pings, send a message as fragments, cut the TCP connection).
 
 ``FaultHooks`` holds these methods once for both: the work is the connection's ``Channel``
-(core._connection, core._ping_mute); an owner says which channel is live and what error
-refuses a send when none is.
+(core._connection, core._ping_mute), except the split of a message into fragments, which is
+here; an owner says which channel is live and what error refuses a send when none is.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Awaitable
 
 from . import mime
-from ._connection import Channel
+from ._connection import Channel, Payload
 from ._errors import NotOpenError
+from .mime import SendPayload
 
 
 class FaultHooks:
@@ -70,7 +71,7 @@ class FaultHooks:
         channel = self._live_channel()
         if channel is None or not channel.accepting:
             raise self._not_open()
-        return channel.send_fragments(payload, is_text, fragments)
+        return channel.send(_parts(payload, fragments), is_text)
 
     def abort(self) -> None:
         """Beyond the spec, for fault tests: cut the TCP connection at once, with no close
@@ -80,3 +81,15 @@ class FaultHooks:
         channel = self._live_channel()
         if channel is not None:
             channel.abort()
+
+
+def _parts(payload: SendPayload, count: int) -> Payload:
+    """``payload`` as the parts of a message sent in ``count`` frames (fewer if it is
+    shorter): websockets ends a list with an empty final frame of its own, so the payload
+    goes in ``count - 1`` parts before it; 1 sends the message whole, in one frame."""
+    if count <= 1:
+        return payload
+    size = len(payload)
+    parts_count = max(1, min(count - 1, size))
+    bounds = [size * i // parts_count for i in range(parts_count + 1)]
+    return [payload[bounds[i] : bounds[i + 1]] for i in range(parts_count)]

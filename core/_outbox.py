@@ -2,9 +2,12 @@
 
 ``send`` never awaits: it appends to the outbox and returns an awaitable done when the frame
 was handed to the transport, so call-and-forget and ``await`` both work, and a single writer
-keeps the order. When nothing is queued and the writer is idle, websockets' ``send`` starts
-at once (as an eager task would): a small message is then written before ``send`` returns.
-The writer task starts only when a message has to wait (most connections never need it).
+keeps the order. When nothing is queued and the writer is idle, the frame goes straight
+through websockets' protocol to the transport (``_write_now``; websockets' own ``send`` is
+started at once, as an eager task would, where that cannot be: fragments, paused writes), so
+a small message is written before ``send`` returns. What ``send`` returns is in
+core._send_awaitables. The writer task starts only when a message has to wait (most
+connections never need it).
 
 The outbox is bounded by ``write_limit``. It counts the bytes it holds, each message as its
 payload plus ``MESSAGE_OVERHEAD`` (what keeping it costs), from ``send`` until the frame was
@@ -23,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Final
 
 from websockets.asyncio.connection import Connection
@@ -32,6 +35,7 @@ from websockets.protocol import OPEN
 
 from ._errors import NotOpenError, UnsentMessagesError
 from ._pull import Endpoint
+from ._send_awaitables import HANDED_OVER, Delivery, Refused, Resumed
 from ._wire_lengths import WireLengths
 from .mime import SendPayload
 
@@ -48,86 +52,6 @@ def _size(payload: Payload) -> int:
     if isinstance(payload, list):
         return sum(map(len, payload)) + MESSAGE_OVERHEAD
     return len(payload) + MESSAGE_OVERHEAD
-
-
-class Delivery:
-    """The awaitable ``send()`` returns: done when message number ``seq`` left the outbox.
-
-    Cheaper than a Future per message (most sends are never awaited): a future is made
-    only when someone awaits a message that is still queued.
-    """
-
-    __slots__ = ("_outbox", "_seq")
-
-    def __init__(self, outbox: Outbox, seq: int) -> None:
-        self._outbox = outbox
-        self._seq = seq
-
-    def __await__(self) -> Generator[Any, None, None]:
-        outbox = self._outbox
-        if outbox.sent >= self._seq:  # handed over already, as most are: nothing to wait for
-            return
-        yield from outbox.wait_sent(self._seq).__await__()
-
-
-class _HandedOver:
-    """The awaitable of a message handed to the transport within ``send()``: done already."""
-
-    __slots__ = ()
-
-    def __await__(self) -> Generator[Any, None, None]:
-        return
-        yield  # a generator, as __await__ must be
-
-
-#: One for all: most messages are handed over at once, and nothing waits on them.
-HANDED_OVER: Final = _HandedOver()
-
-
-class Refused:
-    """The awaitable of a message the outbox refused: awaiting it raises ``error``.
-
-    Not a Future, so one nobody awaits is never reported as an unretrieved exception (the
-    refusal is on ``'error'``)."""
-
-    __slots__ = ("error",)
-
-    def __init__(self, error: UnsentMessagesError) -> None:
-        self.error = error
-
-    def __await__(self) -> Generator[Any, None, None]:
-        raise self.error
-        yield  # a generator, as __await__ must be
-
-
-class _Resumed:
-    """Awaitable that finishes a coroutine started by hand and suspended at ``suspended_at``.
-
-    It passes every future the coroutine waits on up to the awaiting task, and everything
-    the task sends or throws (cancellation included) back down, as ``await`` would.
-    """
-
-    __slots__ = ("_coroutine", "_suspended_at")
-
-    def __init__(self, coroutine: Coroutine[Any, Any, Any], suspended_at: Any) -> None:
-        self._coroutine = coroutine
-        self._suspended_at = suspended_at
-
-    def __await__(self) -> Generator[Any, Any, Any]:
-        coroutine, waiting_on = self._coroutine, self._suspended_at
-        while True:
-            try:
-                value = yield waiting_on
-            except BaseException as exc:
-                try:
-                    waiting_on = coroutine.throw(exc)
-                except StopIteration as stop:
-                    return stop.value
-            else:
-                try:
-                    waiting_on = coroutine.send(value)
-                except StopIteration as stop:
-                    return stop.value
 
 
 def _writes_at_once(ws: Connection) -> bool:
@@ -194,7 +118,7 @@ class Outbox:
         self.writer_done = writer_done
         # Pending while the writer is idle, None while it works (or before it started).
         self._wakeup: asyncio.Future[None] | None = None
-        self._in_flight: tuple[_Resumed, Payload, bool] | None = None
+        self._in_flight: tuple[Resumed, Payload, bool] | None = None
         self._failure: NotOpenError | None = None
         #: Set by the Channel: write what is queued, then stop.
         self.closing = False
@@ -227,9 +151,9 @@ class Outbox:
         self._queued += 1
         seq = self._queued
         # _size(payload), inlined: this runs for every message
-        self._bytes += (
-            len(payload) if type(payload) is not list else sum(map(len, payload))
-        ) + MESSAGE_OVERHEAD
+        size = len(payload) if type(payload) is not list else sum(map(len, payload))
+        size += MESSAGE_OVERHEAD
+        self._bytes += size
         if (
             self._queue
             or self._in_flight is not None
@@ -242,15 +166,15 @@ class Outbox:
             return Delivery(self, seq)
         ws = self._ws
         if not isinstance(payload, list) and _writes_at_once(ws):
-            return self._write_now(ws, payload, is_text, seq)
+            return self._write_now(ws, payload, is_text, seq, size)
         try:
-            return self._start(ws.send(payload, text=is_text), payload, is_text, seq)
+            return self._start(ws.send(payload, text=is_text), payload, is_text, seq, size)
         except ConnectionClosed:
             self._queue.append((payload, is_text, None))  # reported as unsent at the end
             return Delivery(self, seq)
 
     def _write_now(
-        self, ws: Connection, payload: SendPayload, is_text: bool, seq: int
+        self, ws: Connection, payload: SendPayload, is_text: bool, seq: int, size: int
     ) -> Awaitable[None]:
         """What websockets' ``send`` does for one frame on an open connection whose writes
         are not paused, without its coroutine and context manager (a third of the time
@@ -268,34 +192,37 @@ class Outbox:
             self._queue.append((payload, is_text, None))  # reported as unsent at the end
             return Delivery(self, seq)
         if ws.paused:  # this frame filled the buffer: done once it drains, as websockets'
-            return self._start(ws.drain(), payload, is_text, seq)
-        return self._handed_over(payload, is_text)
+            return self._start(ws.drain(), payload, is_text, seq, size)
+        return self._handed_over(payload, is_text, size)
 
     def _start(
-        self, coroutine: Coroutine[Any, Any, None], payload: Payload, is_text: bool, seq: int
+        self,
+        coroutine: Coroutine[Any, Any, None],
+        payload: Payload,
+        is_text: bool,
+        seq: int,
+        size: int,
     ) -> Awaitable[None]:
         """Run websockets' ``send`` (or its drain) up to its first wait; the writer finishes
         it from there, before anything else."""
         try:
             suspended_at = coroutine.send(None)
         except StopIteration:
-            return self._handed_over(payload, is_text)
-        self._in_flight = (_Resumed(coroutine, suspended_at), payload, is_text)
+            return self._handed_over(payload, is_text, size)
+        self._in_flight = (Resumed(coroutine, suspended_at), payload, is_text)
         self.wake()
         return Delivery(self, seq)
 
-    def _handed_over(self, payload: Payload, is_text: bool) -> Awaitable[None]:
-        """A message went to the transport within ``send()``: its book-keeping, and the
-        awaitable that is done already."""
+    def _handed_over(self, payload: Payload, is_text: bool, size: int) -> Awaitable[None]:
+        """A message (of ``size``, as counted by ``send``) went to the transport within
+        ``send()``: its book-keeping, and the awaitable that is done already."""
         if (
             self._wire_lengths is None
             and not self._waiters
             and not self.owner._listeners.get("wire_message")
         ):  # _sent_one's book-keeping, all that is left of it here (every message)
             self._sent += 1
-            self._bytes -= (
-                len(payload) if type(payload) is not list else sum(map(len, payload))
-            ) + MESSAGE_OVERHEAD
+            self._bytes -= size
         else:
             self._sent_one(payload, is_text, None)
         return HANDED_OVER

@@ -2,8 +2,9 @@
 
 Mixed into core._connection.Channel. Once the owner pulls and nothing else wants the
 messages (``_hands_over``), the reader parks after putting a message in the inbox, and
-``recv()`` reads websockets' queue directly (``direct_read``): one task a message, as in
-websockets' own ``async for``. Whatever changes that (a ``'message'`` or ``'wire_message'``
+``recv()`` takes a message websockets parsed whole at once (``take_direct``) or reads its
+queue in its own task (``direct_read``): one task a message, as in websockets' own
+``async for``. Whatever changes that (a ``'message'`` or ``'wire_message'``
 listener, a second ``recv()`` at once, ``close()``, a failure, the end of the connection)
 calls ``take_back``: the reader reads again once a read under way is over.
 """

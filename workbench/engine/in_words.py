@@ -8,7 +8,7 @@ from typing import Any
 
 from core import CLOSE_CODE_MEANINGS, WebSocketError, explain
 
-__all__ = ["address_text", "close_text", "describe_error", "handshake_text"]
+__all__ = ["address_text", "close_text", "describe_error", "handshake_text", "header_pairs"]
 
 
 def describe_error(exc: BaseException) -> str:
@@ -34,17 +34,24 @@ def close_text(code: int, reason: str) -> str:
     return f"{text}: {reason}" if reason else text
 
 
+def header_pairs(headers: Any) -> Iterable[tuple[str, str]]:
+    """The ``(name, value)`` pairs of websockets' ``Headers`` (in wire order, repeated names
+    included), of a mapping, or ``headers`` itself (already pairs); none for None."""
+    if headers is None:
+        return ()
+    if hasattr(headers, "raw_items"):
+        headers = headers.raw_items()
+    elif isinstance(headers, Mapping):
+        headers = headers.items()
+    pairs: Iterable[tuple[str, str]] = headers
+    return pairs
+
+
 def _headers_text(title: str, headers: Any) -> str:
     if headers is None:
         return ""
-    if hasattr(headers, "raw_items"):  # websockets' Headers, repeated names included
-        pairs = headers.raw_items()
-    elif isinstance(headers, Mapping):
-        pairs = headers.items()
-    else:  # (name, value) pairs
-        pairs = headers
     try:
-        lines = [f"{name}: {value}" for name, value in pairs]
+        lines = [f"{name}: {value}" for name, value in header_pairs(headers)]
     except (TypeError, ValueError):
         lines = [str(headers)]
     return title + "\n" + "\n".join(lines)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +19,7 @@ from websockets.exceptions import InvalidHeader
 from websockets.headers import parse_extension, parse_subprotocol
 
 from core import Client, ConnectError, HandshakeRefusal, Socket
-from workbench.engine.in_words import address_text
+from workbench.engine.in_words import address_text, header_pairs
 
 __all__ = [
     "GUID",
@@ -144,12 +143,7 @@ def _header(headers: Headers, name: str) -> str | None:
 
 def _pairs(headers: Any) -> Headers:
     """websockets' ``Headers`` (or any mapping) as (name, value) pairs in wire order."""
-    if headers is None:
-        return ()
-    items: Iterable[tuple[str, str]]
-    raw_items = getattr(headers, "raw_items", None)
-    items = raw_items() if callable(raw_items) else dict(headers).items()
-    return tuple((str(name), str(value)) for name, value in items)
+    return tuple((str(name), str(value)) for name, value in header_pairs(headers))
 
 
 # -- the records of each end ---------------------------------------------------------------

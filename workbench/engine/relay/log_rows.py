@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import Final, Protocol
 
 from workbench.engine.log.entry import payload_size
+from workbench.engine.log.growing_file import MessageWriter
 from workbench.engine.log.store import DETAIL, EVENT, MESSAGE, LogEntry, LogStore, Row
 
 from .directions import LOG_DIRECTIONS, TO_CLIENT, WORDS
@@ -47,9 +48,7 @@ class MessageFile(Protocol):
     """Where message rows are written straight from their payloads
     (``workbench.engine.log.growing_file.LogFileWriter``)."""
 
-    def message_writer(
-        self, direction: str, mime: str, detail: str
-    ) -> Callable[[str | bytes, int], None]: ...
+    def message_writer(self, direction: str, mime: str, detail: str) -> MessageWriter: ...
 
 
 _MARKER = re.compile(

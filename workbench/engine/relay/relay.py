@@ -5,10 +5,10 @@ The client's handshake waits for the upstream's: the relay's ``core.Server`` ope
 leg in its async ``process_request`` (with the client's path, subprotocols, headers and Origin,
 see ``upstream_handshake``), then answers the client with the subprotocol the upstream picked
 (``select_subprotocol``, by the client's address) and the upstream's 101 headers, less those
-each leg negotiates itself (``response_headers``; see ``upstream_handshake``). When the upstream refuses, the client gets
-the same HTTP status and body (401, 403, 404...); 502 with the reason when it cannot be reached;
-504 when it did not answer within the open timeout. A plain HTTP request (not an upgrade)
-opens nothing upstream; websockets answers it (426).
+each leg negotiates itself (``response_headers``; see ``upstream_handshake``). When the
+upstream refuses, the client gets the same HTTP status and body (401, 403, 404...); 502 with
+the reason when it cannot be reached; 504 when it did not answer within the open timeout. A
+plain HTTP request (not an upgrade) opens nothing upstream; websockets answers it (426).
 
 Logs: the relay's own ``log`` (listening, refused attempts with both ends, stopped) and one
 per connection (``RelayedConnection.log``); ``tap`` sees every row of all of them as it is

@@ -74,7 +74,7 @@ def _private(path: str | Path) -> bool:
 
 def export_png(diagram: RowDiagram[Any], path: str | Path) -> bool:
     """Render the diagram into a PNG file; whether it was written (False: nothing drawn)."""
-    if diagram.conversation is None:
+    if diagram.conversation is None or not _private(path):
         return False
     image = QImage(export_size(diagram), QImage.Format.Format_ARGB32)
     image.fill(QColor("#ffffff"))
@@ -82,8 +82,6 @@ def export_png(diagram: RowDiagram[Any], path: str | Path) -> bool:
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     _paint_export(painter, diagram)
     painter.end()
-    if not _private(path):
-        return False
     # PySide6's stub types the format as bytes, but save() refuses bytes and takes a str.
     saved: bool = image.save(str(path), "PNG")  # type: ignore[call-overload]
     return saved

@@ -38,15 +38,11 @@ from typing import Any
 
 import psutil
 
-if str(Path(__file__).resolve().parents[2]) not in sys.path:  # run as a script from the root
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script from the root
+    sys.path.insert(0, str(ROOT))
 
-from tests.workbench.engine.load_test.processes import (
-    ROOT,
-    EchoProcess,
-    environment,
-    free_port,
-)
+from tests.workbench.engine.load_test.processes import EchoProcess, environment, free_port  # noqa: E402
 
 GEVENT_LOCUSTFILE = Path(__file__).with_name("gevent_websocket_client_locustfile.py")
 SCENARIO = """

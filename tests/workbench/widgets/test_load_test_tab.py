@@ -60,10 +60,11 @@ def tab(qtbot, service):
         child.kill()
 
 
-def rows(tab: LoadTestTab) -> dict[str, int]:
+def rows(tab: LoadTestTab, column: int = 1) -> dict[str, int]:
+    """Each row's step and its figure in ``column`` (1: requests, 2: failures)."""
     model = tab.model
     return {
-        model.index(r, 0).data(): int(model.index(r, 1).data().replace(",", ""))
+        model.index(r, 0).data(): int(model.index(r, column).data().replace(",", ""))
         for r in range(model.rowCount())
     }
 

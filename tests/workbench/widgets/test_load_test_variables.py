@@ -30,11 +30,7 @@ STEPS = ["open client (at the start)", 'send: "hello"', 'expect: equals "hello"'
 
 
 def failures(tab: LoadTestTab) -> dict[str, int]:
-    model = tab.model
-    return {
-        model.index(r, 0).data(): int(model.index(r, 2).data().replace(",", ""))
-        for r in range(model.rowCount())
-    }
+    return rows(tab, 2)
 
 
 def test_a_scenario_with_port_given_in_the_field_runs_to_its_end(

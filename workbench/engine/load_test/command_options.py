@@ -23,7 +23,15 @@ from workbench.engine.scenarios.variables import (
     read_env_file,
 )
 
-__all__ = ["OptionError", "Pause", "add_options", "given_sources", "pause_of", "sources_of"]
+__all__ = [
+    "OptionError",
+    "Pause",
+    "add_options",
+    "given_sources",
+    "parse_pause",
+    "pause_of",
+    "sources_of",
+]
 
 #: What the messages call an assignment and the file of variables.
 _OPTION_NAMES = ("--var", "the --env file")
@@ -86,10 +94,14 @@ def add_options(parser: Any, scenario_option: bool) -> None:
     )
 
 
-def pause_of(options: argparse.Namespace, called: str = "--wait") -> Pause:
-    """The ``Pause`` that ``--wait`` / ``--pace`` ask for; ``OptionError`` if they are wrong
-    (the message calls ``--wait`` ``called``)."""
-    wait, pace = getattr(options, "wait", "") or "", getattr(options, "pace", "") or ""
+def pause_of(options: argparse.Namespace) -> Pause:
+    """The ``Pause`` that ``--wait`` / ``--pace`` ask for; ``OptionError`` if they are wrong."""
+    return parse_pause(getattr(options, "wait", "") or "", getattr(options, "pace", "") or "")
+
+
+def parse_pause(wait: str, pace: str, called: str = "--wait") -> Pause:
+    """The ``Pause`` of a ``wait`` (``1s``, ``500ms-2s``) or a ``pace`` (``1s``; "": none of
+    either); ``OptionError`` if they are wrong (the message calls the wait ``called``)."""
     if wait and pace:
         raise OptionError("give --wait or --pace, not both")
     try:

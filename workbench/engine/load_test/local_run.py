@@ -16,10 +16,11 @@ and every child is reaped.
 Bad input is refused before any process starts, in words (``LoadRefused``, via ``check``):
 a scenario with errors (the scenario loader's message, a variable nobody gave among them),
 a variable line that is not ``NAME=VALUE``, an env file that cannot be read, a wrong wait
-(``window_options``), a port in use, numbers out of range, Locust not installed. Once started, a run fails in words when the master ends before it
-answers or cannot be reached, or a worker ends before the test starts (the last lines of
-that process's output are added); a worker that ends during the test is a ``warning``,
-and the run fails when none is left.
+(``window_options``), a port in use, numbers out of range, Locust not installed. Once
+started, a run fails in words when the master ends before it answers or cannot be reached,
+or a worker ends before the test starts (the last lines of that process's output are
+added); a worker that ends during the test is a ``warning``, and the run fails when none
+is left.
 
 Each run has a folder of its own under ``runs_dir`` (platformdirs' user data folder, or
 ``WEBSOCKET_WORKBENCH_DATA_DIR``): ``report.html`` (Locust's report, kept to open later),
@@ -192,8 +193,9 @@ class LocalLoadTest(EventEmitter[LoadEvent]):
                 )
         name = settings.scenario.name
         try:
-            given = (settings.variables, settings.env_file, settings.wait, settings.pace)
-            sources = check_options(*given)
+            sources = check_options(
+                settings.variables, settings.env_file, settings.wait, settings.pace
+            )
         except OptionError as exc:
             raise LoadRefused(f"{exc}; no user was started") from None
         try:

@@ -5,12 +5,11 @@ window's words, and reach Locust as that command's ``--var``, ``--env`` and ``--
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 
 from workbench.engine.scenarios.variables import Sources
 
-from .command_options import OptionError, given_sources, pause_of
+from .command_options import OptionError, given_sources, parse_pause
 
 __all__ = ["check_options", "locust_options"]
 
@@ -27,7 +26,7 @@ def check_options(variables: Sequence[str], env_file: str, wait: str, pace: floa
                 "Each user either starts an iteration every so often or waits between them, "
                 "not both: set the pace to 0 (no pause) to wait"
             )
-        pause_of(argparse.Namespace(wait=wait, pace=""), _WAIT)
+        parse_pause(wait, "", _WAIT)
     try:
         return given_sources(variables, env_file, _CALLED)
     except OptionError as exc:

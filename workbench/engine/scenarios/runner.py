@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Collection
-from typing import Literal
+from typing import Literal, get_args
 
 from core import WebSocketError
 
@@ -45,7 +45,7 @@ __all__ = ["CLOSE_AT_END", "SKIPPED_KEPT", "ScenarioRunner", "StepFailed", "run_
 CLOSE_AT_END = 2.0
 _NO_TIMEOUT = contextlib.nullcontext()
 _CutShort = Literal["stopped", "failed"]  # how a step ends that did not end by itself
-_EVERY_KIND: frozenset[EventKind] = frozenset(("started", "passed", "failed", "skipped", "stopped"))
+_EVERY_KIND: frozenset[EventKind] = frozenset(get_args(EventKind))
 
 
 class ScenarioRunner:

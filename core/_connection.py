@@ -261,11 +261,7 @@ class Channel(DirectReads):
                 except Exception as exc:
                     if self._closing and self._ended.done():
                         break  # close() gave up on this reader (reported the end itself)
-                    error = exc if isinstance(exc, DecodeError) else self._decode_error(data, exc)
-                    error.peer = self._peer
-                    value = error.raw
-                    emit("message", value)
-                    emit("error", error)
+                    value = self._undecodable(data, exc)
                 else:
                     if self._closing and self._ended.done():
                         break
@@ -310,10 +306,23 @@ class Channel(DirectReads):
                 outbox.cancel()
         self._finish()
 
-    def _decode_error(self, data: str | bytes, exc: Exception) -> DecodeError:
-        error = DecodeError(self._receive_type, data, f"{type(exc).__name__}: {exc}")
-        error.__cause__ = exc
-        return error
+    def _undecodable(self, data: str | bytes, exc: Exception) -> object:
+        """Report a message that did not convert: raw on ``'message'``, then its
+        ``DecodeError`` on ``'error'``; returns the raw value.
+
+        A function of its own so that no reader's frame keeps the error in a local: the
+        error's traceback holds that frame, a cycle left for Python's cycle collector.
+        """
+        if isinstance(exc, DecodeError):
+            error = exc
+        else:
+            error = DecodeError(self._receive_type, data, f"{type(exc).__name__}: {exc}")
+            error.__cause__ = exc
+        error.peer = self._peer
+        emit = self._owner.emit
+        emit("message", error.raw)
+        emit("error", error)
+        return error.raw
 
     async def _wait_for_room(self) -> None:
         """Pause reading while ``max_queue`` messages wait for recv() or for handlers."""

@@ -21,7 +21,6 @@ from websockets.asyncio.connection import Connection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import OPEN
 
-from ._errors import DecodeError
 from ._loop import SLICE
 from ._parsed_take import next_parsed, take_parsed
 from ._pull import NOTHING, Endpoint
@@ -54,7 +53,7 @@ class DirectReads:
     _peer: str
     _wire_lengths: WireLengths | None
 
-    def _decode_error(self, data: str | bytes, exc: Exception) -> DecodeError:
+    def _undecodable(self, data: str | bytes, exc: Exception) -> object:
         raise NotImplementedError
 
     def _fail_soon(self, exc: BaseException, doing: str) -> None:
@@ -188,11 +187,7 @@ class DirectReads:
         try:
             value = self._decode(data)
         except Exception as exc:
-            error = exc if isinstance(exc, DecodeError) else self._decode_error(data, exc)
-            error.peer = self._peer
-            owner.emit("message", error.raw)
-            owner.emit("error", error)
-            return error.raw
+            return self._undecodable(data, exc)
         if owner._listeners.get("message"):  # added while this read waited
             owner.emit("message", value)
         return value

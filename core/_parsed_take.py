@@ -53,14 +53,17 @@ async def next_parsed(assembler: Any) -> str | bytes | None:
     if not frames.queue:
         if assembler.closed or assembler.get_in_progress or frames.get_waiter is not None:
             return None
-        waiter = frames.get_waiter = frames.loop.create_future()
+        # The waiter is reached through ``frames`` only, as in websockets' own get(): a
+        # local would keep it, and the EOFError it holds would keep this frame, a cycle
+        # left for Python's cycle collector at every connection's end.
+        frames.get_waiter = frames.loop.create_future()
         assembler.get_in_progress = True  # as websockets' get(): no second reader meanwhile
         try:
-            await waiter
+            await frames.get_waiter
         except EOFError:  # the queue was closed (SimpleQueue.abort)
             return None
         finally:
-            waiter.cancel()
+            frames.get_waiter.cancel()
             frames.get_waiter = None
             assembler.get_in_progress = False
     return take_parsed(assembler)

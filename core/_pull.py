@@ -205,7 +205,10 @@ class Endpoint(EventEmitter[EventName]):
             if len(inbox):
                 return inbox.take()
             if (refusal := self._not_receiving()) is not None:
-                raise refusal
+                try:
+                    raise refusal
+                finally:
+                    del refusal  # its traceback holds this frame: no cycle through a local
             reader = self.direct_reader
             if reader is not None:
                 if (value := reader.take_direct()) is not NOTHING:

@@ -8,12 +8,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from websockets.asyncio.client import connect
 
-from core import Socket
+from core import DecodeError, Server, Socket
 from tests.helpers import TIMEOUT, loopback_server, wait_until
 
 pytestmark = pytest.mark.asyncio
@@ -29,26 +29,64 @@ def no_cycle_collector() -> Iterator[None]:
         gc.enable()
 
 
-async def test_a_closed_socket_with_an_echo_listener_is_freed_at_once(
-    no_cycle_collector: None,
-) -> None:
-    server = await loopback_server(receive_type="*/*", send_type="*/*")
-    sockets: list[weakref.ref[Socket]] = []
-    connections: list[weakref.ref[object]] = []
+async def serve_and_watch(
+    handler: Callable[[Socket], object], **options: object
+) -> tuple[Server, list[weakref.ref[object]], list[int]]:
+    """A server whose sockets get ``handler``; weak references to each Socket, its
+    connection and the connection's queue of parsed frames; the close codes seen."""
+    server = await loopback_server(**options)
+    watched: list[weakref.ref[object]] = []
     closes: list[int] = []
 
-    def on_connection(socket: Socket) -> None:
-        socket.on("message", socket.send)
+    def on_connection(socket: Socket) -> object:
         socket.on("close", lambda code, _reason: closes.append(code))
-        sockets.append(weakref.ref(socket))
-        connections.append(weakref.ref(socket._channel.ws))
+        ws = socket._channel.ws
+        watched.extend(weakref.ref(thing) for thing in (socket, ws, ws.recv_messages))
+        return handler(socket)  # a coroutine handler's coroutine, for the Server to run
 
     server.on("connection", on_connection)
+    return server, watched, closes
+
+
+def echo_listener(socket: Socket) -> None:
+    socket.on("message", socket.send)
+
+
+async def echo_pulling(socket: Socket) -> None:
+    async for message in socket:
+        await socket.send(message)
+
+
+@pytest.mark.parametrize("handler", [echo_listener, echo_pulling], ids=["listener", "pulling"])
+async def test_a_closed_socket_is_freed_at_once(
+    no_cycle_collector: None, handler: Callable[[Socket], object]
+) -> None:
+    # Pulling: the end recv() raises must not hold recv()'s frame in a cycle; both: nor the
+    # end of websockets' queue the reader waited on.
+    server, watched, closes = await serve_and_watch(handler, receive_type="*/*", send_type="*/*")
     async with connect(f"ws://127.0.0.1:{server.port}/", proxy=None) as ws:
         await ws.send("ping")
         assert await asyncio.wait_for(ws.recv(), TIMEOUT) == "ping"
     await wait_until(lambda: closes == [1000], TIMEOUT)
-    await wait_until(lambda: sockets[0]() is None and connections[0]() is None, TIMEOUT)
+    await wait_until(lambda: [ref() for ref in watched] == [None, None, None], TIMEOUT)
+    await server.stop()
+
+
+async def test_a_socket_that_got_an_undecodable_message_is_freed_at_once(
+    no_cycle_collector: None,
+) -> None:
+    # The DecodeError's traceback holds the reader's frame: the reader must not keep it.
+    errors: list[BaseException] = []
+    server, watched, closes = await serve_and_watch(
+        lambda socket: socket.on("error", lambda error: errors.append(type(error))),
+        receive_type="application/json",
+    )
+    async with connect(f"ws://127.0.0.1:{server.port}/", proxy=None) as ws:
+        await ws.send("not JSON")
+        await wait_until(lambda: bool(errors), TIMEOUT)
+    assert errors == [DecodeError]
+    await wait_until(lambda: closes == [1000], TIMEOUT)
+    await wait_until(lambda: [ref() for ref in watched] == [None, None, None], TIMEOUT)
     await server.stop()
 
 

@@ -373,6 +373,9 @@ class Client(ClientEvents, FaultHooks):
             except asyncio.CancelledError:  # the loop is shutting down: no reconnecting
                 self._state = ClientState.CLOSED
                 raise
+            # Nothing is left to read from it (the reader took all before it ended): drop
+            # the references that tie it to this Client, so that it is freed at once.
+            channel.release()
             if self.state != ClientState.CONNECTING:  # connecting again after a lost connection
                 return
 

@@ -40,7 +40,7 @@ import asyncio
 import functools
 import sys
 from collections.abc import Callable
-from typing import Any, ClassVar, NamedTuple, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar, cast
 
 from websockets.asyncio import messages as ws_messages
 from websockets.asyncio.client import ClientConnection
@@ -338,6 +338,20 @@ C = TypeVar("C", bound=FlowControl)
 
 def with_limits(base: type[C], limits: FlowLimits) -> type[C]:
     """A subclass of ``base`` that enforces ``limits`` (websockets makes the connections
-    itself, from a class; the limits of one Client or Server ride on that class)."""
+    itself, from a class; the limits of one Client or Server ride on that class).
+
+    One class per base and limits, the last ``_CLASSES_KEPT`` kept: a Client asks at every
+    attempt, and a class is only ever freed by Python's cycle collector (it refers to
+    itself)."""
     _allow_fragments(limits.max_fragments)
-    return type(base.__name__, (base,), {"limits": limits})
+    key = (base, limits)
+    made = _CLASSES.get(key)
+    if made is None:
+        if len(_CLASSES) >= _CLASSES_KEPT:
+            del _CLASSES[next(iter(_CLASSES))]
+        made = _CLASSES[key] = type(base.__name__, (base,), {"limits": limits})
+    return cast("type[C]", made)
+
+
+_CLASSES_KEPT = 64
+_CLASSES: dict[tuple[type[Any], FlowLimits], type[Any]] = {}

@@ -1,4 +1,4 @@
-"""A closed Socket and its connection are freed by reference counting, not left for Python's
+"""A closed Socket or Client connection is freed by reference counting, not left for Python's
 cycle collector: a server of many short connections otherwise spends much of its time there
 (issue 21). The usual echo listener, ``socket.on('message', socket.send)``, refers back to
 the Socket; once 'close' was emitted the Socket drops its listeners."""
@@ -14,7 +14,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from core import DecodeError, Server, Socket
-from tests.helpers import TIMEOUT, loopback_server, wait_until
+from tests.helpers import TIMEOUT, client_for, echo_server, loopback_server, wait_until
 
 pytestmark = pytest.mark.asyncio
 
@@ -114,4 +114,45 @@ async def test_a_socket_whose_coroutine_handler_still_runs_keeps_its_listeners()
     await wait_until(lambda: bool(errors), TIMEOUT)
     assert "late" in str(errors[0].__cause__ or errors[0])
     assert sockets[0].listener_count("error") == 1
+    await server.stop()
+
+
+@pytest.mark.parametrize("pulling", [False, True], ids=["listener", "pulling"])
+async def test_a_clients_closed_connection_is_freed_at_once(
+    no_cycle_collector: None, pulling: bool
+) -> None:
+    server = await echo_server(receive_type="*/*", send_type="*/*")
+    client = client_for(server, receive_type="*/*", send_type="*/*")
+    replies: list[object] = []
+    if not pulling:
+        client.on("message", replies.append)
+    await client.open()
+    channel = client._channel
+    assert channel is not None
+    ws = channel.ws  # (the channel has slots and no weak references)
+    watched = [weakref.ref(thing) for thing in (ws, ws.recv_messages)]
+    del channel, ws
+    await client.send("ping")
+    if pulling:
+        replies.append(await asyncio.wait_for(client.recv(), TIMEOUT))
+    else:
+        await wait_until(lambda: replies == ["ping"], TIMEOUT)
+    await client.close()
+    assert replies == ["ping"]
+    await wait_until(lambda: [ref() for ref in watched] == [None, None], TIMEOUT)
+    await server.stop()
+
+
+async def test_clients_with_the_same_limits_share_one_connection_class() -> None:
+    # A class is freed only by the cycle collector: one per attempt would be garbage each.
+    server = await echo_server()
+    classes = []
+    for _ in range(2):
+        client = client_for(server, write_timeout=1234)
+        await client.open()
+        assert client._channel is not None
+        classes.append(type(client._channel.ws))
+        await client.close()
+    assert classes[0] is classes[1]
+    assert classes[0].limits.write_timeout == 1.234
     await server.stop()

@@ -1,6 +1,6 @@
-"""The core-vs-websockets benchmark still runs end to end: servers in their own processes,
-both tables, every cell (tiny counts; the figures are not judged, only that each server
-produced its rows and the ratios were computed)."""
+"""The core-vs-websockets and client-churn benchmarks still run end to end: servers in their
+own processes, every table, cell and stack (tiny counts; the figures are not judged, only
+that each server or stack produced its rows and the ratios were computed)."""
 
 from __future__ import annotations
 
@@ -58,3 +58,31 @@ def test_benchmark_prints_both_tables_with_every_cell() -> None:
             medians, ratios = cells[:3], cells[3:]
             assert all(float(m.split()[0].replace(",", "")) > 0 for m in medians), line
             assert all(float(r) > 0 for r in ratios), line
+
+
+@pytest.mark.timeout(120)
+def test_client_churn_benchmark_prints_a_row_per_stack() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "tests/benchmarks/client_churn.py",
+            *("--clients", "40", "--concurrency", "10", "--rounds", "1"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=100,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = {
+        line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]]
+        for line in result.stdout.splitlines()
+        if line.startswith(("| core |", "| websockets |"))
+    }
+    assert set(rows) == {"core", "websockets"}, result.stdout
+    for cpu, gc_time, freed, ratio in rows.values():
+        assert float(cpu.split()[0].replace(",", "")) > 0
+        assert float(gc_time.split()[0].replace(",", "")) >= 0
+        assert float(freed.split()[0].replace(",", "")) >= 0
+        assert float(ratio) > 0
+    assert rows["websockets"][3] == "1.00"

@@ -42,7 +42,7 @@ from websockets.protocol import OPEN
 
 from ._close_codes import ABNORMAL_CLOSE_CODES, CloseCode, close_status
 from ._direct_reads import DirectReads
-from ._errors import ConnectionLostError, DecodeError, NotOpenError, UnsentMessagesError
+from ._errors import ConnectionLostError, NotOpenError, UnsentMessagesError
 from ._flow import FlowControl
 from ._frames import FrameTap, TappedClientConnection
 from ._loop import SLICE
@@ -305,24 +305,6 @@ class Channel(DirectReads):
                 self.ws.transport.abort()
                 outbox.cancel()
         self._finish()
-
-    def _undecodable(self, data: str | bytes, exc: Exception) -> object:
-        """Report a message that did not convert: raw on ``'message'``, then its
-        ``DecodeError`` on ``'error'``; returns the raw value.
-
-        A function of its own so that no reader's frame keeps the error in a local: the
-        error's traceback holds that frame, a cycle left for Python's cycle collector.
-        """
-        if isinstance(exc, DecodeError):
-            error = exc
-        else:
-            error = DecodeError(self._receive_type, data, f"{type(exc).__name__}: {exc}")
-            error.__cause__ = exc
-        error.peer = self._peer
-        emit = self._owner.emit
-        emit("message", error.raw)
-        emit("error", error)
-        return error.raw
 
     async def _wait_for_room(self) -> None:
         """Pause reading while ``max_queue`` messages wait for recv() or for handlers."""

@@ -21,6 +21,7 @@ from websockets.asyncio.connection import Connection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import OPEN
 
+from ._errors import DecodeError
 from ._loop import SLICE
 from ._parsed_take import next_parsed, take_parsed
 from ._pull import NOTHING, Endpoint
@@ -51,10 +52,8 @@ class DirectReads:
     _closing: bool
     _broken: BaseException | None
     _peer: str
+    _receive_type: str
     _wire_lengths: WireLengths | None
-
-    def _undecodable(self, data: str | bytes, exc: Exception) -> object:
-        raise NotImplementedError
 
     def _fail_soon(self, exc: BaseException, doing: str) -> None:
         raise NotImplementedError
@@ -191,3 +190,21 @@ class DirectReads:
         if owner._listeners.get("message"):  # added while this read waited
             owner.emit("message", value)
         return value
+
+    def _undecodable(self, data: str | bytes, exc: Exception) -> object:
+        """Report a message that did not convert: raw on ``'message'``, then its
+        ``DecodeError`` on ``'error'``; returns the raw value.
+
+        A function of its own so that no reader's frame keeps the error in a local: the
+        error's traceback holds that frame, a cycle left for Python's cycle collector.
+        """
+        if isinstance(exc, DecodeError):
+            error = exc
+        else:
+            error = DecodeError(self._receive_type, data, f"{type(exc).__name__}: {exc}")
+            error.__cause__ = exc
+        error.peer = self._peer
+        emit = self._owner.emit
+        emit("message", error.raw)
+        emit("error", error)
+        return error.raw

@@ -24,21 +24,22 @@ ROWS = (
 )
 
 
-@pytest.mark.timeout(120)
-def test_benchmark_prints_both_tables_with_every_cell() -> None:
+def run_benchmark(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """Python with ``arguments`` from the repository root; it must exit with 0."""
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tests.benchmarks.core_vs_websockets",
-            *("--quick", "--rounds", "1", "--servers", "core", "core pull", "websockets"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=100,
-        cwd=ROOT,
+        [sys.executable, *arguments], capture_output=True, text=True, timeout=100, cwd=ROOT
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.mark.timeout(120)
+def test_benchmark_prints_both_tables_with_every_cell() -> None:
+    result = run_benchmark(
+        "-m",
+        "tests.benchmarks.core_vs_websockets",
+        *("--quick", "--rounds", "1", "--servers", "core", "core pull", "websockets"),
+    )
     lines = result.stdout.splitlines()
     headers = [line for line in lines if line.startswith("| cell |")]
     assert len(headers) == 2, result.stdout  # compression off, then deflate
@@ -62,18 +63,10 @@ def test_benchmark_prints_both_tables_with_every_cell() -> None:
 
 @pytest.mark.timeout(120)
 def test_client_churn_benchmark_prints_a_row_per_stack() -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "tests/benchmarks/client_churn.py",
-            *("--clients", "40", "--concurrency", "10", "--rounds", "1"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=100,
-        cwd=ROOT,
+    result = run_benchmark(
+        "tests/benchmarks/client_churn.py",
+        *("--clients", "40", "--concurrency", "10", "--rounds", "1"),
     )
-    assert result.returncode == 0, result.stdout + result.stderr
     rows = {
         line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]]
         for line in result.stdout.splitlines()

@@ -76,7 +76,7 @@ async def test_a_socket_that_got_an_undecodable_message_is_freed_at_once(
     no_cycle_collector: None,
 ) -> None:
     # The DecodeError's traceback holds the reader's frame: the reader must not keep it.
-    errors: list[BaseException] = []
+    errors: list[type[BaseException]] = []
     server, watched, closes = await serve_and_watch(
         lambda socket: socket.on("error", lambda error: errors.append(type(error))),
         receive_type="application/json",

@@ -14,6 +14,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from core import DecodeError, Server, Socket
+from core._flow import FlowControl
 from tests.helpers import TIMEOUT, client_for, echo_server, loopback_server, wait_until
 
 pytestmark = pytest.mark.asyncio
@@ -154,5 +155,6 @@ async def test_clients_with_the_same_limits_share_one_connection_class() -> None
         classes.append(type(client._channel.ws))
         await client.close()
     assert classes[0] is classes[1]
+    assert issubclass(classes[0], FlowControl)
     assert classes[0].limits.write_timeout == 1.234
     await server.stop()

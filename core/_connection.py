@@ -232,8 +232,7 @@ class Channel(DirectReads):
         listeners = owner._listeners
         max_queue = owner.max_queue
         recv = self.ws.recv
-        assembler = self.ws.recv_messages
-        parsed = assembler.frames.queue  # websockets' queue of parsed frames
+        assembler, parsed = self._assembler, self._parsed  # (start_direct_reads)
         if self._frame_tap is not None:
             self._frame_tap.flush()  # frames that came with the handshake response
         # Time spent delivering since the loop last had a turn; waits for data do not count

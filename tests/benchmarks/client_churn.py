@@ -28,6 +28,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.benchmarks.core_vs_websockets import ServerProcess, median_cell  # noqa: E402
 
 CHILD = r"""
 import asyncio, gc, json, sys, time
@@ -85,21 +88,6 @@ asyncio.run(main())
 """
 
 
-def start_server() -> tuple[subprocess.Popen[str], int]:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tests.benchmarks.speed_servers", "websockets"],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    assert server.stdout is not None
-    line = server.stdout.readline()
-    if not line:
-        server.kill()
-        raise RuntimeError("the echo server did not start")
-    return server, int(json.loads(line)["port"])
-
-
 def run_child(
     stack: str, tree: Path, port: int, clients: int, concurrency: int
 ) -> dict[str, float]:
@@ -114,12 +102,6 @@ def run_child(
         raise RuntimeError(f"{stack} failed: {result.stderr[-2000:]}")
     figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
     return figures
-
-
-def cell(values: list[float]) -> str:
-    middle = statistics.median(values)
-    spread = (max(values) - min(values)) / 2 / middle * 100 if middle else 0.0
-    return f"{middle:,.1f} ±{spread:.0f}%"
 
 
 def main() -> None:
@@ -138,18 +120,14 @@ def main() -> None:
         stacks["core@base"] = args.baseline.resolve()
     names = list(stacks)
     figures: dict[str, dict[str, list[float]]] = {name: {} for name in names}
-    server, port = start_server()
-    try:
+    with ServerProcess("websockets", deflate=False) as server:
         for round_number in range(args.rounds):
             shift = round_number % len(names)
             for name in names[shift:] + names[:shift]:
-                child = run_child(name, stacks[name], port, args.clients, args.concurrency)
+                child = run_child(name, stacks[name], server.port, args.clients, args.concurrency)
                 for key, value in child.items():
                     figures[name].setdefault(key, []).append(value)
             print(f"round {round_number + 1}/{args.rounds} done", flush=True)
-    finally:
-        server.kill()
-        server.wait(5)
     print(
         f"\n{args.clients} clients, {args.concurrency} at a time, each open + one echo + close; "
         f"medians of {args.rounds} rounds\n"
@@ -164,7 +142,7 @@ def main() -> None:
         row = figures[name]
         ratio = statistics.median(row["cpu_us"]) / base
         print(
-            f"| {name} | {cell(row['cpu_us'])} | {cell(row['gc_us'])} | {cell(row['freed'])} "
+            f"| {name} | {median_cell(row['cpu_us'])} | {median_cell(row['gc_us'])} | {median_cell(row['freed'])} "
             f"| {ratio:.2f} |"
         )
 

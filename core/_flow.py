@@ -169,6 +169,17 @@ class FlowControl(WriteBatch):
     #: Set on a subclass made by ``with_limits``.
     limits: ClassVar[FlowLimits] = FlowLimits()
 
+    __slots__ = (  # see WriteBatch's
+        "_close_watch",
+        "_peer_host",
+        "_read_holds",
+        "_replies_while_blocked",
+        "_stall_mark",
+        "_stall_timer",
+        "read_size",
+        "write_timed_out",
+    )
+
     def __init__(self, protocol: Protocol, *args: Any, **kwargs: Any) -> None:
         super().__init__(protocol, *args, **kwargs)
         self._read_holds = 0  # bits: _QUEUE_HOLD, _REPLIES_HOLD

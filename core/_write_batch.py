@@ -83,11 +83,16 @@ def _turns_of(loop: asyncio.AbstractEventLoop) -> Turns:
 class WriteBatch(Connection):
     """The mixin (see the module docstring); put it before websockets' connection class."""
 
+    # Slots, with FlowControl's: websockets' connection keeps its ~27 attributes in the
+    # instance's inline values, which hold at most 30; more would make every connection
+    # build a dict of its own (slower to make, to read and for the cycle collector).
+    __slots__ = ("_held", "_turn", "_turns", "held_bytes")
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._turns = _turns_of(self.loop)
         self._turn = -1  # the last turn this connection wrote in
-        self._held: list[bytes] = []
+        self._held: list[bytes] | None = None  # made at the first frame held
         #: Bytes written in this turn and not yet handed to the transport.
         self.held_bytes = 0
 
@@ -108,6 +113,8 @@ class WriteBatch(Connection):
                 self._write(writes)
             return
         held = self._held
+        if held is None:
+            held = self._held = []
         was_holding = bool(held)
         for data in writes:
             if not data or len(data) >= HOLD_LIMIT:  # the end of the stream, or a large frame
@@ -144,6 +151,7 @@ class WriteBatch(Connection):
                 self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._held.clear()  # the transport is gone: as its own buffer, what is held is lost
+        if self._held:  # the transport is gone: as its own buffer, what is held is lost
+            self._held.clear()
         self.held_bytes = 0
         super().connection_lost(exc)

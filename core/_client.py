@@ -346,7 +346,6 @@ class Client(ClientEvents, FaultHooks):
                 self,
                 self._decode,
                 self.url,
-                on_end=self._ended,
                 receive_type=self.options["receive_type"],
                 close_timeout=seconds(self.options["close_timeout"]),
                 write_limit=self.options["write_limit"],
@@ -408,7 +407,7 @@ class Client(ClientEvents, FaultHooks):
     def _not_open(self) -> NotOpenError:
         return NotOpenError(f"the Client to {self.url} is not open, or is closing", self.url)
 
-    def _ended(self, code: int, reason: str, lost: bool) -> None:
+    def _channel_ended(self, code: int, reason: str, lost: bool) -> None:
         aborted = self._channel is not None and self._channel.aborted
         self._channel = None
         again = (

@@ -58,22 +58,20 @@ __all__ = ["Channel", "Outgoing", "Payload"]
 
 log = logging.getLogger("core")
 
-#: Told the close code, reason and whether it was an abnormal end the owner did not ask for.
-OnEnd = Callable[[int, str, bool], None]
 #: Seconds ``close()`` waits, once it dropped the connection, for the reader to see the end.
 _AFTER_ABORT: Final = 0.2
 
 
-def _ignore_end(_code: int, _reason: str, _lost: bool) -> None:
-    """The end callback of a released channel (its end was reported already)."""
-
-
-def _ignore_writer(_writer: asyncio.Task[None]) -> None:
+class _Unwatched:
     """What a released channel's outbox tells when a writer ends (none starts any more)."""
+
+    def writer_ended(self, writer: asyncio.Task[None]) -> None:
+        pass
 
 
 #: The owner of a released channel: nothing listens to it.
 _RELEASED: Final[Endpoint[Any]] = Endpoint(1)
+_UNWATCHED: Final = _Unwatched()
 
 
 class Channel(DirectReads):
@@ -87,13 +85,13 @@ class Channel(DirectReads):
         "_close_timeout",
         "_closing",
         "_decode",
+        "_end_waiter",
         "_ended",
         "_failing",
         "_frame_tap",
         "_loop",
         "_lost",
         "_offload",
-        "_on_end",
         "_owner",
         "_pausable",
         "_paused_on",
@@ -110,7 +108,6 @@ class Channel(DirectReads):
         owner: Endpoint[Any],
         decode: Decoder,
         peer: str,
-        on_end: OnEnd,
         *,
         receive_type: str,
         close_timeout: float | None = None,
@@ -122,17 +119,19 @@ class Channel(DirectReads):
         self._offload: Callable[[bytes | str], bool] | None = getattr(decode, "offload", None)
         self._receive_type = receive_type
         self._peer = peer
-        self._on_end = on_end
         self._close_timeout = close_timeout
         self._loop = asyncio.get_running_loop()
         self._wire_lengths = wire_lengths_of(ws.protocol)
-        self.outbox = Outbox(ws, owner, peer, write_limit, self._wire_lengths, self._writer_done)
+        self.outbox = Outbox(ws, owner, peer, write_limit, self._wire_lengths, self)
         self._closing = False
         self._close_requested = False
         self._aborted = False
         self._broken: BaseException | None = None  # what failed in the reader or the writer
         self._failing: asyncio.Task[None] | None = None  # closing after the writer failed
-        self._ended = self._loop.create_future()
+        # Set when the end was reported; close() waits on a future made only then (a server
+        # holds many channels, and each object per connection costs it collector time).
+        self._ended = False
+        self._end_waiter: asyncio.Future[None] | None = None
         # The reader may pause for room until close() was called or the connection ended.
         self._pausable = True
         self._paused_on: asyncio.Future[None] | None = None
@@ -224,14 +223,12 @@ class Channel(DirectReads):
         """
         outbox = self.outbox
         owner = self._owner
-        emit = owner.emit
         decode, offload = self._decode, self._offload
         # Read directly (this runs for every message): the owner's listeners by event, and
         # (below) its coroutine 'message' handlers waiting their turn (EventEmitter keeps
         # both; the second is made at the first such handler, so it is read each time).
         listeners = owner._listeners
         max_queue = owner.max_queue
-        recv = self.ws.recv
         assembler, parsed = self._assembler, self._parsed  # (start_direct_reads)
         if self._frame_tap is not None:
             self._frame_tap.flush()  # frames that came with the handshake response
@@ -244,12 +241,12 @@ class Channel(DirectReads):
                 # Without recv()'s coroutines when it can (core._parsed_take).
                 data = take_parsed(assembler) if parsed else await next_parsed(assembler)
                 if data is None:
-                    data = await recv()
+                    data = await self.ws.recv()
                 started = perf_counter()
                 if lengths is not None:  # taken for every message, so the queue keeps step
                     owner.last_wire_length = lengths.popleft() if lengths else None
                 if listeners.get("wire_message"):
-                    emit("wire_message", "in", data)
+                    owner.emit("wire_message", "in", data)
                 try:
                     if offload is not None and offload(data):
                         busy += perf_counter() - started
@@ -258,13 +255,13 @@ class Channel(DirectReads):
                     else:
                         value = decode(data)
                 except Exception as exc:
-                    if self._closing and self._ended.done():
+                    if self._closing and self._ended:
                         break  # close() gave up on this reader (reported the end itself)
                     value = self._undecodable(data, exc)
                 else:
-                    if self._closing and self._ended.done():
+                    if self._closing and self._ended:
                         break
-                    emit("message", value)
+                    owner.emit("message", value)
                 inbox = owner.inbox
                 if inbox is not None:
                     inbox.put(value)
@@ -328,7 +325,8 @@ class Channel(DirectReads):
         if self._paused_on is not None and not self._paused_on.done():
             self._paused_on.set_result(None)
 
-    def _writer_done(self, writer: asyncio.Task[None]) -> None:
+    def writer_ended(self, writer: asyncio.Task[None]) -> None:
+        """The outbox's writer ended: a failure ends the connection (see the module docstring)."""
         if writer.cancelled() or (exc := writer.exception()) is None:
             return
         self._fail_soon(exc, "writing")
@@ -338,7 +336,7 @@ class Channel(DirectReads):
 
     async def _fail(self, exc: BaseException, doing: str) -> None:
         """Something failed in the reader or the writer: log it, close with 1011."""
-        if self._broken is not None or self._ended.done():
+        if self._broken is not None or self._ended:
             return
         self._broken = exc
         log.error(
@@ -374,12 +372,12 @@ class Channel(DirectReads):
                     self._stop_pausing()
                     await self.outbox.wait_all()
                     await self.ws.close(code, reason)
-                await asyncio.shield(self._ended)
+                await asyncio.shield(self._end_future())
         except TimeoutError:
             self.ws.transport.abort()
             try:
                 async with asyncio.timeout(_AFTER_ABORT):
-                    await asyncio.shield(self._ended)
+                    await asyncio.shield(self._end_future())
             except TimeoutError:
                 self._finish()  # the reader is stuck: report the end without it
 
@@ -388,16 +386,23 @@ class Channel(DirectReads):
         the owner, the channel and the connection are freed when the last reference goes
         (rather than when Python's cycle collector finds them: a server of many short
         connections spent about a third of its time there)."""
-        if not self._ended.done() or self._frame_tap is not None:
+        if not self._ended or self._frame_tap is not None:
             return
         if self._owner.direct_reader is self:
             self._owner.direct_reader = None
         self._owner = self.outbox.owner = _RELEASED
-        self._on_end = _ignore_end
-        self.outbox.writer_done = _ignore_writer
+        self.outbox.watcher = _UNWATCHED
+
+    def _end_future(self) -> asyncio.Future[None]:
+        """A future done once the end was reported (made at the first wait for it)."""
+        if self._end_waiter is None:
+            self._end_waiter = self._loop.create_future()
+            if self._ended:
+                self._end_waiter.set_result(None)
+        return self._end_waiter
 
     def _finish(self) -> None:
-        if self._ended.done():
+        if self._ended:
             return
         if self._lost is not None:
             self._lost.cancel()
@@ -409,7 +414,7 @@ class Channel(DirectReads):
             and not (self._close_requested and code != 1006)
             and not self._aborted
         ) or self._broken is not None
-        self._on_end(code, reason, lost)
+        self._owner._channel_ended(code, reason, lost)
         emit = self._owner.emit
         failure = NotOpenError(f"the connection with {self._peer} closed (code {code})", self._peer)
         unsent = self.outbox.fail(failure)
@@ -430,5 +435,7 @@ class Channel(DirectReads):
                     f"the peer read nothing for {ws.write_timed_out:g} s (write_timeout)"
                 )
             emit("error", error)
-        self._ended.set_result(None)
+        self._ended = True
+        if self._end_waiter is not None:
+            self._end_waiter.set_result(None)
         emit("close", code, reason)

@@ -12,10 +12,11 @@ calls ``take_back``: the reader reads again once a read under way is over.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections import deque
 from collections.abc import Awaitable, Callable
 from time import perf_counter
-from typing import Any
+from typing import Any, Final
 
 from websockets.asyncio.connection import Connection
 from websockets.exceptions import ConnectionClosed
@@ -28,6 +29,9 @@ from ._pull import NOTHING, Endpoint
 from ._wire_lengths import WireLengths
 
 __all__ = ["DirectReads"]
+
+#: The context the connection-lost callback runs in (see ``start_direct_reads``).
+_NO_CONTEXT: Final = contextvars.Context()
 
 
 class DirectReads:
@@ -68,7 +72,9 @@ class DirectReads:
         self._take_back_wanted = False
         self._slice_started = 0.0
         owner.direct_reader = self
-        ws.connection_lost_waiter.add_done_callback(self._connection_lost)
+        # In one shared empty context rather than a copy of the current one: an object less
+        # per connection (a server holds many), and take_back reads no context variable.
+        ws.connection_lost_waiter.add_done_callback(self._connection_lost, context=_NO_CONTEXT)
 
     def _hands_over(self) -> bool:
         """Whether the reader should leave reading to the owner's recv(): it pulls, no

@@ -26,8 +26,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, Final
+from collections.abc import Awaitable, Coroutine
+from typing import Any, Final, Protocol
 
 from websockets.asyncio.connection import Connection
 from websockets.exceptions import ConnectionClosed
@@ -65,6 +65,13 @@ def _writes_at_once(ws: Connection) -> bool:
     )
 
 
+class WriterWatcher(Protocol):
+    """Who an outbox tells when its writer task ends (the Channel: a failure ends the
+    connection)."""
+
+    def writer_ended(self, writer: asyncio.Task[None]) -> None: ...
+
+
 class Outbox:
     """The messages accepted for one connection of ``owner``, and the task that writes them."""
 
@@ -86,7 +93,7 @@ class Outbox:
         "_ws",
         "closing",
         "owner",
-        "writer_done",
+        "watcher",
     )
 
     def __init__(
@@ -96,7 +103,7 @@ class Outbox:
         peer: str,
         write_limit: int | None,
         wire_lengths: WireLengths | None,
-        writer_done: Callable[[asyncio.Task[None]], object],
+        watcher: WriterWatcher,
     ) -> None:
         self._ws = ws
         #: Whom errors and 'wire_message' go to (core._connection.Channel.release changes it).
@@ -111,11 +118,12 @@ class Outbox:
         self._sent = 0  # messages handed to the transport
         self._bytes = 0  # what the accepted, unsent messages count (see _size)
         self._refused = 0  # messages refused since the outbox was last empty
-        self._waiters: dict[int, asyncio.Future[None]] = {}
+        # Made at the first wait for a message that is not handed over yet.
+        self._waiters: dict[int, asyncio.Future[None]] | None = None
         # The writer, once a message had to wait.
         self._writer: asyncio.Task[None] | None = None
         #: Told when the writer ends (core._connection.Channel.release changes it).
-        self.writer_done = writer_done
+        self.watcher = watcher
         # Pending while the writer is idle, None while it works (or before it started).
         self._wakeup: asyncio.Future[None] | None = None
         self._in_flight: tuple[Resumed, Payload, bool] | None = None
@@ -268,6 +276,8 @@ class Outbox:
             return
         if self._failure is not None:
             raise self._failure
+        if self._waiters is None:
+            self._waiters = {}
         waiter = self._waiters.get(seq)
         if waiter is None:
             waiter = self._waiters[seq] = self._loop.create_future()
@@ -285,7 +295,7 @@ class Outbox:
         if self._writer is None:
             if self._queue or self._in_flight is not None:
                 self._writer = self._loop.create_task(self.run())
-                self._writer.add_done_callback(self.writer_done)
+                self._writer.add_done_callback(self.watcher.writer_ended)
         elif self._wakeup is not None and not self._wakeup.done():
             self._wakeup.set_result(None)
 
@@ -363,11 +373,11 @@ class Outbox:
     def fail(self, failure: NotOpenError) -> int:
         """The connection ended: fail every waiter and queued future; how many were unsent."""
         self._failure = failure
-        for waiter in self._waiters.values():
+        for waiter in (self._waiters or {}).values():
             if not waiter.done():
                 waiter.set_exception(failure)
                 waiter.exception()
-        self._waiters.clear()
+        self._waiters = None
         unsent = len(self._queue) + (self._in_flight is not None)
         self._in_flight = None
         for _payload, _text, future in self._queue:

@@ -283,6 +283,10 @@ class Endpoint(EventEmitter[EventName]):
         if self.inbox is not None:
             self.inbox.end(None)
 
+    def _channel_ended(self, code: int, reason: str, lost: bool) -> None:
+        """Told by the connection's ``core._connection.Channel`` when it ended, with the
+        close code, reason and whether it was an abnormal end not asked for."""
+
     def _connection_ended(
         self, code: int, reason: str, lost: bool, peer: str, final: bool = True
     ) -> None:

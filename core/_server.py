@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import functools
 import logging
 import ssl
 from collections.abc import Awaitable, Callable, Mapping
@@ -21,7 +20,7 @@ from . import mime
 from ._admission import AcceptErrorReporter, Admission, watch_accept_errors
 from ._close_codes import CloseCode
 from ._deflate import server_compression
-from ._errors import AcceptError, EncodeError, NotOpenError, ServerStartError, WebSocketError
+from ._errors import AcceptError, EncodeError, NotOpenError, ServerStartError
 from ._flow import limits_from, with_limits
 from ._handshake import (
     RequestFunction,
@@ -175,6 +174,8 @@ class Server(ServerEvents):
         self._starting: asyncio.Task[None] | None = None
         self._stopping: Shielded | None = None
         self._state = ServerState.IDLE
+        # Where every Socket's unheard errors go: one bound method for all of them.
+        self._forward_socket_error = self._socket_error
 
     def __repr__(self) -> str:
         where = f"port {self._port}" if self._port is not None else "not listening"
@@ -347,7 +348,7 @@ class Server(ServerEvents):
         assert self._listening is not None
         await self._listening.wait()
         socket = Socket(ws, self._encode, self._decode, self.options)
-        socket.forward_errors = functools.partial(self._socket_error, socket)
+        socket.forward_errors = self._forward_socket_error
         self._sockets.add(socket)
         try:
             started = len(self._handler_tasks)
@@ -366,10 +367,9 @@ class Server(ServerEvents):
         log.warning("Server %s", error)
         self.emit("error", error)
 
-    def _socket_error(self, socket: Socket, error: BaseException) -> None:
-        """An error of a Socket that has no 'error' listener: report it here."""
-        if isinstance(error, WebSocketError):
-            error.socket = socket
+    def _socket_error(self, error: BaseException) -> None:
+        """An error of a Socket that has no 'error' listener (the Socket set its ``.socket``):
+        report it here."""
         self.emit("error", error)
 
     async def _stop(self) -> None:

@@ -6,12 +6,13 @@ from collections.abc import Awaitable, Coroutine
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
+from websockets.datastructures import Headers
 
 from . import _tls as tls
 from . import mime
 from ._close_codes import check_close_code
 from ._connection import Channel
-from ._errors import NotOpenError
+from ._errors import NotOpenError, WebSocketError
 from ._fault_hooks import FaultHooks
 from ._handshake import Address
 from ._loop import Shielded, running_loop
@@ -48,17 +49,12 @@ class Socket(SocketEvents, FaultHooks):
         ``'wire_message'`` (direction: 'in' | 'out', payload: str | bytes)
             beyond the spec: the whole message as on the wire (see ``Client``).
 
+    The handshake's ``path``, ``request_headers``, ``response_headers``, ``response_status``,
+    ``response_reason``, ``subprotocol`` and ``peer_certificate_subject`` are read from the
+    connection when asked for (properties): a server makes a Socket for every connection.
+
     Attributes:
         remote_address: The client's (host, port).
-        path: The request path and query of the upgrade request.
-        request_headers: The upgrade request's headers (websockets' case-insensitive
-            ``Headers``).
-        response_headers: The headers of the 101 response sent.
-        response_status: The status sent (101).
-        response_reason: Its phrase ("Switching Protocols").
-        subprotocol: The subprotocol chosen, or None.
-        peer_certificate_subject: The verified client certificate's subject, e.g.
-            ``{'commonName': 'alice'}``, with the Server's ``client_ca_path``; else None.
         last_wire_length: Read in a ``'wire_message'`` handler: that message's payload
             bytes on the wire when compressed (with the ``wire_lengths`` option).
     """
@@ -72,13 +68,7 @@ class Socket(SocketEvents, FaultHooks):
     ) -> None:
         super().__init__(options["max_queue"])
         self.remote_address: Address = tuple(ws.remote_address or ())
-        self.request_headers = ws.request.headers if ws.request else None
-        self.response_headers = ws.response.headers if ws.response else None
-        self.path: str = ws.request.path if ws.request else "/"
-        self.response_status: int = ws.response.status_code if ws.response else 101
-        self.response_reason: str = ws.response.reason_phrase if ws.response else ""
-        self.subprotocol: str | None = ws.subprotocol
-        self.peer_certificate_subject = tls.peer_certificate_subject(ws.transport)
+        self._ws = ws
         self._encode = encode
         address = self.remote_address
         self._peer = f"{address[0]}:{address[1]}" if len(address) >= 2 else "client"
@@ -89,7 +79,6 @@ class Socket(SocketEvents, FaultHooks):
             self,
             decode,
             self._peer,
-            on_end=self._ended,
             receive_type=options["receive_type"],
             close_timeout=close_timeout,
             write_limit=options["write_limit"],
@@ -98,6 +87,47 @@ class Socket(SocketEvents, FaultHooks):
 
     def __repr__(self) -> str:
         return f"<Socket {self.remote_address} {'open' if self._open else 'closed'}>"
+
+    @property
+    def path(self) -> str:
+        """The request path and query of the upgrade request."""
+        request = self._ws.request
+        return request.path if request else "/"
+
+    @property
+    def request_headers(self) -> Headers | None:
+        """The upgrade request's headers (websockets' case-insensitive ``Headers``)."""
+        request = self._ws.request
+        return request.headers if request else None
+
+    @property
+    def response_headers(self) -> Headers | None:
+        """The headers of the 101 response sent."""
+        response = self._ws.response
+        return response.headers if response else None
+
+    @property
+    def response_status(self) -> int:
+        """The status sent (101)."""
+        response = self._ws.response
+        return response.status_code if response else 101
+
+    @property
+    def response_reason(self) -> str:
+        """Its phrase ("Switching Protocols")."""
+        response = self._ws.response
+        return response.reason_phrase if response else ""
+
+    @property
+    def subprotocol(self) -> str | None:
+        """The subprotocol chosen, or None."""
+        return self._ws.subprotocol
+
+    @property
+    def peer_certificate_subject(self) -> dict[str, str] | None:
+        """The verified client certificate's subject, e.g. ``{'commonName': 'alice'}``, with
+        the Server's ``client_ca_path``; else None."""
+        return tls.peer_certificate_subject(self._ws.transport)
 
     def is_open(self) -> bool:
         """Whether the connection is open (``isOpen`` is the spec's name).
@@ -193,13 +223,19 @@ class Socket(SocketEvents, FaultHooks):
         self.forward_errors = None
         self._channel.release()
 
+    def _unhandled_error(self, args: tuple[object, ...]) -> None:
+        error = args[0] if args else None
+        if self.forward_errors is not None and isinstance(error, WebSocketError):
+            error.socket = self  # the Server's 'error' says whose it is
+        super()._unhandled_error(args)
+
     def _live_channel(self) -> Channel | None:
         return self._channel if self._open else None
 
     def _not_open(self) -> NotOpenError:
         return NotOpenError(f"the socket from {self._peer} is closed or closing", self._peer)
 
-    def _ended(self, code: int, reason: str, lost: bool) -> None:
+    def _channel_ended(self, code: int, reason: str, lost: bool) -> None:
         self._open = False
         self._connection_ended(code, reason, lost, self._peer)
 

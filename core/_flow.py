@@ -39,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import sys
+import traceback
 from collections.abc import Callable
 from typing import Any, ClassVar, NamedTuple, TypeVar, cast
 
@@ -306,6 +307,18 @@ class FlowControl(WriteBatch):
         # that would keep the whole connection for Python's cycle collector.
         assembler = self.recv_messages
         assembler.pause = assembler.resume = _nothing
+        # So do two of websockets' own: its parser generator waits at its last ``yield``,
+        # its frame holding the protocol that holds it; and after an end without a close
+        # frame (a client that vanished), the EOFError in ``parser_exc`` holds that frame.
+        # Nothing steps the parser once the connection is lost; the error keeps its
+        # traceback, without the frames' local variables.
+        protocol = self.protocol
+        protocol.parser.close()
+        if protocol.parser_exc is not None:
+            traceback.clear_frames(protocol.parser_exc.__traceback__)
+        # A wrapper of process_extensions set on the protocol itself (a lower fragment cap
+        # here, wire lengths, a frame tap) refers back to it; negotiation is long over.
+        vars(protocol).pop("process_extensions", None)
 
 
 def _nothing() -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from websockets.asyncio.client import connect
 
-from core import DecodeError, Server, Socket
+from core import ConnectionLostError, DecodeError, Server, Socket
 from core._flow import FlowControl
 from tests.helpers import TIMEOUT, client_for, echo_server, loopback_server, wait_until
 
@@ -34,7 +34,8 @@ async def serve_and_watch(
     handler: Callable[[Socket], object], **options: object
 ) -> tuple[Server, list[weakref.ref[object]], list[int]]:
     """A server whose sockets get ``handler``; weak references to each Socket, its
-    connection and the connection's queue of parsed frames; the close codes seen."""
+    connection, the connection's queue of parsed frames and its protocol; the close codes
+    seen."""
     server = await loopback_server(**options)
     watched: list[weakref.ref[object]] = []
     closes: list[int] = []
@@ -42,7 +43,7 @@ async def serve_and_watch(
     def on_connection(socket: Socket) -> object:
         socket.on("close", lambda code, _reason: closes.append(code))
         ws = socket._channel.ws
-        watched.extend(weakref.ref(thing) for thing in (socket, ws, ws.recv_messages))
+        watched.extend(weakref.ref(thing) for thing in (socket, ws, ws.recv_messages, ws.protocol))
         return handler(socket)  # a coroutine handler's coroutine, for the Server to run
 
     server.on("connection", on_connection)
@@ -69,7 +70,23 @@ async def test_a_closed_socket_is_freed_at_once(
         await ws.send("ping")
         assert await asyncio.wait_for(ws.recv(), TIMEOUT) == "ping"
     await wait_until(lambda: closes == [1000], TIMEOUT)
-    await wait_until(lambda: [ref() for ref in watched] == [None, None, None], TIMEOUT)
+    await wait_until(lambda: [ref() for ref in watched] == [None] * 4, TIMEOUT)
+    await server.stop()
+
+
+async def test_a_socket_whose_protocol_negotiated_through_a_wrapper_is_freed_at_once(
+    no_cycle_collector: None,
+) -> None:
+    # Counting wire lengths (like a lower fragment cap or a frame tap) wraps the protocol's
+    # process_extensions on the protocol itself: the wrapper refers back to it.
+    server, watched, closes = await serve_and_watch(
+        echo_listener, receive_type="*/*", send_type="*/*", wire_lengths=True
+    )
+    async with connect(f"ws://127.0.0.1:{server.port}/", proxy=None) as ws:
+        await ws.send("ping")
+        assert await asyncio.wait_for(ws.recv(), TIMEOUT) == "ping"
+    await wait_until(lambda: closes == [1000], TIMEOUT)
+    await wait_until(lambda: [ref() for ref in watched] == [None] * 4, TIMEOUT)
     await server.stop()
 
 
@@ -87,7 +104,25 @@ async def test_a_socket_that_got_an_undecodable_message_is_freed_at_once(
         await wait_until(lambda: bool(errors), TIMEOUT)
     assert errors == [DecodeError]
     await wait_until(lambda: closes == [1000], TIMEOUT)
-    await wait_until(lambda: [ref() for ref in watched] == [None, None, None], TIMEOUT)
+    await wait_until(lambda: [ref() for ref in watched] == [None] * 4, TIMEOUT)
+    await server.stop()
+
+
+async def test_a_socket_whose_client_vanished_is_freed_at_once(no_cycle_collector: None) -> None:
+    # No close frame: websockets' parser ends on an EOFError whose traceback holds the
+    # parser's frame, and that frame holds the protocol.
+    server, watched, closes = await serve_and_watch(
+        echo_listener, receive_type="*/*", send_type="*/*"
+    )
+    errors: list[type[BaseException]] = []  # (the error itself refers to the Socket)
+    server.on("error", lambda error: errors.append(type(error)))
+    ws = await asyncio.wait_for(connect(f"ws://127.0.0.1:{server.port}/", proxy=None), TIMEOUT)
+    await ws.send("ping")
+    assert await asyncio.wait_for(ws.recv(), TIMEOUT) == "ping"
+    ws.transport.abort()
+    await wait_until(lambda: closes == [1006], TIMEOUT)
+    assert errors == [ConnectionLostError]
+    await wait_until(lambda: [ref() for ref in watched] == [None] * 4, TIMEOUT)
     await server.stop()
 
 
@@ -131,7 +166,7 @@ async def test_a_clients_closed_connection_is_freed_at_once(
     channel = client._channel
     assert channel is not None
     ws = channel.ws  # (the channel has slots and no weak references)
-    watched = [weakref.ref(thing) for thing in (ws, ws.recv_messages)]
+    watched = [weakref.ref(thing) for thing in (ws, ws.recv_messages, ws.protocol)]
     del channel, ws
     await client.send("ping")
     if pulling:
@@ -140,7 +175,7 @@ async def test_a_clients_closed_connection_is_freed_at_once(
         await wait_until(lambda: replies == ["ping"], TIMEOUT)
     await client.close()
     assert replies == ["ping"]
-    await wait_until(lambda: [ref() for ref in watched] == [None, None], TIMEOUT)
+    await wait_until(lambda: [ref() for ref in watched] == [None] * 3, TIMEOUT)
     await server.stop()
 
 

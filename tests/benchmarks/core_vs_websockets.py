@@ -27,10 +27,12 @@ no longer varies, but on a shared machine whatever else lands on that CPU stalls
 Cells: 32-byte round trip p50/p99, a 100-byte text stream, the same 100 bytes as a JSON
 stream (the server decodes each), 1 MiB binary echo, 500 clients connecting at once, and
 those 500 clients echoing 20 messages each at once. The 500 clients connect, echo and leave
-``--batches`` times (3) in each server process, and those two cells sum the batches: each
-connection leaves about 150 objects to Python's garbage collector, whose full collection
-(tens of ms, once every few batches) would otherwise decide a single batch's figure by
-whether it happens to fall in it. The first table is without compression;
+``--batches`` times (3) in each server process, and those two cells sum the batches: 500
+open connections hold about 40,000 objects Python's garbage collector tracks, and its full
+collection (10–20 ms, once every two batches or so) would otherwise decide a single batch's
+figure by whether it happens to fall in it. A third row of that cell is the server's CPU per
+connection all told: accept, handshake, echoes, close and the collector, from the first
+connect until the last batch's closes settled. The first table is without compression;
 the second (unless ``--no-deflate-table``) negotiates permessage-deflate, which picows cannot,
 so its generator is websockets and picows is left out. Not a test: it prints figures.
 """
@@ -219,19 +221,29 @@ def measure_cell(
             }
         clients, each, batches = sizes["clients"], sizes["each"], sizes["batches"]
         connecting = echoing = connect_cpu = echo_cpu = 0.0
-        for _batch in range(batches):  # summed: a full collection lands in some of them
+        first = 0.0
+        for batch in range(batches):  # summed: a full collection lands in some of them
             # The server's end of the last batch's connections is not this batch's work.
             await asyncio.sleep(SETTLE)
             connected, rate = await generator.many(server.port, clients, each, mark)
+            if batch == 0:
+                first = marks["connect"]
             connecting += connected
             echoing += clients * each / rate
             connect_cpu += marks["connected"] - marks["connect"]
             echo_cpu += marks["echoed"] - marks["connected"]
+        await asyncio.sleep(SETTLE)  # the last batch's closes
+        mark("settled")
         return {
             f"{clients} clients connect at once (ms)": connecting / batches * 1000,
             "  server CPU per connect (µs)": connect_cpu / (batches * clients) * 1e6,
             f"{clients} clients echo at once (msg/s)": batches * clients * each / echoing,
             "  server CPU per echo (µs)": echo_cpu / (batches * clients * each) * 1e6,
+            # What a connection costs the server from its accept to its end, its echoes and
+            # the collector's runs included: the closes are in neither row above.
+            "  server CPU per connection, all told (µs)": (marks["settled"] - first)
+            / (batches * clients)
+            * 1e6,
         }
 
     with asyncio.Runner(loop_factory=generator.loop_factory()) as runner:

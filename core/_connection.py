@@ -140,7 +140,7 @@ class Channel(DirectReads):
         if isinstance(ws, TappedClientConnection):
             self._frame_tap = ws.frame_tap
             self._frame_tap.attach(owner)
-        if owner.listener_count("frame"):
+        if owner.has_listeners("frame"):
             self.watch_frames()
         self.start_direct_reads(ws, owner)
 

@@ -183,6 +183,7 @@ class FlowControl(WriteBatch):
 
     def __init__(self, protocol: Protocol, *args: Any, **kwargs: Any) -> None:
         super().__init__(protocol, *args, **kwargs)
+        self._start_batching()
         self._read_holds = 0  # bits: _QUEUE_HOLD, _REPLIES_HOLD
         self._replies_while_blocked = 0
         self._stall_timer: asyncio.TimerHandle | None = None

@@ -146,7 +146,7 @@ class ResponseHook:
     def __call__(
         self, connection: ServerConnection, request: Request, response: Response
     ) -> Response | None:
-        if response.status_code == http.HTTPStatus.SWITCHING_PROTOCOLS:
+        if response.status_code == 101:  # (an int: HTTPStatus's member costs a lookup)
             if self._headers is None:
                 return None
             try:

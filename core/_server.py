@@ -295,7 +295,8 @@ class Server(ServerEvents):
             origins = None if allowed is None else [*map(Origin, allowed), None]
             compression, extensions = server_compression(o["compression"])
             admission = self._admission
-            hooked = self._process_request is not None or admission.total or admission.per_address
+            capped = bool(admission.total or admission.per_address)
+            hooked = self._process_request is not None or capped
             self._ws_server = await serve(
                 self._handle,
                 host,
@@ -323,7 +324,8 @@ class Server(ServerEvents):
                 # Flow control for peers that do not read (core._flow); lengths on the wire
                 # counted if asked (core._wire_lengths); connections counted for the caps.
                 create_connection=with_limits(
-                    server_connection_class(o["wire_lengths"]), limits_from(o, admission)
+                    server_connection_class(o["wire_lengths"]),
+                    limits_from(o, admission if capped else None),  # counted for the caps
                 ),
                 backlog=o["backlog"],  # passed on to loop.create_server
             )
@@ -346,7 +348,8 @@ class Server(ServerEvents):
 
     async def _handle(self, ws: ServerConnection) -> None:
         assert self._listening is not None
-        await self._listening.wait()
+        if not self._listening.is_set():
+            await self._listening.wait()
         socket = Socket(ws, self._encode, self._decode, self.options)
         socket.forward_errors = self._forward_socket_error
         self._sockets.add(socket)

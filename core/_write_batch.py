@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import logging
 import weakref
-from typing import Any, Final
+from typing import Final
 
 from websockets.asyncio.connection import Connection
 
@@ -71,12 +71,19 @@ class Turns:
 
 
 _TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Turns] = weakref.WeakKeyDictionary()
+#: The loop asked for last and its Turns: one loop serves nearly every connection.
+_last: tuple[weakref.ref[asyncio.AbstractEventLoop] | None, Turns | None] = (None, None)
 
 
 def _turns_of(loop: asyncio.AbstractEventLoop) -> Turns:
+    global _last
+    last_loop, last_turns = _last
+    if last_loop is not None and last_loop() is loop and last_turns is not None:
+        return last_turns
     turns = _TURNS.get(loop)
     if turns is None:
         turns = _TURNS[loop] = Turns()
+    _last = (weakref.ref(loop), turns)
     return turns
 
 
@@ -88,8 +95,9 @@ class WriteBatch(Connection):
     # build a dict of its own (slower to make, to read and for the cycle collector).
     __slots__ = ("_held", "_turn", "_turns", "held_bytes")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def _start_batching(self) -> None:
+        """Called by the connection class's ``__init__`` (core._flow.FlowControl), after
+        websockets' own (one ``__init__`` less to pass websockets' arguments through)."""
         self._turns = _turns_of(self.loop)
         self._turn = -1  # the last turn this connection wrote in
         self._held: list[bytes] | None = None  # made at the first frame held

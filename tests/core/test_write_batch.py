@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from core import Client, Socket
-from core._write_batch import HOLD_LIMIT
+from core._write_batch import HOLD_LIMIT, _turns_of
 from tests.helpers import TIMEOUT, Recorder, client_for, loopback_server
 
 pytestmark = pytest.mark.asyncio
@@ -117,3 +117,16 @@ async def test_a_held_burst_is_written_once_it_reaches_the_hold_limit() -> None:
     assert sum(map(len, writes)) == count * 1004  # 2-byte header + 2-byte length each
     await client.close()
     await server.stop()
+
+
+async def test_each_loop_has_its_own_turns_whichever_was_asked_for_last() -> None:
+    # _turns_of remembers the last loop asked for: a second loop must not get its Turns.
+    first, second = asyncio.new_event_loop(), asyncio.new_event_loop()
+    try:
+        turns = _turns_of(first)
+        assert _turns_of(second) is not turns
+        assert _turns_of(first) is turns
+        assert _turns_of(second) is _turns_of(second)
+    finally:
+        first.close()
+        second.close()

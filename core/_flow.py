@@ -40,6 +40,7 @@ import asyncio
 import functools
 import sys
 import traceback
+import types
 from collections.abc import Callable
 from typing import Any, ClassVar, NamedTuple, TypeVar, cast
 
@@ -319,7 +320,10 @@ class FlowControl(WriteBatch):
             traceback.clear_frames(protocol.parser_exc.__traceback__)
         # A wrapper of process_extensions set on the protocol itself (a lower fragment cap
         # here, wire lengths, a frame tap) refers back to it; negotiation is long over.
-        vars(protocol).pop("process_extensions", None)
+        # (Checked as a plain function, not a bound method: vars() would build a dict.)
+        negotiate = getattr(protocol, "process_extensions", None)
+        if negotiate is not None and not isinstance(negotiate, types.MethodType):
+            delattr(protocol, "process_extensions")
 
 
 def _nothing() -> None:

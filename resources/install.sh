@@ -12,7 +12,9 @@ qt_packages=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libfreetype6 libdbus-1-
   fontconfig fonts-dejavu-core libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4
   libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xkb1
   libxcb-shm0 libxcb-sync1 libxcb-xfixes0 libxcb-util1)
-[ "$extras" = test ] && qt_packages+=(xvfb xauth)
+# Tests: a display server for the screenshots, and valgrind for the instruction counts of
+# tests/benchmarks/connect_instructions.py (its smoke test runs in CI).
+[ "$extras" = test ] && qt_packages+=(xvfb xauth valgrind)
 
 if command -v dpkg-query >/dev/null && command -v apt-get >/dev/null; then
   missing=()
@@ -21,7 +23,7 @@ if command -v dpkg-query >/dev/null && command -v apt-get >/dev/null; then
   done
   if [ ${#missing[@]} -gt 0 ]; then
     sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    echo "Installing system packages for Qt: ${missing[*]}"
+    echo "Installing system packages: ${missing[*]}"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends --no-upgrade "${missing[@]}" >/dev/null
   fi

@@ -52,7 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -106,12 +106,21 @@ FRAME_LISTENER = False
 class ServerProcess:
     """One server in a process of its own; always stopped and reaped on leaving."""
 
-    def __init__(self, name: str, deflate: bool, cpus: set[int] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        deflate: bool,
+        cpus: set[int] | None = None,
+        prefix: Sequence[str] = (),
+        start_timeout: float = 30.0,
+    ) -> None:
+        """``prefix``: a command the server runs under (valgrind, in connect_instructions.py)."""
         if name == "node ws":
             command = ["node", str(NODE_SERVER)]
         else:
             command = [sys.executable, "-m", "tests.benchmarks.speed_servers", *SERVERS[name]]
-        self.command = command + (["--deflate"] if deflate else [])
+        self.command = [*prefix, *command, *(["--deflate"] if deflate else [])]
+        self.start_timeout = start_timeout
         if FRAME_LISTENER and name.startswith("core"):
             self.command.append("--frame-listener")
         self.name = name
@@ -131,7 +140,7 @@ class ServerProcess:
             preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus),
         )
         try:
-            line = self._first_line(30.0)
+            line = self._first_line(self.start_timeout)
             ports = json.loads(line)
         except Exception:
             self.__exit__(None, None, None)
@@ -152,6 +161,12 @@ class ServerProcess:
             self._errors.seek(0)
             raise RuntimeError(f"{self.name} exited: {self._errors.read()[-2000:]}")
         return line
+
+    @property
+    def pid(self) -> int:
+        """The server's process id."""
+        assert self._process is not None
+        return self._process.pid
 
     def cpu(self) -> float:
         """Seconds of CPU the server's threads have used so far."""

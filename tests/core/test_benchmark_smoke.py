@@ -79,3 +79,21 @@ def test_client_churn_benchmark_prints_a_row_per_stack() -> None:
         assert float(freed.split()[0].replace(",", "")) >= 0
         assert float(ratio) > 0
     assert rows["websockets"][3] == "1.00"
+
+
+@pytest.mark.timeout(120)
+def test_connect_instructions_benchmark_counts_each_server() -> None:
+    result = run_benchmark(
+        "tests/benchmarks/connect_instructions.py",
+        *("--clients", "10", "--batches", "1", "--rounds", "1", "--kinds", "core", "websockets"),
+    )
+    rows = {
+        line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]]
+        for line in result.stdout.splitlines()
+        if line.startswith(("| core |", "| websockets |"))
+    }
+    assert set(rows) == {"core", "websockets"}, result.stdout
+    for instructions, ratio in rows.values():
+        assert float(instructions.split()[0].replace(",", "")) > 100_000  # a handshake at least
+        assert float(ratio) > 0
+    assert rows["websockets"][1] == "1.000"

@@ -61,18 +61,24 @@ def test_benchmark_prints_both_tables_with_every_cell() -> None:
             assert all(float(r) > 0 for r in ratios), line
 
 
+def core_and_websockets_rows(table: str) -> dict[str, list[str]]:
+    """The cells of a printed table's ``core`` and ``websockets`` rows; both must be there."""
+    rows = {
+        line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]]
+        for line in table.splitlines()
+        if line.startswith(("| core |", "| websockets |"))
+    }
+    assert set(rows) == {"core", "websockets"}, table
+    return rows
+
+
 @pytest.mark.timeout(120)
 def test_client_churn_benchmark_prints_a_row_per_stack() -> None:
     result = run_benchmark(
         "tests/benchmarks/client_churn.py",
         *("--clients", "40", "--concurrency", "10", "--rounds", "1"),
     )
-    rows = {
-        line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]]
-        for line in result.stdout.splitlines()
-        if line.startswith(("| core |", "| websockets |"))
-    }
-    assert set(rows) == {"core", "websockets"}, result.stdout
+    rows = core_and_websockets_rows(result.stdout)
     for cpu, gc_time, freed, ratio in rows.values():
         assert float(cpu.split()[0].replace(",", "")) > 0
         assert float(gc_time.split()[0].replace(",", "")) >= 0
@@ -87,12 +93,7 @@ def test_connect_instructions_benchmark_counts_each_server() -> None:
         "tests/benchmarks/connect_instructions.py",
         *("--clients", "10", "--batches", "1", "--rounds", "1", "--kinds", "core", "websockets"),
     )
-    rows = {
-        line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]]
-        for line in result.stdout.splitlines()
-        if line.startswith(("| core |", "| websockets |"))
-    }
-    assert set(rows) == {"core", "websockets"}, result.stdout
+    rows = core_and_websockets_rows(result.stdout)
     for instructions, ratio in rows.values():
         assert float(instructions.split()[0].replace(",", "")) > 100_000  # a handshake at least
         assert float(ratio) > 0

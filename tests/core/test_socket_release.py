@@ -59,28 +59,20 @@ async def echo_pulling(socket: Socket) -> None:
         await socket.send(message)
 
 
-@pytest.mark.parametrize("handler", [echo_listener, echo_pulling], ids=["listener", "pulling"])
+@pytest.mark.parametrize(
+    ("handler", "options"),
+    [(echo_listener, {}), (echo_pulling, {}), (echo_listener, {"wire_lengths": True})],
+    ids=["listener", "pulling", "wire-lengths"],
+)
 async def test_a_closed_socket_is_freed_at_once(
-    no_cycle_collector: None, handler: Callable[[Socket], object]
+    no_cycle_collector: None, handler: Callable[[Socket], object], options: dict[str, object]
 ) -> None:
     # Pulling: the end recv() raises must not hold recv()'s frame in a cycle; both: nor the
-    # end of websockets' queue the reader waited on.
-    server, watched, closes = await serve_and_watch(handler, receive_type="*/*", send_type="*/*")
-    async with connect(f"ws://127.0.0.1:{server.port}/", proxy=None) as ws:
-        await ws.send("ping")
-        assert await asyncio.wait_for(ws.recv(), TIMEOUT) == "ping"
-    await wait_until(lambda: closes == [1000], TIMEOUT)
-    await wait_until(lambda: [ref() for ref in watched] == [None] * 4, TIMEOUT)
-    await server.stop()
-
-
-async def test_a_socket_whose_protocol_negotiated_through_a_wrapper_is_freed_at_once(
-    no_cycle_collector: None,
-) -> None:
-    # Counting wire lengths (like a lower fragment cap or a frame tap) wraps the protocol's
-    # process_extensions on the protocol itself: the wrapper refers back to it.
+    # end of websockets' queue the reader waited on. Counting wire lengths (like a lower
+    # fragment cap or a frame tap) wraps process_extensions on the protocol itself: the
+    # wrapper refers back to it.
     server, watched, closes = await serve_and_watch(
-        echo_listener, receive_type="*/*", send_type="*/*", wire_lengths=True
+        handler, receive_type="*/*", send_type="*/*", **options
     )
     async with connect(f"ws://127.0.0.1:{server.port}/", proxy=None) as ws:
         await ws.send("ping")

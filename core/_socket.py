@@ -68,7 +68,6 @@ class Socket(SocketEvents, FaultHooks):
     ) -> None:
         super().__init__(options["max_queue"])
         self.remote_address: Address = tuple(ws.remote_address or ())
-        self._ws = ws
         self._encode = encode
         address = self.remote_address
         self._peer = f"{address[0]}:{address[1]}" if len(address) >= 2 else "client"
@@ -91,43 +90,43 @@ class Socket(SocketEvents, FaultHooks):
     @property
     def path(self) -> str:
         """The request path and query of the upgrade request."""
-        request = self._ws.request
+        request = self._channel.ws.request
         return request.path if request else "/"
 
     @property
     def request_headers(self) -> Headers | None:
         """The upgrade request's headers (websockets' case-insensitive ``Headers``)."""
-        request = self._ws.request
+        request = self._channel.ws.request
         return request.headers if request else None
 
     @property
     def response_headers(self) -> Headers | None:
         """The headers of the 101 response sent."""
-        response = self._ws.response
+        response = self._channel.ws.response
         return response.headers if response else None
 
     @property
     def response_status(self) -> int:
         """The status sent (101)."""
-        response = self._ws.response
+        response = self._channel.ws.response
         return response.status_code if response else 101
 
     @property
     def response_reason(self) -> str:
         """Its phrase ("Switching Protocols")."""
-        response = self._ws.response
+        response = self._channel.ws.response
         return response.reason_phrase if response else ""
 
     @property
     def subprotocol(self) -> str | None:
         """The subprotocol chosen, or None."""
-        return self._ws.subprotocol
+        return self._channel.ws.subprotocol
 
     @property
     def peer_certificate_subject(self) -> dict[str, str] | None:
         """The verified client certificate's subject, e.g. ``{'commonName': 'alice'}``, with
         the Server's ``client_ca_path``; else None."""
-        return tls.peer_certificate_subject(self._ws.transport)
+        return tls.peer_certificate_subject(self._channel.ws.transport)
 
     def is_open(self) -> bool:
         """Whether the connection is open (``isOpen`` is the spec's name).

@@ -72,14 +72,13 @@ class Turns:
 
 _TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Turns] = weakref.WeakKeyDictionary()
 #: The loop asked for last and its Turns: one loop serves nearly every connection.
-_last: tuple[weakref.ref[asyncio.AbstractEventLoop] | None, Turns | None] = (None, None)
+_last: tuple[weakref.ref[asyncio.AbstractEventLoop], Turns] | None = None
 
 
 def _turns_of(loop: asyncio.AbstractEventLoop) -> Turns:
     global _last
-    last_loop, last_turns = _last
-    if last_loop is not None and last_loop() is loop and last_turns is not None:
-        return last_turns
+    if _last is not None and _last[0]() is loop:
+        return _last[1]
     turns = _TURNS.get(loop)
     if turns is None:
         turns = _TURNS[loop] = Turns()
